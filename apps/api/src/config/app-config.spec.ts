@@ -1,0 +1,66 @@
+import { ConfigError, loadConfig } from './app-config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/ringfence');
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('boots a development instance on the embedded database with no variables at all', () => {
+    const config = loadConfig({}, '/srv/ringfence');
+    expect(config.env).toBe('development');
+    expect(config.database.url).toBeUndefined();
+    expect(config.secretsDir).toBe('/srv/ringfence/.data/secrets');
+    expect(config.http.docsEnabled).toBe(true);
+    expect(config.http.port).toBe(3000);
+  });
+
+  it('names every bad variable at once', () => {
+    const problems = problemsOf({ NODE_ENV: 'staging', PORT: 'eighty', CORS_ORIGINS: 'not a url', TRUSTED_PROXIES: 'evil' });
+    expect(problems.join('\n')).toMatch(/NODE_ENV/);
+    expect(problems.join('\n')).toMatch(/PORT/);
+    expect(problems.join('\n')).toMatch(/CORS_ORIGINS/);
+    expect(problems.join('\n')).toMatch(/TRUSTED_PROXIES/);
+  });
+
+  it('never echoes a value, secret or not', () => {
+    const secretish = 'mysql://root:hunter2-super-secret@db/ringfence';
+    const error = (() => {
+      try {
+        loadConfig({ DATABASE_URL: secretish, DATABASE_MIGRATION_URL: secretish });
+      } catch (caught) {
+        return caught as Error;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.message).toMatch(/DATABASE_URL/);
+    expect(error?.message).not.toContain('hunter2');
+  });
+
+  it('refuses the embedded database and development keys in production', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' }).join('\n');
+    expect(problems).toMatch(/DATABASE_URL is required in production/);
+    expect(problems).toMatch(/RINGFENCE_SECRETS_DIR is required in production/);
+  });
+
+  it('requires the owner connection for migrations in production and turns the docs off', () => {
+    const base = { NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db/rf', RINGFENCE_SECRETS_DIR: '/run/secrets/rf' };
+    expect(problemsOf(base).join('\n')).toMatch(/DATABASE_MIGRATION_URL is required/);
+    const config = loadConfig({ ...base, MIGRATE_ON_BOOT: 'false' });
+    expect(config.http.docsEnabled).toBe(false);
+    expect(config.secretsDir).toBe('/run/secrets/rf');
+  });
+
+  it('parses lists and booleans', () => {
+    const config = loadConfig({ CORS_ORIGINS: 'https://console.example.com, http://localhost:5173', TRUSTED_PROXIES: '10.0.0.0/8,127.0.0.1', DOCS_ENABLED: 'false' });
+    expect(config.http.corsOrigins).toEqual(['https://console.example.com', 'http://localhost:5173']);
+    expect(config.http.trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(config.http.docsEnabled).toBe(false);
+  });
+});

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { readMigrations } from '@ringfence/migrations';
+import { DataSource } from 'typeorm';
+
+/** Ready only when every migration this build ships has been applied. */
+@Injectable()
+export class MigrationsHealthIndicator {
+  private readonly expected = readMigrations().map((migration) => migration.version);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly indicator: HealthIndicatorService,
+  ) {}
+
+  async check(key: string): Promise<HealthIndicatorResult> {
+    const check = this.indicator.check(key);
+    try {
+      const rows: { version: string }[] = await this.dataSource.query('SELECT version FROM schema_migrations');
+      const applied = new Set(rows.map((row) => row.version));
+      const pending = this.expected.filter((version) => !applied.has(version));
+      return pending.length === 0 ? check.up() : check.down({ pending: pending.length });
+    } catch {
+      return check.down({ reason: 'unreadable' });
+    }
+  }
+}

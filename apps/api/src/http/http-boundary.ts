@@ -1,0 +1,82 @@
+import helmet from '@fastify/helmet';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyReply, FastifyRequest, LogController } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import { AppConfig } from '../config/app-config';
+import { BATCH_BODY_LIMIT, bodyLimitFor } from './body-limits';
+import { ProblemDetailsFilter } from './problem-details.filter';
+import { requestIdFrom } from './request-id';
+import { RouteMethodIndex } from './route-method-index';
+import { createValidationPipe } from './validation';
+
+/** One line per request, written when it completes. */
+class RequestLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    // The route pattern, never the raw URL: paths and query strings can carry secrets.
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request completed',
+    );
+  }
+}
+
+/**
+ * Ring L5's outer edge, on Fastify: request ids, trusted-proxy client IPs, body caps per
+ * route class, one log line per request, and no Fastify request logging of its own.
+ */
+export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: RouteMethodIndex): FastifyAdapter {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new RequestLogController({ requestIdLogLabel: 'reqId' }),
+    requestIdHeader: false,
+    genReqId: (raw: IncomingMessage) => requestIdFrom(raw.headers['x-request-id']),
+    // X-Forwarded-For is believed only when the peer is one of these proxies.
+    trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
+    bodyLimit: BATCH_BODY_LIMIT,
+    return503OnClosing: true,
+  });
+  const fastify = adapter.getInstance();
+
+  fastify.addHook('onRoute', (route) => {
+    route.bodyLimit = bodyLimitFor(route.config);
+    routes.add(route.method, route.url);
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  return adapter;
+}
+
+/** Everything configured on the application object rather than in the module graph. */
+export async function configureHttpBoundary(app: NestFastifyApplication, config: AppConfig, routes: RouteMethodIndex): Promise<void> {
+  await app.register(helmet, {
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  app.enableCors({
+    // An exact allowlist; an origin not on it gets no CORS headers at all.
+    origin: config.http.corsOrigins.length > 0 ? [...config.http.corsOrigins] : false,
+    credentials: true,
+    maxAge: 600,
+    exposedHeaders: ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after'],
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter(routes));
+  app.useGlobalPipes(createValidationPipe());
+}

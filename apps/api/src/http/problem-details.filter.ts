@@ -1,0 +1,84 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_PROBLEMS, ErrorCode, InvalidField, PROBLEM_CONTENT_TYPE, ProblemDocument, problemType } from './problem';
+import { RouteMethodIndex } from './route-method-index';
+
+const MALFORMED_BODY_CODES = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
+
+interface ProblemParts {
+  status: number;
+  code?: string;
+  detail?: string;
+  errors?: InvalidField[];
+}
+
+/**
+ * The one error envelope: everything that leaves as an error is RFC 9457 problem JSON
+ * with `code` and `requestId`. Client-visible text comes from the table or from our own
+ * exceptions' structured bodies, never from an arbitrary error message, so no stack,
+ * SQL or secret can ride along. Only 5xx are logged as errors.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  constructor(private readonly routes: RouteMethodIndex) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    let parts = this.describe(exception);
+
+    if (parts.status === 404 && parts.code === undefined) {
+      const allowed = this.routes.allowedMethods(request.url.split('?')[0] ?? '/');
+      if (allowed.length > 0) {
+        parts = { status: 405 };
+        void reply.header('allow', allowed.join(', '));
+      }
+    }
+    if (parts.status >= 500) {
+      this.logger.error({ err: exception, reqId: request.id }, 'request failed');
+    }
+    if (parts.status === 401) void reply.header('www-authenticate', 'Bearer');
+
+    const fallback = DEFAULT_PROBLEMS[parts.status] ?? DEFAULT_PROBLEMS[parts.status >= 500 ? 500 : 400]!;
+    const code = parts.code ?? fallback.code;
+    const body: ProblemDocument = {
+      type: problemType(code),
+      title: fallback.title,
+      status: parts.status,
+      detail: parts.detail ?? fallback.detail,
+      code,
+      requestId: String(request.id),
+      ...(parts.errors ? { errors: parts.errors } : {}),
+    };
+    void reply.status(parts.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
+  }
+
+  private describe(exception: unknown): ProblemParts {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      if (typeof response === 'object' && response !== null && typeof (response as { code?: unknown }).code === 'string') {
+        const structured = response as { code: string; detail?: unknown; errors?: InvalidField[] };
+        return {
+          status,
+          code: structured.code,
+          detail: typeof structured.detail === 'string' ? structured.detail : undefined,
+          errors: structured.errors,
+        };
+      }
+      return { status };
+    }
+    // Errors Fastify raises before Nest sees the request (body size, media type, JSON).
+    const fastifyError = exception as { statusCode?: unknown; code?: unknown };
+    if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+      const status = fastifyError.statusCode;
+      if (status === 400 && (exception instanceof SyntaxError || MALFORMED_BODY_CODES.has(String(fastifyError.code)))) {
+        return { status, code: ErrorCode.MalformedJson, detail: 'The request body is not valid JSON.' };
+      }
+      return { status, code: DEFAULT_PROBLEMS[status]?.code };
+    }
+    return { status: 500 };
+  }
+}

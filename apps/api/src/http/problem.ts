@@ -1,0 +1,53 @@
+/** Stable machine-readable codes of the problem documents this API answers with. */
+export enum ErrorCode {
+  BadRequest = 'BAD_REQUEST',
+  ValidationFailed = 'VALIDATION_FAILED',
+  MalformedJson = 'MALFORMED_JSON',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  NotFound = 'NOT_FOUND',
+  MethodNotAllowed = 'METHOD_NOT_ALLOWED',
+  Conflict = 'CONFLICT',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  RateLimited = 'RATE_LIMITED',
+  Internal = 'INTERNAL',
+  Unavailable = 'SERVICE_UNAVAILABLE',
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+export const PROBLEM_TYPE_BASE = 'https://ringfence.dev/problems/';
+
+export interface InvalidField {
+  field: string;
+  messages: string[];
+}
+
+/** RFC 9457 problem details, with Ringfence's `code` and `requestId`. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  requestId: string;
+  errors?: InvalidField[];
+}
+
+export const DEFAULT_PROBLEMS: Readonly<Record<number, { code: ErrorCode; title: string; detail: string }>> = {
+  400: { code: ErrorCode.BadRequest, title: 'Bad Request', detail: 'The request is not valid.' },
+  401: { code: ErrorCode.Unauthenticated, title: 'Unauthorized', detail: 'Valid credentials are required.' },
+  403: { code: ErrorCode.Forbidden, title: 'Forbidden', detail: 'The caller may not do this.' },
+  404: { code: ErrorCode.NotFound, title: 'Not Found', detail: 'No such resource.' },
+  405: { code: ErrorCode.MethodNotAllowed, title: 'Method Not Allowed', detail: 'This resource does not support the method.' },
+  409: { code: ErrorCode.Conflict, title: 'Conflict', detail: 'The request conflicts with the current state.' },
+  413: { code: ErrorCode.PayloadTooLarge, title: 'Content Too Large', detail: 'The request body is larger than this route accepts.' },
+  415: { code: ErrorCode.UnsupportedMediaType, title: 'Unsupported Media Type', detail: 'The request body must be application/json.' },
+  429: { code: ErrorCode.RateLimited, title: 'Too Many Requests', detail: 'Slow down and retry later.' },
+  500: { code: ErrorCode.Internal, title: 'Internal Server Error', detail: 'Something went wrong on our side.' },
+  503: { code: ErrorCode.Unavailable, title: 'Service Unavailable', detail: 'The service cannot answer right now.' },
+};
+
+export function problemType(code: string): string {
+  return `${PROBLEM_TYPE_BASE}${code.toLowerCase().replace(/_/g, '-')}`;
+}

@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { createApplication } from './application';
+import { prepareSecretsDirectory } from './bootstrap/development-secrets';
+import { ConfigError, loadConfig } from './config/app-config';
+import { prepareDatabase } from './database/database-bootstrap';
+import { createAppLogger } from './logging/app-logger';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  const logger = createAppLogger(config);
+  prepareSecretsDirectory(config, logger);
+  const database = await prepareDatabase(config, logger);
+
+  let app;
+  try {
+    app = await createApplication({ config, databaseUrl: database.appUrl, logger });
+    await app.listen({ port: config.http.port, host: config.http.host });
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await database.stop();
+    throw error;
+  }
+  const base = `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${config.http.port}`;
+  logger.info(`Ringfence API listening on ${base}${config.http.docsEnabled ? ` (docs: ${base}/docs)` : ''}`);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests, finishing in-flight ones');
+    const deadline = setTimeout(() => {
+      logger.error('graceful shutdown took too long; exiting');
+      process.exit(1);
+    }, config.http.shutdownGraceMs);
+    deadline.unref();
+    void (async () => {
+      await app.close(); // stops listening, waits for in-flight requests, closes the pool
+      await database.stop();
+      logger.info('stopped');
+      logger.flush();
+      process.exit(0);
+    })();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Ringfence failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

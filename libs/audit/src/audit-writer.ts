@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { actorOf, RequestContext, workspaceIdOf } from '@ringfence/tenancy';
+import { AuditLogEntry, AuditOutcome } from './audit-log-entry.entity';
+import { AuditChange } from './audit-trail';
+
+export interface AuditEvent extends AuditChange {
+  action: string;
+  outcome: AuditOutcome;
+  reason?: string;
+}
+
+/**
+ * Appends audit rows through the current transaction's EntityManager, so a row commits
+ * or rolls back with the change it describes. Who, from where and which request come
+ * from the request context, never from the caller.
+ */
+@Injectable()
+export class AuditWriter {
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly context: RequestContext,
+  ) {}
+
+  async append(event: AuditEvent): Promise<void> {
+    const principal = this.context.principal;
+    const actor = actorOf(principal);
+    await this.txHost.tx.insert(AuditLogEntry, {
+      workspaceId: workspaceIdOf(principal) ?? null,
+      actorType: actor.type,
+      actorId: actor.id,
+      action: event.action,
+      targetType: event.target?.type ?? null,
+      targetId: event.target?.id ?? null,
+      before: event.before ?? null,
+      after: event.after ?? null,
+      outcome: event.outcome,
+      reason: event.reason ?? null,
+      clientIp: this.context.clientIp ?? null,
+      userAgent: this.context.userAgent ?? null,
+      requestId: this.context.requestId ?? null,
+    });
+  }
+}

@@ -1,0 +1,67 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { RequestContext } from '@ringfence/tenancy';
+import type { FastifyRequest } from 'fastify';
+import { ACCESS_POLICY, AccessPolicy } from './access-policy';
+import { ADMIN_AUTHENTICATOR, API_KEY_AUTHENTICATOR, Authenticator, PROVIDER_AUTHENTICATOR } from './authenticator';
+
+/** The one 401 every authentication failure answers; the real reason goes to the audit log. */
+export function unauthenticated(): UnauthorizedException {
+  return new UnauthorizedException({ code: 'UNAUTHENTICATED', detail: 'Valid credentials are required.' });
+}
+
+/**
+ * The single global guard: deny by default. A route without a declaration is refused
+ * (and the inventory test fails on it); a declared route is handed to the authenticator
+ * of its kind, and the principal it returns is put in the request context.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  private readonly logger = new Logger(AccessGuard.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly context: RequestContext,
+    @Optional() @Inject(ADMIN_AUTHENTICATOR) private readonly admin?: Authenticator,
+    @Optional() @Inject(API_KEY_AUTHENTICATOR) private readonly apiKey?: Authenticator,
+    @Optional() @Inject(PROVIDER_AUTHENTICATOR) private readonly provider?: Authenticator,
+  ) {}
+
+  async canActivate(execution: ExecutionContext): Promise<boolean> {
+    const policy = this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, [
+      execution.getHandler(),
+      execution.getClass(),
+    ]);
+    if (!policy) {
+      this.logger.error(`route ${execution.getClass().name}.${execution.getHandler().name} declares no access policy`);
+      throw new ForbiddenException({ code: 'ROUTE_ACCESS_UNDECLARED', detail: 'This route is not available.' });
+    }
+    if (policy.kind === 'public') return true;
+
+    const authenticator = this.authenticatorFor(policy);
+    if (!authenticator) throw unauthenticated();
+    const request = execution.switchToHttp().getRequest<FastifyRequest>();
+    this.context.setPrincipal(await authenticator.authenticate(request, policy));
+    return true;
+  }
+
+  private authenticatorFor(policy: Exclude<AccessPolicy, { kind: 'public' }>): Authenticator | undefined {
+    switch (policy.kind) {
+      case 'admin':
+        return this.admin;
+      case 'api_key':
+        return this.apiKey;
+      case 'provider':
+        return this.provider;
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { closeSync, constants, fstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { Keyring, MASTER_KEY_BYTES } from './keyring';
+
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const MASTER_KEY_NAME = /^master\.v([1-9][0-9]{0,8})\.key$/;
+const DEFAULT_MAX_BYTES = 16 * 1024;
+
+/** A key file could not be used. The message names the file and never its content. */
+export class KeyMaterialError extends Error {
+  constructor(
+    readonly keyName: string,
+    reason: string,
+  ) {
+    super(`key file ${JSON.stringify(keyName.slice(0, 80))}: ${reason}`);
+    this.name = 'KeyMaterialError';
+  }
+}
+
+/**
+ * The host secrets directory. Names are flat and allow-listed; every file is opened
+ * without following links and checked through its open descriptor, so what is checked
+ * is what is read.
+ */
+export class KeyMaterialDirectory {
+  readonly basePath: string;
+
+  constructor(basePath: string) {
+    try {
+      this.basePath = realpathSync(basePath);
+    } catch {
+      throw new KeyMaterialError(basePath, 'the secrets directory does not exist');
+    }
+  }
+
+  list(): string[] {
+    return readdirSync(this.basePath).filter((name) => KEY_NAME.test(name));
+  }
+
+  read(name: string, maxBytes = DEFAULT_MAX_BYTES): Buffer {
+    if (!KEY_NAME.test(name) || name.normalize('NFKC') !== name) {
+      throw new KeyMaterialError(name, 'name is not a flat, allow-listed file name');
+    }
+    let fd: number;
+    try {
+      fd = openSync(join(this.basePath, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new KeyMaterialError(name, code === 'ELOOP' ? 'is a symbolic link' : `cannot be opened (${code ?? 'error'})`);
+    }
+    try {
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) throw new KeyMaterialError(name, 'is not a regular file');
+      if (stat.nlink !== 1) throw new KeyMaterialError(name, 'has more than one hard link');
+      if ((stat.mode & 0o077) !== 0) {
+        throw new KeyMaterialError(name, 'is readable or writable by group or others (chmod 600)');
+      }
+      if (stat.size > maxBytes) throw new KeyMaterialError(name, `is larger than ${maxBytes} bytes`);
+      if (process.platform === 'linux') {
+        const opened = readlinkSync(`/proc/self/fd/${fd}`);
+        if (!opened.startsWith(this.basePath + sep)) {
+          throw new KeyMaterialError(name, 'resolves outside the secrets directory');
+        }
+      }
+      const buffer = Buffer.alloc(maxBytes + 1);
+      let length = 0;
+      for (;;) {
+        const read = readSync(fd, buffer, length, buffer.length - length, null);
+        if (read === 0) break;
+        length += read;
+        if (length > maxBytes) throw new KeyMaterialError(name, `is larger than ${maxBytes} bytes`);
+      }
+      return buffer.subarray(0, length);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** Parses a base64 key file that must hold exactly `bytes` bytes. */
+export function parseBase64Key(name: string, content: Buffer, bytes: number): Buffer {
+  const text = content.toString('utf8').trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) throw new KeyMaterialError(name, 'is not base64');
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== bytes) throw new KeyMaterialError(name, `must decode to exactly ${bytes} bytes`);
+  return key;
+}
+
+/** Loads every `master.vN.key`; the active version is the one asked for, else the highest. */
+export function loadKeyring(directory: KeyMaterialDirectory, activeVersion?: number): Keyring {
+  const keys = new Map<number, Buffer>();
+  for (const name of directory.list()) {
+    const match = MASTER_KEY_NAME.exec(name);
+    if (!match?.[1]) continue;
+    keys.set(Number(match[1]), parseBase64Key(name, directory.read(name), MASTER_KEY_BYTES));
+  }
+  if (keys.size === 0) {
+    throw new KeyMaterialError('master.v1.key', 'no master key (master.vN.key) in the secrets directory');
+  }
+  const active = activeVersion ?? Math.max(...keys.keys());
+  if (!keys.has(active)) throw new KeyMaterialError(`master.v${active}.key`, 'the active master key version is missing');
+  return new Keyring(keys, active);
+}

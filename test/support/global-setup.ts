@@ -1,0 +1,66 @@
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { EmbeddedDatabase } from '../../apps/api/src/database/embedded-database';
+import { createOwnedDatabase, MigrationRunner, OWNER_ROLE, provisionRoles, withCredentials } from '../../prisma-free';
+import { TEST_ENV } from './test-env';
+
+/**
+ * Once per run: a PostgreSQL server (TEST_DATABASE_URL, a superuser connection, or an
+ * embedded one in a temporary directory, never ./.data), the two roles, and a template
+ * database migrated once that every test file clones.
+ */
+export default async function globalSetup(): Promise<void> {
+  const runId = `${process.pid}_${Date.now().toString(36)}`;
+  let adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) {
+    const workDir = mkdtempSync(join(tmpdir(), 'rf-test-pg-'));
+    chmodSync(workDir, 0o711);
+    const embedded = new EmbeddedDatabase({
+      directory: join(workDir, 'pg'),
+      port: await freePort(),
+      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '200' },
+    });
+    await embedded.start();
+    (globalThis as { __RF_EMBEDDED__?: EmbeddedDatabase }).__RF_EMBEDDED__ = embedded;
+    adminUrl = embedded.superuserUrl;
+  }
+
+  const passwords = { owner: `owner_${runId}`, app: `app_${runId}` };
+  const template = `rf_tpl_${runId}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await provisionRoles(admin, passwords);
+    await createOwnedDatabase(admin, template);
+    await admin.query(`ALTER DATABASE ${template} SET synchronous_commit = off`);
+  } finally {
+    await admin.end();
+  }
+  const owner = new Client({ connectionString: withCredentials(adminUrl, OWNER_ROLE, passwords.owner, template) });
+  await owner.connect();
+  try {
+    await new MigrationRunner(owner).up();
+  } finally {
+    await owner.end();
+  }
+
+  process.env[TEST_ENV.adminUrl] = adminUrl;
+  process.env[TEST_ENV.template] = template;
+  process.env[TEST_ENV.ownerPassword] = passwords.owner;
+  process.env[TEST_ENV.appPassword] = passwords.app;
+  process.env[TEST_ENV.runId] = runId;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

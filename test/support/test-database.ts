@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { APP_ROLE, OWNER_ROLE, withCredentials } from '../../prisma-free';
+import { testEnv } from './test-env';
+
+export interface TestDatabase {
+  readonly name: string;
+  /** As ringfence_app: what the application connects as. */
+  readonly appUrl: string;
+  /** As ringfence_owner: what migrations run as. */
+  readonly ownerUrl: string;
+  /** As the superuser: for tampering in tests, never for the app. */
+  readonly adminUrl: string;
+  /** A connected client for `url`, ended by `drop()`. */
+  connect(url: string): Promise<Client>;
+  drop(): Promise<void>;
+}
+
+/** A fresh clone of the migrated template, for one test file. */
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
+  const serverAdminUrl = testEnv('adminUrl');
+  const name = `rf_t_${testEnv('runId')}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: serverAdminUrl });
+  await admin.connect();
+  try {
+    const template = options.empty ? 'template0' : testEnv('template');
+    await admin.query(`CREATE DATABASE "${name}" OWNER ${OWNER_ROLE} TEMPLATE "${template}"`);
+    if (options.empty) {
+      const inDb = new Client({ connectionString: withDatabase(serverAdminUrl, name) });
+      await inDb.connect();
+      await inDb.query(`ALTER SCHEMA public OWNER TO ${OWNER_ROLE}`);
+      await inDb.end();
+    }
+  } finally {
+    await admin.end();
+  }
+  const clients: Client[] = [];
+  return {
+    name,
+    appUrl: withCredentials(serverAdminUrl, APP_ROLE, testEnv('appPassword'), name),
+    ownerUrl: withCredentials(serverAdminUrl, OWNER_ROLE, testEnv('ownerPassword'), name),
+    adminUrl: withDatabase(serverAdminUrl, name),
+    async connect(url: string) {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      clients.push(client);
+      return client;
+    },
+    async drop() {
+      await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+      const dropper = new Client({ connectionString: serverAdminUrl });
+      await dropper.connect();
+      try {
+        await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
