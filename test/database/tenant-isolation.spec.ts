@@ -1,0 +1,115 @@
+import { Client } from 'pg';
+import { assertUnprivilegedAppRole } from '../../apps/api/src/database/app-role.check';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+/** Row-level security, tested below the application: the app role with hand-written SQL. */
+describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
+  let db: TestDatabase;
+  let app: Client;
+  let a: string;
+  let b: string;
+
+  async function asWorkspace<T>(workspaceId: string | null, work: () => Promise<T>, platform = false): Promise<T> {
+    await app.query('BEGIN');
+    try {
+      await app.query(`SELECT set_config('app.workspace_id', $1, true), set_config('app.platform', $2, true)`, [
+        workspaceId ?? '',
+        platform ? 'on' : 'off',
+      ]);
+      return await work();
+    } finally {
+      await app.query('ROLLBACK');
+    }
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await db.connect(db.appUrl);
+    await app.query('BEGIN');
+    await app.query(`SELECT set_config('app.platform', 'on', true)`);
+    const inserted = await app.query<{ id: string }>(`INSERT INTO workspaces (name) VALUES ('A'), ('B') RETURNING id`);
+    await app.query('COMMIT');
+    [a, b] = inserted.rows.map((row) => row.id) as [string, string];
+  });
+  afterAll(() => db.drop());
+
+  it('sees only its own workspace, even when it asks for another by id', async () => {
+    await asWorkspace(a, async () => {
+      expect((await app.query('SELECT id FROM workspaces')).rows).toEqual([{ id: a }]);
+      expect((await app.query('SELECT id FROM workspaces WHERE id = $1', [b])).rowCount).toBe(0);
+      expect((await app.query(`UPDATE workspaces SET name = 'pwned' WHERE id = $1`, [b])).rowCount).toBe(0);
+      expect((await app.query('DELETE FROM workspaces WHERE id = $1', [b])).rowCount).toBe(0);
+    });
+    const untouched = await asWorkspace(null, () => app.query('SELECT name FROM workspaces WHERE id = $1', [b]), true);
+    expect(untouched.rows).toEqual([{ name: 'B' }]);
+  });
+
+  it('sees nothing at all with no workspace set', async () => {
+    expect((await app.query('SELECT id FROM workspaces')).rowCount).toBe(0);
+    await asWorkspace(null, async () => {
+      expect((await app.query('SELECT id FROM workspaces')).rowCount).toBe(0);
+      expect((await app.query('SELECT id FROM audit_log')).rowCount).toBe(0);
+    });
+  });
+
+  it('cannot write audit rows for another workspace', async () => {
+    await asWorkspace(a, async () => {
+      await expect(
+        app.query(`INSERT INTO audit_log (workspace_id, actor_type, action, outcome) VALUES ($1, 'api_key', 'probe.write', 'success')`, [b]),
+      ).rejects.toThrow(/row-level security/);
+    });
+  });
+
+  it('can only append to the audit log: no UPDATE, DELETE or TRUNCATE', async () => {
+    await asWorkspace(a, async () => {
+      await app.query(`INSERT INTO audit_log (workspace_id, actor_type, action, outcome) VALUES ($1, 'api_key', 'probe.write', 'success')`, [a]);
+    });
+    for (const statement of ['UPDATE audit_log SET outcome = $1', 'DELETE FROM audit_log WHERE outcome = $1', 'TRUNCATE audit_log']) {
+      await asWorkspace(a, async () => {
+        const params = statement.includes('$1') ? ['failure'] : [];
+        await expect(app.query(statement, params)).rejects.toThrow(/permission denied/);
+      });
+    }
+  });
+
+  it('refuses history rewrites even by a superuser (trigger), and hides rows from the owner (forced RLS)', async () => {
+    const superuser = await db.connect(db.adminUrl);
+    await superuser.query(`INSERT INTO audit_log (actor_type, action, outcome) VALUES ('system', 'probe.write', 'success')`);
+    await expect(superuser.query(`UPDATE audit_log SET outcome = 'failure'`)).rejects.toThrow(/append-only/);
+    await expect(superuser.query('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+    await expect(superuser.query('TRUNCATE audit_log')).rejects.toThrow(/append-only/);
+    const owner = await db.connect(db.ownerUrl);
+    expect((await owner.query(`UPDATE audit_log SET outcome = 'failure'`)).rowCount).toBe(0);
+  });
+
+  it('the app role owns nothing and cannot bypass row-level security', async () => {
+    const { rows } = await app.query<{ rolsuper: boolean; rolbypassrls: boolean; owned: number }>(
+      `SELECT rolsuper, rolbypassrls, (SELECT count(*)::int FROM pg_tables WHERE tableowner = current_user) AS owned FROM pg_roles WHERE rolname = current_user`,
+    );
+    expect(rows).toEqual([{ rolsuper: false, rolbypassrls: false, owned: 0 }]);
+    await expect(app.query('ALTER TABLE workspaces DISABLE ROW LEVEL SECURITY')).rejects.toThrow(/must be owner/);
+    await expect(app.query('SET row_security = off; SELECT id FROM workspaces')).rejects.toThrow(/row-level security/);
+  });
+
+  it('every table but the migration ledger has row-level security forced', async () => {
+    const { rows } = await app.query<{ relname: string; forced: boolean }>(
+      `SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity AS forced FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1`,
+    );
+    expect(rows.filter((row) => row.relname !== 'schema_migrations').every((row) => row.forced)).toBe(true);
+    expect(rows.length).toBeGreaterThan(1);
+  });
+
+  it('the app refuses to serve through a connection that could bypass RLS', async () => {
+    const asOwner = new DataSource({ type: 'postgres', url: db.ownerUrl });
+    const asApp = new DataSource({ type: 'postgres', url: db.appUrl });
+    await Promise.all([asOwner.initialize(), asApp.initialize()]);
+    try {
+      await expect(assertUnprivilegedAppRole(asOwner)).rejects.toThrow(/can bypass row-level security/);
+      await expect(assertUnprivilegedAppRole(asApp)).resolves.toBeUndefined();
+    } finally {
+      await Promise.all([asOwner.destroy(), asApp.destroy()]);
+    }
+  });
+});
