@@ -18,7 +18,12 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/prisma-free', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
-  transform: { '^.+\\.ts$': swc },
+  transform: {
+    '^.+\\.ts$': swc,
+    // ES-module-only dependencies that Node 20.19+ loads natively but Jest's registry cannot.
+    '/node_modules/content-disposition/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper: {
     '^@ringfence/(auth|audit|crypto|tenancy)$': '<rootDir>/libs/$1/src',
     '^@ringfence/migrations$': '<rootDir>/prisma-free',

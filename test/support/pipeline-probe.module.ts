@@ -1,0 +1,123 @@
+import { Body, Controller, Get, Global, Injectable, Module, Post, Query } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Audited, AuditTrail } from '@ringfence/audit';
+import { ADMIN_AUTHENTICATOR, AdminRoles, API_KEY_AUTHENTICATOR, Authenticator, Public, Scopes, unauthenticated } from '@ringfence/auth';
+import { Principal, RequestContext } from '@ringfence/tenancy';
+import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
+import { BatchBody } from '../../apps/api/src/http/body-limits';
+
+/**
+ * Test-only authenticators: `Bearer probe-admin` is an owner, `Bearer probe-key:<workspace id>`
+ * a wildcard key of that workspace. They stand in for the real ones of later issues.
+ */
+@Injectable()
+class ProbeAdminAuthenticator implements Authenticator {
+  authenticate(request: FastifyRequest): Promise<Principal> {
+    if (request.headers.authorization !== 'Bearer probe-admin') throw unauthenticated();
+    return Promise.resolve({ kind: 'admin', adminId: 'adm_probe', role: 'owner' });
+  }
+}
+
+@Injectable()
+class ProbeKeyAuthenticator implements Authenticator {
+  authenticate(request: FastifyRequest): Promise<Principal> {
+    const match = /^Bearer probe-key:([0-9a-f-]{36})$/.exec(request.headers.authorization ?? '');
+    if (!match?.[1]) throw unauthenticated();
+    return Promise.resolve({ kind: 'api_key', keyId: 'key_probe', workspaceId: match[1], scopes: [], environment: 'test' });
+  }
+}
+
+export class CreateProbeWorkspaceDto {
+  @IsString()
+  @MaxLength(200)
+  name!: string;
+
+  @IsOptional()
+  @IsBoolean()
+  failAfterWrite?: boolean;
+}
+
+export class EchoDto {
+  @IsString()
+  @MaxLength(10)
+  name!: string;
+
+  @IsOptional()
+  @IsString()
+  password?: string;
+}
+
+class ProbeFailure extends Error {}
+
+@Controller('probe')
+class PipelineProbeController {
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly trail: AuditTrail,
+    private readonly context: RequestContext,
+  ) {}
+
+  @Post('workspaces')
+  @AdminRoles('owner', 'admin')
+  @Audited('workspace.create')
+  async createWorkspace(@Body() body: CreateProbeWorkspaceDto): Promise<{ id: string }> {
+    const rows: { id: string }[] = await this.txHost.tx.query('INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [body.name]);
+    const id = rows[0]!.id;
+    this.trail.record({ target: { type: 'workspace', id }, after: { name: body.name } });
+    if (body.failAfterWrite) throw new ProbeFailure('failed after the write');
+    return { id };
+  }
+
+  @Get('workspaces')
+  @Scopes()
+  async listWorkspaces(@Query('id') id?: string): Promise<{ ids: string[]; setting: string }> {
+    const rows: { id: string }[] = id
+      ? await this.txHost.tx.query('SELECT id FROM workspaces WHERE id = $1', [id])
+      : await this.txHost.tx.query('SELECT id FROM workspaces');
+    const [setting]: { value: string }[] = await this.txHost.tx.query(`SELECT current_setting('app.workspace_id') AS value`);
+    return { ids: rows.map((row) => row.id), setting: setting!.value };
+  }
+
+  @Get('whoami')
+  @Scopes()
+  whoami(): { workspaceId: string; requestId?: string } {
+    return { workspaceId: this.context.workspaceId, requestId: this.context.requestId };
+  }
+
+  @Post('echo')
+  @Public()
+  echo(@Body() body: EchoDto): { name: string } {
+    return { name: body.name };
+  }
+
+  @Post('batch')
+  @Public()
+  @BatchBody()
+  batch(@Body() body: { items?: unknown[] }): { count: number } {
+    return { count: Array.isArray(body.items) ? body.items.length : 0 };
+  }
+
+  @Get('boom')
+  @Public()
+  boom(): never {
+    throw new Error('SELECT * FROM vault WHERE password = hunter2-db-secret');
+  }
+
+  @Get('undeclared')
+  undeclared(): string {
+    return 'should never be reached';
+  }
+}
+
+@Global()
+@Module({
+  controllers: [PipelineProbeController],
+  providers: [
+    { provide: ADMIN_AUTHENTICATOR, useClass: ProbeAdminAuthenticator },
+    { provide: API_KEY_AUTHENTICATOR, useClass: ProbeKeyAuthenticator },
+  ],
+  exports: [ADMIN_AUTHENTICATOR, API_KEY_AUTHENTICATOR],
+})
+export class PipelineProbeModule {}
