@@ -1,10 +1,12 @@
 import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyReply, FastifyRequest, LogController } from 'fastify';
+import { BadRequestException } from '@nestjs/common';
+import { FastifyReply, FastifyRequest, LogController, RawServerDefault } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
 import { BATCH_BODY_LIMIT, bodyLimitFor } from './body-limits';
+import { ErrorCode } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { requestIdFrom } from './request-id';
 import { RouteMethodIndex } from './route-method-index';
@@ -58,6 +60,16 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
 
 /** Everything configured on the application object rather than in the module graph. */
 export async function configureHttpBoundary(app: NestFastifyApplication, config: AppConfig, routes: RouteMethodIndex): Promise<void> {
+  // JSON only: with our JSON parser registered first, Nest adds no urlencoded parser, and
+  // Fastify's text/plain parser goes, so any other body is a 415.
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BATCH_BODY_LIMIT }, (request, body, done) =>
+    parseJson(request, body.toString('utf8'), (error, value) =>
+      error ? done(new BadRequestException({ code: ErrorCode.MalformedJson, detail: 'The request body is not valid JSON.' })) : done(null, value),
+    ),
+  );
   await app.register(helmet, {
     hsts: { maxAge: 31_536_000, includeSubDomains: true },
     contentSecurityPolicy: {

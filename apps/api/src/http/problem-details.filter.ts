@@ -1,9 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_PROBLEMS, ErrorCode, InvalidField, PROBLEM_CONTENT_TYPE, ProblemDocument, problemType } from './problem';
+import { DEFAULT_PROBLEMS, InvalidField, PROBLEM_CONTENT_TYPE, ProblemDocument, problemType } from './problem';
 import { RouteMethodIndex } from './route-method-index';
-
-const MALFORMED_BODY_CODES = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
 
 interface ProblemParts {
   status: number;
@@ -20,8 +18,6 @@ interface ProblemParts {
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('ProblemDetails');
-
   constructor(private readonly routes: RouteMethodIndex) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -36,9 +32,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         void reply.header('allow', allowed.join(', '));
       }
     }
-    if (parts.status >= 500) {
-      this.logger.error({ err: exception, reqId: request.id }, 'request failed');
-    }
+    if (parts.status >= 500) request.log.error({ err: exception }, 'request failed');
     if (parts.status === 401) void reply.header('www-authenticate', 'Bearer');
 
     const fallback = DEFAULT_PROBLEMS[parts.status] ?? DEFAULT_PROBLEMS[parts.status >= 500 ? 500 : 400]!;
@@ -70,15 +64,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       }
       return { status };
     }
-    // Errors Fastify raises before Nest sees the request (body size, media type, JSON).
-    const fastifyError = exception as { statusCode?: unknown; code?: unknown };
-    if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-      const status = fastifyError.statusCode;
-      if (status === 400 && (exception instanceof SyntaxError || MALFORMED_BODY_CODES.has(String(fastifyError.code)))) {
-        return { status, code: ErrorCode.MalformedJson, detail: 'The request body is not valid JSON.' };
-      }
-      return { status, code: DEFAULT_PROBLEMS[status]?.code };
-    }
+    // Client errors Fastify raises outside Nest's mapping keep their status, not their text.
+    const statusCode = (exception as { statusCode?: unknown } | null)?.statusCode;
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) return { status: statusCode };
     return { status: 500 };
   }
 }

@@ -1,0 +1,94 @@
+import { LightMyRequestResponse } from 'fastify';
+import { PipelineProbeModule } from '../support/pipeline-probe.module';
+import { createTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+/** Every error leaves as RFC 9457 problem JSON with code and requestId, and nothing else. */
+describe('error envelope', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp(db, { features: [PipelineProbeModule] });
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  function expectProblem(response: LightMyRequestResponse, status: number, code: string): Record<string, unknown> {
+    expect(response.statusCode).toBe(status);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json(; charset=utf-8)?$/);
+    const body = response.json<Record<string, unknown>>();
+    expect(body).toMatchObject({ status, code, type: expect.stringMatching(/^https:\/\//), title: expect.any(String), detail: expect.any(String) });
+    expect(body.requestId).toBe(response.headers['x-request-id']);
+    expect(JSON.stringify(body)).not.toMatch(/at .+\.(ts|js):\d+|node_modules|stack/i);
+    return body;
+  }
+
+  it('400 for invalid fields, listing each one (whitelist, forbidNonWhitelisted)', async () => {
+    const response = await t.app.inject({ method: 'POST', url: '/probe/echo', payload: { name: 'much too long a name', workspaceId: 'x' } });
+    const body = expectProblem(response, 400, 'VALIDATION_FAILED');
+    const fields = (body.errors as { field: string }[]).map((error) => error.field).sort();
+    expect(fields).toEqual(['name', 'workspaceId']);
+  });
+
+  it('400 for malformed JSON', async () => {
+    const response = await t.app.inject({ method: 'POST', url: '/probe/echo', headers: { 'content-type': 'application/json' }, payload: '{"name":' });
+    expectProblem(response, 400, 'MALFORMED_JSON');
+  });
+
+  it('401 with one body for missing and bad credentials, and a WWW-Authenticate header', async () => {
+    const missing = await t.app.inject({ method: 'POST', url: '/probe/workspaces', payload: { name: 'x' } });
+    const bad = await t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: { authorization: 'Bearer nope' }, payload: { name: 'x' } });
+    const strip = (r: LightMyRequestResponse) => ({ ...r.json<Record<string, unknown>>(), requestId: undefined });
+    expectProblem(missing, 401, 'UNAUTHENTICATED');
+    expectProblem(bad, 401, 'UNAUTHENTICATED');
+    expect(strip(bad)).toEqual(strip(missing));
+    expect(bad.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('403 for a route that declares no access policy (deny by default)', async () => {
+    expectProblem(await t.app.inject({ method: 'GET', url: '/probe/undeclared' }), 403, 'ROUTE_ACCESS_UNDECLARED');
+  });
+
+  it('404 for an unknown route, without echoing the path', async () => {
+    const body = expectProblem(await t.app.inject({ method: 'GET', url: '/v1/keys/rf_live_SECRETPATH' }), 404, 'NOT_FOUND');
+    expect(JSON.stringify(body)).not.toContain('SECRETPATH');
+  });
+
+  it('405 with Allow for a known path and the wrong method', async () => {
+    const response = await t.app.inject({ method: 'DELETE', url: '/health/live' });
+    expectProblem(response, 405, 'METHOD_NOT_ALLOWED');
+    expect(response.headers.allow).toBe('GET');
+  });
+
+  it('413 past 1 MB on ordinary routes; batch routes take up to 5 MB', async () => {
+    const twoMb = JSON.stringify({ name: 'x', items: Array.from({ length: 2 * 1024 }, () => 'y'.repeat(1024)) });
+    expectProblem(await t.app.inject({ method: 'POST', url: '/probe/echo', headers: { 'content-type': 'application/json' }, payload: twoMb }), 413, 'PAYLOAD_TOO_LARGE');
+    const batch = await t.app.inject({ method: 'POST', url: '/probe/batch', headers: { 'content-type': 'application/json' }, payload: twoMb });
+    expect(batch.statusCode).toBe(201);
+    expect(batch.json()).toEqual({ count: 2048 });
+    const sixMb = JSON.stringify({ items: Array.from({ length: 6 * 1024 }, () => 'y'.repeat(1024)) });
+    expectProblem(await t.app.inject({ method: 'POST', url: '/probe/batch', headers: { 'content-type': 'application/json' }, payload: sixMb }), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('415 for a body that is not JSON', async () => {
+    const response = await t.app.inject({ method: 'POST', url: '/probe/echo', headers: { 'content-type': 'text/plain' }, payload: 'name=x' });
+    expectProblem(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('500 without the error message, SQL or secret, logged once as an error', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/probe/boom' });
+    const body = expectProblem(response, 500, 'INTERNAL');
+    expect(JSON.stringify(body)).not.toMatch(/hunter2|SELECT|vault/);
+    const errorLines = t.logs.filter((line) => line.level === 50 && line.reqId === response.headers['x-request-id']);
+    expect(errorLines).toHaveLength(1);
+  });
+
+  it('does not log expected rejections as errors', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/nowhere' });
+    expect(t.logs.filter((line) => (line.level as number) >= 50 && line.reqId === response.headers['x-request-id'])).toEqual([]);
+  });
+});
