@@ -1,8 +1,11 @@
 import { NestFactory } from '@nestjs/core';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { INestApplication, Type } from '@nestjs/common';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import pino from 'pino';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule, AppModuleOptions } from './app.module';
+import { loadConfig } from './config/app-config';
 import { assertUnprivilegedAppRole } from './database/app-role.check';
 import { configureHttpBoundary, createFastifyAdapter } from './http/http-boundary';
 import { RouteMethodIndex } from './http/route-method-index';
@@ -22,4 +25,16 @@ export async function createApplication(options: AppModuleOptions): Promise<Nest
   await app.init();
   await assertUnprivilegedAppRole(app.get(DataSource));
   return app;
+}
+
+/**
+ * The module graph without a database or key material (Nest preview mode): enough to
+ * read routes and their metadata, for the OpenAPI document and the access inventory.
+ */
+export function createPreviewApplication(features: Type[] = []): Promise<INestApplication> {
+  return NestFactory.create(
+    AppModule.register({ config: loadConfig({ NODE_ENV: 'test' }), databaseUrl: 'postgres://unused/unused', logger: pino({ level: 'silent' }), features }),
+    new FastifyAdapter(),
+    { preview: true, logger: false, abortOnError: false },
+  );
 }

@@ -1,22 +1,14 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
-import { AppModule } from '../app.module';
-import { loadConfig } from '../config/app-config';
+import { createPreviewApplication } from '../application';
 import { buildOpenApiDocument } from './openapi-document';
 
 export const OPENAPI_FILE = join(__dirname, '..', '..', 'openapi.json');
 
 /** The document as the code declares it; preview mode builds routes without a database. */
 export async function renderOpenApiDocument(): Promise<string> {
-  const app = await NestFactory.create(
-    AppModule.register({ config: loadConfig({ NODE_ENV: 'test' }), databaseUrl: 'postgres://unused/unused', logger: pino({ level: 'silent' }) }),
-    new FastifyAdapter(),
-    { preview: true, logger: false, abortOnError: false },
-  );
+  const app = await createPreviewApplication();
   try {
     return `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`;
   } finally {

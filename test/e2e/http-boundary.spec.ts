@@ -1,0 +1,98 @@
+import { PipelineProbeModule } from '../support/pipeline-probe.module';
+import { createTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+describe('HTTP boundary: headers, request ids, CORS, logs', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp(db, { features: [PipelineProbeModule], env: { CORS_ORIGINS: 'https://console.example.com' } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  it('sends HSTS (1 year, subdomains) and the helmet headers on every response, errors included', async () => {
+    for (const url of ['/health/live', '/nowhere']) {
+      const response = await t.app.inject({ method: 'GET', url });
+      expect(response.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    }
+  });
+
+  it('echoes a well-formed X-Request-Id and replaces a malformed one', async () => {
+    const kept = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'trace-0123456789' } });
+    expect(kept.headers['x-request-id']).toBe('trace-0123456789');
+    for (const bad of ['short', 'bad value with spaces', 'x'.repeat(300), '{"json":1}']) {
+      const replaced = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': bad } });
+      expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it('answers CORS for an allowed origin only, never reflecting others', async () => {
+    const allowed = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/health/live',
+      headers: { origin: 'https://console.example.com', 'access-control-request-method': 'GET' },
+    });
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://console.example.com');
+    const other = await t.app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://evil.example' } });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('reports liveness and readiness', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'ok' });
+    const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(200);
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/docs-json' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json<{ paths: Record<string, unknown> }>().paths).toHaveProperty(['/health/ready']);
+  });
+
+  it('logs one line per request with method, route, status, latency and request id', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/health/live?probe=1', headers: { 'x-request-id': 'log-line-000001' } });
+    expect(response.statusCode).toBe(200);
+    const lines = t.logs.filter((line) => line.reqId === 'log-line-000001');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ msg: 'request completed', method: 'GET', route: '/health/live', status: 200, ms: expect.any(Number) });
+  });
+
+  it('never writes a secret carried by a request to the log', async () => {
+    const secrets = {
+      bearer: 'rf_live_SECRETBEARER0000000000000000',
+      cookie: 'session=SECRETCOOKIE123456',
+      password: 'SECRET-PASSWORD-correct-horse',
+      query: 'SECRETQUERYTOKEN999',
+      path: 'SECRETPATHSEGMENT',
+    };
+    await t.app.inject({
+      method: 'POST',
+      url: `/probe/echo?token=${secrets.query}`,
+      headers: { authorization: `Bearer ${secrets.bearer}`, cookie: secrets.cookie },
+      payload: { name: 'ok', password: secrets.password },
+    });
+    await t.app.inject({ method: 'POST', url: '/probe/echo', payload: { name: 'far too long for the limit', password: secrets.password } });
+    await t.app.inject({ method: 'GET', url: `/v1/keys/${secrets.path}`, headers: { authorization: `Bearer ${secrets.bearer}` } });
+    await t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: { authorization: `Bearer ${secrets.bearer}` }, payload: { name: 'x' } });
+    await t.app.inject({ method: 'GET', url: '/probe/boom', headers: { authorization: `Bearer ${secrets.bearer}` } });
+
+    const logs = t.rawLogs();
+    expect(logs.length).toBeGreaterThan(0);
+    for (const secret of Object.values(secrets)) expect(logs).not.toContain(secret.split('=').pop());
+  });
+
+  it('redacts secret-named fields that application code logs by mistake', () => {
+    const logger = t.app.getHttpAdapter().getInstance().log;
+    logger.info({ user: { password: 'LEAKED-PW-1' }, apiKey: 'LEAKED-KEY-2', nested: { deep: { token: 'LEAKED-TOKEN-3' } } }, 'oops');
+    const logs = t.rawLogs();
+    expect(logs).toContain('oops');
+    expect(logs).not.toMatch(/LEAKED-PW-1|LEAKED-KEY-2|LEAKED-TOKEN-3/);
+  });
+});

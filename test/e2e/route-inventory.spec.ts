@@ -1,0 +1,43 @@
+import { INestApplication } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import { OPENAPI_FILE, renderOpenApiDocument } from '../../apps/api/src/openapi/openapi-cli';
+import { PipelineProbeModule } from '../support/pipeline-probe.module';
+import { createPreviewApplication as createPreviewApp } from '../../apps/api/src/application';
+import { describePolicy, listRouteDeclarations } from '../support/route-inventory';
+
+/**
+ * Deny by default, made reviewable: every route declares who may call it, and the
+ * snapshot of all declarations changes in the same diff as any access change.
+ */
+describe('route access inventory', () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    app = await createPreviewApp();
+  });
+  afterAll(() => app.close());
+
+  it('every registered route declares who may call it', () => {
+    const routes = listRouteDeclarations(app);
+    expect(routes.length).toBeGreaterThan(0);
+    expect(routes.filter((route) => !route.policy).map((route) => route.route)).toEqual([]);
+  });
+
+  it('matches the reviewed snapshot of declarations', () => {
+    expect(listRouteDeclarations(app).map((route) => `${route.route} -> ${describePolicy(route.policy)}`)).toMatchSnapshot();
+  });
+
+  it('catches a route that declares nothing', async () => {
+    const withProbe = await createPreviewApp([PipelineProbeModule]);
+    try {
+      const undeclared = listRouteDeclarations(withProbe).filter((route) => !route.policy);
+      expect(undeclared.map((route) => route.route)).toEqual(['GET /probe/undeclared']);
+    } finally {
+      await withProbe.close();
+    }
+  });
+
+  it('the committed OpenAPI document is current (npm run openapi)', async () => {
+    expect(readFileSync(OPENAPI_FILE, 'utf8')).toBe(await renderOpenApiDocument());
+  });
+});

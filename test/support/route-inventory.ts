@@ -1,0 +1,51 @@
+import { INestApplication, RequestMethod, Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
+import { ACCESS_POLICY, AccessPolicy } from '@ringfence/auth';
+
+export interface RouteDeclaration {
+  route: string;
+  controller: string;
+  policy: AccessPolicy | undefined;
+}
+
+/** Every route Nest registers, with the access policy it declares (or none). */
+export function listRouteDeclarations(app: INestApplication): RouteDeclaration[] {
+  const routes: RouteDeclaration[] = [];
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as Type | null;
+      if (!controller) continue;
+      const prefix = normalise(Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined);
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = (controller.prototype as Record<string, unknown>)[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (method === undefined) continue;
+        const path = normalise(Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined);
+        const policy = (Reflect.getMetadata(ACCESS_POLICY, handler) ?? Reflect.getMetadata(ACCESS_POLICY, controller)) as AccessPolicy | undefined;
+        routes.push({ route: `${RequestMethod[method]} ${`/${[prefix, path].filter(Boolean).join('/')}`}`, controller: `${controller.name}.${name}`, policy });
+      }
+    }
+  }
+  return routes.sort((a, b) => a.route.localeCompare(b.route));
+}
+
+export function describePolicy(policy: AccessPolicy | undefined): string {
+  if (!policy) return 'UNDECLARED';
+  switch (policy.kind) {
+    case 'public':
+      return 'public';
+    case 'admin':
+      return `admin roles: ${policy.roles.join(', ')}`;
+    case 'api_key':
+      return `api key scopes: ${policy.scopes.length ? policy.scopes.join(', ') : '(any valid key)'}`;
+    case 'provider':
+      return 'provider signature';
+  }
+}
+
+function normalise(path: string | string[] | undefined): string {
+  const one = Array.isArray(path) ? path[0] : path;
+  return (one ?? '').replace(/^\/+|\/+$/g, '');
+}
