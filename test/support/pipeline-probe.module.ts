@@ -1,9 +1,7 @@
 import { Body, Controller, Get, Global, Injectable, Module, Post, Query } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Audited, AuditTrail } from '@ringfence/audit';
 import { ADMIN_AUTHENTICATOR, AdminRoles, API_KEY_AUTHENTICATOR, Authenticator, Public, Scopes, unauthenticated } from '@ringfence/auth';
-import { Principal, RequestContext } from '@ringfence/tenancy';
+import { Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { BatchBody } from '../../apps/api/src/http/body-limits';
@@ -54,7 +52,7 @@ class ProbeFailure extends Error {}
 @Controller('probe')
 class PipelineProbeController {
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly unitOfWork: UnitOfWork,
     private readonly trail: AuditTrail,
     private readonly context: RequestContext,
   ) {}
@@ -63,7 +61,7 @@ class PipelineProbeController {
   @AdminRoles('owner', 'admin')
   @Audited('workspace.create')
   async createWorkspace(@Body() body: CreateProbeWorkspaceDto): Promise<{ id: string }> {
-    const rows: { id: string }[] = await this.txHost.tx.query('INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [body.name]);
+    const rows: { id: string }[] = await this.unitOfWork.manager.query('INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [body.name]);
     const id = rows[0]!.id;
     this.trail.record({ target: { type: 'workspace', id }, after: { name: body.name } });
     if (body.failAfterWrite) throw new ProbeFailure('failed after the write');
@@ -74,9 +72,9 @@ class PipelineProbeController {
   @Scopes()
   async listWorkspaces(@Query('id') id?: string): Promise<{ ids: string[]; setting: string }> {
     const rows: { id: string }[] = id
-      ? await this.txHost.tx.query('SELECT id FROM workspaces WHERE id = $1', [id])
-      : await this.txHost.tx.query('SELECT id FROM workspaces');
-    const [setting]: { value: string }[] = await this.txHost.tx.query(`SELECT current_setting('app.workspace_id') AS value`);
+      ? await this.unitOfWork.manager.query('SELECT id FROM workspaces WHERE id = $1', [id])
+      : await this.unitOfWork.manager.query('SELECT id FROM workspaces');
+    const [setting]: { value: string }[] = await this.unitOfWork.manager.query(`SELECT current_setting('app.workspace_id') AS value`);
     return { ids: rows.map((row) => row.id), setting: setting!.value };
   }
 

@@ -1,15 +1,10 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
-import { AuditInterceptor, AuditModule } from '@ringfence/audit';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@ringfence/audit';
 import { AccessGuard, AuthModule } from '@ringfence/auth';
 import { CryptoModule } from '@ringfence/crypto';
-import { TenancyModule, TenantTransactionInterceptor } from '@ringfence/tenancy';
-import type { FastifyRequest } from 'fastify';
-import { ClsGuard, ClsModule } from 'nestjs-cls';
-import { LoggerModule } from 'nestjs-pino';
+import { TenancyModule } from '@ringfence/tenancy';
 import type { Logger } from 'pino';
 import { AppConfig } from './config/app-config';
 import { HealthModule } from './health/health.module';
@@ -24,9 +19,10 @@ export interface AppModuleOptions {
 }
 
 /**
- * The one deployable application. Guards and interceptors are registered here, in
- * pipeline order: context → access; transaction → audit (the audit row is written
- * inside the request's transaction).
+ * The one deployable application. The request context is opened by a Fastify hook
+ * (http-boundary); the one global guard decides access; authenticated routes carry the
+ * request-transaction interceptor through their access decorator, and the audit row is
+ * written inside that transaction, before commit.
  */
 @Module({})
 export class AppModule {
@@ -35,7 +31,6 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot({ pinoHttp: { logger: options.logger }, useExisting: true }),
         TypeOrmModule.forRoot({
           type: 'postgres',
           url: options.databaseUrl,
@@ -45,25 +40,6 @@ export class AppModule {
           logging: false,
           extra: { max: config.database.poolSize, application_name: 'ringfence-api' },
         }),
-        ClsModule.forRoot({
-          global: true,
-          guard: {
-            mount: false,
-            generateId: true,
-            idGenerator: (execution) => String(execution.switchToHttp().getRequest<FastifyRequest>().id),
-            setup: (cls, execution) => {
-              const request = execution.switchToHttp().getRequest<FastifyRequest>();
-              cls.set('clientIp', request.ip);
-              cls.set('userAgent', request.headers['user-agent']?.slice(0, 512));
-            },
-          },
-          plugins: [
-            new ClsPluginTransactional({
-              imports: [TypeOrmModule],
-              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
-            }),
-          ],
-        }),
         CryptoModule.forRoot({ secretsDir: config.secretsDir, activeMasterKeyVersion: config.activeMasterKeyVersion }),
         TenancyModule,
         AuditModule,
@@ -71,12 +47,7 @@ export class AppModule {
         HealthModule,
         ...(options.features ?? []),
       ],
-      providers: [
-        { provide: APP_GUARD, useClass: ClsGuard },
-        { provide: APP_GUARD, useExisting: AccessGuard },
-        { provide: APP_INTERCEPTOR, useExisting: TenantTransactionInterceptor },
-        { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },
-      ],
+      providers: [{ provide: APP_GUARD, useExisting: AccessGuard }],
     };
   }
 }

@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { INestApplication, Type } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule, AppModuleOptions } from './app.module';
 import { loadConfig } from './config/app-config';
@@ -19,8 +19,11 @@ export async function createApplication(options: AppModuleOptions): Promise<Nest
     createFastifyAdapter(options.config, options.logger, routes),
     { rawBody: true, bufferLogs: true, abortOnError: false },
   );
-  app.useLogger(app.get(PinoNestLogger));
-  await configureHttpBoundary(app, options.config, routes);
+  // Nest's own logs go through the same pino logger. Not nestjs-pino's LoggerModule: its
+  // per-request middleware would add Fastify middie to every request, and our request
+  // lines already come from Fastify's logger.
+  app.useLogger(new NestPinoLogger(new PinoLogger({ pinoHttp: { logger: options.logger } }), {}));
+  configureHttpBoundary(app, options.config, routes);
   if (options.config.http.docsEnabled) serveOpenApi(app, buildOpenApiDocument(app));
   await app.init();
   await assertUnprivilegedAppRole(app.get(DataSource));

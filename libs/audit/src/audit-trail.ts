@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
+import { RequestContext } from '@ringfence/tenancy';
 
 export interface AuditChange {
   target?: { type: string; id: string };
@@ -7,20 +7,20 @@ export interface AuditChange {
   after?: Record<string, unknown>;
 }
 
-const TRAIL_KEY = 'ringfence:audit-change';
+const TRAIL = Symbol('ringfence.auditTrail');
 
-/** Where a service states what its use case changed; the audit interceptor writes it. */
+/** Where a use case states what it changed; the audit row is written from it before commit. */
 @Injectable()
 export class AuditTrail {
-  constructor(private readonly cls: ClsService) {}
+  constructor(private readonly context: RequestContext) {}
 
   record(change: AuditChange): void {
-    const current = this.cls.get<AuditChange | undefined>(TRAIL_KEY) ?? {};
-    this.cls.set(TRAIL_KEY, { ...current, ...change });
+    const slots = this.context.store?.slots;
+    if (!slots) throw new Error('no request context to record an audit change in');
+    slots.set(TRAIL, { ...this.current(), ...change });
   }
 
-  /** @internal the interceptor's read */
   current(): AuditChange {
-    return (this.cls.isActive() ? this.cls.get<AuditChange | undefined>(TRAIL_KEY) : undefined) ?? {};
+    return (this.context.store?.slots.get(TRAIL) as AuditChange | undefined) ?? {};
   }
 }

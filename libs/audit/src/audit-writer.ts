@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { actorOf, RequestContext, workspaceIdOf } from '@ringfence/tenancy';
+import { actorOf, RequestContext, UnitOfWork, workspaceIdOf } from '@ringfence/tenancy';
 import { AuditLogEntry, AuditOutcome } from './audit-log-entry.entity';
 import { AuditChange } from './audit-trail';
 
@@ -12,21 +10,21 @@ export interface AuditEvent extends AuditChange {
 }
 
 /**
- * Appends audit rows through the current transaction's EntityManager, so a row commits
+ * Appends audit rows through the current unit of work's EntityManager, so a row commits
  * or rolls back with the change it describes. Who, from where and which request come
  * from the request context, never from the caller.
  */
 @Injectable()
 export class AuditWriter {
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly unitOfWork: UnitOfWork,
     private readonly context: RequestContext,
   ) {}
 
   async append(event: AuditEvent): Promise<void> {
     const principal = this.context.principal;
     const actor = actorOf(principal);
-    await this.txHost.tx.insert(AuditLogEntry, {
+    await this.unitOfWork.manager.insert(AuditLogEntry, {
       workspaceId: workspaceIdOf(principal) ?? null,
       actorType: actor.type,
       actorId: actor.id,

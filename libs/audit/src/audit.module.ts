@@ -1,14 +1,15 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BEFORE_COMMIT } from '@ringfence/tenancy';
+import { AuditBeforeCommit } from './audit-before-commit';
 import { AuditLogEntry } from './audit-log-entry.entity';
-import { AuditInterceptor } from './audit.interceptor';
 import { AuditTrail } from './audit-trail';
 import { AuditWriter } from './audit-writer';
 
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([AuditLogEntry])],
-  providers: [AuditTrail, AuditWriter, AuditInterceptor],
-  exports: [AuditTrail, AuditWriter, AuditInterceptor],
+  providers: [AuditTrail, AuditWriter, AuditBeforeCommit, { provide: BEFORE_COMMIT, useExisting: AuditBeforeCommit }],
+  exports: [AuditTrail, AuditWriter, BEFORE_COMMIT],
 })
 export class AuditModule {}

@@ -1,5 +1,4 @@
 export { AuditLogEntry, type AuditActorType, type AuditOutcome } from './audit-log-entry.entity';
-export { AuditInterceptor } from './audit.interceptor';
 export { AuditModule } from './audit.module';
 export { AuditTrail, type AuditChange } from './audit-trail';
 export { AuditWriter, type AuditEvent } from './audit-writer';

@@ -1,5 +1,5 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
-import type { AdminRole } from '@ringfence/tenancy';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { RequestTransactionInterceptor, type AdminRole } from '@ringfence/tenancy';
 import type { Scope } from './scopes';
 
 /** Who may call a route. Every route declares exactly one; the guard denies the rest. */
@@ -11,8 +11,15 @@ export type AccessPolicy =
 
 export const ACCESS_POLICY = 'ringfence:access-policy';
 
+/**
+ * Authenticated routes also run in the request's unit of work (one transaction, RLS
+ * settings, audit before commit). Public routes do not: they pay nothing for it, and
+ * a public use case that writes opens its own (UnitOfWork.run).
+ */
 function declare(policy: AccessPolicy): MethodDecorator & ClassDecorator {
-  return applyDecorators(SetMetadata(ACCESS_POLICY, policy));
+  return policy.kind === 'public'
+    ? SetMetadata(ACCESS_POLICY, policy)
+    : applyDecorators(SetMetadata(ACCESS_POLICY, policy), UseInterceptors(RequestTransactionInterceptor));
 }
 
 /** Anyone, unauthenticated (health, docs, login). */

@@ -1,4 +1,6 @@
 export { ANONYMOUS, actorOf, workspaceIdOf, type AdminRole, type KeyEnvironment, type Principal } from './principal';
-export { RequestContext, WorkspaceContextMissingError, type RequestContextStore } from './request-context';
+export { newContextStore, RequestContext, WorkspaceContextMissingError, type RequestContextStore } from './request-context';
+export { installRequestContext } from './request-context.hooks';
+export { BEFORE_COMMIT, RequestTransactionInterceptor, type BeforeCommit } from './request-transaction.interceptor';
 export { TenancyModule } from './tenancy.module';
-export { TenantTransactionInterceptor, applySessionSettings } from './tenant-transaction.interceptor';
+export { applySessionSettings, UnitOfWork } from './unit-of-work';

@@ -1,11 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { ClsService, ClsStore } from 'nestjs-cls';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { EntityManager } from 'typeorm';
 import { ANONYMOUS, Principal, workspaceIdOf } from './principal';
 
-export interface RequestContextStore extends ClsStore {
+/** What one request (or one unit of background work) carries through its async calls. */
+export interface RequestContextStore {
+  requestId?: string;
   clientIp?: string;
   userAgent?: string;
-  principal?: Principal;
+  principal: Principal;
+  /** The open transaction's manager; unset outside a unit of work. */
+  manager?: EntityManager;
+  /** Per-request values owned by other rings (e.g. the audit trail), by key. */
+  readonly slots: Map<symbol, unknown>;
 }
 
 /** Thrown when tenant-scoped code runs without a workspace: fail closed, never default. */
@@ -16,36 +23,48 @@ export class WorkspaceContextMissingError extends Error {
   }
 }
 
+const storage = new AsyncLocalStorage<RequestContextStore>();
+
+export function newContextStore(fields: Partial<Omit<RequestContextStore, 'slots'>> = {}): RequestContextStore {
+  return { principal: ANONYMOUS, ...fields, slots: new Map() };
+}
+
 /**
- * The request's context (AsyncLocalStorage, through nestjs-cls): request id, client IP,
- * user agent and principal. Outside a request it is empty and the getters say so.
+ * The request's context on AsyncLocalStorage: request id, client IP, user agent,
+ * principal, and the open transaction. Outside a request it is empty and says so.
+ * (Our own, not nestjs-cls: see docs/adr/0003-request-context-and-performance.md.)
  */
 @Injectable()
 export class RequestContext {
-  constructor(private readonly cls: ClsService<RequestContextStore>) {}
+  /** Runs `work` inside `store`, e.g. a worker's unit of work or a test. */
+  static run<T>(store: RequestContextStore, work: () => T): T {
+    return storage.run(store, work);
+  }
 
-  get active(): boolean {
-    return this.cls.isActive();
+  get store(): RequestContextStore | undefined {
+    return storage.getStore();
   }
 
   get requestId(): string | undefined {
-    return this.cls.isActive() ? this.cls.getId() : undefined;
+    return storage.getStore()?.requestId;
   }
 
   get clientIp(): string | undefined {
-    return this.cls.isActive() ? this.cls.get('clientIp') : undefined;
+    return storage.getStore()?.clientIp;
   }
 
   get userAgent(): string | undefined {
-    return this.cls.isActive() ? this.cls.get('userAgent') : undefined;
+    return storage.getStore()?.userAgent;
   }
 
   get principal(): Principal {
-    return (this.cls.isActive() ? this.cls.get('principal') : undefined) ?? ANONYMOUS;
+    return storage.getStore()?.principal ?? ANONYMOUS;
   }
 
   setPrincipal(principal: Principal): void {
-    this.cls.set('principal', principal);
+    const store = storage.getStore();
+    if (!store) throw new Error('no request context to authenticate into');
+    store.principal = principal;
   }
 
   /** The acting workspace; throws rather than let tenant code run unscoped. */

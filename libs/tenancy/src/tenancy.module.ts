@@ -1,11 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { RequestContext } from './request-context';
-import { TenantTransactionInterceptor } from './tenant-transaction.interceptor';
+import { UnitOfWork } from './unit-of-work';
 
-/** Needs nestjs-cls and @nestjs-cls/transactional registered by the application. */
+/** Needs a TypeORM DataSource; the application installs the request-context hooks. */
 @Global()
 @Module({
-  providers: [RequestContext, TenantTransactionInterceptor],
-  exports: [RequestContext, TenantTransactionInterceptor],
+  providers: [RequestContext, UnitOfWork],
+  exports: [RequestContext, UnitOfWork],
 })
 export class TenancyModule {}

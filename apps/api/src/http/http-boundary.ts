@@ -1,8 +1,9 @@
-import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BadRequestException } from '@nestjs/common';
 import { FastifyReply, FastifyRequest, LogController, RawServerDefault } from 'fastify';
-import type { IncomingMessage } from 'node:http';
+import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { installRequestContext } from '@ringfence/tenancy';
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
 import { BATCH_BODY_LIMIT, bodyLimitFor } from './body-limits';
@@ -11,6 +12,27 @@ import { ProblemDetailsFilter } from './problem-details.filter';
 import { requestIdFrom } from './request-id';
 import { RouteMethodIndex } from './route-method-index';
 import { createValidationPipe } from './validation';
+
+/**
+ * The headers helmet sets for this configuration, computed once. They are static (no
+ * CSP nonces), so replaying them is exactly helmet's output without running its eleven
+ * middlewares on every request (@fastify/helmet even rebuilds them per request).
+ */
+function staticHelmetHeaders(options: Parameters<typeof helmet>[0]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error instanceof Error ? error : new Error('helmet refused its configuration');
+  });
+  return headers;
+}
 
 /** One line per request, written when it completes. */
 class RequestLogController extends LogController {
@@ -55,11 +77,12 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     void reply.header('x-request-id', request.id);
     done();
   });
+  installRequestContext(fastify);
   return adapter;
 }
 
 /** Everything configured on the application object rather than in the module graph. */
-export async function configureHttpBoundary(app: NestFastifyApplication, config: AppConfig, routes: RouteMethodIndex): Promise<void> {
+export function configureHttpBoundary(app: NestFastifyApplication, config: AppConfig, routes: RouteMethodIndex): void {
   // JSON only: with our JSON parser registered first, Nest adds no urlencoded parser, and
   // Fastify's text/plain parser goes, so any other body is a 415.
   const fastify = app.getHttpAdapter().getInstance();
@@ -70,7 +93,7 @@ export async function configureHttpBoundary(app: NestFastifyApplication, config:
       error ? done(new BadRequestException({ code: ErrorCode.MalformedJson, detail: 'The request body is not valid JSON.' })) : done(null, value),
     ),
   );
-  await app.register(helmet, {
+  const securityHeaders = staticHelmetHeaders({
     hsts: { maxAge: 31_536_000, includeSubDomains: true },
     contentSecurityPolicy: {
       directives: {
@@ -82,13 +105,20 @@ export async function configureHttpBoundary(app: NestFastifyApplication, config:
       },
     },
   });
-  app.enableCors({
-    // An exact allowlist; an origin not on it gets no CORS headers at all.
-    origin: config.http.corsOrigins.length > 0 ? [...config.http.corsOrigins] : false,
-    credentials: true,
-    maxAge: 600,
-    exposedHeaders: ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after'],
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    void reply.headers(securityHeaders);
+    done();
   });
+  // With no allowlist there is nothing to answer: no CORS plugin, no CORS headers.
+  if (config.http.corsOrigins.length > 0) {
+    // An exact allowlist; an origin not on it gets no CORS headers at all.
+    app.enableCors({
+      origin: [...config.http.corsOrigins],
+      credentials: true,
+      maxAge: 600,
+      exposedHeaders: ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after'],
+    });
+  }
   app.useGlobalFilters(new ProblemDetailsFilter(routes));
   app.useGlobalPipes(createValidationPipe());
 }

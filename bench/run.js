@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+'use strict';
+// npm run bench: the built app on an embedded PostgreSQL (fresh data directory) and a bare
+// Fastify baseline, both driven by autocannon in the same run; prints requests/s, p50,
+// p99 and the ratio to the baseline. Loopback only, bounded in time.
+const autocannon = require('autocannon');
+const { fork, spawn } = require('node:child_process');
+const { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const scenarios = require('./scenarios');
+
+const root = join(__dirname, '..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+async function waitFor(url, child) {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: server exited (${child.exitCode})`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet listening
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url}: not ready within 60 s`);
+}
+
+function load(url, method) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, method, connections: CONNECTIONS, duration: DURATION }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+async function measure(url, method) {
+  await new Promise((resolve, reject) => autocannon({ url, method, connections: CONNECTIONS, duration: 2 }, (e) => (e ? reject(e) : resolve())));
+  const result = await load(url, method);
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+async function main() {
+  const workDir = mkdtempSync(join(tmpdir(), 'rf-bench-'));
+  chmodSync(workDir, 0o711);
+  const appPort = 3800 + Math.floor(Math.random() * 90);
+  const basePort = appPort + 100;
+  const baseline = fork(join(__dirname, 'baseline-server.js'), { env: { ...process.env, PORT: String(basePort) }, stdio: 'ignore' });
+  const app = spawn(process.execPath, [join(root, 'dist/apps/api/src/main.js')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      DATABASE_URL: '',
+      RINGFENCE_DATA_DIR: join(workDir, '.data'),
+      PORT: String(appPort),
+      EMBEDDED_PG_PORT: String(56000 + Math.floor(Math.random() * 900)),
+      LOG_LEVEL: 'info',
+    },
+    stdio: 'ignore',
+  });
+  const rows = [];
+  try {
+    await waitFor(`http://127.0.0.1:${basePort}/health/live`, baseline);
+    await waitFor(`http://127.0.0.1:${appPort}/health/ready`, app);
+    for (const scenario of scenarios) {
+      const base = await measure(`http://127.0.0.1:${basePort}${scenario.baselinePath}`, 'GET');
+      const ours = await measure(`http://127.0.0.1:${appPort}${scenario.path}`, scenario.method);
+      rows.push({ scenario: scenario.name, base, ours, ratio: ours.rps / base.rps, target: scenario.target });
+    }
+  } finally {
+    baseline.kill('SIGTERM');
+    app.kill('SIGTERM');
+    await new Promise((resolve) => app.once('exit', resolve));
+    rmSync(workDir, { recursive: true, force: true });
+  }
+
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  console.log(`\n${CONNECTIONS} connections, ${DURATION} s per measurement, node ${process.version}\n`);
+  console.log(line(['scenario', 'baseline req/s', 'ringfence req/s', 'p50 ms', 'p99 ms', 'ratio', 'target', '']));
+  console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
+  for (const row of rows) {
+    console.log(
+      line([
+        row.scenario,
+        row.base.rps.toFixed(0),
+        row.ours.rps.toFixed(0),
+        String(row.ours.p50),
+        String(row.ours.p99),
+        row.ratio.toFixed(2),
+        row.target ? `≥ ${row.target}` : '',
+        row.target && row.ratio < row.target ? 'BELOW TARGET' : 'ok',
+      ]),
+    );
+  }
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  writeFileSync(join(__dirname, 'results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), rows }, null, 2));
+}
+
+main().catch((error) => {
+  console.error(error.message);
+  process.exit(1);
+});

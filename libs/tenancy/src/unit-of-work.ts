@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { actorOf, Principal, workspaceIdOf } from './principal';
+import { newContextStore, RequestContext } from './request-context';
+
+/**
+ * One database transaction and the context that can see it. Services and repositories
+ * use `manager`: inside a unit of work it is the transaction's EntityManager, so every
+ * write (the audit row included) commits or rolls back together.
+ */
+@Injectable()
+export class UnitOfWork {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly context: RequestContext,
+  ) {}
+
+  /** The open transaction's manager, else the pool's (no RLS settings: sees no tenant rows). */
+  get manager(): EntityManager {
+    return this.context.store?.manager ?? this.dataSource.manager;
+  }
+
+  get active(): boolean {
+    return this.context.store?.manager !== undefined;
+  }
+
+  /**
+   * Runs `work` in a new transaction whose first statement sets `app.workspace_id`,
+   * `app.actor` and, for admins only, `app.platform`. The acting principal is the
+   * context's unless one is given (workers, security events).
+   */
+  run<T>(work: () => Promise<T>, options: { readOnly?: boolean; principal?: Principal } = {}): Promise<T> {
+    const outer = this.context.store;
+    const principal = options.principal ?? outer?.principal ?? newContextStore().principal;
+    return this.dataSource.transaction(async (manager) => {
+      if (options.readOnly) await manager.query('SET TRANSACTION READ ONLY');
+      await applySessionSettings(manager, principal);
+      const store = { ...(outer ?? newContextStore()), principal, manager };
+      return RequestContext.run(store, work);
+    });
+  }
+}
+
+/** The settings row-level security reads; transaction-local (`set_config(..., true)`). */
+export async function applySessionSettings(manager: Pick<EntityManager, 'query'>, principal: Principal): Promise<void> {
+  const actor = actorOf(principal);
+  await manager.query(
+    `SELECT set_config('app.workspace_id', $1, true), set_config('app.actor', $2, true), set_config('app.platform', $3, true)`,
+    [workspaceIdOf(principal) ?? '', `${actor.type}:${actor.id ?? ''}`, principal.kind === 'admin' ? 'on' : 'off'],
+  );
+}
