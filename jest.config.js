@@ -1,17 +1,8 @@
 /** One run for every tier: unit specs beside the code, database and e2e specs in test/. */
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  },
-];
+// ts-jest, transpile-only (types are checked by `npm run build` and lint). Not @swc/jest,
+// and not Jest 30: their native optional dependencies (@swc/core-*, unrs-resolver) are not
+// all on the registry this project installs from, which breaks `npm ci` (docs/adr/0001).
+const transpile = ['ts-jest', { isolatedModules: true, diagnostics: false }];
 
 module.exports = {
   rootDir: __dirname,
@@ -19,9 +10,12 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/prisma-free', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   transform: {
-    '^.+\\.ts$': swc,
+    '^.+\\.ts$': transpile,
     // ES-module-only dependencies that Node 20.19+ loads natively but Jest's registry cannot.
-    '/node_modules/content-disposition/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
+    '/node_modules/content-disposition/.+\\.js$': [
+      'ts-jest',
+      { isolatedModules: true, diagnostics: false, tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022' } },
+    ],
   },
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper: {
