@@ -49,6 +49,12 @@ export class EchoDto {
 
 class ProbeFailure extends Error {}
 
+/** A request held open until the test releases it (graceful-shutdown tests). */
+export const slowGate = {
+  entered: undefined as (() => void) | undefined,
+  release: undefined as (() => void) | undefined,
+};
+
 @Controller('probe')
 class PipelineProbeController {
   constructor(
@@ -95,6 +101,16 @@ class PipelineProbeController {
   @BatchBody()
   batch(@Body() body: { items?: unknown[] }): { count: number } {
     return { count: Array.isArray(body.items) ? body.items.length : 0 };
+  }
+
+  @Get('slow')
+  @Public()
+  async slow(): Promise<{ finished: true }> {
+    await new Promise<void>((resolve) => {
+      slowGate.release = resolve;
+      slowGate.entered?.();
+    });
+    return { finished: true };
   }
 
   @Get('boom')

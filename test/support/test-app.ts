@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApplication } from '../../apps/api/src/application';
+import { createApplication, shutdownApplication } from '../../apps/api/src/application';
 import { loadConfig } from '../../apps/api/src/config/app-config';
 import { createAppLogger } from '../../apps/api/src/logging/app-logger';
 import { TestDatabase } from './test-database';
@@ -43,7 +43,7 @@ export async function createTestApp(
     },
     rawLogs: () => lines.join(''),
     async close() {
-      await app.close();
+      await shutdownApplication(app);
       rmSync(secretsDir, { recursive: true, force: true });
     },
   };

@@ -41,3 +41,13 @@ export function createPreviewApplication(features: Type[] = []): Promise<INestAp
     { preview: true, logger: false, abortOnError: false },
   );
 }
+
+/**
+ * Graceful stop, in the order that keeps in-flight work whole: stop accepting and let
+ * Fastify finish the requests in flight, then run Nest's shutdown (which closes the pool).
+ * Nest's own `close()` alone would close the pool before the HTTP server.
+ */
+export async function shutdownApplication(app: NestFastifyApplication): Promise<void> {
+  await app.getHttpAdapter().getInstance().close();
+  await app.close();
+}

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createApplication } from './application';
+import { createApplication, shutdownApplication } from './application';
 import { prepareSecretsDirectory } from './bootstrap/development-secrets';
 import { ConfigError, loadConfig } from './config/app-config';
 import { prepareDatabase } from './database/database-bootstrap';
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     }, config.http.shutdownGraceMs);
     deadline.unref();
     void (async () => {
-      await app.close(); // stops listening, waits for in-flight requests, closes the pool
+      await shutdownApplication(app);
       await database.stop();
       logger.info('stopped');
       logger.flush();

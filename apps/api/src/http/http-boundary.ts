@@ -78,6 +78,18 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     done();
   });
   installRequestContext(fastify);
+
+  // Draining: once close() begins, every response still going out ends its connection,
+  // so keep-alive clients cannot hold the shutdown open (idle ones Fastify closes itself).
+  let draining = false;
+  fastify.addHook('preClose', (done) => {
+    draining = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   return adapter;
 }
 
