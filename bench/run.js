@@ -45,7 +45,9 @@ async function main() {
   chmodSync(workDir, 0o711);
   const appPort = 3800 + Math.floor(Math.random() * 90);
   const basePort = appPort + 100;
+  const nestPort = basePort + 1;
   const baseline = fork(join(__dirname, 'baseline-server.js'), { env: { ...process.env, PORT: String(basePort) }, stdio: 'ignore' });
+  const bareNest = fork(join(__dirname, 'nest-baseline-server.js'), { env: { ...process.env, PORT: String(nestPort) }, stdio: 'ignore' });
   const app = spawn(process.execPath, [join(root, 'dist/apps/api/src/main.js')], {
     cwd: root,
     env: {
@@ -62,7 +64,13 @@ async function main() {
   const rows = [];
   try {
     await waitFor(`http://127.0.0.1:${basePort}/health/live`, baseline);
+    await waitFor(`http://127.0.0.1:${nestPort}/health/live`, bareNest);
     await waitFor(`http://127.0.0.1:${appPort}/health/ready`, app);
+    {
+      const base = await measure(`http://127.0.0.1:${basePort}/health/live`, 'GET');
+      const nest = await measure(`http://127.0.0.1:${nestPort}/health/live`, 'GET');
+      rows.push({ scenario: 'reference: bare Nest 11, one controller', base, ours: nest, ratio: nest.rps / base.rps });
+    }
     for (const scenario of scenarios) {
       const base = await measure(`http://127.0.0.1:${basePort}${scenario.baselinePath}`, 'GET');
       const ours = await measure(`http://127.0.0.1:${appPort}${scenario.path}`, scenario.method);
@@ -70,6 +78,7 @@ async function main() {
     }
   } finally {
     baseline.kill('SIGTERM');
+    bareNest.kill('SIGTERM');
     app.kill('SIGTERM');
     await new Promise((resolve) => app.once('exit', resolve));
     rmSync(workDir, { recursive: true, force: true });
@@ -77,7 +86,7 @@ async function main() {
 
   const line = (cells) => `| ${cells.join(' | ')} |`;
   console.log(`\n${CONNECTIONS} connections, ${DURATION} s per measurement, node ${process.version}\n`);
-  console.log(line(['scenario', 'baseline req/s', 'ringfence req/s', 'p50 ms', 'p99 ms', 'ratio', 'target', '']));
+  console.log(line(['scenario', 'bare Fastify req/s', 'measured req/s', 'p50 ms', 'p99 ms', 'ratio', 'target', '']));
   console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
   for (const row of rows) {
     console.log(
@@ -89,7 +98,7 @@ async function main() {
         String(row.ours.p99),
         row.ratio.toFixed(2),
         row.target ? `≥ ${row.target}` : '',
-        row.target && row.ratio < row.target ? 'BELOW TARGET' : 'ok',
+        row.target === undefined ? '' : row.ratio < row.target ? 'BELOW TARGET' : 'ok',
       ]),
     );
   }
