@@ -1,6 +1,6 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '@ringfence/auth';
 import { ProblemResponse } from '../openapi/problem.schema';
 import { HealthStatusDto } from './health-status.dto';
@@ -28,13 +28,17 @@ export class HealthController {
   @ApiOkResponse({ type: HealthStatusDto })
   @ApiServiceUnavailableResponse({ type: ProblemResponse })
   async ready(): Promise<HealthStatusDto> {
-    const result = await this.health
-      .check([() => this.database.pingCheck('database', { timeout: 1500 }), () => this.migrations.check('migrations')])
-      .catch(() => undefined);
-    if (!result || result.status !== 'ok') {
-      const failing = Object.keys(result?.error ?? { database: true });
-      throw new ServiceUnavailableException({ code: 'NOT_READY', detail: `Not ready: ${failing.join(', ')}.` });
+    try {
+      await this.health.check([() => this.database.pingCheck('database', { timeout: 1500 }), () => this.migrations.check('migrations')]);
+      return { status: 'ok' };
+    } catch (error) {
+      // Terminus answers a failed check with a 503 whose body names the failing indicators.
+      const report = error instanceof ServiceUnavailableException ? (error.getResponse() as Partial<HealthCheckResult>) : {};
+      const failing = Object.keys(report.error ?? {});
+      throw new ServiceUnavailableException({
+        code: 'NOT_READY',
+        detail: `Not ready: ${failing.length > 0 ? failing.join(', ') : 'health check failed'}.`,
+      });
     }
-    return { status: 'ok' };
   }
 }
