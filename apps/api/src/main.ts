@@ -44,9 +44,13 @@ async function main(): Promise<void> {
       await shutdownApplication(app);
       await database.stop();
       logger.info('stopped');
-      logger.flush();
-      process.exit(0);
-    })();
+    })().then(
+      () => logger.flush(() => process.exit(0)),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        logger.flush(() => process.exit(1));
+      },
+    );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
