@@ -3,8 +3,8 @@
 // embedded PostgreSQL, a development key, ready, SIGTERM; then a second start that
 // reuses all of it. Exits non-zero on the first failure.
 'use strict';
-const { spawn } = require('node:child_process');
-const { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } = require('node:fs');
+const { spawn, spawnSync } = require('node:child_process');
+const { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
@@ -67,6 +67,21 @@ async function main() {
   if (/DEVELOPMENT MASTER KEY GENERATED|applied 0001/.test(second.output)) throw new Error('second start did not reuse the data');
   await stop(second);
   console.log('ok - second start reuses the database and the key');
+
+  // Production refuses to boot on a malformed key, naming the file and never its content.
+  const secrets = join(workDir, 'prod-secrets');
+  mkdirSync(secrets, { mode: 0o700 });
+  writeFileSync(join(secrets, 'master.v1.key'), 'c2hvcnQta2V5LXNlY3JldA==\n', { mode: 0o600 });
+  const refused = spawnSync(process.execPath, [join(root, 'dist/apps/api/src/main.js')], {
+    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: 'postgres://ringfence_app@127.0.0.1:1/none', MIGRATE_ON_BOOT: 'false', RINGFENCE_SECRETS_DIR: secrets },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const said = `${refused.stdout}${refused.stderr}`;
+  if (refused.status === 0 || !said.includes('master.v1.key') || said.includes('c2hvcnQta2V5LXNlY3JldA')) {
+    throw new Error(`production boot with a malformed key: exit ${refused.status}\n${said}`);
+  }
+  console.log('ok - production refuses a malformed master key, naming the file only');
 }
 
 main()

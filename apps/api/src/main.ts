@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { KeyMaterialDirectory, loadKeyring } from '@ringfence/crypto';
 import { createApplication, shutdownApplication } from './application';
 import { prepareSecretsDirectory } from './bootstrap/development-secrets';
 import { ConfigError, loadConfig } from './config/app-config';
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   }
   const logger = createAppLogger(config);
   prepareSecretsDirectory(config, logger);
+  // Key material first: a missing or malformed key stops the boot before anything starts.
+  loadKeyring(new KeyMaterialDirectory(config.secretsDir), config.activeMasterKeyVersion);
   const database = await prepareDatabase(config, logger);
 
   let app;
