@@ -15,12 +15,15 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     await db.drop();
   });
 
-  it('sends HSTS (1 year, subdomains) and the helmet headers on every response, errors included', async () => {
+  it('sends HSTS (1 year, subdomains), no-store and the API security headers on every response, errors included', async () => {
     for (const url of ['/health/live', '/nowhere']) {
       const response = await t.app.inject({ method: 'GET', url });
       expect(response.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(response.headers['x-frame-options']).toBe('DENY');
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.headers['referrer-policy']).toBe('no-referrer');
     }
   });
 
