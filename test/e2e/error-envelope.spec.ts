@@ -58,6 +58,10 @@ describe('error envelope', () => {
     expect(JSON.stringify(body)).not.toContain('SECRETPATH');
   });
 
+  it('404 from a handler stays a 404 on a path that exists', async () => {
+    expectProblem(await t.app.inject({ method: 'GET', url: '/probe/missing/123' }), 404, 'NOT_FOUND');
+  });
+
   it('405 with Allow for a known path and the wrong method', async () => {
     const response = await t.app.inject({ method: 'DELETE', url: '/health/live' });
     expectProblem(response, 405, 'METHOD_NOT_ALLOWED');

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Global, Injectable, Module, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Global, Injectable, Module, NotFoundException, Post, Query } from '@nestjs/common';
 import { Audited, AuditTrail } from '@ringfence/audit';
 import { ADMIN_AUTHENTICATOR, AdminRoles, API_KEY_AUTHENTICATOR, Authenticator, Public, Scopes, unauthenticated } from '@ringfence/auth';
 import { Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
@@ -111,6 +111,12 @@ class PipelineProbeController {
       slowGate.entered?.();
     });
     return { finished: true };
+  }
+
+  @Get('missing/:id')
+  @Public()
+  missing(): never {
+    throw new NotFoundException();
   }
 
   @Get('boom')

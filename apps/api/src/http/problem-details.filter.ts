@@ -26,8 +26,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     let parts = this.describe(exception);
 
     if (parts.status === 404 && parts.code === undefined) {
+      // Only an unmatched method on a known path is a 405; a handler's own 404 stays a 404.
       const allowed = this.routes.allowedMethods(request.url.split('?')[0] ?? '/');
-      if (allowed.length > 0) {
+      const method = request.method === 'HEAD' ? 'GET' : request.method;
+      if (allowed.length > 0 && !allowed.includes(method)) {
         parts = { status: 405 };
         void reply.header('allow', allowed.join(', '));
       }
