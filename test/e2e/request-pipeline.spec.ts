@@ -72,32 +72,37 @@ describe('request pipeline: transaction + audit', () => {
     const asA = { authorization: `Bearer probe-key:${a}` };
 
     const all = await t.app.inject({ method: 'GET', url: '/probe/workspaces', headers: asA });
-    expect(all.json()).toEqual({ ids: [a], setting: a });
+    expect(all.json()).toEqual({ ids: [a], setting: a, readOnly: 'on' });
     const other = await t.app.inject({ method: 'GET', url: `/probe/workspaces?id=${b}`, headers: asA });
-    expect(other.json()).toEqual({ ids: [], setting: a });
+    expect(other.json()).toEqual({ ids: [], setting: a, readOnly: 'on' });
 
     const whoami = await t.app.inject({ method: 'GET', url: '/probe/whoami', headers: { ...asA, 'x-request-id': 'req-whoami-0001' } });
     expect(whoami.json()).toEqual({ workspaceId: a, requestId: 'req-whoami-0001' });
   });
 
+  it('audits a public route in its own transaction: @Audited brings it', async () => {
+    const response = await t.app.inject({ method: 'POST', url: '/probe/public-audited', headers: { 'x-request-id': 'req-public-audit' } });
+    expect(response.statusCode).toBe(201);
+    expect(await auditRows('req-public-audit')).toMatchObject([
+      { action: 'probe.public_write', actor_type: 'anonymous', outcome: 'success', after: { note: 'written by an anonymous caller' } },
+    ]);
+  });
+
   it('believes X-Forwarded-For only from a trusted proxy', async () => {
-    await t.app.inject({
-      method: 'POST',
-      url: '/probe/workspaces',
-      headers: { ...ADMIN, 'x-forwarded-for': '203.0.113.9', 'x-request-id': 'req-untrusted-xff' },
-      payload: { name: 'xff-untrusted' },
-    });
-    expect((await auditRows('req-untrusted-xff'))[0]?.client_ip).toBe('127.0.0.1');
+    const clientIpSeenBy = async (app: TestApp, requestId: string): Promise<unknown> => {
+      await app.app.inject({
+        method: 'POST',
+        url: '/probe/workspaces',
+        headers: { ...ADMIN, 'x-forwarded-for': '203.0.113.9', 'x-request-id': requestId },
+        payload: { name: requestId },
+      });
+      return (await auditRows(requestId))[0]?.client_ip;
+    };
+    expect(await clientIpSeenBy(t, 'req-untrusted-xff')).toBe('127.0.0.1');
 
     const proxied = await createTestApp(db, { features: [PipelineProbeModule], env: { TRUSTED_PROXIES: '127.0.0.1' } });
     try {
-      await proxied.app.inject({
-        method: 'POST',
-        url: '/probe/workspaces',
-        headers: { ...ADMIN, 'x-forwarded-for': '203.0.113.9', 'x-request-id': 'req-trusted-xff' },
-        payload: { name: 'xff-trusted' },
-      });
-      expect((await auditRows('req-trusted-xff'))[0]?.client_ip).toBe('203.0.113.9');
+      expect(await clientIpSeenBy(proxied, 'req-trusted-xff')).toBe('203.0.113.9');
     } finally {
       await proxied.close();
     }

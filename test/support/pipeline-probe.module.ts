@@ -76,12 +76,22 @@ class PipelineProbeController {
 
   @Get('workspaces')
   @Scopes()
-  async listWorkspaces(@Query('id') id?: string): Promise<{ ids: string[]; setting: string }> {
+  async listWorkspaces(@Query('id') id?: string): Promise<{ ids: string[]; setting: string; readOnly: string }> {
     const rows: { id: string }[] = id
       ? await this.unitOfWork.manager.query('SELECT id FROM workspaces WHERE id = $1', [id])
       : await this.unitOfWork.manager.query('SELECT id FROM workspaces');
-    const [setting]: { value: string }[] = await this.unitOfWork.manager.query(`SELECT current_setting('app.workspace_id') AS value`);
-    return { ids: rows.map((row) => row.id), setting: setting!.value };
+    const [settings]: { value: string; readOnly: string }[] = await this.unitOfWork.manager.query(
+      `SELECT current_setting('app.workspace_id') AS value, current_setting('transaction_read_only') AS "readOnly"`,
+    );
+    return { ids: rows.map((row) => row.id), setting: settings!.value, readOnly: settings!.readOnly };
+  }
+
+  @Post('public-audited')
+  @Public()
+  @Audited('probe.public_write')
+  publicAudited(): { ok: true } {
+    this.trail.record({ after: { note: 'written by an anonymous caller' } });
+    return { ok: true };
   }
 
   @Get('whoami')

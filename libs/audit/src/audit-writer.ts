@@ -24,20 +24,29 @@ export class AuditWriter {
   async append(event: AuditEvent): Promise<void> {
     const principal = this.context.principal;
     const actor = actorOf(principal);
-    await this.unitOfWork.manager.insert(AuditLogEntry, {
-      workspaceId: workspaceIdOf(principal) ?? null,
-      actorType: actor.type,
-      actorId: actor.id,
-      action: event.action,
-      targetType: event.target?.type ?? null,
-      targetId: event.target?.id ?? null,
-      before: event.before ?? null,
-      after: event.after ?? null,
-      outcome: event.outcome,
-      reason: event.reason ?? null,
-      clientIp: this.context.clientIp ?? null,
-      userAgent: this.context.userAgent ?? null,
-      requestId: this.context.requestId ?? null,
-    });
+    // No RETURNING (updateEntity(false)): RETURNING must pass the SELECT policies, and a
+    // row about no workspace (an anonymous caller, a failed login) is not the writer's
+    // to read back. An append needs nothing back.
+    await this.unitOfWork.manager
+      .createQueryBuilder()
+      .insert()
+      .into(AuditLogEntry)
+      .values({
+        workspaceId: workspaceIdOf(principal) ?? null,
+        actorType: actor.type,
+        actorId: actor.id,
+        action: event.action,
+        targetType: event.target?.type ?? null,
+        targetId: event.target?.id ?? null,
+        before: event.before ?? null,
+        after: event.after ?? null,
+        outcome: event.outcome,
+        reason: event.reason ?? null,
+        clientIp: this.context.clientIp ?? null,
+        userAgent: this.context.userAgent ?? null,
+        requestId: this.context.requestId ?? null,
+      })
+      .updateEntity(false)
+      .execute();
   }
 }
