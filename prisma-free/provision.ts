@@ -28,44 +28,45 @@ export async function provisionRoles(superuser: Client, passwords: RolePasswords
   await superuser.query(`ALTER ROLE ${APP_ROLE} PASSWORD ${escapeLiteral(passwords.app)}`);
 }
 
-/** Creates a database owned by the owner role (a no-op when it exists) and hands it its schema. */
-export async function createOwnedDatabase(superuser: Client, database: string, template?: string): Promise<void> {
-  const exists = await superuser.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-  if (exists.rowCount === 0) {
-    const from = template ? ` TEMPLATE ${escapeIdentifier(template)}` : '';
-    await superuser.query(`CREATE DATABASE ${escapeIdentifier(database)} OWNER ${OWNER_ROLE}${from}`);
-  }
-  if (!template) {
-    const url = new URL(connectionString(superuser));
-    url.pathname = `/${database}`;
-    const inDatabase = new Client({ connectionString: url.toString() });
-    await inDatabase.connect();
-    try {
-      await inDatabase.query(`ALTER SCHEMA public OWNER TO ${OWNER_ROLE}`);
-      await inDatabase.query(`REVOKE ALL ON DATABASE ${escapeIdentifier(database)} FROM PUBLIC`);
-      await inDatabase.query(`GRANT CONNECT ON DATABASE ${escapeIdentifier(database)} TO ${APP_ROLE}`);
-    } finally {
-      await inDatabase.end();
+/**
+ * Creates a database owned by the owner role from the pristine `template0` (a no-op when
+ * it exists), hands it its `public` schema, and lets only the app role connect besides.
+ */
+export async function createOwnedDatabase(superuserUrl: string, database: string): Promise<void> {
+  await withClient(superuserUrl, async (superuser) => {
+    const exists = await superuser.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) {
+      await superuser.query(`CREATE DATABASE ${escapeIdentifier(database)} OWNER ${OWNER_ROLE} TEMPLATE template0`);
     }
-  }
+  });
+  await withClient(withDatabase(superuserUrl, database), async (inDatabase) => {
+    await inDatabase.query(`ALTER SCHEMA public OWNER TO ${OWNER_ROLE}`);
+    await inDatabase.query(`REVOKE ALL ON DATABASE ${escapeIdentifier(database)} FROM PUBLIC`);
+    await inDatabase.query(`GRANT CONNECT ON DATABASE ${escapeIdentifier(database)} TO ${APP_ROLE}`);
+  });
 }
 
-/** A connection string for `role` on the same server and database as `base`. */
-export function withCredentials(base: string, role: string, password: string, database?: string): string {
+/** The same server and credentials as `base`, another database. */
+export function withDatabase(base: string, database: string): string {
   const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** A connection string for `role` on the same server as `base`. */
+export function withCredentials(base: string, role: string, password: string, database?: string): string {
+  const url = new URL(database ? withDatabase(base, database) : base);
   url.username = role;
   url.password = password;
-  if (database) url.pathname = `/${database}`;
   return url.toString();
 }
 
-function connectionString(client: Client): string {
-  const { user, password, host, port, database } = client;
-  const url = new URL('postgres://localhost');
-  url.hostname = host;
-  url.port = String(port);
-  url.username = user ?? '';
-  url.password = typeof password === 'string' ? password : '';
-  url.pathname = `/${database ?? 'postgres'}`;
-  return url.toString();
+async function withClient(url: string, work: (client: Client) => Promise<void>): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await work(client);
+  } finally {
+    await client.end();
+  }
 }

@@ -34,7 +34,7 @@ export default async function globalSetup(): Promise<void> {
   await admin.connect();
   try {
     await provisionRoles(admin, passwords);
-    await createOwnedDatabase(admin, template);
+    await createOwnedDatabase(adminUrl, template);
     await admin.query(`ALTER DATABASE ${template} SET synchronous_commit = off`);
   } finally {
     await admin.end();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { APP_ROLE, OWNER_ROLE, withCredentials } from '../../prisma-free';
+import { APP_ROLE, createOwnedDatabase, OWNER_ROLE, withCredentials, withDatabase } from '../../prisma-free';
 import { testEnv } from './test-env';
 
 export interface TestDatabase {
@@ -20,19 +20,16 @@ export interface TestDatabase {
 export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const serverAdminUrl = testEnv('adminUrl');
   const name = `rf_t_${testEnv('runId')}_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: serverAdminUrl });
-  await admin.connect();
-  try {
-    const template = options.empty ? 'template0' : testEnv('template');
-    await admin.query(`CREATE DATABASE "${name}" OWNER ${OWNER_ROLE} TEMPLATE "${template}"`);
-    if (options.empty) {
-      const inDb = new Client({ connectionString: withDatabase(serverAdminUrl, name) });
-      await inDb.connect();
-      await inDb.query(`ALTER SCHEMA public OWNER TO ${OWNER_ROLE}`);
-      await inDb.end();
+  if (options.empty) {
+    await createOwnedDatabase(serverAdminUrl, name);
+  } else {
+    const admin = new Client({ connectionString: serverAdminUrl });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE "${name}" OWNER ${OWNER_ROLE} TEMPLATE "${testEnv('template')}"`);
+    } finally {
+      await admin.end();
     }
-  } finally {
-    await admin.end();
   }
   const clients: Client[] = [];
   return {
@@ -59,8 +56,3 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   };
 }
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}

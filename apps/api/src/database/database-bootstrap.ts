@@ -43,10 +43,10 @@ export async function prepareDatabase(config: AppConfig, logger: Logger): Promis
     await superuser.connect();
     try {
       await provisionRoles(superuser, passwords);
-      await createOwnedDatabase(superuser, EMBEDDED_DATABASE_NAME);
     } finally {
       await superuser.end();
     }
+    await createOwnedDatabase(embedded.superuserUrl, EMBEDDED_DATABASE_NAME);
     const ownerUrl = withCredentials(embedded.superuserUrl, OWNER_ROLE, passwords.owner, EMBEDDED_DATABASE_NAME);
     await migrate(ownerUrl, logger);
     return {
