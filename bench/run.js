@@ -79,8 +79,12 @@ async function main() {
   } finally {
     baseline.kill('SIGTERM');
     bareNest.kill('SIGTERM');
-    app.kill('SIGTERM');
-    await new Promise((resolve) => app.once('exit', resolve));
+    // An app that already died emits no second 'exit': waiting for one would hang the run.
+    if (app.exitCode === null && app.signalCode === null) {
+      const exited = new Promise((resolve) => app.once('exit', resolve));
+      app.kill('SIGTERM');
+      await exited;
+    }
     rmSync(workDir, { recursive: true, force: true });
   }
 
