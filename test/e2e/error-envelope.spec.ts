@@ -49,6 +49,18 @@ describe('error envelope', () => {
     expect(bad.headers['www-authenticate']).toBe('Bearer');
   });
 
+  it('403 for a valid caller without the role or a scope, decided by the guard', async () => {
+    const auditor = await t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: { authorization: 'Bearer probe-auditor' }, payload: { name: 'x' } });
+    expectProblem(auditor, 403, 'INSUFFICIENT_ROLE');
+    const workspace = '00000000-0000-4000-8000-000000000001';
+    const narrow = await t.app.inject({ method: 'GET', url: '/probe/reveal', headers: { authorization: `Bearer probe-key:${workspace}:vault:read` } });
+    expectProblem(narrow, 403, 'INSUFFICIENT_SCOPE');
+    const enough = await t.app.inject({ method: 'GET', url: '/probe/reveal', headers: { authorization: `Bearer probe-key:${workspace}:vault:read,vault:reveal` } });
+    expect(enough.statusCode).toBe(200);
+    const admin = await t.app.inject({ method: 'GET', url: '/probe/reveal', headers: { authorization: 'Bearer probe-admin' } });
+    expectProblem(admin, 401, 'UNAUTHENTICATED');
+  });
+
   it('403 for a route that declares no access policy (deny by default)', async () => {
     expectProblem(await t.app.inject({ method: 'GET', url: '/probe/undeclared' }), 403, 'ROUTE_ACCESS_UNDECLARED');
   });

@@ -7,23 +7,29 @@ import type { FastifyRequest } from 'fastify';
 import { BatchBody } from '../../apps/api/src/http/body-limits';
 
 /**
- * Test-only authenticators: `Bearer probe-admin` is an owner, `Bearer probe-key:<workspace id>`
- * a wildcard key of that workspace. They stand in for the real ones of later issues.
+ * Test-only authenticators: `Bearer probe-admin` is an owner, `Bearer probe-auditor` an
+ * auditor, `Bearer probe-key:<workspace id>[:scope,scope]` a key of that workspace
+ * (wildcard without scopes). They stand in for the real ones of later issues.
  */
 @Injectable()
 class ProbeAdminAuthenticator implements Authenticator {
   authenticate(request: FastifyRequest): Promise<Principal> {
-    if (request.headers.authorization !== 'Bearer probe-admin') throw unauthenticated();
-    return Promise.resolve({ kind: 'admin', adminId: 'adm_probe', role: 'owner' });
+    const role = { 'Bearer probe-admin': 'owner', 'Bearer probe-auditor': 'auditor' }[request.headers.authorization ?? ''] as
+      | 'owner'
+      | 'auditor'
+      | undefined;
+    if (!role) throw unauthenticated();
+    return Promise.resolve({ kind: 'admin', adminId: 'adm_probe', role });
   }
 }
 
 @Injectable()
 class ProbeKeyAuthenticator implements Authenticator {
   authenticate(request: FastifyRequest): Promise<Principal> {
-    const match = /^Bearer probe-key:([0-9a-f-]{36})$/.exec(request.headers.authorization ?? '');
+    const match = /^Bearer probe-key:([0-9a-f-]{36})(?::([a-z:,]+))?$/.exec(request.headers.authorization ?? '');
     if (!match?.[1]) throw unauthenticated();
-    return Promise.resolve({ kind: 'api_key', keyId: 'key_probe', workspaceId: match[1], scopes: [], environment: 'test' });
+    const scopes = match[2]?.split(',') ?? [];
+    return Promise.resolve({ kind: 'api_key', keyId: 'key_probe', workspaceId: match[1], scopes, environment: 'test' });
   }
 }
 
@@ -92,6 +98,12 @@ class PipelineProbeController {
   publicAudited(): { ok: true } {
     this.trail.record({ after: { note: 'written by an anonymous caller' } });
     return { ok: true };
+  }
+
+  @Get('reveal')
+  @Scopes('vault:reveal')
+  reveal(): { revealed: true } {
+    return { revealed: true };
   }
 
   @Get('whoami')

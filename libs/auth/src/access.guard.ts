@@ -9,7 +9,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { RequestContext } from '@ringfence/tenancy';
+import { Principal, RequestContext } from '@ringfence/tenancy';
 import type { FastifyRequest } from 'fastify';
 import { ACCESS_POLICY, AccessPolicy } from './access-policy';
 import { ADMIN_AUTHENTICATOR, API_KEY_AUTHENTICATOR, Authenticator, PROVIDER_AUTHENTICATOR } from './authenticator';
@@ -17,6 +17,31 @@ import { ADMIN_AUTHENTICATOR, API_KEY_AUTHENTICATOR, Authenticator, PROVIDER_AUT
 /** The one 401 every authentication failure answers; the real reason goes to the audit log. */
 export function unauthenticated(): UnauthorizedException {
   return new UnauthorizedException({ code: 'UNAUTHENTICATED', detail: 'Valid credentials are required.' });
+}
+
+/**
+ * The one place roles and scopes are checked, whatever authenticated the caller: a
+ * principal of the wrong kind is a 401, a valid caller without the role or every scope
+ * a 403. A key with an empty scope list is a legacy wildcard.
+ */
+export function authorize(policy: Exclude<AccessPolicy, { kind: 'public' }>, principal: Principal): void {
+  switch (policy.kind) {
+    case 'admin':
+      if (principal.kind !== 'admin') throw unauthenticated();
+      if (!policy.roles.includes(principal.role)) {
+        throw new ForbiddenException({ code: 'INSUFFICIENT_ROLE', detail: 'Your role does not allow this.' });
+      }
+      return;
+    case 'api_key':
+      if (principal.kind !== 'api_key') throw unauthenticated();
+      if (principal.scopes.length > 0 && !policy.scopes.every((scope) => principal.scopes.includes(scope))) {
+        throw new ForbiddenException({ code: 'INSUFFICIENT_SCOPE', detail: `This route requires: ${policy.scopes.join(', ')}.` });
+      }
+      return;
+    case 'provider':
+      if (principal.kind !== 'provider') throw unauthenticated();
+      return;
+  }
 }
 
 /**
@@ -50,7 +75,9 @@ export class AccessGuard implements CanActivate {
     const authenticator = this.authenticatorFor(policy);
     if (!authenticator) throw unauthenticated();
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
-    this.context.setPrincipal(await authenticator.authenticate(request, policy));
+    const principal = await authenticator.authenticate(request, policy);
+    authorize(policy, principal);
+    this.context.setPrincipal(principal);
     return true;
   }
 

@@ -3,8 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import type { AccessPolicy } from './access-policy';
 
 /**
- * Turns a request into a principal for one kind of policy, or throws: 401 for missing
- * or bad credentials, 403 for a valid caller without the role or scope.
+ * Turns a request into a principal for one kind of policy, or throws the uniform 401
+ * (`unauthenticated()`) for missing or bad credentials. It only says who is calling:
+ * roles and scopes are checked by the AccessGuard, once, for every authenticator.
  */
 export interface Authenticator<P extends AccessPolicy = AccessPolicy> {
   authenticate(request: FastifyRequest, policy: P): Promise<Principal>;
