@@ -53,8 +53,9 @@ class RequestLogController extends LogController {
 }
 
 /**
- * Ring L5's outer edge, on Fastify: request ids, trusted-proxy client IPs, body caps per
- * route class, one log line per request, and no Fastify request logging of its own.
+ * Ring L5's outer edge, on Fastify: security headers and the request id on every answer
+ * (404s included), trusted-proxy client IPs, body caps per route class, the request
+ * context, draining on close, and one log line per request.
  */
 export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: RouteMethodIndex): FastifyAdapter {
   const adapter = new FastifyAdapter({
@@ -69,12 +70,42 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
   });
   const fastify = adapter.getInstance();
 
+  // The headers OWASP's REST guidance asks of an API (HSTS, nosniff, no framing, a strict
+  // CSP that still lets /docs load its own assets, no referrer, no caching of responses
+  // that may carry a secret shown once); helmet's browser-page extras are left out.
+  const securityHeaders = {
+    ...staticHelmetHeaders({
+      hsts: { maxAge: 31_536_000, includeSubDomains: true },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'none'"],
+        },
+      },
+      crossOriginOpenerPolicy: false,
+      crossOriginResourcePolicy: false,
+      originAgentCluster: false,
+      xDnsPrefetchControl: false,
+      xDownloadOptions: false,
+      xPermittedCrossDomainPolicies: false,
+      xXssProtection: false,
+    }),
+    'cache-control': 'no-store',
+  };
+
   fastify.addHook('onRoute', (route) => {
     route.bodyLimit = bodyLimitFor(route.config);
     routes.add(route.method, route.url);
   });
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
+    void reply.headers(securityHeaders).header('x-request-id', request.id);
     done();
   });
   installRequestContext(fastify);
@@ -105,39 +136,6 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
       error ? done(new BadRequestException({ code: ErrorCode.MalformedJson, detail: 'The request body is not valid JSON.' })) : done(null, value),
     ),
   );
-  // The headers OWASP's REST guidance asks of an API (HSTS, nosniff, no framing, a strict
-  // CSP that still lets /docs load its own assets, no referrer, no caching of responses
-  // that may carry a secret shown once); helmet's browser-page extras are left out.
-  const securityHeaders = {
-    ...staticHelmetHeaders({
-      hsts: { maxAge: 31_536_000, includeSubDomains: true },
-      frameguard: { action: 'deny' },
-      referrerPolicy: { policy: 'no-referrer' },
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          frameAncestors: ["'none'"],
-          baseUri: ["'none'"],
-          formAction: ["'none'"],
-        },
-      },
-      crossOriginOpenerPolicy: false,
-      crossOriginResourcePolicy: false,
-      originAgentCluster: false,
-      xDnsPrefetchControl: false,
-      xDownloadOptions: false,
-      xPermittedCrossDomainPolicies: false,
-      xXssProtection: false,
-    }),
-    'cache-control': 'no-store',
-  };
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    void reply.headers(securityHeaders);
-    done();
-  });
   // With no allowlist there is nothing to answer: no CORS plugin, no CORS headers.
   if (config.http.corsOrigins.length > 0) {
     // An exact allowlist; an origin not on it gets no CORS headers at all.
