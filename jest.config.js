@@ -3,6 +3,11 @@
 // and not Jest 30: their native optional dependencies (@swc/core-*, unrs-resolver) are not
 // all on the registry this project installs from, which breaks `npm ci` (docs/adr/0001).
 const transpile = ['ts-jest', { isolatedModules: true, diagnostics: false }];
+// ES-module-only dependencies that Node 20.19+ loads natively (require(esm)) but Jest's
+// module registry cannot: content-disposition (under @fastify/static), and @noble/@scure
+// (under otplib). They are transpiled to CommonJS for the test run only.
+const ESM_ONLY = ['content-disposition', '@noble/hashes', '@scure/base'];
+const esmPattern = ESM_ONLY.map((name) => name.replace('/', '\\/')).join('|');
 
 module.exports = {
   rootDir: __dirname,
@@ -11,13 +16,12 @@ module.exports = {
   testMatch: ['**/*.spec.ts'],
   transform: {
     '^.+\\.ts$': transpile,
-    // ES-module-only dependencies that Node 20.19+ loads natively but Jest's registry cannot.
-    '/node_modules/content-disposition/.+\\.js$': [
+    [`/node_modules/(${esmPattern})/.+\\.js$`]: [
       'ts-jest',
       { isolatedModules: true, diagnostics: false, tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022' } },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPattern})/)`],
   moduleNameMapper: {
     '^@ringfence/(auth|audit|crypto|tenancy)$': '<rootDir>/libs/$1/src',
     '^@ringfence/migrations$': '<rootDir>/prisma-free',

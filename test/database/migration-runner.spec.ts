@@ -22,7 +22,18 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
     const runner = new MigrationRunner(owner, migrations);
     expect(await runner.up()).toEqual(migrations.map((m) => `${m.version}_${m.name}`));
     expect(await runner.up()).toEqual([]);
-    expect(await tables()).toEqual(['audit_log', 'schema_migrations', 'workspaces']);
+    expect(await tables()).toEqual([
+      'admin_mfa_challenges',
+      'admin_password_resets',
+      'admin_recovery_codes',
+      'admin_refresh_tokens',
+      'admin_sessions',
+      'admins',
+      'audit_log',
+      'mail_outbox',
+      'schema_migrations',
+      'workspaces',
+    ]);
     const applied = await runner.applied();
     expect(applied.map((m) => m.checksum)).toEqual(migrations.map((m) => m.checksum));
   });

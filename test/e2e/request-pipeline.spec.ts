@@ -1,19 +1,23 @@
 import { Client } from 'pg';
+import { createAdmin, TestAdmin } from '../support/admin-session';
 import { PipelineProbeModule } from '../support/pipeline-probe.module';
 import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
-const ADMIN = { authorization: 'Bearer probe-admin' };
 
 describe('request pipeline: transaction + audit', () => {
   let db: TestDatabase;
   let t: TestApp;
   let superuser: Client;
+  let owner: TestAdmin;
+  let ADMIN: { authorization: string };
 
   beforeAll(async () => {
     db = await createTestDatabase();
     t = await createTestApp(db, { features: [PipelineProbeModule] });
     superuser = await db.connect(db.adminUrl);
+    owner = await createAdmin(t, 'owner');
+    ADMIN = owner.headers;
   });
   afterAll(async () => {
     await t.close();
@@ -40,7 +44,7 @@ describe('request pipeline: transaction + audit', () => {
     expect(row).toMatchObject({
       action: 'workspace.create',
       actor_type: 'admin',
-      actor_id: 'adm_probe',
+      actor_id: owner.id,
       target_type: 'workspace',
       target_id: id,
       before: null,

@@ -24,7 +24,7 @@ describe('route access inventory', () => {
   });
 
   it('matches the reviewed snapshot of declarations', () => {
-    expect(listRouteDeclarations(app).map((route) => `${route.route} -> ${describePolicy(route.policy)}`)).toMatchSnapshot();
+    expect(listRouteDeclarations(app).map((route) => `${route.route} -> ${describePolicy(route.policy, route.stepUp)}`)).toMatchSnapshot();
   });
 
   it('catches a route that declares nothing', async () => {

@@ -53,18 +53,30 @@ async function main() {
   await waitReady(first);
   const docs = await fetch(`http://127.0.0.1:${port}/docs-json`);
   if (docs.status !== 200) throw new Error(`/docs-json answered ${docs.status}`);
-  if (!/DEVELOPMENT MASTER KEY GENERATED/.test(first.output)) throw new Error('no development key warning');
+  if (!/DEVELOPMENT KEYS GENERATED/.test(first.output)) throw new Error('no development key warning');
+  // The first owner: printed once on the terminal, and the printed password opens a setup session.
+  const owner = /email:\s+(\S+)\s.*\n.*one-time password:\s+(\S+)/.exec(first.output);
+  if (!owner) throw new Error(`no first-owner credential printed:\n${first.output}`);
+  const login = await fetch(`http://127.0.0.1:${port}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: owner[1], password: owner[2] }),
+  });
+  const answer = await login.json();
+  if (login.status !== 200 || answer.status !== 'setup_required') throw new Error(`first-owner login: ${login.status} ${JSON.stringify(answer)}`);
+  const logLines = first.output.split('\n').filter((line) => line.startsWith('{'));
+  if (logLines.some((line) => line.includes(owner[2]))) throw new Error('the one-time password reached a log line');
   const keyFile = join(dataDir, 'secrets', 'master.v1.key');
   if ((statSync(keyFile).mode & 0o777) !== 0o600) throw new Error('master key is not mode 0600');
   const key = readFileSync(keyFile, 'utf8');
   if (first.output.includes(key.trim())) throw new Error('the master key reached the log');
   await stop(first);
-  console.log('ok - first start: embedded database, migrations, development key, ready, graceful stop');
+  console.log('ok - first start: embedded database, migrations, development keys, first owner, ready, graceful stop');
 
   const second = start();
   await waitReady(second);
   if (readFileSync(keyFile, 'utf8') !== key) throw new Error('second start replaced the master key');
-  if (/DEVELOPMENT MASTER KEY GENERATED|applied 0001/.test(second.output)) throw new Error('second start did not reuse the data');
+  if (/DEVELOPMENT KEYS GENERATED|applied 0001|one-time password/.test(second.output)) throw new Error('second start did not reuse the data');
   await stop(second);
   console.log('ok - second start reuses the database and the key');
 
@@ -73,7 +85,7 @@ async function main() {
   mkdirSync(secrets, { mode: 0o700 });
   writeFileSync(join(secrets, 'master.v1.key'), 'c2hvcnQta2V5LXNlY3JldA==\n', { mode: 0o600 });
   const refused = spawnSync(process.execPath, [join(root, 'dist/apps/api/src/main.js')], {
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: 'postgres://ringfence_app@127.0.0.1:1/none', MIGRATE_ON_BOOT: 'false', RINGFENCE_SECRETS_DIR: secrets },
+    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: 'postgres://ringfence_app@127.0.0.1:1/none', MIGRATE_ON_BOOT: 'false', RINGFENCE_SECRETS_DIR: secrets, SMTP_URL: 'smtp://127.0.0.1:1' },
     encoding: 'utf8',
     timeout: 30_000,
   });

@@ -1,28 +1,16 @@
 import { Body, Controller, Get, Global, Injectable, Module, NotFoundException, Post, Query } from '@nestjs/common';
 import { Audited, AuditTrail } from '@ringfence/audit';
-import { ADMIN_AUTHENTICATOR, AdminRoles, API_KEY_AUTHENTICATOR, Authenticator, Public, Scopes, unauthenticated } from '@ringfence/auth';
+import { AdminRoles, API_KEY_AUTHENTICATOR, Authenticator, Public, Scopes, unauthenticated } from '@ringfence/auth';
 import { Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { BatchBody } from '../../apps/api/src/http/body-limits';
 
 /**
- * Test-only authenticators: `Bearer probe-admin` is an owner, `Bearer probe-auditor` an
- * auditor, `Bearer probe-key:<workspace id>[:scope,scope]` a key of that workspace
- * (wildcard without scopes). They stand in for the real ones of later issues.
+ * A test-only key authenticator: `Bearer probe-key:<workspace id>[:scope,scope]` is a key
+ * of that workspace (wildcard without scopes). It stands in for the API keys of a later
+ * issue; admins are real (test/support/admin-session.ts).
  */
-@Injectable()
-class ProbeAdminAuthenticator implements Authenticator {
-  authenticate(request: FastifyRequest): Promise<Principal> {
-    const role = { 'Bearer probe-admin': 'owner', 'Bearer probe-auditor': 'auditor' }[request.headers.authorization ?? ''] as
-      | 'owner'
-      | 'auditor'
-      | undefined;
-    if (!role) throw unauthenticated();
-    return Promise.resolve({ kind: 'admin', adminId: 'adm_probe', role });
-  }
-}
-
 @Injectable()
 class ProbeKeyAuthenticator implements Authenticator {
   authenticate(request: FastifyRequest): Promise<Principal> {
@@ -157,9 +145,8 @@ class PipelineProbeController {
 @Module({
   controllers: [PipelineProbeController],
   providers: [
-    { provide: ADMIN_AUTHENTICATOR, useClass: ProbeAdminAuthenticator },
     { provide: API_KEY_AUTHENTICATOR, useClass: ProbeKeyAuthenticator },
   ],
-  exports: [ADMIN_AUTHENTICATOR, API_KEY_AUTHENTICATOR],
+  exports: [API_KEY_AUTHENTICATOR],
 })
 export class PipelineProbeModule {}

@@ -1,12 +1,13 @@
 import { INestApplication, RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
-import { ACCESS_POLICY, AccessPolicy } from '@ringfence/auth';
+import { ACCESS_POLICY, AccessPolicy, STEP_UP } from '@ringfence/auth';
 
 export interface RouteDeclaration {
   route: string;
   controller: string;
   policy: AccessPolicy | undefined;
+  stepUp: boolean;
 }
 
 /** Every route Nest registers, with the access policy it declares (or none). */
@@ -24,20 +25,21 @@ export function listRouteDeclarations(app: INestApplication): RouteDeclaration[]
         if (method === undefined) continue;
         const path = normalise(Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined);
         const policy = (Reflect.getMetadata(ACCESS_POLICY, handler) ?? Reflect.getMetadata(ACCESS_POLICY, controller)) as AccessPolicy | undefined;
-        routes.push({ route: `${RequestMethod[method]} ${`/${[prefix, path].filter(Boolean).join('/')}`}`, controller: `${controller.name}.${name}`, policy });
+        const stepUp = Reflect.getMetadata(STEP_UP, handler) === true;
+        routes.push({ route: `${RequestMethod[method]} ${`/${[prefix, path].filter(Boolean).join('/')}`}`, controller: `${controller.name}.${name}`, policy, stepUp });
       }
     }
   }
   return routes.sort((a, b) => a.route.localeCompare(b.route));
 }
 
-export function describePolicy(policy: AccessPolicy | undefined): string {
+export function describePolicy(policy: AccessPolicy | undefined, stepUp = false): string {
   if (!policy) return 'UNDECLARED';
   switch (policy.kind) {
     case 'public':
       return 'public';
     case 'admin':
-      return `admin roles: ${policy.roles.join(', ')}`;
+      return `admin roles: ${policy.roles.join(', ')}${policy.duringSetup ? ' (also during setup)' : ''}${stepUp ? ' + step-up' : ''}`;
     case 'api_key':
       return `api key scopes: ${policy.scopes.length ? policy.scopes.join(', ') : '(any valid key)'}`;
     case 'provider':

@@ -1,6 +1,6 @@
 import { Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +15,13 @@ export interface TestApp {
   readonly logs: Record<string, unknown>[];
   /** The raw log output, for "this string never appears" assertions. */
   rawLogs(): string;
+  /** Where the file mail transport writes (`<data dir>/mail`). */
+  readonly mailDir: string;
   close(): Promise<void>;
 }
+
+/** One ES256 key per test process: generated here, never committed. */
+const TEST_SIGNING_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
 
 /** The real application (same config validation, same pipeline) on a test database. */
 export async function createTestApp(
@@ -24,11 +29,14 @@ export async function createTestApp(
   options: { features?: Type[]; env?: Record<string, string> } = {},
 ): Promise<TestApp> {
   const secretsDir = mkdtempSync(join(tmpdir(), 'rf-secrets-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'rf-data-'));
   writeFileSync(join(secretsDir, 'master.v1.key'), randomBytes(32).toString('base64'), { mode: 0o600 });
+  writeFileSync(join(secretsDir, 'jwt-signing.v1.pem'), TEST_SIGNING_KEY, { mode: 0o600 });
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: database.appUrl,
     RINGFENCE_SECRETS_DIR: secretsDir,
+    RINGFENCE_DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
     ...options.env,
   });
@@ -42,9 +50,11 @@ export async function createTestApp(
       return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     },
     rawLogs: () => lines.join(''),
+    mailDir: join(dataDir, 'mail'),
     async close() {
       await shutdownApplication(app);
       rmSync(secretsDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -2,12 +2,13 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@ringfence/audit';
-import { AccessGuard, AuthModule } from '@ringfence/auth';
+import { AccessGuard, AdminIdentityModule, AuthModule } from '@ringfence/auth';
 import { CryptoModule } from '@ringfence/crypto';
 import { TenancyModule } from '@ringfence/tenancy';
 import type { Logger } from 'pino';
 import { AppConfig } from './config/app-config';
 import { HealthModule } from './health/health.module';
+import { mailTransportProvider } from './mail/mail.providers';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -44,6 +45,19 @@ export class AppModule {
         TenancyModule,
         AuditModule,
         AuthModule,
+        AdminIdentityModule.forRoot(
+          {
+            issuer: config.adminAuth.issuer,
+            audience: config.adminAuth.audience,
+            accessTokenTtlSeconds: config.adminAuth.accessTokenTtlSeconds,
+            sessionTtlSeconds: config.adminAuth.sessionTtlSeconds,
+            signingKeyVersion: config.adminAuth.signingKeyVersion,
+            secureCookies: true,
+            consoleUrl: config.adminAuth.consoleUrl,
+            runMailWorker: config.role !== 'api',
+          },
+          { providers: [mailTransportProvider(config)] },
+        ),
         HealthModule,
         ...(options.features ?? []),
       ],

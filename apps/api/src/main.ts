@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { AdminBootstrap, SigningKeys } from '@ringfence/auth';
 import { KeyMaterialDirectory, loadKeyring } from '@ringfence/crypto';
 import { createApplication, shutdownApplication } from './application';
 import { prepareSecretsDirectory } from './bootstrap/development-secrets';
@@ -18,12 +19,18 @@ async function main(): Promise<void> {
   const logger = createAppLogger(config);
   prepareSecretsDirectory(config, logger);
   // Key material first: a missing or malformed key stops the boot before anything starts.
-  loadKeyring(new KeyMaterialDirectory(config.secretsDir), config.activeMasterKeyVersion);
+  const secrets = new KeyMaterialDirectory(config.secretsDir);
+  loadKeyring(secrets, config.activeMasterKeyVersion);
+  SigningKeys.load(secrets, config.adminAuth.signingKeyVersion);
   const database = await prepareDatabase(config, logger);
 
   let app;
   try {
     app = await createApplication({ config, databaseUrl: database.appUrl, logger });
+    if (config.adminAuth.bootstrapEmail) {
+      const created = await app.get(AdminBootstrap).createFirstOwner(config.adminAuth.bootstrapEmail);
+      if (created) printFirstOwner(created.admin.email, created.oneTimePassword);
+    }
     await app.listen({ port: config.http.port, host: config.http.host });
   } catch (error) {
     await app?.close().catch(() => undefined);
@@ -57,6 +64,26 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * Shown once, on the terminal only: straight to stdout, never through the logger (which
+ * redacts and may ship lines elsewhere). The password is one-time: the first login must
+ * replace it and enrol TOTP.
+ */
+function printFirstOwner(email: string, oneTimePassword: string): void {
+  process.stdout.write(
+    [
+      '',
+      '  ┌──────────────────────────────────────────────────────────────────────┐',
+      '  │ First owner created. Shown once; the first login replaces it.        │',
+      `  │   email:              ${email.padEnd(47)}│`,
+      `  │   one-time password:  ${oneTimePassword.padEnd(47)}│`,
+      '  └──────────────────────────────────────────────────────────────────────┘',
+      '',
+      '',
+    ].join('\n'),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -3,3 +3,4 @@ export { AuditModule } from './audit.module';
 export { AuditTrail, type AuditChange } from './audit-trail';
 export { AuditWriter, type AuditEvent } from './audit-writer';
 export { AUDITED_ACTION, Audited } from './audited.decorator';
+export { SecurityEvents } from './security-events';

@@ -1,11 +1,16 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
-import { RequestTransactionInterceptor, type AdminRole } from '@ringfence/tenancy';
+import { ADMIN_ROLES, RequestTransactionInterceptor, type AdminRole } from '@ringfence/tenancy';
 import type { Scope } from './scopes';
 
 /** Who may call a route. Every route declares exactly one; the guard denies the rest. */
 export type AccessPolicy =
   | { readonly kind: 'public' }
-  | { readonly kind: 'admin'; readonly roles: readonly AdminRole[] }
+  | {
+      readonly kind: 'admin';
+      readonly roles: readonly AdminRole[];
+      /** Also open to a session still in setup (TOTP enrolment, password change). */
+      readonly duringSetup?: boolean;
+    }
   | { readonly kind: 'api_key'; readonly scopes: readonly Scope[] }
   | { readonly kind: 'provider' };
 
@@ -29,6 +34,22 @@ export const Public = (): MethodDecorator & ClassDecorator => declare({ kind: 'p
 export function AdminRoles(...roles: [AdminRole, ...AdminRole[]]): MethodDecorator & ClassDecorator {
   return declare({ kind: 'admin', roles });
 }
+
+/** Any platform admin, whatever the role: their own account and sessions. */
+export function AnyAdmin(options: { duringSetup?: boolean } = {}): MethodDecorator & ClassDecorator {
+  return declare({ kind: 'admin', roles: ADMIN_ROLES, ...(options.duringSetup ? { duringSetup: true } : {}) });
+}
+
+export const STEP_UP = 'ringfence:step-up';
+/** How recent a second factor a `@StepUp()` route needs. */
+export const STEP_UP_WINDOW_MS = 5 * 60 * 1000;
+
+/**
+ * A sensitive admin route: the session must have seen a second factor (TOTP or recovery
+ * code, at login or through `POST /v1/auth/step-up`) within the last five minutes.
+ * Combine with `@AdminRoles(...)` or `@AnyAdmin()`.
+ */
+export const StepUp = (): MethodDecorator => SetMetadata(STEP_UP, true);
 
 /** A workspace API key holding every one of `scopes` (none: any valid key). */
 export function Scopes(...scopes: Scope[]): MethodDecorator & ClassDecorator {

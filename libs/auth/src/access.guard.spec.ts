@@ -2,15 +2,48 @@ import { ForbiddenException, UnauthorizedException } from '@nestjs/common';
 import { Principal } from '@ringfence/tenancy';
 import { authorize } from './access.guard';
 
-const admin = (role: 'owner' | 'admin' | 'auditor'): Principal => ({ kind: 'admin', adminId: 'a1', role });
+const admin = (role: 'owner' | 'admin' | 'auditor', extra: Partial<Extract<Principal, { kind: 'admin' }>> = {}): Principal => ({
+  kind: 'admin',
+  adminId: 'a1',
+  role,
+  sessionId: 's1',
+  stage: 'full',
+  secondFactorAt: null,
+  ...extra,
+});
 const key = (...scopes: string[]): Principal => ({ kind: 'api_key', keyId: 'k1', workspaceId: 'w1', scopes, environment: 'live' });
 const provider: Principal = { kind: 'provider', provider: 'p', workspaceId: 'w1' };
+
+function codeOf(work: () => void): string | undefined {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof ForbiddenException) return (error.getResponse() as { code?: string }).code;
+    throw error;
+  }
+  return undefined;
+}
 
 describe('authorize (roles and scopes, for every authenticator)', () => {
   it('admits an admin holding one of the roles and refuses the others with 403', () => {
     expect(() => authorize({ kind: 'admin', roles: ['owner', 'admin'] }, admin('admin'))).not.toThrow();
     expect(() => authorize({ kind: 'admin', roles: ['owner'] }, admin('admin'))).toThrow(ForbiddenException);
     expect(() => authorize({ kind: 'admin', roles: ['auditor', 'owner'] }, admin('admin'))).toThrow(ForbiddenException);
+  });
+
+  it('admits a session in setup only where the route allows it', () => {
+    const setup = admin('owner', { stage: 'setup' });
+    expect(codeOf(() => authorize({ kind: 'admin', roles: ['owner'] }, setup))).toBe('ACCOUNT_SETUP_REQUIRED');
+    expect(() => authorize({ kind: 'admin', roles: ['owner'], duringSetup: true }, setup)).not.toThrow();
+  });
+
+  it('requires a second factor within five minutes on step-up routes', () => {
+    const now = 1_700_000_000_000;
+    const policy = { kind: 'admin', roles: ['owner'] } as const;
+    expect(() => authorize(policy, admin('owner', { secondFactorAt: now - 60_000 }), { stepUp: true, now })).not.toThrow();
+    expect(codeOf(() => authorize(policy, admin('owner', { secondFactorAt: now - 301_000 }), { stepUp: true, now }))).toBe('STEP_UP_REQUIRED');
+    expect(() => authorize(policy, admin('owner'), { stepUp: true, now })).toThrow(ForbiddenException);
+    expect(() => authorize(policy, admin('owner'), { now })).not.toThrow();
   });
 
   it('requires every scope of the route; an empty key scope list is the legacy wildcard', () => {

@@ -11,7 +11,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { Principal, RequestContext } from '@ringfence/tenancy';
 import type { FastifyRequest } from 'fastify';
-import { ACCESS_POLICY, AccessPolicy } from './access-policy';
+import { ACCESS_POLICY, AccessPolicy, STEP_UP, STEP_UP_WINDOW_MS } from './access-policy';
 import { ADMIN_AUTHENTICATOR, API_KEY_AUTHENTICATOR, Authenticator, PROVIDER_AUTHENTICATOR } from './authenticator';
 
 /** The one 401 every authentication failure answers; the real reason goes to the audit log. */
@@ -24,12 +24,28 @@ export function unauthenticated(): UnauthorizedException {
  * principal of the wrong kind is a 401, a valid caller without the role or every scope
  * a 403. A key with an empty scope list is a legacy wildcard.
  */
-export function authorize(policy: Exclude<AccessPolicy, { kind: 'public' }>, principal: Principal): void {
+export function authorize(
+  policy: Exclude<AccessPolicy, { kind: 'public' }>,
+  principal: Principal,
+  options: { stepUp?: boolean; now?: number } = {},
+): void {
   switch (policy.kind) {
     case 'admin':
       if (principal.kind !== 'admin') throw unauthenticated();
+      if (principal.stage === 'setup' && !policy.duringSetup) {
+        throw new ForbiddenException({
+          code: 'ACCOUNT_SETUP_REQUIRED',
+          detail: 'Enrol TOTP (and replace a one-time password) before using the console.',
+        });
+      }
       if (!policy.roles.includes(principal.role)) {
         throw new ForbiddenException({ code: 'INSUFFICIENT_ROLE', detail: 'Your role does not allow this.' });
+      }
+      if (options.stepUp && (principal.secondFactorAt === null || (options.now ?? Date.now()) - principal.secondFactorAt > STEP_UP_WINDOW_MS)) {
+        throw new ForbiddenException({
+          code: 'STEP_UP_REQUIRED',
+          detail: 'Confirm with a second factor (POST /v1/auth/step-up) and retry.',
+        });
       }
       return;
     case 'api_key':
@@ -76,7 +92,8 @@ export class AccessGuard implements CanActivate {
     if (!authenticator) throw unauthenticated();
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
     const principal = await authenticator.authenticate(request, policy);
-    authorize(policy, principal);
+    const stepUp = policy.kind === 'admin' && this.reflector.get<boolean | undefined>(STEP_UP, execution.getHandler()) === true;
+    authorize(policy, principal, { stepUp });
     this.context.setPrincipal(principal);
     return true;
   }

@@ -1,5 +1,27 @@
-export { ACCESS_POLICY, AdminRoles, ProviderSigned, Public, Scopes, type AccessPolicy } from './access-policy';
+export {
+  ACCESS_POLICY,
+  AdminRoles,
+  AnyAdmin,
+  ProviderSigned,
+  Public,
+  Scopes,
+  STEP_UP,
+  STEP_UP_WINDOW_MS,
+  StepUp,
+  type AccessPolicy,
+} from './access-policy';
 export { AccessGuard, unauthenticated } from './access.guard';
 export { AuthModule } from './auth.module';
 export { ADMIN_AUTHENTICATOR, API_KEY_AUTHENTICATOR, PROVIDER_AUTHENTICATOR, type Authenticator } from './authenticator';
 export { SCOPES, isScope, type Scope } from './scopes';
+export { ADMIN_IDENTITY_OPTIONS, type AdminIdentityOptions } from './admin-identity.options';
+export { AdminIdentityModule } from './admin-identity.module';
+export { AdminBootstrap } from './admins/admin-bootstrap';
+export { type CreatedAdmin } from './admins/admin-management';
+export { AttemptLimiter, TooManyAttemptsException } from './login/attempt-limiter';
+export { ARGON2_PARAMETERS, PasswordHasher } from './passwords/password-hasher';
+export { PasswordResets } from './password-reset/password-resets';
+export { MAIL_TRANSPORT, type MailMessage, type MailTransport } from './password-reset/mail-transport';
+export { AccessTokens, ACCESS_TOKEN_TYPE } from './tokens/access-tokens';
+export { SigningKeys } from './tokens/signing-keys';
+export { Totp } from './totp/totp';

@@ -1,4 +1,13 @@
-export { ANONYMOUS, actorOf, workspaceIdOf, type AdminRole, type KeyEnvironment, type Principal } from './principal';
+export {
+  ADMIN_ROLES,
+  ANONYMOUS,
+  actorOf,
+  workspaceIdOf,
+  type AdminRole,
+  type AdminSessionStage,
+  type KeyEnvironment,
+  type Principal,
+} from './principal';
 export { newContextStore, RequestContext, WorkspaceContextMissingError, type RequestContextStore } from './request-context';
 export { installRequestContext } from './request-context.hooks';
 export { BEFORE_COMMIT, RequestTransactionInterceptor, type BeforeCommit } from './request-transaction.interceptor';

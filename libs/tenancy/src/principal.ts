@@ -1,10 +1,21 @@
 export type AdminRole = 'owner' | 'admin' | 'auditor';
+export const ADMIN_ROLES: readonly AdminRole[] = ['owner', 'admin', 'auditor'];
+/** `setup`: password accepted, a second factor or a password change still due. */
+export type AdminSessionStage = 'setup' | 'full';
 export type KeyEnvironment = 'live' | 'test';
 
 /** Who is calling. Set by authentication only; the workspace id comes from here and nowhere else. */
 export type Principal =
   | { readonly kind: 'anonymous' }
-  | { readonly kind: 'admin'; readonly adminId: string; readonly role: AdminRole }
+  | {
+      readonly kind: 'admin';
+      readonly adminId: string;
+      readonly role: AdminRole;
+      readonly sessionId: string;
+      readonly stage: AdminSessionStage;
+      /** When this session last saw a second factor (epoch ms), for step-up. */
+      readonly secondFactorAt: number | null;
+    }
   | {
       readonly kind: 'api_key';
       readonly keyId: string;
@@ -12,12 +23,14 @@ export type Principal =
       readonly scopes: readonly string[];
       readonly environment: KeyEnvironment;
     }
-  | { readonly kind: 'provider'; readonly provider: string; readonly workspaceId: string };
+  | { readonly kind: 'provider'; readonly provider: string; readonly workspaceId: string }
+  /** The service itself: bootstrap, workers, command-line tools. Never from a request. */
+  | { readonly kind: 'system'; readonly process: string };
 
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous' });
 
 /** The audit actor a principal acts as. */
-export function actorOf(principal: Principal): { type: Principal['kind'] | 'system'; id: string | null } {
+export function actorOf(principal: Principal): { type: Principal['kind']; id: string | null } {
   switch (principal.kind) {
     case 'anonymous':
       return { type: 'anonymous', id: null };
@@ -27,6 +40,8 @@ export function actorOf(principal: Principal): { type: Principal['kind'] | 'syst
       return { type: 'api_key', id: principal.keyId };
     case 'provider':
       return { type: 'provider', id: principal.provider };
+    case 'system':
+      return { type: 'system', id: principal.process };
   }
 }
 

@@ -6,7 +6,7 @@ describe('RequestContext', () => {
   it('fails closed: no workspace id outside a request, for anonymous callers and for admins', () => {
     expect(() => context.workspaceId).toThrow(WorkspaceContextMissingError);
     RequestContext.run(newContextStore(), () => expect(() => context.workspaceId).toThrow(WorkspaceContextMissingError));
-    RequestContext.run(newContextStore({ principal: { kind: 'admin', adminId: 'a1', role: 'owner' } }), () =>
+    RequestContext.run(newContextStore({ principal: { kind: 'admin', adminId: 'a1', role: 'owner', sessionId: 's1', stage: 'full', secondFactorAt: null } }), () =>
       expect(() => context.workspaceId).toThrow(WorkspaceContextMissingError),
     );
   });
@@ -25,6 +25,6 @@ describe('RequestContext', () => {
   });
 
   it('refuses to authenticate into no context', () => {
-    expect(() => context.setPrincipal({ kind: 'admin', adminId: 'a1', role: 'owner' })).toThrow(/no request context/);
+    expect(() => context.setPrincipal({ kind: 'admin', adminId: 'a1', role: 'owner', sessionId: 's1', stage: 'full', secondFactorAt: null })).toThrow(/no request context/);
   });
 });

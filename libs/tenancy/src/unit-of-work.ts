@@ -26,7 +26,7 @@ export class UnitOfWork {
 
   /**
    * Runs `work` in a new transaction whose first statement sets `app.workspace_id`,
-   * `app.actor` and, for admins only, `app.platform`. The acting principal is the
+   * `app.actor` and, for admins and the system only, `app.platform`. The acting principal is the
    * context's unless one is given (workers, security events).
    */
   run<T>(work: () => Promise<T>, options: { readOnly?: boolean; principal?: Principal } = {}): Promise<T> {
@@ -46,6 +46,6 @@ export async function applySessionSettings(manager: Pick<EntityManager, 'query'>
   const actor = actorOf(principal);
   await manager.query(
     `SELECT set_config('app.workspace_id', $1, true), set_config('app.actor', $2, true), set_config('app.platform', $3, true)`,
-    [workspaceIdOf(principal) ?? '', `${actor.type}:${actor.id ?? ''}`, principal.kind === 'admin' ? 'on' : 'off'],
+    [workspaceIdOf(principal) ?? '', `${actor.type}:${actor.id ?? ''}`, principal.kind === 'admin' || principal.kind === 'system' ? 'on' : 'off'],
   );
 }

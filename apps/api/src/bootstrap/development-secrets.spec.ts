@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ describe('prepareSecretsDirectory', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('generates one private development master key, loudly, and reuses it', () => {
+  it('generates one private development master key and signing key, loudly, and reuses them', () => {
     const config = loadConfig({ RINGFENCE_DATA_DIR: join(root, '.data') });
     prepareSecretsDirectory(config, logger);
     const keyFile = join(config.secretsDir, 'master.v1.key');
@@ -25,11 +26,18 @@ describe('prepareSecretsDirectory', () => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(statSync(config.secretsDir).mode & 0o777).toBe(0o700);
     expect(existsSync(join(config.secretsDir, DEVELOPMENT_MARKER))).toBe(true);
-    expect(lines.join('')).toMatch(/DEVELOPMENT MASTER KEY GENERATED/);
+    expect(lines.join('')).toMatch(/DEVELOPMENT KEYS GENERATED/);
     expect(lines.join('')).not.toContain(key.trim());
+    const signingKeyFile = join(config.secretsDir, 'jwt-signing.v1.pem');
+    const signingKey = readFileSync(signingKeyFile, 'utf8');
+    expect(createPrivateKey(signingKey).asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+    expect(statSync(signingKeyFile).mode & 0o777).toBe(0o600);
 
+    lines.length = 0;
     prepareSecretsDirectory(config, logger);
     expect(readFileSync(keyFile, 'utf8')).toBe(key);
+    expect(readFileSync(signingKeyFile, 'utf8')).toBe(signingKey);
+    expect(lines).toHaveLength(0);
   });
 
   it('never generates into an operator-chosen secrets directory', () => {
@@ -48,6 +56,7 @@ describe('prepareSecretsDirectory', () => {
       DATABASE_URL: 'postgres://app@db/rf',
       MIGRATE_ON_BOOT: 'false',
       RINGFENCE_SECRETS_DIR: secretsDir,
+      SMTP_URL: 'smtp://mail.example.com',
     });
     expect(() => prepareSecretsDirectory(config, logger)).toThrow(/development keys .* refused in production/);
   });

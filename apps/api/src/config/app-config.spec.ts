@@ -47,10 +47,30 @@ describe('loadConfig', () => {
     const problems = problemsOf({ NODE_ENV: 'production' }).join('\n');
     expect(problems).toMatch(/DATABASE_URL is required in production/);
     expect(problems).toMatch(/RINGFENCE_SECRETS_DIR is required in production/);
+    expect(problems).toMatch(/SMTP_URL is required in production/);
+  });
+
+  it('sends mail to files in development and through SMTP when configured', () => {
+    const development = loadConfig({ RINGFENCE_DATA_DIR: '/tmp/rf-data' });
+    expect(development.mail).toEqual({ transport: 'file', directory: '/tmp/rf-data/mail', from: expect.any(String) });
+    const smtp = loadConfig({ SMTP_URL: 'smtps://user:pw@mail.example.com' });
+    expect(smtp.mail.transport).toBe('smtp');
+    expect(problemsOf({ MAIL_TRANSPORT: 'smtp' }).join('\n')).toMatch(/SMTP_URL is required when MAIL_TRANSPORT is smtp/);
+  });
+
+  it('keeps admin access tokens between 10 and 15 minutes', () => {
+    expect(loadConfig({}).adminAuth.accessTokenTtlSeconds).toBe(600);
+    expect(problemsOf({ ACCESS_TOKEN_TTL_SECONDS: '3600' }).join('\n')).toMatch(/ACCESS_TOKEN_TTL_SECONDS/);
+    expect(problemsOf({ ACCESS_TOKEN_TTL_SECONDS: '60' }).join('\n')).toMatch(/ACCESS_TOKEN_TTL_SECONDS/);
   });
 
   it('requires the owner connection for migrations in production and turns the docs off', () => {
-    const base = { NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db/rf', RINGFENCE_SECRETS_DIR: '/run/secrets/rf' };
+    const base = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://app@db/rf',
+      RINGFENCE_SECRETS_DIR: '/run/secrets/rf',
+      SMTP_URL: 'smtp://mail.example.com',
+    };
     expect(problemsOf(base).join('\n')).toMatch(/DATABASE_MIGRATION_URL is required/);
     const config = loadConfig({ ...base, MIGRATE_ON_BOOT: 'false' });
     expect(config.http.docsEnabled).toBe(false);

@@ -29,6 +29,19 @@ export interface AppConfig {
   readonly secretsDir: string;
   readonly activeMasterKeyVersion?: number;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
+  readonly adminAuth: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly signingKeyVersion?: number;
+    readonly accessTokenTtlSeconds: number;
+    readonly sessionTtlSeconds: number;
+    readonly consoleUrl: string;
+    /** Created on the first start when the database has no admin (embedded default; never in production). */
+    readonly bootstrapEmail?: string;
+  };
+  readonly mail:
+    | { readonly transport: 'file'; readonly directory: string; readonly from: string }
+    | { readonly transport: 'smtp'; readonly url: string; readonly from: string };
 }
 
 /** Boot refused: every problem is listed by variable name, never with its value. */
@@ -42,7 +55,18 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConfig {
   const known = Object.keys(new EnvironmentVariables());
   const input: Record<string, string> = {};
-  for (const name of [...known, 'DATABASE_URL', 'DATABASE_MIGRATION_URL', 'RINGFENCE_SECRETS_DIR', 'MASTER_KEY_ACTIVE_VERSION', 'DOCS_ENABLED']) {
+  const optional = [
+    'DATABASE_URL',
+    'DATABASE_MIGRATION_URL',
+    'RINGFENCE_SECRETS_DIR',
+    'MASTER_KEY_ACTIVE_VERSION',
+    'DOCS_ENABLED',
+    'JWT_SIGNING_KEY_VERSION',
+    'MAIL_TRANSPORT',
+    'SMTP_URL',
+    'BOOTSTRAP_ADMIN_EMAIL',
+  ];
+  for (const name of [...known, ...optional]) {
     const value = env[name];
     if (value !== undefined && value !== '') input[name] = value;
   }
@@ -59,6 +83,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
   if (production && vars.MIGRATE_ON_BOOT && vars.DATABASE_URL && !vars.DATABASE_MIGRATION_URL) {
     problems.push('DATABASE_MIGRATION_URL is required in production when MIGRATE_ON_BOOT is on (migrations run as the owner role)');
   }
+  const mailTransport = vars.MAIL_TRANSPORT ?? (vars.SMTP_URL ? 'smtp' : production ? undefined : 'file');
+  if (!mailTransport) problems.push('SMTP_URL is required in production (or set MAIL_TRANSPORT=file explicitly)');
+  if (mailTransport === 'smtp' && !vars.SMTP_URL) problems.push('SMTP_URL is required when MAIL_TRANSPORT is smtp');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = absolute(vars.RINGFENCE_DATA_DIR, cwd);
@@ -84,6 +111,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     secretsDir: vars.RINGFENCE_SECRETS_DIR ? absolute(vars.RINGFENCE_SECRETS_DIR, cwd) : resolve(dataDir, 'secrets'),
     activeMasterKeyVersion: vars.MASTER_KEY_ACTIVE_VERSION,
     logLevel: vars.LOG_LEVEL,
+    adminAuth: {
+      issuer: vars.JWT_ISSUER,
+      audience: vars.JWT_AUDIENCE,
+      signingKeyVersion: vars.JWT_SIGNING_KEY_VERSION,
+      accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS,
+      sessionTtlSeconds: vars.ADMIN_SESSION_TTL_SECONDS,
+      consoleUrl: vars.CONSOLE_URL,
+      // Never in production: a printed password would end up in a log collector there.
+      bootstrapEmail: production ? undefined : (vars.BOOTSTRAP_ADMIN_EMAIL ?? (vars.DATABASE_URL ? undefined : 'owner@ringfence.local')),
+    },
+    mail:
+      mailTransport === 'smtp'
+        ? { transport: 'smtp', url: vars.SMTP_URL!, from: vars.MAIL_FROM }
+        : { transport: 'file', directory: resolve(dataDir, 'mail'), from: vars.MAIL_FROM },
   };
 }
 

@@ -100,4 +100,56 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(120000)
   SHUTDOWN_GRACE_MS = 10000;
+
+  /** `iss` of admin access tokens. */
+  @IsString()
+  @Matches(/^\S{1,200}$/, { message: 'JWT_ISSUER must be a non-empty string without spaces' })
+  JWT_ISSUER = 'ringfence';
+
+  /** `aud` of admin access tokens. */
+  @IsString()
+  @Matches(/^\S{1,200}$/, { message: 'JWT_AUDIENCE must be a non-empty string without spaces' })
+  JWT_AUDIENCE = 'ringfence-admin';
+
+  /** The signing key version (`jwt-signing.vN.pem`); the highest present when unset. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  JWT_SIGNING_KEY_VERSION?: number;
+
+  /** Admin access-token lifetime: 10 to 15 minutes. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(600)
+  @Max(900)
+  ACCESS_TOKEN_TTL_SECONDS = 600;
+
+  /** Absolute lifetime of an admin session (its refresh-token family): 1 to 72 hours. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(3600)
+  @Max(259200)
+  ADMIN_SESSION_TTL_SECONDS = 43200;
+
+  /** The admin console's URL, for links in mail. */
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  CONSOLE_URL = 'http://localhost:3000';
+
+  /** `file`: mail written under `<data dir>/mail` (development); `smtp`: sent through SMTP_URL. */
+  @IsOptional()
+  @IsIn(['file', 'smtp'])
+  MAIL_TRANSPORT?: 'file' | 'smtp';
+
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsString()
+  MAIL_FROM = 'Ringfence <no-reply@ringfence.local>';
+
+  /** The first owner's email, created (with a one-time password printed once) on the first start. */
+  @IsOptional()
+  @IsString()
+  BOOTSTRAP_ADMIN_EMAIL?: string;
 }

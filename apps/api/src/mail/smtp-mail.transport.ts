@@ -1,0 +1,18 @@
+import { MailMessage, MailTransport } from '@ringfence/auth';
+import { createTransport, Transporter } from 'nodemailer';
+
+/** Production mail through SMTP (nodemailer). Its logger stays off: it would print bodies. */
+export class SmtpMailTransport implements MailTransport {
+  private readonly transporter: Transporter;
+
+  constructor(
+    url: string,
+    private readonly from: string,
+  ) {
+    this.transporter = createTransport(url, { logger: false, debug: false });
+  }
+
+  async send(message: MailMessage): Promise<void> {
+    await this.transporter.sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text });
+  }
+}

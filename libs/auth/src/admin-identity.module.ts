@@ -1,0 +1,69 @@
+import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import { KeyMaterialDirectory } from '@ringfence/crypto';
+import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from './admin-identity.options';
+import { AdminBootstrap } from './admins/admin-bootstrap';
+import { AdminDirectory } from './admins/admin-directory';
+import { AdminManagement } from './admins/admin-management';
+import { OwnAccount } from './admins/own-account';
+import { ADMIN_AUTHENTICATOR } from './authenticator';
+import { AdminsController } from './http/admins.controller';
+import { AuthController } from './http/auth.controller';
+import { AdminLogin } from './login/admin-login';
+import { AttemptLimiter } from './login/attempt-limiter';
+import { SecondFactor } from './login/second-factor';
+import { PasswordHasher } from './passwords/password-hasher';
+import { PasswordPolicy } from './passwords/password-policy';
+import { PasswordResets } from './password-reset/password-resets';
+import { AdminSessions } from './sessions/admin-sessions';
+import { AccessTokens } from './tokens/access-tokens';
+import { AdminJwtAuthenticator } from './tokens/admin-jwt.authenticator';
+import { AdminJwtStrategy } from './tokens/admin-jwt.strategy';
+import { SigningKeys } from './tokens/signing-keys';
+import { Totp } from './totp/totp';
+
+/**
+ * Admin identity (ring L4, and the admin half of L5): passwords, TOTP, sessions with
+ * refresh-token families, the admin JWT authenticator the AccessGuard uses, and the
+ * `/v1/auth` and `/v1/admin/admins` routes. The application provides the mail transport
+ * (MAIL_TRANSPORT) and the throttler storage may be replaced (Redis) by the app.
+ */
+@Global()
+@Module({})
+export class AdminIdentityModule {
+  static forRoot(options: AdminIdentityOptions, extra: { providers?: Provider[] } = {}): DynamicModule {
+    return {
+      module: AdminIdentityModule,
+      controllers: [AuthController, AdminsController],
+      providers: [
+        { provide: ADMIN_IDENTITY_OPTIONS, useValue: options },
+        {
+          provide: SigningKeys,
+          inject: [KeyMaterialDirectory],
+          useFactory: (directory: KeyMaterialDirectory) => SigningKeys.load(directory, options.signingKeyVersion),
+        },
+        { provide: JwtService, useValue: new JwtService({}) },
+        { provide: ThrottlerStorage, useClass: ThrottlerStorageService },
+        AccessTokens,
+        AdminSessions,
+        AdminJwtStrategy,
+        AdminJwtAuthenticator,
+        { provide: ADMIN_AUTHENTICATOR, useExisting: AdminJwtAuthenticator },
+        PasswordHasher,
+        PasswordPolicy,
+        Totp,
+        AdminDirectory,
+        SecondFactor,
+        AttemptLimiter,
+        AdminLogin,
+        OwnAccount,
+        AdminManagement,
+        AdminBootstrap,
+        PasswordResets,
+        ...(extra.providers ?? []),
+      ],
+      exports: [ADMIN_AUTHENTICATOR, AdminBootstrap, PasswordResets, SigningKeys, AccessTokens, Totp, ThrottlerStorage],
+    };
+  }
+}

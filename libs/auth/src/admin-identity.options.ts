@@ -1,0 +1,27 @@
+/** What the admin identity needs from the application's configuration. */
+export interface AdminIdentityOptions {
+  /** `iss` of access tokens, and what verification requires. */
+  readonly issuer: string;
+  /** `aud` of access tokens, and what verification requires. */
+  readonly audience: string;
+  /** Access-token lifetime: 10 to 15 minutes. */
+  readonly accessTokenTtlSeconds: number;
+  /** A session's (refresh-token family's) absolute lifetime. */
+  readonly sessionTtlSeconds: number;
+  /** The signing key version (`jwt-signing.vN.pem`) that signs; the highest when unset. */
+  readonly signingKeyVersion?: number;
+  /** `Secure` on the refresh cookie; only a local plain-HTTP development setup turns it off. */
+  readonly secureCookies: boolean;
+  /** Where reset links point (the admin console). */
+  readonly consoleUrl: string;
+  /** Run the mail worker in this process. */
+  readonly runMailWorker: boolean;
+}
+
+export const ADMIN_IDENTITY_OPTIONS = Symbol('ADMIN_IDENTITY_OPTIONS');
+
+/** Lifetimes that are not configuration. */
+export const MFA_CHALLENGE_TTL_MS = 5 * 60 * 1000;
+export const MFA_CHALLENGE_MAX_FAILURES = 5;
+export const PASSWORD_RESET_TTL_MS = 60 * 60 * 1000;
+export const PASSWORD_RESET_MAX_FAILURES = 5;

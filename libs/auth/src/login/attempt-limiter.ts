@@ -1,0 +1,53 @@
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import { createHash } from 'node:crypto';
+
+/** A budget of attempts per key and window; spending it blocks the key for `blockMs`. */
+export interface AttemptBudget {
+  readonly name: string;
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly blockMs: number;
+}
+
+const MINUTE = 60_000;
+export const ATTEMPT_BUDGETS = {
+  /** Per client IP: password guesses from one address. */
+  loginPerIp: { name: 'login-ip', limit: 20, windowMs: MINUTE, blockMs: 5 * MINUTE },
+  /** Per account, whatever the IP: an attacker rotating addresses still runs out here. */
+  loginPerAccount: { name: 'login-account', limit: 10, windowMs: 15 * MINUTE, blockMs: 15 * MINUTE },
+  mfaPerIp: { name: 'mfa-ip', limit: 20, windowMs: MINUTE, blockMs: 5 * MINUTE },
+  secondFactorPerAdmin: { name: 'second-factor-admin', limit: 5, windowMs: 5 * MINUTE, blockMs: 15 * MINUTE },
+  passwordPerAdmin: { name: 'password-admin', limit: 5, windowMs: 15 * MINUTE, blockMs: 15 * MINUTE },
+  forgotPerIp: { name: 'forgot-ip', limit: 5, windowMs: MINUTE, blockMs: 5 * MINUTE },
+  resetPerIp: { name: 'reset-ip', limit: 10, windowMs: MINUTE, blockMs: 5 * MINUTE },
+  refreshPerIp: { name: 'refresh-ip', limit: 60, windowMs: MINUTE, blockMs: MINUTE },
+} as const satisfies Record<string, AttemptBudget>;
+
+/** 429 with `Retry-After`: the filter turns it into the problem document and the header. */
+export class TooManyAttemptsException extends HttpException {
+  constructor(readonly retryAfterSeconds: number) {
+    super({ code: 'RATE_LIMITED', detail: 'Too many attempts. Retry later.' }, HttpStatus.TOO_MANY_REQUESTS);
+  }
+}
+
+/**
+ * Counts authentication attempts in the throttler's storage (@nestjs/throttler): in
+ * memory for one instance, and in Redis once the workspace-limits issue plugs it in.
+ * Keys are hashed: an email address never sits in the limiter's memory.
+ */
+@Injectable()
+export class AttemptLimiter {
+  constructor(@Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage) {}
+
+  /** Spends one attempt from each budget; the retry delay when any is exhausted, else null. */
+  async spend(...charges: [AttemptBudget, string][]): Promise<{ retryAfterSeconds: number } | null> {
+    let retryAfterSeconds = 0;
+    for (const [budget, subject] of charges) {
+      const key = `auth:${budget.name}:${createHash('sha256').update(subject).digest('base64url')}`;
+      const record = await this.storage.increment(key, budget.windowMs, budget.limit, budget.blockMs, budget.name);
+      if (record.isBlocked) retryAfterSeconds = Math.max(retryAfterSeconds, record.timeToBlockExpire, 1);
+    }
+    return retryAfterSeconds > 0 ? { retryAfterSeconds } : null;
+  }
+}

@@ -1,0 +1,259 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditWriter } from '@ringfence/audit';
+import { AdminRole, AdminSessionStage, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { DataSource } from 'typeorm';
+import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.options';
+import { AccessTokens } from '../tokens/access-tokens';
+import { newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
+
+/** What a client receives when a session opens or its refresh token rotates. */
+export interface SessionTokens {
+  sessionId: string;
+  stage: AdminSessionStage;
+  accessToken: string;
+  expiresIn: number;
+  /** Only for full sessions: a setup session cannot be refreshed. */
+  refreshToken?: string;
+  /** Only when the refresh token travels in a cookie: echo it in `X-CSRF-Token`. */
+  csrfToken?: string;
+}
+
+export type RotationOutcome =
+  | { kind: 'rotated'; tokens: SessionTokens }
+  | { kind: 'refused'; reason: 'unknown_token' | 'csrf_mismatch' | 'session_ended' | 'reuse_detected' };
+
+export interface SessionSummary {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  clientIp: string | null;
+  userAgent: string | null;
+  current: boolean;
+}
+
+interface SessionAuthRow {
+  role: AdminRole;
+  stage: AdminSessionStage;
+  second_factor_at: Date | null;
+}
+
+/**
+ * Admin sessions. A session is one login, and its refresh tokens are one family: each
+ * use rotates the token; presenting a used token again revokes the whole family (the
+ * token was copied). Every request re-reads its session, so a revoked session, a
+ * disabled admin or a changed role takes effect at once (docs/adr/0004-admin-identity.md).
+ */
+@Injectable()
+export class AdminSessions {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly context: RequestContext,
+    private readonly accessTokens: AccessTokens,
+    private readonly audit: AuditWriter,
+    @Inject(ADMIN_IDENTITY_OPTIONS) private readonly options: AdminIdentityOptions,
+  ) {}
+
+  /** The principal of a live session of an active admin, or null. One indexed read, no transaction. */
+  async principalFor(sessionId: string, adminId: string): Promise<Principal | null> {
+    const rows: SessionAuthRow[] = await this.dataSource.query(
+      `SELECT a.role, s.stage, s.second_factor_at
+         FROM admin_sessions s JOIN admins a ON a.id = s.admin_id
+        WHERE s.id = $1 AND s.admin_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'active'`,
+      [sessionId, adminId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      kind: 'admin',
+      adminId,
+      role: row.role,
+      sessionId,
+      stage: row.stage,
+      secondFactorAt: row.second_factor_at ? row.second_factor_at.getTime() : null,
+    };
+  }
+
+  /** Opens a session in the current unit of work. A full session starts a refresh-token family. */
+  async open(
+    adminId: string,
+    options: { stage: AdminSessionStage; secondFactor: boolean; cookie: boolean },
+  ): Promise<SessionTokens> {
+    const csrf = options.cookie && options.stage === 'full' ? newOpaqueToken() : undefined;
+    const [row]: { id: string }[] = await this.unitOfWork.manager.query(
+      `INSERT INTO admin_sessions (admin_id, stage, expires_at, second_factor_at, csrf_hash, client_ip, user_agent)
+       VALUES ($1, $2, now() + make_interval(secs => $3), CASE WHEN $4 THEN now() END, $5, $6, $7)
+       RETURNING id`,
+      [
+        adminId,
+        options.stage,
+        options.stage === 'full' ? this.options.sessionTtlSeconds : this.options.accessTokenTtlSeconds,
+        options.secondFactor,
+        csrf?.hash ?? null,
+        this.context.clientIp ?? null,
+        this.context.userAgent?.slice(0, 512) ?? null,
+      ],
+    );
+    const sessionId = row!.id;
+    return this.tokensFor(adminId, sessionId, options.stage, csrf?.token);
+  }
+
+  /** A setup session whose setup is done becomes a full one, with its first refresh token. */
+  async completeSetup(sessionId: string, adminId: string, cookie: boolean): Promise<SessionTokens> {
+    const csrf = cookie ? newOpaqueToken() : undefined;
+    await this.unitOfWork.manager.query(
+      `UPDATE admin_sessions
+          SET stage = 'full', second_factor_at = now(), csrf_hash = $3,
+              expires_at = now() + make_interval(secs => $4), last_used_at = now()
+        WHERE id = $1 AND admin_id = $2 AND stage = 'setup' AND revoked_at IS NULL`,
+      [sessionId, adminId, csrf?.hash ?? null, this.options.sessionTtlSeconds],
+    );
+    return this.tokensFor(adminId, sessionId, 'full', csrf?.token);
+  }
+
+  /**
+   * Rotates a refresh token in its own transaction. A used token presented again
+   * revokes its family, and that revocation commits even though the caller is refused.
+   * Two concurrent rotations of one token: the row lock lets one through; the other
+   * finds it used and revokes the family, so at most one child is ever live.
+   */
+  async rotate(refreshToken: string, cookie: { csrfToken: string | undefined } | undefined): Promise<RotationOutcome> {
+    const hash = opaqueTokenHash(refreshToken);
+    const [owner]: { session_id: string; admin_id: string; role: AdminRole; csrf_hash: Buffer | null }[] = await this.dataSource.query(
+      `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash
+         FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id JOIN admins a ON a.id = s.admin_id
+        WHERE t.token_hash = $1`,
+      [hash],
+    );
+    if (!owner) return { kind: 'refused', reason: 'unknown_token' };
+    // A cookie travels by itself; the header proves the page that sent it is ours. Checked
+    // before the token is spent, so a forged request cannot burn it.
+    if (cookie && (!owner.csrf_hash || !cookie.csrfToken || !opaqueTokenHash(cookie.csrfToken).equals(owner.csrf_hash))) {
+      return { kind: 'refused', reason: 'csrf_mismatch' };
+    }
+    // The audit actor: the session's admin.
+    const principal: Principal = {
+      kind: 'admin',
+      adminId: owner.admin_id,
+      role: owner.role,
+      sessionId: owner.session_id,
+      stage: 'full',
+      secondFactorAt: null,
+    };
+    return this.unitOfWork.run(
+      async (): Promise<RotationOutcome> => {
+        const manager = this.unitOfWork.manager;
+        const [spent]: unknown[] = await manager.query(
+          `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
+          [hash],
+        );
+        if (!spent) {
+          const revoked = await this.revokeInTransaction(owner.session_id, 'refresh_token_reuse');
+          await this.audit.append({
+            action: 'auth.refresh_reuse',
+            outcome: 'denied',
+            reason: revoked ? 'family_revoked' : 'family_already_revoked',
+            target: { type: 'admin_session', id: owner.session_id },
+          });
+          return { kind: 'refused', reason: 'reuse_detected' };
+        }
+        const [live]: { stage: AdminSessionStage }[] = await manager.query(
+          `SELECT s.stage FROM admin_sessions s JOIN admins a ON a.id = s.admin_id
+            WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'active' AND s.stage = 'full'
+            FOR UPDATE OF s`,
+          [owner.session_id],
+        );
+        if (!live) return { kind: 'refused', reason: 'session_ended' };
+        await manager.query(`UPDATE admin_sessions SET last_used_at = now(), client_ip = $2, user_agent = $3 WHERE id = $1`, [
+          owner.session_id,
+          this.context.clientIp ?? null,
+          this.context.userAgent?.slice(0, 512) ?? null,
+        ]);
+        const tokens = await this.tokensFor(owner.admin_id, owner.session_id, 'full', undefined);
+        await this.audit.append({ action: 'auth.refresh', outcome: 'success', target: { type: 'admin_session', id: owner.session_id } });
+        return { kind: 'rotated', tokens };
+      },
+      { principal },
+    );
+  }
+
+  /** Ends one session of `adminId` (their own, or any for an owner acting on them). */
+  async revoke(sessionId: string, adminId: string, reason: string): Promise<boolean> {
+    const rows: unknown[] = await this.unitOfWork.manager.query(
+      `UPDATE admin_sessions SET revoked_at = now(), revoked_reason = $3
+        WHERE id = $1 AND admin_id = $2 AND revoked_at IS NULL RETURNING 1`,
+      [sessionId, adminId, reason],
+    );
+    return rows.length > 0;
+  }
+
+  /** Ends every session of an admin, but `except` (the one making the change). */
+  async revokeAll(adminId: string, reason: string, except?: string): Promise<number> {
+    const rows: unknown[] = await this.unitOfWork.manager.query(
+      `UPDATE admin_sessions SET revoked_at = now(), revoked_reason = $2
+        WHERE admin_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3::uuid) RETURNING 1`,
+      [adminId, reason, except ?? null],
+    );
+    return rows.length;
+  }
+
+  async markSecondFactor(sessionId: string): Promise<void> {
+    await this.unitOfWork.manager.query(`UPDATE admin_sessions SET second_factor_at = now() WHERE id = $1`, [sessionId]);
+  }
+
+  async list(adminId: string, currentSessionId: string): Promise<SessionSummary[]> {
+    const rows: {
+      id: string;
+      created_at: Date;
+      last_used_at: Date;
+      expires_at: Date;
+      client_ip: string | null;
+      user_agent: string | null;
+    }[] = await this.unitOfWork.manager.query(
+      `SELECT id, created_at, last_used_at, expires_at, host(client_ip) AS client_ip, user_agent
+         FROM admin_sessions
+        WHERE admin_id = $1 AND revoked_at IS NULL AND expires_at > now()
+        ORDER BY last_used_at DESC`,
+      [adminId],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      expiresAt: row.expires_at,
+      clientIp: row.client_ip,
+      userAgent: row.user_agent,
+      current: row.id === currentSessionId,
+    }));
+  }
+
+  private async revokeInTransaction(sessionId: string, reason: string): Promise<boolean> {
+    const rows: unknown[] = await this.unitOfWork.manager.query(
+      `UPDATE admin_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING 1`,
+      [sessionId, reason],
+    );
+    return rows.length > 0;
+  }
+
+  private async tokensFor(adminId: string, sessionId: string, stage: AdminSessionStage, csrfToken: string | undefined): Promise<SessionTokens> {
+    const access = this.accessTokens.issue({ adminId, sessionId });
+    let refreshToken: string | undefined;
+    if (stage === 'full') {
+      const refresh = newOpaqueToken();
+      await this.unitOfWork.manager.query(`INSERT INTO admin_refresh_tokens (token_hash, session_id) VALUES ($1, $2)`, [
+        refresh.hash,
+        sessionId,
+      ]);
+      refreshToken = refresh.token;
+    }
+    return {
+      sessionId,
+      stage,
+      accessToken: access.token,
+      expiresIn: access.expiresIn,
+      ...(refreshToken ? { refreshToken } : {}),
+      ...(csrfToken ? { csrfToken } : {}),
+    };
+  }
+}

@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Principal } from '@ringfence/tenancy';
+import { decode } from 'jsonwebtoken';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.options';
+import { AdminSessions } from '../sessions/admin-sessions';
+import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE, AccessTokenClaims } from './access-tokens';
+import { SigningKeys } from './signing-keys';
+
+export const ADMIN_JWT_STRATEGY = 'admin-jwt';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Verifies an admin access token (passport-jwt over jsonwebtoken): the algorithm is
+ * pinned to ES256, the key is chosen by `kid` among our own verification keys only, and
+ * `typ`, `iss`, `aud`, `exp`, `nbf`, `iat`, `jti`, `sub` and `sid` must all be present
+ * and right. Then the session is read: the token proves the session, the database says
+ * whether it is still live and what the admin may do.
+ */
+@Injectable()
+export class AdminJwtStrategy extends PassportStrategy(Strategy, ADMIN_JWT_STRATEGY) {
+  constructor(
+    keys: SigningKeys,
+    @Inject(ADMIN_IDENTITY_OPTIONS) options: AdminIdentityOptions,
+    private readonly sessions: AdminSessions,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      algorithms: [ACCESS_TOKEN_ALGORITHM],
+      issuer: options.issuer,
+      audience: options.audience,
+      ignoreExpiration: false,
+      secretOrKeyProvider: (_request: unknown, rawJwtToken: string, done: (error: Error | null, key?: string | Buffer) => void) => {
+        const header = decode(rawJwtToken, { complete: true })?.header;
+        const key = header && header.typ === ACCESS_TOKEN_TYPE && header.alg === ACCESS_TOKEN_ALGORITHM && header.kid
+          ? keys.verificationKey(header.kid)
+          : undefined;
+        // passport-jwt's typings say string | Buffer; jsonwebtoken takes the KeyObject as is.
+        if (key) done(null, key.publicKey as unknown as Buffer);
+        else done(new Error('no verification key for this token'));
+      },
+    });
+  }
+
+  async validate(payload: Partial<AccessTokenClaims>): Promise<Principal | false> {
+    const { sub, sid, jti, iat, nbf, exp } = payload;
+    if (
+      typeof sub !== 'string' ||
+      !UUID.test(sub) ||
+      typeof sid !== 'string' ||
+      !UUID.test(sid) ||
+      typeof jti !== 'string' ||
+      typeof iat !== 'number' ||
+      typeof nbf !== 'number' ||
+      typeof exp !== 'number'
+    ) {
+      return false;
+    }
+    return (await this.sessions.principalFor(sid, sub)) ?? false;
+  }
+}
