@@ -1,27 +1,207 @@
-import { createAdmin } from '../support/admin-session';
+import * as argon2 from 'argon2';
+import { LightMyRequestResponse } from 'fastify';
+import { Client } from 'pg';
+import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
+/** The way in: password, then a second factor; every failure the same 401, its reason audited. */
 describe('admin login', () => {
   let db: TestDatabase;
   let t: TestApp;
+  let superuser: Client;
+  let owner: TestAdmin;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    t = await createTestApp(db);
+    // Trusting the loopback proxy lets a test play clients from many addresses.
+    t = await createTestApp(db, { env: { TRUSTED_PROXIES: '127.0.0.1' } });
+    superuser = await db.connect(db.adminUrl);
+    owner = await createAdmin(t, 'owner');
   });
   afterAll(async () => {
     await t.close();
     await db.drop();
   });
 
+  let ipCounter = 0;
+  const freshIp = (): string => `198.51.100.${(ipCounter += 1)}`;
+  const login = (email: string, password: string, ip = freshIp(), requestId?: string): Promise<LightMyRequestResponse> =>
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'x-forwarded-for': ip, ...(requestId ? { 'x-request-id': requestId } : {}) },
+      payload: { email, password },
+    });
+  const auditOf = async (requestId: string) =>
+    (await superuser.query('SELECT action, outcome, reason, target_id, actor_type FROM audit_log WHERE request_id = $1', [requestId])).rows;
+  const withoutRequestId = (response: LightMyRequestResponse): unknown => {
+    const { requestId: _requestId, ...rest } = response.json<Record<string, unknown>>();
+    return { status: response.statusCode, body: rest, authenticate: response.headers['www-authenticate'] };
+  };
+
   it('sets an admin up through the real routes and signs in with password and TOTP', async () => {
-    const owner = await createAdmin(t, 'owner');
     const me = await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: owner.headers });
     expect(me.statusCode).toBe(200);
     expect(me.json()).toMatchObject({ id: owner.id, role: 'owner', stage: 'full', setupRequired: [] });
     const second = await owner.signIn();
     expect(second.stage).toBe('full');
     expect(second.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('answers unknown email, wrong password and disabled admin with the same 401, and audits the real reason', async () => {
+    const disabled = await createAdmin(t, 'admin');
+    await superuser.query(`UPDATE admins SET status = 'disabled' WHERE id = $1`, [disabled.id]);
+
+    const unknown = await login('nobody@example.com', 'some password here', freshIp(), 'req-login-unknown');
+    const wrong = await login(owner.email, 'not the password at all', freshIp(), 'req-login-wrong');
+    const off = await login(disabled.email, disabled.password, freshIp(), 'req-login-disabled');
+
+    expect(withoutRequestId(unknown)).toEqual(withoutRequestId(wrong));
+    expect(withoutRequestId(wrong)).toEqual(withoutRequestId(off));
+    expect(unknown.statusCode).toBe(401);
+    expect(await auditOf('req-login-unknown')).toEqual([
+      { action: 'auth.login', outcome: 'failure', reason: 'unknown_email', target_id: null, actor_type: 'anonymous' },
+    ]);
+    expect(await auditOf('req-login-wrong')).toEqual([
+      { action: 'auth.login', outcome: 'failure', reason: 'wrong_password', target_id: owner.id, actor_type: 'anonymous' },
+    ]);
+    expect(await auditOf('req-login-disabled')).toEqual([
+      { action: 'auth.login', outcome: 'failure', reason: 'admin_disabled', target_id: disabled.id, actor_type: 'anonymous' },
+    ]);
+  });
+
+  it('checks the password exactly as typed', async () => {
+    expect((await login(owner.email, ` ${owner.password}`)).statusCode).toBe(401);
+    expect((await login(owner.email, owner.password.toUpperCase())).statusCode).toBe(401);
+    expect((await login(owner.email.toUpperCase(), owner.password)).statusCode).toBe(200);
+  });
+
+  it('refuses a password longer than 128 characters with a 400 before any hashing', async () => {
+    const response = await login(owner.email, 'x'.repeat(129), freshIp(), 'req-login-long');
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'password' }] });
+    expect(await auditOf('req-login-long')).toEqual([]);
+    // 128 characters that are not ASCII still count as 128.
+    expect((await login(owner.email, '🔑'.repeat(128))).statusCode).toBe(401);
+  });
+
+  it('limits attempts per account even from rotating addresses, with Retry-After, and audits it', async () => {
+    const target = await createAdmin(t, 'auditor');
+    // Ten attempts per account in 15 minutes; the setup login was the first.
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      statuses.push((await login(target.email, `wrong guess number ${attempt}`, freshIp())).statusCode);
+    }
+    expect(statuses).toEqual([...Array<number>(9).fill(401), 429]);
+    const limited = await login(target.email, target.password, freshIp(), 'req-login-limited');
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(await auditOf('req-login-limited')).toEqual([
+      { action: 'auth.login', outcome: 'denied', reason: 'rate_limited', target_id: null, actor_type: 'anonymous' },
+    ]);
+  });
+
+  it('limits attempts per client address across accounts', async () => {
+    const ip = freshIp();
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 21; attempt += 1) {
+      statuses.push((await login(`someone-${attempt}@example.com`, 'a guess of a password', ip)).statusCode);
+    }
+    expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
+    expect(statuses[20]).toBe(429);
+    expect((await login(owner.email, owner.password, freshIp())).statusCode).toBe(200);
+  });
+
+  it('gives an admin without TOTP a setup-only session that can do nothing else', async () => {
+    const { AdminBootstrap } = await import('@ringfence/auth');
+    const created = await t.app.get(AdminBootstrap).create('fresh-admin@example.com', 'admin');
+    const response = await login('fresh-admin@example.com', created.oneTimePassword);
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body).toMatchObject({ status: 'setup_required', session: { stage: 'setup', setupRequired: ['totp_enrolment', 'password_change'] } });
+    expect(body.session.refreshToken).toBeUndefined();
+    const auth = { authorization: `Bearer ${body.session.accessToken}` };
+    const sessions = await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: auth });
+    expect(sessions.statusCode).toBe(403);
+    expect(sessions.json()).toMatchObject({ code: 'ACCOUNT_SETUP_REQUIRED' });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: auth })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/totp/enroll', headers: auth })).statusCode).toBe(201);
+  });
+
+  describe('second factor', () => {
+    const challengeFor = async (admin: TestAdmin): Promise<string> => {
+      const response = await login(admin.email, admin.password);
+      expect(response.json()).toMatchObject({ status: 'second_factor_required', challengeExpiresIn: 300 });
+      return response.json<{ challenge: string }>().challenge;
+    };
+    const mfa = (challenge: string, code: string, requestId?: string): Promise<LightMyRequestResponse> =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/mfa',
+        headers: { 'x-forwarded-for': freshIp(), ...(requestId ? { 'x-request-id': requestId } : {}) },
+        payload: { challenge, code },
+      });
+
+    it('refuses a TOTP code a second time (replay)', async () => {
+      const admin = await createAdmin(t, 'admin');
+      const code = admin.secondFactor();
+      expect((await mfa(await challengeFor(admin), code)).statusCode).toBe(200);
+      const replay = await mfa(await challengeFor(admin), code, 'req-mfa-replay');
+      expect(replay.statusCode).toBe(401);
+      expect(await auditOf('req-mfa-replay')).toMatchObject([{ action: 'auth.mfa', outcome: 'failure', reason: 'wrong_code' }]);
+    });
+
+    it('closes the challenge after five wrong codes, even for the right one after', async () => {
+      const admin = await createAdmin(t, 'admin');
+      const challenge = await challengeFor(admin);
+      for (let attempt = 0; attempt < 5; attempt += 1) expect((await mfa(challenge, '000000')).statusCode).toBe(401);
+      const late = await mfa(challenge, admin.secondFactor(), 'req-mfa-closed');
+      expect(late.statusCode).toBe(401);
+      expect(await auditOf('req-mfa-closed')).toMatchObject([{ reason: 'unknown_or_closed_challenge' }]);
+      const [row] = (await superuser.query('SELECT failures, closed_at FROM admin_mfa_challenges WHERE admin_id = $1', [admin.id])).rows;
+      expect(row.failures).toBe(5);
+      expect(row.closed_at).not.toBeNull();
+    });
+
+    it('accepts a recovery code once, and a challenge once', async () => {
+      const admin = await createAdmin(t, 'admin');
+      const recovery = admin.recoveryCodes.pop()!;
+      const challenge = await challengeFor(admin);
+      expect((await mfa(challenge, recovery.toLowerCase())).statusCode).toBe(200);
+      expect((await mfa(challenge, admin.secondFactor())).statusCode).toBe(401);
+      expect((await mfa(await challengeFor(admin), recovery)).statusCode).toBe(401);
+    });
+
+    it('refuses an expired challenge', async () => {
+      const admin = await createAdmin(t, 'admin');
+      const challenge = await challengeFor(admin);
+      await superuser.query(`UPDATE admin_mfa_challenges SET expires_at = now() - interval '1 second' WHERE admin_id = $1`, [admin.id]);
+      expect((await mfa(challenge, admin.secondFactor())).statusCode).toBe(401);
+    });
+  });
+
+  it('rehashes a password stored with older argon2 parameters at the next login', async () => {
+    const admin = await createAdmin(t, 'auditor');
+    const weak = await argon2.hash(admin.password, { type: argon2.argon2id, memoryCost: 8192, timeCost: 1, parallelism: 1 });
+    await superuser.query('UPDATE admins SET password_hash = $2 WHERE id = $1', [admin.id, weak]);
+    expect((await login(admin.email, admin.password)).statusCode).toBe(200);
+    const [{ password_hash: stored }] = (await superuser.query('SELECT password_hash FROM admins WHERE id = $1', [admin.id])).rows;
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(await argon2.verify(stored, admin.password)).toBe(true);
+  });
+
+  it('stores the TOTP secret sealed, bound to the admin', async () => {
+    const admin = await createAdmin(t, 'auditor');
+    const other = await createAdmin(t, 'auditor');
+    const [row] = (await superuser.query('SELECT totp_secret FROM admins WHERE id = $1', [admin.id])).rows;
+    expect(row.totp_secret.includes(admin.totpSecret)).toBe(false);
+    // Another admin's sealed secret copied onto this admin does not open: login with it fails.
+    await superuser.query('UPDATE admins SET totp_secret = (SELECT totp_secret FROM admins WHERE id = $2) WHERE id = $1', [admin.id, other.id]);
+    const challenge = (await login(admin.email, admin.password)).json<{ challenge: string }>().challenge;
+    const response = await t.app.inject({ method: 'POST', url: '/v1/auth/mfa', payload: { challenge, code: admin.secondFactor() } });
+    expect(response.statusCode).toBe(500);
+    expect(JSON.stringify(response.json())).not.toMatch(/decrypt|cipher/i);
   });
 });

@@ -13,3 +13,4 @@ export { installRequestContext } from './request-context.hooks';
 export { BEFORE_COMMIT, RequestTransactionInterceptor, type BeforeCommit } from './request-transaction.interceptor';
 export { TenancyModule } from './tenancy.module';
 export { applySessionSettings, UnitOfWork } from './unit-of-work';
+export { sqlCount, sqlRows } from './sql-rows';

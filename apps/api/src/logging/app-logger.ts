@@ -11,8 +11,16 @@ export function createAppLogger(config: Pick<AppConfig, 'logLevel'>, destination
       messageKey: 'msg',
       formatters: { log: (fields) => redactSecrets(fields), bindings: (bindings) => redactSecrets(bindings) },
       // Fastify's default request serializers log URLs and headers; we log neither.
-      serializers: { req: () => undefined, res: () => undefined, err: pino.stdSerializers.err },
+      serializers: { req: () => undefined, res: () => undefined, err: serializeError },
     },
     destination ?? pino.destination({ sync: false }),
   );
+}
+
+/**
+ * An error as a plain object, redacted like any other field: a failed query carries its
+ * `parameters` (hashes, sealed secrets, emails), and they never reach a log line.
+ */
+function serializeError(error: unknown): unknown {
+  return error instanceof Error ? redactSecrets({ ...pino.stdSerializers.err(error) }) : error;
 }

@@ -31,6 +31,8 @@ const SECRET_FIELDS = new Set(
     'recoveryCodes',
     'pepper',
     'plaintext',
+    // A failed query's bound values (TypeORM's QueryFailedError).
+    'parameters',
   ].map((name) => name.toLowerCase()),
 );
 

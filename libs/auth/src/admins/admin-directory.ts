@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AesGcmCipher } from '@ringfence/crypto';
-import { AdminRole, UnitOfWork } from '@ringfence/tenancy';
+import { AdminRole, sqlCount, UnitOfWork } from '@ringfence/tenancy';
 
 export type AdminStatus = 'active' | 'disabled';
 
@@ -139,22 +139,24 @@ export class AdminDirectory {
 
   /** Makes the (opened) pending secret the active one, with `step` as its last accepted step. */
   async activatePendingTotp(id: string, secret: Buffer, step: number): Promise<boolean> {
-    const rows: unknown[] = await this.unitOfWork.manager.query(
+    const activated = await sqlCount(
+      this.unitOfWork.manager,
       `UPDATE admins SET totp_secret = $2, totp_pending_secret = NULL, totp_enabled_at = now(), totp_last_step = $3,
               updated_at = now(), version = version + 1
         WHERE id = $1 AND totp_secret IS NULL AND totp_pending_secret IS NOT NULL RETURNING 1`,
       [id, this.cipher.encrypt(secret, totpAad(id, 'active')), step],
     );
-    return rows.length > 0;
+    return activated > 0;
   }
 
   /** Records `step` as used, unless it (or a later one) already was: a code is accepted once. */
   async acceptTotpStep(id: string, step: number): Promise<boolean> {
-    const rows: unknown[] = await this.unitOfWork.manager.query(
+    const accepted = await sqlCount(
+      this.unitOfWork.manager,
       `UPDATE admins SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING 1`,
       [id, step],
     );
-    return rows.length > 0;
+    return accepted > 0;
   }
 
   openTotpSecret(admin: AdminRecord, which: 'active' | 'pending'): Buffer | null {

@@ -106,7 +106,7 @@ export class AdminLogin {
         if (!method) {
           const failures = challenge.failures + 1;
           await manager.query(
-            `UPDATE admin_mfa_challenges SET failures = $2, closed_at = CASE WHEN $2 >= $3 THEN now() END WHERE token_hash = $1`,
+            `UPDATE admin_mfa_challenges SET failures = $2::int, closed_at = CASE WHEN $2::int >= $3::int THEN now() END WHERE token_hash = $1`,
             [opaqueTokenHash(challengeToken), failures, MFA_CHALLENGE_MAX_FAILURES],
           );
           const reason = failures >= MFA_CHALLENGE_MAX_FAILURES ? 'wrong_code_challenge_closed' : 'wrong_code';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '@ringfence/tenancy';
+import { sqlCount, UnitOfWork } from '@ringfence/tenancy';
 import { AdminDirectory, AdminRecord } from '../admins/admin-directory';
 import { Totp } from '../totp/totp';
 import { generateRecoveryCodes, looksLikeRecoveryCode, recoveryCodeHash } from '../totp/recovery-codes';
@@ -19,11 +19,12 @@ export class SecondFactor {
   async verify(admin: AdminRecord, code: string): Promise<SecondFactorMethod | null> {
     if (!admin.totpEnabled) return null;
     if (looksLikeRecoveryCode(code)) {
-      const rows: unknown[] = await this.unitOfWork.manager.query(
+      const spent = await sqlCount(
+        this.unitOfWork.manager,
         `UPDATE admin_recovery_codes SET used_at = now() WHERE admin_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING 1`,
         [admin.id, recoveryCodeHash(code)],
       );
-      return rows.length > 0 ? 'recovery_code' : null;
+      return spent > 0 ? 'recovery_code' : null;
     }
     const secret = this.directory.openTotpSecret(admin, 'active');
     const step = secret && this.totp.verify(secret, code, admin.totpLastStep);

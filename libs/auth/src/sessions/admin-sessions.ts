@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditWriter } from '@ringfence/audit';
-import { AdminRole, AdminSessionStage, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { AdminRole, AdminSessionStage, Principal, RequestContext, sqlCount, UnitOfWork } from '@ringfence/tenancy';
 import { DataSource } from 'typeorm';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.options';
 import { AccessTokens } from '../tokens/access-tokens';
@@ -144,11 +144,10 @@ export class AdminSessions {
     return this.unitOfWork.run(
       async (): Promise<RotationOutcome> => {
         const manager = this.unitOfWork.manager;
-        const [spent]: unknown[] = await manager.query(
-          `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
-          [hash],
-        );
-        if (!spent) {
+        const spent = await sqlCount(manager, `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`, [
+          hash,
+        ]);
+        if (spent === 0) {
           const revoked = await this.revokeInTransaction(owner.session_id, 'refresh_token_reuse');
           await this.audit.append({
             action: 'auth.refresh_reuse',
@@ -180,22 +179,23 @@ export class AdminSessions {
 
   /** Ends one session of `adminId` (their own, or any for an owner acting on them). */
   async revoke(sessionId: string, adminId: string, reason: string): Promise<boolean> {
-    const rows: unknown[] = await this.unitOfWork.manager.query(
+    const revoked = await sqlCount(
+      this.unitOfWork.manager,
       `UPDATE admin_sessions SET revoked_at = now(), revoked_reason = $3
         WHERE id = $1 AND admin_id = $2 AND revoked_at IS NULL RETURNING 1`,
       [sessionId, adminId, reason],
     );
-    return rows.length > 0;
+    return revoked > 0;
   }
 
   /** Ends every session of an admin, but `except` (the one making the change). */
   async revokeAll(adminId: string, reason: string, except?: string): Promise<number> {
-    const rows: unknown[] = await this.unitOfWork.manager.query(
+    return sqlCount(
+      this.unitOfWork.manager,
       `UPDATE admin_sessions SET revoked_at = now(), revoked_reason = $2
         WHERE admin_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3::uuid) RETURNING 1`,
       [adminId, reason, except ?? null],
     );
-    return rows.length;
   }
 
   async markSecondFactor(sessionId: string): Promise<void> {
@@ -229,11 +229,12 @@ export class AdminSessions {
   }
 
   private async revokeInTransaction(sessionId: string, reason: string): Promise<boolean> {
-    const rows: unknown[] = await this.unitOfWork.manager.query(
+    const revoked = await sqlCount(
+      this.unitOfWork.manager,
       `UPDATE admin_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING 1`,
       [sessionId, reason],
     );
-    return rows.length > 0;
+    return revoked > 0;
   }
 
   private async tokensFor(adminId: string, sessionId: string, stage: AdminSessionStage, csrfToken: string | undefined): Promise<SessionTokens> {

@@ -1,0 +1,29 @@
+import { createAppLogger } from './app-logger';
+
+describe('createAppLogger', () => {
+  const capture = (): { lines: string[]; write: (line: string) => void } => {
+    const lines: string[] = [];
+    return { lines, write: (line: string) => void lines.push(line) };
+  };
+
+  it('never writes a failed query’s bound parameters', () => {
+    const out = capture();
+    const logger = createAppLogger({ logLevel: 'info' }, out);
+    const error = Object.assign(new Error('inconsistent types deduced for parameter $2'), {
+      query: 'UPDATE admins SET password_hash = $2 WHERE id = $1',
+      parameters: ['0e0b4d3a-0000-4000-8000-000000000000', '$argon2id$v=19$m=19456,p=1,t=2$c2FsdA$aGFzaA-hunter2'],
+    });
+    logger.error({ err: error }, 'request failed');
+    const line = out.lines.join('');
+    expect(line).toContain('inconsistent types deduced');
+    expect(line).toContain('UPDATE admins');
+    expect(line).not.toContain('hunter2');
+    expect(JSON.parse(line).err.parameters).toBe('[REDACTED]');
+  });
+
+  it('redacts secret-named fields at any depth', () => {
+    const out = capture();
+    createAppLogger({ logLevel: 'info' }, out).info({ body: { newPassword: 'hunter2-new', nested: { refreshToken: 'rt-secret' } } }, 'x');
+    expect(out.lines.join('')).not.toMatch(/hunter2-new|rt-secret/);
+  });
+});
