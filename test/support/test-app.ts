@@ -20,18 +20,20 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** One ES256 key per test process: generated here, never committed. */
-const TEST_SIGNING_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+/** One ES256 key per test process (`jwt-signing.v1.pem` of every test app): generated here, never committed. */
+export const TEST_SIGNING_KEY: string = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 /** The real application (same config validation, same pipeline) on a test database. */
 export async function createTestApp(
   database: TestDatabase,
-  options: { features?: Type[]; env?: Record<string, string> } = {},
+  options: { features?: Type[]; env?: Record<string, string>; secretFiles?: Record<string, string> } = {},
 ): Promise<TestApp> {
   const secretsDir = mkdtempSync(join(tmpdir(), 'rf-secrets-'));
   const dataDir = mkdtempSync(join(tmpdir(), 'rf-data-'));
   writeFileSync(join(secretsDir, 'master.v1.key'), randomBytes(32).toString('base64'), { mode: 0o600 });
-  writeFileSync(join(secretsDir, 'jwt-signing.v1.pem'), TEST_SIGNING_KEY, { mode: 0o600 });
+  for (const [name, content] of Object.entries({ 'jwt-signing.v1.pem': TEST_SIGNING_KEY, ...options.secretFiles })) {
+    writeFileSync(join(secretsDir, name), content, { mode: 0o600 });
+  }
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: database.appUrl,

@@ -17,6 +17,7 @@ export { SCOPES, isScope, type Scope } from './scopes';
 export { ADMIN_IDENTITY_OPTIONS, type AdminIdentityOptions } from './admin-identity.options';
 export { AdminIdentityModule } from './admin-identity.module';
 export { AdminBootstrap } from './admins/admin-bootstrap';
+export { AdminSessions, type SessionTokens } from './sessions/admin-sessions';
 export { type CreatedAdmin } from './admins/admin-management';
 export { AttemptLimiter, TooManyAttemptsException } from './login/attempt-limiter';
 export { ARGON2_PARAMETERS, PasswordHasher } from './passwords/password-hasher';

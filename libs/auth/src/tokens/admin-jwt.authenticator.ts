@@ -4,15 +4,17 @@ import type { FastifyRequest } from 'fastify';
 import passport from 'passport';
 import { unauthenticated } from '../access.guard';
 import { Authenticator } from '../authenticator';
-import { ADMIN_JWT_STRATEGY } from './admin-jwt.strategy';
+import { AdminJwtStrategy } from './admin-jwt.strategy';
 
 /**
- * The admin authenticator the AccessGuard calls: runs the `admin-jwt` passport strategy
+ * The admin authenticator the AccessGuard calls: runs the admin JWT passport strategy
  * on the request. Every verification failure is the uniform 401; a failure of ours
  * (the database is down) is not dressed up as one.
  */
 @Injectable()
 export class AdminJwtAuthenticator implements Authenticator {
+  constructor(private readonly strategy: AdminJwtStrategy) {}
+
   authenticate(request: FastifyRequest): Promise<Principal> {
     return new Promise<Principal>((resolve, reject) => {
       const settle = (error: unknown, principal: Principal | false | undefined): void => {
@@ -21,7 +23,9 @@ export class AdminJwtAuthenticator implements Authenticator {
         else if (!principal) reject(unauthenticated());
         else resolve(principal);
       };
-      const middleware = passport.authenticate(ADMIN_JWT_STRATEGY, { session: false }, settle) as (
+      // This application's strategy instance, not passport's process-wide registry by
+      // name: two applications in one process (tests, key rotation) keep their own keys.
+      const middleware = passport.authenticate(this.strategy, { session: false }, settle) as (
         request: unknown,
         response: unknown,
         next: (error?: unknown) => void,

@@ -1,0 +1,109 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { sign } from 'jsonwebtoken';
+import { createAdmin, TestAdmin } from '../support/admin-session';
+import { createTestApp, TEST_SIGNING_KEY, TestApp } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+const base64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** Access-token verification pins the algorithm, the key and every claim; anything else is the uniform 401. */
+describe('admin access tokens', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let admin: TestAdmin;
+  let kid: string;
+  let claims: Record<string, unknown>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp(db);
+    admin = await createAdmin(t, 'owner');
+    const [header, payload] = admin.session.accessToken.split('.') as [string, string];
+    kid = (JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string }).kid;
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  const me = (token: string) => t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${token}` } });
+  const now = (): number => Math.floor(Date.now() / 1000);
+  const forge = (
+    overrides: Record<string, unknown>,
+    options: { header?: Record<string, unknown>; key?: string | Buffer; algorithm?: 'ES256' | 'HS256' } = {},
+  ): string =>
+    sign({ ...claims, jti: randomUUID(), iat: now(), nbf: now(), exp: now() + 600, ...overrides }, options.key ?? TEST_SIGNING_KEY, {
+      algorithm: options.algorithm ?? 'ES256',
+      header: { alg: options.algorithm ?? 'ES256', typ: 'at+jwt', kid, ...options.header },
+    });
+
+  it('carries kid, typ, iss, aud, sub, sid, jti, iat, nbf and exp, and lives 10 minutes', () => {
+    expect(claims).toEqual({
+      iss: 'ringfence',
+      aud: 'ringfence-admin',
+      sub: admin.id,
+      sid: admin.session.sessionId,
+      jti: expect.any(String),
+      iat: expect.any(Number),
+      nbf: expect.any(Number),
+      exp: (claims.iat as number) + 600,
+    });
+  });
+
+  it('accepts a token forged with our own key and right claims (the control case)', async () => {
+    expect((await me(forge({}))).statusCode).toBe(200);
+  });
+
+  it.each([
+    ['alg none', () => `${base64url({ alg: 'none', typ: 'at+jwt', kid })}.${base64url({ ...claims, exp: now() + 600 })}.`],
+    ['HS256 signed with the public key', () =>
+      forge({}, { algorithm: 'HS256', key: createPublicKey(createPrivateKey(TEST_SIGNING_KEY)).export({ type: 'spki', format: 'pem' }) })],
+    ['an unknown kid', () => forge({}, { header: { kid: 'not-a-key-of-ours' } })],
+    ['our kid on a stranger’s key', () =>
+      forge({}, { key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) })],
+    ['no kid', () => sign({ ...claims, exp: now() + 600 }, TEST_SIGNING_KEY, { algorithm: 'ES256', header: { alg: 'ES256', typ: 'at+jwt' } })],
+    ['the wrong typ', () => forge({}, { header: { typ: 'JWT' } })],
+    ['the wrong aud', () => forge({ aud: 'ringfence-workspace' })],
+    ['the wrong iss', () => forge({ iss: 'someone-else' })],
+    ['an expired token', () => forge({ iat: now() - 1200, nbf: now() - 1200, exp: now() - 600 })],
+    ['a token not valid yet', () => forge({ nbf: now() + 600, exp: now() + 1200 })],
+    ['no jti', () => forge({ jti: undefined })],
+    ['no sid', () => forge({ sid: undefined })],
+    ['a session of another admin', () => forge({ sub: randomUUID() })],
+    ['a flipped signature bit', () => {
+      const token = forge({});
+      const [h, p, s] = token.split('.') as [string, string, string];
+      const signature = Buffer.from(s, 'base64url');
+      signature[10] = signature[10]! ^ 1;
+      return `${h}.${p}.${signature.toString('base64url')}`;
+    }],
+    ['a refresh token', () => admin.session.refreshToken!],
+    ['garbage', () => 'not.a.jwt'],
+  ])('refuses %s with the uniform 401', async (_name, token) => {
+    const response = await me(token());
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ code: 'UNAUTHENTICATED', detail: 'Valid credentials are required.' });
+    expect(response.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('keeps the previous key valid after rotation, and signs with the new one', async () => {
+    const v2 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const rotated = await createTestApp(db, { secretFiles: { 'jwt-signing.v2.pem': v2 } });
+    try {
+      // A token signed by v1 before the rotation still works on the rotated instance.
+      expect((await rotated.app.inject({ method: 'GET', url: '/v1/auth/me', headers: admin.headers })).statusCode).toBe(200);
+      // New tokens are v2's; an instance that never had v2 does not know them.
+      const refreshed = await rotated.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: admin.session.refreshToken } });
+      expect(refreshed.statusCode).toBe(200);
+      const { accessToken, refreshToken } = refreshed.json<{ accessToken: string; refreshToken: string }>();
+      const header = JSON.parse(Buffer.from(accessToken.split('.')[0]!, 'base64url').toString()) as { kid: string };
+      expect(header.kid).not.toBe(kid);
+      expect((await rotated.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } })).statusCode).toBe(200);
+      expect((await me(accessToken)).statusCode).toBe(401);
+      admin.session = { ...admin.session, refreshToken };
+    } finally {
+      await rotated.close();
+    }
+  });
+});

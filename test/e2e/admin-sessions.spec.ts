@@ -1,0 +1,246 @@
+import { AdminSessions } from '@ringfence/auth';
+import { UnitOfWork } from '@ringfence/tenancy';
+import fc from 'fast-check';
+import { Client } from 'pg';
+import { createAdmin, TestAdmin } from '../support/admin-session';
+import { createTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+/** Sessions are refresh-token families: rotate on use, reuse revokes the family, logout ends it. */
+describe('admin sessions and refresh-token families', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let superuser: Client;
+  let admin: TestAdmin;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp(db);
+    superuser = await db.connect(db.adminUrl);
+    admin = await createAdmin(t, 'admin');
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  /** A fresh full session without spending a second factor (the login path has its own tests). */
+  const openSession = async (who: TestAdmin = admin): Promise<{ sessionId: string; accessToken: string; refreshToken: string }> => {
+    const tokens = await t.app.get(UnitOfWork).run(
+      () => t.app.get(AdminSessions).open(who.id, { stage: 'full', secondFactor: true, cookie: false }),
+      { principal: { kind: 'system', process: 'test' } },
+    );
+    return { sessionId: tokens.sessionId, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken! };
+  };
+  const refresh = (refreshToken: string, requestId?: string) =>
+    t.app.inject({ method: 'POST', url: '/v1/auth/refresh', headers: requestId ? { 'x-request-id': requestId } : {}, payload: { refreshToken } });
+  const me = (accessToken: string) => t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
+  const logout = (accessToken: string) => t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { authorization: `Bearer ${accessToken}` } });
+
+  it('rotates on every use into a new pair that works', async () => {
+    const session = await openSession();
+    const first = await refresh(session.refreshToken);
+    expect(first.statusCode).toBe(200);
+    const next = first.json<{ refreshToken: string; accessToken: string; sessionId: string }>();
+    expect(next.sessionId).toBe(session.sessionId);
+    expect(next.refreshToken).not.toBe(session.refreshToken);
+    expect((await me(next.accessToken)).statusCode).toBe(200);
+  });
+
+  it('revokes the whole family when a spent token comes back, and records the event', async () => {
+    const session = await openSession();
+    const child = (await refresh(session.refreshToken)).json<{ refreshToken: string; accessToken: string }>();
+    const reuse = await refresh(session.refreshToken, 'req-refresh-reuse');
+    expect(reuse.statusCode).toBe(401);
+    expect((await refresh(child.refreshToken)).statusCode).toBe(401);
+    expect((await me(child.accessToken)).statusCode).toBe(401);
+    expect((await me(session.accessToken)).statusCode).toBe(401);
+    const { rows } = await superuser.query('SELECT action, outcome, reason, target_id FROM audit_log WHERE request_id = $1', ['req-refresh-reuse']);
+    expect(rows).toEqual([{ action: 'auth.refresh_reuse', outcome: 'denied', reason: 'family_revoked', target_id: session.sessionId }]);
+    const [family] = (await superuser.query('SELECT revoked_reason FROM admin_sessions WHERE id = $1', [session.sessionId])).rows;
+    expect(family.revoked_reason).toBe('refresh_token_reuse');
+  });
+
+  it('lets at most one of two concurrent refreshes of one token produce a live child', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const session = await openSession();
+      const answers = await Promise.all([refresh(session.refreshToken), refresh(session.refreshToken)]);
+      const children = answers.filter((answer) => answer.statusCode === 200).map((answer) => answer.json<{ refreshToken: string }>());
+      expect(children.length).toBeLessThanOrEqual(1);
+      const { rows } = await superuser.query(
+        `SELECT count(*)::int AS live FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id
+          WHERE t.session_id = $1 AND t.used_at IS NULL AND s.revoked_at IS NULL`,
+        [session.sessionId],
+      );
+      expect(rows[0].live).toBeLessThanOrEqual(1);
+      const usable = await Promise.all(children.map(async (child) => (await refresh(child.refreshToken)).statusCode === 200));
+      expect(usable.filter(Boolean).length).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('ends a family at its absolute lifetime, whatever refreshes happened', async () => {
+    const session = await openSession();
+    const child = (await refresh(session.refreshToken)).json<{ refreshToken: string; accessToken: string }>();
+    await superuser.query(`UPDATE admin_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [session.sessionId]);
+    expect((await refresh(child.refreshToken)).statusCode).toBe(401);
+    expect((await me(child.accessToken)).statusCode).toBe(401);
+  });
+
+  it('logout ends the family: its access tokens stop at once, its refresh token is refused', async () => {
+    const session = await openSession();
+    expect((await logout(session.accessToken)).statusCode).toBe(204);
+    expect((await me(session.accessToken)).statusCode).toBe(401);
+    expect((await refresh(session.refreshToken)).statusCode).toBe(401);
+  });
+
+  it('a password change ends every other session and keeps this one', async () => {
+    const who = await createAdmin(t, 'auditor');
+    const other = await openSession(who);
+    const change = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/password/change',
+      headers: who.headers,
+      payload: { currentPassword: who.password, newPassword: 'a brand new passphrase for the test' },
+    });
+    expect(change.statusCode).toBe(200);
+    expect((await me(other.accessToken)).statusCode).toBe(401);
+    expect((await refresh(other.refreshToken)).statusCode).toBe(401);
+    expect((await me(who.session.accessToken)).statusCode).toBe(200);
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/password/change',
+      headers: who.headers,
+      payload: { currentPassword: 'not the current one', newPassword: 'another brand new passphrase' },
+    });
+    expect(wrong.statusCode).toBe(403);
+    const weak = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/password/change',
+      headers: who.headers,
+      payload: { currentPassword: 'a brand new passphrase for the test', newPassword: 'password1234' },
+    });
+    expect(weak.statusCode).toBe(400);
+    expect(weak.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'newPassword' }] });
+  });
+
+  it('lists own sessions and revokes one; another admin’s session is a 404', async () => {
+    const extra = await openSession();
+    const list = await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: admin.headers });
+    expect(list.statusCode).toBe(200);
+    const sessions = list.json<{ id: string; current: boolean }[]>();
+    expect(sessions.find((session) => session.id === admin.session.sessionId)?.current).toBe(true);
+    expect(sessions.find((session) => session.id === extra.sessionId)?.current).toBe(false);
+    expect(JSON.stringify(sessions)).not.toMatch(/token|hash/i);
+
+    const stranger = await createAdmin(t, 'auditor');
+    const foreign = await t.app.inject({ method: 'DELETE', url: `/v1/auth/sessions/${stranger.session.sessionId}`, headers: admin.headers });
+    expect(foreign.statusCode).toBe(404);
+    expect((await me(stranger.session.accessToken)).statusCode).toBe(200);
+
+    const revoked = await t.app.inject({ method: 'DELETE', url: `/v1/auth/sessions/${extra.sessionId}`, headers: admin.headers });
+    expect(revoked.statusCode).toBe(204);
+    expect((await me(extra.accessToken)).statusCode).toBe(401);
+    expect((await refresh(extra.refreshToken)).statusCode).toBe(401);
+  });
+
+  describe('in the browser: HttpOnly cookie and CSRF header', () => {
+    it('sets the refresh token as a strict cookie on /v1/auth only, never in the body', async () => {
+      const signedIn = await admin.signIn({ cookie: true });
+      expect(signedIn.refreshToken).toBeUndefined();
+      expect(signedIn.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const cookie = signedIn.setCookie!;
+      expect(cookie).toMatch(/^rf_refresh=[A-Za-z0-9_-]{43};/);
+      expect(cookie).toMatch(/; Path=\/v1\/auth/);
+      expect(cookie).toMatch(/; HttpOnly/);
+      expect(cookie).toMatch(/; Secure/);
+      expect(cookie).toMatch(/; SameSite=Strict/);
+      const value = cookie.split(';')[0]!;
+
+      const forged = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', headers: { cookie: value }, payload: {} });
+      expect(forged.statusCode).toBe(401);
+      const wrongHeader = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/refresh',
+        headers: { cookie: value, 'x-csrf-token': 'A'.repeat(43) },
+        payload: {},
+      });
+      expect(wrongHeader.statusCode).toBe(401);
+      // The forged attempts did not spend the token: the real page still refreshes.
+      const real = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/refresh',
+        headers: { cookie: value, 'x-csrf-token': signedIn.csrfToken! },
+        payload: {},
+      });
+      expect(real.statusCode).toBe(200);
+      expect(real.json().refreshToken).toBeUndefined();
+      expect(real.headers['set-cookie']).toMatch(/^rf_refresh=[A-Za-z0-9_-]{43};/);
+    });
+  });
+
+  it('follows the model of a family under any sequence of refreshes, reuses, checks and logout (fast-check)', async () => {
+    interface Model {
+      latest: number;
+      issued: number;
+      ended: boolean;
+    }
+    interface Real {
+      refreshTokens: string[];
+      accessTokens: string[];
+    }
+    class RefreshLatest implements fc.AsyncCommand<Model, Real> {
+      check = (): boolean => true;
+      async run(model: Model, real: Real): Promise<void> {
+        const answer = await refresh(real.refreshTokens[model.latest]!);
+        expect(answer.statusCode).toBe(model.ended ? 401 : 200);
+        if (model.ended) return;
+        const pair = answer.json<{ refreshToken: string; accessToken: string }>();
+        real.refreshTokens.push(pair.refreshToken);
+        real.accessTokens.push(pair.accessToken);
+        model.issued += 1;
+        model.latest = model.issued - 1;
+      }
+      toString = (): string => 'refresh(latest)';
+    }
+    class ReuseSpent implements fc.AsyncCommand<Model, Real> {
+      constructor(readonly pick: number) {}
+      check = (model: Model): boolean => model.issued > 1;
+      async run(model: Model, real: Real): Promise<void> {
+        const spent = this.pick % (model.issued - 1);
+        expect((await refresh(real.refreshTokens[spent]!)).statusCode).toBe(401);
+        model.ended = true;
+      }
+      toString = (): string => `reuse(${this.pick})`;
+    }
+    class CheckAccess implements fc.AsyncCommand<Model, Real> {
+      check = (): boolean => true;
+      async run(model: Model, real: Real): Promise<void> {
+        expect((await me(real.accessTokens[model.latest]!)).statusCode).toBe(model.ended ? 401 : 200);
+      }
+      toString = (): string => 'me(latest)';
+    }
+    class Logout implements fc.AsyncCommand<Model, Real> {
+      check = (model: Model): boolean => !model.ended;
+      async run(model: Model, real: Real): Promise<void> {
+        expect((await logout(real.accessTokens[model.latest]!)).statusCode).toBe(204);
+        model.ended = true;
+      }
+      toString = (): string => 'logout';
+    }
+    await fc.assert(
+      fc.asyncProperty(
+        fc.commands([fc.constant(new RefreshLatest()), fc.nat(20).map((n) => new ReuseSpent(n)), fc.constant(new CheckAccess()), fc.constant(new Logout())], {
+          maxCommands: 8,
+        }),
+        async (commands) => {
+          const session = await openSession();
+          await fc.asyncModelRun(
+            () => ({ model: { latest: 0, issued: 1, ended: false }, real: { refreshTokens: [session.refreshToken], accessTokens: [session.accessToken] } }),
+            commands,
+          );
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
