@@ -87,6 +87,16 @@ describe('admin access tokens', () => {
     expect(response.headers['www-authenticate']).toBe('Bearer');
   });
 
+  it('authenticates many concurrent requests, each as its own admin', async () => {
+    const others = await Promise.all([createAdmin(t, 'admin'), createAdmin(t, 'auditor')]);
+    const callers = [admin, ...others];
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => callers[i % 3]!).map(async (caller) => ({ caller, answer: await me(caller.session.accessToken) })));
+    for (const { caller, answer } of answers) {
+      expect(answer.statusCode).toBe(200);
+      expect(answer.json()).toMatchObject({ id: caller.id });
+    }
+  });
+
   it('keeps the previous key valid after rotation, and signs with the new one', async () => {
     const v2 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const rotated = await createTestApp(db, { secretFiles: { 'jwt-signing.v2.pem': v2 } });

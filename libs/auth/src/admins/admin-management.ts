@@ -70,7 +70,7 @@ export class AdminManagement {
     if (change.status === 'disabled' && admin.status !== 'disabled') {
       sessionsEnded = await this.sessions.revokeAll(id, 'admin_disabled');
     }
-    const updated = { ...adminView(admin), ...change };
+    const updated: AdminView = { ...adminView(admin), role: change.role ?? admin.role, status: change.status ?? admin.status };
     this.trail.record({
       target: { type: 'admin', id },
       before: { role: admin.role, status: admin.status },

@@ -23,9 +23,12 @@ export class AdminJwtAuthenticator implements Authenticator {
         else if (!principal) reject(unauthenticated());
         else resolve(principal);
       };
-      // This application's strategy instance, not passport's process-wide registry by
-      // name: two applications in one process (tests, key rotation) keep their own keys.
-      const middleware = passport.authenticate(this.strategy, { session: false }, settle) as (
+      // This application's strategy, not passport's process-wide registry by name (two
+      // applications in one process keep their own keys), and a fresh object per request:
+      // passport sets its success/fail callbacks on the object it is given, so one shared
+      // instance would let a concurrent request overwrite another's and leave it hanging.
+      const perRequest = Object.create(this.strategy) as AdminJwtStrategy;
+      const middleware = passport.authenticate(perRequest, { session: false }, settle) as (
         request: unknown,
         response: unknown,
         next: (error?: unknown) => void,

@@ -1,0 +1,177 @@
+import { AdminSessions } from '@ringfence/auth';
+import { AdminRole, UnitOfWork } from '@ringfence/tenancy';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { createAdmin, TestAdmin } from '../support/admin-session';
+import { describePolicy, listRouteDeclarations } from '../support/route-inventory';
+import { createTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+const ROLES: AdminRole[] = ['owner', 'admin', 'auditor'];
+
+/** Who may call which admin route, over every admin route the application registers. */
+describe('admin roles', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let superuser: Client;
+  const admins = {} as Record<AdminRole, TestAdmin>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp(db);
+    superuser = await db.connect(db.adminUrl);
+    for (const role of ROLES) admins[role] = await createAdmin(t, role);
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  const openSession = async (adminId: string, stage: 'setup' | 'full' = 'full'): Promise<string> =>
+    (
+      await t.app.get(UnitOfWork).run(() => t.app.get(AdminSessions).open(adminId, { stage, secondFactor: true, cookie: false }), {
+        principal: { kind: 'system', process: 'test' },
+      })
+    ).accessToken;
+  const call = (route: string, token?: string) => {
+    const [method, path] = route.split(' ') as [string, string];
+    return t.app.inject({
+      method: method as 'GET',
+      url: path.replace(/:[a-z]+/gi, randomUUID()),
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      ...(method === 'GET' || method === 'DELETE' ? {} : { payload: {} }),
+    });
+  };
+
+  it('answers 401 without a token, 403 INSUFFICIENT_ROLE to a role not allowed, and lets allowed roles through', async () => {
+    const adminRoutes = listRouteDeclarations(t.app).filter((route) => route.policy?.kind === 'admin');
+    expect(adminRoutes.length).toBeGreaterThanOrEqual(13);
+    const matrix: string[] = [];
+    for (const route of adminRoutes) {
+      const policy = route.policy as { kind: 'admin'; roles: AdminRole[] };
+      expect((await call(route.route)).statusCode).toBe(401);
+      for (const role of ROLES) {
+        // A fresh session per call: logout and friends must not spoil the next row.
+        const response = await call(route.route, await openSession(admins[role].id));
+        const code = response.statusCode === 403 ? response.json<{ code: string }>().code : undefined;
+        const allowed = policy.roles.includes(role);
+        if (allowed) {
+          expect([401, 403].includes(response.statusCode) && code !== 'STEP_UP_REQUIRED').toBe(false);
+        } else {
+          expect({ route: route.route, role, status: response.statusCode, code }).toEqual({
+            route: route.route,
+            role,
+            status: 403,
+            code: 'INSUFFICIENT_ROLE',
+          });
+        }
+        matrix.push(`${route.route} ${role}: ${allowed ? 'allowed' : 'refused'}`);
+      }
+      expect(describePolicy(route.policy)).toMatch(/^admin roles/);
+    }
+    expect(matrix).toContain('POST /v1/admin/admins admin: refused');
+    expect(matrix).toContain('GET /v1/auth/sessions auditor: allowed');
+  });
+
+  it('lets a setup-stage session reach only the setup routes', async () => {
+    const adminRoutes = listRouteDeclarations(t.app).filter((route) => route.policy?.kind === 'admin');
+    for (const route of adminRoutes) {
+      const policy = route.policy as { kind: 'admin'; duringSetup?: boolean };
+      const response = await call(route.route, await openSession(admins.owner.id, 'setup'));
+      const refused = response.statusCode === 403 && response.json<{ code: string }>().code === 'ACCOUNT_SETUP_REQUIRED';
+      expect({ route: route.route, refused }).toEqual({ route: route.route, refused: !policy.duringSetup });
+    }
+  });
+
+  describe('managing admins (owners)', () => {
+    it('creates an admin with a one-time password shown once, audited without it', async () => {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/admin/admins',
+        headers: { ...admins.owner.headers, 'x-request-id': 'req-admin-create' },
+        payload: { email: 'New.Admin@Example.com', role: 'admin' },
+      });
+      expect(response.statusCode).toBe(201);
+      const body = response.json<{ admin: { id: string; email: string; role: string }; oneTimePassword: string }>();
+      expect(body.admin).toMatchObject({ email: 'new.admin@example.com', role: 'admin', status: 'active', totpEnabled: false });
+      expect(body.oneTimePassword).toMatch(/^[0-9A-Z-]{30,}$/);
+      const { rows } = await superuser.query('SELECT action, target_id, after::text FROM audit_log WHERE request_id = $1', ['req-admin-create']);
+      expect(rows).toMatchObject([{ action: 'admin.create', target_id: body.admin.id }]);
+      expect(rows[0].after).not.toContain(body.oneTimePassword);
+      expect(rows[0].after).not.toMatch(/argon2/);
+      const again = await t.app.inject({ method: 'POST', url: '/v1/admin/admins', headers: admins.owner.headers, payload: { email: 'new.admin@example.com', role: 'auditor' } });
+      expect(again.statusCode).toBe(409);
+      const mass = await t.app.inject({
+        method: 'POST',
+        url: '/v1/admin/admins',
+        headers: admins.owner.headers,
+        payload: { email: 'mass@example.com', role: 'admin', passwordHash: 'x', status: 'disabled' },
+      });
+      expect(mass.statusCode).toBe(400);
+    });
+
+    it('needs a second factor within five minutes for role and status changes (step-up)', async () => {
+      const target = await createAdmin(t, 'auditor');
+      await superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE id = $1`, [admins.owner.session.sessionId]);
+      const patch = () => t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${target.id}`, headers: admins.owner.headers, payload: { role: 'admin' } });
+      const stale = await patch();
+      expect(stale.statusCode).toBe(403);
+      expect(stale.json()).toMatchObject({ code: 'STEP_UP_REQUIRED' });
+      const wrong = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: admins.owner.headers, payload: { code: '000000' } });
+      expect(wrong.statusCode).toBe(403);
+      const stepUp = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: admins.owner.headers, payload: { code: admins.owner.secondFactor() } });
+      expect(stepUp.statusCode).toBe(204);
+      const fresh = await patch();
+      expect(fresh.statusCode).toBe(200);
+      expect(fresh.json()).toMatchObject({ id: target.id, role: 'admin' });
+      const { rows } = await superuser.query(`SELECT before, after FROM audit_log WHERE action = 'admin.update' AND target_id = $1`, [target.id]);
+      expect(rows).toEqual([{ before: { role: 'auditor', status: 'active' }, after: { role: 'admin', status: 'active' } }]);
+    });
+
+    it('regenerates recovery codes only after a fresh second factor, invalidating the old set', async () => {
+      const who = await createAdmin(t, 'auditor');
+      const regenerate = () => t.app.inject({ method: 'POST', url: '/v1/auth/recovery-codes', headers: who.headers });
+      const first = await regenerate();
+      expect(first.statusCode).toBe(201);
+      const codes = first.json<{ recoveryCodes: string[] }>().recoveryCodes;
+      expect(codes).toHaveLength(10);
+      expect(new Set(codes).size).toBe(10);
+      await superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE admin_id = $1`, [who.id]);
+      expect((await regenerate()).statusCode).toBe(403);
+      // The old set (from enrolment) no longer works; the new one does.
+      const stepWithOld = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: who.headers, payload: { code: who.recoveryCodes[0] } });
+      expect(stepWithOld.statusCode).toBe(403);
+      const stepWithNew = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: who.headers, payload: { code: codes[0] } });
+      expect(stepWithNew.statusCode).toBe(204);
+    });
+
+    it('ends every session of a disabled admin at once', async () => {
+      const target = await createAdmin(t, 'admin');
+      const second = await openSession(target.id);
+      const disable = await t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${target.id}`, headers: admins.owner.headers, payload: { status: 'disabled' } });
+      expect(disable.statusCode).toBe(200);
+      for (const token of [target.session.accessToken, second]) {
+        expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
+      }
+      const refresh = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: target.session.refreshToken } });
+      expect(refresh.statusCode).toBe(401);
+    });
+
+    it('never demotes or disables the last active owner, even under concurrent changes', async () => {
+      const sole = admins.owner;
+      for (const change of [{ role: 'admin' }, { status: 'disabled' }]) {
+        const response = await t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${sole.id}`, headers: sole.headers, payload: change });
+        expect(response.statusCode).toBe(409);
+        expect(response.json()).toMatchObject({ code: 'LAST_OWNER' });
+      }
+      const other = await createAdmin(t, 'owner');
+      const [a, b] = await Promise.all([
+        t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${other.id}`, headers: sole.headers, payload: { role: 'admin' } }),
+        t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${sole.id}`, headers: other.headers, payload: { role: 'auditor' } }),
+      ]);
+      expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
+      const { rows } = await superuser.query(`SELECT count(*)::int AS owners FROM admins WHERE role = 'owner' AND status = 'active'`);
+      expect(rows[0].owners).toBe(1);
+    });
+  });
+});
