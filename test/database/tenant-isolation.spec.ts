@@ -112,4 +112,21 @@ describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
       await Promise.all([asOwner.destroy(), asApp.destroy()]);
     }
   });
+
+  it('hides every admin identity table from a transaction acting for a workspace', async () => {
+    await app.query(`INSERT INTO admins (email, role, password_hash) VALUES ('rls@example.com', 'owner', 'x')`);
+    expect((await app.query('SELECT id FROM admins')).rowCount).toBe(1);
+    for (const table of ['admins', 'admin_sessions', 'admin_refresh_tokens', 'admin_mfa_challenges', 'admin_recovery_codes', 'admin_password_resets', 'mail_outbox']) {
+      await asWorkspace(a, async () => {
+        expect({ table, rows: (await app.query(`SELECT * FROM ${table}`)).rowCount }).toEqual({ table, rows: 0 });
+      });
+    }
+    await asWorkspace(a, async () => {
+      expect((await app.query(`UPDATE admins SET role = 'auditor'`)).rowCount).toBe(0);
+      await expect(app.query(`INSERT INTO admins (email, role, password_hash) VALUES ('evil@example.com', 'owner', 'x')`)).rejects.toThrow(
+        /row-level security/,
+      );
+    });
+    expect((await app.query(`SELECT role FROM admins WHERE email = 'rls@example.com'`)).rows).toEqual([{ role: 'owner' }]);
+  });
 });

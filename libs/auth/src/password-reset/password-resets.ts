@@ -28,7 +28,8 @@ const POLL_INTERVAL_MS = 2000;
 export class PasswordResets implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PasswordResets.name);
   private timer?: NodeJS.Timeout;
-  private draining?: Promise<number>;
+  /** Passes run one after another; a pass asked for while one runs comes after it, so no job waits for the timer. */
+  private passes: Promise<number> = Promise.resolve(0);
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -54,7 +55,7 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.draining?.catch(() => undefined);
+    await this.passes.catch(() => undefined);
   }
 
   /** Queues a reset request for `email`, known or not. */
@@ -70,18 +71,15 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
     this.kick();
   }
 
-  /** Handles every due request now; resolves with how many. The worker's timer calls it too. */
+  /** Handles every due request; resolves with how many this pass handled. The worker's timer calls it too. */
   drain(): Promise<number> {
-    this.draining ??= (async () => {
+    const pass = async (): Promise<number> => {
       let handled = 0;
-      try {
-        while (await this.handleOne()) handled += 1;
-      } finally {
-        this.draining = undefined;
-      }
+      while (await this.handleOne()) handled += 1;
       return handled;
-    })();
-    return this.draining;
+    };
+    this.passes = this.passes.then(pass, pass);
+    return this.passes;
   }
 
   async reset(token: string, newPassword: string, code: string | undefined): Promise<void> {
