@@ -9,6 +9,7 @@ const { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('no
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const scenarios = require('./scenarios');
+const { fullOwnerSession, loginAccounts } = require('./admin-setup');
 
 const root = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -27,15 +28,15 @@ async function waitFor(url, child) {
   throw new Error(`${url}: not ready within 60 s`);
 }
 
-function load(url, method) {
+function load(url, method, duration, extra) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, method, connections: CONNECTIONS, duration: DURATION }, (error, result) => (error ? reject(error) : resolve(result)));
+    autocannon({ url, method, connections: CONNECTIONS, duration, ...extra }, (error, result) => (error ? reject(error) : resolve(result)));
   });
 }
 
-async function measure(url, method) {
-  await new Promise((resolve, reject) => autocannon({ url, method, connections: CONNECTIONS, duration: 2 }, (e) => (e ? reject(e) : resolve())));
-  const result = await load(url, method);
+async function measure(url, method, extra = {}) {
+  await load(url, method, 2, extra);
+  const result = await load(url, method, DURATION, extra);
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
@@ -57,10 +58,14 @@ async function main() {
       RINGFENCE_DATA_DIR: join(workDir, '.data'),
       PORT: String(appPort),
       EMBEDDED_PG_PORT: String(56000 + Math.floor(Math.random() * 900)),
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'warn',
+      // The login scenario plays many clients behind one trusted proxy.
+      TRUSTED_PROXIES: '127.0.0.1',
     },
-    stdio: 'ignore',
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
+  let appOutput = '';
+  app.stdout.on('data', (chunk) => (appOutput += chunk));
   const rows = [];
   try {
     await waitFor(`http://127.0.0.1:${basePort}/health/live`, baseline);
@@ -71,9 +76,13 @@ async function main() {
       const nest = await measure(`http://127.0.0.1:${nestPort}/health/live`, 'GET');
       rows.push({ scenario: 'reference: bare Nest 11, one controller', base, ours: nest, ratio: nest.rps / base.rps });
     }
+    const appUrl = `http://127.0.0.1:${appPort}`;
+    const ownerToken = await fullOwnerSession(appUrl, appOutput);
+    const fixtures = { ownerToken, loginAccounts: (count) => loginAccounts(appUrl, ownerToken, count) };
     for (const scenario of scenarios) {
+      const extra = scenario.prepare ? await scenario.prepare(fixtures) : {};
       const base = await measure(`http://127.0.0.1:${basePort}${scenario.baselinePath}`, 'GET');
-      const ours = await measure(`http://127.0.0.1:${appPort}${scenario.path}`, scenario.method);
+      const ours = await measure(`${appUrl}${scenario.path}`, scenario.method, extra);
       rows.push({ scenario: scenario.name, base, ours, ratio: ours.rps / base.rps, target: scenario.target });
     }
   } finally {

@@ -3,7 +3,48 @@
  * Load scenarios. Each runs against the built app and is reported as a ratio to the bare
  * Fastify baseline measured in the same run. Later issues add theirs here.
  * `target`: the minimum ratio the issue that added the scenario asks for.
+ * `prepare(fixtures)`: optional; returns extra autocannon options (headers, bodies).
  */
+const LOGIN_ACCOUNTS = 150;
+
 module.exports = [
   { name: 'GET /health/live', method: 'GET', path: '/health/live', baselinePath: '/health/live', target: 0.6 },
+  {
+    name: 'GET /v1/auth/me (admin JWT, session checked)',
+    method: 'GET',
+    path: '/v1/auth/me',
+    baselinePath: '/health/live',
+    target: 0.5,
+    prepare: async ({ ownerToken }) => ({ headers: { authorization: `Bearer ${ownerToken}` } }),
+  },
+  {
+    // Real limits stay on (10 per account per 15 min, 20 per IP per minute): the load spreads
+    // over many accounts and client addresses, as a trusted proxy would report them.
+    name: 'POST /v1/auth/login (argon2id m=19 MiB t=2 p=1)',
+    method: 'POST',
+    path: '/v1/auth/login',
+    baselinePath: '/health/live',
+    reportRate: 'logins/s',
+    prepare: async ({ loginAccounts }) => {
+      const accounts = await loginAccounts(LOGIN_ACCOUNTS);
+      let next = 0;
+      return {
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/auth/login',
+            setupRequest: (request) => {
+              const n = (next += 1);
+              const account = accounts[n % accounts.length];
+              return {
+                ...request,
+                headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.${(n >> 8) & 255}.${n & 255}.7` },
+                body: JSON.stringify({ email: account.email, password: account.password }),
+              };
+            },
+          },
+        ],
+      };
+    },
+  },
 ];

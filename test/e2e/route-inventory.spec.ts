@@ -23,8 +23,20 @@ describe('route access inventory', () => {
     expect(routes.filter((route) => !route.policy).map((route) => route.route)).toEqual([]);
   });
 
+  it('audits every authenticated mutation (which is also what gives it its transaction)', async () => {
+    const withProbe = await createPreviewApp([PipelineProbeModule]);
+    try {
+      const unaudited = listRouteDeclarations(withProbe).filter(
+        (route) => route.policy && route.policy.kind !== 'public' && !route.route.startsWith('GET ') && !route.audited,
+      );
+      expect(unaudited.map((route) => route.route)).toEqual([]);
+    } finally {
+      await withProbe.close();
+    }
+  });
+
   it('matches the reviewed snapshot of declarations', () => {
-    expect(listRouteDeclarations(app).map((route) => `${route.route} -> ${describePolicy(route.policy, route.stepUp)}`)).toMatchSnapshot();
+    expect(listRouteDeclarations(app).map((route) => `${route.route} -> ${describePolicy(route.policy, route.stepUp)}${route.audited ? ` [audited ${route.audited}]` : ''}`)).toMatchSnapshot();
   });
 
   it('catches a route that declares nothing', async () => {

@@ -70,14 +70,16 @@ class PipelineProbeController {
 
   @Get('workspaces')
   @Scopes()
-  async listWorkspaces(@Query('id') id?: string): Promise<{ ids: string[]; setting: string; readOnly: string }> {
-    const rows: { id: string }[] = id
-      ? await this.unitOfWork.manager.query('SELECT id FROM workspaces WHERE id = $1', [id])
-      : await this.unitOfWork.manager.query('SELECT id FROM workspaces');
-    const [settings]: { value: string; readOnly: string }[] = await this.unitOfWork.manager.query(
-      `SELECT current_setting('app.workspace_id') AS value, current_setting('transaction_read_only') AS "readOnly"`,
-    );
-    return { ids: rows.map((row) => row.id), setting: settings!.value, readOnly: settings!.readOnly };
+  listWorkspaces(@Query('id') id?: string): Promise<{ ids: string[]; setting: string; readOnly: string }> {
+    return this.unitOfWork.read(async () => {
+      const rows: { id: string }[] = id
+        ? await this.unitOfWork.manager.query('SELECT id FROM workspaces WHERE id = $1', [id])
+        : await this.unitOfWork.manager.query('SELECT id FROM workspaces');
+      const [settings]: { value: string; readOnly: string }[] = await this.unitOfWork.manager.query(
+        `SELECT current_setting('app.workspace_id') AS value, current_setting('transaction_read_only') AS "readOnly"`,
+      );
+      return { ids: rows.map((row) => row.id), setting: settings!.value, readOnly: settings!.readOnly };
+    });
   }
 
   @Post('public-audited')

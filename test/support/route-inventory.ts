@@ -1,6 +1,7 @@
 import { INestApplication, RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
+import { AUDITED_ACTION } from '@ringfence/audit';
 import { ACCESS_POLICY, AccessPolicy, STEP_UP } from '@ringfence/auth';
 
 export interface RouteDeclaration {
@@ -8,6 +9,8 @@ export interface RouteDeclaration {
   controller: string;
   policy: AccessPolicy | undefined;
   stepUp: boolean;
+  /** The `@Audited` action, which also brings the route's transaction. */
+  audited?: string;
 }
 
 /** Every route Nest registers, with the access policy it declares (or none). */
@@ -26,7 +29,14 @@ export function listRouteDeclarations(app: INestApplication): RouteDeclaration[]
         const path = normalise(Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined);
         const policy = (Reflect.getMetadata(ACCESS_POLICY, handler) ?? Reflect.getMetadata(ACCESS_POLICY, controller)) as AccessPolicy | undefined;
         const stepUp = Reflect.getMetadata(STEP_UP, handler) === true;
-        routes.push({ route: `${RequestMethod[method]} ${`/${[prefix, path].filter(Boolean).join('/')}`}`, controller: `${controller.name}.${name}`, policy, stepUp });
+        const audited = Reflect.getMetadata(AUDITED_ACTION, handler) as string | undefined;
+        routes.push({
+          route: `${RequestMethod[method]} ${`/${[prefix, path].filter(Boolean).join('/')}`}`,
+          controller: `${controller.name}.${name}`,
+          policy,
+          stepUp,
+          ...(audited ? { audited } : {}),
+        });
       }
     }
   }

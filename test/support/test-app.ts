@@ -40,6 +40,9 @@ export async function createTestApp(
     RINGFENCE_SECRETS_DIR: secretsDir,
     RINGFENCE_DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
+    // Tests change sessions behind the app's back (expiry, disable): read them every time.
+    // The cache has its own test.
+    ADMIN_SESSION_CACHE_MS: '0',
     ...options.env,
   });
   const lines: string[] = [];

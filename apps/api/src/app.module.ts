@@ -51,6 +51,7 @@ export class AppModule {
             audience: config.adminAuth.audience,
             accessTokenTtlSeconds: config.adminAuth.accessTokenTtlSeconds,
             sessionTtlSeconds: config.adminAuth.sessionTtlSeconds,
+            sessionCacheMs: config.adminAuth.sessionCacheMs,
             signingKeyVersion: config.adminAuth.signingKeyVersion,
             secureCookies: true,
             consoleUrl: config.adminAuth.consoleUrl,

@@ -1,5 +1,5 @@
-import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
-import { ADMIN_ROLES, RequestTransactionInterceptor, type AdminRole } from '@ringfence/tenancy';
+import { SetMetadata } from '@nestjs/common';
+import { ADMIN_ROLES, type AdminRole } from '@ringfence/tenancy';
 import type { Scope } from './scopes';
 
 /** Who may call a route. Every route declares exactly one; the guard denies the rest. */
@@ -17,14 +17,13 @@ export type AccessPolicy =
 export const ACCESS_POLICY = 'ringfence:access-policy';
 
 /**
- * Authenticated routes also run in the request's unit of work (one transaction, RLS
- * settings, audit before commit). Public routes do not: they pay nothing for it, and
- * a public use case that writes opens its own (UnitOfWork.run).
+ * Declares the policy, and only that: no interceptor. A route's transaction comes with its
+ * mutation (`@Audited`, which every authenticated mutating route carries: the inventory
+ * test checks it); a read opens a read-only unit of work when it touches the database
+ * (`UnitOfWork.read`). Reads that need none (a cached session) pay for none.
  */
 function declare(policy: AccessPolicy): MethodDecorator & ClassDecorator {
-  return policy.kind === 'public'
-    ? SetMetadata(ACCESS_POLICY, policy)
-    : applyDecorators(SetMetadata(ACCESS_POLICY, policy), UseInterceptors(RequestTransactionInterceptor));
+  return SetMetadata(ACCESS_POLICY, policy);
 }
 
 /** Anyone, unauthenticated (health, docs, login). */

@@ -14,6 +14,8 @@ export interface AdminIdentityOptions {
   readonly secureCookies: boolean;
   /** Where reset links point (the admin console). */
   readonly consoleUrl: string;
+  /** How long a session's state may be served from memory (0: read it on every request). */
+  readonly sessionCacheMs: number;
   /** Run the mail worker in this process. */
   readonly runMailWorker: boolean;
 }

@@ -1,5 +1,4 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor, Optional } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { UnitOfWork } from './unit-of-work';
 
@@ -9,13 +8,11 @@ export interface BeforeCommit {
 }
 export const BEFORE_COMMIT = Symbol('BEFORE_COMMIT');
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 /**
- * The request's unit of work: every authenticated route runs in one transaction (read-only
- * for safe methods), and what must commit with it runs before COMMIT. A handler that
- * throws rolls back its change and everything written with it. Attached per route by the
- * access decorators, so public routes pay nothing for it.
+ * The request's unit of work: a mutating route runs in one transaction, and what must
+ * commit with it (the audit row) runs before COMMIT. A handler that throws rolls back its
+ * change and everything written with it. Attached per route by `@Audited`; reads do not
+ * pay for it (they use `UnitOfWork.read`).
  */
 @Injectable()
 export class RequestTransactionInterceptor implements NestInterceptor {
@@ -26,7 +23,6 @@ export class RequestTransactionInterceptor implements NestInterceptor {
 
   intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (this.unitOfWork.active) return next.handle();
-    const readOnly = SAFE_METHODS.has(execution.switchToHttp().getRequest<FastifyRequest>().method);
     return from(
       this.unitOfWork.run(
         async (): Promise<unknown> => {
@@ -34,7 +30,6 @@ export class RequestTransactionInterceptor implements NestInterceptor {
           await this.beforeCommit?.beforeCommit(execution, result);
           return result;
         },
-        { readOnly },
       ),
     );
   }

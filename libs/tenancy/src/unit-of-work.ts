@@ -25,6 +25,14 @@ export class UnitOfWork {
   }
 
   /**
+   * Reads in the open unit of work, or else in a new read-only one with the RLS settings:
+   * what a GET handler uses (only mutations get a request transaction, from `@Audited`).
+   */
+  read<T>(work: () => Promise<T>): Promise<T> {
+    return this.active ? work() : this.run(work, { readOnly: true });
+  }
+
+  /**
    * Runs `work` in a new transaction whose first statement sets `app.workspace_id`,
    * `app.actor` and, for admins and the system only, `app.platform`. The acting principal is the
    * context's unless one is given (workers, security events).

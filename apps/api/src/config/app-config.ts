@@ -35,6 +35,7 @@ export interface AppConfig {
     readonly signingKeyVersion?: number;
     readonly accessTokenTtlSeconds: number;
     readonly sessionTtlSeconds: number;
+    readonly sessionCacheMs: number;
     readonly consoleUrl: string;
     /** Created on the first start when the database has no admin (embedded default; never in production). */
     readonly bootstrapEmail?: string;
@@ -117,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       signingKeyVersion: vars.JWT_SIGNING_KEY_VERSION,
       accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS,
       sessionTtlSeconds: vars.ADMIN_SESSION_TTL_SECONDS,
+      sessionCacheMs: vars.ADMIN_SESSION_CACHE_MS,
       consoleUrl: vars.CONSOLE_URL,
       // Never in production: a printed password would end up in a log collector there.
       bootstrapEmail: production ? undefined : (vars.BOOTSTRAP_ADMIN_EMAIL ?? (vars.DATABASE_URL ? undefined : 'owner@ringfence.local')),

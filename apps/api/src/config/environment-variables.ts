@@ -132,6 +132,13 @@ export class EnvironmentVariables {
   @Max(259200)
   ADMIN_SESSION_TTL_SECONDS = 43200;
 
+  /** How long an admin session's state is served from memory: a change made on another instance is seen within it. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(5000)
+  ADMIN_SESSION_CACHE_MS = 1000;
+
   /** The admin console's URL, for links in mail. */
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   CONSOLE_URL = 'http://localhost:3000';

@@ -1,7 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { AuditTrail } from '@ringfence/audit';
 import { randomToken } from '@ringfence/crypto';
-import { AdminRole } from '@ringfence/tenancy';
+import { AdminRole, UnitOfWork } from '@ringfence/tenancy';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { AdminSessions } from '../sessions/admin-sessions';
 import { AdminDirectory, AdminStatus, AdminView, adminView, normaliseEmail } from './admin-directory';
@@ -29,14 +29,15 @@ export class AdminManagement {
     private readonly sessions: AdminSessions,
     private readonly hasher: PasswordHasher,
     private readonly trail: AuditTrail,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   async list(): Promise<AdminView[]> {
-    return (await this.directory.list()).map(adminView);
+    return (await this.unitOfWork.read(() => this.directory.list())).map(adminView);
   }
 
   async get(id: string): Promise<AdminView> {
-    const admin = await this.directory.findById(id);
+    const admin = await this.unitOfWork.read(() => this.directory.findById(id));
     if (!admin) throw new NotFoundException();
     return adminView(admin);
   }
@@ -66,6 +67,7 @@ export class AdminManagement {
       throw new ConflictException({ code: 'LAST_OWNER', detail: 'The last active owner cannot be demoted or disabled.' });
     }
     await this.directory.update(id, change);
+    this.sessions.forgetAdmin(id);
     let sessionsEnded = 0;
     if (change.status === 'disabled' && admin.status !== 'disabled') {
       sessionsEnded = await this.sessions.revokeAll(id, 'admin_disabled');

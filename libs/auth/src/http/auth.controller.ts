@@ -6,7 +6,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AnyAdmin, Public, StepUp } from '../access-policy';
 import { unauthenticated } from '../access.guard';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.options';
-import { AdminDirectory } from '../admins/admin-directory';
 import { OwnAccount } from '../admins/own-account';
 import { ATTEMPT_BUDGETS, AttemptLimiter, TooManyAttemptsException } from '../login/attempt-limiter';
 import { AdminLogin, LoginResult, setupSteps, SetupStep } from '../login/admin-login';
@@ -44,7 +43,6 @@ export class AuthController {
     private readonly sessions: AdminSessions,
     private readonly account: OwnAccount,
     private readonly resets: PasswordResets,
-    private readonly directory: AdminDirectory,
     private readonly limiter: AttemptLimiter,
     private readonly context: RequestContext,
     @Inject(ADMIN_IDENTITY_OPTIONS) private readonly options: AdminIdentityOptions,
@@ -178,15 +176,15 @@ export class AuthController {
   @ApiOkResponse({ type: MeDto })
   async me(): Promise<MeDto> {
     const principal = this.admin();
-    const admin = await this.directory.findById(principal.adminId);
-    if (!admin) throw unauthenticated();
+    const state = await this.sessions.stateOf(principal.sessionId);
+    if (!state) throw unauthenticated();
     return {
-      id: admin.id,
-      email: admin.email,
-      role: admin.role,
+      id: principal.adminId,
+      email: state.email,
+      role: state.role,
       sessionId: principal.sessionId,
-      stage: principal.stage,
-      setupRequired: setupSteps(admin),
+      stage: state.stage,
+      setupRequired: setupSteps(state),
     };
   }
 

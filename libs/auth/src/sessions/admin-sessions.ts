@@ -4,6 +4,7 @@ import { AdminRole, AdminSessionStage, Principal, RequestContext, sqlCount, Unit
 import { DataSource } from 'typeorm';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.options';
 import { AccessTokens } from '../tokens/access-tokens';
+import { SessionState, SessionStateCache } from './session-state-cache';
 import { newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
 
 /** What a client receives when a session opens or its refresh token rotates. */
@@ -33,19 +34,26 @@ export interface SessionSummary {
 }
 
 interface SessionAuthRow {
+  email: string;
   role: AdminRole;
   stage: AdminSessionStage;
   second_factor_at: Date | null;
+  totp_enabled: boolean;
+  password_must_change: boolean;
+  expires_at: Date;
 }
 
 /**
  * Admin sessions. A session is one login, and its refresh tokens are one family: each
  * use rotates the token; presenting a used token again revokes the whole family (the
  * token was copied). Every request re-reads its session, so a revoked session, a
- * disabled admin or a changed role takes effect at once (docs/adr/0004-admin-identity.md).
+ * disabled admin or a changed role takes effect at once on this instance, and within
+ * the session-state cache's life (1 s by default) on the others (docs/adr/0004-admin-identity.md).
  */
 @Injectable()
 export class AdminSessions {
+  private readonly states: SessionStateCache;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
@@ -53,26 +61,47 @@ export class AdminSessions {
     private readonly accessTokens: AccessTokens,
     private readonly audit: AuditWriter,
     @Inject(ADMIN_IDENTITY_OPTIONS) private readonly options: AdminIdentityOptions,
-  ) {}
+  ) {
+    this.states = new SessionStateCache(options.sessionCacheMs);
+  }
 
-  /** The principal of a live session of an active admin, or null. One indexed read, no transaction. */
+  /** The principal of a live session of an active admin, or null. */
   async principalFor(sessionId: string, adminId: string): Promise<Principal | null> {
-    const rows: SessionAuthRow[] = await this.dataSource.query(
-      `SELECT a.role, s.stage, s.second_factor_at
+    const state = await this.stateOf(sessionId);
+    if (!state || state.adminId !== adminId) return null;
+    return { kind: 'admin', adminId, role: state.role, sessionId, stage: state.stage, secondFactorAt: state.secondFactorAt };
+  }
+
+  /** A live session's state: from the cache, or one indexed read outside any transaction. */
+  async stateOf(sessionId: string): Promise<SessionState | null> {
+    const cached = this.states.get(sessionId);
+    if (cached) return cached;
+    const rows: (SessionAuthRow & { admin_id: string })[] = await this.dataSource.query(
+      `SELECT s.admin_id, a.email, a.role, s.stage, s.second_factor_at, a.totp_enabled_at IS NOT NULL AS totp_enabled,
+              a.password_must_change, s.expires_at
          FROM admin_sessions s JOIN admins a ON a.id = s.admin_id
-        WHERE s.id = $1 AND s.admin_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'active'`,
-      [sessionId, adminId],
+        WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'active'`,
+      [sessionId],
     );
     const row = rows[0];
     if (!row) return null;
-    return {
-      kind: 'admin',
-      adminId,
+    const state: SessionState = {
+      adminId: row.admin_id,
+      email: row.email,
       role: row.role,
-      sessionId,
       stage: row.stage,
       secondFactorAt: row.second_factor_at ? row.second_factor_at.getTime() : null,
+      totpEnabled: row.totp_enabled,
+      passwordMustChange: row.password_must_change,
+      expiresAt: row.expires_at.getTime(),
     };
+    this.states.set(sessionId, state);
+    return state;
+  }
+
+  /** Forget what this instance cached about an admin's sessions (role, status, password changed). */
+  forgetAdmin(adminId: string): void {
+    this.states.forgetAdmin(adminId);
   }
 
   /** Opens a session in the current unit of work. A full session starts a refresh-token family. */
@@ -109,6 +138,7 @@ export class AdminSessions {
         WHERE id = $1 AND admin_id = $2 AND stage = 'setup' AND revoked_at IS NULL`,
       [sessionId, adminId, csrf?.hash ?? null, this.options.sessionTtlSeconds],
     );
+    this.states.forget(sessionId);
     return this.tokensFor(adminId, sessionId, 'full', csrf?.token);
   }
 
@@ -185,11 +215,13 @@ export class AdminSessions {
         WHERE id = $1 AND admin_id = $2 AND revoked_at IS NULL RETURNING 1`,
       [sessionId, adminId, reason],
     );
+    this.states.forget(sessionId);
     return revoked > 0;
   }
 
   /** Ends every session of an admin, but `except` (the one making the change). */
   async revokeAll(adminId: string, reason: string, except?: string): Promise<number> {
+    this.states.forgetAdmin(adminId);
     return sqlCount(
       this.unitOfWork.manager,
       `UPDATE admin_sessions SET revoked_at = now(), revoked_reason = $2
@@ -200,9 +232,14 @@ export class AdminSessions {
 
   async markSecondFactor(sessionId: string): Promise<void> {
     await this.unitOfWork.manager.query(`UPDATE admin_sessions SET second_factor_at = now() WHERE id = $1`, [sessionId]);
+    this.states.forget(sessionId);
   }
 
-  async list(adminId: string, currentSessionId: string): Promise<SessionSummary[]> {
+  list(adminId: string, currentSessionId: string): Promise<SessionSummary[]> {
+    return this.unitOfWork.read(() => this.listInTransaction(adminId, currentSessionId));
+  }
+
+  private async listInTransaction(adminId: string, currentSessionId: string): Promise<SessionSummary[]> {
     const rows: {
       id: string;
       created_at: Date;
@@ -234,6 +271,7 @@ export class AdminSessions {
       `UPDATE admin_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING 1`,
       [sessionId, reason],
     );
+    this.states.forget(sessionId);
     return revoked > 0;
   }
 

@@ -1,27 +1,59 @@
 import { Injectable } from '@nestjs/common';
 import { Principal } from '@ringfence/tenancy';
 import type { FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import passport from 'passport';
 import { unauthenticated } from '../access.guard';
 import { Authenticator } from '../authenticator';
-import { AdminJwtStrategy } from './admin-jwt.strategy';
+import { AdminSessions } from '../sessions/admin-sessions';
+import { AdminJwtStrategy, VerifiedAccessToken } from './admin-jwt.strategy';
+
+const MAX_VERIFIED = 10_000;
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
 /**
- * The admin authenticator the AccessGuard calls: runs the admin JWT passport strategy
- * on the request. Every verification failure is the uniform 401; a failure of ours
- * (the database is down) is not dressed up as one.
+ * The admin authenticator the AccessGuard calls. A token seen for the first time goes
+ * through the admin JWT passport strategy (signature, algorithm, every claim, then the
+ * session); a token already verified is recognised by its SHA-256 until its `exp`, so
+ * the signature is checked once per token, not once per request. The session is checked
+ * on every request either way (through the session-state cache).
  */
 @Injectable()
 export class AdminJwtAuthenticator implements Authenticator {
-  constructor(private readonly strategy: AdminJwtStrategy) {}
+  private readonly verified = new Map<string, { subject: string; sessionId: string; expiresAt: number }>();
 
-  authenticate(request: FastifyRequest): Promise<Principal> {
-    return new Promise<Principal>((resolve, reject) => {
-      const settle = (error: unknown, principal: Principal | false | undefined): void => {
-        // A bad token is a `fail` (no principal); `error` is ours, e.g. the database is down.
+  constructor(
+    private readonly strategy: AdminJwtStrategy,
+    private readonly sessions: AdminSessions,
+  ) {}
+
+  async authenticate(request: FastifyRequest): Promise<Principal> {
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) throw unauthenticated();
+    const key = createHash('sha256').update(token).digest('base64url');
+    const known = this.verified.get(key);
+    if (known) {
+      if (known.expiresAt <= Date.now()) {
+        this.verified.delete(key);
+        throw unauthenticated();
+      }
+      const principal = await this.sessions.principalFor(known.sessionId, known.subject);
+      if (!principal) throw unauthenticated();
+      return principal;
+    }
+    const result = await this.verify(request);
+    if (this.verified.size >= MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(key, { subject: result.subject, sessionId: result.sessionId, expiresAt: result.expiresAt });
+    return result.principal;
+  }
+
+  private verify(request: FastifyRequest): Promise<VerifiedAccessToken> {
+    return new Promise<VerifiedAccessToken>((resolve, reject) => {
+      const settle = (error: unknown, verified: VerifiedAccessToken | false | undefined): void => {
+        // A bad token is a `fail` (nothing verified); `error` is ours, e.g. the database is down.
         if (error) reject(error instanceof Error ? error : new Error('admin authentication failed'));
-        else if (!principal) reject(unauthenticated());
-        else resolve(principal);
+        else if (!verified) reject(unauthenticated());
+        else resolve(verified);
       };
       // This application's strategy, not passport's process-wide registry by name (two
       // applications in one process keep their own keys), and a fresh object per request:

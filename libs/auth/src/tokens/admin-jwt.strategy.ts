@@ -10,6 +10,14 @@ import { SigningKeys } from './signing-keys';
 
 export const ADMIN_JWT_STRATEGY = 'admin-jwt';
 
+/** A token that passed verification: who it names, until when, and the live session's principal. */
+export interface VerifiedAccessToken {
+  principal: Principal;
+  subject: string;
+  sessionId: string;
+  expiresAt: number;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -44,7 +52,7 @@ export class AdminJwtStrategy extends PassportStrategy(Strategy, ADMIN_JWT_STRAT
     });
   }
 
-  async validate(payload: Partial<AccessTokenClaims>): Promise<Principal | false> {
+  async validate(payload: Partial<AccessTokenClaims>): Promise<VerifiedAccessToken | false> {
     const { sub, sid, jti, iat, nbf, exp } = payload;
     if (
       typeof sub !== 'string' ||
@@ -58,6 +66,7 @@ export class AdminJwtStrategy extends PassportStrategy(Strategy, ADMIN_JWT_STRAT
     ) {
       return false;
     }
-    return (await this.sessions.principalFor(sid, sub)) ?? false;
+    const principal = await this.sessions.principalFor(sid, sub);
+    return principal ? { principal, subject: sub, sessionId: sid, expiresAt: exp * 1000 } : false;
   }
 }
