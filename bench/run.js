@@ -34,10 +34,13 @@ function load(url, method, duration, extra) {
   });
 }
 
-async function measure(url, method, extra = {}) {
+async function measure(url, method, extra = {}, expectStatus) {
   await load(url, method, 2, extra);
   const result = await load(url, method, DURATION, extra);
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  // A scenario that expects a refusal (401) must get nothing else: no 429, no 5xx.
+  const answered = Object.values(result.statusCodeStats ?? {}).reduce((sum, stat) => sum + stat.count, 0);
+  const unexpected = expectStatus ? answered - (result.statusCodeStats?.[expectStatus]?.count ?? 0) : result.non2xx;
+  if (unexpected > 0 || result.errors > 0) throw new Error(`${url}: ${unexpected} unexpected statuses, ${result.errors} errors`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
@@ -82,8 +85,8 @@ async function main() {
     for (const scenario of scenarios) {
       const extra = scenario.prepare ? await scenario.prepare(fixtures) : {};
       const base = await measure(`http://127.0.0.1:${basePort}${scenario.baselinePath}`, 'GET');
-      const ours = await measure(`${appUrl}${scenario.path}`, scenario.method, extra);
-      rows.push({ scenario: scenario.name, base, ours, ratio: ours.rps / base.rps, target: scenario.target });
+      const ours = await measure(`${appUrl}${scenario.path}`, scenario.method, extra, scenario.expectStatus);
+      rows.push({ scenario: scenario.name, base, ours, ratio: ours.rps / base.rps, target: scenario.target, absolute: scenario.absolute });
     }
   } finally {
     baseline.kill('SIGTERM');
@@ -109,7 +112,7 @@ async function main() {
         row.ours.rps.toFixed(0),
         String(row.ours.p50),
         String(row.ours.p99),
-        row.ratio.toFixed(2),
+        row.absolute ? '(absolute)' : row.ratio.toFixed(2),
         row.target ? `≥ ${row.target}` : '',
         row.target === undefined ? '' : row.ratio < row.target ? 'BELOW TARGET' : 'ok',
       ]),

@@ -71,6 +71,24 @@ describe('admin login', () => {
     ]);
   });
 
+  it('pays one argon2 verification for an unknown email, as for a known one', async () => {
+    const { PasswordHasher } = await import('@ringfence/auth');
+    const hasher = t.app.get(PasswordHasher);
+    const verify = jest.spyOn(hasher, 'verify');
+    const verifyNothing = jest.spyOn(hasher, 'verifyNothing');
+    try {
+      await login('nobody-else@example.com', 'some password here');
+      expect([verify.mock.calls.length, verifyNothing.mock.calls.length]).toEqual([1, 1]); // verifyNothing runs verify on its dummy hash
+      verify.mockClear();
+      verifyNothing.mockClear();
+      await login(owner.email, 'not the password at all');
+      expect([verify.mock.calls.length, verifyNothing.mock.calls.length]).toEqual([1, 0]);
+    } finally {
+      verify.mockRestore();
+      verifyNothing.mockRestore();
+    }
+  });
+
   it('checks the password exactly as typed', async () => {
     expect((await login(owner.email, ` ${owner.password}`)).statusCode).toBe(401);
     expect((await login(owner.email, owner.password.toUpperCase())).statusCode).toBe(401);

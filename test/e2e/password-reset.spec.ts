@@ -125,4 +125,13 @@ describe('password reset', () => {
       await offline.close();
     }
   });
+
+  it('limits reset requests per email, known or not, whatever the address', async () => {
+    const admin = await createAdmin(t, 'auditor');
+    for (const email of [admin.email, 'nobody-at-all@example.com']) {
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 4; attempt += 1) statuses.push((await forgot(email)).statusCode);
+      expect(statuses).toEqual([202, 202, 202, 429]);
+    }
+  });
 });

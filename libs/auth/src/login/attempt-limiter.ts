@@ -20,6 +20,8 @@ export const ATTEMPT_BUDGETS = {
   secondFactorPerAdmin: { name: 'second-factor-admin', limit: 5, windowMs: 5 * MINUTE, blockMs: 15 * MINUTE },
   passwordPerAdmin: { name: 'password-admin', limit: 5, windowMs: 15 * MINUTE, blockMs: 15 * MINUTE },
   forgotPerIp: { name: 'forgot-ip', limit: 5, windowMs: MINUTE, blockMs: 5 * MINUTE },
+  /** Per email, known or not: nobody's mailbox is flooded with reset links from rotating addresses. */
+  forgotPerAccount: { name: 'forgot-account', limit: 3, windowMs: 60 * MINUTE, blockMs: 60 * MINUTE },
   resetPerIp: { name: 'reset-ip', limit: 10, windowMs: MINUTE, blockMs: 5 * MINUTE },
   refreshPerIp: { name: 'refresh-ip', limit: 60, windowMs: MINUTE, blockMs: MINUTE },
 } as const satisfies Record<string, AttemptBudget>;

@@ -60,7 +60,10 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
 
   /** Queues a reset request for `email`, known or not. */
   async request(email: string): Promise<void> {
-    const limited = await this.limiter.spend([ATTEMPT_BUDGETS.forgotPerIp, this.context.clientIp ?? 'unknown']);
+    const limited = await this.limiter.spend(
+      [ATTEMPT_BUDGETS.forgotPerIp, this.context.clientIp ?? 'unknown'],
+      [ATTEMPT_BUDGETS.forgotPerAccount, normaliseEmail(email)],
+    );
     if (limited) throw new TooManyAttemptsException(limited.retryAfterSeconds);
     const id = randomUUID();
     const payload = this.cipher.encrypt(Buffer.from(JSON.stringify({ email: normaliseEmail(email) })), outboxAad(id));
