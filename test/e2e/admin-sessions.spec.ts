@@ -15,7 +15,8 @@ describe('admin sessions and refresh-token families', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    t = await createTestApp(db);
+    // Many refreshes in one file: each comes from its own address (the per-IP limit has its own tests).
+    t = await createTestApp(db, { env: { TRUSTED_PROXIES: '127.0.0.1' } });
     superuser = await db.connect(db.adminUrl);
     admin = await createAdmin(t, 'admin');
   });
@@ -32,8 +33,14 @@ describe('admin sessions and refresh-token families', () => {
     );
     return { sessionId: tokens.sessionId, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken! };
   };
+  let ipCounter = 0;
   const refresh = (refreshToken: string, requestId?: string) =>
-    t.app.inject({ method: 'POST', url: '/v1/auth/refresh', headers: requestId ? { 'x-request-id': requestId } : {}, payload: { refreshToken } });
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      headers: { 'x-forwarded-for': `198.18.${(ipCounter += 1) >> 8}.${ipCounter & 255}`, ...(requestId ? { 'x-request-id': requestId } : {}) },
+      payload: { refreshToken },
+    });
   const me = (accessToken: string) => t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
   const logout = (accessToken: string) => t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { authorization: `Bearer ${accessToken}` } });
 
@@ -76,6 +83,21 @@ describe('admin sessions and refresh-token families', () => {
       const usable = await Promise.all(children.map(async (child) => (await refresh(child.refreshToken)).statusCode === 200));
       expect(usable.filter(Boolean).length).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('limits refresh attempts per client address', async () => {
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 61; attempt += 1) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/refresh',
+        headers: { 'x-forwarded-for': '198.19.0.1' },
+        payload: { refreshToken: 'A'.repeat(42) + String(attempt % 10) },
+      });
+      statuses.push(response.statusCode);
+    }
+    expect(statuses.slice(0, 60).every((status) => status === 401)).toBe(true);
+    expect(statuses[60]).toBe(429);
   });
 
   it('ends a family at its absolute lifetime, whatever refreshes happened', async () => {
