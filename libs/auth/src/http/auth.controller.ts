@@ -59,7 +59,7 @@ export class AuthController {
   @Post('mfa')
   @Public()
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiOkResponse({ type: SessionTokensDto, description: 'A full session, or a setup one while a one-time password is still to be replaced.' })
   async postMfa(@Body() body: SecondFactorDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionTokensDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
     const result = await this.login.completeSecondFactor(body.challenge, body.code, { cookie });
