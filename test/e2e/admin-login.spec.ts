@@ -104,21 +104,23 @@ describe('admin login', () => {
     expect((await login(owner.email, '🔑'.repeat(128))).statusCode).toBe(401);
   });
 
-  it('limits attempts per account even from rotating addresses, with Retry-After, and audits it', async () => {
+  it('limits attempts per account even from rotating addresses, with Retry-After, and audits the first refusal', async () => {
     const target = await createAdmin(t, 'auditor');
+    const refusalsAudited = async (): Promise<number> =>
+      (await superuser.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.login' AND reason = 'rate_limited'`)).rows[0].n;
+    const before = await refusalsAudited();
     // Ten attempts per account in 15 minutes; the setup login was the first.
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 10; attempt += 1) {
       statuses.push((await login(target.email, `wrong guess number ${attempt}`, freshIp())).statusCode);
     }
     expect(statuses).toEqual([...Array<number>(9).fill(401), 429]);
-    const limited = await login(target.email, target.password, freshIp(), 'req-login-limited');
+    const limited = await login(target.email, target.password, freshIp());
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
-    expect(await auditOf('req-login-limited')).toEqual([
-      { action: 'auth.login', outcome: 'denied', reason: 'rate_limited', target_id: null, actor_type: 'anonymous' },
-    ]);
+    // The block is audited once, not once per refused request: a flood writes one row.
+    expect(await refusalsAudited()).toBe(before + 1);
   });
 
   it('limits attempts per client address across accounts', async () => {
@@ -146,6 +148,39 @@ describe('admin login', () => {
     expect(sessions.json()).toMatchObject({ code: 'ACCOUNT_SETUP_REQUIRED' });
     expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: auth })).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'POST', url: '/v1/auth/totp/enroll', headers: auth })).statusCode).toBe(201);
+  });
+
+  it('never lets a one-time password alone reach a full session once the admin has enrolled TOTP', async () => {
+    const { AdminBootstrap } = await import('@ringfence/auth');
+    const created = await t.app.get(AdminBootstrap).create('contested@example.com', 'owner');
+    const setupOf = async (): Promise<{ authorization: string }> => {
+      const response = await login('contested@example.com', created.oneTimePassword);
+      return { authorization: `Bearer ${response.json().session.accessToken}` };
+    };
+    const attacker = await setupOf();
+    const admin = await setupOf();
+    const enrol = await t.app.inject({ method: 'POST', url: '/v1/auth/totp/enroll', headers: admin });
+    const { generateSync, ScureBase32Plugin } = await import('otplib');
+    const secret = new ScureBase32Plugin().decode(enrol.json().secret);
+    const code = generateSync({ secret, epoch: Math.floor(Date.now() / 1000), period: 30, digits: 6, algorithm: 'sha1' });
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/totp/confirm', headers: admin, payload: { code } })).statusCode).toBe(200);
+    // The session opened with the password alone is over; it can neither change the password nor be promoted.
+    expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: attacker })).statusCode).toBe(401);
+    const takeover = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/password/change',
+      headers: attacker,
+      payload: { currentPassword: created.oneTimePassword, newPassword: 'the attacker would like this one' },
+    });
+    expect(takeover.statusCode).toBe(401);
+    const finish = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/password/change',
+      headers: admin,
+      payload: { currentPassword: created.oneTimePassword, newPassword: 'the real admin chose this passphrase' },
+    });
+    expect(finish.statusCode).toBe(200);
+    expect(finish.json().session).toMatchObject({ stage: 'full' });
   });
 
   describe('second factor', () => {
@@ -190,6 +225,25 @@ describe('admin login', () => {
       expect((await mfa(challenge, recovery.toLowerCase())).statusCode).toBe(200);
       expect((await mfa(challenge, admin.secondFactor())).statusCode).toBe(401);
       expect((await mfa(await challengeFor(admin), recovery)).statusCode).toBe(401);
+    });
+
+    it('limits wrong codes per admin across challenges and addresses', async () => {
+      const admin = await createAdmin(t, 'admin');
+      for (let round = 0; round < 2; round += 1) {
+        const challenge = await challengeFor(admin);
+        for (let attempt = 0; attempt < 5; attempt += 1) expect((await mfa(challenge, '000000')).statusCode).toBe(401);
+      }
+      const limited = await mfa(await challengeFor(admin), admin.secondFactor(), 'req-mfa-admin-limited');
+      expect(limited.statusCode).toBe(429);
+      expect(await auditOf('req-mfa-admin-limited')).toMatchObject([{ reason: 'too_many_wrong_codes', target_id: admin.id }]);
+    });
+
+    it('keeps one open challenge per admin: a new login closes the previous one', async () => {
+      const admin = await createAdmin(t, 'admin');
+      const first = await challengeFor(admin);
+      const second = await challengeFor(admin);
+      expect((await mfa(first, admin.secondFactor())).statusCode).toBe(401);
+      expect((await mfa(second, admin.secondFactor())).statusCode).toBe(200);
     });
 
     it('refuses an expired challenge', async () => {

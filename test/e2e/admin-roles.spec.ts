@@ -110,13 +110,16 @@ describe('admin roles', () => {
       expect(mass.statusCode).toBe(400);
     });
 
-    it('needs a second factor within five minutes for role and status changes (step-up)', async () => {
+    it('needs a second factor within five minutes to grant or change a role (step-up)', async () => {
       const target = await createAdmin(t, 'auditor');
       await superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE id = $1`, [admins.owner.session.sessionId]);
       const patch = () => t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${target.id}`, headers: admins.owner.headers, payload: { role: 'admin' } });
       const stale = await patch();
       expect(stale.statusCode).toBe(403);
       expect(stale.json()).toMatchObject({ code: 'STEP_UP_REQUIRED' });
+      const create = await t.app.inject({ method: 'POST', url: '/v1/admin/admins', headers: admins.owner.headers, payload: { email: 'stale@example.com', role: 'owner' } });
+      expect(create.statusCode).toBe(403);
+      expect(create.json()).toMatchObject({ code: 'STEP_UP_REQUIRED' });
       const wrong = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: admins.owner.headers, payload: { code: '000000' } });
       expect(wrong.statusCode).toBe(403);
       const stepUp = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: admins.owner.headers, payload: { code: admins.owner.secondFactor() } });

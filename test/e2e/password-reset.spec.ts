@@ -100,6 +100,19 @@ describe('password reset', () => {
     expect(expired.json()).toMatchObject({ code: 'RESET_REJECTED' });
   });
 
+  it('voids an outstanding link when the password changes', async () => {
+    const admin = await createAdmin(t, 'auditor');
+    const token = await requestLink(admin);
+    const change = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/password/change',
+      headers: admin.headers,
+      payload: { currentPassword: admin.password, newPassword: 'a changed passphrase, not by reset' },
+    });
+    expect(change.statusCode).toBe(200);
+    expect((await reset({ token, newPassword: 'a fine long passphrase indeed', code: admin.secondFactor() })).statusCode).toBe(400);
+  });
+
   it('stops a link after five wrong second factors', async () => {
     const admin = await createAdmin(t, 'auditor');
     const token = await requestLink(admin);

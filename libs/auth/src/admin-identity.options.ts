@@ -25,5 +25,8 @@ export const ADMIN_IDENTITY_OPTIONS = Symbol('ADMIN_IDENTITY_OPTIONS');
 /** Lifetimes that are not configuration. */
 export const MFA_CHALLENGE_TTL_MS = 5 * 60 * 1000;
 export const MFA_CHALLENGE_MAX_FAILURES = 5;
+/** Wrong login codes per admin, over all challenges and addresses, before an hour's pause. */
+export const MFA_MAX_FAILURES_PER_ADMIN = 10;
+export const MFA_FAILURE_WINDOW_MS = 60 * 60 * 1000;
 export const PASSWORD_RESET_TTL_MS = 60 * 60 * 1000;
 export const PASSWORD_RESET_MAX_FAILURES = 5;

@@ -11,6 +11,8 @@ export interface RequestContextStore {
   principal: Principal;
   /** The open transaction's manager; unset outside a unit of work. */
   manager?: EntityManager;
+  /** Run once the open transaction has committed (not on rollback). */
+  afterCommit?: (() => void)[];
   /** Per-request values owned by other rings (e.g. the audit trail), by key. */
   readonly slots: Map<symbol, unknown>;
 }

@@ -37,15 +37,25 @@ export class UnitOfWork {
    * `app.actor` and, for admins and the system only, `app.platform`. The acting principal is the
    * context's unless one is given (workers, security events).
    */
-  run<T>(work: () => Promise<T>, options: { readOnly?: boolean; principal?: Principal } = {}): Promise<T> {
+  async run<T>(work: () => Promise<T>, options: { readOnly?: boolean; principal?: Principal } = {}): Promise<T> {
     const outer = this.context.store;
     const principal = options.principal ?? outer?.principal ?? newContextStore().principal;
-    return this.dataSource.transaction(async (manager) => {
+    const afterCommit: (() => void)[] = [];
+    const result = await this.dataSource.transaction(async (manager) => {
       if (options.readOnly) await manager.query('SET TRANSACTION READ ONLY');
       await applySessionSettings(manager, principal);
-      const store = { ...(outer ?? newContextStore()), principal, manager };
+      const store = { ...(outer ?? newContextStore()), principal, manager, afterCommit };
       return RequestContext.run(store, work);
     });
+    for (const callback of afterCommit) callback();
+    return result;
+  }
+
+  /** Runs `callback` once the open transaction commits (never if it rolls back); at once outside one. */
+  afterCommit(callback: () => void): void {
+    const pending = this.context.store?.afterCommit;
+    if (this.active && pending) pending.push(callback);
+    else callback();
   }
 }
 

@@ -117,17 +117,30 @@ export class AdminDirectory {
     );
   }
 
+  /** A new password; any reset link still outstanding stops working. */
   async setPassword(id: string, passwordHash: string, options: { mustChange: boolean }): Promise<void> {
     await this.unitOfWork.manager.query(
       `UPDATE admins SET password_hash = $2, password_must_change = $3, password_changed_at = now(), updated_at = now(),
               version = version + 1 WHERE id = $1`,
       [id, passwordHash, options.mustChange],
     );
+    await this.voidPasswordResets(id);
   }
 
-  /** A rehash with new parameters: the same password, so nothing else changes. */
-  async replaceHash(id: string, passwordHash: string): Promise<void> {
-    await this.unitOfWork.manager.query(`UPDATE admins SET password_hash = $2 WHERE id = $1`, [id, passwordHash]);
+  async voidPasswordResets(id: string): Promise<void> {
+    await this.unitOfWork.manager.query(`UPDATE admin_password_resets SET used_at = now() WHERE admin_id = $1 AND used_at IS NULL`, [id]);
+  }
+
+  /**
+   * A rehash with new parameters: the same password, so nothing else changes. Only if the
+   * stored hash is still the one verified: a password changed meanwhile stays changed.
+   */
+  async replaceHash(id: string, verifiedHash: string, passwordHash: string): Promise<void> {
+    await this.unitOfWork.manager.query(`UPDATE admins SET password_hash = $3 WHERE id = $1 AND password_hash = $2`, [
+      id,
+      verifiedHash,
+      passwordHash,
+    ]);
   }
 
   async setPendingTotpSecret(id: string, secret: Buffer): Promise<void> {

@@ -71,6 +71,7 @@ export class AdminManagement {
     let sessionsEnded = 0;
     if (change.status === 'disabled' && admin.status !== 'disabled') {
       sessionsEnded = await this.sessions.revokeAll(id, 'admin_disabled');
+      await this.directory.voidPasswordResets(id);
     }
     const updated: AdminView = { ...adminView(admin), role: change.role ?? admin.role, status: change.status ?? admin.status };
     this.trail.record({

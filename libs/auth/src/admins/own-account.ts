@@ -67,6 +67,8 @@ export class OwnAccount {
     }
     const recoveryCodes = await this.secondFactor.replaceRecoveryCodes(admin.id);
     await this.sessions.markSecondFactor(principal.sessionId);
+    // Any other session was opened with the password alone: with TOTP now on, none may go on.
+    await this.sessions.revokeAll(admin.id, 'totp_enrolled', principal.sessionId);
     this.trail.record({ target: { type: 'admin', id: admin.id }, before: { totp: 'pending' }, after: { totp: 'enabled', recoveryCodes: 'issued' } });
     const tokens = await this.finishSetupIfDone(principal, { ...admin, totpEnabled: true }, cookie);
     return { recoveryCodes, ...(tokens ? { tokens } : {}) };
@@ -129,7 +131,9 @@ export class OwnAccount {
   private async spendSecondFactorAttempt(principal: AdminPrincipal, action: string): Promise<void> {
     const limited = await this.limiter.spend([ATTEMPT_BUDGETS.secondFactorPerAdmin, principal.adminId]);
     if (!limited) return;
-    await this.events.record({ action, outcome: 'denied', reason: 'rate_limited', target: { type: 'admin', id: principal.adminId } });
+    if (limited.firstRefusal) {
+      await this.events.record({ action, outcome: 'denied', reason: 'rate_limited', target: { type: 'admin', id: principal.adminId } });
+    }
     throw new TooManyAttemptsException(limited.retryAfterSeconds);
   }
 

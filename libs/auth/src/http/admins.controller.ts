@@ -5,7 +5,7 @@ import { AdminRoles, StepUp } from '../access-policy';
 import { AdminManagement } from '../admins/admin-management';
 import { AdminDto, CreateAdminDto, CreatedAdminDto, UpdateAdminDto } from './admins.dto';
 
-/** Owners manage the platform's admins. Role and status changes need a fresh second factor. */
+/** Owners manage the platform's admins. Granting a role (create, change) or a status change needs a fresh second factor. */
 @ApiTags('admins')
 @ApiBearerAuth('admin')
 @Controller('v1/admin/admins')
@@ -28,6 +28,7 @@ export class AdminsController {
 
   @Post()
   @AdminRoles('owner')
+  @StepUp()
   @Audited('admin.create')
   @ApiCreatedResponse({ type: CreatedAdminDto, description: 'The one-time password is shown once.' })
   create(@Body() body: CreateAdminDto): Promise<CreatedAdminDto> {

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { AuditWriter, SecurityEvents } from '@ringfence/audit';
 import { ANONYMOUS, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { unauthenticated } from '../access.guard';
-import { MFA_CHALLENGE_MAX_FAILURES, MFA_CHALLENGE_TTL_MS } from '../admin-identity.options';
+import {
+  MFA_CHALLENGE_MAX_FAILURES,
+  MFA_CHALLENGE_TTL_MS,
+  MFA_FAILURE_WINDOW_MS,
+  MFA_MAX_FAILURES_PER_ADMIN,
+} from '../admin-identity.options';
 import { AdminDirectory, AdminRecord, normaliseEmail } from '../admins/admin-directory';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { AdminSessions, SessionTokens } from '../sessions/admin-sessions';
@@ -16,7 +21,7 @@ export type LoginResult =
   | { kind: 'second_factor_required'; challenge: string; expiresIn: number }
   | { kind: 'session'; tokens: SessionTokens; setupRequired: SetupStep[] };
 
-type Refusal = { refused: string; adminId?: string };
+type Refusal = { refused: string; adminId?: string; limited?: boolean };
 
 /**
  * The way in: email and password, then a second factor. Every failure answers the same
@@ -44,7 +49,7 @@ export class AdminLogin {
       [ATTEMPT_BUDGETS.loginPerAccount, normaliseEmail(email)],
     );
     if (limited) {
-      await this.events.record({ action: 'auth.login', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS);
+      if (limited.firstRefusal) await this.events.record({ action: 'auth.login', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS);
       throw new TooManyAttemptsException(limited.retryAfterSeconds);
     }
     const admin = await this.directory.findByEmail(email);
@@ -56,10 +61,14 @@ export class AdminLogin {
     const rehashed = this.hasher.needsRehash(admin.passwordHash) ? await this.hasher.hash(password) : undefined;
     return this.unitOfWork.run(
       async (): Promise<LoginResult> => {
-        if (rehashed) await this.directory.replaceHash(admin.id, rehashed);
+        if (rehashed) await this.directory.replaceHash(admin.id, admin.passwordHash, rehashed);
         const target = { type: 'admin', id: admin.id };
         if (admin.totpEnabled) {
           const challenge = newOpaqueToken();
+          // One open challenge per admin: a new login closes the previous one.
+          await this.unitOfWork.manager.query(`UPDATE admin_mfa_challenges SET closed_at = now() WHERE admin_id = $1 AND closed_at IS NULL`, [
+            admin.id,
+          ]);
           await this.unitOfWork.manager.query(
             `INSERT INTO admin_mfa_challenges (token_hash, admin_id, expires_at, client_ip, user_agent)
              VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5)`,
@@ -80,7 +89,7 @@ export class AdminLogin {
   async completeSecondFactor(challengeToken: string, code: string, options: { cookie: boolean }): Promise<LoginResult> {
     const limited = await this.limiter.spend([ATTEMPT_BUDGETS.mfaPerIp, this.context.clientIp ?? 'unknown']);
     if (limited) {
-      await this.events.record({ action: 'auth.mfa', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS);
+      if (limited.firstRefusal) await this.events.record({ action: 'auth.mfa', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS);
       throw new TooManyAttemptsException(limited.retryAfterSeconds);
     }
     if (!isOpaqueToken(challengeToken)) return this.refuse('auth.mfa', { refused: 'malformed_challenge' });
@@ -102,6 +111,17 @@ export class AdminLogin {
           await close();
           return this.refusalAudited('auth.mfa', { refused: 'admin_disabled', adminId: challenge.admin_id });
         }
+        // Per admin, whatever the address: wrong codes across all of the admin's recent
+        // challenges. Counted in the database, so every instance sees the same total.
+        const [recent]: { failures: number }[] = await manager.query(
+          `SELECT coalesce(sum(failures), 0)::int AS failures FROM admin_mfa_challenges
+            WHERE admin_id = $1 AND created_at > now() - make_interval(secs => $2)`,
+          [admin.id, MFA_FAILURE_WINDOW_MS / 1000],
+        );
+        if ((recent?.failures ?? 0) >= MFA_MAX_FAILURES_PER_ADMIN) {
+          await close();
+          return { ...(await this.refusalAudited('auth.mfa', { refused: 'too_many_wrong_codes', adminId: admin.id })), limited: true };
+        }
         const method = await this.secondFactor.verify(admin, code);
         if (!method) {
           const failures = challenge.failures + 1;
@@ -120,7 +140,7 @@ export class AdminLogin {
       },
       { principal: ANONYMOUS },
     );
-    if ('refused' in outcome) throw unauthenticated();
+    if ('refused' in outcome) throw outcome.limited ? new TooManyAttemptsException(MFA_FAILURE_WINDOW_MS / 1000) : unauthenticated();
     return outcome;
   }
 

@@ -40,16 +40,31 @@ export class TooManyAttemptsException extends HttpException {
  */
 @Injectable()
 export class AttemptLimiter {
+  /** Blocked keys whose first refusal was already reported, until when: a flood is audited once. */
+  private readonly reported = new Map<string, number>();
+
   constructor(@Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage) {}
 
-  /** Spends one attempt from each budget; the retry delay when any is exhausted, else null. */
-  async spend(...charges: [AttemptBudget, string][]): Promise<{ retryAfterSeconds: number } | null> {
+  /**
+   * Spends one attempt from each budget; null while none is exhausted, else the retry
+   * delay and whether this is the first refusal of the block (the one worth an audit row).
+   */
+  async spend(...charges: [AttemptBudget, string][]): Promise<{ retryAfterSeconds: number; firstRefusal: boolean } | null> {
     let retryAfterSeconds = 0;
+    let firstRefusal = false;
+    const now = Date.now();
     for (const [budget, subject] of charges) {
       const key = `auth:${budget.name}:${createHash('sha256').update(subject).digest('base64url')}`;
       const record = await this.storage.increment(key, budget.windowMs, budget.limit, budget.blockMs, budget.name);
-      if (record.isBlocked) retryAfterSeconds = Math.max(retryAfterSeconds, record.timeToBlockExpire, 1);
+      if (!record.isBlocked) continue;
+      const seconds = Math.max(record.timeToBlockExpire, 1);
+      retryAfterSeconds = Math.max(retryAfterSeconds, seconds);
+      if ((this.reported.get(key) ?? 0) <= now) {
+        firstRefusal = true;
+        this.reported.set(key, now + seconds * 1000);
+      }
     }
-    return retryAfterSeconds > 0 ? { retryAfterSeconds } : null;
+    if (this.reported.size > 10_000) for (const [key, until] of this.reported) if (until <= now) this.reported.delete(key);
+    return retryAfterSeconds > 0 ? { retryAfterSeconds, firstRefusal } : null;
   }
 }

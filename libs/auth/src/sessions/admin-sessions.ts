@@ -99,10 +99,21 @@ export class AdminSessions {
     return state;
   }
 
-  /** Forget what this instance cached about an admin's sessions (role, status, password changed). */
+  /**
+   * Forget what this instance cached about an admin's sessions (role, status, password
+   * changed): now, and again once the change commits, so a request that read the old row
+   * in between cannot keep it cached.
+   */
   forgetAdmin(adminId: string): void {
     this.states.forgetAdmin(adminId);
+    this.unitOfWork.afterCommit(() => this.states.forgetAdmin(adminId));
   }
+
+  private forgetSession(sessionId: string): void {
+    this.states.forget(sessionId);
+    this.unitOfWork.afterCommit(() => this.states.forget(sessionId));
+  }
+
 
   /** Opens a session in the current unit of work. A full session starts a refresh-token family. */
   async open(
@@ -128,17 +139,23 @@ export class AdminSessions {
     return this.tokensFor(adminId, sessionId, options.stage, csrf?.token);
   }
 
-  /** A setup session whose setup is done becomes a full one, with its first refresh token. */
-  async completeSetup(sessionId: string, adminId: string, cookie: boolean): Promise<SessionTokens> {
+  /**
+   * A setup session whose setup is done becomes a full one, with its first refresh token,
+   * only if this very session has seen a second factor (a TOTP confirmation or an MFA
+   * login): knowing a one-time password alone never yields a full session.
+   */
+  async completeSetup(sessionId: string, adminId: string, cookie: boolean): Promise<SessionTokens | undefined> {
     const csrf = cookie ? newOpaqueToken() : undefined;
-    await this.unitOfWork.manager.query(
+    const upgraded = await sqlCount(
+      this.unitOfWork.manager,
       `UPDATE admin_sessions
-          SET stage = 'full', second_factor_at = now(), csrf_hash = $3,
-              expires_at = now() + make_interval(secs => $4), last_used_at = now()
-        WHERE id = $1 AND admin_id = $2 AND stage = 'setup' AND revoked_at IS NULL`,
+          SET stage = 'full', csrf_hash = $3, expires_at = now() + make_interval(secs => $4), last_used_at = now()
+        WHERE id = $1 AND admin_id = $2 AND stage = 'setup' AND revoked_at IS NULL AND second_factor_at IS NOT NULL
+        RETURNING 1`,
       [sessionId, adminId, csrf?.hash ?? null, this.options.sessionTtlSeconds],
     );
-    this.states.forget(sessionId);
+    if (upgraded === 0) return undefined;
+    this.forgetSession(sessionId);
     return this.tokensFor(adminId, sessionId, 'full', csrf?.token);
   }
 
@@ -215,13 +232,13 @@ export class AdminSessions {
         WHERE id = $1 AND admin_id = $2 AND revoked_at IS NULL RETURNING 1`,
       [sessionId, adminId, reason],
     );
-    this.states.forget(sessionId);
+    this.forgetSession(sessionId);
     return revoked > 0;
   }
 
   /** Ends every session of an admin, but `except` (the one making the change). */
   async revokeAll(adminId: string, reason: string, except?: string): Promise<number> {
-    this.states.forgetAdmin(adminId);
+    this.forgetAdmin(adminId);
     return sqlCount(
       this.unitOfWork.manager,
       `UPDATE admin_sessions SET revoked_at = now(), revoked_reason = $2
@@ -232,7 +249,7 @@ export class AdminSessions {
 
   async markSecondFactor(sessionId: string): Promise<void> {
     await this.unitOfWork.manager.query(`UPDATE admin_sessions SET second_factor_at = now() WHERE id = $1`, [sessionId]);
-    this.states.forget(sessionId);
+    this.forgetSession(sessionId);
   }
 
   list(adminId: string, currentSessionId: string): Promise<SessionSummary[]> {
@@ -271,7 +288,7 @@ export class AdminSessions {
       `UPDATE admin_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING 1`,
       [sessionId, reason],
     );
-    this.states.forget(sessionId);
+    this.forgetSession(sessionId);
     return revoked > 0;
   }
 
