@@ -29,6 +29,7 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
       'admin_refresh_tokens',
       'admin_sessions',
       'admins',
+      'api_keys',
       'audit_log',
       'mail_outbox',
       'schema_migrations',

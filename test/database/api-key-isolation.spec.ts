@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+/** API keys under row-level security, as the app role with hand-written SQL. */
+describe('API keys in PostgreSQL (as ringfence_app)', () => {
+  let db: TestDatabase;
+  let app: Client;
+  let a: string;
+  let b: string;
+
+  async function inTransaction<T>(settings: Record<string, string>, work: () => Promise<T>): Promise<T> {
+    await app.query('BEGIN');
+    try {
+      for (const [name, value] of Object.entries(settings)) await app.query('SELECT set_config($1, $2, true)', [name, value]);
+      return await work();
+    } finally {
+      await app.query('ROLLBACK');
+    }
+  }
+  const insertKey = (workspaceId: string, keyId: string) =>
+    app.query(
+      `INSERT INTO api_keys (workspace_id, key_id, environment, name, scopes, secret_hash, pepper_version, created_by)
+       VALUES ($1, $2, 'live', 'k', ARRAY['vault:read'], $3, 1, 'admin:test')`,
+      [workspaceId, keyId, randomBytes(32)],
+    );
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await db.connect(db.appUrl);
+    await app.query('BEGIN');
+    await app.query(`SELECT set_config('app.platform', 'on', true)`);
+    const { rows } = await app.query<{ id: string }>(`INSERT INTO workspaces (name) VALUES ('A'), ('B') RETURNING id`);
+    [a, b] = rows.map((row) => row.id) as [string, string];
+    await insertKey(a, 'AAAAAAAA');
+    await insertKey(b, 'BBBBBBBB');
+    await app.query('COMMIT');
+  });
+  afterAll(() => db.drop());
+
+  it('shows a workspace its own keys only, and lets it write no other workspace’s', async () => {
+    await inTransaction({ 'app.workspace_id': a }, async () => {
+      expect((await app.query('SELECT key_id FROM api_keys')).rows).toEqual([{ key_id: 'AAAAAAAA' }]);
+      expect((await app.query(`UPDATE api_keys SET revoked_at = now() WHERE key_id = 'BBBBBBBB'`)).rowCount).toBe(0);
+      await expect(insertKey(b, 'CCCCCCCC')).rejects.toThrow(/row-level security/);
+    });
+  });
+
+  it('lets an authentication look-up read exactly the presented key and its workspace, and write nothing', async () => {
+    await inTransaction({ 'app.api_key_lookup': 'BBBBBBBB' }, async () => {
+      expect((await app.query('SELECT key_id, workspace_id FROM api_keys')).rows).toEqual([{ key_id: 'BBBBBBBB', workspace_id: b }]);
+      expect((await app.query('SELECT id FROM workspaces')).rows).toEqual([{ id: b }]);
+      expect((await app.query(`UPDATE api_keys SET scopes = '{}' WHERE key_id = 'BBBBBBBB'`)).rowCount).toBe(0);
+      expect((await app.query(`UPDATE workspaces SET status = 'active'`)).rowCount).toBe(0);
+    });
+    await inTransaction({ 'app.api_key_lookup': 'ZZZZZZZZ' }, async () => {
+      expect((await app.query('SELECT key_id FROM api_keys')).rowCount).toBe(0);
+      expect((await app.query('SELECT id FROM workspaces')).rowCount).toBe(0);
+    });
+  });
+
+  it('shows nothing with no setting at all, and everything only on the platform path', async () => {
+    await inTransaction({}, async () => expect((await app.query('SELECT key_id FROM api_keys')).rowCount).toBe(0));
+    await inTransaction({ 'app.platform': 'on' }, async () => expect((await app.query('SELECT key_id FROM api_keys')).rowCount).toBe(2));
+  });
+
+  it('refuses a malformed key id and any hard delete', async () => {
+    await inTransaction({ 'app.platform': 'on' }, async () => {
+      await app.query('SAVEPOINT s');
+      await expect(insertKey(a, 'not-an-id')).rejects.toThrow(/check constraint/);
+      await app.query('ROLLBACK TO SAVEPOINT s');
+      await expect(app.query(`DELETE FROM api_keys WHERE key_id = 'AAAAAAAA'`)).rejects.toThrow(/permission denied/);
+    });
+  });
+});
