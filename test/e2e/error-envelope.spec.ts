@@ -1,5 +1,6 @@
 import { LightMyRequestResponse } from 'fastify';
 import { createAdmin } from '../support/admin-session';
+import { createApiKey } from '../support/api-key';
 import { PipelineProbeModule } from '../support/pipeline-probe.module';
 import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
@@ -53,12 +54,14 @@ describe('error envelope', () => {
   it('403 for a valid caller without the role or a scope, decided by the guard', async () => {
     const auditor = await t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: (await createAdmin(t, 'auditor')).headers, payload: { name: 'x' } });
     expectProblem(auditor, 403, 'INSUFFICIENT_ROLE');
-    const workspace = '00000000-0000-4000-8000-000000000001';
-    const narrow = await t.app.inject({ method: 'GET', url: '/probe/reveal', headers: { authorization: `Bearer probe-key:${workspace}:vault:read` } });
+    const owner = await createAdmin(t, 'owner');
+    const readKey = await createApiKey(t, owner, { scopes: ['vault:read'] });
+    const narrow = await t.app.inject({ method: 'GET', url: '/probe/reveal', headers: readKey.headers });
     expectProblem(narrow, 403, 'INSUFFICIENT_SCOPE');
-    const enough = await t.app.inject({ method: 'GET', url: '/probe/reveal', headers: { authorization: `Bearer probe-key:${workspace}:vault:read,vault:reveal` } });
+    const revealKey = await createApiKey(t, owner, { workspaceId: readKey.workspaceId, scopes: ['vault:read', 'vault:reveal'] });
+    const enough = await t.app.inject({ method: 'GET', url: '/probe/reveal', headers: revealKey.headers });
     expect(enough.statusCode).toBe(200);
-    const admin = await t.app.inject({ method: 'GET', url: '/probe/reveal', headers: (await createAdmin(t, 'owner')).headers });
+    const admin = await t.app.inject({ method: 'GET', url: '/probe/reveal', headers: owner.headers });
     expectProblem(admin, 401, 'UNAUTHENTICATED');
   });
 

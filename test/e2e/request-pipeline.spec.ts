@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { createAdmin, TestAdmin } from '../support/admin-session';
+import { createApiKey } from '../support/api-key';
 import { PipelineProbeModule } from '../support/pipeline-probe.module';
 import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
@@ -73,7 +74,7 @@ describe('request pipeline: transaction + audit', () => {
       ['tenant-a', 'tenant-b'].map((name) => t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: ADMIN, payload: { name } })),
     );
     const [a, b] = created.map((response) => response.json<{ id: string }>().id) as [string, string];
-    const asA = { authorization: `Bearer probe-key:${a}` };
+    const asA = (await createApiKey(t, owner, { workspaceId: a })).headers;
 
     const all = await t.app.inject({ method: 'GET', url: '/probe/workspaces', headers: asA });
     expect(all.json()).toEqual({ ids: [a], setting: a, readOnly: 'on' });

@@ -1,25 +1,9 @@
-import { Body, Controller, Get, Global, Injectable, Module, NotFoundException, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Module, NotFoundException, Post, Query } from '@nestjs/common';
 import { Audited, AuditTrail } from '@ringfence/audit';
-import { AdminRoles, API_KEY_AUTHENTICATOR, Authenticator, Public, Scopes, unauthenticated } from '@ringfence/auth';
-import { Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { AdminRoles, Public, Scopes } from '@ringfence/auth';
+import { RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
-import type { FastifyRequest } from 'fastify';
 import { BatchBody } from '../../apps/api/src/http/body-limits';
-
-/**
- * A test-only key authenticator: `Bearer probe-key:<workspace id>[:scope,scope]` is a key
- * of that workspace (wildcard without scopes). It stands in for the API keys of a later
- * issue; admins are real (test/support/admin-session.ts).
- */
-@Injectable()
-class ProbeKeyAuthenticator implements Authenticator {
-  authenticate(request: FastifyRequest): Promise<Principal> {
-    const match = /^Bearer probe-key:([0-9a-f-]{36})(?::([a-z:,]+))?$/.exec(request.headers.authorization ?? '');
-    if (!match?.[1]) throw unauthenticated();
-    const scopes = match[2]?.split(',') ?? [];
-    return Promise.resolve({ kind: 'api_key', keyId: 'key_probe', workspaceId: match[1], scopes, environment: 'test' });
-  }
-}
 
 export class CreateProbeWorkspaceDto {
   @IsString()
@@ -143,12 +127,8 @@ class PipelineProbeController {
   }
 }
 
-@Global()
+/** Probe routes for the pipeline tests; callers are real admins and real API keys. */
 @Module({
   controllers: [PipelineProbeController],
-  providers: [
-    { provide: API_KEY_AUTHENTICATOR, useClass: ProbeKeyAuthenticator },
-  ],
-  exports: [API_KEY_AUTHENTICATOR],
 })
 export class PipelineProbeModule {}

@@ -23,6 +23,9 @@ export interface TestApp {
 /** One ES256 key per test process (`jwt-signing.v1.pem` of every test app): generated here, never committed. */
 export const TEST_SIGNING_KEY: string = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
+/** One API-key pepper per test process, so two test apps accept each other's keys. */
+const TEST_PEPPER = randomBytes(32).toString('base64');
+
 /** The real application (same config validation, same pipeline) on a test database. */
 export async function createTestApp(
   database: TestDatabase,
@@ -31,7 +34,8 @@ export async function createTestApp(
   const secretsDir = mkdtempSync(join(tmpdir(), 'rf-secrets-'));
   const dataDir = mkdtempSync(join(tmpdir(), 'rf-data-'));
   writeFileSync(join(secretsDir, 'master.v1.key'), randomBytes(32).toString('base64'), { mode: 0o600 });
-  for (const [name, content] of Object.entries({ 'jwt-signing.v1.pem': TEST_SIGNING_KEY, ...options.secretFiles })) {
+  const standard = { 'jwt-signing.v1.pem': TEST_SIGNING_KEY, 'api-key-pepper.v1.key': TEST_PEPPER };
+  for (const [name, content] of Object.entries({ ...standard, ...options.secretFiles })) {
     writeFileSync(join(secretsDir, name), content, { mode: 0o600 });
   }
   const config = loadConfig({

@@ -2,13 +2,14 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@ringfence/audit';
-import { AccessGuard, AdminIdentityModule, AuthModule } from '@ringfence/auth';
+import { AccessGuard, AdminIdentityModule, ApiKeyAuthModule, AuthModule } from '@ringfence/auth';
 import { CryptoModule } from '@ringfence/crypto';
 import { TenancyModule } from '@ringfence/tenancy';
 import type { Logger } from 'pino';
 import { AppConfig } from './config/app-config';
 import { HealthModule } from './health/health.module';
 import { mailTransportProvider } from './mail/mail.providers';
+import { WorkspacesModule } from './workspaces/workspaces.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -59,6 +60,8 @@ export class AppModule {
           },
           { providers: [mailTransportProvider(config)] },
         ),
+        ApiKeyAuthModule,
+        WorkspacesModule,
         HealthModule,
         ...(options.features ?? []),
       ],

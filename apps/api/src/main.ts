@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { AdminBootstrap, SigningKeys } from '@ringfence/auth';
+import { AdminBootstrap, ApiKeyPeppers, SigningKeys } from '@ringfence/auth';
 import { KeyMaterialDirectory, loadKeyring } from '@ringfence/crypto';
 import { createApplication, shutdownApplication } from './application';
 import { prepareSecretsDirectory } from './bootstrap/development-secrets';
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   const secrets = new KeyMaterialDirectory(config.secretsDir);
   loadKeyring(secrets, config.activeMasterKeyVersion);
   SigningKeys.load(secrets, config.adminAuth.signingKeyVersion);
+  ApiKeyPeppers.load(secrets);
   const database = await prepareDatabase(config, logger);
 
   let app;

@@ -26,3 +26,7 @@ export { MAIL_TRANSPORT, type MailMessage, type MailTransport } from './password
 export { AccessTokens, ACCESS_TOKEN_TYPE } from './tokens/access-tokens';
 export { SigningKeys } from './tokens/signing-keys';
 export { Totp } from './totp/totp';
+export { API_KEY_PREFIXES, generateApiKey, parseApiKey, withChecksum, type ParsedApiKey } from './api-keys/api-key-format';
+export { ApiKeyPeppers } from './api-keys/api-key-peppers';
+export { ApiKeyAuthModule } from './api-keys/api-key-auth.module';
+export { API_KEY_FAILURE_MIN_MS, ApiKeyAuthenticator, type ApiKeyRefusal } from './api-keys/api-key.authenticator';

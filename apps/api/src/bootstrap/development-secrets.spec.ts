@@ -32,6 +32,9 @@ describe('prepareSecretsDirectory', () => {
     const signingKey = readFileSync(signingKeyFile, 'utf8');
     expect(createPrivateKey(signingKey).asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
     expect(statSync(signingKeyFile).mode & 0o777).toBe(0o600);
+    const pepperFile = join(config.secretsDir, 'api-key-pepper.v1.key');
+    expect(Buffer.from(readFileSync(pepperFile, 'utf8').trim(), 'base64')).toHaveLength(32);
+    expect(statSync(pepperFile).mode & 0o777).toBe(0o600);
 
     lines.length = 0;
     prepareSecretsDirectory(config, logger);

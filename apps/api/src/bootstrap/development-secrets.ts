@@ -9,7 +9,8 @@ export const DEVELOPMENT_MARKER = 'DEVELOPMENT-KEYS-NOT-FOR-PRODUCTION';
 
 /**
  * Outside production, with the default secrets directory, writes what is missing of the
- * development key material (a master key, an ES256 access-token signing key; mode 0600)
+ * development key material (a master key, an ES256 access-token signing key, an API-key
+ * pepper; mode 0600)
  * and says so loudly. In production a directory carrying the development marker is refused.
  */
 export function prepareSecretsDirectory(config: AppConfig, logger: Logger): void {
@@ -35,6 +36,10 @@ export function prepareSecretsDirectory(config: AppConfig, logger: Logger): void
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     writeExclusive(join(config.secretsDir, 'jwt-signing.v1.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
     generated.push('access-token signing key');
+  }
+  if (!readdirSync(config.secretsDir).some((name) => /^api-key-pepper\.v\d+\.key$/.test(name))) {
+    writeExclusive(join(config.secretsDir, 'api-key-pepper.v1.key'), `${randomBytes(32).toString('base64')}\n`);
+    generated.push('API-key pepper');
   }
   if (generated.length === 0) return;
   if (!existsSync(join(config.secretsDir, DEVELOPMENT_MARKER))) {

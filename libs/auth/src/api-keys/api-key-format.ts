@@ -27,8 +27,13 @@ export type ApiKeyParseFailure = 'malformed' | 'bad_checksum';
 
 export function generateApiKey(environment: KeyEnvironment): ParsedApiKey {
   const body = `${API_KEY_PREFIXES[environment]}${encodeCrockford(randomBytes(KEY_ID_BYTES))}${encodeCrockford(randomBytes(SECRET_BYTES))}`;
-  const key = `${body}${checksumOf(body)}`;
+  const key = withChecksum(body);
   return { environment, keyId: key.slice(8, 16), key };
+}
+
+/** `body` (prefix, key id, secret) with its checksum appended. */
+export function withChecksum(body: string): string {
+  return `${body}${checksumOf(body)}`;
 }
 
 /** Shape and checksum only: no secret is compared here. */

@@ -1,0 +1,82 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Audited } from '@ringfence/audit';
+import { AdminRoles } from '@ringfence/auth';
+import { ApiKeysService } from './api-keys.service';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, CreateWorkspaceDto, WorkspaceDto } from './dto/workspace.dto';
+import { WorkspacesService } from './workspaces.service';
+
+/** Workspaces and their API keys, admin side (API.md: `/v1/admin/workspaces`, role admin). */
+@ApiTags('workspaces (admin)')
+@ApiBearerAuth('admin')
+@Controller('v1/admin/workspaces')
+export class AdminWorkspacesController {
+  constructor(
+    private readonly workspaces: WorkspacesService,
+    private readonly keys: ApiKeysService,
+  ) {}
+
+  @Post()
+  @AdminRoles('owner', 'admin')
+  @Audited('workspace.create')
+  @ApiCreatedResponse({ type: WorkspaceDto })
+  create(@Body() body: CreateWorkspaceDto): Promise<WorkspaceDto> {
+    return this.workspaces.create(body);
+  }
+
+  @Get()
+  @AdminRoles('owner', 'admin')
+  @ApiOkResponse({ type: [WorkspaceDto] })
+  list(): Promise<WorkspaceDto[]> {
+    return this.workspaces.list();
+  }
+
+  @Get(':id')
+  @AdminRoles('owner', 'admin')
+  @ApiOkResponse({ type: WorkspaceDto })
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<WorkspaceDto> {
+    return this.workspaces.get(id);
+  }
+
+  @Post(':id/suspend')
+  @AdminRoles('owner', 'admin')
+  @Audited('workspace.suspend')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: WorkspaceDto, description: 'The workspace’s keys are refused from the next request on.' })
+  suspend(@Param('id', new ParseUUIDPipe()) id: string): Promise<WorkspaceDto> {
+    return this.workspaces.setStatus(id, 'suspended');
+  }
+
+  @Post(':id/reactivate')
+  @AdminRoles('owner', 'admin')
+  @Audited('workspace.reactivate')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: WorkspaceDto })
+  reactivate(@Param('id', new ParseUUIDPipe()) id: string): Promise<WorkspaceDto> {
+    return this.workspaces.setStatus(id, 'active');
+  }
+
+  @Post(':id/api-keys')
+  @AdminRoles('owner', 'admin')
+  @Audited('api_key.create')
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in this response and nowhere else, ever.' })
+  createKey(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    return this.keys.create(id, body);
+  }
+
+  @Get(':id/api-keys')
+  @AdminRoles('owner', 'admin')
+  @ApiOkResponse({ type: [ApiKeyDto] })
+  listKeys(@Param('id', new ParseUUIDPipe()) id: string): Promise<ApiKeyDto[]> {
+    return this.keys.list(id);
+  }
+
+  @Delete(':id/api-keys/:keyId')
+  @AdminRoles('owner', 'admin')
+  @Audited('api_key.revoke')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Revoked: refused from the next request on.' })
+  async revokeKey(@Param('id', new ParseUUIDPipe()) id: string, @Param('keyId') keyId: string): Promise<void> {
+    await this.keys.revoke(id, keyId);
+  }
+}

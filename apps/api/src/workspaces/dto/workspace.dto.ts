@@ -1,0 +1,92 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SCOPES, Scope } from '@ringfence/auth';
+import type { KeyEnvironment } from '@ringfence/tenancy';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  ArrayUnique,
+  IsArray,
+  IsDate,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Matches,
+  MinDate,
+} from 'class-validator';
+
+export class CreateWorkspaceDto {
+  @ApiProperty({ example: 'Acme Treasury' })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiPropertyOptional({ example: 'standard', default: 'standard' })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9_-]{0,39}$/)
+  plan?: string;
+
+  @ApiPropertyOptional({ type: [String], example: ['https://treasury.acme.example'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { each: true })
+  allowedOrigins?: string[];
+}
+
+export class WorkspaceDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ['active', 'suspended', 'deleted'] }) status!: string;
+  @ApiProperty() plan!: string;
+  @ApiProperty({ type: [String] }) allowedOrigins!: string[];
+  @ApiProperty() createdAt!: string;
+}
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'settlement worker' })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiProperty({ enum: SCOPES, isArray: true, description: 'At least one; an unknown scope is a 400.' })
+  @IsArray()
+  @ArrayNotEmpty({ message: 'scopes must not be empty: wildcard keys cannot be created' })
+  @ArrayUnique()
+  @IsIn(SCOPES, { each: true })
+  scopes!: Scope[];
+
+  @ApiProperty({ enum: ['live', 'test'] })
+  @IsIn(['live', 'test'])
+  environment!: KeyEnvironment;
+
+  @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  @MinDate(() => new Date(), { message: 'expiresAt must be in the future' })
+  expiresAt?: Date;
+}
+
+export class ApiKeyDto {
+  @ApiProperty({ description: 'The public key id (characters 9–16 of the key).' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: [String] }) scopes!: string[];
+  @ApiProperty({ enum: ['live', 'test'] }) environment!: KeyEnvironment;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ nullable: true, type: String }) expiresAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastUsedAt!: string | null;
+}
+
+export class CreatedApiKeyDto extends ApiKeyDto {
+  @ApiProperty({ description: 'The whole key. Shown once: only its peppered hash is stored.' })
+  key!: string;
+}
+
+export class WhoAmIDto {
+  @ApiProperty({ type: WorkspaceDto }) workspace!: WorkspaceDto;
+  @ApiProperty({ type: ApiKeyDto }) key!: ApiKeyDto;
+}

@@ -1,0 +1,76 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { AuditTrail } from '@ringfence/audit';
+import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { WorkspaceDto } from './dto/workspace.dto';
+
+interface WorkspaceRow {
+  id: string;
+  name: string;
+  status: 'active' | 'suspended' | 'deleted';
+  plan: string;
+  allowed_origins: string[];
+  created_at: Date;
+}
+
+const COLUMNS = 'id, name, status, plan, allowed_origins, created_at';
+
+export function workspaceView(row: WorkspaceRow): WorkspaceDto {
+  return { id: row.id, name: row.name, status: row.status, plan: row.plan, allowedOrigins: row.allowed_origins, createdAt: row.created_at.toISOString() };
+}
+
+/** Workspaces, admin side: platform paths only (the admin principal sets `app.platform`). */
+@Injectable()
+export class WorkspacesService {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly trail: AuditTrail,
+  ) {}
+
+  async create(input: { name: string; plan?: string; allowedOrigins?: string[] }): Promise<WorkspaceDto> {
+    const [row] = await sqlRows<WorkspaceRow>(
+      this.unitOfWork.manager,
+      `INSERT INTO workspaces (name, plan, allowed_origins) VALUES ($1, coalesce($2, 'standard'), $3) RETURNING ${COLUMNS}`,
+      [input.name, input.plan ?? null, input.allowedOrigins ?? []],
+    );
+    const view = workspaceView(row!);
+    this.trail.record({ target: { type: 'workspace', id: view.id }, after: { name: view.name, plan: view.plan, allowedOrigins: view.allowedOrigins } });
+    return view;
+  }
+
+  list(): Promise<WorkspaceDto[]> {
+    return this.unitOfWork.read(async () =>
+      (await sqlRows<WorkspaceRow>(this.unitOfWork.manager, `SELECT ${COLUMNS} FROM workspaces ORDER BY created_at, id`)).map(workspaceView),
+    );
+  }
+
+  async get(id: string): Promise<WorkspaceDto> {
+    const row = await this.unitOfWork.read(() => this.find(id));
+    if (!row) throw new NotFoundException();
+    return workspaceView(row);
+  }
+
+  /** Suspends or reactivates; a suspended workspace's keys are refused from the next request on. */
+  async setStatus(id: string, status: 'active' | 'suspended'): Promise<WorkspaceDto> {
+    const before = await this.find(id, { lock: true });
+    if (!before || before.status === 'deleted') throw new NotFoundException();
+    if (before.status === status) return workspaceView(before);
+    const [row] = await sqlRows<WorkspaceRow>(
+      this.unitOfWork.manager,
+      `UPDATE workspaces SET status = $2, updated_at = now(), version = version + 1 WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, status],
+    );
+    this.trail.record({ target: { type: 'workspace', id }, before: { status: before.status }, after: { status } });
+    return workspaceView(row!);
+  }
+
+  /** In the current unit of work; deleted workspaces are not found. */
+  async find(id: string, options: { lock?: boolean } = {}): Promise<WorkspaceRow | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    const [row] = await sqlRows<WorkspaceRow>(
+      this.unitOfWork.manager,
+      `SELECT ${COLUMNS} FROM workspaces WHERE id = $1 AND status <> 'deleted'${options.lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return row;
+  }
+}

@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import { SecurityEvents } from '@ringfence/audit';
+import { constantTimeEqual } from '@ringfence/crypto';
+import { ANONYMOUS, KeyEnvironment, Principal } from '@ringfence/tenancy';
+import type { FastifyRequest } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { unauthenticated } from '../access.guard';
+import { Authenticator } from '../authenticator';
+import { parseApiKey } from './api-key-format';
+import { ApiKeyPeppers } from './api-key-peppers';
+
+/** Every refusal takes at least this long, whatever its reason. */
+export const API_KEY_FAILURE_MIN_MS = 25;
+
+export type ApiKeyRefusal =
+  | 'missing'
+  | 'key_in_query'
+  | 'malformed'
+  | 'bad_checksum'
+  | 'unknown_key'
+  | 'wrong_secret'
+  | 'environment_mismatch'
+  | 'revoked'
+  | 'expired'
+  | 'workspace_suspended'
+  | 'workspace_deleted';
+
+interface KeyRow {
+  id: string;
+  workspace_id: string;
+  environment: KeyEnvironment;
+  scopes: string[];
+  secret_hash: Buffer;
+  pepper_version: number;
+  revoked_at: Date | null;
+  expires_at: Date | null;
+  workspace_status: 'active' | 'suspended' | 'deleted';
+}
+
+const KEY_IN_QUERY = /rf(?:_|%5f)(?:live|test)(?:_|%5f)/i;
+
+/**
+ * Workspace API keys (`Authorization: Bearer rf_live_…`). The shape and checksum are
+ * checked before any look-up; the look-up reads exactly the presented key under RLS
+ * (`app.api_key_lookup`); the secret is compared as an HMAC under the key's pepper, in
+ * constant time. Every refusal is the same 401, takes at least API_KEY_FAILURE_MIN_MS,
+ * and its real reason is written to the audit log only.
+ */
+@Injectable()
+export class ApiKeyAuthenticator implements Authenticator {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly peppers: ApiKeyPeppers,
+    private readonly events: SecurityEvents,
+  ) {}
+
+  async authenticate(request: FastifyRequest): Promise<Principal> {
+    const started = Date.now();
+    const outcome = await this.check(request);
+    if ('kind' in outcome) return outcome;
+    // No credentials at all is not an attempt worth a row; everything else is.
+    if (outcome.refused !== 'missing') {
+      await this.events.record(
+        {
+          action: 'auth.api_key',
+          outcome: 'failure',
+          reason: outcome.refused,
+          ...(outcome.keyId ? { target: { type: 'api_key', id: outcome.keyId } } : {}),
+        },
+        ANONYMOUS,
+      );
+    }
+    const remaining = started + API_KEY_FAILURE_MIN_MS - Date.now();
+    if (remaining > 0) await sleep(remaining);
+    throw unauthenticated();
+  }
+
+  private async check(request: FastifyRequest): Promise<Principal | { refused: ApiKeyRefusal; keyId?: string }> {
+    // A key in a URL ends up in proxy logs and browser history: refused even with a good header.
+    const query = request.url.split('?', 2)[1];
+    if (query && KEY_IN_QUERY.test(query)) return { refused: 'key_in_query' };
+    const header = request.headers.authorization;
+    if (!header?.startsWith('Bearer ')) return { refused: 'missing' };
+    const parsed = parseApiKey(header.slice('Bearer '.length));
+    if (parsed === 'malformed' || parsed === 'bad_checksum') return { refused: parsed };
+
+    const row = await this.lookUp(parsed.keyId);
+    if (!row) return { refused: 'unknown_key', keyId: parsed.keyId };
+    const expected = this.peppers.hash(parsed.key, row.pepper_version);
+    if (!expected || !constantTimeEqual(expected, row.secret_hash)) return { refused: 'wrong_secret', keyId: parsed.keyId };
+    if (row.environment !== parsed.environment) return { refused: 'environment_mismatch', keyId: parsed.keyId };
+    if (row.revoked_at) return { refused: 'revoked', keyId: parsed.keyId };
+    if (row.expires_at && row.expires_at.getTime() <= Date.now()) return { refused: 'expired', keyId: parsed.keyId };
+    if (row.workspace_status !== 'active') {
+      return { refused: row.workspace_status === 'suspended' ? 'workspace_suspended' : 'workspace_deleted', keyId: parsed.keyId };
+    }
+    return { kind: 'api_key', keyId: parsed.keyId, workspaceId: row.workspace_id, scopes: row.scopes, environment: row.environment };
+  }
+
+  /** Exactly the presented key and its workspace are visible to this transaction (RLS look-up policies). */
+  private lookUp(keyId: string): Promise<KeyRow | undefined> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT set_config('app.api_key_lookup', $1, true)`, [keyId]);
+      const rows: KeyRow[] = await manager.query(
+        `SELECT k.id, k.workspace_id, k.environment, k.scopes, k.secret_hash, k.pepper_version, k.revoked_at, k.expires_at,
+                w.status AS workspace_status
+           FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
+          WHERE k.key_id = $1`,
+        [keyId],
+      );
+      return rows[0];
+    });
+  }
+}

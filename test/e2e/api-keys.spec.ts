@@ -1,0 +1,158 @@
+import { withChecksum } from '@ringfence/auth';
+import { LightMyRequestResponse } from 'fastify';
+import { Client } from 'pg';
+import { createAdmin, TestAdmin } from '../support/admin-session';
+import { createApiKey, TestKey } from '../support/api-key';
+import { createTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+/** Workspace API keys: shown once, stored hashed, every refusal the same 401 with its reason audited. */
+describe('workspace API keys', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let superuser: Client;
+  let admin: TestAdmin;
+  let live: TestKey;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp(db);
+    superuser = await db.connect(db.adminUrl);
+    admin = await createAdmin(t, 'admin');
+    live = await createApiKey(t, admin, { scopes: ['vault:read', 'audit:read'] });
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  const whoAmI = (headers: Record<string, string>, url = '/v1/workspace') => t.app.inject({ method: 'GET', url, headers });
+  const auditOf = async (requestId: string) =>
+    (await superuser.query('SELECT action, outcome, reason, target_id FROM audit_log WHERE request_id = $1', [requestId])).rows;
+  const comparable = (response: LightMyRequestResponse) => {
+    const { requestId: _requestId, ...body } = response.json<Record<string, unknown>>();
+    return { status: response.statusCode, body, authenticate: response.headers['www-authenticate'] };
+  };
+
+  it('shows the calling key and its workspace, and never the key or its hash', async () => {
+    const response = await whoAmI(live.headers);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      workspace: { id: live.workspaceId, status: 'active', plan: 'standard' },
+      key: { id: live.id, scopes: ['vault:read', 'audit:read'], environment: 'live', revokedAt: null },
+    });
+    expect(response.body).not.toContain(live.key.slice(16));
+    const list = await t.app.inject({ method: 'GET', url: `/v1/admin/workspaces/${live.workspaceId}/api-keys`, headers: admin.headers });
+    expect(list.statusCode).toBe(200);
+    expect(list.body).not.toContain(live.key);
+    expect(list.body).not.toMatch(/hash|pepper/i);
+  });
+
+  it('stores only a peppered hash, and the key reaches no log line or audit row', async () => {
+    const [row] = (await superuser.query('SELECT secret_hash, pepper_version FROM api_keys WHERE key_id = $1', [live.id])).rows;
+    expect(row.secret_hash).toHaveLength(32);
+    expect(row.pepper_version).toBe(1);
+    const { rows } = await superuser.query('SELECT row_to_json(a)::text AS row FROM audit_log a');
+    expect(rows.map((r) => r.row as string).join('\n')).not.toContain(live.key);
+    expect(t.rawLogs()).not.toContain(live.key);
+  });
+
+  it('answers every refusal with the same 401 and audits its real reason', async () => {
+    const secret = live.key.slice(16, 48);
+    const other = await createApiKey(t, admin, { workspaceId: live.workspaceId });
+    const cases: [string, Record<string, string>, string | null, string?][] = [
+      ['malformed', { authorization: 'Bearer rf_live_short' }, 'malformed'],
+      ['bad checksum', { authorization: `Bearer ${live.key.slice(0, -1)}${live.key.endsWith('0') ? '1' : '0'}` }, 'bad_checksum'],
+      ['unknown id', { authorization: `Bearer ${withChecksum(`rf_live_ZZZZZZZZ${secret}`)}` }, 'unknown_key'],
+      ['wrong secret', { authorization: `Bearer ${withChecksum(`rf_live_${live.id}${'0'.repeat(32)}`)}` }, 'wrong_secret'],
+      ['another key’s secret', { authorization: `Bearer ${withChecksum(`rf_live_${live.id}${other.key.slice(16, 48)}`)}` }, 'wrong_secret'],
+      // The hash covers the prefix: a live key re-labelled as a test key is simply not that key.
+      ['the other environment', { authorization: `Bearer ${withChecksum(`rf_test_${live.key.slice(8, 48)}`)}` }, 'wrong_secret'],
+      ['a key in the query string', live.headers, 'key_in_query', `/v1/workspace?api_key=${live.key}`],
+      ['no credentials', {}, null],
+    ];
+    const answers: unknown[] = [];
+    for (const [name, headers, reason, url] of cases) {
+      const requestId = `req-key-${name.replace(/\W+/g, '-')}`;
+      const response = await whoAmI({ ...headers, 'x-request-id': requestId }, url);
+      answers.push(comparable(response));
+      expect({ name, audit: await auditOf(requestId) }).toEqual({
+        name,
+        audit: reason ? [expect.objectContaining({ action: 'auth.api_key', outcome: 'failure', reason })] : [],
+      });
+    }
+    expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
+    expect(answers[0]).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('refuses a revoked key and an expired key from the next request on', async () => {
+    const revoked = await createApiKey(t, admin, { workspaceId: live.workspaceId });
+    expect((await whoAmI(revoked.headers)).statusCode).toBe(200);
+    const revoke = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${live.workspaceId}/api-keys/${revoked.id}`, headers: admin.headers });
+    expect(revoke.statusCode).toBe(204);
+    const afterRevoke = await whoAmI({ ...revoked.headers, 'x-request-id': 'req-key-revoked' });
+    expect(afterRevoke.statusCode).toBe(401);
+    expect(await auditOf('req-key-revoked')).toMatchObject([{ reason: 'revoked', target_id: revoked.id }]);
+
+    const expiring = await createApiKey(t, admin, { workspaceId: live.workspaceId });
+    await superuser.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE key_id = $1`, [expiring.id]);
+    expect((await whoAmI({ ...expiring.headers, 'x-request-id': 'req-key-expired' })).statusCode).toBe(401);
+    expect(await auditOf('req-key-expired')).toMatchObject([{ reason: 'expired' }]);
+  });
+
+  it('refuses every key of a suspended workspace at once, and takes them back on reactivation', async () => {
+    const key = await createApiKey(t, admin);
+    const suspend = await t.app.inject({ method: 'POST', url: `/v1/admin/workspaces/${key.workspaceId}/suspend`, headers: admin.headers });
+    expect(suspend.json()).toMatchObject({ status: 'suspended' });
+    expect((await whoAmI({ ...key.headers, 'x-request-id': 'req-key-suspended' })).statusCode).toBe(401);
+    expect(await auditOf('req-key-suspended')).toMatchObject([{ reason: 'workspace_suspended' }]);
+    await t.app.inject({ method: 'POST', url: `/v1/admin/workspaces/${key.workspaceId}/reactivate`, headers: admin.headers });
+    expect((await whoAmI(key.headers)).statusCode).toBe(200);
+  });
+
+  it('refuses wildcard, unknown-scope and mass-assigned key requests with a 400', async () => {
+    const create = (payload: Record<string, unknown>) =>
+      t.app.inject({ method: 'POST', url: `/v1/admin/workspaces/${live.workspaceId}/api-keys`, headers: admin.headers, payload });
+    for (const payload of [
+      { name: 'wildcard', scopes: [], environment: 'live' },
+      { name: 'unknown', scopes: ['vault:read', 'vault:everything'], environment: 'live' },
+      { name: 'mass', scopes: ['vault:read'], environment: 'live', workspaceId: '00000000-0000-4000-8000-000000000000' },
+      { name: 'mass', scopes: ['vault:read'], environment: 'live', secretHash: 'x', pepperVersion: 9 },
+      { name: 'past', scopes: ['vault:read'], environment: 'live', expiresAt: '2020-01-01T00:00:00Z' },
+      { name: 'env', scopes: ['vault:read'], environment: 'prod' },
+    ]) {
+      const response = await create(payload);
+      expect({ payload, status: response.statusCode }).toEqual({ payload, status: 400 });
+    }
+  });
+
+  it('answers 404 for another workspace’s key or an unknown workspace, and changes nothing', async () => {
+    const elsewhere = await createApiKey(t, admin);
+    const crossed = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${live.workspaceId}/api-keys/${elsewhere.id}`, headers: admin.headers });
+    expect(crossed.statusCode).toBe(404);
+    expect((await whoAmI(elsewhere.headers)).statusCode).toBe(200);
+    const unknown = await t.app.inject({
+      method: 'POST',
+      url: '/v1/admin/workspaces/00000000-0000-4000-8000-000000000000/api-keys',
+      headers: admin.headers,
+      payload: { name: 'x', scopes: ['vault:read'], environment: 'live' },
+    });
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it('audits key creation without the key', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: `/v1/admin/workspaces/${live.workspaceId}/api-keys`,
+      headers: { ...admin.headers, 'x-request-id': 'req-key-create' },
+      payload: { name: 'audited', scopes: ['audit:read'], environment: 'test' },
+    });
+    expect(created.statusCode).toBe(201);
+    const { key, id } = created.json<{ key: string; id: string }>();
+    expect(key).toMatch(/^rf_test_/);
+    const [row] = await auditOf('req-key-create');
+    expect(row).toMatchObject({ action: 'api_key.create', outcome: 'success', target_id: id });
+    const [{ after }] = (await superuser.query(`SELECT after::text FROM audit_log WHERE request_id = 'req-key-create'`)).rows;
+    expect(after).not.toContain(key.slice(16));
+  });
+});
