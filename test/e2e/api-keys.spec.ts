@@ -155,4 +155,85 @@ describe('workspace API keys', () => {
     const [{ after }] = (await superuser.query(`SELECT after::text FROM audit_log WHERE request_id = 'req-key-create'`)).rows;
     expect(after).not.toContain(key.slice(16));
   });
+
+  describe('self-serve keys (/v1/api-keys, keys:manage)', () => {
+    let manager: TestKey;
+
+    beforeAll(async () => {
+      manager = await createApiKey(t, admin, { scopes: ['keys:manage', 'vault:read'], environment: 'test' });
+    });
+
+    const ownCreate = (key: TestKey, payload: Record<string, unknown>, requestId?: string) =>
+      t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: { ...key.headers, ...(requestId ? { 'x-request-id': requestId } : {}) }, payload });
+
+    it('issues keys in the caller’s workspace and environment, with at most the caller’s scopes', async () => {
+      const created = await ownCreate(manager, { name: 'reader', scopes: ['vault:read'] });
+      expect(created.statusCode).toBe(201);
+      const body = created.json<{ key: string; environment: string; scopes: string[] }>();
+      expect(body).toMatchObject({ environment: 'test', scopes: ['vault:read'] });
+      expect(body.key).toMatch(/^rf_test_/);
+      const who = await whoAmI({ authorization: `Bearer ${body.key}` });
+      expect(who.json()).toMatchObject({ workspace: { id: manager.workspaceId } });
+
+      const beyond = await ownCreate(manager, { name: 'greedy', scopes: ['vault:read', 'vault:reveal'] });
+      expect(beyond.statusCode).toBe(403);
+      expect(beyond.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
+      for (const payload of [
+        { name: 'wildcard', scopes: [] },
+        { name: 'moved', scopes: ['vault:read'], workspaceId: live.workspaceId },
+        { name: 'env', scopes: ['vault:read'], environment: 'live' },
+      ]) {
+        expect((await ownCreate(manager, payload)).statusCode).toBe(400);
+      }
+    });
+
+    it('refuses a key without keys:manage with 403 INSUFFICIENT_SCOPE, and audits it', async () => {
+      const response = await ownCreate(live, { name: 'nope', scopes: ['vault:read'] }, 'req-key-scope');
+      expect(response.statusCode).toBe(403);
+      expect(response.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
+      const { rows } = await superuser.query('SELECT action, outcome, reason, actor_type, actor_id, workspace_id FROM audit_log WHERE request_id = $1', [
+        'req-key-scope',
+      ]);
+      expect(rows).toEqual([
+        { action: 'auth.authorize', outcome: 'denied', reason: 'insufficient_scope', actor_type: 'api_key', actor_id: live.id, workspace_id: live.workspaceId },
+      ]);
+    });
+
+    it('lists and revokes only its own workspace’s keys (another workspace’s key is a 404)', async () => {
+      const list = await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: manager.headers });
+      expect(list.statusCode).toBe(200);
+      const ids = list.json<{ id: string }[]>().map((key) => key.id);
+      expect(ids).toContain(manager.id);
+      expect(ids).not.toContain(live.id);
+      const foreign = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${live.id}`, headers: manager.headers });
+      expect(foreign.statusCode).toBe(404);
+      expect((await whoAmI(live.headers)).statusCode).toBe(200);
+    });
+
+    it('rotates a key: the new one works at once, the old one until the grace period ends', async () => {
+      const old = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:read'], environment: 'test' });
+      const rotated = await t.app.inject({ method: 'POST', url: `/v1/api-keys/${old.id}/rotate`, headers: manager.headers, payload: { gracePeriodSeconds: 3600 } });
+      expect(rotated.statusCode).toBe(201);
+      const next = rotated.json<{ key: string; id: string; scopes: string[] }>();
+      expect(next.scopes).toEqual(['vault:read']);
+      expect((await whoAmI({ authorization: `Bearer ${next.key}` })).statusCode).toBe(200);
+      expect((await whoAmI(old.headers)).statusCode).toBe(200);
+      const [row] = (await superuser.query(`SELECT expires_at > now() + interval '59 minutes' AS later, expires_at < now() + interval '61 minutes' AS bounded FROM api_keys WHERE key_id = $1`, [old.id])).rows;
+      expect(row).toEqual({ later: true, bounded: true });
+      const again = await t.app.inject({ method: 'POST', url: `/v1/api-keys/${old.id}/rotate`, headers: manager.headers, payload: { gracePeriodSeconds: 0 } });
+      expect(again.statusCode).toBe(404);
+      const immediate = await t.app.inject({ method: 'POST', url: `/v1/api-keys/${next.id}/rotate`, headers: manager.headers, payload: { gracePeriodSeconds: 0 } });
+      expect(immediate.statusCode).toBe(201);
+      expect((await whoAmI({ authorization: `Bearer ${next.key}` })).statusCode).toBe(401);
+    });
+  });
+
+  it('records last use off the hot path', async () => {
+    const key = await createApiKey(t, admin, { workspaceId: live.workspaceId });
+    expect((await whoAmI(key.headers)).statusCode).toBe(200);
+    const { ApiKeyUsage } = await import('@ringfence/auth');
+    await t.app.get(ApiKeyUsage).flush();
+    const after = (await superuser.query('SELECT last_used_at FROM api_keys WHERE key_id = $1', [key.id])).rows[0].last_used_at;
+    expect(after).toBeInstanceOf(Date);
+  });
 });

@@ -9,6 +9,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { SecurityEvents } from '@ringfence/audit';
 import { Principal, RequestContext } from '@ringfence/tenancy';
 import type { FastifyRequest } from 'fastify';
 import { ACCESS_POLICY, AccessPolicy, STEP_UP, STEP_UP_WINDOW_MS } from './access-policy';
@@ -75,6 +76,7 @@ export class AccessGuard implements CanActivate {
     @Optional() @Inject(ADMIN_AUTHENTICATOR) private readonly admin?: Authenticator,
     @Optional() @Inject(API_KEY_AUTHENTICATOR) private readonly apiKey?: Authenticator,
     @Optional() @Inject(PROVIDER_AUTHENTICATOR) private readonly provider?: Authenticator,
+    @Optional() private readonly events?: SecurityEvents,
   ) {}
 
   async canActivate(execution: ExecutionContext): Promise<boolean> {
@@ -93,9 +95,24 @@ export class AccessGuard implements CanActivate {
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
     const principal = await authenticator.authenticate(request, policy);
     const stepUp = policy.kind === 'admin' && this.reflector.get<boolean | undefined>(STEP_UP, execution.getHandler()) === true;
-    authorize(policy, principal, { stepUp });
+    try {
+      authorize(policy, principal, { stepUp });
+    } catch (error) {
+      await this.recordRefusal(error, principal, request);
+      throw error;
+    }
     this.context.setPrincipal(principal);
     return true;
+  }
+
+  /** A valid caller refused for its role or scope is evidence: written in its own transaction. */
+  private async recordRefusal(error: unknown, principal: Principal, request: FastifyRequest): Promise<void> {
+    const code = error instanceof ForbiddenException ? (error.getResponse() as { code?: string }).code : undefined;
+    if (!this.events || (code !== 'INSUFFICIENT_SCOPE' && code !== 'INSUFFICIENT_ROLE')) return;
+    await this.events.record(
+      { action: 'auth.authorize', outcome: 'denied', reason: code.toLowerCase(), target: { type: 'route', id: `${request.method} ${request.routeOptions.url ?? ''}` } },
+      principal,
+    );
   }
 
   private authenticatorFor(policy: Exclude<AccessPolicy, { kind: 'public' }>): Authenticator | undefined {

@@ -30,3 +30,4 @@ export { API_KEY_PREFIXES, generateApiKey, parseApiKey, withChecksum, type Parse
 export { ApiKeyPeppers } from './api-keys/api-key-peppers';
 export { ApiKeyAuthModule } from './api-keys/api-key-auth.module';
 export { API_KEY_FAILURE_MIN_MS, ApiKeyAuthenticator, type ApiKeyRefusal } from './api-keys/api-key.authenticator';
+export { ApiKeyUsage } from './api-keys/api-key-usage';

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import { Audited } from '@ringfence/audit';
 import { AdminRoles } from '@ringfence/auth';
 import { ApiKeysService } from './api-keys.service';
-import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, CreateWorkspaceDto, WorkspaceDto } from './dto/workspace.dto';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, CreateWorkspaceDto, RotateApiKeyDto, WorkspaceDto } from './dto/workspace.dto';
 import { WorkspacesService } from './workspaces.service';
 
 /** Workspaces and their API keys, admin side (API.md: `/v1/admin/workspaces`, role admin). */
@@ -69,6 +69,14 @@ export class AdminWorkspacesController {
   @ApiOkResponse({ type: [ApiKeyDto] })
   listKeys(@Param('id', new ParseUUIDPipe()) id: string): Promise<ApiKeyDto[]> {
     return this.keys.list(id);
+  }
+
+  @Post(':id/api-keys/:keyId/rotate')
+  @AdminRoles('owner', 'admin')
+  @Audited('api_key.rotate')
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The new key, shown once; the old one works for the grace period.' })
+  rotateKey(@Param('id', new ParseUUIDPipe()) id: string, @Param('keyId') keyId: string, @Body() body: RotateApiKeyDto): Promise<CreatedApiKeyDto> {
+    return this.keys.rotate(id, keyId, body.gracePeriodSeconds);
   }
 
   @Delete(':id/api-keys/:keyId')

@@ -1,6 +1,6 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { AuditTrail } from '@ringfence/audit';
-import { ApiKeyPeppers, generateApiKey, Scope } from '@ringfence/auth';
+import { ApiKeyPeppers, generateApiKey } from '@ringfence/auth';
 import { actorOf, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { ApiKeyDto, CreatedApiKeyDto } from './dto/workspace.dto';
 import { WorkspacesService } from './workspaces.service';
@@ -45,8 +45,9 @@ export class ApiKeysService {
     private readonly trail: AuditTrail,
   ) {}
 
-  async create(workspaceId: string, input: { name: string; scopes: Scope[]; environment: KeyEnvironment; expiresAt?: Date }): Promise<CreatedApiKeyDto> {
+  async create(workspaceId: string, input: { name: string; scopes: readonly string[]; environment: KeyEnvironment; expiresAt?: Date }): Promise<CreatedApiKeyDto> {
     if (!(await this.workspaces.find(workspaceId))) throw new NotFoundException();
+    if (input.scopes.length === 0) throw new ForbiddenException({ code: 'WILDCARD_KEY_REFUSED', detail: 'Keys without scopes cannot be created.' });
     const generated = generateApiKey(input.environment);
     const { hash, pepperVersion } = this.peppers.hashForStorage(generated.key);
     const actor = actorOf(this.context.principal);
@@ -72,6 +73,37 @@ export class ApiKeysService {
       ]);
       return rows.map(keyView);
     });
+  }
+
+  /**
+   * A new key with the same name, scopes and environment; the old one keeps working for
+   * the grace period (never longer than it would have), then is refused. Another
+   * workspace's key, or a revoked one, is a 404.
+   */
+  async rotate(workspaceId: string, keyId: string, gracePeriodSeconds: number): Promise<CreatedApiKeyDto> {
+    const [old] = await sqlRows<ApiKeyRow & { id: string }>(
+      this.unitOfWork.manager,
+      `SELECT id, ${COLUMNS} FROM api_keys
+        WHERE workspace_id = $1 AND key_id = $2 AND revoked_at IS NULL AND replaced_by IS NULL AND (expires_at IS NULL OR expires_at > now())
+        FOR UPDATE`,
+      [workspaceId, keyId],
+    );
+    if (!old) throw new NotFoundException();
+    const created = await this.create(workspaceId, { name: old.name, scopes: old.scopes, environment: old.environment, ...(old.expires_at ? { expiresAt: old.expires_at } : {}) });
+    const [successor] = await sqlRows<{ id: string }>(this.unitOfWork.manager, `SELECT id FROM api_keys WHERE key_id = $1`, [created.id]);
+    const [updated] = await sqlRows<ApiKeyRow>(
+      this.unitOfWork.manager,
+      `UPDATE api_keys SET replaced_by = $2, expires_at = least(coalesce(expires_at, 'infinity'), now() + make_interval(secs => $3)),
+              version = version + 1
+        WHERE id = $1 RETURNING ${COLUMNS}`,
+      [old.id, successor!.id, gracePeriodSeconds],
+    );
+    this.trail.record({
+      target: { type: 'api_key', id: keyId },
+      before: { expiresAt: old.expires_at?.toISOString() ?? null },
+      after: { expiresAt: updated!.expires_at?.toISOString() ?? null, replacedBy: created.id },
+    });
+    return created;
   }
 
   /** Revoked keys are refused from the next request on. Another workspace's key is a 404. */

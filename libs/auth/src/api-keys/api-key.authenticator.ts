@@ -9,6 +9,7 @@ import { unauthenticated } from '../access.guard';
 import { Authenticator } from '../authenticator';
 import { parseApiKey } from './api-key-format';
 import { ApiKeyPeppers } from './api-key-peppers';
+import { ApiKeyUsage } from './api-key-usage';
 
 /** Every refusal takes at least this long, whatever its reason. */
 export const API_KEY_FAILURE_MIN_MS = 25;
@@ -53,12 +54,16 @@ export class ApiKeyAuthenticator implements Authenticator {
     private readonly dataSource: DataSource,
     private readonly peppers: ApiKeyPeppers,
     private readonly events: SecurityEvents,
+    private readonly usage: ApiKeyUsage,
   ) {}
 
   async authenticate(request: FastifyRequest): Promise<Principal> {
     const started = Date.now();
     const outcome = await this.check(request);
-    if ('kind' in outcome) return outcome;
+    if ('kind' in outcome) {
+      if (outcome.kind === 'api_key') this.usage.touch(outcome.keyId);
+      return outcome;
+    }
     // No credentials at all is not an attempt worth a row; everything else is.
     if (outcome.refused !== 'missing') {
       await this.events.record(

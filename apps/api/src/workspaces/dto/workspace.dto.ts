@@ -9,11 +9,14 @@ import {
   IsArray,
   IsDate,
   IsIn,
+  IsInt,
   IsOptional,
   IsString,
   IsUrl,
   Length,
   Matches,
+  Max,
+  Min,
   MinDate,
 } from 'class-validator';
 
@@ -89,4 +92,34 @@ export class CreatedApiKeyDto extends ApiKeyDto {
 export class WhoAmIDto {
   @ApiProperty({ type: WorkspaceDto }) workspace!: WorkspaceDto;
   @ApiProperty({ type: ApiKeyDto }) key!: ApiKeyDto;
+}
+
+export class CreateOwnApiKeyDto {
+  @ApiProperty({ example: 'reporting job' })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiProperty({ enum: SCOPES, isArray: true, description: 'At least one, and only scopes the calling key holds.' })
+  @IsArray()
+  @ArrayNotEmpty({ message: 'scopes must not be empty: wildcard keys cannot be created' })
+  @ArrayUnique()
+  @IsIn(SCOPES, { each: true })
+  scopes!: Scope[];
+
+  @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  @MinDate(() => new Date(), { message: 'expiresAt must be in the future' })
+  expiresAt?: Date;
+}
+
+export class RotateApiKeyDto {
+  @ApiProperty({ example: 86400, description: 'How long the old key keeps working, 0 to 7 days, in seconds.' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(7 * 24 * 3600)
+  gracePeriodSeconds!: number;
 }

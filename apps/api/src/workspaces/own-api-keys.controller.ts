@@ -1,0 +1,66 @@
+import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Audited } from '@ringfence/audit';
+import { Scopes, unauthenticated } from '@ringfence/auth';
+import { Principal, RequestContext } from '@ringfence/tenancy';
+import { ApiKeysService } from './api-keys.service';
+import { ApiKeyDto, CreatedApiKeyDto, CreateOwnApiKeyDto, RotateApiKeyDto } from './dto/workspace.dto';
+
+type KeyPrincipal = Extract<Principal, { kind: 'api_key' }>;
+
+/**
+ * Self-serve keys (API.md: `/v1/api-keys`, keys:manage). The workspace is the calling
+ * key's; a new key has the caller's environment and at most the caller's scopes.
+ */
+@ApiTags('workspace')
+@ApiBearerAuth('apiKey')
+@Controller('v1/api-keys')
+export class OwnApiKeysController {
+  constructor(
+    private readonly keys: ApiKeysService,
+    private readonly context: RequestContext,
+  ) {}
+
+  @Post()
+  @Scopes('keys:manage')
+  @Audited('api_key.create')
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in this response and nowhere else, ever.' })
+  create(@Body() body: CreateOwnApiKeyDto): Promise<CreatedApiKeyDto> {
+    const caller = this.caller();
+    const beyond = caller.scopes.length === 0 ? [] : body.scopes.filter((scope) => !caller.scopes.includes(scope));
+    if (beyond.length > 0) {
+      throw new ForbiddenException({ code: 'INSUFFICIENT_SCOPE', detail: `A key cannot grant scopes it does not hold: ${beyond.join(', ')}.` });
+    }
+    return this.keys.create(caller.workspaceId, { ...body, environment: caller.environment });
+  }
+
+  @Get()
+  @Scopes('keys:manage')
+  @ApiOkResponse({ type: [ApiKeyDto] })
+  list(): Promise<ApiKeyDto[]> {
+    return this.keys.list(this.caller().workspaceId);
+  }
+
+  @Post(':keyId/rotate')
+  @Scopes('keys:manage')
+  @Audited('api_key.rotate')
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  rotate(@Param('keyId') keyId: string, @Body() body: RotateApiKeyDto): Promise<CreatedApiKeyDto> {
+    return this.keys.rotate(this.caller().workspaceId, keyId, body.gracePeriodSeconds);
+  }
+
+  @Delete(':keyId')
+  @Scopes('keys:manage')
+  @Audited('api_key.revoke')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Revoked; another workspace’s key is a 404.' })
+  async revoke(@Param('keyId') keyId: string): Promise<void> {
+    await this.keys.revoke(this.caller().workspaceId, keyId);
+  }
+
+  private caller(): KeyPrincipal {
+    const principal = this.context.principal;
+    if (principal.kind !== 'api_key') throw unauthenticated();
+    return principal;
+  }
+}
