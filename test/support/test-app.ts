@@ -47,6 +47,7 @@ export async function createTestApp(
     // Tests change sessions behind the app's back (expiry, disable): read them every time.
     // The cache has its own test.
     ADMIN_SESSION_CACHE_MS: '0',
+    API_KEY_CACHE_MS: '0',
     ...options.env,
   });
   const lines: string[] = [];

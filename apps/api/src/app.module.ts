@@ -60,7 +60,7 @@ export class AppModule {
           },
           { providers: [mailTransportProvider(config)] },
         ),
-        ApiKeyAuthModule,
+        ApiKeyAuthModule.forRoot({ cacheMs: config.apiKeyCacheMs }),
         WorkspacesModule,
         HealthModule,
         ...(options.features ?? []),

@@ -29,5 +29,6 @@ export { Totp } from './totp/totp';
 export { API_KEY_PREFIXES, generateApiKey, parseApiKey, withChecksum, type ParsedApiKey } from './api-keys/api-key-format';
 export { ApiKeyPeppers } from './api-keys/api-key-peppers';
 export { ApiKeyAuthModule } from './api-keys/api-key-auth.module';
+export { type ApiKeyAuthOptions } from './api-keys/api-key-auth.options';
 export { API_KEY_FAILURE_MIN_MS, ApiKeyAuthenticator, type ApiKeyRefusal } from './api-keys/api-key.authenticator';
 export { ApiKeyUsage } from './api-keys/api-key-usage';

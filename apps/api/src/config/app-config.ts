@@ -29,6 +29,7 @@ export interface AppConfig {
   readonly secretsDir: string;
   readonly activeMasterKeyVersion?: number;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
+  readonly apiKeyCacheMs: number;
   readonly adminAuth: {
     readonly issuer: string;
     readonly audience: string;
@@ -112,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     secretsDir: vars.RINGFENCE_SECRETS_DIR ? absolute(vars.RINGFENCE_SECRETS_DIR, cwd) : resolve(dataDir, 'secrets'),
     activeMasterKeyVersion: vars.MASTER_KEY_ACTIVE_VERSION,
     logLevel: vars.LOG_LEVEL,
+    apiKeyCacheMs: vars.API_KEY_CACHE_MS,
     adminAuth: {
       issuer: vars.JWT_ISSUER,
       audience: vars.JWT_AUDIENCE,

@@ -139,6 +139,13 @@ export class EnvironmentVariables {
   @Max(5000)
   ADMIN_SESSION_CACHE_MS = 1000;
 
+  /** How long a verified API key is served from memory: revocation reaches other instances within it. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(4000)
+  API_KEY_CACHE_MS = 2000;
+
   /** The admin console's URL, for links in mail. */
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   CONSOLE_URL = 'http://localhost:3000';

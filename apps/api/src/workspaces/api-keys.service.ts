@@ -1,6 +1,6 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { AuditTrail } from '@ringfence/audit';
-import { ApiKeyPeppers, generateApiKey } from '@ringfence/auth';
+import { ApiKeyAuthenticator, ApiKeyPeppers, generateApiKey } from '@ringfence/auth';
 import { actorOf, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { ApiKeyDto, CreatedApiKeyDto } from './dto/workspace.dto';
 import { WorkspacesService } from './workspaces.service';
@@ -43,6 +43,7 @@ export class ApiKeysService {
     private readonly peppers: ApiKeyPeppers,
     private readonly workspaces: WorkspacesService,
     private readonly trail: AuditTrail,
+    private readonly authenticator: ApiKeyAuthenticator,
   ) {}
 
   async create(workspaceId: string, input: { name: string; scopes: readonly string[]; environment: KeyEnvironment; expiresAt?: Date }): Promise<CreatedApiKeyDto> {
@@ -98,6 +99,7 @@ export class ApiKeysService {
         WHERE id = $1 RETURNING ${COLUMNS}`,
       [old.id, successor!.id, gracePeriodSeconds],
     );
+    this.authenticator.forgetKey(keyId);
     this.trail.record({
       target: { type: 'api_key', id: keyId },
       before: { expiresAt: old.expires_at?.toISOString() ?? null },
@@ -115,6 +117,7 @@ export class ApiKeysService {
       [workspaceId, keyId],
     );
     if (!row) throw new NotFoundException();
+    this.authenticator.forgetKey(keyId);
     this.trail.record({ target: { type: 'api_key', id: keyId }, before: { revokedAt: null }, after: { revokedAt: row.revoked_at?.toISOString() } });
   }
 

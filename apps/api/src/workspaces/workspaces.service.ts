@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { AuditTrail } from '@ringfence/audit';
+import { ApiKeyAuthenticator } from '@ringfence/auth';
 import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { WorkspaceDto } from './dto/workspace.dto';
 
@@ -24,6 +25,7 @@ export class WorkspacesService {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly trail: AuditTrail,
+    private readonly authenticator: ApiKeyAuthenticator,
   ) {}
 
   async create(input: { name: string; plan?: string; allowedOrigins?: string[] }): Promise<WorkspaceDto> {
@@ -59,6 +61,7 @@ export class WorkspacesService {
       `UPDATE workspaces SET status = $2, updated_at = now(), version = version + 1 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, status],
     );
+    this.authenticator.forgetWorkspace(id);
     this.trail.record({ target: { type: 'workspace', id }, before: { status: before.status }, after: { status } });
     return workspaceView(row!);
   }

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { SecurityEvents } from '@ringfence/audit';
 import { constantTimeEqual } from '@ringfence/crypto';
-import { ANONYMOUS, KeyEnvironment, Principal } from '@ringfence/tenancy';
+import { ANONYMOUS, KeyEnvironment, Principal, UnitOfWork } from '@ringfence/tenancy';
 import type { FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
@@ -9,7 +9,9 @@ import { unauthenticated } from '../access.guard';
 import { Authenticator } from '../authenticator';
 import { parseApiKey } from './api-key-format';
 import { ApiKeyPeppers } from './api-key-peppers';
+import { API_KEY_AUTH_OPTIONS, ApiKeyAuthOptions } from './api-key-auth.options';
 import { ApiKeyUsage } from './api-key-usage';
+import { VerifiedKeyCache } from './verified-key-cache';
 
 /** Every refusal takes at least this long, whatever its reason. */
 export const API_KEY_FAILURE_MIN_MS = 25;
@@ -46,16 +48,24 @@ const KEY_IN_QUERY = /rf(?:_|%5f)(?:live|test)(?:_|%5f)/i;
  * checked before any look-up; the look-up reads exactly the presented key under RLS
  * (`app.api_key_lookup`); the secret is compared as an HMAC under the key's pepper, in
  * constant time. Every refusal is the same 401, takes at least API_KEY_FAILURE_MIN_MS,
- * and its real reason is written to the audit log only.
+ * and its real reason is written to the audit log only. A key that passed is served
+ * from memory for `cacheMs` (a few seconds at most), so a revocation, suspension or
+ * expiry reaches every instance within that time.
  */
 @Injectable()
 export class ApiKeyAuthenticator implements Authenticator {
+  private readonly verified: VerifiedKeyCache;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly peppers: ApiKeyPeppers,
     private readonly events: SecurityEvents,
     private readonly usage: ApiKeyUsage,
-  ) {}
+    private readonly unitOfWork: UnitOfWork,
+    @Inject(API_KEY_AUTH_OPTIONS) options: ApiKeyAuthOptions,
+  ) {
+    this.verified = new VerifiedKeyCache(options.cacheMs);
+  }
 
   async authenticate(request: FastifyRequest): Promise<Principal> {
     const started = Date.now();
@@ -87,7 +97,11 @@ export class ApiKeyAuthenticator implements Authenticator {
     if (query && KEY_IN_QUERY.test(query)) return { refused: 'key_in_query' };
     const header = request.headers.authorization;
     if (!header?.startsWith('Bearer ')) return { refused: 'missing' };
-    const parsed = parseApiKey(header.slice('Bearer '.length));
+    const presented = header.slice('Bearer '.length);
+    const fingerprint = VerifiedKeyCache.fingerprint(presented);
+    const known = this.verified.get(fingerprint);
+    if (known) return known;
+    const parsed = parseApiKey(presented);
     if (parsed === 'malformed' || parsed === 'bad_checksum') return { refused: parsed };
 
     const row = await this.lookUp(parsed.keyId);
@@ -100,7 +114,21 @@ export class ApiKeyAuthenticator implements Authenticator {
     if (row.workspace_status !== 'active') {
       return { refused: row.workspace_status === 'suspended' ? 'workspace_suspended' : 'workspace_deleted', keyId: parsed.keyId };
     }
-    return { kind: 'api_key', keyId: parsed.keyId, workspaceId: row.workspace_id, scopes: row.scopes, environment: row.environment };
+    const principal = { kind: 'api_key' as const, keyId: parsed.keyId, workspaceId: row.workspace_id, scopes: row.scopes, environment: row.environment };
+    this.verified.set(fingerprint, principal, row.expires_at?.getTime() ?? null);
+    return principal;
+  }
+
+  /** A key revoked or rotated here: refused by this instance from now on (others: within the cache's life). */
+  forgetKey(keyId: string): void {
+    this.verified.forgetKey(keyId);
+    this.unitOfWork.afterCommit(() => this.verified.forgetKey(keyId));
+  }
+
+  /** A workspace suspended or deleted here: all its keys refused by this instance from now on. */
+  forgetWorkspace(workspaceId: string): void {
+    this.verified.forgetWorkspace(workspaceId);
+    this.unitOfWork.afterCommit(() => this.verified.forgetWorkspace(workspaceId));
   }
 
   /** Exactly the presented key and its workspace are visible to this transaction (RLS look-up policies). */
