@@ -47,4 +47,11 @@ async function loginAccounts(base, ownerToken, count) {
   return accounts;
 }
 
-module.exports = { fullOwnerSession, loginAccounts };
+/** A workspace and an API key for it (any scope will do for `GET /v1/workspace`). */
+async function workspaceKey(base, ownerToken) {
+  const workspace = await call(base, 'POST', '/v1/admin/workspaces', { name: 'bench workspace' }, ownerToken);
+  const created = await call(base, 'POST', `/v1/admin/workspaces/${workspace.id}/api-keys`, { name: 'bench', scopes: ['audit:read'], environment: 'live' }, ownerToken);
+  return created.key;
+}
+
+module.exports = { fullOwnerSession, loginAccounts, workspaceKey };

@@ -9,7 +9,7 @@ const { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('no
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const scenarios = require('./scenarios');
-const { fullOwnerSession, loginAccounts } = require('./admin-setup');
+const { fullOwnerSession, loginAccounts, workspaceKey } = require('./admin-setup');
 
 const root = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -81,7 +81,11 @@ async function main() {
     }
     const appUrl = `http://127.0.0.1:${appPort}`;
     const ownerToken = await fullOwnerSession(appUrl, appOutput);
-    const fixtures = { ownerToken, loginAccounts: (count) => loginAccounts(appUrl, ownerToken, count) };
+    const fixtures = {
+      ownerToken,
+      loginAccounts: (count) => loginAccounts(appUrl, ownerToken, count),
+      workspaceKey: () => workspaceKey(appUrl, ownerToken),
+    };
     for (const scenario of scenarios) {
       const extra = scenario.prepare ? await scenario.prepare(fixtures) : {};
       const base = await measure(`http://127.0.0.1:${basePort}${scenario.baselinePath}`, 'GET');
@@ -101,7 +105,9 @@ async function main() {
   }
 
   const line = (cells) => `| ${cells.join(' | ')} |`;
-  console.log(`\n${CONNECTIONS} connections, ${DURATION} s per measurement, node ${process.version}\n`);
+  console.log(
+    `\n${CONNECTIONS} connections, ${DURATION} s per measurement, node ${process.version}, API_KEY_CACHE_MS=${process.env.API_KEY_CACHE_MS ?? '2000 (default)'}\n`,
+  );
   console.log(line(['scenario', 'bare Fastify req/s', 'measured req/s', 'p50 ms', 'p99 ms', 'ratio', 'target', '']));
   console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
   for (const row of rows) {

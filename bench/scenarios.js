@@ -18,6 +18,15 @@ module.exports = [
     prepare: async ({ ownerToken }) => ({ headers: { authorization: `Bearer ${ownerToken}` } }),
   },
   {
+    // Run again with API_KEY_CACHE_MS=0 for the figure without the verified-key cache.
+    name: 'GET /v1/workspace (API key)',
+    method: 'GET',
+    path: '/v1/workspace',
+    baselinePath: '/health/live',
+    target: 0.5,
+    prepare: async ({ workspaceKey }) => ({ headers: { authorization: `Bearer ${await workspaceKey()}` } }),
+  },
+  {
     // Real limits stay on (10 per account per 15 min, 20 per IP per minute): the load spreads
     // over many accounts and client addresses, as a trusted proxy would report them.
     name: 'POST /v1/auth/login (argon2id m=19 MiB t=2 p=1)',

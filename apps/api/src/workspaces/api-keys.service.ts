@@ -120,10 +120,4 @@ export class ApiKeysService {
     this.authenticator.forgetKey(keyId);
     this.trail.record({ target: { type: 'api_key', id: keyId }, before: { revokedAt: null }, after: { revokedAt: row.revoked_at?.toISOString() } });
   }
-
-  /** A key of the acting workspace, in the current unit of work (tenant RLS shows no other). */
-  async findOwn(keyId: string): Promise<ApiKeyDto | undefined> {
-    const [row] = await sqlRows<ApiKeyRow>(this.unitOfWork.manager, `SELECT ${COLUMNS} FROM api_keys WHERE key_id = $1`, [keyId]);
-    return row && keyView(row);
-  }
 }

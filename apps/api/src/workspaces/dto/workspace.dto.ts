@@ -90,8 +90,10 @@ export class CreatedApiKeyDto extends ApiKeyDto {
 }
 
 export class WhoAmIDto {
-  @ApiProperty({ type: WorkspaceDto }) workspace!: WorkspaceDto;
-  @ApiProperty({ type: ApiKeyDto }) key!: ApiKeyDto;
+  @ApiProperty() workspaceId!: string;
+  @ApiProperty({ description: 'The calling key’s public id.' }) keyId!: string;
+  @ApiProperty({ type: [String], description: 'Empty: a legacy wildcard key.' }) scopes!: string[];
+  @ApiProperty({ enum: ['live', 'test'] }) environment!: KeyEnvironment;
 }
 
 export class CreateOwnApiKeyDto {
