@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Audited } from '@ringfence/audit';
 import { AdminRoles } from '@ringfence/auth';
 import { ApiKeysService } from './api-keys.service';
-import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, CreateWorkspaceDto, RotateApiKeyDto, WorkspaceDto } from './dto/workspace.dto';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, CreateWorkspaceDto, RotateApiKeyDto, UpdateWorkspaceDto, WorkspaceDto } from './dto/workspace.dto';
 import { WorkspacesService } from './workspaces.service';
 
 /** Workspaces and their API keys, admin side (API.md: `/v1/admin/workspaces`, role admin). */
@@ -36,6 +36,23 @@ export class AdminWorkspacesController {
   @ApiOkResponse({ type: WorkspaceDto })
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<WorkspaceDto> {
     return this.workspaces.get(id);
+  }
+
+  @Patch(':id')
+  @AdminRoles('owner', 'admin')
+  @Audited('workspace.update')
+  @ApiOkResponse({ type: WorkspaceDto })
+  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateWorkspaceDto): Promise<WorkspaceDto> {
+    return this.workspaces.update(id, body);
+  }
+
+  @Delete(':id')
+  @AdminRoles('owner', 'admin')
+  @Audited('workspace.delete')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Soft delete: gone from every route, keys refused at once.' })
+  async delete(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+    await this.workspaces.delete(id);
   }
 
   @Post(':id/suspend')

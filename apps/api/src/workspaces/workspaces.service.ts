@@ -41,7 +41,9 @@ export class WorkspacesService {
 
   list(): Promise<WorkspaceDto[]> {
     return this.unitOfWork.read(async () =>
-      (await sqlRows<WorkspaceRow>(this.unitOfWork.manager, `SELECT ${COLUMNS} FROM workspaces ORDER BY created_at, id`)).map(workspaceView),
+      (await sqlRows<WorkspaceRow>(this.unitOfWork.manager, `SELECT ${COLUMNS} FROM workspaces WHERE status <> 'deleted' ORDER BY created_at, id`)).map(
+        workspaceView,
+      ),
     );
   }
 
@@ -49,6 +51,41 @@ export class WorkspacesService {
     const row = await this.unitOfWork.read(() => this.find(id));
     if (!row) throw new NotFoundException();
     return workspaceView(row);
+  }
+
+  async update(id: string, change: { name?: string; plan?: string; allowedOrigins?: string[] }): Promise<WorkspaceDto> {
+    const before = await this.find(id, { lock: true });
+    if (!before) throw new NotFoundException();
+    const [row] = await sqlRows<WorkspaceRow>(
+      this.unitOfWork.manager,
+      `UPDATE workspaces SET name = coalesce($2, name), plan = coalesce($3, plan), allowed_origins = coalesce($4, allowed_origins),
+              updated_at = now(), version = version + 1
+        WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, change.name ?? null, change.plan ?? null, change.allowedOrigins ?? null],
+    );
+    const after = workspaceView(row!);
+    const old = workspaceView(before);
+    this.trail.record({
+      target: { type: 'workspace', id },
+      before: { name: old.name, plan: old.plan, allowedOrigins: old.allowedOrigins },
+      after: { name: after.name, plan: after.plan, allowedOrigins: after.allowedOrigins },
+    });
+    return after;
+  }
+
+  /**
+   * A soft delete: the workspace disappears from every list and route, and its keys are
+   * refused from the next request on. Its rows stay until the purge (a later job).
+   */
+  async delete(id: string): Promise<void> {
+    const before = await this.find(id, { lock: true });
+    if (!before) throw new NotFoundException();
+    await this.unitOfWork.manager.query(
+      `UPDATE workspaces SET status = 'deleted', deleted_at = now(), updated_at = now(), version = version + 1 WHERE id = $1`,
+      [id],
+    );
+    this.authenticator.forgetWorkspace(id);
+    this.trail.record({ target: { type: 'workspace', id }, before: { status: before.status }, after: { status: 'deleted' } });
   }
 
   /** Suspends or reactivates; a suspended workspace's keys are refused from the next request on. */

@@ -39,6 +39,26 @@ export class CreateWorkspaceDto {
   allowedOrigins?: string[];
 }
 
+export class UpdateWorkspaceDto {
+  @ApiPropertyOptional({ example: 'Acme Treasury' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ example: 'enterprise' })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9_-]{0,39}$/)
+  plan?: string;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { each: true })
+  allowedOrigins?: string[];
+}
+
 export class WorkspaceDto {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;

@@ -1,0 +1,81 @@
+import { Client } from 'pg';
+import { createAdmin, TestAdmin } from '../support/admin-session';
+import { createApiKey } from '../support/api-key';
+import { createTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+/** Workspaces, admin side: every change audited with before and after. */
+describe('workspaces (admin)', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let superuser: Client;
+  let admin: TestAdmin;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp(db);
+    superuser = await db.connect(db.adminUrl);
+    admin = await createAdmin(t, 'admin');
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>, requestId?: string) =>
+    t.app.inject({ method, url, headers: { ...admin.headers, ...(requestId ? { 'x-request-id': requestId } : {}) }, ...(payload ? { payload } : {}) });
+
+  it('creates, updates with before/after in the audit row, and lists', async () => {
+    const created = await call('POST', '/v1/admin/workspaces', { name: 'Acme', allowedOrigins: ['https://acme.example'] });
+    expect(created.statusCode).toBe(201);
+    const { id } = created.json<{ id: string }>();
+    expect(created.json()).toMatchObject({ name: 'Acme', plan: 'standard', status: 'active', allowedOrigins: ['https://acme.example'] });
+    const updated = await call('PATCH', `/v1/admin/workspaces/${id}`, { plan: 'enterprise', allowedOrigins: [] }, 'req-ws-update');
+    expect(updated.json()).toMatchObject({ name: 'Acme', plan: 'enterprise', allowedOrigins: [] });
+    const { rows } = await superuser.query('SELECT action, before, after FROM audit_log WHERE request_id = $1', ['req-ws-update']);
+    expect(rows).toEqual([
+      {
+        action: 'workspace.update',
+        before: { name: 'Acme', plan: 'standard', allowedOrigins: ['https://acme.example'] },
+        after: { name: 'Acme', plan: 'enterprise', allowedOrigins: [] },
+      },
+    ]);
+    const list = await call('GET', '/v1/admin/workspaces');
+    expect(list.json<{ id: string }[]>().map((workspace) => workspace.id)).toContain(id);
+  });
+
+  it('refuses unknown fields and bad origins with a 400', async () => {
+    const created = await call('POST', '/v1/admin/workspaces', { name: 'Strict' });
+    const { id } = created.json<{ id: string }>();
+    for (const payload of [{ status: 'active' }, { id: '00000000-0000-4000-8000-000000000000' }, { allowedOrigins: ['javascript:alert(1)'] }]) {
+      expect((await call('PATCH', `/v1/admin/workspaces/${id}`, payload)).statusCode).toBe(400);
+    }
+  });
+
+  it('soft-deletes: gone from every route, its keys refused at once, its rows kept', async () => {
+    const key = await createApiKey(t, admin);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: key.headers })).statusCode).toBe(200);
+    expect((await call('DELETE', `/v1/admin/workspaces/${key.workspaceId}`)).statusCode).toBe(204);
+    const refused = await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, 'x-request-id': 'req-ws-deleted' } });
+    expect(refused.statusCode).toBe(401);
+    expect((await superuser.query('SELECT reason FROM audit_log WHERE request_id = $1', ['req-ws-deleted'])).rows).toEqual([{ reason: 'workspace_deleted' }]);
+    for (const [method, url] of [
+      ['GET', `/v1/admin/workspaces/${key.workspaceId}`],
+      ['PATCH', `/v1/admin/workspaces/${key.workspaceId}`],
+      ['DELETE', `/v1/admin/workspaces/${key.workspaceId}`],
+      ['POST', `/v1/admin/workspaces/${key.workspaceId}/reactivate`],
+      ['GET', `/v1/admin/workspaces/${key.workspaceId}/api-keys`],
+    ] as const) {
+      expect({ method, url, status: (await call(method, url, method === 'PATCH' ? { name: 'x' } : undefined)).statusCode }).toEqual({ method, url, status: 404 });
+    }
+    const listed = await call('GET', '/v1/admin/workspaces');
+    expect(listed.json<{ id: string }[]>().map((workspace) => workspace.id)).not.toContain(key.workspaceId);
+    const [row] = (await superuser.query('SELECT status, deleted_at IS NOT NULL AS stamped FROM workspaces WHERE id = $1', [key.workspaceId])).rows;
+    expect(row).toEqual({ status: 'deleted', stamped: true });
+  });
+
+  it('answers 404 for an unknown workspace', async () => {
+    expect((await call('GET', '/v1/admin/workspaces/00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
+    expect((await call('POST', '/v1/admin/workspaces/00000000-0000-4000-8000-000000000000/suspend')).statusCode).toBe(404);
+  });
+});
