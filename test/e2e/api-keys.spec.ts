@@ -16,7 +16,8 @@ describe('workspace API keys', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    t = await createTestApp(db);
+    // Each test plays its own client address (the per-address limit has its own test).
+    t = await createTestApp(db, { env: { TRUSTED_PROXIES: '127.0.0.1' } });
     superuser = await db.connect(db.adminUrl);
     admin = await createAdmin(t, 'admin');
     live = await createApiKey(t, admin, { scopes: ['vault:read', 'audit:read'] });
@@ -232,5 +233,26 @@ describe('workspace API keys', () => {
     await t.app.get(ApiKeyUsage).flush();
     const after = (await superuser.query('SELECT last_used_at FROM api_keys WHERE key_id = $1', [key.id])).rows[0].last_used_at;
     expect(after).toBeInstanceOf(Date);
+  });
+
+  it('limits refused keys per address: past 30 a minute, even a good key is refused there, and the flood is audited once', async () => {
+    const address = { 'x-forwarded-for': '203.0.113.77' };
+    const bad = { ...address, authorization: `Bearer ${withChecksum(`rf_live_${live.id}${'1'.repeat(32)}`)}` };
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 35; attempt += 1) {
+      statuses.push((await whoAmI({ ...bad, 'x-request-id': `req-flood-${attempt}` })).statusCode);
+    }
+    expect(new Set(statuses)).toEqual(new Set([401]));
+    const good = await whoAmI({ ...address, ...live.headers, 'x-request-id': 'req-flood-good' });
+    expect(good.statusCode).toBe(401);
+    expect(comparable(good)).toEqual(comparable(await whoAmI({})));
+    const { rows } = await superuser.query(
+      `SELECT reason, count(*)::int AS n FROM audit_log WHERE request_id LIKE 'req-flood-%' GROUP BY reason ORDER BY reason`,
+    );
+    expect(rows).toEqual([
+      { reason: 'limited', n: 1 },
+      { reason: 'wrong_secret', n: 30 },
+    ]);
+    expect((await whoAmI({ 'x-forwarded-for': '203.0.113.78', ...live.headers })).statusCode).toBe(200);
   });
 });

@@ -63,7 +63,7 @@ export class AdminIdentityModule {
         PasswordResets,
         ...(extra.providers ?? []),
       ],
-      exports: [ADMIN_AUTHENTICATOR, AdminBootstrap, PasswordResets, SigningKeys, AccessTokens, Totp, ThrottlerStorage],
+      exports: [ADMIN_AUTHENTICATOR, AdminBootstrap, PasswordResets, SigningKeys, AccessTokens, Totp, ThrottlerStorage, AttemptLimiter],
     };
   }
 }

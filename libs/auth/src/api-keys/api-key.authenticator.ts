@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SecurityEvents } from '@ringfence/audit';
 import { constantTimeEqual } from '@ringfence/crypto';
-import { ANONYMOUS, KeyEnvironment, Principal, UnitOfWork } from '@ringfence/tenancy';
+import { ANONYMOUS, KeyEnvironment, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import type { FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { unauthenticated } from '../access.guard';
 import { Authenticator } from '../authenticator';
+import { ATTEMPT_BUDGETS, AttemptLimiter } from '../login/attempt-limiter';
 import { parseApiKey } from './api-key-format';
 import { ApiKeyPeppers } from './api-key-peppers';
 import { API_KEY_AUTH_OPTIONS, ApiKeyAuthOptions } from './api-key-auth.options';
@@ -27,7 +28,8 @@ export type ApiKeyRefusal =
   | 'revoked'
   | 'expired'
   | 'workspace_suspended'
-  | 'workspace_deleted';
+  | 'workspace_deleted'
+  | 'limited';
 
 interface KeyRow {
   id: string;
@@ -62,6 +64,8 @@ export class ApiKeyAuthenticator implements Authenticator {
     private readonly events: SecurityEvents,
     private readonly usage: ApiKeyUsage,
     private readonly unitOfWork: UnitOfWork,
+    private readonly context: RequestContext,
+    private readonly limiter: AttemptLimiter,
     @Inject(API_KEY_AUTH_OPTIONS) options: ApiKeyAuthOptions,
   ) {
     this.verified = new VerifiedKeyCache(options.cacheMs);
@@ -69,22 +73,28 @@ export class ApiKeyAuthenticator implements Authenticator {
 
   async authenticate(request: FastifyRequest): Promise<Principal> {
     const started = Date.now();
-    const outcome = await this.check(request);
+    const ip = this.context.clientIp ?? 'unknown';
+    // An address that kept presenting bad keys is refused for a while, good key or not.
+    const outcome = this.limiter.isBlocked(ATTEMPT_BUDGETS.apiKeyFailuresPerIp, ip) ? { refused: 'limited' as const } : await this.check(request);
     if ('kind' in outcome) {
       if (outcome.kind === 'api_key') this.usage.touch(outcome.keyId);
       return outcome;
     }
-    // No credentials at all is not an attempt worth a row; everything else is.
-    if (outcome.refused !== 'missing') {
-      await this.events.record(
-        {
-          action: 'auth.api_key',
-          outcome: 'failure',
-          reason: outcome.refused,
-          ...(outcome.keyId ? { target: { type: 'api_key', id: outcome.keyId } } : {}),
-        },
-        ANONYMOUS,
-      );
+    // No credentials at all is not an attempt worth a row; a refused key is, until its
+    // address is limited: then one row says so, and the flood writes nothing more.
+    if (outcome.refused !== 'missing' && outcome.refused !== 'limited') {
+      const limited = await this.limiter.spend([ATTEMPT_BUDGETS.apiKeyFailuresPerIp, ip]);
+      if (!limited || limited.firstRefusal) {
+        await this.events.record(
+          {
+            action: 'auth.api_key',
+            outcome: 'failure',
+            reason: limited ? 'limited' : outcome.refused,
+            ...(outcome.keyId ? { target: { type: 'api_key', id: outcome.keyId } } : {}),
+          },
+          ANONYMOUS,
+        );
+      }
     }
     const remaining = started + API_KEY_FAILURE_MIN_MS - Date.now();
     if (remaining > 0) await sleep(remaining);

@@ -24,6 +24,8 @@ export const ATTEMPT_BUDGETS = {
   forgotPerAccount: { name: 'forgot-account', limit: 3, windowMs: 60 * MINUTE, blockMs: 60 * MINUTE },
   resetPerIp: { name: 'reset-ip', limit: 10, windowMs: MINUTE, blockMs: 5 * MINUTE },
   refreshPerIp: { name: 'refresh-ip', limit: 60, windowMs: MINUTE, blockMs: MINUTE },
+  /** Refused API keys per client IP; past it, that address gets the 401 even with a good key for a while. */
+  apiKeyFailuresPerIp: { name: 'api-key-failures-ip', limit: 30, windowMs: MINUTE, blockMs: 5 * MINUTE },
 } as const satisfies Record<string, AttemptBudget>;
 
 /** 429 with `Retry-After`: the filter turns it into the problem document and the header. */
@@ -45,6 +47,11 @@ export class AttemptLimiter {
 
   constructor(@Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage) {}
 
+  /** Is `subject` serving a block on `budget` (seen by this instance)? Spends nothing. */
+  isBlocked(budget: AttemptBudget, subject: string, now = Date.now()): boolean {
+    return (this.reported.get(this.keyOf(budget, subject)) ?? 0) > now;
+  }
+
   /**
    * Spends one attempt from each budget; null while none is exhausted, else the retry
    * delay and whether this is the first refusal of the block (the one worth an audit row).
@@ -54,7 +61,7 @@ export class AttemptLimiter {
     let firstRefusal = false;
     const now = Date.now();
     for (const [budget, subject] of charges) {
-      const key = `auth:${budget.name}:${createHash('sha256').update(subject).digest('base64url')}`;
+      const key = this.keyOf(budget, subject);
       const record = await this.storage.increment(key, budget.windowMs, budget.limit, budget.blockMs, budget.name);
       if (!record.isBlocked) continue;
       const seconds = Math.max(record.timeToBlockExpire, 1);
@@ -66,5 +73,9 @@ export class AttemptLimiter {
     }
     if (this.reported.size > 10_000) for (const [key, until] of this.reported) if (until <= now) this.reported.delete(key);
     return retryAfterSeconds > 0 ? { retryAfterSeconds, firstRefusal } : null;
+  }
+
+  private keyOf(budget: AttemptBudget, subject: string): string {
+    return `auth:${budget.name}:${createHash('sha256').update(subject).digest('base64url')}`;
   }
 }
