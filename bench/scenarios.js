@@ -36,24 +36,7 @@ module.exports = [
     absolute: true,
     prepare: async ({ loginAccounts }) => {
       const accounts = await loginAccounts(LOGIN_ACCOUNTS);
-      let next = 0;
-      return {
-        requests: [
-          {
-            method: 'POST',
-            path: '/v1/auth/login',
-            setupRequest: (request) => {
-              const n = (next += 1);
-              const account = accounts[n % accounts.length];
-              return {
-                ...request,
-                headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.${(n >> 8) & 255}.${n & 255}.7` },
-                body: JSON.stringify({ email: account.email, password: account.password }),
-              };
-            },
-          },
-        ],
-      };
+      return rotatingLogins('10.1', (n) => accounts[n % accounts.length]);
     },
   },
   {
@@ -65,24 +48,28 @@ module.exports = [
     baselinePath: '/health/live',
     absolute: true,
     expectStatus: 401,
-    prepare: async () => {
-      let next = 0;
-      return {
-        requests: [
-          {
-            method: 'POST',
-            path: '/v1/auth/login',
-            setupRequest: (request) => {
-              const n = (next += 1);
-              return {
-                ...request,
-                headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.200.${(n >> 8) & 255}.${n & 255}` },
-                body: JSON.stringify({ email: `nobody-${n}@example.com`, password: 'a wrong password of a usual length' }),
-              };
-            },
-          },
-        ],
-      };
-    },
+    prepare: async () => rotatingLogins('10.200', (n) => ({ email: `nobody-${n}@example.com`, password: 'a wrong password of a usual length' })),
   },
 ];
+
+/** autocannon options for logins that rotate credentials and client addresses (`<two octets>.x.y`). */
+function rotatingLogins(addressPrefix, credentialsFor) {
+  let next = 0;
+  return {
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/auth/login',
+        setupRequest: (request) => {
+          const n = (next += 1);
+          const { email, password } = credentialsFor(n);
+          return {
+            ...request,
+            headers: { 'content-type': 'application/json', 'x-forwarded-for': `${addressPrefix}.${(n >> 8) & 255}.${n & 255}` },
+            body: JSON.stringify({ email, password }),
+          };
+        },
+      },
+    ],
+  };
+}

@@ -21,6 +21,16 @@ export function unauthenticated(): UnauthorizedException {
 }
 
 /**
+ * The caller as the route's policy admitted it: a handler behind `@AdminRoles`/`@AnyAdmin`
+ * asks for 'admin', one behind `@Scopes` for 'api_key'. Anything else is the uniform 401.
+ */
+export function callerOf<K extends Principal['kind']>(context: RequestContext, kind: K): Extract<Principal, { kind: K }> {
+  const principal = context.principal;
+  if (principal.kind !== kind) throw unauthenticated();
+  return principal as Extract<Principal, { kind: K }>;
+}
+
+/**
  * The one place roles and scopes are checked, whatever authenticated the caller: a
  * principal of the wrong kind is a 401, a valid caller without the role or every scope
  * a 403. A key with an empty scope list is a legacy wildcard.

@@ -3,7 +3,6 @@ import { join, sep } from 'node:path';
 import { Keyring, MASTER_KEY_BYTES } from './keyring';
 
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const MASTER_KEY_NAME = /^master\.v([1-9][0-9]{0,8})\.key$/;
 const DEFAULT_MAX_BYTES = 16 * 1024;
 
 /** A key file could not be used. The message names the file and never its content. */
@@ -86,18 +85,45 @@ export function parseBase64Key(name: string, content: Buffer, bytes: number): Bu
   return key;
 }
 
+/** A family of versioned key files, `<stem>.vN.<extension>` (master keys, peppers, signing keys). */
+export interface VersionedKeyFiles {
+  /** Letters, digits and dashes only: it is matched literally. */
+  readonly stem: string;
+  readonly extension: string;
+  /** What they are, for messages: "master key". */
+  readonly what: string;
+}
+
+/**
+ * Reads and parses every version of a key file family; the active version is the one
+ * asked for, else the highest. Refused when there is none, or the active one is missing.
+ */
+export function loadVersionedKeys<T>(
+  directory: KeyMaterialDirectory,
+  files: VersionedKeyFiles,
+  parse: (name: string, content: Buffer) => T,
+  activeVersion?: number,
+): { keys: Map<number, T>; active: number } {
+  const pattern = new RegExp(`^${files.stem}\\.v([1-9][0-9]{0,8})\\.${files.extension}$`);
+  const keys = new Map<number, T>();
+  for (const name of directory.list()) {
+    const match = pattern.exec(name);
+    if (match?.[1]) keys.set(Number(match[1]), parse(name, directory.read(name)));
+  }
+  const family = `${files.stem}.vN.${files.extension}`;
+  if (keys.size === 0) throw new KeyMaterialError(`${files.stem}.v1.${files.extension}`, `no ${files.what} (${family}) in the secrets directory`);
+  const active = activeVersion ?? Math.max(...keys.keys());
+  if (!keys.has(active)) throw new KeyMaterialError(`${files.stem}.v${active}.${files.extension}`, `the active ${files.what} version is missing`);
+  return { keys, active };
+}
+
 /** Loads every `master.vN.key`; the active version is the one asked for, else the highest. */
 export function loadKeyring(directory: KeyMaterialDirectory, activeVersion?: number): Keyring {
-  const keys = new Map<number, Buffer>();
-  for (const name of directory.list()) {
-    const match = MASTER_KEY_NAME.exec(name);
-    if (!match?.[1]) continue;
-    keys.set(Number(match[1]), parseBase64Key(name, directory.read(name), MASTER_KEY_BYTES));
-  }
-  if (keys.size === 0) {
-    throw new KeyMaterialError('master.v1.key', 'no master key (master.vN.key) in the secrets directory');
-  }
-  const active = activeVersion ?? Math.max(...keys.keys());
-  if (!keys.has(active)) throw new KeyMaterialError(`master.v${active}.key`, 'the active master key version is missing');
+  const { keys, active } = loadVersionedKeys(
+    directory,
+    { stem: 'master', extension: 'key', what: 'master key' },
+    (name, content) => parseBase64Key(name, content, MASTER_KEY_BYTES),
+    activeVersion,
+  );
   return new Keyring(keys, active);
 }

@@ -91,13 +91,12 @@ export class ApiKeysService {
     );
     if (!old) throw new NotFoundException();
     const created = await this.create(workspaceId, { name: old.name, scopes: old.scopes, environment: old.environment, ...(old.expires_at ? { expiresAt: old.expires_at } : {}) });
-    const [successor] = await sqlRows<{ id: string }>(this.unitOfWork.manager, `SELECT id FROM api_keys WHERE key_id = $1`, [created.id]);
     const [updated] = await sqlRows<ApiKeyRow>(
       this.unitOfWork.manager,
-      `UPDATE api_keys SET replaced_by = $2, expires_at = least(coalesce(expires_at, 'infinity'), now() + make_interval(secs => $3)),
-              version = version + 1
+      `UPDATE api_keys SET replaced_by = (SELECT id FROM api_keys WHERE key_id = $2),
+              expires_at = least(coalesce(expires_at, 'infinity'), now() + make_interval(secs => $3)), version = version + 1
         WHERE id = $1 RETURNING ${COLUMNS}`,
-      [old.id, successor!.id, gracePeriodSeconds],
+      [old.id, created.id, gracePeriodSeconds],
     );
     this.authenticator.forgetKey(keyId);
     this.trail.record({

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Audited } from '@ringfence/audit';
-import { Scopes, unauthenticated } from '@ringfence/auth';
+import { callerOf, Scopes } from '@ringfence/auth';
 import { Principal, RequestContext } from '@ringfence/tenancy';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto, CreatedApiKeyDto, CreateOwnApiKeyDto, RotateApiKeyDto } from './dto/workspace.dto';
@@ -59,8 +59,6 @@ export class OwnApiKeysController {
   }
 
   private caller(): KeyPrincipal {
-    const principal = this.context.principal;
-    if (principal.kind !== 'api_key') throw unauthenticated();
-    return principal;
+    return callerOf(this.context, 'api_key');
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Scopes, unauthenticated } from '@ringfence/auth';
+import { callerOf, Scopes } from '@ringfence/auth';
 import { RequestContext } from '@ringfence/tenancy';
 import { WhoAmIDto } from './dto/workspace.dto';
 
@@ -19,8 +19,7 @@ export class WorkspaceController {
   @Scopes()
   @ApiOkResponse({ type: WhoAmIDto })
   whoAmI(): WhoAmIDto {
-    const principal = this.context.principal;
-    if (principal.kind !== 'api_key') throw unauthenticated();
+    const principal = callerOf(this.context, 'api_key');
     return { workspaceId: principal.workspaceId, keyId: principal.keyId, scopes: [...principal.scopes], environment: principal.environment };
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { AuditTrail } from '@ringfence/audit';
 import { ApiKeyAuthenticator } from '@ringfence/auth';
 import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
@@ -105,7 +106,7 @@ export class WorkspacesService {
 
   /** In the current unit of work; deleted workspaces are not found. */
   async find(id: string, options: { lock?: boolean } = {}): Promise<WorkspaceRow | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    if (!isUUID(id)) return undefined;
     const [row] = await sqlRows<WorkspaceRow>(
       this.unitOfWork.manager,
       `SELECT ${COLUMNS} FROM workspaces WHERE id = $1 AND status <> 'deleted'${options.lock ? ' FOR UPDATE' : ''}`,

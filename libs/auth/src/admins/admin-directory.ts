@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { AesGcmCipher } from '@ringfence/crypto';
 import { AdminRole, sqlCount, UnitOfWork } from '@ringfence/tenancy';
 
@@ -76,7 +77,7 @@ export class AdminDirectory {
   }
 
   async findById(id: string, options: { lock?: boolean } = {}): Promise<AdminRecord | undefined> {
-    if (!isUuid(id)) return undefined;
+    if (!isUUID(id)) return undefined;
     const rows: AdminRow[] = await this.unitOfWork.manager.query(
       `SELECT ${COLUMNS} FROM admins WHERE id = $1${options.lock ? ' FOR UPDATE' : ''}`,
       [id],
@@ -181,10 +182,6 @@ export class AdminDirectory {
 /** AAD: the ciphertext belongs to this column of this admin and opens nowhere else. */
 function totpAad(adminId: string, which: 'active' | 'pending'): string {
   return `ringfence:admins.${which === 'active' ? 'totp_secret' : 'totp_pending_secret'}:${adminId}`;
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
 function toRecord(row: AdminRow): AdminRecord {

@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, ForbiddenException, Injectable } from '@nestjs/common';
 import { AuditTrail, SecurityEvents } from '@ringfence/audit';
 import { Principal } from '@ringfence/tenancy';
-import { ATTEMPT_BUDGETS, AttemptLimiter, TooManyAttemptsException } from '../login/attempt-limiter';
+import { ATTEMPT_BUDGETS, AttemptLimiter } from '../login/attempt-limiter';
 import { SecondFactor } from '../login/second-factor';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { PasswordPolicy } from '../passwords/password-policy';
@@ -96,8 +96,7 @@ export class OwnAccount {
 
   /** Needs the current password; ends every other session of the admin. */
   async changePassword(principal: AdminPrincipal, current: string, next: string, cookie: boolean): Promise<SetupProgress> {
-    const limited = await this.limiter.spend([ATTEMPT_BUDGETS.passwordPerAdmin, principal.adminId]);
-    if (limited) throw new TooManyAttemptsException(limited.retryAfterSeconds);
+    await this.limiter.enforce([[ATTEMPT_BUDGETS.passwordPerAdmin, principal.adminId]]);
     const admin = await this.load(principal);
     if (!(await this.hasher.verify(admin.passwordHash, current))) {
       await this.events.record({
@@ -128,13 +127,10 @@ export class OwnAccount {
     return this.sessions.completeSetup(principal.sessionId, admin.id, cookie);
   }
 
-  private async spendSecondFactorAttempt(principal: AdminPrincipal, action: string): Promise<void> {
-    const limited = await this.limiter.spend([ATTEMPT_BUDGETS.secondFactorPerAdmin, principal.adminId]);
-    if (!limited) return;
-    if (limited.firstRefusal) {
-      await this.events.record({ action, outcome: 'denied', reason: 'rate_limited', target: { type: 'admin', id: principal.adminId } });
-    }
-    throw new TooManyAttemptsException(limited.retryAfterSeconds);
+  private spendSecondFactorAttempt(principal: AdminPrincipal, action: string): Promise<void> {
+    return this.limiter.enforce([[ATTEMPT_BUDGETS.secondFactorPerAdmin, principal.adminId]], () =>
+      this.events.record({ action, outcome: 'denied', reason: 'rate_limited', target: { type: 'admin', id: principal.adminId } }),
+    );
   }
 
   private async load(principal: AdminPrincipal): Promise<AdminRecord> {

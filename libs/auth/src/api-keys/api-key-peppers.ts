@@ -1,7 +1,6 @@
 import { inspect } from 'node:util';
-import { hmacSha256, KeyMaterialDirectory, KeyMaterialError, parseBase64Key } from '@ringfence/crypto';
+import { hmacSha256, KeyMaterialDirectory, loadVersionedKeys, parseBase64Key } from '@ringfence/crypto';
 
-const PEPPER_NAME = /^api-key-pepper\.v([1-9][0-9]{0,8})\.key$/;
 const PEPPER_BYTES = 32;
 
 /**
@@ -20,15 +19,10 @@ export class ApiKeyPeppers {
   }
 
   static load(directory: KeyMaterialDirectory): ApiKeyPeppers {
-    const peppers = new Map<number, Buffer>();
-    for (const name of directory.list()) {
-      const match = PEPPER_NAME.exec(name);
-      if (match?.[1]) peppers.set(Number(match[1]), parseBase64Key(name, directory.read(name), PEPPER_BYTES));
-    }
-    if (peppers.size === 0) {
-      throw new KeyMaterialError('api-key-pepper.v1.key', 'no API-key pepper (api-key-pepper.vN.key) in the secrets directory');
-    }
-    return new ApiKeyPeppers(peppers, Math.max(...peppers.keys()));
+    const { keys, active } = loadVersionedKeys(directory, { stem: 'api-key-pepper', extension: 'key', what: 'API-key pepper' }, (name, content) =>
+      parseBase64Key(name, content, PEPPER_BYTES),
+    );
+    return new ApiKeyPeppers(keys, active);
   }
 
   /** The hash to store for `key` under the active pepper. */

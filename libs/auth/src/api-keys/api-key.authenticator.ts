@@ -3,7 +3,6 @@ import { SecurityEvents } from '@ringfence/audit';
 import { constantTimeEqual } from '@ringfence/crypto';
 import { ANONYMOUS, KeyEnvironment, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import type { FastifyRequest } from 'fastify';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { unauthenticated } from '../access.guard';
 import { Authenticator } from '../authenticator';
@@ -12,6 +11,7 @@ import { parseApiKey } from './api-key-format';
 import { ApiKeyPeppers } from './api-key-peppers';
 import { API_KEY_AUTH_OPTIONS, ApiKeyAuthOptions } from './api-key-auth.options';
 import { ApiKeyUsage } from './api-key-usage';
+import { padTo } from './pad-to';
 import { VerifiedKeyCache } from './verified-key-cache';
 
 /** Every refusal takes at least this long, whatever its reason. */
@@ -96,8 +96,7 @@ export class ApiKeyAuthenticator implements Authenticator {
         );
       }
     }
-    const remaining = started + API_KEY_FAILURE_MIN_MS - Date.now();
-    if (remaining > 0) await sleep(remaining);
+    await padTo(started, API_KEY_FAILURE_MIN_MS);
     throw unauthenticated();
   }
 

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Principal } from '@ringfence/tenancy';
+import { ExpiringMap } from '../expiring-map';
 
 type KeyPrincipal = Extract<Principal, { kind: 'api_key' }>;
-
-const MAX_ENTRIES = 10_000;
 
 /**
  * Keys that passed every check, by the SHA-256 of the whole key, for at most `ttlMs` and
@@ -12,7 +11,7 @@ const MAX_ENTRIES = 10_000;
  * changes made on this instance forget the entries at once.
  */
 export class VerifiedKeyCache {
-  private readonly entries = new Map<string, { principal: KeyPrincipal; until: number }>();
+  private readonly entries = new ExpiringMap<string, KeyPrincipal>();
 
   constructor(private readonly ttlMs: number) {}
 
@@ -21,26 +20,18 @@ export class VerifiedKeyCache {
   }
 
   get(fingerprint: string, now = Date.now()): KeyPrincipal | undefined {
-    const entry = this.entries.get(fingerprint);
-    if (!entry) return undefined;
-    if (entry.until <= now) {
-      this.entries.delete(fingerprint);
-      return undefined;
-    }
-    return entry.principal;
+    return this.entries.get(fingerprint, now);
   }
 
   set(fingerprint: string, principal: KeyPrincipal, expiresAt: number | null, now = Date.now()): void {
-    if (this.ttlMs <= 0) return;
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(fingerprint, { principal, until: Math.min(now + this.ttlMs, expiresAt ?? Infinity) });
+    if (this.ttlMs > 0) this.entries.set(fingerprint, principal, Math.min(now + this.ttlMs, expiresAt ?? Infinity));
   }
 
   forgetKey(keyId: string): void {
-    for (const [fingerprint, entry] of this.entries) if (entry.principal.keyId === keyId) this.entries.delete(fingerprint);
+    this.entries.deleteWhere((principal) => principal.keyId === keyId);
   }
 
   forgetWorkspace(workspaceId: string): void {
-    for (const [fingerprint, entry] of this.entries) if (entry.principal.workspaceId === workspaceId) this.entries.delete(fingerprint);
+    this.entries.deleteWhere((principal) => principal.workspaceId === workspaceId);
   }
 }

@@ -4,10 +4,10 @@ import { Audited } from '@ringfence/audit';
 import { Principal, RequestContext } from '@ringfence/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AnyAdmin, Public, StepUp } from '../access-policy';
-import { unauthenticated } from '../access.guard';
+import { callerOf, unauthenticated } from '../access.guard';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.options';
 import { OwnAccount } from '../admins/own-account';
-import { ATTEMPT_BUDGETS, AttemptLimiter, TooManyAttemptsException } from '../login/attempt-limiter';
+import { ATTEMPT_BUDGETS, AttemptLimiter } from '../login/attempt-limiter';
 import { AdminLogin, LoginResult, setupSteps, SetupStep } from '../login/admin-login';
 import { PasswordResets } from '../password-reset/password-resets';
 import { AdminSessions, SessionTokens } from '../sessions/admin-sessions';
@@ -72,8 +72,7 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: SessionTokensDto, description: 'A new pair; the presented refresh token is spent.' })
   async postRefresh(@Body() body: RefreshDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionTokensDto> {
-    const limited = await this.limiter.spend([ATTEMPT_BUDGETS.refreshPerIp, this.context.clientIp ?? 'unknown']);
-    if (limited) throw new TooManyAttemptsException(limited.retryAfterSeconds);
+    await this.limiter.enforce([[ATTEMPT_BUDGETS.refreshPerIp, this.context.clientIp ?? 'unknown']]);
     const fromCookie = body.refreshToken === undefined;
     const token = body.refreshToken ?? refreshCookieOf(request);
     if (!token) throw unauthenticated();
@@ -93,7 +92,7 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'This session (its refresh-token family) is ended; its access tokens stop working at once.' })
   async postLogout(@Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const principal = this.admin();
-    await this.sessions.revoke(principal.sessionId, principal.adminId, 'logout');
+    await this.sessions.revoke(principal.sessionId, 'logout', principal.adminId);
     clearRefreshCookie(reply, this.options.secureCookies);
   }
 
@@ -211,13 +210,11 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'The session is ended; 404 for a session that is not yours or not live.' })
   async revokeSession(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<void> {
     const principal = this.admin();
-    if (!(await this.sessions.revoke(id, principal.adminId, 'revoked_by_admin'))) throw new NotFoundException();
+    if (!(await this.sessions.revoke(id, 'revoked_by_admin', principal.adminId))) throw new NotFoundException();
   }
 
   private admin(): AdminPrincipal {
-    const principal = this.context.principal;
-    if (principal.kind !== 'admin') throw unauthenticated();
-    return principal;
+    return callerOf(this.context, 'admin');
   }
 
   private loginResponse(result: LoginResult): LoginResponseDto {

@@ -44,14 +44,13 @@ export class AdminLogin {
   ) {}
 
   async login(email: string, password: string): Promise<LoginResult> {
-    const limited = await this.limiter.spend(
-      [ATTEMPT_BUDGETS.loginPerIp, this.context.clientIp ?? 'unknown'],
-      [ATTEMPT_BUDGETS.loginPerAccount, normaliseEmail(email)],
+    await this.limiter.enforce(
+      [
+        [ATTEMPT_BUDGETS.loginPerIp, this.context.clientIp ?? 'unknown'],
+        [ATTEMPT_BUDGETS.loginPerAccount, normaliseEmail(email)],
+      ],
+      () => this.events.record({ action: 'auth.login', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS),
     );
-    if (limited) {
-      if (limited.firstRefusal) await this.events.record({ action: 'auth.login', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS);
-      throw new TooManyAttemptsException(limited.retryAfterSeconds);
-    }
     const admin = await this.directory.findByEmail(email);
     const passwordOk = admin ? await this.hasher.verify(admin.passwordHash, password) : await this.hasher.verifyNothing(password);
     if (!admin) return this.refuse('auth.login', { refused: 'unknown_email' });
@@ -87,11 +86,9 @@ export class AdminLogin {
 
   /** The second step: a challenge from `login` and a TOTP or recovery code. */
   async completeSecondFactor(challengeToken: string, code: string, options: { cookie: boolean }): Promise<LoginResult> {
-    const limited = await this.limiter.spend([ATTEMPT_BUDGETS.mfaPerIp, this.context.clientIp ?? 'unknown']);
-    if (limited) {
-      if (limited.firstRefusal) await this.events.record({ action: 'auth.mfa', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS);
-      throw new TooManyAttemptsException(limited.retryAfterSeconds);
-    }
+    await this.limiter.enforce([[ATTEMPT_BUDGETS.mfaPerIp, this.context.clientIp ?? 'unknown']], () =>
+      this.events.record({ action: 'auth.mfa', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS),
+    );
     if (!isOpaqueToken(challengeToken)) return this.refuse('auth.mfa', { refused: 'malformed_challenge' });
 
     // Failures are counted and audited in this transaction, which commits; the 401 comes after.

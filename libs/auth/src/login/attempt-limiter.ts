@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
+import { ExpiringMap } from '../expiring-map';
 
 /** A budget of attempts per key and window; spending it blocks the key for `blockMs`. */
 export interface AttemptBudget {
@@ -42,14 +43,25 @@ export class TooManyAttemptsException extends HttpException {
  */
 @Injectable()
 export class AttemptLimiter {
-  /** Blocked keys whose first refusal was already reported, until when: a flood is audited once. */
-  private readonly reported = new Map<string, number>();
+  /** Blocked keys whose first refusal was already reported, until the block ends: a flood is audited once. */
+  private readonly reported = new ExpiringMap<string, true>();
 
   constructor(@Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage) {}
 
-  /** Is `subject` serving a block on `budget` (seen by this instance)? Spends nothing. */
+  /** Is `subject` serving a block on `budget` (seen by this instance)? Spends nothing; free while nothing is blocked. */
   isBlocked(budget: AttemptBudget, subject: string, now = Date.now()): boolean {
-    return (this.reported.get(this.keyOf(budget, subject)) ?? 0) > now;
+    return this.reported.size > 0 && this.reported.get(this.keyOf(budget, subject), now) !== undefined;
+  }
+
+  /**
+   * Spends one attempt from each budget; when any is exhausted, throws the 429, after
+   * `onFirstRefusal` on the first refusal of the block (the one worth an audit row).
+   */
+  async enforce(charges: [AttemptBudget, string][], onFirstRefusal?: () => Promise<void>): Promise<void> {
+    const limited = await this.spend(...charges);
+    if (!limited) return;
+    if (limited.firstRefusal) await onFirstRefusal?.();
+    throw new TooManyAttemptsException(limited.retryAfterSeconds);
   }
 
   /**
@@ -66,12 +78,11 @@ export class AttemptLimiter {
       if (!record.isBlocked) continue;
       const seconds = Math.max(record.timeToBlockExpire, 1);
       retryAfterSeconds = Math.max(retryAfterSeconds, seconds);
-      if ((this.reported.get(key) ?? 0) <= now) {
+      if (this.reported.get(key, now) === undefined) {
         firstRefusal = true;
-        this.reported.set(key, now + seconds * 1000);
+        this.reported.set(key, true, now + seconds * 1000);
       }
     }
-    if (this.reported.size > 10_000) for (const [key, until] of this.reported) if (until <= now) this.reported.delete(key);
     return retryAfterSeconds > 0 ? { retryAfterSeconds, firstRefusal } : null;
   }
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, PASSWORD_RESET_MAX_FAILURES, PASSWORD_RESET_TTL_MS } from '../admin-identity.options';
 import { AdminDirectory, normaliseEmail } from '../admins/admin-directory';
 import { assertAcceptable } from '../admins/own-account';
-import { ATTEMPT_BUDGETS, AttemptLimiter, TooManyAttemptsException } from '../login/attempt-limiter';
+import { ATTEMPT_BUDGETS, AttemptLimiter } from '../login/attempt-limiter';
 import { SecondFactor } from '../login/second-factor';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { PasswordPolicy } from '../passwords/password-policy';
@@ -60,11 +60,10 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
 
   /** Queues a reset request for `email`, known or not. */
   async request(email: string): Promise<void> {
-    const limited = await this.limiter.spend(
+    await this.limiter.enforce([
       [ATTEMPT_BUDGETS.forgotPerIp, this.context.clientIp ?? 'unknown'],
       [ATTEMPT_BUDGETS.forgotPerAccount, normaliseEmail(email)],
-    );
-    if (limited) throw new TooManyAttemptsException(limited.retryAfterSeconds);
+    ]);
     const id = randomUUID();
     const payload = this.cipher.encrypt(Buffer.from(JSON.stringify({ email: normaliseEmail(email) })), outboxAad(id));
     await this.unitOfWork.run(
@@ -86,8 +85,7 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async reset(token: string, newPassword: string, code: string | undefined): Promise<void> {
-    const limited = await this.limiter.spend([ATTEMPT_BUDGETS.resetPerIp, this.context.clientIp ?? 'unknown']);
-    if (limited) throw new TooManyAttemptsException(limited.retryAfterSeconds);
+    await this.limiter.enforce([[ATTEMPT_BUDGETS.resetPerIp, this.context.clientIp ?? 'unknown']]);
     const refused = new BadRequestException({
       code: 'RESET_REJECTED',
       detail: 'The reset link is invalid, used or expired, or the second factor is wrong.',

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditWriter } from '@ringfence/audit';
+import { constantTimeEqual } from '@ringfence/crypto';
 import { AdminRole, AdminSessionStage, Principal, RequestContext, sqlCount, UnitOfWork } from '@ringfence/tenancy';
 import { DataSource } from 'typeorm';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.options';
 import { AccessTokens } from '../tokens/access-tokens';
-import { SessionState, SessionStateCache } from './session-state-cache';
 import { newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
+import { SessionState, SessionStateCache } from './session-state-cache';
 
 /** What a client receives when a session opens or its refresh token rotates. */
 export interface SessionTokens {
@@ -114,7 +115,6 @@ export class AdminSessions {
     this.unitOfWork.afterCommit(() => this.states.forget(sessionId));
   }
 
-
   /** Opens a session in the current unit of work. A full session starts a refresh-token family. */
   async open(
     adminId: string,
@@ -176,7 +176,7 @@ export class AdminSessions {
     if (!owner) return { kind: 'refused', reason: 'unknown_token' };
     // A cookie travels by itself; the header proves the page that sent it is ours. Checked
     // before the token is spent, so a forged request cannot burn it.
-    if (cookie && (!owner.csrf_hash || !cookie.csrfToken || !opaqueTokenHash(cookie.csrfToken).equals(owner.csrf_hash))) {
+    if (cookie && (!owner.csrf_hash || !cookie.csrfToken || !constantTimeEqual(opaqueTokenHash(cookie.csrfToken), owner.csrf_hash))) {
       return { kind: 'refused', reason: 'csrf_mismatch' };
     }
     // The audit actor: the session's admin.
@@ -195,7 +195,7 @@ export class AdminSessions {
           hash,
         ]);
         if (spent === 0) {
-          const revoked = await this.revokeInTransaction(owner.session_id, 'refresh_token_reuse');
+          const revoked = await this.revoke(owner.session_id, 'refresh_token_reuse');
           await this.audit.append({
             action: 'auth.refresh_reuse',
             outcome: 'denied',
@@ -224,13 +224,13 @@ export class AdminSessions {
     );
   }
 
-  /** Ends one session of `adminId` (their own, or any for an owner acting on them). */
-  async revoke(sessionId: string, adminId: string, reason: string): Promise<boolean> {
+  /** Ends one session; with `adminId`, only if it is that admin's (an admin ending their own). */
+  async revoke(sessionId: string, reason: string, adminId?: string): Promise<boolean> {
     const revoked = await sqlCount(
       this.unitOfWork.manager,
-      `UPDATE admin_sessions SET revoked_at = now(), revoked_reason = $3
-        WHERE id = $1 AND admin_id = $2 AND revoked_at IS NULL RETURNING 1`,
-      [sessionId, adminId, reason],
+      `UPDATE admin_sessions SET revoked_at = now(), revoked_reason = $2
+        WHERE id = $1 AND ($3::uuid IS NULL OR admin_id = $3::uuid) AND revoked_at IS NULL RETURNING 1`,
+      [sessionId, reason, adminId ?? null],
     );
     this.forgetSession(sessionId);
     return revoked > 0;
@@ -280,16 +280,6 @@ export class AdminSessions {
       userAgent: row.user_agent,
       current: row.id === currentSessionId,
     }));
-  }
-
-  private async revokeInTransaction(sessionId: string, reason: string): Promise<boolean> {
-    const revoked = await sqlCount(
-      this.unitOfWork.manager,
-      `UPDATE admin_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING 1`,
-      [sessionId, reason],
-    );
-    this.forgetSession(sessionId);
-    return revoked > 0;
   }
 
   private async tokensFor(adminId: string, sessionId: string, stage: AdminSessionStage, csrfToken: string | undefined): Promise<SessionTokens> {

@@ -1,4 +1,5 @@
 import { AdminRole, AdminSessionStage } from '@ringfence/tenancy';
+import { ExpiringMap } from '../expiring-map';
 
 /** What a request needs to know about its session, read from the database. */
 export interface SessionState {
@@ -12,8 +13,6 @@ export interface SessionState {
   expiresAt: number;
 }
 
-const MAX_ENTRIES = 10_000;
-
 /**
  * Live sessions' state for at most `ttlMs`, so an admin request does not read its session
  * every time. Every change this instance makes (revoke, disable, role, second factor)
@@ -21,24 +20,16 @@ const MAX_ENTRIES = 10_000;
  * Only live sessions are kept, and a session past its expiry is never served.
  */
 export class SessionStateCache {
-  private readonly entries = new Map<string, { state: SessionState; until: number }>();
+  private readonly entries = new ExpiringMap<string, SessionState>();
 
   constructor(private readonly ttlMs: number) {}
 
   get(sessionId: string, now = Date.now()): SessionState | undefined {
-    const entry = this.entries.get(sessionId);
-    if (!entry) return undefined;
-    if (entry.until <= now || entry.state.expiresAt <= now) {
-      this.entries.delete(sessionId);
-      return undefined;
-    }
-    return entry.state;
+    return this.entries.get(sessionId, now);
   }
 
   set(sessionId: string, state: SessionState, now = Date.now()): void {
-    if (this.ttlMs <= 0) return;
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(sessionId, { state, until: now + this.ttlMs });
+    if (this.ttlMs > 0) this.entries.set(sessionId, state, Math.min(now + this.ttlMs, state.expiresAt));
   }
 
   forget(sessionId: string): void {
@@ -46,6 +37,6 @@ export class SessionStateCache {
   }
 
   forgetAdmin(adminId: string): void {
-    for (const [sessionId, entry] of this.entries) if (entry.state.adminId === adminId) this.entries.delete(sessionId);
+    this.entries.deleteWhere((state) => state.adminId === adminId);
   }
 }

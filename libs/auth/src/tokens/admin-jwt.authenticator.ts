@@ -5,22 +5,23 @@ import { createHash } from 'node:crypto';
 import passport from 'passport';
 import { unauthenticated } from '../access.guard';
 import { Authenticator } from '../authenticator';
+import { ExpiringMap } from '../expiring-map';
 import { AdminSessions } from '../sessions/admin-sessions';
 import { AdminJwtStrategy, VerifiedAccessToken } from './admin-jwt.strategy';
 
-const MAX_VERIFIED = 10_000;
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
 /**
  * The admin authenticator the AccessGuard calls. A token seen for the first time goes
  * through the admin JWT passport strategy (signature, algorithm, every claim, then the
  * session); a token already verified is recognised by its SHA-256 until its `exp`, so
- * the signature is checked once per token, not once per request. The session is checked
+ * the signature is checked once per token, not once per request (an expired token falls
+ * out of the map and through the strategy, which refuses it). The session is checked
  * on every request either way (through the session-state cache).
  */
 @Injectable()
 export class AdminJwtAuthenticator implements Authenticator {
-  private readonly verified = new Map<string, { subject: string; sessionId: string; expiresAt: number }>();
+  private readonly verified = new ExpiringMap<string, { subject: string; sessionId: string }>();
 
   constructor(
     private readonly strategy: AdminJwtStrategy,
@@ -33,17 +34,12 @@ export class AdminJwtAuthenticator implements Authenticator {
     const key = createHash('sha256').update(token).digest('base64url');
     const known = this.verified.get(key);
     if (known) {
-      if (known.expiresAt <= Date.now()) {
-        this.verified.delete(key);
-        throw unauthenticated();
-      }
       const principal = await this.sessions.principalFor(known.sessionId, known.subject);
       if (!principal) throw unauthenticated();
       return principal;
     }
     const result = await this.verify(request);
-    if (this.verified.size >= MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(key, { subject: result.subject, sessionId: result.sessionId, expiresAt: result.expiresAt });
+    this.verified.set(key, { subject: result.subject, sessionId: result.sessionId }, result.expiresAt);
     return result.principal;
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Principal } from '@ringfence/tenancy';
+import { isUUID } from 'class-validator';
 import { decode } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.options';
@@ -17,8 +18,6 @@ export interface VerifiedAccessToken {
   sessionId: string;
   expiresAt: number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Verifies an admin access token (passport-jwt over jsonwebtoken): the algorithm is
@@ -56,9 +55,9 @@ export class AdminJwtStrategy extends PassportStrategy(Strategy, ADMIN_JWT_STRAT
     const { sub, sid, jti, iat, nbf, exp } = payload;
     if (
       typeof sub !== 'string' ||
-      !UUID.test(sub) ||
+      !isUUID(sub) ||
       typeof sid !== 'string' ||
-      !UUID.test(sid) ||
+      !isUUID(sid) ||
       typeof jti !== 'string' ||
       typeof iat !== 'number' ||
       typeof nbf !== 'number' ||

@@ -1,8 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
-import { KeyMaterialDirectory, KeyMaterialError } from '@ringfence/crypto';
-
-const SIGNING_KEY_NAME = /^jwt-signing\.v([1-9][0-9]{0,8})\.pem$/;
+import { KeyMaterialDirectory, KeyMaterialError, loadVersionedKeys } from '@ringfence/crypto';
 
 export interface VerificationKey {
   readonly kid: string;
@@ -26,28 +24,13 @@ export class SigningKeys {
   }
 
   static load(directory: KeyMaterialDirectory, activeVersion?: number): SigningKeys {
-    const keys = new Map<number, KeyObject>();
-    for (const name of directory.list()) {
-      const match = SIGNING_KEY_NAME.exec(name);
-      if (!match?.[1]) continue;
-      let privateKey: KeyObject;
-      try {
-        privateKey = createPrivateKey(directory.read(name));
-      } catch (error) {
-        if (error instanceof KeyMaterialError) throw error;
-        throw new KeyMaterialError(name, 'is not a PEM private key');
-      }
-      if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-        throw new KeyMaterialError(name, 'must be an EC P-256 private key (ES256)');
-      }
-      keys.set(Number(match[1]), privateKey);
-    }
-    if (keys.size === 0) {
-      throw new KeyMaterialError('jwt-signing.v1.pem', 'no access-token signing key (jwt-signing.vN.pem) in the secrets directory');
-    }
-    const active = activeVersion ?? Math.max(...keys.keys());
-    const activeKey = keys.get(active);
-    if (!activeKey) throw new KeyMaterialError(`jwt-signing.v${active}.pem`, 'the active signing key version is missing');
+    const { keys, active } = loadVersionedKeys(
+      directory,
+      { stem: 'jwt-signing', extension: 'pem', what: 'access-token signing key' },
+      parseSigningKey,
+      activeVersion,
+    );
+    const activeKey = keys.get(active)!;
     const byKid = new Map<string, VerificationKey>();
     let activeKid = '';
     for (const [version, privateKey] of keys) {
@@ -83,6 +66,19 @@ export class SigningKeys {
   [inspect.custom](): string {
     return `SigningKeys { active: ${this.activeKid}, kids: [${this.kids.join(', ')}] }`;
   }
+}
+
+function parseSigningKey(name: string, content: Buffer): KeyObject {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(content);
+  } catch {
+    throw new KeyMaterialError(name, 'is not a PEM private key');
+  }
+  if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new KeyMaterialError(name, 'must be an EC P-256 private key (ES256)');
+  }
+  return privateKey;
 }
 
 /** A key id from the public key itself (SHA-256 of its SPKI), so two deployments never collide. */

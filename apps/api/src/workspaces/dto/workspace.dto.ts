@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { SCOPES, Scope } from '@ringfence/auth';
 import type { KeyEnvironment } from '@ringfence/tenancy';
 import { Type } from 'class-transformer';
@@ -116,26 +116,8 @@ export class WhoAmIDto {
   @ApiProperty({ enum: ['live', 'test'] }) environment!: KeyEnvironment;
 }
 
-export class CreateOwnApiKeyDto {
-  @ApiProperty({ example: 'reporting job' })
-  @IsString()
-  @Length(1, 200)
-  name!: string;
-
-  @ApiProperty({ enum: SCOPES, isArray: true, description: 'At least one, and only scopes the calling key holds.' })
-  @IsArray()
-  @ArrayNotEmpty({ message: 'scopes must not be empty: wildcard keys cannot be created' })
-  @ArrayUnique()
-  @IsIn(SCOPES, { each: true })
-  scopes!: Scope[];
-
-  @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z' })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate()
-  @MinDate(() => new Date(), { message: 'expiresAt must be in the future' })
-  expiresAt?: Date;
-}
+/** Self-serve: the environment is the calling key's own. */
+export class CreateOwnApiKeyDto extends OmitType(CreateApiKeyDto, ['environment'] as const) {}
 
 export class RotateApiKeyDto {
   @ApiProperty({ example: 86400, description: 'How long the old key keeps working, 0 to 7 days, in seconds.' })
