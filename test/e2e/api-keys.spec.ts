@@ -83,6 +83,35 @@ describe('workspace API keys', () => {
     expect(answers[0]).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
   });
 
+  it('refuses a key whose stored environment does not match its prefix', async () => {
+    const key = await createApiKey(t, admin, { workspaceId: live.workspaceId });
+    await superuser.query(`UPDATE api_keys SET environment = 'test' WHERE key_id = $1`, [key.id]);
+    expect((await whoAmI({ ...key.headers, 'x-request-id': 'req-key-env' })).statusCode).toBe(401);
+    expect(await auditOf('req-key-env')).toMatchObject([{ reason: 'environment_mismatch', target_id: key.id }]);
+  });
+
+  it('honours an imported legacy wildcard key, and refuses to rotate it into a new wildcard', async () => {
+    const { generateApiKey, ApiKeyPeppers } = await import('@ringfence/auth');
+    const imported = generateApiKey('live');
+    const { hash, pepperVersion } = t.app.get(ApiKeyPeppers).hashForStorage(imported.key);
+    await superuser.query(
+      `INSERT INTO api_keys (workspace_id, key_id, environment, name, scopes, secret_hash, pepper_version, created_by)
+       VALUES ($1, $2, 'live', 'legacy', '{}', $3, $4, 'import')`,
+      [live.workspaceId, imported.keyId, hash, pepperVersion],
+    );
+    const headers = { authorization: `Bearer ${imported.key}` };
+    expect((await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers })).statusCode).toBe(200);
+    const rotate = await t.app.inject({
+      method: 'POST',
+      url: `/v1/admin/workspaces/${live.workspaceId}/api-keys/${imported.keyId}/rotate`,
+      headers: admin.headers,
+      payload: { gracePeriodSeconds: 60 },
+    });
+    expect(rotate.statusCode).toBe(403);
+    expect(rotate.json()).toMatchObject({ code: 'WILDCARD_KEY_REFUSED' });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers })).statusCode).toBe(200);
+  });
+
   it('refuses a revoked key and an expired key from the next request on', async () => {
     const revoked = await createApiKey(t, admin, { workspaceId: live.workspaceId });
     expect((await whoAmI(revoked.headers)).statusCode).toBe(200);

@@ -1,5 +1,5 @@
 import { PasswordResets } from '@ringfence/auth';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createAdmin, TestAdmin } from '../support/admin-session';
@@ -52,6 +52,8 @@ describe('password reset', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toContain(`To: ${admin.email}`);
     expect(sent[0]).toMatch(/https:\/\/console\.example\.com\/reset-password#token=[A-Za-z0-9_-]{43}/);
+    // A mail file may hold a reset link: this user's alone.
+    for (const name of readdirSync(t.mailDir)) expect(statSync(join(t.mailDir, name)).mode & 0o777).toBe(0o600);
     // The queue keeps neither the address nor the link once handled; only a hash of the token is stored.
     const { rows: outbox } = await superuser.query(`SELECT status, sealed_payload FROM mail_outbox`);
     expect(outbox.every((row) => row.status === 'done' && row.sealed_payload === null)).toBe(true);
@@ -110,6 +112,17 @@ describe('password reset', () => {
       payload: { currentPassword: admin.password, newPassword: 'a changed passphrase, not by reset' },
     });
     expect(change.statusCode).toBe(200);
+    expect((await reset({ token, newPassword: 'a fine long passphrase indeed', code: admin.secondFactor() })).statusCode).toBe(400);
+  });
+
+  it('voids an outstanding link when the admin is disabled, so re-enabling does not revive it', async () => {
+    const owner = await createAdmin(t, 'owner');
+    const admin = await createAdmin(t, 'auditor');
+    const token = await requestLink(admin);
+    for (const status of ['disabled', 'active']) {
+      const change = await t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${admin.id}`, headers: owner.headers, payload: { status } });
+      expect(change.statusCode).toBe(200);
+    }
     expect((await reset({ token, newPassword: 'a fine long passphrase indeed', code: admin.secondFactor() })).statusCode).toBe(400);
   });
 

@@ -80,6 +80,22 @@ async function main() {
   await stop(second);
   console.log('ok - second start reuses the database and the key');
 
+  // `npm run admin:create` on the same embedded database, service stopped.
+  const createAdmin = () =>
+    spawnSync(process.execPath, [join(root, 'dist/apps/api/src/bootstrap/admin-create.cli.js'), '--email', 'ops@example.com', '--role', 'admin'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: '', RINGFENCE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+  const created = createAdmin();
+  if (created.status !== 0 || !/ops@example\.com \(admin\) created[\s\S]*One-time password[\s\S]*\n {2}[0-9A-Z-]{30,}\n/.test(created.stdout)) {
+    throw new Error(`admin:create: exit ${created.status}\n${created.stdout}${created.stderr}`);
+  }
+  const again = createAdmin();
+  if (again.status !== 1 || !again.stderr.includes('already exists')) throw new Error(`admin:create twice: exit ${again.status}\n${again.stderr}`);
+  console.log('ok - admin:create prints a one-time password once, and refuses a second admin with the same email');
+
   // Production refuses to boot on a malformed key, naming the file and never its content.
   const secrets = join(workDir, 'prod-secrets');
   mkdirSync(secrets, { mode: 0o700 });
