@@ -2,13 +2,26 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@ringfence/audit';
-import { AccessGuard, AdminIdentityModule, ApiKeyAuthModule, AuthModule } from '@ringfence/auth';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import {
+  AccessGuard,
+  AdminIdentityModule,
+  ApiKeyAuthModule,
+  AuthModule,
+  ClientIpLimitGuard,
+  KEY_REVOCATIONS,
+  RateLimitsModule,
+  WorkspaceLimitGuard,
+} from '@ringfence/auth';
 import { CryptoModule } from '@ringfence/crypto';
 import { TenancyModule } from '@ringfence/tenancy';
 import type { Logger } from 'pino';
 import { AppConfig } from './config/app-config';
 import { HealthModule } from './health/health.module';
 import { mailTransportProvider } from './mail/mail.providers';
+import { RedisKeyRevocations } from './redis/redis-key-revocations';
+import { RedisRateLimitStorage } from './redis/redis-rate-limit.storage';
+import { RedisModule } from './redis/redis.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
 export interface AppModuleOptions {
@@ -22,14 +35,17 @@ export interface AppModuleOptions {
 
 /**
  * The one deployable application. The request context is opened by a Fastify hook
- * (http-boundary); the one global guard decides access; authenticated routes carry the
- * request-transaction interceptor through their access decorator, and the audit row is
- * written inside that transaction, before commit.
+ * (http-boundary); three global guards run in this order: the per-address limit (L1),
+ * the AccessGuard (deny by default: authentication, roles, scopes), the per-key and
+ * per-workspace limit (L2). Mutating routes carry the request-transaction interceptor
+ * through `@Audited`, and the audit row is written inside that transaction, before commit.
+ * With REDIS_URL, limits and key revocations are shared by every instance.
  */
 @Module({})
 export class AppModule {
   static register(options: AppModuleOptions): DynamicModule {
     const { config } = options;
+    const redis = config.redisUrl;
     return {
       module: AppModule,
       imports: [
@@ -45,6 +61,8 @@ export class AppModule {
         CryptoModule.forRoot({ secretsDir: config.secretsDir, activeMasterKeyVersion: config.activeMasterKeyVersion }),
         TenancyModule,
         AuditModule,
+        ...(redis ? [RedisModule.forRoot(redis)] : []),
+        RateLimitsModule.forRoot(config.rateLimits, ...(redis ? [{ provide: ThrottlerStorage, useExisting: RedisRateLimitStorage }] : [])),
         AuthModule,
         AdminIdentityModule.forRoot(
           {
@@ -60,12 +78,17 @@ export class AppModule {
           },
           { providers: [mailTransportProvider(config)] },
         ),
-        ApiKeyAuthModule.forRoot({ cacheMs: config.apiKeyCacheMs }),
+        ApiKeyAuthModule.forRoot({ cacheMs: config.apiKeyCacheMs }, ...(redis ? [{ provide: KEY_REVOCATIONS, useExisting: RedisKeyRevocations }] : [])),
         WorkspacesModule,
         HealthModule,
         ...(options.features ?? []),
       ],
-      providers: [{ provide: APP_GUARD, useExisting: AccessGuard }],
+      // Global guards run in the order they are provided.
+      providers: [
+        { provide: APP_GUARD, useExisting: ClientIpLimitGuard },
+        { provide: APP_GUARD, useExisting: AccessGuard },
+        { provide: APP_GUARD, useExisting: WorkspaceLimitGuard },
+      ],
     };
   }
 }

@@ -1,6 +1,5 @@
 import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import { KeyMaterialDirectory } from '@ringfence/crypto';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from './admin-identity.options';
 import { AdminBootstrap } from './admins/admin-bootstrap';
@@ -11,7 +10,6 @@ import { ADMIN_AUTHENTICATOR } from './authenticator';
 import { AdminsController } from './http/admins.controller';
 import { AuthController } from './http/auth.controller';
 import { AdminLogin } from './login/admin-login';
-import { AttemptLimiter } from './login/attempt-limiter';
 import { SecondFactor } from './login/second-factor';
 import { PasswordHasher } from './passwords/password-hasher';
 import { PasswordPolicy } from './passwords/password-policy';
@@ -27,7 +25,7 @@ import { Totp } from './totp/totp';
  * Admin identity (ring L4, and the admin half of L5): passwords, TOTP, sessions with
  * refresh-token families, the admin JWT authenticator the AccessGuard uses, and the
  * `/v1/auth` and `/v1/admin/admins` routes. The application provides the mail transport
- * (MAIL_TRANSPORT) and the throttler storage may be replaced (Redis) by the app.
+ * (MAIL_TRANSPORT); attempt budgets are counted by the RateLimitsModule's AttemptLimiter.
  */
 @Global()
 @Module({})
@@ -44,7 +42,6 @@ export class AdminIdentityModule {
           useFactory: (directory: KeyMaterialDirectory) => SigningKeys.load(directory, options.signingKeyVersion),
         },
         { provide: JwtService, useValue: new JwtService({}) },
-        { provide: ThrottlerStorage, useClass: ThrottlerStorageService },
         AccessTokens,
         AdminSessions,
         AdminJwtStrategy,
@@ -55,7 +52,6 @@ export class AdminIdentityModule {
         Totp,
         AdminDirectory,
         SecondFactor,
-        AttemptLimiter,
         AdminLogin,
         OwnAccount,
         AdminManagement,
@@ -63,7 +59,7 @@ export class AdminIdentityModule {
         PasswordResets,
         ...(extra.providers ?? []),
       ],
-      exports: [ADMIN_AUTHENTICATOR, AdminBootstrap, PasswordResets, SigningKeys, AccessTokens, Totp, ThrottlerStorage, AttemptLimiter],
+      exports: [ADMIN_AUTHENTICATOR, AdminBootstrap, PasswordResets, SigningKeys, AccessTokens, Totp],
     };
   }
 }

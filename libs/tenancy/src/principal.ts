@@ -22,6 +22,8 @@ export type Principal =
       readonly workspaceId: string;
       readonly scopes: readonly string[];
       readonly environment: KeyEnvironment;
+      /** The workspace's plan, for its request limits. */
+      readonly plan: string;
     }
   | { readonly kind: 'provider'; readonly provider: string; readonly workspaceId: string }
   /** The service itself: bootstrap, workers, command-line tools. Never from a request. */

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { isAbsolute, resolve } from 'node:path';
+import { catalogueProblems, DEFAULT_PLANS, PlanCatalogue } from '@ringfence/auth';
 import { EnvironmentVariables } from './environment-variables';
 
 export type NodeEnvironment = EnvironmentVariables['NODE_ENV'];
@@ -30,6 +31,9 @@ export interface AppConfig {
   readonly activeMasterKeyVersion?: number;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
   readonly apiKeyCacheMs: number;
+  /** Unset: limits counted in memory (one instance) and revocations kept in-process. */
+  readonly redisUrl?: string;
+  readonly rateLimits: { readonly perClientIpPerMinute: number; readonly plans: PlanCatalogue };
   readonly adminAuth: {
     readonly issuer: string;
     readonly audience: string;
@@ -67,6 +71,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     'MAIL_TRANSPORT',
     'SMTP_URL',
     'BOOTSTRAP_ADMIN_EMAIL',
+    'REDIS_URL',
+    'RATE_LIMIT_PLANS',
   ];
   for (const name of [...known, ...optional]) {
     const value = env[name];
@@ -88,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
   const mailTransport = vars.MAIL_TRANSPORT ?? (vars.SMTP_URL ? 'smtp' : production ? undefined : 'file');
   if (!mailTransport) problems.push('SMTP_URL is required in production (or set MAIL_TRANSPORT=file explicitly)');
   if (mailTransport === 'smtp' && !vars.SMTP_URL) problems.push('SMTP_URL is required when MAIL_TRANSPORT is smtp');
+  const plans = parsePlans(vars.RATE_LIMIT_PLANS, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = absolute(vars.RINGFENCE_DATA_DIR, cwd);
@@ -114,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     activeMasterKeyVersion: vars.MASTER_KEY_ACTIVE_VERSION,
     logLevel: vars.LOG_LEVEL,
     apiKeyCacheMs: vars.API_KEY_CACHE_MS,
+    redisUrl: vars.REDIS_URL,
+    rateLimits: { perClientIpPerMinute: vars.RATE_LIMIT_IP_PER_MINUTE, plans },
     adminAuth: {
       issuer: vars.JWT_ISSUER,
       audience: vars.JWT_AUDIENCE,
@@ -130,6 +139,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
         ? { transport: 'smtp', url: vars.SMTP_URL!, from: vars.MAIL_FROM }
         : { transport: 'file', directory: resolve(dataDir, 'mail'), from: vars.MAIL_FROM },
   };
+}
+
+function parsePlans(json: string | undefined, problems: string[]): PlanCatalogue {
+  if (json === undefined) return DEFAULT_PLANS;
+  let catalogue: unknown;
+  try {
+    catalogue = JSON.parse(json);
+  } catch {
+    problems.push('RATE_LIMIT_PLANS must be JSON');
+    return DEFAULT_PLANS;
+  }
+  problems.push(...catalogueProblems(catalogue).map((problem) => `RATE_LIMIT_PLANS ${problem}`));
+  return catalogue as PlanCatalogue;
 }
 
 function absolute(path: string, cwd: string): string {

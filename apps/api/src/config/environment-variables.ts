@@ -162,6 +162,23 @@ export class EnvironmentVariables {
   @IsString()
   MAIL_FROM = 'Ringfence <no-reply@ringfence.local>';
 
+  /** Shared rate-limit counters and key revocations across instances. Absent: in memory, one instance. */
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** L1: requests per client address and sliding minute, before authentication. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100_000_000)
+  RATE_LIMIT_IP_PER_MINUTE = 1200;
+
+  /** The plan catalogue as JSON (`{"standard":{"perKeyPerMinute":600,"perWorkspacePerMinute":1200},…}`); the built-in one when unset. */
+  @IsOptional()
+  @IsString()
+  RATE_LIMIT_PLANS?: string;
+
   /** The first owner's email, created (with a one-time password printed once) on the first start. */
   @IsOptional()
   @IsString()

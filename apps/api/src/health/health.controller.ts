@@ -1,7 +1,9 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '@ringfence/auth';
+import { RedisHealthIndicator } from '../redis/redis.health';
 import { ProblemResponse } from '../openapi/problem.schema';
 import { HealthStatusDto } from './health-status.dto';
 import { MigrationsHealthIndicator } from './migrations.health';
@@ -9,11 +11,14 @@ import { MigrationsHealthIndicator } from './migrations.health';
 @ApiTags('operations')
 @Controller('health')
 @Public()
+// Probes come from the platform, often from one address: never limited, never failed closed.
+@SkipThrottle()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly migrations: MigrationsHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
   ) {}
 
   /** The process is up; touches nothing else. */
@@ -23,13 +28,17 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** The database answers and every migration is applied. */
+  /** The database answers, every migration is applied, and Redis answers when it is configured. */
   @Get('ready')
   @ApiOkResponse({ type: HealthStatusDto })
   @ApiServiceUnavailableResponse({ type: ProblemResponse })
   async ready(): Promise<HealthStatusDto> {
     try {
-      await this.health.check([() => this.database.pingCheck('database', { timeout: 1500 }), () => this.migrations.check('migrations')]);
+      await this.health.check([
+        () => this.database.pingCheck('database', { timeout: 1500 }),
+        () => this.migrations.check('migrations'),
+        ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
+      ]);
       return { status: 'ok' };
     } catch (error) {
       // Terminus answers a failed check with a 503 whose body names the failing indicators.

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import { TooManyAttemptsException } from '@ringfence/auth';
+import { RateLimitsUnavailableException, TooManyAttemptsException } from '@ringfence/auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_PROBLEMS, InvalidField, PROBLEM_CONTENT_TYPE, ProblemDocument, problemType } from './problem';
 import { RouteMethodIndex } from './route-method-index';
@@ -35,9 +35,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         void reply.header('allow', allowed.join(', '));
       }
     }
-    if (parts.status >= 500) request.log.error({ err: exception }, 'request failed');
+    // An outage of the shared limit counters is logged once by their storage, not per request.
+    if (parts.status >= 500 && !(exception instanceof RateLimitsUnavailableException)) request.log.error({ err: exception }, 'request failed');
     if (parts.status === 401) void reply.header('www-authenticate', 'Bearer');
-    if (exception instanceof TooManyAttemptsException) void reply.header('retry-after', String(exception.retryAfterSeconds));
+    if (exception instanceof TooManyAttemptsException || exception instanceof RateLimitsUnavailableException) {
+      void reply.header('retry-after', String(exception.retryAfterSeconds));
+    }
 
     const fallback = DEFAULT_PROBLEMS[parts.status] ?? DEFAULT_PROBLEMS[parts.status >= 500 ? 500 : 400]!;
     const code = parts.code ?? fallback.code;

@@ -1,7 +1,7 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { AuditTrail } from '@ringfence/audit';
-import { ApiKeyAuthenticator } from '@ringfence/auth';
+import { ApiKeyAuthenticator, DEFAULT_PLAN, RATE_LIMIT_OPTIONS, RateLimitOptions } from '@ringfence/auth';
 import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { WorkspaceDto } from './dto/workspace.dto';
 
@@ -27,13 +27,15 @@ export class WorkspacesService {
     private readonly unitOfWork: UnitOfWork,
     private readonly trail: AuditTrail,
     private readonly authenticator: ApiKeyAuthenticator,
+    @Inject(RATE_LIMIT_OPTIONS) private readonly limits: RateLimitOptions,
   ) {}
 
   async create(input: { name: string; plan?: string; allowedOrigins?: string[] }): Promise<WorkspaceDto> {
+    this.assertKnownPlan(input.plan);
     const [row] = await sqlRows<WorkspaceRow>(
       this.unitOfWork.manager,
-      `INSERT INTO workspaces (name, plan, allowed_origins) VALUES ($1, coalesce($2, 'standard'), $3) RETURNING ${COLUMNS}`,
-      [input.name, input.plan ?? null, input.allowedOrigins ?? []],
+      `INSERT INTO workspaces (name, plan, allowed_origins) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
+      [input.name, input.plan ?? DEFAULT_PLAN, input.allowedOrigins ?? []],
     );
     const view = workspaceView(row!);
     this.trail.record({ target: { type: 'workspace', id: view.id }, after: { name: view.name, plan: view.plan, allowedOrigins: view.allowedOrigins } });
@@ -54,7 +56,9 @@ export class WorkspacesService {
     return workspaceView(row);
   }
 
+  /** A plan or origin change reaches the workspace's keys on every instance (they carry both). */
   async update(id: string, change: { name?: string; plan?: string; allowedOrigins?: string[] }): Promise<WorkspaceDto> {
+    this.assertKnownPlan(change.plan);
     const before = await this.find(id, { lock: true });
     if (!before) throw new NotFoundException();
     const [row] = await sqlRows<WorkspaceRow>(
@@ -64,6 +68,7 @@ export class WorkspacesService {
         WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, change.name ?? null, change.plan ?? null, change.allowedOrigins ?? null],
     );
+    this.authenticator.forgetWorkspace(id);
     const after = workspaceView(row!);
     const old = workspaceView(before);
     this.trail.record({
@@ -102,6 +107,12 @@ export class WorkspacesService {
     this.authenticator.forgetWorkspace(id);
     this.trail.record({ target: { type: 'workspace', id }, before: { status: before.status }, after: { status } });
     return workspaceView(row!);
+  }
+
+  /** A plan must be one of the configured catalogue's: it decides the workspace's limits. */
+  private assertKnownPlan(plan: string | undefined): void {
+    if (plan === undefined || Object.hasOwn(this.limits.plans, plan)) return;
+    throw new BadRequestException({ code: 'UNKNOWN_PLAN', detail: `Unknown plan. Known plans: ${Object.keys(this.limits.plans).join(', ')}.` });
   }
 
   /** In the current unit of work; deleted workspaces are not found. */

@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, ForbiddenException, Injectable } from '@nestjs/common';
 import { AuditTrail, SecurityEvents } from '@ringfence/audit';
 import { Principal } from '@ringfence/tenancy';
-import { ATTEMPT_BUDGETS, AttemptLimiter } from '../login/attempt-limiter';
+import { ATTEMPT_BUDGETS, AttemptLimiter } from '../limits/attempt-limiter';
 import { SecondFactor } from '../login/second-factor';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { PasswordPolicy } from '../passwords/password-policy';

@@ -6,11 +6,12 @@ import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { unauthenticated } from '../access.guard';
 import { Authenticator } from '../authenticator';
-import { ATTEMPT_BUDGETS, AttemptLimiter } from '../login/attempt-limiter';
+import { ATTEMPT_BUDGETS, AttemptLimiter } from '../limits/attempt-limiter';
 import { parseApiKey } from './api-key-format';
 import { ApiKeyPeppers } from './api-key-peppers';
 import { API_KEY_AUTH_OPTIONS, ApiKeyAuthOptions } from './api-key-auth.options';
 import { ApiKeyUsage } from './api-key-usage';
+import { KEY_REVOCATIONS, KeyRevocations } from './key-revocations';
 import { padTo } from './pad-to';
 import { VerifiedKeyCache } from './verified-key-cache';
 
@@ -41,6 +42,7 @@ interface KeyRow {
   revoked_at: Date | null;
   expires_at: Date | null;
   workspace_status: 'active' | 'suspended' | 'deleted';
+  workspace_plan: string;
 }
 
 const KEY_IN_QUERY = /rf(?:_|%5f)(?:live|test)(?:_|%5f)/i;
@@ -51,8 +53,8 @@ const KEY_IN_QUERY = /rf(?:_|%5f)(?:live|test)(?:_|%5f)/i;
  * (`app.api_key_lookup`); the secret is compared as an HMAC under the key's pepper, in
  * constant time. Every refusal is the same 401, takes at least API_KEY_FAILURE_MIN_MS,
  * and its real reason is written to the audit log only. A key that passed is served
- * from memory for `cacheMs` (a few seconds at most), so a revocation, suspension or
- * expiry reaches every instance within that time.
+ * from memory for `cacheMs` (a few seconds at most): a revocation or suspension
+ * reaches the other instances by KeyRevocations at once, and within that time at worst.
  */
 @Injectable()
 export class ApiKeyAuthenticator implements Authenticator {
@@ -67,8 +69,10 @@ export class ApiKeyAuthenticator implements Authenticator {
     private readonly context: RequestContext,
     private readonly limiter: AttemptLimiter,
     @Inject(API_KEY_AUTH_OPTIONS) options: ApiKeyAuthOptions,
+    @Inject(KEY_REVOCATIONS) private readonly revocations: KeyRevocations,
   ) {
     this.verified = new VerifiedKeyCache(options.cacheMs);
+    revocations.subscribe((notice) => ('keyId' in notice ? this.verified.forgetKey(notice.keyId) : this.verified.forgetWorkspace(notice.workspaceId)));
   }
 
   async authenticate(request: FastifyRequest): Promise<Principal> {
@@ -123,21 +127,24 @@ export class ApiKeyAuthenticator implements Authenticator {
     if (row.workspace_status !== 'active') {
       return { refused: row.workspace_status === 'suspended' ? 'workspace_suspended' : 'workspace_deleted', keyId: parsed.keyId };
     }
-    const principal = { kind: 'api_key' as const, keyId: parsed.keyId, workspaceId: row.workspace_id, scopes: row.scopes, environment: row.environment };
+    const principal = { kind: 'api_key' as const, keyId: parsed.keyId, workspaceId: row.workspace_id, scopes: row.scopes, environment: row.environment, plan: row.workspace_plan };
     this.verified.set(fingerprint, principal, row.expires_at?.getTime() ?? null);
     return principal;
   }
 
-  /** A key revoked or rotated here: refused by this instance from now on (others: within the cache's life). */
+  /**
+   * A key revoked or rotated here: refused by this instance from now on, and by every
+   * other once the change commits (pub/sub with Redis; otherwise within the cache's life).
+   */
   forgetKey(keyId: string): void {
     this.verified.forgetKey(keyId);
-    this.unitOfWork.afterCommit(() => this.verified.forgetKey(keyId));
+    this.unitOfWork.afterCommit(() => this.revocations.publish({ keyId }));
   }
 
-  /** A workspace suspended or deleted here: all its keys refused by this instance from now on. */
+  /** A workspace suspended, deleted or re-planned here: its keys are looked up again everywhere. */
   forgetWorkspace(workspaceId: string): void {
     this.verified.forgetWorkspace(workspaceId);
-    this.unitOfWork.afterCommit(() => this.verified.forgetWorkspace(workspaceId));
+    this.unitOfWork.afterCommit(() => this.revocations.publish({ workspaceId }));
   }
 
   /** Exactly the presented key and its workspace are visible to this transaction (RLS look-up policies). */
@@ -146,7 +153,7 @@ export class ApiKeyAuthenticator implements Authenticator {
       await manager.query(`SELECT set_config('app.api_key_lookup', $1, true)`, [keyId]);
       const rows: KeyRow[] = await manager.query(
         `SELECT k.id, k.workspace_id, k.environment, k.scopes, k.secret_hash, k.pepper_version, k.revoked_at, k.expires_at,
-                w.status AS workspace_status
+                w.status AS workspace_status, w.plan AS workspace_plan
            FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
           WHERE k.key_id = $1`,
         [keyId],

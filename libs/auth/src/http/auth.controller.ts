@@ -7,7 +7,7 @@ import { AnyAdmin, Public, StepUp } from '../access-policy';
 import { callerOf, unauthenticated } from '../access.guard';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.options';
 import { OwnAccount } from '../admins/own-account';
-import { ATTEMPT_BUDGETS, AttemptLimiter } from '../login/attempt-limiter';
+import { ATTEMPT_BUDGETS, AttemptLimiter } from '../limits/attempt-limiter';
 import { AdminLogin, LoginResult, setupSteps, SetupStep } from '../login/admin-login';
 import { PasswordResets } from '../password-reset/password-resets';
 import { AdminSessions, SessionTokens } from '../sessions/admin-sessions';

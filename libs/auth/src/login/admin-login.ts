@@ -12,7 +12,8 @@ import { AdminDirectory, AdminRecord, normaliseEmail } from '../admins/admin-dir
 import { PasswordHasher } from '../passwords/password-hasher';
 import { AdminSessions, SessionTokens } from '../sessions/admin-sessions';
 import { isOpaqueToken, newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
-import { ATTEMPT_BUDGETS, AttemptLimiter, TooManyAttemptsException } from './attempt-limiter';
+import { ATTEMPT_BUDGETS, AttemptLimiter } from '../limits/attempt-limiter';
+import { TooManyAttemptsException } from '../limits/rate-limit.exceptions';
 import { SecondFactor } from './second-factor';
 
 export type SetupStep = 'totp_enrolment' | 'password_change';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, PASSWORD_RESET_MAX_FAILURES, PASSWORD_RESET_TTL_MS } from '../admin-identity.options';
 import { AdminDirectory, normaliseEmail } from '../admins/admin-directory';
 import { assertAcceptable } from '../admins/own-account';
-import { ATTEMPT_BUDGETS, AttemptLimiter } from '../login/attempt-limiter';
+import { ATTEMPT_BUDGETS, AttemptLimiter } from '../limits/attempt-limiter';
 import { SecondFactor } from '../login/second-factor';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { PasswordPolicy } from '../passwords/password-policy';

@@ -1,7 +1,8 @@
-import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
 import { ExpiringMap } from '../expiring-map';
+import { TooManyAttemptsException } from './rate-limit.exceptions';
 
 /** A budget of attempts per key and window; spending it blocks the key for `blockMs`. */
 export interface AttemptBudget {
@@ -29,16 +30,9 @@ export const ATTEMPT_BUDGETS = {
   apiKeyFailuresPerIp: { name: 'api-key-failures-ip', limit: 30, windowMs: MINUTE, blockMs: 5 * MINUTE },
 } as const satisfies Record<string, AttemptBudget>;
 
-/** 429 with `Retry-After`: the filter turns it into the problem document and the header. */
-export class TooManyAttemptsException extends HttpException {
-  constructor(readonly retryAfterSeconds: number) {
-    super({ code: 'RATE_LIMITED', detail: 'Too many attempts. Retry later.' }, HttpStatus.TOO_MANY_REQUESTS);
-  }
-}
-
 /**
- * Counts authentication attempts in the throttler's storage (@nestjs/throttler): in
- * memory for one instance, and in Redis once the workspace-limits issue plugs it in.
+ * Counts authentication attempts in the rate limits' storage (the @nestjs/throttler
+ * storage port): in memory for one instance, in Redis when REDIS_URL is set.
  * Keys are hashed: an email address never sits in the limiter's memory.
  */
 @Injectable()

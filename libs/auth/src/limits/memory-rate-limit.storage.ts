@@ -1,0 +1,45 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import { decide, ThrottlerStorageRecord, toThrottlerRecord, WindowState } from './sliding-window';
+
+interface Entry {
+  state: WindowState;
+  /** When the entry says nothing any more: two windows on, and past any block. */
+  staleAt: number;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * Sliding-window counters in this process's memory: the limits hold for one instance.
+ * With REDIS_URL set the application swaps in the Redis storage, same decision, shared.
+ */
+@Injectable()
+export class MemoryRateLimitStorage implements ThrottlerStorage, OnApplicationShutdown {
+  private readonly entries = new Map<string, Entry>();
+  private readonly sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
+
+  increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
+    return Promise.resolve(this.hit(key, ttl, limit, blockDuration));
+  }
+
+  hit(key: string, windowMs: number, limit: number, blockMs: number, now = Date.now()): ThrottlerStorageRecord {
+    const decision = decide(this.entries.get(key)?.state, now, windowMs, limit, blockMs);
+    const { state } = decision;
+    this.entries.set(key, { state, staleAt: Math.max(state.windowStart + 2 * windowMs, state.blockedUntil) });
+    return toThrottlerRecord(decision, now, windowMs, limit);
+  }
+
+  sweep(now = Date.now()): void {
+    for (const [key, entry] of this.entries) if (entry.staleAt <= now) this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.sweeper);
+    this.entries.clear();
+  }
+}

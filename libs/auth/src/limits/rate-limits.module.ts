@@ -1,0 +1,25 @@
+import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import { AttemptLimiter } from './attempt-limiter';
+import { ClientIpLimitGuard } from './client-ip-limit.guard';
+import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
+import { RATE_LIMIT_OPTIONS, RateLimitOptions } from './rate-limit.options';
+import { WorkspaceLimitGuard } from './workspace-limit.guard';
+
+/**
+ * Every request limit: L1 per client address, L2 per key and workspace, and the
+ * authentication attempt budgets, all counted in one ThrottlerStorage. In memory by
+ * default; the application passes the Redis storage when REDIS_URL is set. The app
+ * registers the two guards around the AccessGuard (L1 → authentication → L2).
+ */
+@Global()
+@Module({})
+export class RateLimitsModule {
+  static forRoot(options: RateLimitOptions, storage: Provider = { provide: ThrottlerStorage, useClass: MemoryRateLimitStorage }): DynamicModule {
+    return {
+      module: RateLimitsModule,
+      providers: [{ provide: RATE_LIMIT_OPTIONS, useValue: options }, storage, AttemptLimiter, ClientIpLimitGuard, WorkspaceLimitGuard],
+      exports: [RATE_LIMIT_OPTIONS, ThrottlerStorage, AttemptLimiter, ClientIpLimitGuard, WorkspaceLimitGuard],
+    };
+  }
+}
