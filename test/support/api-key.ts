@@ -12,18 +12,20 @@ export interface TestKey {
 export async function createApiKey(
   t: TestApp,
   admin: TestAdmin,
-  options: { workspaceId?: string; scopes?: string[]; environment?: 'live' | 'test'; name?: string } = {},
+  options: { workspaceId?: string; scopes?: string[]; environment?: 'live' | 'test'; name?: string; from?: string } = {},
 ): Promise<TestKey> {
+  // `from`: the client address behind a trusted proxy, for apps with a tight per-address limit.
+  const headers = options.from ? { ...admin.headers, 'x-forwarded-for': options.from } : admin.headers;
   let workspaceId = options.workspaceId;
   if (!workspaceId) {
-    const created = await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: admin.headers, payload: { name: 'test workspace' } });
+    const created = await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers, payload: { name: 'test workspace' } });
     if (created.statusCode !== 201) throw new Error(`workspace: ${created.statusCode} ${created.body}`);
     workspaceId = created.json<{ id: string }>().id;
   }
   const response = await t.app.inject({
     method: 'POST',
     url: `/v1/admin/workspaces/${workspaceId}/api-keys`,
-    headers: admin.headers,
+    headers,
     payload: { name: options.name ?? 'test key', scopes: options.scopes ?? ['audit:read'], environment: options.environment ?? 'live' },
   });
   if (response.statusCode !== 201) throw new Error(`api key: ${response.statusCode} ${response.body}`);

@@ -61,7 +61,7 @@ export class AppModule {
         CryptoModule.forRoot({ secretsDir: config.secretsDir, activeMasterKeyVersion: config.activeMasterKeyVersion }),
         TenancyModule,
         AuditModule,
-        ...(redis ? [RedisModule.forRoot(redis)] : []),
+        ...(redis ? [RedisModule.forRoot(redis, options.logger)] : []),
         RateLimitsModule.forRoot(config.rateLimits, ...(redis ? [{ provide: ThrottlerStorage, useExisting: RedisRateLimitStorage }] : [])),
         AuthModule,
         AdminIdentityModule.forRoot(

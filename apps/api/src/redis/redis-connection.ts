@@ -1,5 +1,6 @@
-import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
+import type { Logger } from 'pino';
 
 /** How long a command may wait on Redis before the limit it serves fails closed. */
 export const REDIS_COMMAND_TIMEOUT_MS = 500;
@@ -15,10 +16,13 @@ const FIRST_CONNECT_WAIT_MS = 2_000;
 export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   readonly commands: Redis;
   readonly subscriber: Redis;
-  private readonly logger = new Logger('Redis');
   private down = false;
+  private closing = false;
 
-  constructor(url: string) {
+  constructor(
+    url: string,
+    private readonly logger: Logger,
+  ) {
     const retryStrategy = (attempt: number): number => Math.min(attempt * 200, 2_000);
     this.commands = new Redis(url, {
       enableOfflineQueue: false,
@@ -31,7 +35,8 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     // Subscriptions are queued until connected and renewed after every reconnect.
     this.subscriber = new Redis(url, { connectTimeout: FIRST_CONNECT_WAIT_MS, retryStrategy, lazyConnect: true, maxRetriesPerRequest: null });
     for (const client of [this.commands, this.subscriber]) {
-      client.on('error', (error: Error & { code?: string }) => this.wentDown(error));
+      client.on('error', (error: Error & { code?: string }) => this.wentDown(error.code ?? error.name));
+      client.on('close', () => this.wentDown('connection closed'));
       client.on('ready', () => this.cameBack());
     }
   }
@@ -47,20 +52,22 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.commands.quit(), this.subscriber.quit()]);
+    this.closing = true;
+    // A graceful QUIT only where there is a connection to say it on; nothing waits on a dead Redis.
+    if (this.commands.status === 'ready') await this.commands.quit().catch(() => undefined);
     this.commands.disconnect();
     this.subscriber.disconnect();
   }
 
-  private wentDown(error: Error & { code?: string }): void {
-    if (this.down) return;
+  private wentDown(reason: string): void {
+    if (this.down || this.closing) return;
     this.down = true;
-    this.logger.warn(`Redis unreachable (${error.code ?? error.name}); limited routes answer 503 until it is back`);
+    this.logger.warn(`Redis unreachable (${reason}); limited routes answer 503 until it is back`);
   }
 
   private cameBack(): void {
     if (!this.down) return;
     this.down = false;
-    this.logger.log('Redis reachable again');
+    this.logger.info('Redis reachable again');
   }
 }

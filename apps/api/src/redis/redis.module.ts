@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { RedisConnection } from './redis-connection';
 import { RedisKeyRevocations } from './redis-key-revocations';
 import { RedisRateLimitStorage } from './redis-rate-limit.storage';
@@ -7,10 +8,10 @@ import { RedisRateLimitStorage } from './redis-rate-limit.storage';
 @Global()
 @Module({})
 export class RedisModule {
-  static forRoot(url: string): DynamicModule {
+  static forRoot(url: string, logger: Logger): DynamicModule {
     return {
       module: RedisModule,
-      providers: [{ provide: RedisConnection, useFactory: () => new RedisConnection(url) }, RedisRateLimitStorage, RedisKeyRevocations],
+      providers: [{ provide: RedisConnection, useFactory: () => new RedisConnection(url, logger.child({ context: 'Redis' })) }, RedisRateLimitStorage, RedisKeyRevocations],
       exports: [RedisConnection, RedisRateLimitStorage, RedisKeyRevocations],
     };
   }

@@ -9,7 +9,12 @@ export abstract class RateLimitGuard extends ThrottlerGuard {
   protected override headerPrefix = 'RateLimit';
   protected abstract readonly refusal: string;
 
-  protected override throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+  /** The refusal's headers name the exhausted limit, whichever it was (an earlier guard may have stated another). */
+  protected override throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    const { res } = this.getRequestResponse(context);
+    this.setResponseHeader(res, `${this.headerPrefix}-Limit`, detail.limit);
+    this.setResponseHeader(res, `${this.headerPrefix}-Remaining`, 0);
+    this.setResponseHeader(res, `${this.headerPrefix}-Reset`, detail.timeToBlockExpire);
     throw new TooManyAttemptsException(detail.timeToBlockExpire, this.refusal);
   }
 }

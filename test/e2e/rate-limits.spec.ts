@@ -1,0 +1,146 @@
+import { createAdmin, TestAdmin } from '../support/admin-session';
+import { createApiKey } from '../support/api-key';
+import { createTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+const PLANS = JSON.stringify({
+  standard: { perKeyPerMinute: 3, perWorkspacePerMinute: 5 },
+  roomy: { perKeyPerMinute: 100, perWorkspacePerMinute: 100 },
+});
+
+/**
+ * One limited instance, counters in memory: the limits' order, headers and scopes (the
+ * Redis spec shares them across instances). Admins and keys are made through a second,
+ * unlimited instance on the same database, so setting up never spends a budget.
+ */
+describe('request limits', () => {
+  let db: TestDatabase;
+  let setup: TestApp;
+  let t: TestApp;
+  let admin: TestAdmin;
+  let address = 0;
+  /** A fresh client address behind the trusted proxy, so each test starts with an unspent L1 budget. */
+  const newAddress = () => `198.51.100.${++address}`;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    setup = await createTestApp(db, { env: { RATE_LIMIT_PLANS: PLANS } });
+    t = await createTestApp(db, { env: { TRUSTED_PROXIES: '127.0.0.1', RATE_LIMIT_IP_PER_MINUTE: '4', RATE_LIMIT_PLANS: PLANS } });
+    admin = await createAdmin(setup, 'admin');
+  });
+  afterAll(async () => {
+    await t.close();
+    await setup.close();
+    await db.drop();
+  });
+
+  const whoAmI = (headers: Record<string, string>, from = newAddress()) =>
+    t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...headers, 'x-forwarded-for': from } });
+
+  describe('L1, per client address, before authentication', () => {
+    it('answers 429 with Retry-After once the address is spent, before looking at any credential', async () => {
+      const from = newAddress();
+      const bad = { authorization: 'Bearer rf_live_not-a-key' };
+      const answers = [];
+      for (let i = 0; i < 5; i += 1) answers.push(await whoAmI(bad, from));
+      expect(answers.slice(0, 4).map((answer) => answer.statusCode)).toEqual([401, 401, 401, 401]);
+      const limited = answers[4]!;
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      // A burst at a window's end slides out over the next one: at most two windows.
+      expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(120);
+      expect(limited.headers['ratelimit-remaining']).toBe('0');
+    });
+
+    it('states the address budget in RateLimit-* headers, on refusals of authentication too', async () => {
+      const from = newAddress();
+      const first = await whoAmI({}, from);
+      expect(first.statusCode).toBe(401);
+      expect(first.headers['ratelimit-limit']).toBe('4');
+      expect(first.headers['ratelimit-remaining']).toBe('3');
+      expect(Number(first.headers['ratelimit-reset'])).toBeGreaterThanOrEqual(1);
+    });
+
+    it('counts each address on its own, and IPv6 addresses per /64', async () => {
+      for (let i = 0; i < 4; i += 1) await whoAmI({}, '2001:db8:1:2::1');
+      expect((await whoAmI({}, '2001:db8:1:2::ffff')).statusCode).toBe(429);
+      expect((await whoAmI({}, '2001:db8:1:3::1')).statusCode).toBe(401);
+      expect((await whoAmI({}, newAddress())).statusCode).toBe(401);
+    });
+
+    it('never limits the health probes', async () => {
+      const from = newAddress();
+      for (let i = 0; i < 6; i += 1) {
+        const live = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-forwarded-for': from } });
+        expect(live.statusCode).toBe(200);
+      }
+    });
+  });
+
+  describe('L2, per key and per workspace, by plan', () => {
+    it('limits a key to its plan and states the key budget in the headers', async () => {
+      const key = await createApiKey(setup, admin);
+      const answers = [];
+      for (let i = 0; i < 4; i += 1) answers.push(await whoAmI(key.headers));
+      expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 429]);
+      expect(answers.map((answer) => answer.headers['ratelimit-remaining'])).toEqual(['2', '1', '0', '0']);
+      expect(answers.map((answer) => answer.headers['ratelimit-limit'])).toEqual(['3', '3', '3', '3']);
+      expect(answers[3]!.headers['ratelimit-reset']).toBe(answers[3]!.headers['retry-after']);
+      expect(answers[3]!.json()).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(Number(answers[3]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    });
+
+    it('limits the workspace across its keys', async () => {
+      const first = await createApiKey(setup, admin);
+      const second = await createApiKey(setup, admin, { workspaceId: first.workspaceId });
+      const answers = [];
+      for (const key of [first, first, first, second, second, second]) answers.push(await whoAmI(key.headers));
+      // Three on the first key, two more fit the workspace's five, the sixth does not.
+      expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200, 200, 429]);
+      expect(answers[5]!.headers['ratelimit-limit']).toBe('5');
+      const other = await createApiKey(setup, admin);
+      expect((await whoAmI(other.headers)).statusCode).toBe(200);
+    });
+
+    it('keeps test traffic off the live quota', async () => {
+      const live = await createApiKey(setup, admin);
+      const liveTwo = await createApiKey(setup, admin, { workspaceId: live.workspaceId });
+      const sandbox = await createApiKey(setup, admin, { workspaceId: live.workspaceId, environment: 'test' });
+      for (let i = 0; i < 3; i += 1) expect((await whoAmI(sandbox.headers)).statusCode).toBe(200);
+      const liveStatuses = [];
+      for (const key of [live, live, live, liveTwo, liveTwo]) liveStatuses.push((await whoAmI(key.headers)).statusCode);
+      expect(liveStatuses).toEqual([200, 200, 200, 200, 200]);
+    });
+
+    it('applies a plan change from the next request', async () => {
+      const key = await createApiKey(setup, admin);
+      for (let i = 0; i < 3; i += 1) await whoAmI(key.headers);
+      expect((await whoAmI(key.headers)).statusCode).toBe(429);
+      const change = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/admin/workspaces/${key.workspaceId}`,
+        headers: { ...admin.headers, 'x-forwarded-for': newAddress() },
+        payload: { plan: 'roomy' },
+      });
+      expect(change.statusCode).toBe(200);
+      const after = await whoAmI(key.headers);
+      expect(after.statusCode).toBe(200);
+      expect(after.headers['ratelimit-limit']).toBe('100');
+    });
+
+    it('refuses a plan the catalogue does not hold', async () => {
+      const created = await setup.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: admin.headers, payload: { name: 'x', plan: 'platinum' } });
+      expect(created.statusCode).toBe(400);
+      expect(created.json()).toMatchObject({ code: 'UNKNOWN_PLAN' });
+    });
+
+    it('does not limit admins by plan', async () => {
+      const statuses = [];
+      for (let i = 0; i < 6; i += 1) {
+        statuses.push((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { ...admin.headers, 'x-forwarded-for': newAddress() } })).statusCode);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+    });
+  });
+});
