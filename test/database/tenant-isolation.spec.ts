@@ -39,7 +39,10 @@ describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
       expect((await app.query('SELECT id FROM workspaces')).rows).toEqual([{ id: a }]);
       expect((await app.query('SELECT id FROM workspaces WHERE id = $1', [b])).rowCount).toBe(0);
       expect((await app.query(`UPDATE workspaces SET name = 'pwned' WHERE id = $1`, [b])).rowCount).toBe(0);
-      expect((await app.query('DELETE FROM workspaces WHERE id = $1', [b])).rowCount).toBe(0);
+      // Deleting is not the app role's at all (only the 30-day purge function deletes).
+      await app.query('SAVEPOINT attempt');
+      await expect(app.query('DELETE FROM workspaces WHERE id = $1', [b])).rejects.toThrow(/permission denied/);
+      await app.query('ROLLBACK TO SAVEPOINT attempt');
     });
     const untouched = await asWorkspace(null, () => app.query('SELECT name FROM workspaces WHERE id = $1', [b]), true);
     expect(untouched.rows).toEqual([{ name: 'B' }]);

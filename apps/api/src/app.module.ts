@@ -22,6 +22,7 @@ import { mailTransportProvider } from './mail/mail.providers';
 import { RedisKeyRevocations } from './redis/redis-key-revocations';
 import { RedisRateLimitStorage } from './redis/redis-rate-limit.storage';
 import { RedisModule } from './redis/redis.module';
+import { WorkspaceOriginGuard } from './workspaces/workspace-origin.guard';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
 export interface AppModuleOptions {
@@ -35,9 +36,9 @@ export interface AppModuleOptions {
 
 /**
  * The one deployable application. The request context is opened by a Fastify hook
- * (http-boundary); three global guards run in this order: the per-address limit (L1),
- * the AccessGuard (deny by default: authentication, roles, scopes), the per-key and
- * per-workspace limit (L2). Mutating routes carry the request-transaction interceptor
+ * (http-boundary); global guards run in this order: the per-address limit (L1), the
+ * AccessGuard (deny by default: authentication, roles, scopes), the workspace's browser
+ * origins (for keys used from a browser), the per-key and per-workspace limit (L2). Mutating routes carry the request-transaction interceptor
  * through `@Audited`, and the audit row is written inside that transaction, before commit.
  * With REDIS_URL, limits and key revocations are shared by every instance.
  */
@@ -79,7 +80,7 @@ export class AppModule {
           { providers: [mailTransportProvider(config)] },
         ),
         ApiKeyAuthModule.forRoot({ cacheMs: config.apiKeyCacheMs }, ...(redis ? [{ provide: KEY_REVOCATIONS, useExisting: RedisKeyRevocations }] : [])),
-        WorkspacesModule,
+        WorkspacesModule.forRoot({ purge: config.role !== 'api' }),
         HealthModule,
         ...(options.features ?? []),
       ],
@@ -87,6 +88,7 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useExisting: ClientIpLimitGuard },
         { provide: APP_GUARD, useExisting: AccessGuard },
+        { provide: APP_GUARD, useExisting: WorkspaceOriginGuard },
         { provide: APP_GUARD, useExisting: WorkspaceLimitGuard },
       ],
     };

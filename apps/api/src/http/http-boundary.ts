@@ -6,7 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { installRequestContext } from '@ringfence/tenancy';
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
+import { WorkspaceOrigins } from '../workspaces/workspace-origins';
 import { BATCH_BODY_LIMIT, bodyLimitFor } from './body-limits';
+import { corsOptionsFor } from './cors-policy';
 import { ErrorCode } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { requestIdFrom } from './request-id';
@@ -136,16 +138,9 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
       error ? done(new BadRequestException({ code: ErrorCode.MalformedJson, detail: 'The request body is not valid JSON.' })) : done(null, value),
     ),
   );
-  // With no allowlist there is nothing to answer: no CORS plugin, no CORS headers.
-  if (config.http.corsOrigins.length > 0) {
-    // An exact allowlist; an origin not on it gets no CORS headers at all.
-    app.enableCors({
-      origin: [...config.http.corsOrigins],
-      credentials: true,
-      maxAge: 600,
-      exposedHeaders: ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after'],
-    });
-  }
+  const consoleOrigins = new Set(config.http.corsOrigins);
+  const workspaceOrigins = app.get(WorkspaceOrigins);
+  app.enableCors({ delegator: (request, done) => done(null, corsOptionsFor(request, consoleOrigins, workspaceOrigins)) });
   app.useGlobalFilters(new ProblemDetailsFilter(routes));
   app.useGlobalPipes(createValidationPipe());
 }

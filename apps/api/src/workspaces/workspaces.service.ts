@@ -4,6 +4,7 @@ import { AuditTrail } from '@ringfence/audit';
 import { ApiKeyAuthenticator, DEFAULT_PLAN, RATE_LIMIT_OPTIONS, RateLimitOptions } from '@ringfence/auth';
 import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { WorkspaceDto } from './dto/workspace.dto';
+import { WorkspaceOrigins } from './workspace-origins';
 
 interface WorkspaceRow {
   id: string;
@@ -28,6 +29,7 @@ export class WorkspacesService {
     private readonly trail: AuditTrail,
     private readonly authenticator: ApiKeyAuthenticator,
     @Inject(RATE_LIMIT_OPTIONS) private readonly limits: RateLimitOptions,
+    private readonly origins: WorkspaceOrigins,
   ) {}
 
   async create(input: { name: string; plan?: string; allowedOrigins?: string[] }): Promise<WorkspaceDto> {
@@ -38,6 +40,7 @@ export class WorkspacesService {
       [input.name, input.plan ?? DEFAULT_PLAN, input.allowedOrigins ?? []],
     );
     const view = workspaceView(row!);
+    this.origins.changed(view);
     this.trail.record({ target: { type: 'workspace', id: view.id }, after: { name: view.name, plan: view.plan, allowedOrigins: view.allowedOrigins } });
     return view;
   }
@@ -70,6 +73,7 @@ export class WorkspacesService {
     );
     this.authenticator.forgetWorkspace(id);
     const after = workspaceView(row!);
+    this.origins.changed(after);
     const old = workspaceView(before);
     this.trail.record({
       target: { type: 'workspace', id },
@@ -91,6 +95,7 @@ export class WorkspacesService {
       [id],
     );
     this.authenticator.forgetWorkspace(id);
+    this.origins.changed({ id, status: 'deleted', allowedOrigins: [] });
     this.trail.record({ target: { type: 'workspace', id }, before: { status: before.status }, after: { status: 'deleted' } });
   }
 
@@ -105,8 +110,10 @@ export class WorkspacesService {
       [id, status],
     );
     this.authenticator.forgetWorkspace(id);
+    const after = workspaceView(row!);
+    this.origins.changed(after);
     this.trail.record({ target: { type: 'workspace', id }, before: { status: before.status }, after: { status } });
-    return workspaceView(row!);
+    return after;
   }
 
   /** A plan must be one of the configured catalogue's: it decides the workspace's limits. */

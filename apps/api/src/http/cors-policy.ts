@@ -1,0 +1,24 @@
+import type { FastifyCorsOptions } from '@fastify/cors';
+import type { FastifyRequest } from 'fastify';
+
+const EXPOSED_HEADERS = ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after'];
+const REFUSED: FastifyCorsOptions = { origin: false };
+
+/**
+ * CORS per request, from exact allowlists only; an origin on neither gets no CORS headers.
+ * - CORS_ORIGINS (the admin console): credentials allowed, for the refresh cookie.
+ * - Workspaces' own origins: answered without credentials (keys travel in a header), and
+ *   each request is then held to its key's workspace by WorkspaceOriginGuard.
+ */
+export function corsOptionsFor(
+  request: FastifyRequest,
+  consoleOrigins: ReadonlySet<string>,
+  workspaceOrigins: { allowedForSomeWorkspace(origin: string): boolean },
+): FastifyCorsOptions {
+  const origin = request.headers.origin;
+  if (origin === undefined) return REFUSED;
+  const common = { origin, maxAge: 600, exposedHeaders: EXPOSED_HEADERS };
+  if (consoleOrigins.has(origin)) return { ...common, credentials: true };
+  if (workspaceOrigins.allowedForSomeWorkspace(origin)) return { ...common, credentials: false };
+  return REFUSED;
+}

@@ -1,0 +1,72 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Principal, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+
+const REFRESH_INTERVAL_MS = 30_000;
+const ORIGINS_READER: Principal = { kind: 'system', process: 'workspace-origins' };
+
+/**
+ * The browser origins each active workspace allows (`allowed_origins`), held in memory
+ * for CORS: a preflight carries no key, so it is answered for any workspace's origin, and
+ * the request itself is then held to its own workspace's list (WorkspaceOriginGuard).
+ * Reloaded every 30 seconds (changes made on other instances), and updated at once by
+ * changes made on this one.
+ */
+@Injectable()
+export class WorkspaceOrigins implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WorkspaceOrigins.name);
+  private byWorkspace = new Map<string, ReadonlySet<string>>();
+  private anyWorkspace: ReadonlySet<string> = new Set();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  /** Boot does not depend on it: until a load succeeds, no workspace origin is allowed. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.reloadQuietly();
+    this.timer = setInterval(() => void this.reloadQuietly(), REFRESH_INTERVAL_MS).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Some active workspace allows `origin` (a preflight may be answered). */
+  allowedForSomeWorkspace(origin: string): boolean {
+    return this.anyWorkspace.has(origin);
+  }
+
+  allowedFor(workspaceId: string, origin: string): boolean {
+    return this.byWorkspace.get(workspaceId)?.has(origin) ?? false;
+  }
+
+  /** A workspace changed on this instance: its origins apply here as soon as the change commits. */
+  changed(workspace: { id: string; status: string; allowedOrigins: readonly string[] }): void {
+    this.unitOfWork.afterCommit(() => {
+      const next = new Map(this.byWorkspace);
+      if (workspace.status === 'active' && workspace.allowedOrigins.length > 0) next.set(workspace.id, new Set(workspace.allowedOrigins));
+      else next.delete(workspace.id);
+      this.use(next);
+    });
+  }
+
+  async reload(): Promise<void> {
+    const rows = await this.unitOfWork.run(
+      () =>
+        sqlRows<{ id: string; allowed_origins: string[] }>(
+          this.unitOfWork.manager,
+          `SELECT id, allowed_origins FROM workspaces WHERE status = 'active' AND cardinality(allowed_origins) > 0`,
+        ),
+      { principal: ORIGINS_READER },
+    );
+    this.use(new Map(rows.map((row) => [row.id, new Set(row.allowed_origins)])));
+  }
+
+  private use(byWorkspace: Map<string, ReadonlySet<string>>): void {
+    this.byWorkspace = byWorkspace;
+    this.anyWorkspace = new Set([...byWorkspace.values()].flatMap((origins) => [...origins]));
+  }
+
+  private reloadQuietly(): Promise<void> {
+    return this.reload().catch((error: unknown) => this.logger.error({ err: error }, 'could not load workspace origins'));
+  }
+}

@@ -1,0 +1,84 @@
+import { createAdmin, TestAdmin } from '../support/admin-session';
+import { createApiKey } from '../support/api-key';
+import { createTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+const CONSOLE = 'https://console.example.com';
+const TREASURY = 'https://treasury.acme.example';
+const OTHER_APP = 'https://app.other.example';
+
+/** Per-workspace CORS: preflights for any workspace's origin, requests held to the key's own. */
+describe('workspace browser origins', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let admin: TestAdmin;
+  let acme: string;
+  let other: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp(db, { env: { CORS_ORIGINS: CONSOLE } });
+    admin = await createAdmin(t, 'admin');
+    const create = async (allowedOrigins: string[]) =>
+      (await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: admin.headers, payload: { name: 'w', allowedOrigins } })).json<{ id: string }>().id;
+    acme = await create([TREASURY]);
+    other = await create([OTHER_APP]);
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  const preflight = (origin: string) =>
+    t.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/workspace',
+      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+
+  it('answers a preflight from a workspace origin without credentials, and from the console with them', async () => {
+    const workspace = await preflight(TREASURY);
+    expect(workspace.headers['access-control-allow-origin']).toBe(TREASURY);
+    expect(workspace.headers['access-control-allow-credentials']).toBeUndefined();
+    const console = await preflight(CONSOLE);
+    expect(console.headers['access-control-allow-origin']).toBe(CONSOLE);
+    expect(console.headers['access-control-allow-credentials']).toBe('true');
+  });
+
+  it('gives an origin no workspace allows no CORS headers at all', async () => {
+    const answer = await preflight('https://evil.example');
+    expect(answer.headers['access-control-allow-origin']).toBeUndefined();
+    expect(answer.headers['access-control-allow-credentials']).toBeUndefined();
+  });
+
+  it('serves a key from its own workspace’s origin and refuses it from another workspace’s', async () => {
+    const key = await createApiKey(t, admin, { workspaceId: acme });
+    const own = await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, origin: TREASURY } });
+    expect(own.statusCode).toBe(200);
+    expect(own.headers['access-control-allow-origin']).toBe(TREASURY);
+    const foreign = await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, origin: OTHER_APP } });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.json()).toMatchObject({ code: 'ORIGIN_NOT_ALLOWED' });
+    // Servers send no Origin: not concerned.
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: key.headers })).statusCode).toBe(200);
+  });
+
+  it('applies an origin change at once on the instance that made it', async () => {
+    const key = await createApiKey(t, admin, { workspaceId: other });
+    const newOrigin = 'https://new.other.example';
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, origin: newOrigin } })).statusCode).toBe(403);
+    const change = await t.app.inject({ method: 'PATCH', url: `/v1/admin/workspaces/${other}`, headers: admin.headers, payload: { allowedOrigins: [newOrigin] } });
+    expect(change.statusCode).toBe(200);
+    expect((await preflight(newOrigin)).headers['access-control-allow-origin']).toBe(newOrigin);
+    expect((await preflight(OTHER_APP)).headers['access-control-allow-origin']).toBeUndefined();
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, origin: newOrigin } })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, origin: OTHER_APP } })).statusCode).toBe(403);
+  });
+
+  it('drops a suspended workspace’s origins', async () => {
+    const suspended = (await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: admin.headers, payload: { name: 's', allowedOrigins: ['https://gone.example'] } })).json<{ id: string }>().id;
+    expect((await preflight('https://gone.example')).headers['access-control-allow-origin']).toBe('https://gone.example');
+    await t.app.inject({ method: 'POST', url: `/v1/admin/workspaces/${suspended}/suspend`, headers: admin.headers });
+    expect((await preflight('https://gone.example')).headers['access-control-allow-origin']).toBeUndefined();
+  });
+});

@@ -1,0 +1,80 @@
+import { Client } from 'pg';
+import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
+import { createAdmin, TestAdmin } from '../support/admin-session';
+import { createApiKey, TestKey } from '../support/api-key';
+import { createTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+/** Soft delete now, purge after 30 days: the database decides what is due, the audit log says what went. */
+describe('purge of deleted workspaces', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let admin: TestAdmin;
+  let superuser: Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp(db);
+    admin = await createAdmin(t, 'admin');
+    superuser = await db.connect(db.adminUrl);
+  });
+  afterAll(async () => {
+    await superuser.end();
+    await t.close();
+    await db.drop();
+  });
+
+  /** A workspace with two keys, deleted through the API `daysAgo` days ago. */
+  async function deletedWorkspace(daysAgo: number): Promise<TestKey> {
+    const key = await createApiKey(t, admin);
+    await createApiKey(t, admin, { workspaceId: key.workspaceId, environment: 'test' });
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${key.workspaceId}`, headers: admin.headers });
+    expect(deleted.statusCode).toBe(204);
+    await superuser.query(`UPDATE workspaces SET deleted_at = now() - make_interval(days => $2) WHERE id = $1`, [key.workspaceId, daysAgo]);
+    return key;
+  }
+
+  const exists = async (table: 'workspaces' | 'api_keys', column: string, id: string) =>
+    (await superuser.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [id])).rowCount! > 0;
+
+  it('purges a workspace deleted over 30 days ago with its keys, audited in the same transaction, and nothing younger', async () => {
+    const due = await deletedWorkspace(31);
+    const recent = await deletedWorkspace(29);
+    const active = await createApiKey(t, admin);
+
+    expect(await t.app.get(WorkspacePurge).purgeDue()).toBe(1);
+
+    expect(await exists('workspaces', 'id', due.workspaceId)).toBe(false);
+    expect(await exists('api_keys', 'workspace_id', due.workspaceId)).toBe(false);
+    expect(await exists('workspaces', 'id', recent.workspaceId)).toBe(true);
+    expect(await exists('api_keys', 'workspace_id', recent.workspaceId)).toBe(true);
+    expect(await exists('workspaces', 'id', active.workspaceId)).toBe(true);
+    const audit = await superuser.query(`SELECT actor_type, actor_id, outcome, before, after FROM audit_log WHERE action = 'workspace.purge' AND target_id = $1`, [
+      due.workspaceId,
+    ]);
+    expect(audit.rows).toEqual([
+      { actor_type: 'system', actor_id: 'workspace-purge', outcome: 'success', before: { status: 'deleted', deletedAt: expect.any(String) }, after: { apiKeysDestroyed: 2 } },
+    ]);
+    // The deletion's own audit row outlives the workspace.
+    expect((await superuser.query(`SELECT 1 FROM audit_log WHERE action LIKE 'workspace.%' AND target_id = $1`, [due.workspaceId])).rowCount).toBeGreaterThan(1);
+    expect(await t.app.get(WorkspacePurge).purgeDue()).toBe(0);
+  });
+
+  it('leaves the app role no other way to delete a workspace', async () => {
+    const key = await deletedWorkspace(40);
+    const app = await db.connect(db.appUrl);
+    try {
+      await app.query('BEGIN');
+      await app.query(`SELECT set_config('app.platform', 'on', true)`);
+      await expect(app.query('DELETE FROM workspaces WHERE id = $1', [key.workspaceId])).rejects.toThrow(/permission denied/);
+      await app.query('ROLLBACK');
+      await app.query('BEGIN');
+      await app.query(`SELECT set_config('app.workspace_id', $1, true)`, [key.workspaceId]);
+      await expect(app.query('SELECT * FROM purge_deleted_workspaces(10)')).rejects.toThrow(/platform setting/);
+      await app.query('ROLLBACK');
+    } finally {
+      await app.end();
+    }
+    expect(await exists('workspaces', 'id', key.workspaceId)).toBe(true);
+  });
+});
