@@ -18,11 +18,11 @@ describe('API keys in PostgreSQL (as ringfence_app)', () => {
       await app.query('ROLLBACK');
     }
   }
-  const insertKey = (workspaceId: string, keyId: string) =>
+  const insertKey = (workspaceId: string, keyId: string, environment: 'live' | 'test' = 'live') =>
     app.query(
       `INSERT INTO api_keys (workspace_id, key_id, environment, name, scopes, secret_hash, pepper_version, created_by)
-       VALUES ($1, $2, 'live', 'k', ARRAY['vault:read'], $3, 1, 'admin:test')`,
-      [workspaceId, keyId, randomBytes(32)],
+       VALUES ($1, $2, $4, 'k', ARRAY['vault:read'], $3, 1, 'admin:test')`,
+      [workspaceId, keyId, randomBytes(32), environment],
     );
 
   beforeAll(async () => {
@@ -34,15 +34,31 @@ describe('API keys in PostgreSQL (as ringfence_app)', () => {
     [a, b] = rows.map((row) => row.id) as [string, string];
     await insertKey(a, 'AAAAAAAA');
     await insertKey(b, 'BBBBBBBB');
+    await insertKey(a, 'TTTTTTTT', 'test');
     await app.query('COMMIT');
   });
   afterAll(() => db.drop());
 
   it('shows a workspace its own keys only, and lets it write no other workspace’s', async () => {
-    await inTransaction({ 'app.workspace_id': a }, async () => {
+    await inTransaction({ 'app.workspace_id': a, 'app.environment': 'live' }, async () => {
       expect((await app.query('SELECT key_id FROM api_keys')).rows).toEqual([{ key_id: 'AAAAAAAA' }]);
       expect((await app.query(`UPDATE api_keys SET revoked_at = now() WHERE key_id = 'BBBBBBBB'`)).rowCount).toBe(0);
       await expect(insertKey(b, 'CCCCCCCC')).rejects.toThrow(/row-level security/);
+    });
+  });
+
+  it('shows a key its own environment only: test never sees live, live never test, neither writes the other', async () => {
+    await inTransaction({ 'app.workspace_id': a, 'app.environment': 'test' }, async () => {
+      expect((await app.query('SELECT key_id FROM api_keys')).rows).toEqual([{ key_id: 'TTTTTTTT' }]);
+      expect((await app.query(`UPDATE api_keys SET revoked_at = now() WHERE key_id = 'AAAAAAAA'`)).rowCount).toBe(0);
+      await expect(insertKey(a, 'LLLLLLLL', 'live')).rejects.toThrow(/row-level security/);
+    });
+    await inTransaction({ 'app.workspace_id': a, 'app.environment': 'live' }, async () => {
+      expect((await app.query(`UPDATE api_keys SET revoked_at = now() WHERE key_id = 'TTTTTTTT'`)).rowCount).toBe(0);
+    });
+    // A workspace set without an environment sees no key at all: fail closed.
+    await inTransaction({ 'app.workspace_id': a }, async () => {
+      expect((await app.query('SELECT key_id FROM api_keys')).rowCount).toBe(0);
     });
   });
 
@@ -61,7 +77,7 @@ describe('API keys in PostgreSQL (as ringfence_app)', () => {
 
   it('shows nothing with no setting at all, and everything only on the platform path', async () => {
     await inTransaction({}, async () => expect((await app.query('SELECT key_id FROM api_keys')).rowCount).toBe(0));
-    await inTransaction({ 'app.platform': 'on' }, async () => expect((await app.query('SELECT key_id FROM api_keys')).rowCount).toBe(2));
+    await inTransaction({ 'app.platform': 'on' }, async () => expect((await app.query('SELECT key_id FROM api_keys')).rowCount).toBe(3));
   });
 
   it('refuses a malformed key id and any hard delete', async () => {

@@ -237,6 +237,23 @@ describe('workspace API keys', () => {
       expect((await whoAmI(live.headers)).statusCode).toBe(200);
     });
 
+    it('keeps test and live apart in one workspace: neither sees, rotates nor revokes the other’s keys', async () => {
+      const liveKey = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:read'], environment: 'live' });
+      const liveManager = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['keys:manage'], environment: 'live' });
+      const testIds = (await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: manager.headers })).json<{ id: string; environment: string }[]>();
+      expect(testIds.map((key) => key.id)).not.toContain(liveKey.id);
+      expect(new Set(testIds.map((key) => key.environment))).toEqual(new Set(['test']));
+      const liveIds = (await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: liveManager.headers })).json<{ id: string; environment: string }[]>();
+      expect(liveIds.map((key) => key.id)).toEqual(expect.arrayContaining([liveKey.id, liveManager.id]));
+      expect(liveIds.map((key) => key.id)).not.toContain(manager.id);
+
+      expect((await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${liveKey.id}`, headers: manager.headers })).statusCode).toBe(404);
+      expect((await t.app.inject({ method: 'POST', url: `/v1/api-keys/${liveKey.id}/rotate`, headers: manager.headers, payload: { gracePeriodSeconds: 0 } })).statusCode).toBe(404);
+      expect((await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${manager.id}`, headers: liveManager.headers })).statusCode).toBe(404);
+      expect((await whoAmI(liveKey.headers)).statusCode).toBe(200);
+      expect((await whoAmI(manager.headers)).statusCode).toBe(200);
+    });
+
     it('rotates a key: the new one works at once, the old one until the grace period ends', async () => {
       const old = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:read'], environment: 'test' });
       const rotated = await t.app.inject({ method: 'POST', url: `/v1/api-keys/${old.id}/rotate`, headers: manager.headers, payload: { gracePeriodSeconds: 3600 } });

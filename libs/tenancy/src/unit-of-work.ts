@@ -63,7 +63,14 @@ export class UnitOfWork {
 export async function applySessionSettings(manager: Pick<EntityManager, 'query'>, principal: Principal): Promise<void> {
   const actor = actorOf(principal);
   await manager.query(
-    `SELECT set_config('app.workspace_id', $1, true), set_config('app.actor', $2, true), set_config('app.platform', $3, true)`,
-    [workspaceIdOf(principal) ?? '', `${actor.type}:${actor.id ?? ''}`, principal.kind === 'admin' || principal.kind === 'system' ? 'on' : 'off'],
+    `SELECT set_config('app.workspace_id', $1, true), set_config('app.actor', $2, true), set_config('app.platform', $3, true),
+            set_config('app.environment', $4, true)`,
+    [
+      workspaceIdOf(principal) ?? '',
+      `${actor.type}:${actor.id ?? ''}`,
+      principal.kind === 'admin' || principal.kind === 'system' ? 'on' : 'off',
+      // A key sees its own environment's rows only (test never sees live, live never test).
+      principal.kind === 'api_key' ? principal.environment : '',
+    ],
   );
 }

@@ -66,12 +66,15 @@ export class ApiKeysService {
     return { ...view, key: generated.key };
   }
 
-  list(workspaceId: string): Promise<ApiKeyDto[]> {
+  /** `environment`: a key manages its own environment's keys only (admins pass none and see both). */
+  list(workspaceId: string, environment?: KeyEnvironment): Promise<ApiKeyDto[]> {
     return this.unitOfWork.read(async () => {
       if (!(await this.workspaces.find(workspaceId))) throw new NotFoundException();
-      const rows = await sqlRows<ApiKeyRow>(this.unitOfWork.manager, `SELECT ${COLUMNS} FROM api_keys WHERE workspace_id = $1 ORDER BY created_at, key_id`, [
-        workspaceId,
-      ]);
+      const rows = await sqlRows<ApiKeyRow>(
+        this.unitOfWork.manager,
+        `SELECT ${COLUMNS} FROM api_keys WHERE workspace_id = $1 AND ($2::text IS NULL OR environment = $2) ORDER BY created_at, key_id`,
+        [workspaceId, environment ?? null],
+      );
       return rows.map(keyView);
     });
   }
@@ -81,13 +84,14 @@ export class ApiKeysService {
    * the grace period (never longer than it would have), then is refused. Another
    * workspace's key, or a revoked one, is a 404.
    */
-  async rotate(workspaceId: string, keyId: string, gracePeriodSeconds: number): Promise<CreatedApiKeyDto> {
+  async rotate(workspaceId: string, keyId: string, gracePeriodSeconds: number, environment?: KeyEnvironment): Promise<CreatedApiKeyDto> {
     const [old] = await sqlRows<ApiKeyRow & { id: string }>(
       this.unitOfWork.manager,
       `SELECT id, ${COLUMNS} FROM api_keys
-        WHERE workspace_id = $1 AND key_id = $2 AND revoked_at IS NULL AND replaced_by IS NULL AND (expires_at IS NULL OR expires_at > now())
+        WHERE workspace_id = $1 AND key_id = $2 AND ($3::text IS NULL OR environment = $3)
+          AND revoked_at IS NULL AND replaced_by IS NULL AND (expires_at IS NULL OR expires_at > now())
         FOR UPDATE`,
-      [workspaceId, keyId],
+      [workspaceId, keyId, environment ?? null],
     );
     if (!old) throw new NotFoundException();
     const created = await this.create(workspaceId, { name: old.name, scopes: old.scopes, environment: old.environment, ...(old.expires_at ? { expiresAt: old.expires_at } : {}) });
@@ -107,13 +111,13 @@ export class ApiKeysService {
     return created;
   }
 
-  /** Revoked keys are refused from the next request on. Another workspace's key is a 404. */
-  async revoke(workspaceId: string, keyId: string): Promise<void> {
+  /** Revoked keys are refused from the next request on. Another workspace's (or environment's) key is a 404. */
+  async revoke(workspaceId: string, keyId: string, environment?: KeyEnvironment): Promise<void> {
     const [row] = await sqlRows<ApiKeyRow>(
       this.unitOfWork.manager,
       `UPDATE api_keys SET revoked_at = now(), revoked_reason = 'revoked', version = version + 1
-        WHERE workspace_id = $1 AND key_id = $2 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
-      [workspaceId, keyId],
+        WHERE workspace_id = $1 AND key_id = $2 AND ($3::text IS NULL OR environment = $3) AND revoked_at IS NULL RETURNING ${COLUMNS}`,
+      [workspaceId, keyId, environment ?? null],
     );
     if (!row) throw new NotFoundException();
     this.authenticator.forgetKey(keyId);

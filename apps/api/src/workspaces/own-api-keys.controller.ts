@@ -9,8 +9,9 @@ import { ApiKeyDto, CreatedApiKeyDto, CreateOwnApiKeyDto, RotateApiKeyDto } from
 type KeyPrincipal = Extract<Principal, { kind: 'api_key' }>;
 
 /**
- * Self-serve keys (API.md: `/v1/api-keys`, keys:manage). The workspace is the calling
- * key's; a new key has the caller's environment and at most the caller's scopes.
+ * Self-serve keys (API.md: `/v1/api-keys`, keys:manage). The workspace and the
+ * environment are the calling key's: a test key never sees or touches a live key, nor
+ * the reverse; a new key has at most the caller's scopes.
  */
 @ApiTags('workspace')
 @ApiBearerAuth('apiKey')
@@ -38,7 +39,8 @@ export class OwnApiKeysController {
   @Scopes('keys:manage')
   @ApiOkResponse({ type: [ApiKeyDto] })
   list(): Promise<ApiKeyDto[]> {
-    return this.keys.list(this.caller().workspaceId);
+    const caller = this.caller();
+    return this.keys.list(caller.workspaceId, caller.environment);
   }
 
   @Post(':keyId/rotate')
@@ -46,7 +48,8 @@ export class OwnApiKeysController {
   @Audited('api_key.rotate')
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   rotate(@Param('keyId') keyId: string, @Body() body: RotateApiKeyDto): Promise<CreatedApiKeyDto> {
-    return this.keys.rotate(this.caller().workspaceId, keyId, body.gracePeriodSeconds);
+    const caller = this.caller();
+    return this.keys.rotate(caller.workspaceId, keyId, body.gracePeriodSeconds, caller.environment);
   }
 
   @Delete(':keyId')
@@ -55,7 +58,8 @@ export class OwnApiKeysController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Revoked; another workspace’s key is a 404.' })
   async revoke(@Param('keyId') keyId: string): Promise<void> {
-    await this.keys.revoke(this.caller().workspaceId, keyId);
+    const caller = this.caller();
+    await this.keys.revoke(caller.workspaceId, keyId, caller.environment);
   }
 
   private caller(): KeyPrincipal {
