@@ -1,8 +1,7 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { SkipThrottle } from '@nestjs/throttler';
-import { Public } from '@ringfence/auth';
+import { Public, SkipRateLimits } from '@ringfence/auth';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { ProblemResponse } from '../openapi/problem.schema';
 import { HealthStatusDto } from './health-status.dto';
@@ -12,7 +11,7 @@ import { MigrationsHealthIndicator } from './migrations.health';
 @Controller('health')
 @Public()
 // Probes come from the platform, often from one address: never limited, never failed closed.
-@SkipThrottle()
+@SkipRateLimits()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

@@ -1,20 +1,90 @@
-import { ExecutionContext } from '@nestjs/common';
-import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
+import { CanActivate, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import type { FastifyReply } from 'fastify';
 import { TooManyAttemptsException } from './rate-limit.exceptions';
+import type { ThrottlerStorageRecord } from './sliding-window';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
-/** @nestjs/throttler's guard with the standard `RateLimit-*` header names and our 429 problem. */
-export abstract class RateLimitGuard extends ThrottlerGuard {
-  protected override headerPrefix = 'RateLimit';
+const SKIP_RATE_LIMITS = 'ringfence:skip-rate-limits';
+/** The route (or controller) is never limited: health probes come from the platform, often from one address. */
+export const SkipRateLimits = (): MethodDecorator & ClassDecorator => SetMetadata(SKIP_RATE_LIMITS, true);
+
+/** One limit a request is counted against, over a sliding RATE_LIMIT_WINDOW_MS. */
+export interface LimitCharge {
+  readonly key: string;
+  readonly limit: number;
+  /** This limit is the one the `RateLimit-*` headers of an admitted request state. */
+  readonly stated: boolean;
+}
+
+/** A storage that answers at once (the in-memory one): no promise on the hot path. */
+interface ImmediateStorage {
+  hit(key: string, windowMs: number, limit: number, blockMs: number): ThrottlerStorageRecord;
+}
+
+/**
+ * Counts a request against its limits in the @nestjs/throttler storage (memory or Redis)
+ * and answers 429 with `Retry-After` and `RateLimit-*` headers naming the exhausted
+ * limit. Not @nestjs/throttler's ThrottlerGuard: measured here, its per-throttler
+ * metadata look-ups and awaits halved the throughput of a key-authenticated route
+ * (docs/adr/0006); the storage, its contract and its sliding-window decision are shared.
+ */
+export abstract class RateLimitGuard implements CanActivate {
+  private readonly skipped = new Map<unknown, boolean>();
+
+  protected constructor(
+    private readonly storage: ThrottlerStorage,
+    private readonly reflector: Reflector,
+  ) {}
+
   protected abstract readonly refusal: string;
 
-  /** The refusal's headers name the exhausted limit, whichever it was (an earlier guard may have stated another). */
-  protected override throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    const { res } = this.getRequestResponse(context);
-    this.setResponseHeader(res, `${this.headerPrefix}-Limit`, detail.limit);
-    this.setResponseHeader(res, `${this.headerPrefix}-Remaining`, 0);
-    this.setResponseHeader(res, `${this.headerPrefix}-Reset`, detail.timeToBlockExpire);
-    throw new TooManyAttemptsException(detail.timeToBlockExpire, this.refusal);
+  /** The limits this request is counted against; none: not concerned. */
+  protected abstract chargesFor(): readonly LimitCharge[];
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (this.isSkipped(context)) return true;
+    const charges = this.chargesFor();
+    if (charges.length === 0) return true;
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const storage = this.storage as ThrottlerStorage & Partial<ImmediateStorage>;
+    if (typeof storage.hit === 'function') {
+      for (const charge of charges) this.settle(charge, storage.hit(charge.key, RATE_LIMIT_WINDOW_MS, charge.limit, 0), reply);
+      return true;
+    }
+    return this.chargeInTurn(charges, reply);
+  }
+
+  private async chargeInTurn(charges: readonly LimitCharge[], reply: FastifyReply): Promise<boolean> {
+    for (const charge of charges) {
+      this.settle(charge, await this.storage.increment(charge.key, RATE_LIMIT_WINDOW_MS, charge.limit, 0, 'request'), reply);
+    }
+    return true;
+  }
+
+  private settle(charge: LimitCharge, record: ThrottlerStorageRecord, reply: FastifyReply): void {
+    if (record.isBlocked) {
+      // The refusal names the exhausted limit, whichever it was (an earlier guard may have stated another).
+      void reply.header('ratelimit-limit', charge.limit).header('ratelimit-remaining', 0).header('ratelimit-reset', record.timeToBlockExpire);
+      throw new TooManyAttemptsException(record.timeToBlockExpire, this.refusal);
+    }
+    if (charge.stated) {
+      void reply
+        .header('ratelimit-limit', charge.limit)
+        .header('ratelimit-remaining', Math.max(charge.limit - record.totalHits, 0))
+        .header('ratelimit-reset', record.timeToExpire);
+    }
+  }
+
+  private isSkipped(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    let skipped = this.skipped.get(handler);
+    if (skipped === undefined) {
+      skipped = this.reflector.getAllAndOverride<boolean | undefined>(SKIP_RATE_LIMITS, [handler, context.getClass()]) === true;
+      this.skipped.set(handler, skipped);
+    }
+    return skipped;
   }
 }

@@ -1,12 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerStorage } from '@nestjs/throttler';
-import { Principal, RequestContext } from '@ringfence/tenancy';
-import { RATE_LIMIT_WINDOW_MS, RateLimitGuard } from './rate-limit.guard';
-import { DEFAULT_PLAN, PlanLimits } from './rate-limit-plans';
+import { RequestContext } from '@ringfence/tenancy';
+import { DEFAULT_PLAN } from './rate-limit-plans';
+import { LimitCharge, RateLimitGuard } from './rate-limit.guard';
 import { RATE_LIMIT_OPTIONS, RateLimitOptions } from './rate-limit.options';
-
-type KeyPrincipal = Extract<Principal, { kind: 'api_key' }>;
 
 /**
  * L2, after authentication: requests per API key and per workspace over a sliding
@@ -19,37 +17,21 @@ export class WorkspaceLimitGuard extends RateLimitGuard {
   protected readonly refusal = 'Too many requests for this key or workspace. Retry later.';
 
   constructor(
-    @Inject(RATE_LIMIT_OPTIONS) options: RateLimitOptions,
+    @Inject(RATE_LIMIT_OPTIONS) private readonly options: RateLimitOptions,
     @Inject(ThrottlerStorage) storage: ThrottlerStorage,
     reflector: Reflector,
-    context: RequestContext,
+    private readonly context: RequestContext,
   ) {
-    const caller = (): KeyPrincipal => context.principal as KeyPrincipal;
-    const limits = (): PlanLimits => options.plans[caller().plan] ?? options.plans[DEFAULT_PLAN]!;
-    super(
-      {
-        throttlers: [
-          {
-            name: 'default',
-            ttl: RATE_LIMIT_WINDOW_MS,
-            blockDuration: 0,
-            limit: () => limits().perKeyPerMinute,
-            getTracker: () => `key:${caller().keyId}`,
-          },
-          {
-            name: 'workspace',
-            ttl: RATE_LIMIT_WINDOW_MS,
-            blockDuration: 0,
-            limit: () => limits().perWorkspacePerMinute,
-            getTracker: () => `workspace:${caller().environment}:${caller().workspaceId}`,
-            setHeaders: false,
-          },
-        ],
-        skipIf: () => context.principal.kind !== 'api_key',
-        generateKey: (_execution, tracker) => tracker,
-      },
-      storage,
-      reflector,
-    );
+    super(storage, reflector);
+  }
+
+  protected chargesFor(): readonly LimitCharge[] {
+    const caller = this.context.principal;
+    if (caller.kind !== 'api_key') return [];
+    const plan = this.options.plans[caller.plan] ?? this.options.plans[DEFAULT_PLAN]!;
+    return [
+      { key: `key:${caller.keyId}`, limit: plan.perKeyPerMinute, stated: true },
+      { key: `workspace:${caller.environment}:${caller.workspaceId}`, limit: plan.perWorkspacePerMinute, stated: false },
+    ];
   }
 }
