@@ -2,7 +2,7 @@ import { INestApplication, RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { AUDITED_ACTION } from '@ringfence/audit';
-import { ACCESS_POLICY, AccessPolicy, STEP_UP } from '@ringfence/auth';
+import { ACCESS_POLICY, AccessPolicy, SKIP_RATE_LIMITS, STEP_UP } from '@ringfence/auth';
 
 export interface RouteDeclaration {
   route: string;
@@ -11,6 +11,8 @@ export interface RouteDeclaration {
   stepUp: boolean;
   /** The `@Audited` action, which also brings the route's transaction. */
   audited?: string;
+  /** `@SkipRateLimits()`: no request limit at all. */
+  unlimited: boolean;
 }
 
 /** Every route Nest registers, with the access policy it declares (or none). */
@@ -30,12 +32,14 @@ export function listRouteDeclarations(app: INestApplication): RouteDeclaration[]
         const policy = (Reflect.getMetadata(ACCESS_POLICY, handler) ?? Reflect.getMetadata(ACCESS_POLICY, controller)) as AccessPolicy | undefined;
         const stepUp = Reflect.getMetadata(STEP_UP, handler) === true;
         const audited = Reflect.getMetadata(AUDITED_ACTION, handler) as string | undefined;
+        const unlimited = (Reflect.getMetadata(SKIP_RATE_LIMITS, handler) ?? Reflect.getMetadata(SKIP_RATE_LIMITS, controller)) === true;
         routes.push({
           route: `${RequestMethod[method]} ${`/${[prefix, path].filter(Boolean).join('/')}`}`,
           controller: `${controller.name}.${name}`,
           policy,
           stepUp,
           ...(audited ? { audited } : {}),
+          unlimited,
         });
       }
     }

@@ -7,7 +7,7 @@ import type { ThrottlerStorageRecord } from './sliding-window';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
-const SKIP_RATE_LIMITS = 'ringfence:skip-rate-limits';
+export const SKIP_RATE_LIMITS = 'ringfence:skip-rate-limits';
 /** The route (or controller) is never limited: health probes come from the platform, often from one address. */
 export const SkipRateLimits = (): MethodDecorator & ClassDecorator => SetMetadata(SKIP_RATE_LIMITS, true);
 
