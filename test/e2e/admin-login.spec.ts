@@ -134,6 +134,16 @@ describe('admin login', () => {
     expect((await login(owner.email, owner.password, freshIp())).statusCode).toBe(200);
   });
 
+  it('counts IPv6 clients per /64, so rotating addresses inside one network does not reset the budget', async () => {
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 21; attempt += 1) {
+      statuses.push((await login(`v6-${attempt}@example.com`, 'a guess of a password', `2001:db8:77:1::${(attempt + 1).toString(16)}`)).statusCode);
+    }
+    expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
+    expect(statuses[20]).toBe(429);
+    expect((await login('v6-other@example.com', 'a guess of a password', '2001:db8:77:2::1')).statusCode).toBe(401);
+  });
+
   it('gives an admin without TOTP a setup-only session that can do nothing else', async () => {
     const { AdminBootstrap } = await import('@ringfence/auth');
     const created = await t.app.get(AdminBootstrap).create('fresh-admin@example.com', 'admin');

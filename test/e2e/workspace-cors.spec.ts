@@ -45,6 +45,24 @@ describe('workspace browser origins', () => {
     expect(console.headers['access-control-allow-credentials']).toBe('true');
   });
 
+  it('allows the methods the API uses, DELETE and PATCH included', async () => {
+    const answer = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/api-keys/ABCDEFGH',
+      headers: { origin: TREASURY, 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'authorization' },
+    });
+    expect(answer.headers['access-control-allow-origin']).toBe(TREASURY);
+    expect(String(answer.headers['access-control-allow-methods'])).toContain('DELETE');
+    expect(String(answer.headers['access-control-allow-methods'])).toContain('PATCH');
+  });
+
+  it('takes only origins as browsers send them', async () => {
+    for (const origin of ['https://acme.example/app', 'https://ACME.example', 'https://acme.example/', 'acme.example']) {
+      const answer = await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: admin.headers, payload: { name: 'o', allowedOrigins: [origin] } });
+      expect(answer.statusCode).toBe(400);
+    }
+  });
+
   it('gives an origin no workspace allows no CORS headers at all', async () => {
     const answer = await preflight('https://evil.example');
     expect(answer.headers['access-control-allow-origin']).toBeUndefined();

@@ -30,8 +30,16 @@ describe('purge of deleted workspaces', () => {
     await createApiKey(t, admin, { workspaceId: key.workspaceId, environment: 'test' });
     const deleted = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${key.workspaceId}`, headers: admin.headers });
     expect(deleted.statusCode).toBe(204);
-    await superuser.query(`UPDATE workspaces SET deleted_at = now() - make_interval(days => $2) WHERE id = $1`, [key.workspaceId, daysAgo]);
+    await backdate(key.workspaceId, daysAgo);
     return key;
+  }
+
+  /** Time passing: the deletion time is the database's to set, so only a superuser skipping triggers can move it. */
+  async function backdate(workspaceId: string, days: number): Promise<void> {
+    await superuser.query('BEGIN');
+    await superuser.query(`SET LOCAL session_replication_role = replica`);
+    await superuser.query(`UPDATE workspaces SET deleted_at = now() - make_interval(days => $2) WHERE id = $1`, [workspaceId, days]);
+    await superuser.query('COMMIT');
   }
 
   const exists = async (table: 'workspaces' | 'api_keys', column: string, id: string) =>
@@ -53,11 +61,39 @@ describe('purge of deleted workspaces', () => {
       due.workspaceId,
     ]);
     expect(audit.rows).toEqual([
-      { actor_type: 'system', actor_id: 'workspace-purge', outcome: 'success', before: { status: 'deleted', deletedAt: expect.any(String) }, after: { apiKeysDestroyed: 2 } },
+      {
+        actor_type: 'system',
+        actor_id: 'workspace-purge',
+        outcome: 'success',
+        before: { status: 'deleted', deletedAt: expect.any(String) },
+        after: { apiKeysDestroyed: 2 },
+      },
     ]);
     // The deletion's own audit row outlives the workspace.
     expect((await superuser.query(`SELECT 1 FROM audit_log WHERE action LIKE 'workspace.%' AND target_id = $1`, [due.workspaceId])).rowCount).toBeGreaterThan(1);
     expect(await t.app.get(WorkspacePurge).purgeDue()).toBe(0);
+  });
+
+  it('lets nobody move a deletion time or bring a deleted workspace back, so nothing is purged early', async () => {
+    const key = await deletedWorkspace(1);
+    const app = await db.connect(db.appUrl);
+    try {
+      for (const change of [`deleted_at = now() - interval '40 days'`, `status = 'active'`, `deleted_at = NULL`]) {
+        await app.query('BEGIN');
+        await app.query(`SELECT set_config('app.platform', 'on', true)`);
+        await expect(app.query(`UPDATE workspaces SET ${change} WHERE id = $1`, [key.workspaceId])).rejects.toThrow(/deleted/);
+        await app.query('ROLLBACK');
+      }
+      // Not even a superuser moves it while triggers are on.
+      await expect(superuser.query(`UPDATE workspaces SET deleted_at = now() - interval '40 days' WHERE id = $1`, [key.workspaceId])).rejects.toThrow(/deleted_at/);
+      await app.query('BEGIN');
+      await app.query(`SELECT set_config('app.platform', 'on', true), set_config('app.actor', 'admin:someone', true)`);
+      expect((await app.query('SELECT * FROM purge_deleted_workspaces(100)')).rows.map((row: { workspace_id: string }) => row.workspace_id)).not.toContain(key.workspaceId);
+      await app.query('ROLLBACK');
+    } finally {
+      await app.end();
+    }
+    expect(await exists('workspaces', 'id', key.workspaceId)).toBe(true);
   });
 
   it('leaves the app role no other way to delete a workspace', async () => {

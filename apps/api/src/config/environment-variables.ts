@@ -167,12 +167,16 @@ export class EnvironmentVariables {
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
-  /** L1: requests per client address and sliding minute, before authentication. */
+  /**
+   * L1: requests per client address and sliding minute, before authentication. It counts
+   * keyed requests too, so keep it at or above the largest plan's per-workspace limit
+   * (integrations often share one egress address).
+   */
   @Transform(toInteger)
   @IsInt()
   @Min(1)
   @Max(100_000_000)
-  RATE_LIMIT_IP_PER_MINUTE = 1200;
+  RATE_LIMIT_IP_PER_MINUTE = 6000;
 
   /** The plan catalogue as JSON (`{"standard":{"perKeyPerMinute":600,"perWorkspacePerMinute":1200},…}`); the built-in one when unset. */
   @IsOptional()

@@ -13,6 +13,8 @@ import { MigrationsHealthIndicator } from './migrations.health';
 // Probes come from the platform, often from one address: never limited, never failed closed.
 @SkipRateLimits()
 export class HealthController {
+  private inFlight?: Promise<string[]>;
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
@@ -27,26 +29,35 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** The database answers, every migration is applied, and Redis answers when it is configured. */
+  /**
+   * The database answers, every migration is applied, and Redis answers when it is
+   * configured. Public and never limited, so concurrent probes share one check in
+   * flight: a flood of them costs one database round trip at a time, not one each.
+   */
   @Get('ready')
   @ApiOkResponse({ type: HealthStatusDto })
   @ApiServiceUnavailableResponse({ type: ProblemResponse })
   async ready(): Promise<HealthStatusDto> {
+    this.inFlight ??= this.failingChecks().finally(() => (this.inFlight = undefined));
+    const failing = await this.inFlight;
+    if (failing.length > 0) throw new ServiceUnavailableException({ code: 'NOT_READY', detail: `Not ready: ${failing.join(', ')}.` });
+    return { status: 'ok' };
+  }
+
+  /** The names of the failing checks; none when ready. */
+  private async failingChecks(): Promise<string[]> {
     try {
       await this.health.check([
         () => this.database.pingCheck('database', { timeout: 1500 }),
         () => this.migrations.check('migrations'),
         ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
       ]);
-      return { status: 'ok' };
+      return [];
     } catch (error) {
       // Terminus answers a failed check with a 503 whose body names the failing indicators.
       const report = error instanceof ServiceUnavailableException ? (error.getResponse() as Partial<HealthCheckResult>) : {};
       const failing = Object.keys(report.error ?? {});
-      throw new ServiceUnavailableException({
-        code: 'NOT_READY',
-        detail: `Not ready: ${failing.length > 0 ? failing.join(', ') : 'health check failed'}.`,
-      });
+      return failing.length > 0 ? failing : ['health check failed'];
     }
   }
 }

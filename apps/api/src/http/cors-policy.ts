@@ -2,6 +2,7 @@ import type { FastifyCorsOptions } from '@fastify/cors';
 import type { FastifyRequest } from 'fastify';
 
 const EXPOSED_HEADERS = ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after'];
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const REFUSED: FastifyCorsOptions = { origin: false };
 
 /**
@@ -17,7 +18,7 @@ export function corsOptionsFor(
 ): FastifyCorsOptions {
   const origin = request.headers.origin;
   if (origin === undefined) return REFUSED;
-  const common = { origin, maxAge: 600, exposedHeaders: EXPOSED_HEADERS };
+  const common = { origin, methods: METHODS, maxAge: 600, exposedHeaders: EXPOSED_HEADERS };
   if (consoleOrigins.has(origin)) return { ...common, credentials: true };
   if (workspaceOrigins.allowedForSomeWorkspace(origin)) return { ...common, credentials: false };
   return REFUSED;

@@ -37,8 +37,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     // A deliberate 503 (not ready, limit counters unreachable) is a state readiness reports
     // and its cause logs once; only unexpected failures are logged per request.
-    const unavailable = exception instanceof HttpException && exception.getStatus() === 503;
-    if (parts.status >= 500 && !unavailable) request.log.error({ err: exception }, 'request failed');
+    const reported = exception instanceof RateLimitsUnavailableException || parts.code === 'NOT_READY';
+    if (parts.status >= 500 && !reported) request.log.error({ err: exception }, 'request failed');
     if (parts.status === 401) void reply.header('www-authenticate', 'Bearer');
     if (exception instanceof TooManyAttemptsException || exception instanceof RateLimitsUnavailableException) {
       void reply.header('retry-after', String(exception.retryAfterSeconds));

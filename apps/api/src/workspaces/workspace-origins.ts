@@ -17,6 +17,8 @@ export class WorkspaceOrigins implements OnApplicationBootstrap, OnApplicationSh
   private byWorkspace = new Map<string, ReadonlySet<string>>();
   private anyWorkspace: ReadonlySet<string> = new Set();
   private timer?: NodeJS.Timeout;
+  /** Bumped by every local change: a reload that read the table before it must not undo it. */
+  private generation = 0;
 
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
@@ -42,6 +44,7 @@ export class WorkspaceOrigins implements OnApplicationBootstrap, OnApplicationSh
   /** A workspace changed on this instance: its origins apply here as soon as the change commits. */
   changed(workspace: { id: string; status: string; allowedOrigins: readonly string[] }): void {
     this.unitOfWork.afterCommit(() => {
+      this.generation += 1;
       const next = new Map(this.byWorkspace);
       if (workspace.status === 'active' && workspace.allowedOrigins.length > 0) next.set(workspace.id, new Set(workspace.allowedOrigins));
       else next.delete(workspace.id);
@@ -50,6 +53,7 @@ export class WorkspaceOrigins implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async reload(): Promise<void> {
+    const generation = this.generation;
     const rows = await this.unitOfWork.run(
       () =>
         sqlRows<{ id: string; allowed_origins: string[] }>(
@@ -58,6 +62,7 @@ export class WorkspaceOrigins implements OnApplicationBootstrap, OnApplicationSh
         ),
       { principal: ORIGINS_READER },
     );
+    if (generation !== this.generation) return; // a local change landed meanwhile; the next reload catches up
     this.use(new Map(rows.map((row) => [row.id, new Set(row.allowed_origins)])));
   }
 

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AuditWriter } from '@ringfence/audit';
 import { Principal, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 
 export const WORKSPACE_JOBS = Symbol('WORKSPACE_JOBS');
@@ -15,9 +14,9 @@ const PURGER: Principal = { kind: 'system', process: 'workspace-purge' };
 
 /**
  * The purge of soft-deleted workspaces, hourly on worker instances: each workspace
- * deleted more than 30 days ago goes with its API keys, and one audit row per workspace
- * says so in the same transaction. The 30 days are enforced by the database function
- * (migration 0004), not by this code; concurrent workers skip each other's rows.
+ * deleted more than 30 days ago goes with its API keys. The 30 days, the deletion time
+ * and the `workspace.purge` audit row (same statement) are the database function's
+ * (migration 0004), not this code's; concurrent workers skip each other's rows.
  */
 @Injectable()
 export class WorkspacePurge implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -26,7 +25,6 @@ export class WorkspacePurge implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
-    private readonly audit: AuditWriter,
     @Inject(WORKSPACE_JOBS) private readonly options: WorkspaceJobsOptions,
   ) {}
 
@@ -45,23 +43,7 @@ export class WorkspacePurge implements OnApplicationBootstrap, OnApplicationShut
     let total = 0;
     for (;;) {
       const purged = await this.unitOfWork.run(
-        async () => {
-          const rows = await sqlRows<{ workspace_id: string; deleted_at: Date; api_keys_destroyed: string }>(
-            this.unitOfWork.manager,
-            'SELECT workspace_id, deleted_at, api_keys_destroyed FROM purge_deleted_workspaces($1)',
-            [BATCH],
-          );
-          for (const row of rows) {
-            await this.audit.append({
-              action: 'workspace.purge',
-              outcome: 'success',
-              target: { type: 'workspace', id: row.workspace_id },
-              before: { status: 'deleted', deletedAt: row.deleted_at.toISOString() },
-              after: { apiKeysDestroyed: Number(row.api_keys_destroyed) },
-            });
-          }
-          return rows.length;
-        },
+        async () => (await sqlRows<{ workspace_id: string }>(this.unitOfWork.manager, 'SELECT workspace_id FROM purge_deleted_workspaces($1)', [BATCH])).length,
         { principal: PURGER },
       );
       total += purged;

@@ -117,6 +117,7 @@ export class ApiKeyAuthenticator implements Authenticator {
     const parsed = parseApiKey(presented);
     if (parsed === 'malformed' || parsed === 'bad_checksum') return { refused: parsed };
 
+    const generation = this.verified.generation;
     const row = await this.lookUp(parsed.keyId);
     if (!row) return { refused: 'unknown_key', keyId: parsed.keyId };
     const expected = this.peppers.hash(parsed.key, row.pepper_version);
@@ -128,7 +129,7 @@ export class ApiKeyAuthenticator implements Authenticator {
       return { refused: row.workspace_status === 'suspended' ? 'workspace_suspended' : 'workspace_deleted', keyId: parsed.keyId };
     }
     const principal = { kind: 'api_key' as const, keyId: parsed.keyId, workspaceId: row.workspace_id, scopes: row.scopes, environment: row.environment, plan: row.workspace_plan };
-    this.verified.set(fingerprint, principal, row.expires_at?.getTime() ?? null);
+    this.verified.set(fingerprint, principal, row.expires_at?.getTime() ?? null, generation);
     return principal;
   }
 

@@ -12,6 +12,8 @@ type KeyPrincipal = Extract<Principal, { kind: 'api_key' }>;
  */
 export class VerifiedKeyCache {
   private readonly entries = new ExpiringMap<string, KeyPrincipal>();
+  /** Bumped by every forget: a look-up that began before one must not cache what it read. */
+  private forgets = 0;
 
   constructor(private readonly ttlMs: number) {}
 
@@ -23,15 +25,23 @@ export class VerifiedKeyCache {
     return this.entries.get(fingerprint, now);
   }
 
-  set(fingerprint: string, principal: KeyPrincipal, expiresAt: number | null, now = Date.now()): void {
-    if (this.ttlMs > 0) this.entries.set(fingerprint, principal, Math.min(now + this.ttlMs, expiresAt ?? Infinity));
+  /** Taken before a look-up and handed to `set`. */
+  get generation(): number {
+    return this.forgets;
+  }
+
+  /** Caches a look-up's result, unless a key or workspace was forgotten since it began (it may have read the old row). */
+  set(fingerprint: string, principal: KeyPrincipal, expiresAt: number | null, generation: number, now = Date.now()): void {
+    if (this.ttlMs > 0 && generation === this.forgets) this.entries.set(fingerprint, principal, Math.min(now + this.ttlMs, expiresAt ?? Infinity));
   }
 
   forgetKey(keyId: string): void {
+    this.forgets += 1;
     this.entries.deleteWhere((principal) => principal.keyId === keyId);
   }
 
   forgetWorkspace(workspaceId: string): void {
+    this.forgets += 1;
     this.entries.deleteWhere((principal) => principal.workspaceId === workspaceId);
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ThrottlerStorage } from '@nestjs/throttler';
+import { normalizeIp, ThrottlerStorage } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
 import { ExpiringMap } from '../expiring-map';
 import { TooManyAttemptsException } from './rate-limit.exceptions';
@@ -10,24 +10,26 @@ export interface AttemptBudget {
   readonly limit: number;
   readonly windowMs: number;
   readonly blockMs: number;
+  /** The subject is a client address: IPv6 addresses count per /64, as in the per-address request limit. */
+  readonly perAddress?: boolean;
 }
 
 const MINUTE = 60_000;
 export const ATTEMPT_BUDGETS = {
   /** Per client IP: password guesses from one address. */
-  loginPerIp: { name: 'login-ip', limit: 20, windowMs: MINUTE, blockMs: 5 * MINUTE },
+  loginPerIp: { name: 'login-ip', limit: 20, windowMs: MINUTE, blockMs: 5 * MINUTE, perAddress: true },
   /** Per account, whatever the IP: an attacker rotating addresses still runs out here. */
   loginPerAccount: { name: 'login-account', limit: 10, windowMs: 15 * MINUTE, blockMs: 15 * MINUTE },
-  mfaPerIp: { name: 'mfa-ip', limit: 20, windowMs: MINUTE, blockMs: 5 * MINUTE },
+  mfaPerIp: { name: 'mfa-ip', limit: 20, windowMs: MINUTE, blockMs: 5 * MINUTE, perAddress: true },
   secondFactorPerAdmin: { name: 'second-factor-admin', limit: 5, windowMs: 5 * MINUTE, blockMs: 15 * MINUTE },
   passwordPerAdmin: { name: 'password-admin', limit: 5, windowMs: 15 * MINUTE, blockMs: 15 * MINUTE },
-  forgotPerIp: { name: 'forgot-ip', limit: 5, windowMs: MINUTE, blockMs: 5 * MINUTE },
+  forgotPerIp: { name: 'forgot-ip', limit: 5, windowMs: MINUTE, blockMs: 5 * MINUTE, perAddress: true },
   /** Per email, known or not: nobody's mailbox is flooded with reset links from rotating addresses. */
   forgotPerAccount: { name: 'forgot-account', limit: 3, windowMs: 60 * MINUTE, blockMs: 60 * MINUTE },
-  resetPerIp: { name: 'reset-ip', limit: 10, windowMs: MINUTE, blockMs: 5 * MINUTE },
-  refreshPerIp: { name: 'refresh-ip', limit: 60, windowMs: MINUTE, blockMs: MINUTE },
+  resetPerIp: { name: 'reset-ip', limit: 10, windowMs: MINUTE, blockMs: 5 * MINUTE, perAddress: true },
+  refreshPerIp: { name: 'refresh-ip', limit: 60, windowMs: MINUTE, blockMs: MINUTE, perAddress: true },
   /** Refused API keys per client IP; past it, that address gets the 401 even with a good key for a while. */
-  apiKeyFailuresPerIp: { name: 'api-key-failures-ip', limit: 30, windowMs: MINUTE, blockMs: 5 * MINUTE },
+  apiKeyFailuresPerIp: { name: 'api-key-failures-ip', limit: 30, windowMs: MINUTE, blockMs: 5 * MINUTE, perAddress: true },
 } as const satisfies Record<string, AttemptBudget>;
 
 /**
@@ -81,6 +83,7 @@ export class AttemptLimiter {
   }
 
   private keyOf(budget: AttemptBudget, subject: string): string {
-    return `auth:${budget.name}:${createHash('sha256').update(subject).digest('base64url')}`;
+    const counted = budget.perAddress ? normalizeIp(subject) : subject;
+    return `auth:${budget.name}:${createHash('sha256').update(counted).digest('base64url')}`;
   }
 }

@@ -15,7 +15,7 @@ import { WorkspaceLimitGuard } from './workspace-limit.guard';
 @Global()
 @Module({})
 export class RateLimitsModule {
-  static forRoot(options: RateLimitOptions, storage: Provider = { provide: ThrottlerStorage, useClass: MemoryRateLimitStorage }): DynamicModule {
+  static forRoot(options: RateLimitOptions, storage: Provider = { provide: ThrottlerStorage, useFactory: () => new MemoryRateLimitStorage() }): DynamicModule {
     return {
       module: RateLimitsModule,
       providers: [{ provide: RATE_LIMIT_OPTIONS, useValue: options }, storage, AttemptLimiter, ClientIpLimitGuard, WorkspaceLimitGuard],

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
+import { RateLimitsUnavailableException } from './rate-limit.exceptions';
 import { decide, msUntilRoom, roll, WindowState } from './sliding-window';
 
 const WINDOW = 60_000;
@@ -84,6 +85,17 @@ describe('MemoryRateLimitStorage', () => {
     expect(refused.totalHits).toBe(3);
     // Both hits sit in this window: room comes when they start to slide out of the next one.
     expect(refused.timeToBlockExpire).toBe(80);
+  });
+
+  it('refuses a new counter at capacity rather than drop a live one, after trying a sweep', () => {
+    const storage = new MemoryRateLimitStorage(2);
+    storage.hit('a', WINDOW, 5, 0, 0);
+    storage.hit('b', WINDOW, 5, 0, 0);
+    expect(() => storage.hit('c', WINDOW, 5, 0, 1_000)).toThrow(RateLimitsUnavailableException);
+    expect(storage.hit('a', WINDOW, 5, 0, 1_000).isBlocked).toBe(false);
+    // Once the old counters say nothing any more, the sweep makes room.
+    expect(storage.hit('c', WINDOW, 5, 0, 3 * WINDOW).isBlocked).toBe(false);
+    storage.onApplicationShutdown();
   });
 
   it('sweeps counters that say nothing any more', () => {

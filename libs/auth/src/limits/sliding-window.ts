@@ -6,9 +6,11 @@ export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increm
 /**
  * One counter of a sliding-window limit: the hits of the current fixed window, those of
  * the window before it, and a block. The count at `now` weighs the previous window by
- * the part of it still inside the sliding window, so the limit holds over any window
- * length `windowMs`, in O(1) memory per counter (the Redis storage keeps the same four
- * numbers and runs the same decision in Lua).
+ * the part of it still inside the sliding window (the usual sliding-window counter): at
+ * most `limit` hits in any fixed window and, because the previous window is assumed
+ * evenly spread, at most about twice that in an unlucky `windowMs`-long span; O(1)
+ * memory per counter (the Redis storage keeps the same four numbers and runs the same
+ * decision in Lua).
  */
 export interface WindowState {
   readonly windowStart: number;

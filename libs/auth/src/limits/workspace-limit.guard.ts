@@ -28,7 +28,8 @@ export class WorkspaceLimitGuard extends RateLimitGuard {
   protected chargesFor(): readonly LimitCharge[] {
     const caller = this.context.principal;
     if (caller.kind !== 'api_key') return [];
-    const plan = this.options.plans[caller.plan] ?? this.options.plans[DEFAULT_PLAN]!;
+    // Own properties only: a stored plan named like an Object method must not read one.
+    const plan = Object.hasOwn(this.options.plans, caller.plan) ? this.options.plans[caller.plan]! : this.options.plans[DEFAULT_PLAN]!;
     return [
       { key: `key:${caller.keyId}`, limit: plan.perKeyPerMinute, stated: true },
       { key: `workspace:${caller.environment}:${caller.workspaceId}`, limit: plan.perWorkspacePerMinute, stated: false },

@@ -20,6 +20,9 @@ import {
   MinDate,
 } from 'class-validator';
 
+/** An origin exactly as a browser sends it in `Origin`: lower-case scheme and host, an optional port, nothing else. */
+const ORIGIN = /^https?:\/\/[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$/;
+
 export class CreateWorkspaceDto {
   @ApiProperty({ example: 'Acme Treasury' })
   @IsString()
@@ -36,6 +39,7 @@ export class CreateWorkspaceDto {
   @IsArray()
   @ArrayMaxSize(20)
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { each: true })
+  @Matches(ORIGIN, { each: true, message: 'allowedOrigins must be origins as browsers send them: scheme://host[:port], lower case, no path' })
   allowedOrigins?: string[];
 }
 
@@ -56,6 +60,7 @@ export class UpdateWorkspaceDto {
   @IsArray()
   @ArrayMaxSize(20)
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { each: true })
+  @Matches(ORIGIN, { each: true, message: 'allowedOrigins must be origins as browsers send them: scheme://host[:port], lower case, no path' })
   allowedOrigins?: string[];
 }
 
