@@ -28,6 +28,28 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/TRUSTED_PROXIES/);
   });
 
+  it('reads the limits: defaults, a valid catalogue, and every problem with a bad one, never echoing REDIS_URL', () => {
+    const defaults = loadConfig({}, '/srv/ringfence');
+    expect(defaults.rateLimits.perClientIpPerMinute).toBe(6000);
+    expect(Object.keys(defaults.rateLimits.plans)).toEqual(['trial', 'standard', 'enterprise']);
+    expect(defaults.redisUrl).toBeUndefined();
+    const custom = loadConfig({ RATE_LIMIT_PLANS: '{"standard":{"perKeyPerMinute":5,"perWorkspacePerMinute":9}}', REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(custom.rateLimits.plans).toEqual({ standard: { perKeyPerMinute: 5, perWorkspacePerMinute: 9 } });
+    expect(problemsOf({ RATE_LIMIT_PLANS: 'not json' })).toEqual(['RATE_LIMIT_PLANS must be JSON']);
+    expect(problemsOf({ RATE_LIMIT_PLANS: '{"gold":{"perKeyPerMinute":0,"perWorkspacePerMinute":"many"},"Bad Name":{}}' })).toEqual([
+      'RATE_LIMIT_PLANS must define the "standard" plan',
+      'RATE_LIMIT_PLANS plan "gold": perKeyPerMinute must be a positive integer',
+      'RATE_LIMIT_PLANS plan "gold": perWorkspacePerMinute must be a positive integer',
+      'RATE_LIMIT_PLANS plan name "Bad Name" must match ^[a-z][a-z0-9_-]{0,39}$',
+      'RATE_LIMIT_PLANS plan "Bad Name": perKeyPerMinute must be a positive integer',
+      'RATE_LIMIT_PLANS plan "Bad Name": perWorkspacePerMinute must be a positive integer',
+    ]);
+    const redisProblems = problemsOf({ REDIS_URL: 'http://:hunter2@cache', RATE_LIMIT_IP_PER_MINUTE: '0' });
+    expect(redisProblems.join('\n')).toMatch(/REDIS_URL/);
+    expect(redisProblems.join('\n')).toMatch(/RATE_LIMIT_IP_PER_MINUTE/);
+    expect(redisProblems.join('\n')).not.toContain('hunter2');
+  });
+
   it('never echoes a value, secret or not', () => {
     const secretish = 'mysql://root:hunter2-super-secret@db/ringfence';
     const error = (() => {
