@@ -21,7 +21,7 @@ export { AdminSessions, type SessionTokens } from './sessions/admin-sessions';
 export { type CreatedAdmin } from './admins/admin-management';
 export { AttemptLimiter } from './limits/attempt-limiter';
 export { ClientIpLimitGuard } from './limits/client-ip-limit.guard';
-export { RATE_LIMIT_WINDOW_MS, SKIP_RATE_LIMITS, SkipRateLimits } from './limits/rate-limit.guard';
+export { RATE_LIMIT_WINDOW_MS, SKIP_RATE_LIMITS, SkipRateLimits, type LimitHit } from './limits/rate-limit.guard';
 export { MemoryRateLimitStorage } from './limits/memory-rate-limit.storage';
 export { catalogueProblems, DEFAULT_PLAN, DEFAULT_PLANS, PLAN_NAME, type PlanCatalogue, type PlanLimits } from './limits/rate-limit-plans';
 export { RateLimitsUnavailableException, TooManyAttemptsException } from './limits/rate-limit.exceptions';

@@ -12,16 +12,23 @@ export const SKIP_RATE_LIMITS = 'ringfence:skip-rate-limits';
 export const SkipRateLimits = (): MethodDecorator & ClassDecorator => SetMetadata(SKIP_RATE_LIMITS, true);
 
 /** One limit a request is counted against, over a sliding RATE_LIMIT_WINDOW_MS. */
-export interface LimitCharge {
-  readonly key: string;
-  readonly limit: number;
+export interface LimitCharge extends LimitHit {
   /** This limit is the one the `RateLimit-*` headers of an admitted request state. */
   readonly stated: boolean;
 }
 
-/** A storage that answers at once (the in-memory one): no promise on the hot path. */
-interface ImmediateStorage {
+/** One counter to charge and its limit. */
+export interface LimitHit {
+  readonly key: string;
+  readonly limit: number;
+}
+
+/** Optional storage capabilities beyond the throttler contract. */
+interface StorageShortcuts {
+  /** Answers at once (the in-memory storage): no promise on the hot path. */
   hit(key: string, windowMs: number, limit: number, blockMs: number): ThrottlerStorageRecord;
+  /** Several counters in turn in one round trip, up to the first refusal (Redis). */
+  incrementAll(hits: readonly LimitHit[], windowMs: number, blockMs: number): Promise<ThrottlerStorageRecord[]>;
 }
 
 /**
@@ -49,12 +56,19 @@ export abstract class RateLimitGuard implements CanActivate {
     const charges = this.chargesFor();
     if (charges.length === 0) return true;
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const storage = this.storage as ThrottlerStorage & Partial<ImmediateStorage>;
+    const storage = this.storage as ThrottlerStorage & Partial<StorageShortcuts>;
     if (typeof storage.hit === 'function') {
       for (const charge of charges) this.settle(charge, storage.hit(charge.key, RATE_LIMIT_WINDOW_MS, charge.limit, 0), reply);
       return true;
     }
+    if (typeof storage.incrementAll === 'function') return this.chargeTogether(storage.incrementAll.bind(storage), charges, reply);
     return this.chargeInTurn(charges, reply);
+  }
+
+  private async chargeTogether(incrementAll: StorageShortcuts['incrementAll'], charges: readonly LimitCharge[], reply: FastifyReply): Promise<boolean> {
+    const records = await incrementAll(charges, RATE_LIMIT_WINDOW_MS, 0);
+    records.forEach((record, index) => this.settle(charges[index]!, record, reply));
+    return true;
   }
 
   private async chargeInTurn(charges: readonly LimitCharge[], reply: FastifyReply): Promise<boolean> {
