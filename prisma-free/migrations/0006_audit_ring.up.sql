@@ -1,0 +1,234 @@
+-- The audit ring (issue 5): audit_log partitioned by month, still append-only for every
+-- role, and a hash chain kept beside it (audit_chain) by a sealer that links committed
+-- rows in id order after the fact, so writers never wait on one another.
+
+-- 1. audit_log, partitioned by month of occurred_at. The rows so far move across.
+ALTER TABLE audit_log RENAME TO audit_log_v1;
+ALTER INDEX audit_log_workspace_id_idx RENAME TO audit_log_v1_workspace_id_idx;
+ALTER INDEX audit_log_occurred_at_idx RENAME TO audit_log_v1_occurred_at_idx;
+
+CREATE SEQUENCE audit_event_id_seq AS bigint;
+CREATE TABLE audit_log (
+  id            bigint NOT NULL DEFAULT nextval('audit_event_id_seq'),
+  occurred_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+  -- No foreign key: the evidence outlives the workspace it speaks of.
+  workspace_id  uuid,
+  actor_type    text NOT NULL CHECK (actor_type IN ('admin', 'api_key', 'provider', 'system', 'anonymous')),
+  actor_id      text,
+  action        text NOT NULL CHECK (action ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'),
+  target_type   text,
+  target_id     text,
+  before        jsonb,
+  after         jsonb,
+  outcome       text NOT NULL CHECK (outcome IN ('success', 'failure', 'denied')),
+  reason        text,
+  client_ip     inet,
+  user_agent    text,
+  request_id    text,
+  PRIMARY KEY (id, occurred_at)
+) PARTITION BY RANGE (occurred_at);
+ALTER SEQUENCE audit_event_id_seq OWNED BY audit_log.id;
+-- The auditors' view: newest first by id, filtered by workspace, action, actor, target.
+CREATE INDEX audit_log_workspace_idx ON audit_log (workspace_id, id);
+CREATE INDEX audit_log_action_idx ON audit_log (action text_pattern_ops, id);
+CREATE INDEX audit_log_actor_idx ON audit_log (actor_type, actor_id, id);
+CREATE INDEX audit_log_target_idx ON audit_log (target_type, target_id, id);
+CREATE INDEX audit_log_occurred_at_idx ON audit_log (occurred_at);
+
+ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
+CREATE POLICY audit_log_tenant_read ON audit_log FOR SELECT
+  USING (workspace_id = app_workspace_id());
+CREATE POLICY audit_log_platform_read ON audit_log FOR SELECT
+  USING (app_platform_access());
+CREATE POLICY audit_log_append ON audit_log FOR INSERT
+  WITH CHECK (workspace_id IS NULL OR workspace_id = app_workspace_id() OR app_platform_access());
+GRANT SELECT, INSERT ON audit_log TO ringfence_app;
+GRANT USAGE ON SEQUENCE audit_event_id_seq TO ringfence_app;
+
+-- Row triggers on the parent reach every partition; TRUNCATE triggers do not, so each
+-- partition gets its own (audit_ensure_partitions).
+CREATE TRIGGER audit_log_no_update_delete BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
+
+-- Monthly partitions from `from_month` to `months_ahead` months past the current one.
+-- Run by the migration and by the sealer: an insert with no partition fails, and so
+-- does the mutation it audits (fail closed), so partitions are made well ahead.
+CREATE FUNCTION audit_ensure_partitions(from_month date, months_ahead integer)
+  RETURNS integer
+  LANGUAGE plpgsql
+  SECURITY DEFINER
+  SET search_path = public, pg_temp
+  AS $$
+DECLARE
+  month date := date_trunc('month', from_month)::date;
+  last date := (date_trunc('month', now()) + make_interval(months => greatest(months_ahead, 0)))::date;
+  name text;
+  made integer := 0;
+BEGIN
+  WHILE month <= last LOOP
+    name := format('audit_log_y%sm%s', to_char(month, 'YYYY'), to_char(month, 'MM'));
+    IF to_regclass(name) IS NULL THEN
+      EXECUTE format('CREATE TABLE %I PARTITION OF audit_log FOR VALUES FROM (%L) TO (%L)', name, month, (month + interval '1 month')::date);
+      EXECUTE format('CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change()', name);
+      -- Reached through audit_log only (its policies apply there); directly, nothing at all.
+      EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', name);
+      EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', name);
+      made := made + 1;
+    END IF;
+    month := (month + interval '1 month')::date;
+  END LOOP;
+  RETURN made;
+END $$;
+REVOKE ALL ON FUNCTION audit_ensure_partitions(date, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit_ensure_partitions(date, integer) TO ringfence_app;
+
+SELECT audit_ensure_partitions(coalesce((SELECT min(occurred_at) FROM audit_log_v1), now())::date, 3);
+INSERT INTO audit_log (id, occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason, client_ip, user_agent, request_id)
+  SELECT id, occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason, client_ip, user_agent, request_id
+    FROM audit_log_v1;
+SELECT setval('audit_event_id_seq', coalesce((SELECT max(id) FROM audit_log_v1), 0) + 1, false);
+DROP TABLE audit_log_v1;
+
+-- 2. The hash chain. A row's hash covers its canonical content; a chain link covers the
+-- previous link and the row's hash. Links are made only by audit_seal (owner rights),
+-- in id order, for rows older than a settle delay (every audit insert commits within
+-- milliseconds of being made); nobody may change or remove a link.
+CREATE FUNCTION audit_row_hash(r audit_log) RETURNS bytea
+  LANGUAGE sql STABLE PARALLEL SAFE
+  AS $$
+    SELECT sha256(convert_to(jsonb_build_array(
+      r.id, (extract(epoch FROM r.occurred_at) * 1000000)::bigint, r.workspace_id, r.actor_type, r.actor_id, r.action,
+      r.target_type, r.target_id, r.before, r.after, r.outcome, r.reason, host(r.client_ip), r.user_agent, r.request_id
+    )::text, 'UTF8'))
+  $$;
+
+CREATE TABLE audit_chain (
+  seq          bigint PRIMARY KEY CHECK (seq > 0),
+  audit_id     bigint NOT NULL UNIQUE,
+  occurred_at  timestamptz NOT NULL,
+  row_hash     bytea NOT NULL CHECK (octet_length(row_hash) = 32),
+  chain_hash   bytea NOT NULL CHECK (octet_length(chain_hash) = 32),
+  sealed_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX audit_chain_occurred_at_idx ON audit_chain (occurred_at);
+ALTER TABLE audit_chain ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_chain FORCE ROW LEVEL SECURITY;
+CREATE POLICY audit_chain_platform ON audit_chain
+  USING (app_platform_access())
+  WITH CHECK (app_platform_access());
+GRANT SELECT ON audit_chain TO ringfence_app;
+CREATE TRIGGER audit_chain_no_update_delete BEFORE UPDATE OR DELETE ON audit_chain
+  FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change();
+CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON audit_chain
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
+
+CREATE FUNCTION audit_seal(batch integer, settle interval)
+  RETURNS TABLE (sealed integer, head_seq bigint, head_hash bytea)
+  LANGUAGE plpgsql
+  SECURITY DEFINER
+  SET search_path = public, pg_temp
+  AS $$
+#variable_conflict use_column
+DECLARE
+  last_seq bigint := 0;
+  last_hash bytea := '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea;
+  last_id bigint := 0;
+  row_digest bytea;
+  made integer := 0;
+  r audit_log;
+BEGIN
+  IF NOT app_platform_access() THEN
+    RAISE EXCEPTION 'audit_seal needs the platform setting' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  -- One sealer at a time; writers never take this lock.
+  PERFORM pg_advisory_xact_lock(7243120573915510017);
+  SELECT c.seq, c.chain_hash, c.audit_id INTO last_seq, last_hash, last_id FROM audit_chain c ORDER BY c.seq DESC LIMIT 1;
+  IF NOT FOUND THEN
+    last_seq := 0;
+    last_hash := '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea;
+    last_id := 0;
+  END IF;
+  FOR r IN
+    SELECT * FROM audit_log a WHERE a.id > last_id AND a.occurred_at < clock_timestamp() - settle ORDER BY a.id LIMIT greatest(batch, 0)
+  LOOP
+    row_digest := audit_row_hash(r);
+    last_seq := last_seq + 1;
+    last_hash := sha256(last_hash || row_digest);
+    INSERT INTO audit_chain (seq, audit_id, occurred_at, row_hash, chain_hash) VALUES (last_seq, r.id, r.occurred_at, row_digest, last_hash);
+    made := made + 1;
+  END LOOP;
+  RETURN QUERY SELECT made, last_seq, last_hash;
+END $$;
+REVOKE ALL ON FUNCTION audit_seal(integer, interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit_seal(integer, interval) TO ringfence_app;
+
+-- The first break in the chain from `from_seq` on, or none: a link missing or altered, a
+-- sealed row changed or deleted, or a row that appeared behind the sealed head (inserted
+-- out of order). `checked` counts the links walked.
+CREATE FUNCTION audit_verify(from_seq bigint)
+  RETURNS TABLE (checked bigint, head_seq bigint, break_seq bigint, break_audit_id bigint, problem text)
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path = public, pg_temp
+  AS $$
+#variable_conflict use_column
+DECLARE
+  expected_seq bigint := greatest(from_seq, 0) + 1;
+  prev_hash bytea := '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea;
+  last_id bigint := 0;
+  walked bigint := 0;
+  link record;
+  stray bigint;
+BEGIN
+  IF NOT app_platform_access() THEN
+    RAISE EXCEPTION 'audit_verify needs the platform setting' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF from_seq > 0 THEN
+    SELECT c.chain_hash, c.audit_id INTO prev_hash, last_id FROM audit_chain c WHERE c.seq = from_seq;
+    IF NOT FOUND THEN
+      RETURN QUERY SELECT 0::bigint, NULL::bigint, from_seq, NULL::bigint, 'no chain link at the starting point';
+      RETURN;
+    END IF;
+  END IF;
+  FOR link IN
+    SELECT c.seq, c.audit_id, c.row_hash, c.chain_hash, a AS entry
+      FROM audit_chain c
+      LEFT JOIN audit_log a ON a.id = c.audit_id AND a.occurred_at = c.occurred_at
+     WHERE c.seq >= expected_seq
+     ORDER BY c.seq
+  LOOP
+    IF link.seq <> expected_seq THEN
+      RETURN QUERY SELECT walked, expected_seq - 1, expected_seq, NULL::bigint, 'chain link missing';
+      RETURN;
+    END IF;
+    IF link.chain_hash <> sha256(prev_hash || link.row_hash) THEN
+      RETURN QUERY SELECT walked, link.seq - 1, link.seq, link.audit_id, 'chain link altered';
+      RETURN;
+    END IF;
+    IF (link.entry).id IS NULL THEN
+      RETURN QUERY SELECT walked, link.seq - 1, link.seq, link.audit_id, 'row deleted';
+      RETURN;
+    END IF;
+    IF audit_row_hash(link.entry) <> link.row_hash THEN
+      RETURN QUERY SELECT walked, link.seq - 1, link.seq, link.audit_id, 'row changed';
+      RETURN;
+    END IF;
+    prev_hash := link.chain_hash;
+    last_id := link.audit_id;
+    walked := walked + 1;
+    expected_seq := expected_seq + 1;
+  END LOOP;
+  SELECT min(a.id) INTO stray FROM audit_log a
+   WHERE a.id < last_id AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.audit_id = a.id);
+  IF stray IS NOT NULL THEN
+    RETURN QUERY SELECT walked, expected_seq - 1, NULL::bigint, stray, 'row inserted out of order';
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT walked, expected_seq - 1, NULL::bigint, NULL::bigint, NULL::text;
+END $$;
+REVOKE ALL ON FUNCTION audit_verify(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit_verify(bigint) TO ringfence_app;

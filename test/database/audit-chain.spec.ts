@@ -1,0 +1,155 @@
+import { Client } from 'pg';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+interface Verdict {
+  checked: string;
+  head_seq: string;
+  break_seq: string | null;
+  break_audit_id: string | null;
+  problem: string | null;
+}
+
+/** The audit log's append-only rules and its hash chain, in PostgreSQL itself. */
+describe('audit log: append-only and hash-chained', () => {
+  let db: TestDatabase;
+  let app: Client;
+  let superuser: Client;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    app = await db.connect(db.appUrl);
+    superuser = await db.connect(db.adminUrl);
+  });
+  afterEach(async () => {
+    await app.end();
+    await superuser.end();
+    await db.drop();
+  });
+
+  async function asPlatform<T>(client: Client, work: () => Promise<T>): Promise<T> {
+    await client.query('BEGIN');
+    try {
+      await client.query(`SELECT set_config('app.platform', 'on', true), set_config('app.actor', 'system:spec', true)`);
+      const result = await work();
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    }
+  }
+
+  const append = (client: Client, count: number, action = 'spec.event') =>
+    asPlatform(client, () =>
+      client.query(
+        `INSERT INTO audit_log (actor_type, actor_id, action, outcome, after) SELECT 'system', 'spec', $1, 'success', jsonb_build_object('n', n) FROM generate_series(1, $2) n`,
+        [action, count],
+      ),
+    );
+  const seal = () => asPlatform(app, async () => (await app.query<{ sealed: number }>(`SELECT * FROM audit_seal(100000, '0 seconds')`)).rows[0]!);
+  const verify = () => asPlatform(app, async () => (await app.query<Verdict>('SELECT * FROM audit_verify(0)')).rows[0]!);
+  const ids = async () => (await superuser.query<{ id: string }>('SELECT id FROM audit_log ORDER BY id')).rows.map((row) => row.id);
+  /** A superuser acting with triggers off: what an attacker with the server would do. */
+  const tamper = async (sql: string, values: unknown[] = []) => {
+    await superuser.query('BEGIN');
+    await superuser.query('SET LOCAL session_replication_role = replica');
+    await superuser.query(sql, values);
+    await superuser.query('COMMIT');
+  };
+
+  it('refuses UPDATE, DELETE and TRUNCATE to the app role and to a superuser, on the table, its partitions and the chain', async () => {
+    await append(app, 3);
+    await seal();
+    const [partition] = (await superuser.query<{ name: string }>(`SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'audit_log'::regclass LIMIT 1`)).rows;
+    for (const client of [app, superuser]) {
+      for (const sql of [
+        `UPDATE audit_log SET action = 'spec.forged'`,
+        'DELETE FROM audit_log',
+        'TRUNCATE audit_log',
+        `TRUNCATE ${partition!.name}`,
+        `UPDATE audit_chain SET seq = seq + 1`,
+        'DELETE FROM audit_chain',
+        'TRUNCATE audit_chain',
+      ]) {
+        await client.query('BEGIN');
+        await client.query(`SELECT set_config('app.platform', 'on', true)`);
+        await expect(client.query(sql)).rejects.toThrow(/append-only|permission denied/);
+        await client.query('ROLLBACK');
+      }
+    }
+    expect(await ids()).toHaveLength(3);
+  });
+
+  it('seals rows in id order into a gap-free chain that verifies', async () => {
+    await append(app, 5);
+    expect((await seal()).sealed).toBe(5);
+    await append(app, 2);
+    expect((await seal()).sealed).toBe(2);
+    expect(await verify()).toEqual({ checked: '7', head_seq: '7', break_seq: null, break_audit_id: null, problem: null });
+    const links = (await superuser.query<{ seq: string; audit_id: string }>('SELECT seq, audit_id FROM audit_chain ORDER BY seq')).rows;
+    expect(links.map((link) => link.seq)).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    expect(links.map((link) => link.audit_id)).toEqual(await ids());
+  });
+
+  it('leaves rows younger than the settle delay for the next run', async () => {
+    await append(app, 2);
+    expect((await asPlatform(app, async () => (await app.query<{ sealed: number }>(`SELECT * FROM audit_seal(100, '1 hour')`)).rows[0]!)).sealed).toBe(0);
+  });
+
+  it('keeps concurrent writers apart: parallel inserts on many connections make one verifiable chain', async () => {
+    const writers = await Promise.all(Array.from({ length: 6 }, () => db.connect(db.appUrl)));
+    try {
+      await Promise.all(
+        writers.map(async (writer) => {
+          for (let batch = 0; batch < 2; batch += 1) await append(writer, 20);
+        }),
+      );
+    } finally {
+      await Promise.all(writers.map((writer) => writer.end()));
+    }
+    expect((await seal()).sealed).toBe(240);
+    expect(await verify()).toMatchObject({ checked: '240', break_seq: null, problem: null });
+  });
+
+  it('finds a changed row, with its id', async () => {
+    await append(app, 4);
+    await seal();
+    const target = (await ids())[2]!;
+    await tamper(`UPDATE audit_log SET after = '{"n": 99}' WHERE id = $1`, [target]);
+    expect(await verify()).toMatchObject({ break_seq: '3', break_audit_id: target, problem: 'row changed' });
+  });
+
+  it('finds a deleted row, with its id', async () => {
+    await append(app, 4);
+    await seal();
+    const target = (await ids())[1]!;
+    await tamper('DELETE FROM audit_log WHERE id = $1', [target]);
+    expect(await verify()).toMatchObject({ break_seq: '2', break_audit_id: target, problem: 'row deleted' });
+  });
+
+  it('finds a row inserted behind the sealed head, with its id', async () => {
+    await append(app, 4);
+    await seal();
+    // Ids start at 1: a row with id 0 can only have been slipped in behind the head.
+    await tamper(`INSERT INTO audit_log (id, actor_type, action, outcome) VALUES (0, 'system', 'spec.forged', 'success')`);
+    expect(await verify()).toMatchObject({ break_seq: null, break_audit_id: '0', problem: 'row inserted out of order' });
+  });
+
+  it('finds an altered or removed chain link', async () => {
+    await append(app, 3);
+    await seal();
+    await tamper(`UPDATE audit_chain SET chain_hash = sha256('forged') WHERE seq = 2`);
+    expect(await verify()).toMatchObject({ break_seq: '2', problem: 'chain link altered' });
+    await tamper('DELETE FROM audit_chain WHERE seq = 2');
+    expect(await verify()).toMatchObject({ break_seq: '2', problem: 'chain link missing' });
+  });
+
+  it('lets nobody but the platform path seal or verify', async () => {
+    await app.query('BEGIN');
+    await expect(app.query(`SELECT * FROM audit_seal(10, '0 seconds')`)).rejects.toThrow(/platform setting/);
+    await app.query('ROLLBACK');
+    await app.query('BEGIN');
+    await expect(app.query('SELECT * FROM audit_verify(0)')).rejects.toThrow(/platform setting/);
+    await app.query('ROLLBACK');
+  });
+});
