@@ -56,6 +56,8 @@ export function describePolicy(policy: AccessPolicy | undefined, stepUp = false)
       return `admin roles: ${policy.roles.join(', ')}${policy.duringSetup ? ' (also during setup)' : ''}${stepUp ? ' + step-up' : ''}`;
     case 'api_key':
       return `api key scopes: ${policy.scopes.length ? policy.scopes.join(', ') : '(any valid key)'}`;
+    case 'admin_or_api_key':
+      return `admin roles: ${policy.roles.join(', ')} | api key scopes: ${policy.scopes.join(', ')}`;
     case 'provider':
       return 'provider signature';
   }

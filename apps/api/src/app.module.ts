@@ -16,6 +16,7 @@ import {
 import { CryptoModule } from '@ringfence/crypto';
 import { TenancyModule } from '@ringfence/tenancy';
 import type { Logger } from 'pino';
+import { AuditRoutesModule } from './audit/audit.module';
 import { AppConfig } from './config/app-config';
 import { HealthModule } from './health/health.module';
 import { mailTransportProvider } from './mail/mail.providers';
@@ -61,7 +62,7 @@ export class AppModule {
         }),
         CryptoModule.forRoot({ secretsDir: config.secretsDir, activeMasterKeyVersion: config.activeMasterKeyVersion }),
         TenancyModule,
-        AuditModule,
+        AuditModule.forRoot({ seal: config.role !== 'api' }),
         ...(redis ? [RedisModule.forRoot(redis, options.logger)] : []),
         RateLimitsModule.forRoot(config.rateLimits, ...(redis ? [{ provide: ThrottlerStorage, useExisting: RedisRateLimitStorage }] : [])),
         AuthModule,
@@ -81,6 +82,7 @@ export class AppModule {
         ),
         ApiKeyAuthModule.forRoot({ cacheMs: config.apiKeyCacheMs }, ...(redis ? [{ provide: KEY_REVOCATIONS, useExisting: RedisKeyRevocations }] : [])),
         WorkspacesModule.forRoot({ purge: config.role !== 'api' }),
+        AuditRoutesModule,
         HealthModule,
         ...(options.features ?? []),
       ],

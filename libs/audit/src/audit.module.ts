@@ -1,16 +1,38 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BEFORE_COMMIT } from '@ringfence/tenancy';
 import { AuditBeforeCommit } from './audit-before-commit';
 import { AuditLogEntry } from './audit-log-entry.entity';
 import { AuditTrail } from './audit-trail';
 import { AuditWriter } from './audit-writer';
+import { AuditChain } from './chain/audit-chain';
+import { AUDIT_JOBS, AuditJobsOptions, AuditSealer } from './chain/audit-sealer';
 import { SecurityEvents } from './security-events';
+import { AuditEvents } from './view/audit-events';
 
+/**
+ * The audit ring (L2): rows written in the request's transaction (`@Audited`) or in their
+ * own (SecurityEvents), the hash chain and its sealer, and the auditors' view.
+ */
 @Global()
-@Module({
-  imports: [TypeOrmModule.forFeature([AuditLogEntry])],
-  providers: [AuditTrail, AuditWriter, SecurityEvents, AuditBeforeCommit, { provide: BEFORE_COMMIT, useExisting: AuditBeforeCommit }],
-  exports: [AuditTrail, AuditWriter, SecurityEvents, BEFORE_COMMIT],
-})
-export class AuditModule {}
+@Module({})
+export class AuditModule {
+  static forRoot(jobs: AuditJobsOptions): DynamicModule {
+    return {
+      module: AuditModule,
+      imports: [TypeOrmModule.forFeature([AuditLogEntry])],
+      providers: [
+        { provide: AUDIT_JOBS, useValue: jobs },
+        AuditTrail,
+        AuditWriter,
+        SecurityEvents,
+        AuditBeforeCommit,
+        { provide: BEFORE_COMMIT, useExisting: AuditBeforeCommit },
+        AuditChain,
+        AuditSealer,
+        AuditEvents,
+      ],
+      exports: [AuditTrail, AuditWriter, SecurityEvents, BEFORE_COMMIT, AuditChain, AuditSealer, AuditEvents],
+    };
+  }
+}

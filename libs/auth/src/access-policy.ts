@@ -12,6 +12,8 @@ export type AccessPolicy =
       readonly duringSetup?: boolean;
     }
   | { readonly kind: 'api_key'; readonly scopes: readonly Scope[] }
+  /** Either caller, each on its own terms (a route both consoles and integrations read). */
+  | { readonly kind: 'admin_or_api_key'; readonly roles: readonly AdminRole[]; readonly scopes: readonly Scope[] }
   | { readonly kind: 'provider' };
 
 export const ACCESS_POLICY = 'ringfence:access-policy';
@@ -53,6 +55,14 @@ export const StepUp = (): MethodDecorator => SetMetadata(STEP_UP, true);
 /** A workspace API key holding every one of `scopes` (none: any valid key). */
 export function Scopes(...scopes: Scope[]): MethodDecorator & ClassDecorator {
   return declare({ kind: 'api_key', scopes });
+}
+
+/**
+ * A platform admin holding one of `roles`, or a workspace API key holding every one of
+ * `scopes`: the bearer token's form says which (keys start `rf_live_` / `rf_test_`).
+ */
+export function AdminRolesOrScopes(access: { roles: [AdminRole, ...AdminRole[]]; scopes: Scope[] }): MethodDecorator & ClassDecorator {
+  return declare({ kind: 'admin_or_api_key', roles: access.roles, scopes: access.scopes });
 }
 
 /** A custody provider, authenticated by its request signature alone. */

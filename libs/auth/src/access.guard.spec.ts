@@ -25,6 +25,17 @@ function codeOf(work: () => void): string | undefined {
 }
 
 describe('authorize (roles and scopes, for every authenticator)', () => {
+  it('holds each caller of an admin-or-key route to its own terms', () => {
+    const policy = { kind: 'admin_or_api_key', roles: ['auditor', 'owner'], scopes: ['audit:read'] } as const;
+    expect(() => authorize(policy, admin('auditor'))).not.toThrow();
+    expect(codeOf(() => authorize(policy, admin('admin')))).toBe('INSUFFICIENT_ROLE');
+    expect(codeOf(() => authorize(policy, admin('owner', { stage: 'setup' })))).toBe('ACCOUNT_SETUP_REQUIRED');
+    expect(() => authorize(policy, key('audit:read'))).not.toThrow();
+    expect(codeOf(() => authorize(policy, key('vault:read')))).toBe('INSUFFICIENT_SCOPE');
+    expect(() => authorize(policy, provider)).toThrow(UnauthorizedException);
+    expect(() => authorize(policy, { kind: 'anonymous' })).toThrow(UnauthorizedException);
+  });
+
   it('admits an admin holding one of the roles and refuses the others with 403', () => {
     expect(() => authorize({ kind: 'admin', roles: ['owner', 'admin'] }, admin('admin'))).not.toThrow();
     expect(() => authorize({ kind: 'admin', roles: ['owner'] }, admin('admin'))).toThrow(ForbiddenException);

@@ -65,10 +65,18 @@ export function authorize(
         throw new ForbiddenException({ code: 'INSUFFICIENT_SCOPE', detail: `This route requires: ${policy.scopes.join(', ')}.` });
       }
       return;
+    case 'admin_or_api_key':
+      if (principal.kind === 'admin') return authorize({ kind: 'admin', roles: policy.roles }, principal, options);
+      return authorize({ kind: 'api_key', scopes: policy.scopes }, principal, options);
     case 'provider':
       if (principal.kind !== 'provider') throw unauthenticated();
       return;
   }
+}
+
+/** A workspace key in the Authorization header (its prefix), rather than an admin token. */
+function presentsApiKey(request: FastifyRequest): boolean {
+  return /^Bearer rf_(?:live|test)_/.test(request.headers.authorization ?? '');
 }
 
 /**
@@ -100,9 +108,9 @@ export class AccessGuard implements CanActivate {
     }
     if (policy.kind === 'public') return true;
 
-    const authenticator = this.authenticatorFor(policy);
-    if (!authenticator) throw unauthenticated();
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
+    const authenticator = this.authenticatorFor(policy, request);
+    if (!authenticator) throw unauthenticated();
     const principal = await authenticator.authenticate(request, policy);
     const stepUp = policy.kind === 'admin' && this.reflector.get<boolean | undefined>(STEP_UP, execution.getHandler()) === true;
     try {
@@ -125,12 +133,14 @@ export class AccessGuard implements CanActivate {
     );
   }
 
-  private authenticatorFor(policy: Exclude<AccessPolicy, { kind: 'public' }>): Authenticator | undefined {
+  private authenticatorFor(policy: Exclude<AccessPolicy, { kind: 'public' }>, request: FastifyRequest): Authenticator | undefined {
     switch (policy.kind) {
       case 'admin':
         return this.admin;
       case 'api_key':
         return this.apiKey;
+      case 'admin_or_api_key':
+        return presentsApiKey(request) ? this.apiKey : this.admin;
       case 'provider':
         return this.provider;
     }

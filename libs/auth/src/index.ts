@@ -1,6 +1,7 @@
 export {
   ACCESS_POLICY,
   AdminRoles,
+  AdminRolesOrScopes,
   AnyAdmin,
   ProviderSigned,
   Public,

@@ -1,0 +1,60 @@
+import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AuditChain, AuditEventFilter, AuditEvents, InvalidCursorError, SecurityEvents } from '@ringfence/audit';
+import { AdminRoles, AdminRolesOrScopes } from '@ringfence/auth';
+import { RequestContext } from '@ringfence/tenancy';
+import { AuditEventsQueryDto, AuditPageDto, ChainReportDto } from './dto/audit.dto';
+
+/**
+ * The audit log, read (API.md: `/v1/audit/*`): auditors and owners across every
+ * workspace; a key with `audit:read` its own workspace's rows through the same route.
+ * Every read is itself audited (who looked, with which filter), in its own transaction.
+ */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('v1/audit')
+export class AuditController {
+  constructor(
+    private readonly events: AuditEvents,
+    private readonly chain: AuditChain,
+    private readonly securityEvents: SecurityEvents,
+    private readonly context: RequestContext,
+  ) {}
+
+  @Get('events')
+  @AdminRolesOrScopes({ roles: ['auditor', 'owner'], scopes: ['audit:read'] })
+  @ApiOkResponse({ type: AuditPageDto })
+  async list(@Query() query: AuditEventsQueryDto): Promise<AuditPageDto> {
+    const filter = this.filterFrom(query);
+    let page;
+    try {
+      page = await this.events.page(filter, { afterCursor: query.cursor, limit: query.limit ?? 50 });
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new BadRequestException({ code: 'INVALID_CURSOR', detail: 'The cursor is not one this API gave out.' });
+      throw error;
+    }
+    await this.securityEvents.record({ action: 'audit.read', outcome: 'success', after: { filter: { ...query } } }, this.context.principal);
+    return page;
+  }
+
+  @Get('verify')
+  @AdminRoles('auditor', 'owner')
+  @ApiOkResponse({ type: ChainReportDto, description: 'The first break in the hash chain, or none.' })
+  async verify(): Promise<ChainReportDto> {
+    const report = await this.chain.verify();
+    await this.securityEvents.record(
+      { action: 'audit.verify', outcome: 'success', after: { intact: report.intact, checked: report.checked } },
+      this.context.principal,
+    );
+    return report;
+  }
+
+  /** A key reads its own workspace: the workspace comes from the key, never from the query. */
+  private filterFrom(query: AuditEventsQueryDto): AuditEventFilter {
+    const { cursor: _cursor, limit: _limit, from, to, ...fields } = query;
+    if (this.context.principal.kind === 'api_key' && fields.workspaceId !== undefined) {
+      throw new BadRequestException({ code: 'WORKSPACE_FROM_KEY', detail: 'A key reads its own workspace; leave out workspaceId.' });
+    }
+    return { ...fields, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}) };
+  }
+}

@@ -1,0 +1,114 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { AUDIT_PAGE_MAX } from '@ringfence/audit';
+
+const ACTOR_TYPES = ['admin', 'api_key', 'provider', 'system', 'anonymous'] as const;
+const OUTCOMES = ['success', 'failure', 'denied'] as const;
+
+export class AuditEventsQueryDto {
+  @ApiPropertyOptional({ description: 'Admins only: one workspace. A key always reads its own.' })
+  @IsOptional()
+  @IsUUID()
+  workspaceId?: string;
+
+  @ApiPropertyOptional({ example: 'vault.', description: 'Exact (`workspace.update`) or, ending with a dot, a prefix (`vault.`).' })
+  @IsOptional()
+  @Length(1, 100)
+  @Matches(/^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*\.?$/)
+  action?: string;
+
+  @ApiPropertyOptional({ enum: ACTOR_TYPES })
+  @IsOptional()
+  @IsIn(ACTOR_TYPES)
+  actorType?: (typeof ACTOR_TYPES)[number];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  actorId?: string;
+
+  @ApiPropertyOptional({ example: 'workspace' })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9_]{0,39}$/)
+  targetType?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  targetId?: string;
+
+  @ApiPropertyOptional({ enum: OUTCOMES })
+  @IsOptional()
+  @IsIn(OUTCOMES)
+  outcome?: (typeof OUTCOMES)[number];
+
+  @ApiPropertyOptional({ description: 'From this instant on (inclusive), ISO 8601.' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Before this instant (exclusive), ISO 8601.' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,40}$/)
+  cursor?: string;
+
+  @ApiPropertyOptional({ default: 50, maximum: AUDIT_PAGE_MAX })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(AUDIT_PAGE_MAX)
+  limit?: number;
+}
+
+export class AuditActorDto {
+  @ApiProperty({ enum: ACTOR_TYPES }) type!: string;
+  @ApiProperty({ type: String, nullable: true }) id!: string | null;
+}
+
+export class AuditTargetDto {
+  @ApiProperty() type!: string;
+  @ApiProperty({ type: String, nullable: true }) id!: string | null;
+}
+
+export class AuditEventDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() occurredAt!: string;
+  @ApiProperty({ type: String, nullable: true }) workspaceId!: string | null;
+  @ApiProperty({ type: AuditActorDto }) actor!: AuditActorDto;
+  @ApiProperty() action!: string;
+  @ApiProperty({ type: AuditTargetDto, nullable: true }) target!: AuditTargetDto | null;
+  @ApiProperty({ type: Object, nullable: true, description: 'Secret-bearing fields are redacted when written.' }) before!: unknown;
+  @ApiProperty({ type: Object, nullable: true }) after!: unknown;
+  @ApiProperty({ enum: OUTCOMES }) outcome!: string;
+  @ApiProperty({ type: String, nullable: true }) reason!: string | null;
+  @ApiProperty({ type: String, nullable: true }) clientIp!: string | null;
+  @ApiProperty({ type: String, nullable: true }) userAgent!: string | null;
+  @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
+}
+
+export class AuditPageDto {
+  @ApiProperty({ type: [AuditEventDto], description: 'Newest first.' }) events!: AuditEventDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next (older) page; null at the end.' }) nextCursor!: string | null;
+}
+
+export class ChainBreakDto {
+  @ApiProperty({ type: Number, nullable: true }) seq!: number | null;
+  @ApiProperty({ type: String, nullable: true }) auditId!: string | null;
+  @ApiProperty({ example: 'row changed' }) problem!: string;
+}
+
+export class ChainReportDto {
+  @ApiProperty() intact!: boolean;
+  @ApiProperty({ description: 'Links walked.' }) checked!: number;
+  @ApiProperty() verifiedThroughSeq!: number;
+  @ApiProperty({ type: ChainBreakDto, nullable: true }) firstBreak!: ChainBreakDto | null;
+}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { Principal, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+
+const CHAIN_KEEPER: Principal = { kind: 'system', process: 'audit-chain' };
+
+export interface ChainHead {
+  readonly seq: number;
+  /** Hex SHA-256 of the head link: logged on every seal, an anchor outside the database. */
+  readonly hash: string;
+}
+
+export interface ChainReport {
+  readonly intact: boolean;
+  /** Links walked from the starting point. */
+  readonly checked: number;
+  /** The last link that verified. */
+  readonly verifiedThroughSeq: number;
+  readonly firstBreak: { readonly seq: number | null; readonly auditId: string | null; readonly problem: string } | null;
+}
+
+interface VerdictRow {
+  checked: string;
+  head_seq: string;
+  break_seq: string | null;
+  break_audit_id: string | null;
+  problem: string | null;
+}
+
+/**
+ * The audit log's hash chain, kept by the database (migration 0006): `audit_seal` links
+ * committed rows in id order, `audit_verify` walks the links. Both run on the platform
+ * path as the system; neither needs any right on audit_log beyond the app role's.
+ */
+@Injectable()
+export class AuditChain {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  /** Links up to `batch` rows older than `settleSeconds`; returns how many and the new head. */
+  seal(batch: number, settleSeconds: number): Promise<{ sealed: number; head: ChainHead }> {
+    return this.asKeeper(async () => {
+      const [row] = await sqlRows<{ sealed: number; head_seq: string; head_hash: Buffer }>(
+        this.unitOfWork.manager,
+        'SELECT sealed, head_seq, head_hash FROM audit_seal($1, make_interval(secs => $2))',
+        [batch, settleSeconds],
+      );
+      return { sealed: row!.sealed, head: { seq: Number(row!.head_seq), hash: row!.head_hash.toString('hex') } };
+    });
+  }
+
+  /** Monthly partitions through `monthsAhead` months from now (an insert without one fails). */
+  ensurePartitions(monthsAhead = 3): Promise<number> {
+    return this.asKeeper(async () => {
+      const [row] = await sqlRows<{ made: number }>(this.unitOfWork.manager, 'SELECT audit_ensure_partitions(now()::date, $1) AS made', [monthsAhead]);
+      return row!.made;
+    });
+  }
+
+  /** The first break from `fromSeq` on (0: the whole chain), or an intact report. */
+  verify(fromSeq = 0): Promise<ChainReport> {
+    return this.asKeeper(async () => {
+      const [row] = await sqlRows<VerdictRow>(this.unitOfWork.manager, 'SELECT * FROM audit_verify($1)', [fromSeq]);
+      const verdict = row!;
+      return {
+        intact: verdict.problem === null,
+        checked: Number(verdict.checked),
+        verifiedThroughSeq: Number(verdict.head_seq),
+        firstBreak:
+          verdict.problem === null
+            ? null
+            : { seq: verdict.break_seq === null ? null : Number(verdict.break_seq), auditId: verdict.break_audit_id, problem: verdict.problem },
+      };
+    });
+  }
+
+  private asKeeper<T>(work: () => Promise<T>): Promise<T> {
+    return this.unitOfWork.run(work, { principal: CHAIN_KEEPER });
+  }
+}

@@ -1,0 +1,64 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AuditChain } from './audit-chain';
+
+export const AUDIT_JOBS = Symbol('AUDIT_JOBS');
+export interface AuditJobsOptions {
+  /** Seal and make partitions on this instance (RINGFENCE_ROLE worker or all). */
+  readonly seal: boolean;
+}
+
+const SEAL_INTERVAL_MS = 5_000;
+const PARTITION_INTERVAL_MS = 60 * 60_000;
+const BATCH = 5_000;
+/** Every audit insert commits within milliseconds of being made; ten seconds is ample. */
+export const SETTLE_SECONDS = 10;
+
+/**
+ * The worker side of the chain: every five seconds it links what committed, batch by
+ * batch, and logs the new head (seq and hash), so a chain rewritten later in the
+ * database disagrees with the log; every hour it makes next months' partitions.
+ */
+@Injectable()
+export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AuditSealer.name);
+  private timers: NodeJS.Timeout[] = [];
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly chain: AuditChain,
+    @Inject(AUDIT_JOBS) private readonly options: AuditJobsOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.options.seal) return;
+    const seal = () => void this.sealQuietly();
+    const partitions = () => void this.chain.ensurePartitions().catch((error: unknown) => this.logger.error({ err: error }, 'could not make audit partitions'));
+    partitions();
+    this.timers = [setInterval(seal, SEAL_INTERVAL_MS).unref(), setInterval(partitions, PARTITION_INTERVAL_MS).unref()];
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    await this.running;
+  }
+
+  /** Links everything older than `settleSeconds`; returns how many rows it linked. */
+  async sealAll(settleSeconds = SETTLE_SECONDS): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { sealed, head } = await this.chain.seal(BATCH, settleSeconds);
+      total += sealed;
+      if (sealed > 0) this.logger.log(`audit chain head ${head.seq} ${head.hash}`);
+      if (sealed < BATCH) return total;
+    }
+  }
+
+  private sealQuietly(): Promise<void> {
+    if (this.running) return this.running;
+    this.running = this.sealAll()
+      .then(() => undefined)
+      .catch((error: unknown) => this.logger.error({ err: error }, 'could not seal the audit chain'))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+}

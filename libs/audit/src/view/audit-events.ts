@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import type { AuditActorType, AuditOutcome } from '../audit-log-entry.entity';
+
+/** What the auditors' view may be filtered by; every field narrows, none widens. */
+export interface AuditEventFilter {
+  readonly workspaceId?: string;
+  /** Exact (`workspace.update`), or a prefix when it ends with a dot (`vault.`). */
+  readonly action?: string;
+  readonly actorType?: AuditActorType;
+  readonly actorId?: string;
+  readonly targetType?: string;
+  readonly targetId?: string;
+  readonly outcome?: AuditOutcome;
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+export interface AuditEventView {
+  readonly id: string;
+  readonly occurredAt: string;
+  readonly workspaceId: string | null;
+  readonly actor: { readonly type: AuditActorType; readonly id: string | null };
+  readonly action: string;
+  readonly target: { readonly type: string; readonly id: string | null } | null;
+  readonly before: unknown;
+  readonly after: unknown;
+  readonly outcome: AuditOutcome;
+  readonly reason: string | null;
+  readonly clientIp: string | null;
+  readonly userAgent: string | null;
+  readonly requestId: string | null;
+}
+
+interface EventRow {
+  id: string;
+  occurred_at: Date;
+  workspace_id: string | null;
+  actor_type: AuditActorType;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  before: unknown;
+  after: unknown;
+  outcome: AuditOutcome;
+  reason: string | null;
+  client_ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+}
+
+export const AUDIT_PAGE_MAX = 200;
+
+/**
+ * The one view of the audit log for auditors and for a workspace's own keys: the same
+ * query, scoped by who asks (row-level security: the platform path sees every
+ * workspace, a key its own). Newest first, keyset-paginated by id, so a page never
+ * shifts when rows arrive meanwhile.
+ */
+@Injectable()
+export class AuditEvents {
+  constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  async page(filter: AuditEventFilter, options: { afterCursor?: string; limit: number }): Promise<{ events: AuditEventView[]; nextCursor: string | null }> {
+    const limit = Math.min(Math.max(options.limit, 1), AUDIT_PAGE_MAX);
+    const { where, values } = conditions(filter);
+    const before = options.afterCursor === undefined ? undefined : decodeCursor(options.afterCursor);
+    if (before !== undefined) {
+      values.push(before);
+      where.push(`id < $${values.length}`);
+    }
+    values.push(limit + 1);
+    const rows = await this.unitOfWork.read(() =>
+      sqlRows<EventRow>(
+        this.unitOfWork.manager,
+        `SELECT id, occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason,
+                host(client_ip) AS client_ip, user_agent, request_id
+           FROM audit_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+          ORDER BY id DESC LIMIT $${values.length}`,
+        values,
+      ),
+    );
+    const events = rows.slice(0, limit).map(view);
+    return { events, nextCursor: rows.length > limit ? encodeCursor(events.at(-1)!.id) : null };
+  }
+}
+
+/** Parameterised conditions for a filter (values never enter the SQL text). */
+export function conditions(filter: AuditEventFilter): { where: string[]; values: unknown[] } {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const add = (sql: (placeholder: string) => string, value: unknown) => {
+    values.push(value);
+    where.push(sql(`$${values.length}`));
+  };
+  if (filter.workspaceId !== undefined) add((p) => `workspace_id = ${p}`, filter.workspaceId);
+  if (filter.action !== undefined) {
+    if (filter.action.endsWith('.')) add((p) => `action LIKE ${p}`, `${filter.action.replace(/[\\%_]/g, '\\$&')}%`);
+    else add((p) => `action = ${p}`, filter.action);
+  }
+  if (filter.actorType !== undefined) add((p) => `actor_type = ${p}`, filter.actorType);
+  if (filter.actorId !== undefined) add((p) => `actor_id = ${p}`, filter.actorId);
+  if (filter.targetType !== undefined) add((p) => `target_type = ${p}`, filter.targetType);
+  if (filter.targetId !== undefined) add((p) => `target_id = ${p}`, filter.targetId);
+  if (filter.outcome !== undefined) add((p) => `outcome = ${p}`, filter.outcome);
+  if (filter.from !== undefined) add((p) => `occurred_at >= ${p}`, filter.from);
+  if (filter.to !== undefined) add((p) => `occurred_at < ${p}`, filter.to);
+  return { where, values };
+}
+
+function view(row: EventRow): AuditEventView {
+  return {
+    id: row.id,
+    occurredAt: row.occurred_at.toISOString(),
+    workspaceId: row.workspace_id,
+    actor: { type: row.actor_type, id: row.actor_id },
+    action: row.action,
+    target: row.target_type === null ? null : { type: row.target_type, id: row.target_id },
+    before: row.before,
+    after: row.after,
+    outcome: row.outcome,
+    reason: row.reason,
+    clientIp: row.client_ip,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+  };
+}
+
+/** Opaque to clients; an id underneath. */
+function encodeCursor(id: string): string {
+  return Buffer.from(`a:${id}`).toString('base64url');
+}
+
+export class InvalidCursorError extends Error {}
+
+function decodeCursor(cursor: string): string {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^a:(\d{1,19})$/.exec(decoded);
+  if (!match) throw new InvalidCursorError('malformed cursor');
+  return match[1]!;
+}

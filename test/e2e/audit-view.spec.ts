@@ -1,0 +1,135 @@
+import { Client } from 'pg';
+import { AuditSealer } from '@ringfence/audit';
+import { createAdmin, TestAdmin } from '../support/admin-session';
+import { createApiKey, TestKey } from '../support/api-key';
+import { createTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+interface Page {
+  events: { id: string; action: string; workspaceId: string | null; actor: { type: string; id: string | null }; outcome: string }[];
+  nextCursor: string | null;
+}
+
+/** The auditors' view and the workspace view, over rows seeded with known content. */
+describe('audit view (/v1/audit)', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let superuser: Client;
+  let auditor: TestAdmin;
+  let owner: TestAdmin;
+  let admin: TestAdmin;
+  let reader: TestKey;
+  let otherReader: TestKey;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp(db);
+    superuser = await db.connect(db.adminUrl);
+    [auditor, owner, admin] = [await createAdmin(t, 'auditor'), await createAdmin(t, 'owner'), await createAdmin(t, 'admin')];
+    reader = await createApiKey(t, admin, { scopes: ['audit:read'] });
+    otherReader = await createApiKey(t, admin, { scopes: ['audit:read'] });
+    // Known rows, an hour in the past so they sort before everything the requests write.
+    await superuser.query(
+      `INSERT INTO audit_log (occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, outcome)
+       VALUES (now() - interval '60 minutes', $1, 'api_key', 'KEYAAAAA', 'vault.create', 'vault_secret', 's1', 'success'),
+              (now() - interval '59 minutes', $1, 'api_key', 'KEYAAAAA', 'vault.reveal', 'vault_secret', 's1', 'success'),
+              (now() - interval '58 minutes', $1, 'api_key', 'KEYAAAAA', 'vault.reveal', 'vault_secret', 's1', 'denied'),
+              (now() - interval '57 minutes', $2, 'api_key', 'KEYBBBBB', 'vault.create', 'vault_secret', 's2', 'success'),
+              (now() - interval '56 minutes', $2, 'api_key', 'KEYBBBBB', 'vaulted.odd', 'vault_secret', 's2', 'success')`,
+      [reader.workspaceId, otherReader.workspaceId],
+    );
+  });
+  afterAll(async () => {
+    await superuser.end();
+    await t.close();
+    await db.drop();
+  });
+
+  const read = (headers: Record<string, string>, query: Record<string, string | number> = {}) =>
+    t.app.inject({ method: 'GET', url: '/v1/audit/events', headers, query: Object.fromEntries(Object.entries(query).map(([name, value]) => [name, String(value)])) });
+  const actionsOf = (page: Page) => page.events.map((event) => event.action);
+
+  it('shows auditors and owners every workspace, newest first; other admins get 403', async () => {
+    const page = (await read(auditor.headers, { action: 'vault.' })).json<Page>();
+    expect(actionsOf(page)).toEqual(['vault.create', 'vault.reveal', 'vault.reveal', 'vault.create']);
+    expect(new Set(page.events.map((event) => event.workspaceId))).toEqual(new Set([reader.workspaceId, otherReader.workspaceId]));
+    expect((await read(owner.headers, { action: 'vault.' })).statusCode).toBe(200);
+    const refused = await read(admin.headers);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'INSUFFICIENT_ROLE' });
+  });
+
+  it('filters by workspace, exact action, prefix, actor, target, outcome and time', async () => {
+    const count = async (query: Record<string, string>) => (await read(auditor.headers, query)).json<Page>().events.length;
+    expect(await count({ workspaceId: reader.workspaceId, action: 'vault.' })).toBe(3);
+    expect(await count({ action: 'vault.reveal' })).toBe(2);
+    // A prefix ends at the dot: `vaulted.odd` is not under `vault.`.
+    expect(await count({ action: 'vault.' })).toBe(4);
+    expect(await count({ actorType: 'api_key', actorId: 'KEYBBBBB' })).toBe(2);
+    expect(await count({ targetType: 'vault_secret', targetId: 's1' })).toBe(3);
+    expect(await count({ action: 'vault.', outcome: 'denied' })).toBe(1);
+    const [row] = (await superuser.query<{ occurred_at: Date }>(`SELECT occurred_at FROM audit_log WHERE action = 'vault.reveal' AND outcome = 'denied'`)).rows;
+    expect(await count({ action: 'vault.', from: row!.occurred_at.toISOString() })).toBe(2);
+    expect(await count({ action: 'vault.', to: row!.occurred_at.toISOString() })).toBe(2);
+  });
+
+  it('pages newest first by cursor, and a page does not shift when rows arrive meanwhile', async () => {
+    const first = (await read(auditor.headers, { action: 'vault.', limit: 3 })).json<Page>();
+    expect(first.events).toHaveLength(3);
+    expect(first.nextCursor).not.toBeNull();
+    await superuser.query(`INSERT INTO audit_log (actor_type, action, outcome, workspace_id) VALUES ('system', 'vault.create', 'success', $1)`, [reader.workspaceId]);
+    const second = (await read(auditor.headers, { action: 'vault.', limit: 3, cursor: first.nextCursor! })).json<Page>();
+    expect(actionsOf(second)).toEqual(['vault.create']);
+    expect(second.nextCursor).toBeNull();
+    const ids = [...first.events, ...second.events].map((event) => BigInt(event.id));
+    expect(ids).toEqual([...ids].sort((a, b) => (a > b ? -1 : 1)));
+  });
+
+  it('shows a key its own workspace’s rows only, and never takes the workspace from the query', async () => {
+    const own = (await read(reader.headers, { action: 'vault.' })).json<Page>();
+    expect(new Set(own.events.map((event) => event.workspaceId))).toEqual(new Set([reader.workspaceId]));
+    expect(own.events.length).toBeGreaterThanOrEqual(3);
+    const foreign = await read(reader.headers, { workspaceId: otherReader.workspaceId });
+    expect(foreign.statusCode).toBe(400);
+    expect(foreign.json()).toMatchObject({ code: 'WORKSPACE_FROM_KEY' });
+    const unscoped = await createApiKey(t, admin, { workspaceId: reader.workspaceId, scopes: ['vault:read'] });
+    const refused = await read(unscoped.headers);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
+    expect((await read({})).statusCode).toBe(401);
+  });
+
+  it('audits every read: who looked and with which filter', async () => {
+    await read({ ...auditor.headers, 'x-request-id': 'req-audit-read-1' }, { action: 'vault.reveal', outcome: 'denied' });
+    const { rows } = await superuser.query(`SELECT actor_type, actor_id, action, outcome, after, workspace_id FROM audit_log WHERE request_id = 'req-audit-read-1'`);
+    expect(rows).toEqual([
+      { actor_type: 'admin', actor_id: auditor.id, action: 'audit.read', outcome: 'success', after: { filter: { action: 'vault.reveal', outcome: 'denied' } }, workspace_id: null },
+    ]);
+    await read({ ...reader.headers, 'x-request-id': 'req-audit-read-2' });
+    const keyed = await superuser.query(`SELECT actor_type, workspace_id FROM audit_log WHERE request_id = 'req-audit-read-2'`);
+    expect(keyed.rows).toEqual([{ actor_type: 'api_key', workspace_id: reader.workspaceId }]);
+  });
+
+  it('refuses a forged cursor and an oversized page with 400', async () => {
+    expect((await read(auditor.headers, { cursor: Buffer.from('a:1 OR 1=1').toString('base64url') })).json()).toMatchObject({ code: 'INVALID_CURSOR' });
+    expect((await read(auditor.headers, { limit: 500 })).statusCode).toBe(400);
+    expect((await read(auditor.headers, { action: "vault.' OR 1=1" })).statusCode).toBe(400);
+  });
+
+  it('verifies the chain for auditors, and names a changed row', async () => {
+    await t.app.get(AuditSealer).sealAll(0);
+    const intact = await t.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: auditor.headers });
+    expect(intact.statusCode).toBe(200);
+    expect(intact.json()).toMatchObject({ intact: true, firstBreak: null });
+    expect(intact.json<{ checked: number }>().checked).toBeGreaterThan(5);
+
+    const [victim] = (await superuser.query<{ id: string }>(`SELECT id FROM audit_log WHERE action = 'vault.reveal' ORDER BY id LIMIT 1`)).rows;
+    await superuser.query('BEGIN');
+    await superuser.query('SET LOCAL session_replication_role = replica');
+    await superuser.query(`UPDATE audit_log SET outcome = 'failure' WHERE id = $1`, [victim!.id]);
+    await superuser.query('COMMIT');
+    const broken = await t.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: auditor.headers });
+    expect(broken.json()).toMatchObject({ intact: false, firstBreak: { auditId: victim!.id, problem: 'row changed' } });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: admin.headers })).statusCode).toBe(403);
+  });
+});
