@@ -96,6 +96,18 @@ async function main() {
   if (again.status !== 1 || !again.stderr.includes('already exists')) throw new Error(`admin:create twice: exit ${again.status}\n${again.stderr}`);
   console.log('ok - admin:create prints a one-time password once, and refuses a second admin with the same email');
 
+  // `npm run audit:verify` on the same database: the chain so far is intact.
+  const verified = spawnSync(process.execPath, [join(root, 'dist/apps/api/src/bootstrap/audit-verify.cli.js')], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: '', RINGFENCE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (verified.status !== 0 || !/^audit chain intact: \d+ links checked/.test(verified.stdout)) {
+    throw new Error(`audit:verify: exit ${verified.status}\n${verified.stdout}${verified.stderr}`);
+  }
+  console.log('ok - audit:verify reports the chain intact');
+
   // Production refuses to boot on a malformed key, naming the file and never its content.
   const secrets = join(workDir, 'prod-secrets');
   mkdirSync(secrets, { mode: 0o700 });

@@ -1,0 +1,37 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '../app.module';
+import { ConfigError, loadConfig } from '../config/app-config';
+import { prepareDatabase } from '../database/database-bootstrap';
+import { createAppLogger } from '../logging/app-logger';
+import { prepareSecretsDirectory } from './development-secrets';
+
+/**
+ * For command-line tools: the application's module graph (no HTTP, no background
+ * workers) on the configured database, or the embedded one when the service is not
+ * running on it; closed, and the embedded database stopped, when `work` is done. A bad
+ * configuration exits 78 (EX_CONFIG) with the problems named.
+ */
+export async function withCliContext<T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+  let config;
+  try {
+    config = { ...loadConfig(process.env), role: 'api' as const };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+  const logger = createAppLogger({ logLevel: 'warn' });
+  prepareSecretsDirectory(config, logger);
+  const database = await prepareDatabase(config, logger);
+  try {
+    const app = await NestFactory.createApplicationContext(AppModule.register({ config, databaseUrl: database.appUrl, logger }), { logger: false });
+    try {
+      return await work(app);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await database.stop();
+  }
+}
