@@ -1,9 +1,12 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { AuditTrail } from '@ringfence/audit';
+import { AuditTrail, declareAuditRedactions } from '@ringfence/audit';
 import { ApiKeyAuthenticator, ApiKeyPeppers, generateApiKey } from '@ringfence/auth';
 import { actorOf, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { ApiKeyDto, CreatedApiKeyDto } from './dto/workspace.dto';
 import { WorkspacesService } from './workspaces.service';
+
+// The key, its hash and pepper never reach an audit row, whoever records one about a key.
+declareAuditRedactions('api_key', ['key', 'secretHash', 'secret_hash', 'pepperVersion', 'pepper_version']);
 
 interface ApiKeyRow {
   key_id: string;

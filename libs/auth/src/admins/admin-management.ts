@@ -1,10 +1,13 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { AuditTrail } from '@ringfence/audit';
+import { AuditTrail, declareAuditRedactions } from '@ringfence/audit';
 import { randomToken } from '@ringfence/crypto';
 import { AdminRole, UnitOfWork } from '@ringfence/tenancy';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { AdminSessions } from '../sessions/admin-sessions';
 import { AdminDirectory, AdminStatus, AdminView, adminView, normaliseEmail } from './admin-directory';
+
+// An admin's credentials never reach an audit row (markers such as `password: 'changed'` do).
+declareAuditRedactions('admin', ['passwordHash', 'password_hash', 'oneTimePassword', 'totpSecret', 'totp_secret', 'codes', 'secret']);
 
 export interface CreatedAdmin {
   admin: AdminView;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditWriter } from '@ringfence/audit';
+import { AuditWriter, declareAuditRedactions } from '@ringfence/audit';
 import { constantTimeEqual } from '@ringfence/crypto';
 import { AdminRole, AdminSessionStage, Principal, RequestContext, sqlCount, UnitOfWork } from '@ringfence/tenancy';
 import { DataSource } from 'typeorm';
@@ -7,6 +7,9 @@ import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.
 import { AccessTokens } from '../tokens/access-tokens';
 import { newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
 import { SessionState, SessionStateCache } from './session-state-cache';
+
+// A session's tokens never reach an audit row.
+declareAuditRedactions('admin_session', ['accessToken', 'refreshToken', 'csrfToken', 'token_hash', 'tokenHash']);
 
 /** What a client receives when a session opens or its refresh token rotates. */
 export interface SessionTokens {
