@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { AuditSealer } from '@ringfence/audit';
+import { AUDIT_EXPORT_BATCH, AuditEvents, AuditSealer } from '@ringfence/audit';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createApiKey, TestKey } from '../support/api-key';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -114,6 +114,58 @@ describe('audit view (/v1/audit)', () => {
     expect((await read(auditor.headers, { cursor: Buffer.from('a:1 OR 1=1').toString('base64url') })).json()).toMatchObject({ code: 'INVALID_CURSOR' });
     expect((await read(auditor.headers, { limit: 500 })).statusCode).toBe(400);
     expect((await read(auditor.headers, { action: "vault.' OR 1=1" })).statusCode).toBe(400);
+  });
+
+  describe('export', () => {
+    const exportOf = (headers: Record<string, string>, query: Record<string, string>) =>
+      t.app.inject({ method: 'GET', url: '/v1/audit/events/export', headers, query });
+
+    it('streams the filtered rows newest first as NDJSON, a batch per round trip, and audits the export', async () => {
+      await superuser.query(
+        `INSERT INTO audit_log (occurred_at, workspace_id, actor_type, action, outcome, after)
+         SELECT now() - interval '2 hours' + make_interval(secs => n), $1, 'system', 'bulk.event', 'success', jsonb_build_object('n', n)
+           FROM generate_series(1, 2500) n`,
+        [otherReader.workspaceId],
+      );
+      const fetches = jest.spyOn(AuditEvents.prototype as unknown as { fetch: (...args: unknown[]) => unknown }, 'fetch');
+      try {
+        const response = await exportOf({ ...auditor.headers, 'x-request-id': 'req-export-1' }, { action: 'bulk.event' });
+        expect(response.statusCode).toBe(200);
+        expect(response.headers['content-type']).toBe('application/x-ndjson');
+        expect(response.headers['content-disposition']).toBe('attachment; filename="audit-events.ndjson"');
+        const lines = response.body.trim().split('\n').map((line) => JSON.parse(line) as { action: string; after: { n: number } });
+        expect(lines).toHaveLength(2500);
+        expect(lines[0]!.after.n).toBe(2500);
+        expect(lines.at(-1)!.after.n).toBe(1);
+        // Three full batches at most in memory at any time: 1000 + 1000 + 500.
+        expect(fetches.mock.calls.map((call) => call[2])).toEqual([AUDIT_EXPORT_BATCH, AUDIT_EXPORT_BATCH, AUDIT_EXPORT_BATCH]);
+      } finally {
+        fetches.mockRestore();
+      }
+      const { rows } = await superuser.query(`SELECT action, after FROM audit_log WHERE request_id = 'req-export-1'`);
+      expect(rows).toEqual([{ action: 'audit.export', after: { filter: { action: 'bulk.event' } } }]);
+    });
+
+    it('writes CSV with a header, quotes every cell, and defuses formulas', async () => {
+      await superuser.query(
+        `INSERT INTO audit_log (workspace_id, actor_type, action, outcome, reason, user_agent)
+         VALUES ($1, 'anonymous', 'csv.event', 'failure', '=HYPERLINK("http://evil")', 'agent "quoted"' || chr(13) || chr(10) || 'next')`,
+        [reader.workspaceId],
+      );
+      const response = await exportOf(auditor.headers, { action: 'csv.event', format: 'csv' });
+      expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+      const [header, row] = response.body.split('\r\n');
+      expect(header).toBe('id,occurred_at,workspace_id,actor_type,actor_id,action,target_type,target_id,outcome,reason,client_ip,user_agent,request_id,before,after');
+      expect(row).toContain(`"'=HYPERLINK(""http://evil"")"`);
+      expect(response.body).toContain('"agent ""quoted""\r\nnext"');
+    });
+
+    it('gives a key its own workspace only', async () => {
+      const response = await exportOf(reader.headers, {});
+      const workspaces = new Set(response.body.trim().split('\n').map((line) => (JSON.parse(line) as { workspaceId: string }).workspaceId));
+      expect(workspaces).toEqual(new Set([reader.workspaceId]));
+      expect((await exportOf(reader.headers, { workspaceId: otherReader.workspaceId })).statusCode).toBe(400);
+    });
   });
 
   it('verifies the chain for auditors, and names a changed row', async () => {

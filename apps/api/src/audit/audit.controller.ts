@@ -1,9 +1,11 @@
-import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { BadRequestException, Controller, Get, Query, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { AuditChain, AuditEventFilter, AuditEvents, InvalidCursorError, SecurityEvents } from '@ringfence/audit';
 import { AdminRoles, AdminRolesOrScopes } from '@ringfence/auth';
-import { RequestContext } from '@ringfence/tenancy';
-import { AuditEventsQueryDto, AuditPageDto, ChainReportDto } from './dto/audit.dto';
+import { RequestContext, RequestContextStore } from '@ringfence/tenancy';
+import { Readable } from 'node:stream';
+import { exportLines } from './audit-export-format';
+import { AuditEventsQueryDto, AuditExportQueryDto, AuditFilterQueryDto, AuditPageDto, ChainReportDto } from './dto/audit.dto';
 
 /**
  * The audit log, read (API.md: `/v1/audit/*`): auditors and owners across every
@@ -37,6 +39,25 @@ export class AuditController {
     return page;
   }
 
+  /**
+   * The same filter, every matching row, streamed newest first as NDJSON or CSV: read a
+   * batch at a time as the client takes them, so memory stays flat whatever the range.
+   */
+  @Get('events/export')
+  @AdminRolesOrScopes({ roles: ['auditor', 'owner'], scopes: ['audit:read'] })
+  @ApiProduces('application/x-ndjson', 'text/csv')
+  @ApiOkResponse({ description: 'One event per line (NDJSON), or CSV with a header row.' })
+  async export(@Query() query: AuditExportQueryDto): Promise<StreamableFile> {
+    const { format = 'ndjson', ...filterQuery } = query;
+    const filter = this.filterFrom(filterQuery);
+    await this.securityEvents.record({ action: 'audit.export', outcome: 'success', after: { filter: { ...query } } }, this.context.principal);
+    const lines = exportLines(within(this.context.store!, this.events.export(filter)), format);
+    return new StreamableFile(Readable.from(lines), {
+      type: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+      disposition: `attachment; filename="audit-events.${format}"`,
+    });
+  }
+
   @Get('verify')
   @AdminRoles('auditor', 'owner')
   @ApiOkResponse({ type: ChainReportDto, description: 'The first break in the hash chain, or none.' })
@@ -50,11 +71,20 @@ export class AuditController {
   }
 
   /** A key reads its own workspace: the workspace comes from the key, never from the query. */
-  private filterFrom(query: AuditEventsQueryDto): AuditEventFilter {
+  private filterFrom(query: AuditFilterQueryDto & { cursor?: string; limit?: number }): AuditEventFilter {
     const { cursor: _cursor, limit: _limit, from, to, ...fields } = query;
     if (this.context.principal.kind === 'api_key' && fields.workspaceId !== undefined) {
       throw new BadRequestException({ code: 'WORKSPACE_FROM_KEY', detail: 'A key reads its own workspace; leave out workspaceId.' });
     }
     return { ...fields, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}) };
+  }
+}
+
+/** Pulls `source` inside the request's context: the stream is read after the handler returned. */
+async function* within<T>(store: RequestContextStore, source: AsyncGenerator<T>): AsyncGenerator<T> {
+  for (;;) {
+    const next = await RequestContext.run(store, () => source.next());
+    if (next.done) return;
+    yield next.value;
   }
 }

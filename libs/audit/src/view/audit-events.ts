@@ -51,6 +51,8 @@ interface EventRow {
 }
 
 export const AUDIT_PAGE_MAX = 200;
+/** Rows per round trip of an export: memory stays at one batch whatever the range. */
+export const AUDIT_EXPORT_BATCH = 1000;
 
 /**
  * The one view of the audit log for auditors and for a workspace's own keys: the same
@@ -64,14 +66,35 @@ export class AuditEvents {
 
   async page(filter: AuditEventFilter, options: { afterCursor?: string; limit: number }): Promise<{ events: AuditEventView[]; nextCursor: string | null }> {
     const limit = Math.min(Math.max(options.limit, 1), AUDIT_PAGE_MAX);
-    const { where, values } = conditions(filter);
     const before = options.afterCursor === undefined ? undefined : decodeCursor(options.afterCursor);
+    const rows = await this.fetch(filter, before, limit + 1);
+    const events = rows.slice(0, limit).map(view);
+    return { events, nextCursor: rows.length > limit ? encodeCursor(events.at(-1)!.id) : null };
+  }
+
+  /**
+   * Every matching row, newest first, fetched AUDIT_EXPORT_BATCH at a time as the reader
+   * pulls: rows that arrive during the export are after its start and are not included.
+   */
+  async *export(filter: AuditEventFilter): AsyncGenerator<AuditEventView> {
+    let before: string | undefined;
+    for (;;) {
+      const rows = await this.fetch(filter, before, AUDIT_EXPORT_BATCH);
+      for (const row of rows) yield view(row);
+      if (rows.length < AUDIT_EXPORT_BATCH) return;
+      before = rows.at(-1)!.id;
+    }
+  }
+
+  /** One read-only round trip: up to `limit` rows below id `before`, newest first, as the caller's RLS allows. */
+  private fetch(filter: AuditEventFilter, before: string | undefined, limit: number): Promise<EventRow[]> {
+    const { where, values } = conditions(filter);
     if (before !== undefined) {
       values.push(before);
       where.push(`id < $${values.length}`);
     }
-    values.push(limit + 1);
-    const rows = await this.unitOfWork.read(() =>
+    values.push(limit);
+    return this.unitOfWork.read(() =>
       sqlRows<EventRow>(
         this.unitOfWork.manager,
         `SELECT id, occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason,
@@ -81,8 +104,6 @@ export class AuditEvents {
         values,
       ),
     );
-    const events = rows.slice(0, limit).map(view);
-    return { events, nextCursor: rows.length > limit ? encodeCursor(events.at(-1)!.id) : null };
   }
 }
 

@@ -6,7 +6,8 @@ import { AUDIT_PAGE_MAX } from '@ringfence/audit';
 const ACTOR_TYPES = ['admin', 'api_key', 'provider', 'system', 'anonymous'] as const;
 const OUTCOMES = ['success', 'failure', 'denied'] as const;
 
-export class AuditEventsQueryDto {
+/** The filters the events page and the export share. */
+export class AuditFilterQueryDto {
   @ApiPropertyOptional({ description: 'Admins only: one workspace. A key always reads its own.' })
   @IsOptional()
   @IsUUID()
@@ -55,6 +56,9 @@ export class AuditEventsQueryDto {
   @IsISO8601({ strict: true })
   to?: string;
 
+}
+
+export class AuditEventsQueryDto extends AuditFilterQueryDto {
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
   @IsOptional()
   @Matches(/^[A-Za-z0-9_-]{1,40}$/)
@@ -67,6 +71,13 @@ export class AuditEventsQueryDto {
   @Min(1)
   @Max(AUDIT_PAGE_MAX)
   limit?: number;
+}
+
+export class AuditExportQueryDto extends AuditFilterQueryDto {
+  @ApiPropertyOptional({ enum: ['ndjson', 'csv'], default: 'ndjson' })
+  @IsOptional()
+  @IsIn(['ndjson', 'csv'])
+  format?: 'ndjson' | 'csv';
 }
 
 export class AuditActorDto {
