@@ -35,6 +35,7 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
       'admins',
       'api_keys',
       'audit_chain',
+      'audit_checkpoints',
       'audit_log',
       'mail_outbox',
       'schema_migrations',

@@ -62,7 +62,7 @@ export class AppModule {
         }),
         CryptoModule.forRoot({ secretsDir: config.secretsDir, activeMasterKeyVersion: config.activeMasterKeyVersion }),
         TenancyModule,
-        AuditModule.forRoot({ seal: config.role !== 'api' }),
+        AuditModule.forRoot({ seal: config.role !== 'api', retentionDays: config.auditRetentionDays }),
         ...(redis ? [RedisModule.forRoot(redis, options.logger)] : []),
         RateLimitsModule.forRoot(config.rateLimits, ...(redis ? [{ provide: ThrottlerStorage, useExisting: RedisRateLimitStorage }] : [])),
         AuthModule,

@@ -34,6 +34,7 @@ export interface AppConfig {
   /** Unset: limits counted in memory (one instance) and revocations kept in-process. */
   readonly redisUrl?: string;
   readonly rateLimits: { readonly perClientIpPerMinute: number; readonly plans: PlanCatalogue };
+  readonly auditRetentionDays: number;
   readonly adminAuth: {
     readonly issuer: string;
     readonly audience: string;
@@ -123,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     apiKeyCacheMs: vars.API_KEY_CACHE_MS,
     redisUrl: vars.REDIS_URL,
     rateLimits: { perClientIpPerMinute: vars.RATE_LIMIT_IP_PER_MINUTE, plans },
+    auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
     adminAuth: {
       issuer: vars.JWT_ISSUER,
       audience: vars.JWT_AUDIENCE,

@@ -183,6 +183,13 @@ export class EnvironmentVariables {
   @IsString()
   RATE_LIMIT_PLANS?: string;
 
+  /** Audit rows are kept at least this long; whole months past it are dropped (checkpointed and audited). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(30)
+  @Max(36500)
+  AUDIT_RETENTION_DAYS = 90;
+
   /** The first owner's email, created (with a one-time password printed once) on the first start. */
   @IsOptional()
   @IsString()

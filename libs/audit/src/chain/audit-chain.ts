@@ -55,6 +55,22 @@ export class AuditChain {
     });
   }
 
+  /**
+   * The retention path: drops the months wholly older than `retentionDays` whose rows are
+   * all sealed, with a checkpoint and an `audit.retention` row (migration 0007).
+   */
+  retire(retentionDays: number): Promise<{ partition: string; rows: number }[]> {
+    return this.asKeeper(async () =>
+      (
+        await sqlRows<{ partition_name: string; rows_retired: string }>(
+          this.unitOfWork.manager,
+          'SELECT partition_name, rows_retired FROM audit_drop_partitions(make_interval(days => $1))',
+          [retentionDays],
+        )
+      ).map((row) => ({ partition: row.partition_name, rows: Number(row.rows_retired) })),
+    );
+  }
+
   /** The first break from `fromSeq` on (0: the whole chain), or an intact report. */
   verify(fromSeq = 0): Promise<ChainReport> {
     return this.asKeeper(async () => {

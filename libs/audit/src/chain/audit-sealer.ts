@@ -3,12 +3,15 @@ import { AuditChain } from './audit-chain';
 
 export const AUDIT_JOBS = Symbol('AUDIT_JOBS');
 export interface AuditJobsOptions {
-  /** Seal and make partitions on this instance (RINGFENCE_ROLE worker or all). */
+  /** Seal, make partitions and retire old months on this instance (RINGFENCE_ROLE worker or all). */
   readonly seal: boolean;
+  /** Months wholly older than this many days are dropped (AUDIT_RETENTION_DAYS). */
+  readonly retentionDays: number;
 }
 
 const SEAL_INTERVAL_MS = 5_000;
 const PARTITION_INTERVAL_MS = 60 * 60_000;
+const RETENTION_INTERVAL_MS = 6 * 60 * 60_000;
 const BATCH = 5_000;
 /** Every audit insert commits within milliseconds of being made; ten seconds is ample. */
 export const SETTLE_SECONDS = 10;
@@ -16,7 +19,8 @@ export const SETTLE_SECONDS = 10;
 /**
  * The worker side of the chain: every five seconds it links what committed, batch by
  * batch, and logs the new head (seq and hash), so a chain rewritten later in the
- * database disagrees with the log; every hour it makes next months' partitions.
+ * database disagrees with the log; every hour it makes next months' partitions; every
+ * six hours it retires the months past retention.
  */
 @Injectable()
 export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -33,8 +37,13 @@ export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdow
     if (!this.options.seal) return;
     const seal = () => void this.sealQuietly();
     const partitions = () => void this.chain.ensurePartitions().catch((error: unknown) => this.logger.error({ err: error }, 'could not make audit partitions'));
+    const retire = () => void this.retire().catch((error: unknown) => this.logger.error({ err: error }, 'could not retire old audit months'));
     partitions();
-    this.timers = [setInterval(seal, SEAL_INTERVAL_MS).unref(), setInterval(partitions, PARTITION_INTERVAL_MS).unref()];
+    this.timers = [
+      setInterval(seal, SEAL_INTERVAL_MS).unref(),
+      setInterval(partitions, PARTITION_INTERVAL_MS).unref(),
+      setInterval(retire, RETENTION_INTERVAL_MS).unref(),
+    ];
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -51,6 +60,14 @@ export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdow
       if (sealed > 0) this.logger.log(`audit chain head ${head.seq} ${head.hash}`);
       if (sealed < BATCH) return total;
     }
+  }
+
+  /** Seals first (a month with unsealed rows is never dropped), then drops what retention allows. */
+  async retire(): Promise<{ partition: string; rows: number }[]> {
+    await this.sealAll();
+    const dropped = await this.chain.retire(this.options.retentionDays);
+    for (const { partition, rows } of dropped) this.logger.log(`audit retention dropped ${partition} (${rows} rows)`);
+    return dropped;
   }
 
   private sealQuietly(): Promise<void> {

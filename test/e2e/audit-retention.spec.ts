@@ -1,0 +1,68 @@
+import { Client } from 'pg';
+import { AuditChain, AuditSealer } from '@ringfence/audit';
+import { createTestApp, TestApp } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+/** Months past retention leave whole, sealed, checkpointed and audited; what remains still verifies. */
+describe('audit retention', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let superuser: Client;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    t = await createTestApp(db, { env: { AUDIT_RETENTION_DAYS: '90' } });
+    superuser = await db.connect(db.adminUrl);
+    // Months reaching back half a year, with rows in the old ones.
+    await superuser.query(`SET ROLE ringfence_owner`);
+    await superuser.query(`SELECT set_config('app.platform', 'on', false)`);
+    await superuser.query(`SELECT audit_ensure_partitions((date_trunc('month', now()) - interval '6 months')::date, 3)`);
+    await superuser.query(`RESET ROLE`);
+    await superuser.query(
+      `INSERT INTO audit_log (occurred_at, actor_type, action, outcome)
+       SELECT date_trunc('month', now()) - make_interval(months => m) + interval '3 days', 'system', 'old.event', 'success'
+         FROM generate_series(1, 6) m, generate_series(1, 10)`,
+    );
+  });
+  afterEach(async () => {
+    await superuser.end();
+    await t.close();
+    await db.drop();
+  });
+
+  const partitions = async () =>
+    (await superuser.query<{ name: string }>(`SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'audit_log'::regclass ORDER BY 1`)).rows.map(
+      (row) => row.name,
+    );
+
+  it('drops the months wholly past retention, checkpoints the chain, audits the drop, and still verifies', async () => {
+    const before = await partitions();
+    const dropped = await t.app.get(AuditSealer).retire();
+    // 90 days back from now reaches into the third month back at most: months 4, 5 and 6 back go (at least).
+    expect(dropped.length).toBeGreaterThanOrEqual(3);
+    expect(dropped.every((part) => part.rows === 10)).toBe(true);
+    const after = await partitions();
+    expect(after).toEqual(before.filter((name) => !dropped.some((part) => part.partition === name)));
+    const { rows: checkpoints } = await superuser.query(`SELECT kind, partitions, rows_retired, through_seq FROM audit_checkpoints`);
+    expect(checkpoints).toEqual([{ kind: 'retention', partitions: dropped.map((part) => part.partition), rows_retired: String(dropped.length * 10), through_seq: expect.any(String) }]);
+    const { rows: audited } = await superuser.query(`SELECT actor_type, actor_id, after FROM audit_log WHERE action = 'audit.retention'`);
+    expect(audited).toEqual([{ actor_type: 'system', actor_id: 'audit-chain', after: expect.objectContaining({ partitions: dropped.map((part) => part.partition), rowsRetired: dropped.length * 10 }) }]);
+
+    await t.app.get(AuditSealer).sealAll(0);
+    expect(await t.app.get(AuditChain).verify()).toMatchObject({ intact: true, firstBreak: null });
+    // What remains is still guarded: deleting a kept row is found.
+    const [kept] = (await superuser.query<{ id: string }>(`SELECT id FROM audit_log WHERE action = 'old.event' ORDER BY id LIMIT 1`)).rows;
+    await superuser.query('BEGIN');
+    await superuser.query('SET LOCAL session_replication_role = replica');
+    await superuser.query('DELETE FROM audit_log WHERE id = $1', [kept!.id]);
+    await superuser.query('COMMIT');
+    expect(await t.app.get(AuditChain).verify()).toMatchObject({ intact: false, firstBreak: { auditId: kept!.id, problem: 'row deleted' } });
+  });
+
+  it('never drops a month with an unsealed row, and refuses a retention under 30 days', async () => {
+    const dropped = await t.app.get(AuditChain).retire(90);
+    expect(dropped).toEqual([]);
+    expect(await partitions()).toHaveLength(10);
+    await expect(t.app.get(AuditChain).retire(7)).rejects.toThrow(/under 30 days/);
+  });
+});
