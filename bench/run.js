@@ -10,6 +10,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const scenarios = require('./scenarios');
 const { fullOwnerSession, loginAccounts, workspaceKey } = require('./admin-setup');
+const auditRing = require('./audit-ring');
 
 const root = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -52,29 +53,42 @@ async function main() {
   const nestPort = basePort + 1;
   const baseline = fork(join(__dirname, 'baseline-server.js'), { env: { ...process.env, PORT: String(basePort) }, stdio: 'ignore' });
   const bareNest = fork(join(__dirname, 'nest-baseline-server.js'), { env: { ...process.env, PORT: String(nestPort) }, stdio: 'ignore' });
-  const app = spawn(process.execPath, [join(root, 'dist/apps/api/src/main.js')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      DATABASE_URL: '',
-      RINGFENCE_DATA_DIR: join(workDir, '.data'),
-      PORT: String(appPort),
-      EMBEDDED_PG_PORT: String(56000 + Math.floor(Math.random() * 900)),
-      LOG_LEVEL: 'warn',
-      // The login scenario plays many clients behind one trusted proxy.
-      TRUSTED_PROXIES: '127.0.0.1',
-      // The request limits stay on and count every request; their ceilings are set above
-      // what one client can send here, so the figures measure their cost, not refusals.
-      // Set REDIS_URL to measure them counted in Redis.
-      RATE_LIMIT_IP_PER_MINUTE: '100000000',
-      RATE_LIMIT_PLANS: JSON.stringify({ standard: { perKeyPerMinute: 100000000, perWorkspacePerMinute: 100000000 } }),
-    },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const dataDir = join(workDir, '.data');
+  const pgPort = 56000 + Math.floor(Math.random() * 900);
+  const startApp = (entry) =>
+    spawn(process.execPath, [entry], {
+      cwd: root,
+      env: {
+        ...process.env,
+        NODE_ENV: 'development',
+        DATABASE_URL: '',
+        RINGFENCE_DATA_DIR: dataDir,
+        PORT: String(appPort),
+        EMBEDDED_PG_PORT: String(pgPort),
+        LOG_LEVEL: 'warn',
+        // The login scenario plays many clients behind one trusted proxy.
+        TRUSTED_PROXIES: '127.0.0.1',
+        // The request limits stay on and count every request; their ceilings are set above
+        // what one client can send here, so the figures measure their cost, not refusals.
+        // Set REDIS_URL to measure them counted in Redis.
+        RATE_LIMIT_IP_PER_MINUTE: '100000000',
+        RATE_LIMIT_PLANS: JSON.stringify({ standard: { perKeyPerMinute: 100000000, perWorkspacePerMinute: 100000000 } }),
+      },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  const stopApp = async (child) => {
+    // An app that already died emits no second 'exit': waiting for one would hang the run.
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  let app = startApp(join(root, 'dist/apps/api/src/main.js'));
   let appOutput = '';
   app.stdout.on('data', (chunk) => (appOutput += chunk));
   const rows = [];
+  let ring;
   try {
     await waitFor(`http://127.0.0.1:${basePort}/health/live`, baseline);
     await waitFor(`http://127.0.0.1:${nestPort}/health/live`, bareNest);
@@ -97,15 +111,23 @@ async function main() {
       const ours = await measure(`${appUrl}${scenario.path}`, scenario.method, extra, scenario.expectStatus);
       rows.push({ scenario: scenario.name, base, ours, ratio: ours.rps / base.rps, target: scenario.target, absolute: scenario.absolute });
     }
+
+    // Issue 5: the auditors' view over 1,000,000 rows, then an audited mutation with the ring on and off.
+    const seeded = await auditRing.seed(dataDir, pgPort);
+    const sealRate = await auditRing.sealed(dataDir, pgPort);
+    const latency = await auditRing.viewLatency(appUrl, ownerToken, seeded.workspaces);
+    const patches = await auditRing.patchTargets(appUrl, ownerToken);
+    const on = await measure(`${appUrl}/v1/admin/workspaces/bench`, 'PATCH', patches);
+    await stopApp(app);
+    app = startApp(join(__dirname, 'no-audit-main.js'));
+    app.stdout.resume();
+    await waitFor(`${appUrl}/health/ready`, app);
+    const off = await measure(`${appUrl}/v1/admin/workspaces/bench`, 'PATCH', patches);
+    ring = { seeded, sealRate, latency, on, off };
   } finally {
     baseline.kill('SIGTERM');
     bareNest.kill('SIGTERM');
-    // An app that already died emits no second 'exit': waiting for one would hang the run.
-    if (app.exitCode === null && app.signalCode === null) {
-      const exited = new Promise((resolve) => app.once('exit', resolve));
-      app.kill('SIGTERM');
-      await exited;
-    }
+    await stopApp(app);
     rmSync(workDir, { recursive: true, force: true });
   }
 
@@ -129,8 +151,25 @@ async function main() {
       ]),
     );
   }
+  if (ring) {
+    const ratio = ring.on.rps / ring.off.rps;
+    console.log(`\nAudit ring (issue 5), ${auditRing.SEED_ROWS.toLocaleString('en')} rows seeded in ${ring.seeded.seedSeconds.toFixed(0)} s, sealed at ${ring.sealRate.toFixed(0)} rows/s\n`);
+    console.log(line(['measurement', 'ring off', 'ring on', 'ratio / figure', 'target', '']));
+    console.log(line(['---', '---:', '---:', '---:', '---:', '---']));
+    console.log(line(['PATCH /v1/admin/workspaces/:id (audited mutation), req/s', ring.off.rps.toFixed(0), ring.on.rps.toFixed(0), ratio.toFixed(2), '≥ 0.8', ratio < 0.8 ? 'BELOW TARGET' : 'ok']));
+    console.log(
+      line([
+        'GET /v1/audit/events, filtered page of 50, one at a time: p50 / p95 / p99 ms',
+        '',
+        '',
+        `${ring.latency.p50.toFixed(1)} / ${ring.latency.p95.toFixed(1)} / ${ring.latency.p99.toFixed(1)}`,
+        'p95 < 50',
+        ring.latency.p95 >= 50 ? 'BELOW TARGET' : 'ok',
+      ]),
+    );
+  }
   mkdirSync(join(__dirname, 'results'), { recursive: true });
-  writeFileSync(join(__dirname, 'results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), rows }, null, 2));
+  writeFileSync(join(__dirname, 'results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), rows, auditRing: ring }, null, 2));
 }
 
 main().catch((error) => {

@@ -152,8 +152,11 @@ BEGIN
     last_id := 0;
   END IF;
   FOR r IN
-    SELECT * FROM audit_log a WHERE a.id > last_id AND a.occurred_at < clock_timestamp() - settle ORDER BY a.id LIMIT greatest(batch, 0)
+    SELECT * FROM audit_log a WHERE a.id > last_id ORDER BY a.id LIMIT greatest(batch, 0)
   LOOP
+    -- Only a settled prefix: a young row stops the run (a row with a higher id and an older
+    -- time, say one written with an explicit time, must not seal past it).
+    EXIT WHEN r.occurred_at >= clock_timestamp() - settle;
     row_digest := audit_row_hash(r);
     last_seq := last_seq + 1;
     last_hash := sha256(last_hash || row_digest);

@@ -96,6 +96,15 @@ describe('audit log: append-only and hash-chained', () => {
     expect((await asPlatform(app, async () => (await app.query<{ sealed: number }>(`SELECT * FROM audit_seal(100, '1 hour')`)).rows[0]!)).sealed).toBe(0);
   });
 
+  it('seals only a settled prefix: an older-dated row with a higher id waits behind a young one', async () => {
+    await append(app, 1); // young: written now
+    await superuser.query(`INSERT INTO audit_log (occurred_at, actor_type, action, outcome) VALUES (now() - interval '1 day', 'system', 'spec.backdated', 'success')`);
+    const sealedFirst = await asPlatform(app, async () => (await app.query<{ sealed: number }>(`SELECT * FROM audit_seal(100, '1 hour')`)).rows[0]!);
+    expect(sealedFirst.sealed).toBe(0);
+    expect((await seal()).sealed).toBe(2);
+    expect(await verify()).toMatchObject({ checked: '2', problem: null });
+  });
+
   it('keeps concurrent writers apart: parallel inserts on many connections make one verifiable chain', async () => {
     const writers = await Promise.all(Array.from({ length: 6 }, () => db.connect(db.appUrl)));
     try {

@@ -2,20 +2,38 @@ import { Injectable } from '@nestjs/common';
 import { Principal, UnitOfWork } from '@ringfence/tenancy';
 import { AuditEvent, AuditWriter } from './audit-writer';
 
+/** Own-transaction writes in flight at once, at most: the rest of the pool stays for requests. */
+export const SECURITY_EVENT_CONCURRENCY = 3;
+
 /**
  * Evidence that must survive the request's failure (failed logins, refresh-token reuse,
- * wrong second factors): each is written in its own short transaction, so the 401 that
- * follows rolls back nothing of it. Callers sit behind a rate limit, so a flood of
- * failures cannot hold more than a few pool connections.
+ * wrong second factors, refused keys, reads of the audit log): each is written in its own
+ * short transaction, so the 401 that follows rolls back nothing of it. Callers sit behind
+ * rate limits, and at most SECURITY_EVENT_CONCURRENCY such writes run at once (the others
+ * wait their turn), so a flood of failures cannot take the connection pool.
  */
 @Injectable()
 export class SecurityEvents {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly writer: AuditWriter,
   ) {}
 
-  record(event: AuditEvent, principal?: Principal): Promise<void> {
-    return this.unitOfWork.run(() => this.writer.append(event), principal ? { principal } : {});
+  async record(event: AuditEvent, principal?: Principal): Promise<void> {
+    await this.turn();
+    try {
+      await this.unitOfWork.run(() => this.writer.append(event), principal ? { principal } : {});
+    } finally {
+      this.active -= 1;
+      this.queue.shift()?.();
+    }
+  }
+
+  private async turn(): Promise<void> {
+    while (this.active >= SECURITY_EVENT_CONCURRENCY) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.active += 1;
   }
 }

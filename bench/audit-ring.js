@@ -1,0 +1,117 @@
+'use strict';
+// Issue 5's figures: (a) an audited mutation's throughput with the audit ring on against
+// the same build with audit writes off (target ≥ 0.8); (b) the auditors' view over
+// 1,000,000 seeded rows, filtered pages one at a time (target p95 < 50 ms). The seed goes
+// in through SQL (generate_series) as the embedded cluster's superuser; the sealer then
+// links it, and its rate is reported too.
+const { randomUUID } = require('node:crypto');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { Client } = require('pg');
+
+const SEED_ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 1_000_000);
+const WORKSPACES = 100;
+const ACTIONS = ['vault.create', 'vault.reveal', 'vault.update', 'webhook.create', 'webhook.replay', 'policy.activate', 'transfer.submit', 'api_key.create'];
+
+async function call(base, method, path, body, token) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), authorization: `Bearer ${token}` },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+function superuser(dataDir, pgPort) {
+  const password = readFileSync(join(dataDir, 'pg.superuser'), 'utf8').trim();
+  return new Client({ connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/ringfence` });
+}
+
+/** 1,000,000 rows over 100 workspaces, 8 actions, 1,000 keys and the last ~58 days; returns what the filters use. */
+async function seed(dataDir, pgPort) {
+  const db = superuser(dataDir, pgPort);
+  await db.connect();
+  try {
+    const workspaces = Array.from({ length: WORKSPACES }, () => randomUUID());
+    await db.query(`SELECT set_config('app.platform', 'on', false)`);
+    await db.query(`SELECT audit_ensure_partitions((now() - interval '3 months')::date, 3)`);
+    const started = Date.now();
+    await db.query(
+      `INSERT INTO audit_log (occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, after, outcome, client_ip, user_agent, request_id)
+       SELECT now() - make_interval(secs => n * 5), ($1::uuid[])[1 + n % ${WORKSPACES}], 'api_key', 'KEY' || lpad((n % 1000)::text, 5, '0'),
+              ($2::text[])[1 + n % ${ACTIONS.length}], 'vault_secret', 's' || (n % 5000), jsonb_build_object('n', n),
+              CASE WHEN n % 20 = 0 THEN 'denied' ELSE 'success' END, '10.0.0.1', 'bench', 'seed-' || n
+         FROM generate_series(1, $3::int) n`,
+      [workspaces, ACTIONS, SEED_ROWS],
+    );
+    return { workspaces, seedSeconds: (Date.now() - started) / 1000 };
+  } finally {
+    await db.end();
+  }
+}
+
+/** Waits for the app's sealer to link every row; returns links per second. */
+async function sealed(dataDir, pgPort) {
+  const db = superuser(dataDir, pgPort);
+  await db.connect();
+  try {
+    await db.query(`SELECT set_config('app.platform', 'on', false)`);
+    const count = async (table) => Number((await db.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+    const startLinks = await count('audit_chain');
+    const started = Date.now();
+    for (let waited = 0; waited < 900; waited += 1) {
+      const [links, rows] = [await count('audit_chain'), await count('audit_log')];
+      if (links >= rows - 50) return (links - startLinks) / ((Date.now() - started) / 1000);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    throw new Error('the sealer did not catch up within 15 minutes');
+  } finally {
+    await db.end();
+  }
+}
+
+/** Filtered pages, one request at a time, rotating filters; latency percentiles in ms. */
+async function viewLatency(base, token, workspaces, requests = 400) {
+  const day = 24 * 3600 * 1000;
+  const filters = [
+    (n) => ({ workspaceId: workspaces[n % workspaces.length] }),
+    (n) => ({ action: n % 2 ? 'vault.' : 'webhook.' }),
+    (n) => ({ actorType: 'api_key', actorId: `KEY${String(n % 1000).padStart(5, '0')}` }),
+    (n) => ({ workspaceId: workspaces[n % workspaces.length], action: 'vault.reveal', from: new Date(Date.now() - 30 * day).toISOString() }),
+    (n) => ({ targetType: 'vault_secret', targetId: `s${n % 5000}` }),
+    (n) => ({ outcome: 'denied', from: new Date(Date.now() - ((n % 50) + 1) * day).toISOString(), to: new Date(Date.now() - (n % 50) * day).toISOString() }),
+  ];
+  const timings = [];
+  for (let n = 0; n < requests; n += 1) {
+    const query = new URLSearchParams({ ...filters[n % filters.length](n), limit: '50' });
+    const started = process.hrtime.bigint();
+    const page = await call(base, 'GET', `/v1/audit/events?${query}`, undefined, token);
+    timings.push(Number(process.hrtime.bigint() - started) / 1e6);
+    if (!Array.isArray(page.events)) throw new Error('not a page');
+  }
+  timings.sort((a, b) => a - b);
+  const at = (p) => timings[Math.min(timings.length - 1, Math.floor((p / 100) * timings.length))];
+  return { p50: at(50), p95: at(95), p99: at(99) };
+}
+
+/** `count` workspaces to PATCH in turn (one row each, so requests do not queue on one row lock). */
+async function patchTargets(base, token, count = 50) {
+  const ids = [];
+  for (let i = 0; i < count; i += 1) ids.push((await call(base, 'POST', '/v1/admin/workspaces', { name: `bench ${i}` }, token)).id);
+  let next = 0;
+  return {
+    requests: [
+      {
+        method: 'PATCH',
+        setupRequest: (request) => {
+          next += 1;
+          return { ...request, path: `/v1/admin/workspaces/${ids[next % ids.length]}`, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ name: `renamed ${next}` }) };
+        },
+      },
+    ],
+  };
+}
+
+module.exports = { seed, sealed, viewLatency, patchTargets, SEED_ROWS };
