@@ -117,8 +117,12 @@ export function conditions(filter: AuditEventFilter): { where: string[]; values:
   };
   if (filter.workspaceId !== undefined) add((p) => `workspace_id = ${p}`, filter.workspaceId);
   if (filter.action !== undefined) {
-    if (filter.action.endsWith('.')) add((p) => `action LIKE ${p}`, `${filter.action.replace(/[\\%_]/g, '\\$&')}%`);
-    else add((p) => `action = ${p}`, filter.action);
+    if (filter.action.endsWith('.')) {
+      // A prefix as a byte-wise range (text_pattern_ops): index-friendly and leakproof, so
+      // row-level security lets the index serve it (LIKE is not leakproof).
+      add((p) => `action ~>=~ ${p}`, filter.action);
+      add((p) => `action ~<~ ${p}`, `${filter.action.slice(0, -1)}${String.fromCharCode(filter.action.charCodeAt(filter.action.length - 1) + 1)}`);
+    } else add((p) => `action = ${p}`, filter.action);
   }
   if (filter.actorType !== undefined) add((p) => `actor_type = ${p}`, filter.actorType);
   if (filter.actorId !== undefined) add((p) => `actor_id = ${p}`, filter.actorId);
