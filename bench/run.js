@@ -167,6 +167,7 @@ async function main() {
         ring.latency.p95 >= 50 ? 'BELOW TARGET' : 'ok',
       ]),
     );
+    console.log(`\np95 per filter (workspace, action prefix, actor, workspace+action+from, target, outcome+day), ms: ${ring.latency.p95ByFilter.join(' / ')}`);
   }
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), rows, auditRing: ring }, null, 2));
