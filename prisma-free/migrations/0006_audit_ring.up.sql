@@ -25,6 +25,8 @@ CREATE TABLE audit_log (
   client_ip     inet,
   user_agent    text,
   request_id    text,
+  -- The acting key's environment; NULL (admins, the system) counts as live.
+  environment   text CHECK (environment IN ('live', 'test')),
   PRIMARY KEY (id, occurred_at)
 ) PARTITION BY RANGE (occurred_at);
 ALTER SEQUENCE audit_event_id_seq OWNED BY audit_log.id;
@@ -40,8 +42,9 @@ ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
 -- The settings are read once per query (a sub-select is an InitPlan), not once per row:
 -- over a million rows the per-row form made every filtered page a scan.
+-- A key reads its own workspace's rows of its own environment: test never sees live.
 CREATE POLICY audit_log_tenant_read ON audit_log FOR SELECT
-  USING (workspace_id = (SELECT app_workspace_id()));
+  USING (workspace_id = (SELECT app_workspace_id()) AND coalesce(environment, 'live') = coalesce((SELECT app_environment()), 'live'));
 CREATE POLICY audit_log_platform_read ON audit_log FOR SELECT
   USING ((SELECT app_platform_access()));
 CREATE POLICY audit_log_append ON audit_log FOR INSERT
@@ -104,7 +107,7 @@ CREATE FUNCTION audit_row_hash(r audit_log) RETURNS bytea
   AS $$
     SELECT sha256(convert_to(jsonb_build_array(
       r.id, (extract(epoch FROM r.occurred_at) * 1000000)::bigint, r.workspace_id, r.actor_type, r.actor_id, r.action,
-      r.target_type, r.target_id, r.before, r.after, r.outcome, r.reason, host(r.client_ip), r.user_agent, r.request_id
+      r.target_type, r.target_id, r.before, r.after, r.outcome, r.reason, host(r.client_ip), r.user_agent, r.request_id, r.environment
     )::text, 'UTF8'))
   $$;
 

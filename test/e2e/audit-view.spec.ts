@@ -6,7 +6,7 @@ import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 interface Page {
-  events: { id: string; action: string; workspaceId: string | null; actor: { type: string; id: string | null }; outcome: string }[];
+  events: { id: string; action: string; workspaceId: string | null; actor: { type: string; id: string | null }; outcome: string; environment: string | null }[];
   nextCursor: string | null;
 }
 
@@ -99,6 +99,19 @@ describe('audit view (/v1/audit)', () => {
     expect((await read({})).statusCode).toBe(401);
   });
 
+  it('keeps test and live apart: a test key reads test rows only, a live key never reads them', async () => {
+    const sandbox = await createApiKey(t, admin, { workspaceId: reader.workspaceId, scopes: ['audit:read'], environment: 'test' });
+    await read({ ...sandbox.headers, 'x-request-id': 'req-test-env' }); // writes a test-environment audit.read row
+    const testView = (await read(sandbox.headers)).json<Page>();
+    expect(testView.events.length).toBeGreaterThan(0);
+    expect(new Set(testView.events.map((event) => event.environment))).toEqual(new Set(['test']));
+    const liveView = (await read(reader.headers)).json<Page>();
+    expect(liveView.events.some((event) => event.environment === 'test')).toBe(false);
+    expect(liveView.events.some((event) => event.environment === null)).toBe(true);
+    const all = (await read(auditor.headers, { workspaceId: reader.workspaceId })).json<Page>();
+    expect(all.events.some((event) => event.environment === 'test')).toBe(true);
+  });
+
   it('audits every read: who looked and with which filter', async () => {
     await read({ ...auditor.headers, 'x-request-id': 'req-audit-read-1' }, { action: 'vault.reveal', outcome: 'denied' });
     const { rows } = await superuser.query(`SELECT actor_type, actor_id, action, outcome, after, workspace_id FROM audit_log WHERE request_id = 'req-audit-read-1'`);
@@ -155,7 +168,7 @@ describe('audit view (/v1/audit)', () => {
       const response = await exportOf(auditor.headers, { action: 'csv.event', format: 'csv' });
       expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
       const [header, row] = response.body.split('\r\n');
-      expect(header).toBe('id,occurred_at,workspace_id,actor_type,actor_id,action,target_type,target_id,outcome,reason,client_ip,user_agent,request_id,before,after');
+      expect(header).toBe('id,occurred_at,workspace_id,actor_type,actor_id,action,target_type,target_id,outcome,reason,client_ip,user_agent,request_id,environment,before,after');
       expect(row).toContain(`"'=HYPERLINK(""http://evil"")"`);
       expect(response.body).toContain('"agent ""quoted""\r\nnext"');
     });

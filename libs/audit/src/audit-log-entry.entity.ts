@@ -50,4 +50,8 @@ export class AuditLogEntry {
 
   @Column({ name: 'request_id', type: 'text', nullable: true })
   requestId!: string | null;
+
+  /** The acting key's environment (null: admins and the system, read as live). */
+  @Column({ type: 'text', nullable: true })
+  environment!: 'live' | 'test' | null;
 }

@@ -50,6 +50,7 @@ export class AuditWriter {
         clientIp: this.context.clientIp ?? null,
         userAgent: userAgent === undefined ? null : boundText(userAgent, AUDIT_USER_AGENT_MAX),
         requestId: this.context.requestId ?? null,
+        environment: principal.kind === 'api_key' ? principal.environment : null,
       })
       .updateEntity(false)
       .execute();

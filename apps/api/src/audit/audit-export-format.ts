@@ -16,6 +16,7 @@ const CSV_COLUMNS = [
   'client_ip',
   'user_agent',
   'request_id',
+  'environment',
   'before',
   'after',
 ] as const;
@@ -41,6 +42,7 @@ function csvLine(event: AuditEventView): string {
     event.clientIp,
     event.userAgent,
     event.requestId,
+    event.environment,
     event.before === null ? null : JSON.stringify(event.before),
     event.after === null ? null : JSON.stringify(event.after),
   ];

@@ -30,6 +30,8 @@ export interface AuditEventView {
   readonly clientIp: string | null;
   readonly userAgent: string | null;
   readonly requestId: string | null;
+  /** The acting key's environment; null for admins and the system. */
+  readonly environment: 'live' | 'test' | null;
 }
 
 interface EventRow {
@@ -48,6 +50,7 @@ interface EventRow {
   client_ip: string | null;
   user_agent: string | null;
   request_id: string | null;
+  environment: 'live' | 'test' | null;
 }
 
 export const AUDIT_PAGE_MAX = 200;
@@ -98,7 +101,7 @@ export class AuditEvents {
       sqlRows<EventRow>(
         this.unitOfWork.manager,
         `SELECT id, occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason,
-                host(client_ip) AS client_ip, user_agent, request_id
+                host(client_ip) AS client_ip, user_agent, request_id, environment
            FROM audit_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
           ORDER BY id DESC LIMIT $${values.length}`,
         values,
@@ -149,6 +152,7 @@ function view(row: EventRow): AuditEventView {
     clientIp: row.client_ip,
     userAgent: row.user_agent,
     requestId: row.request_id,
+    environment: row.environment,
   };
 }
 

@@ -104,6 +104,8 @@ export class AuditEventDto {
   @ApiProperty({ type: String, nullable: true }) clientIp!: string | null;
   @ApiProperty({ type: String, nullable: true }) userAgent!: string | null;
   @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
+  @ApiProperty({ enum: ['live', 'test'], nullable: true, description: 'The acting key’s environment; null for admins and the system.' })
+  environment!: 'live' | 'test' | null;
 }
 
 export class AuditPageDto {
