@@ -49,7 +49,11 @@ CREATE POLICY audit_log_platform_read ON audit_log FOR SELECT
   USING ((SELECT app_platform_access()));
 CREATE POLICY audit_log_append ON audit_log FOR INSERT
   WITH CHECK (workspace_id IS NULL OR workspace_id = (SELECT app_workspace_id()) OR (SELECT app_platform_access()));
-GRANT SELECT, INSERT ON audit_log TO ringfence_app;
+-- INSERT on the described columns only: the id and the time are the database's
+-- (sequence, clock), so the app role can neither reuse a sealed id nor date a row.
+GRANT SELECT ON audit_log TO ringfence_app;
+GRANT INSERT (workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason, client_ip, user_agent, request_id, environment)
+  ON audit_log TO ringfence_app;
 GRANT USAGE ON SEQUENCE audit_event_id_seq TO ringfence_app;
 
 -- Row triggers on the parent reach every partition; TRUNCATE triggers do not, so each
@@ -67,6 +71,10 @@ CREATE FUNCTION audit_ensure_partitions(from_month date, months_ahead integer)
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path = public, pg_temp
+  -- Month bounds in UTC whoever calls: two callers in different zones must agree.
+  SET TimeZone = 'UTC'
+  -- DDL on audit_log must never queue (and so hold up every audit insert) behind a long reader.
+  SET lock_timeout = '2s'
   AS $$
 DECLARE
   month date := date_trunc('month', from_month)::date;
@@ -74,6 +82,12 @@ DECLARE
   name text;
   made integer := 0;
 BEGIN
+  IF NOT app_platform_access() THEN
+    RAISE EXCEPTION 'audit_ensure_partitions needs the platform setting' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF months_ahead > 12 OR from_month < (now() - interval '10 years')::date THEN
+    RAISE EXCEPTION 'audit partitions: at most 12 months ahead, at most 10 years back' USING ERRCODE = 'check_violation';
+  END IF;
   WHILE month <= last LOOP
     name := format('audit_log_y%sm%s', to_char(month, 'YYYY'), to_char(month, 'MM'));
     IF to_regclass(name) IS NULL THEN
@@ -91,10 +105,14 @@ END $$;
 REVOKE ALL ON FUNCTION audit_ensure_partitions(date, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_ensure_partitions(date, integer) TO ringfence_app;
 
+SELECT set_config('app.platform', 'on', true);
 SELECT audit_ensure_partitions(coalesce((SELECT min(occurred_at) FROM audit_log_v1), now())::date, 3);
-INSERT INTO audit_log (id, occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason, client_ip, user_agent, request_id)
-  SELECT id, occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason, client_ip, user_agent, request_id
-    FROM audit_log_v1;
+-- Rows written by a key take its environment (for rows written before environments were recorded).
+INSERT INTO audit_log (id, occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason, client_ip, user_agent, request_id, environment)
+  SELECT v.id, v.occurred_at, v.workspace_id, v.actor_type, v.actor_id, v.action, v.target_type, v.target_id, v.before, v.after, v.outcome, v.reason,
+         v.client_ip, v.user_agent, v.request_id,
+         CASE WHEN v.actor_type = 'api_key' THEN (SELECT k.environment FROM api_keys k WHERE k.key_id = v.actor_id) END
+    FROM audit_log_v1 v;
 SELECT setval('audit_event_id_seq', coalesce((SELECT max(id) FROM audit_log_v1), 0) + 1, false);
 DROP TABLE audit_log_v1;
 
@@ -105,9 +123,13 @@ DROP TABLE audit_log_v1;
 CREATE FUNCTION audit_row_hash(r audit_log) RETURNS bytea
   LANGUAGE sql STABLE PARALLEL SAFE
   AS $$
+    -- before/after are wrapped so that SQL NULL (no value) and JSON null hash differently.
     SELECT sha256(convert_to(jsonb_build_array(
       r.id, (extract(epoch FROM r.occurred_at) * 1000000)::bigint, r.workspace_id, r.actor_type, r.actor_id, r.action,
-      r.target_type, r.target_id, r.before, r.after, r.outcome, r.reason, host(r.client_ip), r.user_agent, r.request_id, r.environment
+      r.target_type, r.target_id,
+      CASE WHEN r.before IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(r.before) END,
+      CASE WHEN r.after IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(r.after) END, r.outcome, r.reason, r.client_ip::text, r.user_agent,
+      r.request_id, r.environment
     )::text, 'UTF8'))
   $$;
 

@@ -33,6 +33,10 @@ CREATE FUNCTION audit_drop_partitions(retention interval)
   LANGUAGE plpgsql
   SECURITY DEFINER
   SET search_path = public, pg_temp
+  SET TimeZone = 'UTC'
+  -- Dropping a month locks audit_log: give up (and retry next run) rather than queue
+  -- behind a long reader and hold every audit insert up meanwhile.
+  SET lock_timeout = '2s'
   AS $$
 #variable_conflict use_column
 DECLARE
@@ -62,7 +66,7 @@ BEGIN
   LOOP
     EXIT WHEN part.upper_bound > cutoff;
     -- Read through audit_log (its policies; the partition itself shows nothing to anyone).
-    SELECT count(*), bool_or(NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.audit_id = a.id))
+    SELECT count(*), bool_or(NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.audit_id = a.id AND c.occurred_at = a.occurred_at))
       INTO counted, unsealed
       FROM audit_log a
      WHERE a.occurred_at >= part.lower_bound AND a.occurred_at < part.upper_bound;
@@ -151,8 +155,9 @@ BEGIN
     walked := walked + 1;
     expected_seq := expected_seq + 1;
   END LOOP;
+  -- A row is sealed when a link names its id and time: a second row reusing a sealed id is not.
   SELECT min(a.id) INTO stray FROM audit_log a
-   WHERE a.id < last_id AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.audit_id = a.id);
+   WHERE a.id <= last_id AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.audit_id = a.id AND c.occurred_at = a.occurred_at);
   IF stray IS NOT NULL THEN
     RETURN QUERY SELECT walked, expected_seq - 1, NULL::bigint, stray, 'row inserted out of order';
     RETURN;

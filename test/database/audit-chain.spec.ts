@@ -80,6 +80,36 @@ describe('audit log: append-only and hash-chained', () => {
     expect(await ids()).toHaveLength(3);
   });
 
+  it('leaves the id and the time to the database: the app role can set neither', async () => {
+    await append(app, 1);
+    await seal();
+    const [sealedId] = await ids();
+    for (const sql of [
+      `INSERT INTO audit_log (id, actor_type, action, outcome) VALUES (${sealedId}, 'system', 'spec.forged', 'success')`,
+      `INSERT INTO audit_log (occurred_at, actor_type, action, outcome) VALUES (now() + interval '20 days', 'system', 'spec.forged', 'success')`,
+    ]) {
+      await app.query('BEGIN');
+      await app.query(`SELECT set_config('app.platform', 'on', true)`);
+      await expect(app.query(sql)).rejects.toThrow(/permission denied/);
+      await app.query('ROLLBACK');
+    }
+    await app.query('BEGIN');
+    await expect(app.query(`SELECT audit_ensure_partitions('2020-01-01', 1)`)).rejects.toThrow(/platform setting/);
+    await app.query('ROLLBACK');
+    await app.query('BEGIN');
+    await app.query(`SELECT set_config('app.platform', 'on', true)`);
+    await expect(app.query(`SELECT audit_ensure_partitions(now()::date, 600)`)).rejects.toThrow(/at most 12 months ahead/);
+    await app.query('ROLLBACK');
+  });
+
+  it('finds a row that reuses a sealed id with another time', async () => {
+    await append(app, 2);
+    await seal();
+    const [first] = await ids();
+    await tamper(`INSERT INTO audit_log (id, occurred_at, actor_type, action, outcome) VALUES ($1, now() - interval '1 hour', 'system', 'spec.forged', 'success')`, [first]);
+    expect(await verify()).toMatchObject({ break_audit_id: first, problem: 'row inserted out of order' });
+  });
+
   it('seals rows in id order into a gap-free chain that verifies', async () => {
     await append(app, 5);
     expect((await seal()).sealed).toBe(5);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { actorOf, RequestContext, UnitOfWork, workspaceIdOf } from '@ringfence/tenancy';
-import { AuditLogEntry, AuditOutcome } from './audit-log-entry.entity';
+import { AuditOutcome } from './audit-log-entry.entity';
 import { AUDIT_STRING_MAX, AUDIT_USER_AGENT_MAX, boundText, redactedFieldsOf, sanitizeAuditValue } from './audit-redactions';
 import { AuditChange } from './audit-trail';
 
@@ -29,30 +29,29 @@ export class AuditWriter {
     const actor = actorOf(principal);
     const secret = redactedFieldsOf(event.target?.type ?? '');
     const userAgent = this.context.userAgent;
-    // No RETURNING (updateEntity(false)): RETURNING must pass the SELECT policies, and a
-    // row about no workspace (an anonymous caller, a failed login) is not the writer's
-    // to read back. An append needs nothing back.
-    await this.unitOfWork.manager
-      .createQueryBuilder()
-      .insert()
-      .into(AuditLogEntry)
-      .values({
-        workspaceId: workspaceIdOf(principal) ?? null,
-        actorType: actor.type,
-        actorId: actor.id,
-        action: event.action,
-        targetType: event.target?.type ?? null,
-        targetId: event.target?.id ?? null,
-        before: event.before ? (sanitizeAuditValue(event.before, secret) as object) : null,
-        after: event.after ? (sanitizeAuditValue(event.after, secret) as object) : null,
-        outcome: event.outcome,
-        reason: event.reason === undefined ? null : boundText(event.reason, AUDIT_STRING_MAX),
-        clientIp: this.context.clientIp ?? null,
-        userAgent: userAgent === undefined ? null : boundText(userAgent, AUDIT_USER_AGENT_MAX),
-        requestId: this.context.requestId ?? null,
-        environment: principal.kind === 'api_key' ? principal.environment : null,
-      })
-      .updateEntity(false)
-      .execute();
+    // The id and time are the database's (the app role may not insert them); no
+    // RETURNING: it would have to pass the SELECT policies, and a row about no workspace
+    // (an anonymous caller, a failed login) is not the writer's to read back.
+    await this.unitOfWork.manager.query(
+      `INSERT INTO audit_log (workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason,
+                              client_ip, user_agent, request_id, environment)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [
+        workspaceIdOf(principal) ?? null,
+        actor.type,
+        actor.id,
+        event.action,
+        event.target?.type ?? null,
+        event.target?.id ?? null,
+        event.before ? JSON.stringify(sanitizeAuditValue(event.before, secret)) : null,
+        event.after ? JSON.stringify(sanitizeAuditValue(event.after, secret)) : null,
+        event.outcome,
+        event.reason === undefined ? null : boundText(event.reason, AUDIT_STRING_MAX),
+        this.context.clientIp ?? null,
+        userAgent === undefined ? null : boundText(userAgent, AUDIT_USER_AGENT_MAX),
+        this.context.requestId ?? null,
+        principal.kind === 'api_key' ? principal.environment : null,
+      ],
+    );
   }
 }

@@ -33,6 +33,9 @@ interface VerdictRow {
  */
 @Injectable()
 export class AuditChain {
+  /** A walk of the whole chain is long: concurrent callers share the one in flight. */
+  private verifying = new Map<number, Promise<ChainReport>>();
+
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   /** Links up to `batch` rows older than `settleSeconds`; returns how many and the new head. */
@@ -73,6 +76,14 @@ export class AuditChain {
 
   /** The first break from `fromSeq` on (0: the whole chain), or an intact report. */
   verify(fromSeq = 0): Promise<ChainReport> {
+    const running = this.verifying.get(fromSeq);
+    if (running) return running;
+    const walk = this.walk(fromSeq).finally(() => this.verifying.delete(fromSeq));
+    this.verifying.set(fromSeq, walk);
+    return walk;
+  }
+
+  private walk(fromSeq: number): Promise<ChainReport> {
     return this.asKeeper(async () => {
       const [row] = await sqlRows<VerdictRow>(this.unitOfWork.manager, 'SELECT * FROM audit_verify($1)', [fromSeq]);
       const verdict = row!;

@@ -166,6 +166,6 @@ export class InvalidCursorError extends Error {}
 function decodeCursor(cursor: string): string {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^a:(\d{1,19})$/.exec(decoded);
-  if (!match) throw new InvalidCursorError('malformed cursor');
+  if (!match || BigInt(match[1]!) > 9_223_372_036_854_775_807n) throw new InvalidCursorError('malformed cursor');
   return match[1]!;
 }
