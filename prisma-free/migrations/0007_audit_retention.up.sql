@@ -112,12 +112,22 @@ DECLARE
   prev_hash bytea := '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea;
   last_id bigint := 0;
   walked bigint := 0;
-  retired_before timestamptz := (SELECT max(k.retired_before) FROM audit_checkpoints k WHERE k.kind = 'retention');
+  retired_before timestamptz;
+  retired_through bigint;
+  retired_hash bytea;
   link record;
   stray bigint;
 BEGIN
   IF NOT app_platform_access() THEN
     RAISE EXCEPTION 'audit_verify needs the platform setting' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  -- The newest retention checkpoint: rows may be missing only up to its link, only before
+  -- its boundary, and that link must still hash as the checkpoint recorded.
+  SELECT k.retired_before, k.through_seq, k.chain_hash INTO retired_before, retired_through, retired_hash
+    FROM audit_checkpoints k WHERE k.kind = 'retention' ORDER BY k.id DESC LIMIT 1;
+  IF retired_through IS NOT NULL AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.seq = retired_through AND c.chain_hash = retired_hash) THEN
+    RETURN QUERY SELECT 0::bigint, NULL::bigint, retired_through, NULL::bigint, 'retention checkpoint does not match the chain';
+    RETURN;
   END IF;
   IF from_seq > 0 THEN
     SELECT c.chain_hash, c.audit_id INTO prev_hash, last_id FROM audit_chain c WHERE c.seq = from_seq;
@@ -142,7 +152,7 @@ BEGIN
       RETURN;
     END IF;
     IF (link.entry).id IS NULL THEN
-      IF retired_before IS NULL OR link.occurred_at >= retired_before THEN
+      IF retired_before IS NULL OR link.occurred_at >= retired_before OR link.seq > retired_through THEN
         RETURN QUERY SELECT walked, link.seq - 1, link.seq, link.audit_id, 'row deleted';
         RETURN;
       END IF;

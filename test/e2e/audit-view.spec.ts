@@ -112,6 +112,11 @@ describe('audit view (/v1/audit)', () => {
     expect(all.events.some((event) => event.environment === 'test')).toBe(true);
   });
 
+  it('files what admins did to a workspace under that workspace', async () => {
+    const page = (await read(auditor.headers, { workspaceId: reader.workspaceId, actorType: 'admin' })).json<Page>();
+    expect(page.events.map((event) => event.action)).toEqual(expect.arrayContaining(['workspace.create', 'api_key.create']));
+  });
+
   it('audits every read: who looked and with which filter', async () => {
     await read({ ...auditor.headers, 'x-request-id': 'req-audit-read-1' }, { action: 'vault.reveal', outcome: 'denied' });
     const { rows } = await superuser.query(`SELECT actor_type, actor_id, action, outcome, after, workspace_id FROM audit_log WHERE request_id = 'req-audit-read-1'`);

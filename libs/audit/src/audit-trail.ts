@@ -3,6 +3,11 @@ import { RequestContext } from '@ringfence/tenancy';
 
 export interface AuditChange {
   target?: { type: string; id: string };
+  /**
+   * The workspace the change is about, when the actor has none of its own (an admin
+   * acting on a workspace's keys); a workspace target names itself.
+   */
+  workspaceId?: string;
   before?: Record<string, unknown>;
   after?: Record<string, unknown>;
 }

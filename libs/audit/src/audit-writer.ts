@@ -37,7 +37,9 @@ export class AuditWriter {
                               client_ip, user_agent, request_id, environment)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [
-        workspaceIdOf(principal) ?? null,
+        // A key's own workspace; else the one the change is about (admin and system paths),
+        // so filtering by workspace finds what admins did to it.
+        workspaceIdOf(principal) ?? event.workspaceId ?? (event.target?.type === 'workspace' ? event.target.id : null),
         actor.type,
         actor.id,
         event.action,

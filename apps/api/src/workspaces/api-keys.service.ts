@@ -64,6 +64,7 @@ export class ApiKeysService {
     const view = keyView(row!);
     this.trail.record({
       target: { type: 'api_key', id: view.id },
+      workspaceId,
       after: { workspaceId, name: view.name, scopes: view.scopes, environment: view.environment, expiresAt: view.expiresAt },
     });
     return { ...view, key: generated.key };
@@ -108,6 +109,7 @@ export class ApiKeysService {
     this.authenticator.forgetKey(keyId);
     this.trail.record({
       target: { type: 'api_key', id: keyId },
+      workspaceId,
       before: { expiresAt: old.expires_at?.toISOString() ?? null },
       after: { expiresAt: updated!.expires_at?.toISOString() ?? null, replacedBy: created.id },
     });
@@ -124,6 +126,6 @@ export class ApiKeysService {
     );
     if (!row) throw new NotFoundException();
     this.authenticator.forgetKey(keyId);
-    this.trail.record({ target: { type: 'api_key', id: keyId }, before: { revokedAt: null }, after: { revokedAt: row.revoked_at?.toISOString() } });
+    this.trail.record({ target: { type: 'api_key', id: keyId }, workspaceId, before: { revokedAt: null }, after: { revokedAt: row.revoked_at?.toISOString() } });
   }
 }
