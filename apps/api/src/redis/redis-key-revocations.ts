@@ -17,14 +17,13 @@ export class RedisKeyRevocations implements KeyRevocations, OnModuleInit {
 
   constructor(private readonly redis: RedisConnection) {}
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     this.redis.subscriber.on('message', (channel: string, message: string) => {
       const notice = channel === CHANNEL ? parseKeyRevocation(message) : null;
       if (notice) this.local.publish(notice);
     });
     // Queued until connected: boot does not wait on Redis.
     void this.redis.subscriber.subscribe(CHANNEL).catch(() => undefined);
-    return Promise.resolve();
   }
 
   publish(notice: KeyRevocation): void {
