@@ -124,7 +124,14 @@ async function main() {
     app.stdout.resume();
     await waitFor(`${appUrl}/health/ready`, app);
     const off = await measure(`${appUrl}/v1/admin/workspaces/bench`, 'PATCH', patches);
-    ring = { seeded, sealRate, latency, on, off };
+    // On, off, on again: the first run meets the colder database and pages the
+    // off run then finds warm, so the ring's figure is the mean of the two on runs.
+    await stopApp(app);
+    app = startApp(join(root, 'dist/apps/api/src/main.js'));
+    app.stdout.resume();
+    await waitFor(`${appUrl}/health/ready`, app);
+    const onAgain = await measure(`${appUrl}/v1/admin/workspaces/bench`, 'PATCH', patches);
+    ring = { seeded, sealRate, latency, on: { ...on, rps: (on.rps + onAgain.rps) / 2, runs: [on.rps, onAgain.rps] }, off };
   } finally {
     baseline.kill('SIGTERM');
     bareNest.kill('SIGTERM');
@@ -157,7 +164,16 @@ async function main() {
     console.log(`\nAudit ring (issue 5), ${auditRing.SEED_ROWS.toLocaleString('en')} rows seeded in ${ring.seeded.seedSeconds.toFixed(0)} s, linked by the sealer at ${ring.sealRate.toFixed(0)} rows/s (seed start to caught up)\n`);
     console.log(line(['measurement', 'ring off', 'ring on', 'ratio / figure', 'target', '']));
     console.log(line(['---', '---:', '---:', '---:', '---:', '---']));
-    console.log(line(['PATCH /v1/admin/workspaces/:id (audited mutation), req/s', ring.off.rps.toFixed(0), ring.on.rps.toFixed(0), ratio.toFixed(2), '≥ 0.8', ratio < 0.8 ? 'BELOW TARGET' : 'ok']));
+    console.log(
+      line([
+        'PATCH /v1/admin/workspaces/:id (audited mutation), req/s (on: mean of the runs before and after off)',
+        ring.off.rps.toFixed(0),
+        `${ring.on.rps.toFixed(0)} (${ring.on.runs.map((rps) => rps.toFixed(0)).join(', ')})`,
+        ratio.toFixed(2),
+        '≥ 0.8',
+        ratio < 0.8 ? 'BELOW TARGET' : 'ok',
+      ]),
+    );
     console.log(
       line([
         'GET /v1/audit/events, filtered page of 50, one at a time: p50 / p95 / p99 ms',
