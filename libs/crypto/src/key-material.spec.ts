@@ -43,6 +43,19 @@ describe('KeyMaterialDirectory', () => {
     expect(() => new KeyMaterialDirectory(base).read('dir.key')).toThrow(KeyMaterialError);
   });
 
+  it('refuses a file reached through the secrets directory swapped for a symlink after it was resolved', () => {
+    secret('master.v1.key', masterKey);
+    const directory = new KeyMaterialDirectory(base);
+    // The directory is resolved once; swapping it afterwards for a link to a look-alike
+    // elsewhere is caught through the open descriptor (O_NOFOLLOW covers the last component only).
+    const elsewhere = join(root, 'elsewhere');
+    mkdirSync(elsewhere, { mode: 0o700 });
+    writeFileSync(join(elsewhere, 'master.v1.key'), randomBytes(32).toString('base64'), { mode: 0o600 });
+    rmSync(base, { recursive: true });
+    symlinkSync(elsewhere, base);
+    expect(() => directory.read('master.v1.key')).toThrow(/outside the secrets directory/);
+  });
+
   it('refuses a hard link, a directory and a FIFO without hanging', () => {
     linkSync(join(root, 'outside.key'), join(base, 'hard.key'));
     mkdirSync(join(base, 'sub.key'));
