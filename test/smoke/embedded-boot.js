@@ -108,6 +108,18 @@ async function main() {
   }
   console.log('ok - audit:verify reports the chain intact');
 
+  // `npm run keys:rewrap`: everything already under the active version, nothing to retire.
+  const rewrapped = spawnSync(process.execPath, [join(root, 'dist/apps/api/src/bootstrap/keys-rewrap.cli.js')], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: '', RINGFENCE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (rewrapped.status !== 0 || !/^active master key version: 1\n[\s\S]*older versions can be retired/.test(rewrapped.stdout)) {
+    throw new Error(`keys:rewrap: exit ${rewrapped.status}\n${rewrapped.stdout}${rewrapped.stderr}`);
+  }
+  console.log('ok - keys:rewrap reports the values per key version');
+
   // Production refuses to boot on a malformed key, naming the file and never its content.
   const secrets = join(workDir, 'prod-secrets');
   mkdirSync(secrets, { mode: 0o700 });

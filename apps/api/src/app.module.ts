@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import { AuditRoutesModule } from './audit/audit.module';
 import { AppConfig } from './config/app-config';
 import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
 import { mailTransportProvider } from './mail/mail.providers';
 import { RedisKeyRevocations } from './redis/redis-key-revocations';
 import { RedisRateLimitStorage } from './redis/redis-rate-limit.storage';
@@ -83,6 +84,7 @@ export class AppModule {
         ApiKeyAuthModule.forRoot({ cacheMs: config.apiKeyCacheMs }, ...(redis ? [{ provide: KEY_REVOCATIONS, useExisting: RedisKeyRevocations }] : [])),
         WorkspacesModule.forRoot({ purge: config.role !== 'api' }),
         AuditRoutesModule,
+        KeysModule,
         HealthModule,
         ...(options.features ?? []),
       ],

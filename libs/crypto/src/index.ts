@@ -5,3 +5,4 @@ export { KeyMaterialDirectory, KeyMaterialError, loadKeyring, loadVersionedKeys,
 export { Keyring, MASTER_KEY_BYTES } from './keyring';
 export { constantTimeEqual, hmacSha256 } from './mac';
 export { randomToken } from './random-token';
+export { declareSealedColumn, sealedColumns, type SealedColumn } from './sealed-columns';

@@ -1,6 +1,6 @@
 import { BadRequestException, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AuditWriter, SecurityEvents } from '@ringfence/audit';
-import { AesGcmCipher } from '@ringfence/crypto';
+import { AesGcmCipher, declareSealedColumn } from '@ringfence/crypto';
 import { ANONYMOUS, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, PASSWORD_RESET_MAX_FAILURES, PASSWORD_RESET_TTL_MS } from '../admin-identity.options';
@@ -13,6 +13,9 @@ import { PasswordPolicy } from '../passwords/password-policy';
 import { AdminSessions } from '../sessions/admin-sessions';
 import { isOpaqueToken, newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
 import { MAIL_TRANSPORT, MailTransport } from './mail-transport';
+
+// A queued reset request's address is sealed until the worker mails it.
+declareSealedColumn({ table: 'mail_outbox', column: 'sealed_payload', idColumn: 'id', aad: (id) => outboxAad(id) });
 
 const MAIL_WORKER: Principal = { kind: 'system', process: 'mail-worker' };
 const MAX_MAIL_ATTEMPTS = 5;

@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { KeyRewrap, VersionCount } from '../keys/key-rewrap';
+import { withCliContext } from './cli-context';
+
+/**
+ * `npm run keys:rewrap [-- --batch 500]`: moves every sealed column to the active master
+ * key version, online and resumable (stop it at any point and run it again), with a
+ * progress line on stderr; then prints the values per key version and which old versions
+ * hold nothing any more and may be retired. Exit 0 when nothing is left on an old version.
+ */
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { batch: { type: 'string', default: '500' } } });
+  const batch = Number(values.batch);
+  if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) {
+    process.stderr.write('usage: npm run keys:rewrap [-- --batch <1..10000>]\n');
+    return 64; // EX_USAGE
+  }
+  return withCliContext(async (app) => {
+    const rewrap = app.get(KeyRewrap);
+    const active = rewrap.activeVersion;
+    const before = await rewrap.counts();
+    const total = before.filter((count) => count.version !== active).reduce((sum, count) => sum + count.count, 0);
+    let done = 0;
+    await rewrap.rewrapAll(batch, (column, moved) => {
+      done += moved;
+      process.stderr.write(`\r${progressBar(done, total)} ${done}/${total} ${column}   `);
+    });
+    if (total > 0) process.stderr.write('\n');
+    const after = await rewrap.counts();
+    process.stdout.write(report(after, active));
+    return after.some((count) => count.version !== active) ? 1 : 0;
+  });
+}
+
+function progressBar(done: number, total: number, width = 30): string {
+  const filled = total === 0 ? width : Math.min(width, Math.round((done / total) * width));
+  return `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${total === 0 ? 100 : Math.floor((done / total) * 100)}%`;
+}
+
+function report(counts: VersionCount[], active: number): string {
+  const lines = [`active master key version: ${active}`];
+  for (const count of counts) lines.push(`  ${count.column}: ${count.count} under v${count.version}`);
+  const old = new Set(counts.filter((count) => count.version !== active).map((count) => count.version));
+  lines.push(old.size === 0 ? 'no value under an older version: older versions can be retired' : `still under older versions: ${[...old].map((v) => `v${v}`).join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`keys:rewrap failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

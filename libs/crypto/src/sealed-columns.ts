@@ -1,0 +1,28 @@
+/**
+ * Every database column holding AES-GCM ciphertexts under the keyring, declared by the
+ * code that owns it (next to its service), with the AAD that binds each value to its
+ * row. The rewrap command walks this list; a sealed column not declared here would keep
+ * an old key version alive, so each owner's tests rely on it.
+ */
+export interface SealedColumn {
+  readonly table: string;
+  readonly column: string;
+  /** The row's key column (uuid or text). */
+  readonly idColumn: string;
+  /** The AAD the value was sealed with, from the row's id. */
+  readonly aad: (id: string) => string;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const declared = new Map<string, SealedColumn>();
+
+export function declareSealedColumn(column: SealedColumn): void {
+  for (const name of [column.table, column.column, column.idColumn]) {
+    if (!IDENTIFIER.test(name)) throw new Error(`sealed column: "${name}" is not a plain SQL identifier`);
+  }
+  declared.set(`${column.table}.${column.column}`, column);
+}
+
+export function sealedColumns(): readonly SealedColumn[] {
+  return [...declared.values()].sort((a, b) => `${a.table}.${a.column}`.localeCompare(`${b.table}.${b.column}`));
+}
