@@ -33,7 +33,7 @@ describe('keys:rewrap', () => {
   });
 
   const totpVersions = async () =>
-    (await after.app.get(KeyRewrap).counts()).filter((count) => count.column === 'admins.totp_secret').map(({ version, count }) => [version, count]);
+    (await after.app.get(KeyRewrap).counts()).filter((count) => count.column === 'admins.totp_secret').map(({ version, count }): [number, number] => [version, count]);
 
   /** Signs in on `t` with password and TOTP: the secret decrypted under whatever version it is in now. */
   async function signsIn(t: TestApp, admin: TestAdmin): Promise<boolean> {

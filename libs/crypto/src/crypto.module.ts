@@ -1,6 +1,7 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { AesGcmCipher } from './aes-gcm-cipher';
-import { KeyMaterialDirectory, loadKeyring } from './key-material';
+import { KeyMaterialDirectory } from './key-material';
+import { FileKeyProvider, KEY_PROVIDER, KeyProvider } from './key-provider';
 import { Keyring } from './keyring';
 
 export interface CryptoOptions {
@@ -8,6 +9,8 @@ export interface CryptoOptions {
   secretsDir: string;
   /** The master key version new ciphertexts use; the highest present when unset. */
   activeMasterKeyVersion?: number;
+  /** Where master keys come from (KEY_PROVIDER); the secrets directory's files when unset. */
+  keyProvider?: Provider;
 }
 
 /** Key material is loaded once at boot: a missing or malformed key stops the app there. */
@@ -19,14 +22,15 @@ export class CryptoModule {
       global: true,
       providers: [
         { provide: KeyMaterialDirectory, useFactory: () => new KeyMaterialDirectory(options.secretsDir) },
-        {
-          provide: Keyring,
+        options.keyProvider ?? {
+          provide: KEY_PROVIDER,
           inject: [KeyMaterialDirectory],
-          useFactory: (directory: KeyMaterialDirectory) => loadKeyring(directory, options.activeMasterKeyVersion),
+          useFactory: (directory: KeyMaterialDirectory) => new FileKeyProvider(directory, options.activeMasterKeyVersion),
         },
+        { provide: Keyring, inject: [KEY_PROVIDER], useFactory: (provider: KeyProvider) => provider.load() },
         { provide: AesGcmCipher, inject: [Keyring], useFactory: (keyring: Keyring) => new AesGcmCipher(keyring) },
       ],
-      exports: [KeyMaterialDirectory, Keyring, AesGcmCipher],
+      exports: [KeyMaterialDirectory, KEY_PROVIDER, Keyring, AesGcmCipher],
     };
   }
 }
