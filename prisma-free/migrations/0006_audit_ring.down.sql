@@ -1,4 +1,6 @@
 DROP FUNCTION audit_verify(bigint);
+DROP FUNCTION audit_drop_partitions(interval);
+DROP TABLE audit_checkpoints;
 DROP FUNCTION audit_seal(integer, interval);
 DROP TABLE audit_chain;
 DROP FUNCTION audit_row_hash(audit_log);

@@ -1,3 +1,4 @@
+import { MigrationsHealthIndicator } from '../../apps/api/src/health/migrations.health';
 import { createTestApp } from '../support/test-app';
 import { createTestDatabase } from '../support/test-database';
 
@@ -11,6 +12,20 @@ describe('readiness', () => {
       const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
       expect(ready.statusCode).toBe(503);
       expect(ready.json()).toMatchObject({ code: 'NOT_READY', detail: 'Not ready: migrations.' });
+    } finally {
+      await t.close();
+      await db.drop();
+    }
+  });
+
+  it('lets concurrent probes share one check in flight (public and unlimited, it must stay cheap)', async () => {
+    const db = await createTestDatabase();
+    const t = await createTestApp(db);
+    try {
+      const checks = jest.spyOn(t.app.get(MigrationsHealthIndicator), 'check');
+      const answers = await Promise.all(Array.from({ length: 20 }, () => t.app.inject({ method: 'GET', url: '/health/ready' })));
+      expect(answers.every((answer) => answer.statusCode === 200)).toBe(true);
+      expect(checks.mock.calls.length).toBeLessThan(20);
     } finally {
       await t.close();
       await db.drop();

@@ -80,14 +80,15 @@ async function main() {
   await stop(second);
   console.log('ok - second start reuses the database and the key');
 
-  // `npm run admin:create` on the same embedded database, service stopped.
-  const createAdmin = () =>
-    spawnSync(process.execPath, [join(root, 'dist/apps/api/src/bootstrap/admin-create.cli.js'), '--email', 'ops@example.com', '--role', 'admin'], {
+  // The command-line tools, on the same embedded database, service stopped.
+  const cli = (name, ...args) =>
+    spawnSync(process.execPath, [join(root, `dist/apps/api/src/bootstrap/${name}.cli.js`), ...args], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: '', RINGFENCE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) },
       encoding: 'utf8',
       timeout: 120_000,
     });
+  const createAdmin = () => cli('admin-create', '--email', 'ops@example.com', '--role', 'admin');
   const created = createAdmin();
   if (created.status !== 0 || !/ops@example\.com \(admin\) created[\s\S]*One-time password[\s\S]*\n {2}[0-9A-Z-]{30,}\n/.test(created.stdout)) {
     throw new Error(`admin:create: exit ${created.status}\n${created.stdout}${created.stderr}`);
@@ -97,24 +98,14 @@ async function main() {
   console.log('ok - admin:create prints a one-time password once, and refuses a second admin with the same email');
 
   // `npm run audit:verify` on the same database: the chain so far is intact.
-  const verified = spawnSync(process.execPath, [join(root, 'dist/apps/api/src/bootstrap/audit-verify.cli.js')], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: '', RINGFENCE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const verified = cli('audit-verify');
   if (verified.status !== 0 || !/^audit chain intact: \d+ links checked/.test(verified.stdout)) {
     throw new Error(`audit:verify: exit ${verified.status}\n${verified.stdout}${verified.stderr}`);
   }
   console.log('ok - audit:verify reports the chain intact');
 
   // `npm run keys:rewrap`: everything already under the active version, nothing to retire.
-  const rewrapped = spawnSync(process.execPath, [join(root, 'dist/apps/api/src/bootstrap/keys-rewrap.cli.js')], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: '', RINGFENCE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const rewrapped = cli('keys-rewrap');
   if (rewrapped.status !== 0 || !/^active master key version: 1\n[\s\S]*older versions can be retired/.test(rewrapped.stdout)) {
     throw new Error(`keys:rewrap: exit ${rewrapped.status}\n${rewrapped.stdout}${rewrapped.stderr}`);
   }

@@ -25,7 +25,7 @@ export { ClientIpLimitGuard } from './limits/client-ip-limit.guard';
 export { RATE_LIMIT_WINDOW_MS, SKIP_RATE_LIMITS, SkipRateLimits, type LimitHit } from './limits/rate-limit.guard';
 export { MemoryRateLimitStorage } from './limits/memory-rate-limit.storage';
 export { catalogueProblems, DEFAULT_PLAN, DEFAULT_PLANS, PLAN_NAME, type PlanCatalogue, type PlanLimits } from './limits/rate-limit-plans';
-export { RateLimitsUnavailableException, TooManyAttemptsException } from './limits/rate-limit.exceptions';
+export { RateLimitsUnavailableException, retryAfterOf, TooManyAttemptsException, type RetryLater } from './limits/rate-limit.exceptions';
 export { RATE_LIMIT_OPTIONS, type RateLimitOptions } from './limits/rate-limit.options';
 export { RateLimitsModule } from './limits/rate-limits.module';
 export { decide, toThrottlerRecord, type ThrottlerStorageRecord, type WindowState } from './limits/sliding-window';

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import { RateLimitsUnavailableException, TooManyAttemptsException } from '@ringfence/auth';
+import { RateLimitsUnavailableException, retryAfterOf } from '@ringfence/auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_PROBLEMS, InvalidField, PROBLEM_CONTENT_TYPE, ProblemDocument, problemType } from './problem';
 import { RouteMethodIndex } from './route-method-index';
@@ -40,9 +40,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reported = exception instanceof RateLimitsUnavailableException || parts.code === 'NOT_READY';
     if (parts.status >= 500 && !reported) request.log.error({ err: exception }, 'request failed');
     if (parts.status === 401) void reply.header('www-authenticate', 'Bearer');
-    if (exception instanceof TooManyAttemptsException || exception instanceof RateLimitsUnavailableException) {
-      void reply.header('retry-after', String(exception.retryAfterSeconds));
-    }
+    const retryAfter = retryAfterOf(exception);
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
 
     const fallback = DEFAULT_PROBLEMS[parts.status] ?? DEFAULT_PROBLEMS[parts.status >= 500 ? 500 : 400]!;
     const code = parts.code ?? fallback.code;

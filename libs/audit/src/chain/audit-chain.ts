@@ -60,7 +60,7 @@ export class AuditChain {
 
   /**
    * The retention path: drops the months wholly older than `retentionDays` whose rows are
-   * all sealed, with a checkpoint and an `audit.retention` row (migration 0007).
+   * all sealed, with a checkpoint and an `audit.retention` row (migration 0006).
    */
   retire(retentionDays: number): Promise<{ partition: string; rows: number }[]> {
     return this.asKeeper(async () =>

@@ -1,7 +1,17 @@
 import { HttpException, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
 
+/** An error that knows when to try again: the problem filter sends it as `Retry-After`. */
+export interface RetryLater {
+  readonly retryAfterSeconds: number;
+}
+
+export function retryAfterOf(error: unknown): number | undefined {
+  const seconds = (error as Partial<RetryLater> | null)?.retryAfterSeconds;
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : undefined;
+}
+
 /** A 429 whose retry delay the problem filter sends as `Retry-After`. */
-export class TooManyAttemptsException extends HttpException {
+export class TooManyAttemptsException extends HttpException implements RetryLater {
   constructor(
     readonly retryAfterSeconds: number,
     detail = 'Too many attempts. Retry later.',
@@ -14,7 +24,7 @@ export class TooManyAttemptsException extends HttpException {
  * The shared counters (Redis) cannot be reached: a limited route fails closed rather
  * than serve without its limit. Readiness reports the same outage.
  */
-export class RateLimitsUnavailableException extends ServiceUnavailableException {
+export class RateLimitsUnavailableException extends ServiceUnavailableException implements RetryLater {
   readonly retryAfterSeconds = 1;
 
   constructor() {

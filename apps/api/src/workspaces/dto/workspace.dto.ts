@@ -1,5 +1,5 @@
-import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
-import { SCOPES, Scope } from '@ringfence/auth';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import { PLAN_NAME, SCOPES, Scope } from '@ringfence/auth';
 import type { KeyEnvironment } from '@ringfence/tenancy';
 import { Type } from 'class-transformer';
 import {
@@ -29,9 +29,9 @@ export class CreateWorkspaceDto {
   @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ example: 'standard', default: 'standard' })
+  @ApiPropertyOptional({ example: 'standard', default: 'standard', description: 'One of the configured plans (RATE_LIMIT_PLANS).' })
   @IsOptional()
-  @Matches(/^[a-z][a-z0-9_-]{0,39}$/)
+  @Matches(PLAN_NAME)
   plan?: string;
 
   @ApiPropertyOptional({ type: [String], example: ['https://treasury.acme.example'] })
@@ -43,26 +43,8 @@ export class CreateWorkspaceDto {
   allowedOrigins?: string[];
 }
 
-export class UpdateWorkspaceDto {
-  @ApiPropertyOptional({ example: 'Acme Treasury' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  name?: string;
-
-  @ApiPropertyOptional({ example: 'enterprise' })
-  @IsOptional()
-  @Matches(/^[a-z][a-z0-9_-]{0,39}$/)
-  plan?: string;
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { each: true })
-  @Matches(ORIGIN, { each: true, message: 'allowedOrigins must be origins as browsers send them: scheme://host[:port], lower case, no path' })
-  allowedOrigins?: string[];
-}
+/** Any field of a new workspace, each optional: the same rules, stated once. */
+export class UpdateWorkspaceDto extends PartialType(CreateWorkspaceDto) {}
 
 export class WorkspaceDto {
   @ApiProperty() id!: string;
