@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { createTestDatabase, inRolledBackTransaction, TestDatabase } from '../support/test-database';
 
 /** API keys under row-level security, as the app role with hand-written SQL. */
 describe('API keys in PostgreSQL (as ringfence_app)', () => {
@@ -9,15 +9,7 @@ describe('API keys in PostgreSQL (as ringfence_app)', () => {
   let a: string;
   let b: string;
 
-  async function inTransaction<T>(settings: Record<string, string>, work: () => Promise<T>): Promise<T> {
-    await app.query('BEGIN');
-    try {
-      for (const [name, value] of Object.entries(settings)) await app.query('SELECT set_config($1, $2, true)', [name, value]);
-      return await work();
-    } finally {
-      await app.query('ROLLBACK');
-    }
-  }
+  const inTransaction = <T>(settings: Record<string, string>, work: () => Promise<T>) => inRolledBackTransaction(app, settings, work);
   const insertKey = (workspaceId: string, keyId: string, environment: 'live' | 'test' = 'live') =>
     app.query(
       `INSERT INTO api_keys (workspace_id, key_id, environment, name, scopes, secret_hash, pepper_version, created_by)

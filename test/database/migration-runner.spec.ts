@@ -39,6 +39,8 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
       'audit_log',
       'mail_outbox',
       'schema_migrations',
+      'vault_secret_versions',
+      'vault_secrets',
       'workspaces',
     ]);
     const applied = await runner.applied();

@@ -74,6 +74,17 @@ describe('error envelope', () => {
     expect(JSON.stringify(body)).not.toContain('SECRETPATH');
   });
 
+  it('414 for a path parameter past 256 characters and 400 for a URL that does not decode, in the envelope and without echoing the path', async () => {
+    const long = `/v1/vault/secrets/${'x'.repeat(257)}`;
+    const tooLong = await t.app.inject({ method: 'GET', url: long });
+    expectProblem(tooLong, 414, 'URI_TOO_LONG');
+    expect(tooLong.headers['strict-transport-security']).toBeDefined();
+    expect(tooLong.body).not.toContain('xxxx');
+    const undecodable = await t.app.inject({ method: 'GET', url: '/v1/vault/secrets/%E0%A4%A-secret-looking' });
+    expectProblem(undecodable, 400, 'BAD_REQUEST');
+    expect(undecodable.body).not.toContain('secret-looking');
+  });
+
   it('404 from a handler stays a 404 on a path that exists', async () => {
     expectProblem(await t.app.inject({ method: 'GET', url: '/probe/missing/123' }), 404, 'NOT_FOUND');
   });

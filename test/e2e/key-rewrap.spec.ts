@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { sealedColumns } from '@ringfence/crypto';
 import { KeyRewrap } from '../../apps/api/src/keys/key-rewrap';
 import { createAdmin, TestAdmin } from '../support/admin-session';
+import { createApiKey, TestKey } from '../support/api-key';
 import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
@@ -16,6 +17,8 @@ describe('keys:rewrap', () => {
   let after: TestApp;
   let superuser: Client;
   let admins: TestAdmin[];
+  /** Vault secrets in two workspaces and both environments, two versions each, by the key that may reveal them. */
+  const vault: { key: TestKey; name: string; values: string[] }[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -23,6 +26,18 @@ describe('keys:rewrap', () => {
     before = await createTestApp(db, { secretFiles: { 'master.v1.key': V1 } });
     admins = [];
     for (let i = 0; i < 4; i += 1) admins.push(await createAdmin(before, 'admin'));
+    const scopes = ['vault:write', 'vault:reveal'];
+    const live = await createApiKey(before, admins[0]!, { scopes });
+    const keys = [live, await createApiKey(before, admins[0]!, { scopes, workspaceId: live.workspaceId, environment: 'test' }), await createApiKey(before, admins[0]!, { scopes })];
+    for (const key of keys) {
+      for (const name of ['provider', 'oauth', 'storage']) {
+        const values = [randomBytes(20).toString('hex'), randomBytes(20).toString('hex')];
+        const created = await before.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name, value: values[0] } });
+        const added = await before.app.inject({ method: 'POST', url: `/v1/vault/secrets/${name}/versions`, headers: key.headers, payload: { value: values[1] } });
+        expect([created.statusCode, added.statusCode]).toEqual([201, 201]);
+        vault.push({ key, name, values });
+      }
+    }
     after = await createTestApp(db, { secretFiles: { 'master.v1.key': V1, 'master.v2.key': V2 }, env: { MASTER_KEY_ACTIVE_VERSION: '2' } });
   });
   afterAll(async () => {
@@ -32,8 +47,22 @@ describe('keys:rewrap', () => {
     await db.drop();
   });
 
-  const totpVersions = async () =>
-    (await after.app.get(KeyRewrap).counts()).filter((count) => count.column === 'admins.totp_secret').map(({ version, count }): [number, number] => [version, count]);
+  const versionsOf = async (column: string) =>
+    (await after.app.get(KeyRewrap).counts()).filter((count) => count.column === column).map(({ version, count }): [number, number] => [version, count]);
+  const totpVersions = () => versionsOf('admins.totp_secret');
+  const underV1 = async () => (await after.app.get(KeyRewrap).counts()).filter((count) => count.version === 1).reduce((sum, count) => sum + count.count, 0);
+
+  /** Every kept version of every vault secret, revealed on `t`, is the value it was given. */
+  async function revealsAll(t: TestApp): Promise<boolean[]> {
+    const results: boolean[] = [];
+    for (const { key, name, values } of vault) {
+      for (const [i, value] of values.entries()) {
+        const response = await t.app.inject({ method: 'POST', url: `/v1/vault/secrets/${name}/reveal`, headers: key.headers, payload: { version: i + 1 } });
+        results.push(response.statusCode === 200 && response.json<{ value: string }>().value === value);
+      }
+    }
+    return results;
+  }
 
   /** Signs in on `t` with password and TOTP: the secret decrypted under whatever version it is in now. */
   async function signsIn(t: TestApp, admin: TestAdmin): Promise<boolean> {
@@ -43,7 +72,12 @@ describe('keys:rewrap', () => {
   }
 
   it('declares every sealed column it rewraps', () => {
-    expect(sealedColumns().map((column) => `${column.table}.${column.column}`)).toEqual(['admins.totp_pending_secret', 'admins.totp_secret', 'mail_outbox.sealed_payload']);
+    expect(sealedColumns().map((column) => `${column.table}.${column.column}`)).toEqual([
+      'admins.totp_pending_secret',
+      'admins.totp_secret',
+      'mail_outbox.sealed_payload',
+      'vault_secret_versions.sealed_value',
+    ]);
   });
 
   it('moves every value to the active version, resumably, and every secret still works', async () => {
@@ -54,14 +88,26 @@ describe('keys:rewrap', () => {
 
     // Interrupted after one batch of one.
     const column = sealedColumns().find((candidate) => candidate.column === 'totp_secret')!;
-    expect(await after.app.get(KeyRewrap).rewrapBatch(column, 1)).toBe(1);
+    expect((await after.app.get(KeyRewrap).rewrapBatch(column, 1)).moved).toBe(1);
     expect(await totpVersions()).toEqual([
       [1, initial[0]![1] - 1],
       [2, 1],
     ]);
-    // Resumed: the rest moves, nothing moves twice.
-    const moved = await after.app.get(KeyRewrap).rewrapAll(1);
-    expect(moved).toBe(initial[0]![1] - 1);
+    // Resumed while another transaction holds one vault version locked: the rewrap skips
+    // it rather than wait, and a later run moves it. Nothing moves twice.
+    const remaining = await underV1();
+    const locker = await db.connect(db.adminUrl);
+    await locker.query('BEGIN');
+    await locker.query('SELECT id FROM vault_secret_versions ORDER BY id LIMIT 1 FOR UPDATE');
+    expect(await after.app.get(KeyRewrap).rewrapAll(2)).toBe(remaining - 1);
+    expect(await versionsOf('vault_secret_versions.sealed_value')).toEqual([
+      [1, 1],
+      [2, vault.length * 2 - 1],
+    ]);
+    await locker.query('COMMIT');
+    await locker.end();
+    expect(await after.app.get(KeyRewrap).rewrapAll(2)).toBe(1);
+    expect(await underV1()).toBe(0);
     expect(await totpVersions()).toEqual([[2, initial[0]![1]]]);
     expect(await after.app.get(KeyRewrap).rewrapAll(1)).toBe(0);
 
@@ -69,6 +115,7 @@ describe('keys:rewrap', () => {
     expect(rewrapped.map((row) => row.id)).toEqual(sealed.map((row) => row.id));
     rewrapped.forEach((row, i) => expect(row.totp_secret.equals(sealed[i]!.totp_secret)).toBe(false));
     for (const admin of admins) expect(await signsIn(after, admin)).toBe(true);
+    expect(await revealsAll(after)).not.toContain(false);
   });
 
   it('lets v1 be retired once nothing names it: an instance with v2 alone still reads every secret', async () => {
@@ -76,6 +123,9 @@ describe('keys:rewrap', () => {
     const retired = await createTestApp(db, { secretFiles: { 'master.v2.key': V2 }, env: { MASTER_KEY_ACTIVE_VERSION: '2' } });
     try {
       for (const admin of admins) expect(await signsIn(retired, admin)).toBe(true);
+      const revealed = await revealsAll(retired);
+      expect(revealed).toHaveLength(vault.length * 2);
+      expect(revealed).not.toContain(false);
     } finally {
       await retired.close();
     }

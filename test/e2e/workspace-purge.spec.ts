@@ -24,10 +24,14 @@ describe('purge of deleted workspaces', () => {
     await db.drop();
   });
 
-  /** A workspace with two keys, deleted through the API `daysAgo` days ago. */
+  /** A workspace with two keys and a vault secret in each environment, deleted through the API `daysAgo` days ago. */
   async function deletedWorkspace(daysAgo: number): Promise<TestKey> {
-    const key = await createApiKey(t, admin);
-    await createApiKey(t, admin, { workspaceId: key.workspaceId, environment: 'test' });
+    const key = await createApiKey(t, admin, { scopes: ['vault:write'] });
+    const testKey = await createApiKey(t, admin, { workspaceId: key.workspaceId, environment: 'test', scopes: ['vault:write'] });
+    for (const { headers } of [key, testKey]) {
+      const created = await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers, payload: { name: 'provider', value: 'a secret value' } });
+      expect(created.statusCode).toBe(201);
+    }
     const deleted = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${key.workspaceId}`, headers: admin.headers });
     expect(deleted.statusCode).toBe(204);
     await backdate(key.workspaceId, daysAgo);
@@ -42,10 +46,10 @@ describe('purge of deleted workspaces', () => {
     await superuser.query('COMMIT');
   }
 
-  const exists = async (table: 'workspaces' | 'api_keys', column: string, id: string) =>
+  const exists = async (table: 'workspaces' | 'api_keys' | 'vault_secrets' | 'vault_secret_versions', column: string, id: string) =>
     (await superuser.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [id])).rowCount! > 0;
 
-  it('purges a workspace deleted over 30 days ago with its keys, audited in the same transaction, and nothing younger', async () => {
+  it('purges a workspace deleted over 30 days ago with its keys and vault, audited in the same transaction, and nothing younger', async () => {
     const due = await deletedWorkspace(31);
     const recent = await deletedWorkspace(29);
     const active = await createApiKey(t, admin);
@@ -54,6 +58,9 @@ describe('purge of deleted workspaces', () => {
 
     expect(await exists('workspaces', 'id', due.workspaceId)).toBe(false);
     expect(await exists('api_keys', 'workspace_id', due.workspaceId)).toBe(false);
+    expect(await exists('vault_secrets', 'workspace_id', due.workspaceId)).toBe(false);
+    expect(await exists('vault_secret_versions', 'workspace_id', due.workspaceId)).toBe(false);
+    expect(await exists('vault_secret_versions', 'workspace_id', recent.workspaceId)).toBe(true);
     expect(await exists('workspaces', 'id', recent.workspaceId)).toBe(true);
     expect(await exists('api_keys', 'workspace_id', recent.workspaceId)).toBe(true);
     expect(await exists('workspaces', 'id', active.workspaceId)).toBe(true);

@@ -56,3 +56,17 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   };
 }
 
+
+/**
+ * Runs `work` on `client` in a transaction with these settings (`app.workspace_id`, …),
+ * then rolls it back: a policy probe that leaves nothing behind.
+ */
+export async function inRolledBackTransaction<T>(client: Client, settings: Record<string, string>, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    for (const [name, value] of Object.entries(settings)) await client.query('SELECT set_config($1, $2, true)', [name, value]);
+    return await work();
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}

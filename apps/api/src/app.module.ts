@@ -24,6 +24,7 @@ import { mailTransportProvider } from './mail/mail.providers';
 import { RedisKeyRevocations } from './redis/redis-key-revocations';
 import { RedisRateLimitStorage } from './redis/redis-rate-limit.storage';
 import { RedisModule } from './redis/redis.module';
+import { VaultModule } from './vault/vault.module';
 import { WorkspaceOriginGuard } from './workspaces/workspace-origin.guard';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
@@ -83,6 +84,7 @@ export class AppModule {
         ),
         ApiKeyAuthModule.forRoot({ cacheMs: config.apiKeyCacheMs }, ...(redis ? [{ provide: KEY_REVOCATIONS, useExisting: RedisKeyRevocations }] : [])),
         WorkspacesModule.forRoot({ purge: config.role !== 'api' }),
+        VaultModule.forRoot(config.vault),
         AuditRoutesModule,
         KeysModule,
         HealthModule,

@@ -20,7 +20,7 @@ export { AdminIdentityModule } from './admin-identity.module';
 export { AdminBootstrap } from './admins/admin-bootstrap';
 export { AdminSessions, type SessionTokens } from './sessions/admin-sessions';
 export { type CreatedAdmin } from './admins/admin-management';
-export { AttemptLimiter } from './limits/attempt-limiter';
+export { AttemptLimiter, type AttemptBudget } from './limits/attempt-limiter';
 export { ClientIpLimitGuard } from './limits/client-ip-limit.guard';
 export { RATE_LIMIT_WINDOW_MS, SKIP_RATE_LIMITS, SkipRateLimits, type LimitHit } from './limits/rate-limit.guard';
 export { MemoryRateLimitStorage } from './limits/memory-rate-limit.storage';

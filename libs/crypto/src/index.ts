@@ -6,4 +6,4 @@ export { FileKeyProvider, KEY_PROVIDER, type KeyProvider } from './key-provider'
 export { Keyring, MASTER_KEY_BYTES } from './keyring';
 export { constantTimeEqual, hmacSha256 } from './mac';
 export { randomToken } from './random-token';
-export { declareSealedColumn, sealedColumns, type SealedColumn } from './sealed-columns';
+export { declareSealedColumn, sealedColumns, type SealedColumn, type SealedRowPlace } from './sealed-columns';

@@ -190,6 +190,27 @@ export class EnvironmentVariables {
   @Max(36500)
   AUDIT_RETENTION_DAYS = 90;
 
+  /** Versions of a vault secret kept: adding one past this destroys the oldest. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  VAULT_VERSIONS_KEPT = 5;
+
+  /** Secrets per workspace and environment. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  VAULT_MAX_SECRETS = 1000;
+
+  /** Reveals per API key and minute (sliding window), on top of the key's request limit. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  VAULT_REVEALS_PER_MINUTE = 60;
+
   /** The first owner's email, created (with a one-time password printed once) on the first start. */
   @IsOptional()
   @IsString()

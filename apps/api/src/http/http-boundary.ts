@@ -1,6 +1,6 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BadRequestException } from '@nestjs/common';
-import { FastifyReply, FastifyRequest, LogController, RawServerDefault } from 'fastify';
+import { FastifyError, FastifyReply, FastifyRequest, LogController, RawServerDefault } from 'fastify';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { installRequestContext } from '@ringfence/tenancy';
@@ -9,7 +9,7 @@ import { AppConfig } from '../config/app-config';
 import { WorkspaceOrigins } from '../workspaces/workspace-origins';
 import { BATCH_BODY_LIMIT, bodyLimitFor } from './body-limits';
 import { corsOptionsFor } from './cors-policy';
-import { ErrorCode } from './problem';
+import { ErrorCode, PROBLEM_CONTENT_TYPE, problemDocument } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { requestIdFrom } from './request-id';
 import { RouteMethodIndex } from './route-method-index';
@@ -60,18 +60,6 @@ class RequestLogController extends LogController {
  * context, draining on close, and one log line per request.
  */
 export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: RouteMethodIndex): FastifyAdapter {
-  const adapter = new FastifyAdapter({
-    loggerInstance: logger,
-    logController: new RequestLogController({ requestIdLogLabel: 'reqId' }),
-    requestIdHeader: false,
-    genReqId: (raw: IncomingMessage) => requestIdFrom(raw.headers['x-request-id']),
-    // X-Forwarded-For is believed only when the peer is one of these proxies.
-    trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
-    bodyLimit: BATCH_BODY_LIMIT,
-    return503OnClosing: true,
-  });
-  const fastify = adapter.getInstance();
-
   // The headers OWASP's REST guidance asks of an API (HSTS, nosniff, no framing, a strict
   // CSP that still lets /docs load its own assets, no referrer, no caching of responses
   // that may carry a secret shown once); helmet's browser-page extras are left out.
@@ -101,6 +89,30 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     }),
     'cache-control': 'no-store',
   };
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new RequestLogController({ requestIdLogLabel: 'reqId' }),
+    requestIdHeader: false,
+    genReqId: (raw: IncomingMessage) => requestIdFrom(raw.headers['x-request-id']),
+    // X-Forwarded-For is believed only when the peer is one of these proxies.
+    trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
+    bodyLimit: BATCH_BODY_LIMIT,
+    return503OnClosing: true,
+    // Path parameters up to 256 characters (vault secret names reach 128); a longer one,
+    // or a URL that does not decode, is answered in the problem envelope like any error.
+    routerOptions: { maxParamLength: 256 },
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      void reply
+        .headers(securityHeaders)
+        .header('x-request-id', request.id)
+        .status(status)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send(problemDocument(status, String(request.id)));
+    },
+  });
+  const fastify = adapter.getInstance();
+
 
   fastify.addHook('onRoute', (route) => {
     route.bodyLimit = bodyLimitFor(route.config);

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { RateLimitsUnavailableException, retryAfterOf } from '@ringfence/auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_PROBLEMS, InvalidField, PROBLEM_CONTENT_TYPE, ProblemDocument, problemType } from './problem';
+import { InvalidField, PROBLEM_CONTENT_TYPE, problemDocument } from './problem';
 import { RouteMethodIndex } from './route-method-index';
 
 interface ProblemParts {
@@ -43,17 +43,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const retryAfter = retryAfterOf(exception);
     if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
 
-    const fallback = DEFAULT_PROBLEMS[parts.status] ?? DEFAULT_PROBLEMS[parts.status >= 500 ? 500 : 400]!;
-    const code = parts.code ?? fallback.code;
-    const body: ProblemDocument = {
-      type: problemType(code),
-      title: fallback.title,
-      status: parts.status,
-      detail: parts.detail ?? fallback.detail,
-      code,
-      requestId: String(request.id),
-      ...(parts.errors ? { errors: parts.errors } : {}),
-    };
+    const body = problemDocument(parts.status, String(request.id), parts);
     void reply.status(parts.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
   }
 

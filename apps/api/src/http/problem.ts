@@ -9,6 +9,7 @@ export enum ErrorCode {
   MethodNotAllowed = 'METHOD_NOT_ALLOWED',
   Conflict = 'CONFLICT',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  UriTooLong = 'URI_TOO_LONG',
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   RateLimited = 'RATE_LIMITED',
   Internal = 'INTERNAL',
@@ -42,6 +43,7 @@ export const DEFAULT_PROBLEMS: Readonly<Record<number, { code: ErrorCode; title:
   405: { code: ErrorCode.MethodNotAllowed, title: 'Method Not Allowed', detail: 'This resource does not support the method.' },
   409: { code: ErrorCode.Conflict, title: 'Conflict', detail: 'The request conflicts with the current state.' },
   413: { code: ErrorCode.PayloadTooLarge, title: 'Content Too Large', detail: 'The request body is larger than this route accepts.' },
+  414: { code: ErrorCode.UriTooLong, title: 'URI Too Long', detail: 'A path segment is longer than this API accepts.' },
   415: { code: ErrorCode.UnsupportedMediaType, title: 'Unsupported Media Type', detail: 'The request body must be application/json.' },
   429: { code: ErrorCode.RateLimited, title: 'Too Many Requests', detail: 'Slow down and retry later.' },
   500: { code: ErrorCode.Internal, title: 'Internal Server Error', detail: 'Something went wrong on our side.' },
@@ -50,4 +52,23 @@ export const DEFAULT_PROBLEMS: Readonly<Record<number, { code: ErrorCode; title:
 
 export function problemType(code: string): string {
   return `${PROBLEM_TYPE_BASE}${code.toLowerCase().replace(/_/g, '-')}`;
+}
+
+/** The problem document of `status`: the table's code, title and detail unless the caller names its own. */
+export function problemDocument(
+  status: number,
+  requestId: string,
+  parts: { code?: string; detail?: string; errors?: InvalidField[] } = {},
+): ProblemDocument {
+  const fallback = DEFAULT_PROBLEMS[status] ?? DEFAULT_PROBLEMS[status >= 500 ? 500 : 400]!;
+  const code = parts.code ?? fallback.code;
+  return {
+    type: problemType(code),
+    title: fallback.title,
+    status,
+    detail: parts.detail ?? fallback.detail,
+    code,
+    requestId,
+    ...(parts.errors ? { errors: parts.errors } : {}),
+  };
 }

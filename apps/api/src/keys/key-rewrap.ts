@@ -48,40 +48,58 @@ export class KeyRewrap {
     });
   }
 
-  /** One batch of one column: up to `size` values not yet under the active version; returns how many moved. */
-  rewrapBatch(sealed: SealedColumn, size: number): Promise<number> {
+  /**
+   * One batch of one column: up to `size` values not yet under the active version, in id
+   * order after `after` (a pass's cursor); each written back only over the ciphertext read,
+   * all in one statement. `last` is the batch's last id, null once the column has no more.
+   */
+  rewrapBatch(sealed: SealedColumn, size: number, after: string | null = null): Promise<{ moved: number; last: string | null }> {
+    const bound = sealed.bindColumns ?? [];
     return this.asRewrapper(async () => {
-      const rows = await sqlRows<{ id: string; value: Buffer }>(
+      const rows = await sqlRows<{ id: string; value: Buffer } & Record<string, string>>(
         this.unitOfWork.manager,
-        `SELECT ${sealed.idColumn}::text AS id, ${sealed.column} AS value FROM ${sealed.table}
-          WHERE ${sealed.column} IS NOT NULL AND ${VERSION_SQL(sealed.column)} <> $1
+        `SELECT ${sealed.idColumn}::text AS id, ${sealed.column} AS value${bound.map((column) => `, ${column}::text AS ${column}`).join('')}
+           FROM ${sealed.table}
+          WHERE ${sealed.column} IS NOT NULL AND ${VERSION_SQL(sealed.column)} <> $1 AND ($3::uuid IS NULL OR ${sealed.idColumn} > $3::uuid)
           ORDER BY ${sealed.idColumn} LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [this.keyring.activeVersion, size],
+        [this.keyring.activeVersion, size, after],
       );
-      let moved = 0;
-      for (const row of rows) {
-        const aad = sealed.aad(row.id);
-        const rewrapped = this.cipher.encrypt(this.cipher.decrypt(row.value, aad), aad);
-        const [updated] = await sqlRows<{ id: string }>(
-          this.unitOfWork.manager,
-          `UPDATE ${sealed.table} SET ${sealed.column} = $2 WHERE ${sealed.idColumn}::text = $1 AND ${sealed.column} = $3 RETURNING ${sealed.idColumn}`,
-          [row.id, rewrapped, row.value],
-        );
-        if (updated) moved += 1;
-      }
-      return moved;
+      if (rows.length === 0) return { moved: 0, last: null };
+      const rewrapped = rows.map((row) => {
+        const place = { ...Object.fromEntries(bound.map((column) => [column, row[column]!])), id: row.id };
+        const aad = sealed.aad(place);
+        return this.cipher.encrypt(this.cipher.decrypt(row.value, aad), aad);
+      });
+      const updated = await sqlRows<{ id: string }>(
+        this.unitOfWork.manager,
+        `UPDATE ${sealed.table} AS t SET ${sealed.column} = u.rewrapped
+           FROM unnest($1::uuid[], $2::bytea[], $3::bytea[]) AS u(id, read, rewrapped)
+          WHERE t.${sealed.idColumn} = u.id AND t.${sealed.column} = u.read
+          RETURNING t.${sealed.idColumn}`,
+        [rows.map((row) => row.id), rows.map((row) => row.value), rewrapped],
+      );
+      return { moved: updated.length, last: rows[rows.length - 1]!.id };
     });
   }
 
-  /** Every column to the active version, batch by batch; `onBatch` hears progress. */
+  /**
+   * Every column to the active version, pass after pass in id order, until a pass moves
+   * nothing (a row another transaction held locked is skipped, then met by the next pass);
+   * `onBatch` hears progress.
+   */
   async rewrapAll(size: number, onBatch: (column: string, moved: number) => void = () => undefined): Promise<number> {
     let total = 0;
     for (const sealed of sealedColumns()) {
-      for (;;) {
-        const moved = await this.rewrapBatch(sealed, size);
-        if (moved === 0) break;
-        total += moved;
-        onBatch(`${sealed.table}.${sealed.column}`, moved);
+      for (let movedInPass = -1; movedInPass !== 0; ) {
+        movedInPass = 0;
+        for (let after: string | null = null; ; ) {
+          const batch = await this.rewrapBatch(sealed, size, after);
+          if (batch.last === null) break;
+          after = batch.last;
+          movedInPass += batch.moved;
+          if (batch.moved > 0) onBatch(`${sealed.table}.${sealed.column}`, batch.moved);
+        }
+        total += movedInPass;
       }
     }
     return total;

@@ -4,8 +4,8 @@ import { AesGcmCipher, declareSealedColumn } from '@ringfence/crypto';
 import { AdminRole, sqlCount, UnitOfWork } from '@ringfence/tenancy';
 
 // TOTP secrets are sealed under the keyring: the rewrap command moves them to a new key.
-declareSealedColumn({ table: 'admins', column: 'totp_secret', idColumn: 'id', aad: (id) => totpAad(id, 'active') });
-declareSealedColumn({ table: 'admins', column: 'totp_pending_secret', idColumn: 'id', aad: (id) => totpAad(id, 'pending') });
+declareSealedColumn({ table: 'admins', column: 'totp_secret', idColumn: 'id', aad: ({ id }) => totpAad(id, 'active') });
+declareSealedColumn({ table: 'admins', column: 'totp_pending_secret', idColumn: 'id', aad: ({ id }) => totpAad(id, 'pending') });
 
 export type AdminStatus = 'active' | 'disabled';
 

@@ -15,7 +15,7 @@ import { isOpaqueToken, newOpaqueToken, opaqueTokenHash } from '../tokens/opaque
 import { MAIL_TRANSPORT, MailTransport } from './mail-transport';
 
 // A queued reset request's address is sealed until the worker mails it.
-declareSealedColumn({ table: 'mail_outbox', column: 'sealed_payload', idColumn: 'id', aad: (id) => outboxAad(id) });
+declareSealedColumn({ table: 'mail_outbox', column: 'sealed_payload', idColumn: 'id', aad: ({ id }) => outboxAad(id) });
 
 const MAIL_WORKER: Principal = { kind: 'system', process: 'mail-worker' };
 const MAX_MAIL_ATTEMPTS = 5;

@@ -1,0 +1,86 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { Audited } from '@ringfence/audit';
+import { callerOf, Scopes } from '@ringfence/auth';
+import { RequestContext } from '@ringfence/tenancy';
+import {
+  AddVaultSecretVersionDto,
+  CreateVaultSecretDto,
+  RevealedVaultSecretDto,
+  RevealVaultSecretDto,
+  VaultSecretDetailDto,
+  VaultSecretDto,
+  VaultSecretParams,
+} from './dto/vault.dto';
+import { RevealLimitGuard } from './reveal-limit.guard';
+import { VaultOwner, VaultSecrets } from './vault-secrets';
+
+/**
+ * The workspace's vault (API.md: `/v1/vault/secrets`). The vault is the calling key's
+ * workspace and environment; a name elsewhere is a 404, like a name nowhere. Values go in
+ * through create and new version and come out through reveal alone.
+ */
+@ApiTags('vault')
+@ApiBearerAuth('apiKey')
+@Controller('v1/vault/secrets')
+export class VaultController {
+  constructor(
+    private readonly secrets: VaultSecrets,
+    private readonly context: RequestContext,
+  ) {}
+
+  @Post()
+  @Scopes('vault:write')
+  @Audited('vault_secret.create')
+  @ApiCreatedResponse({ type: VaultSecretDto, description: 'Metadata only: the value is never echoed. A taken name is a 409 SECRET_EXISTS.' })
+  create(@Body() body: CreateVaultSecretDto): Promise<VaultSecretDto> {
+    return this.secrets.create(this.owner(), body);
+  }
+
+  @Get()
+  @Scopes('vault:read')
+  @ApiOkResponse({ type: [VaultSecretDto] })
+  list(): Promise<VaultSecretDto[]> {
+    return this.secrets.list(this.owner());
+  }
+
+  @Get(':name')
+  @Scopes('vault:read')
+  @ApiOkResponse({ type: VaultSecretDetailDto })
+  get(@Param() params: VaultSecretParams): Promise<VaultSecretDetailDto> {
+    return this.secrets.get(this.owner(), params.name);
+  }
+
+  @Post(':name/versions')
+  @Scopes('vault:write')
+  @Audited('vault_secret.add_version')
+  @ApiCreatedResponse({ type: VaultSecretDto, description: 'The new version is current; versions past the kept number are destroyed.' })
+  addVersion(@Param() params: VaultSecretParams, @Body() body: AddVaultSecretVersionDto): Promise<VaultSecretDto> {
+    return this.secrets.addVersion(this.owner(), params.name, body);
+  }
+
+  @Delete(':name')
+  @Scopes('vault:write')
+  @Audited('vault_secret.delete')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Deleted, every version destroyed.' })
+  async delete(@Param() params: VaultSecretParams): Promise<void> {
+    await this.secrets.delete(this.owner(), params.name);
+  }
+
+  @Post(':name/reveal')
+  @Scopes('vault:reveal')
+  @UseGuards(RevealLimitGuard)
+  @Audited('vault_secret.reveal')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: RevealedVaultSecretDto, description: 'Audited before the value leaves (who, which secret, which version).' })
+  @ApiTooManyRequestsResponse({ description: 'Past VAULT_REVEALS_PER_MINUTE for this key.' })
+  reveal(@Param() params: VaultSecretParams, @Body() body: RevealVaultSecretDto): Promise<RevealedVaultSecretDto> {
+    return this.secrets.reveal(this.owner(), params.name, body.version);
+  }
+
+  private owner(): VaultOwner {
+    const { workspaceId, environment } = callerOf(this.context, 'api_key');
+    return { workspaceId, environment };
+  }
+}

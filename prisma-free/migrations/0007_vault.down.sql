@@ -1,0 +1,2 @@
+DROP TABLE vault_secret_versions;
+DROP TABLE vault_secrets;
