@@ -3,19 +3,9 @@
 // owner (printed once by the first start) finishes setup (TOTP + new password) and gets a
 // full session; then it creates the accounts the login scenario signs in with.
 const { generateSync, ScureBase32Plugin } = require('otplib');
+const { call } = require('./support');
 
 const base32 = new ScureBase32Plugin();
-
-async function call(base, method, path, body, token, headers = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 /** The first owner's credentials, from the first start's output. */
 function firstOwnerFrom(output) {

@@ -5,30 +5,12 @@
 // in through SQL (generate_series) as the embedded cluster's superuser; the sealer then
 // links it, and its rate is reported too.
 const { randomUUID } = require('node:crypto');
-const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
-const { Client } = require('pg');
+const { call, superuser } = require('./support');
 
 const SEED_ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 1_000_000);
 const SEED_CHUNK = 50_000;
 const WORKSPACES = 100;
 const ACTIONS = ['vault.create', 'vault.reveal', 'vault.update', 'webhook.create', 'webhook.replay', 'policy.activate', 'transfer.submit', 'api_key.create'];
-
-async function call(base, method, path, body, token) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), authorization: `Bearer ${token}` },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-function superuser(dataDir, pgPort) {
-  const password = readFileSync(join(dataDir, 'pg.superuser'), 'utf8').trim();
-  return new Client({ connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/ringfence` });
-}
 
 /** 1,000,000 rows over 100 workspaces, 8 actions, 1,000 keys and the last ~58 days; returns what the filters use. */
 async function seed(dataDir, pgPort) {

@@ -5,6 +5,8 @@
  * `target`: the minimum ratio the issue that added the scenario asks for.
  * `prepare(fixtures)`: optional; returns extra autocannon options (headers, bodies).
  */
+const vault = require('./vault');
+
 const LOGIN_ACCOUNTS = 150;
 
 module.exports = [
@@ -25,6 +27,22 @@ module.exports = [
     baselinePath: '/health/live',
     target: 0.5,
     prepare: async ({ workspaceKey }) => ({ headers: { authorization: `Bearer ${await workspaceKey()}` } }),
+  },
+  {
+    // Issue 6: each request seals a new 200-character secret; keys of 20 workspaces in turn
+    // (creates queue per vault for its secret count).
+    name: 'POST /v1/vault/secrets (create, audited)',
+    method: 'POST',
+    path: '/v1/vault/secrets',
+    baselinePath: '/health/live',
+    prepare: async ({ vaultKeys }) => vault.createRequests(await vaultKeys()),
+  },
+  {
+    name: 'POST /v1/vault/secrets/:name/reveal (audited, limited per key)',
+    method: 'POST',
+    path: '/v1/vault/secrets/bench-revealed/reveal',
+    baselinePath: '/health/live',
+    prepare: async ({ appUrl, vaultKeys }) => vault.revealRequest(appUrl, (await vaultKeys())[0]),
   },
   {
     // Real limits stay on (10 per account per 15 min, 20 per IP per minute): the load spreads

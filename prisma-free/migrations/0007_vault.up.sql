@@ -3,8 +3,8 @@
 -- workspace and one environment (a test key never sees a live secret); its values are
 -- versions, the last few kept. The database holds ciphertexts only.
 --
--- The app role may change nothing of a version but its ciphertext (the rewrap), and
--- nothing of a secret but which version is current and its description.
+-- The app role may change nothing of a version but its ciphertext, and that only as the
+-- rewrap; nothing of a secret but which version is current and its description.
 
 CREATE TABLE vault_secrets (
   id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -36,25 +36,34 @@ CREATE TABLE vault_secret_versions (
   FOREIGN KEY (secret_id, workspace_id, environment) REFERENCES vault_secrets (id, workspace_id, environment) ON DELETE CASCADE
 );
 
-DO $$
-DECLARE
-  t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['vault_secrets', 'vault_secret_versions'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    -- A key's own workspace and environment, read once per statement (InitPlan).
-    EXECUTE format('CREATE POLICY %I ON %I
-                      USING (workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))
-                      WITH CHECK (workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))',
-                   t || '_tenant', t);
-    -- The platform path (the rewrap) reads every workspace's rows; no route shows them.
-    EXECUTE format('CREATE POLICY %I ON %I FOR SELECT USING ((SELECT app_platform_access()))', t || '_platform_read', t);
-  END LOOP;
-END $$;
--- The rewrap replaces ciphertexts on the platform path; nothing else is updated there.
-CREATE POLICY vault_secret_versions_platform_rewrap ON vault_secret_versions FOR UPDATE
-  USING ((SELECT app_platform_access())) WITH CHECK ((SELECT app_platform_access()));
+ALTER TABLE vault_secrets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE vault_secrets FORCE ROW LEVEL SECURITY;
+ALTER TABLE vault_secret_versions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE vault_secret_versions FORCE ROW LEVEL SECURITY;
+
+-- A key's own workspace and environment, read once per statement (InitPlan). No platform
+-- policy on secrets: no admin path reads a vault.
+CREATE POLICY vault_secrets_tenant ON vault_secrets
+  USING (workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))
+  WITH CHECK (workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()));
+
+-- A version is written once and read or destroyed by its vault; it is never updated there.
+CREATE POLICY vault_secret_versions_tenant_read ON vault_secret_versions FOR SELECT
+  USING (workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()));
+CREATE POLICY vault_secret_versions_tenant_insert ON vault_secret_versions FOR INSERT
+  WITH CHECK (workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()));
+CREATE POLICY vault_secret_versions_tenant_delete ON vault_secret_versions FOR DELETE
+  USING (workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()));
+
+-- The rewrap alone (the platform path acting as `system:keys-rewrap`) reads every vault's
+-- ciphertexts and replaces them; an admin's transaction, also on the platform path, sees none.
+CREATE FUNCTION app_key_rewrap() RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
+  AS $$ SELECT app_platform_access() AND coalesce(current_setting('app.actor', true), '') = 'system:keys-rewrap' $$;
+CREATE POLICY vault_secret_versions_rewrap_read ON vault_secret_versions FOR SELECT
+  USING ((SELECT app_key_rewrap()));
+CREATE POLICY vault_secret_versions_rewrap ON vault_secret_versions FOR UPDATE
+  USING ((SELECT app_key_rewrap())) WITH CHECK ((SELECT app_key_rewrap()));
 
 GRANT SELECT, INSERT, DELETE ON vault_secrets, vault_secret_versions TO ringfence_app;
 GRANT UPDATE (current_version, description, updated_at) ON vault_secrets TO ringfence_app;

@@ -88,14 +88,29 @@ describe('vault tables in PostgreSQL (as ringfence_app)', () => {
     });
   });
 
-  it('lets the platform path read every vault and replace ciphertexts, and nothing more', async () => {
-    await inTransaction({ 'app.platform': 'on' }, async () => {
-      expect(Number((await app.query('SELECT count(*) FROM vault_secrets')).rows[0].count)).toBe(3);
+  it('shows an admin’s platform path no vault at all; the rewrap reads every version and replaces ciphertexts, and nothing more', async () => {
+    await inTransaction({ 'app.platform': 'on', 'app.actor': 'admin:00000000-0000-0000-0000-000000000000' }, async () => {
+      expect((await app.query('SELECT id FROM vault_secrets')).rowCount).toBe(0);
+      expect((await app.query('SELECT id FROM vault_secret_versions')).rowCount).toBe(0);
+      expect((await app.query(`UPDATE vault_secret_versions SET sealed_value = $1`, [randomBytes(64)])).rowCount).toBe(0);
+    });
+    await inTransaction({ 'app.platform': 'on', 'app.actor': 'system:keys-rewrap' }, async () => {
+      expect(Number((await app.query('SELECT count(*) FROM vault_secret_versions')).rows[0].count)).toBe(3);
+      expect((await app.query('SELECT id FROM vault_secrets')).rowCount).toBe(0);
       expect((await app.query(`UPDATE vault_secret_versions SET sealed_value = $1 WHERE secret_id = $2`, [randomBytes(64), secretOfA])).rowCount).toBe(1);
-      expect((await app.query(`DELETE FROM vault_secrets WHERE id = $1`, [secretOfA])).rowCount).toBe(0);
       expect((await app.query(`DELETE FROM vault_secret_versions`)).rowCount).toBe(0);
-      expect((await app.query(`UPDATE vault_secrets SET current_version = 5`)).rowCount).toBe(0);
+      expect((await app.query(`DELETE FROM vault_secrets`)).rowCount).toBe(0);
       await refused(() => insertSecret(a, 'live', 'planted'), /row-level security/);
+    });
+    // The rewrap's actor without the platform path: nothing.
+    await inTransaction({ 'app.actor': 'system:keys-rewrap' }, async () => {
+      expect((await app.query('SELECT id FROM vault_secret_versions')).rowCount).toBe(0);
+    });
+  });
+
+  it('never lets a key replace a version’s ciphertext, even in its own vault', async () => {
+    await inTransaction(liveOf(a), async () => {
+      expect((await app.query(`UPDATE vault_secret_versions SET sealed_value = $1`, [randomBytes(64)])).rowCount).toBe(0);
     });
   });
 

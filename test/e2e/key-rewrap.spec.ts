@@ -130,4 +130,27 @@ describe('keys:rewrap', () => {
       await retired.close();
     }
   });
+
+  it('leaves a value that does not decrypt where it is, moves the rest, and keeps its version from being retired', async () => {
+    const [victim] = (await superuser.query<{ id: string; sealed_value: Buffer }>('SELECT id, sealed_value FROM vault_secret_versions ORDER BY id LIMIT 1')).rows;
+    // One value altered to claim v1 (it will not decrypt), and one new secret sealed under v1 by the old instance.
+    const forged = Buffer.from(victim!.sealed_value);
+    forged.writeUInt32BE(1, 1);
+    await superuser.query('UPDATE vault_secret_versions SET sealed_value = $2 WHERE id = $1', [victim!.id, forged]);
+    const { key } = vault[0]!;
+    const created = await before.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: 'late', value: 'sealed under v1' } });
+    expect(created.statusCode).toBe(201);
+
+    const reports: [string, number, number][] = [];
+    expect(await after.app.get(KeyRewrap).rewrapAll(10, (column, moved, unreadable) => reports.push([column, moved, unreadable]))).toBe(1);
+    expect(reports).toEqual([['vault_secret_versions.sealed_value', 1, 1]]);
+    expect(await versionsOf('vault_secret_versions.sealed_value')).toEqual([
+      [1, 1],
+      [2, vault.length * 2],
+    ]);
+    const revealedLate = await after.app.inject({ method: 'POST', url: '/v1/vault/secrets/late/reveal', headers: key.headers, payload: {} });
+    expect(revealedLate.json()).toMatchObject({ value: 'sealed under v1' });
+    await superuser.query('UPDATE vault_secret_versions SET sealed_value = $2 WHERE id = $1', [victim!.id, victim!.sealed_value]);
+    expect(await underV1()).toBe(0);
+  });
 });

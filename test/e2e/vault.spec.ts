@@ -213,6 +213,42 @@ describe('the vault', () => {
     expect(rows).toEqual([{ actor_id: revealer.id, workspace_id: revealer.workspaceId, target_id: secret[0].id, before: null, after: { name: 'audited', version: 1 }, outcome: 'success', reason: null }]);
   });
 
+  it('refuses a ciphertext moved to another secret, workspace or environment, or altered by one bit: a 500 that says nothing', async () => {
+    const [mine, theirs, testSide, sibling] = [secretValue('moved-mine'), secretValue('moved-theirs'), secretValue('moved-test'), secretValue('moved-sibling')];
+    expect((await create(writer, 'moved', mine)).statusCode).toBe(201);
+    expect((await create(writer, 'moved-sibling', sibling)).statusCode).toBe(201);
+    expect((await create(other, 'moved', theirs)).statusCode).toBe(201);
+    expect((await create(testEnvironment, 'moved', testSide)).statusCode).toBe(201);
+    const sealedOf = async (key: TestKey, name: string, environment = 'live') =>
+      (
+        await superuser.query<{ id: string; sealed_value: Buffer }>(
+          `SELECT v.id, v.sealed_value FROM vault_secret_versions v JOIN vault_secrets s ON s.id = v.secret_id
+            WHERE s.workspace_id = $1 AND s.environment = $2 AND s.name = $3`,
+          [key.workspaceId, environment, name],
+        )
+      ).rows[0]!;
+    const original = await sealedOf(writer, 'moved');
+    const replaceWith = (value: Buffer) => superuser.query('UPDATE vault_secret_versions SET sealed_value = $2 WHERE id = $1', [original.id, value]);
+    const flipped = Buffer.from(original.sealed_value);
+    flipped[flipped.length - 1]! ^= 1;
+    for (const planted of [
+      (await sealedOf(other, 'moved')).sealed_value, // another workspace's
+      (await sealedOf(testEnvironment, 'moved', 'test')).sealed_value, // the test environment's
+      (await sealedOf(writer, 'moved-sibling')).sealed_value, // another secret's, same vault
+      flipped,
+    ]) {
+      await replaceWith(planted);
+      const response = await reveal(revealer, 'moved');
+      expectProblem(response, 500, 'INTERNAL');
+      for (const value of [mine, theirs, testSide, sibling]) expect(response.body).not.toContain(value);
+    }
+    // Each refusal is evidence that outlives the failed request.
+    const { rows } = await superuser.query("SELECT outcome, reason, target_id, after FROM audit_log WHERE action = 'vault_secret.reveal' AND outcome <> 'success' AND actor_id = $1", [revealer.id]);
+    expect(rows).toEqual(Array.from({ length: 4 }, () => ({ outcome: 'failure', reason: 'undecryptable', target_id: expect.any(String), after: { name: 'moved', version: 1 } })));
+    await replaceWith(original.sealed_value);
+    expect((await revealed(revealer, 'moved')).value).toBe(mine);
+  });
+
   it('never lets a value reach a log line, an audit row, an error body or a table in clear', async () => {
     expect(values.length).toBeGreaterThan(20);
     const logs = t.rawLogs();
@@ -255,7 +291,7 @@ describe('the vault’s limits', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    t = await createTestApp(db, { env: { VAULT_REVEALS_PER_MINUTE: '3', VAULT_MAX_SECRETS: '2' } });
+    t = await createTestApp(db, { env: { VAULT_REVEALS_PER_MINUTE: '3', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '5', VAULT_MAX_SECRETS: '2' } });
     superuser = await db.connect(db.adminUrl);
     admin = await createAdmin(t, 'admin');
   });
@@ -288,6 +324,28 @@ describe('the vault’s limits', () => {
       'success:',
       'denied:rate_limited',
     ]);
+  });
+
+  it('limits reveals per vault too, whichever keys ask: new keys buy no new reveals, and a key refused on its own spends nothing of the vault’s', async () => {
+    const first = await createApiKey(t, admin, { scopes: ['vault:write', 'vault:reveal'] });
+    const [second, third] = [
+      await createApiKey(t, admin, { workspaceId: first.workspaceId, scopes: ['vault:reveal'] }),
+      await createApiKey(t, admin, { workspaceId: first.workspaceId, scopes: ['vault:reveal'] }),
+    ];
+    const testSide = await createApiKey(t, admin, { workspaceId: first.workspaceId, scopes: ['vault:write', 'vault:reveal'], environment: 'test' });
+    for (const key of [first, testSide]) {
+      expect((await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: 'shared', value: 'v' } })).statusCode).toBe(201);
+    }
+    const revealOnce = (k: TestKey) => t.app.inject({ method: 'POST', url: '/v1/vault/secrets/shared/reveal', headers: k.headers, payload: {} });
+    const statuses = async (k: TestKey, times: number) => {
+      const seen: number[] = [];
+      for (let i = 0; i < times; i++) seen.push((await revealOnce(k)).statusCode);
+      return seen;
+    };
+    expect(await statuses(first, 5)).toEqual([200, 200, 200, 429, 429]); // its own budget: 3
+    expect(await statuses(second, 3)).toEqual([200, 200, 429]); // the vault's: 5
+    expect(await statuses(third, 1)).toEqual([429]);
+    expect(await statuses(testSide, 1)).toEqual([200]); // the test environment is another vault
   });
 
   it('holds a vault to VAULT_MAX_SECRETS, even under concurrent creates', async () => {

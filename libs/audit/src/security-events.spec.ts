@@ -8,6 +8,7 @@ describe('SecurityEvents', () => {
     let peak = 0;
     let written = 0;
     const unitOfWork = {
+      afterTransaction: (task: () => Promise<void>) => task(),
       run: async (work: () => Promise<void>) => {
         inFlight += 1;
         peak = Math.max(peak, inFlight);
@@ -24,7 +25,7 @@ describe('SecurityEvents', () => {
   });
 
   it('frees its turn when a write fails', async () => {
-    const unitOfWork = { run: () => Promise.reject(new Error('database down')) } as unknown as UnitOfWork;
+    const unitOfWork = { afterTransaction: (task: () => Promise<void>) => task(), run: () => Promise.reject(new Error('database down')) } as unknown as UnitOfWork;
     const events = new SecurityEvents(unitOfWork, {} as AuditWriter);
     const outcomes = await Promise.allSettled(Array.from({ length: SECURITY_EVENT_CONCURRENCY * 3 }, () => events.record({ action: 'auth.login', outcome: 'failure' })));
     expect(outcomes.every((outcome) => outcome.status === 'rejected')).toBe(true);

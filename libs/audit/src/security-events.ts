@@ -8,9 +8,10 @@ export const SECURITY_EVENT_CONCURRENCY = 3;
 /**
  * Evidence that must survive the request's failure (failed logins, refresh-token reuse,
  * wrong second factors, refused keys, reads of the audit log): each is written in its own
- * short transaction, so the 401 that follows rolls back nothing of it. Callers sit behind
- * rate limits, and at most SECURITY_EVENT_CONCURRENCY such writes run at once (the others
- * wait their turn), so a flood of failures cannot take the connection pool.
+ * short transaction, after the caller's own has ended, so the 401 that follows rolls back
+ * nothing of it. Callers sit behind rate limits, and at most SECURITY_EVENT_CONCURRENCY
+ * such writes run at once (the others wait their turn), so a flood of failures cannot
+ * take the connection pool.
  */
 @Injectable()
 export class SecurityEvents {
@@ -22,7 +23,16 @@ export class SecurityEvents {
     private readonly writer: AuditWriter,
   ) {}
 
-  async record(event: AuditEvent, principal?: Principal): Promise<void> {
+  /**
+   * Writes `event` in its own transaction. Inside a unit of work, the write waits until that
+   * transaction has ended (its rollback does not take the event with it) and the unit of
+   * work returns only after it: a request never holds one connection while waiting for another.
+   */
+  record(event: AuditEvent, principal?: Principal): Promise<void> {
+    return this.unitOfWork.afterTransaction(() => this.write(event, principal));
+  }
+
+  private async write(event: AuditEvent, principal?: Principal): Promise<void> {
     await this.turn();
     try {
       await this.unitOfWork.run(() => this.writer.append(event), principal ? { principal } : {});

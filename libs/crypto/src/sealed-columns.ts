@@ -28,7 +28,10 @@ export function declareSealedColumn(column: SealedColumn): void {
   for (const name of [column.table, column.column, column.idColumn, ...(column.bindColumns ?? [])]) {
     if (!IDENTIFIER.test(name)) throw new Error(`sealed column: "${name}" is not a plain SQL identifier`);
   }
-  if (column.bindColumns?.includes('id')) throw new Error('sealed column: "id" is the row id, not a bound column');
+  // The rewrap reads the row as `id`, `value` and the bound columns by name.
+  for (const reserved of ['id', 'value']) {
+    if (column.bindColumns?.includes(reserved)) throw new Error(`sealed column: "${reserved}" cannot be a bound column`);
+  }
   declared.set(`${column.table}.${column.column}`, column);
 }
 

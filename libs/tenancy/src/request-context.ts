@@ -13,6 +13,8 @@ export interface RequestContextStore {
   manager?: EntityManager;
   /** Run once the open transaction has committed (not on rollback). */
   afterCommit?: (() => void)[];
+  /** Awaited once the open transaction has ended, committed or rolled back, before its unit of work returns. */
+  afterTransaction?: (() => Promise<void>)[];
   /** Per-request values owned by other rings (e.g. the audit trail), by key. */
   readonly slots: Map<symbol, unknown>;
 }

@@ -41,14 +41,33 @@ export class UnitOfWork {
     const outer = this.context.store;
     const principal = options.principal ?? outer?.principal ?? newContextStore().principal;
     const afterCommit: (() => void)[] = [];
-    const result = await this.dataSource.transaction(async (manager) => {
-      if (options.readOnly) await manager.query('SET TRANSACTION READ ONLY');
-      await applySessionSettings(manager, principal);
-      const store = { ...(outer ?? newContextStore()), principal, manager, afterCommit };
-      return RequestContext.run(store, work);
-    });
+    const afterTransaction: (() => Promise<void>)[] = [];
+    let result: T;
+    try {
+      result = await this.dataSource.transaction(async (manager) => {
+        if (options.readOnly) await manager.query('SET TRANSACTION READ ONLY');
+        await applySessionSettings(manager, principal);
+        const store = { ...(outer ?? newContextStore()), principal, manager, afterCommit, afterTransaction };
+        return RequestContext.run(store, work);
+      });
+    } finally {
+      // The transaction's connection is back in the pool: what waits here may take one.
+      for (const task of afterTransaction) await task();
+    }
     for (const callback of afterCommit) callback();
     return result;
+  }
+
+  /**
+   * Runs `task` once the open transaction has ended, committed or rolled back, and before
+   * the unit of work returns or throws; at once outside one. For work that needs its own
+   * connection (evidence written in its own transaction): taking a second connection while
+   * holding the first could exhaust the pool under load and wait forever.
+   */
+  async afterTransaction(task: () => Promise<void>): Promise<void> {
+    const pending = this.context.store?.afterTransaction;
+    if (this.active && pending) pending.push(task);
+    else await task();
   }
 
   /** Runs `callback` once the open transaction commits (never if it rolls back); at once outside one. */

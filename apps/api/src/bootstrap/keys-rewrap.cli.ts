@@ -12,8 +12,8 @@ import { withCliContext } from './cli-context';
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { batch: { type: 'string', default: '500' } } });
   const batch = Number(values.batch);
-  if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) {
-    process.stderr.write('usage: npm run keys:rewrap [-- --batch <1..10000>]\n');
+  if (!Number.isInteger(batch) || batch < 1 || batch > 2_000) {
+    process.stderr.write('usage: npm run keys:rewrap [-- --batch <1..2000>]\n');
     return 64; // EX_USAGE
   }
   return withCliContext(async (app) => {
@@ -22,11 +22,16 @@ async function main(): Promise<number> {
     const before = await rewrap.counts();
     const total = before.filter((count) => count.version !== active).reduce((sum, count) => sum + count.count, 0);
     let done = 0;
-    await rewrap.rewrapAll(batch, (column, moved) => {
+    const unreadable = new Map<string, number>();
+    await rewrap.rewrapAll(batch, (column, moved, failed) => {
       done += moved;
+      if (failed > 0) unreadable.set(column, (unreadable.get(column) ?? 0) + failed);
       process.stderr.write(`\r${progressBar(done, total)} ${done}/${total} ${column}   `);
     });
     if (total > 0) process.stderr.write('\n');
+    for (const [column, count] of unreadable) {
+      process.stderr.write(`${column}: ${count} values did not decrypt (altered, moved, or under a key not loaded) and were left as they are\n`);
+    }
     const after = await rewrap.counts();
     process.stdout.write(report(after, active));
     return after.some((count) => count.version !== active) ? 1 : 0;

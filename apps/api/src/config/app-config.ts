@@ -35,7 +35,7 @@ export interface AppConfig {
   readonly redisUrl?: string;
   readonly rateLimits: { readonly perClientIpPerMinute: number; readonly plans: PlanCatalogue };
   readonly auditRetentionDays: number;
-  readonly vault: { readonly versionsKept: number; readonly maxSecrets: number; readonly revealsPerMinute: number };
+  readonly vault: { readonly versionsKept: number; readonly maxSecrets: number; readonly revealsPerMinute: number; readonly workspaceRevealsPerMinute: number };
   readonly adminAuth: {
     readonly issuer: string;
     readonly audience: string;
@@ -126,7 +126,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     redisUrl: vars.REDIS_URL,
     rateLimits: { perClientIpPerMinute: vars.RATE_LIMIT_IP_PER_MINUTE, plans },
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
-    vault: { versionsKept: vars.VAULT_VERSIONS_KEPT, maxSecrets: vars.VAULT_MAX_SECRETS, revealsPerMinute: vars.VAULT_REVEALS_PER_MINUTE },
+    vault: {
+      versionsKept: vars.VAULT_VERSIONS_KEPT,
+      maxSecrets: vars.VAULT_MAX_SECRETS,
+      revealsPerMinute: vars.VAULT_REVEALS_PER_MINUTE,
+      workspaceRevealsPerMinute: vars.VAULT_WORKSPACE_REVEALS_PER_MINUTE,
+    },
     adminAuth: {
       issuer: vars.JWT_ISSUER,
       audience: vars.JWT_AUDIENCE,

@@ -211,6 +211,13 @@ export class EnvironmentVariables {
   @Max(100000)
   VAULT_REVEALS_PER_MINUTE = 60;
 
+  /** Reveals per vault (workspace and environment) and minute, whichever keys ask: new keys do not buy new reveals. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  VAULT_WORKSPACE_REVEALS_PER_MINUTE = 600;
+
   /** The first owner's email, created (with a one-time password printed once) on the first start. */
   @IsOptional()
   @IsString()

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AesGcmCipher, Keyring, SealedColumn, sealedColumns } from '@ringfence/crypto';
+import { AesGcmCipher, DecryptionError, Keyring, SealedColumn, sealedColumns } from '@ringfence/crypto';
 import { Principal, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 
 const REWRAPPER: Principal = { kind: 'system', process: 'keys-rewrap' };
@@ -7,6 +7,13 @@ const REWRAPPER: Principal = { kind: 'system', process: 'keys-rewrap' };
 /** The key version in a sealed value's header (format byte, then a big-endian uint32). */
 const VERSION_SQL = (column: string) =>
   `(get_byte(${column}, 1) * 16777216 + get_byte(${column}, 2) * 65536 + get_byte(${column}, 3) * 256 + get_byte(${column}, 4))`;
+
+export interface RewrapBatch {
+  readonly moved: number;
+  /** Values that did not decrypt, left as they were. */
+  readonly unreadable: number;
+  readonly last: string | null;
+}
 
 export interface VersionCount {
   readonly column: string;
@@ -51,9 +58,12 @@ export class KeyRewrap {
   /**
    * One batch of one column: up to `size` values not yet under the active version, in id
    * order after `after` (a pass's cursor); each written back only over the ciphertext read,
-   * all in one statement. `last` is the batch's last id, null once the column has no more.
+   * all in one statement. A value that does not decrypt (altered, moved, or under a key not
+   * loaded) is left as it is and counted in `unreadable`: it keeps its version in the
+   * counts, so that version cannot be retired. `last` is the batch's last id, null once
+   * the column has no more.
    */
-  rewrapBatch(sealed: SealedColumn, size: number, after: string | null = null): Promise<{ moved: number; last: string | null }> {
+  rewrapBatch(sealed: SealedColumn, size: number, after: string | null = null): Promise<RewrapBatch> {
     const bound = sealed.bindColumns ?? [];
     return this.asRewrapper(async () => {
       const rows = await sqlRows<{ id: string; value: Buffer } & Record<string, string>>(
@@ -64,40 +74,52 @@ export class KeyRewrap {
           ORDER BY ${sealed.idColumn} LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [this.keyring.activeVersion, size, after],
       );
-      if (rows.length === 0) return { moved: 0, last: null };
-      const rewrapped = rows.map((row) => {
-        const place = { ...Object.fromEntries(bound.map((column) => [column, row[column]!])), id: row.id };
-        const aad = sealed.aad(place);
-        return this.cipher.encrypt(this.cipher.decrypt(row.value, aad), aad);
-      });
+      if (rows.length === 0) return { moved: 0, unreadable: 0, last: null };
+      const readable: { id: string; value: Buffer }[] = [];
+      const rewrapped: Buffer[] = [];
+      for (const row of rows) {
+        const aad = sealed.aad({ ...Object.fromEntries(bound.map((column) => [column, row[column]!])), id: row.id });
+        let plaintext: Buffer;
+        try {
+          plaintext = this.cipher.decrypt(row.value, aad);
+        } catch (error) {
+          if (error instanceof DecryptionError) continue;
+          throw error;
+        }
+        rewrapped.push(this.cipher.encrypt(plaintext, aad));
+        plaintext.fill(0);
+        readable.push(row);
+      }
       const updated = await sqlRows<{ id: string }>(
         this.unitOfWork.manager,
         `UPDATE ${sealed.table} AS t SET ${sealed.column} = u.rewrapped
            FROM unnest($1::uuid[], $2::bytea[], $3::bytea[]) AS u(id, read, rewrapped)
           WHERE t.${sealed.idColumn} = u.id AND t.${sealed.column} = u.read
           RETURNING t.${sealed.idColumn}`,
-        [rows.map((row) => row.id), rows.map((row) => row.value), rewrapped],
+        [readable.map((row) => row.id), readable.map((row) => row.value), rewrapped],
       );
-      return { moved: updated.length, last: rows[rows.length - 1]!.id };
+      return { moved: updated.length, unreadable: rows.length - readable.length, last: rows[rows.length - 1]!.id };
     });
   }
 
   /**
    * Every column to the active version, pass after pass in id order, until a pass moves
    * nothing (a row another transaction held locked is skipped, then met by the next pass);
-   * `onBatch` hears progress.
+   * `onBatch` hears progress and how many values did not decrypt (each reported once).
    */
-  async rewrapAll(size: number, onBatch: (column: string, moved: number) => void = () => undefined): Promise<number> {
+  async rewrapAll(size: number, onBatch: (column: string, moved: number, unreadable: number) => void = () => undefined): Promise<number> {
     let total = 0;
     for (const sealed of sealedColumns()) {
-      for (let movedInPass = -1; movedInPass !== 0; ) {
+      for (let pass = 0, movedInPass = -1; movedInPass !== 0; pass += 1) {
         movedInPass = 0;
         for (let after: string | null = null; ; ) {
           const batch = await this.rewrapBatch(sealed, size, after);
           if (batch.last === null) break;
           after = batch.last;
           movedInPass += batch.moved;
-          if (batch.moved > 0) onBatch(`${sealed.table}.${sealed.column}`, batch.moved);
+          // A later pass meets the unreadable values again: they are reported once.
+          const unreadable = pass === 0 ? batch.unreadable : 0;
+          if (batch.moved > 0 || unreadable > 0) onBatch(`${sealed.table}.${sealed.column}`, batch.moved, unreadable);
         }
         total += movedInPass;
       }

@@ -5,14 +5,17 @@ import { RequestContext } from '@ringfence/tenancy';
 import { VAULT_OPTIONS, VaultOptions } from './vault.options';
 
 /**
- * Reveals per API key, on top of the key's request limit: a leaked `vault:reveal` key
- * drains a vault at this pace at most. Counted in the rate limits' storage (shared through
- * Redis when configured); the first refusal of a block is audited. Runs before the
- * route's transaction opens, so a refused reveal costs no database connection.
+ * Reveals per API key and per vault (workspace and environment), on top of the key's
+ * request limit: a leaked `vault:reveal` key drains a vault at the key's pace at most, and
+ * keys minted with `keys:manage` share the vault's budget. Counted in the rate limits'
+ * storage (shared through Redis when configured); the first refusal of a block is
+ * audited. Runs before the route's transaction opens, so a refused reveal costs no
+ * database connection.
  */
 @Injectable()
 export class RevealLimitGuard implements CanActivate {
-  private readonly budget: AttemptBudget;
+  private readonly perKey: AttemptBudget;
+  private readonly perVault: AttemptBudget;
 
   constructor(
     private readonly limiter: AttemptLimiter,
@@ -20,14 +23,17 @@ export class RevealLimitGuard implements CanActivate {
     private readonly events: SecurityEvents,
     @Inject(VAULT_OPTIONS) options: VaultOptions,
   ) {
-    this.budget = { name: 'vault-reveal-key', limit: options.revealsPerMinute, windowMs: 60_000, blockMs: 60_000 };
+    this.perKey = { name: 'vault-reveal-key', limit: options.revealsPerMinute, windowMs: 60_000, blockMs: 60_000 };
+    this.perVault = { name: 'vault-reveal-vault', limit: options.workspaceRevealsPerMinute, windowMs: 60_000, blockMs: 60_000 };
   }
 
   async canActivate(): Promise<boolean> {
     const caller = callerOf(this.context, 'api_key');
-    await this.limiter.enforce([[this.budget, caller.keyId]], () =>
-      this.events.record({ action: 'vault_secret.reveal', outcome: 'denied', reason: 'rate_limited' }),
-    );
+    const refused = () => this.events.record({ action: 'vault_secret.reveal', outcome: 'denied', reason: 'rate_limited' });
+    // The key's budget first: a key refused on its own spends nothing of its vault's, so
+    // one key hammering cannot starve the vault's other keys.
+    await this.limiter.enforce([[this.perKey, caller.keyId]], refused);
+    await this.limiter.enforce([[this.perVault, `${caller.workspaceId}:${caller.environment}`]], refused);
     return true;
   }
 }

@@ -1,6 +1,6 @@
 import { ConflictException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import { AuditTrail, declareAuditRedactions } from '@ringfence/audit';
-import { AesGcmCipher, declareSealedColumn } from '@ringfence/crypto';
+import { AuditTrail, declareAuditRedactions, SecurityEvents } from '@ringfence/audit';
+import { AesGcmCipher, DecryptionError, declareSealedColumn } from '@ringfence/crypto';
 import { actorOf, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
 import { RevealedVaultSecretDto, VaultSecretDetailDto, VaultSecretDto, VaultSecretVersionDto } from './dto/vault.dto';
@@ -12,17 +12,30 @@ export interface VaultOwner {
   readonly environment: KeyEnvironment;
 }
 
-/** The AAD of a version's value: table and column, workspace, environment and row. */
-export function vaultValueAad(place: { workspaceId: string; environment: string; id: string }): string {
-  return `vault_secret_versions.sealed_value|${place.workspaceId}|${place.environment}|${place.id}`;
+/** Where a version sits: what its value's AAD binds. */
+export interface VersionPlace {
+  readonly workspaceId: string;
+  readonly environment: string;
+  readonly secretId: string;
+  readonly version: number | string;
+  readonly id: string;
+}
+
+/**
+ * The AAD of a version's value: table and column, workspace, environment, secret, version
+ * number and row. A ciphertext moved anywhere else (even within its secret) does not open.
+ */
+export function vaultValueAad(place: VersionPlace): string {
+  return `vault_secret_versions.sealed_value|${place.workspaceId}|${place.environment}|${place.secretId}|${place.version}|${place.id}`;
 }
 
 declareSealedColumn({
   table: 'vault_secret_versions',
   column: 'sealed_value',
   idColumn: 'id',
-  bindColumns: ['workspace_id', 'environment'],
-  aad: (row) => vaultValueAad({ workspaceId: row['workspace_id'] ?? '', environment: row['environment'] ?? '', id: row.id }),
+  bindColumns: ['workspace_id', 'environment', 'secret_id', 'version'],
+  aad: (row) =>
+    vaultValueAad({ workspaceId: row['workspace_id'] ?? '', environment: row['environment'] ?? '', secretId: row['secret_id'] ?? '', version: row['version'] ?? '', id: row.id }),
 });
 // A value never reaches an audit row, whoever records one about a secret.
 declareAuditRedactions('vault_secret', ['value', 'sealedValue', 'sealed_value']);
@@ -63,6 +76,7 @@ export class VaultSecrets {
     private readonly context: RequestContext,
     private readonly cipher: AesGcmCipher,
     private readonly trail: AuditTrail,
+    private readonly events: SecurityEvents,
     @Inject(VAULT_OPTIONS) private readonly options: VaultOptions,
   ) {}
 
@@ -174,11 +188,22 @@ export class VaultSecrets {
         WHERE s.workspace_id = $1 AND s.environment = $2 AND s.name = $3`,
       [owner.workspaceId, owner.environment, name, version ?? null],
     );
-    if (!row) throw new NotFoundException({ detail: version === undefined ? 'No such secret.' : 'No such secret, or that version is not kept.' });
-    const plaintext = this.cipher.decrypt(row.sealed_value, vaultValueAad({ ...owner, id: row.version_id }));
+    if (!row) throw new NotFoundException({ code: 'NOT_FOUND', detail: version === undefined ? 'No such secret.' : 'No such secret, or that version is not kept.' });
+    const target = { type: 'vault_secret', id: row.secret_id };
+    let plaintext: Buffer;
+    try {
+      plaintext = this.cipher.decrypt(row.sealed_value, vaultValueAad({ ...owner, secretId: row.secret_id, version: row.version, id: row.version_id }));
+    } catch (error) {
+      // A ciphertext that does not open here was moved, altered or sealed under a retired
+      // key: evidence worth keeping although the request fails (a 500 that says nothing).
+      if (error instanceof DecryptionError) {
+        await this.events.record({ action: 'vault_secret.reveal', outcome: 'failure', reason: 'undecryptable', target, after: { name, version: row.version } });
+      }
+      throw error;
+    }
     const value = plaintext.toString('utf8');
     plaintext.fill(0);
-    this.trail.record({ target: { type: 'vault_secret', id: row.secret_id }, after: { name, version: row.version } });
+    this.trail.record({ target, after: { name, version: row.version } });
     return { name, version: row.version, value };
   }
 
@@ -188,14 +213,14 @@ export class VaultSecrets {
       `SELECT ${COLUMNS} FROM vault_secrets WHERE workspace_id = $1 AND environment = $2 AND name = $3${forUpdate ? ' FOR UPDATE' : ''}`,
       [owner.workspaceId, owner.environment, name],
     );
-    if (!row) throw new NotFoundException({ detail: 'No such secret.' });
+    if (!row) throw new NotFoundException({ code: 'NOT_FOUND', detail: 'No such secret.' });
     return row;
   }
 
   private async insertVersion(owner: VaultOwner, secretId: string, version: number, value: string): Promise<void> {
     const id = randomUUID();
     const plaintext = Buffer.from(value, 'utf8');
-    const sealed = this.cipher.encrypt(plaintext, vaultValueAad({ ...owner, id }));
+    const sealed = this.cipher.encrypt(plaintext, vaultValueAad({ ...owner, secretId, version, id }));
     plaintext.fill(0);
     await this.unitOfWork.manager.query(
       `INSERT INTO vault_secret_versions (id, secret_id, workspace_id, environment, version, sealed_value, created_by)

@@ -7,4 +7,6 @@ export interface VaultOptions {
   readonly maxSecrets: number;
   /** Reveals per API key and minute. */
   readonly revealsPerMinute: number;
+  /** Reveals per vault (workspace and environment) and minute, across its keys. */
+  readonly workspaceRevealsPerMinute: number;
 }

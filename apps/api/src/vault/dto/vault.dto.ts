@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { buildMessage, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateBy, ValidationOptions } from 'class-validator';
+import { buildMessage, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
 
 /** A secret's name: unique in its workspace and environment, safe in a path. */
 export const VAULT_SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -58,10 +58,11 @@ export class CreateVaultSecretDto {
 export class AddVaultSecretVersionDto extends PickType(CreateVaultSecretDto, ['value', 'description'] as const) {}
 
 export class RevealVaultSecretDto {
-  @ApiPropertyOptional({ description: 'A kept version; the current one when absent.', minimum: 1 })
+  @ApiPropertyOptional({ description: 'A kept version; the current one when absent.', minimum: 1, maximum: 2_147_483_647 })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(2_147_483_647)
   version?: number;
 }
 

@@ -1,0 +1,25 @@
+'use strict';
+// What the bench's fixtures share: a JSON call to the app, and the embedded cluster's superuser.
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { Client } = require('pg');
+
+/** A JSON request to the running app; throws on any non-2xx answer. */
+async function call(base, method, path, body, token, headers = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** A client for the embedded cluster's superuser (seeding through SQL), not yet connected. */
+function superuser(dataDir, pgPort) {
+  const password = readFileSync(join(dataDir, 'pg.superuser'), 'utf8').trim();
+  return new Client({ connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/ringfence` });
+}
+
+module.exports = { call, superuser };
