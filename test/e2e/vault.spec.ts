@@ -99,6 +99,9 @@ describe('the vault', () => {
     expect(shown.statusCode).toBe(200);
     expect(shown.json()).toEqual({ name: 'custody.api-secret', version: 1, value });
     expect(shown.headers['cache-control']).toBe('no-store');
+    // No body at all: the current version.
+    const bodiless = await t.app.inject({ method: 'POST', url: '/v1/vault/secrets/custody.api-secret/reveal', headers: revealer.headers });
+    expect(bodiless.json()).toEqual({ name: 'custody.api-secret', version: 1, value });
   });
 
   it('keeps any UTF-8 text exactly, up to 32 KiB counted in bytes', async () => {
@@ -153,6 +156,9 @@ describe('the vault', () => {
     // VAULT_VERSIONS_KEPT=3: version 1 is gone, ciphertext and all.
     expectProblem(await reveal(revealer, 'rotating', 1), 404, 'NOT_FOUND');
     expectProblem(await reveal(revealer, 'rotating', 9), 404, 'NOT_FOUND');
+    for (const version of [0, -1, 1.5, 2 ** 31, '2']) {
+      expectProblem(await send(revealer, 'POST', '/v1/vault/secrets/rotating/reveal', { version }), 400, 'VALIDATION_FAILED');
+    }
     const detail = await send(reader, 'GET', '/v1/vault/secrets/rotating');
     expect(detail.json<{ versions: { version: number }[] }>().versions.map((v) => v.version)).toEqual([4, 3, 2]);
     const { rows } = await superuser.query("SELECT v.version FROM vault_secret_versions v JOIN vault_secrets s ON s.id = v.secret_id WHERE s.name = 'rotating' ORDER BY 1");

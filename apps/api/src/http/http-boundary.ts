@@ -113,7 +113,6 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
   });
   const fastify = adapter.getInstance();
 
-
   fastify.addHook('onRoute', (route) => {
     route.bodyLimit = bodyLimitFor(route.config);
     routes.add(route.method, route.url);

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { AesGcmCipher, DecryptionError, Keyring, SealedColumn, sealedColumns } from '@ringfence/crypto';
 import { Principal, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 
+// The database knows this actor: `app_key_rewrap()` (migration 0007) lets it alone read and
+// replace the vault's ciphertexts on the platform path.
 const REWRAPPER: Principal = { kind: 'system', process: 'keys-rewrap' };
 
 /** The key version in a sealed value's header (format byte, then a big-endian uint32). */

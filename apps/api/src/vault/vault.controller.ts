@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { Audited } from '@ringfence/audit';
 import { callerOf, Scopes } from '@ringfence/auth';
 import { RequestContext } from '@ringfence/tenancy';
@@ -73,9 +73,11 @@ export class VaultController {
   @UseGuards(RevealLimitGuard)
   @Audited('vault_secret.reveal')
   @HttpCode(HttpStatus.OK)
+  @ApiBody({ type: RevealVaultSecretDto, required: false, description: 'Optional: no body reveals the current version.' })
   @ApiOkResponse({ type: RevealedVaultSecretDto, description: 'Audited before the value leaves (who, which secret, which version).' })
-  @ApiTooManyRequestsResponse({ description: 'Past VAULT_REVEALS_PER_MINUTE for this key.' })
+  @ApiTooManyRequestsResponse({ description: 'Past VAULT_REVEALS_PER_MINUTE for this key, or VAULT_WORKSPACE_REVEALS_PER_MINUTE for its vault.' })
   reveal(@Param() params: VaultSecretParams, @Body() body: RevealVaultSecretDto): Promise<RevealedVaultSecretDto> {
+    // No body arrives validated as an empty one (the current version).
     return this.secrets.reveal(this.owner(), params.name, body.version);
   }
 
