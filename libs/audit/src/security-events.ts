@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Principal, UnitOfWork } from '@ringfence/tenancy';
+import { Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { AuditEvent, AuditWriter } from './audit-writer';
 
 /** Own-transaction writes in flight at once, at most: the rest of the pool stays for requests. */
@@ -21,6 +21,7 @@ export class SecurityEvents {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly writer: AuditWriter,
+    private readonly context: RequestContext,
   ) {}
 
   /**
@@ -29,13 +30,16 @@ export class SecurityEvents {
    * work returns only after it: a request never holds one connection while waiting for another.
    */
   record(event: AuditEvent, principal?: Principal): Promise<void> {
-    return this.unitOfWork.afterTransaction(() => this.write(event, principal));
+    // The actor is whoever records the event, taken now: the deferred write runs outside
+    // the transaction (and the principal) it was recorded in.
+    const actor = principal ?? this.context.principal;
+    return this.unitOfWork.afterTransaction(() => this.write(event, actor));
   }
 
-  private async write(event: AuditEvent, principal?: Principal): Promise<void> {
+  private async write(event: AuditEvent, principal: Principal): Promise<void> {
     await this.turn();
     try {
-      await this.unitOfWork.run(() => this.writer.append(event), principal ? { principal } : {});
+      await this.unitOfWork.run(() => this.writer.append(event), { principal });
     } finally {
       this.active -= 1;
       this.queue.shift()?.();
