@@ -1,4 +1,4 @@
-import { RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { AfterTransactionError, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
@@ -68,5 +68,34 @@ describe('UnitOfWork after-transaction hooks', () => {
     } finally {
       await single.destroy();
     }
+  });
+
+  it('hands a nested unit of work’s after-transaction work to the outer one, whose connection is still held', async () => {
+    const calls: string[] = [];
+    await unitOfWork.run(async () => {
+      await unitOfWork.run(async () => {
+        await unitOfWork.afterTransaction(() => Promise.resolve(void calls.push(`task, in a transaction: ${unitOfWork.active}`)));
+      });
+      calls.push('outer work goes on');
+    });
+    expect(calls).toEqual(['outer work goes on', 'task, in a transaction: false']);
+  });
+
+  it('runs every after-transaction task and the afterCommit callbacks, then fails the unit of work if a task failed', async () => {
+    const calls: string[] = [];
+    const outcome = unitOfWork.run(async () => {
+      unitOfWork.afterCommit(() => calls.push('committed'));
+      await unitOfWork.afterTransaction(() => Promise.reject(new Error('audit database down')));
+      await unitOfWork.afterTransaction(() => Promise.resolve(void calls.push('second task')));
+    });
+    await expect(outcome).rejects.toBeInstanceOf(AfterTransactionError);
+    await expect(outcome).rejects.toMatchObject({ cause: new Error('audit database down') });
+    expect(calls).toEqual(['committed', 'second task']);
+
+    const rolledBack = unitOfWork.run(async () => {
+      await unitOfWork.afterTransaction(() => Promise.reject(new Error('audit database down')));
+      throw new Error('the request’s own failure');
+    });
+    await expect(rolledBack).rejects.toMatchObject({ transactionError: new Error('the request’s own failure') });
   });
 });

@@ -29,7 +29,7 @@ describe('the vault', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    t = await createTestApp(db, { env: { LOG_LEVEL: 'trace', VAULT_VERSIONS_KEPT: '3', VAULT_REVEALS_PER_MINUTE: '1000' } });
+    t = await createTestApp(db, { env: { LOG_LEVEL: 'trace', VAULT_VERSIONS_KEPT: '3', VAULT_REVEALS_PER_MINUTE: '1000', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '1000' } });
     superuser = await db.connect(db.adminUrl);
     admin = await createAdmin(t, 'admin');
     writer = await createApiKey(t, admin, { scopes: ['vault:write'] });

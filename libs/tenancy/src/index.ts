@@ -12,5 +12,5 @@ export { newContextStore, RequestContext, WorkspaceContextMissingError, type Req
 export { installRequestContext } from './request-context.hooks';
 export { BEFORE_COMMIT, RequestTransactionInterceptor, type BeforeCommit } from './request-transaction.interceptor';
 export { TenancyModule } from './tenancy.module';
-export { applySessionSettings, UnitOfWork } from './unit-of-work';
+export { AfterTransactionError, applySessionSettings, UnitOfWork } from './unit-of-work';
 export { sqlCount, sqlRows } from './sql-rows';

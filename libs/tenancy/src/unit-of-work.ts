@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { actorOf, Principal, workspaceIdOf } from './principal';
-import { newContextStore, RequestContext } from './request-context';
+import { newContextStore, RequestContext, RequestContextStore } from './request-context';
 
 /**
  * One database transaction and the context that can see it. Services and repositories
@@ -50,19 +50,39 @@ export class UnitOfWork {
         const store = { ...(outer ?? newContextStore()), principal, manager, afterCommit, afterTransaction };
         return RequestContext.run(store, work);
       });
-    } finally {
-      // The transaction's connection is back in the pool: what waits here may take one.
-      for (const task of afterTransaction) await task();
+    } catch (error) {
+      await this.settle(afterTransaction, outer, error);
+      throw error;
     }
     for (const callback of afterCommit) callback();
+    await this.settle(afterTransaction, outer);
     return result;
   }
 
   /**
-   * Runs `task` once the open transaction has ended, committed or rolled back, and before
-   * the unit of work returns or throws; at once outside one. For work that needs its own
-   * connection (evidence written in its own transaction): taking a second connection while
-   * holding the first could exhaust the pool under load and wait forever.
+   * The after-transaction tasks of a unit of work that has just ended. Nested in another
+   * one, they pass to it: its connection is still held. Otherwise they run now, every one
+   * of them; a failed task fails the unit of work (evidence that could not be written is
+   * not passed over in silence), even when the transaction committed.
+   */
+  private async settle(tasks: (() => Promise<void>)[], outer: RequestContextStore | undefined, failure?: unknown): Promise<void> {
+    if (tasks.length === 0) return;
+    if (outer?.manager && outer.afterTransaction) {
+      outer.afterTransaction.push(...tasks);
+      return;
+    }
+    const outcomes = await Promise.allSettled(tasks.map((task) => task()));
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (!failed) return;
+    throw new AfterTransactionError(failed.reason, failure);
+  }
+
+  /**
+   * Runs `task` once the outermost open transaction has ended, committed or rolled back
+   * (after its afterCommit callbacks), and before that unit of work returns or throws; at
+   * once outside one. For work that needs its own connection (evidence written in its own
+   * transaction): taking a second connection while holding one could exhaust the pool
+   * under load and wait forever.
    */
   async afterTransaction(task: () => Promise<void>): Promise<void> {
     const pending = this.context.store?.afterTransaction;
@@ -75,6 +95,17 @@ export class UnitOfWork {
     const pending = this.context.store?.afterCommit;
     if (this.active && pending) pending.push(callback);
     else callback();
+  }
+}
+
+/** Work after a transaction failed (evidence not written); the transaction's own error, if it had one, rides along. */
+export class AfterTransactionError extends Error {
+  constructor(
+    cause: unknown,
+    readonly transactionError?: unknown,
+  ) {
+    super('work after the transaction failed', { cause });
+    this.name = 'AfterTransactionError';
   }
 }
 

@@ -50,6 +50,12 @@ describe('loadConfig', () => {
     expect(redisProblems.join('\n')).not.toContain('hunter2');
   });
 
+  it('reads the vault settings, and refuses a key budget larger than its vault’s', () => {
+    expect(loadConfig({}, '/srv/ringfence').vault).toEqual({ versionsKept: 5, maxSecrets: 1000, revealsPerMinute: 60, workspaceRevealsPerMinute: 600 });
+    expect(problemsOf({ VAULT_REVEALS_PER_MINUTE: '700' })).toEqual([expect.stringMatching(/VAULT_REVEALS_PER_MINUTE must not exceed VAULT_WORKSPACE_REVEALS_PER_MINUTE/)]);
+    expect(problemsOf({ VAULT_VERSIONS_KEPT: '0', VAULT_MAX_SECRETS: 'many' }).join('\n')).toMatch(/VAULT_VERSIONS_KEPT[\s\S]*VAULT_MAX_SECRETS/);
+  });
+
   it('never echoes a value, secret or not', () => {
     const secretish = 'mysql://root:hunter2-super-secret@db/ringfence';
     const error = (() => {

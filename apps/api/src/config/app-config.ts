@@ -97,6 +97,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
   if (!mailTransport) problems.push('SMTP_URL is required in production (or set MAIL_TRANSPORT=file explicitly)');
   if (mailTransport === 'smtp' && !vars.SMTP_URL) problems.push('SMTP_URL is required when MAIL_TRANSPORT is smtp');
   const plans = parsePlans(vars.RATE_LIMIT_PLANS, problems);
+  if (vars.VAULT_REVEALS_PER_MINUTE > vars.VAULT_WORKSPACE_REVEALS_PER_MINUTE) {
+    problems.push('VAULT_REVEALS_PER_MINUTE must not exceed VAULT_WORKSPACE_REVEALS_PER_MINUTE (one key would take a whole vault’s reveals)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = absolute(vars.RINGFENCE_DATA_DIR, cwd);

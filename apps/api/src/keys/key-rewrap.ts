@@ -12,8 +12,8 @@ const VERSION_SQL = (column: string) =>
 
 export interface RewrapBatch {
   readonly moved: number;
-  /** Values that did not decrypt, left as they were. */
-  readonly unreadable: number;
+  /** The ids of the values that did not decrypt, left as they were. */
+  readonly unreadable: readonly string[];
   readonly last: string | null;
 }
 
@@ -61,7 +61,7 @@ export class KeyRewrap {
    * One batch of one column: up to `size` values not yet under the active version, in id
    * order after `after` (a pass's cursor); each written back only over the ciphertext read,
    * all in one statement. A value that does not decrypt (altered, moved, or under a key not
-   * loaded) is left as it is and counted in `unreadable`: it keeps its version in the
+   * loaded) is left as it is and named in `unreadable`: it keeps its version in the
    * counts, so that version cannot be retired. `last` is the batch's last id, null once
    * the column has no more.
    */
@@ -76,8 +76,9 @@ export class KeyRewrap {
           ORDER BY ${sealed.idColumn} LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [this.keyring.activeVersion, size, after],
       );
-      if (rows.length === 0) return { moved: 0, unreadable: 0, last: null };
+      if (rows.length === 0) return { moved: 0, unreadable: [], last: null };
       const readable: { id: string; value: Buffer }[] = [];
+      const unreadable: string[] = [];
       const rewrapped: Buffer[] = [];
       for (const row of rows) {
         const aad = sealed.aad({ ...Object.fromEntries(bound.map((column) => [column, row[column]!])), id: row.id });
@@ -85,8 +86,9 @@ export class KeyRewrap {
         try {
           plaintext = this.cipher.decrypt(row.value, aad);
         } catch (error) {
-          if (error instanceof DecryptionError) continue;
-          throw error;
+          if (!(error instanceof DecryptionError)) throw error;
+          unreadable.push(row.id);
+          continue;
         }
         rewrapped.push(this.cipher.encrypt(plaintext, aad));
         plaintext.fill(0);
@@ -100,7 +102,7 @@ export class KeyRewrap {
           RETURNING t.${sealed.idColumn}`,
         [readable.map((row) => row.id), readable.map((row) => row.value), rewrapped],
       );
-      return { moved: updated.length, unreadable: rows.length - readable.length, last: rows[rows.length - 1]!.id };
+      return { moved: updated.length, unreadable, last: rows[rows.length - 1]!.id };
     });
   }
 
@@ -112,16 +114,18 @@ export class KeyRewrap {
   async rewrapAll(size: number, onBatch: (column: string, moved: number, unreadable: number) => void = () => undefined): Promise<number> {
     let total = 0;
     for (const sealed of sealedColumns()) {
-      for (let pass = 0, movedInPass = -1; movedInPass !== 0; pass += 1) {
+      // A later pass meets the unreadable values again: each is reported once.
+      const reported = new Set<string>();
+      for (let movedInPass = -1; movedInPass !== 0; ) {
         movedInPass = 0;
         for (let after: string | null = null; ; ) {
           const batch = await this.rewrapBatch(sealed, size, after);
           if (batch.last === null) break;
           after = batch.last;
           movedInPass += batch.moved;
-          // A later pass meets the unreadable values again: they are reported once.
-          const unreadable = pass === 0 ? batch.unreadable : 0;
-          if (batch.moved > 0 || unreadable > 0) onBatch(`${sealed.table}.${sealed.column}`, batch.moved, unreadable);
+          const unreadable = batch.unreadable.filter((id) => !reported.has(id));
+          for (const id of unreadable) reported.add(id);
+          if (batch.moved > 0 || unreadable.length > 0) onBatch(`${sealed.table}.${sealed.column}`, batch.moved, unreadable.length);
         }
         total += movedInPass;
       }

@@ -24,16 +24,22 @@ export class RevealLimitGuard implements CanActivate {
     @Inject(VAULT_OPTIONS) options: VaultOptions,
   ) {
     this.perKey = { name: 'vault-reveal-key', limit: options.revealsPerMinute, windowMs: 60_000, blockMs: 60_000 };
-    this.perVault = { name: 'vault-reveal-vault', limit: options.workspaceRevealsPerMinute, windowMs: 60_000, blockMs: 60_000 };
+    // A cap over the sliding minute, no block beyond it: a full vault opens again as its minute slides.
+    this.perVault = { name: 'vault-reveal-vault', limit: options.workspaceRevealsPerMinute, windowMs: 60_000, blockMs: 0 };
   }
 
   async canActivate(): Promise<boolean> {
     const caller = callerOf(this.context, 'api_key');
+    const vault = `${caller.workspaceId}:${caller.environment}`;
     const refused = () => this.events.record({ action: 'vault_secret.reveal', outcome: 'denied', reason: 'rate_limited' });
-    // The key's budget first: a key refused on its own spends nothing of its vault's, so
-    // one key hammering cannot starve the vault's other keys.
+    // A vault this instance knows is full is asked first, before the key spends its own
+    // budget on a reveal that could not happen.
+    const vaultFirst = this.limiter.isBlocked(this.perVault, vault);
+    if (vaultFirst) await this.limiter.enforce([[this.perVault, vault]], refused);
+    // Otherwise the key's budget first: a key refused on its own spends nothing of its
+    // vault's, so one key hammering cannot starve the vault's other keys.
     await this.limiter.enforce([[this.perKey, caller.keyId]], refused);
-    await this.limiter.enforce([[this.perVault, `${caller.workspaceId}:${caller.environment}`]], refused);
+    if (!vaultFirst) await this.limiter.enforce([[this.perVault, vault]], refused);
     return true;
   }
 }
