@@ -1,5 +1,5 @@
 -- The vault: workspace secrets under the master keyring (AES-256-GCM, AAD binding each
--- value to its table, column, workspace, environment and row). A secret lives in one
+-- value to its table, column, workspace, environment, secret, version and row). A secret lives in one
 -- workspace and one environment (a test key never sees a live secret); its values are
 -- versions, the last few kept. The database holds ciphertexts only.
 --
