@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { sealedColumns } from '@ringfence/crypto';
+import { AesGcmCipher, sealedColumns } from '@ringfence/crypto';
 import { KeyRewrap } from '../../apps/api/src/keys/key-rewrap';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createApiKey, TestKey } from '../support/api-key';
@@ -142,7 +142,16 @@ describe('keys:rewrap', () => {
     expect(created.statusCode).toBe(201);
 
     const reports: [string, number, number][] = [];
-    expect(await after.app.get(KeyRewrap).rewrapAll(10, (column, moved, unreadable) => reports.push([column, moved, unreadable]))).toBe(1);
+    const decrypt = jest.spyOn(after.app.get(AesGcmCipher), 'decrypt');
+    try {
+      expect(await after.app.get(KeyRewrap).rewrapAll(10, (column, moved, unreadable) => reports.push([column, moved, unreadable]))).toBe(1);
+      // The plaintext it moved was zeroed once sealed again.
+      const opened = decrypt.mock.results.filter((result) => result.type === 'return').map((result) => result.value);
+      expect(opened).toHaveLength(1);
+      expect(opened[0]!.every((byte) => byte === 0)).toBe(true);
+    } finally {
+      decrypt.mockRestore();
+    }
     expect(reports).toEqual([['vault_secret_versions.sealed_value', 1, 1]]);
     expect(await versionsOf('vault_secret_versions.sealed_value')).toEqual([
       [1, 1],

@@ -12,6 +12,8 @@ describe('readiness', () => {
       const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
       expect(ready.statusCode).toBe(503);
       expect(ready.json()).toMatchObject({ code: 'NOT_READY', detail: 'Not ready: migrations.' });
+      // The answer is the report: a probe that finds the service not ready is not an error to log.
+      expect(t.logs.filter((line) => line.msg === 'request failed')).toEqual([]);
     } finally {
       await t.close();
       await db.drop();

@@ -1,3 +1,5 @@
+import { AesGcmCipher } from '@ringfence/crypto';
+import { UnitOfWork } from '@ringfence/tenancy';
 import { LightMyRequestResponse } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
@@ -255,6 +257,71 @@ describe('the vault', () => {
     expect((await revealed(revealer, 'moved')).value).toBe(mine);
   });
 
+  it('binds a ciphertext to its secret and version number too: the same row renumbered or handed to a sibling secret does not open', async () => {
+    expect((await create(writer, 'bound', secretValue('bound'))).statusCode).toBe(201);
+    expect((await create(writer, 'bound-sibling', secretValue('bound-sibling'))).statusCode).toBe(201);
+    const { rows } = await superuser.query<{ id: string; secret_id: string; name: string }>(
+      `SELECT v.id, v.secret_id, s.name FROM vault_secret_versions v JOIN vault_secrets s ON s.id = v.secret_id
+        WHERE s.workspace_id = $1 AND s.environment = 'live' AND s.name IN ('bound', 'bound-sibling')`,
+      [writer.workspaceId],
+    );
+    const bound = rows.find((row) => row.name === 'bound')!;
+    const sibling = rows.find((row) => row.name === 'bound-sibling')!;
+    const undecryptable = async (secretId: string) =>
+      (await superuser.query("SELECT 1 FROM audit_log WHERE action = 'vault_secret.reveal' AND reason = 'undecryptable' AND target_id = $1", [secretId])).rowCount;
+
+    // Renumbered: same row id, same secret, version 1 becomes 101.
+    await superuser.query('UPDATE vault_secret_versions SET version = 101 WHERE id = $1', [bound.id]);
+    await superuser.query('UPDATE vault_secrets SET current_version = 101 WHERE id = $1', [bound.secret_id]);
+    expectProblem(await reveal(revealer, 'bound'), 500, 'INTERNAL');
+    expect(await undecryptable(bound.secret_id)).toBe(1);
+
+    // Handed to the sibling secret (same row id, same workspace and environment) as its version 2.
+    await superuser.query('UPDATE vault_secret_versions SET secret_id = $2, version = 2 WHERE id = $1', [bound.id, sibling.secret_id]);
+    await superuser.query('UPDATE vault_secrets SET current_version = 2 WHERE id = $1', [sibling.secret_id]);
+    expectProblem(await reveal(revealer, 'bound-sibling'), 500, 'INTERNAL');
+    expect(await undecryptable(sibling.secret_id)).toBe(1);
+  });
+
+  it('lets a value leave only with its audit row: a reveal whose row cannot be written answers 500 without the value', async () => {
+    const value = secretValue('unaudited');
+    expect((await create(writer, 'unaudited', value)).statusCode).toBe(201);
+    await superuser.query(`
+      CREATE FUNCTION spec_refuse_reveal_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.action = 'vault_secret.reveal' AND NEW.outcome = 'success' THEN RAISE EXCEPTION 'audit unavailable'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER spec_refuse_reveal_rows BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION spec_refuse_reveal_rows();`);
+    try {
+      const response = await reveal(revealer, 'unaudited');
+      expectProblem(response, 500, 'INTERNAL');
+      expect(response.body).not.toContain(value);
+    } finally {
+      await superuser.query('DROP TRIGGER spec_refuse_reveal_rows ON audit_log; DROP FUNCTION spec_refuse_reveal_rows();');
+    }
+    expect((await revealed(revealer, 'unaudited')).value).toBe(value);
+  });
+
+  it('zeroes the plaintext buffers it seals and opens', async () => {
+    const cipher = t.app.get(AesGcmCipher);
+    const encrypt = jest.spyOn(cipher, 'encrypt');
+    const decrypt = jest.spyOn(cipher, 'decrypt');
+    try {
+      const value = secretValue('zeroed');
+      expect((await create(writer, 'zeroed', value)).statusCode).toBe(201);
+      expect((await revealed(revealer, 'zeroed')).value).toBe(value);
+      const sealed = encrypt.mock.calls.map(([plaintext]) => Buffer.from(plaintext));
+      const opened = decrypt.mock.results.map((result) => result.value as Buffer);
+      expect(sealed).toHaveLength(1);
+      expect(opened).toHaveLength(1);
+      for (const buffer of [...sealed, ...opened]) expect(buffer.every((byte) => byte === 0)).toBe(true);
+    } finally {
+      encrypt.mockRestore();
+      decrypt.mockRestore();
+    }
+  });
+
   it('never lets a value reach a log line, an audit row, an error body or a table in clear', async () => {
     expect(values.length).toBeGreaterThan(20);
     const logs = t.rawLogs();
@@ -352,6 +419,24 @@ describe('the vault’s limits', () => {
     expect(await statuses(second, 3)).toEqual([200, 200, 429]); // the vault's: 5
     expect(await statuses(third, 1)).toEqual([429]);
     expect(await statuses(testSide, 1)).toEqual([200]); // the test environment is another vault
+    const deniedOf = async (key: TestKey) =>
+      (await superuser.query("SELECT 1 FROM audit_log WHERE action = 'vault_secret.reveal' AND outcome = 'denied' AND actor_id = $1", [key.id])).rowCount;
+    // The vault's first refusal is audited once; a vault known full refuses the third key
+    // before it spends anything of its own, so however often it asks, it is never refused
+    // on its own budget (which would be audited as its own first refusal).
+    expect(await deniedOf(second)).toBe(1);
+    expect(await statuses(third, 4)).toEqual([429, 429, 429, 429]);
+    expect(await deniedOf(third)).toBe(0);
+    // Nor does a refusal open a transaction for the route; an admitted reveal does.
+    const run = jest.spyOn(t.app.get(UnitOfWork), 'run');
+    try {
+      expect(await statuses(third, 1)).toEqual([429]);
+      expect(run).not.toHaveBeenCalled();
+      expect(await statuses(testSide, 1)).toEqual([200]);
+      expect(run).toHaveBeenCalled();
+    } finally {
+      run.mockRestore();
+    }
   });
 
   it('holds a vault to VAULT_MAX_SECRETS, even under concurrent creates', async () => {

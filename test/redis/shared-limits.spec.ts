@@ -32,9 +32,19 @@ describe('limits and revocations shared through Redis', () => {
   beforeAll(async () => {
     redis = await startTestRedis();
     db = await createTestDatabase();
-    const env = { REDIS_URL: redis.url, TRUSTED_PROXIES: '127.0.0.1', RATE_LIMIT_IP_PER_MINUTE: '4', RATE_LIMIT_PLANS: PLANS, API_KEY_CACHE_MS: '4000' };
-    first = await createTestApp(db, { env });
-    second = await createTestApp(db, { env });
+    const env = {
+      REDIS_URL: redis.url,
+      TRUSTED_PROXIES: '127.0.0.1',
+      RATE_LIMIT_IP_PER_MINUTE: '4',
+      RATE_LIMIT_PLANS: PLANS,
+      API_KEY_CACHE_MS: '4000',
+      VAULT_REVEALS_PER_MINUTE: '2',
+      VAULT_WORKSPACE_REVEALS_PER_MINUTE: '3',
+    };
+    // One secrets directory's worth of master key for both, as instances of one service share it.
+    const secretFiles = { 'master.v1.key': randomBytes(32).toString('base64') };
+    first = await createTestApp(db, { env, secretFiles });
+    second = await createTestApp(db, { env, secretFiles });
     const setup = await createTestApp(db);
     admin = await createAdmin(setup, 'admin');
     keys = { live: await createApiKey(setup, admin), other: await createApiKey(setup, admin) };
@@ -60,6 +70,27 @@ describe('limits and revocations shared through Redis', () => {
     const statuses = [];
     for (const t of [first, second, second, first]) statuses.push((await whoAmI(t, key.headers)).statusCode);
     expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+
+  it('holds the vault’s reveal limits, per key and per vault, across instances', async () => {
+    const writer = await createApiKey(first, admin, { scopes: ['vault:write'], from: newAddress() });
+    const [revealer, sibling] = [
+      await createApiKey(first, admin, { workspaceId: writer.workspaceId, scopes: ['vault:reveal'], from: newAddress() }),
+      await createApiKey(first, admin, { workspaceId: writer.workspaceId, scopes: ['vault:reveal'], from: newAddress() }),
+    ];
+    const created = await first.app.inject({
+      method: 'POST',
+      url: '/v1/vault/secrets',
+      headers: { ...writer.headers, 'x-forwarded-for': newAddress() },
+      payload: { name: 'shared', value: 'v' },
+    });
+    expect(created.statusCode).toBe(201);
+    const reveal = async (t: TestApp, key: TestKey) =>
+      (await t.app.inject({ method: 'POST', url: '/v1/vault/secrets/shared/reveal', headers: { ...key.headers, 'x-forwarded-for': newAddress() }, payload: {} })).statusCode;
+    // Per key (2): the third reveal, on whichever instance, is refused.
+    expect([await reveal(first, revealer), await reveal(second, revealer), await reveal(first, revealer)]).toEqual([200, 200, 429]);
+    // Per vault (3): the sibling gets the vault's third, then nothing, on either instance.
+    expect([await reveal(second, sibling), await reveal(first, sibling)]).toEqual([200, 429]);
   });
 
   it('makes a revocation on one instance refuse the key on the other at once, cache or not', async () => {

@@ -4,6 +4,7 @@
 // reuses all of it. Exits non-zero on the first failure.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
 const { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -64,6 +65,9 @@ async function main() {
   });
   const answer = await login.json();
   if (login.status !== 200 || answer.status !== 'setup_required') throw new Error(`first-owner login: ${login.status} ${JSON.stringify(answer)}`);
+  // A TOTP enrolment begun: one sealed value (the pending secret) for the rewrap below.
+  const enrolled = await fetch(`http://127.0.0.1:${port}/v1/auth/totp/enroll`, { method: 'POST', headers: { authorization: `Bearer ${answer.session.accessToken}` } });
+  if (enrolled.status !== 201 && enrolled.status !== 200) throw new Error(`TOTP enrolment: ${enrolled.status} ${await enrolled.text()}`);
   const logLines = first.output.split('\n').filter((line) => line.startsWith('{'));
   if (logLines.some((line) => line.includes(owner[2]))) throw new Error('the one-time password reached a log line');
   const keyFile = join(dataDir, 'secrets', 'master.v1.key');
@@ -81,13 +85,14 @@ async function main() {
   console.log('ok - second start reuses the database and the key');
 
   // The command-line tools, on the same embedded database, service stopped.
-  const cli = (name, ...args) =>
+  const cliWith = (env, name, ...args) =>
     spawnSync(process.execPath, [join(root, `dist/apps/api/src/bootstrap/${name}.cli.js`), ...args], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: '', RINGFENCE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) },
+      env: { ...process.env, DATABASE_URL: '', RINGFENCE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), ...env },
       encoding: 'utf8',
       timeout: 120_000,
     });
+  const cli = (name, ...args) => cliWith({}, name, ...args);
   const createAdmin = () => cli('admin-create', '--email', 'ops@example.com', '--role', 'admin');
   const created = createAdmin();
   if (created.status !== 0 || !/ops@example\.com \(admin\) created[\s\S]*One-time password[\s\S]*\n {2}[0-9A-Z-]{30,}\n/.test(created.stdout)) {
@@ -110,6 +115,25 @@ async function main() {
     throw new Error(`keys:rewrap: exit ${rewrapped.status}\n${rewrapped.stdout}${rewrapped.stderr}`);
   }
   console.log('ok - keys:rewrap reports the values per key version');
+
+  // Rotation: v2 added and made active, the rewrap moves the sealed value to it.
+  const v2 = join(dataDir, 'secrets', 'master.v2.key');
+  writeFileSync(v2, randomBytes(32).toString('base64'), { mode: 0o600 });
+  const rotated = cliWith({ MASTER_KEY_ACTIVE_VERSION: '2' }, 'keys-rewrap');
+  if (rotated.status !== 0 || !/^active master key version: 2\n {2}admins\.totp_pending_secret: 1 under v2\n[\s\S]*older versions can be retired/.test(rotated.stdout)) {
+    throw new Error(`keys:rewrap to v2: exit ${rotated.status}\n${rotated.stdout}${rotated.stderr}`);
+  }
+  // v2 lost while a value still names it: nothing can move it, the command says so and exits 1.
+  rmSync(v2);
+  const stuck = cli('keys-rewrap');
+  if (stuck.status !== 1 || !/still under older versions: v2/.test(stuck.stdout) || !/1 values did not decrypt/.test(stuck.stderr)) {
+    throw new Error(`keys:rewrap with a value under a missing key: exit ${stuck.status}\n${stuck.stdout}${stuck.stderr}`);
+  }
+  for (const batch of ['0', '2001']) {
+    const usage = cli('keys-rewrap', '--batch', batch);
+    if (usage.status !== 64) throw new Error(`keys:rewrap --batch ${batch}: exit ${usage.status}`);
+  }
+  console.log('ok - keys:rewrap moves values to a new version, exits 1 while one cannot move, and refuses a batch outside 1..2000');
 
   // Production refuses to boot on a malformed key, naming the file and never its content.
   const secrets = join(workDir, 'prod-secrets');

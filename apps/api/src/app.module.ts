@@ -50,6 +50,8 @@ export class AppModule {
   static register(options: AppModuleOptions): DynamicModule {
     const { config } = options;
     const redis = config.redisUrl;
+    // `worker` and `all` run the background jobs (sealer, mail, purge); `api` serves requests only.
+    const runsJobs = config.role !== 'api';
     return {
       module: AppModule,
       imports: [
@@ -64,7 +66,7 @@ export class AppModule {
         }),
         CryptoModule.forRoot({ secretsDir: config.secretsDir, activeMasterKeyVersion: config.activeMasterKeyVersion }),
         TenancyModule,
-        AuditModule.forRoot({ seal: config.role !== 'api', retentionDays: config.auditRetentionDays }),
+        AuditModule.forRoot({ seal: runsJobs, retentionDays: config.auditRetentionDays }),
         ...(redis ? [RedisModule.forRoot(redis, options.logger)] : []),
         RateLimitsModule.forRoot(config.rateLimits, ...(redis ? [{ provide: ThrottlerStorage, useExisting: RedisRateLimitStorage }] : [])),
         AuthModule,
@@ -78,12 +80,12 @@ export class AppModule {
             signingKeyVersion: config.adminAuth.signingKeyVersion,
             secureCookies: true,
             consoleUrl: config.adminAuth.consoleUrl,
-            runMailWorker: config.role !== 'api',
+            runMailWorker: runsJobs,
           },
           { providers: [mailTransportProvider(config)] },
         ),
         ApiKeyAuthModule.forRoot({ cacheMs: config.apiKeyCacheMs }, ...(redis ? [{ provide: KEY_REVOCATIONS, useExisting: RedisKeyRevocations }] : [])),
-        WorkspacesModule.forRoot({ purge: config.role !== 'api' }),
+        WorkspacesModule.forRoot({ purge: runsJobs }),
         VaultModule.forRoot(config.vault),
         AuditRoutesModule,
         KeysModule,

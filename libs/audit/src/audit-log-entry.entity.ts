@@ -1,7 +1,10 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { KeyEnvironment } from '@ringfence/tenancy';
 
-export type AuditActorType = 'admin' | 'api_key' | 'provider' | 'system' | 'anonymous';
-export type AuditOutcome = 'success' | 'failure' | 'denied';
+export const AUDIT_ACTOR_TYPES = ['admin', 'api_key', 'provider', 'system', 'anonymous'] as const;
+export const AUDIT_OUTCOMES = ['success', 'failure', 'denied'] as const;
+export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /** A row of the append-only `audit_log` (created in prisma-free/). */
 @Entity({ name: 'audit_log' })
@@ -53,5 +56,5 @@ export class AuditLogEntry {
 
   /** The acting key's environment (null: admins and the system, read as live). */
   @Column({ type: 'text', nullable: true })
-  environment!: 'live' | 'test' | null;
+  environment!: KeyEnvironment | null;
 }

@@ -14,6 +14,7 @@ import { Principal, RequestContext } from '@ringfence/tenancy';
 import type { FastifyRequest } from 'fastify';
 import { ACCESS_POLICY, AccessPolicy, STEP_UP, STEP_UP_WINDOW_MS } from './access-policy';
 import { ADMIN_AUTHENTICATOR, API_KEY_AUTHENTICATOR, Authenticator, PROVIDER_AUTHENTICATOR } from './authenticator';
+import { API_KEY_PREFIXES } from './api-keys/api-key-format';
 
 /** The one 401 every authentication failure answers; the real reason goes to the audit log. */
 export function unauthenticated(): UnauthorizedException {
@@ -74,9 +75,12 @@ export function authorize(
   }
 }
 
+const API_KEY_BEARERS = Object.values(API_KEY_PREFIXES).map((prefix) => `Bearer ${prefix}`);
+
 /** A workspace key in the Authorization header (its prefix), rather than an admin token. */
 function presentsApiKey(request: FastifyRequest): boolean {
-  return /^Bearer rf_(?:live|test)_/.test(request.headers.authorization ?? '');
+  const authorization = request.headers.authorization ?? '';
+  return API_KEY_BEARERS.some((bearer) => authorization.startsWith(bearer));
 }
 
 /**

@@ -22,13 +22,20 @@ export { AdminSessions, type SessionTokens } from './sessions/admin-sessions';
 export { type CreatedAdmin } from './admins/admin-management';
 export { AttemptLimiter, type AttemptBudget } from './limits/attempt-limiter';
 export { ClientIpLimitGuard } from './limits/client-ip-limit.guard';
-export { RATE_LIMIT_WINDOW_MS, SKIP_RATE_LIMITS, SkipRateLimits, type LimitHit } from './limits/rate-limit.guard';
+export { SKIP_RATE_LIMITS, SkipRateLimits, type LimitHit } from './limits/rate-limit.guard';
 export { MemoryRateLimitStorage } from './limits/memory-rate-limit.storage';
-export { catalogueProblems, DEFAULT_PLAN, DEFAULT_PLANS, PLAN_NAME, type PlanCatalogue, type PlanLimits } from './limits/rate-limit-plans';
-export { RateLimitsUnavailableException, retryAfterOf, TooManyAttemptsException, type RetryLater } from './limits/rate-limit.exceptions';
+export { catalogueProblems, DEFAULT_PLAN, DEFAULT_PLANS, PLAN_NAME, planLimitsOf, type PlanCatalogue, type PlanLimits } from './limits/rate-limit-plans';
+export {
+  isReportedState,
+  RateLimitsUnavailableException,
+  retryAfterOf,
+  TooManyAttemptsException,
+  type ReportedState,
+  type RetryLater,
+} from './limits/rate-limit.exceptions';
 export { RATE_LIMIT_OPTIONS, type RateLimitOptions } from './limits/rate-limit.options';
 export { RateLimitsModule } from './limits/rate-limits.module';
-export { decide, toThrottlerRecord, type ThrottlerStorageRecord, type WindowState } from './limits/sliding-window';
+export { toThrottlerRecord, type ThrottlerStorageRecord } from './limits/sliding-window';
 export { WorkspaceLimitGuard } from './limits/workspace-limit.guard';
 export { ARGON2_PARAMETERS, PasswordHasher } from './passwords/password-hasher';
 export { PasswordResets } from './password-reset/password-resets';

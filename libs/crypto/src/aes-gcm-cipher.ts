@@ -64,6 +64,15 @@ export class AesGcmCipher {
     if (blob.length < HEADER_BYTES || blob.readUInt8(0) !== FORMAT_V1) throw new DecryptionError();
     return blob.readUInt32BE(1);
   }
+
+  /**
+   * The same key version as a SQL expression over a bytea column: header bytes 1 to 4,
+   * big-endian (the rewrap selects and counts values by it). `column` must be a plain
+   * identifier the caller has checked.
+   */
+  static keyVersionSql(column: string): string {
+    return `(get_byte(${column}, 1) * 16777216 + get_byte(${column}, 2) * 65536 + get_byte(${column}, 3) * 256 + get_byte(${column}, 4))`;
+  }
 }
 
 function toBuffer(value: string | Uint8Array): Buffer {

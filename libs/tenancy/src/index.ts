@@ -1,6 +1,7 @@
 export {
   ADMIN_ROLES,
   ANONYMOUS,
+  actorLabel,
   actorOf,
   workspaceIdOf,
   type AdminRole,

@@ -47,6 +47,16 @@ export function actorOf(principal: Principal): { type: Principal['kind']; id: st
   }
 }
 
+/**
+ * The actor as one string, `type:id` (`api_key:7K3M9QXA`, `system:keys-rewrap`): what
+ * `app.actor` holds for row-level security and the SQL functions, and what `created_by`
+ * columns record.
+ */
+export function actorLabel(principal: Principal): string {
+  const actor = actorOf(principal);
+  return `${actor.type}:${actor.id ?? ''}`;
+}
+
 export function workspaceIdOf(principal: Principal): string | undefined {
   return principal.kind === 'api_key' || principal.kind === 'provider' ? principal.workspaceId : undefined;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { actorOf, Principal, workspaceIdOf } from './principal';
+import { actorLabel, Principal, workspaceIdOf } from './principal';
 import { newContextStore, RequestContext, RequestContextStore } from './request-context';
 
 /**
@@ -51,11 +51,12 @@ export class UnitOfWork {
         return RequestContext.run(store, work);
       });
     } catch (error) {
-      await this.settle(afterTransaction, outer, error);
+      if (afterTransaction.length > 0) await this.settle(afterTransaction, outer, error);
       throw error;
     }
     for (const callback of afterCommit) callback();
-    await this.settle(afterTransaction, outer);
+    // Most units of work queue nothing: they pay no extra await.
+    if (afterTransaction.length > 0) await this.settle(afterTransaction, outer);
     return result;
   }
 
@@ -66,7 +67,6 @@ export class UnitOfWork {
    * not passed over in silence), even when the transaction committed.
    */
   private async settle(tasks: (() => Promise<void>)[], outer: RequestContextStore | undefined, failure?: unknown): Promise<void> {
-    if (tasks.length === 0) return;
     if (outer?.manager && outer.afterTransaction) {
       outer.afterTransaction.push(...tasks);
       return;
@@ -111,13 +111,12 @@ export class AfterTransactionError extends Error {
 
 /** The settings row-level security reads; transaction-local (`set_config(..., true)`). */
 export async function applySessionSettings(manager: Pick<EntityManager, 'query'>, principal: Principal): Promise<void> {
-  const actor = actorOf(principal);
   await manager.query(
     `SELECT set_config('app.workspace_id', $1, true), set_config('app.actor', $2, true), set_config('app.platform', $3, true),
             set_config('app.environment', $4, true)`,
     [
       workspaceIdOf(principal) ?? '',
-      `${actor.type}:${actor.id ?? ''}`,
+      actorLabel(principal),
       principal.kind === 'admin' || principal.kind === 'system' ? 'on' : 'off',
       // A key sees its own environment's rows only (test never sees live, live never test).
       principal.kind === 'api_key' ? principal.environment : '',

@@ -53,7 +53,7 @@ function csvLine(event: AuditEventView): string {
  * RFC 4180 quoting (CR/LF stay inside the quotes, as data), and a leading `'` on a cell
  * a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR).
  */
-export function csvCell(value: string | null): string {
+function csvCell(value: string | null): string {
   if (value === null) return '';
   const inert = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return `"${inert.replace(/"/g, '""')}"`;

@@ -1,7 +1,8 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { isAbsolute, resolve } from 'node:path';
-import { catalogueProblems, DEFAULT_PLANS, PlanCatalogue } from '@ringfence/auth';
+import { catalogueProblems, DEFAULT_PLANS, PlanCatalogue, RateLimitOptions } from '@ringfence/auth';
+import type { VaultOptions } from '../vault/vault.options';
 import { EnvironmentVariables } from './environment-variables';
 
 export type NodeEnvironment = EnvironmentVariables['NODE_ENV'];
@@ -33,9 +34,9 @@ export interface AppConfig {
   readonly apiKeyCacheMs: number;
   /** Unset: limits counted in memory (one instance) and revocations kept in-process. */
   readonly redisUrl?: string;
-  readonly rateLimits: { readonly perClientIpPerMinute: number; readonly plans: PlanCatalogue };
+  readonly rateLimits: RateLimitOptions;
   readonly auditRetentionDays: number;
-  readonly vault: { readonly versionsKept: number; readonly maxSecrets: number; readonly revealsPerMinute: number; readonly workspaceRevealsPerMinute: number };
+  readonly vault: VaultOptions;
   readonly adminAuth: {
     readonly issuer: string;
     readonly audience: string;

@@ -1,11 +1,20 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public, SkipRateLimits } from '@ringfence/auth';
+import { Public, ReportedState, SkipRateLimits } from '@ringfence/auth';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { ProblemResponse } from '../openapi/problem.schema';
 import { HealthStatusDto } from './health-status.dto';
 import { MigrationsHealthIndicator } from './migrations.health';
+
+/** Not ready: the probe's answer is the report (the failing checks), not an error to log per probe. */
+class NotReadyException extends ServiceUnavailableException implements ReportedState {
+  readonly reportedState = true;
+
+  constructor(failing: readonly string[]) {
+    super({ code: 'NOT_READY', detail: `Not ready: ${failing.join(', ')}.` });
+  }
+}
 
 @ApiTags('operations')
 @Controller('health')
@@ -40,7 +49,7 @@ export class HealthController {
   async ready(): Promise<HealthStatusDto> {
     this.inFlight ??= this.failingChecks().finally(() => (this.inFlight = undefined));
     const failing = await this.inFlight;
-    if (failing.length > 0) throw new ServiceUnavailableException({ code: 'NOT_READY', detail: `Not ready: ${failing.join(', ')}.` });
+    if (failing.length > 0) throw new NotReadyException(failing);
     return { status: 'ok' };
   }
 

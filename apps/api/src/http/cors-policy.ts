@@ -4,6 +4,10 @@ import type { FastifyRequest } from 'fastify';
 const EXPOSED_HEADERS = ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after'];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const REFUSED: FastifyCorsOptions = { origin: false };
+// Built once: `origin: true` reflects the request's Origin, answered only once it is allowed.
+const COMMON = { origin: true, methods: METHODS, maxAge: 600, exposedHeaders: EXPOSED_HEADERS } as const;
+const CONSOLE: FastifyCorsOptions = Object.freeze({ ...COMMON, credentials: true });
+const WORKSPACE: FastifyCorsOptions = Object.freeze({ ...COMMON, credentials: false });
 
 /**
  * CORS per request, from exact allowlists only; an origin on neither gets no CORS headers.
@@ -18,8 +22,7 @@ export function corsOptionsFor(
 ): FastifyCorsOptions {
   const origin = request.headers.origin;
   if (origin === undefined) return REFUSED;
-  const common = { origin, methods: METHODS, maxAge: 600, exposedHeaders: EXPOSED_HEADERS };
-  if (consoleOrigins.has(origin)) return { ...common, credentials: true };
-  if (workspaceOrigins.allowedForSomeWorkspace(origin)) return { ...common, credentials: false };
+  if (consoleOrigins.has(origin)) return CONSOLE;
+  if (workspaceOrigins.allowedForSomeWorkspace(origin)) return WORKSPACE;
   return REFUSED;
 }

@@ -9,7 +9,7 @@ import { AppConfig } from '../config/app-config';
 import { WorkspaceOrigins } from '../workspaces/workspace-origins';
 import { BATCH_BODY_LIMIT, bodyLimitFor } from './body-limits';
 import { corsOptionsFor } from './cors-policy';
-import { ErrorCode, PROBLEM_CONTENT_TYPE, problemDocument } from './problem';
+import { ErrorCode, sendProblem } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { requestIdFrom } from './request-id';
 import { RouteMethodIndex } from './route-method-index';
@@ -89,6 +89,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     }),
     'cache-control': 'no-store',
   };
+  const stampBoundaryHeaders = (request: FastifyRequest, reply: FastifyReply): void => void reply.headers(securityHeaders).header('x-request-id', request.id);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     logController: new RequestLogController({ requestIdLogLabel: 'reqId' }),
@@ -101,14 +102,10 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     // Path parameters up to 256 characters (vault secret names reach 128); a longer one,
     // or a URL that does not decode, is answered in the problem envelope like any error.
     routerOptions: { maxParamLength: 256 },
+    // These answer before any hook has run: the boundary headers are stamped here too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-      void reply
-        .headers(securityHeaders)
-        .header('x-request-id', request.id)
-        .status(status)
-        .header('content-type', PROBLEM_CONTENT_TYPE)
-        .send(problemDocument(status, String(request.id)));
+      stampBoundaryHeaders(request, reply);
+      sendProblem(reply, error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400, String(request.id));
     },
   });
   const fastify = adapter.getInstance();
@@ -118,7 +115,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     routes.add(route.method, route.url);
   });
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(securityHeaders).header('x-request-id', request.id);
+    stampBoundaryHeaders(request, reply);
     done();
   });
   installRequestContext(fastify);

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import { RateLimitsUnavailableException, retryAfterOf } from '@ringfence/auth';
+import { isReportedState, retryAfterOf } from '@ringfence/auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidField, PROBLEM_CONTENT_TYPE, problemDocument } from './problem';
+import { InvalidField, sendProblem } from './problem';
 import { RouteMethodIndex } from './route-method-index';
 
 interface ProblemParts {
@@ -35,16 +35,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         void reply.header('allow', allowed.join(', '));
       }
     }
-    // A deliberate 503 (not ready, limit counters unreachable) is a state readiness reports
-    // and its cause logs once; only unexpected failures are logged per request.
-    const reported = exception instanceof RateLimitsUnavailableException || parts.code === 'NOT_READY';
-    if (parts.status >= 500 && !reported) request.log.error({ err: exception }, 'request failed');
+    // A state reported elsewhere (not ready, limit counters unreachable) is not logged
+    // again per request; only unexpected failures are.
+    if (parts.status >= 500 && !isReportedState(exception)) request.log.error({ err: exception }, 'request failed');
     if (parts.status === 401) void reply.header('www-authenticate', 'Bearer');
     const retryAfter = retryAfterOf(exception);
     if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
 
-    const body = problemDocument(parts.status, String(request.id), parts);
-    void reply.status(parts.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
+    sendProblem(reply, parts.status, String(request.id), parts);
   }
 
   private describe(exception: unknown): ProblemParts {

@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+
 /** Stable machine-readable codes of the problem documents this API answers with. */
 export enum ErrorCode {
   BadRequest = 'BAD_REQUEST',
@@ -71,4 +73,9 @@ export function problemDocument(
     requestId,
     ...(parts.errors ? { errors: parts.errors } : {}),
   };
+}
+
+/** Answers with the problem document of `status` (see problemDocument). */
+export function sendProblem(reply: FastifyReply, status: number, requestId: string, parts?: Parameters<typeof problemDocument>[2]): void {
+  void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(problemDocument(status, requestId, parts));
 }

@@ -6,10 +6,6 @@ import { Principal, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 // replace the vault's ciphertexts on the platform path.
 const REWRAPPER: Principal = { kind: 'system', process: 'keys-rewrap' };
 
-/** The key version in a sealed value's header (format byte, then a big-endian uint32). */
-const VERSION_SQL = (column: string) =>
-  `(get_byte(${column}, 1) * 16777216 + get_byte(${column}, 2) * 65536 + get_byte(${column}, 3) * 256 + get_byte(${column}, 4))`;
-
 export interface RewrapBatch {
   readonly moved: number;
   /** The ids of the values that did not decrypt, left as they were. */
@@ -48,7 +44,7 @@ export class KeyRewrap {
       for (const sealed of sealedColumns()) {
         const rows = await sqlRows<{ version: number; count: string }>(
           this.unitOfWork.manager,
-          `SELECT ${VERSION_SQL(sealed.column)} AS version, count(*) AS count FROM ${sealed.table}
+          `SELECT ${AesGcmCipher.keyVersionSql(sealed.column)} AS version, count(*) AS count FROM ${sealed.table}
             WHERE ${sealed.column} IS NOT NULL GROUP BY 1 ORDER BY 1`,
         );
         for (const row of rows) counts.push({ column: `${sealed.table}.${sealed.column}`, version: row.version, count: Number(row.count) });
@@ -72,7 +68,7 @@ export class KeyRewrap {
         this.unitOfWork.manager,
         `SELECT ${sealed.idColumn}::text AS id, ${sealed.column} AS value${bound.map((column) => `, ${column}::text AS ${column}`).join('')}
            FROM ${sealed.table}
-          WHERE ${sealed.column} IS NOT NULL AND ${VERSION_SQL(sealed.column)} <> $1 AND ($3::uuid IS NULL OR ${sealed.idColumn} > $3::uuid)
+          WHERE ${sealed.column} IS NOT NULL AND ${AesGcmCipher.keyVersionSql(sealed.column)} <> $1 AND ($3::uuid IS NULL OR ${sealed.idColumn} > $3::uuid)
           ORDER BY ${sealed.idColumn} LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [this.keyring.activeVersion, size, after],
       );

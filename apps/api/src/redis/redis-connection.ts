@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import type { Logger } from 'pino';
 
 /** How long a command may wait on Redis before the limit it serves fails closed. */
-export const REDIS_COMMAND_TIMEOUT_MS = 500;
+const REDIS_COMMAND_TIMEOUT_MS = 500;
 /** How long boot waits for a first connection; past it the app serves and fails closed until Redis answers. */
 const FIRST_CONNECT_WAIT_MS = 2_000;
 
@@ -39,11 +39,6 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       client.on('close', () => this.wentDown('connection closed'));
       client.on('ready', () => this.cameBack());
     }
-  }
-
-  /** Connected and answering, as far as the command connection knows. */
-  get ready(): boolean {
-    return this.commands.status === 'ready';
   }
 
   async onModuleInit(): Promise<void> {

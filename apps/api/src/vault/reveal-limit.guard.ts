@@ -9,8 +9,8 @@ import { VAULT_OPTIONS, VaultOptions } from './vault.options';
  * request limit: a leaked `vault:reveal` key drains a vault at the key's pace at most, and
  * keys minted with `keys:manage` share the vault's budget. Counted in the rate limits'
  * storage (shared through Redis when configured); the first refusal of a block is
- * audited. Runs before the route's transaction opens, so a refused reveal costs no
- * database connection.
+ * audited (in its own short transaction). Runs before the route's transaction opens, so
+ * a refused reveal opens none.
  */
 @Injectable()
 export class RevealLimitGuard implements CanActivate {

@@ -1,7 +1,7 @@
 import { ConflictException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { AuditTrail, declareAuditRedactions, SecurityEvents } from '@ringfence/audit';
 import { AesGcmCipher, DecryptionError, declareSealedColumn } from '@ringfence/crypto';
-import { actorOf, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { actorLabel, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
 import { RevealedVaultSecretDto, VaultSecretDetailDto, VaultSecretDto, VaultSecretVersionDto } from './dto/vault.dto';
 import { VAULT_OPTIONS, VaultOptions } from './vault.options';
@@ -97,7 +97,7 @@ export class VaultSecrets {
       `INSERT INTO vault_secrets (workspace_id, environment, name, description, current_version, created_by)
        VALUES ($1, $2, $3, $4, 1, $5)
        ON CONFLICT ON CONSTRAINT vault_secrets_name_unique DO NOTHING RETURNING ${COLUMNS}`,
-      [owner.workspaceId, owner.environment, input.name, input.description ?? null, this.actor()],
+      [owner.workspaceId, owner.environment, input.name, input.description ?? null, actorLabel(this.context.principal)],
     );
     if (!row) throw new ConflictException({ code: 'SECRET_EXISTS', detail: 'A secret with this name exists; add a version to it instead.' });
     await this.insertVersion(owner, row.id, 1, input.value);
@@ -225,12 +225,7 @@ export class VaultSecrets {
     await this.unitOfWork.manager.query(
       `INSERT INTO vault_secret_versions (id, secret_id, workspace_id, environment, version, sealed_value, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [id, secretId, owner.workspaceId, owner.environment, version, sealed, this.actor()],
+      [id, secretId, owner.workspaceId, owner.environment, version, sealed, actorLabel(this.context.principal)],
     );
-  }
-
-  private actor(): string {
-    const actor = actorOf(this.context.principal);
-    return `${actor.type}:${actor.id ?? ''}`;
   }
 }

@@ -1,7 +1,7 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { AuditTrail, declareAuditRedactions } from '@ringfence/audit';
 import { ApiKeyAuthenticator, ApiKeyPeppers, generateApiKey } from '@ringfence/auth';
-import { actorOf, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { actorLabel, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { ApiKeyDto, CreatedApiKeyDto } from './dto/workspace.dto';
 import { WorkspacesService } from './workspaces.service';
 
@@ -54,12 +54,11 @@ export class ApiKeysService {
     if (input.scopes.length === 0) throw new ForbiddenException({ code: 'WILDCARD_KEY_REFUSED', detail: 'Keys without scopes cannot be created.' });
     const generated = generateApiKey(input.environment);
     const { hash, pepperVersion } = this.peppers.hashForStorage(generated.key);
-    const actor = actorOf(this.context.principal);
     const [row] = await sqlRows<ApiKeyRow>(
       this.unitOfWork.manager,
       `INSERT INTO api_keys (workspace_id, key_id, environment, name, scopes, secret_hash, pepper_version, created_by, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-      [workspaceId, generated.keyId, input.environment, input.name, input.scopes, hash, pepperVersion, `${actor.type}:${actor.id ?? ''}`, input.expiresAt ?? null],
+      [workspaceId, generated.keyId, input.environment, input.name, input.scopes, hash, pepperVersion, actorLabel(this.context.principal), input.expiresAt ?? null],
     );
     const view = keyView(row!);
     this.trail.record({

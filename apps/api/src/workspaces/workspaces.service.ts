@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { AuditTrail } from '@ringfence/audit';
-import { ApiKeyAuthenticator, DEFAULT_PLAN, RATE_LIMIT_OPTIONS, RateLimitOptions } from '@ringfence/auth';
+import { ApiKeyAuthenticator, DEFAULT_PLAN, planLimitsOf, RATE_LIMIT_OPTIONS, RateLimitOptions } from '@ringfence/auth';
 import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { WorkspaceDto } from './dto/workspace.dto';
 import { WorkspaceOrigins } from './workspace-origins';
@@ -118,7 +118,7 @@ export class WorkspacesService {
 
   /** A plan must be one of the configured catalogue's: it decides the workspace's limits. */
   private assertKnownPlan(plan: string | undefined): void {
-    if (plan === undefined || Object.hasOwn(this.limits.plans, plan)) return;
+    if (plan === undefined || planLimitsOf(this.limits.plans, plan)) return;
     throw new BadRequestException({ code: 'UNKNOWN_PLAN', detail: `Unknown plan. Known plans: ${Object.keys(this.limits.plans).join(', ')}.` });
   }
 

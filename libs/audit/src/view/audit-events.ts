@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { KeyEnvironment, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import type { AuditActorType, AuditOutcome } from '../audit-log-entry.entity';
 
 /** What the auditors' view may be filtered by; every field narrows, none widens. */
@@ -31,7 +31,7 @@ export interface AuditEventView {
   readonly userAgent: string | null;
   readonly requestId: string | null;
   /** The acting key's environment; null for admins and the system. */
-  readonly environment: 'live' | 'test' | null;
+  readonly environment: KeyEnvironment | null;
 }
 
 interface EventRow {
@@ -50,7 +50,7 @@ interface EventRow {
   client_ip: string | null;
   user_agent: string | null;
   request_id: string | null;
-  environment: 'live' | 'test' | null;
+  environment: KeyEnvironment | null;
 }
 
 export const AUDIT_PAGE_MAX = 200;
@@ -111,7 +111,7 @@ export class AuditEvents {
 }
 
 /** Parameterised conditions for a filter (values never enter the SQL text). */
-export function conditions(filter: AuditEventFilter): { where: string[]; values: unknown[] } {
+function conditions(filter: AuditEventFilter): { where: string[]; values: unknown[] } {
   const where: string[] = [];
   const values: unknown[] = [];
   const add = (sql: (placeholder: string) => string, value: unknown) => {
@@ -161,11 +161,9 @@ function encodeCursor(id: string): string {
   return Buffer.from(`a:${id}`).toString('base64url');
 }
 
-export class InvalidCursorError extends Error {}
-
 function decodeCursor(cursor: string): string {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^a:(\d{1,19})$/.exec(decoded);
-  if (!match || BigInt(match[1]!) > 9_223_372_036_854_775_807n) throw new InvalidCursorError('malformed cursor');
+  if (!match || BigInt(match[1]!) > 9_223_372_036_854_775_807n) throw new BadRequestException({ code: 'INVALID_CURSOR', detail: 'The cursor is not one this API gave out.' });
   return match[1]!;
 }

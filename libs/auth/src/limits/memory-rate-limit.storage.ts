@@ -11,7 +11,7 @@ interface Entry {
 
 const SWEEP_INTERVAL_MS = 60_000;
 /** About 40 MB of counters; clients choose the keys (addresses, emails), so there is a ceiling. */
-export const MEMORY_COUNTER_CAPACITY = 200_000;
+const MEMORY_COUNTER_CAPACITY = 200_000;
 
 /**
  * Sliding-window counters in this process's memory: the limits hold for one instance.

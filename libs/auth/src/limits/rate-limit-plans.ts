@@ -19,6 +19,11 @@ export const DEFAULT_PLANS: PlanCatalogue = {
 export const PLAN_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 
 /** Problems with a catalogue, for the configuration's error list. */
+/** A plan's limits by name, own entries only (a name like `constructor` must not read an Object method); undefined when unknown. */
+export function planLimitsOf(catalogue: PlanCatalogue, name: string): PlanLimits | undefined {
+  return Object.hasOwn(catalogue, name) ? catalogue[name] : undefined;
+}
+
 export function catalogueProblems(catalogue: unknown): string[] {
   if (typeof catalogue !== 'object' || catalogue === null || Array.isArray(catalogue)) return ['must be a JSON object of plans'];
   const problems: string[] = [];

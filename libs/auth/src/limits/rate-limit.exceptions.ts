@@ -10,6 +10,18 @@ export function retryAfterOf(error: unknown): number | undefined {
   return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : undefined;
 }
 
+/**
+ * An error that answers a state already reported elsewhere (readiness, the outage's own
+ * log line): the problem filter does not log it again for every request it refuses.
+ */
+export interface ReportedState {
+  readonly reportedState: true;
+}
+
+export function isReportedState(error: unknown): boolean {
+  return (error as Partial<ReportedState> | null)?.reportedState === true;
+}
+
 /** A 429 whose retry delay the problem filter sends as `Retry-After`. */
 export class TooManyAttemptsException extends HttpException implements RetryLater {
   constructor(
@@ -24,8 +36,9 @@ export class TooManyAttemptsException extends HttpException implements RetryLate
  * The shared counters (Redis) cannot be reached: a limited route fails closed rather
  * than serve without its limit. Readiness reports the same outage.
  */
-export class RateLimitsUnavailableException extends ServiceUnavailableException implements RetryLater {
+export class RateLimitsUnavailableException extends ServiceUnavailableException implements RetryLater, ReportedState {
   readonly retryAfterSeconds = 1;
+  readonly reportedState = true;
 
   constructor() {
     super({ code: 'RATE_LIMITS_UNAVAILABLE', detail: 'Request limits cannot be checked right now. Retry shortly.' });

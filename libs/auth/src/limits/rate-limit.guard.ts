@@ -1,8 +1,10 @@
-import { CanActivate, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerStorage } from '@nestjs/throttler';
+import { RequestContext } from '@ringfence/tenancy';
 import type { FastifyReply } from 'fastify';
 import { TooManyAttemptsException } from './rate-limit.exceptions';
+import { RATE_LIMIT_OPTIONS, RateLimitOptions } from './rate-limit.options';
 import type { ThrottlerStorageRecord } from './sliding-window';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
@@ -38,12 +40,16 @@ interface StorageShortcuts {
  * metadata look-ups and awaits halved the throughput of a key-authenticated route
  * (docs/adr/0006); the storage, its contract and its sliding-window decision are shared.
  */
+@Injectable()
 export abstract class RateLimitGuard implements CanActivate {
   private readonly skipped = new Map<unknown, boolean>();
 
-  protected constructor(
-    private readonly storage: ThrottlerStorage,
+  // Injected once here for both levels: the subclasses declare no constructor.
+  constructor(
+    @Inject(RATE_LIMIT_OPTIONS) protected readonly options: RateLimitOptions,
+    @Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage,
     private readonly reflector: Reflector,
+    protected readonly context: RequestContext,
   ) {}
 
   protected abstract readonly refusal: string;

@@ -1,10 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { ThrottlerStorage } from '@nestjs/throttler';
-import { RequestContext } from '@ringfence/tenancy';
-import { DEFAULT_PLAN } from './rate-limit-plans';
+import { Injectable } from '@nestjs/common';
+import { DEFAULT_PLAN, planLimitsOf } from './rate-limit-plans';
 import { LimitCharge, RateLimitGuard } from './rate-limit.guard';
-import { RATE_LIMIT_OPTIONS, RateLimitOptions } from './rate-limit.options';
 
 /**
  * L2, after authentication: requests per API key and per workspace over a sliding
@@ -16,20 +12,10 @@ import { RATE_LIMIT_OPTIONS, RateLimitOptions } from './rate-limit.options';
 export class WorkspaceLimitGuard extends RateLimitGuard {
   protected readonly refusal = 'Too many requests for this key or workspace. Retry later.';
 
-  constructor(
-    @Inject(RATE_LIMIT_OPTIONS) private readonly options: RateLimitOptions,
-    @Inject(ThrottlerStorage) storage: ThrottlerStorage,
-    reflector: Reflector,
-    private readonly context: RequestContext,
-  ) {
-    super(storage, reflector);
-  }
-
   protected chargesFor(): readonly LimitCharge[] {
     const caller = this.context.principal;
     if (caller.kind !== 'api_key') return [];
-    // Own properties only: a stored plan named like an Object method must not read one.
-    const plan = Object.hasOwn(this.options.plans, caller.plan) ? this.options.plans[caller.plan]! : this.options.plans[DEFAULT_PLAN]!;
+    const plan = planLimitsOf(this.options.plans, caller.plan) ?? this.options.plans[DEFAULT_PLAN]!;
     return [
       { key: `key:${caller.keyId}`, limit: plan.perKeyPerMinute, stated: true },
       { key: `workspace:${caller.environment}:${caller.workspaceId}`, limit: plan.perWorkspacePerMinute, stated: false },

@@ -1,10 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
-import { AUDIT_PAGE_MAX } from '@ringfence/audit';
-
-const ACTOR_TYPES = ['admin', 'api_key', 'provider', 'system', 'anonymous'] as const;
-const OUTCOMES = ['success', 'failure', 'denied'] as const;
+import { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, AUDIT_PAGE_MAX, type AuditActorType, type AuditOutcome } from '@ringfence/audit';
+import type { KeyEnvironment } from '@ringfence/tenancy';
 
 /** The filters the events page and the export share. */
 export class AuditFilterQueryDto {
@@ -19,10 +17,10 @@ export class AuditFilterQueryDto {
   @Matches(/^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*\.?$/)
   action?: string;
 
-  @ApiPropertyOptional({ enum: ACTOR_TYPES })
+  @ApiPropertyOptional({ enum: AUDIT_ACTOR_TYPES })
   @IsOptional()
-  @IsIn(ACTOR_TYPES)
-  actorType?: (typeof ACTOR_TYPES)[number];
+  @IsIn(AUDIT_ACTOR_TYPES)
+  actorType?: AuditActorType;
 
   @ApiPropertyOptional()
   @IsOptional()
@@ -41,10 +39,10 @@ export class AuditFilterQueryDto {
   @Length(1, 200)
   targetId?: string;
 
-  @ApiPropertyOptional({ enum: OUTCOMES })
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
   @IsOptional()
-  @IsIn(OUTCOMES)
-  outcome?: (typeof OUTCOMES)[number];
+  @IsIn(AUDIT_OUTCOMES)
+  outcome?: AuditOutcome;
 
   @ApiPropertyOptional({ description: 'From this instant on (inclusive), ISO 8601.' })
   @IsOptional()
@@ -81,7 +79,7 @@ export class AuditExportQueryDto extends AuditFilterQueryDto {
 }
 
 export class AuditActorDto {
-  @ApiProperty({ enum: ACTOR_TYPES }) type!: string;
+  @ApiProperty({ enum: AUDIT_ACTOR_TYPES }) type!: string;
   @ApiProperty({ type: String, nullable: true }) id!: string | null;
 }
 
@@ -99,13 +97,13 @@ export class AuditEventDto {
   @ApiProperty({ type: AuditTargetDto, nullable: true }) target!: AuditTargetDto | null;
   @ApiProperty({ type: Object, nullable: true, description: 'Secret-bearing fields are redacted when written.' }) before!: unknown;
   @ApiProperty({ type: Object, nullable: true }) after!: unknown;
-  @ApiProperty({ enum: OUTCOMES }) outcome!: string;
+  @ApiProperty({ enum: AUDIT_OUTCOMES }) outcome!: string;
   @ApiProperty({ type: String, nullable: true }) reason!: string | null;
   @ApiProperty({ type: String, nullable: true }) clientIp!: string | null;
   @ApiProperty({ type: String, nullable: true }) userAgent!: string | null;
   @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
   @ApiProperty({ enum: ['live', 'test'], nullable: true, description: 'The acting key’s environment; null for admins and the system.' })
-  environment!: 'live' | 'test' | null;
+  environment!: KeyEnvironment | null;
 }
 
 export class AuditPageDto {
