@@ -254,6 +254,80 @@ describe('workspace API keys', () => {
       expect((await whoAmI(manager.headers)).statusCode).toBe(200);
     });
 
+    describe('the grant rule holds on every path that makes or manages a key', () => {
+      // manager holds keys:manage and vault:read; the target holds more than that.
+      const rotate = (key: TestKey, id: string) => t.app.inject({ method: 'POST', url: `/v1/api-keys/${id}/rotate`, headers: key.headers, payload: { gracePeriodSeconds: 0 } });
+      const revoke = (key: TestKey, id: string) => t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}`, headers: key.headers });
+      const keysIn = async (workspaceId: string) => Number((await superuser.query('SELECT count(*) FROM api_keys WHERE workspace_id = $1', [workspaceId])).rows[0].count);
+
+      it('rotate: refuses to mint a key with scopes the caller lacks, and leaves the target working', async () => {
+        const revealer = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:reveal'], environment: 'test' });
+        const narrow = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['keys:manage'], environment: 'test' });
+        const before = await keysIn(manager.workspaceId);
+        const response = await rotate(narrow, revealer.id);
+        expect(response.statusCode).toBe(403);
+        expect(response.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
+        expect(response.body).not.toMatch(/rf_(live|test)_/);
+        expect(await keysIn(manager.workspaceId)).toBe(before);
+        expect((await whoAmI(revealer.headers)).statusCode).toBe(200);
+        // A caller holding every scope of the target may rotate it.
+        const wide = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['keys:manage', 'vault:reveal'], environment: 'test' });
+        expect((await rotate(wide, revealer.id)).statusCode).toBe(201);
+      });
+
+      it('revoke: a narrow key cannot switch off a wider one', async () => {
+        const revealer = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:reveal', 'vault:read'], environment: 'test' });
+        const response = await revoke(manager, revealer.id);
+        expect(response.statusCode).toBe(403);
+        expect(response.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
+        expect((await whoAmI(revealer.headers)).statusCode).toBe(200);
+        const reader = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:read'], environment: 'test' });
+        expect((await revoke(manager, reader.id)).statusCode).toBe(204);
+      });
+
+      it('a legacy wildcard key is rotated or revoked only by another wildcard key', async () => {
+        const wildcard = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:read'], environment: 'test' });
+        await superuser.query(`UPDATE api_keys SET scopes = '{}' WHERE key_id = $1`, [wildcard.id]);
+        expect((await revoke(manager, wildcard.id)).json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
+        expect((await rotate(manager, wildcard.id)).json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
+      });
+
+      it('create and rotate: no key outlives the key that made it', async () => {
+        const shortLived = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['keys:manage', 'vault:read'], environment: 'test' });
+        await superuser.query(`UPDATE api_keys SET expires_at = now() + interval '1 hour' WHERE key_id = $1`, [shortLived.id]);
+        // (Not yet used, so not cached: its first request reads the new expiry.)
+        const caller = shortLived;
+        const later = new Date(Date.now() + 48 * 3600_000).toISOString();
+
+        const beyond = await ownCreate(caller, { name: 'longer', scopes: ['vault:read'], expiresAt: later });
+        expect(beyond.statusCode).toBe(403);
+        expect(beyond.json()).toMatchObject({ code: 'EXPIRY_BEYOND_CALLER' });
+        const inherited = await ownCreate(caller, { name: 'no expiry asked', scopes: ['vault:read'] });
+        expect(inherited.statusCode).toBe(201);
+        const eternal = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:read'], environment: 'test' });
+        const rotated = await rotate(caller, eternal.id);
+        expect(rotated.statusCode).toBe(201);
+        const [callerRow] = (await superuser.query('SELECT expires_at FROM api_keys WHERE key_id = $1', [shortLived.id])).rows;
+        for (const made of [inherited, rotated]) {
+          const { expiresAt } = made.json<{ expiresAt: string | null }>();
+          expect(expiresAt).not.toBeNull();
+          expect(new Date(expiresAt!).getTime()).toBeLessThanOrEqual((callerRow.expires_at as Date).getTime());
+        }
+      });
+
+      it('admins keep granting any scope and lifetime through the same service', async () => {
+        const target = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:reveal', 'keys:manage'], environment: 'test' });
+        const response = await t.app.inject({
+          method: 'POST',
+          url: `/v1/admin/workspaces/${manager.workspaceId}/api-keys/${target.id}/rotate`,
+          headers: admin.headers,
+          payload: { gracePeriodSeconds: 0 },
+        });
+        expect(response.statusCode).toBe(201);
+        expect(response.json()).toMatchObject({ scopes: ['vault:reveal', 'keys:manage'], expiresAt: null });
+      });
+    });
+
     it('rotates a key: the new one works at once, the old one until the grace period ends', async () => {
       const old = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:read'], environment: 'test' });
       const rotated = await t.app.inject({ method: 'POST', url: `/v1/api-keys/${old.id}/rotate`, headers: manager.headers, payload: { gracePeriodSeconds: 3600 } });

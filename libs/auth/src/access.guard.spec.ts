@@ -11,7 +11,7 @@ const admin = (role: 'owner' | 'admin' | 'auditor', extra: Partial<Extract<Princ
   secondFactorAt: null,
   ...extra,
 });
-const key = (...scopes: string[]): Principal => ({ kind: 'api_key', keyId: 'k1', workspaceId: 'w1', scopes, environment: 'live', plan: 'standard' });
+const key = (...scopes: string[]): Principal => ({ kind: 'api_key', keyId: 'k1', workspaceId: 'w1', scopes, environment: 'live', plan: 'standard', expiresAt: null });
 const provider: Principal = { kind: 'provider', provider: 'p', workspaceId: 'w1' };
 
 function codeOf(work: () => void): string | undefined {

@@ -24,6 +24,8 @@ export type Principal =
       readonly environment: KeyEnvironment;
       /** The workspace's plan, for its request limits. */
       readonly plan: string;
+      /** When the key stops working (epoch ms), or null: a key never mints one that outlives it. */
+      readonly expiresAt: number | null;
     }
   | { readonly kind: 'provider'; readonly provider: string; readonly workspaceId: string }
   /** The service itself: bootstrap, workers, command-line tools. Never from a request. */

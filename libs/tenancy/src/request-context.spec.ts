@@ -12,7 +12,7 @@ describe('RequestContext', () => {
   });
 
   it('takes the workspace from the principal only, and keeps concurrent requests apart', async () => {
-    const key = (workspaceId: string) => newContextStore({ principal: { kind: 'api_key', keyId: 'k', workspaceId, scopes: [], environment: 'live', plan: 'standard' } });
+    const key = (workspaceId: string) => newContextStore({ principal: { kind: 'api_key', keyId: 'k', workspaceId, scopes: [], environment: 'live', plan: 'standard', expiresAt: null } });
     const seen = await Promise.all(
       ['ws-a', 'ws-b'].map((workspaceId) =>
         RequestContext.run(key(workspaceId), async () => {

@@ -49,16 +49,26 @@ export class ApiKeysService {
     private readonly authenticator: ApiKeyAuthenticator,
   ) {}
 
+  /**
+   * Every path that makes a key comes here, so every one obeys the grant rule: a key
+   * never mints a key with a scope, an environment or a lifetime it does not hold itself.
+   */
   async create(workspaceId: string, input: { name: string; scopes: readonly string[]; environment: KeyEnvironment; expiresAt?: Date }): Promise<CreatedApiKeyDto> {
     if (!(await this.workspaces.find(workspaceId))) throw new NotFoundException();
     if (input.scopes.length === 0) throw new ForbiddenException({ code: 'WILDCARD_KEY_REFUSED', detail: 'Keys without scopes cannot be created.' });
+    this.assertGrantable(input.scopes, input.environment);
+    const callerExpiry = this.callerExpiry();
+    if (input.expiresAt && callerExpiry && input.expiresAt > callerExpiry) {
+      throw new ForbiddenException({ code: 'EXPIRY_BEYOND_CALLER', detail: 'A key cannot make a key that outlives it.' });
+    }
+    const expiresAt = input.expiresAt ?? callerExpiry;
     const generated = generateApiKey(input.environment);
     const { hash, pepperVersion } = this.peppers.hashForStorage(generated.key);
     const [row] = await sqlRows<ApiKeyRow>(
       this.unitOfWork.manager,
       `INSERT INTO api_keys (workspace_id, key_id, environment, name, scopes, secret_hash, pepper_version, created_by, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-      [workspaceId, generated.keyId, input.environment, input.name, input.scopes, hash, pepperVersion, actorLabel(this.context.principal), input.expiresAt ?? null],
+      [workspaceId, generated.keyId, input.environment, input.name, input.scopes, hash, pepperVersion, actorLabel(this.context.principal), expiresAt ?? null],
     );
     const view = keyView(row!);
     this.trail.record({
@@ -97,7 +107,11 @@ export class ApiKeysService {
       [workspaceId, keyId, environment ?? null],
     );
     if (!old) throw new NotFoundException();
-    const created = await this.create(workspaceId, { name: old.name, scopes: old.scopes, environment: old.environment, ...(old.expires_at ? { expiresAt: old.expires_at } : {}) });
+    // The new key has the old one's scopes (the caller must hold them) and its expiry, or
+    // the caller's if that comes first: rotating never extends what the caller holds.
+    this.assertGrantable(old.scopes, old.environment);
+    const expiresAt = earliest(old.expires_at ?? undefined, this.callerExpiry());
+    const created = await this.create(workspaceId, { name: old.name, scopes: old.scopes, environment: old.environment, ...(expiresAt ? { expiresAt } : {}) });
     const [updated] = await sqlRows<ApiKeyRow>(
       this.unitOfWork.manager,
       `UPDATE api_keys SET replaced_by = (SELECT id FROM api_keys WHERE key_id = $2),
@@ -117,14 +131,53 @@ export class ApiKeysService {
 
   /** Revoked keys are refused from the next request on. Another workspace's (or environment's) key is a 404. */
   async revoke(workspaceId: string, keyId: string, environment?: KeyEnvironment): Promise<void> {
+    const [target] = await sqlRows<Pick<ApiKeyRow, 'scopes' | 'environment'>>(
+      this.unitOfWork.manager,
+      `SELECT scopes, environment FROM api_keys
+        WHERE workspace_id = $1 AND key_id = $2 AND ($3::text IS NULL OR environment = $3) AND revoked_at IS NULL FOR UPDATE`,
+      [workspaceId, keyId, environment ?? null],
+    );
+    if (!target) throw new NotFoundException();
+    // A key manages only the keys it could have made: a narrow key cannot switch off a wider one.
+    this.assertGrantable(target.scopes, target.environment);
     const [row] = await sqlRows<ApiKeyRow>(
       this.unitOfWork.manager,
       `UPDATE api_keys SET revoked_at = now(), revoked_reason = 'revoked', version = version + 1
-        WHERE workspace_id = $1 AND key_id = $2 AND ($3::text IS NULL OR environment = $3) AND revoked_at IS NULL RETURNING ${COLUMNS}`,
-      [workspaceId, keyId, environment ?? null],
+        WHERE workspace_id = $1 AND key_id = $2 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
+      [workspaceId, keyId],
     );
     if (!row) throw new NotFoundException();
     this.authenticator.forgetKey(keyId);
     this.trail.record({ target: { type: 'api_key', id: keyId }, workspaceId, before: { revokedAt: null }, after: { revokedAt: row.revoked_at?.toISOString() } });
   }
+
+  /**
+   * The grant rule, for the acting principal: admins (and the system) grant anything; a
+   * key grants and manages at most what it holds (its scopes, its own environment; a
+   * legacy wildcard key holds every scope). Anyone else grants nothing.
+   */
+  private assertGrantable(scopes: readonly string[], environment: KeyEnvironment): void {
+    const caller = this.context.principal;
+    if (caller.kind === 'admin' || caller.kind === 'system') return;
+    if (caller.kind !== 'api_key') throw new ForbiddenException();
+    const beyond = caller.scopes.length === 0 ? [] : scopes.filter((scope) => !caller.scopes.includes(scope));
+    // A wildcard target holds every scope: only a wildcard caller holds as much.
+    if (scopes.length === 0 && caller.scopes.length > 0) beyond.push('*');
+    if (beyond.length > 0) {
+      throw new ForbiddenException({ code: 'INSUFFICIENT_SCOPE', detail: `A key cannot grant or manage scopes it does not hold: ${beyond.join(', ')}.` });
+    }
+    if (environment !== caller.environment) throw new NotFoundException();
+  }
+
+  /** When the calling key stops working: no key it makes outlives it. */
+  private callerExpiry(): Date | undefined {
+    const caller = this.context.principal;
+    return caller.kind === 'api_key' && caller.expiresAt !== null ? new Date(caller.expiresAt) : undefined;
+  }
+}
+
+function earliest(a: Date | undefined, b: Date | undefined): Date | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return a < b ? a : b;
 }

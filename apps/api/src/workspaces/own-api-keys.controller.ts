@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Audited } from '@ringfence/audit';
 import { callerOf, Scopes } from '@ringfence/auth';
@@ -11,7 +11,8 @@ type KeyPrincipal = Extract<Principal, { kind: 'api_key' }>;
 /**
  * Self-serve keys (API.md: `/v1/api-keys`, keys:manage). The workspace and the
  * environment are the calling key's: a test key never sees or touches a live key, nor
- * the reverse; a new key has at most the caller's scopes.
+ * the reverse; ApiKeysService holds every key to the grant rule (at most the caller's
+ * scopes and lifetime), on every path.
  */
 @ApiTags('workspace')
 @ApiBearerAuth('apiKey')
@@ -28,10 +29,6 @@ export class OwnApiKeysController {
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in this response and nowhere else, ever.' })
   create(@Body() body: CreateOwnApiKeyDto): Promise<CreatedApiKeyDto> {
     const caller = this.caller();
-    const beyond = caller.scopes.length === 0 ? [] : body.scopes.filter((scope) => !caller.scopes.includes(scope));
-    if (beyond.length > 0) {
-      throw new ForbiddenException({ code: 'INSUFFICIENT_SCOPE', detail: `A key cannot grant scopes it does not hold: ${beyond.join(', ')}.` });
-    }
     return this.keys.create(caller.workspaceId, { ...body, environment: caller.environment });
   }
 

@@ -128,8 +128,9 @@ export class ApiKeyAuthenticator implements Authenticator {
     if (row.workspace_status !== 'active') {
       return { refused: row.workspace_status === 'suspended' ? 'workspace_suspended' : 'workspace_deleted', keyId: parsed.keyId };
     }
-    const principal = { kind: 'api_key' as const, keyId: parsed.keyId, workspaceId: row.workspace_id, scopes: row.scopes, environment: row.environment, plan: row.workspace_plan };
-    this.verified.set(fingerprint, principal, row.expires_at?.getTime() ?? null, generation);
+    const expiresAt = row.expires_at?.getTime() ?? null;
+    const principal = { kind: 'api_key' as const, keyId: parsed.keyId, workspaceId: row.workspace_id, scopes: row.scopes, environment: row.environment, plan: row.workspace_plan, expiresAt };
+    this.verified.set(fingerprint, principal, expiresAt, generation);
     return principal;
   }
 
