@@ -53,6 +53,9 @@ describe('admin access tokens', () => {
 
   it('accepts a token forged with our own key and right claims (the control case)', async () => {
     expect((await me(forge({}))).statusCode).toBe(200);
+    // Another instance's clock a little ahead, and a token issued a while ago: both fine.
+    expect((await me(forge({ iat: now() + 10, nbf: now(), exp: now() + 600 }))).statusCode).toBe(200);
+    expect((await me(forge({ iat: now() - 300, nbf: now() - 300, exp: now() + 300 }))).statusCode).toBe(200);
   });
 
   it.each([
@@ -78,6 +81,12 @@ describe('admin access tokens', () => {
       signature[10] = signature[10]! ^ 1;
       return `${h}.${p}.${signature.toString('base64url')}`;
     }],
+    ['a critical header extension (RFC 7515 §4.1.11)', () => forge({}, { header: { crit: ['urn:example:acme'], 'urn:example:acme': true } })],
+    ['an empty crit list', () => forge({}, { header: { crit: [] } })],
+    ['an iat in the future beyond the skew', () => forge({ iat: now() + 120, nbf: now(), exp: now() + 600 })],
+    ['a lifetime longer than we issue', () => forge({ exp: now() + 601 })],
+    ['a day-long token', () => forge({ iat: now() - 60, nbf: now() - 60, exp: now() + 86_400 })],
+    ['an exp before its iat', () => forge({ iat: now() + 20, nbf: now(), exp: now() + 10 })],
     ['a refresh token', () => admin.session.refreshToken!],
     ['garbage', () => 'not.a.jwt'],
   ])('refuses %s with the uniform 401', async (_name, token) => {
