@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,34 @@ describe('KeyMaterialDirectory', () => {
     const dir = new KeyMaterialDirectory(base);
     expect(() => dir.read('open.key')).toThrow(/group or others/);
     expect(() => dir.read('big.key')).toThrow(/larger than/);
+  });
+
+  /**
+   * A file or directory of another user. As root (CI), chown to `nobody`; otherwise the
+   * process is made to report another uid, so our own files are another user's.
+   */
+  function ownedByAnotherUser(path: string): void {
+    if (process.getuid!() === 0) chownSync(path, 65534, 65534);
+    else jest.spyOn(process, 'getuid').mockReturnValue(process.getuid!() + 1);
+  }
+  afterEach(() => jest.restoreAllMocks());
+
+  it('refuses a key file owned by another user, naming the owner, never the content', () => {
+    secret('master.v1.key', masterKey);
+    const dir = new KeyMaterialDirectory(base);
+    ownedByAnotherUser(join(base, 'master.v1.key'));
+    expect(() => dir.read('master.v1.key')).toThrow(/owned by another user \(uid \d+; this process runs as uid \d+\)/);
+    expect(() => loadKeyring(dir)).toThrow(KeyMaterialError);
+  });
+
+  it('refuses a secrets directory owned by another user, or writable by group or others', () => {
+    secret('master.v1.key', masterKey);
+    chmodSync(base, 0o770);
+    expect(() => new KeyMaterialDirectory(base)).toThrow(/writable by group or others/);
+    chmodSync(base, 0o755);
+    expect(new KeyMaterialDirectory(base).read('master.v1.key').toString()).toBe(masterKey);
+    ownedByAnotherUser(base);
+    expect(() => new KeyMaterialDirectory(base)).toThrow(/secrets directory is owned by another user/);
   });
 
   it('never puts the content in an error', () => {

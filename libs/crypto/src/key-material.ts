@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, Stats, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { Keyring, MASTER_KEY_BYTES } from './keyring';
 
@@ -17,9 +17,20 @@ export class KeyMaterialError extends Error {
 }
 
 /**
+ * Whose files may hold our keys: the process's own user, or root (a file root provisioned
+ * is as trusted as the host). Anyone else could have written the key we would trust.
+ */
+function ownerProblem(stat: Stats): string | undefined {
+  const self = process.getuid?.();
+  if (self === undefined || stat.uid === self || stat.uid === 0) return undefined;
+  return `is owned by another user (uid ${stat.uid}; this process runs as uid ${self})`;
+}
+
+/**
  * The host secrets directory. Names are flat and allow-listed; every file is opened
  * without following links and checked through its open descriptor, so what is checked
- * is what is read.
+ * is what is read. The directory and its files belong to the process's user (or root),
+ * and nobody else may write into the directory (else they could replace a key).
  */
 export class KeyMaterialDirectory {
   readonly basePath: string;
@@ -30,6 +41,11 @@ export class KeyMaterialDirectory {
     } catch {
       throw new KeyMaterialError(basePath, 'the secrets directory does not exist');
     }
+    const stat = statSync(this.basePath);
+    if (!stat.isDirectory()) throw new KeyMaterialError(basePath, 'the secrets directory is not a directory');
+    const owner = ownerProblem(stat);
+    if (owner) throw new KeyMaterialError(basePath, `the secrets directory ${owner}`);
+    if ((stat.mode & 0o022) !== 0) throw new KeyMaterialError(basePath, 'the secrets directory is writable by group or others (chmod 700)');
   }
 
   list(): string[] {
@@ -54,6 +70,8 @@ export class KeyMaterialDirectory {
       if ((stat.mode & 0o077) !== 0) {
         throw new KeyMaterialError(name, 'is readable or writable by group or others (chmod 600)');
       }
+      const owner = ownerProblem(stat);
+      if (owner) throw new KeyMaterialError(name, `${owner} (chown it to this user)`);
       if (stat.size > maxBytes) throw new KeyMaterialError(name, `is larger than ${maxBytes} bytes`);
       if (process.platform === 'linux') {
         const opened = readlinkSync(`/proc/self/fd/${fd}`);
