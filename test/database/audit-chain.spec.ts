@@ -158,6 +158,20 @@ describe('audit log: append-only and hash-chained', () => {
     expect(await verify()).toMatchObject({ break_seq: '3', break_audit_id: target, problem: 'row changed' });
   });
 
+  it('covers the client request id: set, changed or cleared, the row no longer verifies', async () => {
+    await asPlatform(app, () =>
+      app.query(`INSERT INTO audit_log (actor_type, actor_id, action, outcome, request_id, client_request_id) VALUES ('system', 'spec', 'spec.event', 'success', 'srv-1', 'client-1'), ('system', 'spec', 'spec.event', 'success', 'srv-2', NULL)`),
+    );
+    await seal();
+    expect(await verify()).toMatchObject({ checked: '2', problem: null });
+    const [withId, withoutId] = await ids();
+    await tamper(`UPDATE audit_log SET client_request_id = 'client-forged' WHERE id = $1`, [withId]);
+    expect(await verify()).toMatchObject({ break_audit_id: withId, problem: 'row changed' });
+    await tamper(`UPDATE audit_log SET client_request_id = 'client-1' WHERE id = $1`, [withId]);
+    await tamper(`UPDATE audit_log SET client_request_id = 'client-added' WHERE id = $1`, [withoutId]);
+    expect(await verify()).toMatchObject({ break_audit_id: withoutId, problem: 'row changed' });
+  });
+
   it('finds a deleted row, with its id', async () => {
     await append(app, 4);
     await seal();

@@ -34,7 +34,7 @@ describe('admin login', () => {
       payload: { email, password },
     });
   const auditOf = async (requestId: string) =>
-    (await superuser.query('SELECT action, outcome, reason, target_id, actor_type FROM audit_log WHERE request_id = $1', [requestId])).rows;
+    (await superuser.query('SELECT action, outcome, reason, target_id, actor_type FROM audit_log WHERE client_request_id = $1', [requestId])).rows;
   const withoutRequestId = (response: LightMyRequestResponse): unknown => {
     const { requestId: _requestId, ...rest } = response.json<Record<string, unknown>>();
     return { status: response.statusCode, body: rest, authenticate: response.headers['www-authenticate'] };

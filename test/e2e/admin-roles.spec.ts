@@ -95,7 +95,7 @@ describe('admin roles', () => {
       const body = response.json<{ admin: { id: string; email: string; role: string }; oneTimePassword: string }>();
       expect(body.admin).toMatchObject({ email: 'new.admin@example.com', role: 'admin', status: 'active', totpEnabled: false });
       expect(body.oneTimePassword).toMatch(/^[0-9A-Z-]{30,}$/);
-      const { rows } = await superuser.query('SELECT action, target_id, after::text FROM audit_log WHERE request_id = $1', ['req-admin-create']);
+      const { rows } = await superuser.query('SELECT action, target_id, after::text FROM audit_log WHERE client_request_id = $1', ['req-admin-create']);
       expect(rows).toMatchObject([{ action: 'admin.create', target_id: body.admin.id }]);
       expect(rows[0].after).not.toContain(body.oneTimePassword);
       expect(rows[0].after).not.toMatch(/argon2/);

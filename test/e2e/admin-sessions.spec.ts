@@ -62,7 +62,7 @@ describe('admin sessions and refresh-token families', () => {
     expect((await refresh(child.refreshToken)).statusCode).toBe(401);
     expect((await me(child.accessToken)).statusCode).toBe(401);
     expect((await me(session.accessToken)).statusCode).toBe(401);
-    const { rows } = await superuser.query('SELECT action, outcome, reason, target_id FROM audit_log WHERE request_id = $1', ['req-refresh-reuse']);
+    const { rows } = await superuser.query('SELECT action, outcome, reason, target_id FROM audit_log WHERE client_request_id = $1', ['req-refresh-reuse']);
     expect(rows).toEqual([{ action: 'auth.refresh_reuse', outcome: 'denied', reason: 'family_revoked', target_id: session.sessionId }]);
     const [family] = (await superuser.query('SELECT revoked_reason FROM admin_sessions WHERE id = $1', [session.sessionId])).rows;
     expect(family.revoked_reason).toBe('refresh_token_reuse');

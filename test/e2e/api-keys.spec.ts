@@ -29,7 +29,7 @@ describe('workspace API keys', () => {
 
   const whoAmI = (headers: Record<string, string>, url = '/v1/workspace') => t.app.inject({ method: 'GET', url, headers });
   const auditOf = async (requestId: string) =>
-    (await superuser.query('SELECT action, outcome, reason, target_id FROM audit_log WHERE request_id = $1', [requestId])).rows;
+    (await superuser.query('SELECT action, outcome, reason, target_id FROM audit_log WHERE client_request_id = $1', [requestId])).rows;
   const comparable = (response: LightMyRequestResponse) => {
     const { requestId: _requestId, ...body } = response.json<Record<string, unknown>>();
     return { status: response.statusCode, body, authenticate: response.headers['www-authenticate'] };
@@ -179,7 +179,7 @@ describe('workspace API keys', () => {
     expect(key).toMatch(/^rf_test_/);
     const [row] = await auditOf('req-key-create');
     expect(row).toMatchObject({ action: 'api_key.create', outcome: 'success', target_id: id });
-    const [{ after }] = (await superuser.query(`SELECT after::text FROM audit_log WHERE request_id = 'req-key-create'`)).rows;
+    const [{ after }] = (await superuser.query(`SELECT after::text FROM audit_log WHERE client_request_id = 'req-key-create'`)).rows;
     expect(after).not.toContain(key.slice(16));
   });
 
@@ -218,7 +218,7 @@ describe('workspace API keys', () => {
       const response = await ownCreate(live, { name: 'nope', scopes: ['vault:read'] }, 'req-key-scope');
       expect(response.statusCode).toBe(403);
       expect(response.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
-      const { rows } = await superuser.query('SELECT action, outcome, reason, actor_type, actor_id, workspace_id FROM audit_log WHERE request_id = $1', [
+      const { rows } = await superuser.query('SELECT action, outcome, reason, actor_type, actor_id, workspace_id FROM audit_log WHERE client_request_id = $1', [
         'req-key-scope',
       ]);
       expect(rows).toEqual([
@@ -367,7 +367,7 @@ describe('workspace API keys', () => {
     expect(good.statusCode).toBe(401);
     expect(comparable(good)).toEqual(comparable(await whoAmI({})));
     const { rows } = await superuser.query(
-      `SELECT reason, count(*)::int AS n FROM audit_log WHERE request_id LIKE 'req-flood-%' GROUP BY reason ORDER BY reason`,
+      `SELECT reason, count(*)::int AS n FROM audit_log WHERE client_request_id LIKE 'req-flood-%' GROUP BY reason ORDER BY reason`,
     );
     expect(rows).toEqual([
       { reason: 'limited', n: 1 },

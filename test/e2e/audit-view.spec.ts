@@ -119,12 +119,12 @@ describe('audit view (/v1/audit)', () => {
 
   it('audits every read: who looked and with which filter', async () => {
     await read({ ...auditor.headers, 'x-request-id': 'req-audit-read-1' }, { action: 'vault.reveal', outcome: 'denied' });
-    const { rows } = await superuser.query(`SELECT actor_type, actor_id, action, outcome, after, workspace_id FROM audit_log WHERE request_id = 'req-audit-read-1'`);
+    const { rows } = await superuser.query(`SELECT actor_type, actor_id, action, outcome, after, workspace_id FROM audit_log WHERE client_request_id = 'req-audit-read-1'`);
     expect(rows).toEqual([
       { actor_type: 'admin', actor_id: auditor.id, action: 'audit.read', outcome: 'success', after: { filter: { action: 'vault.reveal', outcome: 'denied' } }, workspace_id: null },
     ]);
     await read({ ...reader.headers, 'x-request-id': 'req-audit-read-2' });
-    const keyed = await superuser.query(`SELECT actor_type, workspace_id FROM audit_log WHERE request_id = 'req-audit-read-2'`);
+    const keyed = await superuser.query(`SELECT actor_type, workspace_id FROM audit_log WHERE client_request_id = 'req-audit-read-2'`);
     expect(keyed.rows).toEqual([{ actor_type: 'api_key', workspace_id: reader.workspaceId }]);
   });
 
@@ -160,7 +160,7 @@ describe('audit view (/v1/audit)', () => {
       } finally {
         fetches.mockRestore();
       }
-      const { rows } = await superuser.query(`SELECT action, after FROM audit_log WHERE request_id = 'req-export-1'`);
+      const { rows } = await superuser.query(`SELECT action, after FROM audit_log WHERE client_request_id = 'req-export-1'`);
       expect(rows).toEqual([{ action: 'audit.export', after: { filter: { action: 'bulk.event' } } }]);
     });
 
@@ -173,7 +173,7 @@ describe('audit view (/v1/audit)', () => {
       const response = await exportOf(auditor.headers, { action: 'csv.event', format: 'csv' });
       expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
       const [header, row] = response.body.split('\r\n');
-      expect(header).toBe('id,occurred_at,workspace_id,actor_type,actor_id,action,target_type,target_id,outcome,reason,client_ip,user_agent,request_id,environment,before,after');
+      expect(header).toBe('id,occurred_at,workspace_id,actor_type,actor_id,action,target_type,target_id,outcome,reason,client_ip,user_agent,request_id,client_request_id,environment,before,after');
       expect(row).toContain(`"'=HYPERLINK(""http://evil"")"`);
       expect(response.body).toContain('"agent ""quoted""\r\nnext"');
     });

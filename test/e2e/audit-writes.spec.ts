@@ -42,7 +42,7 @@ describe('audit writes', () => {
       payload: { name: `line one\r\nline two \u001b[31m red` },
     });
     expect(response.statusCode).toBe(201);
-    const { rows } = await superuser.query<{ user_agent: string; after: { name: string } }>(`SELECT user_agent, after FROM audit_log WHERE request_id = 'req-hostile-agent'`);
+    const { rows } = await superuser.query<{ user_agent: string; after: { name: string } }>(`SELECT user_agent, after FROM audit_log WHERE client_request_id = 'req-hostile-agent'`);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.user_agent.length).toBeLessThan(600);
     expect(rows[0]!.user_agent.startsWith('evil\r\n{"level":60')).toBe(true);

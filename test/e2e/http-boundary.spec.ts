@@ -62,9 +62,9 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
   it('logs one line per request with method, route, status, latency and request id', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/health/live?probe=1', headers: { 'x-request-id': 'log-line-000001' } });
     expect(response.statusCode).toBe(200);
-    const lines = t.logs.filter((line) => line.reqId === 'log-line-000001');
+    const lines = t.logs.filter((line) => line.clientRequestId === 'log-line-000001');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ msg: 'request completed', method: 'GET', route: '/health/live', status: 200, ms: expect.any(Number) });
+    expect(lines[0]).toMatchObject({ msg: 'request completed', method: 'GET', route: '/health/live', status: 200, ms: expect.any(Number), reqId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 
   it('never writes a secret carried by a request to the log', async () => {

@@ -26,7 +26,8 @@ describe('request pipeline: transaction + audit', () => {
   });
 
   const auditRows = async (requestId: string) =>
-    (await superuser.query('SELECT * FROM audit_log WHERE request_id = $1', [requestId])).rows;
+    (await superuser.query('SELECT * FROM audit_log WHERE client_request_id = $1', [requestId])).rows;
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
   const workspacesNamed = async (name: string) =>
     (await superuser.query('SELECT id FROM workspaces WHERE name = $1', [name])).rows;
 
@@ -83,7 +84,35 @@ describe('request pipeline: transaction + audit', () => {
     expect(other.json()).toEqual({ ids: [], setting: a, readOnly: 'on' });
 
     const whoami = await t.app.inject({ method: 'GET', url: '/probe/whoami', headers: { ...asA, 'x-request-id': 'req-whoami-0001' } });
-    expect(whoami.json()).toEqual({ workspaceId: a, requestId: 'req-whoami-0001' });
+    expect(whoami.json()).toEqual({ workspaceId: a, requestId: expect.stringMatching(UUID) });
+  });
+
+  it('files audit rows under the server’s own request id; a client’s X-Request-Id is echoed and kept beside it', async () => {
+    // Two requests naming the same client id: two server ids, each row tied to its own request.
+    const sent = Array.from({ length: 2 }, (_, i) =>
+      t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: { ...ADMIN, 'x-request-id': 'req-chosen-by-client' }, payload: { name: `client-id-${i}` } }),
+    );
+    const responses = await Promise.all(sent);
+    for (const response of responses) {
+      expect(response.statusCode).toBe(201);
+      expect(response.headers['x-request-id']).toBe('req-chosen-by-client');
+    }
+    const rows = await auditRows('req-chosen-by-client');
+    expect(rows).toHaveLength(2);
+    const serverIds = rows.map((row) => row.request_id as string);
+    expect(new Set(serverIds).size).toBe(2);
+    for (const id of serverIds) {
+      expect(id).toMatch(UUID);
+      // The request's log line carries both, so either id finds the other.
+      expect(t.logs.find((line) => line.reqId === id && line.msg === 'request completed')).toMatchObject({ clientRequestId: 'req-chosen-by-client' });
+    }
+    // A problem names the server's id, whatever the client sent.
+    const refused = await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { 'x-request-id': 'req-chosen-by-client' } });
+    expect(refused.json<{ requestId: string }>().requestId).toMatch(UUID);
+    // A malformed client id is neither echoed nor stored.
+    const hostile = await t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: { ...ADMIN, 'x-request-id': 'bad id\twith spaces' }, payload: { name: 'hostile-id' } });
+    expect(hostile.headers['x-request-id']).toMatch(UUID);
+    expect((await superuser.query(`SELECT client_request_id FROM audit_log WHERE request_id = $1`, [hostile.headers['x-request-id']])).rows).toEqual([{ client_request_id: null }]);
   });
 
   it('audits a public route in its own transaction: @Audited brings it', async () => {

@@ -32,7 +32,7 @@ describe('workspaces (admin)', () => {
     expect(created.json()).toMatchObject({ name: 'Acme', plan: 'standard', status: 'active', allowedOrigins: ['https://acme.example'] });
     const updated = await call('PATCH', `/v1/admin/workspaces/${id}`, { plan: 'enterprise', allowedOrigins: [] }, 'req-ws-update');
     expect(updated.json()).toMatchObject({ name: 'Acme', plan: 'enterprise', allowedOrigins: [] });
-    const { rows } = await superuser.query('SELECT action, before, after FROM audit_log WHERE request_id = $1', ['req-ws-update']);
+    const { rows } = await superuser.query('SELECT action, before, after FROM audit_log WHERE client_request_id = $1', ['req-ws-update']);
     expect(rows).toEqual([
       {
         action: 'workspace.update',
@@ -58,7 +58,7 @@ describe('workspaces (admin)', () => {
     expect((await call('DELETE', `/v1/admin/workspaces/${key.workspaceId}`)).statusCode).toBe(204);
     const refused = await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, 'x-request-id': 'req-ws-deleted' } });
     expect(refused.statusCode).toBe(401);
-    expect((await superuser.query('SELECT reason FROM audit_log WHERE request_id = $1', ['req-ws-deleted'])).rows).toEqual([{ reason: 'workspace_deleted' }]);
+    expect((await superuser.query('SELECT reason FROM audit_log WHERE client_request_id = $1', ['req-ws-deleted'])).rows).toEqual([{ reason: 'workspace_deleted' }]);
     for (const [method, url] of [
       ['GET', `/v1/admin/workspaces/${key.workspaceId}`],
       ['PATCH', `/v1/admin/workspaces/${key.workspaceId}`],

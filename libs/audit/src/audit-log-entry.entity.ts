@@ -51,8 +51,13 @@ export class AuditLogEntry {
   @Column({ name: 'user_agent', type: 'text', nullable: true })
   userAgent!: string | null;
 
+  /** The server's id of the request; never client-chosen. */
   @Column({ name: 'request_id', type: 'text', nullable: true })
   requestId!: string | null;
+
+  /** The well-formed `X-Request-Id` the client sent, for its own correlation. */
+  @Column({ name: 'client_request_id', type: 'text', nullable: true })
+  clientRequestId!: string | null;
 
   /** The acting key's environment (null: admins and the system, read as live). */
   @Column({ type: 'text', nullable: true })

@@ -34,8 +34,8 @@ export class AuditWriter {
     // (an anonymous caller, a failed login) is not the writer's to read back.
     await this.unitOfWork.manager.query(
       `INSERT INTO audit_log (workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason,
-                              client_ip, user_agent, request_id, environment)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+                              client_ip, user_agent, request_id, client_request_id, environment)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
       [
         // A key's own workspace; else the one the change is about (admin and system paths),
         // so filtering by workspace finds what admins did to it.
@@ -52,6 +52,7 @@ export class AuditWriter {
         this.context.clientIp ?? null,
         userAgent === undefined ? null : boundText(userAgent, AUDIT_USER_AGENT_MAX),
         this.context.requestId ?? null,
+        this.context.store?.clientRequestId ?? null,
         principal.kind === 'api_key' ? principal.environment : null,
       ],
     );

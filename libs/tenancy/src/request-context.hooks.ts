@@ -9,10 +9,11 @@ type WithResource = FastifyRequest & { [RESOURCE]?: AsyncResource };
  * Opens the request context as the request arrives and re-enters it after the body is
  * read (body parsing runs on stream events, outside the request's async scope).
  */
-export function installRequestContext(fastify: FastifyInstance): void {
+export function installRequestContext(fastify: FastifyInstance, clientRequestIdOf: (request: FastifyRequest) => string | undefined): void {
   fastify.addHook('onRequest', (request, _reply, done) => {
     const store = newContextStore({
       requestId: String(request.id),
+      clientRequestId: clientRequestIdOf(request),
       clientIp: request.ip,
       userAgent: request.headers['user-agent']?.slice(0, 512),
     });

@@ -5,7 +5,10 @@ import { ANONYMOUS, Principal, workspaceIdOf } from './principal';
 
 /** What one request (or one unit of background work) carries through its async calls. */
 export interface RequestContextStore {
+  /** The server's own id of this request: what logs, problems and audit rows carry. */
   requestId?: string;
+  /** A well-formed `X-Request-Id` the client sent, kept for its correlation only. */
+  clientRequestId?: string;
   clientIp?: string;
   userAgent?: string;
   principal: Principal;

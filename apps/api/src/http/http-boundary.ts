@@ -11,7 +11,7 @@ import { BATCH_BODY_LIMIT, bodyLimitFor } from './body-limits';
 import { corsOptionsFor } from './cors-policy';
 import { ErrorCode, sendProblem } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { requestIdFrom } from './request-id';
+import { clientRequestIdOf, newRequestId } from './request-id';
 import { RouteMethodIndex } from './route-method-index';
 import { createValidationPipe } from './validation';
 
@@ -42,8 +42,10 @@ class RequestLogController extends LogController {
 
   override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     // The route pattern, never the raw URL: paths and query strings can carry secrets.
+    const clientRequestId = clientRequestIdOf(request);
     request.log.info(
       {
+        ...(clientRequestId ? { clientRequestId } : {}),
         method: request.method,
         route: request.routeOptions.url ?? null,
         status: reply.statusCode,
@@ -89,12 +91,14 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     }),
     'cache-control': 'no-store',
   };
-  const stampBoundaryHeaders = (request: FastifyRequest, reply: FastifyReply): void => void reply.headers(securityHeaders).header('x-request-id', request.id);
+  // X-Request-Id echoes the client's well-formed id for its correlation, else carries ours.
+  const stampBoundaryHeaders = (request: FastifyRequest, reply: FastifyReply): void =>
+    void reply.headers(securityHeaders).header('x-request-id', clientRequestIdOf(request) ?? request.id);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     logController: new RequestLogController({ requestIdLogLabel: 'reqId' }),
     requestIdHeader: false,
-    genReqId: (raw: IncomingMessage) => requestIdFrom(raw.headers['x-request-id']),
+    genReqId: newRequestId,
     // X-Forwarded-For is believed only when the peer is one of these proxies.
     trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
     bodyLimit: BATCH_BODY_LIMIT,
@@ -118,7 +122,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     stampBoundaryHeaders(request, reply);
     done();
   });
-  installRequestContext(fastify);
+  installRequestContext(fastify, clientRequestIdOf);
 
   // Draining: once close() begins, every response still going out ends its connection,
   // so keep-alive clients cannot hold the shutdown open (idle ones Fastify closes itself).

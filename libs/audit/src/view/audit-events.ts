@@ -29,7 +29,10 @@ export interface AuditEventView {
   readonly reason: string | null;
   readonly clientIp: string | null;
   readonly userAgent: string | null;
+  /** The server's id of the request that wrote the row. */
   readonly requestId: string | null;
+  /** The well-formed X-Request-Id the client sent, if any. */
+  readonly clientRequestId: string | null;
   /** The acting key's environment; null for admins and the system. */
   readonly environment: KeyEnvironment | null;
 }
@@ -50,6 +53,7 @@ interface EventRow {
   client_ip: string | null;
   user_agent: string | null;
   request_id: string | null;
+  client_request_id: string | null;
   environment: KeyEnvironment | null;
 }
 
@@ -101,7 +105,7 @@ export class AuditEvents {
       sqlRows<EventRow>(
         this.unitOfWork.manager,
         `SELECT id, occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason,
-                host(client_ip) AS client_ip, user_agent, request_id, environment
+                host(client_ip) AS client_ip, user_agent, request_id, client_request_id, environment
            FROM audit_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
           ORDER BY id DESC LIMIT $${values.length}`,
         values,
@@ -152,6 +156,7 @@ function view(row: EventRow): AuditEventView {
     clientIp: row.client_ip,
     userAgent: row.user_agent,
     requestId: row.request_id,
+    clientRequestId: row.client_request_id,
     environment: row.environment,
   };
 }

@@ -101,7 +101,10 @@ export class AuditEventDto {
   @ApiProperty({ type: String, nullable: true }) reason!: string | null;
   @ApiProperty({ type: String, nullable: true }) clientIp!: string | null;
   @ApiProperty({ type: String, nullable: true }) userAgent!: string | null;
-  @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The server’s own id of the request that wrote the row (never client-chosen).' })
+  requestId!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The well-formed `X-Request-Id` the client sent, if any.' })
+  clientRequestId!: string | null;
   @ApiProperty({ enum: ['live', 'test'], nullable: true, description: 'The acting key’s environment; null for admins and the system.' })
   environment!: KeyEnvironment | null;
 }
