@@ -1,15 +1,17 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { BadRequestException } from '@nestjs/common';
 import { FastifyError, FastifyReply, FastifyRequest, LogController, RawServerDefault } from 'fastify';
 import helmet from 'helmet';
+import secureJson from 'secure-json-parse';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { installRequestContext } from '@ringfence/tenancy';
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
 import { WorkspaceOrigins } from '../workspaces/workspace-origins';
-import { BATCH_BODY_LIMIT, bodyLimitFor } from './body-limits';
+import { BATCH_BODY_LIMIT, bodyLimitFor, bodyShapeFor } from './body-limits';
 import { corsOptionsFor } from './cors-policy';
-import { ErrorCode, sendProblem } from './problem';
+import { assertPlainParameters, parseJsonBody } from './request-input';
+import { rawProblemResponse, sendProblem } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { clientRequestIdOf, newRequestId } from './request-id';
 import { RouteMethodIndex } from './route-method-index';
@@ -103,6 +105,8 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
     bodyLimit: BATCH_BODY_LIMIT,
     return503OnClosing: true,
+    // What Node's HTTP parser refuses never becomes a request: answered here, as a problem.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, securityHeaders, logger),
     // Path parameters up to 256 characters (vault secret names reach 128); a longer one,
     // or a URL that does not decode, is answered in the problem envelope like any error.
     routerOptions: { maxParamLength: 256 },
@@ -122,6 +126,14 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     stampBoundaryHeaders(request, reply);
     done();
   });
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    try {
+      assertPlainParameters(request.params, request.query);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   installRequestContext(fastify, clientRequestIdOf);
 
   // Draining: once close() begins, every response still going out ends its connection,
@@ -138,18 +150,46 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
   return adapter;
 }
 
+/** HTTP parser errors by Node's code; anything else it refuses is a 400. */
+const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_INVALID_METHOD: 501,
+};
+
+/**
+ * Answers what the HTTP parser refused (control characters in a header, NUL in the request
+ * line, bad chunked encoding, oversized headers, an unknown method) in the problem envelope
+ * with the boundary headers, like any error, then closes the connection. The log line says
+ * which refusal, never what arrived (the raw packet can carry credentials).
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket, headers: Readonly<Record<string, string>>, logger: Logger): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
+  const requestId = newRequestId();
+  logger.info({ reqId: requestId, status, parserError: error.code ?? 'unknown' }, 'request refused by the HTTP parser');
+  // A response already under way on this connection cannot be followed by another.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) socket.end(rawProblemResponse(status, requestId, headers), () => socket.destroy());
+  else socket.destroy();
+}
+
 /** Everything configured on the application object rather than in the module graph. */
 export function configureHttpBoundary(app: NestFastifyApplication, config: AppConfig, routes: RouteMethodIndex): void {
   // JSON only: with our JSON parser registered first, Nest adds no urlencoded parser, and
-  // Fastify's text/plain parser goes, so any other body is a 415.
+  // Fastify's text/plain parser goes, so any other body is a 415. Decoded strictly as
+  // UTF-8 and bounded in shape before anything (validation included) walks it.
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BATCH_BODY_LIMIT }, (request, body, done) =>
-    parseJson(request, body.toString('utf8'), (error, value) =>
-      error ? done(new BadRequestException({ code: ErrorCode.MalformedJson, detail: 'The request body is not valid JSON.' })) : done(null, value),
-    ),
-  );
+  // secure-json-parse (Fastify's own): `__proto__` and `constructor.prototype` keys refused.
+  const parseText = (text: string): unknown => secureJson.parse(text, null, { protoAction: 'error', constructorAction: 'error' });
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BATCH_BODY_LIMIT }, (request, body, done) => {
+    try {
+      done(null, parseJsonBody(body, request.headers['content-type'], bodyShapeFor(request.routeOptions.config), parseText));
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   const consoleOrigins = new Set(config.http.corsOrigins);
   const workspaceOrigins = app.get(WorkspaceOrigins);
   app.enableCors({ delegator: (request, done) => done(null, corsOptionsFor(request, consoleOrigins, workspaceOrigins)) });

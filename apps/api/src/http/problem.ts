@@ -5,14 +5,19 @@ export enum ErrorCode {
   BadRequest = 'BAD_REQUEST',
   ValidationFailed = 'VALIDATION_FAILED',
   MalformedJson = 'MALFORMED_JSON',
+  InvalidEncoding = 'INVALID_ENCODING',
+  BodyTooComplex = 'BODY_TOO_COMPLEX',
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
   NotFound = 'NOT_FOUND',
   MethodNotAllowed = 'METHOD_NOT_ALLOWED',
+  RequestTimeout = 'REQUEST_TIMEOUT',
   Conflict = 'CONFLICT',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   UriTooLong = 'URI_TOO_LONG',
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  HeadersTooLarge = 'HEADERS_TOO_LARGE',
+  NotImplemented = 'NOT_IMPLEMENTED',
   RateLimited = 'RATE_LIMITED',
   Internal = 'INTERNAL',
   Unavailable = 'SERVICE_UNAVAILABLE',
@@ -43,12 +48,15 @@ export const DEFAULT_PROBLEMS: Readonly<Record<number, { code: ErrorCode; title:
   403: { code: ErrorCode.Forbidden, title: 'Forbidden', detail: 'The caller may not do this.' },
   404: { code: ErrorCode.NotFound, title: 'Not Found', detail: 'No such resource.' },
   405: { code: ErrorCode.MethodNotAllowed, title: 'Method Not Allowed', detail: 'This resource does not support the method.' },
+  408: { code: ErrorCode.RequestTimeout, title: 'Request Timeout', detail: 'The request did not arrive in time.' },
   409: { code: ErrorCode.Conflict, title: 'Conflict', detail: 'The request conflicts with the current state.' },
   413: { code: ErrorCode.PayloadTooLarge, title: 'Content Too Large', detail: 'The request body is larger than this route accepts.' },
   414: { code: ErrorCode.UriTooLong, title: 'URI Too Long', detail: 'A path segment is longer than this API accepts.' },
   415: { code: ErrorCode.UnsupportedMediaType, title: 'Unsupported Media Type', detail: 'The request body must be application/json.' },
   429: { code: ErrorCode.RateLimited, title: 'Too Many Requests', detail: 'Slow down and retry later.' },
+  431: { code: ErrorCode.HeadersTooLarge, title: 'Request Header Fields Too Large', detail: 'The request headers are larger than this API accepts.' },
   500: { code: ErrorCode.Internal, title: 'Internal Server Error', detail: 'Something went wrong on our side.' },
+  501: { code: ErrorCode.NotImplemented, title: 'Not Implemented', detail: 'This API does not support the request method.' },
   503: { code: ErrorCode.Unavailable, title: 'Service Unavailable', detail: 'The service cannot answer right now.' },
 };
 
@@ -73,6 +81,17 @@ export function problemDocument(
     requestId,
     ...(parts.errors ? { errors: parts.errors } : {}),
   };
+}
+
+/**
+ * A whole HTTP/1.1 answer carrying the problem document of `status`, for a socket no
+ * request object was made for (the HTTP parser refused what arrived). Closes the connection.
+ */
+export function rawProblemResponse(status: number, requestId: string, headers: Readonly<Record<string, string>>): string {
+  const body = JSON.stringify(problemDocument(status, requestId));
+  const title = (DEFAULT_PROBLEMS[status] ?? DEFAULT_PROBLEMS[400]!).title;
+  const lines = Object.entries({ ...headers, 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': String(Buffer.byteLength(body)), 'x-request-id': requestId, connection: 'close' });
+  return `HTTP/1.1 ${status} ${title}\r\n${lines.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`;
 }
 
 /** Answers with the problem document of `status` (see problemDocument). */

@@ -1,0 +1,123 @@
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { ErrorCode, InvalidField } from './problem';
+
+/**
+ * How much structure a JSON body may have, checked right after parsing and before any
+ * validation runs: class-transformer's key handling is quadratic in an object's keys and
+ * Nest's ValidationPipe walks a body recursively, so an unbounded shape is a way to stop
+ * the event loop (90,000 keys: 16 s) or the stack (10,000 levels: a 500).
+ */
+export interface BodyShapeLimits {
+  /** Nesting of objects and arrays; the body itself is level 1. */
+  readonly maxDepth: number;
+  readonly maxKeysPerObject: number;
+  readonly maxArrayLength: number;
+  /** Every value in the body (objects, arrays, strings, numbers, …). */
+  readonly maxValues: number;
+}
+
+export const SINGLE_BODY_SHAPE: BodyShapeLimits = { maxDepth: 32, maxKeysPerObject: 256, maxArrayLength: 1_000, maxValues: 20_000 };
+export const BATCH_BODY_SHAPE: BodyShapeLimits = { maxDepth: 32, maxKeysPerObject: 256, maxArrayLength: 10_000, maxValues: 200_000 };
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
+
+/** `parse`: the JSON text parser (Fastify's, which refuses prototype poisoning). */
+export type JsonTextParser = (text: string) => unknown;
+
+/**
+ * A request body as the application sees it: UTF-8 only (a declared charset must be
+ * UTF-8; invalid bytes are a 400, never replaced), valid JSON, within `limits`, and with
+ * no string or key that PostgreSQL or a validator could choke on (NUL, unpaired surrogates).
+ */
+export function parseJsonBody(raw: Buffer, contentType: string | undefined, limits: BodyShapeLimits, parse: JsonTextParser): unknown {
+  const charset = CHARSET.exec(contentType ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new UnsupportedMediaTypeException({ code: ErrorCode.UnsupportedMediaType, detail: 'The request body must be application/json in UTF-8.' });
+  }
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(raw);
+  } catch {
+    throw new BadRequestException({ code: ErrorCode.InvalidEncoding, detail: 'The request body is not valid UTF-8.' });
+  }
+  let value: unknown;
+  try {
+    value = parse(text);
+  } catch {
+    throw new BadRequestException({ code: ErrorCode.MalformedJson, detail: 'The request body is not valid JSON.' });
+  }
+  assertShape(value, limits);
+  return value;
+}
+
+/** Iterative (an explicit stack, never recursion), stopping at the first limit crossed. */
+function assertShape(body: unknown, limits: BodyShapeLimits): void {
+  const stack: { value: unknown; depth: number; path: string }[] = [{ value: body, depth: 1, path: '' }];
+  let values = 0;
+  while (stack.length > 0) {
+    const { value, depth, path } = stack.pop()!;
+    if (++values > limits.maxValues) tooComplex(`more than ${limits.maxValues} values`);
+    if (typeof value === 'string') {
+      if (!isPlainText(value)) invalidText(path);
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > limits.maxDepth) tooComplex(`nested deeper than ${limits.maxDepth} levels`);
+    if (Array.isArray(value)) {
+      if (value.length > limits.maxArrayLength) tooComplex(`an array longer than ${limits.maxArrayLength} items`);
+      for (let index = value.length - 1; index >= 0; index--) stack.push({ value: value[index], depth: depth + 1, path: `${path}[${index}]` });
+      continue;
+    }
+    let keys = 0;
+    for (const key in value) {
+      if (++keys > limits.maxKeysPerObject) tooComplex(`an object with more than ${limits.maxKeysPerObject} keys`);
+      const child = path ? `${path}.${fieldName(key)}` : fieldName(key);
+      if (!isPlainText(key)) invalidText(child);
+      stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, path: child });
+    }
+  }
+}
+
+/** Text PostgreSQL stores and every validator reads: no NUL, no unpaired surrogate. */
+export function isPlainText(value: string): boolean {
+  return value.isWellFormed() && !value.includes('\0');
+}
+
+/** Client text fit for an error body: at most `max` characters, control characters and NULs escaped. */
+export function printable(text: string, max: number): string {
+  const shown = text.length > max ? `${text.slice(0, max)}…` : text;
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f]/.test(shown) || !shown.isWellFormed() ? JSON.stringify(shown.toWellFormed()).slice(1, -1) : shown;
+}
+
+/** A field name as an error body names it. */
+export function fieldName(key: string): string {
+  return printable(key, 64);
+}
+
+function tooComplex(what: string): never {
+  throw new BadRequestException({ code: ErrorCode.BodyTooComplex, detail: `The request body has ${what}.` });
+}
+
+function invalidText(path: string): never {
+  const errors: InvalidField[] = [{ field: path || '(body)', messages: ['must not contain NUL characters or unpaired surrogates'] }];
+  throw new BadRequestException({ code: ErrorCode.ValidationFailed, detail: 'The request has invalid fields.', errors });
+}
+
+/**
+ * Path parameters and query values (and query keys) are text too: one with a NUL or an
+ * unpaired surrogate is a 400 naming it, before a handler, a validator or PostgreSQL sees it.
+ */
+export function assertPlainParameters(params: unknown, query: unknown): void {
+  for (const [where, values] of [
+    ['path', params],
+    ['query', query],
+  ] as const) {
+    if (typeof values !== 'object' || values === null) continue;
+    for (const [key, value] of Object.entries(values)) {
+      const texts: unknown[] = Array.isArray(value) ? value : [value];
+      if (!isPlainText(key) || texts.some((text) => typeof text === 'string' && !isPlainText(text))) invalidText(`${where}.${fieldName(key)}`);
+    }
+  }
+}
