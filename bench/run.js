@@ -12,6 +12,7 @@ const scenarios = require('./scenarios');
 const { fullOwnerSession, loginAccounts, workspaceKey } = require('./admin-setup');
 const auditRing = require('./audit-ring');
 const vault = require('./vault');
+const { hostileBodies } = require('./hostile-bodies');
 
 const root = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -94,6 +95,7 @@ async function main() {
   const rows = [];
   let ring;
   let rewrap;
+  let hostile;
   try {
     await waitFor(`http://127.0.0.1:${basePort}/health/live`, baseline);
     await waitFor(`http://127.0.0.1:${nestPort}/health/live`, bareNest);
@@ -119,6 +121,9 @@ async function main() {
       const ours = await measure(`${appUrl}${scenario.path}`, scenario.method, extra, scenario.expectStatus);
       rows.push({ scenario: scenario.name, base, ours, ratio: ours.rps / base.rps, target: scenario.target, absolute: scenario.absolute });
     }
+
+    // Issue 12: what a 1 MB hostile body costs the event loop.
+    hostile = await hostileBodies(appUrl);
 
     // Issue 6: keys:rewrap over 100,000 vault versions, online (the app keeps serving).
     await vault.seedVersions(dataDir, pgPort, (await fixtures.vaultKeys())[0].workspaceId);
@@ -171,6 +176,25 @@ async function main() {
       ]),
     );
   }
+  if (hostile) {
+    const ordinary = hostile[0];
+    console.log('\nHostile 1 MB bodies (issue 12) to POST /v1/auth/login, 10 sends each, one at a time, /health/live probed every 2 ms meanwhile\n');
+    console.log(line(['body', 'status', 'median answer ms', 'ratio to ordinary', 'worst /health/live ms', 'target', '']));
+    console.log(line(['---', '---', '---:', '---:', '---:', '---:', '---']));
+    for (const row of hostile) {
+      console.log(
+        line([
+          row.shape,
+          row.statuses.join(','),
+          row.answerMs.toFixed(1),
+          (row.answerMs / ordinary.answerMs).toFixed(2),
+          row.worstProbeMs.toFixed(1),
+          '< 50 ms',
+          row.answerMs >= 50 || row.worstProbeMs >= 50 ? 'ABOVE TARGET' : 'ok',
+        ]),
+      );
+    }
+  }
   if (ring) {
     const ratio = ring.on.rps / ring.off.rps;
     console.log(`\nAudit ring (issue 5), ${auditRing.SEED_ROWS.toLocaleString('en')} rows seeded in ${ring.seeded.seedSeconds.toFixed(0)} s, linked by the sealer at ${ring.sealRate.toFixed(0)} rows/s (seed start to caught up)\n`);
@@ -204,7 +228,7 @@ async function main() {
     );
   }
   mkdirSync(join(__dirname, 'results'), { recursive: true });
-  writeFileSync(join(__dirname, 'results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), rows, auditRing: ring, rewrap }, null, 2));
+  writeFileSync(join(__dirname, 'results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), rows, hostileBodies: hostile, auditRing: ring, rewrap }, null, 2));
 }
 
 main().catch((error) => {

@@ -35,6 +35,7 @@ export function parseJsonBody(raw: Buffer, contentType: string | undefined, limi
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     throw new UnsupportedMediaTypeException({ code: ErrorCode.UnsupportedMediaType, detail: 'The request body must be application/json in UTF-8.' });
   }
+  assertRawShape(raw, limits);
   let text: string;
   try {
     text = STRICT_UTF8.decode(raw);
@@ -51,7 +52,57 @@ export function parseJsonBody(raw: Buffer, contentType: string | undefined, limi
   return value;
 }
 
-/** Iterative (an explicit stack, never recursion), stopping at the first limit crossed. */
+/**
+ * A pass over the raw bytes before anything is built: JSON.parse itself spends tens of
+ * milliseconds building a 90,000-key object or 500,000 nested arrays, so the shape is
+ * bounded before it runs. Structural characters are ASCII and never occur inside a UTF-8
+ * sequence; items are counted by the commas of each open container (malformed text is
+ * left to the parser, which refuses it).
+ */
+function assertRawShape(raw: Buffer, limits: BodyShapeLimits): void {
+  const items: number[] = [];
+  const objects: boolean[] = [];
+  let values = 1;
+  let inString = false;
+  for (let index = 0; index < raw.length; index++) {
+    const byte = raw[index]!;
+    if (inString) {
+      if (byte === BACKSLASH) index++;
+      else if (byte === QUOTE) inString = false;
+      continue;
+    }
+    switch (byte) {
+      case QUOTE:
+        inString = true;
+        break;
+      case OPEN_OBJECT:
+      case OPEN_ARRAY:
+        if (items.length >= limits.maxDepth) tooComplex(`nested deeper than ${limits.maxDepth} levels`);
+        items.push(1);
+        objects.push(byte === OPEN_OBJECT);
+        break;
+      case CLOSE_OBJECT:
+      case CLOSE_ARRAY:
+        items.pop();
+        objects.pop();
+        break;
+      case COMMA: {
+        const top = items.length - 1;
+        if (top < 0) break;
+        const count = ++items[top]!;
+        if (objects[top] ? count > limits.maxKeysPerObject : count > limits.maxArrayLength) {
+          tooComplex(objects[top] ? `an object with more than ${limits.maxKeysPerObject} keys` : `an array longer than ${limits.maxArrayLength} items`);
+        }
+        if (++values > limits.maxValues) tooComplex(`more than ${limits.maxValues} values`);
+        break;
+      }
+    }
+  }
+}
+
+const [QUOTE, BACKSLASH, COMMA, OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARRAY] = Array.from('"\\,{}[]', (character) => character.charCodeAt(0));
+
+/** Iterative (an explicit stack, never recursion), stopping at the first limit crossed; exact where the raw pass counts commas. */
 function assertShape(body: unknown, limits: BodyShapeLimits): void {
   const stack: { value: unknown; depth: number; path: string }[] = [{ value: body, depth: 1, path: '' }];
   let values = 0;
