@@ -69,6 +69,19 @@ describe('request limits', () => {
       expect((await whoAmI({}, newAddress())).statusCode).toBe(401);
     });
 
+    it('counts what is refused before a handler (bad bodies, unknown routes), and refuses a spent address before reading its body', async () => {
+      const from = newAddress();
+      const post = (payload: string, url = '/v1/auth/login') =>
+        t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, payload });
+      expect((await post('{not json')).statusCode).toBe(400);
+      expect((await post(`[${'0,'.repeat(5_000)}0]`)).statusCode).toBe(400);
+      expect((await post('{}', '/v1/no-such-route')).statusCode).toBe(404);
+      expect((await post('{"email":"a\\u0000b"}')).statusCode).toBe(400);
+      const limited = await post(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    });
+
     it('never limits the health probes', async () => {
       const from = newAddress();
       for (let i = 0; i < 6; i += 1) {

@@ -8,7 +8,6 @@ import {
   AdminIdentityModule,
   ApiKeyAuthModule,
   AuthModule,
-  ClientIpLimitGuard,
   KEY_REVOCATIONS,
   RateLimitsModule,
   WorkspaceLimitGuard,
@@ -94,7 +93,6 @@ export class AppModule {
       ],
       // Global guards run in the order they are provided.
       providers: [
-        { provide: APP_GUARD, useExisting: ClientIpLimitGuard },
         { provide: APP_GUARD, useExisting: AccessGuard },
         { provide: APP_GUARD, useExisting: WorkspaceOriginGuard },
         { provide: APP_GUARD, useExisting: WorkspaceLimitGuard },

@@ -21,8 +21,8 @@ export { AdminBootstrap } from './admins/admin-bootstrap';
 export { AdminSessions, type SessionTokens } from './sessions/admin-sessions';
 export { type CreatedAdmin } from './admins/admin-management';
 export { AttemptLimiter, type AttemptBudget } from './limits/attempt-limiter';
-export { ClientIpLimitGuard } from './limits/client-ip-limit.guard';
-export { SKIP_RATE_LIMITS, SkipRateLimits, type LimitHit } from './limits/rate-limit.guard';
+export { ClientIpLimit } from './limits/client-ip-limit';
+export { SKIP_RATE_LIMITS, SkipRateLimits, skipsRateLimits, type LimitHit } from './limits/rate-limit.guard';
 export { MemoryRateLimitStorage } from './limits/memory-rate-limit.storage';
 export { catalogueProblems, DEFAULT_PLAN, DEFAULT_PLANS, PLAN_NAME, planLimitsOf, type PlanCatalogue, type PlanLimits } from './limits/rate-limit-plans';
 export {

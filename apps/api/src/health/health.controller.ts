@@ -19,8 +19,6 @@ class NotReadyException extends ServiceUnavailableException implements ReportedS
 @ApiTags('operations')
 @Controller('health')
 @Public()
-// Probes come from the platform, often from one address: never limited, never failed closed.
-@SkipRateLimits()
 export class HealthController {
   private inFlight?: Promise<string[]>;
 
@@ -32,7 +30,9 @@ export class HealthController {
   ) {}
 
   /** The process is up; touches nothing else. */
+  // Probes come from the platform, often from one address: never limited, never failed closed.
   @Get('live')
+  @SkipRateLimits()
   @ApiOkResponse({ type: HealthStatusDto })
   live(): HealthStatusDto {
     return { status: 'ok' };
@@ -44,6 +44,7 @@ export class HealthController {
    * flight: a flood of them costs one database round trip at a time, not one each.
    */
   @Get('ready')
+  @SkipRateLimits()
   @ApiOkResponse({ type: HealthStatusDto })
   @ApiServiceUnavailableResponse({ type: ProblemResponse })
   async ready(): Promise<HealthStatusDto> {

@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import secureJson from 'secure-json-parse';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { ClientIpLimit, skipsRateLimits } from '@ringfence/auth';
 import { installRequestContext } from '@ringfence/tenancy';
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
@@ -186,6 +187,18 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BATCH_BODY_LIMIT }, (request, body, done) => {
     try {
       done(null, parseJsonBody(body, request.headers['content-type'], bodyShapeFor(request.routeOptions.config), parseText));
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+  // L1, the per-address limit, as the request arrives: a spent address's body is never read.
+  const clientIpLimit = app.get(ClientIpLimit);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (skipsRateLimits(request.routeOptions.config)) return done();
+    try {
+      const admitted = clientIpLimit.charge(reply);
+      if (admitted instanceof Promise) admitted.then(() => done(), done);
+      else done();
     } catch (error) {
       done(error as Error);
     }

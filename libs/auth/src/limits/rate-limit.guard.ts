@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { RequestContext } from '@ringfence/tenancy';
 import type { FastifyReply } from 'fastify';
@@ -10,8 +11,22 @@ import type { ThrottlerStorageRecord } from './sliding-window';
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
 export const SKIP_RATE_LIMITS = 'ringfence:skip-rate-limits';
-/** The route (or controller) is never limited: health probes come from the platform, often from one address. */
-export const SkipRateLimits = (): MethodDecorator & ClassDecorator => SetMetadata(SKIP_RATE_LIMITS, true);
+
+/**
+ * The route is never limited: health probes come from the platform, often from one
+ * address. Also in the Fastify route config (merged with what is there), because the
+ * per-address limit runs as the request arrives, before any Nest metadata is at hand.
+ */
+export const SkipRateLimits = (): MethodDecorator => (target, key, descriptor) => {
+  SetMetadata(SKIP_RATE_LIMITS, true)(target, key, descriptor);
+  const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, descriptor.value as object) ?? {}) as Record<string, unknown>;
+  Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, skipRateLimits: true }, descriptor.value as object);
+};
+
+/** Whether a Fastify route config says `@SkipRateLimits()`. */
+export function skipsRateLimits(routeConfig: unknown): boolean {
+  return (routeConfig as { skipRateLimits?: unknown } | undefined)?.skipRateLimits === true;
+}
 
 /** One limit a request is counted against, over a sliding RATE_LIMIT_WINDOW_MS. */
 export interface LimitCharge extends LimitHit {
@@ -59,9 +74,13 @@ export abstract class RateLimitGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (this.isSkipped(context)) return true;
+    return this.charge(context.switchToHttp().getResponse<FastifyReply>());
+  }
+
+  /** Counts the current request against its limits; throws the 429 once one is spent. */
+  charge(reply: FastifyReply): boolean | Promise<boolean> {
     const charges = this.chargesFor();
     if (charges.length === 0) return true;
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
     const storage = this.storage as ThrottlerStorage & Partial<StorageShortcuts>;
     if (typeof storage.hit === 'function') {
       for (const charge of charges) this.settle(charge, storage.hit(charge.key, RATE_LIMIT_WINDOW_MS, charge.limit, 0), reply);

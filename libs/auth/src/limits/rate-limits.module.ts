@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { AttemptLimiter } from './attempt-limiter';
-import { ClientIpLimitGuard } from './client-ip-limit.guard';
+import { ClientIpLimit } from './client-ip-limit';
 import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 import { RATE_LIMIT_OPTIONS, RateLimitOptions } from './rate-limit.options';
 import { WorkspaceLimitGuard } from './workspace-limit.guard';
@@ -18,8 +18,8 @@ export class RateLimitsModule {
   static forRoot(options: RateLimitOptions, storage: Provider = { provide: ThrottlerStorage, useFactory: () => new MemoryRateLimitStorage() }): DynamicModule {
     return {
       module: RateLimitsModule,
-      providers: [{ provide: RATE_LIMIT_OPTIONS, useValue: options }, storage, AttemptLimiter, ClientIpLimitGuard, WorkspaceLimitGuard],
-      exports: [RATE_LIMIT_OPTIONS, ThrottlerStorage, AttemptLimiter, ClientIpLimitGuard, WorkspaceLimitGuard],
+      providers: [{ provide: RATE_LIMIT_OPTIONS, useValue: options }, storage, AttemptLimiter, ClientIpLimit, WorkspaceLimitGuard],
+      exports: [RATE_LIMIT_OPTIONS, ThrottlerStorage, AttemptLimiter, ClientIpLimit, WorkspaceLimitGuard],
     };
   }
 }

@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { normalizeIp } from '@nestjs/throttler';
+import { LimitCharge, RateLimitGuard } from './rate-limit.guard';
+
+/**
+ * L1, before authentication and before the body is read: requests per client address
+ * over a sliding minute. The address is the request context's (the socket, or
+ * X-Forwarded-For from a trusted proxy only); IPv6 addresses count per /64. Anonymous
+ * floods stop here, before a body is parsed, a key looked up or a password hashed; 404s
+ * and refused bodies count too. The HTTP boundary calls `charge` from Fastify's
+ * `onRequest` hook (it is not a Nest guard: those run after the body is parsed).
+ * `@SkipRateLimits()` exempts a route (health probes).
+ */
+@Injectable()
+export class ClientIpLimit extends RateLimitGuard {
+  protected readonly refusal = 'Too many requests from this address. Retry later.';
+
+  protected chargesFor(): readonly LimitCharge[] {
+    return [{ key: `ip:${normalizeIp(this.context.clientIp ?? 'unknown')}`, limit: this.options.perClientIpPerMinute, stated: true }];
+  }
+}
