@@ -3,6 +3,7 @@ import { AdminBootstrap, ApiKeyPeppers, SigningKeys } from '@ringfence/auth';
 import { KeyMaterialDirectory, loadKeyring } from '@ringfence/crypto';
 import { createApplication, shutdownApplication } from './application';
 import { prepareSecretsDirectory } from './bootstrap/development-secrets';
+import { describeFailure } from './bootstrap/failure-message';
 import { ConfigError, loadConfig } from './config/app-config';
 import { prepareDatabase } from './database/database-bootstrap';
 import { createAppLogger } from './logging/app-logger';
@@ -88,6 +89,6 @@ function printFirstOwner(email: string, oneTimePassword: string): void {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Ringfence failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`Ringfence failed to start: ${describeFailure(error)}\n`);
   process.exit(1);
 });

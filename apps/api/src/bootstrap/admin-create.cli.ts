@@ -3,6 +3,7 @@ import { AdminBootstrap } from '@ringfence/auth';
 import { ADMIN_ROLES, AdminRole } from '@ringfence/tenancy';
 import { parseArgs } from 'node:util';
 import { withCliContext } from './cli-context';
+import { describeFailure } from './failure-message';
 
 /**
  * `npm run admin:create -- --email ops@example.com [--role owner|admin|auditor]`: creates
@@ -29,6 +30,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const code = (error as { response?: { code?: string } }).response?.code;
-  process.stderr.write(`admin:create failed: ${code === 'ADMIN_EXISTS' ? 'an admin with this email already exists' : error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`admin:create failed: ${code === 'ADMIN_EXISTS' ? 'an admin with this email already exists' : describeFailure(error)}\n`);
   process.exit(1);
 });

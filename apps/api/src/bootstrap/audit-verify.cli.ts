@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { AuditChain } from '@ringfence/audit';
 import { parseArgs } from 'node:util';
 import { withCliContext } from './cli-context';
+import { describeFailure } from './failure-message';
 
 /**
  * `npm run audit:verify [-- --from <seq>]`: walks the audit log's hash chain on the
@@ -32,7 +33,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`audit:verify failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`audit:verify failed: ${describeFailure(error)}\n`);
     process.exit(1);
   },
 );

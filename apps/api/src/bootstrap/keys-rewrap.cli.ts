@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { KeyRewrap, VersionCount } from '../keys/key-rewrap';
 import { withCliContext } from './cli-context';
+import { describeFailure } from './failure-message';
 
 /**
  * `npm run keys:rewrap [-- --batch 500]`: moves every sealed column to the active master
@@ -54,7 +55,7 @@ function report(counts: VersionCount[], active: number): string {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`keys:rewrap failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`keys:rewrap failed: ${describeFailure(error)}\n`);
     process.exit(1);
   },
 );

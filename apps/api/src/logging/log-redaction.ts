@@ -63,3 +63,16 @@ export function redactSecrets<T>(value: T, depth = 0): T {
   }
   return (copy ?? value) as T;
 }
+
+/**
+ * Free text (a server's log line, an error message) with the given secrets, SQL password
+ * literals (`PASSWORD '…'`) and the password of any `scheme://user:password@` URL
+ * replaced by REDACTED.
+ */
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  let redacted = text
+    .replace(/(\bPASSWORD\s+E?)'(?:[^']|'')*'/gi, `$1'${REDACTED}'`)
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi, `$1${REDACTED}@`);
+  for (const secret of secrets) if (secret) redacted = redacted.split(secret).join(REDACTED);
+  return redacted;
+}
