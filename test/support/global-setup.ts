@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { EmbeddedDatabase } from '../../apps/api/src/database/embedded-database';
+import { EmbeddedDatabase, stopOnTerminationSignals } from '../../apps/api/src/database/embedded-database';
 import { createOwnedDatabase, MigrationRunner, OWNER_ROLE, provisionRoles, withCredentials } from '../../prisma-free';
 import { TEST_ENV } from './test-env';
 
@@ -24,6 +24,8 @@ export default async function globalSetup(): Promise<void> {
       settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '200' },
     });
     await embedded.start();
+    // Its server runs in its own process group: an interrupted run stops it rather than leave it behind.
+    stopOnTerminationSignals(embedded);
     (globalThis as { __RF_EMBEDDED__?: EmbeddedDatabase }).__RF_EMBEDDED__ = embedded;
     adminUrl = embedded.superuserUrl;
   }

@@ -3,14 +3,16 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { prepareDatabase } from '../database/database-bootstrap';
+import { stopOnTerminationSignals } from '../database/embedded-database';
 import { createAppLogger } from '../logging/app-logger';
 import { prepareSecretsDirectory } from './development-secrets';
 
 /**
  * For command-line tools: the application's module graph (no HTTP, no background
  * workers) on the configured database, or the embedded one when the service is not
- * running on it; closed, and the embedded database stopped, when `work` is done. A bad
- * configuration exits 78 (EX_CONFIG) with the problems named.
+ * running on it; closed, and the embedded database stopped, when `work` is done or the
+ * process is interrupted (SIGINT, SIGTERM). A bad configuration exits 78 (EX_CONFIG)
+ * with the problems named.
  */
 export async function withCliContext<T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
   let config;
@@ -24,6 +26,7 @@ export async function withCliContext<T>(work: (app: INestApplicationContext) => 
   const logger = createAppLogger({ logLevel: 'warn' });
   prepareSecretsDirectory(config, logger);
   const database = await prepareDatabase(config, logger);
+  const releaseSignals = stopOnTerminationSignals(database);
   try {
     const app = await NestFactory.createApplicationContext(AppModule.register({ config, databaseUrl: database.appUrl, logger }), { logger: false });
     try {
@@ -32,6 +35,7 @@ export async function withCliContext<T>(work: (app: INestApplicationContext) => 
       await app.close();
     }
   } finally {
+    releaseSignals();
     await database.stop();
   }
 }

@@ -30,7 +30,7 @@ export async function prepareDatabase(config: AppConfig, logger: Logger): Promis
   const embedded = new EmbeddedDatabase({
     directory: join(config.dataDir, 'pg'),
     port: config.database.embeddedPort,
-    onLog: (message) => logger.debug({ component: 'embedded-postgres' }, message.trim()),
+    onLog: (message) => logger.debug({ component: 'embedded-postgres' }, message),
   });
   logger.info({ port: config.database.embeddedPort }, 'starting the embedded PostgreSQL (development only)');
   await embedded.start();

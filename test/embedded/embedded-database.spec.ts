@@ -1,0 +1,235 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { createServer, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OwnerOptions } from '../support/embedded-owner';
+
+// Real processes: each test starts PostgreSQL servers (and initdb) in its own directory.
+jest.setTimeout(180_000);
+
+const root = join(__dirname, '..', '..');
+const children = new Set<ChildProcess>();
+const workDirs: string[] = [];
+
+interface OwnerEvent {
+  event: 'ready' | 'failed' | 'stopped';
+  postmasterPid?: number;
+  message?: string;
+  query?: string;
+}
+
+/** A Node process (under ts-node) that reports events as JSON lines on stdout. */
+interface Owner {
+  readonly child: ChildProcess;
+  next(): Promise<OwnerEvent>;
+  exited(): Promise<number | null>;
+  output(): string;
+}
+
+/** A Node process owning an EmbeddedDatabase (test/support/embedded-owner.ts). */
+function spawnOwner(options: OwnerOptions, { ownGroup = false } = {}): Owner {
+  return spawnReporting([join(root, 'test/support/embedded-owner.ts'), JSON.stringify(options)], { ownGroup });
+}
+
+function spawnReporting(args: string[], { ownGroup = false, env = process.env } = {}): Owner {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', ...args], {
+    cwd: root,
+    env: { ...env, TS_NODE_PROJECT: join(root, 'tsconfig.json') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: ownGroup,
+  });
+  children.add(child);
+  let output = '';
+  const events: OwnerEvent[] = [];
+  const waiting: Array<(event: OwnerEvent) => void> = [];
+  let partial = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    const lines = `${partial}${chunk.toString()}`.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines.filter((candidate) => candidate.startsWith('{'))) {
+      const event = JSON.parse(line) as OwnerEvent;
+      const waiter = waiting.shift();
+      if (waiter) waiter(event);
+      else events.push(event);
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    next: () => {
+      const event = events.shift();
+      if (event) return Promise.resolve(event);
+      return Promise.race([
+        new Promise<OwnerEvent>((resolve) => waiting.push(resolve)),
+        exit.then((code) => {
+          // Events printed just before the exit are still delivered first.
+          const late = events.shift();
+          if (late) return late;
+          throw new Error(`the owner exited (${code}) before its next event:\n${output}`);
+        }),
+      ]);
+    },
+    exited: () => exit,
+    output: () => output,
+  };
+}
+
+async function ready(owner: Owner): Promise<number> {
+  const event = await owner.next();
+  if (event.event !== 'ready') throw new Error(`expected ready, got ${JSON.stringify(event)}:\n${owner.output()}`);
+  return event.postmasterPid!;
+}
+
+async function stopOwner(owner: Owner): Promise<OwnerEvent> {
+  owner.child.kill('SIGTERM');
+  const event = await owner.next();
+  expect(await owner.exited()).toBe(0);
+  return event;
+}
+
+/** Alive and not a zombie (an orphan adopted by an init that does not reap is one until it is reaped). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) [ZX] /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for `condition`, bounded by the test's timeout (nothing asserts how long it takes). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+function newWorkDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rf-embedded-'));
+  chmodSync(dir, 0o711); // as root the server runs as `postgres`, which must pass through
+  workDirs.push(dir);
+  return dir;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Cleanup: the server of a test's data directory, whoever left it (checked by its working directory, so nothing else is signalled). */
+async function stopServerOf(directory: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(directory, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return;
+  }
+  const serves = () => {
+    try {
+      return isRunning(pid) && readlinkSync(`/proc/${pid}/cwd`) === directory;
+    } catch {
+      return false;
+    }
+  };
+  if (!serves()) return;
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; serves() && waited < 30_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (serves()) process.kill(pid, 'SIGKILL');
+}
+
+afterEach(async () => {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+  children.clear();
+  for (const dir of workDirs.splice(0)) {
+    await stopServerOf(join(dir, 'pg'));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('EmbeddedDatabase: stopping', () => {
+  it('SIGTERM to its owner: the server keeps serving until the owner stops it', async () => {
+    const directory = join(newWorkDir(), 'pg');
+    const owner = spawnOwner({ directory, port: await freePort(), queryOnTerm: true });
+    const postmaster = await ready(owner);
+    const stopped = await stopOwner(owner);
+    expect(stopped).toEqual({ event: 'stopped', query: 'ok' });
+    expect(isRunning(postmaster)).toBe(false);
+  });
+
+  it('stop() returns when the server has already died', async () => {
+    const directory = join(newWorkDir(), 'pg');
+    const owner = spawnOwner({ directory, port: await freePort() });
+    const postmaster = await ready(owner);
+    process.kill(postmaster, 'SIGKILL');
+    await until(() => !isRunning(postmaster));
+    expect(await stopOwner(owner)).toEqual({ event: 'stopped' });
+  });
+
+  it('an owner that exits without stopping takes its server down with it', async () => {
+    const directory = join(newWorkDir(), 'pg');
+    const owner = spawnOwner({ directory, port: await freePort(), exitWhenReady: true });
+    const postmaster = await ready(owner);
+    expect(await owner.exited()).toBe(0);
+    await until(() => !isRunning(postmaster));
+  });
+
+  it('with stopOnTerminationSignals, SIGINT to the owner stops the server, then ends the owner with status 130', async () => {
+    const directory = join(newWorkDir(), 'pg');
+    const owner = spawnOwner({ directory, port: await freePort(), stopOnSignals: true });
+    const postmaster = await ready(owner);
+    owner.child.kill('SIGINT');
+    expect(await owner.exited()).toBe(130);
+    expect(isRunning(postmaster)).toBe(false);
+  });
+});
+
+describe('EmbeddedDatabase: why a start failed', () => {
+  let foreign: Server | undefined;
+  afterEach(async () => {
+    if (foreign) await new Promise((resolve) => foreign!.close(resolve));
+    foreign = undefined;
+  });
+
+  it('a port held by another process: the error names the port and says so, never the superuser password', async () => {
+    const directory = join(newWorkDir(), 'pg');
+    foreign = createServer().listen(0, '127.0.0.1');
+    await once(foreign, 'listening');
+    const { port } = foreign.address() as { port: number };
+
+    const owner = spawnOwner({ directory, port });
+    const failed = await owner.next();
+    expect(failed.event).toBe('failed');
+    expect(failed.message).toBe(
+      `port ${port} on 127.0.0.1 is already in use by another process: ` +
+        'stop that process, or give the embedded PostgreSQL a free port (EMBEDDED_PG_PORT)',
+    );
+    expect(await owner.exited()).toBe(1);
+    expect(owner.output()).not.toContain(readFileSync(`${directory}.superuser`, 'utf8').trim());
+  });
+
+  it('a server that exits during its start: its last lines are in the error, the superuser password redacted', async () => {
+    const directory = join(newWorkDir(), 'pg');
+    const owner = spawnOwner({ directory, port: await freePort(), passwordAsSetting: 'work_mem' });
+    const failed = await owner.next();
+    expect(failed.event).toBe('failed');
+    expect(failed.message).toMatch(/stopped during its start \(exit code 1\); its last lines:\n/);
+    expect(failed.message).toContain('invalid value for parameter "work_mem": "[REDACTED]"');
+    expect(await owner.exited()).toBe(1);
+    expect(owner.output()).not.toContain(readFileSync(`${directory}.superuser`, 'utf8').trim());
+  });
+});
