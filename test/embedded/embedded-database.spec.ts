@@ -1,9 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import type { OwnerOptions } from '../support/embedded-owner';
 
 // Real processes: each test starts PostgreSQL servers (and initdb) in its own directory.
@@ -110,6 +111,13 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
+/** The user the embedded server runs as: `postgres` when we are root, else ourselves. */
+function serverUser(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
 function newWorkDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'rf-embedded-'));
   chmodSync(dir, 0o711); // as root the server runs as `postgres`, which must pass through
@@ -123,6 +131,18 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+async function selectOne(directory: string, port: number): Promise<number> {
+  const password = readFileSync(`${directory}.superuser`, 'utf8').trim();
+  const client = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ one: number }>('SELECT 1 AS one');
+    return rows[0]!.one;
+  } finally {
+    await client.end();
+  }
 }
 
 /** Cleanup: the server of a test's data directory, whoever left it (checked by its working directory, so nothing else is signalled). */
@@ -159,6 +179,74 @@ afterEach(async () => {
     await stopServerOf(join(dir, 'pg'));
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('EmbeddedDatabase: a server its owner left behind', () => {
+  it('after its owner is killed with SIGKILL, the next start stops the server it left and serves', async () => {
+    const directory = join(newWorkDir(), 'pg');
+    const port = await freePort();
+    const first = spawnOwner({ directory, port });
+    const orphan = await ready(first);
+    first.child.kill('SIGKILL');
+    await first.exited();
+    expect(isRunning(orphan)).toBe(true); // left running, holding the port and the directory
+
+    const second = spawnOwner({ directory, port });
+    const postmaster = await ready(second);
+    expect(postmaster).not.toBe(orphan);
+    expect(isRunning(orphan)).toBe(false);
+    expect(await selectOne(directory, port)).toBe(1);
+    await stopOwner(second);
+    expect(isRunning(postmaster)).toBe(false);
+  });
+
+  it('refuses a data directory whose server is in use by a running owner, naming both, and leaves it serving', async () => {
+    const directory = join(newWorkDir(), 'pg');
+    const port = await freePort();
+    const first = spawnOwner({ directory, port });
+    const postmaster = await ready(first);
+
+    const second = spawnOwner({ directory, port });
+    const refused = await second.next();
+    expect(refused.event).toBe('failed');
+    expect(refused.message).toContain(`already running (pid ${postmaster}, port ${port})`);
+    expect(refused.message).toContain(`started by process ${first.child.pid}, which is still running`);
+    expect(await second.exited()).toBe(1);
+    expect(isRunning(postmaster)).toBe(true);
+    expect(await selectOne(directory, port)).toBe(1);
+    await stopOwner(first);
+  });
+
+  it('a postmaster.pid naming a pid now used by another program, or a dead pid, does not block a start; that program is not signalled', async () => {
+    const directory = join(newWorkDir(), 'pg');
+    const port = await freePort();
+    const first = spawnOwner({ directory, port });
+    const postmaster = await ready(first);
+    const lock = readFileSync(join(directory, 'postmaster.pid'), 'utf8');
+    await stopOwner(first);
+    expect(existsSync(join(directory, 'postmaster.pid'))).toBe(false);
+
+    // The pid reused by an unrelated process of the server's own user (after a reboot, say):
+    // PostgreSQL itself takes a live pid it may signal for a server still running.
+    const bystander = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)'], { stdio: 'ignore', ...serverUser() });
+    children.add(bystander);
+    writeFileSync(join(directory, 'postmaster.pid'), lock.replace(`${postmaster}\n`, `${bystander.pid}\n`));
+    const second = spawnOwner({ directory, port });
+    await ready(second);
+    expect(bystander.exitCode).toBeNull();
+    expect(bystander.signalCode).toBeNull();
+    expect(isRunning(bystander.pid!)).toBe(true);
+    await stopOwner(second);
+
+    // A pid no process has.
+    const gone = spawn(process.execPath, ['-e', '']);
+    await once(gone, 'exit');
+    writeFileSync(join(directory, 'postmaster.pid'), lock.replace(`${postmaster}\n`, `${gone.pid}\n`));
+    const third = spawnOwner({ directory, port });
+    await ready(third);
+    expect(await selectOne(directory, port)).toBe(1);
+    await stopOwner(third);
+  });
 });
 
 describe('EmbeddedDatabase: stopping', () => {
@@ -215,7 +303,7 @@ describe('EmbeddedDatabase: why a start failed', () => {
     const failed = await owner.next();
     expect(failed.event).toBe('failed');
     expect(failed.message).toBe(
-      `port ${port} on 127.0.0.1 is already in use by another process: ` +
+      `port ${port} on 127.0.0.1 is already in use by another process (not the PostgreSQL of ${directory}): ` +
         'stop that process, or give the embedded PostgreSQL a free port (EMBEDDED_PG_PORT)',
     );
     expect(await owner.exited()).toBe(1);

@@ -31,6 +31,7 @@ export async function prepareDatabase(config: AppConfig, logger: Logger): Promis
     directory: join(config.dataDir, 'pg'),
     port: config.database.embeddedPort,
     onLog: (message) => logger.debug({ component: 'embedded-postgres' }, message),
+    onNotice: (message) => logger.warn({ component: 'embedded-postgres' }, message),
   });
   logger.info({ port: config.database.embeddedPort }, 'starting the embedded PostgreSQL (development only)');
   await embedded.start();

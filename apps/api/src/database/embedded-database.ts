@@ -7,6 +7,7 @@ import { arch, constants as osConstants, platform, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { redactText } from '../logging/log-redaction';
+import { inspectPostmaster, isPostmasterOf, removeStaleLock } from './postmaster-lock';
 
 export interface EmbeddedDatabaseOptions {
   /** The cluster's data directory; created on first start, reused afterwards. */
@@ -14,6 +15,8 @@ export interface EmbeddedDatabaseOptions {
   port: number;
   /** Every line the server and initdb print (secrets redacted). */
   onLog?: (message: string) => void;
+  /** What an operator should hear of: a server left running by an earlier start being stopped. */
+  onNotice?: (message: string) => void;
   /** Extra server settings (`-c name=value`), e.g. durability off for tests. */
   settings?: Record<string, string>;
 }
@@ -66,8 +69,11 @@ interface Account {
  * the server under in-flight requests and exit the process, and it hands initdb the
  * password in a world-readable temporary file.
  *
- * The server runs in its own process group, so a Ctrl-C meant for Node reaches it only
- * through `stop()`; it is sent SIGINT if the process exits first.
+ * A start first deals with the data directory's lock: a server left running by an
+ * earlier start that was killed (its Node parent gone) is stopped, a lock naming a dead
+ * or reused pid is removed, and a server whose starter still runs is refused (see
+ * `inspectPostmaster`). The server runs in its own process group, so a Ctrl-C meant for
+ * Node reaches it only through `stop()`; it is sent SIGINT if the process exits first.
  */
 export class EmbeddedDatabase {
   readonly superuserPassword: string;
@@ -94,7 +100,8 @@ export class EmbeddedDatabase {
     if (this.server) throw new EmbeddedDatabaseError(`the embedded PostgreSQL of ${this.directory} is already started`);
     const binaries = loadBinaries();
     const account = serverAccount();
-    await this.assertPortFree();
+    const lockChecked = await this.clearLeftoverServer();
+    await this.assertPortFree(lockChecked);
     if (!existsSync(join(this.directory, 'PG_VERSION'))) await this.initialise(binaries.initdb, account);
 
     const settings = { listen_addresses: '127.0.0.1', ...this.options.settings };
@@ -131,7 +138,40 @@ export class EmbeddedDatabase {
     this.server = undefined;
   }
 
-  private async assertPortFree(): Promise<void> {
+  /**
+   * The data directory's lock, before a start: false when it could not be judged (then
+   * PostgreSQL judges it, and its lines say why if it refuses).
+   */
+  private async clearLeftoverServer(): Promise<boolean> {
+    const found = inspectPostmaster(this.directory);
+    switch (found.state) {
+      case 'absent':
+        return true;
+      case 'undetermined':
+        return false;
+      case 'stale':
+        this.options.onLog?.(`removing a stale postmaster.pid: ${found.reason}`);
+        removeStaleLock(this.directory);
+        return true;
+      case 'owned':
+        throw new EmbeddedDatabaseError(
+          `the embedded PostgreSQL of ${this.directory} is already running (pid ${found.lock.pid}${found.lock.port ? `, port ${found.lock.port}` : ''}), ` +
+            `started by process ${found.ownerPid}, which is still running: stop that process first ` +
+            '(another start of Ringfence, or one of its commands, uses this data directory)',
+        );
+      case 'orphaned': {
+        const { pid, port } = found.lock;
+        this.options.onNotice?.(
+          `a PostgreSQL (pid ${pid}${port ? `, port ${port}` : ''}) is still running on ${this.directory}, left by an earlier start that ended without stopping it; stopping it`,
+        );
+        await stopLeftoverServer(this.directory, pid);
+        if (inspectPostmaster(this.directory).state === 'stale') removeStaleLock(this.directory);
+        return true;
+      }
+    }
+  }
+
+  private async assertPortFree(lockChecked: boolean): Promise<void> {
     const { port } = this.options;
     const probe = createServer();
     try {
@@ -143,7 +183,7 @@ export class EmbeddedDatabase {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') {
         throw new EmbeddedDatabaseError(
-          `port ${port} on 127.0.0.1 is already in use by another process: ` +
+          `port ${port} on 127.0.0.1 is already in use by another process${lockChecked ? ` (not the PostgreSQL of ${this.directory})` : ''}: ` +
             'stop that process, or give the embedded PostgreSQL a free port (EMBEDDED_PG_PORT)',
         );
       }
@@ -294,6 +334,31 @@ class OutputTail {
     if (this.kept.length > TAIL_LINES) this.kept.shift();
     this.onLine?.(line);
   }
+}
+
+/**
+ * Stops a postmaster of `directory` that its starter left behind: SIGINT (fast shutdown),
+ * then SIGQUIT (immediate) if it has not gone in time. Before each signal the pid is
+ * checked again, so a pid reused meanwhile is never signalled.
+ */
+async function stopLeftoverServer(directory: string, pid: number): Promise<void> {
+  for (const [signal, waitMs] of [['SIGINT', FAST_SHUTDOWN_MS], ['SIGQUIT', IMMEDIATE_SHUTDOWN_MS]] as const) {
+    if (!isPostmasterOf(directory, pid)) return;
+    try {
+      process.kill(pid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return;
+      throw new EmbeddedDatabaseError(`the PostgreSQL (pid ${pid}) left running on ${directory} cannot be stopped from here (${(error as Error).message}): stop it, then start again`, {
+        cause: error,
+      });
+    }
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline) {
+      await sleep(100);
+      if (!isPostmasterOf(directory, pid)) return;
+    }
+  }
+  throw new EmbeddedDatabaseError(`the PostgreSQL (pid ${pid}) left running on ${directory} did not stop after SIGINT and SIGQUIT: stop it, then start again`);
 }
 
 /** A server error (SQLSTATE) other than "the database system is starting up": waiting will not help. */
