@@ -247,6 +247,24 @@ describe('EmbeddedDatabase: a server its owner left behind', () => {
     expect(await selectOne(directory, port)).toBe(1);
     await stopOwner(third);
   });
+
+  it('a first start killed during initdb leaves nothing that blocks the next one', async () => {
+    const dir = newWorkDir();
+    const directory = join(dir, 'pg');
+    const port = await freePort();
+    // Its own process group, so the kill takes initdb and its bootstrap backend too, as a crash would.
+    const first = spawnOwner({ directory, port }, { ownGroup: true });
+    const initdbStarted = () => ['pg', 'pg.initdb'].some((name) => existsSync(join(dir, name, 'PG_VERSION')));
+    await until(initdbStarted);
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.exited();
+    expect(first.output()).not.toContain('"ready"');
+
+    const second = spawnOwner({ directory, port });
+    await ready(second);
+    expect(await selectOne(directory, port)).toBe(1);
+    await stopOwner(second);
+  });
 });
 
 describe('EmbeddedDatabase: stopping', () => {

