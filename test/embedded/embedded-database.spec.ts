@@ -17,6 +17,7 @@ const workDirs: string[] = [];
 interface OwnerEvent {
   event: 'ready' | 'failed' | 'stopped';
   postmasterPid?: number;
+  workDir?: string;
   message?: string;
   query?: string;
 }
@@ -337,5 +338,33 @@ describe('EmbeddedDatabase: why a start failed', () => {
     expect(failed.message).toContain('invalid value for parameter "work_mem": "[REDACTED]"');
     expect(await owner.exited()).toBe(1);
     expect(owner.output()).not.toContain(readFileSync(`${directory}.superuser`, 'utf8').trim());
+  });
+});
+
+describe("the test run's own embedded database", () => {
+  it('the global teardown stops it and removes its temporary directory', async () => {
+    const script = `
+      const setup = require('./test/support/global-setup').default;
+      const teardown = require('./test/support/global-teardown').default;
+      const say = (event) => process.stdout.write(JSON.stringify(event) + '\\n');
+      (async () => {
+        await setup();
+        const { workDir } = globalThis.__RF_EMBEDDED__;
+        const postmasterPid = Number(require('node:fs').readFileSync(workDir + '/pg/postmaster.pid', 'utf8').split('\\n')[0]);
+        say({ event: 'ready', workDir, postmasterPid });
+        await teardown();
+        say({ event: 'stopped' });
+      })().catch((error) => say({ event: 'failed', message: String(error) }));`;
+    const env = { ...process.env };
+    delete env.TEST_DATABASE_URL; // its own embedded server, whatever this run uses
+    const run = spawnReporting(['-e', script], { env });
+    const started = await run.next();
+    expect(started.event).toBe('ready');
+    workDirs.push(started.workDir!); // removed after the test in any case
+    expect(existsSync(join(started.workDir!, 'pg', 'PG_VERSION'))).toBe(true);
+
+    expect(await run.next()).toEqual({ event: 'stopped' });
+    expect(isRunning(started.postmasterPid!)).toBe(false);
+    expect(existsSync(started.workDir!)).toBe(false);
   });
 });

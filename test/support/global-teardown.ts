@@ -1,12 +1,12 @@
 import { Client } from 'pg';
-import type { EmbeddedDatabase } from '../../apps/api/src/database/embedded-database';
+import { EmbeddedRun, removeEmbedded } from './global-setup';
 import { testEnv } from './test-env';
 
-/** Drops this run's databases on a shared server, and stops an embedded one. */
+/** Drops this run's databases on a shared server, or stops an embedded one and removes its directory. */
 export default async function globalTeardown(): Promise<void> {
-  const embedded = (globalThis as { __RF_EMBEDDED__?: EmbeddedDatabase }).__RF_EMBEDDED__;
+  const embedded = (globalThis as { __RF_EMBEDDED__?: EmbeddedRun }).__RF_EMBEDDED__;
   if (embedded) {
-    await embedded.stop();
+    await removeEmbedded(embedded);
     return;
   }
   const admin = new Client({ connectionString: testEnv('adminUrl') });
