@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // The README's start path, end to end on the built app: a fresh data directory, the
 // embedded PostgreSQL, a development key, ready, SIGTERM; then a second start that
-// reuses all of it. Exits non-zero on the first failure.
+// reuses all of it, a start after kill -9, a start on a held port, and the commands.
+// Exits non-zero on the first failure.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { once } = require('node:events');
+const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
@@ -16,12 +19,15 @@ const dataDir = join(workDir, '.data');
 const port = 3900 + Math.floor(Math.random() * 90);
 const pgPort = 55000 + Math.floor(Math.random() * 900);
 
+const started = new Set();
+
 function start() {
   const child = spawn(process.execPath, [join(root, 'dist/apps/api/src/main.js')], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: '', RINGFENCE_DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.add(child);
   child.output = '';
   child.stdout.on('data', (chunk) => (child.output += chunk));
   child.stderr.on('data', (chunk) => (child.output += chunk));
@@ -40,6 +46,19 @@ async function waitReady(child) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`not ready within 60 s:\n${child.output}`);
+}
+
+function isRunning(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) [ZX] /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return process.platform !== 'linux';
+  }
 }
 
 async function stop(child) {
@@ -84,7 +103,7 @@ async function main() {
   await stop(second);
   console.log('ok - second start reuses the database and the key');
 
-  // The command-line tools, on the same embedded database, service stopped.
+  // The command-line tools, on the same embedded database.
   const cliWith = (env, name, ...args) =>
     spawnSync(process.execPath, [join(root, `dist/apps/api/src/bootstrap/${name}.cli.js`), ...args], {
       cwd: root,
@@ -93,6 +112,43 @@ async function main() {
       timeout: 120_000,
     });
   const cli = (name, ...args) => cliWith({}, name, ...args);
+
+  // kill -9: the embedded PostgreSQL outlives its owner; the next start stops it and serves.
+  const killed = start();
+  await waitReady(killed);
+  const orphan = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const killedExit = new Promise((resolve) => killed.once('exit', resolve));
+  killed.kill('SIGKILL');
+  await killedExit;
+  if (!isRunning(orphan)) throw new Error('after kill -9 the embedded PostgreSQL did not outlive its owner: the step below proves nothing');
+  const restarted = start();
+  await waitReady(restarted);
+  if (isRunning(orphan)) throw new Error(`the PostgreSQL left by the killed start (pid ${orphan}) still runs`);
+  if (!restarted.output.includes(`a PostgreSQL (pid ${orphan}, port ${pgPort}) is still running`)) throw new Error(`the restart did not say it stopped the leftover server:\n${restarted.output}`);
+  // While the service runs on it, a command on the same data directory is refused, and says why.
+  const busy = cli('admin-create', '--email', 'busy@example.com');
+  if (busy.status !== 1 || !busy.stderr.includes(`is already running (pid `) || /undefined/.test(busy.stderr)) {
+    throw new Error(`admin:create while the service runs: exit ${busy.status}\n${busy.stdout}${busy.stderr}`);
+  }
+  await stop(restarted);
+  console.log('ok - after kill -9 the next start stops the leftover PostgreSQL and serves; a command meanwhile is refused, saying why');
+
+  // A port held by another process: the start fails naming it, and prints no secret.
+  const holder = createServer().listen(0, '127.0.0.1');
+  await once(holder, 'listening');
+  const heldPort = holder.address().port;
+  const blocked = spawnSync(process.execPath, [join(root, 'dist/apps/api/src/main.js')], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: '', RINGFENCE_DATA_DIR: join(workDir, 'blocked'), PORT: String(port), EMBEDDED_PG_PORT: String(heldPort) },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  holder.close();
+  const superuser = readFileSync(join(workDir, 'blocked', 'pg.superuser'), 'utf8').trim();
+  if (blocked.status !== 1 || !blocked.stderr.includes(`Ringfence failed to start: port ${heldPort} on 127.0.0.1 is already in use by another process`) || `${blocked.stdout}${blocked.stderr}`.includes(superuser)) {
+    throw new Error(`start on a held port: exit ${blocked.status}\n${blocked.stdout}${blocked.stderr}`);
+  }
+  console.log('ok - a start on a port another process holds fails naming the port');
   const createAdmin = () => cli('admin-create', '--email', 'ops@example.com', '--role', 'admin');
   const created = createAdmin();
   if (created.status !== 0 || !/ops@example\.com \(admin\) created[\s\S]*One-time password[\s\S]*\n {2}[0-9A-Z-]{30,}\n/.test(created.stdout)) {
@@ -151,9 +207,34 @@ async function main() {
   console.log('ok - production refuses a malformed master key, naming the file only');
 }
 
+/** Whatever a failed step left: its app processes, the servers of its data directories (by their lock and working directory), the work directory. */
+async function cleanUp() {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const pg of [join(dataDir, 'pg'), join(workDir, 'blocked', 'pg')]) {
+    let pid;
+    try {
+      pid = Number(readFileSync(join(pg, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    } catch {
+      continue;
+    }
+    const serves = () => {
+      try {
+        return isRunning(pid) && readlinkSync(`/proc/${pid}/cwd`) === pg;
+      } catch {
+        return false;
+      }
+    };
+    if (!serves()) continue;
+    process.kill(pid, 'SIGINT');
+    for (let i = 0; i < 300 && serves(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  rmSync(workDir, { recursive: true, force: true });
+}
+
 main()
-  .then(() => rmSync(workDir, { recursive: true, force: true }))
-  .catch((error) => {
+  .then(cleanUp)
+  .catch(async (error) => {
     console.error(`not ok - ${error.message}`);
+    await cleanUp().catch(() => undefined);
     process.exit(1);
   });
