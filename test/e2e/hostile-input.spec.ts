@@ -225,6 +225,36 @@ describe('hostile input at the boundary', () => {
     });
   });
 
+  describe('a request that stalls is cut off', () => {
+    let slow: TestApp;
+    let at: URL;
+    beforeAll(async () => {
+      slow = await createTestApp(db, { env: { HTTP_REQUEST_TIMEOUT_MS: '500' } });
+      at = new URL(await slow.app.getHttpAdapter().getInstance().listen({ port: 0, host: '127.0.0.1' }));
+    });
+    afterAll(() => slow.close());
+
+    /** Sends `head` and part of a body, then nothing; resolves with what the server sent before closing. */
+    const stall = (head: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect({ host: at.hostname, port: Number(at.port) }, () => socket.write(head));
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      });
+
+    it.each([
+      ['a body that stops arriving', 'POST /v1/auth/password/forgot HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 26\r\n\r\n{"em'],
+      ['headers that stop arriving', 'GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: '],
+    ])('%s: 408 as a problem, and the connection closed', async (_what, head) => {
+      const answer = await stall(head);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).toContain('content-type: application/problem+json');
+      expect(answer).toContain('"code":"REQUEST_TIMEOUT"');
+    });
+  });
+
   /**
    * Every route in the committed OpenAPI document, with hostile values in each body field,
    * query parameter and path parameter it declares (one at a time), as a caller allowed to

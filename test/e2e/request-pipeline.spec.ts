@@ -123,6 +123,26 @@ describe('request pipeline: transaction + audit', () => {
     ]);
   });
 
+  it('stores a plain IP whatever a trusted proxy names: a port, brackets or a zone are dropped, garbage falls back to the proxy', async () => {
+    const proxied = await createTestApp(db, { features: [PipelineProbeModule], env: { TRUSTED_PROXIES: '127.0.0.1' } });
+    try {
+      for (const [forwarded, stored] of [
+        ['10.1.1.1:1234', '10.1.1.1'],
+        ['[2001:db8::5]:443', '2001:db8::5'],
+        ['fe80::1%eth0', 'fe80::1'],
+        ['not-an-ip', '127.0.0.1'],
+        ['10.1.1.1%x', '127.0.0.1'],
+      ]) {
+        const id = `req-xff-${forwarded.replace(/[^A-Za-z0-9]/g, '')}`.padEnd(12, '0');
+        const login = await proxied.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { 'x-forwarded-for': forwarded, 'x-request-id': id }, payload: { email: 'nobody@example.com', password: 'wrong password' } });
+        expect({ forwarded, status: login.statusCode }).toEqual({ forwarded, status: 401 });
+        expect({ forwarded, ip: (await auditRows(id))[0]?.client_ip }).toEqual({ forwarded, ip: stored });
+      }
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('believes X-Forwarded-For only from a trusted proxy', async () => {
     const clientIpSeenBy = async (app: TestApp, requestId: string): Promise<unknown> => {
       await app.app.inject({

@@ -10,7 +10,7 @@ export {
   type Principal,
 } from './principal';
 export { newContextStore, RequestContext, WorkspaceContextMissingError, type RequestContextStore } from './request-context';
-export { installRequestContext } from './request-context.hooks';
+export { installRequestContext, type RequestContextSources } from './request-context.hooks';
 export { BEFORE_COMMIT, RequestTransactionInterceptor, type BeforeCommit } from './request-transaction.interceptor';
 export { TenancyModule } from './tenancy.module';
 export { AfterTransactionError, applySessionSettings, UnitOfWork } from './unit-of-work';

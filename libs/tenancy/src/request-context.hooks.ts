@@ -9,12 +9,20 @@ type WithResource = FastifyRequest & { [RESOURCE]?: AsyncResource };
  * Opens the request context as the request arrives and re-enters it after the body is
  * read (body parsing runs on stream events, outside the request's async scope).
  */
-export function installRequestContext(fastify: FastifyInstance, clientRequestIdOf: (request: FastifyRequest) => string | undefined): void {
+/** How the HTTP boundary reads what the context carries of a request. */
+export interface RequestContextSources {
+  /** A well-formed client `X-Request-Id`, else undefined. */
+  clientRequestId(request: FastifyRequest): string | undefined;
+  /** The client's address as a plain IP. */
+  clientIp(request: FastifyRequest): string | undefined;
+}
+
+export function installRequestContext(fastify: FastifyInstance, sources: RequestContextSources): void {
   fastify.addHook('onRequest', (request, _reply, done) => {
     const store = newContextStore({
       requestId: String(request.id),
-      clientRequestId: clientRequestIdOf(request),
-      clientIp: request.ip,
+      clientRequestId: sources.clientRequestId(request),
+      clientIp: sources.clientIp(request),
       userAgent: request.headers['user-agent']?.slice(0, 512),
     });
     RequestContext.run(store, () => {

@@ -18,6 +18,8 @@ export interface AppConfig {
     readonly trustedProxies: readonly string[];
     readonly docsEnabled: boolean;
     readonly shutdownGraceMs: number;
+    /** Headers and body must arrive within this; then 408 and the connection closes. */
+    readonly requestTimeoutMs: number;
   };
   readonly database: {
     /** Unset means: start the embedded PostgreSQL under `dataDir/pg`. */
@@ -114,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       trustedProxies: vars.TRUSTED_PROXIES,
       docsEnabled: vars.DOCS_ENABLED ?? !production,
       shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+      requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
     },
     database: {
       url: vars.DATABASE_URL,

@@ -101,6 +101,13 @@ export class EnvironmentVariables {
   @Max(120000)
   SHUTDOWN_GRACE_MS = 10000;
 
+  /** A request's headers and body must have arrived within this (a stalled upload holds a socket). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(300000)
+  HTTP_REQUEST_TIMEOUT_MS = 30000;
+
   /** `iss` of admin access tokens. */
   @IsString()
   @Matches(/^\S{1,200}$/, { message: 'JWT_ISSUER must be a non-empty string without spaces' })

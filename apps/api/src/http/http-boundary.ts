@@ -14,6 +14,7 @@ import { corsOptionsFor } from './cors-policy';
 import { assertPlainParameters, parseJsonBody } from './request-input';
 import { rawProblemResponse, sendProblem } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { clientAddressOf } from './client-address';
 import { clientRequestIdOf, newRequestId } from './request-id';
 import { RouteMethodIndex } from './route-method-index';
 import { createValidationPipe } from './validation';
@@ -106,6 +107,11 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
     bodyLimit: BATCH_BODY_LIMIT,
     return503OnClosing: true,
+    // A request whose headers and body have not arrived in time is answered 408 (through
+    // clientErrorHandler) and its socket closed: a stalled upload cannot hold a descriptor
+    // for ever. Connections are checked every second (Node's default: 30 s).
+    requestTimeout: config.http.requestTimeoutMs,
+    http: { headersTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.http.requestTimeoutMs) },
     // What Node's HTTP parser refuses never becomes a request: answered here, as a problem.
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, securityHeaders, logger),
     // Path parameters up to 256 characters (vault secret names reach 128); a longer one,
@@ -135,7 +141,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
       done(error as Error);
     }
   });
-  installRequestContext(fastify, clientRequestIdOf);
+  installRequestContext(fastify, { clientRequestId: clientRequestIdOf, clientIp: clientAddressOf });
 
   // Draining: once close() begins, every response still going out ends its connection,
   // so keep-alive clients cannot hold the shutdown open (idle ones Fastify closes itself).
