@@ -132,7 +132,7 @@ describe('request pipeline: transaction + audit', () => {
         ['fe80::1%eth0', 'fe80::1'],
         ['not-an-ip', '127.0.0.1'],
         ['10.1.1.1%x', '127.0.0.1'],
-      ]) {
+      ] as const) {
         const id = `req-xff-${forwarded.replace(/[^A-Za-z0-9]/g, '')}`.padEnd(12, '0');
         const login = await proxied.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { 'x-forwarded-for': forwarded, 'x-request-id': id }, payload: { email: 'nobody@example.com', password: 'wrong password' } });
         expect({ forwarded, status: login.statusCode }).toEqual({ forwarded, status: 401 });

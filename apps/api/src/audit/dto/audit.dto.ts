@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, AUDIT_PAGE_MAX, type AuditActorType, type AuditOutcome } from '@ringfence/audit';
 import type { KeyEnvironment } from '@ringfence/tenancy';
+import { IsInstant } from '../../http/instant.validator';
 
 /** The filters the events page and the export share. */
 export class AuditFilterQueryDto {
@@ -44,14 +45,14 @@ export class AuditFilterQueryDto {
   @IsIn(AUDIT_OUTCOMES)
   outcome?: AuditOutcome;
 
-  @ApiPropertyOptional({ description: 'From this instant on (inclusive), ISO 8601.' })
+  @ApiPropertyOptional({ description: 'From this instant on (inclusive), RFC 3339.', example: '2026-01-31T00:00:00Z' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Before this instant (exclusive), ISO 8601.' })
+  @ApiPropertyOptional({ description: 'Before this instant (exclusive), RFC 3339.', example: '2026-02-01T00:00:00Z' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   to?: string;
 
 }
