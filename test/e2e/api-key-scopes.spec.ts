@@ -20,7 +20,7 @@ describe('API key scopes over every workspace route', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     t = await createTestApp(db);
-    admin = await createAdmin(t, 'admin');
+    admin = await createAdmin(t, 'owner');
     workspaceId = (await createApiKey(t, admin)).workspaceId;
   });
   afterAll(async () => {

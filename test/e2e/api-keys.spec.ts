@@ -19,7 +19,7 @@ describe('workspace API keys', () => {
     // Each test plays its own client address (the per-address limit has its own test).
     t = await createTestApp(db, { env: { TRUSTED_PROXIES: '127.0.0.1' } });
     superuser = await db.connect(db.adminUrl);
-    admin = await createAdmin(t, 'admin');
+    admin = await createAdmin(t, 'owner');
     live = await createApiKey(t, admin, { scopes: ['vault:read', 'audit:read'] });
   });
   afterAll(async () => {
@@ -313,6 +313,31 @@ describe('workspace API keys', () => {
           expect(expiresAt).not.toBeNull();
           expect(new Date(expiresAt!).getTime()).toBeLessThanOrEqual((callerRow.expires_at as Date).getTime());
         }
+      });
+
+      it('an admin grants no scope its role may not use itself (audit:read, vault:reveal), on create or rotate, and still revokes any key', async () => {
+        const plainAdmin = await createAdmin(t, 'admin');
+        const create = (scopes: string[]) =>
+          t.app.inject({ method: 'POST', url: `/v1/admin/workspaces/${manager.workspaceId}/api-keys`, headers: plainAdmin.headers, payload: { name: 'minted', scopes, environment: 'test' } });
+        for (const scopes of [['audit:read'], ['vault:reveal'], ['vault:read', 'vault:reveal']]) {
+          const refused = await create(scopes);
+          expect({ scopes, status: refused.statusCode }).toEqual({ scopes, status: 403 });
+          expect(refused.json()).toMatchObject({ code: 'INSUFFICIENT_ROLE' });
+        }
+        expect((await create(['vault:read', 'keys:manage'])).statusCode).toBe(201);
+        const revealer = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:reveal'], environment: 'test' });
+        const rotated = await t.app.inject({
+          method: 'POST',
+          url: `/v1/admin/workspaces/${manager.workspaceId}/api-keys/${revealer.id}/rotate`,
+          headers: plainAdmin.headers,
+          payload: { gracePeriodSeconds: 0 },
+        });
+        expect(rotated.statusCode).toBe(403);
+        expect(rotated.json()).toMatchObject({ code: 'INSUFFICIENT_ROLE' });
+        expect((await whoAmI(revealer.headers)).statusCode).toBe(200);
+        const revoked = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${manager.workspaceId}/api-keys/${revealer.id}`, headers: plainAdmin.headers });
+        expect(revoked.statusCode).toBe(204);
+        expect((await whoAmI(revealer.headers)).statusCode).toBe(401);
       });
 
       it('admins keep granting any scope and lifetime through the same service', async () => {

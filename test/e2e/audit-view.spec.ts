@@ -26,8 +26,8 @@ describe('audit view (/v1/audit)', () => {
     t = await createTestApp(db);
     superuser = await db.connect(db.adminUrl);
     [auditor, owner, admin] = [await createAdmin(t, 'auditor'), await createAdmin(t, 'owner'), await createAdmin(t, 'admin')];
-    reader = await createApiKey(t, admin, { scopes: ['audit:read'] });
-    otherReader = await createApiKey(t, admin, { scopes: ['audit:read'] });
+    reader = await createApiKey(t, owner, { scopes: ['audit:read'] });
+    otherReader = await createApiKey(t, owner, { scopes: ['audit:read'] });
     // Known rows, an hour in the past so they sort before everything the requests write.
     await superuser.query(
       `INSERT INTO audit_log (occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, outcome)
@@ -100,7 +100,7 @@ describe('audit view (/v1/audit)', () => {
   });
 
   it('keeps test and live apart: a test key reads test rows only, a live key never reads them', async () => {
-    const sandbox = await createApiKey(t, admin, { workspaceId: reader.workspaceId, scopes: ['audit:read'], environment: 'test' });
+    const sandbox = await createApiKey(t, owner, { workspaceId: reader.workspaceId, scopes: ['audit:read'], environment: 'test' });
     await read({ ...sandbox.headers, 'x-request-id': 'req-test-env' }); // writes a test-environment audit.read row
     const testView = (await read(sandbox.headers)).json<Page>();
     expect(testView.events.length).toBeGreaterThan(0);

@@ -25,7 +25,7 @@ describe('keys:rewrap', () => {
     superuser = await db.connect(db.adminUrl);
     before = await createTestApp(db, { secretFiles: { 'master.v1.key': V1 } });
     admins = [];
-    for (let i = 0; i < 4; i += 1) admins.push(await createAdmin(before, 'admin'));
+    for (let i = 0; i < 4; i += 1) admins.push(await createAdmin(before, i === 0 ? 'owner' : 'admin'));
     const scopes = ['vault:write', 'vault:reveal'];
     const live = await createApiKey(before, admins[0]!, { scopes });
     const keys = [live, await createApiKey(before, admins[0]!, { scopes, workspaceId: live.workspaceId, environment: 'test' }), await createApiKey(before, admins[0]!, { scopes })];

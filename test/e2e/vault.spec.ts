@@ -33,7 +33,7 @@ describe('the vault', () => {
     db = await createTestDatabase();
     t = await createTestApp(db, { env: { LOG_LEVEL: 'trace', VAULT_VERSIONS_KEPT: '3', VAULT_REVEALS_PER_MINUTE: '1000', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '1000' } });
     superuser = await db.connect(db.adminUrl);
-    admin = await createAdmin(t, 'admin');
+    admin = await createAdmin(t, 'owner');
     writer = await createApiKey(t, admin, { scopes: ['vault:write'] });
     const { workspaceId } = writer;
     reader = await createApiKey(t, admin, { workspaceId, scopes: ['vault:read'] });
@@ -366,7 +366,7 @@ describe('the vault’s limits', () => {
     db = await createTestDatabase();
     t = await createTestApp(db, { env: { VAULT_REVEALS_PER_MINUTE: '3', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '5', VAULT_MAX_SECRETS: '2' } });
     superuser = await db.connect(db.adminUrl);
-    admin = await createAdmin(t, 'admin');
+    admin = await createAdmin(t, 'owner');
   });
   afterAll(async () => {
     await superuser.end();

@@ -46,7 +46,7 @@ describe('limits and revocations shared through Redis', () => {
     first = await createTestApp(db, { env, secretFiles });
     second = await createTestApp(db, { env, secretFiles });
     const setup = await createTestApp(db);
-    admin = await createAdmin(setup, 'admin');
+    admin = await createAdmin(setup, 'owner');
     keys = { live: await createApiKey(setup, admin), other: await createApiKey(setup, admin) };
     await setup.close();
   });
@@ -138,7 +138,7 @@ describe('when Redis goes away', () => {
     db = await createTestDatabase();
     t = await createTestApp(db, { env: { REDIS_URL: relay.url, TRUSTED_PROXIES: '127.0.0.1' } });
     const setup = await createTestApp(db);
-    key = await createApiKey(setup, await createAdmin(setup, 'admin'));
+    key = await createApiKey(setup, await createAdmin(setup, 'owner'));
     await setup.close();
   });
   afterAll(async () => {

@@ -26,7 +26,7 @@ export async function createApiKey(
     method: 'POST',
     url: `/v1/admin/workspaces/${workspaceId}/api-keys`,
     headers,
-    payload: { name: options.name ?? 'test key', scopes: options.scopes ?? ['audit:read'], environment: options.environment ?? 'live' },
+    payload: { name: options.name ?? 'test key', scopes: options.scopes ?? ['vault:read'], environment: options.environment ?? 'live' },
   });
   if (response.statusCode !== 201) throw new Error(`api key: ${response.statusCode} ${response.body}`);
   const { key, id } = response.json<{ key: string; id: string }>();

@@ -1,7 +1,7 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { AuditTrail, declareAuditRedactions } from '@ringfence/audit';
-import { ApiKeyAuthenticator, ApiKeyPeppers, generateApiKey } from '@ringfence/auth';
-import { actorLabel, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { ApiKeyAuthenticator, ApiKeyPeppers, generateApiKey, SCOPES } from '@ringfence/auth';
+import { actorLabel, AdminRole, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { ApiKeyDto, CreatedApiKeyDto } from './dto/workspace.dto';
 import { WorkspacesService } from './workspaces.service';
 
@@ -139,7 +139,7 @@ export class ApiKeysService {
     );
     if (!target) throw new NotFoundException();
     // A key manages only the keys it could have made: a narrow key cannot switch off a wider one.
-    this.assertGrantable(target.scopes, target.environment);
+    this.assertGrantable(target.scopes, target.environment, 'revoke');
     const [row] = await sqlRows<ApiKeyRow>(
       this.unitOfWork.manager,
       `UPDATE api_keys SET revoked_at = now(), revoked_reason = 'revoked', version = version + 1
@@ -152,13 +152,24 @@ export class ApiKeysService {
   }
 
   /**
-   * The grant rule, for the acting principal: admins (and the system) grant anything; a
-   * key grants and manages at most what it holds (its scopes, its own environment; a
-   * legacy wildcard key holds every scope). Anyone else grants nothing.
+   * The grant rule, for the acting principal: nobody hands out, through a key, more than
+   * they may do themselves. A key grants and manages at most what it holds (its scopes,
+   * its own environment; a legacy wildcard key holds every scope). An admin grants any
+   * scope but those its role may not use itself (`ROLE_WITHHELD_SCOPES`), and revokes any
+   * key; an owner (and the system) grants anything. Anyone else grants nothing.
    */
-  private assertGrantable(scopes: readonly string[], environment: KeyEnvironment): void {
+  private assertGrantable(scopes: readonly string[], environment: KeyEnvironment, purpose: 'grant' | 'revoke' = 'grant'): void {
     const caller = this.context.principal;
-    if (caller.kind === 'admin' || caller.kind === 'system') return;
+    if (caller.kind === 'system') return;
+    if (caller.kind === 'admin') {
+      if (purpose === 'revoke') return;
+      const withheld = ROLE_WITHHELD_SCOPES[caller.role];
+      const beyond = scopes.length === 0 && withheld.length > 0 ? ['*'] : scopes.filter((scope) => withheld.includes(scope));
+      if (beyond.length > 0) {
+        throw new ForbiddenException({ code: 'INSUFFICIENT_ROLE', detail: `The ${caller.role} role cannot grant ${beyond.join(', ')}: an owner can.` });
+      }
+      return;
+    }
     if (caller.kind !== 'api_key') throw new ForbiddenException();
     const beyond = caller.scopes.length === 0 ? [] : scopes.filter((scope) => !caller.scopes.includes(scope));
     // A wildcard target holds every scope: only a wildcard caller holds as much.
@@ -175,6 +186,17 @@ export class ApiKeysService {
     return caller.kind === 'api_key' && caller.expiresAt !== null ? new Date(caller.expiresAt) : undefined;
   }
 }
+
+/**
+ * Scopes a role may not put in a key because the role may not do it itself: an admin
+ * reads no audit log (auditors and owners do) and sees no vault value (ADR 0009), so a
+ * key it minted must not either. Auditors make no keys at all (the routes refuse them).
+ */
+const ROLE_WITHHELD_SCOPES: Readonly<Record<AdminRole, readonly string[]>> = {
+  owner: [],
+  admin: ['audit:read', 'vault:reveal'],
+  auditor: SCOPES,
+};
 
 function earliest(a: Date | undefined, b: Date | undefined): Date | undefined {
   if (!a) return b;
