@@ -61,8 +61,11 @@ export class AttemptLimiter {
   }
 
   /**
-   * Spends one attempt from each budget; null while none is exhausted, else the retry
-   * delay and whether this is the first refusal of the block (the one worth an audit row).
+   * Spends one attempt from each budget in turn, stopping at the first exhausted one (list
+   * the client address first): a refused request makes no counter for the email it names,
+   * so a flood from a spent address cannot fill the limiter with fresh keys. Null while
+   * none is exhausted, else the retry delay and whether this is the first refusal of the
+   * block (the one worth an audit row).
    */
   async spend(...charges: [AttemptBudget, string][]): Promise<{ retryAfterSeconds: number; firstRefusal: boolean } | null> {
     let retryAfterSeconds = 0;
@@ -78,6 +81,7 @@ export class AttemptLimiter {
         firstRefusal = true;
         this.reported.set(key, true, now + seconds * 1000);
       }
+      break;
     }
     return retryAfterSeconds > 0 ? { retryAfterSeconds, firstRefusal } : null;
   }

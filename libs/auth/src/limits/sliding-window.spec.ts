@@ -87,15 +87,31 @@ describe('MemoryRateLimitStorage', () => {
     expect(refused.timeToBlockExpire).toBe(80);
   });
 
-  it('refuses a new counter at capacity rather than drop a live one, after trying a sweep', () => {
-    const storage = new MemoryRateLimitStorage(2);
-    storage.hit('a', WINDOW, 5, 0, 0);
-    storage.hit('b', WINDOW, 5, 0, 0);
-    expect(() => storage.hit('c', WINDOW, 5, 0, 1_000)).toThrow(RateLimitsUnavailableException);
-    expect(storage.hit('a', WINDOW, 5, 0, 1_000).isBlocked).toBe(false);
-    // Once the old counters say nothing any more, the sweep makes room.
-    expect(storage.hit('c', WINDOW, 5, 0, 3 * WINDOW).isBlocked).toBe(false);
+  it('at capacity, drops the least recently used unblocked counter, never a blocked one, and refuses only when all are blocked', () => {
+    const storage = new MemoryRateLimitStorage(3);
+    // 'locked' is blocked for ten windows; 'a' and 'b' are partly spent.
+    storage.hit('locked', WINDOW, 1, 10 * WINDOW, 0);
+    expect(storage.hit('locked', WINDOW, 1, 10 * WINDOW, 0).isBlocked).toBe(true);
+    storage.hit('a', WINDOW, 5, 0, 10);
+    storage.hit('b', WINDOW, 5, 0, 20);
+    storage.hit('a', WINDOW, 5, 0, 30); // a is now more recent than b
+    expect(storage.hit('c', WINDOW, 5, 0, 40).isBlocked).toBe(false);
+    expect(storage.size).toBe(3);
+    // b went (least recently used); a kept its count; locked is still locked.
+    expect(storage.hit('a', WINDOW, 5, 0, 50).totalHits).toBe(3);
+    expect(storage.hit('locked', WINDOW, 1, 10 * WINDOW, 60).isBlocked).toBe(true);
+    expect(storage.hit('b', WINDOW, 5, 0, 70).totalHits).toBe(1);
     storage.onApplicationShutdown();
+
+    const full = new MemoryRateLimitStorage(2);
+    for (const key of ['x', 'y']) {
+      full.hit(key, WINDOW, 1, 10 * WINDOW, 0);
+      full.hit(key, WINDOW, 1, 10 * WINDOW, 0);
+    }
+    expect(() => full.hit('z', WINDOW, 5, 0, 1_000)).toThrow(RateLimitsUnavailableException);
+    // Once the blocks are over and the counters stale, the sweep makes room.
+    expect(full.hit('z', WINDOW, 5, 0, 12 * WINDOW).isBlocked).toBe(false);
+    full.onApplicationShutdown();
   });
 
   it('sweeps counters that say nothing any more', () => {
