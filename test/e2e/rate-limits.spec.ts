@@ -92,6 +92,19 @@ describe('request limits', () => {
   });
 
   describe('L2, per key and per workspace, by plan', () => {
+    it('counts requests refused for a missing scope: a key over its limit gets the 429, not another refusal and audit row', async () => {
+      const key = await createApiKey(setup, admin, { scopes: ['vault:read'] });
+      const statuses = [];
+      for (let i = 0; i < 5; i += 1) {
+        const response = await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: { ...key.headers, 'x-forwarded-for': newAddress() }, payload: { name: 'n', value: 'v' } });
+        statuses.push(response.statusCode);
+      }
+      expect(statuses).toEqual([403, 403, 403, 429, 429]);
+      const superuser = await db.connect(db.adminUrl);
+      const { rows } = await superuser.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.authorize' AND actor_id = $1`, [key.id]);
+      expect(rows).toEqual([{ n: 3 }]);
+    });
+
     it('limits a key to its plan and states the key budget in the headers', async () => {
       const key = await createApiKey(setup, admin);
       const answers = [];

@@ -38,8 +38,9 @@ export interface AppModuleOptions {
 
 /**
  * The one deployable application. The request context is opened by a Fastify hook
- * (http-boundary); global guards run in this order: the per-address limit (L1), the
- * AccessGuard (deny by default: authentication, roles, scopes), the workspace's browser
+ * (http-boundary), where the per-address limit (L1) also runs, before the body is read;
+ * global guards run in this order: the AccessGuard (deny by default: authentication,
+ * roles, scopes; a key it refuses is charged against L2 first), the workspace's browser
  * origins (for keys used from a browser), the per-key and per-workspace limit (L2). Mutating routes carry the request-transaction interceptor
  * through `@Audited`, and the audit row is written inside that transaction, before commit.
  * With REDIS_URL, limits and key revocations are shared by every instance.

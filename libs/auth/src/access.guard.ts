@@ -11,9 +11,9 @@ import {
 import { Reflector } from '@nestjs/core';
 import { SecurityEvents } from '@ringfence/audit';
 import { Principal, RequestContext } from '@ringfence/tenancy';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_POLICY, AccessPolicy, STEP_UP, STEP_UP_WINDOW_MS } from './access-policy';
-import { ADMIN_AUTHENTICATOR, API_KEY_AUTHENTICATOR, Authenticator, PROVIDER_AUTHENTICATOR } from './authenticator';
+import { ADMIN_AUTHENTICATOR, API_KEY_AUTHENTICATOR, Authenticator, PROVIDER_AUTHENTICATOR, REFUSED_REQUEST_LIMIT, RefusedRequestLimit } from './authenticator';
 import { API_KEY_PREFIXES } from './api-keys/api-key-format';
 
 /** The one 401 every authentication failure answers; the real reason goes to the audit log. */
@@ -99,6 +99,7 @@ export class AccessGuard implements CanActivate {
     @Optional() @Inject(API_KEY_AUTHENTICATOR) private readonly apiKey?: Authenticator,
     @Optional() @Inject(PROVIDER_AUTHENTICATOR) private readonly provider?: Authenticator,
     @Optional() private readonly events?: SecurityEvents,
+    @Optional() @Inject(REFUSED_REQUEST_LIMIT) private readonly refusedLimit?: RefusedRequestLimit,
   ) {}
 
   async canActivate(execution: ExecutionContext): Promise<boolean> {
@@ -120,6 +121,12 @@ export class AccessGuard implements CanActivate {
     try {
       authorize(policy, principal, { stepUp });
     } catch (error) {
+      if (principal.kind === 'api_key' && this.refusedLimit) {
+        // The refusal is the key's request too: a key over its limit gets the 429, not
+        // another refusal (and audit row). The request ends here, admitted to nothing.
+        this.context.setPrincipal(principal);
+        await this.refusedLimit.charge(execution.switchToHttp().getResponse<FastifyReply>());
+      }
       await this.recordRefusal(error, principal, request);
       throw error;
     }

@@ -1,5 +1,5 @@
 import type { Principal } from '@ringfence/tenancy';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessPolicy } from './access-policy';
 
 /**
@@ -11,6 +11,17 @@ export interface Authenticator<P extends AccessPolicy = AccessPolicy> {
   authenticate(request: FastifyRequest, policy: P): Promise<Principal>;
 }
 
+/**
+ * Counts a key's request that the gate refuses (missing scope) against the key's limits
+ * first: the per-key limit runs after the gate for admitted requests, so without this a
+ * key over its limit could keep costing a refusal and its audit row at the address's rate.
+ */
+export interface RefusedRequestLimit {
+  /** Throws the 429 once the caller's limit is spent (the caller is the request context's principal). */
+  charge(reply: FastifyReply): boolean | Promise<boolean>;
+}
+
+export const REFUSED_REQUEST_LIMIT = Symbol('REFUSED_REQUEST_LIMIT');
 export const ADMIN_AUTHENTICATOR = Symbol('ADMIN_AUTHENTICATOR');
 export const API_KEY_AUTHENTICATOR = Symbol('API_KEY_AUTHENTICATOR');
 export const PROVIDER_AUTHENTICATOR = Symbol('PROVIDER_AUTHENTICATOR');

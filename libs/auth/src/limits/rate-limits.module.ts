@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
+import { REFUSED_REQUEST_LIMIT } from '../authenticator';
 import { AttemptLimiter } from './attempt-limiter';
 import { ClientIpLimit } from './client-ip-limit';
 import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
@@ -18,8 +19,15 @@ export class RateLimitsModule {
   static forRoot(options: RateLimitOptions, storage: Provider = { provide: ThrottlerStorage, useFactory: () => new MemoryRateLimitStorage() }): DynamicModule {
     return {
       module: RateLimitsModule,
-      providers: [{ provide: RATE_LIMIT_OPTIONS, useValue: options }, storage, AttemptLimiter, ClientIpLimit, WorkspaceLimitGuard],
-      exports: [RATE_LIMIT_OPTIONS, ThrottlerStorage, AttemptLimiter, ClientIpLimit, WorkspaceLimitGuard],
+      providers: [
+        { provide: RATE_LIMIT_OPTIONS, useValue: options },
+        storage,
+        AttemptLimiter,
+        ClientIpLimit,
+        WorkspaceLimitGuard,
+        { provide: REFUSED_REQUEST_LIMIT, useExisting: WorkspaceLimitGuard },
+      ],
+      exports: [RATE_LIMIT_OPTIONS, ThrottlerStorage, AttemptLimiter, ClientIpLimit, WorkspaceLimitGuard, REFUSED_REQUEST_LIMIT],
     };
   }
 }
