@@ -175,11 +175,16 @@ describe('hostile input at the boundary', () => {
         const revealed = await send('POST', `/v1/vault/secrets/utf8-${name}/reveal`, {}, key.headers);
         expect(revealed.json()).toMatchObject({ value });
       }
-      for (const type of ['application/json; charset=latin1', 'application/json; charset=utf-16']) {
+      for (const type of ['application/json; charset=latin1', 'application/json; charset=utf-16', 'application/json; x="a;charset=utf-8"; charset=utf-16']) {
         const refused = await send('POST', '/v1/vault/secrets', JSON.stringify({ name: 'latin', value: 'v' }), { ...key.headers, 'content-type': type });
         expect(refused.statusCode).toBe(415);
         expect(refused.headers['content-type']).toMatch(PROBLEM);
       }
+    });
+    it('refuses a compressed body rather than read its bytes as JSON', async () => {
+      const refused = await send('POST', '/v1/vault/secrets', JSON.stringify({ name: 'zipped', value: 'v' }), { ...key.headers, 'content-encoding': 'gzip' });
+      expect(refused.statusCode).toBe(415);
+      expect(refused.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
     });
   });
 

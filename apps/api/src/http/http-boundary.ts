@@ -192,7 +192,7 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
   const parseText = (text: string): unknown => secureJson.parse(text, null, { protoAction: 'error', constructorAction: 'error' });
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BATCH_BODY_LIMIT }, (request, body, done) => {
     try {
-      done(null, parseJsonBody(body, request.headers['content-type'], bodyShapeFor(request.routeOptions.config), parseText));
+      done(null, parseJsonBody(body, request.headers, bodyShapeFor(request.routeOptions.config), parseText));
     } catch (error) {
       done(error as Error);
     }

@@ -1,4 +1,5 @@
 import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { MIMEType } from 'node:util';
 import { ErrorCode, InvalidField } from './problem';
 
 /**
@@ -20,7 +21,6 @@ export const SINGLE_BODY_SHAPE: BodyShapeLimits = { maxDepth: 32, maxKeysPerObje
 export const BATCH_BODY_SHAPE: BodyShapeLimits = { maxDepth: 32, maxKeysPerObject: 256, maxArrayLength: 10_000, maxValues: 200_000 };
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
 
 /** `parse`: the JSON text parser (Fastify's, which refuses prototype poisoning). */
 export type JsonTextParser = (text: string) => unknown;
@@ -30,11 +30,13 @@ export type JsonTextParser = (text: string) => unknown;
  * UTF-8; invalid bytes are a 400, never replaced), valid JSON, within `limits`, and with
  * no string or key that PostgreSQL or a validator could choke on (NUL, unpaired surrogates).
  */
-export function parseJsonBody(raw: Buffer, contentType: string | undefined, limits: BodyShapeLimits, parse: JsonTextParser): unknown {
-  const charset = CHARSET.exec(contentType ?? '')?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new UnsupportedMediaTypeException({ code: ErrorCode.UnsupportedMediaType, detail: 'The request body must be application/json in UTF-8.' });
-  }
+export function parseJsonBody(
+  raw: Buffer,
+  headers: { 'content-type'?: string; 'content-encoding'?: string },
+  limits: BodyShapeLimits,
+  parse: JsonTextParser,
+): unknown {
+  assertPlainUtf8Json(headers);
   assertRawShape(raw, limits);
   let text: string;
   try {
@@ -50,6 +52,27 @@ export function parseJsonBody(raw: Buffer, contentType: string | undefined, limi
   }
   assertShape(value, limits);
   return value;
+}
+
+/**
+ * The media type read as browsers and Fastify read it (WHATWG MIME parsing: quoted
+ * parameters, the first of a repeated one), so a `charset` hidden in another parameter's
+ * quotes is still seen; a compressed body is not decoded, so it is refused.
+ */
+function assertPlainUtf8Json(headers: { 'content-type'?: string; 'content-encoding'?: string }): void {
+  const encoding = headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    throw new UnsupportedMediaTypeException({ code: ErrorCode.UnsupportedMediaType, detail: 'A Content-Encoding is not accepted: send the JSON as it is.' });
+  }
+  let charset: string | undefined;
+  try {
+    charset = new MIMEType(headers['content-type'] ?? 'application/json').params.get('charset')?.toLowerCase();
+  } catch {
+    charset = 'unreadable';
+  }
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new UnsupportedMediaTypeException({ code: ErrorCode.UnsupportedMediaType, detail: 'The request body must be application/json in UTF-8.' });
+  }
 }
 
 /**
