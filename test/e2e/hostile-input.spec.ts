@@ -181,6 +181,7 @@ describe('hostile input at the boundary', () => {
         expect(refused.headers['content-type']).toMatch(PROBLEM);
       }
     });
+
     it('refuses a compressed body rather than read its bytes as JSON', async () => {
       const refused = await send('POST', '/v1/vault/secrets', JSON.stringify({ name: 'zipped', value: 'v' }), { ...key.headers, 'content-encoding': 'gzip' });
       expect(refused.statusCode).toBe(415);
