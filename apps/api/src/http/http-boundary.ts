@@ -1,3 +1,4 @@
+import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyError, FastifyReply, FastifyRequest, LogController, RawServerDefault } from 'fastify';
 import helmet from 'helmet';
@@ -12,7 +13,7 @@ import { WorkspaceOrigins } from '../workspaces/workspace-origins';
 import { BATCH_BODY_LIMIT, bodyLimitFor, bodyShapeFor } from './body-limits';
 import { corsOptionsFor } from './cors-policy';
 import { assertPlainParameters, parseJsonBody } from './request-input';
-import { rawProblemResponse, sendProblem } from './problem';
+import { ErrorCode, rawProblemResponse, sendProblem } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { clientAddressOf } from './client-address';
 import { clientRequestIdOf, newRequestId } from './request-id';
@@ -111,7 +112,8 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     // clientErrorHandler) and its socket closed: a stalled upload cannot hold a descriptor
     // for ever. Connections are checked every second (Node's default: 30 s).
     requestTimeout: config.http.requestTimeoutMs,
-    http: { headersTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.http.requestTimeoutMs) },
+    // Node answers a missing Host with an empty 400 of its own; the hook below answers it.
+    http: { headersTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.http.requestTimeoutMs), requireHostHeader: false },
     // What Node's HTTP parser refuses never becomes a request: answered here, as a problem.
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, securityHeaders, logger),
     // Path parameters up to 256 characters (vault secret names reach 128); a longer one,
@@ -124,6 +126,12 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     },
   });
   const fastify = adapter.getInstance();
+  // What Node answers by itself otherwise: an unmet Expect (an empty 417) and CONNECT (the
+  // socket dropped without a word). Both in the problem envelope, then the connection closes.
+  fastify.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) =>
+    answerRaw(response.socket, 417, securityHeaders, logger, 'unmet Expect'),
+  );
+  fastify.server.on('connect', (_request: IncomingMessage, socket: Socket) => answerRaw(socket, 501, securityHeaders, logger, 'CONNECT'));
 
   fastify.addHook('onRoute', (route) => {
     route.bodyLimit = bodyLimitFor(route.config);
@@ -131,7 +139,11 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     stampBoundaryHeaders(request, reply);
-    done();
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); Node's own answer to its absence is bare.
+    const { httpVersionMajor, httpVersionMinor } = request.raw;
+    if (request.headers.host === undefined && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1))) {
+      done(new BadRequestException({ code: ErrorCode.BadRequest, detail: 'An HTTP/1.1 request must carry a Host header.' }));
+    } else done();
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
     try {
@@ -172,9 +184,14 @@ const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
  */
 function answerClientError(error: Error & { code?: string }, socket: Socket, headers: Readonly<Record<string, string>>, logger: Logger): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
+  answerRaw(socket, CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400, headers, logger, error.code ?? 'unknown');
+}
+
+/** A problem written straight to a socket no request object was made for (or that Node keeps for itself), then closed. */
+function answerRaw(socket: Socket | null, status: number, headers: Readonly<Record<string, string>>, logger: Logger, refusal: string): void {
+  if (!socket || socket.destroyed) return;
   const requestId = newRequestId();
-  logger.info({ reqId: requestId, status, parserError: error.code ?? 'unknown' }, 'request refused by the HTTP parser');
+  logger.info({ reqId: requestId, status, refusal }, 'request refused by the HTTP parser');
   // A response already under way on this connection cannot be followed by another.
   const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (socket.writable && !inFlight?.headersSent) socket.end(rawProblemResponse(status, requestId, headers), () => socket.destroy());
