@@ -6,7 +6,7 @@ import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 interface Page {
-  events: { id: string; action: string; workspaceId: string | null; actor: { type: string; id: string | null }; outcome: string; environment: string | null }[];
+  events: { id: string; action: string; workspaceId: string | null; actor: { type: string; id: string | null }; outcome: string; environment: string | null; target: { type: string; id: string | null } | null }[];
   nextCursor: string | null;
 }
 
@@ -110,6 +110,10 @@ describe('audit view (/v1/audit)', () => {
     expect(liveView.events.some((event) => event.environment === null)).toBe(true);
     const all = (await read(auditor.headers, { workspaceId: reader.workspaceId })).json<Page>();
     expect(all.events.some((event) => event.environment === 'test')).toBe(true);
+    // What an admin did to a test key is a test row: the test key reads it, the live key does not.
+    const aboutSandbox = (page: Page) => page.events.filter((event) => event.target?.id === sandbox.id && event.action === 'api_key.create');
+    expect(aboutSandbox(testView)).toMatchObject([{ actor: { type: 'admin' }, environment: 'test' }]);
+    expect(aboutSandbox((await read(reader.headers, { targetType: 'api_key', targetId: sandbox.id })).json<Page>())).toEqual([]);
   });
 
   it('files what admins did to a workspace under that workspace', async () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RequestContext } from '@ringfence/tenancy';
+import { KeyEnvironment, RequestContext } from '@ringfence/tenancy';
 
 export interface AuditChange {
   target?: { type: string; id: string };
@@ -8,6 +8,11 @@ export interface AuditChange {
    * acting on a workspace's keys); a workspace target names itself.
    */
   workspaceId?: string;
+  /**
+   * The environment of what the change is about, when the actor has none of its own (an
+   * admin acting on a test key): a live key's audit view does not show it, a test key's does.
+   */
+  environment?: KeyEnvironment;
   before?: Record<string, unknown>;
   after?: Record<string, unknown>;
 }

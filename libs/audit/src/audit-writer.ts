@@ -53,7 +53,8 @@ export class AuditWriter {
         userAgent === undefined ? null : boundText(userAgent, AUDIT_USER_AGENT_MAX),
         this.context.requestId ?? null,
         this.context.store?.clientRequestId ?? null,
-        principal.kind === 'api_key' ? principal.environment : null,
+        // A key's own environment, always; else the one the change is about, if any (null reads as live).
+        principal.kind === 'api_key' ? principal.environment : (event.environment ?? null),
       ],
     );
   }

@@ -74,6 +74,7 @@ export class ApiKeysService {
     this.trail.record({
       target: { type: 'api_key', id: view.id },
       workspaceId,
+      environment: view.environment,
       after: { workspaceId, name: view.name, scopes: view.scopes, environment: view.environment, expiresAt: view.expiresAt },
     });
     return { ...view, key: generated.key };
@@ -123,6 +124,7 @@ export class ApiKeysService {
     this.trail.record({
       target: { type: 'api_key', id: keyId },
       workspaceId,
+      environment: old.environment,
       before: { expiresAt: old.expires_at?.toISOString() ?? null },
       after: { expiresAt: updated!.expires_at?.toISOString() ?? null, replacedBy: created.id },
     });
@@ -148,7 +150,13 @@ export class ApiKeysService {
     );
     if (!row) throw new NotFoundException();
     this.authenticator.forgetKey(keyId);
-    this.trail.record({ target: { type: 'api_key', id: keyId }, workspaceId, before: { revokedAt: null }, after: { revokedAt: row.revoked_at?.toISOString() } });
+    this.trail.record({
+      target: { type: 'api_key', id: keyId },
+      workspaceId,
+      environment: target.environment,
+      before: { revokedAt: null },
+      after: { revokedAt: row.revoked_at?.toISOString() },
+    });
   }
 
   /**
