@@ -56,6 +56,9 @@ export async function createTestApp(
   const logger = createAppLogger(config, { write: (line: string) => void lines.push(line) });
   const app = await createApplication({ config, databaseUrl: database.appUrl, logger, features: options.features });
   await app.getHttpAdapter().getInstance().ready();
+  // Nest's own log lines (jobs, the database's outage reports) are buffered until `listen`,
+  // which a test app never calls: let them through as a listening server would.
+  app.flushLogs();
   return {
     app,
     get logs() {

@@ -176,6 +176,8 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
           `INSERT INTO admin_password_resets (token_hash, admin_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))`,
           [token.hash, admin.id, PASSWORD_RESET_TTL_MS / 1000],
         );
+        // A mail sent is not unsent: from here on a conflict is not answered by running the job again at once.
+        this.unitOfWork.markIrreversible();
         try {
           await this.transport.send({
             to: admin.email,
