@@ -199,7 +199,9 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
         await this.audit.append({ action: 'auth.password_reset_request', outcome: 'success', target: { type: 'admin', id: admin.id } });
         return true;
       },
-      { principal: MAIL_WORKER },
+      // The transaction waits on the mail server between statements: the long-running
+      // allowance, so a slow server is not cut off by the idle-in-transaction timeout.
+      { principal: MAIL_WORKER, longRunning: true },
     );
   }
 
