@@ -32,5 +32,5 @@ export {
   type DatabaseFault,
   type DatabaseFaultKind,
 } from './database-faults';
-export { isReportedState, retryAfterOf, type ReportedState, type RetryLater } from './reported-errors';
+export { isReportedState, logJobFailure, retryAfterOf, type ReportedState, type RetryLater } from './reported-errors';
 export { sqlCount, sqlRows } from './sql-rows';

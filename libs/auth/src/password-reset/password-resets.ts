@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AuditWriter, SecurityEvents } from '@ringfence/audit';
 import { AesGcmCipher, declareSealedColumn } from '@ringfence/crypto';
-import { ANONYMOUS, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { ANONYMOUS, logJobFailure, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, PASSWORD_RESET_MAX_FAILURES, PASSWORD_RESET_TTL_MS } from '../admin-identity.options';
 import { AdminDirectory, normaliseEmail } from '../admins/admin-directory';
@@ -143,8 +143,9 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
     if (!done) throw refused;
   }
 
-  private kick(): void {
-    this.drain().catch((error: unknown) => this.logger.error({ err: error }, 'mail worker failed'));
+  /** Starts a pass (the timer's run and a new request's): never rejects; a failure is logged unless it is the database's outage. */
+  kick(): void {
+    this.drain().catch((error: unknown) => logJobFailure(this.logger, error, 'mail worker failed'));
   }
 
   private async handleOne(): Promise<boolean> {
