@@ -17,8 +17,7 @@ interface Call {
 
 function expectDatabaseUnavailable(call: string, response: LightMyRequestResponse): void {
   expect([call, response.statusCode, response.json<{ code?: string }>().code]).toEqual([call, 503, ErrorCode.DatabaseUnavailable]);
-  expect([call, Number(response.headers['retry-after'])]).toEqual([call, expect.any(Number)]);
-  expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+  expect([call, Number(response.headers['retry-after']) > 0]).toEqual([call, true]);
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
 }
 

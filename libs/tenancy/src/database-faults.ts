@@ -65,7 +65,7 @@ function faultOf(error: unknown, depth: number): DatabaseFault | undefined {
   return undefined;
 }
 
-export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
+const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 
 /**
  * The 503 a database fault answers with, `Retry-After` included. It is a reported state:

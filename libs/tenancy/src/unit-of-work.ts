@@ -6,7 +6,7 @@ import { actorLabel, Principal, workspaceIdOf } from './principal';
 import { newContextStore, RequestContext, RequestContextStore, UnitOfWorkAttempt } from './request-context';
 
 /** A transaction's own timeouts, in milliseconds, in place of the connection's (DATABASE_*_TIMEOUT_MS). */
-export interface TransactionTimeouts {
+interface TransactionTimeouts {
   readonly statementMs?: number;
   readonly lockMs?: number;
   readonly idleInTransactionMs?: number;
@@ -24,13 +24,11 @@ export interface UnitOfWorkOptions {
 export const UNIT_OF_WORK_OPTIONS = Symbol('UNIT_OF_WORK_OPTIONS');
 const DEFAULT_OPTIONS: UnitOfWorkOptions = { longRunningTimeoutMs: 600_000 };
 
-export interface RunOptions {
+interface RunOptions {
   readOnly?: boolean;
   principal?: Principal;
   /** Long-running work (see UnitOfWorkOptions): this transaction gets the long allowance. */
   longRunning?: boolean;
-  /** This transaction's own timeouts (e.g. a probe's tighter bound). */
-  timeouts?: TransactionTimeouts;
 }
 
 /** Attempts of an outermost unit of work that keeps losing to concurrent ones (serialization failures, deadlocks). */
@@ -111,7 +109,7 @@ export class UnitOfWork {
     // outermost one is the retry unit, and this one's commit happens outside it.
     const enclosing = outer?.manager ? outer : undefined;
     const principal = options.principal ?? outer?.principal ?? newContextStore().principal;
-    const timeouts = options.longRunning ? this.longRunning : options.timeouts;
+    const timeouts = options.longRunning ? this.longRunning : undefined;
     for (let attempt = 1; ; attempt += 1) {
       const afterCommit: (() => void)[] = [];
       const afterTransaction: (() => Promise<void>)[] = [];
