@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Module, NotFoundException, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Module, NotFoundException, Post, Query, Res } from '@nestjs/common';
 import { Audited, AuditTrail } from '@ringfence/audit';
 import { AdminRoles, Public, Scopes } from '@ringfence/auth';
 import { RequestContext, UnitOfWork } from '@ringfence/tenancy';
-import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import type { FastifyReply } from 'fastify';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { BatchBody } from '../../apps/api/src/http/body-limits';
 
 export class CreateProbeWorkspaceDto {
@@ -25,7 +26,22 @@ export class EchoDto {
   password?: string;
 }
 
+export class ConflictProbeDto {
+  @IsString()
+  @MaxLength(200)
+  name!: string;
+
+  /** How many attempts, from the first, meet a serialization failure raised by the database. */
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  conflicts!: number;
+}
+
 class ProbeFailure extends Error {}
+
+/** What the conflict probe's attempts did (unit-of-work retry tests); reset by the test. */
+export const conflictProbe = { attempts: 0, committed: 0 };
 
 /** A request held open until the test releases it (graceful-shutdown tests). */
 export const slowGate = {
@@ -50,6 +66,29 @@ class PipelineProbeController {
     this.trail.record({ target: { type: 'workspace', id }, after: { name: body.name } });
     if (body.failAfterWrite) throw new ProbeFailure('failed after the write');
     return { id };
+  }
+
+  /**
+   * An audited mutation that meets a real serialization failure on its first `conflicts`
+   * attempts. Each attempt writes a workspace, records an audit change (the first one a
+   * `before` that must not leak into a later attempt), sets a cookie and queues an
+   * after-commit callback.
+   */
+  @Post('conflict')
+  @AdminRoles('owner', 'admin')
+  @Audited('workspace.create')
+  async conflict(@Body() body: ConflictProbeDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ id: string; attempt: number }> {
+    conflictProbe.attempts += 1;
+    const attempt = conflictProbe.attempts;
+    const rows: { id: string }[] = await this.unitOfWork.manager.query('INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [body.name]);
+    const id = rows[0]!.id;
+    this.trail.record({ target: { type: 'workspace', id }, after: { name: body.name, attempt }, ...(attempt === 1 ? { before: { leakedFromAttempt: 1 } } : {}) });
+    void reply.header('set-cookie', `probe_attempt=${attempt}`);
+    this.unitOfWork.afterCommit(() => void (conflictProbe.committed += 1));
+    if (attempt <= body.conflicts) {
+      await this.unitOfWork.manager.query(`DO $$ BEGIN RAISE EXCEPTION 'could not serialize access' USING ERRCODE = '40001'; END $$`);
+    }
+    return { id, attempt };
   }
 
   @Get('workspaces')

@@ -1,5 +1,7 @@
 import { Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { PinoLogger } from 'nestjs-pino';
+import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,8 +56,15 @@ export async function createTestApp(
   });
   const lines: string[] = [];
   const logger = createAppLogger(config, { write: (line: string) => void lines.push(line) });
+  // nestjs-pino keeps the first logger it is given for the whole process: from now on Nest's
+  // lines (this app's, and those of any test app still open) go to this app's logger.
+  __resetOutOfContextForTests();
+  new PinoLogger({ pinoHttp: { logger } });
   const app = await createApplication({ config, databaseUrl: database.appUrl, logger, features: options.features });
   await app.getHttpAdapter().getInstance().ready();
+  // Nest's own log lines (jobs, the database's outage reports) are buffered until `listen`,
+  // which a test app never calls: let them through as a listening server would.
+  app.flushLogs();
   return {
     app,
     get logs() {

@@ -62,10 +62,20 @@ export class AppModule {
           synchronize: false,
           migrationsRun: false,
           logging: false,
-          extra: { max: config.database.poolSize, application_name: 'ringfence-api' },
+          // Nothing on the request path waits without bound: for a connection (pg-pool's
+          // acquire and connect timeout), for a statement, for a lock, or in a transaction
+          // left idle. Long-running work raises its own transactions' limits (UnitOfWork).
+          extra: {
+            max: config.database.poolSize,
+            application_name: 'ringfence-api',
+            connectionTimeoutMillis: config.database.timeouts.acquireMs,
+            statement_timeout: config.database.timeouts.statementMs,
+            lock_timeout: config.database.timeouts.lockMs,
+            idle_in_transaction_session_timeout: config.database.timeouts.idleInTransactionMs,
+          },
         }),
         CryptoModule.forRoot({ secretsDir: config.secretsDir, activeMasterKeyVersion: config.activeMasterKeyVersion }),
-        TenancyModule,
+        TenancyModule.forRoot({ longRunningTimeoutMs: config.database.timeouts.longRunningMs }),
         AuditModule.forRoot({ seal: runsJobs, retentionDays: config.auditRetentionDays }),
         ...(redis ? [RedisModule.forRoot(redis, options.logger)] : []),
         RateLimitsModule.forRoot(config.rateLimits, ...(redis ? [{ provide: ThrottlerStorage, useExisting: RedisRateLimitStorage }] : [])),

@@ -25,14 +25,9 @@ export { ClientIpLimit } from './limits/client-ip-limit';
 export { SKIP_RATE_LIMITS, SkipRateLimits, skipsRateLimits, type LimitHit } from './limits/rate-limit.guard';
 export { MemoryRateLimitStorage } from './limits/memory-rate-limit.storage';
 export { catalogueProblems, DEFAULT_PLAN, DEFAULT_PLANS, PLAN_NAME, planLimitsOf, type PlanCatalogue, type PlanLimits } from './limits/rate-limit-plans';
-export {
-  isReportedState,
-  RateLimitsUnavailableException,
-  retryAfterOf,
-  TooManyAttemptsException,
-  type ReportedState,
-  type RetryLater,
-} from './limits/rate-limit.exceptions';
+export { RateLimitsUnavailableException, TooManyAttemptsException } from './limits/rate-limit.exceptions';
+// Defined beside the unit of work (a database fault is a reported state too); exported here as before.
+export { isReportedState, retryAfterOf, type ReportedState, type RetryLater } from '@ringfence/tenancy';
 export { RATE_LIMIT_OPTIONS, type RateLimitOptions } from './limits/rate-limit.options';
 export { RateLimitsModule } from './limits/rate-limits.module';
 export { toThrottlerRecord, type ThrottlerStorageRecord } from './limits/sliding-window';

@@ -18,8 +18,16 @@ export interface RequestContextStore {
   afterCommit?: (() => void)[];
   /** Awaited once the open transaction has ended, committed or rolled back, before its unit of work returns. */
   afterTransaction?: (() => Promise<void>)[];
+  /** The outermost open unit of work's current attempt (shared by the units nested in it). */
+  attempt?: UnitOfWorkAttempt;
   /** Per-request values owned by other rings (e.g. the audit trail), by key. */
   readonly slots: Map<symbol, unknown>;
+}
+
+/** One attempt of an outermost unit of work: retried on a conflict only while nothing has happened outside it. */
+export interface UnitOfWorkAttempt {
+  /** Something outside the transaction has happened (mail sent, a counter spent, a nested unit committed): no retry. */
+  irreversible: boolean;
 }
 
 /** Thrown when tenant-scoped code runs without a workspace: fail closed, never default. */

@@ -1,4 +1,5 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor, Optional } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { UnitOfWork } from './unit-of-work';
 
@@ -23,14 +24,23 @@ export class RequestTransactionInterceptor implements NestInterceptor {
 
   intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (this.unitOfWork.active) return next.handle();
+    // The unit of work may run the handler again (a conflict): each attempt starts from
+    // the reply's headers as they were, so a failed attempt's cookie is not sent too.
+    const reply = execution.switchToHttp().getResponse<FastifyReply>();
+    const headers = reply.getHeaders();
+    let attempts = 0;
     return from(
-      this.unitOfWork.run(
-        async (): Promise<unknown> => {
-          const result: unknown = await lastValueFrom(next.handle() as Observable<unknown>, { defaultValue: undefined });
-          await this.beforeCommit?.beforeCommit(execution, result);
-          return result;
-        },
-      ),
+      this.unitOfWork.run(async (): Promise<unknown> => {
+        if (attempts++ > 0) restoreHeaders(reply, headers);
+        const result: unknown = await lastValueFrom(next.handle() as Observable<unknown>, { defaultValue: undefined });
+        await this.beforeCommit?.beforeCommit(execution, result);
+        return result;
+      }),
     );
   }
+}
+
+function restoreHeaders(reply: FastifyReply, headers: ReturnType<FastifyReply['getHeaders']>): void {
+  for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) void reply.header(name, value);
 }

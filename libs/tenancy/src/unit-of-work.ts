@@ -1,19 +1,68 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
 import { DataSource, EntityManager } from 'typeorm';
+import { DatabaseFaults, databaseFaultOf } from './database-faults';
 import { actorLabel, Principal, workspaceIdOf } from './principal';
-import { newContextStore, RequestContext, RequestContextStore } from './request-context';
+import { newContextStore, RequestContext, RequestContextStore, UnitOfWorkAttempt } from './request-context';
+
+/** A transaction's own timeouts, in milliseconds, in place of the connection's (DATABASE_*_TIMEOUT_MS). */
+interface TransactionTimeouts {
+  readonly statementMs?: number;
+  readonly lockMs?: number;
+  readonly idleInTransactionMs?: number;
+}
+
+export interface UnitOfWorkOptions {
+  /**
+   * The allowance of work that legitimately runs long (the audit chain's seal, retention
+   * and verification, the audit export, key rewrapping, the workspace purge, the mail
+   * worker): statement,
+   * lock and idle-in-transaction timeouts of DATABASE_LONG_RUNNING_TIMEOUT_MS for this
+   * transaction only (`SET LOCAL`), where a request's are seconds.
+   */
+  readonly longRunningTimeoutMs: number;
+}
+export const UNIT_OF_WORK_OPTIONS = Symbol('UNIT_OF_WORK_OPTIONS');
+const DEFAULT_OPTIONS: UnitOfWorkOptions = { longRunningTimeoutMs: 600_000 };
+
+interface RunOptions {
+  readOnly?: boolean;
+  principal?: Principal;
+  /** Long-running work (see UnitOfWorkOptions): this transaction gets the long allowance. */
+  longRunning?: boolean;
+}
+
+/** Attempts of an outermost unit of work that keeps losing to concurrent ones (serialization failures, deadlocks). */
+export const CONFLICT_ATTEMPTS = 3;
+/** The first retry waits up to this long, the next up to twice as long (full jitter). */
+const RETRY_BACKOFF_MS = 25;
 
 /**
  * One database transaction and the context that can see it. Services and repositories
  * use `manager`: inside a unit of work it is the transaction's EntityManager, so every
  * write (the audit row included) commits or rolls back together.
+ *
+ * A database fault answers as the 503 DatabaseUnavailableException (DatabaseFaults logs
+ * the outage once). An outermost unit of work that loses to a concurrent transaction
+ * (40001, 40P01) is run again, up to CONFLICT_ATTEMPTS times with jittered back-off, while
+ * nothing outside its transaction has happened yet; each attempt has its own
+ * after-commit and after-transaction work and its own copy of the context's slots.
  */
 @Injectable()
 export class UnitOfWork {
+  private readonly faults: DatabaseFaults;
+  private readonly longRunning: TransactionTimeouts;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly context: RequestContext,
-  ) {}
+    @Optional() faults?: DatabaseFaults,
+    @Optional() @Inject(UNIT_OF_WORK_OPTIONS) options?: UnitOfWorkOptions,
+  ) {
+    this.faults = faults ?? new DatabaseFaults();
+    const longMs = (options ?? DEFAULT_OPTIONS).longRunningTimeoutMs;
+    this.longRunning = { statementMs: longMs, lockMs: longMs, idleInTransactionMs: longMs };
+  }
 
   /** The open transaction's manager, else the pool's (no RLS settings: sees no tenant rows). */
   get manager(): EntityManager {
@@ -28,8 +77,26 @@ export class UnitOfWork {
    * Reads in the open unit of work, or else in a new read-only one with the RLS settings:
    * what a GET handler uses (only mutations get a request transaction, from `@Audited`).
    */
-  read<T>(work: () => Promise<T>): Promise<T> {
-    return this.active ? work() : this.run(work, { readOnly: true });
+  read<T>(work: () => Promise<T>, options: Pick<RunOptions, 'longRunning'> = {}): Promise<T> {
+    return this.active ? work() : this.run(work, { ...options, readOnly: true });
+  }
+
+  /**
+   * Work on the pool outside any unit of work (a single statement that needs no
+   * transaction): database faults answer as they do in a unit of work.
+   */
+  onPool<T>(work: () => Promise<T>): Promise<T> {
+    return this.faults.guard(work);
+  }
+
+  /**
+   * Something outside the open transaction has happened (mail sent, a counter spent in
+   * Redis): from here on the unit of work is not run again on a conflict, which would do
+   * it twice. Nothing at once outside one.
+   */
+  markIrreversible(): void {
+    const attempt = this.context.store?.attempt;
+    if (this.active && attempt) attempt.irreversible = true;
   }
 
   /**
@@ -37,27 +104,56 @@ export class UnitOfWork {
    * `app.actor` and, for admins and the system only, `app.platform`. The acting principal is the
    * context's unless one is given (workers, security events).
    */
-  async run<T>(work: () => Promise<T>, options: { readOnly?: boolean; principal?: Principal } = {}): Promise<T> {
+  async run<T>(work: () => Promise<T>, options: RunOptions = {}): Promise<T> {
     const outer = this.context.store;
+    // Nested in an open unit of work (its own transaction, on its own connection): the
+    // outermost one is the retry unit, and this one's commit happens outside it.
+    const enclosing = outer?.manager ? outer : undefined;
     const principal = options.principal ?? outer?.principal ?? newContextStore().principal;
-    const afterCommit: (() => void)[] = [];
-    const afterTransaction: (() => Promise<void>)[] = [];
-    let result: T;
-    try {
-      result = await this.dataSource.transaction(async (manager) => {
-        if (options.readOnly) await manager.query('SET TRANSACTION READ ONLY');
-        await applySessionSettings(manager, principal);
-        const store = { ...(outer ?? newContextStore()), principal, manager, afterCommit, afterTransaction };
-        return RequestContext.run(store, work);
-      });
-    } catch (error) {
-      if (afterTransaction.length > 0) await this.settle(afterTransaction, outer, error);
-      throw error;
+    const timeouts = options.longRunning ? this.longRunning : undefined;
+    for (let attempt = 1; ; attempt += 1) {
+      const afterCommit: (() => void)[] = [];
+      const afterTransaction: (() => Promise<void>)[] = [];
+      const state: UnitOfWorkAttempt = enclosing?.attempt ?? { irreversible: false };
+      const connection = new ConnectionWatch();
+      let result: T;
+      try {
+        result = await this.dataSource.transaction(async (manager) => {
+          if (options.readOnly) await manager.query('SET TRANSACTION READ ONLY');
+          await applySessionSettings(manager, principal, timeouts);
+          connection.watch(manager);
+          // An attempt sees the slots as they were before the unit of work; what a failed
+          // attempt put there (the audit trail's before and after) never reaches the next.
+          const slots = enclosing ? enclosing.slots : new Map(outer?.slots);
+          const store: RequestContextStore = { ...(outer ?? newContextStore()), principal, manager, afterCommit, afterTransaction, attempt: state, slots };
+          return RequestContext.run(store, work);
+        });
+      } catch (thrown) {
+        // A connection lost while the work was between statements surfaces as TypeORM's
+        // "query runner already released" on the next one: the loss is the error.
+        const error = connection.lost !== undefined && !databaseFaultOf(thrown) ? connection.lost : thrown;
+        const fault = databaseFaultOf(error);
+        if (fault?.kind === 'conflict' && !enclosing) {
+          // The failed attempt's queued work goes with it; the next attempt queues its own.
+          if (!state.irreversible && attempt < CONFLICT_ATTEMPTS) {
+            await backOff(attempt);
+            continue;
+          }
+          this.faults.gaveUp(fault, attempt, state.irreversible);
+        }
+        const failure = this.faults.translate(error);
+        if (afterTransaction.length > 0) await this.settle(afterTransaction, outer, failure);
+        throw failure;
+      } finally {
+        connection.unwatch();
+      }
+      if (enclosing?.attempt && !options.readOnly) enclosing.attempt.irreversible = true;
+      this.faults.answered();
+      for (const callback of afterCommit) callback();
+      // Most units of work queue nothing: they pay no extra await.
+      if (afterTransaction.length > 0) await this.settle(afterTransaction, outer);
+      return result;
     }
-    for (const callback of afterCommit) callback();
-    // Most units of work queue nothing: they pay no extra await.
-    if (afterTransaction.length > 0) await this.settle(afterTransaction, outer);
-    return result;
   }
 
   /**
@@ -74,6 +170,8 @@ export class UnitOfWork {
     const outcomes = await Promise.allSettled(tasks.map((task) => task()));
     const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (!failed) return;
+    // Evidence the database could not take is the database's outage: its 503, not a 500.
+    if (databaseFaultOf(failed.reason)) throw this.faults.translate(failed.reason);
     throw new AfterTransactionError(failed.reason, failure);
   }
 
@@ -109,17 +207,48 @@ export class AfterTransactionError extends Error {
   }
 }
 
-/** The settings row-level security reads; transaction-local (`set_config(..., true)`). */
-export async function applySessionSettings(manager: Pick<EntityManager, 'query'>, principal: Principal): Promise<void> {
+/**
+ * The settings row-level security reads, and the transaction's own timeouts when it has
+ * any, in one round trip; all transaction-local (`set_config(..., true)`, as `SET LOCAL`).
+ */
+export async function applySessionSettings(manager: Pick<EntityManager, 'query'>, principal: Principal, timeouts?: TransactionTimeouts): Promise<void> {
+  const settings: [string, string][] = [
+    ['app.workspace_id', workspaceIdOf(principal) ?? ''],
+    ['app.actor', actorLabel(principal)],
+    ['app.platform', principal.kind === 'admin' || principal.kind === 'system' ? 'on' : 'off'],
+    // A key sees its own environment's rows only (test never sees live, live never test).
+    ['app.environment', principal.kind === 'api_key' ? principal.environment : ''],
+  ];
+  if (timeouts?.statementMs !== undefined) settings.push(['statement_timeout', String(timeouts.statementMs)]);
+  if (timeouts?.lockMs !== undefined) settings.push(['lock_timeout', String(timeouts.lockMs)]);
+  if (timeouts?.idleInTransactionMs !== undefined) settings.push(['idle_in_transaction_session_timeout', String(timeouts.idleInTransactionMs)]);
   await manager.query(
-    `SELECT set_config('app.workspace_id', $1, true), set_config('app.actor', $2, true), set_config('app.platform', $3, true),
-            set_config('app.environment', $4, true)`,
-    [
-      workspaceIdOf(principal) ?? '',
-      actorLabel(principal),
-      principal.kind === 'admin' || principal.kind === 'system' ? 'on' : 'off',
-      // A key sees its own environment's rows only (test never sees live, live never test).
-      principal.kind === 'api_key' ? principal.environment : '',
-    ],
+    `SELECT ${settings.map((_, at) => `set_config($${2 * at + 1}, $${2 * at + 2}, true)`).join(', ')}`,
+    settings.flat(),
   );
+}
+
+/** Hears whether the transaction's connection failed (the server ended it, the socket broke) while it was held. */
+class ConnectionWatch {
+  lost?: unknown;
+  private connection?: EventEmitter;
+  private readonly onError = (error: unknown): void => {
+    this.lost ??= error;
+  };
+
+  watch(manager: EntityManager): void {
+    const connection = (manager.queryRunner as { databaseConnection?: unknown } | undefined)?.databaseConnection;
+    if (!(connection instanceof EventEmitter)) return;
+    this.connection = connection;
+    connection.on('error', this.onError);
+  }
+
+  unwatch(): void {
+    this.connection?.removeListener('error', this.onError);
+    this.connection = undefined;
+  }
+}
+
+function backOff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_BACKOFF_MS * 2 ** (attempt - 1)));
 }

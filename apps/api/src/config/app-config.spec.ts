@@ -50,6 +50,20 @@ describe('loadConfig', () => {
     expect(redisProblems.join('\n')).not.toContain('hunter2');
   });
 
+  it('bounds every wait on the database by default, within about five seconds a request, and keeps the long-running allowance above them', () => {
+    expect(loadConfig({}, '/srv/ringfence').database.timeouts).toEqual({
+      acquireMs: 2000,
+      statementMs: 3000,
+      lockMs: 2000,
+      idleInTransactionMs: 10_000,
+      longRunningMs: 600_000,
+    });
+    expect(problemsOf({ DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_ACQUIRE_TIMEOUT_MS: 'soon' }).join('\n')).toMatch(/DATABASE_ACQUIRE_TIMEOUT_MS[\s\S]*DATABASE_STATEMENT_TIMEOUT_MS/);
+    expect(problemsOf({ DATABASE_LOCK_TIMEOUT_MS: '60000', DATABASE_LONG_RUNNING_TIMEOUT_MS: '30000' })).toEqual([
+      expect.stringMatching(/^DATABASE_LONG_RUNNING_TIMEOUT_MS must not be shorter than the statement, lock and idle-in-transaction timeouts/),
+    ]);
+  });
+
   it('reads the vault settings, and refuses a key budget larger than its vault’s', () => {
     expect(loadConfig({}, '/srv/ringfence').vault).toEqual({ versionsKept: 5, maxSecrets: 1000, revealsPerMinute: 60, workspaceRevealsPerMinute: 600 });
     expect(problemsOf({ VAULT_REVEALS_PER_MINUTE: '700' })).toEqual([expect.stringMatching(/VAULT_REVEALS_PER_MINUTE must not exceed VAULT_WORKSPACE_REVEALS_PER_MINUTE/)]);

@@ -28,6 +28,14 @@ export interface AppConfig {
     readonly migrateOnBoot: boolean;
     readonly poolSize: number;
     readonly embeddedPort: number;
+    /** Pool acquire (and connect) timeout; the server-side timeouts of every app connection; the long-running allowance. */
+    readonly timeouts: {
+      readonly acquireMs: number;
+      readonly statementMs: number;
+      readonly lockMs: number;
+      readonly idleInTransactionMs: number;
+      readonly longRunningMs: number;
+    };
   };
   readonly dataDir: string;
   readonly secretsDir: string;
@@ -103,6 +111,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
   if (vars.VAULT_REVEALS_PER_MINUTE > vars.VAULT_WORKSPACE_REVEALS_PER_MINUTE) {
     problems.push('VAULT_REVEALS_PER_MINUTE must not exceed VAULT_WORKSPACE_REVEALS_PER_MINUTE (one key would take a whole vault’s reveals)');
   }
+  const longest = Math.max(vars.DATABASE_STATEMENT_TIMEOUT_MS, vars.DATABASE_LOCK_TIMEOUT_MS, vars.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS);
+  if (vars.DATABASE_LONG_RUNNING_TIMEOUT_MS < longest) {
+    problems.push('DATABASE_LONG_RUNNING_TIMEOUT_MS must not be shorter than the statement, lock and idle-in-transaction timeouts (it is their allowance for long work)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = absolute(vars.RINGFENCE_DATA_DIR, cwd);
@@ -124,6 +136,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       migrateOnBoot: vars.MIGRATE_ON_BOOT,
       poolSize: vars.DATABASE_POOL_SIZE,
       embeddedPort: vars.EMBEDDED_PG_PORT,
+      timeouts: {
+        acquireMs: vars.DATABASE_ACQUIRE_TIMEOUT_MS,
+        statementMs: vars.DATABASE_STATEMENT_TIMEOUT_MS,
+        lockMs: vars.DATABASE_LOCK_TIMEOUT_MS,
+        idleInTransactionMs: vars.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+        longRunningMs: vars.DATABASE_LONG_RUNNING_TIMEOUT_MS,
+      },
     },
     dataDir,
     secretsDir: vars.RINGFENCE_SECRETS_DIR ? absolute(vars.RINGFENCE_SECRETS_DIR, cwd) : resolve(dataDir, 'secrets'),

@@ -58,6 +58,45 @@ export class EnvironmentVariables {
   @Max(200)
   DATABASE_POOL_SIZE = 10;
 
+  /** How long a request waits for a pooled connection (or a new one to open) before it answers 503. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(60_000)
+  DATABASE_ACQUIRE_TIMEOUT_MS = 2000;
+
+  /** `statement_timeout` of the app's connections: a statement running longer is cancelled (503). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(600_000)
+  DATABASE_STATEMENT_TIMEOUT_MS = 3000;
+
+  /** `lock_timeout` of the app's connections: a statement waiting longer for a lock gives up (503). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(600_000)
+  DATABASE_LOCK_TIMEOUT_MS = 2000;
+
+  /** `idle_in_transaction_session_timeout`: a transaction left idle longer is ended by the server, its locks released. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3_600_000)
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
+
+  /**
+   * The allowance of work that legitimately runs long (audit sealing, retention, verification
+   * and export, key rewrapping, the workspace purge, the mail worker): its statement, lock
+   * and idle timeouts, set for its own transactions only.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  DATABASE_LONG_RUNNING_TIMEOUT_MS = 600_000;
+
   /** Where the embedded database, development secrets and mail files live. */
   @IsString()
   RINGFENCE_DATA_DIR = '.data';

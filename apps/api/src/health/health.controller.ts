@@ -1,11 +1,14 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public, ReportedState, SkipRateLimits } from '@ringfence/auth';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { ProblemResponse } from '../openapi/problem.schema';
 import { HealthStatusDto } from './health-status.dto';
 import { MigrationsHealthIndicator } from './migrations.health';
+
+/** How long each readiness check may take before it counts as failing: a probe is answered within it, whatever holds the database or Redis up. */
+export const READY_CHECK_TIMEOUT_MS = 1500;
 
 /** Not ready: the probe's answer is the report (the failing checks), not an error to log per probe. */
 class NotReadyException extends ServiceUnavailableException implements ReportedState {
@@ -27,6 +30,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly migrations: MigrationsHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly indicator: HealthIndicatorService,
   ) {}
 
   /** The process is up; touches nothing else. */
@@ -58,9 +62,9 @@ export class HealthController {
   private async failingChecks(): Promise<string[]> {
     try {
       await this.health.check([
-        () => this.database.pingCheck('database', { timeout: 1500 }),
-        () => this.migrations.check('migrations'),
-        ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
+        this.bounded('database', () => this.database.pingCheck('database', { timeout: READY_CHECK_TIMEOUT_MS })),
+        this.bounded('migrations', () => this.migrations.check('migrations')),
+        ...(this.redis.configured ? [this.bounded('redis', () => this.redis.check('redis'))] : []),
       ]);
       return [];
     } catch (error) {
@@ -69,5 +73,16 @@ export class HealthController {
       const failing = Object.keys(report.error ?? {});
       return failing.length > 0 ? failing : ['health check failed'];
     }
+  }
+
+  /** `check`, failing as `key` once READY_CHECK_TIMEOUT_MS has passed (what it waits on is bounded by its own timeouts). */
+  private bounded(key: string, check: () => Promise<HealthIndicatorResult>): () => Promise<HealthIndicatorResult> {
+    return () => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<HealthIndicatorResult>((resolve) => {
+        timer = setTimeout(() => resolve(this.indicator.check(key).down({ reason: 'timeout' })), READY_CHECK_TIMEOUT_MS);
+      });
+      return Promise.race([check(), late]).finally(() => clearTimeout(timer));
+    };
   }
 }

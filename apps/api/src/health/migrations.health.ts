@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { readMigrations } from '@ringfence/migrations';
+import { UnitOfWork } from '@ringfence/tenancy';
 import { DataSource } from 'typeorm';
 
 /** Ready only when every migration this build ships has been applied. */
@@ -11,12 +12,14 @@ export class MigrationsHealthIndicator {
   constructor(
     private readonly dataSource: DataSource,
     private readonly indicator: HealthIndicatorService,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   async check(key: string): Promise<HealthIndicatorResult> {
     const check = this.indicator.check(key);
     try {
-      const rows: { version: string }[] = await this.dataSource.query('SELECT version FROM schema_migrations');
+      // On the pool like a request's read: an outage it meets is the one the requests report.
+      const rows: { version: string }[] = await this.unitOfWork.onPool(() => this.dataSource.query('SELECT version FROM schema_migrations'));
       const applied = new Set(rows.map((row) => row.version));
       const pending = this.expected.filter((version) => !applied.has(version));
       return pending.length === 0 ? check.up() : check.down({ pending: pending.length });

@@ -22,6 +22,8 @@ export enum ErrorCode {
   RateLimited = 'RATE_LIMITED',
   Internal = 'INTERNAL',
   Unavailable = 'SERVICE_UNAVAILABLE',
+  /** A database fault (unreachable, connection lost, timed out, contention that outlived its retries): 503 with Retry-After (@ringfence/tenancy's DatabaseUnavailableException). */
+  DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

@@ -129,7 +129,8 @@ export class KeyRewrap {
     return total;
   }
 
+  /** Batches of up to 2,000 values and counts over whole tables: the long-running allowance. */
   private asRewrapper<T>(work: () => Promise<T>): Promise<T> {
-    return this.unitOfWork.run(work, { principal: REWRAPPER });
+    return this.unitOfWork.run(work, { principal: REWRAPPER, longRunning: true });
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Principal, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { logJobFailure, Principal, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 
 const REFRESH_INTERVAL_MS = 30_000;
 const ORIGINS_READER: Principal = { kind: 'system', process: 'workspace-origins' };
@@ -71,7 +71,8 @@ export class WorkspaceOrigins implements OnApplicationBootstrap, OnApplicationSh
     this.anyWorkspace = new Set([...byWorkspace.values()].flatMap((origins) => [...origins]));
   }
 
-  private reloadQuietly(): Promise<void> {
-    return this.reload().catch((error: unknown) => this.logger.error({ err: error }, 'could not load workspace origins'));
+  /** The timer's run: never rejects; a failure is logged unless it is the database's outage (the origins in memory stay). */
+  reloadQuietly(): Promise<void> {
+    return this.reload().catch((error: unknown) => logJobFailure(this.logger, error, 'could not load workspace origins'));
   }
 }

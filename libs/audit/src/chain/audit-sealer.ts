@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { logJobFailure } from '@ringfence/tenancy';
 import { AuditChain } from './audit-chain';
 
 export const AUDIT_JOBS = Symbol('AUDIT_JOBS');
@@ -35,14 +36,11 @@ export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdow
 
   onApplicationBootstrap(): void {
     if (!this.options.seal) return;
-    const seal = () => void this.sealQuietly();
-    const partitions = () => void this.chain.ensurePartitions().catch((error: unknown) => this.logger.error({ err: error }, 'could not make audit partitions'));
-    const retire = () => void this.retire().catch((error: unknown) => this.logger.error({ err: error }, 'could not retire old audit months'));
-    partitions();
+    void this.partitionsQuietly();
     this.timers = [
-      setInterval(seal, SEAL_INTERVAL_MS).unref(),
-      setInterval(partitions, PARTITION_INTERVAL_MS).unref(),
-      setInterval(retire, RETENTION_INTERVAL_MS).unref(),
+      setInterval(() => void this.sealQuietly(), SEAL_INTERVAL_MS).unref(),
+      setInterval(() => void this.partitionsQuietly(), PARTITION_INTERVAL_MS).unref(),
+      setInterval(() => void this.retireQuietly(), RETENTION_INTERVAL_MS).unref(),
     ];
   }
 
@@ -70,12 +68,30 @@ export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdow
     return dropped;
   }
 
-  private sealQuietly(): Promise<void> {
+  /**
+   * The timers' runs: they never reject, and a failure is logged unless it is the database's
+   * outage (logged once, by DatabaseFaults); the next turn tries again.
+   */
+  sealQuietly(): Promise<void> {
     if (this.running) return this.running;
     this.running = this.sealAll()
       .then(() => undefined)
-      .catch((error: unknown) => this.logger.error({ err: error }, 'could not seal the audit chain'))
+      .catch((error: unknown) => logJobFailure(this.logger, error, 'could not seal the audit chain'))
       .finally(() => (this.running = undefined));
     return this.running;
+  }
+
+  partitionsQuietly(): Promise<void> {
+    return this.chain.ensurePartitions().then(
+      () => undefined,
+      (error: unknown) => logJobFailure(this.logger, error, 'could not make audit partitions'),
+    );
+  }
+
+  retireQuietly(): Promise<void> {
+    return this.retire().then(
+      () => undefined,
+      (error: unknown) => logJobFailure(this.logger, error, 'could not retire old audit months'),
+    );
   }
 }

@@ -86,7 +86,8 @@ export class AuditEvents {
   async *export(filter: AuditEventFilter): AsyncGenerator<AuditEventView> {
     let before: string | undefined;
     for (;;) {
-      const rows = await this.fetch(filter, before, AUDIT_EXPORT_BATCH);
+      // A batch may scan far for a narrow filter over a large log: the long-running allowance.
+      const rows = await this.fetch(filter, before, AUDIT_EXPORT_BATCH, { longRunning: true });
       for (const row of rows) yield view(row);
       if (rows.length < AUDIT_EXPORT_BATCH) return;
       before = rows.at(-1)!.id;
@@ -94,7 +95,7 @@ export class AuditEvents {
   }
 
   /** One read-only round trip: up to `limit` rows below id `before`, newest first, as the caller's RLS allows. */
-  private fetch(filter: AuditEventFilter, before: string | undefined, limit: number): Promise<EventRow[]> {
+  private fetch(filter: AuditEventFilter, before: string | undefined, limit: number, options: { longRunning?: boolean } = {}): Promise<EventRow[]> {
     const { where, values } = conditions(filter);
     if (before !== undefined) {
       values.push(before);
@@ -110,6 +111,7 @@ export class AuditEvents {
           ORDER BY id DESC LIMIT $${values.length}`,
         values,
       ),
+      options,
     );
   }
 }

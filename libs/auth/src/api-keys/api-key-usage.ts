@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Principal, UnitOfWork } from '@ringfence/tenancy';
+import { logJobFailure, Principal, UnitOfWork } from '@ringfence/tenancy';
 
 const FLUSH_INTERVAL_MS = 10_000;
 const USAGE_WRITER: Principal = { kind: 'system', process: 'api-key-usage' };
@@ -18,9 +18,7 @@ export class ApiKeyUsage implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.flush().catch((error: unknown) => this.logger.error({ err: error }, 'could not record API key usage'));
-    }, FLUSH_INTERVAL_MS);
+    this.timer = setInterval(() => void this.flushQuietly(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -33,13 +31,24 @@ export class ApiKeyUsage implements OnApplicationBootstrap, OnApplicationShutdow
     this.used.add(keyId);
   }
 
+  /** Writes the keys used since the last flush; keys it could not write are kept for the next one. */
   async flush(): Promise<void> {
     if (this.used.size === 0) return;
     const keyIds = [...this.used];
     this.used = new Set();
-    await this.unitOfWork.run(
-      () => this.unitOfWork.manager.query(`UPDATE api_keys SET last_used_at = now() WHERE key_id = ANY($1::text[])`, [keyIds]),
-      { principal: USAGE_WRITER },
-    );
+    try {
+      await this.unitOfWork.run(
+        () => this.unitOfWork.manager.query(`UPDATE api_keys SET last_used_at = now() WHERE key_id = ANY($1::text[])`, [keyIds]),
+        { principal: USAGE_WRITER },
+      );
+    } catch (error) {
+      for (const keyId of keyIds) this.used.add(keyId);
+      throw error;
+    }
+  }
+
+  /** The timer's run: never rejects; a failure is logged unless it is the database's outage. */
+  flushQuietly(): Promise<void> {
+    return this.flush().catch((error: unknown) => logJobFailure(this.logger, error, 'could not record API key usage'));
   }
 }

@@ -150,17 +150,20 @@ export class ApiKeyAuthenticator implements Authenticator {
   }
 
   /** Exactly the presented key and its workspace are visible to this transaction (RLS look-up policies). */
+  /** A database fault is the 503 it is, never a refusal: the caller's key may be good. */
   private lookUp(keyId: string): Promise<KeyRow | undefined> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT set_config('app.api_key_lookup', $1, true)`, [keyId]);
-      const rows: KeyRow[] = await manager.query(
-        `SELECT k.id, k.workspace_id, k.environment, k.scopes, k.secret_hash, k.pepper_version, k.revoked_at, k.expires_at,
-                w.status AS workspace_status, w.plan AS workspace_plan
-           FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
-          WHERE k.key_id = $1`,
-        [keyId],
-      );
-      return rows[0];
-    });
+    return this.unitOfWork.onPool(() =>
+      this.dataSource.transaction(async (manager) => {
+        await manager.query(`SELECT set_config('app.api_key_lookup', $1, true)`, [keyId]);
+        const rows: KeyRow[] = await manager.query(
+          `SELECT k.id, k.workspace_id, k.environment, k.scopes, k.secret_hash, k.pepper_version, k.revoked_at, k.expires_at,
+                  w.status AS workspace_status, w.plan AS workspace_plan
+             FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
+            WHERE k.key_id = $1`,
+          [keyId],
+        );
+        return rows[0];
+      }),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { normalizeIp, ThrottlerStorage } from '@nestjs/throttler';
+import { UnitOfWork } from '@ringfence/tenancy';
 import { createHash } from 'node:crypto';
 import { ExpiringMap } from '../expiring-map';
 import { TooManyAttemptsException } from './rate-limit.exceptions';
@@ -42,7 +43,10 @@ export class AttemptLimiter {
   /** Blocked keys whose first refusal was already reported, until the block ends: a flood is audited once. */
   private readonly reported = new ExpiringMap<string, true>();
 
-  constructor(@Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage) {}
+  constructor(
+    @Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage,
+    private readonly unitOfWork: UnitOfWork,
+  ) {}
 
   /** Is `subject` serving a block on `budget` (seen by this instance)? Spends nothing; free while nothing is blocked. */
   isBlocked(budget: AttemptBudget, subject: string, now = Date.now()): boolean {
@@ -68,6 +72,8 @@ export class AttemptLimiter {
    * block (the one worth an audit row).
    */
   async spend(...charges: [AttemptBudget, string][]): Promise<{ retryAfterSeconds: number; firstRefusal: boolean } | null> {
+    // Spent attempts stay spent: a unit of work that spends one is not run again on a conflict.
+    this.unitOfWork.markIrreversible();
     let retryAfterSeconds = 0;
     let firstRefusal = false;
     const now = Date.now();

@@ -52,7 +52,7 @@ export class AdminLogin {
       ],
       () => this.events.record({ action: 'auth.login', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS),
     );
-    const admin = await this.directory.findByEmail(email);
+    const admin = await this.unitOfWork.onPool(() => this.directory.findByEmail(email));
     const passwordOk = admin ? await this.hasher.verify(admin.passwordHash, password) : await this.hasher.verifyNothing(password);
     if (!admin) return this.refuse('auth.login', { refused: 'unknown_email' });
     if (!passwordOk) return this.refuse('auth.login', { refused: 'wrong_password', adminId: admin.id });

@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AuditWriter, SecurityEvents } from '@ringfence/audit';
 import { AesGcmCipher, declareSealedColumn } from '@ringfence/crypto';
-import { ANONYMOUS, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { ANONYMOUS, logJobFailure, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, PASSWORD_RESET_MAX_FAILURES, PASSWORD_RESET_TTL_MS } from '../admin-identity.options';
 import { AdminDirectory, normaliseEmail } from '../admins/admin-directory';
@@ -143,8 +143,9 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
     if (!done) throw refused;
   }
 
-  private kick(): void {
-    this.drain().catch((error: unknown) => this.logger.error({ err: error }, 'mail worker failed'));
+  /** Starts a pass (the timer's run and a new request's): never rejects; a failure is logged unless it is the database's outage. */
+  kick(): void {
+    this.drain().catch((error: unknown) => logJobFailure(this.logger, error, 'mail worker failed'));
   }
 
   private async handleOne(): Promise<boolean> {
@@ -176,6 +177,8 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
           `INSERT INTO admin_password_resets (token_hash, admin_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))`,
           [token.hash, admin.id, PASSWORD_RESET_TTL_MS / 1000],
         );
+        // A mail sent is not unsent: from here on a conflict is not answered by running the job again at once.
+        this.unitOfWork.markIrreversible();
         try {
           await this.transport.send({
             to: admin.email,
@@ -197,7 +200,9 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
         await this.audit.append({ action: 'auth.password_reset_request', outcome: 'success', target: { type: 'admin', id: admin.id } });
         return true;
       },
-      { principal: MAIL_WORKER },
+      // The transaction waits on the mail server between statements: the long-running
+      // allowance, so a slow server is not cut off by the idle-in-transaction timeout.
+      { principal: MAIL_WORKER, longRunning: true },
     );
   }
 

@@ -80,12 +80,14 @@ export class AdminSessions {
   async stateOf(sessionId: string): Promise<SessionState | null> {
     const cached = this.states.get(sessionId);
     if (cached) return cached;
-    const rows: (SessionAuthRow & { admin_id: string })[] = await this.dataSource.query(
-      `SELECT s.admin_id, a.email, a.role, s.stage, s.second_factor_at, a.totp_enabled_at IS NOT NULL AS totp_enabled,
-              a.password_must_change, s.expires_at
-         FROM admin_sessions s JOIN admins a ON a.id = s.admin_id
-        WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'active'`,
-      [sessionId],
+    const rows: (SessionAuthRow & { admin_id: string })[] = await this.unitOfWork.onPool(() =>
+      this.dataSource.query(
+        `SELECT s.admin_id, a.email, a.role, s.stage, s.second_factor_at, a.totp_enabled_at IS NOT NULL AS totp_enabled,
+                a.password_must_change, s.expires_at
+           FROM admin_sessions s JOIN admins a ON a.id = s.admin_id
+          WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'active'`,
+        [sessionId],
+      ),
     );
     const row = rows[0];
     if (!row) return null;
@@ -170,11 +172,13 @@ export class AdminSessions {
    */
   async rotate(refreshToken: string, cookie: { csrfToken: string | undefined } | undefined): Promise<RotationOutcome> {
     const hash = opaqueTokenHash(refreshToken);
-    const [owner]: { session_id: string; admin_id: string; role: AdminRole; csrf_hash: Buffer | null }[] = await this.dataSource.query(
-      `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash
-         FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id JOIN admins a ON a.id = s.admin_id
-        WHERE t.token_hash = $1`,
-      [hash],
+    const [owner]: { session_id: string; admin_id: string; role: AdminRole; csrf_hash: Buffer | null }[] = await this.unitOfWork.onPool(() =>
+      this.dataSource.query(
+        `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash
+           FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id JOIN admins a ON a.id = s.admin_id
+          WHERE t.token_hash = $1`,
+        [hash],
+      ),
     );
     if (!owner) return { kind: 'refused', reason: 'unknown_token' };
     // A cookie travels by itself; the header proves the page that sent it is ours. Checked
