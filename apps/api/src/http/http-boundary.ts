@@ -191,7 +191,7 @@ function answerClientError(error: Error & { code?: string }, socket: Socket, hea
 function answerRaw(socket: Socket | null, status: number, headers: Readonly<Record<string, string>>, logger: Logger, refusal: string): void {
   if (!socket || socket.destroyed) return;
   const requestId = newRequestId();
-  logger.info({ reqId: requestId, status, refusal }, 'request refused by the HTTP parser');
+  logger.info({ reqId: requestId, status, refusal }, 'request refused before routing');
   // A response already under way on this connection cannot be followed by another.
   const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (socket.writable && !inFlight?.headersSent) socket.end(rawProblemResponse(status, requestId, headers), () => socket.destroy());
