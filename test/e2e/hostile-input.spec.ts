@@ -133,6 +133,12 @@ describe('hostile input at the boundary', () => {
       expect(errorLines()).toHaveLength(before);
     });
 
+    it.each(['toString', 'valueOf', 'hasOwnProperty', 'constructor', '__defineGetter__', 'isPrototypeOf'])('refuses a key named after a built-in: %s', async (name) => {
+      const response = await send('POST', '/v1/admin/workspaces', `{"name":"ok","${name}":"x"}`, owner.headers);
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: name }] });
+    });
+
     it('names the offending field without echoing the raw text', async () => {
       const response = await send('POST', '/v1/admin/workspaces', { name: NUL }, owner.headers);
       expect(response.json()).toMatchObject({ errors: [{ field: 'name' }] });

@@ -148,6 +148,9 @@ function assertShape(body: unknown, limits: BodyShapeLimits): void {
       if (++keys > limits.maxKeysPerObject) tooComplex(`an object with more than ${limits.maxKeysPerObject} keys`);
       const child = path ? `${path}.${fieldName(key)}` : fieldName(key);
       if (!isPlainText(key)) invalidText(child);
+      // A key naming a built-in (toString, hasOwnProperty, constructor, …) would pass the
+      // validator's whitelist (it looks the name up on a plain object) and shadow the method.
+      if (Object.prototype.hasOwnProperty.call(Object.prototype, key)) invalidField(child, 'is the name of a built-in property and is not allowed');
       stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, path: child });
     }
   }
@@ -175,7 +178,11 @@ function tooComplex(what: string): never {
 }
 
 function invalidText(path: string): never {
-  const errors: InvalidField[] = [{ field: path || '(body)', messages: ['must not contain NUL characters or unpaired surrogates'] }];
+  invalidField(path, 'must not contain NUL characters or unpaired surrogates');
+}
+
+function invalidField(path: string, message: string): never {
+  const errors: InvalidField[] = [{ field: path || '(body)', messages: [message] }];
   throw new BadRequestException({ code: ErrorCode.ValidationFailed, detail: 'The request has invalid fields.', errors });
 }
 
