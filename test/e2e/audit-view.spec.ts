@@ -1,3 +1,4 @@
+import { AuditEvents } from '@ringfence/audit';
 import { Client } from 'pg';
 import { AUDIT_EXPORT_BATCH, AuditEvents, AuditSealer } from '@ringfence/audit';
 import { createAdmin, TestAdmin } from '../support/admin-session';
@@ -97,6 +98,22 @@ describe('audit view (/v1/audit)', () => {
     expect(refused.statusCode).toBe(403);
     expect(refused.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
     expect((await read({})).statusCode).toBe(401);
+  });
+
+  it('states a key’s workspace and environment in its query, so its cost is its own rows’ and not the whole log’s', async () => {
+    const events = t.app.get(AuditEvents);
+    const page = jest.spyOn(events, 'page');
+    const stream = jest.spyOn(events, 'export');
+    try {
+      expect((await read(reader.headers, { outcome: 'denied' })).statusCode).toBe(200);
+      expect((await t.app.inject({ method: 'GET', url: '/v1/audit/events/export', headers: reader.headers })).statusCode).toBe(200);
+      for (const spy of [page, stream]) expect(spy.mock.calls[0]![0]).toMatchObject({ workspaceId: reader.workspaceId, environment: 'live' });
+      expect((await read(auditor.headers, {})).statusCode).toBe(200);
+      expect(page.mock.calls[1]![0]).not.toHaveProperty('environment');
+    } finally {
+      page.mockRestore();
+      stream.mockRestore();
+    }
   });
 
   it('keeps test and live apart: a test key reads test rows only, a live key never reads them', async () => {

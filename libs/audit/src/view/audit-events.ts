@@ -5,6 +5,8 @@ import type { AuditActorType, AuditOutcome } from '../audit-log-entry.entity';
 /** What the auditors' view may be filtered by; every field narrows, none widens. */
 export interface AuditEventFilter {
   readonly workspaceId?: string;
+  /** Rows of this environment (rows without one count as live). */
+  readonly environment?: KeyEnvironment;
   /** Exact (`workspace.update`), or a prefix when it ends with a dot (`vault.`). */
   readonly action?: string;
   readonly actorType?: AuditActorType;
@@ -125,6 +127,7 @@ function conditions(filter: AuditEventFilter): { where: string[]; values: unknow
     where.push(sql(`$${values.length}`));
   };
   if (filter.workspaceId !== undefined) add((p) => `workspace_id = ${p}`, filter.workspaceId);
+  if (filter.environment !== undefined) add((p) => `coalesce(environment, 'live') = ${p}`, filter.environment);
   if (filter.action !== undefined) {
     if (filter.action.endsWith('.')) {
       // A prefix as a byte-wise range (text_pattern_ops): index-friendly and leakproof, so
