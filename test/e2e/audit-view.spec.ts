@@ -1,4 +1,3 @@
-import { AuditEvents } from '@ringfence/audit';
 import { Client } from 'pg';
 import { AUDIT_EXPORT_BATCH, AuditEvents, AuditSealer } from '@ringfence/audit';
 import { createAdmin, TestAdmin } from '../support/admin-session';
