@@ -39,8 +39,30 @@ describe('database faults, as PostgreSQL and node-postgres raise them', () => {
   });
 
   it('reads shutdown, connection, resource and idle-timeout states as unavailable', async () => {
-    for (const sqlstate of ['57P01', '57P02', '57P03', '08006', '08001', '53300', '53200', '25P03']) {
+    for (const sqlstate of ['57P01', '57P02', '57P03', '57P04', '08006', '08001', '53300', '53200', '25P03', '25006', '28P01', '28000', '58030', '3D000']) {
       expect([sqlstate, databaseFaultOf(await raised(sqlstate))?.kind]).toEqual([sqlstate, 'unavailable']);
+    }
+  });
+
+  it('reads a read-only database and a login the server refuses as unavailable, as they really arrive', async () => {
+    await superuser.query(`ALTER DATABASE ${db.name} SET default_transaction_read_only = on`);
+    const readOnly = await new DataSource({ type: 'postgres', url: db.appUrl }).initialize();
+    try {
+      expect(databaseFaultOf(await failureOf(() => readOnly.query(`INSERT INTO workspaces (name) VALUES ('x')`)))).toMatchObject({ kind: 'unavailable' });
+    } finally {
+      await readOnly.destroy();
+      await superuser.query(`ALTER DATABASE ${db.name} RESET default_transaction_read_only`);
+    }
+    // A role the server refuses to log in (whatever its authentication method): class 28.
+    const role = `rf_nologin_${db.name.slice(-8)}`;
+    await superuser.query(`CREATE ROLE ${role} NOLOGIN`);
+    try {
+      const refusedUrl = new URL(db.appUrl);
+      refusedUrl.username = role;
+      const refused = new Client({ connectionString: refusedUrl.toString() });
+      expect(databaseFaultOf(await failureOf(() => refused.connect()))).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/invalid authorization \(28[0-9A-Z]{3}\)/) });
+    } finally {
+      await superuser.query(`DROP ROLE ${role}`);
     }
   });
 

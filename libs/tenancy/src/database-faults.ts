@@ -25,10 +25,37 @@ const SQLSTATES: Readonly<Record<string, DatabaseFault>> = {
   '25P03': { kind: 'unavailable', reason: 'idle-in-transaction timeout (25P03)' },
   '57014': { kind: 'unavailable', reason: 'statement timeout or cancel (57014)' },
   '55P03': { kind: 'unavailable', reason: 'lock timeout (55P03)' },
+  // What a demoted primary or a hot standby answers a write after a failover.
+  '25006': { kind: 'unavailable', reason: 'database is read-only (25006)' },
+  '3D000': { kind: 'unavailable', reason: 'database does not exist (3D000)' },
 };
-/** SQLSTATE classes: 08 connection exception, 53 insufficient resources (53300: too many connections). */
-const SQLSTATE_CLASSES: Readonly<Record<string, string>> = { '08': 'connection exception', '53': 'insufficient resources' };
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * SQLSTATE classes: 08 connection exception, 28 invalid authorization (expired or rotated
+ * credentials), 53 insufficient resources (53300: too many connections), 57 operator
+ * intervention, 58 system error (I/O).
+ */
+const SQLSTATE_CLASSES: Readonly<Record<string, string>> = {
+  '08': 'connection exception',
+  '28': 'invalid authorization',
+  '53': 'insufficient resources',
+  '57': 'operator intervention',
+  '58': 'system error',
+};
+/** The process's own limits count too: out of file descriptors, no local port left. */
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EMFILE',
+  'ENFILE',
+  'EADDRNOTAVAIL',
+]);
 /** node-postgres and pg-pool say these in words only. */
 const DRIVER_MESSAGES: readonly [RegExp, string][] = [
   [/^timeout exceeded when trying to connect/i, 'pool acquire timeout'],
