@@ -139,10 +139,12 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     stampBoundaryHeaders(request, reply);
-    // HTTP/1.1 requires Host (RFC 9112 §3.2); Node's own answer to its absence is bare.
+    // HTTP/1.1 requires exactly one Host (RFC 9112 §3.2); Node answers its absence barely
+    // and keeps the first of two.
     const { httpVersionMajor, httpVersionMinor } = request.raw;
-    if (request.headers.host === undefined && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1))) {
-      done(new BadRequestException({ code: ErrorCode.BadRequest, detail: 'An HTTP/1.1 request must carry a Host header.' }));
+    const hosts = countHostHeaders(request.raw.rawHeaders);
+    if (hosts > 1 || (hosts === 0 && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1)))) {
+      done(new BadRequestException({ code: ErrorCode.BadRequest, detail: 'An HTTP/1.1 request must carry exactly one Host header.' }));
     } else done();
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
@@ -167,6 +169,12 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     done(null, payload);
   });
   return adapter;
+}
+
+function countHostHeaders(rawHeaders: readonly string[]): number {
+  let hosts = 0;
+  for (let index = 0; index < rawHeaders.length; index += 2) if (rawHeaders[index]!.toLowerCase() === 'host') hosts += 1;
+  return hosts;
 }
 
 /** HTTP parser errors by Node's code; anything else it refuses is a 400. */
