@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { Client } from 'pg';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createApiKey, TestKey } from '../support/api-key';
@@ -268,6 +268,57 @@ describe('hostile input at the boundary', () => {
       expect(answer).toMatch(/^HTTP\/1\.1 408 /);
       expect(answer).toContain('content-type: application/problem+json');
       expect(answer).toContain('"code":"REQUEST_TIMEOUT"');
+    });
+  });
+
+  describe('connections are bounded before any request', () => {
+    let capped: TestApp;
+    let at: URL;
+    beforeAll(async () => {
+      capped = await createTestApp(db, { env: { HTTP_MAX_CONNECTIONS_PER_ADDRESS: '4', HTTP_MAX_CONNECTIONS: '16' } });
+      at = new URL(await capped.app.getHttpAdapter().getInstance().listen({ port: 0, host: '127.0.0.1' }));
+    });
+    afterAll(() => capped.close());
+
+    /**
+     * A keep-alive connection from `localAddress` that asks /health/live once: the status
+     * when the server kept it (it stays open afterwards), 0 when the server dropped it.
+     */
+    const connection = (localAddress: string): Promise<{ socket: Socket; status: number }> =>
+      new Promise((resolve) => {
+        const socket = connect({ host: at.hostname, port: Number(at.port), localAddress }, () => socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n'));
+        socket.once('data', (chunk: Buffer) => resolve({ socket, status: Number(chunk.toString().split(' ')[1]) }));
+        socket.once('close', () => resolve({ socket, status: 0 }));
+        socket.on('error', () => undefined);
+      });
+    /** The server hears of closed connections a moment after the client: a bounded number of fresh tries. */
+    const servedOnceClosed = async (localAddress: string): Promise<number> => {
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        const { socket, status } = await connection(localAddress);
+        await closeAll([{ socket }]);
+        if (status !== 0) return status;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return 0;
+    };
+    const closeAll = async (held: { socket: Socket }[]) => {
+      await Promise.all(held.map(({ socket }) => new Promise((resolve) => (socket.destroyed ? resolve(undefined) : (socket.once('close', resolve), socket.destroy())))));
+    };
+
+    it('holds at most HTTP_MAX_CONNECTIONS_PER_ADDRESS idle connections from one address, and serves other addresses meanwhile', async () => {
+      const held = await Promise.all(Array.from({ length: 6 }, () => connection('127.0.0.2')));
+      expect(held.map(({ status }) => status).sort()).toEqual([0, 0, 200, 200, 200, 200]);
+      const other = await connection('127.0.0.3');
+      expect(other.status).toBe(200);
+      await closeAll([...held, other]);
+      expect(await servedOnceClosed('127.0.0.2')).toBe(200);
+    });
+
+    it('holds at most HTTP_MAX_CONNECTIONS in all', async () => {
+      const held = await Promise.all(Array.from({ length: 20 }, (_, i) => connection(`127.0.1.${i + 1}`)));
+      expect(held.filter(({ status }) => status === 200)).toHaveLength(16);
+      await closeAll(held);
+      expect(await servedOnceClosed('127.0.0.4')).toBe(200);
     });
   });
 

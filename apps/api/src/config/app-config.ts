@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { isAbsolute, resolve } from 'node:path';
 import { catalogueProblems, DEFAULT_PLANS, PlanCatalogue, RateLimitOptions } from '@ringfence/auth';
+import { defaultConnectionCeiling } from '../http/connection-limits';
 import type { VaultOptions } from '../vault/vault.options';
 import { EnvironmentVariables } from './environment-variables';
 
@@ -20,6 +21,9 @@ export interface AppConfig {
     readonly shutdownGraceMs: number;
     /** Headers and body must arrive within this; then 408 and the connection closes. */
     readonly requestTimeoutMs: number;
+    /** Open connections in all, and from one client address. */
+    readonly maxConnections: number;
+    readonly maxConnectionsPerAddress: number;
   };
   readonly database: {
     /** Unset means: start the embedded PostgreSQL under `dataDir/pg`. */
@@ -129,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       docsEnabled: vars.DOCS_ENABLED ?? !production,
       shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
       requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
+      maxConnections: vars.HTTP_MAX_CONNECTIONS ?? defaultConnectionCeiling(),
+      maxConnectionsPerAddress: vars.HTTP_MAX_CONNECTIONS_PER_ADDRESS,
     },
     database: {
       url: vars.DATABASE_URL,

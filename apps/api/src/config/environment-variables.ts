@@ -147,6 +147,21 @@ export class EnvironmentVariables {
   @Max(300000)
   HTTP_REQUEST_TIMEOUT_MS = 30000;
 
+  /** Open connections in all (default: 80 % of the process's open-file limit). */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(16)
+  @Max(1000000)
+  HTTP_MAX_CONNECTIONS?: number;
+
+  /** Open connections from one client address (IPv6 per /64); trusted proxies are exempt. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS = 256;
+
   /** `iss` of admin access tokens. */
   @IsString()
   @Matches(/^\S{1,200}$/, { message: 'JWT_ISSUER must be a non-empty string without spaces' })

@@ -16,6 +16,7 @@ import { assertPlainParameters, parseJsonBody } from './request-input';
 import { ErrorCode, rawProblemResponse, sendProblem } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { clientAddressOf } from './client-address';
+import { limitConnections } from './connection-limits';
 import { clientRequestIdOf, newRequestId } from './request-id';
 import { RouteMethodIndex } from './route-method-index';
 import { createValidationPipe } from './validation';
@@ -126,6 +127,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     },
   });
   const fastify = adapter.getInstance();
+  limitConnections(fastify.server, { total: config.http.maxConnections, perAddress: config.http.maxConnectionsPerAddress, trustedProxies: config.http.trustedProxies });
   // What Node answers by itself otherwise: an unmet Expect (an empty 417) and CONNECT (the
   // socket dropped without a word). Both in the problem envelope, then the connection closes.
   fastify.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) =>
