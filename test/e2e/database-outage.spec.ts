@@ -65,6 +65,7 @@ describe('a database outage', () => {
       const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
       expect(ready.statusCode).toBe(503);
       expect(ready.json()).toMatchObject({ code: 'NOT_READY', detail: expect.stringContaining('database') });
+      expect(ready.headers['retry-after']).toBe('5');
 
       const outageLines = () => t.logs.filter((line) => /^database unavailable: /.test(String(line.msg)));
       const recoveryLines = () => t.logs.filter((line) => /^database answers again after /.test(String(line.msg)));

@@ -1,7 +1,7 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public, ReportedState, SkipRateLimits } from '@ringfence/auth';
+import { Public, ReportedState, RetryLater, SkipRateLimits } from '@ringfence/auth';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { ProblemResponse } from '../openapi/problem.schema';
 import { HealthStatusDto } from './health-status.dto';
@@ -11,8 +11,10 @@ import { MigrationsHealthIndicator } from './migrations.health';
 export const READY_CHECK_TIMEOUT_MS = 1500;
 
 /** Not ready: the probe's answer is the report (the failing checks), not an error to log per probe. */
-class NotReadyException extends ServiceUnavailableException implements ReportedState {
+class NotReadyException extends ServiceUnavailableException implements ReportedState, RetryLater {
   readonly reportedState = true;
+  /** A probe asks again on its own schedule; a person or a client is told when. */
+  readonly retryAfterSeconds = 5;
 
   constructor(failing: readonly string[]) {
     super({ code: 'NOT_READY', detail: `Not ready: ${failing.join(', ')}.` });
