@@ -5,10 +5,6 @@ import { newContextStore, RequestContext } from './request-context';
 const RESOURCE = Symbol('ringfence.requestContextResource');
 type WithResource = FastifyRequest & { [RESOURCE]?: AsyncResource };
 
-/**
- * Opens the request context as the request arrives and re-enters it after the body is
- * read (body parsing runs on stream events, outside the request's async scope).
- */
 /** How the HTTP boundary reads what the context carries of a request. */
 export interface RequestContextSources {
   /** A well-formed client `X-Request-Id`, else undefined. */
@@ -17,6 +13,10 @@ export interface RequestContextSources {
   clientIp(request: FastifyRequest): string | undefined;
 }
 
+/**
+ * Opens the request context as the request arrives and re-enters it after the body is
+ * read (body parsing runs on stream events, outside the request's async scope).
+ */
 export function installRequestContext(fastify: FastifyInstance, sources: RequestContextSources): void {
   fastify.addHook('onRequest', (request, _reply, done) => {
     const store = newContextStore({

@@ -61,19 +61,13 @@ export class AuditController {
     return report;
   }
 
-  /**
-   * A key reads its own workspace and environment: they come from the key, never from the
-   * query, and are stated in the query too (not left to row-level security alone), so the
-   * workspace's index serves it and its cost is its own rows', not the whole platform log's.
-   */
+  /** A key reads its own workspace: the workspace comes from the key, never from the query (AuditEvents scopes it). */
   private filterFrom(query: AuditFilterQueryDto & { cursor?: string; limit?: number }): AuditEventFilter {
     const { cursor: _cursor, limit: _limit, from, to, ...fields } = query;
-    const caller = this.context.principal;
-    if (caller.kind === 'api_key' && fields.workspaceId !== undefined) {
+    if (this.context.principal.kind === 'api_key' && fields.workspaceId !== undefined) {
       throw new BadRequestException({ code: 'WORKSPACE_FROM_KEY', detail: 'A key reads its own workspace; leave out workspaceId.' });
     }
-    const own = caller.kind === 'api_key' ? { workspaceId: caller.workspaceId, environment: caller.environment } : {};
-    return { ...fields, ...own, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}) };
+    return { ...fields, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}) };
   }
 }
 

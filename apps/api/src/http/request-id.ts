@@ -13,8 +13,18 @@ export function newRequestId(): string {
   return randomUUID();
 }
 
-/** The client's `X-Request-Id` when well-formed (echoed back and kept beside ours), else undefined. */
+const CLIENT_REQUEST_ID = Symbol('ringfence.clientRequestId');
+type WithClientRequestId = Pick<FastifyRequest, 'headers'> & { [CLIENT_REQUEST_ID]?: string | null };
+
+/**
+ * The client's `X-Request-Id` when well-formed (echoed back and kept beside ours), else
+ * undefined. Read once per request: the header stamp, the context and the log line ask.
+ */
 export function clientRequestIdOf(request: Pick<FastifyRequest, 'headers'>): string | undefined {
-  const header = request.headers['x-request-id'];
-  return typeof header === 'string' && WELL_FORMED.test(header) ? header : undefined;
+  const memo = request as WithClientRequestId;
+  if (memo[CLIENT_REQUEST_ID] === undefined) {
+    const header = request.headers['x-request-id'];
+    memo[CLIENT_REQUEST_ID] = typeof header === 'string' && WELL_FORMED.test(header) ? header : null;
+  }
+  return memo[CLIENT_REQUEST_ID] ?? undefined;
 }

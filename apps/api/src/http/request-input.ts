@@ -127,33 +127,48 @@ const [QUOTE, BACKSLASH, COMMA, OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARR
 
 /** Iterative (an explicit stack, never recursion), stopping at the first limit crossed; exact where the raw pass counts commas. */
 function assertShape(body: unknown, limits: BodyShapeLimits): void {
-  const stack: { value: unknown; depth: number; path: string }[] = [{ value: body, depth: 1, path: '' }];
+  const stack: Visit[] = [{ value: body, depth: 1 }];
   let values = 0;
   while (stack.length > 0) {
-    const { value, depth, path } = stack.pop()!;
+    const visit = stack.pop()!;
+    const { value, depth } = visit;
     if (++values > limits.maxValues) tooComplex(`more than ${limits.maxValues} values`);
     if (typeof value === 'string') {
-      if (!isPlainText(value)) invalidText(path);
+      if (!isPlainText(value)) invalidText(pathOf(visit));
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
     if (depth > limits.maxDepth) tooComplex(`nested deeper than ${limits.maxDepth} levels`);
     if (Array.isArray(value)) {
       if (value.length > limits.maxArrayLength) tooComplex(`an array longer than ${limits.maxArrayLength} items`);
-      for (let index = value.length - 1; index >= 0; index--) stack.push({ value: value[index], depth: depth + 1, path: `${path}[${index}]` });
+      for (let index = value.length - 1; index >= 0; index--) stack.push({ value: value[index], depth: depth + 1, parent: visit, at: index });
       continue;
     }
     let keys = 0;
     for (const key in value) {
       if (++keys > limits.maxKeysPerObject) tooComplex(`an object with more than ${limits.maxKeysPerObject} keys`);
-      const child = path ? `${path}.${fieldName(key)}` : fieldName(key);
-      if (!isPlainText(key)) invalidText(child);
+      const child: Visit = { value: (value as Record<string, unknown>)[key], depth: depth + 1, parent: visit, at: key };
+      if (!isPlainText(key)) invalidText(pathOf(child));
       // A key naming a built-in (toString, hasOwnProperty, constructor, …) would pass the
       // validator's whitelist (it looks the name up on a plain object) and shadow the method.
-      if (Object.prototype.hasOwnProperty.call(Object.prototype, key)) invalidField(child, 'is the name of a built-in property and is not allowed');
-      stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, path: child });
+      if (Object.prototype.hasOwnProperty.call(Object.prototype, key)) invalidField(pathOf(child), 'is the name of a built-in property and is not allowed');
+      stack.push(child);
     }
   }
+}
+
+/** One value of the walk; its path is spelled out only for an error (not for every value of every body). */
+interface Visit {
+  readonly value: unknown;
+  readonly depth: number;
+  readonly parent?: Visit;
+  readonly at?: string | number;
+}
+
+function pathOf(visit: Visit): string {
+  const steps: (string | number)[] = [];
+  for (let step: Visit | undefined = visit; step?.parent; step = step.parent) steps.unshift(step.at!);
+  return steps.map((at, index) => (typeof at === 'number' ? `[${at}]` : `${index === 0 ? '' : '.'}${fieldName(at)}`)).join('');
 }
 
 /** Text PostgreSQL stores and every validator reads: no NUL, no unpaired surrogate. */
