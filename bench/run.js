@@ -43,7 +43,10 @@ async function measure(url, method, extra = {}, expectStatus) {
   // A scenario that expects a refusal (401) must get nothing else: no 429, no 5xx.
   const answered = Object.values(result.statusCodeStats ?? {}).reduce((sum, stat) => sum + stat.count, 0);
   const unexpected = expectStatus ? answered - (result.statusCodeStats?.[expectStatus]?.count ?? 0) : result.non2xx;
-  if (unexpected > 0 || result.errors > 0) throw new Error(`${url}: ${unexpected} unexpected statuses, ${result.errors} errors`);
+  if (unexpected > 0 || result.errors > 0) {
+    const statuses = Object.entries(result.statusCodeStats ?? {}).map(([status, stat]) => `${status}×${stat.count}`).join(', ');
+    throw new Error(`${url}: ${unexpected} unexpected statuses (${statuses}), ${result.errors} errors`);
+  }
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 

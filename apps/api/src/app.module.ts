@@ -69,6 +69,8 @@ export class AppModule {
             max: config.database.poolSize,
             application_name: 'ringfence-api',
             connectionTimeoutMillis: config.database.timeouts.acquireMs,
+            // Connections opened at boot stay open (see warmPool): none is opened under load.
+            min: config.database.poolSize,
             statement_timeout: config.database.timeouts.statementMs,
             lock_timeout: config.database.timeouts.lockMs,
             idle_in_transaction_session_timeout: config.database.timeouts.idleInTransactionMs,

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { AppModule, AppModuleOptions } from './app.module';
 import { loadConfig } from './config/app-config';
 import { assertUnprivilegedAppRole } from './database/app-role.check';
+import { warmPool } from './database/pool-warmup';
 import { configureHttpBoundary, createFastifyAdapter } from './http/http-boundary';
 import { RouteMethodIndex } from './http/route-method-index';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi-document';
@@ -27,6 +28,7 @@ export async function createApplication(options: AppModuleOptions): Promise<Nest
   if (options.config.http.docsEnabled) serveOpenApi(app, buildOpenApiDocument(app));
   await app.init();
   await assertUnprivilegedAppRole(app.get(DataSource));
+  await warmPool(app.get(DataSource), options.config.database.poolSize);
   return app;
 }
 
