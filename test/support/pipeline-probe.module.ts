@@ -154,6 +154,16 @@ class PipelineProbeController {
     throw new NotFoundException();
   }
 
+  /**
+   * A write with no unit of work around it (no @Audited, no run()), of the kind the admin
+   * tables' outside-workspace policy would admit on the pool: refused, never sent there.
+   */
+  @Post('outside-unit-of-work')
+  @Public()
+  async writeOutsideUnitOfWork(): Promise<void> {
+    await this.unitOfWork.manager.query(`UPDATE admins SET role = 'owner'`);
+  }
+
   @Get('boom')
   @Public()
   boom(): never {

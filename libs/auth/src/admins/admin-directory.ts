@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { AesGcmCipher, declareSealedColumn } from '@ringfence/crypto';
-import { AdminRole, sqlCount, UnitOfWork } from '@ringfence/tenancy';
+import { AdminRole, sqlCount, SqlReader, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 
 // TOTP secrets are sealed under the keyring: the rewrap command moves them to a new key.
 declareSealedColumn({ table: 'admins', column: 'totp_secret', idColumn: 'id', aad: ({ id }) => totpAad(id, 'active') });
@@ -75,9 +75,10 @@ export class AdminDirectory {
     private readonly cipher: AesGcmCipher,
   ) {}
 
-  async findByEmail(email: string): Promise<AdminRecord | undefined> {
-    const rows: AdminRow[] = await this.unitOfWork.manager.query(`SELECT ${COLUMNS} FROM admins WHERE email = $1`, [normaliseEmail(email)]);
-    return rows[0] && toRecord(rows[0]);
+  /** In the current unit of work, or through `reader` (a login's read outside one). */
+  async findByEmail(email: string, reader: SqlReader = this.unitOfWork.manager): Promise<AdminRecord | undefined> {
+    const [row] = await sqlRows<AdminRow>(reader, `SELECT ${COLUMNS} FROM admins WHERE email = $1`, [normaliseEmail(email)]);
+    return row && toRecord(row);
   }
 
   async findById(id: string, options: { lock?: boolean } = {}): Promise<AdminRecord | undefined> {

@@ -52,7 +52,10 @@ export class AdminLogin {
       ],
       () => this.events.record({ action: 'auth.login', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS),
     );
-    const admin = await this.unitOfWork.onPool(() => this.directory.findByEmail(email));
+    // Outside a unit of work: no transaction is held open through the password hash's verification.
+    const admin = await this.unitOfWork.readOutsideUnitOfWork('login: the admin by email, before the password check', (reader) =>
+      this.directory.findByEmail(email, reader),
+    );
     const passwordOk = admin ? await this.hasher.verify(admin.passwordHash, password) : await this.hasher.verifyNothing(password);
     if (!admin) return this.refuse('auth.login', { refused: 'unknown_email' });
     if (!passwordOk) return this.refuse('auth.login', { refused: 'wrong_password', adminId: admin.id });
