@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { actorOf, RequestContext, UnitOfWork, workspaceIdOf } from '@ringfence/tenancy';
-import { AuditOutcome } from './audit-log-entry.entity';
+import { AuditOutcome } from './audit-row';
 import { AUDIT_STRING_MAX, AUDIT_USER_AGENT_MAX, boundText, redactedFieldsOf, sanitizeAuditValue } from './audit-redactions';
 import { AuditChange } from './audit-trail';
 
