@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditWriter, SecurityEvents } from '@ringfence/audit';
-import { ANONYMOUS, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { ANONYMOUS, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { unauthenticated } from '../access.guard';
 import {
   MFA_CHALLENGE_MAX_FAILURES,
@@ -99,22 +99,25 @@ export class AdminLogin {
     const outcome = await this.unitOfWork.run(
       async (): Promise<LoginResult | Refusal> => {
         const manager = this.unitOfWork.manager;
-        const [challenge]: { admin_id: string; failures: number }[] = await manager.query(
+        const [challenge] = await sqlRows<{ admin_id: string; failures: number }>(
+          manager,
           `SELECT admin_id, failures FROM admin_mfa_challenges
             WHERE token_hash = $1 AND closed_at IS NULL AND expires_at > now() FOR UPDATE`,
           [opaqueTokenHash(challengeToken)],
         );
         if (!challenge) return this.refusalAudited('auth.mfa', { refused: 'unknown_or_closed_challenge' });
         const admin = await this.directory.findById(challenge.admin_id, { lock: true });
-        const close = (): Promise<unknown> =>
-          manager.query(`UPDATE admin_mfa_challenges SET closed_at = now() WHERE token_hash = $1`, [opaqueTokenHash(challengeToken)]);
+        const close = async (): Promise<void> => {
+          await manager.query(`UPDATE admin_mfa_challenges SET closed_at = now() WHERE token_hash = $1`, [opaqueTokenHash(challengeToken)]);
+        };
         if (!admin || admin.status !== 'active') {
           await close();
           return this.refusalAudited('auth.mfa', { refused: 'admin_disabled', adminId: challenge.admin_id });
         }
         // Per admin, whatever the address: wrong codes across all of the admin's recent
         // challenges. Counted in the database, so every instance sees the same total.
-        const [recent]: { failures: number }[] = await manager.query(
+        const [recent] = await sqlRows<{ failures: number }>(
+          manager,
           `SELECT coalesce(sum(failures), 0)::int AS failures FROM admin_mfa_challenges
             WHERE admin_id = $1 AND created_at > now() - make_interval(secs => $2)`,
           [admin.id, MFA_FAILURE_WINDOW_MS / 1000],

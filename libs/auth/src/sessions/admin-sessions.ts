@@ -125,7 +125,8 @@ export class AdminSessions {
     options: { stage: AdminSessionStage; secondFactor: boolean; cookie: boolean },
   ): Promise<SessionTokens> {
     const csrf = options.cookie && options.stage === 'full' ? newOpaqueToken() : undefined;
-    const [row]: { id: string }[] = await this.unitOfWork.manager.query(
+    const [row] = await sqlRows<{ id: string }>(
+      this.unitOfWork.manager,
       `INSERT INTO admin_sessions (admin_id, stage, expires_at, second_factor_at, csrf_hash, client_ip, user_agent)
        VALUES ($1, $2, now() + make_interval(secs => $3), CASE WHEN $4 THEN now() END, $5, $6, $7)
        RETURNING id`,
@@ -212,7 +213,8 @@ export class AdminSessions {
           });
           return { kind: 'refused', reason: 'reuse_detected' };
         }
-        const [live]: { stage: AdminSessionStage }[] = await manager.query(
+        const [live] = await sqlRows<{ stage: AdminSessionStage }>(
+          manager,
           `SELECT s.stage FROM admin_sessions s JOIN admins a ON a.id = s.admin_id
             WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'active' AND s.stage = 'full'
             FOR UPDATE OF s`,
@@ -265,14 +267,15 @@ export class AdminSessions {
   }
 
   private async listInTransaction(adminId: string, currentSessionId: string): Promise<SessionSummary[]> {
-    const rows: {
+    const rows = await sqlRows<{
       id: string;
       created_at: Date;
       last_used_at: Date;
       expires_at: Date;
       client_ip: string | null;
       user_agent: string | null;
-    }[] = await this.unitOfWork.manager.query(
+    }>(
+      this.unitOfWork.manager,
       `SELECT id, created_at, last_used_at, expires_at, host(client_ip) AS client_ip, user_agent
          FROM admin_sessions
         WHERE admin_id = $1 AND revoked_at IS NULL AND expires_at > now()
