@@ -3,6 +3,7 @@ export {
   ANONYMOUS,
   actorLabel,
   actorOf,
+  environmentOf,
   workspaceIdOf,
   type AdminRole,
   type AdminSessionStage,

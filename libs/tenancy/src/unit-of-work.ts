@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { DataSource, EntityManager } from 'typeorm';
 import { DatabaseFaults, databaseFaultOf } from './database-faults';
-import { actorLabel, Principal, workspaceIdOf } from './principal';
+import { actorLabel, environmentOf, Principal, workspaceIdOf } from './principal';
 import { newContextStore, RequestContext, RequestContextStore, UnitOfWorkAttempt } from './request-context';
 import type { SqlReader } from './sql-rows';
 
@@ -282,8 +282,8 @@ export async function applySessionSettings(manager: Pick<EntityManager, 'query'>
     ['app.workspace_id', workspaceIdOf(principal) ?? ''],
     ['app.actor', actorLabel(principal)],
     ['app.platform', principal.kind === 'admin' || principal.kind === 'system' ? 'on' : 'off'],
-    // A key sees its own environment's rows only (test never sees live, live never test).
-    ['app.environment', principal.kind === 'api_key' ? principal.environment : ''],
+    // A key or a provider sees its own environment's rows only (test never sees live, live never test).
+    ['app.environment', environmentOf(principal) ?? ''],
   ];
   if (timeouts?.statementMs !== undefined) settings.push(['statement_timeout', String(timeouts.statementMs)]);
   if (timeouts?.lockMs !== undefined) settings.push(['lock_timeout', String(timeouts.lockMs)]);
