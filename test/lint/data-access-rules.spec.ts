@@ -16,7 +16,7 @@ describe('data-access lint rules', () => {
         rules: { 'no-restricted-syntax': ['error', rawResult, poolAccess, ormAccess], 'no-restricted-imports': ['error', { paths: ormImports }] },
       },
     ];
-    return linter.verify(code, config, 'apps/api/src/feature.ts').map((message) => `${message.line}: ${message.message.split(':')[0]}`);
+    return linter.verify(code, config, 'snippet.ts').map((message) => `${message.line}: ${message.message.split(':')[0]}`);
   }
 
   it('refuses a raw result read straight from query(), however it is read', () => {
