@@ -1,7 +1,7 @@
 import { BadRequestException, Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { AdminRoles, AdminRolesOrScopes } from '@ringfence/access';
 import { AuditChain, AuditEventFilter, AuditEvents, SecurityEvents } from '@ringfence/audit';
-import { AdminRoles, AdminRolesOrScopes } from '@ringfence/auth';
 import { RequestContext, RequestContextStore } from '@ringfence/tenancy';
 import { Readable } from 'node:stream';
 import { exportLines } from './audit-export-format';

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { callerOf, Scopes } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
-import { callerOf, Scopes } from '@ringfence/auth';
 import { RequestContext } from '@ringfence/tenancy';
 import {
   AddVaultSecretVersionDto,

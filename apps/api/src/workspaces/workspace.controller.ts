@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { callerOf, Scopes } from '@ringfence/auth';
+import { callerOf, Scopes } from '@ringfence/access';
 import { RequestContext } from '@ringfence/tenancy';
 import { WhoAmIDto } from './dto/workspace.dto';
 
