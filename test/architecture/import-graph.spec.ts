@@ -5,7 +5,7 @@ import * as ts from 'typescript';
 const ROOT = resolve(__dirname, '..', '..');
 
 /**
- * Which lib may import which: the rings point inward (DESIGN.md). A new edge here is a
+ * Which lib may import which: the rings point inward (docs/architecture.md). A new edge here is a
  * reviewed decision, not a convenience.
  */
 const LIB_DEPENDENCIES: Record<string, readonly string[]> = {

@@ -1,4 +1,4 @@
-/** The scope registry of API.md; an unknown scope anywhere is a 400. */
+/** The scope registry of docs/routes.md; an unknown scope anywhere is a 400. */
 export const SCOPES = [
   'keys:manage',
   'vault:read',

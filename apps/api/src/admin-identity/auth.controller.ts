@@ -33,7 +33,7 @@ import { clearRefreshCookie, csrfHeaderOf, refreshCookieOf, setRefreshCookie } f
 
 type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
 
-/** The admin console's way in: `/v1/auth` (API.md). */
+/** The admin console's way in: `/v1/auth` (docs/routes.md). */
 @ApiTags('admin auth')
 @Controller('v1/auth')
 export class AuthController {

@@ -8,7 +8,7 @@ import { exportLines } from './audit-export-format';
 import { AuditEventsQueryDto, AuditExportQueryDto, AuditFilterQueryDto, AuditPageDto, ChainReportDto } from './dto/audit.dto';
 
 /**
- * The audit log, read (API.md: `/v1/audit/*`): auditors and owners across every
+ * The audit log, read (docs/routes.md: `/v1/audit/*`): auditors and owners across every
  * workspace; a key with `audit:read` its own workspace's rows through the same route.
  * Every read is itself audited (who looked, with which filter), in its own transaction.
  */

@@ -5,7 +5,7 @@ import { Audited } from '@ringfence/audit';
 import { CreateWorkspaceDto, UpdateWorkspaceDto, WorkspaceDto } from './dto/workspace.dto';
 import { WorkspacesService } from './workspaces.service';
 
-/** Workspaces, admin side (API.md: `/v1/admin/workspaces`, role admin). */
+/** Workspaces, admin side (docs/routes.md: `/v1/admin/workspaces`, role admin). */
 @ApiTags('workspaces (admin)')
 @ApiBearerAuth('admin')
 @Controller('v1/admin/workspaces')

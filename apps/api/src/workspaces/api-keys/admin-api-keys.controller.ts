@@ -5,7 +5,7 @@ import { Audited } from '@ringfence/audit';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, RotateApiKeyDto } from './dto/api-key.dto';
 
-/** A workspace's API keys, admin side (API.md: `/v1/admin/workspaces/:id/api-keys`, role admin). */
+/** A workspace's API keys, admin side (docs/routes.md: `/v1/admin/workspaces/:id/api-keys`, role admin). */
 @ApiTags('workspaces (admin)')
 @ApiBearerAuth('admin')
 @Controller('v1/admin/workspaces')

@@ -9,7 +9,7 @@ import { ApiKeyDto, CreatedApiKeyDto, CreateOwnApiKeyDto, RotateApiKeyDto } from
 type KeyPrincipal = Extract<Principal, { kind: 'api_key' }>;
 
 /**
- * Self-serve keys (API.md: `/v1/api-keys`, keys:manage). The workspace and the
+ * Self-serve keys (docs/routes.md: `/v1/api-keys`, keys:manage). The workspace and the
  * environment are the calling key's: a test key never sees or touches a live key, nor
  * the reverse; ApiKeysService holds every key to the grant rule (at most the caller's
  * scopes and lifetime), on every path.
