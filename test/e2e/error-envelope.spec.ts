@@ -1,6 +1,6 @@
-import { AdminBootstrap } from '@ringfence/auth';
 import { LightMyRequestResponse } from 'fastify';
 import { randomBytes } from 'node:crypto';
+import { AdminBootstrap } from '../../apps/api/src/admin-identity/admins/admin-bootstrap';
 import { createAdmin } from '../support/admin-session';
 import { createApiKey } from '../support/api-key';
 import { PipelineProbeModule } from '../support/pipeline-probe.module';
