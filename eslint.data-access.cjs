@@ -11,7 +11,7 @@ const rawResult = {
 
 /** The pool reached around the unit of work: no transaction, no RLS settings, no audit row. */
 const poolAccess = {
-  selector: "MemberExpression[object.name=/^dataSource$/i], MemberExpression[object.property.name=/^dataSource$/i]",
+  selector: 'MemberExpression[object.name=/^dataSource$/i], MemberExpression[object.property.name=/^dataSource$/i]',
   message:
     'Reach the database through UnitOfWork: run()/read() (RLS settings, audit row), or readOutsideUnitOfWork(purpose, reader => …) for a deliberate read before there is a principal.',
 };
@@ -20,12 +20,17 @@ const poolAccess = {
 const ormAccess = {
   selector:
     "CallExpression[callee.property.name=/^(getRepository|getTreeRepository|createQueryBuilder)$/], CallExpression[callee.object.name='TypeOrmModule'][callee.property.name='forFeature']",
-  message: 'Hand-written SQL through the unit of work’s manager and sqlRows(): no repositories, query builders or entities (docs/adr/0014-data-access.md).',
+  message:
+    'Hand-written SQL through the unit of work’s manager and sqlRows(): no repositories, query builders or entities (docs/adr/0014-data-access.md).',
 };
 
 /** Entities and repositories are not imported at all. */
 const ormImports = [
-  { name: 'typeorm', importNames: ['Entity', 'Column', 'PrimaryColumn', 'PrimaryGeneratedColumn', 'Repository'], message: ormAccess.message },
+  {
+    name: 'typeorm',
+    importNames: ['Entity', 'Column', 'PrimaryColumn', 'PrimaryGeneratedColumn', 'Repository'],
+    message: ormAccess.message,
+  },
   { name: '@nestjs/typeorm', importNames: ['InjectRepository', 'InjectDataSource'], message: ormAccess.message },
 ];
 

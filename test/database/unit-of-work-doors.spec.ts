@@ -36,7 +36,11 @@ describe('UnitOfWork: no pool outside a unit of work but its one read-only door'
     source = await new DataSource({ type: 'postgres', url: db.appUrl }).initialize();
     unitOfWork = new UnitOfWork(source, new RequestContext());
     const [admin] = await unitOfWork.run(
-      () => sqlRows<{ id: string }>(unitOfWork.manager, `INSERT INTO admins (email, role, password_hash) VALUES ('door@example.com', 'auditor', 'x') RETURNING id`),
+      () =>
+        sqlRows<{ id: string }>(
+          unitOfWork.manager,
+          `INSERT INTO admins (email, role, password_hash) VALUES ('door@example.com', 'auditor', 'x') RETURNING id`,
+        ),
       { principal: SYSTEM },
     );
     adminId = admin!.id;
@@ -81,7 +85,9 @@ describe('UnitOfWork: no pool outside a unit of work but its one read-only door'
     await expect(write).rejects.toThrow(/spec: a write that does not belong here/);
     expect(await roleOfAdmin()).toBe('auditor');
     // The connection went back to the pool clean: the next read works.
-    await expect(unitOfWork.readOutsideUnitOfWork('spec: after a refused write', (reader) => sqlRows(reader, 'SELECT 1 AS one'))).resolves.toEqual([{ one: 1 }]);
+    await expect(
+      unitOfWork.readOutsideUnitOfWork('spec: after a refused write', (reader) => sqlRows(reader, 'SELECT 1 AS one')),
+    ).resolves.toEqual([{ one: 1 }]);
   });
 
   it('refuses a write in a read-only unit of work (read()) as the same programming error', async () => {
@@ -90,7 +96,9 @@ describe('UnitOfWork: no pool outside a unit of work but its one read-only door'
   });
 
   it('refuses the door inside a unit of work: one connection held while waiting for another can exhaust the pool', async () => {
-    const nested = unitOfWork.run(() => unitOfWork.readOutsideUnitOfWork('spec: nested', (reader) => sqlRows(reader, 'SELECT 1')), { principal: SYSTEM });
+    const nested = unitOfWork.run(() => unitOfWork.readOutsideUnitOfWork('spec: nested', (reader) => sqlRows(reader, 'SELECT 1')), {
+      principal: SYSTEM,
+    });
     await expect(nested).rejects.toBeInstanceOf(PoolReadInUnitOfWorkError);
   });
 });

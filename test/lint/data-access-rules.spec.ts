@@ -13,7 +13,10 @@ describe('data-access lint rules', () => {
       {
         files: ['**/*.ts'],
         languageOptions: { parser },
-        rules: { 'no-restricted-syntax': ['error', rawResult, poolAccess, ormAccess], 'no-restricted-imports': ['error', { paths: ormImports }] },
+        rules: {
+          'no-restricted-syntax': ['error', rawResult, poolAccess, ormAccess],
+          'no-restricted-imports': ['error', { paths: ormImports }],
+        },
       },
     ];
     return linter.verify(code, config, 'snippet.ts').map((message) => `${message.line}: ${message.message.split(':')[0]}`);
@@ -29,7 +32,9 @@ describe('data-access lint rules', () => {
       `}`,
       `const close = () => manager.query('UPDATE t SET closed = true');`,
     ].join('\n');
-    expect(problems(code)).toEqual([2, 3, 4, 5, 7].map((line) => `${line}: Read a statement’s result through sqlRows()/sqlCount() (@ringfence/tenancy)`));
+    expect(problems(code)).toEqual(
+      [2, 3, 4, 5, 7].map((line) => `${line}: Read a statement’s result through sqlRows()/sqlCount() (@ringfence/tenancy)`),
+    );
   });
 
   it('refuses the pool reached around the unit of work, and repositories, query builders and entities', () => {

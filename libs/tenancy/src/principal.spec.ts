@@ -2,7 +2,15 @@ import { environmentOf, Principal, workspaceIdOf } from './principal';
 import { applySessionSettings } from './unit-of-work';
 
 const admin: Principal = { kind: 'admin', adminId: 'a1', role: 'owner', sessionId: 's1', stage: 'full', secondFactorAt: null };
-const key: Principal = { kind: 'api_key', keyId: 'K1', workspaceId: 'w1', scopes: [], environment: 'live', plan: 'standard', expiresAt: null };
+const key: Principal = {
+  kind: 'api_key',
+  keyId: 'K1',
+  workspaceId: 'w1',
+  scopes: [],
+  environment: 'live',
+  plan: 'standard',
+  expiresAt: null,
+};
 const provider: Principal = { kind: 'provider', provider: 'fireblocks', workspaceId: 'w2', environment: 'test' };
 const system: Principal = { kind: 'system', process: 'spec' };
 
@@ -30,8 +38,23 @@ describe('principals: workspace and environment', () => {
   });
 
   it('carries a provider’s environment into the RLS settings, as a key’s: it sees its own environment’s rows only', async () => {
-    expect(await settingsFor(provider)).toEqual({ 'app.workspace_id': 'w2', 'app.actor': 'provider:fireblocks', 'app.platform': 'off', 'app.environment': 'test' });
-    expect(await settingsFor(key)).toEqual({ 'app.workspace_id': 'w1', 'app.actor': 'api_key:K1', 'app.platform': 'off', 'app.environment': 'live' });
-    expect(await settingsFor(admin)).toEqual({ 'app.workspace_id': '', 'app.actor': 'admin:a1', 'app.platform': 'on', 'app.environment': '' });
+    expect(await settingsFor(provider)).toEqual({
+      'app.workspace_id': 'w2',
+      'app.actor': 'provider:fireblocks',
+      'app.platform': 'off',
+      'app.environment': 'test',
+    });
+    expect(await settingsFor(key)).toEqual({
+      'app.workspace_id': 'w1',
+      'app.actor': 'api_key:K1',
+      'app.platform': 'off',
+      'app.environment': 'live',
+    });
+    expect(await settingsFor(admin)).toEqual({
+      'app.workspace_id': '',
+      'app.actor': 'admin:a1',
+      'app.platform': 'on',
+      'app.environment': '',
+    });
   });
 });
