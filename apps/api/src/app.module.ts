@@ -52,7 +52,7 @@ export class AppModule {
         TypeOrmModule.forRoot({
           type: 'postgres',
           url: options.databaseUrl,
-          autoLoadEntities: true,
+          // No entities: TypeORM is the pool and the transactions, the SQL is ours (docs/adr/0014-data-access.md).
           synchronize: false,
           migrationsRun: false,
           logging: false,

@@ -12,7 +12,7 @@ const admin = (role: 'owner' | 'admin' | 'auditor', extra: Partial<Extract<Princ
   ...extra,
 });
 const key = (...scopes: string[]): Principal => ({ kind: 'api_key', keyId: 'k1', workspaceId: 'w1', scopes, environment: 'live', plan: 'standard', expiresAt: null });
-const provider: Principal = { kind: 'provider', provider: 'p', workspaceId: 'w1' };
+const provider: Principal = { kind: 'provider', provider: 'p', workspaceId: 'w1', environment: 'live' };
 
 function codeOf(work: () => void): string | undefined {
   try {

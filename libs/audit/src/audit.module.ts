@@ -1,8 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { BEFORE_COMMIT } from '@ringfence/tenancy';
 import { AuditBeforeCommit } from './audit-before-commit';
-import { AuditLogEntry } from './audit-log-entry.entity';
 import { AuditTrail } from './audit-trail';
 import { AuditWriter } from './audit-writer';
 import { AuditChain } from './chain/audit-chain';
@@ -20,7 +18,6 @@ export class AuditModule {
   static forRoot(jobs: AuditJobsOptions): DynamicModule {
     return {
       module: AuditModule,
-      imports: [TypeOrmModule.forFeature([AuditLogEntry])],
       providers: [
         { provide: AUDIT_JOBS, useValue: jobs },
         AuditTrail,

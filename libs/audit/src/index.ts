@@ -1,4 +1,4 @@
-export { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, AuditLogEntry, type AuditActorType, type AuditOutcome } from './audit-log-entry.entity';
+export { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, type AuditActorType, type AuditOutcome } from './audit-row';
 export { AuditModule } from './audit.module';
 export { AuditTrail, type AuditChange } from './audit-trail';
 export { AuditWriter, type AuditEvent } from './audit-writer';

@@ -3,6 +3,7 @@ export {
   ANONYMOUS,
   actorLabel,
   actorOf,
+  environmentOf,
   workspaceIdOf,
   type AdminRole,
   type AdminSessionStage,
@@ -13,7 +14,15 @@ export { newContextStore, RequestContext, WorkspaceContextMissingError, type Req
 export { installRequestContext, type RequestContextSources } from './request-context.hooks';
 export { BEFORE_COMMIT, RequestTransactionInterceptor, type BeforeCommit } from './request-transaction.interceptor';
 export { TenancyModule } from './tenancy.module';
-export { AfterTransactionError, applySessionSettings, CONFLICT_ATTEMPTS, UnitOfWork } from './unit-of-work';
+export {
+  AfterTransactionError,
+  applySessionSettings,
+  CONFLICT_ATTEMPTS,
+  NoUnitOfWorkError,
+  PoolReadInUnitOfWorkError,
+  ReadOnlyWriteError,
+  UnitOfWork,
+} from './unit-of-work';
 export { DatabaseFaults, databaseFaultOf, DatabaseUnavailableException, OUTAGE_QUIET_MS } from './database-faults';
 export { isReportedState, logJobFailure, retryAfterOf, type ReportedState, type RetryLater } from './reported-errors';
-export { sqlCount, sqlRows } from './sql-rows';
+export { sqlCount, sqlRows, type SqlReader } from './sql-rows';

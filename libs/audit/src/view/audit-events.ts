@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
-import type { AuditActorType, AuditOutcome } from '../audit-log-entry.entity';
+import type { AuditActorType, AuditOutcome } from '../audit-row';
 
 /** What the auditors' view may be filtered by; every field narrows, none widens. */
 export interface AuditEventFilter {

@@ -2,7 +2,7 @@ import { BadRequestException, Inject, Injectable, Logger, OnApplicationBootstrap
 import { AuditWriter, SecurityEvents } from '@ringfence/audit';
 import { AesGcmCipher, declareSealedColumn } from '@ringfence/crypto';
 import { ATTEMPT_BUDGETS, AttemptLimiter } from '@ringfence/limits';
-import { ANONYMOUS, logJobFailure, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { ANONYMOUS, logJobFailure, Principal, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
 import { assertAcceptable } from '../account/own-account';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, PASSWORD_RESET_MAX_FAILURES, PASSWORD_RESET_TTL_MS } from '../admin-identity.options';
@@ -70,7 +70,9 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
     const id = randomUUID();
     const payload = this.cipher.encrypt(Buffer.from(JSON.stringify({ email: normaliseEmail(email) })), outboxAad(id));
     await this.unitOfWork.run(
-      () => this.unitOfWork.manager.query(`INSERT INTO mail_outbox (id, kind, sealed_payload) VALUES ($1, 'password_reset_request', $2)`, [id, payload]),
+      async () => {
+        await this.unitOfWork.manager.query(`INSERT INTO mail_outbox (id, kind, sealed_payload) VALUES ($1, 'password_reset_request', $2)`, [id, payload]);
+      },
       { principal: ANONYMOUS },
     );
     this.kick();
@@ -101,7 +103,8 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
     const done = await this.unitOfWork.run(
       async (): Promise<boolean> => {
         const manager = this.unitOfWork.manager;
-        const [row]: { admin_id: string; failures: number }[] = await manager.query(
+        const [row] = await sqlRows<{ admin_id: string; failures: number }>(
+          manager,
           `SELECT admin_id, failures FROM admin_password_resets
             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() AND failures < $2 FOR UPDATE`,
           [hash, PASSWORD_RESET_MAX_FAILURES],
@@ -152,7 +155,8 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
     return this.unitOfWork.run(
       async () => {
         const manager = this.unitOfWork.manager;
-        const [job]: { id: string; sealed_payload: Buffer; attempts: number }[] = await manager.query(
+        const [job] = await sqlRows<{ id: string; sealed_payload: Buffer; attempts: number }>(
+          manager,
           `SELECT id, sealed_payload, attempts FROM mail_outbox
             WHERE status = 'pending' AND next_attempt_at <= now()
             ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED`,

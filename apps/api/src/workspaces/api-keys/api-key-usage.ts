@@ -38,7 +38,9 @@ export class ApiKeyUsage implements OnApplicationBootstrap, OnApplicationShutdow
     this.used = new Set();
     try {
       await this.unitOfWork.run(
-        () => this.unitOfWork.manager.query(`UPDATE api_keys SET last_used_at = now() WHERE key_id = ANY($1::text[])`, [keyIds]),
+        async () => {
+          await this.unitOfWork.manager.query(`UPDATE api_keys SET last_used_at = now() WHERE key_id = ANY($1::text[])`, [keyIds]);
+        },
         { principal: USAGE_WRITER },
       );
     } catch (error) {
