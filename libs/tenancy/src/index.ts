@@ -13,7 +13,9 @@ export { newContextStore, RequestContext, WorkspaceContextMissingError, type Req
 export { installRequestContext, type RequestContextSources } from './request-context.hooks';
 export { BEFORE_COMMIT, RequestTransactionInterceptor, type BeforeCommit } from './request-transaction.interceptor';
 export { TenancyModule } from './tenancy.module';
+export { Job, jobPrincipal } from './jobs/job-declaration';
+export { JobRegistry, type JobStatus } from './jobs/job-registry';
 export { AfterTransactionError, applySessionSettings, CONFLICT_ATTEMPTS, UnitOfWork } from './unit-of-work';
 export { DatabaseFaults, databaseFaultOf, DatabaseUnavailableException, OUTAGE_QUIET_MS } from './database-faults';
-export { isReportedState, logJobFailure, retryAfterOf, type ReportedState, type RetryLater } from './reported-errors';
+export { isReportedState, retryAfterOf, type ReportedState, type RetryLater } from './reported-errors';
 export { sqlCount, sqlRows } from './sql-rows';

@@ -1,7 +1,7 @@
-import { BadRequestException, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { AuditWriter, SecurityEvents } from '@ringfence/audit';
 import { AesGcmCipher, declareSealedColumn } from '@ringfence/crypto';
-import { ANONYMOUS, logJobFailure, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { ANONYMOUS, Job, jobPrincipal, JobRegistry, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, PASSWORD_RESET_MAX_FAILURES, PASSWORD_RESET_TTL_MS } from '../admin-identity.options';
 import { AdminDirectory, normaliseEmail } from '../admins/admin-directory';
@@ -17,9 +17,9 @@ import { MAIL_TRANSPORT, MailTransport } from './mail-transport';
 // A queued reset request's address is sealed until the worker mails it.
 declareSealedColumn({ table: 'mail_outbox', column: 'sealed_payload', idColumn: 'id', aad: ({ id }) => outboxAad(id) });
 
-const MAIL_WORKER: Principal = { kind: 'system', process: 'mail-worker' };
+const MAIL_WORKER_JOB = 'mail-worker';
+const MAIL_WORKER = jobPrincipal(MAIL_WORKER_JOB);
 const MAX_MAIL_ATTEMPTS = 5;
-const POLL_INTERVAL_MS = 2000;
 
 /**
  * Forgotten passwords. A request is only queued (the same insert whoever the email
@@ -28,12 +28,7 @@ const POLL_INTERVAL_MS = 2000;
  * reset needs the second factor when one is enrolled, and ends every session.
  */
 @Injectable()
-export class PasswordResets implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(PasswordResets.name);
-  private timer?: NodeJS.Timeout;
-  /** Passes run one after another; a pass asked for while one runs comes after it, so no job waits for the timer. */
-  private passes: Promise<number> = Promise.resolve(0);
-
+export class PasswordResets {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly context: RequestContext,
@@ -48,18 +43,8 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
     private readonly events: SecurityEvents,
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     @Inject(ADMIN_IDENTITY_OPTIONS) private readonly options: AdminIdentityOptions,
+    private readonly jobs: JobRegistry,
   ) {}
-
-  onApplicationBootstrap(): void {
-    if (!this.options.runMailWorker) return;
-    this.timer = setInterval(() => this.kick(), POLL_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.passes.catch(() => undefined);
-  }
 
   /** Queues a reset request for `email`, known or not. */
   async request(email: string): Promise<void> {
@@ -73,18 +58,14 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
       () => this.unitOfWork.manager.query(`INSERT INTO mail_outbox (id, kind, sealed_payload) VALUES ($1, 'password_reset_request', $2)`, [id, payload]),
       { principal: ANONYMOUS },
     );
-    this.kick();
+    // Where this instance runs the mail worker, it need not wait for its next turn.
+    this.jobs.nudge(MAIL_WORKER_JOB);
   }
 
-  /** Handles every due request; resolves with how many this pass handled. The worker's timer calls it too. */
-  drain(): Promise<number> {
-    const pass = async (): Promise<number> => {
-      let handled = 0;
-      while (await this.handleOne()) handled += 1;
-      return handled;
-    };
-    this.passes = this.passes.then(pass, pass);
-    return this.passes;
+  /** The mail worker, a cluster job: every due request, every two seconds and when one is queued. */
+  @Job({ name: MAIL_WORKER_JOB, scope: 'cluster', everyMs: 2000 })
+  async deliverDue(): Promise<void> {
+    while (await this.handleOne());
   }
 
   async reset(token: string, newPassword: string, code: string | undefined): Promise<void> {
@@ -141,11 +122,6 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
       { principal: ANONYMOUS },
     );
     if (!done) throw refused;
-  }
-
-  /** Starts a pass (the timer's run and a new request's): never rejects; a failure is logged unless it is the database's outage. */
-  kick(): void {
-    this.drain().catch((error: unknown) => logJobFailure(this.logger, error, 'mail worker failed'));
   }
 
   private async handleOne(): Promise<boolean> {
