@@ -13,6 +13,7 @@ import { AdminLogin } from './login/admin-login';
 import { SecondFactor } from './login/second-factor';
 import { PasswordHasher } from './passwords/password-hasher';
 import { PasswordPolicy } from './passwords/password-policy';
+import { PasswordResetMail } from './password-reset/password-reset-mail';
 import { PasswordResets } from './password-reset/password-resets';
 import { AdminSessions } from './sessions/admin-sessions';
 import { AccessTokens } from './tokens/access-tokens';
@@ -57,6 +58,7 @@ export class AdminIdentityModule {
         AdminManagement,
         AdminBootstrap,
         PasswordResets,
+        PasswordResetMail,
         ...(extra.providers ?? []),
       ],
       exports: [ADMIN_AUTHENTICATOR, AdminBootstrap, PasswordResets, SigningKeys, AccessTokens, Totp],

@@ -15,6 +15,8 @@ export { BEFORE_COMMIT, RequestTransactionInterceptor, type BeforeCommit } from 
 export { TenancyModule } from './tenancy.module';
 export { Job, jobPrincipal } from './jobs/job-declaration';
 export { JobRegistry, type JobStatus } from './jobs/job-registry';
+export { defineOutboxTable, type OutboxTable } from './outbox/outbox-table';
+export { Outbox, type DeliveryOutcome, type OutboxClaim, type OutboxLease, type OutboxRow } from './outbox/outbox';
 export { AfterTransactionError, applySessionSettings, CONFLICT_ATTEMPTS, UnitOfWork } from './unit-of-work';
 export { DatabaseFaults, databaseFaultOf, DatabaseUnavailableException, OUTAGE_QUIET_MS } from './database-faults';
 export { isReportedState, retryAfterOf, type ReportedState, type RetryLater } from './reported-errors';

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { DatabaseFaults } from './database-faults';
 import { JOB_REGISTRY_OPTIONS, JobRegistry, JobRegistryOptions } from './jobs/job-registry';
+import { Outbox } from './outbox/outbox';
 import { RequestContext } from './request-context';
 import { UNIT_OF_WORK_OPTIONS, UnitOfWork, UnitOfWorkOptions } from './unit-of-work';
 
@@ -25,8 +26,9 @@ export class TenancyModule {
         DatabaseFaults,
         UnitOfWork,
         JobRegistry,
+        Outbox,
       ],
-      exports: [RequestContext, DatabaseFaults, UnitOfWork, JobRegistry],
+      exports: [RequestContext, DatabaseFaults, UnitOfWork, JobRegistry, Outbox],
     };
   }
 }
