@@ -70,9 +70,12 @@ describe('Outbox', () => {
   });
 
   const queue = async (count: number): Promise<string[]> =>
-    (await superuser.query<{ id: string }>(`INSERT INTO test_outbox (secret) SELECT 'secret ' || n FROM generate_series(1, $1) AS n RETURNING id`, [count])).rows.map(
-      (row) => row.id,
-    );
+    (
+      await superuser.query<{ id: string }>(
+        `INSERT INTO test_outbox (secret) SELECT 'secret ' || n FROM generate_series(1, $1) AS n RETURNING id`,
+        [count],
+      )
+    ).rows.map((row) => row.id);
   const rows = async () =>
     (
       await superuser.query(
@@ -111,7 +114,9 @@ describe('Outbox', () => {
     const holder = await db.connect(db.adminUrl);
     await holder.query('BEGIN');
     try {
-      const held = (await holder.query<{ id: string }>('SELECT id FROM test_outbox ORDER BY id LIMIT 3 FOR UPDATE')).rows.map((row) => row.id);
+      const held = (await holder.query<{ id: string }>('SELECT id FROM test_outbox ORDER BY id LIMIT 3 FOR UPDATE')).rows.map(
+        (row) => row.id,
+      );
       const claims = await first.outbox.claim(TEST_OUTBOX);
       expect(claims.map((claim) => claim.row.id).sort()).toEqual(ids.filter((id) => !held.includes(id)).sort());
     } finally {
@@ -123,7 +128,9 @@ describe('Outbox', () => {
     const [id] = await queue(1);
     const seen: unknown[] = [];
     const pass = await first.outbox.deliverDue(TEST_OUTBOX, async (row) => {
-      const { rows: open } = await superuser.query(`SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND usename = 'ringfence_app' AND xact_start IS NOT NULL`);
+      const { rows: open } = await superuser.query(
+        `SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND usename = 'ringfence_app' AND xact_start IS NOT NULL`,
+      );
       seen.push(row.payload.secret, row.attempt, first.unitOfWork.active, open[0].open);
       return {
         outcome: 'done',
@@ -144,7 +151,9 @@ describe('Outbox', () => {
     await superuser.query(`UPDATE test_outbox SET claimed_until = now() - interval '1 second'`);
     const pass = await second.outbox.deliverDue(TEST_OUTBOX, () => Promise.resolve(done));
     expect(pass.delivered).toBe(1);
-    expect(await first.outbox.record(TEST_OUTBOX, late as OutboxClaim<{ secret: string }>, { outcome: 'retry', errorCode: 'LATE' })).toBe('lease-lost');
+    expect(await first.outbox.record(TEST_OUTBOX, late as OutboxClaim<{ secret: string }>, { outcome: 'retry', errorCode: 'LATE' })).toBe(
+      'lease-lost',
+    );
     expect(await rows()).toEqual([{ id, secret: null, status: 'done', attempts: 2, last_error: null, leased: false, finished: true }]);
   });
 
@@ -176,10 +185,18 @@ describe('Outbox', () => {
     const [id] = await queue(1);
     const failing = () => Promise.reject(Object.assign(new Error('upstream said: secret 1 refused'), { code: 'ECONNREFUSED' }));
     let before = await clock();
-    expect(await first.outbox.deliverDue(TEST_OUTBOX, failing)).toEqual({ delivered: 0, retried: 1, failed: 0, leaseLost: 0, lastErrorCode: 'ECONNREFUSED' });
+    expect(await first.outbox.deliverDue(TEST_OUTBOX, failing)).toEqual({
+      delivered: 0,
+      retried: 1,
+      failed: 0,
+      leaseLost: 0,
+      lastErrorCode: 'ECONNREFUSED',
+    });
     // First back-off: half of firstMs to firstMs (1 s).
     expect(await waitsBetween(before, 0.5, 1)).toBe(true);
-    expect(await rows()).toEqual([{ id, secret: 'secret 1', status: 'pending', attempts: 1, last_error: 'ECONNREFUSED', leased: false, finished: false }]);
+    expect(await rows()).toEqual([
+      { id, secret: 'secret 1', status: 'pending', attempts: 1, last_error: 'ECONNREFUSED', leased: false, finished: false },
+    ]);
     // Not due yet: nothing is claimed.
     expect(await first.outbox.claim(TEST_OUTBOX)).toEqual([]);
 
@@ -212,13 +229,17 @@ describe('Outbox', () => {
     expect(await first.outbox.claim(TEST_OUTBOX)).toHaveLength(1); // the third and last attempt, then nothing is heard
     await superuser.query(`UPDATE test_outbox SET claimed_until = now() - interval '1 second'`);
     expect(await second.outbox.claim(TEST_OUTBOX)).toEqual([]);
-    expect(await rows()).toEqual([{ id, secret: null, status: 'failed', attempts: 3, last_error: 'LEASE_EXPIRED', leased: false, finished: true }]);
+    expect(await rows()).toEqual([
+      { id, secret: null, status: 'failed', attempts: 3, last_error: 'LEASE_EXPIRED', leased: false, finished: true },
+    ]);
   });
 
   it('finishes a never-deliverable row at once', async () => {
     const [id] = await queue(1);
     const pass = await first.outbox.deliverDue(TEST_OUTBOX, () => Promise.resolve({ outcome: 'failed', errorCode: 'NO_SUCH_RECIPIENT' }));
     expect(pass).toMatchObject({ failed: 1, lastErrorCode: 'NO_SUCH_RECIPIENT' });
-    expect(await rows()).toEqual([{ id, secret: null, status: 'failed', attempts: 1, last_error: 'NO_SUCH_RECIPIENT', leased: false, finished: true }]);
+    expect(await rows()).toEqual([
+      { id, secret: null, status: 'failed', attempts: 1, last_error: 'NO_SUCH_RECIPIENT', leased: false, finished: true },
+    ]);
   });
 });

@@ -1,8 +1,8 @@
-import { AdminBootstrap } from '@ringfence/auth';
 import { JobRegistry } from '@ringfence/tenancy';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { AdminBootstrap } from '../../apps/api/src/admin-identity/admins/admin-bootstrap';
 import { createAdmin } from '../support/admin-session';
 import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';

@@ -1,4 +1,4 @@
-import { ApiKeyUsage } from '@ringfence/auth';
+import { ApiKeyUsage } from '../../apps/api/src/workspaces/api-keys/api-key-usage';
 import { JobRegistry, JobStatus } from '@ringfence/tenancy';
 import { Client } from 'pg';
 import { createAdmin } from '../support/admin-session';
@@ -20,7 +20,10 @@ async function untilTurns(control: ProbeJobControl, turns: number): Promise<void
 }
 
 function statusOf(t: TestApp, name: string): JobStatus {
-  const status = t.app.get(JobRegistry).status().find((job) => job.name === name);
+  const status = t.app
+    .get(JobRegistry)
+    .status()
+    .find((job) => job.name === name);
   if (!status) throw new Error(`no job ${name}`);
   return status;
 }
@@ -139,7 +142,14 @@ describe('background jobs', () => {
 
       const ready = (await t.app.inject({ method: 'GET', url: '/health/ready' })).json<{ jobs: JobStatus[] }>();
       const cluster = ready.jobs.filter((job) => job.scope === 'cluster');
-      expect(cluster.map((job) => job.name).sort()).toEqual(['audit-partitions', 'audit-retention', 'audit-seal', 'mail-worker', 'probe-cluster', 'workspace-purge']);
+      expect(cluster.map((job) => job.name).sort()).toEqual([
+        'audit-partitions',
+        'audit-retention',
+        'audit-seal',
+        'mail-worker',
+        'probe-cluster',
+        'workspace-purge',
+      ]);
       for (const job of cluster) expect(job).toMatchObject({ runsHere: false, runs: 0, lastStartedAt: null });
       expect(ready.jobs.filter((job) => job.scope === 'instance').every((job) => job.runsHere)).toBe(true);
       const { rows } = await superuser.query(`SELECT status, attempts FROM mail_outbox`);
@@ -197,7 +207,9 @@ describe('background jobs', () => {
         await t.close();
       }
     })();
-    const { rows } = await superuser.query<{ used: boolean }>('SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1', [keyId]);
+    const { rows } = await superuser.query<{ used: boolean }>('SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1', [
+      keyId,
+    ]);
     expect(rows).toEqual([{ used: true }]);
   });
 });

@@ -1,7 +1,7 @@
-import { ApiKeyUsage } from '@ringfence/auth';
 import { JobRegistry } from '@ringfence/tenancy';
 import { Client } from 'pg';
 import { ErrorCode } from '../../apps/api/src/http/problem';
+import { ApiKeyUsage } from '../../apps/api/src/workspaces/api-keys/api-key-usage';
 import { createAdmin } from '../support/admin-session';
 import { createApiKey } from '../support/api-key';
 import { TcpProxy } from '../support/tcp-proxy';

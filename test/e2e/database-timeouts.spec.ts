@@ -2,7 +2,7 @@ import { AuditSealer } from '@ringfence/audit';
 import { LightMyRequestResponse } from 'fastify';
 import { Client } from 'pg';
 import { ErrorCode } from '../../apps/api/src/http/problem';
-import { KeyRewrap } from '../../apps/api/src/keys/key-rewrap';
+import { MasterKeyRewrap } from '../../apps/api/src/master-key-rewrap/master-key-rewrap';
 import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -183,7 +183,7 @@ describe('database timeouts', () => {
     });
 
     it('keys:rewrap (its counts and batches)', async () => {
-      const counts = await outlasting('LOCK TABLE mail_outbox IN ACCESS EXCLUSIVE MODE', () => t.app.get(KeyRewrap).counts());
+      const counts = await outlasting('LOCK TABLE mail_outbox IN ACCESS EXCLUSIVE MODE', () => t.app.get(MasterKeyRewrap).counts());
       expect(counts.some((count) => count.column === 'admins.totp_secret')).toBe(true);
     });
 

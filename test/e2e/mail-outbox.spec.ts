@@ -48,7 +48,12 @@ describe('mail outbox', () => {
   /** The request becomes due at once, as if its back-off had passed. */
   const dueNow = () => superuser.query(`UPDATE mail_outbox SET next_attempt_at = now() WHERE status = 'pending'`);
   const resetTokens = async (admin: TestAdmin) =>
-    (await superuser.query<{ live: boolean }>(`SELECT used_at IS NULL AS live FROM admin_password_resets WHERE admin_id = $1 ORDER BY created_at`, [admin.id])).rows;
+    (
+      await superuser.query<{ live: boolean }>(
+        `SELECT used_at IS NULL AS live FROM admin_password_resets WHERE admin_id = $1 ORDER BY created_at`,
+        [admin.id],
+      )
+    ).rows;
 
   afterEach(async () => {
     await superuser.query('DELETE FROM mail_outbox');
@@ -58,7 +63,13 @@ describe('mail outbox', () => {
     const smtp = await HeldSmtpServer.start();
     const mailing = await createTestApp(db, {
       secretFiles,
-      env: { MAIL_TRANSPORT: 'smtp', SMTP_URL: smtp.url, RINGFENCE_ROLE: 'api', DATABASE_POOL_SIZE: '1', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '100' },
+      env: {
+        MAIL_TRANSPORT: 'smtp',
+        SMTP_URL: smtp.url,
+        RINGFENCE_ROLE: 'api',
+        DATABASE_POOL_SIZE: '1',
+        DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '100',
+      },
     }).catch(async (error: unknown) => {
       await smtp.close();
       throw error;
@@ -105,8 +116,15 @@ describe('mail outbox', () => {
       expect((await forgot(offline, admin.email)).statusCode).toBe(202);
       const { rows: clock } = await superuser.query<{ before: Date }>('SELECT clock_timestamp() AS before');
       await mailWorkerTurn(offline);
-      expect(await outboxRows()).toEqual([{ status: 'pending', attempts: 1, last_error: 'Error', sealed: true, leased: false, finished: false, later: true }]);
-      expect(offline.app.get(JobRegistry).status().find((job) => job.name === 'mail-worker')).toMatchObject({
+      expect(await outboxRows()).toEqual([
+        { status: 'pending', attempts: 1, last_error: 'Error', sealed: true, leased: false, finished: false, later: true },
+      ]);
+      expect(
+        offline.app
+          .get(JobRegistry)
+          .status()
+          .find((job) => job.name === 'mail-worker'),
+      ).toMatchObject({
         consecutiveFailures: 1,
         lastError: { code: 'MAIL_UNDELIVERED' },
       });
@@ -149,7 +167,9 @@ describe('mail outbox', () => {
         await mailWorkerTurn(offline);
         await dueNow();
       }
-      expect(await outboxRows()).toEqual([{ status: 'failed', attempts: 5, last_error: 'Error', sealed: false, leased: false, finished: true, later: false }]);
+      expect(await outboxRows()).toEqual([
+        { status: 'failed', attempts: 5, last_error: 'Error', sealed: false, leased: false, finished: true, later: false },
+      ]);
       // Every link it issued was voided as its send failed.
       expect(await resetTokens(admin)).toEqual(Array.from({ length: 5 }, () => ({ live: false })));
       // A sixth turn finds nothing to do.
@@ -157,7 +177,13 @@ describe('mail outbox', () => {
       expect((await outboxRows()).map((row) => row.attempts)).toEqual([5]);
 
       const failures = offline.logs.filter((line) => line.msg === 'job mail-worker failed');
-      expect(failures.map((line) => line.errorCode)).toEqual(['MAIL_UNDELIVERED', 'MAIL_UNDELIVERED', 'MAIL_UNDELIVERED', 'MAIL_UNDELIVERED', 'MAIL_UNDELIVERED']);
+      expect(failures.map((line) => line.errorCode)).toEqual([
+        'MAIL_UNDELIVERED',
+        'MAIL_UNDELIVERED',
+        'MAIL_UNDELIVERED',
+        'MAIL_UNDELIVERED',
+        'MAIL_UNDELIVERED',
+      ]);
       expect(offline.rawLogs()).not.toContain(admin.email);
       expect(offline.rawLogs()).not.toContain('reset-password#token');
     } finally {

@@ -18,7 +18,7 @@ export interface UnitOfWorkOptions {
    * and verification, the audit export, key rewrapping, the workspace purge): statement,
    * lock and idle-in-transaction timeouts of DATABASE_LONG_RUNNING_TIMEOUT_MS for this
    * transaction only (`SET LOCAL`), where a request's are seconds. Never I/O: an outbox
-   * sends outside any transaction (docs/adr/0012).
+   * sends outside any transaction (docs/adr/0012-background-jobs.md).
    */
   readonly longRunningTimeoutMs: number;
 }

@@ -19,7 +19,10 @@ export class JobStatusDto implements JobStatus {
   @ApiProperty({ example: 'mail-worker' })
   name!: string;
 
-  @ApiProperty({ enum: ['cluster', 'instance'], description: 'cluster: run by worker and all instances only; instance: by every instance.' })
+  @ApiProperty({
+    enum: ['cluster', 'instance'],
+    description: 'cluster: run by worker and all instances only; instance: by every instance.',
+  })
   scope!: 'cluster' | 'instance';
 
   @ApiProperty({ description: 'This instance runs it on its schedule (RINGFENCE_ROLE).' })

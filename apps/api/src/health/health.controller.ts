@@ -1,10 +1,11 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public, ReportedState, RetryLater, SkipRateLimits } from '@ringfence/auth';
-import { JobRegistry } from '@ringfence/tenancy';
-import { RedisHealthIndicator } from '../redis/redis.health';
+import { Public } from '@ringfence/access';
+import { SkipRateLimits } from '@ringfence/limits';
+import { JobRegistry, ReportedState, RetryLater } from '@ringfence/tenancy';
 import { ProblemResponse } from '../openapi/problem.schema';
+import { RedisHealthIndicator } from '../redis/redis.health';
 import { HealthStatusDto, ReadinessDto } from './health-status.dto';
 import { MigrationsHealthIndicator } from './migrations.health';
 
@@ -52,7 +53,7 @@ export class HealthController {
    * flight: a flood of them costs one database round trip at a time, not one each.
    * The answer lists the background jobs (last turn, duration, failures, last error
    * code): a job that keeps failing is visible here without taking the instance out of
-   * the load balancer, which would not mend it (docs/adr/0012).
+   * the load balancer, which would not mend it (docs/adr/0012-background-jobs.md).
    */
   @Get('ready')
   @SkipRateLimits()

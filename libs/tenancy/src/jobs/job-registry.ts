@@ -57,7 +57,7 @@ const JOB_NAME = /^[a-z][a-z0-9-]{0,62}$/;
  * overlaps the previous one of the same job; each turn runs in a context of its own (its
  * system principal, none of a request's state); a failed turn is logged once (unless it is
  * a state reported elsewhere, such as the database's outage), counted, and the job runs
- * again on schedule; a stop waits, bounded, for the turns in progress. docs/adr/0012.
+ * again on schedule; a stop waits, bounded, for the turns in progress. docs/adr/0012-background-jobs.md.
  */
 @Injectable()
 export class JobRegistry implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -81,7 +81,8 @@ export class JobRegistry implements OnModuleInit, OnApplicationBootstrap, Before
       const prototype = Object.getPrototypeOf(instance) as Record<string, unknown> | null;
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype?.[method];
-        const declaration = typeof handler === 'function' ? (Reflect.getMetadata(JOB_DECLARATION, handler) as JobDeclaration | undefined) : undefined;
+        const declaration =
+          typeof handler === 'function' ? (Reflect.getMetadata(JOB_DECLARATION, handler) as JobDeclaration | undefined) : undefined;
         if (declaration) this.register(declaration, (handler as JobTurn).bind(instance));
       }
     }
@@ -144,7 +145,11 @@ export class JobRegistry implements OnModuleInit, OnApplicationBootstrap, Before
     const { name, everyMs, firstAfterMs } = declaration;
     if (!JOB_NAME.test(name)) throw new Error(`job name ${JSON.stringify(name)} is not lower-case words joined by hyphens`);
     if (this.jobs.has(name)) throw new Error(`job ${name} is declared twice`);
-    if (!Number.isInteger(everyMs) || everyMs < 1 || (firstAfterMs !== undefined && (!Number.isInteger(firstAfterMs) || firstAfterMs < 0))) {
+    if (
+      !Number.isInteger(everyMs) ||
+      everyMs < 1 ||
+      (firstAfterMs !== undefined && (!Number.isInteger(firstAfterMs) || firstAfterMs < 0))
+    ) {
       throw new Error(`job ${name} needs a whole positive everyMs and a whole firstAfterMs of 0 or more`);
     }
     const runsHere = declaration.scope === 'instance' || this.options.role !== 'api';

@@ -42,7 +42,11 @@ export function defineOutboxTable<Payload extends object>(table: OutboxTable<Pay
 }
 
 /** The wait before the attempt after `attempt` (1-based): exponential, bounded, jittered ("equal jitter": never under half). */
-export function retryDelayMs(backoff: { readonly firstMs: number; readonly maxMs: number }, attempt: number, random: () => number = Math.random): number {
+export function retryDelayMs(
+  backoff: { readonly firstMs: number; readonly maxMs: number },
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(backoff.maxMs, backoff.firstMs * 2 ** Math.max(0, attempt - 1));
   return ceiling / 2 + (random() * ceiling) / 2;
 }

@@ -77,7 +77,7 @@ interface OutboxSql {
  * transaction that is a compare-and-set on the lease token, so the late result of a
  * worker whose lease ran out, and whose row another worker claimed again, is refused.
  * A failure backs off exponentially with jitter, up to the table's attempts; a finished
- * row keeps no payload. docs/adr/0012.
+ * row keeps no payload. docs/adr/0012-background-jobs.md.
  */
 @Injectable()
 export class Outbox {
@@ -87,7 +87,11 @@ export class Outbox {
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
   /** Claims and delivers until nothing is due or `signal` aborts (the application stops). */
-  async deliverDue<Payload extends object>(table: OutboxTable<Payload>, deliver: Deliver<Payload>, signal?: AbortSignal): Promise<OutboxPass> {
+  async deliverDue<Payload extends object>(
+    table: OutboxTable<Payload>,
+    deliver: Deliver<Payload>,
+    signal?: AbortSignal,
+  ): Promise<OutboxPass> {
     const pass: OutboxPass = { delivered: 0, retried: 0, failed: 0, leaseLost: 0 };
     while (!signal?.aborted) {
       const claims = await this.claim(table);
@@ -114,22 +118,29 @@ export class Outbox {
     const rows = await this.unitOfWork.run(
       async () => {
         await this.unitOfWork.manager.query(sql.expire, [table.maxAttempts]);
-        return sqlRows<Record<string, unknown> & { id: string; attempts: number; lease_token: string }>(this.unitOfWork.manager, sql.claim, [
-          table.maxAttempts,
-          table.batch,
-          table.leaseMs / 1000,
-        ]);
+        return sqlRows<Record<string, unknown> & { id: string; attempts: number; lease_token: string }>(
+          this.unitOfWork.manager,
+          sql.claim,
+          [table.maxAttempts, table.batch, table.leaseMs / 1000],
+        );
       },
       { principal: table.principal },
     );
-    return rows.map(({ id, attempts, lease_token, ...payload }) => ({ row: { id, attempt: attempts, payload: payload as Payload }, token: lease_token }));
+    return rows.map(({ id, attempts, lease_token, ...payload }) => ({
+      row: { id, attempt: attempts, payload: payload as Payload },
+      token: lease_token,
+    }));
   }
 
   /**
    * Records `outcome` for `claim` if its lease still holds (compare-and-set on the token),
    * with the outcome's own work in the same transaction; `lease-lost` otherwise.
    */
-  async record<Payload extends object>(table: OutboxTable<Payload>, claim: OutboxClaim<Payload>, outcome: DeliveryOutcome): Promise<Recorded> {
+  async record<Payload extends object>(
+    table: OutboxTable<Payload>,
+    claim: OutboxClaim<Payload>,
+    outcome: DeliveryOutcome,
+  ): Promise<Recorded> {
     const sql = this.sqlOf(table);
     const { id, attempt } = claim.row;
     const finished: Exclude<Recorded, 'lease-lost'> =
@@ -149,7 +160,8 @@ export class Outbox {
       },
       { principal: table.principal },
     );
-    if (recorded === 'lease-lost') this.logger.warn({ table: table.table, id, attempt }, `${table.table}: a late result was refused (the row was claimed again)`);
+    if (recorded === 'lease-lost')
+      this.logger.warn({ table: table.table, id, attempt }, `${table.table}: a late result was refused (the row was claimed again)`);
     return recorded;
   }
 
@@ -177,7 +189,8 @@ export class Outbox {
       holding: <T>(work: () => Promise<T>): Promise<T> =>
         this.unitOfWork.run(
           async () => {
-            if ((await sqlCount(this.unitOfWork.manager, sql.hold, [claim.row.id, claim.token])) === 0) throw new OutboxLeaseLost(table.table, claim.row.id);
+            if ((await sqlCount(this.unitOfWork.manager, sql.hold, [claim.row.id, claim.token])) === 0)
+              throw new OutboxLeaseLost(table.table, claim.row.id);
             return work();
           },
           { principal: table.principal },
