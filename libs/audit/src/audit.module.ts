@@ -4,7 +4,7 @@ import { AuditBeforeCommit } from './audit-before-commit';
 import { AuditTrail } from './audit-trail';
 import { AuditWriter } from './audit-writer';
 import { AuditChain } from './chain/audit-chain';
-import { AUDIT_JOBS, AuditJobsOptions, AuditSealer } from './chain/audit-sealer';
+import { AUDIT_RETENTION, AuditRetentionOptions, AuditSealer } from './chain/audit-sealer';
 import { SecurityEvents } from './security-events';
 import { AuditEvents } from './view/audit-events';
 
@@ -15,11 +15,11 @@ import { AuditEvents } from './view/audit-events';
 @Global()
 @Module({})
 export class AuditModule {
-  static forRoot(jobs: AuditJobsOptions): DynamicModule {
+  static forRoot(retention: AuditRetentionOptions): DynamicModule {
     return {
       module: AuditModule,
       providers: [
-        { provide: AUDIT_JOBS, useValue: jobs },
+        { provide: AUDIT_RETENTION, useValue: retention },
         AuditTrail,
         AuditWriter,
         SecurityEvents,

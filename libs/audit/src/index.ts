@@ -5,6 +5,6 @@ export { AuditWriter, type AuditEvent } from './audit-writer';
 export { AUDITED_ACTION, Audited } from './audited.decorator';
 export { SecurityEvents } from './security-events';
 export { AuditChain, type ChainHead, type ChainReport } from './chain/audit-chain';
-export { AuditSealer, type AuditJobsOptions } from './chain/audit-sealer';
+export { AuditSealer } from './chain/audit-sealer';
 export { AUDIT_EXPORT_BATCH, AUDIT_PAGE_MAX, AuditEvents, type AuditEventFilter, type AuditEventView } from './view/audit-events';
 export { declareAuditRedactions, REDACTED } from './audit-redactions';

@@ -14,6 +14,10 @@ export { newContextStore, RequestContext, WorkspaceContextMissingError, type Req
 export { installRequestContext, type RequestContextSources } from './request-context.hooks';
 export { BEFORE_COMMIT, RequestTransactionInterceptor, type BeforeCommit } from './request-transaction.interceptor';
 export { TenancyModule } from './tenancy.module';
+export { Job, jobPrincipal } from './jobs/job-declaration';
+export { JobRegistry, type JobStatus } from './jobs/job-registry';
+export { defineOutboxTable, type OutboxTable } from './outbox/outbox-table';
+export { Outbox, type DeliveryOutcome, type OutboxClaim, type OutboxLease, type OutboxRow } from './outbox/outbox';
 export {
   AfterTransactionError,
   applySessionSettings,

@@ -16,10 +16,10 @@ interface TransactionTimeouts {
 export interface UnitOfWorkOptions {
   /**
    * The allowance of work that legitimately runs long (the audit chain's seal, retention
-   * and verification, the audit export, key rewrapping, the workspace purge, the mail
-   * worker): statement,
+   * and verification, the audit export, key rewrapping, the workspace purge): statement,
    * lock and idle-in-transaction timeouts of DATABASE_LONG_RUNNING_TIMEOUT_MS for this
-   * transaction only (`SET LOCAL`), where a request's are seconds.
+   * transaction only (`SET LOCAL`), where a request's are seconds. Never I/O: an outbox
+   * sends outside any transaction (docs/adr/0012-background-jobs.md).
    */
   readonly longRunningTimeoutMs: number;
 }
