@@ -28,11 +28,17 @@ export const TEST_SIGNING_KEY: string = generateKeyPairSync('ec', { namedCurve: 
 /** One API-key pepper per test process, so two test apps accept each other's keys. */
 const TEST_PEPPER = randomBytes(32).toString('base64');
 
+export interface TestAppOptions {
+  /** Extra feature modules (probes). */
+  features?: Type[];
+  /** Environment variables over the test defaults, validated as at boot. */
+  env?: Record<string, string>;
+  /** Files of the secrets directory over the standard ones (`master.v2.key`, …). */
+  secretFiles?: Record<string, string>;
+}
+
 /** The real application (same config validation, same pipeline) on a test database. */
-export async function createTestApp(
-  database: TestDatabase,
-  options: { features?: Type[]; env?: Record<string, string>; secretFiles?: Record<string, string> } = {},
-): Promise<TestApp> {
+export async function createTestApp(database: Pick<TestDatabase, 'appUrl'>, options: TestAppOptions = {}): Promise<TestApp> {
   const secretsDir = mkdtempSync(join(tmpdir(), 'rf-secrets-'));
   const dataDir = mkdtempSync(join(tmpdir(), 'rf-data-'));
   writeFileSync(join(secretsDir, 'master.v1.key'), randomBytes(32).toString('base64'), { mode: 0o600 });
@@ -65,6 +71,7 @@ export async function createTestApp(
   // Nest's own log lines (jobs, the database's outage reports) are buffered until `listen`,
   // which a test app never calls: let them through as a listening server would.
   app.flushLogs();
+  let closing: Promise<void> | undefined;
   return {
     app,
     get logs() {
@@ -72,10 +79,14 @@ export async function createTestApp(
     },
     rawLogs: () => lines.join(''),
     mailDir: join(dataDir, 'mail'),
-    async close() {
-      await shutdownApplication(app);
-      rmSync(secretsDir, { recursive: true, force: true });
-      rmSync(dataDir, { recursive: true, force: true });
+    // Once, however often it is called: a spec's own close and the fixture's may both run.
+    close() {
+      closing ??= (async () => {
+        await shutdownApplication(app);
+        rmSync(secretsDir, { recursive: true, force: true });
+        rmSync(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
     },
   };
 }
