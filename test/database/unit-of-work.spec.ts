@@ -1,20 +1,15 @@
 import { AfterTransactionError, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 describe('UnitOfWork after-transaction hooks', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let source: DataSource;
   let unitOfWork: UnitOfWork;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    source = await new DataSource({ type: 'postgres', url: db.appUrl }).initialize();
+    source = await db.dataSource(db.appUrl);
     unitOfWork = new UnitOfWork(source, new RequestContext());
-  });
-  afterAll(async () => {
-    await source.destroy();
-    await db.drop();
   });
 
   it('runs after the commit, not before it, and never after a rollback', async () => {
