@@ -13,6 +13,8 @@ export interface UseTestAppOptions extends TestAppOptions {
   listen?: boolean;
   /** A new database and app for every test (`beforeEach`), not one for the block. */
   each?: boolean;
+  /** A database with no migration applied, in place of a clone of the migrated template. */
+  emptyDatabase?: boolean;
 }
 
 /** The application under test and its database, with the factories bound to it. */
@@ -37,8 +39,8 @@ export interface TestAppHandle extends TestApp {
  * handle inside tests and hooks (its fields exist from the block's `beforeAll` on).
  */
 export function useTestApp(options: UseTestAppOptions = {}): TestAppHandle {
-  const { listen, each, ...appOptions } = options;
-  const slot = testDatabaseSlot();
+  const { listen, each, emptyDatabase, ...appOptions } = options;
+  const slot = testDatabaseSlot({ empty: emptyDatabase });
   const db = slot.handle;
   let current: { app: TestApp; url?: URL; others: TestApp[] } | undefined;
   const [setUp, tearDown] = each ? [beforeEach, afterEach] : [beforeAll, afterAll];
