@@ -22,6 +22,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Listens on a free loopback port: for what only a real socket shows (Node's HTTP parser, connections). */
+export async function listenOn(t: Pick<TestApp, 'app'>): Promise<URL> {
+  return new URL(await t.app.getHttpAdapter().getInstance().listen({ port: 0, host: '127.0.0.1' }));
+}
+
 /** One ES256 key per test process (`jwt-signing.v1.pem` of every test app): generated here, never committed. */
 export const TEST_SIGNING_KEY: string = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 

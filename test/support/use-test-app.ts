@@ -4,7 +4,7 @@ import type { Client } from 'pg';
 import type { TestAdmin } from './admin-session';
 import type { TestKey } from './api-key';
 import { newAdmin, newKey, NewKey, newWorkspace, NewWorkspace } from './factories';
-import { createTestApp, TestApp, TestAppOptions } from './test-app';
+import { createTestApp, listenOn, TestApp, TestAppOptions } from './test-app';
 import { TestDatabaseHandle, testDatabaseSlot } from './test-database';
 import type { WorkspaceDto } from '../../apps/api/src/workspaces/dto/workspace.dto';
 
@@ -48,7 +48,7 @@ export function useTestApp(options: UseTestAppOptions = {}): TestAppHandle {
     await slot.open();
     const app = await createTestApp(db, appOptions);
     current = { app, others: [] };
-    if (listen) current.url = new URL(await app.app.getHttpAdapter().getInstance().listen({ port: 0, host: '127.0.0.1' }));
+    if (listen) current.url = await listenOn(app);
   });
   // The apps first: the drop would end their pools' connections under them.
   tearDown(async () => {
