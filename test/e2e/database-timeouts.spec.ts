@@ -5,10 +5,11 @@ import { Client } from 'pg';
 import { ErrorCode } from '../../apps/api/src/http/problem';
 import { KeyRewrap } from '../../apps/api/src/keys/key-rewrap';
 import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
-import { createAdmin, TestAdmin } from '../support/admin-session';
+import { TestAdmin } from '../support/admin-session';
+import { newAdmin } from '../support/factories';
 import { HeldSmtpServer } from '../support/held-smtp-server';
 import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const FOREVER = '600000';
 
@@ -24,17 +25,13 @@ function expectDatabaseUnavailable(response: LightMyRequestResponse): void {
  * to outlast the defaults: the database itself reports it still waiting past them.
  */
 describe('database timeouts', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let locker: Client;
   let watcher: Client;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     locker = await db.connect(db.adminUrl);
     watcher = await db.connect(db.adminUrl);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   /** Runs `work` while `locker` holds `lock` (a LOCK TABLE or advisory lock statement), then lets go. */
@@ -65,7 +62,7 @@ describe('database timeouts', () => {
 
   async function app(env: Record<string, string>): Promise<{ t: TestApp; owner: TestAdmin }> {
     const t = await createTestApp(db, { env });
-    return { t, owner: await createAdmin(t, 'owner') };
+    return { t, owner: await newAdmin(t, 'owner') };
   }
 
   it('gives up waiting for a lock after DATABASE_LOCK_TIMEOUT_MS: 503, not a hang', async () => {
