@@ -8,7 +8,9 @@ import { createTestApp, listenOn, TestApp, TestAppOptions } from './test-app';
 import { TestDatabaseHandle, testDatabaseSlot } from './test-database';
 import type { WorkspaceDto } from '../../apps/api/src/workspaces/dto/workspace.dto';
 
-export interface UseTestAppOptions extends TestAppOptions {
+export interface UseTestAppOptions extends Omit<TestAppOptions, 'env'> {
+  /** Environment variables over the test defaults; a function when they are known only in a hook (a Redis started in `beforeAll`). */
+  env?: Record<string, string> | (() => Record<string, string>);
   /** Listen on a free loopback port (`url`), for tests that need a real socket; `inject` needs none. */
   listen?: boolean;
   /** A new database and app for every test (`beforeEach`), not one for the block. */
@@ -39,14 +41,14 @@ export interface TestAppHandle extends TestApp {
  * handle inside tests and hooks (its fields exist from the block's `beforeAll` on).
  */
 export function useTestApp(options: UseTestAppOptions = {}): TestAppHandle {
-  const { listen, each, emptyDatabase, ...appOptions } = options;
+  const { listen, each, emptyDatabase, env, ...appOptions } = options;
   const slot = testDatabaseSlot({ empty: emptyDatabase });
   const db = slot.handle;
   let current: { app: TestApp; url?: URL; others: TestApp[] } | undefined;
   const [setUp, tearDown] = each ? [beforeEach, afterEach] : [beforeAll, afterAll];
   setUp(async () => {
     await slot.open();
-    const app = await createTestApp(db, appOptions);
+    const app = await createTestApp(db, { ...appOptions, env: typeof env === 'function' ? env() : env });
     current = { app, others: [] };
     if (listen) current.url = await listenOn(app);
   });
