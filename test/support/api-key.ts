@@ -8,8 +8,11 @@ export interface TestKey {
   headers: { authorization: string };
 }
 
-/** A real workspace (created unless given) and a real key for it, through the admin routes. */
-export async function createApiKey(
+/**
+ * A real workspace (created unless given) and a real key for it, through the admin routes:
+ * for the specs about those routes; others use `newKey` (factories.ts).
+ */
+export async function createApiKeyThroughRoutes(
   t: TestApp,
   admin: TestAdmin,
   options: { workspaceId?: string; scopes?: string[]; environment?: 'live' | 'test'; name?: string; from?: string } = {},
@@ -32,3 +35,6 @@ export async function createApiKey(
   const { key, id } = response.json<{ key: string; id: string }>();
   return { key, id, workspaceId, headers: { authorization: `Bearer ${key}` } };
 }
+
+/** The old name, until every spec has moved to `newKey` or says it means the routes. */
+export const createApiKey = createApiKeyThroughRoutes;
