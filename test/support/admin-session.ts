@@ -118,6 +118,3 @@ export async function createAdminThroughRoutes(t: TestApp, role: AdminRole, opti
 function expectStatus(response: { statusCode: number; body: string }, status: number): void {
   if (response.statusCode !== status) throw new Error(`expected ${status}, got ${response.statusCode}: ${response.body}`);
 }
-
-/** The old name, until every spec has moved to `newAdmin` or says it means the routes. */
-export const createAdmin = createAdminThroughRoutes;

@@ -35,6 +35,3 @@ export async function createApiKeyThroughRoutes(
   const { key, id } = response.json<{ key: string; id: string }>();
   return { key, id, workspaceId, headers: { authorization: `Bearer ${key}` } };
 }
-
-/** The old name, until every spec has moved to `newKey` or says it means the routes. */
-export const createApiKey = createApiKeyThroughRoutes;
