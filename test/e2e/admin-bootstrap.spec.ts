@@ -1,4 +1,4 @@
-import { AdminBootstrap } from '@ringfence/auth';
+import { AdminBootstrap } from '../../apps/api/src/admin-identity/admins/admin-bootstrap';
 import { TestApp } from '../support/test-app';
 import { useTestApp } from '../support/use-test-app';
 

@@ -1,6 +1,6 @@
-import { AdminSessions } from '@ringfence/auth';
 import { AdminRole, UnitOfWork } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
+import { AdminSessions } from '../../apps/api/src/admin-identity/sessions/admin-sessions';
 import { TestAdmin } from '../support/admin-session';
 import { describePolicy, listRouteDeclarations } from '../support/route-inventory';
 import { useTestApp } from '../support/use-test-app';

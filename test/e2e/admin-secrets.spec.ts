@@ -1,6 +1,7 @@
-import { AdminBootstrap, PasswordResets } from '@ringfence/auth';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AdminBootstrap } from '../../apps/api/src/admin-identity/admins/admin-bootstrap';
+import { PasswordResets } from '../../apps/api/src/admin-identity/password-reset/password-resets';
 import { createAdminThroughRoutes } from '../support/admin-session';
 import { useTestApp } from '../support/use-test-app';
 

@@ -1,6 +1,6 @@
-import { AdminSessions } from '@ringfence/auth';
 import { UnitOfWork } from '@ringfence/tenancy';
 import fc from 'fast-check';
+import { AdminSessions } from '../../apps/api/src/admin-identity/sessions/admin-sessions';
 import { TestAdmin } from '../support/admin-session';
 import { useTestApp } from '../support/use-test-app';
 

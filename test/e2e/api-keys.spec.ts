@@ -1,5 +1,5 @@
-import { withChecksum } from '@ringfence/auth';
 import { LightMyRequestResponse } from 'fastify';
+import { withChecksum } from '../../apps/api/src/workspaces/api-keys/api-key-format';
 import { TestAdmin } from '../support/admin-session';
 import { createApiKeyThroughRoutes, TestKey } from '../support/api-key';
 import { useTestApp } from '../support/use-test-app';
@@ -81,7 +81,7 @@ describe('workspace API keys', () => {
   });
 
   it('honours an imported legacy wildcard key, and refuses to rotate it into a new wildcard', async () => {
-    const { generateApiKey, ApiKeyPeppers } = await import('@ringfence/auth');
+    const [{ generateApiKey }, { ApiKeyPeppers }] = await Promise.all([import('../../apps/api/src/workspaces/api-keys/api-key-format'), import('../../apps/api/src/workspaces/api-keys/api-key-peppers')]);
     const imported = generateApiKey('live');
     const { hash, pepperVersion } = t.app.get(ApiKeyPeppers).hashForStorage(imported.key);
     await t.superuser.query(
@@ -364,7 +364,7 @@ describe('workspace API keys', () => {
   it('records last use off the hot path', async () => {
     const key = await t.newKey({ workspace: live.workspaceId, by: admin });
     expect((await whoAmI(key.headers)).statusCode).toBe(200);
-    const { ApiKeyUsage } = await import('@ringfence/auth');
+    const { ApiKeyUsage } = await import('../../apps/api/src/workspaces/api-keys/api-key-usage');
     await t.app.get(ApiKeyUsage).flush();
     const after = (await t.superuser.query('SELECT last_used_at FROM api_keys WHERE key_id = $1', [key.id])).rows[0].last_used_at;
     expect(after).toBeInstanceOf(Date);

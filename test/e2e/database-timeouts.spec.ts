@@ -1,9 +1,9 @@
 import { AuditSealer } from '@ringfence/audit';
-import { PasswordResets } from '@ringfence/auth';
 import { LightMyRequestResponse } from 'fastify';
 import { Client } from 'pg';
+import { PasswordResets } from '../../apps/api/src/admin-identity/password-reset/password-resets';
 import { ErrorCode } from '../../apps/api/src/http/problem';
-import { KeyRewrap } from '../../apps/api/src/keys/key-rewrap';
+import { MasterKeyRewrap } from '../../apps/api/src/master-key-rewrap/master-key-rewrap';
 import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
 import { TestAdmin } from '../support/admin-session';
 import { newAdmin } from '../support/factories';
@@ -182,7 +182,7 @@ describe('database timeouts', () => {
     });
 
     it('keys:rewrap (its counts and batches)', async () => {
-      const counts = await outlasting('LOCK TABLE mail_outbox IN ACCESS EXCLUSIVE MODE', () => t.app.get(KeyRewrap).counts());
+      const counts = await outlasting('LOCK TABLE mail_outbox IN ACCESS EXCLUSIVE MODE', () => t.app.get(MasterKeyRewrap).counts());
       expect(counts.some((count) => count.column === 'admins.totp_secret')).toBe(true);
     });
 

@@ -17,7 +17,12 @@ describe('test factories', () => {
     const again = await admin.signIn();
     expect(again.stage).toBe('full');
     expect(again.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    await expectAuditRow(t.superuser, { action: 'admin.create', target: { type: 'admin', id: admin.id }, actor: { type: 'system', id: 'test-fixture' }, after: { role: 'auditor' } });
+    await expectAuditRow(t.superuser, {
+      action: 'admin.create',
+      target: { type: 'admin', id: admin.id },
+      actor: { type: 'system', id: 'test-fixture' },
+      after: { role: 'auditor' },
+    });
     const { rows } = await t.superuser.query(`SELECT password_hash FROM admins WHERE id = $1`, [admin.id]);
     // The production parameters (argon2id, m = 19 MiB, t = 2): the factory saves hashes, not strength.
     expect(rows[0].password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
@@ -32,8 +37,16 @@ describe('test factories', () => {
     const whoAmI = await t.inject({ method: 'GET', url: '/v1/workspace', headers: reader.headers });
     expect(whoAmI.statusCode).toBe(200);
     expect(whoAmI.json()).toEqual({ workspaceId: workspace.id, keyId: reader.id, scopes: ['vault:read'], environment: 'test' });
-    expectProblem(await t.inject({ method: 'POST', url: '/v1/vault/secrets/x/reveal', headers: reader.headers, payload: {} }), 403, 'INSUFFICIENT_SCOPE');
-    await expectAuditRow(t.superuser, { action: 'workspace.create', target: { type: 'workspace', id: workspace.id }, actor: { type: 'admin', id: owner.id } });
+    expectProblem(
+      await t.inject({ method: 'POST', url: '/v1/vault/secrets/x/reveal', headers: reader.headers, payload: {} }),
+      403,
+      'INSUFFICIENT_SCOPE',
+    );
+    await expectAuditRow(t.superuser, {
+      action: 'workspace.create',
+      target: { type: 'workspace', id: workspace.id },
+      actor: { type: 'admin', id: owner.id },
+    });
     await expectAuditRow(t.superuser, {
       action: 'api_key.create',
       target: { type: 'api_key', id: reader.id },

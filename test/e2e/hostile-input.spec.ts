@@ -1,7 +1,7 @@
-import { generateApiKey } from '@ringfence/auth';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { generateApiKey } from '../../apps/api/src/workspaces/api-keys/api-key-format';
 import { TestAdmin } from '../support/admin-session';
 import { TestKey } from '../support/api-key';
 import { listenOn, TestApp } from '../support/test-app';

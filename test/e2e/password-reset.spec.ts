@@ -1,6 +1,6 @@
-import { PasswordResets } from '@ringfence/auth';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { PasswordResets } from '../../apps/api/src/admin-identity/password-reset/password-resets';
 import { TestAdmin } from '../support/admin-session';
 import { useTestApp } from '../support/use-test-app';
 

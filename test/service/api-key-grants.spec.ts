@@ -1,14 +1,22 @@
+import { SCOPES } from '@ringfence/access';
 import { AuditTrail } from '@ringfence/audit';
-import { ApiKeyAuthModule, RateLimitsModule, SCOPES } from '@ringfence/auth';
+import { RateLimitsModule } from '@ringfence/limits';
 import { AdminRole, KeyEnvironment, Principal } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
-import { ApiKeysService } from '../../apps/api/src/workspaces/api-keys.service';
+import { ApiKeysService } from '../../apps/api/src/workspaces/api-keys/api-keys.service';
 import { WorkspacesModule } from '../../apps/api/src/workspaces/workspaces.module';
 import { WorkspacesService } from '../../apps/api/src/workspaces/workspaces.service';
 import { useTestModule } from '../support/use-test-module';
 
 const SYSTEM: Principal = { kind: 'system', process: 'grant-spec' };
-const adminAs = (role: AdminRole): Principal => ({ kind: 'admin', adminId: randomUUID(), role, sessionId: randomUUID(), stage: 'full', secondFactorAt: Date.now() });
+const adminAs = (role: AdminRole): Principal => ({
+  kind: 'admin',
+  adminId: randomUUID(),
+  role,
+  sessionId: randomUUID(),
+  stage: 'full',
+  secondFactorAt: Date.now(),
+});
 
 /** What a refused call answers: its status and code, or 'granted'. */
 async function outcomeOf(work: Promise<unknown>): Promise<string> {
@@ -31,24 +39,42 @@ async function outcomeOf(work: Promise<unknown>): Promise<string> {
  * (api-keys, api-key-scopes) keep proving the routes reach this service.
  */
 describe('ApiKeysService: a key never grants more than it holds', () => {
-  const m = useTestModule((config) => [RateLimitsModule.forRoot(config.rateLimits), ApiKeyAuthModule.forRoot({ cacheMs: 0 }), WorkspacesModule.forRoot({ purge: false })]);
+  const m = useTestModule((config) => [
+    RateLimitsModule.forRoot(config.rateLimits),
+    WorkspacesModule.forRoot({ jobs: { purge: false }, apiKeys: { cacheMs: 0 } }),
+  ]);
   let workspaceId: string;
   let otherWorkspaceId: string;
 
   const keys = () => m.get(ApiKeysService);
   /** A key made by the system (no rule in the way), as the principal it would authenticate as. */
-  async function keyPrincipal(scopes: string[], environment: KeyEnvironment = 'test', options: { expiresAt?: Date; workspace?: string } = {}): Promise<Principal> {
+  async function keyPrincipal(
+    scopes: string[],
+    environment: KeyEnvironment = 'test',
+    options: { expiresAt?: Date; workspace?: string } = {},
+  ): Promise<Principal> {
     const workspace = options.workspace ?? workspaceId;
-    const made = await m.as(SYSTEM, () => keys().create(workspace, { name: 'caller', scopes: scopes.length ? scopes : ['vault:read'], environment, ...options }));
+    const made = await m.as(SYSTEM, () =>
+      keys().create(workspace, { name: 'caller', scopes: scopes.length ? scopes : ['vault:read'], environment, ...options }),
+    );
     // A legacy wildcard key cannot be made any more: it is imported, as in the field.
     if (scopes.length === 0) await m.superuser.query(`UPDATE api_keys SET scopes = '{}' WHERE key_id = $1`, [made.id]);
-    return { kind: 'api_key', keyId: made.id, workspaceId: workspace, scopes, environment, plan: 'standard', expiresAt: options.expiresAt?.getTime() ?? null };
+    return {
+      kind: 'api_key',
+      keyId: made.id,
+      workspaceId: workspace,
+      scopes,
+      environment,
+      plan: 'standard',
+      expiresAt: options.expiresAt?.getTime() ?? null,
+    };
   }
   const create = (as: Principal, scopes: string[], environment: KeyEnvironment = 'test', workspace = workspaceId) =>
     outcomeOf(m.as(as, () => keys().create(workspace, { name: 'minted', scopes, environment })));
   const target = async (scopes: string[], environment: KeyEnvironment = 'test') =>
     (await m.as(SYSTEM, () => keys().create(workspaceId, { name: 'target', scopes, environment }))).id;
-  const keysIn = async (): Promise<number> => (await m.superuser.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys WHERE workspace_id = $1', [workspaceId])).rows[0]!.n;
+  const keysIn = async (): Promise<number> =>
+    (await m.superuser.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys WHERE workspace_id = $1', [workspaceId])).rows[0]!.n;
 
   beforeAll(async () => {
     [workspaceId, otherWorkspaceId] = await m.as(SYSTEM, async () => [
@@ -98,10 +124,16 @@ describe('ApiKeysService: a key never grants more than it holds', () => {
       const expiresAt = new Date(Date.now() + 3600_000);
       const shortLived = await keyPrincipal(['keys:manage', 'vault:read'], 'test', { expiresAt });
       const later = new Date(Date.now() + 48 * 3600_000);
-      expect(await outcomeOf(m.as(shortLived, () => keys().create(workspaceId, { name: 'longer', scopes: ['vault:read'], environment: 'test', expiresAt: later })))).toBe(
-        '403 EXPIRY_BEYOND_CALLER',
+      expect(
+        await outcomeOf(
+          m.as(shortLived, () =>
+            keys().create(workspaceId, { name: 'longer', scopes: ['vault:read'], environment: 'test', expiresAt: later }),
+          ),
+        ),
+      ).toBe('403 EXPIRY_BEYOND_CALLER');
+      const inherited = await m.as(shortLived, () =>
+        keys().create(workspaceId, { name: 'inherits', scopes: ['vault:read'], environment: 'test' }),
       );
-      const inherited = await m.as(shortLived, () => keys().create(workspaceId, { name: 'inherits', scopes: ['vault:read'], environment: 'test' }));
       expect(inherited.expiresAt).toBe(expiresAt.toISOString());
     });
 
@@ -150,7 +182,8 @@ describe('ApiKeysService: a key never grants more than it holds', () => {
   });
 
   describe('revoke', () => {
-    const revoke = (as: Principal, keyId: string, environment?: KeyEnvironment) => outcomeOf(m.as(as, () => keys().revoke(workspaceId, keyId, environment)));
+    const revoke = (as: Principal, keyId: string, environment?: KeyEnvironment) =>
+      outcomeOf(m.as(as, () => keys().revoke(workspaceId, keyId, environment)));
 
     it('lets a key switch off only the keys it could have made', async () => {
       const manager = await keyPrincipal(['keys:manage', 'vault:read']);

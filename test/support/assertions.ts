@@ -97,13 +97,23 @@ export function expectProblem(response: LightMyRequestResponse, status: number, 
   expect({ status: response.statusCode, code: response.json<{ code?: string }>().code }).toEqual({ status, code });
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json(; charset=utf-8)?$/);
   const body = response.json<Record<string, unknown>>();
-  expect(body).toMatchObject({ status, code, type: expect.stringMatching(/^https:\/\//), title: expect.any(String), detail: expect.any(String) });
+  expect(body).toMatchObject({
+    status,
+    code,
+    type: expect.stringMatching(/^https:\/\//),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
   expect(body.requestId).toBe(response.headers['x-request-id']);
   expect(JSON.stringify(body)).not.toMatch(/at .+\.(ts|js):\d+|node_modules|stack/i);
   expect({
     'x-content-type-options': response.headers['x-content-type-options'],
     'cache-control': response.headers['cache-control'],
     'strict-transport-security': response.headers['strict-transport-security'],
-  }).toEqual({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'strict-transport-security': 'max-age=31536000; includeSubDomains' });
+  }).toEqual({
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+    'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  });
   return body;
 }

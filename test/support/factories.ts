@@ -1,20 +1,18 @@
 import { Type } from '@nestjs/common';
 import { AUDITED_ACTION, AuditTrail, AuditWriter } from '@ringfence/audit';
-import { AdminSessions, PasswordHasher } from '@ringfence/auth';
 import { AdminRole, KeyEnvironment, Principal, UnitOfWork } from '@ringfence/tenancy';
 import { randomBytes } from 'node:crypto';
-// Not in @ringfence/auth's public index: the admins table's own services, used here as the routes use them.
-// eslint-disable-next-line no-restricted-imports
-import { AdminDirectory } from '../../libs/auth/src/admins/admin-directory';
-// eslint-disable-next-line no-restricted-imports
-import { AdminsController } from '../../libs/auth/src/http/admins.controller';
-// eslint-disable-next-line no-restricted-imports
-import { SecondFactor } from '../../libs/auth/src/login/second-factor';
-import { TOTP_STEP_MS, TestAdmin } from './admin-session';
+import { AdminDirectory } from '../../apps/api/src/admin-identity/admins/admin-directory';
+import { AdminsController } from '../../apps/api/src/admin-identity/admins/admins.controller';
+import { PasswordHasher } from '../../apps/api/src/admin-identity/passwords/password-hasher';
+import { SecondFactor } from '../../apps/api/src/admin-identity/second-factor/second-factor';
+import { AdminSessions } from '../../apps/api/src/admin-identity/sessions/admin-sessions';
 import { AdminWorkspacesController } from '../../apps/api/src/workspaces/admin-workspaces.controller';
-import { ApiKeysService } from '../../apps/api/src/workspaces/api-keys.service';
+import { AdminApiKeysController } from '../../apps/api/src/workspaces/api-keys/admin-api-keys.controller';
+import { ApiKeysService } from '../../apps/api/src/workspaces/api-keys/api-keys.service';
 import { WorkspaceDto } from '../../apps/api/src/workspaces/dto/workspace.dto';
 import { WorkspacesService } from '../../apps/api/src/workspaces/workspaces.service';
+import { TOTP_STEP_MS, TestAdmin } from './admin-session';
 import { TestKey } from './api-key';
 import { TestApp } from './test-app';
 
@@ -23,7 +21,14 @@ export const FIXTURE_PRINCIPAL: Principal = Object.freeze({ kind: 'system', proc
 
 /** An admin's principal for its current full session, for factories that act as that admin. */
 export function principalOf(admin: TestAdmin): Principal {
-  return { kind: 'admin', adminId: admin.id, role: admin.role, sessionId: admin.session.sessionId, stage: 'full', secondFactorAt: Date.now() };
+  return {
+    kind: 'admin',
+    adminId: admin.id,
+    role: admin.role,
+    sessionId: admin.session.sessionId,
+    stage: 'full',
+    secondFactorAt: Date.now(),
+  };
 }
 
 /**
@@ -32,7 +37,8 @@ export function principalOf(admin: TestAdmin): Principal {
  * does, without its HTTP.
  */
 async function asRoute<T>(t: TestApp, controller: Type, handler: string, principal: Principal, work: () => Promise<T>): Promise<T> {
-  const action = Reflect.getMetadata(AUDITED_ACTION, (controller.prototype as Record<string, unknown>)[handler] as object) as string | undefined;
+  const action = Reflect.getMetadata(AUDITED_ACTION, (controller.prototype as Record<string, unknown>)[handler] as object) as
+    string | undefined;
   if (!action) throw new Error(`${controller.name}.${handler} is not an @Audited route`);
   const unitOfWork = t.app.get(UnitOfWork);
   return unitOfWork.run(
@@ -74,8 +80,9 @@ export interface NewKey {
 
 /** A key made by ApiKeysService (the grant rule and all), audited as `api_key.create`; the full key is in `key`. */
 export async function newKey(t: TestApp, options: NewKey = {}): Promise<TestKey> {
-  const workspaceId = typeof options.workspace === 'string' ? options.workspace : (options.workspace?.id ?? (await newWorkspace(t, { by: options.by })).id);
-  const created = await asRoute(t, AdminWorkspacesController, 'createKey', options.by ? principalOf(options.by) : FIXTURE_PRINCIPAL, () =>
+  const workspaceId =
+    typeof options.workspace === 'string' ? options.workspace : (options.workspace?.id ?? (await newWorkspace(t, { by: options.by })).id);
+  const created = await asRoute(t, AdminApiKeysController, 'createKey', options.by ? principalOf(options.by) : FIXTURE_PRINCIPAL, () =>
     t.app.get(ApiKeysService).create(workspaceId, {
       name: options.name ?? 'test key',
       scopes: options.scopes ?? ['vault:read'],

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { AdminBootstrap } from '@ringfence/auth';
 import { ADMIN_ROLES, AdminRole } from '@ringfence/tenancy';
 import { parseArgs } from 'node:util';
+import { AdminBootstrap } from '../admin-identity/admins/admin-bootstrap';
 import { withCliContext } from './cli-context';
 import { describeFailure } from './failure-message';
 

@@ -1,9 +1,11 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public, ReportedState, RetryLater, SkipRateLimits } from '@ringfence/auth';
-import { RedisHealthIndicator } from '../redis/redis.health';
+import { Public } from '@ringfence/access';
+import { SkipRateLimits } from '@ringfence/limits';
+import { ReportedState, RetryLater } from '@ringfence/tenancy';
 import { ProblemResponse } from '../openapi/problem.schema';
+import { RedisHealthIndicator } from '../redis/redis.health';
 import { HealthStatusDto } from './health-status.dto';
 import { MigrationsHealthIndicator } from './migrations.health';
 

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import { isReportedState, retryAfterOf } from '@ringfence/auth';
+import { isReportedState, retryAfterOf } from '@ringfence/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidField, sendProblem } from './problem';
 import { RouteMethodIndex } from './route-method-index';
