@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { createTestDatabase, inRolledBackTransaction, TestDatabase } from '../support/test-database';
+import { inRolledBackTransaction, useTestDatabase } from '../support/test-database';
 
 /** API keys under row-level security, as the app role with hand-written SQL. */
 describe('API keys in PostgreSQL (as ringfence_app)', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let app: Client;
   let a: string;
   let b: string;
@@ -18,7 +18,6 @@ describe('API keys in PostgreSQL (as ringfence_app)', () => {
     );
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     app = await db.connect(db.appUrl);
     await app.query('BEGIN');
     await app.query(`SELECT set_config('app.platform', 'on', true)`);
@@ -29,8 +28,6 @@ describe('API keys in PostgreSQL (as ringfence_app)', () => {
     await insertKey(a, 'TTTTTTTT', 'test');
     await app.query('COMMIT');
   });
-  afterAll(() => db.drop());
-
   it('shows a workspace its own keys only, and lets it write no other workspace’s', async () => {
     await inTransaction({ 'app.workspace_id': a, 'app.environment': 'live' }, async () => {
       expect((await app.query('SELECT key_id FROM api_keys')).rows).toEqual([{ key_id: 'AAAAAAAA' }]);

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 interface Verdict {
   checked: string;
@@ -11,19 +11,11 @@ interface Verdict {
 
 /** The audit log's append-only rules and its hash chain, in PostgreSQL itself. */
 describe('audit log: append-only and hash-chained', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase({ each: true });
   let app: Client;
-  let superuser: Client;
 
   beforeEach(async () => {
-    db = await createTestDatabase();
     app = await db.connect(db.appUrl);
-    superuser = await db.connect(db.adminUrl);
-  });
-  afterEach(async () => {
-    await app.end();
-    await superuser.end();
-    await db.drop();
   });
 
   async function asPlatform<T>(client: Client, work: () => Promise<T>): Promise<T> {
@@ -48,20 +40,20 @@ describe('audit log: append-only and hash-chained', () => {
     );
   const seal = () => asPlatform(app, async () => (await app.query<{ sealed: number }>(`SELECT * FROM audit_seal(100000, '0 seconds')`)).rows[0]!);
   const verify = () => asPlatform(app, async () => (await app.query<Verdict>('SELECT * FROM audit_verify(0)')).rows[0]!);
-  const ids = async () => (await superuser.query<{ id: string }>('SELECT id FROM audit_log ORDER BY id')).rows.map((row) => row.id);
+  const ids = async () => (await db.superuser.query<{ id: string }>('SELECT id FROM audit_log ORDER BY id')).rows.map((row) => row.id);
   /** A superuser acting with triggers off: what an attacker with the server would do. */
   const tamper = async (sql: string, values: unknown[] = []) => {
-    await superuser.query('BEGIN');
-    await superuser.query('SET LOCAL session_replication_role = replica');
-    await superuser.query(sql, values);
-    await superuser.query('COMMIT');
+    await db.superuser.query('BEGIN');
+    await db.superuser.query('SET LOCAL session_replication_role = replica');
+    await db.superuser.query(sql, values);
+    await db.superuser.query('COMMIT');
   };
 
   it('refuses UPDATE, DELETE and TRUNCATE to the app role and to a superuser, on the table, its partitions and the chain', async () => {
     await append(app, 3);
     await seal();
-    const [partition] = (await superuser.query<{ name: string }>(`SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'audit_log'::regclass LIMIT 1`)).rows;
-    for (const client of [app, superuser]) {
+    const [partition] = (await db.superuser.query<{ name: string }>(`SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'audit_log'::regclass LIMIT 1`)).rows;
+    for (const client of [app, db.superuser]) {
       for (const sql of [
         `UPDATE audit_log SET action = 'spec.forged'`,
         'DELETE FROM audit_log',
@@ -116,7 +108,7 @@ describe('audit log: append-only and hash-chained', () => {
     await append(app, 2);
     expect((await seal()).sealed).toBe(2);
     expect(await verify()).toEqual({ checked: '7', head_seq: '7', break_seq: null, break_audit_id: null, problem: null });
-    const links = (await superuser.query<{ seq: string; audit_id: string }>('SELECT seq, audit_id FROM audit_chain ORDER BY seq')).rows;
+    const links = (await db.superuser.query<{ seq: string; audit_id: string }>('SELECT seq, audit_id FROM audit_chain ORDER BY seq')).rows;
     expect(links.map((link) => link.seq)).toEqual(['1', '2', '3', '4', '5', '6', '7']);
     expect(links.map((link) => link.audit_id)).toEqual(await ids());
   });
@@ -128,7 +120,7 @@ describe('audit log: append-only and hash-chained', () => {
 
   it('seals only a settled prefix: an older-dated row with a higher id waits behind a young one', async () => {
     await append(app, 1); // young: written now
-    await superuser.query(`INSERT INTO audit_log (occurred_at, actor_type, action, outcome) VALUES (now() - interval '1 day', 'system', 'spec.backdated', 'success')`);
+    await db.superuser.query(`INSERT INTO audit_log (occurred_at, actor_type, action, outcome) VALUES (now() - interval '1 day', 'system', 'spec.backdated', 'success')`);
     const sealedFirst = await asPlatform(app, async () => (await app.query<{ sealed: number }>(`SELECT * FROM audit_seal(100, '1 hour')`)).rows[0]!);
     expect(sealedFirst.sealed).toBe(0);
     expect((await seal()).sealed).toBe(2);

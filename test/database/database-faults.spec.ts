@@ -3,23 +3,16 @@ import { DatabaseFaults, databaseFaultOf, DatabaseUnavailableException, OUTAGE_Q
 import { Client, Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { TcpProxy } from '../support/tcp-proxy';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 /** The classification reads errors as the real driver and server produce them, never hand-made ones. */
 describe('database faults, as PostgreSQL and node-postgres raise them', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let source: DataSource;
-  let superuser: Client;
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    db = await createTestDatabase();
-    superuser = await db.connect(db.adminUrl);
-    source = await new DataSource({ type: 'postgres', url: db.appUrl }).initialize();
-  });
-  afterAll(async () => {
-    await source.destroy();
-    await db.drop();
+    source = await db.dataSource(db.appUrl);
   });
 
   async function failureOf(work: () => Promise<unknown>): Promise<unknown> {
@@ -45,24 +38,24 @@ describe('database faults, as PostgreSQL and node-postgres raise them', () => {
   });
 
   it('reads a read-only database and a login the server refuses as unavailable, as they really arrive', async () => {
-    await superuser.query(`ALTER DATABASE ${db.name} SET default_transaction_read_only = on`);
+    await db.superuser.query(`ALTER DATABASE ${db.name} SET default_transaction_read_only = on`);
     const readOnly = await new DataSource({ type: 'postgres', url: db.appUrl }).initialize();
     try {
       expect(databaseFaultOf(await failureOf(() => readOnly.query(`INSERT INTO workspaces (name) VALUES ('x')`)))).toMatchObject({ kind: 'unavailable' });
     } finally {
       await readOnly.destroy();
-      await superuser.query(`ALTER DATABASE ${db.name} RESET default_transaction_read_only`);
+      await db.superuser.query(`ALTER DATABASE ${db.name} RESET default_transaction_read_only`);
     }
     // A role the server refuses to log in (whatever its authentication method): class 28.
     const role = `rf_nologin_${db.name.slice(-8)}`;
-    await superuser.query(`CREATE ROLE ${role} NOLOGIN`);
+    await db.superuser.query(`CREATE ROLE ${role} NOLOGIN`);
     try {
       const refusedUrl = new URL(db.appUrl);
       refusedUrl.username = role;
       const refused = new Client({ connectionString: refusedUrl.toString() });
       expect(databaseFaultOf(await failureOf(() => refused.connect()))).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/invalid authorization \(28[0-9A-Z]{3}\)/) });
     } finally {
-      await superuser.query(`DROP ROLE ${role}`);
+      await db.superuser.query(`DROP ROLE ${role}`);
     }
   });
 
@@ -73,8 +66,8 @@ describe('database faults, as PostgreSQL and node-postgres raise them', () => {
     }));
     expect(databaseFaultOf(slow)).toEqual({ kind: 'unavailable', reason: expect.stringContaining('57014') });
 
-    await superuser.query('BEGIN');
-    await superuser.query('LOCK TABLE workspaces IN ACCESS EXCLUSIVE MODE');
+    await db.superuser.query('BEGIN');
+    await db.superuser.query('LOCK TABLE workspaces IN ACCESS EXCLUSIVE MODE');
     try {
       const blocked = await failureOf(() => source.transaction(async (manager) => {
         await manager.query(`SET LOCAL lock_timeout = '20ms'`);
@@ -82,7 +75,7 @@ describe('database faults, as PostgreSQL and node-postgres raise them', () => {
       }));
       expect(databaseFaultOf(blocked)).toEqual({ kind: 'unavailable', reason: expect.stringContaining('55P03') });
     } finally {
-      await superuser.query('ROLLBACK');
+      await db.superuser.query('ROLLBACK');
     }
   });
 

@@ -1,17 +1,15 @@
 import { Client } from 'pg';
 import { Migration, MigrationError, MigrationRunner, readMigrations } from '../../prisma-free';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 describe('MigrationRunner (as the owner role, on an empty database)', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase({ empty: true, each: true });
   let owner: Client;
   const migrations = readMigrations();
 
   beforeEach(async () => {
-    db = await createTestDatabase({ empty: true });
     owner = await db.connect(db.ownerUrl);
   });
-  afterEach(() => db.drop());
 
   const tables = async (client: Client = owner): Promise<string[]> =>
     (

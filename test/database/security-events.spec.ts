@@ -1,8 +1,7 @@
 import { AuditWriter, SecurityEvents } from '@ringfence/audit';
 import { Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 /**
  * Security events recorded inside a transaction: written in their own transaction once the
@@ -10,19 +9,11 @@ import { createTestDatabase, TestDatabase } from '../support/test-database';
  * them, and without ever holding two connections, on a pool of one.
  */
 describe('SecurityEvents inside a unit of work (as ringfence_app)', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let source: DataSource;
-  let superuser: Client;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    source = await new DataSource({ type: 'postgres', url: db.appUrl, extra: { max: 1 } }).initialize();
-    superuser = await db.connect(db.adminUrl);
-  });
-  afterAll(async () => {
-    await superuser.end();
-    await source.destroy();
-    await db.drop();
+    source = await db.dataSource(db.appUrl, { max: 1 });
   });
 
   it('writes the event after the rollback, on a pool of one, with the recording principal as actor', async () => {
@@ -41,7 +32,7 @@ describe('SecurityEvents inside a unit of work (as ringfence_app)', () => {
       ),
     ).rejects.toThrow('the request fails');
 
-    const { rows } = await superuser.query("SELECT actor_type, actor_id, outcome, reason FROM audit_log WHERE action = 'spec.refused'");
+    const { rows } = await db.superuser.query("SELECT actor_type, actor_id, outcome, reason FROM audit_log WHERE action = 'spec.refused'");
     expect(rows).toEqual([{ actor_type: 'system', actor_id: 'spec-recorder', outcome: 'failure', reason: 'wrong_code' }]);
   });
 });

@@ -1,21 +1,16 @@
 import { sqlCount, sqlRows } from '@ringfence/tenancy';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 /** TypeORM answers UPDATE/DELETE with [rows, count]; sqlRows gives the rows back whatever the statement. */
 describe('sqlRows', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase({ empty: true });
   let source: DataSource;
 
   beforeAll(async () => {
-    db = await createTestDatabase({ empty: true });
-    source = await new DataSource({ type: 'postgres', url: db.ownerUrl }).initialize();
+    source = await db.dataSource(db.ownerUrl);
     await source.query('CREATE TABLE t (id int PRIMARY KEY, used boolean NOT NULL DEFAULT false)');
     await source.query('INSERT INTO t (id) VALUES (1), (2)');
-  });
-  afterAll(async () => {
-    await source.destroy();
-    await db.drop();
   });
 
   it('reads UPDATE … RETURNING as its rows, not as [rows, count]', async () => {

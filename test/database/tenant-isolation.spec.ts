@@ -1,11 +1,11 @@
 import { Client } from 'pg';
 import { assertUnprivilegedAppRole } from '../../apps/api/src/database/app-role.check';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 /** Row-level security, tested below the application: the app role with hand-written SQL. */
 describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let app: Client;
   let a: string;
   let b: string;
@@ -24,7 +24,6 @@ describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     app = await db.connect(db.appUrl);
     await app.query('BEGIN');
     await app.query(`SELECT set_config('app.platform', 'on', true)`);
@@ -32,8 +31,6 @@ describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
     await app.query('COMMIT');
     [a, b] = inserted.rows.map((row) => row.id) as [string, string];
   });
-  afterAll(() => db.drop());
-
   it('sees only its own workspace, even when it asks for another by id', async () => {
     await asWorkspace(a, async () => {
       expect((await app.query('SELECT id FROM workspaces')).rows).toEqual([{ id: a }]);

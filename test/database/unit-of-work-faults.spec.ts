@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { CONFLICT_ATTEMPTS, DatabaseUnavailableException, newContextStore, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { EventEmitter, once } from 'node:events';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const SYSTEM: Principal = { kind: 'system', process: 'unit-of-work-spec' };
 /** A real serialization failure, raised by the database itself. */
@@ -16,29 +15,22 @@ const SERIALIZATION_FAILURE = `DO $$ BEGIN RAISE EXCEPTION 'could not serialize 
  * last attempt of a conflict answered as the 503 DatabaseUnavailableException.
  */
 describe('UnitOfWork under database faults (as ringfence_app)', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let source: DataSource;
-  let superuser: Client;
   let context: RequestContext;
   let unitOfWork: UnitOfWork;
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    db = await createTestDatabase();
-    superuser = await db.connect(db.adminUrl);
     // Deadlocks are found after deadlock_timeout (1 s by default): sooner, for the spec's new sessions.
-    await superuser.query(`ALTER DATABASE "${db.name}" SET deadlock_timeout = '50ms'`);
-    source = await new DataSource({ type: 'postgres', url: db.appUrl }).initialize();
+    await db.superuser.query(`ALTER DATABASE "${db.name}" SET deadlock_timeout = '50ms'`);
+    source = await db.dataSource(db.appUrl);
     context = new RequestContext();
     unitOfWork = new UnitOfWork(source, context);
   });
-  afterAll(async () => {
-    await source.destroy();
-    await db.drop();
-  });
 
   async function rowsNamed(name: string): Promise<number> {
-    const { rows } = await superuser.query<{ count: number }>('SELECT count(*)::int AS count FROM workspaces WHERE name = $1', [name]);
+    const { rows } = await db.superuser.query<{ count: number }>('SELECT count(*)::int AS count FROM workspaces WHERE name = $1', [name]);
     return rows[0]!.count;
   }
 
@@ -67,7 +59,7 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
   });
 
   it('resolves a genuine deadlock between two units of work: the loser runs again, and each row is updated exactly once by each', async () => {
-    const { rows } = await superuser.query<{ id: string }>(`INSERT INTO workspaces (name) VALUES ('deadlock a'), ('deadlock b') RETURNING id`);
+    const { rows } = await db.superuser.query<{ id: string }>(`INSERT INTO workspaces (name) VALUES ('deadlock a'), ('deadlock b') RETURNING id`);
     const [a, b] = rows.map((row) => row.id) as [string, string];
     const bothHoldTheirFirst = barrier(2);
     const attempts = { ab: 0, ba: 0 };
@@ -83,7 +75,7 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
       );
     await Promise.all([crossing(a, b, 'ab'), crossing(b, a, 'ba')]);
     expect(attempts.ab + attempts.ba).toBe(3); // one of them lost the deadlock and ran once more
-    const versions = await superuser.query<{ version: number }>('SELECT version FROM workspaces WHERE id = ANY($1::uuid[])', [[a, b]]);
+    const versions = await db.superuser.query<{ version: number }>('SELECT version FROM workspaces WHERE id = ANY($1::uuid[])', [[a, b]]);
     expect(versions.rows.map((row) => row.version)).toEqual([3, 3]); // 1 + one update by each unit of work
   });
 
@@ -197,7 +189,7 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
         const [{ pid }] = await unitOfWork.manager.query<[{ pid: number }]>('SELECT pg_backend_pid() AS pid');
         const connection = (unitOfWork.manager.queryRunner as unknown as { databaseConnection: EventEmitter }).databaseConnection;
         const lost = once(connection, 'error');
-        await superuser.query('SELECT pg_terminate_backend($1)', [pid]);
+        await db.superuser.query('SELECT pg_terminate_backend($1)', [pid]);
         await lost;
         await unitOfWork.manager.query('SELECT 1');
       },
@@ -210,7 +202,7 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
 
   async function terminateWhen(condition: string): Promise<void> {
     for (let polls = 0; polls < 500; polls += 1) {
-      const { rows } = await superuser.query<{ terminated: boolean }>(
+      const { rows } = await db.superuser.query<{ terminated: boolean }>(
         `SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND ${condition}`,
       );
       if (rows.some((row) => row.terminated)) return;

@@ -1,21 +1,16 @@
 import { AuditWriter } from '@ringfence/audit';
 import { AfterTransactionError, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 describe('UnitOfWork: the principal’s RLS settings and the after-transaction hooks', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let source: DataSource;
   let unitOfWork: UnitOfWork;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    source = await new DataSource({ type: 'postgres', url: db.appUrl }).initialize();
+    source = await db.dataSource(db.appUrl);
     unitOfWork = new UnitOfWork(source, new RequestContext());
-  });
-  afterAll(async () => {
-    await source.destroy();
-    await db.drop();
   });
 
   it('runs a provider in its workspace and its environment, as a key: test never sees live, its audit rows are filed under it', async () => {

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { createTestDatabase, inRolledBackTransaction, TestDatabase } from '../support/test-database';
+import { inRolledBackTransaction, useTestDatabase } from '../support/test-database';
 
 /** The vault's tables under row-level security and column grants, as the app role with hand-written SQL. */
 describe('vault tables in PostgreSQL (as ringfence_app)', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let app: Client;
   let a: string;
   let b: string;
@@ -32,7 +32,6 @@ describe('vault tables in PostgreSQL (as ringfence_app)', () => {
   let secretOfA: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     app = await db.connect(db.appUrl);
     await app.query('BEGIN');
     await app.query(`SELECT set_config('app.platform', 'on', true)`);
@@ -50,10 +49,6 @@ describe('vault tables in PostgreSQL (as ringfence_app)', () => {
       if (name === 'a-live') secretOfA = id;
       await app.query('COMMIT');
     }
-  });
-  afterAll(async () => {
-    await app.end();
-    await db.drop();
   });
 
   it('shows a key its own workspace and environment only, and lets it write nowhere else', async () => {

@@ -1,30 +1,23 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { sign } from 'jsonwebtoken';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createTestApp, TEST_SIGNING_KEY, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { TEST_SIGNING_KEY } from '../support/test-app';
+import { useTestApp } from '../support/use-test-app';
 
 const base64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** Access-token verification pins the algorithm, the key and every claim; anything else is the uniform 401. */
 describe('admin access tokens', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp();
   let admin: TestAdmin;
   let kid: string;
   let claims: Record<string, unknown>;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db);
-    admin = await createAdmin(t, 'owner');
+    admin = await t.newAdmin('owner');
     const [header, payload] = admin.session.accessToken.split('.') as [string, string];
     kid = (JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string }).kid;
     claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
   });
 
   const me = (token: string) => t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${token}` } });
@@ -97,7 +90,7 @@ describe('admin access tokens', () => {
   });
 
   it('authenticates many concurrent requests, each as its own admin', async () => {
-    const others = await Promise.all([createAdmin(t, 'admin'), createAdmin(t, 'auditor')]);
+    const others = await Promise.all([t.newAdmin('admin'), t.newAdmin('auditor')]);
     const callers = [admin, ...others];
     const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => callers[i % 3]!).map(async (caller) => ({ caller, answer: await me(caller.session.accessToken) })));
     for (const { caller, answer } of answers) {
@@ -108,7 +101,7 @@ describe('admin access tokens', () => {
 
   it('keeps the previous key valid after rotation, and signs with the new one', async () => {
     const v2 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const rotated = await createTestApp(db, { secretFiles: { 'jwt-signing.v2.pem': v2 } });
+    const rotated = await t.another({ secretFiles: { 'jwt-signing.v2.pem': v2 } });
     try {
       // A token signed by v1 before the rotation still works on the rotated instance.
       expect((await rotated.app.inject({ method: 'GET', url: '/v1/auth/me', headers: admin.headers })).statusCode).toBe(200);

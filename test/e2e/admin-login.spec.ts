@@ -1,28 +1,18 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
 import * as argon2 from 'argon2';
 import { LightMyRequestResponse } from 'fastify';
-import { Client } from 'pg';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { createAdminThroughRoutes, TestAdmin } from '../support/admin-session';
+import { useTestApp } from '../support/use-test-app';
 
 /** The way in: password, then a second factor; every failure the same 401, its reason audited. */
 describe('admin login', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
+  // Trusting the loopback proxy lets a test play clients from many addresses.
+  const t = useTestApp({ env: { TRUSTED_PROXIES: '127.0.0.1' } });
   let owner: TestAdmin;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    // Trusting the loopback proxy lets a test play clients from many addresses.
-    t = await createTestApp(db, { env: { TRUSTED_PROXIES: '127.0.0.1' } });
-    superuser = await db.connect(db.adminUrl);
-    owner = await createAdmin(t, 'owner');
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
+    // Through the setup routes: the first test is about them, and the spec signs this owner in throughout.
+    owner = await createAdminThroughRoutes(t, 'owner');
   });
 
   let ipCounter = 0;
@@ -35,7 +25,7 @@ describe('admin login', () => {
       payload: { email, password },
     });
   const auditOf = async (requestId: string) =>
-    (await superuser.query('SELECT action, outcome, reason, target_id, actor_type FROM audit_log WHERE client_request_id = $1', [requestId])).rows;
+    (await t.superuser.query('SELECT action, outcome, reason, target_id, actor_type FROM audit_log WHERE client_request_id = $1', [requestId])).rows;
   const withoutRequestId = (response: LightMyRequestResponse): unknown => {
     const { requestId: _requestId, ...rest } = response.json<Record<string, unknown>>();
     return { status: response.statusCode, body: rest, authenticate: response.headers['www-authenticate'] };
@@ -51,8 +41,8 @@ describe('admin login', () => {
   });
 
   it('answers unknown email, wrong password and disabled admin with the same 401, and audits the real reason', async () => {
-    const disabled = await createAdmin(t, 'admin');
-    await superuser.query(`UPDATE admins SET status = 'disabled' WHERE id = $1`, [disabled.id]);
+    const disabled = await t.newAdmin('admin');
+    await t.superuser.query(`UPDATE admins SET status = 'disabled' WHERE id = $1`, [disabled.id]);
 
     const unknown = await login('nobody@example.com', 'some password here', freshIp(), 'req-login-unknown');
     const wrong = await login(owner.email, 'not the password at all', freshIp(), 'req-login-wrong');
@@ -106,9 +96,10 @@ describe('admin login', () => {
   });
 
   it('limits attempts per account even from rotating addresses, with Retry-After, and audits the first refusal', async () => {
-    const target = await createAdmin(t, 'auditor');
+    // Through the setup routes, whose first login spends one of the account's attempts.
+    const target = await createAdminThroughRoutes(t, 'auditor');
     const refusalsAudited = async (): Promise<number> =>
-      (await superuser.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.login' AND reason = 'rate_limited'`)).rows[0].n;
+      (await t.superuser.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.login' AND reason = 'rate_limited'`)).rows[0].n;
     const before = await refusalsAudited();
     // Ten attempts per account in 15 minutes; the setup login was the first.
     const statuses: number[] = [];
@@ -215,7 +206,7 @@ describe('admin login', () => {
       });
 
     it('refuses a TOTP code a second time (replay)', async () => {
-      const admin = await createAdmin(t, 'admin');
+      const admin = await t.newAdmin('admin');
       const code = admin.secondFactor();
       expect((await mfa(await challengeFor(admin), code)).statusCode).toBe(200);
       const replay = await mfa(await challengeFor(admin), code, 'req-mfa-replay');
@@ -224,19 +215,19 @@ describe('admin login', () => {
     });
 
     it('closes the challenge after five wrong codes, even for the right one after', async () => {
-      const admin = await createAdmin(t, 'admin');
+      const admin = await t.newAdmin('admin');
       const challenge = await challengeFor(admin);
       for (let attempt = 0; attempt < 5; attempt += 1) expect((await mfa(challenge, '000000')).statusCode).toBe(401);
       const late = await mfa(challenge, admin.secondFactor(), 'req-mfa-closed');
       expect(late.statusCode).toBe(401);
       expect(await auditOf('req-mfa-closed')).toMatchObject([{ reason: 'unknown_or_closed_challenge' }]);
-      const [row] = (await superuser.query('SELECT failures, closed_at FROM admin_mfa_challenges WHERE admin_id = $1', [admin.id])).rows;
+      const [row] = (await t.superuser.query('SELECT failures, closed_at FROM admin_mfa_challenges WHERE admin_id = $1', [admin.id])).rows;
       expect(row.failures).toBe(5);
       expect(row.closed_at).not.toBeNull();
     });
 
     it('accepts a recovery code once, and a challenge once', async () => {
-      const admin = await createAdmin(t, 'admin');
+      const admin = await t.newAdmin('admin');
       const recovery = admin.recoveryCodes.pop()!;
       const challenge = await challengeFor(admin);
       expect((await mfa(challenge, recovery.toLowerCase())).statusCode).toBe(200);
@@ -245,7 +236,7 @@ describe('admin login', () => {
     });
 
     it('limits wrong codes per admin across challenges and addresses', async () => {
-      const admin = await createAdmin(t, 'admin');
+      const admin = await t.newAdmin('admin');
       for (let round = 0; round < 2; round += 1) {
         const challenge = await challengeFor(admin);
         for (let attempt = 0; attempt < 5; attempt += 1) expect((await mfa(challenge, '000000')).statusCode).toBe(401);
@@ -256,7 +247,7 @@ describe('admin login', () => {
     });
 
     it('keeps one open challenge per admin: a new login closes the previous one', async () => {
-      const admin = await createAdmin(t, 'admin');
+      const admin = await t.newAdmin('admin');
       const first = await challengeFor(admin);
       const second = await challengeFor(admin);
       expect((await mfa(first, admin.secondFactor())).statusCode).toBe(401);
@@ -264,31 +255,31 @@ describe('admin login', () => {
     });
 
     it('refuses an expired challenge', async () => {
-      const admin = await createAdmin(t, 'admin');
+      const admin = await t.newAdmin('admin');
       const challenge = await challengeFor(admin);
-      await superuser.query(`UPDATE admin_mfa_challenges SET expires_at = now() - interval '1 second' WHERE admin_id = $1`, [admin.id]);
+      await t.superuser.query(`UPDATE admin_mfa_challenges SET expires_at = now() - interval '1 second' WHERE admin_id = $1`, [admin.id]);
       expect((await mfa(challenge, admin.secondFactor())).statusCode).toBe(401);
     });
   });
 
   it('rehashes a password stored with older argon2 parameters at the next login', async () => {
-    const admin = await createAdmin(t, 'auditor');
+    const admin = await t.newAdmin('auditor');
     const weak = await argon2.hash(admin.password, { type: argon2.argon2id, memoryCost: 8192, timeCost: 1, parallelism: 1 });
-    await superuser.query('UPDATE admins SET password_hash = $2 WHERE id = $1', [admin.id, weak]);
+    await t.superuser.query('UPDATE admins SET password_hash = $2 WHERE id = $1', [admin.id, weak]);
     expect((await login(admin.email, admin.password)).statusCode).toBe(200);
-    const [{ password_hash: stored }] = (await superuser.query('SELECT password_hash FROM admins WHERE id = $1', [admin.id])).rows;
+    const [{ password_hash: stored }] = (await t.superuser.query('SELECT password_hash FROM admins WHERE id = $1', [admin.id])).rows;
     const parameters = /^\$argon2id\$v=19\$([^$]+)\$/.exec(stored)?.[1]?.split(',').sort();
     expect(parameters).toEqual(['m=19456', 'p=1', 't=2']);
     expect(await argon2.verify(stored, admin.password)).toBe(true);
   });
 
   it('stores the TOTP secret sealed, bound to the admin', async () => {
-    const admin = await createAdmin(t, 'auditor');
-    const other = await createAdmin(t, 'auditor');
-    const [row] = (await superuser.query('SELECT totp_secret FROM admins WHERE id = $1', [admin.id])).rows;
+    const admin = await t.newAdmin('auditor');
+    const other = await t.newAdmin('auditor');
+    const [row] = (await t.superuser.query('SELECT totp_secret FROM admins WHERE id = $1', [admin.id])).rows;
     expect(row.totp_secret.includes(admin.totpSecret)).toBe(false);
     // Another admin's sealed secret copied onto this admin does not open: login with it fails.
-    await superuser.query('UPDATE admins SET totp_secret = (SELECT totp_secret FROM admins WHERE id = $2) WHERE id = $1', [admin.id, other.id]);
+    await t.superuser.query('UPDATE admins SET totp_secret = (SELECT totp_secret FROM admins WHERE id = $2) WHERE id = $1', [admin.id, other.id]);
     const challenge = (await login(admin.email, admin.password)).json<{ challenge: string }>().challenge;
     const response = await t.app.inject({ method: 'POST', url: '/v1/auth/mfa', payload: { challenge, code: admin.secondFactor() } });
     expect(response.statusCode).toBe(500);

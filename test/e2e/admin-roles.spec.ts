@@ -1,30 +1,19 @@
 import { AdminRole, UnitOfWork } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { AdminSessions } from '../../apps/api/src/admin-identity/sessions/admin-sessions';
-import { createAdmin, TestAdmin } from '../support/admin-session';
+import { TestAdmin } from '../support/admin-session';
 import { describePolicy, listRouteDeclarations } from '../support/route-inventory';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 const ROLES: AdminRole[] = ['owner', 'admin', 'auditor'];
 
 /** Who may call which admin route, over every admin route the application registers. */
 describe('admin roles', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
+  const t = useTestApp();
   const admins = {} as Record<AdminRole, TestAdmin>;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db);
-    superuser = await db.connect(db.adminUrl);
-    for (const role of ROLES) admins[role] = await createAdmin(t, role);
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
+    for (const role of ROLES) admins[role] = await t.newAdmin(role);
   });
 
   const openSession = async (adminId: string, stage: 'setup' | 'full' = 'full'): Promise<string> =>
@@ -95,7 +84,7 @@ describe('admin roles', () => {
       const body = response.json<{ admin: { id: string; email: string; role: string }; oneTimePassword: string }>();
       expect(body.admin).toMatchObject({ email: 'new.admin@example.com', role: 'admin', status: 'active', totpEnabled: false });
       expect(body.oneTimePassword).toMatch(/^[0-9A-Z-]{30,}$/);
-      const { rows } = await superuser.query('SELECT action, target_id, after::text FROM audit_log WHERE client_request_id = $1', ['req-admin-create']);
+      const { rows } = await t.superuser.query('SELECT action, target_id, after::text FROM audit_log WHERE client_request_id = $1', ['req-admin-create']);
       expect(rows).toMatchObject([{ action: 'admin.create', target_id: body.admin.id }]);
       expect(rows[0].after).not.toContain(body.oneTimePassword);
       expect(rows[0].after).not.toMatch(/argon2/);
@@ -111,8 +100,8 @@ describe('admin roles', () => {
     });
 
     it('needs a second factor within five minutes to grant or change a role (step-up)', async () => {
-      const target = await createAdmin(t, 'auditor');
-      await superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE id = $1`, [admins.owner.session.sessionId]);
+      const target = await t.newAdmin('auditor');
+      await t.superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE id = $1`, [admins.owner.session.sessionId]);
       const patch = () => t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${target.id}`, headers: admins.owner.headers, payload: { role: 'admin' } });
       const stale = await patch();
       expect(stale.statusCode).toBe(403);
@@ -127,19 +116,19 @@ describe('admin roles', () => {
       const fresh = await patch();
       expect(fresh.statusCode).toBe(200);
       expect(fresh.json()).toMatchObject({ id: target.id, role: 'admin' });
-      const { rows } = await superuser.query(`SELECT before, after FROM audit_log WHERE action = 'admin.update' AND target_id = $1`, [target.id]);
+      const { rows } = await t.superuser.query(`SELECT before, after FROM audit_log WHERE action = 'admin.update' AND target_id = $1`, [target.id]);
       expect(rows).toEqual([{ before: { role: 'auditor', status: 'active' }, after: { role: 'admin', status: 'active' } }]);
     });
 
     it('regenerates recovery codes only after a fresh second factor, invalidating the old set', async () => {
-      const who = await createAdmin(t, 'auditor');
+      const who = await t.newAdmin('auditor');
       const regenerate = () => t.app.inject({ method: 'POST', url: '/v1/auth/recovery-codes', headers: who.headers });
       const first = await regenerate();
       expect(first.statusCode).toBe(201);
       const codes = first.json<{ recoveryCodes: string[] }>().recoveryCodes;
       expect(codes).toHaveLength(10);
       expect(new Set(codes).size).toBe(10);
-      await superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE admin_id = $1`, [who.id]);
+      await t.superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE admin_id = $1`, [who.id]);
       expect((await regenerate()).statusCode).toBe(403);
       // The old set (from enrolment) no longer works; the new one does.
       const stepWithOld = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: who.headers, payload: { code: who.recoveryCodes[0] } });
@@ -149,7 +138,7 @@ describe('admin roles', () => {
     });
 
     it('ends every session of a disabled admin at once', async () => {
-      const target = await createAdmin(t, 'admin');
+      const target = await t.newAdmin('admin');
       const second = await openSession(target.id);
       const disable = await t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${target.id}`, headers: admins.owner.headers, payload: { status: 'disabled' } });
       expect(disable.statusCode).toBe(200);
@@ -167,7 +156,7 @@ describe('admin roles', () => {
         expect(response.statusCode).toBe(409);
         expect(response.json()).toMatchObject({ code: 'LAST_OWNER' });
       }
-      const other = await createAdmin(t, 'owner');
+      const other = await t.newAdmin('owner');
       const [a, b] = await Promise.all([
         t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${other.id}`, headers: sole.headers, payload: { role: 'admin' } }),
         t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${sole.id}`, headers: other.headers, payload: { role: 'auditor' } }),
@@ -177,7 +166,7 @@ describe('admin roles', () => {
       const statuses = [a.statusCode, b.statusCode].sort();
       expect(statuses[0]).toBe(200);
       expect([403, 409]).toContain(statuses[1]);
-      const { rows } = await superuser.query(`SELECT count(*)::int AS owners FROM admins WHERE role = 'owner' AND status = 'active'`);
+      const { rows } = await t.superuser.query(`SELECT count(*)::int AS owners FROM admins WHERE role = 'owner' AND status = 'active'`);
       expect(rows[0].owners).toBe(1);
     });
   });

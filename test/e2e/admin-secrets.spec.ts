@@ -1,11 +1,9 @@
 import { JobRegistry } from '@ringfence/tenancy';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { AdminBootstrap } from '../../apps/api/src/admin-identity/admins/admin-bootstrap';
-import { createAdmin } from '../support/admin-session';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { createAdminThroughRoutes } from '../support/admin-session';
+import { useTestApp } from '../support/use-test-app';
 
 /**
  * One admin's whole life (setup, sign-in, refresh, step-up, new recovery codes, password
@@ -13,19 +11,7 @@ import { createTestDatabase, TestDatabase } from '../support/test-database';
  * for every secret it handled: none may appear.
  */
 describe('admin secrets never reach logs or the audit log', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db, { env: { LOG_LEVEL: 'trace' } });
-    superuser = await db.connect(db.adminUrl);
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
-  });
+  const t = useTestApp({ env: { LOG_LEVEL: 'trace' } });
 
   it('keeps passwords, codes and tokens out of every log line and audit row', async () => {
     const secrets: string[] = [];
@@ -33,7 +19,8 @@ describe('admin secrets never reach logs or the audit log', () => {
 
     const created = await t.app.get(AdminBootstrap).create('secretive@example.com', 'owner');
     secrets.push(created.oneTimePassword);
-    const admin = await createAdmin(t, 'owner');
+    // Through the setup routes: their secrets (one-time password, TOTP secret, codes, tokens) are searched for too.
+    const admin = await createAdminThroughRoutes(t, 'owner');
     secrets.push(admin.password, admin.totpSecret.toString('base64'), ...admin.recoveryCodes, admin.session.accessToken, admin.session.refreshToken!);
 
     const signedIn = await admin.signIn({ cookie: true });
@@ -64,7 +51,7 @@ describe('admin secrets never reach logs or the audit log', () => {
     await inject({ method: 'POST', url: '/v1/auth/password/reset', payload: { token: resetToken, newPassword: resetPassword, code: codes[0] } });
 
     const logs = t.rawLogs();
-    const { rows } = await superuser.query('SELECT row_to_json(a)::text AS row FROM audit_log a');
+    const { rows } = await t.superuser.query('SELECT row_to_json(a)::text AS row FROM audit_log a');
     const audit = rows.map((row) => row.row as string).join('\n');
     expect(logs.length).toBeGreaterThan(1000);
     expect(audit).toContain('auth.password_reset');
@@ -73,7 +60,7 @@ describe('admin secrets never reach logs or the audit log', () => {
       expect({ secret, inAudit: audit.includes(secret) }).toEqual({ secret, inAudit: false });
     }
     // Nor does the database hold any token or code in clear.
-    const { rows: dump } = await superuser.query(`
+    const { rows: dump } = await t.superuser.query(`
       SELECT string_agg(t::text, ' ') AS text FROM (
         SELECT row_to_json(s)::text AS t FROM admin_sessions s UNION ALL
         SELECT row_to_json(r)::text FROM admin_refresh_tokens r UNION ALL

@@ -1,33 +1,25 @@
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { TestApp } from '../support/test-app';
+import { useTestApp } from '../support/use-test-app';
 
 /**
  * With the session-state cache on (the production default): a change made on this
  * instance applies at once; one made on another instance within the cache's life.
  */
 describe('admin session-state cache across instances', () => {
-  let db: TestDatabase;
-  let first: TestApp;
+  const first = useTestApp({ env: { ADMIN_SESSION_CACHE_MS: '1000' } });
   let second: TestApp;
   let owner: TestAdmin;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    first = await createTestApp(db, { env: { ADMIN_SESSION_CACHE_MS: '1000' } });
-    second = await createTestApp(db, { env: { ADMIN_SESSION_CACHE_MS: '1000' } });
-    owner = await createAdmin(first, 'owner');
-  });
-  afterAll(async () => {
-    await first.close();
-    await second.close();
-    await db.drop();
+    second = await first.another({ env: { ADMIN_SESSION_CACHE_MS: '1000' } });
+    owner = await first.newAdmin('owner');
   });
 
   const me = (t: TestApp, admin: TestAdmin) => t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: admin.headers });
 
   it('ends a session at once on the instance that ended it, and within a second on the others', async () => {
-    const admin = await createAdmin(first, 'admin');
+    const admin = await first.newAdmin('admin');
     expect((await me(first, admin)).statusCode).toBe(200);
     expect((await me(second, admin)).statusCode).toBe(200); // now cached on the second instance too
     expect((await first.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: admin.headers })).statusCode).toBe(204);
@@ -37,7 +29,7 @@ describe('admin session-state cache across instances', () => {
   });
 
   it('applies a disable or a role change made on this instance at once', async () => {
-    const admin = await createAdmin(first, 'admin');
+    const admin = await first.newAdmin('admin');
     expect((await me(first, admin)).json()).toMatchObject({ role: 'admin' });
     const demote = await first.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${admin.id}`, headers: owner.headers, payload: { role: 'auditor' } });
     expect(demote.statusCode).toBe(200);

@@ -1,28 +1,17 @@
 import { UnitOfWork } from '@ringfence/tenancy';
 import fc from 'fast-check';
-import { Client } from 'pg';
 import { AdminSessions } from '../../apps/api/src/admin-identity/sessions/admin-sessions';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { useTestApp } from '../support/use-test-app';
 
 /** Sessions are refresh-token families: rotate on use, reuse revokes the family, logout ends it. */
 describe('admin sessions and refresh-token families', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
+  // Many refreshes in one file: each comes from its own address (the per-IP limit has its own tests).
+  const t = useTestApp({ env: { TRUSTED_PROXIES: '127.0.0.1' } });
   let admin: TestAdmin;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    // Many refreshes in one file: each comes from its own address (the per-IP limit has its own tests).
-    t = await createTestApp(db, { env: { TRUSTED_PROXIES: '127.0.0.1' } });
-    superuser = await db.connect(db.adminUrl);
-    admin = await createAdmin(t, 'admin');
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
+    admin = await t.newAdmin('admin');
   });
 
   /** A fresh full session without spending a second factor (the login path has its own tests). */
@@ -62,9 +51,9 @@ describe('admin sessions and refresh-token families', () => {
     expect((await refresh(child.refreshToken)).statusCode).toBe(401);
     expect((await me(child.accessToken)).statusCode).toBe(401);
     expect((await me(session.accessToken)).statusCode).toBe(401);
-    const { rows } = await superuser.query('SELECT action, outcome, reason, target_id FROM audit_log WHERE client_request_id = $1', ['req-refresh-reuse']);
+    const { rows } = await t.superuser.query('SELECT action, outcome, reason, target_id FROM audit_log WHERE client_request_id = $1', ['req-refresh-reuse']);
     expect(rows).toEqual([{ action: 'auth.refresh_reuse', outcome: 'denied', reason: 'family_revoked', target_id: session.sessionId }]);
-    const [family] = (await superuser.query('SELECT revoked_reason FROM admin_sessions WHERE id = $1', [session.sessionId])).rows;
+    const [family] = (await t.superuser.query('SELECT revoked_reason FROM admin_sessions WHERE id = $1', [session.sessionId])).rows;
     expect(family.revoked_reason).toBe('refresh_token_reuse');
   });
 
@@ -74,7 +63,7 @@ describe('admin sessions and refresh-token families', () => {
       const answers = await Promise.all([refresh(session.refreshToken), refresh(session.refreshToken)]);
       const children = answers.filter((answer) => answer.statusCode === 200).map((answer) => answer.json<{ refreshToken: string }>());
       expect(children.length).toBeLessThanOrEqual(1);
-      const { rows } = await superuser.query(
+      const { rows } = await t.superuser.query(
         `SELECT count(*)::int AS live FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id
           WHERE t.session_id = $1 AND t.used_at IS NULL AND s.revoked_at IS NULL`,
         [session.sessionId],
@@ -103,7 +92,7 @@ describe('admin sessions and refresh-token families', () => {
   it('ends a family at its absolute lifetime, whatever refreshes happened', async () => {
     const session = await openSession();
     const child = (await refresh(session.refreshToken)).json<{ refreshToken: string; accessToken: string }>();
-    await superuser.query(`UPDATE admin_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [session.sessionId]);
+    await t.superuser.query(`UPDATE admin_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [session.sessionId]);
     expect((await refresh(child.refreshToken)).statusCode).toBe(401);
     expect((await me(child.accessToken)).statusCode).toBe(401);
   });
@@ -116,7 +105,7 @@ describe('admin sessions and refresh-token families', () => {
   });
 
   it('a password change ends every other session and keeps this one', async () => {
-    const who = await createAdmin(t, 'auditor');
+    const who = await t.newAdmin('auditor');
     const other = await openSession(who);
     const change = await t.app.inject({
       method: 'POST',
@@ -154,7 +143,7 @@ describe('admin sessions and refresh-token families', () => {
     expect(sessions.find((session) => session.id === extra.sessionId)?.current).toBe(false);
     expect(JSON.stringify(sessions)).not.toMatch(/token|hash/i);
 
-    const stranger = await createAdmin(t, 'auditor');
+    const stranger = await t.newAdmin('auditor');
     const foreign = await t.app.inject({ method: 'DELETE', url: `/v1/auth/sessions/${stranger.session.sessionId}`, headers: admin.headers });
     expect(foreign.statusCode).toBe(404);
     expect((await me(stranger.session.accessToken)).statusCode).toBe(200);

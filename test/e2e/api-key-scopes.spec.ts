@@ -1,10 +1,8 @@
 import { SCOPES } from '@ringfence/access';
 import { randomUUID } from 'node:crypto';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createApiKey } from '../support/api-key';
+import { TestAdmin } from '../support/admin-session';
 import { listRouteDeclarations } from '../support/route-inventory';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 /**
  * The scope matrix over every workspace route the application registers: a key holding
@@ -12,20 +10,13 @@ import { createTestDatabase, TestDatabase } from '../support/test-database';
  * INSUFFICIENT_SCOPE; an admin token or no token gets 401. New routes join by existing.
  */
 describe('API key scopes over every workspace route', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp();
   let admin: TestAdmin;
   let workspaceId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db);
-    admin = await createAdmin(t, 'owner');
-    workspaceId = (await createApiKey(t, admin)).workspaceId;
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
+    admin = await t.newAdmin('owner');
+    workspaceId = (await t.newKey({ by: admin })).workspaceId;
   });
 
   const call = (route: string, headers: Record<string, string>) => {
@@ -47,11 +38,11 @@ describe('API key scopes over every workspace route', () => {
     expect(routes.length).toBeGreaterThanOrEqual(5);
     for (const route of routes) {
       const required = (route.policy as { scopes: readonly string[] }).scopes;
-      const exact = await createApiKey(t, admin, { workspaceId, scopes: required.length ? [...required] : ['audit:read'] });
+      const exact = await t.newKey({ workspace: workspaceId, scopes: required.length ? [...required] : ['audit:read'], by: admin });
       expect({ route: route.route, exact: await refusedFor(route.route, exact.headers) }).toEqual({ route: route.route, exact: 'through' });
       for (const missing of required) {
         const others = SCOPES.filter((scope) => scope !== missing);
-        const lacking = await createApiKey(t, admin, { workspaceId, scopes: others });
+        const lacking = await t.newKey({ workspace: workspaceId, scopes: others, by: admin });
         expect({ route: route.route, missing, got: await refusedFor(route.route, lacking.headers) }).toEqual({
           route: route.route,
           missing,

@@ -1,35 +1,25 @@
 import { LightMyRequestResponse } from 'fastify';
-import { Client } from 'pg';
 import { withChecksum } from '../../apps/api/src/workspaces/api-keys/api-key-format';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createApiKey, TestKey } from '../support/api-key';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { createApiKeyThroughRoutes, TestKey } from '../support/api-key';
+import { useTestApp } from '../support/use-test-app';
 
 /** Workspace API keys: shown once, stored hashed, every refusal the same 401 with its reason audited. */
 describe('workspace API keys', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
+  // Each test plays its own client address (the per-address limit has its own test).
+  const t = useTestApp({ env: { TRUSTED_PROXIES: '127.0.0.1' } });
   let admin: TestAdmin;
   let live: TestKey;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    // Each test plays its own client address (the per-address limit has its own test).
-    t = await createTestApp(db, { env: { TRUSTED_PROXIES: '127.0.0.1' } });
-    superuser = await db.connect(db.adminUrl);
-    admin = await createAdmin(t, 'owner');
-    live = await createApiKey(t, admin, { scopes: ['vault:read', 'audit:read'] });
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
+    admin = await t.newAdmin('owner');
+    // Through the route: the key this spec follows into logs and audit rows is one the API handed out.
+    live = await createApiKeyThroughRoutes(t, admin, { scopes: ['vault:read', 'audit:read'] });
   });
 
   const whoAmI = (headers: Record<string, string>, url = '/v1/workspace') => t.app.inject({ method: 'GET', url, headers });
   const auditOf = async (requestId: string) =>
-    (await superuser.query('SELECT action, outcome, reason, target_id FROM audit_log WHERE client_request_id = $1', [requestId])).rows;
+    (await t.superuser.query('SELECT action, outcome, reason, target_id FROM audit_log WHERE client_request_id = $1', [requestId])).rows;
   const comparable = (response: LightMyRequestResponse) => {
     const { requestId: _requestId, ...body } = response.json<Record<string, unknown>>();
     return { status: response.statusCode, body, authenticate: response.headers['www-authenticate'] };
@@ -47,17 +37,17 @@ describe('workspace API keys', () => {
   });
 
   it('stores only a peppered hash, and the key reaches no log line or audit row', async () => {
-    const [row] = (await superuser.query('SELECT secret_hash, pepper_version FROM api_keys WHERE key_id = $1', [live.id])).rows;
+    const [row] = (await t.superuser.query('SELECT secret_hash, pepper_version FROM api_keys WHERE key_id = $1', [live.id])).rows;
     expect(row.secret_hash).toHaveLength(32);
     expect(row.pepper_version).toBe(1);
-    const { rows } = await superuser.query('SELECT row_to_json(a)::text AS row FROM audit_log a');
+    const { rows } = await t.superuser.query('SELECT row_to_json(a)::text AS row FROM audit_log a');
     expect(rows.map((r) => r.row as string).join('\n')).not.toContain(live.key);
     expect(t.rawLogs()).not.toContain(live.key);
   });
 
   it('answers every refusal with the same 401 and audits its real reason', async () => {
     const secret = live.key.slice(16, 48);
-    const other = await createApiKey(t, admin, { workspaceId: live.workspaceId });
+    const other = await t.newKey({ workspace: live.workspaceId, by: admin });
     const cases: [string, Record<string, string>, string | null, string?][] = [
       ['malformed', { authorization: 'Bearer rf_live_short' }, 'malformed'],
       ['bad checksum', { authorization: `Bearer ${live.key.slice(0, -1)}${live.key.endsWith('0') ? '1' : '0'}` }, 'bad_checksum'],
@@ -84,8 +74,8 @@ describe('workspace API keys', () => {
   });
 
   it('refuses a key whose stored environment does not match its prefix', async () => {
-    const key = await createApiKey(t, admin, { workspaceId: live.workspaceId });
-    await superuser.query(`UPDATE api_keys SET environment = 'test' WHERE key_id = $1`, [key.id]);
+    const key = await t.newKey({ workspace: live.workspaceId, by: admin });
+    await t.superuser.query(`UPDATE api_keys SET environment = 'test' WHERE key_id = $1`, [key.id]);
     expect((await whoAmI({ ...key.headers, 'x-request-id': 'req-key-env' })).statusCode).toBe(401);
     expect(await auditOf('req-key-env')).toMatchObject([{ reason: 'environment_mismatch', target_id: key.id }]);
   });
@@ -94,7 +84,7 @@ describe('workspace API keys', () => {
     const [{ generateApiKey }, { ApiKeyPeppers }] = await Promise.all([import('../../apps/api/src/workspaces/api-keys/api-key-format'), import('../../apps/api/src/workspaces/api-keys/api-key-peppers')]);
     const imported = generateApiKey('live');
     const { hash, pepperVersion } = t.app.get(ApiKeyPeppers).hashForStorage(imported.key);
-    await superuser.query(
+    await t.superuser.query(
       `INSERT INTO api_keys (workspace_id, key_id, environment, name, scopes, secret_hash, pepper_version, created_by)
        VALUES ($1, $2, 'live', 'legacy', '{}', $3, $4, 'import')`,
       [live.workspaceId, imported.keyId, hash, pepperVersion],
@@ -113,7 +103,7 @@ describe('workspace API keys', () => {
   });
 
   it('refuses a revoked key and an expired key from the next request on', async () => {
-    const revoked = await createApiKey(t, admin, { workspaceId: live.workspaceId });
+    const revoked = await t.newKey({ workspace: live.workspaceId, by: admin });
     expect((await whoAmI(revoked.headers)).statusCode).toBe(200);
     const revoke = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${live.workspaceId}/api-keys/${revoked.id}`, headers: admin.headers });
     expect(revoke.statusCode).toBe(204);
@@ -121,14 +111,14 @@ describe('workspace API keys', () => {
     expect(afterRevoke.statusCode).toBe(401);
     expect(await auditOf('req-key-revoked')).toMatchObject([{ reason: 'revoked', target_id: revoked.id }]);
 
-    const expiring = await createApiKey(t, admin, { workspaceId: live.workspaceId });
-    await superuser.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE key_id = $1`, [expiring.id]);
+    const expiring = await t.newKey({ workspace: live.workspaceId, by: admin });
+    await t.superuser.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE key_id = $1`, [expiring.id]);
     expect((await whoAmI({ ...expiring.headers, 'x-request-id': 'req-key-expired' })).statusCode).toBe(401);
     expect(await auditOf('req-key-expired')).toMatchObject([{ reason: 'expired' }]);
   });
 
   it('refuses every key of a suspended workspace at once, and takes them back on reactivation', async () => {
-    const key = await createApiKey(t, admin);
+    const key = await t.newKey({ by: admin });
     const suspend = await t.app.inject({ method: 'POST', url: `/v1/admin/workspaces/${key.workspaceId}/suspend`, headers: admin.headers });
     expect(suspend.json()).toMatchObject({ status: 'suspended' });
     expect((await whoAmI({ ...key.headers, 'x-request-id': 'req-key-suspended' })).statusCode).toBe(401);
@@ -154,7 +144,7 @@ describe('workspace API keys', () => {
   });
 
   it('answers 404 for another workspace’s key or an unknown workspace, and changes nothing', async () => {
-    const elsewhere = await createApiKey(t, admin);
+    const elsewhere = await t.newKey({ by: admin });
     const crossed = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${live.workspaceId}/api-keys/${elsewhere.id}`, headers: admin.headers });
     expect(crossed.statusCode).toBe(404);
     expect((await whoAmI(elsewhere.headers)).statusCode).toBe(200);
@@ -179,7 +169,7 @@ describe('workspace API keys', () => {
     expect(key).toMatch(/^rf_test_/);
     const [row] = await auditOf('req-key-create');
     expect(row).toMatchObject({ action: 'api_key.create', outcome: 'success', target_id: id });
-    const [{ after }] = (await superuser.query(`SELECT after::text FROM audit_log WHERE client_request_id = 'req-key-create'`)).rows;
+    const [{ after }] = (await t.superuser.query(`SELECT after::text FROM audit_log WHERE client_request_id = 'req-key-create'`)).rows;
     expect(after).not.toContain(key.slice(16));
   });
 
@@ -187,7 +177,7 @@ describe('workspace API keys', () => {
     let manager: TestKey;
 
     beforeAll(async () => {
-      manager = await createApiKey(t, admin, { scopes: ['keys:manage', 'vault:read'], environment: 'test' });
+      manager = await t.newKey({ scopes: ['keys:manage', 'vault:read'], environment: 'test', by: admin });
     });
 
     const ownCreate = (key: TestKey, payload: Record<string, unknown>, requestId?: string) =>
@@ -218,7 +208,7 @@ describe('workspace API keys', () => {
       const response = await ownCreate(live, { name: 'nope', scopes: ['vault:read'] }, 'req-key-scope');
       expect(response.statusCode).toBe(403);
       expect(response.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
-      const { rows } = await superuser.query('SELECT action, outcome, reason, actor_type, actor_id, workspace_id FROM audit_log WHERE client_request_id = $1', [
+      const { rows } = await t.superuser.query('SELECT action, outcome, reason, actor_type, actor_id, workspace_id FROM audit_log WHERE client_request_id = $1', [
         'req-key-scope',
       ]);
       expect(rows).toEqual([
@@ -238,8 +228,8 @@ describe('workspace API keys', () => {
     });
 
     it('keeps test and live apart in one workspace: neither sees, rotates nor revokes the other’s keys', async () => {
-      const liveKey = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:read'], environment: 'live' });
-      const liveManager = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['keys:manage'], environment: 'live' });
+      const liveKey = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:read'], environment: 'live', by: admin });
+      const liveManager = await t.newKey({ workspace: manager.workspaceId, scopes: ['keys:manage'], environment: 'live', by: admin });
       const testIds = (await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: manager.headers })).json<{ id: string; environment: string }[]>();
       expect(testIds.map((key) => key.id)).not.toContain(liveKey.id);
       expect(new Set(testIds.map((key) => key.environment))).toEqual(new Set(['test']));
@@ -258,11 +248,11 @@ describe('workspace API keys', () => {
       // manager holds keys:manage and vault:read; the target holds more than that.
       const rotate = (key: TestKey, id: string) => t.app.inject({ method: 'POST', url: `/v1/api-keys/${id}/rotate`, headers: key.headers, payload: { gracePeriodSeconds: 0 } });
       const revoke = (key: TestKey, id: string) => t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}`, headers: key.headers });
-      const keysIn = async (workspaceId: string) => Number((await superuser.query('SELECT count(*) FROM api_keys WHERE workspace_id = $1', [workspaceId])).rows[0].count);
+      const keysIn = async (workspaceId: string) => Number((await t.superuser.query('SELECT count(*) FROM api_keys WHERE workspace_id = $1', [workspaceId])).rows[0].count);
 
       it('rotate: refuses to mint a key with scopes the caller lacks, and leaves the target working', async () => {
-        const revealer = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:reveal'], environment: 'test' });
-        const narrow = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['keys:manage'], environment: 'test' });
+        const revealer = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:reveal'], environment: 'test', by: admin });
+        const narrow = await t.newKey({ workspace: manager.workspaceId, scopes: ['keys:manage'], environment: 'test', by: admin });
         const before = await keysIn(manager.workspaceId);
         const response = await rotate(narrow, revealer.id);
         expect(response.statusCode).toBe(403);
@@ -271,30 +261,30 @@ describe('workspace API keys', () => {
         expect(await keysIn(manager.workspaceId)).toBe(before);
         expect((await whoAmI(revealer.headers)).statusCode).toBe(200);
         // A caller holding every scope of the target may rotate it.
-        const wide = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['keys:manage', 'vault:reveal'], environment: 'test' });
+        const wide = await t.newKey({ workspace: manager.workspaceId, scopes: ['keys:manage', 'vault:reveal'], environment: 'test', by: admin });
         expect((await rotate(wide, revealer.id)).statusCode).toBe(201);
       });
 
       it('revoke: a narrow key cannot switch off a wider one', async () => {
-        const revealer = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:reveal', 'vault:read'], environment: 'test' });
+        const revealer = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:reveal', 'vault:read'], environment: 'test', by: admin });
         const response = await revoke(manager, revealer.id);
         expect(response.statusCode).toBe(403);
         expect(response.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
         expect((await whoAmI(revealer.headers)).statusCode).toBe(200);
-        const reader = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:read'], environment: 'test' });
+        const reader = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:read'], environment: 'test', by: admin });
         expect((await revoke(manager, reader.id)).statusCode).toBe(204);
       });
 
       it('a legacy wildcard key is rotated or revoked only by another wildcard key', async () => {
-        const wildcard = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:read'], environment: 'test' });
-        await superuser.query(`UPDATE api_keys SET scopes = '{}' WHERE key_id = $1`, [wildcard.id]);
+        const wildcard = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:read'], environment: 'test', by: admin });
+        await t.superuser.query(`UPDATE api_keys SET scopes = '{}' WHERE key_id = $1`, [wildcard.id]);
         expect((await revoke(manager, wildcard.id)).json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
         expect((await rotate(manager, wildcard.id)).json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
       });
 
       it('create and rotate: no key outlives the key that made it', async () => {
-        const shortLived = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['keys:manage', 'vault:read'], environment: 'test' });
-        await superuser.query(`UPDATE api_keys SET expires_at = now() + interval '1 hour' WHERE key_id = $1`, [shortLived.id]);
+        const shortLived = await t.newKey({ workspace: manager.workspaceId, scopes: ['keys:manage', 'vault:read'], environment: 'test', by: admin });
+        await t.superuser.query(`UPDATE api_keys SET expires_at = now() + interval '1 hour' WHERE key_id = $1`, [shortLived.id]);
         // (Not yet used, so not cached: its first request reads the new expiry.)
         const caller = shortLived;
         const later = new Date(Date.now() + 48 * 3600_000).toISOString();
@@ -304,10 +294,10 @@ describe('workspace API keys', () => {
         expect(beyond.json()).toMatchObject({ code: 'EXPIRY_BEYOND_CALLER' });
         const inherited = await ownCreate(caller, { name: 'no expiry asked', scopes: ['vault:read'] });
         expect(inherited.statusCode).toBe(201);
-        const eternal = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:read'], environment: 'test' });
+        const eternal = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:read'], environment: 'test', by: admin });
         const rotated = await rotate(caller, eternal.id);
         expect(rotated.statusCode).toBe(201);
-        const [callerRow] = (await superuser.query('SELECT expires_at FROM api_keys WHERE key_id = $1', [shortLived.id])).rows;
+        const [callerRow] = (await t.superuser.query('SELECT expires_at FROM api_keys WHERE key_id = $1', [shortLived.id])).rows;
         for (const made of [inherited, rotated]) {
           const { expiresAt } = made.json<{ expiresAt: string | null }>();
           expect(expiresAt).not.toBeNull();
@@ -316,7 +306,7 @@ describe('workspace API keys', () => {
       });
 
       it('an admin grants no scope its role may not use itself (audit:read, vault:reveal), on create or rotate, and still revokes any key', async () => {
-        const plainAdmin = await createAdmin(t, 'admin');
+        const plainAdmin = await t.newAdmin('admin');
         const create = (scopes: string[]) =>
           t.app.inject({ method: 'POST', url: `/v1/admin/workspaces/${manager.workspaceId}/api-keys`, headers: plainAdmin.headers, payload: { name: 'minted', scopes, environment: 'test' } });
         for (const scopes of [['audit:read'], ['vault:reveal'], ['vault:read', 'vault:reveal']]) {
@@ -325,7 +315,7 @@ describe('workspace API keys', () => {
           expect(refused.json()).toMatchObject({ code: 'INSUFFICIENT_ROLE' });
         }
         expect((await create(['vault:read', 'keys:manage'])).statusCode).toBe(201);
-        const revealer = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:reveal'], environment: 'test' });
+        const revealer = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:reveal'], environment: 'test', by: admin });
         const rotated = await t.app.inject({
           method: 'POST',
           url: `/v1/admin/workspaces/${manager.workspaceId}/api-keys/${revealer.id}/rotate`,
@@ -341,7 +331,7 @@ describe('workspace API keys', () => {
       });
 
       it('admins keep granting any scope and lifetime through the same service', async () => {
-        const target = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:reveal', 'keys:manage'], environment: 'test' });
+        const target = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:reveal', 'keys:manage'], environment: 'test', by: admin });
         const response = await t.app.inject({
           method: 'POST',
           url: `/v1/admin/workspaces/${manager.workspaceId}/api-keys/${target.id}/rotate`,
@@ -354,14 +344,14 @@ describe('workspace API keys', () => {
     });
 
     it('rotates a key: the new one works at once, the old one until the grace period ends', async () => {
-      const old = await createApiKey(t, admin, { workspaceId: manager.workspaceId, scopes: ['vault:read'], environment: 'test' });
+      const old = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:read'], environment: 'test', by: admin });
       const rotated = await t.app.inject({ method: 'POST', url: `/v1/api-keys/${old.id}/rotate`, headers: manager.headers, payload: { gracePeriodSeconds: 3600 } });
       expect(rotated.statusCode).toBe(201);
       const next = rotated.json<{ key: string; id: string; scopes: string[] }>();
       expect(next.scopes).toEqual(['vault:read']);
       expect((await whoAmI({ authorization: `Bearer ${next.key}` })).statusCode).toBe(200);
       expect((await whoAmI(old.headers)).statusCode).toBe(200);
-      const [row] = (await superuser.query(`SELECT expires_at > now() + interval '59 minutes' AS later, expires_at < now() + interval '61 minutes' AS bounded FROM api_keys WHERE key_id = $1`, [old.id])).rows;
+      const [row] = (await t.superuser.query(`SELECT expires_at > now() + interval '59 minutes' AS later, expires_at < now() + interval '61 minutes' AS bounded FROM api_keys WHERE key_id = $1`, [old.id])).rows;
       expect(row).toEqual({ later: true, bounded: true });
       const again = await t.app.inject({ method: 'POST', url: `/v1/api-keys/${old.id}/rotate`, headers: manager.headers, payload: { gracePeriodSeconds: 0 } });
       expect(again.statusCode).toBe(404);
@@ -372,11 +362,11 @@ describe('workspace API keys', () => {
   });
 
   it('records last use off the hot path', async () => {
-    const key = await createApiKey(t, admin, { workspaceId: live.workspaceId });
+    const key = await t.newKey({ workspace: live.workspaceId, by: admin });
     expect((await whoAmI(key.headers)).statusCode).toBe(200);
     const { ApiKeyUsage } = await import('../../apps/api/src/workspaces/api-keys/api-key-usage');
     await t.app.get(ApiKeyUsage).flush();
-    const after = (await superuser.query('SELECT last_used_at FROM api_keys WHERE key_id = $1', [key.id])).rows[0].last_used_at;
+    const after = (await t.superuser.query('SELECT last_used_at FROM api_keys WHERE key_id = $1', [key.id])).rows[0].last_used_at;
     expect(after).toBeInstanceOf(Date);
   });
 
@@ -391,7 +381,7 @@ describe('workspace API keys', () => {
     const good = await whoAmI({ ...address, ...live.headers, 'x-request-id': 'req-flood-good' });
     expect(good.statusCode).toBe(401);
     expect(comparable(good)).toEqual(comparable(await whoAmI({})));
-    const { rows } = await superuser.query(
+    const { rows } = await t.superuser.query(
       `SELECT reason, count(*)::int AS n FROM audit_log WHERE client_request_id LIKE 'req-flood-%' GROUP BY reason ORDER BY reason`,
     );
     expect(rows).toEqual([

@@ -1,9 +1,7 @@
-import { Client } from 'pg';
 import { AUDIT_EXPORT_BATCH, AuditEvents, AuditSealer } from '@ringfence/audit';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createApiKey, TestKey } from '../support/api-key';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { TestKey } from '../support/api-key';
+import { useTestApp } from '../support/use-test-app';
 
 interface Page {
   events: { id: string; action: string; workspaceId: string | null; actor: { type: string; id: string | null }; outcome: string; environment: string | null; target: { type: string; id: string | null } | null }[];
@@ -12,9 +10,7 @@ interface Page {
 
 /** The auditors' view and the workspace view, over rows seeded with known content. */
 describe('audit view (/v1/audit)', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
+  const t = useTestApp();
   let auditor: TestAdmin;
   let owner: TestAdmin;
   let admin: TestAdmin;
@@ -22,14 +18,11 @@ describe('audit view (/v1/audit)', () => {
   let otherReader: TestKey;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db);
-    superuser = await db.connect(db.adminUrl);
-    [auditor, owner, admin] = [await createAdmin(t, 'auditor'), await createAdmin(t, 'owner'), await createAdmin(t, 'admin')];
-    reader = await createApiKey(t, owner, { scopes: ['audit:read'] });
-    otherReader = await createApiKey(t, owner, { scopes: ['audit:read'] });
+    [auditor, owner, admin] = [await t.newAdmin('auditor'), await t.newAdmin('owner'), await t.newAdmin('admin')];
+    reader = await t.newKey({ scopes: ['audit:read'], by: owner });
+    otherReader = await t.newKey({ scopes: ['audit:read'], by: owner });
     // Known rows, an hour in the past so they sort before everything the requests write.
-    await superuser.query(
+    await t.superuser.query(
       `INSERT INTO audit_log (occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, outcome)
        VALUES (now() - interval '60 minutes', $1, 'api_key', 'KEYAAAAA', 'vault.create', 'vault_secret', 's1', 'success'),
               (now() - interval '59 minutes', $1, 'api_key', 'KEYAAAAA', 'vault.reveal', 'vault_secret', 's1', 'success'),
@@ -38,11 +31,6 @@ describe('audit view (/v1/audit)', () => {
               (now() - interval '56 minutes', $2, 'api_key', 'KEYBBBBB', 'vaulted.odd', 'vault_secret', 's2', 'success')`,
       [reader.workspaceId, otherReader.workspaceId],
     );
-  });
-  afterAll(async () => {
-    await superuser.end();
-    await t.close();
-    await db.drop();
   });
 
   const read = (headers: Record<string, string>, query: Record<string, string | number> = {}) =>
@@ -68,7 +56,7 @@ describe('audit view (/v1/audit)', () => {
     expect(await count({ actorType: 'api_key', actorId: 'KEYBBBBB' })).toBe(2);
     expect(await count({ targetType: 'vault_secret', targetId: 's1' })).toBe(3);
     expect(await count({ action: 'vault.', outcome: 'denied' })).toBe(1);
-    const [row] = (await superuser.query<{ occurred_at: Date }>(`SELECT occurred_at FROM audit_log WHERE action = 'vault.reveal' AND outcome = 'denied'`)).rows;
+    const [row] = (await t.superuser.query<{ occurred_at: Date }>(`SELECT occurred_at FROM audit_log WHERE action = 'vault.reveal' AND outcome = 'denied'`)).rows;
     expect(await count({ action: 'vault.', from: row!.occurred_at.toISOString() })).toBe(2);
     expect(await count({ action: 'vault.', to: row!.occurred_at.toISOString() })).toBe(2);
   });
@@ -77,7 +65,7 @@ describe('audit view (/v1/audit)', () => {
     const first = (await read(auditor.headers, { action: 'vault.', limit: 3 })).json<Page>();
     expect(first.events).toHaveLength(3);
     expect(first.nextCursor).not.toBeNull();
-    await superuser.query(`INSERT INTO audit_log (actor_type, action, outcome, workspace_id) VALUES ('system', 'vault.create', 'success', $1)`, [reader.workspaceId]);
+    await t.superuser.query(`INSERT INTO audit_log (actor_type, action, outcome, workspace_id) VALUES ('system', 'vault.create', 'success', $1)`, [reader.workspaceId]);
     const second = (await read(auditor.headers, { action: 'vault.', limit: 3, cursor: first.nextCursor! })).json<Page>();
     expect(actionsOf(second)).toEqual(['vault.create']);
     expect(second.nextCursor).toBeNull();
@@ -92,7 +80,7 @@ describe('audit view (/v1/audit)', () => {
     const foreign = await read(reader.headers, { workspaceId: otherReader.workspaceId });
     expect(foreign.statusCode).toBe(400);
     expect(foreign.json()).toMatchObject({ code: 'WORKSPACE_FROM_KEY' });
-    const unscoped = await createApiKey(t, admin, { workspaceId: reader.workspaceId, scopes: ['vault:read'] });
+    const unscoped = await t.newKey({ workspace: reader.workspaceId, scopes: ['vault:read'], by: admin });
     const refused = await read(unscoped.headers);
     expect(refused.statusCode).toBe(403);
     expect(refused.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
@@ -117,7 +105,7 @@ describe('audit view (/v1/audit)', () => {
   });
 
   it('keeps test and live apart: a test key reads test rows only, a live key never reads them', async () => {
-    const sandbox = await createApiKey(t, owner, { workspaceId: reader.workspaceId, scopes: ['audit:read'], environment: 'test' });
+    const sandbox = await t.newKey({ workspace: reader.workspaceId, scopes: ['audit:read'], environment: 'test', by: owner });
     await read({ ...sandbox.headers, 'x-request-id': 'req-test-env' }); // writes a test-environment audit.read row
     const testView = (await read(sandbox.headers)).json<Page>();
     expect(testView.events.length).toBeGreaterThan(0);
@@ -140,12 +128,12 @@ describe('audit view (/v1/audit)', () => {
 
   it('audits every read: who looked and with which filter', async () => {
     await read({ ...auditor.headers, 'x-request-id': 'req-audit-read-1' }, { action: 'vault.reveal', outcome: 'denied' });
-    const { rows } = await superuser.query(`SELECT actor_type, actor_id, action, outcome, after, workspace_id FROM audit_log WHERE client_request_id = 'req-audit-read-1'`);
+    const { rows } = await t.superuser.query(`SELECT actor_type, actor_id, action, outcome, after, workspace_id FROM audit_log WHERE client_request_id = 'req-audit-read-1'`);
     expect(rows).toEqual([
       { actor_type: 'admin', actor_id: auditor.id, action: 'audit.read', outcome: 'success', after: { filter: { action: 'vault.reveal', outcome: 'denied' } }, workspace_id: null },
     ]);
     await read({ ...reader.headers, 'x-request-id': 'req-audit-read-2' });
-    const keyed = await superuser.query(`SELECT actor_type, workspace_id FROM audit_log WHERE client_request_id = 'req-audit-read-2'`);
+    const keyed = await t.superuser.query(`SELECT actor_type, workspace_id FROM audit_log WHERE client_request_id = 'req-audit-read-2'`);
     expect(keyed.rows).toEqual([{ actor_type: 'api_key', workspace_id: reader.workspaceId }]);
   });
 
@@ -160,7 +148,7 @@ describe('audit view (/v1/audit)', () => {
       t.app.inject({ method: 'GET', url: '/v1/audit/events/export', headers, query });
 
     it('streams the filtered rows newest first as NDJSON, a batch per round trip, and audits the export', async () => {
-      await superuser.query(
+      await t.superuser.query(
         `INSERT INTO audit_log (occurred_at, workspace_id, actor_type, action, outcome, after)
          SELECT now() - interval '2 hours' + make_interval(secs => n), $1, 'system', 'bulk.event', 'success', jsonb_build_object('n', n)
            FROM generate_series(1, 2500) n`,
@@ -181,12 +169,12 @@ describe('audit view (/v1/audit)', () => {
       } finally {
         fetches.mockRestore();
       }
-      const { rows } = await superuser.query(`SELECT action, after FROM audit_log WHERE client_request_id = 'req-export-1'`);
+      const { rows } = await t.superuser.query(`SELECT action, after FROM audit_log WHERE client_request_id = 'req-export-1'`);
       expect(rows).toEqual([{ action: 'audit.export', after: { filter: { action: 'bulk.event' } } }]);
     });
 
     it('writes CSV with a header, quotes every cell, and defuses formulas', async () => {
-      await superuser.query(
+      await t.superuser.query(
         `INSERT INTO audit_log (workspace_id, actor_type, action, outcome, reason, user_agent)
          VALUES ($1, 'anonymous', 'csv.event', 'failure', '=HYPERLINK("http://evil")', 'agent "quoted"' || chr(13) || chr(10) || 'next')`,
         [reader.workspaceId],
@@ -214,11 +202,11 @@ describe('audit view (/v1/audit)', () => {
     expect(intact.json()).toMatchObject({ intact: true, firstBreak: null });
     expect(intact.json<{ checked: number }>().checked).toBeGreaterThan(5);
 
-    const [victim] = (await superuser.query<{ id: string }>(`SELECT id FROM audit_log WHERE action = 'vault.reveal' ORDER BY id LIMIT 1`)).rows;
-    await superuser.query('BEGIN');
-    await superuser.query('SET LOCAL session_replication_role = replica');
-    await superuser.query(`UPDATE audit_log SET outcome = 'failure' WHERE id = $1`, [victim!.id]);
-    await superuser.query('COMMIT');
+    const [victim] = (await t.superuser.query<{ id: string }>(`SELECT id FROM audit_log WHERE action = 'vault.reveal' ORDER BY id LIMIT 1`)).rows;
+    await t.superuser.query('BEGIN');
+    await t.superuser.query('SET LOCAL session_replication_role = replica');
+    await t.superuser.query(`UPDATE audit_log SET outcome = 'failure' WHERE id = $1`, [victim!.id]);
+    await t.superuser.query('COMMIT');
     const broken = await t.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: auditor.headers });
     expect(broken.json()).toMatchObject({ intact: false, firstBreak: { auditId: victim!.id, problem: 'row changed' } });
     expect((await t.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: admin.headers })).statusCode).toBe(403);

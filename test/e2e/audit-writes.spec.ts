@@ -1,27 +1,15 @@
-import { Client } from 'pg';
 import { AuditChain, AuditSealer, SecurityEvents } from '@ringfence/audit';
 import { ANONYMOUS } from '@ringfence/tenancy';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { useTestApp } from '../support/use-test-app';
 
 /** What audit rows hold: declared secrets redacted, client text as bounded data, and a chain concurrency cannot break. */
 describe('audit writes', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
+  const t = useTestApp();
   let admin: TestAdmin;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db);
-    superuser = await db.connect(db.adminUrl);
-    admin = await createAdmin(t, 'admin');
-  });
-  afterAll(async () => {
-    await superuser.end();
-    await t.close();
-    await db.drop();
+    admin = await t.newAdmin('admin');
   });
 
   it('redacts the fields a resource declares secret, whoever records the row', async () => {
@@ -29,7 +17,7 @@ describe('audit writes', () => {
       { action: 'spec.redaction', outcome: 'success', target: { type: 'api_key', id: 'ABCDEFGH' }, after: { name: 'kept', key: 'rf_live_NOTREALLY', nested: { secretHash: 'ab' } } },
       ANONYMOUS,
     );
-    const { rows } = await superuser.query(`SELECT after FROM audit_log WHERE action = 'spec.redaction'`);
+    const { rows } = await t.superuser.query(`SELECT after FROM audit_log WHERE action = 'spec.redaction'`);
     expect(rows).toEqual([{ after: { name: 'kept', key: '[redacted]', nested: { secretHash: '[redacted]' } } }]);
   });
 
@@ -42,7 +30,7 @@ describe('audit writes', () => {
       payload: { name: `line one\r\nline two \u001b[31m red` },
     });
     expect(response.statusCode).toBe(201);
-    const { rows } = await superuser.query<{ user_agent: string; after: { name: string } }>(`SELECT user_agent, after FROM audit_log WHERE client_request_id = 'req-hostile-agent'`);
+    const { rows } = await t.superuser.query<{ user_agent: string; after: { name: string } }>(`SELECT user_agent, after FROM audit_log WHERE client_request_id = 'req-hostile-agent'`);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.user_agent.length).toBeLessThan(600);
     expect(rows[0]!.user_agent.startsWith('evil\r\n{"level":60')).toBe(true);
@@ -54,7 +42,7 @@ describe('audit writes', () => {
 
   it('chains many parallel mutations, failed ones included, into one gap-free verifiable chain', async () => {
     await t.app.get(AuditSealer).sealAll(0);
-    const before = Number((await superuser.query<{ n: string }>('SELECT count(*) AS n FROM audit_chain')).rows[0]!.n);
+    const before = Number((await t.superuser.query<{ n: string }>('SELECT count(*) AS n FROM audit_chain')).rows[0]!.n);
     const requests = Array.from({ length: 40 }, (_, n) =>
       t.app.inject({
         method: 'POST',
@@ -69,11 +57,11 @@ describe('audit writes', () => {
     expect(statuses.filter((status) => status === 400)).toHaveLength(8);
 
     await t.app.get(AuditSealer).sealAll(0);
-    const { rows } = await superuser.query<{ seq: string }>('SELECT seq FROM audit_chain ORDER BY seq');
+    const { rows } = await t.superuser.query<{ seq: string }>('SELECT seq FROM audit_chain ORDER BY seq');
     expect(rows.map((row) => Number(row.seq))).toEqual(Array.from({ length: rows.length }, (_, i) => i + 1));
-    const created = Number((await superuser.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log WHERE action = 'workspace.create' AND after->>'name' LIKE 'parallel %'`)).rows[0]!.n);
+    const created = Number((await t.superuser.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log WHERE action = 'workspace.create' AND after->>'name' LIKE 'parallel %'`)).rows[0]!.n);
     expect(created).toBe(32);
-    const total = Number((await superuser.query<{ n: string }>('SELECT count(*) AS n FROM audit_log')).rows[0]!.n);
+    const total = Number((await t.superuser.query<{ n: string }>('SELECT count(*) AS n FROM audit_log')).rows[0]!.n);
     expect(rows.length).toBe(total);
     expect(rows.length - before).toBeGreaterThanOrEqual(32);
     expect(await t.app.get(AuditChain).verify()).toMatchObject({ intact: true, checked: total });

@@ -1,11 +1,9 @@
-import { ApiKeyUsage } from '../../apps/api/src/workspaces/api-keys/api-key-usage';
 import { JobRegistry, JobStatus } from '@ringfence/tenancy';
-import { Client } from 'pg';
-import { createAdmin } from '../support/admin-session';
-import { createApiKey } from '../support/api-key';
+import { ApiKeyUsage } from '../../apps/api/src/workspaces/api-keys/api-key-usage';
+import { newAdmin, newKey } from '../support/factories';
 import { clusterProbe, instanceProbe, JobProbeModule, ProbeJobControl } from '../support/job-probe.module';
 import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 /** Lets every pending timer and promise callback run, a few rounds over. */
 async function settle(rounds = 20): Promise<void> {
@@ -30,14 +28,7 @@ function statusOf(t: TestApp, name: string): JobStatus {
 
 /** The job registry: declared jobs, one schedule each, gated by RINGFENCE_ROLE, never overlapping, visible, drained on stop. */
 describe('background jobs', () => {
-  let db: TestDatabase;
-  let superuser: Client;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    superuser = await db.connect(db.adminUrl);
-  });
-  afterAll(() => db.drop());
+  const db = useTestDatabase();
   beforeEach(() => {
     clusterProbe.reset();
     instanceProbe.reset();
@@ -133,7 +124,7 @@ describe('background jobs', () => {
   it('runs no cluster job on an api instance (not on its schedule, not when nudged), and every instance job', async () => {
     const t = await createTestApp(db, { features: [JobProbeModule], env: { RINGFENCE_ROLE: 'api' } });
     try {
-      const owner = await createAdmin(t, 'owner');
+      const owner = await newAdmin(t, 'owner');
       t.app.get(JobRegistry).nudge('probe-cluster');
       const forgot = await t.app.inject({ method: 'POST', url: '/v1/auth/password/forgot', payload: { email: owner.email } });
       expect(forgot.statusCode).toBe(202); // its nudge of the mail worker is refused here too
@@ -152,7 +143,7 @@ describe('background jobs', () => {
       ]);
       for (const job of cluster) expect(job).toMatchObject({ runsHere: false, runs: 0, lastStartedAt: null });
       expect(ready.jobs.filter((job) => job.scope === 'instance').every((job) => job.runsHere)).toBe(true);
-      const { rows } = await superuser.query(`SELECT status, attempts FROM mail_outbox`);
+      const { rows } = await db.superuser.query(`SELECT status, attempts FROM mail_outbox`);
       expect(rows).toEqual([{ status: 'pending', attempts: 0 }]);
     } finally {
       await t.close();
@@ -198,16 +189,16 @@ describe('background jobs', () => {
     const t = await createTestApp(db, { env: { RINGFENCE_ROLE: 'api' } });
     const keyId = await (async () => {
       try {
-        const key = await createApiKey(t, await createAdmin(t, 'owner'));
+        const key = await newKey(t);
         await t.app.get(ApiKeyUsage).flush();
-        await superuser.query('UPDATE api_keys SET last_used_at = NULL WHERE key_id = $1', [key.id]);
+        await db.superuser.query('UPDATE api_keys SET last_used_at = NULL WHERE key_id = $1', [key.id]);
         t.app.get(ApiKeyUsage).touch(key.id);
         return key.id;
       } finally {
         await t.close();
       }
     })();
-    const { rows } = await superuser.query<{ used: boolean }>('SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1', [
+    const { rows } = await db.superuser.query<{ used: boolean }>('SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1', [
       keyId,
     ]);
     expect(rows).toEqual([{ used: true }]);

@@ -1,10 +1,8 @@
 import { CONFLICT_ATTEMPTS } from '@ringfence/tenancy';
-import { Client } from 'pg';
 import { ErrorCode } from '../../apps/api/src/http/problem';
-import { createAdmin, TestAdmin } from '../support/admin-session';
+import { TestAdmin } from '../support/admin-session';
 import { conflictProbe, PipelineProbeModule } from '../support/pipeline-probe.module';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 /**
  * A request's unit of work that loses to a concurrent transaction (a real 40001 from the
@@ -12,20 +10,11 @@ import { createTestDatabase, TestDatabase } from '../support/test-database';
  * for its audit row or set on the reply goes with it.
  */
 describe('an audited request meeting a serialization failure', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({ features: [PipelineProbeModule] });
   let owner: TestAdmin;
-  let superuser: Client;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db, { features: [PipelineProbeModule] });
-    owner = await createAdmin(t, 'owner');
-    superuser = await db.connect(db.adminUrl);
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
+    owner = await t.newAdmin('owner');
   });
   beforeEach(() => {
     conflictProbe.attempts = 0;
@@ -33,8 +22,8 @@ describe('an audited request meeting a serialization failure', () => {
   });
 
   async function written(name: string): Promise<{ workspaces: number; audit: { before: unknown; after: unknown }[] }> {
-    const workspaces = await superuser.query<{ id: string }>('SELECT id FROM workspaces WHERE name = $1', [name]);
-    const audit = await superuser.query<{ before: unknown; after: unknown }>(
+    const workspaces = await t.superuser.query<{ id: string }>('SELECT id FROM workspaces WHERE name = $1', [name]);
+    const audit = await t.superuser.query<{ before: unknown; after: unknown }>(
       `SELECT before, after FROM audit_log WHERE action = 'workspace.create' AND after->>'name' = $1`,
       [name],
     );

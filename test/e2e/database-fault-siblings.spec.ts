@@ -1,41 +1,30 @@
 import { JobRegistry } from '@ringfence/tenancy';
-import { Client } from 'pg';
 import { ErrorCode } from '../../apps/api/src/http/problem';
 import { ApiKeyUsage } from '../../apps/api/src/workspaces/api-keys/api-key-usage';
-import { createAdmin } from '../support/admin-session';
-import { createApiKey } from '../support/api-key';
+import { newAdmin, newKey } from '../support/factories';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 /** What else meets a database fault: evidence written after a rollback, and the background jobs. */
 describe('database faults beyond the request’s own transaction', () => {
-  let db: TestDatabase;
-  let superuser: Client;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    superuser = await db.connect(db.adminUrl);
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase();
 
   it('answers 503, not 500, when a refusal’s security event cannot be written after its transaction rolled back', async () => {
     const t = await createTestApp(db, { env: { DATABASE_LOCK_TIMEOUT_MS: '100' } });
     try {
-      const owner = await createAdmin(t, 'owner');
-      await superuser.query('BEGIN');
+      const owner = await newAdmin(t, 'owner');
+      await db.superuser.query('BEGIN');
       try {
         // Audit rows cannot be inserted (reads go on): the step-up's wrong code is refused, its
         // transaction rolls back, and the event it recorded waits on the lock and gives up.
-        await superuser.query('LOCK TABLE audit_log IN EXCLUSIVE MODE');
+        await db.superuser.query('LOCK TABLE audit_log IN EXCLUSIVE MODE');
         const refused = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: owner.headers, payload: { code: '000000' } });
         expect(refused.statusCode).toBe(503);
         expect(refused.json()).toMatchObject({ code: ErrorCode.DatabaseUnavailable });
         expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       } finally {
-        await superuser.query('ROLLBACK');
+        await db.superuser.query('ROLLBACK');
       }
       expect(t.logs.filter((line) => line.msg === 'request failed')).toEqual([]);
     } finally {
@@ -48,8 +37,7 @@ describe('database faults beyond the request’s own transaction', () => {
     // No cluster job on its schedule: the test runs every job's turn itself.
     const t = await createTestApp({ ...db, appUrl: proxy.through(db.appUrl) }, { env: { RINGFENCE_ROLE: 'api' } });
     try {
-      const owner = await createAdmin(t, 'owner');
-      const key = await createApiKey(t, owner);
+      const key = await newKey(t);
       await proxy.cut();
       t.app.get(ApiKeyUsage).touch(key.id);
       const jobs = t.app.get(JobRegistry);
@@ -72,7 +60,7 @@ describe('database faults beyond the request’s own transaction', () => {
       await turns();
       expect(t.logs.filter((line) => (line.level as number) >= 50)).toHaveLength(1);
       // The key used during the outage is recorded once the database is back.
-      const { rows } = await superuser.query<{ used: boolean }>('SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1', [key.id]);
+      const { rows } = await db.superuser.query<{ used: boolean }>('SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1', [key.id]);
       expect(rows).toEqual([{ used: true }]);
     } finally {
       await proxy.restore();

@@ -1,11 +1,10 @@
 import { LightMyRequestResponse } from 'fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../apps/api/src/http/problem';
-import { createAdmin } from '../support/admin-session';
-import { createApiKey } from '../support/api-key';
+import { newAdmin, newKey } from '../support/factories';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 type Caller = 'owner' | 'key' | 'anyone';
 interface Call {
@@ -27,16 +26,14 @@ function expectDatabaseUnavailable(call: string, response: LightMyRequestRespons
  * a 500 or a hang, and the outage is logged once as it starts and once as it ends.
  */
 describe('a database outage', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let proxy: TcpProxy;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     proxy = await TcpProxy.start(db.appUrl);
   });
   afterAll(async () => {
     await proxy.close();
-    await db.drop();
   });
 
   /** The app connects through the proxy. */
@@ -48,8 +45,8 @@ describe('a database outage', () => {
     await proxy.restore();
     const t = await appBehindProxy();
     try {
-      const owner = await createAdmin(t, 'owner');
-      const key = await createApiKey(t, owner, { scopes: ['audit:read'] });
+      const owner = await newAdmin(t, 'owner');
+      const key = await newKey(t, { scopes: ['audit:read'], by: owner });
       await proxy.cut();
 
       const calls = [
@@ -94,11 +91,11 @@ describe('a database outage', () => {
     // authentication and meets the outage in its handler; a cold key and token meet it there.
     const t = await appBehindProxy({ API_KEY_CACHE_MS: '4000', ADMIN_SESSION_CACHE_MS: '5000' });
     try {
-      const owner = await createAdmin(t, 'owner');
-      const key = await createApiKey(t, owner, { scopes: ['keys:manage', 'vault:read', 'vault:write', 'vault:reveal', 'audit:read'] });
-      const other = await createApiKey(t, owner, { workspaceId: key.workspaceId, scopes: ['audit:read'] });
-      const cold = await createApiKey(t, owner, { workspaceId: key.workspaceId, scopes: ['audit:read'] });
-      const coldAdmin = await createAdmin(t, 'auditor');
+      const owner = await newAdmin(t, 'owner');
+      const key = await newKey(t, { scopes: ['keys:manage', 'vault:read', 'vault:write', 'vault:reveal', 'audit:read'], by: owner });
+      const other = await newKey(t, { workspace: key.workspaceId, scopes: ['audit:read'], by: owner });
+      const cold = await newKey(t, { workspace: key.workspaceId, scopes: ['audit:read'], by: owner });
+      const coldAdmin = await newAdmin(t, 'auditor');
       expect((await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: 'kept', value: 'v' } })).statusCode).toBe(201);
       expect((await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: owner.headers, payload: { code: owner.secondFactor() } })).statusCode).toBe(204);
       const ws = key.workspaceId;

@@ -4,9 +4,10 @@ import { Client } from 'pg';
 import { ErrorCode } from '../../apps/api/src/http/problem';
 import { MasterKeyRewrap } from '../../apps/api/src/master-key-rewrap/master-key-rewrap';
 import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
-import { createAdmin, TestAdmin } from '../support/admin-session';
+import { TestAdmin } from '../support/admin-session';
+import { newAdmin } from '../support/factories';
 import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestDatabase } from '../support/test-database';
 
 const FOREVER = '600000';
 
@@ -22,17 +23,13 @@ function expectDatabaseUnavailable(response: LightMyRequestResponse): void {
  * to outlast the defaults: the database itself reports it still waiting past them.
  */
 describe('database timeouts', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase();
   let locker: Client;
   let watcher: Client;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     locker = await db.connect(db.adminUrl);
     watcher = await db.connect(db.adminUrl);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   /** Runs `work` while `locker` holds `lock` (a LOCK TABLE or advisory lock statement), then lets go. */
@@ -63,7 +60,7 @@ describe('database timeouts', () => {
 
   async function app(env: Record<string, string>): Promise<{ t: TestApp; owner: TestAdmin }> {
     const t = await createTestApp(db, { env });
-    return { t, owner: await createAdmin(t, 'owner') };
+    return { t, owner: await newAdmin(t, 'owner') };
   }
 
   it('gives up waiting for a lock after DATABASE_LOCK_TIMEOUT_MS: 503, not a hang', async () => {

@@ -1,35 +1,13 @@
 import { LightMyRequestResponse } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { AdminBootstrap } from '../../apps/api/src/admin-identity/admins/admin-bootstrap';
-import { createAdmin } from '../support/admin-session';
-import { createApiKey } from '../support/api-key';
+import { expectProblem } from '../support/assertions';
 import { PipelineProbeModule } from '../support/pipeline-probe.module';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 /** Every error leaves as RFC 9457 problem JSON with code and requestId, and nothing else. */
 describe('error envelope', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db, { features: [PipelineProbeModule] });
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
-  });
-
-  function expectProblem(response: LightMyRequestResponse, status: number, code: string): Record<string, unknown> {
-    expect(response.statusCode).toBe(status);
-    expect(response.headers['content-type']).toMatch(/^application\/problem\+json(; charset=utf-8)?$/);
-    const body = response.json<Record<string, unknown>>();
-    expect(body).toMatchObject({ status, code, type: expect.stringMatching(/^https:\/\//), title: expect.any(String), detail: expect.any(String) });
-    expect(body.requestId).toBe(response.headers['x-request-id']);
-    expect(JSON.stringify(body)).not.toMatch(/at .+\.(ts|js):\d+|node_modules|stack/i);
-    return body;
-  }
+  const t = useTestApp({ features: [PipelineProbeModule] });
 
   it('400 for invalid fields, listing each one (whitelist, forbidNonWhitelisted)', async () => {
     const response = await t.app.inject({ method: 'POST', url: '/probe/echo', payload: { name: 'much too long a name', workspaceId: 'x' } });
@@ -54,13 +32,13 @@ describe('error envelope', () => {
   });
 
   it('403 for a valid caller without the role or a scope, decided by the guard', async () => {
-    const auditor = await t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: (await createAdmin(t, 'auditor')).headers, payload: { name: 'x' } });
+    const auditor = await t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: (await t.newAdmin('auditor')).headers, payload: { name: 'x' } });
     expectProblem(auditor, 403, 'INSUFFICIENT_ROLE');
-    const owner = await createAdmin(t, 'owner');
-    const readKey = await createApiKey(t, owner, { scopes: ['vault:read'] });
+    const owner = await t.newAdmin('owner');
+    const readKey = await t.newKey({ scopes: ['vault:read'], by: owner });
     const narrow = await t.app.inject({ method: 'GET', url: '/probe/reveal', headers: readKey.headers });
     expectProblem(narrow, 403, 'INSUFFICIENT_SCOPE');
-    const revealKey = await createApiKey(t, owner, { workspaceId: readKey.workspaceId, scopes: ['vault:read', 'vault:reveal'] });
+    const revealKey = await t.newKey({ workspace: readKey.workspaceId, scopes: ['vault:read', 'vault:reveal'], by: owner });
     const enough = await t.app.inject({ method: 'GET', url: '/probe/reveal', headers: revealKey.headers });
     expect(enough.statusCode).toBe(200);
     const admin = await t.app.inject({ method: 'GET', url: '/probe/reveal', headers: owner.headers });
@@ -129,8 +107,7 @@ describe('error envelope', () => {
     expect(errorLines).toHaveLength(1);
     expect((errorLines[0]!.err as { type: string; message: string }).type).toBe('NoUnitOfWorkError');
     expect((errorLines[0]!.err as { message: string }).message).toMatch(/unitOfWork\.run\(\).*@Audited.*readOutsideUnitOfWork/);
-    const superuser = await db.connect(db.adminUrl);
-    const { rows } = await superuser.query<{ role: string }>('SELECT role FROM admins WHERE id = $1', [auditor.admin.id]);
+    const { rows } = await t.superuser.query<{ role: string }>('SELECT role FROM admins WHERE id = $1', [auditor.admin.id]);
     expect(rows).toEqual([{ role: 'auditor' }]);
   });
 

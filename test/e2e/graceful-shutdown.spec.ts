@@ -1,19 +1,11 @@
 import { PipelineProbeModule, slowGate } from '../support/pipeline-probe.module';
-import { createTestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 describe('graceful shutdown', () => {
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(() => db.drop());
+  const t = useTestApp({ features: [PipelineProbeModule], listen: true });
 
   it('stops accepting, finishes the request in flight, then closes the pool', async () => {
-    const t = await createTestApp(db, { features: [PipelineProbeModule] });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const base = await t.app.getUrl();
+    const base = t.url.origin;
 
     const entered = new Promise<void>((resolve) => (slowGate.entered = resolve));
     const inFlight = fetch(`${base}/probe/slow`);

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { generateApiKey } from '../../apps/api/src/workspaces/api-keys/api-key-format';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createApiKey, TestKey } from '../support/api-key';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { TestKey } from '../support/api-key';
+import { listenOn, TestApp } from '../support/test-app';
+import { useTestApp } from '../support/use-test-app';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 const PROBLEM = /^application\/problem\+json(; charset=utf-8)?$/;
@@ -28,30 +27,17 @@ const HOSTILE_SHAPES: Record<string, () => string> = {
  * every route of the OpenAPI document, no hostile value in a body, query or path reaches a 500.
  */
 describe('hostile input at the boundary', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
+  // On a real socket (`t.url`) too, for what only Node's HTTP parser sees.
+  const t = useTestApp({ env: { VAULT_REVEALS_PER_MINUTE: '100000', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '100000' }, listen: true });
   let owner: TestAdmin;
   /** Signs in for the sweep of /v1/auth routes, whose wrong codes may end its sessions. */
   let sweeper: TestAdmin;
   let key: TestKey;
-  /** The app on a real socket, for what only Node's HTTP parser sees. */
-  let listening: URL;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db, { env: { VAULT_REVEALS_PER_MINUTE: '100000', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '100000' } });
-    superuser = await db.connect(db.adminUrl);
-    owner = await createAdmin(t, 'owner');
-    sweeper = await createAdmin(t, 'owner');
-    listening = new URL(await t.app.getHttpAdapter().getInstance().listen({ port: 0, host: '127.0.0.1' }));
-    key = await createApiKey(t, owner, {
-      scopes: ['keys:manage', 'vault:read', 'vault:write', 'vault:reveal', 'audit:read'],
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
+    owner = await t.newAdmin('owner');
+    sweeper = await t.newAdmin('owner');
+    key = await t.newKey({ scopes: ['keys:manage', 'vault:read', 'vault:write', 'vault:reveal', 'audit:read'], by: owner });
   });
 
   const send = (method: Method, url: string, payload: string | Buffer | object | undefined, headers: Record<string, string> = {}) =>
@@ -79,9 +65,9 @@ describe('hostile input at the boundary', () => {
     it('keeps /health/live answering while hostile bodies arrive', async () => {
       const hostile = Object.values(HOSTILE_SHAPES).flatMap((shape) => [shape(), shape()]);
       const attacks = hostile.map((body) =>
-        fetch(new URL('/v1/auth/login', listening), { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status),
+        fetch(new URL('/v1/auth/login', t.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status),
       );
-      const probes = Array.from({ length: 20 }, () => fetch(new URL('/health/live', listening)).then((r) => r.status));
+      const probes = Array.from({ length: 20 }, () => fetch(new URL('/health/live', t.url)).then((r) => r.status));
       expect(await Promise.all(probes)).toEqual(Array(20).fill(200));
       expect(await Promise.all(attacks)).toEqual(Array(hostile.length).fill(400));
     });
@@ -148,7 +134,7 @@ describe('hostile input at the boundary', () => {
 
     it('stores nothing from a refused request', async () => {
       await send('POST', '/v1/admin/workspaces', { name: `hostile${NUL}` }, owner.headers);
-      expect((await superuser.query(`SELECT count(*)::int AS n FROM workspaces WHERE name LIKE 'hostile%'`)).rows).toEqual([{ n: 0 }]);
+      expect((await t.superuser.query(`SELECT count(*)::int AS n FROM workspaces WHERE name LIKE 'hostile%'`)).rows).toEqual([{ n: 0 }]);
     });
   });
 
@@ -200,7 +186,7 @@ describe('hostile input at the boundary', () => {
     /** Writes raw bytes to a fresh connection; resolves with everything the server sent until it closed. */
     const raw = (request: string | Buffer): Promise<string> =>
       new Promise((resolve, reject) => {
-        const socket = connect({ host: listening.hostname, port: Number(listening.port) }, () => socket.end(request));
+        const socket = connect({ host: t.url.hostname, port: Number(t.url.port) }, () => socket.end(request));
         const chunks: Buffer[] = [];
         socket.on('data', (chunk: Buffer) => chunks.push(chunk));
         socket.on('error', reject);
@@ -247,8 +233,8 @@ describe('hostile input at the boundary', () => {
     let slow: TestApp;
     let at: URL;
     beforeAll(async () => {
-      slow = await createTestApp(db, { env: { HTTP_REQUEST_TIMEOUT_MS: '500' } });
-      at = new URL(await slow.app.getHttpAdapter().getInstance().listen({ port: 0, host: '127.0.0.1' }));
+      slow = await t.another({ env: { HTTP_REQUEST_TIMEOUT_MS: '500' } });
+      at = await listenOn(slow);
     });
     afterAll(() => slow.close());
 
@@ -277,8 +263,8 @@ describe('hostile input at the boundary', () => {
     let capped: TestApp;
     let at: URL;
     beforeAll(async () => {
-      capped = await createTestApp(db, { env: { HTTP_MAX_CONNECTIONS_PER_ADDRESS: '4', HTTP_MAX_CONNECTIONS: '16' } });
-      at = new URL(await capped.app.getHttpAdapter().getInstance().listen({ port: 0, host: '127.0.0.1' }));
+      capped = await t.another({ env: { HTTP_MAX_CONNECTIONS_PER_ADDRESS: '4', HTTP_MAX_CONNECTIONS: '16' } });
+      at = await listenOn(capped);
     });
     afterAll(() => capped.close());
 

@@ -1,19 +1,8 @@
 import { PipelineProbeModule } from '../support/pipeline-probe.module';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 describe('HTTP boundary: headers, request ids, CORS, logs', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db, { features: [PipelineProbeModule], env: { CORS_ORIGINS: 'https://console.example.com' } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
-  });
+  const t = useTestApp({ features: [PipelineProbeModule], env: { CORS_ORIGINS: 'https://console.example.com' } });
 
   it('sends HSTS (1 year, subdomains), no-store and the API security headers on every response, errors included', async () => {
     for (const url of ['/health/live', '/nowhere']) {

@@ -1,34 +1,28 @@
 import { AesGcmCipher, sealedColumns } from '@ringfence/crypto';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { MasterKeyRewrap } from '../../apps/api/src/master-key-rewrap/master-key-rewrap';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createApiKey, TestKey } from '../support/api-key';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { TestKey } from '../support/api-key';
+import { TestApp } from '../support/test-app';
+import { useTestApp } from '../support/use-test-app';
 
 const V1 = randomBytes(32).toString('base64');
 const V2 = randomBytes(32).toString('base64');
 
 /** Rotation without downtime: add v2, make it active, rewrap; interrupted half-way and resumed, nothing is lost. */
 describe('keys:rewrap', () => {
-  let db: TestDatabase;
-  let before: TestApp;
+  const before = useTestApp({ secretFiles: { 'master.v1.key': V1 } });
   let after: TestApp;
-  let superuser: Client;
   let admins: TestAdmin[];
   /** Vault secrets in two workspaces and both environments, two versions each, by the key that may reveal them. */
   const vault: { key: TestKey; name: string; values: string[] }[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    superuser = await db.connect(db.adminUrl);
-    before = await createTestApp(db, { secretFiles: { 'master.v1.key': V1 } });
     admins = [];
-    for (let i = 0; i < 4; i += 1) admins.push(await createAdmin(before, i === 0 ? 'owner' : 'admin'));
+    for (let i = 0; i < 4; i += 1) admins.push(await before.newAdmin(i === 0 ? 'owner' : 'admin'));
     const scopes = ['vault:write', 'vault:reveal'];
-    const live = await createApiKey(before, admins[0]!, { scopes });
-    const keys = [live, await createApiKey(before, admins[0]!, { scopes, workspaceId: live.workspaceId, environment: 'test' }), await createApiKey(before, admins[0]!, { scopes })];
+    const live = await before.newKey({ scopes, by: admins[0] });
+    const keys = [live, await before.newKey({ scopes, workspace: live.workspaceId, environment: 'test', by: admins[0] }), await before.newKey({ scopes, by: admins[0] })];
     for (const key of keys) {
       for (const name of ['provider', 'oauth', 'storage']) {
         const values = [randomBytes(20).toString('hex'), randomBytes(20).toString('hex')];
@@ -38,13 +32,7 @@ describe('keys:rewrap', () => {
         vault.push({ key, name, values });
       }
     }
-    after = await createTestApp(db, { secretFiles: { 'master.v1.key': V1, 'master.v2.key': V2 }, env: { MASTER_KEY_ACTIVE_VERSION: '2' } });
-  });
-  afterAll(async () => {
-    await superuser.end();
-    await after.close();
-    await before.close();
-    await db.drop();
+    after = await before.another({ secretFiles: { 'master.v1.key': V1, 'master.v2.key': V2 }, env: { MASTER_KEY_ACTIVE_VERSION: '2' } });
   });
 
   const versionsOf = async (column: string) =>
@@ -84,7 +72,7 @@ describe('keys:rewrap', () => {
     const initial = await totpVersions();
     expect(initial).toHaveLength(1);
     expect(initial[0]![0]).toBe(1);
-    const sealed = (await superuser.query<{ id: string; totp_secret: Buffer }>('SELECT id, totp_secret FROM admins WHERE totp_secret IS NOT NULL ORDER BY id')).rows;
+    const sealed = (await before.superuser.query<{ id: string; totp_secret: Buffer }>('SELECT id, totp_secret FROM admins WHERE totp_secret IS NOT NULL ORDER BY id')).rows;
 
     // Interrupted after one batch of one.
     const column = sealedColumns().find((candidate) => candidate.column === 'totp_secret')!;
@@ -96,7 +84,7 @@ describe('keys:rewrap', () => {
     // Resumed while another transaction holds one vault version locked: the rewrap skips
     // it rather than wait, and a later run moves it. Nothing moves twice.
     const remaining = await underV1();
-    const locker = await db.connect(db.adminUrl);
+    const locker = await before.db.connect(before.db.adminUrl);
     await locker.query('BEGIN');
     await locker.query('SELECT id FROM vault_secret_versions ORDER BY id LIMIT 1 FOR UPDATE');
     expect(await after.app.get(MasterKeyRewrap).rewrapAll(2)).toBe(remaining - 1);
@@ -111,7 +99,7 @@ describe('keys:rewrap', () => {
     expect(await totpVersions()).toEqual([[2, initial[0]![1]]]);
     expect(await after.app.get(MasterKeyRewrap).rewrapAll(1)).toBe(0);
 
-    const rewrapped = (await superuser.query<{ id: string; totp_secret: Buffer }>('SELECT id, totp_secret FROM admins WHERE totp_secret IS NOT NULL ORDER BY id')).rows;
+    const rewrapped = (await before.superuser.query<{ id: string; totp_secret: Buffer }>('SELECT id, totp_secret FROM admins WHERE totp_secret IS NOT NULL ORDER BY id')).rows;
     expect(rewrapped.map((row) => row.id)).toEqual(sealed.map((row) => row.id));
     rewrapped.forEach((row, i) => expect(row.totp_secret.equals(sealed[i]!.totp_secret)).toBe(false));
     for (const admin of admins) expect(await signsIn(after, admin)).toBe(true);
@@ -120,7 +108,7 @@ describe('keys:rewrap', () => {
 
   it('lets v1 be retired once nothing names it: an instance with v2 alone still reads every secret', async () => {
     // The test app writes a fresh random `master.v1.key` of its own: the real v1 is gone.
-    const retired = await createTestApp(db, { secretFiles: { 'master.v2.key': V2 }, env: { MASTER_KEY_ACTIVE_VERSION: '2' } });
+    const retired = await before.another({ secretFiles: { 'master.v2.key': V2 }, env: { MASTER_KEY_ACTIVE_VERSION: '2' } });
     try {
       for (const admin of admins) expect(await signsIn(retired, admin)).toBe(true);
       const revealed = await revealsAll(retired);
@@ -132,11 +120,11 @@ describe('keys:rewrap', () => {
   });
 
   it('leaves a value that does not decrypt where it is, moves the rest, and keeps its version from being retired', async () => {
-    const [victim] = (await superuser.query<{ id: string; sealed_value: Buffer }>('SELECT id, sealed_value FROM vault_secret_versions ORDER BY id LIMIT 1')).rows;
+    const [victim] = (await before.superuser.query<{ id: string; sealed_value: Buffer }>('SELECT id, sealed_value FROM vault_secret_versions ORDER BY id LIMIT 1')).rows;
     // One value altered to claim v1 (it will not decrypt), and one new secret sealed under v1 by the old instance.
     const forged = Buffer.from(victim!.sealed_value);
     forged.writeUInt32BE(1, 1);
-    await superuser.query('UPDATE vault_secret_versions SET sealed_value = $2 WHERE id = $1', [victim!.id, forged]);
+    await before.superuser.query('UPDATE vault_secret_versions SET sealed_value = $2 WHERE id = $1', [victim!.id, forged]);
     const { key } = vault[0]!;
     const created = await before.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: 'late', value: 'sealed under v1' } });
     expect(created.statusCode).toBe(201);
@@ -159,7 +147,7 @@ describe('keys:rewrap', () => {
     ]);
     const revealedLate = await after.app.inject({ method: 'POST', url: '/v1/vault/secrets/late/reveal', headers: key.headers, payload: {} });
     expect(revealedLate.json()).toMatchObject({ value: 'sealed under v1' });
-    await superuser.query('UPDATE vault_secret_versions SET sealed_value = $2 WHERE id = $1', [victim!.id, victim!.sealed_value]);
+    await before.superuser.query('UPDATE vault_secret_versions SET sealed_value = $2 WHERE id = $1', [victim!.id, victim!.sealed_value]);
     expect(await underV1()).toBe(0);
   });
 });

@@ -2,11 +2,10 @@ import { JobRegistry } from '@ringfence/tenancy';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { createAdmin, TestAdmin } from '../support/admin-session';
+import { TestAdmin } from '../support/admin-session';
 import { HeldSmtpServer } from '../support/held-smtp-server';
 import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useTestApp } from '../support/use-test-app';
 
 /** Where no mail server listens: every send fails at once. */
 const OFFLINE_SMTP = { MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://127.0.0.1:1' };
@@ -21,47 +20,35 @@ const secretFiles = { 'master.v1.key': randomBytes(32).toString('base64') };
  * runs the mail worker's turns.
  */
 describe('mail outbox', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db, { secretFiles, env: { RINGFENCE_ROLE: 'api', CONSOLE_URL: 'https://console.example.com' } });
-    superuser = await db.connect(db.adminUrl);
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
-  });
+  const t = useTestApp({ secretFiles, env: { RINGFENCE_ROLE: 'api', CONSOLE_URL: 'https://console.example.com' } });
 
   const forgot = (app: TestApp, email: string) => app.app.inject({ method: 'POST', url: '/v1/auth/password/forgot', payload: { email } });
   const mailWorkerTurn = (app: TestApp) => app.app.get(JobRegistry).runNow('mail-worker');
   const outboxRows = async () =>
     (
-      await superuser.query(
+      await t.superuser.query(
         `SELECT status, attempts, last_error, sealed_payload IS NOT NULL AS sealed, lease_token IS NOT NULL AS leased,
                 finished_at IS NOT NULL AS finished, next_attempt_at > now() AS later
            FROM mail_outbox ORDER BY created_at`,
       )
     ).rows;
   /** The request becomes due at once, as if its back-off had passed. */
-  const dueNow = () => superuser.query(`UPDATE mail_outbox SET next_attempt_at = now() WHERE status = 'pending'`);
+  const dueNow = () => t.superuser.query(`UPDATE mail_outbox SET next_attempt_at = now() WHERE status = 'pending'`);
   const resetTokens = async (admin: TestAdmin) =>
     (
-      await superuser.query<{ live: boolean }>(
+      await t.superuser.query<{ live: boolean }>(
         `SELECT used_at IS NULL AS live FROM admin_password_resets WHERE admin_id = $1 ORDER BY created_at`,
         [admin.id],
       )
     ).rows;
 
   afterEach(async () => {
-    await superuser.query('DELETE FROM mail_outbox');
+    await t.superuser.query('DELETE FROM mail_outbox');
   });
 
   it('sends with no transaction open and no pooled connection held: a pool of one serves while the mail server stalls', async () => {
     const smtp = await HeldSmtpServer.start();
-    const mailing = await createTestApp(db, {
+    const mailing = await createTestApp(t.db, {
       secretFiles,
       env: {
         MAIL_TRANSPORT: 'smtp',
@@ -76,14 +63,14 @@ describe('mail outbox', () => {
     });
     try {
       // Made on the other instance: the setup's own transactions pause longer than 100 ms (argon2, QR code).
-      const owner = await createAdmin(t, 'owner');
+      const owner = await t.newAdmin('owner');
       expect((await forgot(mailing, owner.email)).statusCode).toBe(202);
       const turn = mailWorkerTurn(mailing);
       await smtp.connection;
-      const [{ since }] = (await superuser.query<{ since: Date }>('SELECT clock_timestamp() AS since')).rows as [{ since: Date }];
+      const [{ since }] = (await t.superuser.query<{ since: Date }>('SELECT clock_timestamp() AS since')).rows as [{ since: Date }];
       // The server keeps the worker waiting past the idle-in-transaction timeout (100 ms), by the database's clock.
-      await superuser.query('SELECT pg_sleep(0.3)');
-      const { rows: open } = await superuser.query(
+      await t.superuser.query('SELECT pg_sleep(0.3)');
+      const { rows: open } = await t.superuser.query(
         `SELECT count(*)::int AS open FROM pg_stat_activity
           WHERE datname = current_database() AND usename = 'ringfence_app' AND xact_start <= $1`,
         [since],
@@ -110,11 +97,11 @@ describe('mail outbox', () => {
   });
 
   it('backs a failed send off, voids the link it did not send, and sends a working one on a later attempt', async () => {
-    const admin = await createAdmin(t, 'auditor');
-    const offline = await createTestApp(db, { secretFiles, env: { ...OFFLINE_SMTP, RINGFENCE_ROLE: 'api' } });
+    const admin = await t.newAdmin('auditor');
+    const offline = await createTestApp(t.db, { secretFiles, env: { ...OFFLINE_SMTP, RINGFENCE_ROLE: 'api' } });
     try {
       expect((await forgot(offline, admin.email)).statusCode).toBe(202);
-      const { rows: clock } = await superuser.query<{ before: Date }>('SELECT clock_timestamp() AS before');
+      const { rows: clock } = await t.superuser.query<{ before: Date }>('SELECT clock_timestamp() AS before');
       await mailWorkerTurn(offline);
       expect(await outboxRows()).toEqual([
         { status: 'pending', attempts: 1, last_error: 'Error', sealed: true, leased: false, finished: false, later: true },
@@ -129,7 +116,7 @@ describe('mail outbox', () => {
         lastError: { code: 'MAIL_UNDELIVERED' },
       });
       // The first back-off is half a minute to a minute (exponential, jittered, bounded), by the database's clock.
-      const { rows: wait } = await superuser.query(
+      const { rows: wait } = await t.superuser.query(
         `SELECT next_attempt_at >= $1::timestamptz + interval '30 seconds' AND next_attempt_at <= clock_timestamp() + interval '60 seconds' AS backed_off FROM mail_outbox`,
         [clock[0]!.before],
       );
@@ -159,8 +146,8 @@ describe('mail outbox', () => {
   });
 
   it('finishes a request as failed after its last attempt, keeping neither its address nor a usable link, and logs each failed turn without them', async () => {
-    const admin = await createAdmin(t, 'auditor');
-    const offline = await createTestApp(db, { secretFiles, env: { ...OFFLINE_SMTP, RINGFENCE_ROLE: 'api' } });
+    const admin = await t.newAdmin('auditor');
+    const offline = await createTestApp(t.db, { secretFiles, env: { ...OFFLINE_SMTP, RINGFENCE_ROLE: 'api' } });
     try {
       expect((await forgot(offline, admin.email)).statusCode).toBe(202);
       for (let attempt = 1; attempt <= 5; attempt += 1) {

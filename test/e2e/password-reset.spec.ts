@@ -1,26 +1,12 @@
 import { JobRegistry } from '@ringfence/tenancy';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { useTestApp } from '../support/use-test-app';
 
 /** Forgot → queued → mailed link (hashed token, one hour, single use) → reset with the second factor. */
 describe('password reset', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db, { env: { TRUSTED_PROXIES: '127.0.0.1', CONSOLE_URL: 'https://console.example.com' } });
-    superuser = await db.connect(db.adminUrl);
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
-  });
+  const t = useTestApp({ env: { TRUSTED_PROXIES: '127.0.0.1', CONSOLE_URL: 'https://console.example.com' } });
 
   let ipCounter = 0;
   const forgot = (email: string) =>
@@ -39,7 +25,7 @@ describe('password reset', () => {
   };
 
   it('answers the same 202 for a known and an unknown email, and mails only the admin', async () => {
-    const admin = await createAdmin(t, 'admin');
+    const admin = await t.newAdmin('admin');
     const before = mails().length;
     const known = await forgot(admin.email);
     const unknown = await forgot('nobody-here@example.com');
@@ -55,12 +41,12 @@ describe('password reset', () => {
     // A mail file may hold a reset link: this user's alone.
     for (const name of readdirSync(t.mailDir)) expect(statSync(join(t.mailDir, name)).mode & 0o777).toBe(0o600);
     // The queue keeps neither the address nor the link once handled; only a hash of the token is stored.
-    const { rows: outbox } = await superuser.query(`SELECT status, sealed_payload FROM mail_outbox`);
+    const { rows: outbox } = await t.superuser.query(`SELECT status, sealed_payload FROM mail_outbox`);
     expect(outbox.every((row) => row.status === 'done' && row.sealed_payload === null)).toBe(true);
-    const { rows: stored } = await superuser.query(`SELECT token_hash FROM admin_password_resets WHERE admin_id = $1`, [admin.id]);
+    const { rows: stored } = await t.superuser.query(`SELECT token_hash FROM admin_password_resets WHERE admin_id = $1`, [admin.id]);
     expect(stored).toHaveLength(1);
     expect(stored[0].token_hash.toString('base64url')).not.toBe(linkTokenIn(sent[0]!));
-    const { rows: audit } = await superuser.query(`SELECT outcome, reason FROM audit_log WHERE action = 'auth.password_reset_request' ORDER BY id`);
+    const { rows: audit } = await t.superuser.query(`SELECT outcome, reason FROM audit_log WHERE action = 'auth.password_reset_request' ORDER BY id`);
     expect(audit).toEqual([
       { outcome: 'success', reason: null },
       { outcome: 'failure', reason: 'unknown_email' },
@@ -68,7 +54,7 @@ describe('password reset', () => {
   });
 
   it('resets with the link and the second factor, once, and ends every session', async () => {
-    const admin = await createAdmin(t, 'auditor');
+    const admin = await t.newAdmin('auditor');
     const token = await requestLink(admin);
     const newPassword = 'a completely new passphrase after reset';
     const withoutCode = await reset({ token, newPassword });
@@ -89,21 +75,21 @@ describe('password reset', () => {
   });
 
   it('refuses an expired link, a weak new password, and a link superseded by a newer one', async () => {
-    const admin = await createAdmin(t, 'auditor');
+    const admin = await t.newAdmin('auditor');
     const first = await requestLink(admin);
     const second = await requestLink(admin);
     expect((await reset({ token: first, newPassword: 'a fine long passphrase indeed', code: admin.secondFactor() })).statusCode).toBe(400);
     const weak = await reset({ token: second, newPassword: 'password1234', code: admin.secondFactor() });
     expect(weak.statusCode).toBe(400);
     expect(weak.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'newPassword' }] });
-    await superuser.query(`UPDATE admin_password_resets SET expires_at = now() - interval '1 second' WHERE admin_id = $1`, [admin.id]);
+    await t.superuser.query(`UPDATE admin_password_resets SET expires_at = now() - interval '1 second' WHERE admin_id = $1`, [admin.id]);
     const expired = await reset({ token: second, newPassword: 'a fine long passphrase indeed', code: admin.secondFactor() });
     expect(expired.statusCode).toBe(400);
     expect(expired.json()).toMatchObject({ code: 'RESET_REJECTED' });
   });
 
   it('voids an outstanding link when the password changes', async () => {
-    const admin = await createAdmin(t, 'auditor');
+    const admin = await t.newAdmin('auditor');
     const token = await requestLink(admin);
     const change = await t.app.inject({
       method: 'POST',
@@ -116,8 +102,8 @@ describe('password reset', () => {
   });
 
   it('voids an outstanding link when the admin is disabled, so re-enabling does not revive it', async () => {
-    const owner = await createAdmin(t, 'owner');
-    const admin = await createAdmin(t, 'auditor');
+    const owner = await t.newAdmin('owner');
+    const admin = await t.newAdmin('auditor');
     const token = await requestLink(admin);
     for (const status of ['disabled', 'active']) {
       const change = await t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${admin.id}`, headers: owner.headers, payload: { status } });
@@ -127,7 +113,7 @@ describe('password reset', () => {
   });
 
   it('stops a link after five wrong second factors', async () => {
-    const admin = await createAdmin(t, 'auditor');
+    const admin = await t.newAdmin('auditor');
     const token = await requestLink(admin);
     for (let attempt = 0; attempt < 5; attempt += 1) {
       expect((await reset({ token, newPassword: 'a fine long passphrase indeed', code: '000000' })).statusCode).toBe(400);
@@ -136,13 +122,13 @@ describe('password reset', () => {
   });
 
   it('keeps a request whose mail could not be sent, sealed, for a later attempt', async () => {
-    const admin = await createAdmin(t, 'auditor');
-    const offline = await createTestApp(db, { env: { MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://127.0.0.1:1', RINGFENCE_ROLE: 'api' } });
+    const admin = await t.newAdmin('auditor');
+    const offline = await t.another({ env: { MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://127.0.0.1:1', RINGFENCE_ROLE: 'api' } });
     try {
       const response = await offline.app.inject({ method: 'POST', url: '/v1/auth/password/forgot', payload: { email: admin.email } });
       expect(response.statusCode).toBe(202);
       await offline.app.get(JobRegistry).runNow('mail-worker');
-      const { rows } = await superuser.query(
+      const { rows } = await t.superuser.query(
         `SELECT status, attempts, last_error, sealed_payload IS NOT NULL AS sealed, next_attempt_at > now() AS later FROM mail_outbox WHERE status = 'pending'`,
       );
       expect(rows).toEqual([{ status: 'pending', attempts: 1, last_error: 'Error', sealed: true, later: true }]);
@@ -153,7 +139,7 @@ describe('password reset', () => {
   });
 
   it('limits reset requests per email, known or not, whatever the address', async () => {
-    const admin = await createAdmin(t, 'auditor');
+    const admin = await t.newAdmin('auditor');
     for (const email of [admin.email, 'nobody-at-all@example.com']) {
       const statuses: number[] = [];
       for (let attempt = 0; attempt < 4; attempt += 1) statuses.push((await forgot(email)).statusCode);

@@ -1,7 +1,5 @@
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createApiKey } from '../support/api-key';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { useTestApp } from '../support/use-test-app';
 
 const PLANS = JSON.stringify({
   standard: { perKeyPerMinute: 3, perWorkspacePerMinute: 5 },
@@ -10,28 +8,18 @@ const PLANS = JSON.stringify({
 
 /**
  * One limited instance, counters in memory: the limits' order, headers and scopes (the
- * Redis spec shares them across instances). Admins and keys are made through a second,
- * unlimited instance on the same database, so setting up never spends a budget.
+ * Redis spec shares them across instances). Admins and keys come from the factories,
+ * without a request, so setting up never spends a budget.
  */
 describe('request limits', () => {
-  let db: TestDatabase;
-  let setup: TestApp;
-  let t: TestApp;
+  const t = useTestApp({ env: { TRUSTED_PROXIES: '127.0.0.1', RATE_LIMIT_IP_PER_MINUTE: '4', RATE_LIMIT_PLANS: PLANS } });
   let admin: TestAdmin;
   let address = 0;
   /** A fresh client address behind the trusted proxy, so each test starts with an unspent L1 budget. */
   const newAddress = () => `198.51.100.${++address}`;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    setup = await createTestApp(db, { env: { RATE_LIMIT_PLANS: PLANS } });
-    t = await createTestApp(db, { env: { TRUSTED_PROXIES: '127.0.0.1', RATE_LIMIT_IP_PER_MINUTE: '4', RATE_LIMIT_PLANS: PLANS } });
-    admin = await createAdmin(setup, 'admin');
-  });
-  afterAll(async () => {
-    await t.close();
-    await setup.close();
-    await db.drop();
+    admin = await t.newAdmin('admin');
   });
 
   const whoAmI = (headers: Record<string, string>, from = newAddress()) =>
@@ -93,20 +81,19 @@ describe('request limits', () => {
 
   describe('L2, per key and per workspace, by plan', () => {
     it('counts requests refused for a missing scope: a key over its limit gets the 429, not another refusal and audit row', async () => {
-      const key = await createApiKey(setup, admin, { scopes: ['vault:read'] });
+      const key = await t.newKey({ scopes: ['vault:read'], by: admin });
       const statuses = [];
       for (let i = 0; i < 5; i += 1) {
         const response = await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: { ...key.headers, 'x-forwarded-for': newAddress() }, payload: { name: 'n', value: 'v' } });
         statuses.push(response.statusCode);
       }
       expect(statuses).toEqual([403, 403, 403, 429, 429]);
-      const superuser = await db.connect(db.adminUrl);
-      const { rows } = await superuser.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.authorize' AND actor_id = $1`, [key.id]);
+      const { rows } = await t.superuser.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.authorize' AND actor_id = $1`, [key.id]);
       expect(rows).toEqual([{ n: 3 }]);
     });
 
     it('limits a key to its plan and states the key budget in the headers', async () => {
-      const key = await createApiKey(setup, admin);
+      const key = await t.newKey({ by: admin });
       const answers = [];
       for (let i = 0; i < 4; i += 1) answers.push(await whoAmI(key.headers));
       expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 429]);
@@ -118,21 +105,21 @@ describe('request limits', () => {
     });
 
     it('limits the workspace across its keys', async () => {
-      const first = await createApiKey(setup, admin);
-      const second = await createApiKey(setup, admin, { workspaceId: first.workspaceId });
+      const first = await t.newKey({ by: admin });
+      const second = await t.newKey({ workspace: first.workspaceId, by: admin });
       const answers = [];
       for (const key of [first, first, first, second, second, second]) answers.push(await whoAmI(key.headers));
       // Three on the first key, two more fit the workspace's five, the sixth does not.
       expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200, 200, 429]);
       expect(answers[5]!.headers['ratelimit-limit']).toBe('5');
-      const other = await createApiKey(setup, admin);
+      const other = await t.newKey({ by: admin });
       expect((await whoAmI(other.headers)).statusCode).toBe(200);
     });
 
     it('keeps test traffic off the live quota', async () => {
-      const live = await createApiKey(setup, admin);
-      const liveTwo = await createApiKey(setup, admin, { workspaceId: live.workspaceId });
-      const sandbox = await createApiKey(setup, admin, { workspaceId: live.workspaceId, environment: 'test' });
+      const live = await t.newKey({ by: admin });
+      const liveTwo = await t.newKey({ workspace: live.workspaceId, by: admin });
+      const sandbox = await t.newKey({ workspace: live.workspaceId, environment: 'test', by: admin });
       for (let i = 0; i < 3; i += 1) expect((await whoAmI(sandbox.headers)).statusCode).toBe(200);
       const liveStatuses = [];
       for (const key of [live, live, live, liveTwo, liveTwo]) liveStatuses.push((await whoAmI(key.headers)).statusCode);
@@ -140,7 +127,7 @@ describe('request limits', () => {
     });
 
     it('applies a plan change from the next request', async () => {
-      const key = await createApiKey(setup, admin);
+      const key = await t.newKey({ by: admin });
       for (let i = 0; i < 3; i += 1) await whoAmI(key.headers);
       expect((await whoAmI(key.headers)).statusCode).toBe(429);
       const change = await t.app.inject({
@@ -156,7 +143,7 @@ describe('request limits', () => {
     });
 
     it('refuses a plan the catalogue does not hold', async () => {
-      const created = await setup.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: admin.headers, payload: { name: 'x', plan: 'platinum' } });
+      const created = await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: { ...admin.headers, 'x-forwarded-for': newAddress() }, payload: { name: 'x', plan: 'platinum' } });
       expect(created.statusCode).toBe(400);
       expect(created.json()).toMatchObject({ code: 'UNKNOWN_PLAN' });
     });

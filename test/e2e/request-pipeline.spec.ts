@@ -1,35 +1,24 @@
-import { Client } from 'pg';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createApiKey } from '../support/api-key';
+import { TestAdmin } from '../support/admin-session';
 import { PipelineProbeModule } from '../support/pipeline-probe.module';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestApp } from '../support/test-app';
+import { useTestApp } from '../support/use-test-app';
 
 
 describe('request pipeline: transaction + audit', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
+  const t = useTestApp({ features: [PipelineProbeModule] });
   let owner: TestAdmin;
   let ADMIN: { authorization: string };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db, { features: [PipelineProbeModule] });
-    superuser = await db.connect(db.adminUrl);
-    owner = await createAdmin(t, 'owner');
+    owner = await t.newAdmin('owner');
     ADMIN = owner.headers;
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
   });
 
   const auditRows = async (requestId: string) =>
-    (await superuser.query('SELECT * FROM audit_log WHERE client_request_id = $1', [requestId])).rows;
+    (await t.superuser.query('SELECT * FROM audit_log WHERE client_request_id = $1', [requestId])).rows;
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
   const workspacesNamed = async (name: string) =>
-    (await superuser.query('SELECT id FROM workspaces WHERE name = $1', [name])).rows;
+    (await t.superuser.query('SELECT id FROM workspaces WHERE name = $1', [name])).rows;
 
   it('commits the change and its audit row together', async () => {
     const response = await t.app.inject({
@@ -76,7 +65,7 @@ describe('request pipeline: transaction + audit', () => {
       ['tenant-a', 'tenant-b'].map((name) => t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: ADMIN, payload: { name } })),
     );
     const [a, b] = created.map((response) => response.json<{ id: string }>().id) as [string, string];
-    const asA = (await createApiKey(t, owner, { workspaceId: a })).headers;
+    const asA = (await t.newKey({ workspace: a, by: owner })).headers;
 
     const all = await t.app.inject({ method: 'GET', url: '/probe/workspaces', headers: asA });
     expect(all.json()).toEqual({ ids: [a], setting: a, readOnly: 'on' });
@@ -112,7 +101,7 @@ describe('request pipeline: transaction + audit', () => {
     // A malformed client id is neither echoed nor stored.
     const hostile = await t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: { ...ADMIN, 'x-request-id': 'bad id\twith spaces' }, payload: { name: 'hostile-id' } });
     expect(hostile.headers['x-request-id']).toMatch(UUID);
-    expect((await superuser.query(`SELECT client_request_id FROM audit_log WHERE request_id = $1`, [hostile.headers['x-request-id']])).rows).toEqual([{ client_request_id: null }]);
+    expect((await t.superuser.query(`SELECT client_request_id FROM audit_log WHERE request_id = $1`, [hostile.headers['x-request-id']])).rows).toEqual([{ client_request_id: null }]);
   });
 
   it('audits a public route in its own transaction: @Audited brings it', async () => {
@@ -124,7 +113,7 @@ describe('request pipeline: transaction + audit', () => {
   });
 
   it('stores a plain IP whatever a trusted proxy names: a port, brackets or a zone are dropped, garbage falls back to the proxy', async () => {
-    const proxied = await createTestApp(db, { features: [PipelineProbeModule], env: { TRUSTED_PROXIES: '127.0.0.1' } });
+    const proxied = await t.another({ features: [PipelineProbeModule], env: { TRUSTED_PROXIES: '127.0.0.1' } });
     try {
       for (const [forwarded, stored] of [
         ['10.1.1.1:1234', '10.1.1.1'],
@@ -155,7 +144,7 @@ describe('request pipeline: transaction + audit', () => {
     };
     expect(await clientIpSeenBy(t, 'req-untrusted-xff')).toBe('127.0.0.1');
 
-    const proxied = await createTestApp(db, { features: [PipelineProbeModule], env: { TRUSTED_PROXIES: '127.0.0.1' } });
+    const proxied = await t.another({ features: [PipelineProbeModule], env: { TRUSTED_PROXIES: '127.0.0.1' } });
     try {
       expect(await clientIpSeenBy(proxied, 'req-trusted-xff')).toBe('203.0.113.9');
     } finally {

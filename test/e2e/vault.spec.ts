@@ -1,12 +1,10 @@
 import { AesGcmCipher } from '@ringfence/crypto';
 import { UnitOfWork } from '@ringfence/tenancy';
-import { LightMyRequestResponse } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createApiKey, TestKey } from '../support/api-key';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { TestKey } from '../support/api-key';
+import { expectProblem } from '../support/assertions';
+import { useTestApp } from '../support/use-test-app';
 
 /** A value nobody could guess, to search logs, audit rows and tables for. */
 const secretValue = (label: string) => `${label}:${randomBytes(24).toString('base64url')}`;
@@ -18,9 +16,7 @@ const secretValue = (label: string) => `${label}:${randomBytes(24).toString('bas
  * error body or a table in clear.
  */
 describe('the vault', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
+  const t = useTestApp({ env: { LOG_LEVEL: 'trace', VAULT_VERSIONS_KEPT: '3', VAULT_REVEALS_PER_MINUTE: '1000', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '1000' } });
   let admin: TestAdmin;
   let writer: TestKey;
   let reader: TestKey;
@@ -30,21 +26,13 @@ describe('the vault', () => {
   const values: string[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db, { env: { LOG_LEVEL: 'trace', VAULT_VERSIONS_KEPT: '3', VAULT_REVEALS_PER_MINUTE: '1000', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '1000' } });
-    superuser = await db.connect(db.adminUrl);
-    admin = await createAdmin(t, 'owner');
-    writer = await createApiKey(t, admin, { scopes: ['vault:write'] });
+    admin = await t.newAdmin('owner');
+    writer = await t.newKey({ scopes: ['vault:write'], by: admin });
     const { workspaceId } = writer;
-    reader = await createApiKey(t, admin, { workspaceId, scopes: ['vault:read'] });
-    revealer = await createApiKey(t, admin, { workspaceId, scopes: ['vault:reveal'] });
-    testEnvironment = await createApiKey(t, admin, { workspaceId, scopes: ['vault:read', 'vault:write', 'vault:reveal'], environment: 'test' });
-    other = await createApiKey(t, admin, { scopes: ['vault:read', 'vault:write', 'vault:reveal'] });
-  });
-  afterAll(async () => {
-    await superuser.end();
-    await t.close();
-    await db.drop();
+    reader = await t.newKey({ workspace: workspaceId, scopes: ['vault:read'], by: admin });
+    revealer = await t.newKey({ workspace: workspaceId, scopes: ['vault:reveal'], by: admin });
+    testEnvironment = await t.newKey({ workspace: workspaceId, scopes: ['vault:read', 'vault:write', 'vault:reveal'], environment: 'test', by: admin });
+    other = await t.newKey({ scopes: ['vault:read', 'vault:write', 'vault:reveal'], by: admin });
   });
 
   const send = (key: TestKey, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) =>
@@ -66,14 +54,11 @@ describe('the vault', () => {
   };
   const auditRows = async (action: string) =>
     (
-      await superuser.query<{ actor_id: string; workspace_id: string; target_id: string; before: unknown; after: unknown; outcome: string; reason: string | null }>(
+      await t.superuser.query<{ actor_id: string; workspace_id: string; target_id: string; before: unknown; after: unknown; outcome: string; reason: string | null }>(
         'SELECT actor_id, workspace_id, target_id, before, after, outcome, reason FROM audit_log WHERE action = $1 ORDER BY id',
         [action],
       )
     ).rows;
-  const expectProblem = (response: LightMyRequestResponse, status: number, code: string) => {
-    expect({ status: response.statusCode, code: response.json<{ code: string }>().code }).toEqual({ status, code });
-  };
 
   it('creates a secret and answers with its metadata, never its value', async () => {
     const value = secretValue('provider-api-secret');
@@ -140,7 +125,7 @@ describe('the vault', () => {
     const attempts = await Promise.all(Array.from({ length: 6 }, () => create(writer, 'raced', secretValue('raced'))));
     expect(attempts.map((response) => response.statusCode).sort()).toEqual([201, 409, 409, 409, 409, 409]);
     expectProblem(attempts.find((response) => response.statusCode === 409)!, 409, 'SECRET_EXISTS');
-    expect(Number((await superuser.query("SELECT count(*) FROM vault_secret_versions v JOIN vault_secrets s ON s.id = v.secret_id WHERE s.name = 'raced'")).rows[0].count)).toBe(1);
+    expect(Number((await t.superuser.query("SELECT count(*) FROM vault_secret_versions v JOIN vault_secrets s ON s.id = v.secret_id WHERE s.name = 'raced'")).rows[0].count)).toBe(1);
   });
 
   it('adds versions, reveals any kept one, and destroys those past the kept number', async () => {
@@ -163,7 +148,7 @@ describe('the vault', () => {
     }
     const detail = await send(reader, 'GET', '/v1/vault/secrets/rotating');
     expect(detail.json<{ versions: { version: number }[] }>().versions.map((v) => v.version)).toEqual([4, 3, 2]);
-    const { rows } = await superuser.query("SELECT v.version FROM vault_secret_versions v JOIN vault_secrets s ON s.id = v.secret_id WHERE s.name = 'rotating' ORDER BY 1");
+    const { rows } = await t.superuser.query("SELECT v.version FROM vault_secret_versions v JOIN vault_secrets s ON s.id = v.secret_id WHERE s.name = 'rotating' ORDER BY 1");
     expect(rows.map((row: { version: number }) => row.version)).toEqual([2, 3, 4]);
     const [added] = (await auditRows('vault_secret.add_version')).slice(-1);
     expect(added).toMatchObject({ actor_id: writer.id, workspace_id: writer.workspaceId, after: { name: 'rotating', currentVersion: 4, versionsDestroyed: [1] } });
@@ -179,10 +164,10 @@ describe('the vault', () => {
   it('deletes a secret with every ciphertext, and frees its name', async () => {
     expect((await create(writer, 'doomed', secretValue('doomed-1'))).statusCode).toBe(201);
     expect((await addVersion(writer, 'doomed', secretValue('doomed-2'))).statusCode).toBe(201);
-    const { rows: before } = await superuser.query("SELECT id FROM vault_secrets WHERE name = 'doomed'");
+    const { rows: before } = await t.superuser.query("SELECT id FROM vault_secrets WHERE name = 'doomed'");
     const deleted = await send(writer, 'DELETE', '/v1/vault/secrets/doomed');
     expect(deleted.statusCode).toBe(204);
-    expect((await superuser.query('SELECT count(*) FROM vault_secret_versions WHERE secret_id = $1', [before[0].id])).rows[0].count).toBe('0');
+    expect((await t.superuser.query('SELECT count(*) FROM vault_secret_versions WHERE secret_id = $1', [before[0].id])).rows[0].count).toBe('0');
     expectProblem(await send(reader, 'GET', '/v1/vault/secrets/doomed'), 404, 'NOT_FOUND');
     expectProblem(await reveal(revealer, 'doomed'), 404, 'NOT_FOUND');
     expectProblem(await send(writer, 'DELETE', '/v1/vault/secrets/doomed'), 404, 'NOT_FOUND');
@@ -217,7 +202,7 @@ describe('the vault', () => {
     await revealed(revealer, 'audited');
     expectProblem(await reveal(revealer, 'audited', 7), 404, 'NOT_FOUND');
     const rows = (await auditRows('vault_secret.reveal')).slice(before);
-    const { rows: secret } = await superuser.query("SELECT id FROM vault_secrets WHERE name = 'audited' AND workspace_id = $1", [revealer.workspaceId]);
+    const { rows: secret } = await t.superuser.query("SELECT id FROM vault_secrets WHERE name = 'audited' AND workspace_id = $1", [revealer.workspaceId]);
     expect(rows).toEqual([{ actor_id: revealer.id, workspace_id: revealer.workspaceId, target_id: secret[0].id, before: null, after: { name: 'audited', version: 1 }, outcome: 'success', reason: null }]);
   });
 
@@ -229,14 +214,14 @@ describe('the vault', () => {
     expect((await create(testEnvironment, 'moved', testSide)).statusCode).toBe(201);
     const sealedOf = async (key: TestKey, name: string, environment = 'live') =>
       (
-        await superuser.query<{ id: string; sealed_value: Buffer }>(
+        await t.superuser.query<{ id: string; sealed_value: Buffer }>(
           `SELECT v.id, v.sealed_value FROM vault_secret_versions v JOIN vault_secrets s ON s.id = v.secret_id
             WHERE s.workspace_id = $1 AND s.environment = $2 AND s.name = $3`,
           [key.workspaceId, environment, name],
         )
       ).rows[0]!;
     const original = await sealedOf(writer, 'moved');
-    const replaceWith = (value: Buffer) => superuser.query('UPDATE vault_secret_versions SET sealed_value = $2 WHERE id = $1', [original.id, value]);
+    const replaceWith = (value: Buffer) => t.superuser.query('UPDATE vault_secret_versions SET sealed_value = $2 WHERE id = $1', [original.id, value]);
     const flipped = Buffer.from(original.sealed_value);
     flipped[flipped.length - 1]! ^= 1;
     for (const planted of [
@@ -251,7 +236,7 @@ describe('the vault', () => {
       for (const value of [mine, theirs, testSide, sibling]) expect(response.body).not.toContain(value);
     }
     // Each refusal is evidence that outlives the failed request.
-    const { rows } = await superuser.query("SELECT outcome, reason, target_id, after FROM audit_log WHERE action = 'vault_secret.reveal' AND outcome <> 'success' AND actor_id = $1", [revealer.id]);
+    const { rows } = await t.superuser.query("SELECT outcome, reason, target_id, after FROM audit_log WHERE action = 'vault_secret.reveal' AND outcome <> 'success' AND actor_id = $1", [revealer.id]);
     expect(rows).toEqual(Array.from({ length: 4 }, () => ({ outcome: 'failure', reason: 'undecryptable', target_id: expect.any(String), after: { name: 'moved', version: 1 } })));
     await replaceWith(original.sealed_value);
     expect((await revealed(revealer, 'moved')).value).toBe(mine);
@@ -260,7 +245,7 @@ describe('the vault', () => {
   it('binds a ciphertext to its secret and version number too: the same row renumbered or handed to a sibling secret does not open', async () => {
     expect((await create(writer, 'bound', secretValue('bound'))).statusCode).toBe(201);
     expect((await create(writer, 'bound-sibling', secretValue('bound-sibling'))).statusCode).toBe(201);
-    const { rows } = await superuser.query<{ id: string; secret_id: string; name: string }>(
+    const { rows } = await t.superuser.query<{ id: string; secret_id: string; name: string }>(
       `SELECT v.id, v.secret_id, s.name FROM vault_secret_versions v JOIN vault_secrets s ON s.id = v.secret_id
         WHERE s.workspace_id = $1 AND s.environment = 'live' AND s.name IN ('bound', 'bound-sibling')`,
       [writer.workspaceId],
@@ -268,17 +253,17 @@ describe('the vault', () => {
     const bound = rows.find((row) => row.name === 'bound')!;
     const sibling = rows.find((row) => row.name === 'bound-sibling')!;
     const undecryptable = async (secretId: string) =>
-      (await superuser.query("SELECT 1 FROM audit_log WHERE action = 'vault_secret.reveal' AND reason = 'undecryptable' AND target_id = $1", [secretId])).rowCount;
+      (await t.superuser.query("SELECT 1 FROM audit_log WHERE action = 'vault_secret.reveal' AND reason = 'undecryptable' AND target_id = $1", [secretId])).rowCount;
 
     // Renumbered: same row id, same secret, version 1 becomes 101.
-    await superuser.query('UPDATE vault_secret_versions SET version = 101 WHERE id = $1', [bound.id]);
-    await superuser.query('UPDATE vault_secrets SET current_version = 101 WHERE id = $1', [bound.secret_id]);
+    await t.superuser.query('UPDATE vault_secret_versions SET version = 101 WHERE id = $1', [bound.id]);
+    await t.superuser.query('UPDATE vault_secrets SET current_version = 101 WHERE id = $1', [bound.secret_id]);
     expectProblem(await reveal(revealer, 'bound'), 500, 'INTERNAL');
     expect(await undecryptable(bound.secret_id)).toBe(1);
 
     // Handed to the sibling secret (same row id, same workspace and environment) as its version 2.
-    await superuser.query('UPDATE vault_secret_versions SET secret_id = $2, version = 2 WHERE id = $1', [bound.id, sibling.secret_id]);
-    await superuser.query('UPDATE vault_secrets SET current_version = 2 WHERE id = $1', [sibling.secret_id]);
+    await t.superuser.query('UPDATE vault_secret_versions SET secret_id = $2, version = 2 WHERE id = $1', [bound.id, sibling.secret_id]);
+    await t.superuser.query('UPDATE vault_secrets SET current_version = 2 WHERE id = $1', [sibling.secret_id]);
     expectProblem(await reveal(revealer, 'bound-sibling'), 500, 'INTERNAL');
     expect(await undecryptable(sibling.secret_id)).toBe(1);
   });
@@ -286,7 +271,7 @@ describe('the vault', () => {
   it('lets a value leave only with its audit row: a reveal whose row cannot be written answers 500 without the value', async () => {
     const value = secretValue('unaudited');
     expect((await create(writer, 'unaudited', value)).statusCode).toBe(201);
-    await superuser.query(`
+    await t.superuser.query(`
       CREATE FUNCTION spec_refuse_reveal_rows() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF NEW.action = 'vault_secret.reveal' AND NEW.outcome = 'success' THEN RAISE EXCEPTION 'audit unavailable'; END IF;
@@ -298,7 +283,7 @@ describe('the vault', () => {
       expectProblem(response, 500, 'INTERNAL');
       expect(response.body).not.toContain(value);
     } finally {
-      await superuser.query('DROP TRIGGER spec_refuse_reveal_rows ON audit_log; DROP FUNCTION spec_refuse_reveal_rows();');
+      await t.superuser.query('DROP TRIGGER spec_refuse_reveal_rows ON audit_log; DROP FUNCTION spec_refuse_reveal_rows();');
     }
     expect((await revealed(revealer, 'unaudited')).value).toBe(value);
   });
@@ -326,9 +311,9 @@ describe('the vault', () => {
     expect(values.length).toBeGreaterThan(20);
     const logs = t.rawLogs();
     expect(logs).toContain('/v1/vault/secrets');
-    const { rows: audit } = await superuser.query("SELECT string_agg(row_to_json(a)::text, ' ') AS text FROM audit_log a WHERE action LIKE 'vault_secret.%'");
+    const { rows: audit } = await t.superuser.query("SELECT string_agg(row_to_json(a)::text, ' ') AS text FROM audit_log a WHERE action LIKE 'vault_secret.%'");
     expect(audit[0].text).toContain('vault_secret.reveal');
-    const { rows: tables } = await superuser.query(
+    const { rows: tables } = await t.superuser.query(
       `SELECT string_agg(t, ' ') AS text FROM (
          SELECT row_to_json(s)::text AS t FROM vault_secrets s UNION ALL
          SELECT row_to_json(v)::text || encode(v.sealed_value, 'escape') FROM vault_secret_versions v) x`,
@@ -357,26 +342,11 @@ describe('the vault', () => {
 });
 
 describe('the vault’s limits', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
-  let admin: TestAdmin;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db, { env: { VAULT_REVEALS_PER_MINUTE: '3', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '5', VAULT_MAX_SECRETS: '2' } });
-    superuser = await db.connect(db.adminUrl);
-    admin = await createAdmin(t, 'owner');
-  });
-  afterAll(async () => {
-    await superuser.end();
-    await t.close();
-    await db.drop();
-  });
+  const t = useTestApp({ env: { VAULT_REVEALS_PER_MINUTE: '3', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '5', VAULT_MAX_SECRETS: '2' } });
 
   it('limits reveals per key: past the budget a 429 with Retry-After, audited once; other keys go on', async () => {
-    const key = await createApiKey(t, admin, { scopes: ['vault:write', 'vault:reveal'] });
-    const sibling = await createApiKey(t, admin, { workspaceId: key.workspaceId, scopes: ['vault:reveal'] });
+    const key = await t.newKey({ scopes: ['vault:write', 'vault:reveal'] });
+    const sibling = await t.newKey({ workspace: key.workspaceId, scopes: ['vault:reveal'] });
     const created = await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: 'limited', value: 'v' } });
     expect(created.statusCode).toBe(201);
     const revealOnce = (k: TestKey) => t.app.inject({ method: 'POST', url: '/v1/vault/secrets/limited/reveal', headers: k.headers, payload: {} });
@@ -387,7 +357,7 @@ describe('the vault’s limits', () => {
     expect(refused.statusCode).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect((await revealOnce(sibling)).statusCode).toBe(200);
-    const { rows } = await superuser.query(
+    const { rows } = await t.superuser.query(
       "SELECT actor_id, outcome, reason FROM audit_log WHERE action = 'vault_secret.reveal' AND actor_id = $1 ORDER BY id",
       [key.id],
     );
@@ -400,12 +370,12 @@ describe('the vault’s limits', () => {
   });
 
   it('limits reveals per vault too, whichever keys ask: new keys buy no new reveals, and a key refused on its own spends nothing of the vault’s', async () => {
-    const first = await createApiKey(t, admin, { scopes: ['vault:write', 'vault:reveal'] });
+    const first = await t.newKey({ scopes: ['vault:write', 'vault:reveal'] });
     const [second, third] = [
-      await createApiKey(t, admin, { workspaceId: first.workspaceId, scopes: ['vault:reveal'] }),
-      await createApiKey(t, admin, { workspaceId: first.workspaceId, scopes: ['vault:reveal'] }),
+      await t.newKey({ workspace: first.workspaceId, scopes: ['vault:reveal'] }),
+      await t.newKey({ workspace: first.workspaceId, scopes: ['vault:reveal'] }),
     ];
-    const testSide = await createApiKey(t, admin, { workspaceId: first.workspaceId, scopes: ['vault:write', 'vault:reveal'], environment: 'test' });
+    const testSide = await t.newKey({ workspace: first.workspaceId, scopes: ['vault:write', 'vault:reveal'], environment: 'test' });
     for (const key of [first, testSide]) {
       expect((await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: 'shared', value: 'v' } })).statusCode).toBe(201);
     }
@@ -420,7 +390,7 @@ describe('the vault’s limits', () => {
     expect(await statuses(third, 1)).toEqual([429]);
     expect(await statuses(testSide, 1)).toEqual([200]); // the test environment is another vault
     const deniedOf = async (key: TestKey) =>
-      (await superuser.query("SELECT 1 FROM audit_log WHERE action = 'vault_secret.reveal' AND outcome = 'denied' AND actor_id = $1", [key.id])).rowCount;
+      (await t.superuser.query("SELECT 1 FROM audit_log WHERE action = 'vault_secret.reveal' AND outcome = 'denied' AND actor_id = $1", [key.id])).rowCount;
     // The vault's first refusal is audited once; a vault known full refuses the third key
     // before it spends anything of its own, so however often it asks, it is never refused
     // on its own budget (which would be audited as its own first refusal).
@@ -440,14 +410,14 @@ describe('the vault’s limits', () => {
   });
 
   it('holds a vault to VAULT_MAX_SECRETS, even under concurrent creates', async () => {
-    const key = await createApiKey(t, admin, { scopes: ['vault:write'] });
+    const key = await t.newKey({ scopes: ['vault:write'] });
     const responses = await Promise.all(
       Array.from({ length: 5 }, (_, i) => t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: `s${i}`, value: 'v' } })),
     );
     expect(responses.map((response) => response.statusCode).sort()).toEqual([201, 201, 422, 422, 422]);
     expect(responses.find((response) => response.statusCode === 422)!.json()).toMatchObject({ code: 'VAULT_FULL' });
     // The test environment is a vault of its own.
-    const testKey = await createApiKey(t, admin, { workspaceId: key.workspaceId, scopes: ['vault:write'], environment: 'test' });
+    const testKey = await t.newKey({ workspace: key.workspaceId, scopes: ['vault:write'], environment: 'test' });
     expect((await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: testKey.headers, payload: { name: 's0', value: 'v' } })).statusCode).toBe(201);
   });
 });

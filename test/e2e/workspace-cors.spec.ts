@@ -1,7 +1,5 @@
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createApiKey } from '../support/api-key';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { useTestApp } from '../support/use-test-app';
 
 const CONSOLE = 'https://console.example.com';
 const TREASURY = 'https://treasury.acme.example';
@@ -9,24 +7,15 @@ const OTHER_APP = 'https://app.other.example';
 
 /** Per-workspace CORS: preflights for any workspace's origin, requests held to the key's own. */
 describe('workspace browser origins', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp({ env: { CORS_ORIGINS: CONSOLE } });
   let admin: TestAdmin;
   let acme: string;
   let other: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db, { env: { CORS_ORIGINS: CONSOLE } });
-    admin = await createAdmin(t, 'admin');
-    const create = async (allowedOrigins: string[]) =>
-      (await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: admin.headers, payload: { name: 'w', allowedOrigins } })).json<{ id: string }>().id;
-    acme = await create([TREASURY]);
-    other = await create([OTHER_APP]);
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
+    admin = await t.newAdmin('admin');
+    acme = (await t.newWorkspace({ name: 'w', allowedOrigins: [TREASURY], by: admin })).id;
+    other = (await t.newWorkspace({ name: 'w', allowedOrigins: [OTHER_APP], by: admin })).id;
   });
 
   const preflight = (origin: string) =>
@@ -70,7 +59,7 @@ describe('workspace browser origins', () => {
   });
 
   it('serves a key from its own workspace’s origin and refuses it from another workspace’s', async () => {
-    const key = await createApiKey(t, admin, { workspaceId: acme });
+    const key = await t.newKey({ workspace: acme, by: admin });
     const own = await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, origin: TREASURY } });
     expect(own.statusCode).toBe(200);
     expect(own.headers['access-control-allow-origin']).toBe(TREASURY);
@@ -82,7 +71,7 @@ describe('workspace browser origins', () => {
   });
 
   it('applies an origin change at once on the instance that made it', async () => {
-    const key = await createApiKey(t, admin, { workspaceId: other });
+    const key = await t.newKey({ workspace: other, by: admin });
     const newOrigin = 'https://new.other.example';
     expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, origin: newOrigin } })).statusCode).toBe(403);
     const change = await t.app.inject({ method: 'PATCH', url: `/v1/admin/workspaces/${other}`, headers: admin.headers, payload: { allowedOrigins: [newOrigin] } });

@@ -1,33 +1,21 @@
-import { Client } from 'pg';
 import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createApiKey, TestKey } from '../support/api-key';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { TestKey } from '../support/api-key';
+import { useTestApp } from '../support/use-test-app';
 
 /** Soft delete now, purge after 30 days: the database decides what is due, the audit log says what went. */
 describe('purge of deleted workspaces', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const t = useTestApp();
   let admin: TestAdmin;
-  let superuser: Client;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db);
-    admin = await createAdmin(t, 'admin');
-    superuser = await db.connect(db.adminUrl);
-  });
-  afterAll(async () => {
-    await superuser.end();
-    await t.close();
-    await db.drop();
+    admin = await t.newAdmin('admin');
   });
 
   /** A workspace with two keys and a vault secret in each environment, deleted through the API `daysAgo` days ago. */
   async function deletedWorkspace(daysAgo: number): Promise<TestKey> {
-    const key = await createApiKey(t, admin, { scopes: ['vault:write'] });
-    const testKey = await createApiKey(t, admin, { workspaceId: key.workspaceId, environment: 'test', scopes: ['vault:write'] });
+    const key = await t.newKey({ scopes: ['vault:write'], by: admin });
+    const testKey = await t.newKey({ workspace: key.workspaceId, environment: 'test', scopes: ['vault:write'], by: admin });
     for (const { headers } of [key, testKey]) {
       const created = await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers, payload: { name: 'provider', value: 'a secret value' } });
       expect(created.statusCode).toBe(201);
@@ -40,19 +28,19 @@ describe('purge of deleted workspaces', () => {
 
   /** Time passing: the deletion time is the database's to set, so only a superuser skipping triggers can move it. */
   async function backdate(workspaceId: string, days: number): Promise<void> {
-    await superuser.query('BEGIN');
-    await superuser.query(`SET LOCAL session_replication_role = replica`);
-    await superuser.query(`UPDATE workspaces SET deleted_at = now() - make_interval(days => $2) WHERE id = $1`, [workspaceId, days]);
-    await superuser.query('COMMIT');
+    await t.superuser.query('BEGIN');
+    await t.superuser.query(`SET LOCAL session_replication_role = replica`);
+    await t.superuser.query(`UPDATE workspaces SET deleted_at = now() - make_interval(days => $2) WHERE id = $1`, [workspaceId, days]);
+    await t.superuser.query('COMMIT');
   }
 
   const exists = async (table: 'workspaces' | 'api_keys' | 'vault_secrets' | 'vault_secret_versions', column: string, id: string) =>
-    (await superuser.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [id])).rowCount! > 0;
+    (await t.superuser.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [id])).rowCount! > 0;
 
   it('purges a workspace deleted over 30 days ago with its keys and vault, audited in the same transaction, and nothing younger', async () => {
     const due = await deletedWorkspace(31);
     const recent = await deletedWorkspace(29);
-    const active = await createApiKey(t, admin);
+    const active = await t.newKey({ by: admin });
 
     expect(await t.app.get(WorkspacePurge).purgeDue()).toBe(1);
 
@@ -64,7 +52,7 @@ describe('purge of deleted workspaces', () => {
     expect(await exists('workspaces', 'id', recent.workspaceId)).toBe(true);
     expect(await exists('api_keys', 'workspace_id', recent.workspaceId)).toBe(true);
     expect(await exists('workspaces', 'id', active.workspaceId)).toBe(true);
-    const audit = await superuser.query(`SELECT actor_type, actor_id, outcome, before, after FROM audit_log WHERE action = 'workspace.purge' AND target_id = $1`, [
+    const audit = await t.superuser.query(`SELECT actor_type, actor_id, outcome, before, after FROM audit_log WHERE action = 'workspace.purge' AND target_id = $1`, [
       due.workspaceId,
     ]);
     expect(audit.rows).toEqual([
@@ -77,13 +65,13 @@ describe('purge of deleted workspaces', () => {
       },
     ]);
     // The deletion's own audit row outlives the workspace.
-    expect((await superuser.query(`SELECT 1 FROM audit_log WHERE action LIKE 'workspace.%' AND target_id = $1`, [due.workspaceId])).rowCount).toBeGreaterThan(1);
+    expect((await t.superuser.query(`SELECT 1 FROM audit_log WHERE action LIKE 'workspace.%' AND target_id = $1`, [due.workspaceId])).rowCount).toBeGreaterThan(1);
     expect(await t.app.get(WorkspacePurge).purgeDue()).toBe(0);
   });
 
   it('lets nobody move a deletion time or bring a deleted workspace back, so nothing is purged early', async () => {
     const key = await deletedWorkspace(1);
-    const app = await db.connect(db.appUrl);
+    const app = await t.db.connect(t.db.appUrl);
     try {
       for (const change of [`deleted_at = now() - interval '40 days'`, `status = 'active'`, `deleted_at = NULL`]) {
         await app.query('BEGIN');
@@ -92,7 +80,7 @@ describe('purge of deleted workspaces', () => {
         await app.query('ROLLBACK');
       }
       // Not even a superuser moves it while triggers are on.
-      await expect(superuser.query(`UPDATE workspaces SET deleted_at = now() - interval '40 days' WHERE id = $1`, [key.workspaceId])).rejects.toThrow(/deleted_at/);
+      await expect(t.superuser.query(`UPDATE workspaces SET deleted_at = now() - interval '40 days' WHERE id = $1`, [key.workspaceId])).rejects.toThrow(/deleted_at/);
       await app.query('BEGIN');
       await app.query(`SELECT set_config('app.platform', 'on', true), set_config('app.actor', 'admin:someone', true)`);
       expect((await app.query('SELECT * FROM purge_deleted_workspaces(100)')).rows.map((row: { workspace_id: string }) => row.workspace_id)).not.toContain(key.workspaceId);
@@ -105,7 +93,7 @@ describe('purge of deleted workspaces', () => {
 
   it('leaves the app role no other way to delete a workspace', async () => {
     const key = await deletedWorkspace(40);
-    const app = await db.connect(db.appUrl);
+    const app = await t.db.connect(t.db.appUrl);
     try {
       await app.query('BEGIN');
       await app.query(`SELECT set_config('app.platform', 'on', true)`);

@@ -1,25 +1,13 @@
-import { Client } from 'pg';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createApiKey } from '../support/api-key';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { useTestApp } from '../support/use-test-app';
 
 /** Workspaces, admin side: every change audited with before and after. */
 describe('workspaces (admin)', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-  let superuser: Client;
+  const t = useTestApp();
   let admin: TestAdmin;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await createTestApp(db);
-    superuser = await db.connect(db.adminUrl);
-    admin = await createAdmin(t, 'admin');
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
+    admin = await t.newAdmin('admin');
   });
 
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>, requestId?: string) =>
@@ -32,7 +20,7 @@ describe('workspaces (admin)', () => {
     expect(created.json()).toMatchObject({ name: 'Acme', plan: 'standard', status: 'active', allowedOrigins: ['https://acme.example'] });
     const updated = await call('PATCH', `/v1/admin/workspaces/${id}`, { plan: 'enterprise', allowedOrigins: [] }, 'req-ws-update');
     expect(updated.json()).toMatchObject({ name: 'Acme', plan: 'enterprise', allowedOrigins: [] });
-    const { rows } = await superuser.query('SELECT action, before, after FROM audit_log WHERE client_request_id = $1', ['req-ws-update']);
+    const { rows } = await t.superuser.query('SELECT action, before, after FROM audit_log WHERE client_request_id = $1', ['req-ws-update']);
     expect(rows).toEqual([
       {
         action: 'workspace.update',
@@ -53,12 +41,12 @@ describe('workspaces (admin)', () => {
   });
 
   it('soft-deletes: gone from every route, its keys refused at once, its rows kept', async () => {
-    const key = await createApiKey(t, admin);
+    const key = await t.newKey({ by: admin });
     expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: key.headers })).statusCode).toBe(200);
     expect((await call('DELETE', `/v1/admin/workspaces/${key.workspaceId}`)).statusCode).toBe(204);
     const refused = await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, 'x-request-id': 'req-ws-deleted' } });
     expect(refused.statusCode).toBe(401);
-    expect((await superuser.query('SELECT reason FROM audit_log WHERE client_request_id = $1', ['req-ws-deleted'])).rows).toEqual([{ reason: 'workspace_deleted' }]);
+    expect((await t.superuser.query('SELECT reason FROM audit_log WHERE client_request_id = $1', ['req-ws-deleted'])).rows).toEqual([{ reason: 'workspace_deleted' }]);
     for (const [method, url] of [
       ['GET', `/v1/admin/workspaces/${key.workspaceId}`],
       ['PATCH', `/v1/admin/workspaces/${key.workspaceId}`],
@@ -70,7 +58,7 @@ describe('workspaces (admin)', () => {
     }
     const listed = await call('GET', '/v1/admin/workspaces');
     expect(listed.json<{ id: string }[]>().map((workspace) => workspace.id)).not.toContain(key.workspaceId);
-    const [row] = (await superuser.query('SELECT status, deleted_at IS NOT NULL AS stamped FROM workspaces WHERE id = $1', [key.workspaceId])).rows;
+    const [row] = (await t.superuser.query('SELECT status, deleted_at IS NOT NULL AS stamped FROM workspaces WHERE id = $1', [key.workspaceId])).rows;
     expect(row).toEqual({ status: 'deleted', stamped: true });
   });
 

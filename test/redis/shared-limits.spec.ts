@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { RedisConnection } from '../../apps/api/src/redis/redis-connection';
 import { KEY_REVOCATIONS, KeyRevocation, KeyRevocations } from '../../apps/api/src/workspaces/api-keys/key-revocations';
-import { createAdmin, TestAdmin } from '../support/admin-session';
-import { createApiKey, TestKey } from '../support/api-key';
-import { createTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { TestAdmin } from '../support/admin-session';
+import { TestKey } from '../support/api-key';
+import { TestApp } from '../support/test-app';
+import { useTestApp } from '../support/use-test-app';
 import { CuttableRelay, startTestRedis, TestRedis } from '../support/test-redis';
 
 const PLANS = JSON.stringify({ standard: { perKeyPerMinute: 3, perWorkspacePerMinute: 100 } });
@@ -24,39 +24,34 @@ function heard(t: TestApp, matches: (notice: KeyRevocation) => boolean): Promise
 /** Two instances, one PostgreSQL, one Redis: the limits and revocations hold across them. */
 describe('limits and revocations shared through Redis', () => {
   let redis: TestRedis;
-  let db: TestDatabase;
-  let first: TestApp;
-  let second: TestApp;
-  let admin: TestAdmin;
-
   beforeAll(async () => {
     redis = await startTestRedis();
-    db = await createTestDatabase();
-    const env = {
-      REDIS_URL: redis.url,
-      TRUSTED_PROXIES: '127.0.0.1',
-      RATE_LIMIT_IP_PER_MINUTE: '4',
-      RATE_LIMIT_PLANS: PLANS,
-      API_KEY_CACHE_MS: '4000',
-      VAULT_REVEALS_PER_MINUTE: '2',
-      VAULT_WORKSPACE_REVEALS_PER_MINUTE: '3',
-    };
-    // One secrets directory's worth of master key for both, as instances of one service share it.
-    const secretFiles = { 'master.v1.key': randomBytes(32).toString('base64') };
-    first = await createTestApp(db, { env, secretFiles });
-    second = await createTestApp(db, { env, secretFiles });
-    const setup = await createTestApp(db);
-    admin = await createAdmin(setup, 'owner');
-    keys = { live: await createApiKey(setup, admin), other: await createApiKey(setup, admin) };
-    await setup.close();
+  });
+  const env = () => ({
+    REDIS_URL: redis.url,
+    TRUSTED_PROXIES: '127.0.0.1',
+    RATE_LIMIT_IP_PER_MINUTE: '4',
+    RATE_LIMIT_PLANS: PLANS,
+    API_KEY_CACHE_MS: '4000',
+    VAULT_REVEALS_PER_MINUTE: '2',
+    VAULT_WORKSPACE_REVEALS_PER_MINUTE: '3',
+  });
+  // One secrets directory's worth of master key for both, as instances of one service share it.
+  const secretFiles = { 'master.v1.key': randomBytes(32).toString('base64') };
+  const first = useTestApp({ env, secretFiles });
+  let second: TestApp;
+  let admin: TestAdmin;
+  let keys: { live: TestKey; other: TestKey };
+
+  // Admins and keys from the factories: making them spends no request budget.
+  beforeAll(async () => {
+    second = await first.another({ env: env(), secretFiles });
+    admin = await first.newAdmin('owner');
+    keys = { live: await first.newKey({ by: admin }), other: await first.newKey({ by: admin }) };
   });
   afterAll(async () => {
-    await first.close();
-    await second.close();
-    await db.drop();
     await redis.stop();
   });
-  let keys: { live: TestKey; other: TestKey };
 
   it('holds the per-address limit across instances', async () => {
     const from = newAddress();
@@ -66,17 +61,17 @@ describe('limits and revocations shared through Redis', () => {
   });
 
   it('holds the per-key limit across instances', async () => {
-    const key = await createApiKey(first, admin, { from: newAddress() });
+    const key = await first.newKey({ by: admin });
     const statuses = [];
     for (const t of [first, second, second, first]) statuses.push((await whoAmI(t, key.headers)).statusCode);
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
 
   it('holds the vault’s reveal limits, per key and per vault, across instances', async () => {
-    const writer = await createApiKey(first, admin, { scopes: ['vault:write'], from: newAddress() });
+    const writer = await first.newKey({ scopes: ['vault:write'], by: admin });
     const [revealer, sibling] = [
-      await createApiKey(first, admin, { workspaceId: writer.workspaceId, scopes: ['vault:reveal'], from: newAddress() }),
-      await createApiKey(first, admin, { workspaceId: writer.workspaceId, scopes: ['vault:reveal'], from: newAddress() }),
+      await first.newKey({ workspace: writer.workspaceId, scopes: ['vault:reveal'], by: admin }),
+      await first.newKey({ workspace: writer.workspaceId, scopes: ['vault:reveal'], by: admin }),
     ];
     const created = await first.app.inject({
       method: 'POST',
@@ -94,7 +89,7 @@ describe('limits and revocations shared through Redis', () => {
   });
 
   it('makes a revocation on one instance refuse the key on the other at once, cache or not', async () => {
-    const key = await createApiKey(first, admin, { from: newAddress() });
+    const key = await first.newKey({ by: admin });
     expect((await whoAmI(second, key.headers)).statusCode).toBe(200); // now cached on the second for 4 s
     const notice = heard(second, (revocation) => 'keyId' in revocation && revocation.keyId === key.id);
     const revoke = await first.app.inject({
@@ -108,7 +103,7 @@ describe('limits and revocations shared through Redis', () => {
   });
 
   it('makes a suspension on one instance refuse the workspace’s keys on the other at once', async () => {
-    const key = await createApiKey(first, admin, { from: newAddress() });
+    const key = await first.newKey({ by: admin });
     expect((await whoAmI(second, key.headers)).statusCode).toBe(200);
     const notice = heard(second, (revocation) => 'workspaceId' in revocation && revocation.workspaceId === key.workspaceId);
     const suspend = await first.app.inject({
@@ -127,24 +122,19 @@ describe('limits and revocations shared through Redis', () => {
 describe('when Redis goes away', () => {
   let redis: TestRedis;
   let relay: CuttableRelay;
-  let db: TestDatabase;
-  let t: TestApp;
-  let key: TestKey;
-
   beforeAll(async () => {
     redis = await startTestRedis();
     relay = CuttableRelay.for(redis.url);
     await relay.open();
-    db = await createTestDatabase();
-    t = await createTestApp(db, { env: { REDIS_URL: relay.url, TRUSTED_PROXIES: '127.0.0.1' } });
-    const setup = await createTestApp(db);
-    key = await createApiKey(setup, await createAdmin(setup, 'owner'));
-    await setup.close();
+  });
+  const t = useTestApp({ env: () => ({ REDIS_URL: relay.url, TRUSTED_PROXIES: '127.0.0.1' }) });
+  let key: TestKey;
+
+  beforeAll(async () => {
+    key = await t.newKey();
   });
   afterAll(async () => {
-    await t.close();
     await relay.cut();
-    await db.drop();
     await redis.stop();
   });
 
@@ -176,21 +166,16 @@ describe('when Redis goes away', () => {
 });
 
 describe('a Redis that never answers', () => {
+  const password = `pw-${randomBytes(8).toString('hex')}`;
+  const t = useTestApp({ env: { REDIS_URL: `redis://:${password}@127.0.0.1:1/0` } });
+
   it('still boots, refuses limited routes, and never logs the password in REDIS_URL', async () => {
-    const db = await createTestDatabase();
-    const password = `pw-${randomBytes(8).toString('hex')}`;
-    const t = await createTestApp(db, { env: { REDIS_URL: `redis://:${password}@127.0.0.1:1/0` } });
-    try {
-      const answer = await t.app.inject({ method: 'GET', url: '/v1/workspace' });
-      expect(answer.statusCode).toBe(503);
-      expect(answer.json()).toMatchObject({ code: 'RATE_LIMITS_UNAVAILABLE' });
-      expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(503);
-      expect(t.rawLogs()).toContain('Redis unreachable');
-      expect(t.rawLogs()).not.toContain(password);
-      expect(answer.body).not.toContain(password);
-    } finally {
-      await t.close();
-      await db.drop();
-    }
+    const answer = await t.app.inject({ method: 'GET', url: '/v1/workspace' });
+    expect(answer.statusCode).toBe(503);
+    expect(answer.json()).toMatchObject({ code: 'RATE_LIMITS_UNAVAILABLE' });
+    expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(503);
+    expect(t.rawLogs()).toContain('Redis unreachable');
+    expect(t.rawLogs()).not.toContain(password);
+    expect(answer.body).not.toContain(password);
   });
 });

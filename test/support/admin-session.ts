@@ -6,7 +6,8 @@ import { Totp } from '../../apps/api/src/admin-identity/second-factor/totp';
 import { TestApp } from './test-app';
 
 const base32 = new ScureBase32Plugin();
-const STEP_MS = 30_000;
+/** A TOTP time step. */
+export const TOTP_STEP_MS = 30_000;
 
 export interface SessionTokens {
   sessionId: string;
@@ -18,9 +19,8 @@ export interface SessionTokens {
 }
 
 /**
- * A real admin, set up through the real routes: created with a one-time password,
- * first login, TOTP enrolment and confirmation, password change, which leaves a full
- * session. `secondFactor()` hands out codes the server has not seen yet.
+ * A real admin with TOTP enrolled and a full session (`newAdmin`, or the setup routes'
+ * `createAdminThroughRoutes`). `secondFactor()` hands out codes the server has not seen yet.
  */
 export class TestAdmin {
   private lastStep: number;
@@ -45,11 +45,11 @@ export class TestAdmin {
 
   /** A TOTP code for a step the server has not accepted yet (±1 step of drift), else a recovery code. */
   secondFactor(): string {
-    const now = Math.floor(Date.now() / STEP_MS);
+    const now = Math.floor(Date.now() / TOTP_STEP_MS);
     for (const step of [now - 1, now, now + 1]) {
       if (step > this.lastStep) {
         this.lastStep = step;
-        return this.t.app.get(Totp).generate(this.totpSecret, step * STEP_MS + 1000);
+        return this.t.app.get(Totp).generate(this.totpSecret, step * TOTP_STEP_MS + 1000);
       }
     }
     const code = this.recoveryCodes.shift();
@@ -77,7 +77,13 @@ export class TestAdmin {
 
 let counter = 0;
 
-export async function createAdmin(t: TestApp, role: AdminRole, options: { email?: string } = {}): Promise<TestAdmin> {
+/**
+ * An admin set up through the real routes: created with a one-time password, first
+ * login, TOTP enrolment and confirmation, password change, which leaves a full session.
+ * Four argon2 hashes and five requests: for the specs about those routes; others use
+ * `newAdmin` (factories.ts).
+ */
+export async function createAdminThroughRoutes(t: TestApp, role: AdminRole, options: { email?: string } = {}): Promise<TestAdmin> {
   const email = options.email ?? `${role}-${process.pid}-${(counter += 1)}-${randomBytes(3).toString('hex')}@example.com`;
   const created = await t.app.get(AdminBootstrap).create(email, role);
   const login = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: created.oneTimePassword } });
@@ -107,7 +113,7 @@ export async function createAdmin(t: TestApp, role: AdminRole, options: { email?
   });
   expectStatus(change, 200);
   const { session } = change.json<{ session: SessionTokens }>();
-  return new TestAdmin(t, created.admin.id, email, role, password, secret, recoveryCodes, session, Math.floor(now / STEP_MS));
+  return new TestAdmin(t, created.admin.id, email, role, password, secret, recoveryCodes, session, Math.floor(now / TOTP_STEP_MS));
 }
 
 function expectStatus(response: { statusCode: number; body: string }, status: number): void {

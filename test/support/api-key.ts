@@ -8,8 +8,11 @@ export interface TestKey {
   headers: { authorization: string };
 }
 
-/** A real workspace (created unless given) and a real key for it, through the admin routes. */
-export async function createApiKey(
+/**
+ * A real workspace (created unless given) and a real key for it, through the admin routes:
+ * for the specs about those routes; others use `newKey` (factories.ts).
+ */
+export async function createApiKeyThroughRoutes(
   t: TestApp,
   admin: TestAdmin,
   options: { workspaceId?: string; scopes?: string[]; environment?: 'live' | 'test'; name?: string; from?: string } = {},

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApplication, shutdownApplication } from '../../apps/api/src/application';
-import { loadConfig } from '../../apps/api/src/config/app-config';
+import { AppConfig, loadConfig } from '../../apps/api/src/config/app-config';
 import { createAppLogger } from '../../apps/api/src/logging/app-logger';
 import { TestDatabase } from './test-database';
 
@@ -22,29 +22,59 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Listens on a free loopback port: for what only a real socket shows (Node's HTTP parser, connections). */
+export async function listenOn(t: Pick<TestApp, 'app'>): Promise<URL> {
+  return new URL(await t.app.getHttpAdapter().getInstance().listen({ port: 0, host: '127.0.0.1' }));
+}
+
 /** One ES256 key per test process (`jwt-signing.v1.pem` of every test app): generated here, never committed. */
 export const TEST_SIGNING_KEY: string = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 /** One API-key pepper per test process, so two test apps accept each other's keys. */
 const TEST_PEPPER = randomBytes(32).toString('base64');
 
-/** The real application (same config validation, same pipeline) on a test database. */
-export async function createTestApp(
-  database: TestDatabase,
-  options: { features?: Type[]; env?: Record<string, string>; secretFiles?: Record<string, string> } = {},
-): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Extra feature modules (probes). */
+  features?: Type[];
+  /** Environment variables over the test defaults, validated as at boot. */
+  env?: Record<string, string>;
+  /** Files of the secrets directory over the standard ones (`master.v2.key`, …). */
+  secretFiles?: Record<string, string>;
+}
+
+/** The directories a test app owns, removed when it closes. */
+export interface TestDirectories {
+  /** A secrets directory as a deployment has one: a master key of its own, the process's signing key and pepper. */
+  readonly secretsDir: string;
+  readonly dataDir: string;
+  remove(): void;
+}
+
+export function createTestDirectories(secretFiles: Record<string, string> = {}): TestDirectories {
   const secretsDir = mkdtempSync(join(tmpdir(), 'rf-secrets-'));
   const dataDir = mkdtempSync(join(tmpdir(), 'rf-data-'));
   writeFileSync(join(secretsDir, 'master.v1.key'), randomBytes(32).toString('base64'), { mode: 0o600 });
   const standard = { 'jwt-signing.v1.pem': TEST_SIGNING_KEY, 'api-key-pepper.v1.key': TEST_PEPPER };
-  for (const [name, content] of Object.entries({ ...standard, ...options.secretFiles })) {
+  for (const [name, content] of Object.entries({ ...standard, ...secretFiles })) {
     writeFileSync(join(secretsDir, name), content, { mode: 0o600 });
   }
-  const config = loadConfig({
+  return {
+    secretsDir,
+    dataDir,
+    remove() {
+      rmSync(secretsDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The configuration a test app boots with (the same validation as production), `env` over the test defaults. */
+export function testConfig(databaseUrl: string, directories: TestDirectories, env: Record<string, string> = {}): AppConfig {
+  return loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: database.appUrl,
-    RINGFENCE_SECRETS_DIR: secretsDir,
-    RINGFENCE_DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    RINGFENCE_SECRETS_DIR: directories.secretsDir,
+    RINGFENCE_DATA_DIR: directories.dataDir,
     LOG_LEVEL: 'info',
     // Tests change sessions behind the app's back (expiry, disable): read them every time.
     // The cache has its own test.
@@ -52,8 +82,14 @@ export async function createTestApp(
     API_KEY_CACHE_MS: '0',
     // Specs share 127.0.0.1; the per-address limit has its own spec.
     RATE_LIMIT_IP_PER_MINUTE: '1000000',
-    ...options.env,
+    ...env,
   });
+}
+
+/** The real application (same config validation, same pipeline) on a test database. */
+export async function createTestApp(database: Pick<TestDatabase, 'appUrl'>, options: TestAppOptions = {}): Promise<TestApp> {
+  const directories = createTestDirectories(options.secretFiles);
+  const config = testConfig(database.appUrl, directories, options.env);
   const lines: string[] = [];
   const logger = createAppLogger(config, { write: (line: string) => void lines.push(line) });
   // nestjs-pino keeps the first logger it is given for the whole process: from now on Nest's
@@ -65,17 +101,21 @@ export async function createTestApp(
   // Nest's own log lines (jobs, the database's outage reports) are buffered until `listen`,
   // which a test app never calls: let them through as a listening server would.
   app.flushLogs();
+  let closing: Promise<void> | undefined;
   return {
     app,
     get logs() {
       return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     },
     rawLogs: () => lines.join(''),
-    mailDir: join(dataDir, 'mail'),
-    async close() {
-      await shutdownApplication(app);
-      rmSync(secretsDir, { recursive: true, force: true });
-      rmSync(dataDir, { recursive: true, force: true });
+    mailDir: join(directories.dataDir, 'mail'),
+    // Once, however often it is called: a spec's own close and the fixture's may both run.
+    close() {
+      closing ??= (async () => {
+        await shutdownApplication(app);
+        directories.remove();
+      })();
+      return closing;
     },
   };
 }
