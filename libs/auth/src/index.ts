@@ -26,8 +26,6 @@ export { SKIP_RATE_LIMITS, SkipRateLimits, skipsRateLimits, type LimitHit } from
 export { MemoryRateLimitStorage } from './limits/memory-rate-limit.storage';
 export { catalogueProblems, DEFAULT_PLAN, DEFAULT_PLANS, PLAN_NAME, planLimitsOf, type PlanCatalogue, type PlanLimits } from './limits/rate-limit-plans';
 export { RateLimitsUnavailableException, TooManyAttemptsException } from './limits/rate-limit.exceptions';
-// Defined beside the unit of work (a database fault is a reported state too); exported here as before.
-export { isReportedState, retryAfterOf, type ReportedState, type RetryLater } from '@ringfence/tenancy';
 export { RATE_LIMIT_OPTIONS, type RateLimitOptions } from './limits/rate-limit.options';
 export { RateLimitsModule } from './limits/rate-limits.module';
 export { toThrottlerRecord, type ThrottlerStorageRecord } from './limits/sliding-window';

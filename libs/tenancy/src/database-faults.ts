@@ -1,5 +1,5 @@
 import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
-import { ReportedState, RetryLater } from './reported-errors';
+import { ReportedState, RetryLater } from '@ringfence/problems';
 
 /**
  * What a failed database call means for its caller: `conflict`, the transaction lost to a

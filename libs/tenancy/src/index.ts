@@ -15,5 +15,5 @@ export { BEFORE_COMMIT, RequestTransactionInterceptor, type BeforeCommit } from 
 export { TenancyModule } from './tenancy.module';
 export { AfterTransactionError, applySessionSettings, CONFLICT_ATTEMPTS, UnitOfWork } from './unit-of-work';
 export { DatabaseFaults, databaseFaultOf, DatabaseUnavailableException, OUTAGE_QUIET_MS } from './database-faults';
-export { isReportedState, logJobFailure, retryAfterOf, type ReportedState, type RetryLater } from './reported-errors';
+export { logJobFailure } from './reported-errors';
 export { sqlCount, sqlRows } from './sql-rows';

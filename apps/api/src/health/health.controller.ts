@@ -1,7 +1,8 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public, ReportedState, RetryLater, SkipRateLimits } from '@ringfence/auth';
+import { Public, SkipRateLimits } from '@ringfence/auth';
+import { ReportedState, RetryLater } from '@ringfence/problems';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { ProblemResponse } from '../openapi/problem.schema';
 import { HealthStatusDto } from './health-status.dto';

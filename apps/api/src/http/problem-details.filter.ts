@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import { isReportedState, retryAfterOf } from '@ringfence/auth';
+import { InvalidField, isReportedState, retryAfterOf } from '@ringfence/problems';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidField, sendProblem } from './problem';
+import { sendProblem } from './problem';
 import { RouteMethodIndex } from './route-method-index';
 
 interface ProblemParts {

@@ -1,3 +1,4 @@
+import { InvalidField, PROBLEM_CONTENT_TYPE, ProblemDocument, problemType } from '@ringfence/problems';
 import type { FastifyReply } from 'fastify';
 
 /** Stable machine-readable codes of the problem documents this API answers with. */
@@ -26,25 +27,6 @@ export enum ErrorCode {
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
 }
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-export const PROBLEM_TYPE_BASE = 'https://ringfence.dev/problems/';
-
-export interface InvalidField {
-  field: string;
-  messages: string[];
-}
-
-/** RFC 9457 problem details, with Ringfence's `code` and `requestId`. */
-export interface ProblemDocument {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  requestId: string;
-  errors?: InvalidField[];
-}
-
 export const DEFAULT_PROBLEMS: Readonly<Record<number, { code: ErrorCode; title: string; detail: string }>> = {
   400: { code: ErrorCode.BadRequest, title: 'Bad Request', detail: 'The request is not valid.' },
   401: { code: ErrorCode.Unauthenticated, title: 'Unauthorized', detail: 'Valid credentials are required.' },
@@ -63,10 +45,6 @@ export const DEFAULT_PROBLEMS: Readonly<Record<number, { code: ErrorCode; title:
   501: { code: ErrorCode.NotImplemented, title: 'Not Implemented', detail: 'This API does not support the request method.' },
   503: { code: ErrorCode.Unavailable, title: 'Service Unavailable', detail: 'The service cannot answer right now.' },
 };
-
-export function problemType(code: string): string {
-  return `${PROBLEM_TYPE_BASE}${code.toLowerCase().replace(/_/g, '-')}`;
-}
 
 /** The problem document of `status`: the table's code, title and detail unless the caller names its own. */
 export function problemDocument(

@@ -1,6 +1,7 @@
 import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { InvalidField } from '@ringfence/problems';
 import { MIMEType } from 'node:util';
-import { ErrorCode, InvalidField } from './problem';
+import { ErrorCode } from './problem';
 
 /**
  * How much structure a JSON body may have, checked on the raw bytes before parsing and

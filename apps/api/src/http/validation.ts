@@ -1,6 +1,7 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { InvalidField } from '@ringfence/problems';
+import { ErrorCode } from './problem';
 import { fieldName, printable } from './request-input';
-import { ErrorCode, InvalidField } from './problem';
 
 /** At most this many invalid fields are listed: a hostile body cannot grow the answer. */
 export const MAX_LISTED_FIELDS = 20;

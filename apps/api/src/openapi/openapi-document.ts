@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE } from '../http/problem';
+import { PROBLEM_CONTENT_TYPE } from '@ringfence/problems';
 import { ProblemResponse } from './problem.schema';
 
 const PROBLEM_REF = { $ref: '#/components/schemas/ProblemResponse' };

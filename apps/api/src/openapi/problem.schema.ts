@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { InvalidField, ProblemDocument } from '../http/problem';
+import { InvalidField, ProblemDocument } from '@ringfence/problems';
 
 class InvalidFieldSchema implements InvalidField {
   @ApiProperty({ example: 'name' })

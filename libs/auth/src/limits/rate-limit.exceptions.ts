@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
-import { ReportedState, RetryLater } from '@ringfence/tenancy';
+import { ReportedState, RetryLater } from '@ringfence/problems';
 
 /** A 429 whose retry delay the problem filter sends as `Retry-After`. */
 export class TooManyAttemptsException extends HttpException implements RetryLater {
