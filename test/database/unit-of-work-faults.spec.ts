@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { CONFLICT_ATTEMPTS, DatabaseUnavailableException, newContextStore, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { CONFLICT_ATTEMPTS, databaseFaultOf, DatabaseProblems, newContextStore, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { EventEmitter, once } from 'node:events';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -13,7 +13,7 @@ const SERIALIZATION_FAILURE = `DO $$ BEGIN RAISE EXCEPTION 'could not serialize 
  * The unit of work against a real PostgreSQL when the database fights back: conflicts
  * (40001, 40P01) retried at the outermost unit of work while nothing has left it, each
  * attempt with its own queued work and slots; connections lost mid-transaction and the
- * last attempt of a conflict answered as the 503 DatabaseUnavailableException.
+ * last attempt of a conflict answered as the 503 DATABASE_UNAVAILABLE problem.
  */
 describe('UnitOfWork under database faults (as ringfence_app)', () => {
   let db: TestDatabase;
@@ -101,7 +101,7 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
       },
       { principal: SYSTEM },
     );
-    await expect(outcome).rejects.toBeInstanceOf(DatabaseUnavailableException);
+    await expect(outcome).rejects.toMatchObject({ name: 'Problem', code: 'DATABASE_UNAVAILABLE' });
     await expect(outcome).rejects.toMatchObject({ status: 503, retryAfterSeconds: expect.any(Number), reportedState: true });
     expect(attempts).toBe(CONFLICT_ATTEMPTS);
     expect(evidence).toEqual([CONFLICT_ATTEMPTS]);
@@ -119,7 +119,7 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
         },
         { principal: SYSTEM },
       ),
-    ).rejects.toBeInstanceOf(DatabaseUnavailableException);
+    ).rejects.toMatchObject({ name: 'Problem', code: 'DATABASE_UNAVAILABLE' });
     expect(marked).toBe(1);
 
     let outer = 0;
@@ -132,7 +132,7 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
         },
         { principal: SYSTEM },
       ),
-    ).rejects.toBeInstanceOf(DatabaseUnavailableException);
+    ).rejects.toMatchObject({ name: 'Problem', code: 'DATABASE_UNAVAILABLE' });
     expect(outer).toBe(1);
     expect(await rowsNamed('committed by a nested unit')).toBe(1);
   });
@@ -187,8 +187,8 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
       (error: unknown) => error,
     );
     await terminateWhen(`query LIKE '%terminate me%' AND state = 'active'`);
-    expect(await failure).toBeInstanceOf(DatabaseUnavailableException);
-    expect(await failure).toMatchObject({ fault: { kind: 'unavailable', reason: expect.stringContaining('57P01') } });
+    expect(DatabaseProblems.DATABASE_UNAVAILABLE.is(await failure)).toBe(true);
+    expect(databaseFaultOf(await failure)).toMatchObject({ kind: 'unavailable', reason: expect.stringContaining('57P01') });
   });
 
   it('answers 503 when the connection is lost while the transaction sits between statements', async () => {
@@ -203,7 +203,7 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
       },
       { principal: SYSTEM },
     );
-    await expect(outcome).rejects.toBeInstanceOf(DatabaseUnavailableException);
+    await expect(outcome).rejects.toMatchObject({ name: 'Problem', code: 'DATABASE_UNAVAILABLE' });
     // The pool is whole again: the next unit of work gets a live connection.
     await expect(unitOfWork.run(async () => (await unitOfWork.manager.query('SELECT 1 AS one')) as unknown)).resolves.toEqual([{ one: 1 }]);
   });

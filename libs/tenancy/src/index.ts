@@ -14,6 +14,7 @@ export { installRequestContext, type RequestContextSources } from './request-con
 export { BEFORE_COMMIT, RequestTransactionInterceptor, type BeforeCommit } from './request-transaction.interceptor';
 export { TenancyModule } from './tenancy.module';
 export { AfterTransactionError, applySessionSettings, CONFLICT_ATTEMPTS, UnitOfWork } from './unit-of-work';
-export { DatabaseFaults, databaseFaultOf, DatabaseUnavailableException, OUTAGE_QUIET_MS } from './database-faults';
+export { DatabaseFaults, databaseFaultOf, databaseUnavailable, OUTAGE_QUIET_MS } from './database-faults';
+export { DatabaseProblems } from './database.problems';
 export { logJobFailure } from './reported-errors';
 export { sqlCount, sqlRows } from './sql-rows';

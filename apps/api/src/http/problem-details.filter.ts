@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import { InvalidField, isReportedState, retryAfterOf } from '@ringfence/problems';
+import { InvalidField, isReportedState, Problem, retryAfterOf } from '@ringfence/problems';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from './problem';
 import { RouteMethodIndex } from './route-method-index';
@@ -46,6 +46,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private describe(exception: unknown): ProblemParts {
+    if (exception instanceof Problem) {
+      return { status: exception.status, code: exception.code, detail: exception.detail, ...(exception.errors ? { errors: [...exception.errors] } : {}) };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
