@@ -25,7 +25,7 @@ export { ClientIpLimit } from './limits/client-ip-limit';
 export { SKIP_RATE_LIMITS, SkipRateLimits, skipsRateLimits, type LimitHit } from './limits/rate-limit.guard';
 export { MemoryRateLimitStorage } from './limits/memory-rate-limit.storage';
 export { catalogueProblems, DEFAULT_PLAN, DEFAULT_PLANS, PLAN_NAME, planLimitsOf, type PlanCatalogue, type PlanLimits } from './limits/rate-limit-plans';
-export { RateLimitsUnavailableException, TooManyAttemptsException } from './limits/rate-limit.exceptions';
+export { LimitProblems } from './limits/limit.problems';
 export { RATE_LIMIT_OPTIONS, type RateLimitOptions } from './limits/rate-limit.options';
 export { RateLimitsModule } from './limits/rate-limits.module';
 export { toThrottlerRecord, type ThrottlerStorageRecord } from './limits/sliding-window';

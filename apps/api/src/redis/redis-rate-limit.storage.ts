@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
-import { LimitHit, RateLimitsUnavailableException, ThrottlerStorageRecord, toThrottlerRecord } from '@ringfence/auth';
+import { LimitHit, LimitProblems, ThrottlerStorageRecord, toThrottlerRecord } from '@ringfence/auth';
 import { RedisConnection } from './redis-connection';
 
 /**
@@ -83,7 +83,7 @@ export class RedisRateLimitStorage implements ThrottlerStorage {
         ...hits.map((hit) => hit.limit),
       );
     } catch {
-      throw new RateLimitsUnavailableException();
+      throw LimitProblems.RATE_LIMITS_UNAVAILABLE();
     }
     const records: ThrottlerStorageRecord[] = [];
     for (let at = 0; at + FIELDS <= reply.length; at += FIELDS) {

@@ -13,7 +13,7 @@ import { PasswordHasher } from '../passwords/password-hasher';
 import { AdminSessions, SessionTokens } from '../sessions/admin-sessions';
 import { isOpaqueToken, newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
 import { ATTEMPT_BUDGETS, AttemptLimiter } from '../limits/attempt-limiter';
-import { TooManyAttemptsException } from '../limits/rate-limit.exceptions';
+import { LimitProblems } from '../limits/limit.problems';
 import { SecondFactor } from './second-factor';
 
 export type SetupStep = 'totp_enrolment' | 'password_change';
@@ -138,7 +138,7 @@ export class AdminLogin {
       },
       { principal: ANONYMOUS },
     );
-    if ('refused' in outcome) throw outcome.limited ? new TooManyAttemptsException(MFA_FAILURE_WINDOW_MS / 1000) : unauthenticated();
+    if ('refused' in outcome) throw outcome.limited ? LimitProblems.RATE_LIMITED({ retryAfterSeconds: MFA_FAILURE_WINDOW_MS / 1000 }) : unauthenticated();
     return outcome;
   }
 
