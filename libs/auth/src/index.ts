@@ -12,6 +12,7 @@ export {
   type AccessPolicy,
 } from './access-policy';
 export { AccessGuard, callerOf, unauthenticated } from './access.guard';
+export { AccessProblems } from './access.problems';
 export { AuthModule } from './auth.module';
 export { ADMIN_AUTHENTICATOR, API_KEY_AUTHENTICATOR, PROVIDER_AUTHENTICATOR, type Authenticator } from './authenticator';
 export { SCOPES, isScope, type Scope } from './scopes';
