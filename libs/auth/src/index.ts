@@ -19,6 +19,7 @@ export { SCOPES, isScope, type Scope } from './scopes';
 export { ADMIN_IDENTITY_OPTIONS, type AdminIdentityOptions } from './admin-identity.options';
 export { AdminIdentityModule } from './admin-identity.module';
 export { AdminBootstrap } from './admins/admin-bootstrap';
+export { AdminIdentityProblems } from './admin-identity.problems';
 export { AdminSessions, type SessionTokens } from './sessions/admin-sessions';
 export { type CreatedAdmin } from './admins/admin-management';
 export { AttemptLimiter, type AttemptBudget } from './limits/attempt-limiter';

@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Audited } from '@ringfence/audit';
+import { RequestProblems } from '@ringfence/problems';
 import { Principal, RequestContext } from '@ringfence/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AnyAdmin, Public, StepUp } from '../access-policy';
@@ -210,7 +211,7 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'The session is ended; 404 for a session that is not yours or not live.' })
   async revokeSession(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<void> {
     const principal = this.admin();
-    if (!(await this.sessions.revoke(id, 'revoked_by_admin', principal.adminId))) throw new NotFoundException();
+    if (!(await this.sessions.revoke(id, 'revoked_by_admin', principal.adminId))) throw RequestProblems.NOT_FOUND();
   }
 
   private admin(): AdminPrincipal {

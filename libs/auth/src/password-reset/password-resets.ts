@@ -1,9 +1,10 @@
-import { BadRequestException, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AuditWriter, SecurityEvents } from '@ringfence/audit';
 import { AesGcmCipher, declareSealedColumn } from '@ringfence/crypto';
 import { ANONYMOUS, logJobFailure, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, PASSWORD_RESET_MAX_FAILURES, PASSWORD_RESET_TTL_MS } from '../admin-identity.options';
+import { AdminIdentityProblems } from '../admin-identity.problems';
 import { AdminDirectory, normaliseEmail } from '../admins/admin-directory';
 import { assertAcceptable } from '../admins/own-account';
 import { ATTEMPT_BUDGETS, AttemptLimiter } from '../limits/attempt-limiter';
@@ -89,10 +90,7 @@ export class PasswordResets implements OnApplicationBootstrap, OnApplicationShut
 
   async reset(token: string, newPassword: string, code: string | undefined): Promise<void> {
     await this.limiter.enforce([[ATTEMPT_BUDGETS.resetPerIp, this.context.clientIp ?? 'unknown']]);
-    const refused = new BadRequestException({
-      code: 'RESET_REJECTED',
-      detail: 'The reset link is invalid, used or expired, or the second factor is wrong.',
-    });
+    const refused = AdminIdentityProblems.RESET_REJECTED();
     if (!isOpaqueToken(token)) {
       await this.events.record({ action: 'auth.password_reset', outcome: 'failure', reason: 'malformed_token' }, ANONYMOUS);
       throw refused;
