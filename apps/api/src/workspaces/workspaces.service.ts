@@ -1,10 +1,12 @@
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { AuditTrail } from '@ringfence/audit';
 import { ApiKeyAuthenticator, DEFAULT_PLAN, planLimitsOf, RATE_LIMIT_OPTIONS, RateLimitOptions } from '@ringfence/auth';
+import { RequestProblems } from '@ringfence/problems';
 import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { WorkspaceDto } from './dto/workspace.dto';
 import { WorkspaceOrigins } from './workspace-origins';
+import { WorkspaceProblems } from './workspaces.problems';
 
 interface WorkspaceRow {
   id: string;
@@ -55,7 +57,7 @@ export class WorkspacesService {
 
   async get(id: string): Promise<WorkspaceDto> {
     const row = await this.unitOfWork.read(() => this.find(id));
-    if (!row) throw new NotFoundException();
+    if (!row) throw RequestProblems.NOT_FOUND();
     return workspaceView(row);
   }
 
@@ -63,7 +65,7 @@ export class WorkspacesService {
   async update(id: string, change: { name?: string; plan?: string; allowedOrigins?: string[] }): Promise<WorkspaceDto> {
     this.assertKnownPlan(change.plan);
     const before = await this.find(id, { lock: true });
-    if (!before) throw new NotFoundException();
+    if (!before) throw RequestProblems.NOT_FOUND();
     const [row] = await sqlRows<WorkspaceRow>(
       this.unitOfWork.manager,
       `UPDATE workspaces SET name = coalesce($2, name), plan = coalesce($3, plan), allowed_origins = coalesce($4, allowed_origins),
@@ -89,7 +91,7 @@ export class WorkspacesService {
    */
   async delete(id: string): Promise<void> {
     const before = await this.find(id, { lock: true });
-    if (!before) throw new NotFoundException();
+    if (!before) throw RequestProblems.NOT_FOUND();
     await this.unitOfWork.manager.query(
       `UPDATE workspaces SET status = 'deleted', deleted_at = now(), updated_at = now(), version = version + 1 WHERE id = $1`,
       [id],
@@ -102,7 +104,7 @@ export class WorkspacesService {
   /** Suspends or reactivates; a suspended workspace's keys are refused from the next request on. */
   async setStatus(id: string, status: 'active' | 'suspended'): Promise<WorkspaceDto> {
     const before = await this.find(id, { lock: true });
-    if (!before || before.status === 'deleted') throw new NotFoundException();
+    if (!before || before.status === 'deleted') throw RequestProblems.NOT_FOUND();
     if (before.status === status) return workspaceView(before);
     const [row] = await sqlRows<WorkspaceRow>(
       this.unitOfWork.manager,
@@ -119,7 +121,7 @@ export class WorkspacesService {
   /** A plan must be one of the configured catalogue's: it decides the workspace's limits. */
   private assertKnownPlan(plan: string | undefined): void {
     if (plan === undefined || planLimitsOf(this.limits.plans, plan)) return;
-    throw new BadRequestException({ code: 'UNKNOWN_PLAN', detail: `Unknown plan. Known plans: ${Object.keys(this.limits.plans).join(', ')}.` });
+    throw WorkspaceProblems.UNKNOWN_PLAN({ detail: `Unknown plan. Known plans: ${Object.keys(this.limits.plans).join(', ')}.` });
   }
 
   /** In the current unit of work; deleted workspaces are not found. */
