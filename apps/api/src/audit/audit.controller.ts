@@ -1,6 +1,6 @@
-import { BadRequestException, Controller, Get, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { AuditChain, AuditEventFilter, AuditEvents, SecurityEvents } from '@ringfence/audit';
+import { AuditChain, AuditEventFilter, AuditEvents, AuditProblems, SecurityEvents } from '@ringfence/audit';
 import { AdminRoles, AdminRolesOrScopes } from '@ringfence/auth';
 import { RequestContext, RequestContextStore } from '@ringfence/tenancy';
 import { Readable } from 'node:stream';
@@ -65,7 +65,7 @@ export class AuditController {
   private filterFrom(query: AuditFilterQueryDto & { cursor?: string; limit?: number }): AuditEventFilter {
     const { cursor: _cursor, limit: _limit, from, to, ...fields } = query;
     if (this.context.principal.kind === 'api_key' && fields.workspaceId !== undefined) {
-      throw new BadRequestException({ code: 'WORKSPACE_FROM_KEY', detail: 'A key reads its own workspace; leave out workspaceId.' });
+      throw AuditProblems.WORKSPACE_FROM_KEY();
     }
     return { ...fields, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}) };
   }
