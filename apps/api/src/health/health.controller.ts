@@ -2,25 +2,14 @@ import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public, SkipRateLimits } from '@ringfence/auth';
-import { ReportedState, RetryLater } from '@ringfence/problems';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { ProblemResponse } from '../openapi/problem.schema';
+import { HealthProblems } from './health.problems';
 import { HealthStatusDto } from './health-status.dto';
 import { MigrationsHealthIndicator } from './migrations.health';
 
 /** How long each readiness check may take before it counts as failing: a probe is answered within it, whatever holds the database or Redis up. */
 export const READY_CHECK_TIMEOUT_MS = 1500;
-
-/** Not ready: the probe's answer is the report (the failing checks), not an error to log per probe. */
-class NotReadyException extends ServiceUnavailableException implements ReportedState, RetryLater {
-  readonly reportedState = true;
-  /** A probe asks again on its own schedule; a person or a client is told when. */
-  readonly retryAfterSeconds = 5;
-
-  constructor(failing: readonly string[]) {
-    super({ code: 'NOT_READY', detail: `Not ready: ${failing.join(', ')}.` });
-  }
-}
 
 @ApiTags('operations')
 @Controller('health')
@@ -57,7 +46,7 @@ export class HealthController {
   async ready(): Promise<HealthStatusDto> {
     this.inFlight ??= this.failingChecks().finally(() => (this.inFlight = undefined));
     const failing = await this.inFlight;
-    if (failing.length > 0) throw new NotReadyException(failing);
+    if (failing.length > 0) throw HealthProblems.NOT_READY({ detail: `Not ready: ${failing.join(', ')}.` });
     return { status: 'ok' };
   }
 
