@@ -1,7 +1,6 @@
 import { AuditSealer } from '@ringfence/audit';
 import { ApiKeyUsage, PasswordResets } from '@ringfence/auth';
 import { Client } from 'pg';
-import { ErrorCode } from '../../apps/api/src/http/problem';
 import { WorkspaceOrigins } from '../../apps/api/src/workspaces/workspace-origins';
 import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
 import { createAdmin } from '../support/admin-session';
@@ -34,7 +33,7 @@ describe('database faults beyond the request’s own transaction', () => {
         await superuser.query('LOCK TABLE audit_log IN EXCLUSIVE MODE');
         const refused = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: owner.headers, payload: { code: '000000' } });
         expect(refused.statusCode).toBe(503);
-        expect(refused.json()).toMatchObject({ code: ErrorCode.DatabaseUnavailable });
+        expect(refused.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
         expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       } finally {
         await superuser.query('ROLLBACK');

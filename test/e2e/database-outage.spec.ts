@@ -1,6 +1,5 @@
 import { LightMyRequestResponse } from 'fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ErrorCode } from '../../apps/api/src/http/problem';
 import { createAdmin } from '../support/admin-session';
 import { createApiKey } from '../support/api-key';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -16,7 +15,7 @@ interface Call {
 }
 
 function expectDatabaseUnavailable(call: string, response: LightMyRequestResponse): void {
-  expect([call, response.statusCode, response.json<{ code?: string }>().code]).toEqual([call, 503, ErrorCode.DatabaseUnavailable]);
+  expect([call, response.statusCode, response.json<{ code?: string }>().code]).toEqual([call, 503, 'DATABASE_UNAVAILABLE']);
   expect([call, Number(response.headers['retry-after']) > 0]).toEqual([call, true]);
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
 }

@@ -2,7 +2,6 @@ import { AuditSealer } from '@ringfence/audit';
 import { PasswordResets } from '@ringfence/auth';
 import { LightMyRequestResponse } from 'fastify';
 import { Client } from 'pg';
-import { ErrorCode } from '../../apps/api/src/http/problem';
 import { KeyRewrap } from '../../apps/api/src/keys/key-rewrap';
 import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
 import { createAdmin, TestAdmin } from '../support/admin-session';
@@ -13,7 +12,7 @@ import { createTestDatabase, TestDatabase } from '../support/test-database';
 const FOREVER = '600000';
 
 function expectDatabaseUnavailable(response: LightMyRequestResponse): void {
-  expect([response.statusCode, response.json<{ code?: string }>().code]).toEqual([503, ErrorCode.DatabaseUnavailable]);
+  expect([response.statusCode, response.json<{ code?: string }>().code]).toEqual([503, 'DATABASE_UNAVAILABLE']);
   expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
 }
 

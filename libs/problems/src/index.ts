@@ -9,5 +9,5 @@ export {
   type ProblemKind,
   type ProblemOccurrence,
 } from './problem';
-export { isReportedState, retryAfterOf, type ReportedState, type RetryLater } from './reported-errors';
+export { isReportedState, type ReportedState, type RetryLater } from './reported-errors';
 export { RequestProblems } from './request.problems';

@@ -3,11 +3,6 @@ export interface RetryLater {
   readonly retryAfterSeconds: number;
 }
 
-export function retryAfterOf(error: unknown): number | undefined {
-  const seconds = (error as Partial<RetryLater> | null)?.retryAfterSeconds;
-  return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : undefined;
-}
-
 /**
  * An error that answers a state already reported elsewhere (readiness, the outage's own
  * log line): the problem filter does not log it again for every request it refuses.

@@ -1,6 +1,5 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
-import { InvalidField } from '@ringfence/problems';
-import { ErrorCode } from './problem';
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { InvalidField, RequestProblems } from '@ringfence/problems';
 import { fieldName, printable } from './request-input';
 
 /** At most this many invalid fields are listed: a hostile body cannot grow the answer. */
@@ -15,12 +14,7 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) =>
-      new BadRequestException({
-        code: ErrorCode.ValidationFailed,
-        detail: 'The request has invalid fields.',
-        errors: invalidFields(errors),
-      }),
+    exceptionFactory: (errors) => RequestProblems.VALIDATION_FAILED({ errors: invalidFields(errors) }),
   });
 }
 
