@@ -1,9 +1,9 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public, SkipRateLimits } from '@ringfence/auth';
 import { RedisHealthIndicator } from '../redis/redis.health';
-import { ProblemResponse } from '../openapi/problem.schema';
+import { ApiProblems } from '../openapi/api-problems.decorator';
 import { HealthProblems } from './health.problems';
 import { HealthStatusDto } from './health-status.dto';
 import { MigrationsHealthIndicator } from './migrations.health';
@@ -42,7 +42,7 @@ export class HealthController {
   @Get('ready')
   @SkipRateLimits()
   @ApiOkResponse({ type: HealthStatusDto })
-  @ApiServiceUnavailableResponse({ type: ProblemResponse })
+  @ApiProblems(HealthProblems.NOT_READY)
   async ready(): Promise<HealthStatusDto> {
     this.inFlight ??= this.failingChecks().finally(() => (this.inFlight = undefined));
     const failing = await this.inFlight;

@@ -1,10 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Audited } from '@ringfence/audit';
-import { AdminRoles } from '@ringfence/auth';
+import { AccessProblems, AdminRoles } from '@ringfence/auth';
+import { RequestProblems } from '@ringfence/problems';
+import { ApiProblems } from '../openapi/api-problems.decorator';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, CreateWorkspaceDto, RotateApiKeyDto, UpdateWorkspaceDto, WorkspaceDto } from './dto/workspace.dto';
 import { WorkspacesService } from './workspaces.service';
+import { WorkspaceProblems } from './workspaces.problems';
 
 /** Workspaces and their API keys, admin side (API.md: `/v1/admin/workspaces`, role admin). */
 @ApiTags('workspaces (admin)')
@@ -20,6 +23,7 @@ export class AdminWorkspacesController {
   @AdminRoles('owner', 'admin')
   @Audited('workspace.create')
   @ApiCreatedResponse({ type: WorkspaceDto })
+  @ApiProblems(WorkspaceProblems.UNKNOWN_PLAN)
   create(@Body() body: CreateWorkspaceDto): Promise<WorkspaceDto> {
     return this.workspaces.create(body);
   }
@@ -42,6 +46,7 @@ export class AdminWorkspacesController {
   @AdminRoles('owner', 'admin')
   @Audited('workspace.update')
   @ApiOkResponse({ type: WorkspaceDto })
+  @ApiProblems(WorkspaceProblems.UNKNOWN_PLAN, RequestProblems.NOT_FOUND)
   update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateWorkspaceDto): Promise<WorkspaceDto> {
     return this.workspaces.update(id, body);
   }
@@ -77,6 +82,7 @@ export class AdminWorkspacesController {
   @AdminRoles('owner', 'admin')
   @Audited('api_key.create')
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in this response and nowhere else, ever.' })
+  @ApiProblems(WorkspaceProblems.WILDCARD_KEY_REFUSED, AccessProblems.INSUFFICIENT_ROLE, RequestProblems.NOT_FOUND)
   createKey(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.keys.create(id, body);
   }

@@ -1,10 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Audited } from '@ringfence/audit';
-import { callerOf, Scopes } from '@ringfence/auth';
+import { AccessProblems, callerOf, Scopes } from '@ringfence/auth';
 import { Principal, RequestContext } from '@ringfence/tenancy';
+import { ApiProblems } from '../openapi/api-problems.decorator';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto, CreatedApiKeyDto, CreateOwnApiKeyDto, RotateApiKeyDto } from './dto/workspace.dto';
+import { WorkspaceProblems } from './workspaces.problems';
 
 type KeyPrincipal = Extract<Principal, { kind: 'api_key' }>;
 
@@ -27,6 +29,7 @@ export class OwnApiKeysController {
   @Scopes('keys:manage')
   @Audited('api_key.create')
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in this response and nowhere else, ever.' })
+  @ApiProblems(WorkspaceProblems.WILDCARD_KEY_REFUSED, WorkspaceProblems.EXPIRY_BEYOND_CALLER, AccessProblems.INSUFFICIENT_SCOPE)
   create(@Body() body: CreateOwnApiKeyDto): Promise<CreatedApiKeyDto> {
     const caller = this.caller();
     return this.keys.create(caller.workspaceId, { ...body, environment: caller.environment });

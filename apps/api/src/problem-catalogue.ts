@@ -1,0 +1,26 @@
+import { AuditProblems } from '@ringfence/audit';
+import { AccessProblems, AdminIdentityProblems, LimitProblems } from '@ringfence/auth';
+import { problemCatalogue, RequestProblems } from '@ringfence/problems';
+import { DatabaseProblems } from '@ringfence/tenancy';
+import { HealthProblems } from './health/health.problems';
+import { HttpBoundaryProblems } from './http/http-boundary.problems';
+import { VaultProblems } from './vault/vault.problems';
+import { WorkspaceProblems } from './workspaces/workspaces.problems';
+
+/**
+ * Every problem this API answers, ordered by code: the OpenAPI document lists these codes,
+ * the catalogue snapshot records them, and docs/problems/ has a page for each. A feature's
+ * new catalogue is added here (the catalogue spec fails on one that is not).
+ */
+export const PROBLEM_CATALOGUE = problemCatalogue(
+  RequestProblems,
+  HttpBoundaryProblems,
+  AccessProblems,
+  LimitProblems,
+  DatabaseProblems,
+  AdminIdentityProblems,
+  WorkspaceProblems,
+  VaultProblems,
+  AuditProblems,
+  HealthProblems,
+);
