@@ -1,9 +1,10 @@
-import { ProblemFactory } from '@ringfence/problems';
+import { PROBLEM_TYPE_BASE, ProblemFactory } from '@ringfence/problems';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { PROBLEM_CATALOGUE } from './problem-catalogue';
 
 const ROOT = join(__dirname, '..', '..', '..');
+const DOCS = join(ROOT, 'docs', 'problems');
 
 /** Every TypeScript source under apps/ and libs/ but the specs. */
 function sources(directory = ROOT, found: string[] = []): string[] {
@@ -20,6 +21,7 @@ function isProblemFactory(value: unknown): value is ProblemFactory {
   return typeof value === 'function' && typeof (value as Partial<ProblemFactory>).code === 'string' && typeof (value as Partial<ProblemFactory>).is === 'function';
 }
 
+const slugOf = (code: string): string => code.toLowerCase().replace(/_/g, '-');
 const codes = new Set(PROBLEM_CATALOGUE.map((problem) => problem.code));
 
 describe('the problem catalogue', () => {
@@ -62,5 +64,19 @@ describe('the problem catalogue', () => {
       for (const [made] of text.matchAll(/\bnew\s+[A-Z]\w*Exception\s*\(/g)) offences.push(`${where}: ${made}`);
     }
     expect(offences).toEqual([]);
+  });
+
+  it('gives each code one type under the documented base, and each type a page in docs/problems/', () => {
+    const pages = readdirSync(DOCS).filter((name) => name !== 'README.md');
+    const index = readFileSync(join(DOCS, 'README.md'), 'utf8');
+    for (const problem of PROBLEM_CATALOGUE) {
+      expect(problem.type).toBe(`${PROBLEM_TYPE_BASE}${slugOf(problem.code)}`);
+      const page = readFileSync(join(DOCS, `${slugOf(problem.code)}.md`), 'utf8');
+      expect([problem.code, page.split('\n')[0]]).toEqual([problem.code, `# ${problem.code}`]);
+      expect([problem.code, page]).toEqual([problem.code, expect.stringContaining(`${problem.status} ${problem.title}`)]);
+      expect([problem.code, page]).toEqual([problem.code, expect.stringContaining(problem.type)]);
+      expect([problem.code, index]).toEqual([problem.code, expect.stringContaining(`[${problem.code}](${slugOf(problem.code)}.md)`)]);
+    }
+    expect(pages.sort()).toEqual(PROBLEM_CATALOGUE.map((problem) => `${slugOf(problem.code)}.md`).sort());
   });
 });
