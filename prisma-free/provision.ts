@@ -1,6 +1,6 @@
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
 
-/** The two roles of DESIGN.md: the owner runs migrations, the app owns nothing. */
+/** The two roles of docs/architecture.md: the owner runs migrations, the app owns nothing. */
 export const OWNER_ROLE = 'ringfence_owner';
 export const APP_ROLE = 'ringfence_app';
 

@@ -1,5 +1,5 @@
-import { AdminBootstrap } from '@ringfence/auth';
 import { Client } from 'pg';
+import { AdminBootstrap } from '../../apps/api/src/admin-identity/admins/admin-bootstrap';
 import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 

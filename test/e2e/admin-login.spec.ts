@@ -73,7 +73,7 @@ describe('admin login', () => {
   });
 
   it('pays one argon2 verification for an unknown email, as for a known one', async () => {
-    const { PasswordHasher } = await import('@ringfence/auth');
+    const { PasswordHasher } = await import('../../apps/api/src/admin-identity/passwords/password-hasher');
     const hasher = t.app.get(PasswordHasher);
     const verify = jest.spyOn(hasher, 'verify');
     const verifyNothing = jest.spyOn(hasher, 'verifyNothing');
@@ -152,7 +152,7 @@ describe('admin login', () => {
   });
 
   it('gives an admin without TOTP a setup-only session that can do nothing else', async () => {
-    const { AdminBootstrap } = await import('@ringfence/auth');
+    const { AdminBootstrap } = await import('../../apps/api/src/admin-identity/admins/admin-bootstrap');
     const created = await t.app.get(AdminBootstrap).create('fresh-admin@example.com', 'admin');
     const response = await login('fresh-admin@example.com', created.oneTimePassword);
     expect(response.statusCode).toBe(200);
@@ -168,7 +168,7 @@ describe('admin login', () => {
   });
 
   it('never lets a one-time password alone reach a full session once the admin has enrolled TOTP', async () => {
-    const { AdminBootstrap } = await import('@ringfence/auth');
+    const { AdminBootstrap } = await import('../../apps/api/src/admin-identity/admins/admin-bootstrap');
     const created = await t.app.get(AdminBootstrap).create('contested@example.com', 'owner');
     const setupOf = async (): Promise<{ authorization: string }> => {
       const response = await login('contested@example.com', created.oneTimePassword);

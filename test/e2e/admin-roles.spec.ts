@@ -1,7 +1,7 @@
-import { AdminSessions } from '@ringfence/auth';
 import { AdminRole, UnitOfWork } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { AdminSessions } from '../../apps/api/src/admin-identity/sessions/admin-sessions';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { describePolicy, listRouteDeclarations } from '../support/route-inventory';
 import { createTestApp, TestApp } from '../support/test-app';

@@ -1,7 +1,8 @@
-import { AdminBootstrap, PasswordResets } from '@ringfence/auth';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { AdminBootstrap } from '../../apps/api/src/admin-identity/admins/admin-bootstrap';
+import { PasswordResets } from '../../apps/api/src/admin-identity/password-reset/password-resets';
 import { createAdmin } from '../support/admin-session';
 import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';

@@ -1,7 +1,7 @@
-import { AdminSessions } from '@ringfence/auth';
 import { UnitOfWork } from '@ringfence/tenancy';
 import fc from 'fast-check';
 import { Client } from 'pg';
+import { AdminSessions } from '../../apps/api/src/admin-identity/sessions/admin-sessions';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';

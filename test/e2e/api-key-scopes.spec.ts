@@ -1,4 +1,4 @@
-import { SCOPES } from '@ringfence/auth';
+import { SCOPES } from '@ringfence/access';
 import { randomUUID } from 'node:crypto';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createApiKey } from '../support/api-key';

@@ -1,6 +1,6 @@
-import { withChecksum } from '@ringfence/auth';
 import { LightMyRequestResponse } from 'fastify';
 import { Client } from 'pg';
+import { withChecksum } from '../../apps/api/src/workspaces/api-keys/api-key-format';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createApiKey, TestKey } from '../support/api-key';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -91,7 +91,7 @@ describe('workspace API keys', () => {
   });
 
   it('honours an imported legacy wildcard key, and refuses to rotate it into a new wildcard', async () => {
-    const { generateApiKey, ApiKeyPeppers } = await import('@ringfence/auth');
+    const [{ generateApiKey }, { ApiKeyPeppers }] = await Promise.all([import('../../apps/api/src/workspaces/api-keys/api-key-format'), import('../../apps/api/src/workspaces/api-keys/api-key-peppers')]);
     const imported = generateApiKey('live');
     const { hash, pepperVersion } = t.app.get(ApiKeyPeppers).hashForStorage(imported.key);
     await superuser.query(
@@ -374,7 +374,7 @@ describe('workspace API keys', () => {
   it('records last use off the hot path', async () => {
     const key = await createApiKey(t, admin, { workspaceId: live.workspaceId });
     expect((await whoAmI(key.headers)).statusCode).toBe(200);
-    const { ApiKeyUsage } = await import('@ringfence/auth');
+    const { ApiKeyUsage } = await import('../../apps/api/src/workspaces/api-keys/api-key-usage');
     await t.app.get(ApiKeyUsage).flush();
     const after = (await superuser.query('SELECT last_used_at FROM api_keys WHERE key_id = $1', [key.id])).rows[0].last_used_at;
     expect(after).toBeInstanceOf(Date);

@@ -1,6 +1,7 @@
 import { AuditSealer } from '@ringfence/audit';
-import { ApiKeyUsage, PasswordResets } from '@ringfence/auth';
 import { Client } from 'pg';
+import { PasswordResets } from '../../apps/api/src/admin-identity/password-reset/password-resets';
+import { ApiKeyUsage } from '../../apps/api/src/workspaces/api-keys/api-key-usage';
 import { WorkspaceOrigins } from '../../apps/api/src/workspaces/workspace-origins';
 import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
 import { createAdmin } from '../support/admin-session';

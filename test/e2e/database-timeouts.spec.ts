@@ -1,8 +1,8 @@
 import { AuditSealer } from '@ringfence/audit';
-import { PasswordResets } from '@ringfence/auth';
 import { LightMyRequestResponse } from 'fastify';
 import { Client } from 'pg';
-import { KeyRewrap } from '../../apps/api/src/keys/key-rewrap';
+import { PasswordResets } from '../../apps/api/src/admin-identity/password-reset/password-resets';
+import { MasterKeyRewrap } from '../../apps/api/src/master-key-rewrap/master-key-rewrap';
 import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { HeldSmtpServer } from '../support/held-smtp-server';
@@ -184,7 +184,7 @@ describe('database timeouts', () => {
     });
 
     it('keys:rewrap (its counts and batches)', async () => {
-      const counts = await outlasting('LOCK TABLE mail_outbox IN ACCESS EXCLUSIVE MODE', () => t.app.get(KeyRewrap).counts());
+      const counts = await outlasting('LOCK TABLE mail_outbox IN ACCESS EXCLUSIVE MODE', () => t.app.get(MasterKeyRewrap).counts());
       expect(counts.some((count) => count.column === 'admins.totp_secret')).toBe(true);
     });
 

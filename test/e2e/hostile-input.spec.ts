@@ -1,8 +1,8 @@
-import { generateApiKey } from '@ringfence/auth';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { generateApiKey } from '../../apps/api/src/workspaces/api-keys/api-key-format';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createApiKey, TestKey } from '../support/api-key';
 import { createTestApp, TestApp } from '../support/test-app';

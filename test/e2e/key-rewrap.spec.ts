@@ -1,7 +1,7 @@
+import { AesGcmCipher, sealedColumns } from '@ringfence/crypto';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { AesGcmCipher, sealedColumns } from '@ringfence/crypto';
-import { KeyRewrap } from '../../apps/api/src/keys/key-rewrap';
+import { MasterKeyRewrap } from '../../apps/api/src/master-key-rewrap/master-key-rewrap';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createApiKey, TestKey } from '../support/api-key';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -48,9 +48,9 @@ describe('keys:rewrap', () => {
   });
 
   const versionsOf = async (column: string) =>
-    (await after.app.get(KeyRewrap).counts()).filter((count) => count.column === column).map(({ version, count }): [number, number] => [version, count]);
+    (await after.app.get(MasterKeyRewrap).counts()).filter((count) => count.column === column).map(({ version, count }): [number, number] => [version, count]);
   const totpVersions = () => versionsOf('admins.totp_secret');
-  const underV1 = async () => (await after.app.get(KeyRewrap).counts()).filter((count) => count.version === 1).reduce((sum, count) => sum + count.count, 0);
+  const underV1 = async () => (await after.app.get(MasterKeyRewrap).counts()).filter((count) => count.version === 1).reduce((sum, count) => sum + count.count, 0);
 
   /** Every kept version of every vault secret, revealed on `t`, is the value it was given. */
   async function revealsAll(t: TestApp): Promise<boolean[]> {
@@ -88,7 +88,7 @@ describe('keys:rewrap', () => {
 
     // Interrupted after one batch of one.
     const column = sealedColumns().find((candidate) => candidate.column === 'totp_secret')!;
-    expect((await after.app.get(KeyRewrap).rewrapBatch(column, 1)).moved).toBe(1);
+    expect((await after.app.get(MasterKeyRewrap).rewrapBatch(column, 1)).moved).toBe(1);
     expect(await totpVersions()).toEqual([
       [1, initial[0]![1] - 1],
       [2, 1],
@@ -99,17 +99,17 @@ describe('keys:rewrap', () => {
     const locker = await db.connect(db.adminUrl);
     await locker.query('BEGIN');
     await locker.query('SELECT id FROM vault_secret_versions ORDER BY id LIMIT 1 FOR UPDATE');
-    expect(await after.app.get(KeyRewrap).rewrapAll(2)).toBe(remaining - 1);
+    expect(await after.app.get(MasterKeyRewrap).rewrapAll(2)).toBe(remaining - 1);
     expect(await versionsOf('vault_secret_versions.sealed_value')).toEqual([
       [1, 1],
       [2, vault.length * 2 - 1],
     ]);
     await locker.query('COMMIT');
     await locker.end();
-    expect(await after.app.get(KeyRewrap).rewrapAll(2)).toBe(1);
+    expect(await after.app.get(MasterKeyRewrap).rewrapAll(2)).toBe(1);
     expect(await underV1()).toBe(0);
     expect(await totpVersions()).toEqual([[2, initial[0]![1]]]);
-    expect(await after.app.get(KeyRewrap).rewrapAll(1)).toBe(0);
+    expect(await after.app.get(MasterKeyRewrap).rewrapAll(1)).toBe(0);
 
     const rewrapped = (await superuser.query<{ id: string; totp_secret: Buffer }>('SELECT id, totp_secret FROM admins WHERE totp_secret IS NOT NULL ORDER BY id')).rows;
     expect(rewrapped.map((row) => row.id)).toEqual(sealed.map((row) => row.id));
@@ -144,7 +144,7 @@ describe('keys:rewrap', () => {
     const reports: [string, number, number][] = [];
     const decrypt = jest.spyOn(after.app.get(AesGcmCipher), 'decrypt');
     try {
-      expect(await after.app.get(KeyRewrap).rewrapAll(10, (column, moved, unreadable) => reports.push([column, moved, unreadable]))).toBe(1);
+      expect(await after.app.get(MasterKeyRewrap).rewrapAll(10, (column, moved, unreadable) => reports.push([column, moved, unreadable]))).toBe(1);
       // The plaintext it moved was zeroed once sealed again.
       const opened = decrypt.mock.results.filter((result) => result.type === 'return').map((result) => result.value);
       expect(opened).toHaveLength(1);

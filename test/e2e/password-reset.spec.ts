@@ -1,7 +1,7 @@
-import { PasswordResets } from '@ringfence/auth';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { PasswordResets } from '../../apps/api/src/admin-identity/password-reset/password-resets';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';

@@ -1,8 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
-import { OPENAPI_FILE, renderOpenApiDocument } from '../../apps/api/src/openapi/openapi-cli';
-import { PipelineProbeModule } from '../support/pipeline-probe.module';
 import { createPreviewApplication as createPreviewApp } from '../../apps/api/src/application';
+import { OPENAPI_FILE, renderOpenApiDocument } from '../../apps/api/src/bootstrap/openapi.cli';
+import { PipelineProbeModule } from '../support/pipeline-probe.module';
 import { describePolicy, listRouteDeclarations } from '../support/route-inventory';
 
 /**

@@ -1,8 +1,7 @@
+import { MemoryRateLimitStorage, RedisRateLimitStorage } from '@ringfence/limits';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { MemoryRateLimitStorage } from '@ringfence/auth';
 import { RedisConnection } from '../../apps/api/src/redis/redis-connection';
-import { RedisRateLimitStorage } from '../../apps/api/src/redis/redis-rate-limit.storage';
 import { startTestRedis, TestRedis } from '../support/test-redis';
 
 const WINDOW = 60_000;
@@ -18,7 +17,7 @@ describe('RedisRateLimitStorage', () => {
     redis = await startTestRedis();
     connection = new RedisConnection(redis.url, pino({ level: 'silent' }));
     await connection.onModuleInit();
-    storage = new RedisRateLimitStorage(connection);
+    storage = new RedisRateLimitStorage(connection.commands);
   });
   afterAll(async () => {
     await connection.onApplicationShutdown();

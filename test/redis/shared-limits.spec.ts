@@ -1,7 +1,7 @@
-import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { KEY_REVOCATIONS, KeyRevocation, KeyRevocations } from '@ringfence/auth';
+import { once } from 'node:events';
 import { RedisConnection } from '../../apps/api/src/redis/redis-connection';
+import { KEY_REVOCATIONS, KeyRevocation, KeyRevocations } from '../../apps/api/src/workspaces/api-keys/key-revocations';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createApiKey, TestKey } from '../support/api-key';
 import { createTestApp, TestApp } from '../support/test-app';

@@ -1,7 +1,8 @@
-import { AdminBootstrap, Totp } from '@ringfence/auth';
 import { AdminRole } from '@ringfence/tenancy';
 import { randomBytes } from 'node:crypto';
 import { ScureBase32Plugin } from 'otplib';
+import { AdminBootstrap } from '../../apps/api/src/admin-identity/admins/admin-bootstrap';
+import { Totp } from '../../apps/api/src/admin-identity/second-factor/totp';
 import { TestApp } from './test-app';
 
 const base32 = new ScureBase32Plugin();

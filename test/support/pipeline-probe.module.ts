@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Module, NotFoundException, Post, Query, Res } from '@nestjs/common';
+import { AdminRoles, Public, Scopes } from '@ringfence/access';
 import { Audited, AuditTrail } from '@ringfence/audit';
-import { AdminRoles, Public, Scopes } from '@ringfence/auth';
 import { RequestContext, UnitOfWork } from '@ringfence/tenancy';
-import type { FastifyReply } from 'fastify';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { FastifyReply } from 'fastify';
 import { BatchBody } from '../../apps/api/src/http/body-limits';
 
 export class CreateProbeWorkspaceDto {

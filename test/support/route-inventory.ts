@@ -1,8 +1,9 @@
 import { INestApplication, RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
+import { ACCESS_POLICY, AccessPolicy, STEP_UP } from '@ringfence/access';
 import { AUDITED_ACTION } from '@ringfence/audit';
-import { ACCESS_POLICY, AccessPolicy, SKIP_RATE_LIMITS, STEP_UP } from '@ringfence/auth';
+import { SKIP_RATE_LIMITS } from '@ringfence/limits';
 
 export interface RouteDeclaration {
   route: string;

@@ -1,29 +1,23 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditModule } from '@ringfence/audit';
 import { ThrottlerStorage } from '@nestjs/throttler';
-import {
-  AccessGuard,
-  AdminIdentityModule,
-  ApiKeyAuthModule,
-  AuthModule,
-  KEY_REVOCATIONS,
-  RateLimitsModule,
-  WorkspaceLimitGuard,
-} from '@ringfence/auth';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessGuard, AccessModule } from '@ringfence/access';
+import { AuditModule } from '@ringfence/audit';
 import { CryptoModule } from '@ringfence/crypto';
+import { RateLimitsModule, WorkspaceLimitGuard, RedisRateLimitStorage } from '@ringfence/limits';
 import { TenancyModule } from '@ringfence/tenancy';
 import type { Logger } from 'pino';
+import { AdminIdentityModule } from './admin-identity/admin-identity.module';
 import { AuditRoutesModule } from './audit/audit.module';
 import { AppConfig } from './config/app-config';
 import { HealthModule } from './health/health.module';
-import { KeysModule } from './keys/keys.module';
 import { mailTransportProvider } from './mail/mail.providers';
+import { MasterKeyRewrapModule } from './master-key-rewrap/master-key-rewrap.module';
 import { RedisKeyRevocations } from './redis/redis-key-revocations';
-import { RedisRateLimitStorage } from './redis/redis-rate-limit.storage';
 import { RedisModule } from './redis/redis.module';
 import { VaultModule } from './vault/vault.module';
+import { KEY_REVOCATIONS } from './workspaces/api-keys/key-revocations';
 import { WorkspaceOriginGuard } from './workspaces/workspace-origin.guard';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
@@ -81,7 +75,7 @@ export class AppModule {
         AuditModule.forRoot({ seal: runsJobs, retentionDays: config.auditRetentionDays }),
         ...(redis ? [RedisModule.forRoot(redis, options.logger)] : []),
         RateLimitsModule.forRoot(config.rateLimits, ...(redis ? [{ provide: ThrottlerStorage, useExisting: RedisRateLimitStorage }] : [])),
-        AuthModule,
+        AccessModule,
         AdminIdentityModule.forRoot(
           {
             issuer: config.adminAuth.issuer,
@@ -96,11 +90,14 @@ export class AppModule {
           },
           { providers: [mailTransportProvider(config)] },
         ),
-        ApiKeyAuthModule.forRoot({ cacheMs: config.apiKeyCacheMs }, ...(redis ? [{ provide: KEY_REVOCATIONS, useExisting: RedisKeyRevocations }] : [])),
-        WorkspacesModule.forRoot({ purge: runsJobs }),
+        WorkspacesModule.forRoot({
+          jobs: { purge: runsJobs },
+          apiKeys: { cacheMs: config.apiKeyCacheMs },
+          keyRevocations: redis ? { provide: KEY_REVOCATIONS, useExisting: RedisKeyRevocations } : undefined,
+        }),
         VaultModule.forRoot(config.vault),
         AuditRoutesModule,
-        KeysModule,
+        MasterKeyRewrapModule,
         HealthModule,
         ...(options.features ?? []),
       ],

@@ -1,12 +1,14 @@
 import 'reflect-metadata';
-import { AdminBootstrap, ApiKeyPeppers, SigningKeys } from '@ringfence/auth';
 import { KeyMaterialDirectory, loadKeyring } from '@ringfence/crypto';
+import { AdminBootstrap } from './admin-identity/admins/admin-bootstrap';
+import { SigningKeys } from './admin-identity/tokens/signing-keys';
 import { createApplication, shutdownApplication } from './application';
 import { prepareSecretsDirectory } from './bootstrap/development-secrets';
 import { describeFailure } from './bootstrap/failure-message';
 import { ConfigError, loadConfig } from './config/app-config';
 import { prepareDatabase } from './database/database-bootstrap';
 import { createAppLogger } from './logging/app-logger';
+import { ApiKeyPeppers } from './workspaces/api-keys/api-key-peppers';
 
 async function main(): Promise<void> {
   let config;

@@ -18,7 +18,11 @@ function sources(directory = ROOT, found: string[] = []): string[] {
 }
 
 function isProblemFactory(value: unknown): value is ProblemFactory {
-  return typeof value === 'function' && typeof (value as Partial<ProblemFactory>).code === 'string' && typeof (value as Partial<ProblemFactory>).is === 'function';
+  return (
+    typeof value === 'function' &&
+    typeof (value as Partial<ProblemFactory>).code === 'string' &&
+    typeof (value as Partial<ProblemFactory>).is === 'function'
+  );
 }
 
 const slugOf = (code: string): string => code.toLowerCase().replace(/_/g, '-');
@@ -46,7 +50,9 @@ describe('the problem catalogue', () => {
     expect(files.length).toBeGreaterThan(0);
     const missing: string[] = [];
     for (const file of files) {
-      const exported = Object.values(require(file) as Record<string, unknown>).filter((value): value is Record<string, unknown> => typeof value === 'object' && value !== null);
+      const exported = Object.values(require(file) as Record<string, unknown>).filter(
+        (value): value is Record<string, unknown> => typeof value === 'object' && value !== null,
+      );
       const factories = exported.flatMap((catalogue) => Object.values(catalogue).filter(isProblemFactory));
       if (factories.length === 0) missing.push(`${relative(ROOT, file)}: no catalogue`);
       for (const factory of factories) if (!PROBLEM_CATALOGUE.includes(factory)) missing.push(`${relative(ROOT, file)}: ${factory.code}`);
@@ -59,7 +65,8 @@ describe('the problem catalogue', () => {
     for (const file of sources().filter((path) => !path.endsWith('.problems.ts'))) {
       const text = readFileSync(file, 'utf8');
       const where = relative(ROOT, file);
-      for (const [, code] of text.matchAll(/['"`]([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)['"`]/g)) if (codes.has(code!)) offences.push(`${where}: '${code}'`);
+      for (const [, code] of text.matchAll(/['"`]([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)['"`]/g))
+        if (codes.has(code!)) offences.push(`${where}: '${code}'`);
       for (const [literal] of text.matchAll(/\bcode:\s*['"`][A-Z][A-Z0-9_]*['"`]/g)) offences.push(`${where}: ${literal}`);
       for (const [made] of text.matchAll(/\bnew\s+[A-Z]\w*Exception\s*\(/g)) offences.push(`${where}: ${made}`);
     }

@@ -1,10 +1,13 @@
+import { AccessProblems } from '@ringfence/access';
 import { AuditProblems } from '@ringfence/audit';
-import { AccessProblems, AdminIdentityProblems, LimitProblems } from '@ringfence/auth';
+import { LimitProblems } from '@ringfence/limits';
 import { problemCatalogue, RequestProblems } from '@ringfence/problems';
 import { DatabaseProblems } from '@ringfence/tenancy';
+import { AdminIdentityProblems } from './admin-identity/admin-identity.problems';
 import { HealthProblems } from './health/health.problems';
 import { HttpBoundaryProblems } from './http/http-boundary.problems';
 import { VaultProblems } from './vault/vault.problems';
+import { ApiKeyProblems } from './workspaces/api-keys/api-keys.problems';
 import { WorkspaceProblems } from './workspaces/workspaces.problems';
 
 /**
@@ -20,6 +23,7 @@ export const PROBLEM_CATALOGUE = problemCatalogue(
   DatabaseProblems,
   AdminIdentityProblems,
   WorkspaceProblems,
+  ApiKeyProblems,
   VaultProblems,
   AuditProblems,
   HealthProblems,

@@ -10,11 +10,22 @@ const Examples = defineProblems({
 
 describe('defineProblems', () => {
   it('fixes the status, title, type and default detail of each code; an occurrence adds its own detail, delay and fields', () => {
-    expect({ ...Examples.THING_EXISTS }).toMatchObject({ code: 'THING_EXISTS', status: 409, title: 'Conflict', type: 'https://ringfence.dev/problems/thing-exists' });
+    expect({ ...Examples.THING_EXISTS }).toMatchObject({
+      code: 'THING_EXISTS',
+      status: 409,
+      title: 'Conflict',
+      type: 'https://ringfence.dev/problems/thing-exists',
+    });
     const problem = Examples.THING_EXISTS({ detail: 'A thing named x exists.', errors: [{ field: 'name', messages: ['is taken'] }] });
     expect(problem).toBeInstanceOf(Problem);
     expect(problem).toBeInstanceOf(Error);
-    expect(problem).toMatchObject({ code: 'THING_EXISTS', status: 409, detail: 'A thing named x exists.', reportedState: false, retryAfterSeconds: undefined });
+    expect(problem).toMatchObject({
+      code: 'THING_EXISTS',
+      status: 409,
+      detail: 'A thing named x exists.',
+      reportedState: false,
+      retryAfterSeconds: undefined,
+    });
     expect(Examples.THING_EXISTS()).toMatchObject({ detail: 'A thing with this name exists.', errors: undefined });
     expect(Examples.THING_FULL()).toMatchObject({ status: 422, title: 'Bad Request' });
   });
@@ -28,7 +39,9 @@ describe('defineProblems', () => {
 
   it('answers the document field by field, in the order clients have always seen, with nothing of the cause', () => {
     const cause = new Error('SELECT secret FROM vault');
-    const document = Examples.THING_EXISTS({ detail: 'Taken.', errors: [{ field: 'name', messages: ['is taken'] }], cause }).document('req-1');
+    const document = Examples.THING_EXISTS({ detail: 'Taken.', errors: [{ field: 'name', messages: ['is taken'] }], cause }).document(
+      'req-1',
+    );
     expect(JSON.stringify(document)).toBe(
       '{"type":"https://ringfence.dev/problems/thing-exists","title":"Conflict","status":409,"detail":"Taken.","code":"THING_EXISTS","requestId":"req-1",' +
         '"errors":[{"field":"name","messages":["is taken"]}]}',
@@ -63,7 +76,14 @@ describe('defineProblems', () => {
 describe('problemCatalogue', () => {
   it('lists every problem once, ordered by code, and refuses a code declared by two catalogues', () => {
     const Others = defineProblems({ ANOTHER_THING: { status: 400, detail: 'x' } });
-    expect(problemCatalogue(Examples, Others).map((problem) => problem.code)).toEqual(['ANOTHER_THING', 'THING_EXISTS', 'THING_FULL', 'THING_OFFLINE']);
-    expect(() => problemCatalogue(Examples, defineProblems({ THING_EXISTS: { status: 409, detail: 'again' } }))).toThrow(/THING_EXISTS is declared by two catalogues/);
+    expect(problemCatalogue(Examples, Others).map((problem) => problem.code)).toEqual([
+      'ANOTHER_THING',
+      'THING_EXISTS',
+      'THING_FULL',
+      'THING_OFFLINE',
+    ]);
+    expect(() => problemCatalogue(Examples, defineProblems({ THING_EXISTS: { status: 409, detail: 'again' } }))).toThrow(
+      /THING_EXISTS is declared by two catalogues/,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { AdminRoles, AdminRolesOrScopes } from '@ringfence/access';
 import { AuditChain, AuditEventFilter, AuditEvents, AuditProblems, SecurityEvents } from '@ringfence/audit';
-import { AdminRoles, AdminRolesOrScopes } from '@ringfence/auth';
 import { RequestContext, RequestContextStore } from '@ringfence/tenancy';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { Readable } from 'node:stream';
@@ -9,7 +9,7 @@ import { exportLines } from './audit-export-format';
 import { AuditEventsQueryDto, AuditExportQueryDto, AuditFilterQueryDto, AuditPageDto, ChainReportDto } from './dto/audit.dto';
 
 /**
- * The audit log, read (API.md: `/v1/audit/*`): auditors and owners across every
+ * The audit log, read (docs/routes.md: `/v1/audit/*`): auditors and owners across every
  * workspace; a key with `audit:read` its own workspace's rows through the same route.
  * Every read is itself audited (who looked, with which filter), in its own transaction.
  */

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { AdminBootstrap, AdminIdentityProblems } from '@ringfence/auth';
 import { ADMIN_ROLES, AdminRole } from '@ringfence/tenancy';
 import { parseArgs } from 'node:util';
+import { AdminIdentityProblems } from '../admin-identity/admin-identity.problems';
+import { AdminBootstrap } from '../admin-identity/admins/admin-bootstrap';
 import { withCliContext } from './cli-context';
 import { describeFailure } from './failure-message';
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { KeyRewrap, VersionCount } from '../keys/key-rewrap';
+import { MasterKeyRewrap, VersionCount } from '../master-key-rewrap/master-key-rewrap';
 import { withCliContext } from './cli-context';
 import { describeFailure } from './failure-message';
 
@@ -18,7 +18,7 @@ async function main(): Promise<number> {
     return 64; // EX_USAGE
   }
   return withCliContext(async (app) => {
-    const rewrap = app.get(KeyRewrap);
+    const rewrap = app.get(MasterKeyRewrap);
     const active = rewrap.activeVersion;
     const before = await rewrap.counts();
     const total = before.filter((count) => count.version !== active).reduce((sum, count) => sum + count.count, 0);

@@ -1,9 +1,9 @@
+import { catalogueProblems, DEFAULT_PLANS, PlanCatalogue, RateLimitOptions } from '@ringfence/limits';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { isAbsolute, resolve } from 'node:path';
-import { catalogueProblems, DEFAULT_PLANS, PlanCatalogue, RateLimitOptions } from '@ringfence/auth';
-import { defaultConnectionCeiling } from '../http/connection-limits';
 import type { VaultOptions } from '../vault/vault.options';
+import { defaultConnectionCeiling } from './connection-ceiling';
 import { EnvironmentVariables } from './environment-variables';
 
 export type NodeEnvironment = EnvironmentVariables['NODE_ENV'];

@@ -1,9 +1,10 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public, SkipRateLimits } from '@ringfence/auth';
-import { RedisHealthIndicator } from '../redis/redis.health';
+import { Public } from '@ringfence/access';
+import { SkipRateLimits } from '@ringfence/limits';
 import { ApiProblems } from '../openapi/api-problems.decorator';
+import { RedisHealthIndicator } from '../redis/redis.health';
 import { HealthProblems } from './health.problems';
 import { HealthStatusDto } from './health-status.dto';
 import { MigrationsHealthIndicator } from './migrations.health';

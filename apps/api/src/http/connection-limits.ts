@@ -1,5 +1,4 @@
 import { normalizeIp } from '@nestjs/throttler';
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { BlockList, isIPv6, type Socket } from 'node:net';
 import { plainIp } from './client-address';
@@ -40,17 +39,6 @@ export function limitConnections(server: Server, limits: ConnectionLimits): void
       else open.delete(key);
     });
   });
-}
-
-/** 80 % of the process's soft limit on open files (Linux), else 4096; never below 64. */
-export function defaultConnectionCeiling(limitsFile = '/proc/self/limits'): number {
-  try {
-    const soft = /^Max open files\s+(\d+)/m.exec(readFileSync(limitsFile, 'utf8'))?.[1];
-    if (soft) return Math.max(64, Math.floor(Number(soft) * 0.8));
-  } catch {
-    // not Linux, or not readable: the fixed default
-  }
-  return 4096;
 }
 
 function trustedList(entries: readonly string[]): BlockList {

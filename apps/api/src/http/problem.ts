@@ -1,4 +1,5 @@
-import { AccessProblems, LimitProblems } from '@ringfence/auth';
+import { AccessProblems } from '@ringfence/access';
+import { LimitProblems } from '@ringfence/limits';
 import { Problem, PROBLEM_CONTENT_TYPE, ProblemFactory, RequestProblems } from '@ringfence/problems';
 import type { FastifyReply } from 'fastify';
 import { HttpBoundaryProblems } from './http-boundary.problems';

@@ -2,7 +2,7 @@
  * Field names whose values never reach a log line, compared case-insensitively at any
  * depth up to MAX_DEPTH. We walk the object ourselves instead of using pino's `redact`
  * with `*.field` wildcards: those cost ~28 µs per line here against ~0.4 µs for this
- * walk (docs/adr/0003-logging.md).
+ * walk (docs/adr/0003-request-context-and-performance.md).
  */
 const SECRET_FIELDS = new Set(
   [

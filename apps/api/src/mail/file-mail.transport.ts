@@ -1,7 +1,7 @@
-import { MailMessage, MailTransport } from '@ringfence/auth';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MailMessage, MailTransport } from '../admin-identity/password-reset/mail-transport';
 
 /**
  * Development mail: each message is a file under `<data dir>/mail`, readable by this

@@ -1,5 +1,5 @@
 import { Provider } from '@nestjs/common';
-import { MAIL_TRANSPORT } from '@ringfence/auth';
+import { MAIL_TRANSPORT } from '../admin-identity/password-reset/mail-transport';
 import { AppConfig } from '../config/app-config';
 import { FileMailTransport } from './file-mail.transport';
 import { SmtpMailTransport } from './smtp-mail.transport';

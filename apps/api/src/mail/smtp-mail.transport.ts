@@ -1,5 +1,5 @@
-import { MailMessage, MailTransport } from '@ringfence/auth';
 import { createTransport, Transporter } from 'nodemailer';
+import { MailMessage, MailTransport } from '../admin-identity/password-reset/mail-transport';
 
 /** Production mail through SMTP (nodemailer). Its logger stays off: it would print bodies. */
 export class SmtpMailTransport implements MailTransport {

@@ -19,7 +19,10 @@ export function ApiProblems(...problems: readonly ProblemFactory[]): MethodDecor
         content: {
           [PROBLEM_CONTENT_TYPE]: {
             schema: {
-              allOf: [{ $ref: getSchemaPath(ProblemResponse) }, { type: 'object', properties: { code: { type: 'string', enum: sharing.map((problem) => problem.code) } } }],
+              allOf: [
+                { $ref: getSchemaPath(ProblemResponse) },
+                { type: 'object', properties: { code: { type: 'string', enum: sharing.map((problem) => problem.code) } } },
+              ],
             },
           },
         },

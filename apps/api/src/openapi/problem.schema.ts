@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { InvalidField, ProblemDocument, RequestProblems } from '@ringfence/problems';
-import { PROBLEM_CATALOGUE } from '../problem-catalogue';
 
 class InvalidFieldSchema implements InvalidField {
   @ApiProperty({ example: 'name' })
@@ -27,11 +26,8 @@ export class ProblemResponse implements ProblemDocument {
   @ApiProperty({ example: RequestProblems.VALIDATION_FAILED.detail })
   detail!: string;
 
-  @ApiProperty({
-    description: 'What went wrong, for a program to act on: one of the catalogued codes.',
-    enum: PROBLEM_CATALOGUE.map((problem) => problem.code),
-    example: RequestProblems.VALIDATION_FAILED.code,
-  })
+  /** Its enum, every catalogued code, is filled in by buildOpenApiDocument. */
+  @ApiProperty({ description: 'What went wrong, for a program to act on: one of the catalogued codes.', example: RequestProblems.VALIDATION_FAILED.code })
   code!: string;
 
   @ApiProperty({ example: '5f0c2b8e-5d0a-4a59-9a53-2f7f6b0f7b1e' })

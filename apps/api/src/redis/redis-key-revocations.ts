@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { KeyRevocation, KeyRevocations, LocalKeyRevocations, parseKeyRevocation } from '@ringfence/auth';
+import { KeyRevocation, KeyRevocations, LocalKeyRevocations, parseKeyRevocation } from '../workspaces/api-keys/key-revocations';
 import { RedisConnection } from './redis-connection';
 
 const CHANNEL = 'rf:api-key-revocations';

@@ -1,8 +1,8 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { RedisRateLimitStorage } from '@ringfence/limits';
 import type { Logger } from 'pino';
 import { RedisConnection } from './redis-connection';
 import { RedisKeyRevocations } from './redis-key-revocations';
-import { RedisRateLimitStorage } from './redis-rate-limit.storage';
 
 /** Redis when REDIS_URL is set: shared limit counters and key revocations across instances. */
 @Global()
@@ -11,7 +11,11 @@ export class RedisModule {
   static forRoot(url: string, logger: Logger): DynamicModule {
     return {
       module: RedisModule,
-      providers: [{ provide: RedisConnection, useFactory: () => new RedisConnection(url, logger.child({ context: 'Redis' })) }, RedisRateLimitStorage, RedisKeyRevocations],
+      providers: [
+        { provide: RedisConnection, useFactory: () => new RedisConnection(url, logger.child({ context: 'Redis' })) },
+        { provide: RedisRateLimitStorage, inject: [RedisConnection], useFactory: (connection: RedisConnection) => new RedisRateLimitStorage(connection.commands) },
+        RedisKeyRevocations,
+      ],
       exports: [RedisConnection, RedisRateLimitStorage, RedisKeyRevocations],
     };
   }

@@ -1,6 +1,7 @@
 import { CanActivate, Inject, Injectable } from '@nestjs/common';
+import { callerOf } from '@ringfence/access';
 import { SecurityEvents } from '@ringfence/audit';
-import { AttemptBudget, AttemptLimiter, callerOf } from '@ringfence/auth';
+import { AttemptBudget, AttemptLimiter } from '@ringfence/limits';
 import { RequestContext } from '@ringfence/tenancy';
 import { VAULT_OPTIONS, VaultOptions } from './vault.options';
 

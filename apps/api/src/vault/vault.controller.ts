@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { callerOf, Scopes } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
-import { callerOf, Scopes } from '@ringfence/auth';
 import { RequestProblems } from '@ringfence/problems';
 import { RequestContext } from '@ringfence/tenancy';
 import { ApiProblems } from '../openapi/api-problems.decorator';
@@ -19,7 +19,7 @@ import { VaultOwner, VaultSecrets } from './vault-secrets';
 import { VaultProblems } from './vault.problems';
 
 /**
- * The workspace's vault (API.md: `/v1/vault/secrets`). The vault is the calling key's
+ * The workspace's vault (docs/routes.md: `/v1/vault/secrets`). The vault is the calling key's
  * workspace and environment; a name elsewhere is a 404, like a name nowhere. Values go in
  * through create and new version and come out through reveal alone.
  */

@@ -4,7 +4,7 @@ import { VaultController } from './vault.controller';
 import { VAULT_OPTIONS, VaultOptions } from './vault.options';
 import { VaultSecrets } from './vault-secrets';
 
-/** Workspace secrets under the master keyring (DESIGN.md layout: `apps/api/src/vault`). */
+/** Workspace secrets under the master keyring (docs/architecture.md layout: `apps/api/src/vault`). */
 @Module({})
 export class VaultModule {
   static forRoot(options: VaultOptions): DynamicModule {

@@ -1,11 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { callerOf, Scopes } from '@ringfence/auth';
+import { callerOf, Scopes } from '@ringfence/access';
 import { RequestContext } from '@ringfence/tenancy';
 import { WhoAmIDto } from './dto/workspace.dto';
 
 /**
- * The workspace side: who is calling (API.md: `GET /v1/workspace`, any valid key):
+ * The workspace side: who is calling (docs/routes.md: `GET /v1/workspace`, any valid key):
  * workspace, key id, scopes, environment — all of it from the authenticated key, so the
  * answer costs no database round trip when the key is served from the verified-key cache.
  */

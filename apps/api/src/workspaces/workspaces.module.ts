@@ -1,22 +1,43 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { AdminWorkspacesController } from './admin-workspaces.controller';
-import { ApiKeysService } from './api-keys.service';
-import { OwnApiKeysController } from './own-api-keys.controller';
-import { WorkspaceController } from './workspace.controller';
+import { ApiKeyAuthOptions } from './api-keys/api-key-auth.options';
+import { API_KEY_CONTROLLERS, API_KEY_EXPORTS, apiKeyProviders } from './api-keys/api-keys.providers';
+import { KEY_WORKSPACES } from './api-keys/api-keys.service';
 import { WorkspaceOriginGuard } from './workspace-origin.guard';
 import { WorkspaceOrigins } from './workspace-origins';
 import { WORKSPACE_JOBS, WorkspaceJobsOptions, WorkspacePurge } from './workspace-purge';
+import { WorkspaceController } from './workspace.controller';
 import { WorkspacesService } from './workspaces.service';
 
-/** Workspaces and their API keys (DESIGN.md layout: `apps/api/src/workspaces`), their origins and their purge. */
+export interface WorkspacesModuleOptions {
+  jobs: WorkspaceJobsOptions;
+  apiKeys: ApiKeyAuthOptions;
+  /** A channel shared by every instance (Redis); in-process otherwise. */
+  keyRevocations?: Provider;
+}
+
+/**
+ * Workspaces and everything about their API keys (one home: `api-keys/` is the only code
+ * that writes `api_keys`), their browser origins and their purge. Global because the
+ * AccessGuard resolves the `api_key` authenticator from here.
+ */
+@Global()
 @Module({})
 export class WorkspacesModule {
-  static forRoot(jobs: WorkspaceJobsOptions): DynamicModule {
+  static forRoot(options: WorkspacesModuleOptions): DynamicModule {
     return {
       module: WorkspacesModule,
-      controllers: [AdminWorkspacesController, WorkspaceController, OwnApiKeysController],
-      providers: [{ provide: WORKSPACE_JOBS, useValue: jobs }, WorkspacesService, ApiKeysService, WorkspaceOrigins, WorkspaceOriginGuard, WorkspacePurge],
-      exports: [WorkspaceOrigins, WorkspaceOriginGuard, WorkspacePurge],
+      controllers: [AdminWorkspacesController, WorkspaceController, ...API_KEY_CONTROLLERS],
+      providers: [
+        { provide: WORKSPACE_JOBS, useValue: options.jobs },
+        WorkspacesService,
+        { provide: KEY_WORKSPACES, useExisting: WorkspacesService },
+        WorkspaceOrigins,
+        WorkspaceOriginGuard,
+        WorkspacePurge,
+        ...apiKeyProviders(options.apiKeys, options.keyRevocations),
+      ],
+      exports: [WorkspaceOrigins, WorkspaceOriginGuard, WorkspacePurge, ...API_KEY_EXPORTS],
     };
   }
 }

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isUUID } from 'class-validator';
 import { AuditTrail } from '@ringfence/audit';
-import { ApiKeyAuthenticator, DEFAULT_PLAN, planLimitsOf, RATE_LIMIT_OPTIONS, RateLimitOptions } from '@ringfence/auth';
+import { DEFAULT_PLAN, planLimitsOf, RATE_LIMIT_OPTIONS, RateLimitOptions } from '@ringfence/limits';
 import { RequestProblems } from '@ringfence/problems';
 import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { isUUID } from 'class-validator';
+import { ApiKeyAuthenticator } from './api-keys/api-key.authenticator';
 import { WorkspaceDto } from './dto/workspace.dto';
 import { WorkspaceOrigins } from './workspace-origins';
 import { WorkspaceProblems } from './workspaces.problems';

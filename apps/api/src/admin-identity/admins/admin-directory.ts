@@ -1,0 +1,205 @@
+import { Injectable } from '@nestjs/common';
+import { AesGcmCipher, declareSealedColumn } from '@ringfence/crypto';
+import { AdminRole, sqlCount, UnitOfWork } from '@ringfence/tenancy';
+import { isUUID } from 'class-validator';
+
+// TOTP secrets are sealed under the keyring: the rewrap command moves them to a new key.
+declareSealedColumn({ table: 'admins', column: 'totp_secret', idColumn: 'id', aad: ({ id }) => totpAad(id, 'active') });
+declareSealedColumn({ table: 'admins', column: 'totp_pending_secret', idColumn: 'id', aad: ({ id }) => totpAad(id, 'pending') });
+
+export type AdminStatus = 'active' | 'disabled';
+
+/** An admin as the identity code sees it. The TOTP secret stays sealed until it is used. */
+export interface AdminRecord {
+  id: string;
+  email: string;
+  role: AdminRole;
+  status: AdminStatus;
+  passwordHash: string;
+  passwordMustChange: boolean;
+  totpEnabled: boolean;
+  sealedTotpSecret: Buffer | null;
+  sealedPendingTotpSecret: Buffer | null;
+  totpLastStep: number | null;
+  createdAt: Date;
+}
+
+/** What may be shown about an admin: never a hash or a secret. */
+export interface AdminView {
+  id: string;
+  email: string;
+  role: AdminRole;
+  status: AdminStatus;
+  totpEnabled: boolean;
+  createdAt: string;
+}
+
+interface AdminRow {
+  id: string;
+  email: string;
+  role: AdminRole;
+  status: AdminStatus;
+  password_hash: string;
+  password_must_change: boolean;
+  totp_secret: Buffer | null;
+  totp_pending_secret: Buffer | null;
+  totp_enabled_at: Date | null;
+  totp_last_step: string | null;
+  created_at: Date;
+}
+
+const COLUMNS = `id, email, role, status, password_hash, password_must_change, totp_secret, totp_pending_secret,
+  totp_enabled_at, totp_last_step, created_at`;
+
+/** Trimmed and lower-cased: the one form an email is stored and looked up in. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function adminView(admin: AdminRecord): AdminView {
+  return {
+    id: admin.id,
+    email: admin.email,
+    role: admin.role,
+    status: admin.status,
+    totpEnabled: admin.totpEnabled,
+    createdAt: admin.createdAt.toISOString(),
+  };
+}
+
+/** The `admins` table, through the current unit of work. */
+@Injectable()
+export class AdminDirectory {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly cipher: AesGcmCipher,
+  ) {}
+
+  async findByEmail(email: string): Promise<AdminRecord | undefined> {
+    const rows: AdminRow[] = await this.unitOfWork.manager.query(`SELECT ${COLUMNS} FROM admins WHERE email = $1`, [normaliseEmail(email)]);
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  async findById(id: string, options: { lock?: boolean } = {}): Promise<AdminRecord | undefined> {
+    if (!isUUID(id)) return undefined;
+    const rows: AdminRow[] = await this.unitOfWork.manager.query(
+      `SELECT ${COLUMNS} FROM admins WHERE id = $1${options.lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  async list(): Promise<AdminRecord[]> {
+    const rows: AdminRow[] = await this.unitOfWork.manager.query(`SELECT ${COLUMNS} FROM admins ORDER BY created_at, id`);
+    return rows.map(toRecord);
+  }
+
+  async count(): Promise<number> {
+    const [row]: { count: number }[] = await this.unitOfWork.manager.query(`SELECT count(*)::int AS count FROM admins`);
+    return row?.count ?? 0;
+  }
+
+  async insert(admin: { email: string; role: AdminRole; passwordHash: string; passwordMustChange: boolean }): Promise<AdminRecord> {
+    const rows: AdminRow[] = await this.unitOfWork.manager.query(
+      `INSERT INTO admins (email, role, password_hash, password_must_change) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+      [normaliseEmail(admin.email), admin.role, admin.passwordHash, admin.passwordMustChange],
+    );
+    return toRecord(rows[0]!);
+  }
+
+  /** Locks and returns the active owners, so two demotions cannot both leave "another owner". */
+  async lockActiveOwners(): Promise<string[]> {
+    const rows: { id: string }[] = await this.unitOfWork.manager.query(
+      `SELECT id FROM admins WHERE role = 'owner' AND status = 'active' ORDER BY id FOR UPDATE`,
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async update(id: string, change: { role?: AdminRole; status?: AdminStatus }): Promise<void> {
+    await this.unitOfWork.manager.query(
+      `UPDATE admins SET role = coalesce($2, role), status = coalesce($3, status), updated_at = now(), version = version + 1 WHERE id = $1`,
+      [id, change.role ?? null, change.status ?? null],
+    );
+  }
+
+  /** A new password; any reset link still outstanding stops working. */
+  async setPassword(id: string, passwordHash: string, options: { mustChange: boolean }): Promise<void> {
+    await this.unitOfWork.manager.query(
+      `UPDATE admins SET password_hash = $2, password_must_change = $3, password_changed_at = now(), updated_at = now(),
+              version = version + 1 WHERE id = $1`,
+      [id, passwordHash, options.mustChange],
+    );
+    await this.voidPasswordResets(id);
+  }
+
+  async voidPasswordResets(id: string): Promise<void> {
+    await this.unitOfWork.manager.query(`UPDATE admin_password_resets SET used_at = now() WHERE admin_id = $1 AND used_at IS NULL`, [id]);
+  }
+
+  /**
+   * A rehash with new parameters: the same password, so nothing else changes. Only if the
+   * stored hash is still the one verified: a password changed meanwhile stays changed.
+   */
+  async replaceHash(id: string, verifiedHash: string, passwordHash: string): Promise<void> {
+    await this.unitOfWork.manager.query(`UPDATE admins SET password_hash = $3 WHERE id = $1 AND password_hash = $2`, [
+      id,
+      verifiedHash,
+      passwordHash,
+    ]);
+  }
+
+  async setPendingTotpSecret(id: string, secret: Buffer): Promise<void> {
+    await this.unitOfWork.manager.query(`UPDATE admins SET totp_pending_secret = $2, updated_at = now() WHERE id = $1`, [
+      id,
+      this.cipher.encrypt(secret, totpAad(id, 'pending')),
+    ]);
+  }
+
+  /** Makes the (opened) pending secret the active one, with `step` as its last accepted step. */
+  async activatePendingTotp(id: string, secret: Buffer, step: number): Promise<boolean> {
+    const activated = await sqlCount(
+      this.unitOfWork.manager,
+      `UPDATE admins SET totp_secret = $2, totp_pending_secret = NULL, totp_enabled_at = now(), totp_last_step = $3,
+              updated_at = now(), version = version + 1
+        WHERE id = $1 AND totp_secret IS NULL AND totp_pending_secret IS NOT NULL RETURNING 1`,
+      [id, this.cipher.encrypt(secret, totpAad(id, 'active')), step],
+    );
+    return activated > 0;
+  }
+
+  /** Records `step` as used, unless it (or a later one) already was: a code is accepted once. */
+  async acceptTotpStep(id: string, step: number): Promise<boolean> {
+    const accepted = await sqlCount(
+      this.unitOfWork.manager,
+      `UPDATE admins SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING 1`,
+      [id, step],
+    );
+    return accepted > 0;
+  }
+
+  openTotpSecret(admin: AdminRecord, which: 'active' | 'pending'): Buffer | null {
+    const sealed = which === 'active' ? admin.sealedTotpSecret : admin.sealedPendingTotpSecret;
+    return sealed ? this.cipher.decrypt(sealed, totpAad(admin.id, which)) : null;
+  }
+}
+
+/** AAD: the ciphertext belongs to this column of this admin and opens nowhere else. */
+function totpAad(adminId: string, which: 'active' | 'pending'): string {
+  return `ringfence:admins.${which === 'active' ? 'totp_secret' : 'totp_pending_secret'}:${adminId}`;
+}
+
+function toRecord(row: AdminRow): AdminRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    role: row.role,
+    status: row.status,
+    passwordHash: row.password_hash,
+    passwordMustChange: row.password_must_change,
+    totpEnabled: row.totp_enabled_at !== null,
+    sealedTotpSecret: row.totp_secret,
+    sealedPendingTotpSecret: row.totp_pending_secret,
+    totpLastStep: row.totp_last_step === null ? null : Number(row.totp_last_step),
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,249 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AnyAdmin, Public, StepUp, callerOf, unauthenticated } from '@ringfence/access';
+import { Audited } from '@ringfence/audit';
+import { ATTEMPT_BUDGETS, AttemptLimiter } from '@ringfence/limits';
+import { RequestProblems } from '@ringfence/problems';
+import { Principal, RequestContext } from '@ringfence/tenancy';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiProblems } from '../openapi/api-problems.decorator';
+import { OwnAccount } from './account/own-account';
+import { AdminIdentityProblems } from './admin-identity.problems';
+import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from './admin-identity.options';
+import {
+  AcceptedDto,
+  ChangePasswordDto,
+  CodeDto,
+  ConfirmTotpDto,
+  ForgotPasswordDto,
+  LoginDto,
+  LoginResponseDto,
+  MeDto,
+  PasswordChangedDto,
+  RecoveryCodesDto,
+  RefreshDto,
+  RefreshTokenDelivery,
+  ResetPasswordDto,
+  SecondFactorDto,
+  SessionDto,
+  SessionTokensDto,
+  TotpEnrolmentDto,
+} from './dto/auth.dto';
+import { AdminLogin, LoginResult, setupSteps, SetupStep } from './login/admin-login';
+import { PasswordResets } from './password-reset/password-resets';
+import { AdminSessions, SessionTokens } from './sessions/admin-sessions';
+import { clearRefreshCookie, csrfHeaderOf, refreshCookieOf, setRefreshCookie } from './sessions/refresh-cookie';
+
+type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
+
+/** The admin console's way in: `/v1/auth` (docs/routes.md). */
+@ApiTags('admin auth')
+@Controller('v1/auth')
+export class AuthController {
+  constructor(
+    private readonly login: AdminLogin,
+    private readonly sessions: AdminSessions,
+    private readonly account: OwnAccount,
+    private readonly resets: PasswordResets,
+    private readonly limiter: AttemptLimiter,
+    private readonly context: RequestContext,
+    @Inject(ADMIN_IDENTITY_OPTIONS) private readonly options: AdminIdentityOptions,
+  ) {}
+
+  @Post('login')
+  @Public()
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: LoginResponseDto, description: 'A second-factor challenge, or a setup-only session.' })
+  async postLogin(@Body() body: LoginDto): Promise<LoginResponseDto> {
+    return this.loginResponse(await this.login.login(body.email, body.password));
+  }
+
+  @Post('mfa')
+  @Public()
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: SessionTokensDto, description: 'A full session, or a setup one while a one-time password is still to be replaced.' })
+  async postMfa(@Body() body: SecondFactorDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionTokensDto> {
+    const cookie = body.refreshTokenDelivery === 'cookie';
+    const result = await this.login.completeSecondFactor(body.challenge, body.code, { cookie });
+    if (result.kind !== 'session') throw unauthenticated();
+    return this.deliver(result.tokens, result.setupRequired, cookie, reply);
+  }
+
+  @Post('refresh')
+  @Public()
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: SessionTokensDto, description: 'A new pair; the presented refresh token is spent.' })
+  async postRefresh(@Body() body: RefreshDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionTokensDto> {
+    await this.limiter.enforce([[ATTEMPT_BUDGETS.refreshPerIp, this.context.clientIp ?? 'unknown']]);
+    const fromCookie = body.refreshToken === undefined;
+    const token = body.refreshToken ?? refreshCookieOf(request);
+    if (!token) throw unauthenticated();
+    const outcome = await this.sessions.rotate(token, fromCookie ? { csrfToken: csrfHeaderOf(request) } : undefined);
+    if (outcome.kind === 'refused') {
+      if (fromCookie && outcome.reason !== 'csrf_mismatch') clearRefreshCookie(reply, this.options.secureCookies);
+      throw unauthenticated();
+    }
+    return this.deliver(outcome.tokens, [], fromCookie, reply);
+  }
+
+  @Post('logout')
+  @AnyAdmin({ duringSetup: true })
+  @Audited('auth.logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBearerAuth('admin')
+  @ApiNoContentResponse({ description: 'This session (its refresh-token family) is ended; its access tokens stop working at once.' })
+  async postLogout(@Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    const principal = this.admin();
+    await this.sessions.revoke(principal.sessionId, 'logout', principal.adminId);
+    clearRefreshCookie(reply, this.options.secureCookies);
+  }
+
+  @Post('password/forgot')
+  @Public()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ type: AcceptedDto, description: 'Always the same answer, whether or not the email belongs to an admin.' })
+  async postForgot(@Body() body: ForgotPasswordDto): Promise<AcceptedDto> {
+    await this.resets.request(body.email);
+    return { status: 'accepted', detail: 'If this email belongs to an admin, a reset link is on its way.' };
+  }
+
+  @Post('password/reset')
+  @Public()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Password replaced; every session of the admin is ended.' })
+  @ApiProblems(AdminIdentityProblems.RESET_REJECTED)
+  async postReset(@Body() body: ResetPasswordDto): Promise<void> {
+    await this.resets.reset(body.token, body.newPassword, body.code);
+  }
+
+  @Post('password/change')
+  @AnyAdmin({ duringSetup: true })
+  @Audited('admin.password_change')
+  @HttpCode(HttpStatus.OK)
+  @ApiBearerAuth('admin')
+  @ApiOkResponse({ type: PasswordChangedDto, description: 'Every other session of the admin is ended.' })
+  @ApiProblems(AdminIdentityProblems.CURRENT_PASSWORD_REJECTED)
+  async postChangePassword(@Body() body: ChangePasswordDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<PasswordChangedDto> {
+    const cookie = body.refreshTokenDelivery === 'cookie';
+    const progress = await this.account.changePassword(this.admin(), body.currentPassword, body.newPassword, cookie);
+    return { passwordChanged: true, ...(progress.tokens ? { session: this.deliver(progress.tokens, [], cookie, reply) } : {}) };
+  }
+
+  @Post('totp/enroll')
+  @AnyAdmin({ duringSetup: true })
+  @Audited('admin.totp_enrol')
+  @ApiBearerAuth('admin')
+  @ApiCreatedResponse({ type: TotpEnrolmentDto, description: 'Pending until confirmed with a code.' })
+  @ApiProblems(AdminIdentityProblems.TOTP_ALREADY_ENROLLED)
+  enrolTotp(): Promise<TotpEnrolmentDto> {
+    return this.account.startTotpEnrolment(this.admin());
+  }
+
+  @Post('totp/confirm')
+  @AnyAdmin({ duringSetup: true })
+  @Audited('admin.totp_confirm')
+  @HttpCode(HttpStatus.OK)
+  @ApiBearerAuth('admin')
+  @ApiOkResponse({ type: RecoveryCodesDto, description: 'TOTP is active; the recovery codes are shown once.' })
+  @ApiProblems(AdminIdentityProblems.TOTP_ALREADY_ENROLLED, AdminIdentityProblems.TOTP_NOT_STARTED, AdminIdentityProblems.SECOND_FACTOR_REJECTED)
+  async confirmTotp(@Body() body: ConfirmTotpDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecoveryCodesDto> {
+    const cookie = body.refreshTokenDelivery === 'cookie';
+    const result = await this.account.confirmTotp(this.admin(), body.code, cookie);
+    return {
+      recoveryCodes: result.recoveryCodes,
+      ...(result.tokens ? { session: this.deliver(result.tokens, [], cookie, reply) } : {}),
+    };
+  }
+
+  @Post('step-up')
+  @AnyAdmin()
+  @Audited('auth.step_up')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBearerAuth('admin')
+  @ApiNoContentResponse({ description: 'Step-up routes are open to this session for five minutes.' })
+  @ApiProblems(AdminIdentityProblems.SECOND_FACTOR_REJECTED)
+  async postStepUp(@Body() body: CodeDto): Promise<void> {
+    await this.account.stepUp(this.admin(), body.code);
+  }
+
+  @Post('recovery-codes')
+  @AnyAdmin()
+  @StepUp()
+  @Audited('admin.recovery_codes_regenerate')
+  @ApiBearerAuth('admin')
+  @ApiCreatedResponse({ type: RecoveryCodesDto, description: 'A new set; the old set stops working.' })
+  async regenerateRecoveryCodes(): Promise<RecoveryCodesDto> {
+    return { recoveryCodes: await this.account.regenerateRecoveryCodes(this.admin()) };
+  }
+
+  @Get('me')
+  @AnyAdmin({ duringSetup: true })
+  @ApiBearerAuth('admin')
+  @ApiOkResponse({ type: MeDto })
+  async me(): Promise<MeDto> {
+    const principal = this.admin();
+    const state = await this.sessions.stateOf(principal.sessionId);
+    if (!state) throw unauthenticated();
+    return {
+      id: principal.adminId,
+      email: state.email,
+      role: state.role,
+      sessionId: principal.sessionId,
+      stage: state.stage,
+      setupRequired: setupSteps(state),
+    };
+  }
+
+  @Get('sessions')
+  @AnyAdmin()
+  @ApiBearerAuth('admin')
+  @ApiOkResponse({ type: [SessionDto] })
+  async listSessions(): Promise<SessionDto[]> {
+    const principal = this.admin();
+    const sessions = await this.sessions.list(principal.adminId, principal.sessionId);
+    return sessions.map((session) => ({
+      ...session,
+      createdAt: session.createdAt.toISOString(),
+      lastUsedAt: session.lastUsedAt.toISOString(),
+      expiresAt: session.expiresAt.toISOString(),
+    }));
+  }
+
+  @Delete('sessions/:id')
+  @AnyAdmin()
+  @Audited('auth.session_revoke')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBearerAuth('admin')
+  @ApiNoContentResponse({ description: 'The session is ended; 404 for a session that is not yours or not live.' })
+  @ApiProblems(RequestProblems.NOT_FOUND)
+  async revokeSession(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<void> {
+    const principal = this.admin();
+    if (!(await this.sessions.revoke(id, 'revoked_by_admin', principal.adminId))) throw RequestProblems.NOT_FOUND();
+  }
+
+  private admin(): AdminPrincipal {
+    return callerOf(this.context, 'admin');
+  }
+
+  private loginResponse(result: LoginResult): LoginResponseDto {
+    if (result.kind === 'second_factor_required') {
+      return { status: 'second_factor_required', challenge: result.challenge, challengeExpiresIn: result.expiresIn };
+    }
+    return { status: 'setup_required', session: this.deliver(result.tokens, result.setupRequired, false) };
+  }
+
+  /** With cookie delivery the refresh token goes into the cookie and never into the body. */
+  private deliver(tokens: SessionTokens, setupRequired: SetupStep[], cookie: boolean, reply?: FastifyReply): SessionTokensDto {
+    const { refreshToken, ...rest } = tokens;
+    const delivery: RefreshTokenDelivery = cookie && reply ? 'cookie' : 'body';
+    if (refreshToken && delivery === 'cookie' && reply) {
+      setRefreshCookie(reply, refreshToken, this.options.sessionTtlSeconds, this.options.secureCookies);
+    }
+    return {
+      ...rest,
+      tokenType: 'Bearer',
+      ...(refreshToken && delivery === 'body' ? { refreshToken } : {}),
+      setupRequired,
+    };
+  }
+}

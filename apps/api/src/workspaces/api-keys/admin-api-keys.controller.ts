@@ -1,0 +1,50 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AccessProblems, AdminRoles } from '@ringfence/access';
+import { Audited } from '@ringfence/audit';
+import { RequestProblems } from '@ringfence/problems';
+import { ApiProblems } from '../../openapi/api-problems.decorator';
+import { ApiKeyProblems } from './api-keys.problems';
+import { ApiKeysService } from './api-keys.service';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, RotateApiKeyDto } from './dto/api-key.dto';
+
+/** A workspace's API keys, admin side (docs/routes.md: `/v1/admin/workspaces/:id/api-keys`, role admin). */
+@ApiTags('workspaces (admin)')
+@ApiBearerAuth('admin')
+@Controller('v1/admin/workspaces')
+export class AdminApiKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  @Post(':id/api-keys')
+  @AdminRoles('owner', 'admin')
+  @Audited('api_key.create')
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in this response and nowhere else, ever.' })
+  @ApiProblems(ApiKeyProblems.WILDCARD_KEY_REFUSED, AccessProblems.INSUFFICIENT_ROLE, RequestProblems.NOT_FOUND)
+  createKey(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    return this.keys.create(id, body);
+  }
+
+  @Get(':id/api-keys')
+  @AdminRoles('owner', 'admin')
+  @ApiOkResponse({ type: [ApiKeyDto] })
+  listKeys(@Param('id', new ParseUUIDPipe()) id: string): Promise<ApiKeyDto[]> {
+    return this.keys.list(id);
+  }
+
+  @Post(':id/api-keys/:keyId/rotate')
+  @AdminRoles('owner', 'admin')
+  @Audited('api_key.rotate')
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The new key, shown once; the old one works for the grace period.' })
+  rotateKey(@Param('id', new ParseUUIDPipe()) id: string, @Param('keyId') keyId: string, @Body() body: RotateApiKeyDto): Promise<CreatedApiKeyDto> {
+    return this.keys.rotate(id, keyId, body.gracePeriodSeconds);
+  }
+
+  @Delete(':id/api-keys/:keyId')
+  @AdminRoles('owner', 'admin')
+  @Audited('api_key.revoke')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Revoked: refused from the next request on.' })
+  async revokeKey(@Param('id', new ParseUUIDPipe()) id: string, @Param('keyId') keyId: string): Promise<void> {
+    await this.keys.revoke(id, keyId);
+  }
+}

@@ -1,0 +1,68 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AccessProblems, callerOf, Scopes } from '@ringfence/access';
+import { Audited } from '@ringfence/audit';
+import { Principal, RequestContext } from '@ringfence/tenancy';
+import { ApiProblems } from '../../openapi/api-problems.decorator';
+import { ApiKeyProblems } from './api-keys.problems';
+import { ApiKeysService } from './api-keys.service';
+import { ApiKeyDto, CreatedApiKeyDto, CreateOwnApiKeyDto, RotateApiKeyDto } from './dto/api-key.dto';
+
+type KeyPrincipal = Extract<Principal, { kind: 'api_key' }>;
+
+/**
+ * Self-serve keys (docs/routes.md: `/v1/api-keys`, keys:manage). The workspace and the
+ * environment are the calling key's: a test key never sees or touches a live key, nor
+ * the reverse; ApiKeysService holds every key to the grant rule (at most the caller's
+ * scopes and lifetime), on every path.
+ */
+@ApiTags('workspace')
+@ApiBearerAuth('apiKey')
+@Controller('v1/api-keys')
+export class OwnApiKeysController {
+  constructor(
+    private readonly keys: ApiKeysService,
+    private readonly context: RequestContext,
+  ) {}
+
+  @Post()
+  @Scopes('keys:manage')
+  @Audited('api_key.create')
+  @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in this response and nowhere else, ever.' })
+  @ApiProblems(ApiKeyProblems.WILDCARD_KEY_REFUSED, ApiKeyProblems.EXPIRY_BEYOND_CALLER, AccessProblems.INSUFFICIENT_SCOPE)
+  create(@Body() body: CreateOwnApiKeyDto): Promise<CreatedApiKeyDto> {
+    const caller = this.caller();
+    return this.keys.create(caller.workspaceId, { ...body, environment: caller.environment });
+  }
+
+  @Get()
+  @Scopes('keys:manage')
+  @ApiOkResponse({ type: [ApiKeyDto] })
+  list(): Promise<ApiKeyDto[]> {
+    const caller = this.caller();
+    return this.keys.list(caller.workspaceId, caller.environment);
+  }
+
+  @Post(':keyId/rotate')
+  @Scopes('keys:manage')
+  @Audited('api_key.rotate')
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  rotate(@Param('keyId') keyId: string, @Body() body: RotateApiKeyDto): Promise<CreatedApiKeyDto> {
+    const caller = this.caller();
+    return this.keys.rotate(caller.workspaceId, keyId, body.gracePeriodSeconds, caller.environment);
+  }
+
+  @Delete(':keyId')
+  @Scopes('keys:manage')
+  @Audited('api_key.revoke')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Revoked; another workspace’s key is a 404.' })
+  async revoke(@Param('keyId') keyId: string): Promise<void> {
+    const caller = this.caller();
+    await this.keys.revoke(caller.workspaceId, keyId, caller.environment);
+  }
+
+  private caller(): KeyPrincipal {
+    return callerOf(this.context, 'api_key');
+  }
+}
