@@ -1,30 +1,19 @@
 // Type-aware lint, zero warnings: floating promises, misused promises and
 // non-exhaustive switches are bugs in a security product, not style.
 import eslint from '@eslint/js';
+import { createRequire } from 'node:module';
 import tseslint from 'typescript-eslint';
 
-const NEW_PROBLEM = {
-  selector: "NewExpression[callee.name='Problem']",
-  message: "A Problem is made by its catalogue's factory (VaultProblems.SECRET_EXISTS({ detail })), never with new.",
-};
-const PROBLEM_RULES = [
-  {
-    selector: 'NewExpression[callee.name=/Exception$/]',
-    message: 'Throw a catalogued Problem (defineProblems in the feature\'s *.problems.ts), not a Nest HTTP exception.',
-  },
-  {
-    selector: 'ClassDeclaration[superClass.name=/Exception$/]',
-    message: 'Throw a catalogued Problem (defineProblems in the feature\'s *.problems.ts), not a Nest HTTP exception.',
-  },
-  NEW_PROBLEM,
-];
-const DEFINE_PROBLEMS_ELSEWHERE = {
-  selector: "CallExpression[callee.name='defineProblems']",
-  message: "A feature's problems are declared in its <feature>.problems.ts, listed in apps/api/src/problem-catalogue.ts.",
-};
+// CommonJS, so that the specs that run these rules can load them too.
+const { rawResult, poolAccess, ormAccess, ormImports } = createRequire(import.meta.url)('./eslint.data-access.cjs');
+const { nestException, nestExceptionSubclass, newProblem, defineProblemsElsewhere } = createRequire(import.meta.url)('./eslint.problems.cjs');
+const libThroughIndex = { group: ['@ringfence/*/*', '**/libs/*/src/*'], message: 'Import a lib through its public index (@ringfence/<lib>).' };
+// Every error answer is a catalogued Problem, a code exists only in a *.problems.ts (docs/adr/0013-problem-catalogue.md).
+const problems = [nestException, nestExceptionSubclass, newProblem, defineProblemsElsewhere];
+const restricted = (...entries) => ({ 'no-restricted-syntax': ['error', ...entries] });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', '.data/**', 'bench/results/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', '.data/**', 'bench/results/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -37,29 +26,25 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/consistent-type-imports': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['@ringfence/*/*', '**/libs/*/src/*'], message: 'Import a lib through its public index (@ringfence/<lib>).' }] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [libThroughIndex], paths: ormImports }],
     },
   },
-  {
-    // Every error answer is a catalogued Problem (docs/adr/0013-problem-catalogue.md): no
-    // Nest HTTP exception is made or extended, and a code exists only in a *.problems.ts.
-    files: ['apps/**/*.ts', 'libs/**/*.ts'],
-    ignores: ['**/*.spec.ts'],
-    rules: {
-      'no-restricted-syntax': ['error', ...PROBLEM_RULES, DEFINE_PROBLEMS_ELSEWHERE],
-    },
-  },
-  {
-    files: ['**/*.problems.ts'],
-    rules: { 'no-restricted-syntax': ['error', ...PROBLEM_RULES] },
-  },
+  // no-restricted-syntax is one list per file: each block below names every entry that holds there.
+  // Data access (docs/adr/0014-data-access.md): results through sqlRows, the pool through the unit of work, SQL by hand.
+  // Problems (docs/adr/0013-problem-catalogue.md): no Nest HTTP exception made or extended, no Problem made by hand,
+  // a catalogue only in a *.problems.ts; specs may build what they test against.
+  { files: ['apps/**/*.ts', 'libs/**/*.ts'], rules: restricted(rawResult, poolAccess, ormAccess, ...problems) },
+  { files: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts'], rules: restricted(rawResult, poolAccess, ormAccess) },
+  // Boot checks on the DataSource itself, before any request: the app role's privileges and the pool's warm-up.
+  { files: ['apps/api/src/database/**/*.ts'], rules: restricted(rawResult, ormAccess, ...problems) },
+  // Where raw results are read and the pool is opened, once, for everyone else.
+  { files: ['libs/tenancy/src/sql-rows.ts', 'libs/tenancy/src/unit-of-work.ts'], rules: restricted(ormAccess, ...problems) },
+  // Where catalogues are declared, and where Problem and defineProblems are.
+  { files: ['**/*.problems.ts'], rules: restricted(rawResult, poolAccess, ormAccess, nestException, nestExceptionSubclass, newProblem) },
   {
     files: ['libs/problems/src/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.problems.ts'],
-    rules: { 'no-restricted-syntax': ['error', ...PROBLEM_RULES.filter((rule) => rule !== NEW_PROBLEM)] },
+    rules: restricted(rawResult, poolAccess, ormAccess, nestException, nestExceptionSubclass),
   },
   {
     files: ['**/*.spec.ts', 'test/**/*.ts'],

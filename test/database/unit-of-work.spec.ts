@@ -1,8 +1,9 @@
-import { AfterTransactionError, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { AuditWriter } from '@ringfence/audit';
+import { AfterTransactionError, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
-describe('UnitOfWork after-transaction hooks', () => {
+describe('UnitOfWork: the principal’s RLS settings and the after-transaction hooks', () => {
   let db: TestDatabase;
   let source: DataSource;
   let unitOfWork: UnitOfWork;
@@ -15,6 +16,30 @@ describe('UnitOfWork after-transaction hooks', () => {
   afterAll(async () => {
     await source.destroy();
     await db.drop();
+  });
+
+  it('runs a provider in its workspace and its environment, as a key: test never sees live, its audit rows are filed under it', async () => {
+    const superuser = await db.connect(db.adminUrl);
+    const { rows } = await superuser.query<{ id: string }>(`INSERT INTO workspaces (name) VALUES ('provided') RETURNING id`);
+    const workspaceId = rows[0]!.id;
+    await superuser.query(
+      `INSERT INTO api_keys (workspace_id, key_id, environment, name, scopes, secret_hash, pepper_version, created_by)
+       SELECT $1, key_id, environment, 'k', ARRAY['vault:read'], decode(repeat('00', 32), 'hex'), 1, 'admin:test'
+         FROM (VALUES ('PR0V11VE', 'live'), ('PR0VTE5T', 'test')) AS k(key_id, environment)`,
+      [workspaceId],
+    );
+    const seenBy = (environment: 'live' | 'test') =>
+      unitOfWork.run(() => sqlRows<{ key_id: string }>(unitOfWork.manager, 'SELECT key_id FROM api_keys'), {
+        principal: { kind: 'provider', provider: 'simulator', workspaceId, environment },
+      });
+    expect(await seenBy('test')).toEqual([{ key_id: 'PR0VTE5T' }]);
+    expect(await seenBy('live')).toEqual([{ key_id: 'PR0V11VE' }]);
+    // Its audit rows are filed under its environment too, as a key's are.
+    await unitOfWork.run(() => new AuditWriter(unitOfWork, new RequestContext()).append({ action: 'probe.provider', outcome: 'success' }), {
+      principal: { kind: 'provider', provider: 'simulator', workspaceId, environment: 'test' },
+    });
+    const audited = await superuser.query(`SELECT workspace_id, actor_type, actor_id, environment FROM audit_log WHERE action = 'probe.provider'`);
+    expect(audited.rows).toEqual([{ workspace_id: workspaceId, actor_type: 'provider', actor_id: 'simulator', environment: 'test' }]);
   });
 
   it('runs after the commit, not before it, and never after a rollback', async () => {

@@ -1,8 +1,8 @@
+import { JobRegistry } from '@ringfence/tenancy';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { AdminBootstrap } from '../../apps/api/src/admin-identity/admins/admin-bootstrap';
-import { PasswordResets } from '../../apps/api/src/admin-identity/password-reset/password-resets';
 import { createAdmin } from '../support/admin-session';
 import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
@@ -55,7 +55,7 @@ describe('admin secrets never reach logs or the audit log', () => {
     secrets.push('a wrong password typed here');
 
     await inject({ method: 'POST', url: '/v1/auth/password/forgot', payload: { email: admin.email } });
-    await t.app.get(PasswordResets).drain();
+    await t.app.get(JobRegistry).runNow('mail-worker');
     const mail = readdirSync(t.mailDir).map((name) => readFileSync(join(t.mailDir, name), 'utf8')).join('\n');
     const resetToken = /token=([A-Za-z0-9_-]{43})/.exec(mail)![1]!;
     secrets.push(resetToken);

@@ -1,11 +1,9 @@
 import { AuditSealer } from '@ringfence/audit';
 import { LightMyRequestResponse } from 'fastify';
 import { Client } from 'pg';
-import { PasswordResets } from '../../apps/api/src/admin-identity/password-reset/password-resets';
 import { MasterKeyRewrap } from '../../apps/api/src/master-key-rewrap/master-key-rewrap';
 import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
 import { createAdmin, TestAdmin } from '../support/admin-session';
-import { HeldSmtpServer } from '../support/held-smtp-server';
 import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
@@ -137,7 +135,7 @@ describe('database timeouts', () => {
 
     beforeAll(async () => {
       // Request defaults far below the waits below; the long-running allowance far above them.
-      // No background jobs here: the sealer and the mail worker are driven by the tests.
+      // No cluster jobs here: the sealer and the purge are driven by the tests.
       ({ t, owner } = await app({
         RINGFENCE_ROLE: 'api',
         DATABASE_STATEMENT_TIMEOUT_MS: '150',
@@ -198,38 +196,6 @@ describe('database timeouts', () => {
       await watcher.query(`UPDATE workspaces SET deleted_at = now() - interval '31 days' WHERE id = $1`, [id]);
       await watcher.query('COMMIT');
       await expect(outlasting('LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE', () => t.app.get(WorkspacePurge).purgeDue())).resolves.toBe(1);
-    });
-
-    it('the mail worker, while the mail server is slow to answer inside its transaction', async () => {
-      const smtp = await HeldSmtpServer.start();
-      const mailing = await createTestApp(db, {
-        env: {
-          MAIL_TRANSPORT: 'smtp',
-          SMTP_URL: smtp.url,
-          RINGFENCE_ROLE: 'api',
-          DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '100',
-          DATABASE_LONG_RUNNING_TIMEOUT_MS: FOREVER,
-        },
-      }).catch(async (error: unknown) => {
-        await smtp.close();
-        throw error;
-      });
-      try {
-        // The request queues the mail and starts a pass at once: it holds its job's transaction while the server keeps it waiting.
-        expect((await mailing.app.inject({ method: 'POST', url: '/v1/auth/password/forgot', payload: { email: owner.email } })).statusCode).toBe(202);
-        await smtp.connection;
-        await untilBackends(`state = 'idle in transaction' AND clock_timestamp() - state_change > interval '500 milliseconds'`);
-        smtp.greet();
-        await mailing.app.get(PasswordResets).drain(); // after the pass in flight
-        expect(smtp.received.join('\n')).toContain('reset-password#token=');
-        const { rows } = await watcher.query<{ status: string }>(`SELECT status FROM mail_outbox`);
-        expect(rows.map((row) => row.status)).toEqual(['done']);
-        expect(mailing.logs.filter((line) => line.msg === 'mail worker failed')).toEqual([]);
-      } finally {
-        smtp.greet();
-        await mailing.close();
-        await smtp.close();
-      }
     });
   });
 });

@@ -1,4 +1,6 @@
 import { LightMyRequestResponse } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { AdminBootstrap } from '../../apps/api/src/admin-identity/admins/admin-bootstrap';
 import { createAdmin } from '../support/admin-session';
 import { createApiKey } from '../support/api-key';
 import { PipelineProbeModule } from '../support/pipeline-probe.module';
@@ -130,6 +132,20 @@ describe('error envelope', () => {
     expect(bodyOf(await t.app.inject({ method: 'POST', url: '/probe/workspaces', payload: { name: 'x' } }))).toBe(
       '{"type":"https://ringfence.dev/problems/unauthenticated","title":"Unauthorized","status":401,"detail":"Valid credentials are required.","code":"UNAUTHENTICATED","requestId":"ID"}',
     );
+  });
+
+  it('500 for data access outside a unit of work: nothing written, the fix named in the log only', async () => {
+    const auditor = await t.app.get(AdminBootstrap).create(`outside-${randomBytes(3).toString('hex')}@example.com`, 'auditor');
+    const response = await t.app.inject({ method: 'POST', url: '/probe/outside-unit-of-work' });
+    const body = expectProblem(response, 500, 'INTERNAL');
+    expect(JSON.stringify(body)).not.toMatch(/unit of work|UPDATE|admins/i);
+    const errorLines = t.logs.filter((line) => line.level === 50 && line.reqId === response.headers['x-request-id']);
+    expect(errorLines).toHaveLength(1);
+    expect((errorLines[0]!.err as { type: string; message: string }).type).toBe('NoUnitOfWorkError');
+    expect((errorLines[0]!.err as { message: string }).message).toMatch(/unitOfWork\.run\(\).*@Audited.*readOutsideUnitOfWork/);
+    const superuser = await db.connect(db.adminUrl);
+    const { rows } = await superuser.query<{ role: string }>('SELECT role FROM admins WHERE id = $1', [auditor.admin.id]);
+    expect(rows).toEqual([{ role: 'auditor' }]);
   });
 
   it('does not log expected rejections as errors', async () => {

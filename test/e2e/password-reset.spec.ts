@@ -1,7 +1,7 @@
+import { JobRegistry } from '@ringfence/tenancy';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { PasswordResets } from '../../apps/api/src/admin-identity/password-reset/password-resets';
 import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
@@ -32,7 +32,7 @@ describe('password reset', () => {
   const requestLink = async (admin: TestAdmin): Promise<string> => {
     const before = mails().length;
     expect((await forgot(admin.email)).statusCode).toBe(202);
-    await t.app.get(PasswordResets).drain();
+    await t.app.get(JobRegistry).runNow('mail-worker');
     const mail = mails().slice(before).find((text) => text.includes(`To: ${admin.email}`));
     expect(mail).toBeDefined();
     return linkTokenIn(mail!);
@@ -47,7 +47,7 @@ describe('password reset', () => {
       expect(response.statusCode).toBe(202);
       expect(response.json()).toEqual({ status: 'accepted', detail: 'If this email belongs to an admin, a reset link is on its way.' });
     }
-    await t.app.get(PasswordResets).drain();
+    await t.app.get(JobRegistry).runNow('mail-worker');
     const sent = mails().slice(before);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toContain(`To: ${admin.email}`);
@@ -141,7 +141,7 @@ describe('password reset', () => {
     try {
       const response = await offline.app.inject({ method: 'POST', url: '/v1/auth/password/forgot', payload: { email: admin.email } });
       expect(response.statusCode).toBe(202);
-      await offline.app.get(PasswordResets).drain();
+      await offline.app.get(JobRegistry).runNow('mail-worker');
       const { rows } = await superuser.query(
         `SELECT status, attempts, last_error, sealed_payload IS NOT NULL AS sealed, next_attempt_at > now() AS later FROM mail_outbox WHERE status = 'pending'`,
       );

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Module, NotFoundException, Post, Query, Res } from '@nestjs/common';
 import { AdminRoles, Public, Scopes } from '@ringfence/access';
 import { Audited, AuditTrail } from '@ringfence/audit';
-import { RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { BatchBody } from '../../apps/api/src/http/body-limits';
@@ -61,8 +61,8 @@ class PipelineProbeController {
   @AdminRoles('owner', 'admin')
   @Audited('workspace.create')
   async createWorkspace(@Body() body: CreateProbeWorkspaceDto): Promise<{ id: string }> {
-    const rows: { id: string }[] = await this.unitOfWork.manager.query('INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [body.name]);
-    const id = rows[0]!.id;
+    const [row] = await sqlRows<{ id: string }>(this.unitOfWork.manager, 'INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [body.name]);
+    const id = row!.id;
     this.trail.record({ target: { type: 'workspace', id }, after: { name: body.name } });
     if (body.failAfterWrite) throw new ProbeFailure('failed after the write');
     return { id };
@@ -80,8 +80,8 @@ class PipelineProbeController {
   async conflict(@Body() body: ConflictProbeDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ id: string; attempt: number }> {
     conflictProbe.attempts += 1;
     const attempt = conflictProbe.attempts;
-    const rows: { id: string }[] = await this.unitOfWork.manager.query('INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [body.name]);
-    const id = rows[0]!.id;
+    const [row] = await sqlRows<{ id: string }>(this.unitOfWork.manager, 'INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [body.name]);
+    const id = row!.id;
     this.trail.record({ target: { type: 'workspace', id }, after: { name: body.name, attempt }, ...(attempt === 1 ? { before: { leakedFromAttempt: 1 } } : {}) });
     void reply.header('set-cookie', `probe_attempt=${attempt}`);
     this.unitOfWork.afterCommit(() => void (conflictProbe.committed += 1));
@@ -95,10 +95,11 @@ class PipelineProbeController {
   @Scopes()
   listWorkspaces(@Query('id') id?: string): Promise<{ ids: string[]; setting: string; readOnly: string }> {
     return this.unitOfWork.read(async () => {
-      const rows: { id: string }[] = id
-        ? await this.unitOfWork.manager.query('SELECT id FROM workspaces WHERE id = $1', [id])
-        : await this.unitOfWork.manager.query('SELECT id FROM workspaces');
-      const [settings]: { value: string; readOnly: string }[] = await this.unitOfWork.manager.query(
+      const rows = id
+        ? await sqlRows<{ id: string }>(this.unitOfWork.manager, 'SELECT id FROM workspaces WHERE id = $1', [id])
+        : await sqlRows<{ id: string }>(this.unitOfWork.manager, 'SELECT id FROM workspaces');
+      const [settings] = await sqlRows<{ value: string; readOnly: string }>(
+        this.unitOfWork.manager,
         `SELECT current_setting('app.workspace_id') AS value, current_setting('transaction_read_only') AS "readOnly"`,
       );
       return { ids: rows.map((row) => row.id), setting: settings!.value, readOnly: settings!.readOnly };
@@ -152,6 +153,16 @@ class PipelineProbeController {
   @Public()
   missing(): never {
     throw new NotFoundException();
+  }
+
+  /**
+   * A write with no unit of work around it (no @Audited, no run()), of the kind the admin
+   * tables' outside-workspace policy would admit on the pool: refused, never sent there.
+   */
+  @Post('outside-unit-of-work')
+  @Public()
+  async writeOutsideUnitOfWork(): Promise<void> {
+    await this.unitOfWork.manager.query(`UPDATE admins SET role = 'owner'`);
   }
 
   @Get('boom')

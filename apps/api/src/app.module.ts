@@ -44,15 +44,13 @@ export class AppModule {
   static register(options: AppModuleOptions): DynamicModule {
     const { config } = options;
     const redis = config.redisUrl;
-    // `worker` and `all` run the background jobs (sealer, mail, purge); `api` serves requests only.
-    const runsJobs = config.role !== 'api';
     return {
       module: AppModule,
       imports: [
         TypeOrmModule.forRoot({
           type: 'postgres',
           url: options.databaseUrl,
-          autoLoadEntities: true,
+          // No entities: TypeORM is the pool and the transactions, the SQL is ours (docs/adr/0014-data-access.md).
           synchronize: false,
           migrationsRun: false,
           logging: false,
@@ -71,8 +69,15 @@ export class AppModule {
           },
         }),
         CryptoModule.forRoot({ secretsDir: config.secretsDir, activeMasterKeyVersion: config.activeMasterKeyVersion }),
-        TenancyModule.forRoot({ longRunningTimeoutMs: config.database.timeouts.longRunningMs }),
-        AuditModule.forRoot({ seal: runsJobs, retentionDays: config.auditRetentionDays }),
+        // The one place the role decides which background jobs run here (JobRegistry): `worker`
+        // and `all` run the cluster jobs (audit chain, purge, mail); every role runs its own
+        // instance jobs (caches, API-key usage, the memory limits' sweep). A stop gives the
+        // running jobs half of its grace.
+        TenancyModule.forRoot({
+          longRunningTimeoutMs: config.database.timeouts.longRunningMs,
+          jobs: { role: config.role, drainTimeoutMs: Math.floor(config.http.shutdownGraceMs / 2) },
+        }),
+        AuditModule.forRoot({ retentionDays: config.auditRetentionDays }),
         ...(redis ? [RedisModule.forRoot(redis, options.logger)] : []),
         RateLimitsModule.forRoot(config.rateLimits, ...(redis ? [{ provide: ThrottlerStorage, useExisting: RedisRateLimitStorage }] : [])),
         AccessModule,
@@ -86,12 +91,10 @@ export class AppModule {
             signingKeyVersion: config.adminAuth.signingKeyVersion,
             secureCookies: true,
             consoleUrl: config.adminAuth.consoleUrl,
-            runMailWorker: runsJobs,
           },
           { providers: [mailTransportProvider(config)] },
         ),
         WorkspacesModule.forRoot({
-          jobs: { purge: runsJobs },
           apiKeys: { cacheMs: config.apiKeyCacheMs },
           keyRevocations: redis ? { provide: KEY_REVOCATIONS, useExisting: RedisKeyRevocations } : undefined,
         }),

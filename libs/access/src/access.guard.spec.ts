@@ -12,7 +12,7 @@ const admin = (role: 'owner' | 'admin' | 'auditor', extra: Partial<Extract<Princ
   ...extra,
 });
 const key = (...scopes: string[]): Principal => ({ kind: 'api_key', keyId: 'k1', workspaceId: 'w1', scopes, environment: 'live', plan: 'standard', expiresAt: null });
-const provider: Principal = { kind: 'provider', provider: 'p', workspaceId: 'w1' };
+const provider: Principal = { kind: 'provider', provider: 'p', workspaceId: 'w1', environment: 'live' };
 /** A refusal of the given status (401: the uniform UNAUTHENTICATED; 403: a valid caller refused). */
 const refusedWith = (status: 401 | 403) => expect.objectContaining({ name: 'Problem', status, ...(status === 401 ? { code: 'UNAUTHENTICATED' } : {}) });
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { actorOf, RequestContext, UnitOfWork, workspaceIdOf } from '@ringfence/tenancy';
-import { AuditOutcome } from './audit-log-entry.entity';
+import { actorOf, environmentOf, RequestContext, UnitOfWork, workspaceIdOf } from '@ringfence/tenancy';
+import { AuditOutcome } from './audit-row';
 import { AUDIT_STRING_MAX, AUDIT_USER_AGENT_MAX, boundText, redactedFieldsOf, sanitizeAuditValue } from './audit-redactions';
 import { AuditChange } from './audit-trail';
 
@@ -53,8 +53,8 @@ export class AuditWriter {
         userAgent === undefined ? null : boundText(userAgent, AUDIT_USER_AGENT_MAX),
         this.context.requestId ?? null,
         this.context.store?.clientRequestId ?? null,
-        // A key's own environment, always; else the one the change is about, if any (null reads as live).
-        principal.kind === 'api_key' ? principal.environment : (event.environment ?? null),
+        // A key's or a provider's own environment, always; else the one the change is about, if any (null reads as live).
+        environmentOf(principal) ?? event.environment ?? null,
       ],
     );
   }

@@ -1,12 +1,10 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { BEFORE_COMMIT } from '@ringfence/tenancy';
 import { AuditBeforeCommit } from './audit-before-commit';
-import { AuditLogEntry } from './audit-log-entry.entity';
 import { AuditTrail } from './audit-trail';
 import { AuditWriter } from './audit-writer';
 import { AuditChain } from './chain/audit-chain';
-import { AUDIT_JOBS, AuditJobsOptions, AuditSealer } from './chain/audit-sealer';
+import { AUDIT_RETENTION, AuditRetentionOptions, AuditSealer } from './chain/audit-sealer';
 import { SecurityEvents } from './security-events';
 import { AuditEvents } from './view/audit-events';
 
@@ -17,12 +15,11 @@ import { AuditEvents } from './view/audit-events';
 @Global()
 @Module({})
 export class AuditModule {
-  static forRoot(jobs: AuditJobsOptions): DynamicModule {
+  static forRoot(retention: AuditRetentionOptions): DynamicModule {
     return {
       module: AuditModule,
-      imports: [TypeOrmModule.forFeature([AuditLogEntry])],
       providers: [
-        { provide: AUDIT_JOBS, useValue: jobs },
+        { provide: AUDIT_RETENTION, useValue: retention },
         AuditTrail,
         AuditWriter,
         SecurityEvents,

@@ -1,4 +1,4 @@
-export { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, AuditLogEntry, type AuditActorType, type AuditOutcome } from './audit-log-entry.entity';
+export { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, type AuditActorType, type AuditOutcome } from './audit-row';
 export { AuditModule } from './audit.module';
 export { AuditProblems } from './audit.problems';
 export { AuditTrail, type AuditChange } from './audit-trail';
@@ -6,6 +6,6 @@ export { AuditWriter, type AuditEvent } from './audit-writer';
 export { AUDITED_ACTION, Audited } from './audited.decorator';
 export { SecurityEvents } from './security-events';
 export { AuditChain, type ChainHead, type ChainReport } from './chain/audit-chain';
-export { AuditSealer, type AuditJobsOptions } from './chain/audit-sealer';
+export { AuditSealer } from './chain/audit-sealer';
 export { AUDIT_EXPORT_BATCH, AUDIT_PAGE_MAX, AuditEvents, type AuditEventFilter, type AuditEventView } from './view/audit-events';
 export { declareAuditRedactions, REDACTED } from './audit-redactions';

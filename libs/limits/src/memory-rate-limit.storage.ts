@@ -1,5 +1,6 @@
 import { OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
+import { Job } from '@ringfence/tenancy';
 import { LimitProblems } from './limit.problems';
 import { decide, ThrottlerStorageRecord, toThrottlerRecord, WindowState } from './sliding-window';
 
@@ -9,7 +10,6 @@ interface Entry {
   staleAt: number;
 }
 
-const SWEEP_INTERVAL_MS = 60_000;
 /** About 40 MB of counters; clients choose the keys (addresses, emails), so there is a ceiling. */
 const MEMORY_COUNTER_CAPACITY = 200_000;
 /** At capacity, this share of the counters is evicted at once, so a flood does not evict one at a time. */
@@ -29,7 +29,6 @@ const EVICTION_SHARE = 0.01;
  */
 export class MemoryRateLimitStorage implements ThrottlerStorage, OnApplicationShutdown {
   private readonly entries = new Map<string, Entry>();
-  private readonly sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
   private lastFullSweep = 0;
 
   constructor(private readonly capacity = MEMORY_COUNTER_CAPACITY) {}
@@ -71,12 +70,18 @@ export class MemoryRateLimitStorage implements ThrottlerStorage, OnApplicationSh
     for (const [key, entry] of this.entries) if (entry.staleAt <= now) this.entries.delete(key);
   }
 
+  /** An instance job touching this process's memory only (no database, no principal): the counters are this instance's. */
+  @Job({ name: 'rate-limit-sweep', scope: 'instance', everyMs: 60_000 })
+  sweepTurn(): Promise<void> {
+    this.sweep();
+    return Promise.resolve();
+  }
+
   get size(): number {
     return this.entries.size;
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.sweeper);
     this.entries.clear();
   }
 }

@@ -3,6 +3,7 @@ export {
   ANONYMOUS,
   actorLabel,
   actorOf,
+  environmentOf,
   workspaceIdOf,
   type AdminRole,
   type AdminSessionStage,
@@ -13,8 +14,20 @@ export { newContextStore, RequestContext, WorkspaceContextMissingError, type Req
 export { installRequestContext, type RequestContextSources } from './request-context.hooks';
 export { BEFORE_COMMIT, RequestTransactionInterceptor, type BeforeCommit } from './request-transaction.interceptor';
 export { TenancyModule } from './tenancy.module';
-export { AfterTransactionError, applySessionSettings, CONFLICT_ATTEMPTS, UnitOfWork } from './unit-of-work';
+export { Job, jobPrincipal } from './jobs/job-declaration';
+export { JobRegistry, type JobStatus } from './jobs/job-registry';
+export { defineOutboxTable, type OutboxTable } from './outbox/outbox-table';
+export { Outbox, type DeliveryOutcome, type OutboxClaim, type OutboxLease, type OutboxRow } from './outbox/outbox';
+export {
+  AfterTransactionError,
+  applySessionSettings,
+  CONFLICT_ATTEMPTS,
+  NoUnitOfWorkError,
+  PoolReadInUnitOfWorkError,
+  ReadOnlyWriteError,
+  UnitOfWork,
+} from './unit-of-work';
 export { DatabaseFaults, databaseFaultOf, databaseUnavailable, OUTAGE_QUIET_MS } from './database-faults';
 export { DatabaseProblems } from './database.problems';
 export { logJobFailure } from './reported-errors';
-export { sqlCount, sqlRows } from './sql-rows';
+export { sqlCount, sqlRows, type SqlReader } from './sql-rows';

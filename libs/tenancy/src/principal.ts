@@ -2,6 +2,7 @@ export type AdminRole = 'owner' | 'admin' | 'auditor';
 export const ADMIN_ROLES: readonly AdminRole[] = ['owner', 'admin', 'auditor'];
 /** `setup`: password accepted, a second factor or a password change still due. */
 export type AdminSessionStage = 'setup' | 'full';
+/** A workspace's two worlds: what a key, a provider, a policy, a transfer or an endpoint belongs to. */
 export type KeyEnvironment = 'live' | 'test';
 
 /** Who is calling. Set by authentication only; the workspace id comes from here and nowhere else. */
@@ -27,7 +28,13 @@ export type Principal =
       /** When the key stops working (epoch ms), or null: a key never mints one that outlives it. */
       readonly expiresAt: number | null;
     }
-  | { readonly kind: 'provider'; readonly provider: string; readonly workspaceId: string }
+  | {
+      readonly kind: 'provider';
+      readonly provider: string;
+      readonly workspaceId: string;
+      /** The environment its signing configuration belongs to: policies, transfers and endpoints are per environment. */
+      readonly environment: KeyEnvironment;
+    }
   /** The service itself: bootstrap, workers, command-line tools. Never from a request. */
   | { readonly kind: 'system'; readonly process: string };
 
@@ -61,4 +68,9 @@ export function actorLabel(principal: Principal): string {
 
 export function workspaceIdOf(principal: Principal): string | undefined {
   return principal.kind === 'api_key' || principal.kind === 'provider' ? principal.workspaceId : undefined;
+}
+
+/** The environment a workspace's principal acts in (test never sees live, live never test); none for the others. */
+export function environmentOf(principal: Principal): KeyEnvironment | undefined {
+  return principal.kind === 'api_key' || principal.kind === 'provider' ? principal.environment : undefined;
 }

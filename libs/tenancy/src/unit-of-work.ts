@@ -2,8 +2,9 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { DataSource, EntityManager } from 'typeorm';
 import { DatabaseFaults, databaseFaultOf } from './database-faults';
-import { actorLabel, Principal, workspaceIdOf } from './principal';
+import { actorLabel, environmentOf, Principal, workspaceIdOf } from './principal';
 import { newContextStore, RequestContext, RequestContextStore, UnitOfWorkAttempt } from './request-context';
+import type { SqlReader } from './sql-rows';
 
 /** A transaction's own timeouts, in milliseconds, in place of the connection's (DATABASE_*_TIMEOUT_MS). */
 interface TransactionTimeouts {
@@ -15,10 +16,10 @@ interface TransactionTimeouts {
 export interface UnitOfWorkOptions {
   /**
    * The allowance of work that legitimately runs long (the audit chain's seal, retention
-   * and verification, the audit export, key rewrapping, the workspace purge, the mail
-   * worker): statement,
+   * and verification, the audit export, key rewrapping, the workspace purge): statement,
    * lock and idle-in-transaction timeouts of DATABASE_LONG_RUNNING_TIMEOUT_MS for this
-   * transaction only (`SET LOCAL`), where a request's are seconds.
+   * transaction only (`SET LOCAL`), where a request's are seconds. Never I/O: an outbox
+   * sends outside any transaction (docs/adr/0012-background-jobs.md).
    */
   readonly longRunningTimeoutMs: number;
 }
@@ -39,8 +40,9 @@ const RETRY_BACKOFF_MS = 25;
 
 /**
  * One database transaction and the context that can see it. Services and repositories
- * use `manager`: inside a unit of work it is the transaction's EntityManager, so every
- * write (the audit row included) commits or rolls back together.
+ * use `manager`: the transaction's EntityManager, so every write (the audit row included)
+ * commits or rolls back together; outside a unit of work it throws (NoUnitOfWorkError).
+ * The pool is reached otherwise through readOutsideUnitOfWork only (docs/adr/0014-data-access.md).
  *
  * A database fault answers as the 503 DATABASE_UNAVAILABLE problem (DatabaseFaults logs
  * the outage once). An outermost unit of work that loses to a concurrent transaction
@@ -64,9 +66,14 @@ export class UnitOfWork {
     this.longRunning = { statementMs: longMs, lockMs: longMs, idleInTransactionMs: longMs };
   }
 
-  /** The open transaction's manager, else the pool's (no RLS settings: sees no tenant rows). */
+  /**
+   * The open transaction's manager. Outside a unit of work there is none, and no fallback:
+   * the pool has no transaction, no audit row, and the admin tables' policy admits it.
+   */
   get manager(): EntityManager {
-    return this.context.store?.manager ?? this.dataSource.manager;
+    const manager = this.context.store?.manager;
+    if (!manager) throw new NoUnitOfWorkError();
+    return manager;
   }
 
   get active(): boolean {
@@ -82,11 +89,35 @@ export class UnitOfWork {
   }
 
   /**
-   * Work on the pool outside any unit of work (a single statement that needs no
-   * transaction): database faults answer as they do in a unit of work.
+   * The one door to the pool outside a unit of work, for the few reads that must happen
+   * before there is a principal to run one as (a key's look-up, an admin's session, a
+   * login's account) or that report on the database itself (readiness). `work` gets a
+   * reader on a transaction of its own that is READ ONLY (a write fails, as
+   * ReadOnlyWriteError) and has no RLS settings: no workspace, not the platform. `purpose`
+   * says why this read is outside a unit of work; errors name it. Never inside a unit of
+   * work: holding its connection while waiting for a second one can exhaust the pool.
    */
-  onPool<T>(work: () => Promise<T>): Promise<T> {
-    return this.faults.guard(work);
+  async readOutsideUnitOfWork<T>(purpose: string, work: (reader: SqlReader) => Promise<T>): Promise<T> {
+    if (this.active) throw new PoolReadInUnitOfWorkError(purpose);
+    return this.faults.guard(async () => {
+      const runner = this.dataSource.createQueryRunner();
+      let open = false;
+      try {
+        // One round trip opens it read-only (TypeORM's startTransaction and a SET would take two).
+        await runner.query('START TRANSACTION READ ONLY');
+        open = true;
+        const result = await work(runner.manager);
+        open = false;
+        await runner.query('COMMIT');
+        return result;
+      } catch (error) {
+        // As TypeORM's own transactions: a connection that broke is dropped by the driver's error listener.
+        if (open) await runner.query('ROLLBACK').catch(() => undefined);
+        throw isReadOnlyViolation(error) ? new ReadOnlyWriteError(`readOutsideUnitOfWork (${purpose})`) : error;
+      } finally {
+        await runner.release();
+      }
+    });
   }
 
   /**
@@ -132,6 +163,8 @@ export class UnitOfWork {
         // A connection lost while the work was between statements surfaces as TypeORM's
         // "query runner already released" on the next one: the loss is the error.
         const error = connection.lost !== undefined && !databaseFaultOf(thrown) ? connection.lost : thrown;
+        // Only a write fails a read-only transaction this way: a programming error, not the database's outage.
+        if (options.readOnly && isReadOnlyViolation(error)) throw new ReadOnlyWriteError('a read-only unit of work (read())');
         const fault = databaseFaultOf(error);
         if (fault?.kind === 'conflict' && !enclosing) {
           // The failed attempt's queued work goes with it; the next attempt queues its own.
@@ -196,6 +229,39 @@ export class UnitOfWork {
   }
 }
 
+/** Database access outside a unit of work: a programming error (answered 500), never a silent fall back to the pool. */
+export class NoUnitOfWorkError extends Error {
+  constructor() {
+    super(
+      'database access outside a unit of work: run it in unitOfWork.run() or unitOfWork.read() (a mutating route: @Audited), ' +
+        'or, for a deliberate read before there is a principal, in unitOfWork.readOutsideUnitOfWork(purpose, reader => …)',
+    );
+    this.name = 'NoUnitOfWorkError';
+  }
+}
+
+/** A pool read asked for inside a unit of work: it would hold one connection while waiting for another. */
+export class PoolReadInUnitOfWorkError extends Error {
+  constructor(purpose: string) {
+    super(`readOutsideUnitOfWork (${purpose}) called inside a unit of work: read through unitOfWork.manager instead`);
+    this.name = 'PoolReadInUnitOfWorkError';
+  }
+}
+
+/** A write where only reads run (read(), readOutsideUnitOfWork()): a programming error, not the database's outage. */
+export class ReadOnlyWriteError extends Error {
+  constructor(where: string) {
+    super(`a write in ${where}, which is read-only: writes belong in unitOfWork.run() (a mutating route: @Audited)`);
+    this.name = 'ReadOnlyWriteError';
+  }
+}
+
+/** SQLSTATE 25006: a write in a READ ONLY transaction (elsewhere, a read-only server: DatabaseFaults). */
+function isReadOnlyViolation(error: unknown): boolean {
+  const { code, driverError } = (error ?? {}) as { code?: unknown; driverError?: { code?: unknown } };
+  return code === '25006' || driverError?.code === '25006';
+}
+
 /** Work after a transaction failed (evidence not written); the transaction's own error, if it had one, rides along. */
 export class AfterTransactionError extends Error {
   constructor(
@@ -216,8 +282,8 @@ export async function applySessionSettings(manager: Pick<EntityManager, 'query'>
     ['app.workspace_id', workspaceIdOf(principal) ?? ''],
     ['app.actor', actorLabel(principal)],
     ['app.platform', principal.kind === 'admin' || principal.kind === 'system' ? 'on' : 'off'],
-    // A key sees its own environment's rows only (test never sees live, live never test).
-    ['app.environment', principal.kind === 'api_key' ? principal.environment : ''],
+    // A key or a provider sees its own environment's rows only (test never sees live, live never test).
+    ['app.environment', environmentOf(principal) ?? ''],
   ];
   if (timeouts?.statementMs !== undefined) settings.push(['statement_timeout', String(timeouts.statementMs)]);
   if (timeouts?.lockMs !== undefined) settings.push(['lock_timeout', String(timeouts.lockMs)]);

@@ -12,6 +12,7 @@ import { AdminManagement } from './admins/admin-management';
 import { AdminsController } from './admins/admins.controller';
 import { AuthController } from './auth.controller';
 import { AdminLogin } from './login/admin-login';
+import { PasswordResetMail } from './password-reset/password-reset-mail';
 import { PasswordResets } from './password-reset/password-resets';
 import { PasswordHasher } from './passwords/password-hasher';
 import { PasswordPolicy } from './passwords/password-policy';
@@ -57,6 +58,7 @@ export class AdminIdentityModule {
         AdminManagement,
         AdminBootstrap,
         PasswordResets,
+        PasswordResetMail,
         ...(extra.providers ?? []),
       ],
       exports: [ADMIN_AUTHENTICATOR, AdminBootstrap, PasswordResets, SigningKeys, AccessTokens, Totp],

@@ -16,8 +16,6 @@ export interface AdminIdentityOptions {
   readonly consoleUrl: string;
   /** How long a session's state may be served from memory (0: read it on every request). */
   readonly sessionCacheMs: number;
-  /** Run the mail worker in this process. */
-  readonly runMailWorker: boolean;
 }
 
 export const ADMIN_IDENTITY_OPTIONS = Symbol('ADMIN_IDENTITY_OPTIONS');

@@ -88,8 +88,8 @@ export class EnvironmentVariables {
 
   /**
    * The allowance of work that legitimately runs long (audit sealing, retention, verification
-   * and export, key rewrapping, the workspace purge, the mail worker): its statement, lock
-   * and idle timeouts, set for its own transactions only.
+   * and export, key rewrapping, the workspace purge): its statement, lock and idle
+   * timeouts, set for its own transactions only.
    */
   @Transform(toInteger)
   @IsInt()

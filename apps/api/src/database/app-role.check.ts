@@ -1,3 +1,4 @@
+import { sqlRows } from '@ringfence/tenancy';
 import { DataSource } from 'typeorm';
 
 /**
@@ -5,7 +6,8 @@ import { DataSource } from 'typeorm';
  * superuser, a BYPASSRLS role, or the owner of any table.
  */
 export async function assertUnprivilegedAppRole(dataSource: DataSource): Promise<void> {
-  const [role] = await dataSource.query<{ name: string; super: boolean; bypass: boolean; owned: number }[]>(
+  const [role] = await sqlRows<{ name: string; super: boolean; bypass: boolean; owned: number }>(
+    dataSource.manager,
     `SELECT r.rolname AS name, r.rolsuper AS super, r.rolbypassrls AS bypass,
             (SELECT count(*)::int FROM pg_tables t WHERE t.tableowner = r.rolname AND t.schemaname = 'public') AS owned
        FROM pg_roles r WHERE r.rolname = current_user`,

@@ -8,5 +8,9 @@ import { DataSource } from 'typeorm';
  * at boot, none had to be.
  */
 export async function warmPool(dataSource: DataSource, size: number): Promise<void> {
-  await Promise.all(Array.from({ length: size }, () => dataSource.query('SELECT 1')));
+  await Promise.all(
+    Array.from({ length: size }, async () => {
+      await dataSource.query('SELECT 1');
+    }),
+  );
 }

@@ -3,10 +3,11 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '@ringfence/access';
 import { SkipRateLimits } from '@ringfence/limits';
+import { JobRegistry } from '@ringfence/tenancy';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { HealthProblems } from './health.problems';
-import { HealthStatusDto } from './health-status.dto';
+import { HealthStatusDto, ReadinessDto } from './health-status.dto';
 import { MigrationsHealthIndicator } from './migrations.health';
 
 /** How long each readiness check may take before it counts as failing: a probe is answered within it, whatever holds the database or Redis up. */
@@ -24,6 +25,7 @@ export class HealthController {
     private readonly migrations: MigrationsHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly indicator: HealthIndicatorService,
+    private readonly jobs: JobRegistry,
   ) {}
 
   /** The process is up; touches nothing else. */
@@ -39,16 +41,19 @@ export class HealthController {
    * The database answers, every migration is applied, and Redis answers when it is
    * configured. Public and never limited, so concurrent probes share one check in
    * flight: a flood of them costs one database round trip at a time, not one each.
+   * The answer lists the background jobs (last turn, duration, failures, last error
+   * code): a job that keeps failing is visible here without taking the instance out of
+   * the load balancer, which would not mend it (docs/adr/0012-background-jobs.md).
    */
   @Get('ready')
   @SkipRateLimits()
-  @ApiOkResponse({ type: HealthStatusDto })
+  @ApiOkResponse({ type: ReadinessDto })
   @ApiProblems(HealthProblems.NOT_READY)
-  async ready(): Promise<HealthStatusDto> {
+  async ready(): Promise<ReadinessDto> {
     this.inFlight ??= this.failingChecks().finally(() => (this.inFlight = undefined));
     const failing = await this.inFlight;
     if (failing.length > 0) throw HealthProblems.NOT_READY({ detail: `Not ready: ${failing.join(', ')}.` });
-    return { status: 'ok' };
+    return { status: 'ok', jobs: this.jobs.status() };
   }
 
   /** The names of the failing checks; none when ready. */

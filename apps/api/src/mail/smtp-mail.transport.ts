@@ -1,7 +1,11 @@
 import { createTransport, Transporter } from 'nodemailer';
 import { MailMessage, MailTransport } from '../admin-identity/password-reset/mail-transport';
 
-/** Production mail through SMTP (nodemailer). Its logger stays off: it would print bodies. */
+/**
+ * Production mail through SMTP (nodemailer). Its logger stays off: it would print bodies.
+ * Every wait is bounded, well inside the mail outbox's five-minute lease, so a send
+ * ends (sent or failed) before another worker may claim its row again.
+ */
 export class SmtpMailTransport implements MailTransport {
   private readonly transporter: Transporter;
 
@@ -9,7 +13,8 @@ export class SmtpMailTransport implements MailTransport {
     url: string,
     private readonly from: string,
   ) {
-    this.transporter = createTransport(url, { logger: false, debug: false });
+    // Options, not message defaults (the second argument): a URL's own parameters still win.
+    this.transporter = createTransport({ url, logger: false, debug: false, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 });
   }
 
   async send(message: MailMessage): Promise<void> {

@@ -1,36 +1,26 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { logJobFailure, Principal, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { Injectable } from '@nestjs/common';
+import { Job, jobPrincipal, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 
-const REFRESH_INTERVAL_MS = 30_000;
-const ORIGINS_READER: Principal = { kind: 'system', process: 'workspace-origins' };
+const ORIGINS_JOB = 'workspace-origins';
+const ORIGINS_READER = jobPrincipal(ORIGINS_JOB);
 
 /**
  * The browser origins each active workspace allows (`allowed_origins`), held in memory
  * for CORS: a preflight carries no key, so it is answered for any workspace's origin, and
  * the request itself is then held to its own workspace's list (WorkspaceOriginGuard).
  * Reloaded every 30 seconds (changes made on other instances), and updated at once by
- * changes made on this one.
+ * changes made on this one. An instance job: every instance holds its own copy, whatever
+ * its role. Boot does not depend on the database: until a load succeeds, no workspace
+ * origin is allowed.
  */
 @Injectable()
-export class WorkspaceOrigins implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(WorkspaceOrigins.name);
+export class WorkspaceOrigins {
   private byWorkspace = new Map<string, ReadonlySet<string>>();
   private anyWorkspace: ReadonlySet<string> = new Set();
-  private timer?: NodeJS.Timeout;
   /** Bumped by every local change: a reload that read the table before it must not undo it. */
   private generation = 0;
 
   constructor(private readonly unitOfWork: UnitOfWork) {}
-
-  /** Boot does not depend on it: until a load succeeds, no workspace origin is allowed. */
-  async onApplicationBootstrap(): Promise<void> {
-    await this.reloadQuietly();
-    this.timer = setInterval(() => void this.reloadQuietly(), REFRESH_INTERVAL_MS).unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
 
   /** Some active workspace allows `origin` (a preflight may be answered). */
   allowedForSomeWorkspace(origin: string): boolean {
@@ -52,6 +42,8 @@ export class WorkspaceOrigins implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
+  /** Loaded before the application serves; a failed load keeps the origins in memory. */
+  @Job({ name: ORIGINS_JOB, scope: 'instance', everyMs: 30_000, beforeServing: true })
   async reload(): Promise<void> {
     const generation = this.generation;
     const rows = await this.unitOfWork.run(
@@ -69,10 +61,5 @@ export class WorkspaceOrigins implements OnApplicationBootstrap, OnApplicationSh
   private use(byWorkspace: Map<string, ReadonlySet<string>>): void {
     this.byWorkspace = byWorkspace;
     this.anyWorkspace = new Set([...byWorkspace.values()].flatMap((origins) => [...origins]));
-  }
-
-  /** The timer's run: never rejects; a failure is logged unless it is the database's outage (the origins in memory stay). */
-  reloadQuietly(): Promise<void> {
-    return this.reload().catch((error: unknown) => logJobFailure(this.logger, error, 'could not load workspace origins'));
   }
 }

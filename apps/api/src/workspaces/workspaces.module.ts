@@ -5,12 +5,11 @@ import { API_KEY_CONTROLLERS, API_KEY_EXPORTS, apiKeyProviders } from './api-key
 import { KEY_WORKSPACES } from './api-keys/api-keys.service';
 import { WorkspaceOriginGuard } from './workspace-origin.guard';
 import { WorkspaceOrigins } from './workspace-origins';
-import { WORKSPACE_JOBS, WorkspaceJobsOptions, WorkspacePurge } from './workspace-purge';
+import { WorkspacePurge } from './workspace-purge';
 import { WorkspaceController } from './workspace.controller';
 import { WorkspacesService } from './workspaces.service';
 
 export interface WorkspacesModuleOptions {
-  jobs: WorkspaceJobsOptions;
   apiKeys: ApiKeyAuthOptions;
   /** A channel shared by every instance (Redis); in-process otherwise. */
   keyRevocations?: Provider;
@@ -29,7 +28,6 @@ export class WorkspacesModule {
       module: WorkspacesModule,
       controllers: [AdminWorkspacesController, WorkspaceController, ...API_KEY_CONTROLLERS],
       providers: [
-        { provide: WORKSPACE_JOBS, useValue: options.jobs },
         WorkspacesService,
         { provide: KEY_WORKSPACES, useExisting: WorkspacesService },
         WorkspaceOrigins,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
-import type { AuditActorType, AuditOutcome } from '../audit-log-entry.entity';
+import type { AuditActorType, AuditOutcome } from '../audit-row';
 import { AuditProblems } from '../audit.problems';
 
 /** What the auditors' view may be filtered by; every field narrows, none widens. */

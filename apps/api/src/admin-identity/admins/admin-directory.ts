@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AesGcmCipher, declareSealedColumn } from '@ringfence/crypto';
-import { AdminRole, sqlCount, UnitOfWork } from '@ringfence/tenancy';
+import { AdminRole, sqlCount, SqlReader, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { isUUID } from 'class-validator';
 
 // TOTP secrets are sealed under the keyring: the rewrap command moves them to a new key.
@@ -75,43 +75,39 @@ export class AdminDirectory {
     private readonly cipher: AesGcmCipher,
   ) {}
 
-  async findByEmail(email: string): Promise<AdminRecord | undefined> {
-    const rows: AdminRow[] = await this.unitOfWork.manager.query(`SELECT ${COLUMNS} FROM admins WHERE email = $1`, [normaliseEmail(email)]);
-    return rows[0] && toRecord(rows[0]);
+  /** In the current unit of work, or through `reader` (a login's read outside one). */
+  async findByEmail(email: string, reader: SqlReader = this.unitOfWork.manager): Promise<AdminRecord | undefined> {
+    const [row] = await sqlRows<AdminRow>(reader, `SELECT ${COLUMNS} FROM admins WHERE email = $1`, [normaliseEmail(email)]);
+    return row && toRecord(row);
   }
 
   async findById(id: string, options: { lock?: boolean } = {}): Promise<AdminRecord | undefined> {
     if (!isUUID(id)) return undefined;
-    const rows: AdminRow[] = await this.unitOfWork.manager.query(
-      `SELECT ${COLUMNS} FROM admins WHERE id = $1${options.lock ? ' FOR UPDATE' : ''}`,
-      [id],
-    );
-    return rows[0] && toRecord(rows[0]);
+    const [row] = await sqlRows<AdminRow>(this.unitOfWork.manager, `SELECT ${COLUMNS} FROM admins WHERE id = $1${options.lock ? ' FOR UPDATE' : ''}`, [id]);
+    return row && toRecord(row);
   }
 
   async list(): Promise<AdminRecord[]> {
-    const rows: AdminRow[] = await this.unitOfWork.manager.query(`SELECT ${COLUMNS} FROM admins ORDER BY created_at, id`);
-    return rows.map(toRecord);
+    return (await sqlRows<AdminRow>(this.unitOfWork.manager, `SELECT ${COLUMNS} FROM admins ORDER BY created_at, id`)).map(toRecord);
   }
 
   async count(): Promise<number> {
-    const [row]: { count: number }[] = await this.unitOfWork.manager.query(`SELECT count(*)::int AS count FROM admins`);
+    const [row] = await sqlRows<{ count: number }>(this.unitOfWork.manager, `SELECT count(*)::int AS count FROM admins`);
     return row?.count ?? 0;
   }
 
   async insert(admin: { email: string; role: AdminRole; passwordHash: string; passwordMustChange: boolean }): Promise<AdminRecord> {
-    const rows: AdminRow[] = await this.unitOfWork.manager.query(
+    const [row] = await sqlRows<AdminRow>(
+      this.unitOfWork.manager,
       `INSERT INTO admins (email, role, password_hash, password_must_change) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
       [normaliseEmail(admin.email), admin.role, admin.passwordHash, admin.passwordMustChange],
     );
-    return toRecord(rows[0]!);
+    return toRecord(row!);
   }
 
   /** Locks and returns the active owners, so two demotions cannot both leave "another owner". */
   async lockActiveOwners(): Promise<string[]> {
-    const rows: { id: string }[] = await this.unitOfWork.manager.query(
-      `SELECT id FROM admins WHERE role = 'owner' AND status = 'active' ORDER BY id FOR UPDATE`,
-    );
+    const rows = await sqlRows<{ id: string }>(this.unitOfWork.manager, `SELECT id FROM admins WHERE role = 'owner' AND status = 'active' ORDER BY id FOR UPDATE`);
     return rows.map((row) => row.id);
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { unauthenticated } from '@ringfence/access';
 import { AuditWriter, SecurityEvents } from '@ringfence/audit';
 import { ATTEMPT_BUDGETS, AttemptLimiter, LimitProblems } from '@ringfence/limits';
-import { ANONYMOUS, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { ANONYMOUS, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import {
   MFA_CHALLENGE_MAX_FAILURES,
   MFA_CHALLENGE_TTL_MS,
@@ -51,7 +51,10 @@ export class AdminLogin {
       ],
       () => this.events.record({ action: 'auth.login', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS),
     );
-    const admin = await this.unitOfWork.onPool(() => this.directory.findByEmail(email));
+    // Outside a unit of work: no transaction is held open through the password hash's verification.
+    const admin = await this.unitOfWork.readOutsideUnitOfWork('login: the admin by email, before the password check', (reader) =>
+      this.directory.findByEmail(email, reader),
+    );
     const passwordOk = admin ? await this.hasher.verify(admin.passwordHash, password) : await this.hasher.verifyNothing(password);
     if (!admin) return this.refuse('auth.login', { refused: 'unknown_email' });
     if (!passwordOk) return this.refuse('auth.login', { refused: 'wrong_password', adminId: admin.id });
@@ -95,22 +98,25 @@ export class AdminLogin {
     const outcome = await this.unitOfWork.run(
       async (): Promise<LoginResult | Refusal> => {
         const manager = this.unitOfWork.manager;
-        const [challenge]: { admin_id: string; failures: number }[] = await manager.query(
+        const [challenge] = await sqlRows<{ admin_id: string; failures: number }>(
+          manager,
           `SELECT admin_id, failures FROM admin_mfa_challenges
             WHERE token_hash = $1 AND closed_at IS NULL AND expires_at > now() FOR UPDATE`,
           [opaqueTokenHash(challengeToken)],
         );
         if (!challenge) return this.refusalAudited('auth.mfa', { refused: 'unknown_or_closed_challenge' });
         const admin = await this.directory.findById(challenge.admin_id, { lock: true });
-        const close = (): Promise<unknown> =>
-          manager.query(`UPDATE admin_mfa_challenges SET closed_at = now() WHERE token_hash = $1`, [opaqueTokenHash(challengeToken)]);
+        const close = async (): Promise<void> => {
+          await manager.query(`UPDATE admin_mfa_challenges SET closed_at = now() WHERE token_hash = $1`, [opaqueTokenHash(challengeToken)]);
+        };
         if (!admin || admin.status !== 'active') {
           await close();
           return this.refusalAudited('auth.mfa', { refused: 'admin_disabled', adminId: challenge.admin_id });
         }
         // Per admin, whatever the address: wrong codes across all of the admin's recent
         // challenges. Counted in the database, so every instance sees the same total.
-        const [recent]: { failures: number }[] = await manager.query(
+        const [recent] = await sqlRows<{ failures: number }>(
+          manager,
           `SELECT coalesce(sum(failures), 0)::int AS failures FROM admin_mfa_challenges
             WHERE admin_id = $1 AND created_at > now() - make_interval(secs => $2)`,
           [admin.id, MFA_FAILURE_WINDOW_MS / 1000],

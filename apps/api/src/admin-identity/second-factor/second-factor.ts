@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { sqlCount, UnitOfWork } from '@ringfence/tenancy';
+import { sqlCount, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { AdminDirectory, AdminRecord } from '../admins/admin-directory';
 import { generateRecoveryCodes, looksLikeRecoveryCode, recoveryCodeHash } from './recovery-codes';
 import { Totp } from './totp';
@@ -44,7 +44,8 @@ export class SecondFactor {
   }
 
   async remainingRecoveryCodes(adminId: string): Promise<number> {
-    const [row]: { count: number }[] = await this.unitOfWork.manager.query(
+    const [row] = await sqlRows<{ count: number }>(
+      this.unitOfWork.manager,
       `SELECT count(*)::int AS count FROM admin_recovery_codes WHERE admin_id = $1 AND used_at IS NULL`,
       [adminId],
     );

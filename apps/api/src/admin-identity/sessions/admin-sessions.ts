@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditWriter, declareAuditRedactions } from '@ringfence/audit';
 import { constantTimeEqual } from '@ringfence/crypto';
-import { AdminRole, AdminSessionStage, Principal, RequestContext, sqlCount, UnitOfWork } from '@ringfence/tenancy';
-import { DataSource } from 'typeorm';
+import { AdminRole, AdminSessionStage, Principal, RequestContext, sqlCount, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.options';
 import { AccessTokens } from '../tokens/access-tokens';
 import { newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
@@ -59,7 +58,6 @@ export class AdminSessions {
   private readonly states: SessionStateCache;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
     private readonly context: RequestContext,
     private readonly accessTokens: AccessTokens,
@@ -80,8 +78,10 @@ export class AdminSessions {
   async stateOf(sessionId: string): Promise<SessionState | null> {
     const cached = this.states.get(sessionId);
     if (cached) return cached;
-    const rows: (SessionAuthRow & { admin_id: string })[] = await this.unitOfWork.onPool(() =>
-      this.dataSource.query(
+    // Outside a unit of work: it is what makes the principal (every admin request, cache misses only).
+    const [row] = await this.unitOfWork.readOutsideUnitOfWork('admin session check, before there is a principal', (reader) =>
+      sqlRows<SessionAuthRow & { admin_id: string }>(
+        reader,
         `SELECT s.admin_id, a.email, a.role, s.stage, s.second_factor_at, a.totp_enabled_at IS NOT NULL AS totp_enabled,
                 a.password_must_change, s.expires_at
            FROM admin_sessions s JOIN admins a ON a.id = s.admin_id
@@ -89,7 +89,6 @@ export class AdminSessions {
         [sessionId],
       ),
     );
-    const row = rows[0];
     if (!row) return null;
     const state: SessionState = {
       adminId: row.admin_id,
@@ -126,7 +125,8 @@ export class AdminSessions {
     options: { stage: AdminSessionStage; secondFactor: boolean; cookie: boolean },
   ): Promise<SessionTokens> {
     const csrf = options.cookie && options.stage === 'full' ? newOpaqueToken() : undefined;
-    const [row]: { id: string }[] = await this.unitOfWork.manager.query(
+    const [row] = await sqlRows<{ id: string }>(
+      this.unitOfWork.manager,
       `INSERT INTO admin_sessions (admin_id, stage, expires_at, second_factor_at, csrf_hash, client_ip, user_agent)
        VALUES ($1, $2, now() + make_interval(secs => $3), CASE WHEN $4 THEN now() END, $5, $6, $7)
        RETURNING id`,
@@ -172,8 +172,10 @@ export class AdminSessions {
    */
   async rotate(refreshToken: string, cookie: { csrfToken: string | undefined } | undefined): Promise<RotationOutcome> {
     const hash = opaqueTokenHash(refreshToken);
-    const [owner]: { session_id: string; admin_id: string; role: AdminRole; csrf_hash: Buffer | null }[] = await this.unitOfWork.onPool(() =>
-      this.dataSource.query(
+    // Outside a unit of work: the rotation's actor (the session's admin) is what this read finds out.
+    const [owner] = await this.unitOfWork.readOutsideUnitOfWork('refresh token owner, before there is a principal', (reader) =>
+      sqlRows<{ session_id: string; admin_id: string; role: AdminRole; csrf_hash: Buffer | null }>(
+        reader,
         `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash
            FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id JOIN admins a ON a.id = s.admin_id
           WHERE t.token_hash = $1`,
@@ -211,7 +213,8 @@ export class AdminSessions {
           });
           return { kind: 'refused', reason: 'reuse_detected' };
         }
-        const [live]: { stage: AdminSessionStage }[] = await manager.query(
+        const [live] = await sqlRows<{ stage: AdminSessionStage }>(
+          manager,
           `SELECT s.stage FROM admin_sessions s JOIN admins a ON a.id = s.admin_id
             WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'active' AND s.stage = 'full'
             FOR UPDATE OF s`,
@@ -264,14 +267,15 @@ export class AdminSessions {
   }
 
   private async listInTransaction(adminId: string, currentSessionId: string): Promise<SessionSummary[]> {
-    const rows: {
+    const rows = await sqlRows<{
       id: string;
       created_at: Date;
       last_used_at: Date;
       expires_at: Date;
       client_ip: string | null;
       user_agent: string | null;
-    }[] = await this.unitOfWork.manager.query(
+    }>(
+      this.unitOfWork.manager,
       `SELECT id, created_at, last_used_at, expires_at, host(client_ip) AS client_ip, user_agent
          FROM admin_sessions
         WHERE admin_id = $1 AND revoked_at IS NULL AND expires_at > now()

@@ -3,9 +3,8 @@ import { unauthenticated, Authenticator } from '@ringfence/access';
 import { SecurityEvents } from '@ringfence/audit';
 import { constantTimeEqual } from '@ringfence/crypto';
 import { ATTEMPT_BUDGETS, AttemptLimiter } from '@ringfence/limits';
-import { ANONYMOUS, KeyEnvironment, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { ANONYMOUS, KeyEnvironment, Principal, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import type { FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
 import { API_KEY_AUTH_OPTIONS, ApiKeyAuthOptions } from './api-key-auth.options';
 import { API_KEY_PREFIXES, parseApiKey } from './api-key-format';
 import { ApiKeyPeppers } from './api-key-peppers';
@@ -62,7 +61,6 @@ export class ApiKeyAuthenticator implements Authenticator {
   private readonly verified: VerifiedKeyCache;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly peppers: ApiKeyPeppers,
     private readonly events: SecurityEvents,
     private readonly usage: ApiKeyUsage,
@@ -156,21 +154,23 @@ export class ApiKeyAuthenticator implements Authenticator {
     this.unitOfWork.afterCommit(() => this.revocations.publish({ workspaceId }));
   }
 
-  /** Exactly the presented key and its workspace are visible to this transaction (RLS look-up policies). */
-  /** A database fault is the 503 it is, never a refusal: the caller's key may be good. */
-  private lookUp(keyId: string): Promise<KeyRow | undefined> {
-    return this.unitOfWork.onPool(() =>
-      this.dataSource.transaction(async (manager) => {
-        await manager.query(`SELECT set_config('app.api_key_lookup', $1, true)`, [keyId]);
-        const rows: KeyRow[] = await manager.query(
-          `SELECT k.id, k.workspace_id, k.environment, k.scopes, k.secret_hash, k.pepper_version, k.revoked_at, k.expires_at,
-                  w.status AS workspace_status, w.plan AS workspace_plan
-             FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
-            WHERE k.key_id = $1`,
-          [keyId],
-        );
-        return rows[0];
-      }),
-    );
+  /**
+   * Exactly the presented key and its workspace are visible to this transaction (RLS look-up
+   * policies). A database fault is the 503 it is, never a refusal: the caller's key may be good.
+   */
+  private async lookUp(keyId: string): Promise<KeyRow | undefined> {
+    // Outside a unit of work: the workspace to run one for is what this read finds out.
+    const [row] = await this.unitOfWork.readOutsideUnitOfWork('API key look-up, before there is a principal', async (reader) => {
+      await reader.query(`SELECT set_config('app.api_key_lookup', $1, true)`, [keyId]);
+      return sqlRows<KeyRow>(
+        reader,
+        `SELECT k.id, k.workspace_id, k.environment, k.scopes, k.secret_hash, k.pepper_version, k.revoked_at, k.expires_at,
+                w.status AS workspace_status, w.plan AS workspace_plan
+           FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
+          WHERE k.key_id = $1`,
+        [keyId],
+      );
+    });
+    return row;
   }
 }
