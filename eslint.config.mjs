@@ -4,9 +4,13 @@ import eslint from '@eslint/js';
 import { createRequire } from 'node:module';
 import tseslint from 'typescript-eslint';
 
-// CommonJS, so that the spec that runs these rules can load them too.
+// CommonJS, so that the specs that run these rules can load them too.
 const { rawResult, poolAccess, ormAccess, ormImports } = createRequire(import.meta.url)('./eslint.data-access.cjs');
+const { nestException, nestExceptionSubclass, newProblem, defineProblemsElsewhere } = createRequire(import.meta.url)('./eslint.problems.cjs');
 const libThroughIndex = { group: ['@ringfence/*/*', '**/libs/*/src/*'], message: 'Import a lib through its public index (@ringfence/<lib>).' };
+// Every error answer is a catalogued Problem, a code exists only in a *.problems.ts (docs/adr/0013-problem-catalogue.md).
+const problems = [nestException, nestExceptionSubclass, newProblem, defineProblemsElsewhere];
+const restricted = (...entries) => ({ 'no-restricted-syntax': ['error', ...entries] });
 
 export default tseslint.config(
   { ignores: ['dist/**', 'coverage/**', 'node_modules/**', '.data/**', 'bench/results/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -25,12 +29,23 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [libThroughIndex], paths: ormImports }],
     },
   },
+  // no-restricted-syntax is one list per file: each block below names every entry that holds there.
   // Data access (docs/adr/0014-data-access.md): results through sqlRows, the pool through the unit of work, SQL by hand.
-  { files: ['apps/**/*.ts', 'libs/**/*.ts'], rules: { 'no-restricted-syntax': ['error', rawResult, poolAccess, ormAccess] } },
+  // Problems (docs/adr/0013-problem-catalogue.md): no Nest HTTP exception made or extended, no Problem made by hand,
+  // a catalogue only in a *.problems.ts; specs may build what they test against.
+  { files: ['apps/**/*.ts', 'libs/**/*.ts'], rules: restricted(rawResult, poolAccess, ormAccess, ...problems) },
+  { files: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts'], rules: restricted(rawResult, poolAccess, ormAccess) },
   // Boot checks on the DataSource itself, before any request: the app role's privileges and the pool's warm-up.
-  { files: ['apps/api/src/database/**/*.ts'], rules: { 'no-restricted-syntax': ['error', rawResult, ormAccess] } },
+  { files: ['apps/api/src/database/**/*.ts'], rules: restricted(rawResult, ormAccess, ...problems) },
   // Where raw results are read and the pool is opened, once, for everyone else.
-  { files: ['libs/tenancy/src/sql-rows.ts', 'libs/tenancy/src/unit-of-work.ts'], rules: { 'no-restricted-syntax': ['error', ormAccess] } },
+  { files: ['libs/tenancy/src/sql-rows.ts', 'libs/tenancy/src/unit-of-work.ts'], rules: restricted(ormAccess, ...problems) },
+  // Where catalogues are declared, and where Problem and defineProblems are.
+  { files: ['**/*.problems.ts'], rules: restricted(rawResult, poolAccess, ormAccess, nestException, nestExceptionSubclass, newProblem) },
+  {
+    files: ['libs/problems/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.problems.ts'],
+    rules: restricted(rawResult, poolAccess, ormAccess, nestException, nestExceptionSubclass),
+  },
   {
     files: ['**/*.spec.ts', 'test/**/*.ts'],
     rules: {

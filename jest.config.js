@@ -23,7 +23,7 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPattern})/)`],
   moduleNameMapper: {
-    '^@ringfence/(access|audit|crypto|limits|tenancy)$': '<rootDir>/libs/$1/src',
+    '^@ringfence/(access|audit|crypto|limits|problems|tenancy)$': '<rootDir>/libs/$1/src',
     '^@ringfence/migrations$': '<rootDir>/prisma-free',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -9,11 +9,12 @@ const ROOT = resolve(__dirname, '..', '..');
  * reviewed decision, not a convenience.
  */
 const LIB_DEPENDENCIES: Record<string, readonly string[]> = {
+  problems: [],
   crypto: [],
-  tenancy: [],
-  audit: ['tenancy'],
-  access: ['audit', 'tenancy'],
-  limits: ['access', 'tenancy'],
+  tenancy: ['problems'],
+  audit: ['problems', 'tenancy'],
+  access: ['audit', 'problems', 'tenancy'],
+  limits: ['access', 'problems', 'tenancy'],
 };
 
 /** Folders whose files are each their own node: a feature's module and controllers sit at its root and import its sub-folders. */

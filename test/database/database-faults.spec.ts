@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DatabaseFaults, databaseFaultOf, DatabaseUnavailableException, OUTAGE_QUIET_MS } from '@ringfence/tenancy';
+import { DatabaseFaults, databaseFaultOf, DatabaseProblems, OUTAGE_QUIET_MS } from '@ringfence/tenancy';
 import { Client, Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -122,7 +122,7 @@ describe('database faults, as PostgreSQL and node-postgres raise them', () => {
     const failure = await raised('57P03');
     for (let request = 0; request < 5; request += 1) {
       const answer = faults.translate(failure);
-      expect(answer).toBeInstanceOf(DatabaseUnavailableException);
+      expect(DatabaseProblems.DATABASE_UNAVAILABLE.is(answer)).toBe(true);
       expect(answer).toMatchObject({ status: 503, retryAfterSeconds: expect.any(Number), reportedState: true });
     }
     faults.answered(Date.now());

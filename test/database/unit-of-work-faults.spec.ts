@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { CONFLICT_ATTEMPTS, DatabaseUnavailableException, newContextStore, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { CONFLICT_ATTEMPTS, databaseFaultOf, DatabaseProblems, newContextStore, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { EventEmitter, once } from 'node:events';
 import { DataSource } from 'typeorm';
 import { useTestDatabase } from '../support/test-database';
@@ -12,7 +12,7 @@ const SERIALIZATION_FAILURE = `DO $$ BEGIN RAISE EXCEPTION 'could not serialize 
  * The unit of work against a real PostgreSQL when the database fights back: conflicts
  * (40001, 40P01) retried at the outermost unit of work while nothing has left it, each
  * attempt with its own queued work and slots; connections lost mid-transaction and the
- * last attempt of a conflict answered as the 503 DatabaseUnavailableException.
+ * last attempt of a conflict answered as the 503 DATABASE_UNAVAILABLE problem.
  */
 describe('UnitOfWork under database faults (as ringfence_app)', () => {
   const db = useTestDatabase();
@@ -93,7 +93,7 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
       },
       { principal: SYSTEM },
     );
-    await expect(outcome).rejects.toBeInstanceOf(DatabaseUnavailableException);
+    await expect(outcome).rejects.toMatchObject({ name: 'Problem', code: 'DATABASE_UNAVAILABLE' });
     await expect(outcome).rejects.toMatchObject({ status: 503, retryAfterSeconds: expect.any(Number), reportedState: true });
     expect(attempts).toBe(CONFLICT_ATTEMPTS);
     expect(evidence).toEqual([CONFLICT_ATTEMPTS]);
@@ -111,7 +111,7 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
         },
         { principal: SYSTEM },
       ),
-    ).rejects.toBeInstanceOf(DatabaseUnavailableException);
+    ).rejects.toMatchObject({ name: 'Problem', code: 'DATABASE_UNAVAILABLE' });
     expect(marked).toBe(1);
 
     let outer = 0;
@@ -124,7 +124,7 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
         },
         { principal: SYSTEM },
       ),
-    ).rejects.toBeInstanceOf(DatabaseUnavailableException);
+    ).rejects.toMatchObject({ name: 'Problem', code: 'DATABASE_UNAVAILABLE' });
     expect(outer).toBe(1);
     expect(await rowsNamed('committed by a nested unit')).toBe(1);
   });
@@ -179,8 +179,8 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
       (error: unknown) => error,
     );
     await terminateWhen(`query LIKE '%terminate me%' AND state = 'active'`);
-    expect(await failure).toBeInstanceOf(DatabaseUnavailableException);
-    expect(await failure).toMatchObject({ fault: { kind: 'unavailable', reason: expect.stringContaining('57P01') } });
+    expect(DatabaseProblems.DATABASE_UNAVAILABLE.is(await failure)).toBe(true);
+    expect(databaseFaultOf(await failure)).toMatchObject({ kind: 'unavailable', reason: expect.stringContaining('57P01') });
   });
 
   it('answers 503 when the connection is lost while the transaction sits between statements', async () => {
@@ -195,7 +195,7 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
       },
       { principal: SYSTEM },
     );
-    await expect(outcome).rejects.toBeInstanceOf(DatabaseUnavailableException);
+    await expect(outcome).rejects.toMatchObject({ name: 'Problem', code: 'DATABASE_UNAVAILABLE' });
     // The pool is whole again: the next unit of work gets a live connection.
     await expect(unitOfWork.run(async () => (await unitOfWork.manager.query('SELECT 1 AS one')) as unknown)).resolves.toEqual([{ one: 1 }]);
   });

@@ -1,5 +1,4 @@
 import { CONFLICT_ATTEMPTS } from '@ringfence/tenancy';
-import { ErrorCode } from '../../apps/api/src/http/problem';
 import { TestAdmin } from '../support/admin-session';
 import { conflictProbe, PipelineProbeModule } from '../support/pipeline-probe.module';
 import { useTestApp } from '../support/use-test-app';
@@ -43,7 +42,7 @@ describe('an audited request meeting a serialization failure', () => {
   it('answers 503 DATABASE_UNAVAILABLE with Retry-After once its attempts are spent, and leaves nothing', async () => {
     const response = await t.app.inject({ method: 'POST', url: '/probe/conflict', headers: owner.headers, payload: { name: 'always in conflict', conflicts: 100 } });
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toMatchObject({ status: 503, code: ErrorCode.DatabaseUnavailable });
+    expect(response.json()).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });
     expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
     expect(conflictProbe.attempts).toBe(CONFLICT_ATTEMPTS);
     expect(conflictProbe.committed).toBe(0);

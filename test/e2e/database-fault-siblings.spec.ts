@@ -1,5 +1,4 @@
 import { JobRegistry } from '@ringfence/tenancy';
-import { ErrorCode } from '../../apps/api/src/http/problem';
 import { ApiKeyUsage } from '../../apps/api/src/workspaces/api-keys/api-key-usage';
 import { newAdmin, newKey } from '../support/factories';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -21,7 +20,7 @@ describe('database faults beyond the request’s own transaction', () => {
         await db.superuser.query('LOCK TABLE audit_log IN EXCLUSIVE MODE');
         const refused = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: owner.headers, payload: { code: '000000' } });
         expect(refused.statusCode).toBe(503);
-        expect(refused.json()).toMatchObject({ code: ErrorCode.DatabaseUnavailable });
+        expect(refused.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
         expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       } finally {
         await db.superuser.query('ROLLBACK');

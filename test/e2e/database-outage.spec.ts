@@ -1,6 +1,5 @@
 import { LightMyRequestResponse } from 'fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ErrorCode } from '../../apps/api/src/http/problem';
 import { newAdmin, newKey } from '../support/factories';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -15,7 +14,7 @@ interface Call {
 }
 
 function expectDatabaseUnavailable(call: string, response: LightMyRequestResponse): void {
-  expect([call, response.statusCode, response.json<{ code?: string }>().code]).toEqual([call, 503, ErrorCode.DatabaseUnavailable]);
+  expect([call, response.statusCode, response.json<{ code?: string }>().code]).toEqual([call, 503, 'DATABASE_UNAVAILABLE']);
   expect([call, Number(response.headers['retry-after']) > 0]).toEqual([call, true]);
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
 }

@@ -1,7 +1,6 @@
 import { AuditSealer } from '@ringfence/audit';
 import { LightMyRequestResponse } from 'fastify';
 import { Client } from 'pg';
-import { ErrorCode } from '../../apps/api/src/http/problem';
 import { MasterKeyRewrap } from '../../apps/api/src/master-key-rewrap/master-key-rewrap';
 import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
 import { TestAdmin } from '../support/admin-session';
@@ -12,7 +11,7 @@ import { useTestDatabase } from '../support/test-database';
 const FOREVER = '600000';
 
 function expectDatabaseUnavailable(response: LightMyRequestResponse): void {
-  expect([response.statusCode, response.json<{ code?: string }>().code]).toEqual([503, ErrorCode.DatabaseUnavailable]);
+  expect([response.statusCode, response.json<{ code?: string }>().code]).toEqual([503, 'DATABASE_UNAVAILABLE']);
   expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
 }
 

@@ -98,6 +98,20 @@ describe('error envelope', () => {
     expect(errorLines).toHaveLength(1);
   });
 
+  it('answers byte for byte as clients have always seen: the same fields, in the same order', async () => {
+    const bodyOf = (response: LightMyRequestResponse) => response.body.replace(String(response.headers['x-request-id']), 'ID');
+    expect(bodyOf(await t.app.inject({ method: 'GET', url: '/nowhere' }))).toBe(
+      '{"type":"https://ringfence.dev/problems/not-found","title":"Not Found","status":404,"detail":"No such resource.","code":"NOT_FOUND","requestId":"ID"}',
+    );
+    expect(bodyOf(await t.app.inject({ method: 'POST', url: '/probe/echo', payload: { name: 'much too long a name' } }))).toBe(
+      '{"type":"https://ringfence.dev/problems/validation-failed","title":"Bad Request","status":400,"detail":"The request has invalid fields.",' +
+        '"code":"VALIDATION_FAILED","requestId":"ID","errors":[{"field":"name","messages":["name must be shorter than or equal to 10 characters"]}]}',
+    );
+    expect(bodyOf(await t.app.inject({ method: 'POST', url: '/probe/workspaces', payload: { name: 'x' } }))).toBe(
+      '{"type":"https://ringfence.dev/problems/unauthenticated","title":"Unauthorized","status":401,"detail":"Valid credentials are required.","code":"UNAUTHENTICATED","requestId":"ID"}',
+    );
+  });
+
   it('500 for data access outside a unit of work: nothing written, the fix named in the log only', async () => {
     const auditor = await t.app.get(AdminBootstrap).create(`outside-${randomBytes(3).toString('hex')}@example.com`, 'auditor');
     const response = await t.app.inject({ method: 'POST', url: '/probe/outside-unit-of-work' });

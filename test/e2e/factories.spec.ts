@@ -59,6 +59,6 @@ describe('test factories', () => {
 
   it('keeps the grant rule: an admin (not an owner) cannot put audit:read in a key', async () => {
     const admin = await t.newAdmin('admin');
-    await expect(t.newKey({ scopes: ['audit:read'], by: admin })).rejects.toMatchObject({ response: { code: 'INSUFFICIENT_ROLE' } });
+    await expect(t.newKey({ scopes: ['audit:read'], by: admin })).rejects.toMatchObject({ status: 403, code: 'INSUFFICIENT_ROLE' });
   });
 });

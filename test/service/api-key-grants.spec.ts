@@ -1,6 +1,7 @@
 import { SCOPES } from '@ringfence/access';
 import { AuditTrail } from '@ringfence/audit';
 import { RateLimitsModule } from '@ringfence/limits';
+import { Problem } from '@ringfence/problems';
 import { AdminRole, KeyEnvironment, Principal } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
 import { ApiKeysService } from '../../apps/api/src/workspaces/api-keys/api-keys.service';
@@ -18,17 +19,14 @@ const adminAs = (role: AdminRole): Principal => ({
   secondFactorAt: Date.now(),
 });
 
-/** What a refused call answers: its status and code, or 'granted'. */
+/** What a refused call answers (a catalogued problem): its status and code, or 'granted'. */
 async function outcomeOf(work: Promise<unknown>): Promise<string> {
   try {
     await work;
     return 'granted';
   } catch (error) {
-    const refusal = error as { getStatus?: () => number; getResponse?: () => unknown };
-    if (!refusal.getStatus) throw error;
-    const body = refusal.getResponse?.();
-    const code = typeof body === 'object' && body !== null && 'code' in body ? String(body.code) : undefined;
-    return code ? `${refusal.getStatus()} ${code}` : String(refusal.getStatus());
+    if (!(error instanceof Problem)) throw error;
+    return `${error.status} ${error.code}`;
   }
 }
 
@@ -104,8 +102,8 @@ describe('ApiKeysService: a key never grants more than it holds', () => {
       expect(await create(manager, ['vault:read', 'vault:reveal'])).toBe('403 INSUFFICIENT_SCOPE');
       expect(await create(manager, ['audit:read'])).toBe('403 INSUFFICIENT_SCOPE');
       // Another environment, another workspace: not found, as if they did not exist.
-      expect(await create(manager, ['vault:read'], 'live')).toBe('404');
-      expect(await create(manager, ['vault:read'], 'test', otherWorkspaceId)).toBe('404');
+      expect(await create(manager, ['vault:read'], 'live')).toBe('404 NOT_FOUND');
+      expect(await create(manager, ['vault:read'], 'test', otherWorkspaceId)).toBe('404 NOT_FOUND');
     });
 
     it('lets a legacy wildcard key grant any scope, and nobody make a new wildcard', async () => {
@@ -116,8 +114,8 @@ describe('ApiKeysService: a key never grants more than it holds', () => {
 
     it('grants nothing to a caller that is neither an admin, a key nor the system', async () => {
       // An anonymous caller sees no workspace at all (RLS); a provider sees its own, and may mint nothing in it.
-      expect(await create({ kind: 'anonymous' }, ['vault:read'])).toBe('404');
-      expect(await create({ kind: 'provider', provider: 'simulator', workspaceId, environment: 'test' }, ['vault:read'])).toBe('403');
+      expect(await create({ kind: 'anonymous' }, ['vault:read'])).toBe('404 NOT_FOUND');
+      expect(await create({ kind: 'provider', provider: 'simulator', workspaceId, environment: 'test' }, ['vault:read'])).toBe('403 FORBIDDEN');
     });
 
     it('never makes a key that outlives the key making it', async () => {
@@ -189,7 +187,7 @@ describe('ApiKeysService: a key never grants more than it holds', () => {
       const manager = await keyPrincipal(['keys:manage', 'vault:read']);
       expect(await revoke(manager, await target(['vault:reveal', 'vault:read']), 'test')).toBe('403 INSUFFICIENT_SCOPE');
       expect(await revoke(manager, await target(['vault:read']), 'test')).toBe('granted');
-      expect(await revoke(manager, await target(['vault:read'], 'live'), 'test')).toBe('404');
+      expect(await revoke(manager, await target(['vault:read'], 'live'), 'test')).toBe('404 NOT_FOUND');
     });
 
     it('lets an admin revoke any key, whatever its role may grant', async () => {

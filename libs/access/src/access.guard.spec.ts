@@ -1,4 +1,4 @@
-import { ForbiddenException, UnauthorizedException } from '@nestjs/common';
+import { Problem } from '@ringfence/problems';
 import { Principal } from '@ringfence/tenancy';
 import { authorize } from './access.guard';
 
@@ -13,12 +13,14 @@ const admin = (role: 'owner' | 'admin' | 'auditor', extra: Partial<Extract<Princ
 });
 const key = (...scopes: string[]): Principal => ({ kind: 'api_key', keyId: 'k1', workspaceId: 'w1', scopes, environment: 'live', plan: 'standard', expiresAt: null });
 const provider: Principal = { kind: 'provider', provider: 'p', workspaceId: 'w1', environment: 'live' };
+/** A refusal of the given status (401: the uniform UNAUTHENTICATED; 403: a valid caller refused). */
+const refusedWith = (status: 401 | 403) => expect.objectContaining({ name: 'Problem', status, ...(status === 401 ? { code: 'UNAUTHENTICATED' } : {}) });
 
 function codeOf(work: () => void): string | undefined {
   try {
     work();
   } catch (error) {
-    if (error instanceof ForbiddenException) return (error.getResponse() as { code?: string }).code;
+    if (error instanceof Problem && error.status === 403) return error.code;
     throw error;
   }
   return undefined;
@@ -32,14 +34,14 @@ describe('authorize (roles and scopes, for every authenticator)', () => {
     expect(codeOf(() => authorize(policy, admin('owner', { stage: 'setup' })))).toBe('ACCOUNT_SETUP_REQUIRED');
     expect(() => authorize(policy, key('audit:read'))).not.toThrow();
     expect(codeOf(() => authorize(policy, key('vault:read')))).toBe('INSUFFICIENT_SCOPE');
-    expect(() => authorize(policy, provider)).toThrow(UnauthorizedException);
-    expect(() => authorize(policy, { kind: 'anonymous' })).toThrow(UnauthorizedException);
+    expect(() => authorize(policy, provider)).toThrow(refusedWith(401));
+    expect(() => authorize(policy, { kind: 'anonymous' })).toThrow(refusedWith(401));
   });
 
   it('admits an admin holding one of the roles and refuses the others with 403', () => {
     expect(() => authorize({ kind: 'admin', roles: ['owner', 'admin'] }, admin('admin'))).not.toThrow();
-    expect(() => authorize({ kind: 'admin', roles: ['owner'] }, admin('admin'))).toThrow(ForbiddenException);
-    expect(() => authorize({ kind: 'admin', roles: ['auditor', 'owner'] }, admin('admin'))).toThrow(ForbiddenException);
+    expect(() => authorize({ kind: 'admin', roles: ['owner'] }, admin('admin'))).toThrow(refusedWith(403));
+    expect(() => authorize({ kind: 'admin', roles: ['auditor', 'owner'] }, admin('admin'))).toThrow(refusedWith(403));
   });
 
   it('admits a session in setup only where the route allows it', () => {
@@ -53,7 +55,7 @@ describe('authorize (roles and scopes, for every authenticator)', () => {
     const policy = { kind: 'admin', roles: ['owner'] } as const;
     expect(() => authorize(policy, admin('owner', { secondFactorAt: now - 60_000 }), { stepUp: true, now })).not.toThrow();
     expect(codeOf(() => authorize(policy, admin('owner', { secondFactorAt: now - 301_000 }), { stepUp: true, now }))).toBe('STEP_UP_REQUIRED');
-    expect(() => authorize(policy, admin('owner'), { stepUp: true, now })).toThrow(ForbiddenException);
+    expect(() => authorize(policy, admin('owner'), { stepUp: true, now })).toThrow(refusedWith(403));
     expect(() => authorize(policy, admin('owner'), { now })).not.toThrow();
   });
 
@@ -61,14 +63,14 @@ describe('authorize (roles and scopes, for every authenticator)', () => {
     const policy = { kind: 'api_key', scopes: ['vault:read', 'vault:reveal'] } as const;
     expect(() => authorize(policy, key('vault:read', 'vault:reveal', 'audit:read'))).not.toThrow();
     expect(() => authorize(policy, key())).not.toThrow();
-    expect(() => authorize(policy, key('vault:read'))).toThrow(ForbiddenException);
+    expect(() => authorize(policy, key('vault:read'))).toThrow(refusedWith(403));
     expect(() => authorize({ kind: 'api_key', scopes: [] }, key('audit:read'))).not.toThrow();
   });
 
   it('refuses a principal of the wrong kind as unauthenticated (401)', () => {
-    expect(() => authorize({ kind: 'admin', roles: ['owner'] }, key())).toThrow(UnauthorizedException);
-    expect(() => authorize({ kind: 'api_key', scopes: [] }, admin('owner'))).toThrow(UnauthorizedException);
-    expect(() => authorize({ kind: 'provider' }, key())).toThrow(UnauthorizedException);
+    expect(() => authorize({ kind: 'admin', roles: ['owner'] }, key())).toThrow(refusedWith(401));
+    expect(() => authorize({ kind: 'api_key', scopes: [] }, admin('owner'))).toThrow(refusedWith(401));
+    expect(() => authorize({ kind: 'provider' }, key())).toThrow(refusedWith(401));
     expect(() => authorize({ kind: 'provider' }, provider)).not.toThrow();
   });
 });

@@ -1,17 +1,10 @@
-import {
-  CanActivate,
-  ExecutionContext,
-  ForbiddenException,
-  Inject,
-  Injectable,
-  Logger,
-  Optional,
-} from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { SecurityEvents } from '@ringfence/audit';
 import { Principal, RequestContext } from '@ringfence/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_POLICY, AccessPolicy, STEP_UP, STEP_UP_WINDOW_MS } from './access-policy';
+import { AccessProblems } from './access.problems';
 import { ADMIN_AUTHENTICATOR, API_KEY_AUTHENTICATOR, Authenticator, PROVIDER_AUTHENTICATOR, REFUSED_REQUEST_LIMIT, RefusedRequestLimit } from './authenticator';
 import { unauthenticated } from './caller';
 
@@ -28,26 +21,16 @@ export function authorize(
   switch (policy.kind) {
     case 'admin':
       if (principal.kind !== 'admin') throw unauthenticated();
-      if (principal.stage === 'setup' && !policy.duringSetup) {
-        throw new ForbiddenException({
-          code: 'ACCOUNT_SETUP_REQUIRED',
-          detail: 'Enrol TOTP (and replace a one-time password) before using the console.',
-        });
-      }
-      if (!policy.roles.includes(principal.role)) {
-        throw new ForbiddenException({ code: 'INSUFFICIENT_ROLE', detail: 'Your role does not allow this.' });
-      }
+      if (principal.stage === 'setup' && !policy.duringSetup) throw AccessProblems.ACCOUNT_SETUP_REQUIRED();
+      if (!policy.roles.includes(principal.role)) throw AccessProblems.INSUFFICIENT_ROLE();
       if (options.stepUp && (principal.secondFactorAt === null || (options.now ?? Date.now()) - principal.secondFactorAt > STEP_UP_WINDOW_MS)) {
-        throw new ForbiddenException({
-          code: 'STEP_UP_REQUIRED',
-          detail: 'Confirm with a second factor (POST /v1/auth/step-up) and retry.',
-        });
+        throw AccessProblems.STEP_UP_REQUIRED();
       }
       return;
     case 'api_key':
       if (principal.kind !== 'api_key') throw unauthenticated();
       if (principal.scopes.length > 0 && !policy.scopes.every((scope) => principal.scopes.includes(scope))) {
-        throw new ForbiddenException({ code: 'INSUFFICIENT_SCOPE', detail: `This route requires: ${policy.scopes.join(', ')}.` });
+        throw AccessProblems.INSUFFICIENT_SCOPE({ detail: `This route requires: ${policy.scopes.join(', ')}.` });
       }
       return;
     case 'admin_or_api_key':
@@ -85,7 +68,7 @@ export class AccessGuard implements CanActivate {
     ]);
     if (!policy) {
       this.logger.error(`route ${execution.getClass().name}.${execution.getHandler().name} declares no access policy`);
-      throw new ForbiddenException({ code: 'ROUTE_ACCESS_UNDECLARED', detail: 'This route is not available.' });
+      throw AccessProblems.ROUTE_ACCESS_UNDECLARED();
     }
     if (policy.kind === 'public') return true;
 
@@ -112,10 +95,10 @@ export class AccessGuard implements CanActivate {
 
   /** A valid caller refused for its role or scope is evidence: written in its own transaction. */
   private async recordRefusal(error: unknown, principal: Principal, request: FastifyRequest): Promise<void> {
-    const code = error instanceof ForbiddenException ? (error.getResponse() as { code?: string }).code : undefined;
-    if (!this.events || (code !== 'INSUFFICIENT_SCOPE' && code !== 'INSUFFICIENT_ROLE')) return;
+    const refusal = [AccessProblems.INSUFFICIENT_SCOPE, AccessProblems.INSUFFICIENT_ROLE].find((problem) => problem.is(error));
+    if (!this.events || !refusal) return;
     await this.events.record(
-      { action: 'auth.authorize', outcome: 'denied', reason: code.toLowerCase(), target: { type: 'route', id: `${request.method} ${request.routeOptions.url ?? ''}` } },
+      { action: 'auth.authorize', outcome: 'denied', reason: refusal.code.toLowerCase(), target: { type: 'route', id: `${request.method} ${request.routeOptions.url ?? ''}` } },
       principal,
     );
   }

@@ -1,9 +1,10 @@
-import { UnauthorizedException } from '@nestjs/common';
+import { Problem } from '@ringfence/problems';
 import type { Principal, RequestContext } from '@ringfence/tenancy';
+import { AccessProblems } from './access.problems';
 
 /** The one 401 every authentication failure answers; the real reason goes to the audit log. */
-export function unauthenticated(): UnauthorizedException {
-  return new UnauthorizedException({ code: 'UNAUTHENTICATED', detail: 'Valid credentials are required.' });
+export function unauthenticated(): Problem {
+  return AccessProblems.UNAUTHENTICATED();
 }
 
 /**

@@ -12,6 +12,7 @@ export {
   type AccessPolicy,
 } from './access-policy';
 export { AccessGuard, authorize } from './access.guard';
+export { AccessProblems } from './access.problems';
 export { AccessModule } from './access.module';
 export {
   ADMIN_AUTHENTICATOR,

@@ -1,5 +1,6 @@
 export { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, type AuditActorType, type AuditOutcome } from './audit-row';
 export { AuditModule } from './audit.module';
+export { AuditProblems } from './audit.problems';
 export { AuditTrail, type AuditChange } from './audit-trail';
 export { AuditWriter, type AuditEvent } from './audit-writer';
 export { AUDITED_ACTION, Audited } from './audited.decorator';

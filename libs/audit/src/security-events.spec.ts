@@ -1,4 +1,4 @@
-import { ANONYMOUS, DatabaseUnavailableException, type RequestContext, type UnitOfWork } from '@ringfence/tenancy';
+import { ANONYMOUS, DatabaseProblems, type RequestContext, type UnitOfWork } from '@ringfence/tenancy';
 import type { AuditWriter } from './audit-writer';
 import { SECURITY_EVENT_CONCURRENCY, SECURITY_EVENT_QUEUE_MAX, SECURITY_EVENT_WAIT_MS, SecurityEvents } from './security-events';
 
@@ -52,7 +52,7 @@ describe('SecurityEvents', () => {
       const { events, release } = held();
       const outcomes = Array.from({ length: SECURITY_EVENT_CONCURRENCY + SECURITY_EVENT_QUEUE_MAX + 5 }, () => record(events).then(() => 'written', (error: unknown) => error));
       const refused = await Promise.all(outcomes.slice(-5));
-      for (const error of refused) expect(error).toBeInstanceOf(DatabaseUnavailableException);
+      for (const error of refused) expect(DatabaseProblems.DATABASE_UNAVAILABLE.is(error)).toBe(true);
       release();
     });
 
@@ -62,7 +62,7 @@ describe('SecurityEvents', () => {
       const first = Array.from({ length: SECURITY_EVENT_CONCURRENCY }, () => record(events));
       const waiting = record(events).then(() => 'written', (error: unknown) => error);
       await jest.advanceTimersByTimeAsync(SECURITY_EVENT_WAIT_MS);
-      expect(await waiting).toBeInstanceOf(DatabaseUnavailableException);
+      expect(DatabaseProblems.DATABASE_UNAVAILABLE.is(await waiting)).toBe(true);
       release();
       await Promise.all(first);
       expect(written()).toBe(SECURITY_EVENT_CONCURRENCY);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseUnavailableException, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { Problem } from '@ringfence/problems';
+import { databaseUnavailable, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
 import { AuditEvent, AuditWriter } from './audit-writer';
 
 /** Own-transaction writes in flight at once, at most: the rest of the pool stays for requests. */
@@ -74,6 +75,6 @@ export class SecurityEvents {
   }
 }
 
-function tooBusy(): DatabaseUnavailableException {
-  return new DatabaseUnavailableException({ kind: 'unavailable', reason: 'security events waiting too long for a turn' });
+function tooBusy(): Problem {
+  return databaseUnavailable({ kind: 'unavailable', reason: 'security events waiting too long for a turn' });
 }

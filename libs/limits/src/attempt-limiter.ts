@@ -3,7 +3,7 @@ import { normalizeIp, ThrottlerStorage } from '@nestjs/throttler';
 import { UnitOfWork } from '@ringfence/tenancy';
 import { createHash } from 'node:crypto';
 import { ExpiringMap } from './expiring-map';
-import { TooManyAttemptsException } from './rate-limit.exceptions';
+import { LimitProblems } from './limit.problems';
 
 /** A budget of attempts per key and window; spending it blocks the key for `blockMs`. */
 export interface AttemptBudget {
@@ -61,7 +61,7 @@ export class AttemptLimiter {
     const limited = await this.spend(...charges);
     if (!limited) return;
     if (limited.firstRefusal) await onFirstRefusal?.();
-    throw new TooManyAttemptsException(limited.retryAfterSeconds);
+    throw LimitProblems.RATE_LIMITED({ retryAfterSeconds: limited.retryAfterSeconds });
   }
 
   /**

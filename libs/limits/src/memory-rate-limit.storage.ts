@@ -1,7 +1,7 @@
 import { OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { Job } from '@ringfence/tenancy';
-import { RateLimitsUnavailableException } from './rate-limit.exceptions';
+import { LimitProblems } from './limit.problems';
 import { decide, ThrottlerStorageRecord, toThrottlerRecord, WindowState } from './sliding-window';
 
 interface Entry {
@@ -63,7 +63,7 @@ export class MemoryRateLimitStorage implements ThrottlerStorage, OnApplicationSh
       this.entries.delete(key);
       if (--evict === 0) return;
     }
-    if (this.entries.size >= this.capacity) throw new RateLimitsUnavailableException();
+    if (this.entries.size >= this.capacity) throw LimitProblems.RATE_LIMITS_UNAVAILABLE();
   }
 
   sweep(now = Date.now()): void {

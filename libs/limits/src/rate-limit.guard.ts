@@ -4,7 +4,7 @@ import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constant
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { RequestContext } from '@ringfence/tenancy';
 import type { FastifyReply } from 'fastify';
-import { TooManyAttemptsException } from './rate-limit.exceptions';
+import { LimitProblems } from './limit.problems';
 import { RATE_LIMIT_OPTIONS, RateLimitOptions } from './rate-limit.options';
 import type { ThrottlerStorageRecord } from './sliding-window';
 
@@ -107,7 +107,7 @@ export abstract class RateLimitGuard implements CanActivate {
     if (record.isBlocked) {
       // The refusal names the exhausted limit, whichever it was (an earlier guard may have stated another).
       void reply.header('ratelimit-limit', charge.limit).header('ratelimit-remaining', 0).header('ratelimit-reset', record.timeToBlockExpire);
-      throw new TooManyAttemptsException(record.timeToBlockExpire, this.refusal);
+      throw LimitProblems.RATE_LIMITED({ retryAfterSeconds: record.timeToBlockExpire, detail: this.refusal });
     }
     if (charge.stated) {
       void reply

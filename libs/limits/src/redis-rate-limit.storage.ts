@@ -1,6 +1,6 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
-import { RateLimitsUnavailableException } from './rate-limit.exceptions';
+import { LimitProblems } from './limit.problems';
 import { LimitHit } from './rate-limit.guard';
 import { ThrottlerStorageRecord, toThrottlerRecord } from './sliding-window';
 
@@ -84,7 +84,7 @@ export class RedisRateLimitStorage implements ThrottlerStorage {
         ...hits.map((hit) => hit.limit),
       );
     } catch {
-      throw new RateLimitsUnavailableException();
+      throw LimitProblems.RATE_LIMITS_UNAVAILABLE();
     }
     const records: ThrottlerStorageRecord[] = [];
     for (let at = 0; at + FIELDS <= reply.length; at += FIELDS) {

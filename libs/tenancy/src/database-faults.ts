@@ -1,5 +1,6 @@
-import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
-import { ReportedState, RetryLater } from './reported-errors';
+import { Injectable, Logger } from '@nestjs/common';
+import { Problem } from '@ringfence/problems';
+import { DatabaseProblems } from './database.problems';
 
 /**
  * What a failed database call means for its caller: `conflict`, the transaction lost to a
@@ -73,7 +74,7 @@ export function databaseFaultOf(error: unknown): DatabaseFault | undefined {
 
 function faultOf(error: unknown, depth: number): DatabaseFault | undefined {
   if (error === null || typeof error !== 'object' || depth > 4) return undefined;
-  if (error instanceof DatabaseUnavailableException) return error.fault;
+  if (error instanceof DatabaseFaultError) return error.fault;
   const { code, message, driverError, cause, errors } = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
   if (typeof code === 'string') {
     const known = SQLSTATES[code];
@@ -92,34 +93,30 @@ function faultOf(error: unknown, depth: number): DatabaseFault | undefined {
   return undefined;
 }
 
-const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
+const { DATABASE_UNAVAILABLE } = DatabaseProblems;
 
-/**
- * The 503 a database fault answers with, `Retry-After` included. It is a reported state:
- * the outage is logged once by DatabaseFaults (a conflict that outlived its retries by the
- * unit of work), never again per request. The original error rides along as `cause`; no
- * client ever sees it.
- */
-export class DatabaseUnavailableException extends ServiceUnavailableException implements RetryLater, ReportedState {
-  readonly reportedState = true;
-  readonly retryAfterSeconds: number;
-
+/** The cause of a DATABASE_UNAVAILABLE problem: the fault it answers, and the driver's error beneath. */
+export class DatabaseFaultError extends Error {
   constructor(
     readonly fault: DatabaseFault,
     cause?: unknown,
   ) {
-    super(
-      {
-        code: DATABASE_UNAVAILABLE,
-        detail:
-          fault.kind === 'conflict'
-            ? 'The request kept meeting concurrent changes. Retry shortly.'
-            : 'The database cannot answer right now. Retry shortly.',
-      },
-      { cause },
-    );
-    this.retryAfterSeconds = fault.kind === 'conflict' ? 1 : 2;
+    super(fault.reason, cause === undefined ? undefined : { cause });
   }
+}
+
+/**
+ * The 503 a database fault answers with, `Retry-After` included. It is a reported state:
+ * the outage is logged once by DatabaseFaults (a conflict that outlived its retries by the
+ * unit of work), never again per request. The fault and the original error ride along as
+ * `cause` (databaseFaultOf reads it); no client ever sees them.
+ */
+export function databaseUnavailable(fault: DatabaseFault, cause?: unknown): Problem {
+  return DATABASE_UNAVAILABLE(
+    fault.kind === 'conflict'
+      ? { detail: 'The request kept meeting concurrent changes. Retry shortly.', retryAfterSeconds: 1, cause: new DatabaseFaultError(fault, cause) }
+      : { cause: new DatabaseFaultError(fault, cause) },
+  );
 }
 
 /** A fault is one outage until the database has answered with no fault for this long (no start/end pair per request while faults and answers interleave). */
@@ -127,7 +124,7 @@ export const OUTAGE_QUIET_MS = 1000;
 
 /**
  * The database's faults as the application answers and logs them: a failed call becomes
- * the 503 DatabaseUnavailableException; an outage is logged once as it starts (error)
+ * the 503 DATABASE_UNAVAILABLE problem; an outage is logged once as it starts (error)
  * and once when the database answers again (info, with how long it lasted and how many
  * calls it refused), never once per request or per job run.
  */
@@ -138,11 +135,11 @@ export class DatabaseFaults {
 
   /** The 503 for a database fault (the outage reported if it starts here); any other error as it is. */
   translate(error: unknown): unknown {
-    if (error instanceof DatabaseUnavailableException) return error;
+    if (DATABASE_UNAVAILABLE.is(error)) return error;
     const fault = databaseFaultOf(error);
     if (!fault) return error;
     if (fault.kind === 'unavailable') this.refused(fault, error);
-    return new DatabaseUnavailableException(fault, error);
+    return databaseUnavailable(fault, error);
   }
 
   /** The database answered: an outage quiet for OUTAGE_QUIET_MS is over. Free while there is none. */
@@ -168,7 +165,7 @@ export class DatabaseFaults {
   /** A conflict the unit of work did not get past: one warning per unit of work that gives up, no stack. */
   gaveUp(fault: DatabaseFault, attempts: number, irreversible: boolean): void {
     const why = irreversible ? 'not run again (something outside its transaction had happened)' : `after ${attempts} attempts`;
-    this.logger.warn(`${fault.reason}, ${why}; answered 503 ${DATABASE_UNAVAILABLE}`);
+    this.logger.warn(`${fault.reason}, ${why}; answered 503 ${DATABASE_UNAVAILABLE.code}`);
   }
 
   private refused(fault: DatabaseFault, error: unknown, now = Date.now()): void {
@@ -178,6 +175,6 @@ export class DatabaseFaults {
       return;
     }
     this.outage = { since: now, lastFaultAt: now, refused: 1 };
-    this.logger.error({ err: error }, `database unavailable: ${fault.reason}; answering 503 ${DATABASE_UNAVAILABLE} until it answers again`);
+    this.logger.error({ err: error }, `database unavailable: ${fault.reason}; answering 503 ${DATABASE_UNAVAILABLE.code} until it answers again`);
   }
 }

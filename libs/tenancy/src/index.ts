@@ -27,6 +27,7 @@ export {
   ReadOnlyWriteError,
   UnitOfWork,
 } from './unit-of-work';
-export { DatabaseFaults, databaseFaultOf, DatabaseUnavailableException, OUTAGE_QUIET_MS } from './database-faults';
-export { isReportedState, logJobFailure, retryAfterOf, type ReportedState, type RetryLater } from './reported-errors';
+export { DatabaseFaults, databaseFaultOf, databaseUnavailable, OUTAGE_QUIET_MS } from './database-faults';
+export { DatabaseProblems } from './database.problems';
+export { logJobFailure } from './reported-errors';
 export { sqlCount, sqlRows, type SqlReader } from './sql-rows';

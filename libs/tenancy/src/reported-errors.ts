@@ -1,24 +1,4 @@
-/** An error that knows when to try again: the problem filter sends it as `Retry-After`. */
-export interface RetryLater {
-  readonly retryAfterSeconds: number;
-}
-
-export function retryAfterOf(error: unknown): number | undefined {
-  const seconds = (error as Partial<RetryLater> | null)?.retryAfterSeconds;
-  return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : undefined;
-}
-
-/**
- * An error that answers a state already reported elsewhere (readiness, the outage's own
- * log line): the problem filter does not log it again for every request it refuses.
- */
-export interface ReportedState {
-  readonly reportedState: true;
-}
-
-export function isReportedState(error: unknown): boolean {
-  return (error as Partial<ReportedState> | null)?.reportedState === true;
-}
+import { isReportedState } from '@ringfence/problems';
 
 /**
  * A background job's failure, logged unless it is a state reported elsewhere (the

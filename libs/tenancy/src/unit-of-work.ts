@@ -44,7 +44,7 @@ const RETRY_BACKOFF_MS = 25;
  * commits or rolls back together; outside a unit of work it throws (NoUnitOfWorkError).
  * The pool is reached otherwise through readOutsideUnitOfWork only (docs/adr/0014-data-access.md).
  *
- * A database fault answers as the 503 DatabaseUnavailableException (DatabaseFaults logs
+ * A database fault answers as the 503 DATABASE_UNAVAILABLE problem (DatabaseFaults logs
  * the outage once). An outermost unit of work that loses to a concurrent transaction
  * (40001, 40P01) is run again, up to CONFLICT_ATTEMPTS times with jittered back-off, while
  * nothing outside its transaction has happened yet; each attempt has its own

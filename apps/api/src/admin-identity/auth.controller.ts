@@ -1,11 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AnyAdmin, Public, StepUp, callerOf, unauthenticated } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { ATTEMPT_BUDGETS, AttemptLimiter } from '@ringfence/limits';
+import { RequestProblems } from '@ringfence/problems';
 import { Principal, RequestContext } from '@ringfence/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiProblems } from '../openapi/api-problems.decorator';
 import { OwnAccount } from './account/own-account';
+import { AdminIdentityProblems } from './admin-identity.problems';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from './admin-identity.options';
 import {
   AcceptedDto,
@@ -108,6 +111,7 @@ export class AuthController {
   @Public()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Password replaced; every session of the admin is ended.' })
+  @ApiProblems(AdminIdentityProblems.RESET_REJECTED)
   async postReset(@Body() body: ResetPasswordDto): Promise<void> {
     await this.resets.reset(body.token, body.newPassword, body.code);
   }
@@ -118,6 +122,7 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ApiBearerAuth('admin')
   @ApiOkResponse({ type: PasswordChangedDto, description: 'Every other session of the admin is ended.' })
+  @ApiProblems(AdminIdentityProblems.CURRENT_PASSWORD_REJECTED)
   async postChangePassword(@Body() body: ChangePasswordDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<PasswordChangedDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
     const progress = await this.account.changePassword(this.admin(), body.currentPassword, body.newPassword, cookie);
@@ -129,6 +134,7 @@ export class AuthController {
   @Audited('admin.totp_enrol')
   @ApiBearerAuth('admin')
   @ApiCreatedResponse({ type: TotpEnrolmentDto, description: 'Pending until confirmed with a code.' })
+  @ApiProblems(AdminIdentityProblems.TOTP_ALREADY_ENROLLED)
   enrolTotp(): Promise<TotpEnrolmentDto> {
     return this.account.startTotpEnrolment(this.admin());
   }
@@ -139,6 +145,7 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ApiBearerAuth('admin')
   @ApiOkResponse({ type: RecoveryCodesDto, description: 'TOTP is active; the recovery codes are shown once.' })
+  @ApiProblems(AdminIdentityProblems.TOTP_ALREADY_ENROLLED, AdminIdentityProblems.TOTP_NOT_STARTED, AdminIdentityProblems.SECOND_FACTOR_REJECTED)
   async confirmTotp(@Body() body: ConfirmTotpDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecoveryCodesDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
     const result = await this.account.confirmTotp(this.admin(), body.code, cookie);
@@ -154,6 +161,7 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth('admin')
   @ApiNoContentResponse({ description: 'Step-up routes are open to this session for five minutes.' })
+  @ApiProblems(AdminIdentityProblems.SECOND_FACTOR_REJECTED)
   async postStepUp(@Body() body: CodeDto): Promise<void> {
     await this.account.stepUp(this.admin(), body.code);
   }
@@ -207,9 +215,10 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth('admin')
   @ApiNoContentResponse({ description: 'The session is ended; 404 for a session that is not yours or not live.' })
+  @ApiProblems(RequestProblems.NOT_FOUND)
   async revokeSession(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<void> {
     const principal = this.admin();
-    if (!(await this.sessions.revoke(id, 'revoked_by_admin', principal.adminId))) throw new NotFoundException();
+    if (!(await this.sessions.revoke(id, 'revoked_by_admin', principal.adminId))) throw RequestProblems.NOT_FOUND();
   }
 
   private admin(): AdminPrincipal {

@@ -1,8 +1,9 @@
-import { BadRequestException, Controller, Get, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { AdminRoles, AdminRolesOrScopes } from '@ringfence/access';
-import { AuditChain, AuditEventFilter, AuditEvents, SecurityEvents } from '@ringfence/audit';
+import { AuditChain, AuditEventFilter, AuditEvents, AuditProblems, SecurityEvents } from '@ringfence/audit';
 import { RequestContext, RequestContextStore } from '@ringfence/tenancy';
+import { ApiProblems } from '../openapi/api-problems.decorator';
 import { Readable } from 'node:stream';
 import { exportLines } from './audit-export-format';
 import { AuditEventsQueryDto, AuditExportQueryDto, AuditFilterQueryDto, AuditPageDto, ChainReportDto } from './dto/audit.dto';
@@ -26,6 +27,7 @@ export class AuditController {
   @Get('events')
   @AdminRolesOrScopes({ roles: ['auditor', 'owner'], scopes: ['audit:read'] })
   @ApiOkResponse({ type: AuditPageDto })
+  @ApiProblems(AuditProblems.INVALID_CURSOR, AuditProblems.WORKSPACE_FROM_KEY)
   async list(@Query() query: AuditEventsQueryDto): Promise<AuditPageDto> {
     const filter = this.filterFrom(query);
     const page = await this.events.page(filter, { afterCursor: query.cursor, limit: query.limit ?? 50 });
@@ -41,6 +43,7 @@ export class AuditController {
   @AdminRolesOrScopes({ roles: ['auditor', 'owner'], scopes: ['audit:read'] })
   @ApiProduces('application/x-ndjson', 'text/csv')
   @ApiOkResponse({ description: 'One event per line (NDJSON), or CSV with a header row.' })
+  @ApiProblems(AuditProblems.WORKSPACE_FROM_KEY)
   async export(@Query() query: AuditExportQueryDto): Promise<StreamableFile> {
     const { format = 'ndjson', ...filterQuery } = query;
     const filter = this.filterFrom(filterQuery);
@@ -65,7 +68,7 @@ export class AuditController {
   private filterFrom(query: AuditFilterQueryDto & { cursor?: string; limit?: number }): AuditEventFilter {
     const { cursor: _cursor, limit: _limit, from, to, ...fields } = query;
     if (this.context.principal.kind === 'api_key' && fields.workspaceId !== undefined) {
-      throw new BadRequestException({ code: 'WORKSPACE_FROM_KEY', detail: 'A key reads its own workspace; leave out workspaceId.' });
+      throw AuditProblems.WORKSPACE_FROM_KEY();
     }
     return { ...fields, ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}) };
   }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ADMIN_ROLES, AdminRole } from '@ringfence/tenancy';
 import { parseArgs } from 'node:util';
+import { AdminIdentityProblems } from '../admin-identity/admin-identity.problems';
 import { AdminBootstrap } from '../admin-identity/admins/admin-bootstrap';
 import { withCliContext } from './cli-context';
 import { describeFailure } from './failure-message';
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const code = (error as { response?: { code?: string } }).response?.code;
-  process.stderr.write(`admin:create failed: ${code === 'ADMIN_EXISTS' ? 'an admin with this email already exists' : describeFailure(error)}\n`);
+  // A Problem of the ADMIN_EXISTS code (instanceof and code), not whatever has that shape.
+  process.stderr.write(`admin:create failed: ${AdminIdentityProblems.ADMIN_EXISTS.is(error) ? 'an admin with this email already exists' : describeFailure(error)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { JobStatus } from '@ringfence/tenancy';
+import { DatabaseProblems, type JobStatus } from '@ringfence/tenancy';
 
 export class HealthStatusDto {
   @ApiProperty({ example: 'ok', enum: ['ok'] })
@@ -7,7 +7,7 @@ export class HealthStatusDto {
 }
 
 class JobErrorDto {
-  @ApiProperty({ example: 'DATABASE_UNAVAILABLE', description: 'A code or an error class, never a message.' })
+  @ApiProperty({ example: DatabaseProblems.DATABASE_UNAVAILABLE.code, description: 'A code or an error class, never a message.' })
   code!: string;
 
   @ApiProperty({ format: 'date-time' })

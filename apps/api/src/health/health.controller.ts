@@ -1,27 +1,17 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '@ringfence/access';
 import { SkipRateLimits } from '@ringfence/limits';
-import { JobRegistry, ReportedState, RetryLater } from '@ringfence/tenancy';
-import { ProblemResponse } from '../openapi/problem.schema';
+import { JobRegistry } from '@ringfence/tenancy';
+import { ApiProblems } from '../openapi/api-problems.decorator';
 import { RedisHealthIndicator } from '../redis/redis.health';
+import { HealthProblems } from './health.problems';
 import { HealthStatusDto, ReadinessDto } from './health-status.dto';
 import { MigrationsHealthIndicator } from './migrations.health';
 
 /** How long each readiness check may take before it counts as failing: a probe is answered within it, whatever holds the database or Redis up. */
 export const READY_CHECK_TIMEOUT_MS = 1500;
-
-/** Not ready: the probe's answer is the report (the failing checks), not an error to log per probe. */
-class NotReadyException extends ServiceUnavailableException implements ReportedState, RetryLater {
-  readonly reportedState = true;
-  /** A probe asks again on its own schedule; a person or a client is told when. */
-  readonly retryAfterSeconds = 5;
-
-  constructor(failing: readonly string[]) {
-    super({ code: 'NOT_READY', detail: `Not ready: ${failing.join(', ')}.` });
-  }
-}
 
 @ApiTags('operations')
 @Controller('health')
@@ -58,11 +48,11 @@ export class HealthController {
   @Get('ready')
   @SkipRateLimits()
   @ApiOkResponse({ type: ReadinessDto })
-  @ApiServiceUnavailableResponse({ type: ProblemResponse })
+  @ApiProblems(HealthProblems.NOT_READY)
   async ready(): Promise<ReadinessDto> {
     this.inFlight ??= this.failingChecks().finally(() => (this.inFlight = undefined));
     const failing = await this.inFlight;
-    if (failing.length > 0) throw new NotReadyException(failing);
+    if (failing.length > 0) throw HealthProblems.NOT_READY({ detail: `Not ready: ${failing.join(', ')}.` });
     return { status: 'ok', jobs: this.jobs.status() };
   }
 

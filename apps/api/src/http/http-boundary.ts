@@ -1,6 +1,6 @@
-import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ClientIpLimit, skipsRateLimits } from '@ringfence/limits';
+import { Problem, ProblemFactory, RequestProblems } from '@ringfence/problems';
 import { installRequestContext } from '@ringfence/tenancy';
 import { FastifyError, FastifyReply, FastifyRequest, LogController, RawServerDefault } from 'fastify';
 import helmet from 'helmet';
@@ -14,7 +14,8 @@ import { BATCH_BODY_LIMIT, bodyLimitFor, bodyShapeFor } from './body-limits';
 import { clientAddressOf } from './client-address';
 import { limitConnections } from './connection-limits';
 import { corsOptionsFor } from './cors-policy';
-import { ErrorCode, rawProblemResponse, sendProblem } from './problem';
+import { HttpBoundaryProblems } from './http-boundary.problems';
+import { problemOfStatus, rawProblemResponse, sendProblem } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { clientRequestIdOf, newRequestId } from './request-id';
 import { assertPlainParameters, parseJsonBody } from './request-input';
@@ -123,7 +124,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     // These answer before any hook has run: the boundary headers are stamped here too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       stampBoundaryHeaders(request, reply);
-      sendProblem(reply, error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400, String(request.id));
+      sendProblem(reply, problemOfStatus(error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400), String(request.id));
     },
   });
   const fastify = adapter.getInstance();
@@ -131,9 +132,9 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
   // What Node answers by itself otherwise: an unmet Expect (an empty 417) and CONNECT (the
   // socket dropped without a word). Both in the problem envelope, then the connection closes.
   fastify.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) =>
-    answerRaw(response.socket, 417, securityHeaders, logger, 'unmet Expect'),
+    answerRaw(response.socket, HttpBoundaryProblems.EXPECTATION_FAILED(), securityHeaders, logger, 'unmet Expect'),
   );
-  fastify.server.on('connect', (_request: IncomingMessage, socket: Socket) => answerRaw(socket, 501, securityHeaders, logger, 'CONNECT'));
+  fastify.server.on('connect', (_request: IncomingMessage, socket: Socket) => answerRaw(socket, HttpBoundaryProblems.NOT_IMPLEMENTED(), securityHeaders, logger, 'CONNECT'));
 
   fastify.addHook('onRoute', (route) => {
     route.bodyLimit = bodyLimitFor(route.config);
@@ -146,7 +147,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     const { httpVersionMajor, httpVersionMinor } = request.raw;
     const hosts = countHostHeaders(request.raw.rawHeaders);
     if (hosts > 1 || (hosts === 0 && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1)))) {
-      done(new BadRequestException({ code: ErrorCode.BadRequest, detail: 'An HTTP/1.1 request must carry exactly one Host header.' }));
+      done(RequestProblems.BAD_REQUEST({ detail: 'An HTTP/1.1 request must carry exactly one Host header.' }));
     } else done();
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
@@ -179,11 +180,11 @@ function countHostHeaders(rawHeaders: readonly string[]): number {
   return hosts;
 }
 
-/** HTTP parser errors by Node's code; anything else it refuses is a 400. */
-const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
-  ERR_HTTP_REQUEST_TIMEOUT: 408,
-  HPE_HEADER_OVERFLOW: 431,
-  HPE_INVALID_METHOD: 501,
+/** HTTP parser errors by Node's code; anything else it refuses is a BAD_REQUEST. */
+const CLIENT_ERROR_PROBLEMS: Readonly<Record<string, ProblemFactory>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: HttpBoundaryProblems.REQUEST_TIMEOUT,
+  HPE_HEADER_OVERFLOW: HttpBoundaryProblems.HEADERS_TOO_LARGE,
+  HPE_INVALID_METHOD: HttpBoundaryProblems.NOT_IMPLEMENTED,
 };
 
 /**
@@ -194,17 +195,17 @@ const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
  */
 function answerClientError(error: Error & { code?: string }, socket: Socket, headers: Readonly<Record<string, string>>, logger: Logger): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  answerRaw(socket, CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400, headers, logger, error.code ?? 'unknown');
+  answerRaw(socket, (CLIENT_ERROR_PROBLEMS[error.code ?? ''] ?? RequestProblems.BAD_REQUEST)(), headers, logger, error.code ?? 'unknown');
 }
 
 /** A problem written straight to a socket no request object was made for (or that Node keeps for itself), then closed. */
-function answerRaw(socket: Socket | null, status: number, headers: Readonly<Record<string, string>>, logger: Logger, refusal: string): void {
+function answerRaw(socket: Socket | null, problem: Problem, headers: Readonly<Record<string, string>>, logger: Logger, refusal: string): void {
   if (!socket || socket.destroyed) return;
   const requestId = newRequestId();
-  logger.info({ reqId: requestId, status, refusal }, 'request refused before routing');
+  logger.info({ reqId: requestId, status: problem.status, refusal }, 'request refused before routing');
   // A response already under way on this connection cannot be followed by another.
   const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (socket.writable && !inFlight?.headersSent) socket.end(rawProblemResponse(status, requestId, headers), () => socket.destroy());
+  if (socket.writable && !inFlight?.headersSent) socket.end(rawProblemResponse(problem, requestId, headers), () => socket.destroy());
   else socket.destroy();
 }
 

@@ -1,21 +1,17 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import { isReportedState, retryAfterOf } from '@ringfence/tenancy';
+import { Problem } from '@ringfence/problems';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidField, sendProblem } from './problem';
+import { HttpBoundaryProblems } from './http-boundary.problems';
+import { problemOfStatus, sendProblem } from './problem';
 import { RouteMethodIndex } from './route-method-index';
-
-interface ProblemParts {
-  status: number;
-  code?: string;
-  detail?: string;
-  errors?: InvalidField[];
-}
 
 /**
  * The one error envelope: everything that leaves as an error is RFC 9457 problem JSON
- * with `code` and `requestId`. Client-visible text comes from the table or from our own
- * exceptions' structured bodies, never from an arbitrary error message, so no stack,
- * SQL or secret can ride along. Only 5xx are logged as errors.
+ * with `code` and `requestId`. Our own errors are catalogued Problems; an error Nest or
+ * Fastify raised is answered as the catalogued problem of its status, and anything else
+ * as INTERNAL: client-visible text comes only from the catalogue and our own occurrences,
+ * never from an arbitrary error message, so no stack, SQL or secret can ride along. Only
+ * 5xx are logged as errors, and not those whose state is reported elsewhere.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -24,45 +20,34 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    let parts = this.describe(exception);
+    const problem = exception instanceof Problem ? exception : this.frameworkProblem(exception, request, reply);
 
-    if (parts.status === 404 && parts.code === undefined) {
+    if (problem.status >= 500 && !problem.reportedState) request.log.error({ err: exception }, 'request failed');
+    if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
+    if (problem.retryAfterSeconds !== undefined) void reply.header('retry-after', String(problem.retryAfterSeconds));
+
+    sendProblem(reply, problem, String(request.id));
+  }
+
+  /** The problem of an error that is not ours: its status's (Nest's, or a Fastify client error's), else INTERNAL. */
+  private frameworkProblem(exception: unknown, request: FastifyRequest, reply: FastifyReply): Problem {
+    const status = statusOf(exception);
+    if (status === 404) {
       // Only an unmatched method on a known path is a 405; a handler's own 404 stays a 404.
       const allowed = this.routes.allowedMethods(request.url.split('?')[0] ?? '/');
       const method = request.method === 'HEAD' ? 'GET' : request.method;
       if (allowed.length > 0 && !allowed.includes(method)) {
-        parts = { status: 405 };
         void reply.header('allow', allowed.join(', '));
+        return HttpBoundaryProblems.METHOD_NOT_ALLOWED();
       }
     }
-    // A state reported elsewhere (not ready, limit counters unreachable) is not logged
-    // again per request; only unexpected failures are.
-    if (parts.status >= 500 && !isReportedState(exception)) request.log.error({ err: exception }, 'request failed');
-    if (parts.status === 401) void reply.header('www-authenticate', 'Bearer');
-    const retryAfter = retryAfterOf(exception);
-    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
-
-    sendProblem(reply, parts.status, String(request.id), parts);
+    return problemOfStatus(status);
   }
+}
 
-  private describe(exception: unknown): ProblemParts {
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const response = exception.getResponse();
-      if (typeof response === 'object' && response !== null && typeof (response as { code?: unknown }).code === 'string') {
-        const structured = response as { code: string; detail?: unknown; errors?: InvalidField[] };
-        return {
-          status,
-          code: structured.code,
-          detail: typeof structured.detail === 'string' ? structured.detail : undefined,
-          errors: structured.errors,
-        };
-      }
-      return { status };
-    }
-    // Client errors Fastify raises outside Nest's mapping keep their status, not their text.
-    const statusCode = (exception as { statusCode?: unknown } | null)?.statusCode;
-    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) return { status: statusCode };
-    return { status: 500 };
-  }
+/** Nest's exceptions keep their status; client errors Fastify raises keep theirs, not their text; anything else is a 500. */
+function statusOf(exception: unknown): number {
+  if (exception instanceof HttpException) return exception.getStatus();
+  const statusCode = (exception as { statusCode?: unknown } | null)?.statusCode;
+  return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 ? statusCode : 500;
 }

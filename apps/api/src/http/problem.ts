@@ -1,104 +1,45 @@
+import { AccessProblems } from '@ringfence/access';
+import { LimitProblems } from '@ringfence/limits';
+import { Problem, PROBLEM_CONTENT_TYPE, ProblemFactory, RequestProblems } from '@ringfence/problems';
 import type { FastifyReply } from 'fastify';
+import { HttpBoundaryProblems } from './http-boundary.problems';
 
-/** Stable machine-readable codes of the problem documents this API answers with. */
-export enum ErrorCode {
-  BadRequest = 'BAD_REQUEST',
-  ValidationFailed = 'VALIDATION_FAILED',
-  MalformedJson = 'MALFORMED_JSON',
-  InvalidEncoding = 'INVALID_ENCODING',
-  BodyTooComplex = 'BODY_TOO_COMPLEX',
-  Unauthenticated = 'UNAUTHENTICATED',
-  Forbidden = 'FORBIDDEN',
-  NotFound = 'NOT_FOUND',
-  MethodNotAllowed = 'METHOD_NOT_ALLOWED',
-  RequestTimeout = 'REQUEST_TIMEOUT',
-  Conflict = 'CONFLICT',
-  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
-  UriTooLong = 'URI_TOO_LONG',
-  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
-  ExpectationFailed = 'EXPECTATION_FAILED',
-  HeadersTooLarge = 'HEADERS_TOO_LARGE',
-  NotImplemented = 'NOT_IMPLEMENTED',
-  RateLimited = 'RATE_LIMITED',
-  Internal = 'INTERNAL',
-  Unavailable = 'SERVICE_UNAVAILABLE',
-  /** A database fault (unreachable, connection lost, timed out, contention that outlived its retries): 503 with Retry-After (@ringfence/tenancy's DatabaseUnavailableException). */
-  DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
-}
-
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-export const PROBLEM_TYPE_BASE = 'https://ringfence.dev/problems/';
-
-export interface InvalidField {
-  field: string;
-  messages: string[];
-}
-
-/** RFC 9457 problem details, with Ringfence's `code` and `requestId`. */
-export interface ProblemDocument {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  requestId: string;
-  errors?: InvalidField[];
-}
-
-export const DEFAULT_PROBLEMS: Readonly<Record<number, { code: ErrorCode; title: string; detail: string }>> = {
-  400: { code: ErrorCode.BadRequest, title: 'Bad Request', detail: 'The request is not valid.' },
-  401: { code: ErrorCode.Unauthenticated, title: 'Unauthorized', detail: 'Valid credentials are required.' },
-  403: { code: ErrorCode.Forbidden, title: 'Forbidden', detail: 'The caller may not do this.' },
-  404: { code: ErrorCode.NotFound, title: 'Not Found', detail: 'No such resource.' },
-  405: { code: ErrorCode.MethodNotAllowed, title: 'Method Not Allowed', detail: 'This resource does not support the method.' },
-  408: { code: ErrorCode.RequestTimeout, title: 'Request Timeout', detail: 'The request did not arrive in time.' },
-  409: { code: ErrorCode.Conflict, title: 'Conflict', detail: 'The request conflicts with the current state.' },
-  413: { code: ErrorCode.PayloadTooLarge, title: 'Content Too Large', detail: 'The request body is larger than this route accepts.' },
-  414: { code: ErrorCode.UriTooLong, title: 'URI Too Long', detail: 'A path segment is longer than this API accepts.' },
-  417: { code: ErrorCode.ExpectationFailed, title: 'Expectation Failed', detail: 'This API meets no Expect but 100-continue.' },
-  415: { code: ErrorCode.UnsupportedMediaType, title: 'Unsupported Media Type', detail: 'The request body must be application/json.' },
-  429: { code: ErrorCode.RateLimited, title: 'Too Many Requests', detail: 'Slow down and retry later.' },
-  431: { code: ErrorCode.HeadersTooLarge, title: 'Request Header Fields Too Large', detail: 'The request headers are larger than this API accepts.' },
-  500: { code: ErrorCode.Internal, title: 'Internal Server Error', detail: 'Something went wrong on our side.' },
-  501: { code: ErrorCode.NotImplemented, title: 'Not Implemented', detail: 'This API does not support the request method.' },
-  503: { code: ErrorCode.Unavailable, title: 'Service Unavailable', detail: 'The service cannot answer right now.' },
+/** The problem an error that carries only a status stands for (Nest's and Fastify's own, Node's parser's). */
+const PROBLEM_OF_STATUS: Readonly<Record<number, ProblemFactory>> = {
+  400: RequestProblems.BAD_REQUEST,
+  401: AccessProblems.UNAUTHENTICATED,
+  403: RequestProblems.FORBIDDEN,
+  404: RequestProblems.NOT_FOUND,
+  405: HttpBoundaryProblems.METHOD_NOT_ALLOWED,
+  408: HttpBoundaryProblems.REQUEST_TIMEOUT,
+  409: RequestProblems.CONFLICT,
+  413: HttpBoundaryProblems.PAYLOAD_TOO_LARGE,
+  414: HttpBoundaryProblems.URI_TOO_LONG,
+  415: HttpBoundaryProblems.UNSUPPORTED_MEDIA_TYPE,
+  417: HttpBoundaryProblems.EXPECTATION_FAILED,
+  429: LimitProblems.RATE_LIMITED,
+  431: HttpBoundaryProblems.HEADERS_TOO_LARGE,
+  500: RequestProblems.INTERNAL,
+  501: HttpBoundaryProblems.NOT_IMPLEMENTED,
+  503: RequestProblems.SERVICE_UNAVAILABLE,
 };
 
-export function problemType(code: string): string {
-  return `${PROBLEM_TYPE_BASE}${code.toLowerCase().replace(/_/g, '-')}`;
-}
-
-/** The problem document of `status`: the table's code, title and detail unless the caller names its own. */
-export function problemDocument(
-  status: number,
-  requestId: string,
-  parts: { code?: string; detail?: string; errors?: InvalidField[] } = {},
-): ProblemDocument {
-  const fallback = DEFAULT_PROBLEMS[status] ?? DEFAULT_PROBLEMS[status >= 500 ? 500 : 400]!;
-  const code = parts.code ?? fallback.code;
-  return {
-    type: problemType(code),
-    title: fallback.title,
-    status,
-    detail: parts.detail ?? fallback.detail,
-    code,
-    requestId,
-    ...(parts.errors ? { errors: parts.errors } : {}),
-  };
+/** The catalogued problem of `status`; a status it does not list is a BAD_REQUEST (4xx) or an INTERNAL (5xx). */
+export function problemOfStatus(status: number): Problem {
+  return (PROBLEM_OF_STATUS[status] ?? (status >= 500 ? RequestProblems.INTERNAL : RequestProblems.BAD_REQUEST))();
 }
 
 /**
- * A whole HTTP/1.1 answer carrying the problem document of `status`, for a socket no
- * request object was made for (the HTTP parser refused what arrived). Closes the connection.
+ * A whole HTTP/1.1 answer carrying `problem`, for a socket no request object was made for
+ * (the HTTP parser refused what arrived). Closes the connection.
  */
-export function rawProblemResponse(status: number, requestId: string, headers: Readonly<Record<string, string>>): string {
-  const body = JSON.stringify(problemDocument(status, requestId));
-  const title = (DEFAULT_PROBLEMS[status] ?? DEFAULT_PROBLEMS[400]!).title;
+export function rawProblemResponse(problem: Problem, requestId: string, headers: Readonly<Record<string, string>>): string {
+  const body = JSON.stringify(problem.document(requestId));
   const lines = Object.entries({ ...headers, 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': String(Buffer.byteLength(body)), 'x-request-id': requestId, connection: 'close' });
-  return `HTTP/1.1 ${status} ${title}\r\n${lines.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`;
+  return `HTTP/1.1 ${problem.status} ${problem.title}\r\n${lines.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`;
 }
 
-/** Answers with the problem document of `status` (see problemDocument). */
-export function sendProblem(reply: FastifyReply, status: number, requestId: string, parts?: Parameters<typeof problemDocument>[2]): void {
-  void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(problemDocument(status, requestId, parts));
+/** Answers with `problem`'s document. */
+export function sendProblem(reply: FastifyReply, problem: Problem, requestId: string): void {
+  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem.document(requestId));
 }

@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { Problem } from '@ringfence/problems';
 import { parseJsonBody, SINGLE_BODY_SHAPE } from './request-input';
 
 const parse = (json: string) => parseJsonBody(Buffer.from(json), { 'content-type': 'application/json' }, SINGLE_BODY_SHAPE, JSON.parse);
@@ -6,7 +6,7 @@ const refusal = (json: string) => {
   try {
     parse(json);
   } catch (error) {
-    return (error as BadRequestException).getResponse();
+    return error as Problem;
   }
   throw new Error('expected a refusal');
 };

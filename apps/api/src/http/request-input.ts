@@ -1,6 +1,6 @@
-import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { InvalidField, RequestProblems } from '@ringfence/problems';
 import { MIMEType } from 'node:util';
-import { ErrorCode, InvalidField } from './problem';
+import { HttpBoundaryProblems } from './http-boundary.problems';
 
 /**
  * How much structure a JSON body may have, checked on the raw bytes before parsing and
@@ -42,13 +42,13 @@ export function parseJsonBody(
   try {
     text = STRICT_UTF8.decode(raw);
   } catch {
-    throw new BadRequestException({ code: ErrorCode.InvalidEncoding, detail: 'The request body is not valid UTF-8.' });
+    throw HttpBoundaryProblems.INVALID_ENCODING();
   }
   let value: unknown;
   try {
     value = parse(text);
   } catch {
-    throw new BadRequestException({ code: ErrorCode.MalformedJson, detail: 'The request body is not valid JSON.' });
+    throw HttpBoundaryProblems.MALFORMED_JSON();
   }
   assertShape(value, limits);
   return value;
@@ -62,7 +62,7 @@ export function parseJsonBody(
 function assertPlainUtf8Json(headers: { 'content-type'?: string; 'content-encoding'?: string }): void {
   const encoding = headers['content-encoding']?.trim().toLowerCase();
   if (encoding && encoding !== 'identity') {
-    throw new UnsupportedMediaTypeException({ code: ErrorCode.UnsupportedMediaType, detail: 'A Content-Encoding is not accepted: send the JSON as it is.' });
+    throw HttpBoundaryProblems.UNSUPPORTED_MEDIA_TYPE({ detail: 'A Content-Encoding is not accepted: send the JSON as it is.' });
   }
   let charset: string | undefined;
   try {
@@ -71,7 +71,7 @@ function assertPlainUtf8Json(headers: { 'content-type'?: string; 'content-encodi
     charset = 'unreadable';
   }
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new UnsupportedMediaTypeException({ code: ErrorCode.UnsupportedMediaType, detail: 'The request body must be application/json in UTF-8.' });
+    throw HttpBoundaryProblems.UNSUPPORTED_MEDIA_TYPE({ detail: 'The request body must be application/json in UTF-8.' });
   }
 }
 
@@ -189,7 +189,7 @@ export function fieldName(key: string): string {
 }
 
 function tooComplex(what: string): never {
-  throw new BadRequestException({ code: ErrorCode.BodyTooComplex, detail: `The request body has ${what}.` });
+  throw HttpBoundaryProblems.BODY_TOO_COMPLEX({ detail: `The request body has ${what}.` });
 }
 
 function invalidText(path: string): never {
@@ -198,7 +198,7 @@ function invalidText(path: string): never {
 
 function invalidField(path: string, message: string): never {
   const errors: InvalidField[] = [{ field: path || '(body)', messages: [message] }];
-  throw new BadRequestException({ code: ErrorCode.ValidationFailed, detail: 'The request has invalid fields.', errors });
+  throw RequestProblems.VALIDATION_FAILED({ errors });
 }
 
 /**

@@ -1,6 +1,6 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { InvalidField, RequestProblems } from '@ringfence/problems';
 import { fieldName, printable } from './request-input';
-import { ErrorCode, InvalidField } from './problem';
 
 /** At most this many invalid fields are listed: a hostile body cannot grow the answer. */
 export const MAX_LISTED_FIELDS = 20;
@@ -14,12 +14,7 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) =>
-      new BadRequestException({
-        code: ErrorCode.ValidationFailed,
-        detail: 'The request has invalid fields.',
-        errors: invalidFields(errors),
-      }),
+    exceptionFactory: (errors) => RequestProblems.VALIDATION_FAILED({ errors: invalidFields(errors) }),
   });
 }
 

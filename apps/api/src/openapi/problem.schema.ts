@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { InvalidField, ProblemDocument } from '../http/problem';
+import { InvalidField, ProblemDocument, RequestProblems } from '@ringfence/problems';
 
 class InvalidFieldSchema implements InvalidField {
   @ApiProperty({ example: 'name' })
@@ -11,19 +11,23 @@ class InvalidFieldSchema implements InvalidField {
 
 /** RFC 9457 problem details, as every error of this API is answered. */
 export class ProblemResponse implements ProblemDocument {
-  @ApiProperty({ example: 'https://ringfence.dev/problems/validation-failed' })
+  @ApiProperty({
+    description: 'The problem type: https://ringfence.dev/problems/ and the code in kebab case; each has a page in docs/problems/.',
+    example: RequestProblems.VALIDATION_FAILED.type,
+  })
   type!: string;
 
-  @ApiProperty({ example: 'Bad Request' })
+  @ApiProperty({ example: RequestProblems.VALIDATION_FAILED.title })
   title!: string;
 
-  @ApiProperty({ example: 400 })
+  @ApiProperty({ example: RequestProblems.VALIDATION_FAILED.status })
   status!: number;
 
-  @ApiProperty({ example: 'The request has invalid fields.' })
+  @ApiProperty({ example: RequestProblems.VALIDATION_FAILED.detail })
   detail!: string;
 
-  @ApiProperty({ example: 'VALIDATION_FAILED' })
+  /** Its enum, every catalogued code, is filled in by buildOpenApiDocument. */
+  @ApiProperty({ description: 'What went wrong, for a program to act on: one of the catalogued codes.', example: RequestProblems.VALIDATION_FAILED.code })
   code!: string;
 
   @ApiProperty({ example: '5f0c2b8e-5d0a-4a59-9a53-2f7f6b0f7b1e' })

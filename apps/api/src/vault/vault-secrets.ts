@@ -1,10 +1,12 @@
-import { ConflictException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditTrail, declareAuditRedactions, SecurityEvents } from '@ringfence/audit';
 import { AesGcmCipher, DecryptionError, declareSealedColumn } from '@ringfence/crypto';
+import { RequestProblems } from '@ringfence/problems';
 import { actorLabel, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
 import { RevealedVaultSecretDto, VaultSecretDetailDto, VaultSecretDto, VaultSecretVersionDto } from './dto/vault.dto';
 import { VAULT_OPTIONS, VaultOptions } from './vault.options';
+import { VaultProblems } from './vault.problems';
 
 /** Whose vault: a key's workspace and environment (test never sees live, nor the reverse). */
 export interface VaultOwner {
@@ -90,7 +92,7 @@ export class VaultSecrets {
       [owner.workspaceId, owner.environment],
     );
     if (Number(count) >= this.options.maxSecrets) {
-      throw new UnprocessableEntityException({ code: 'VAULT_FULL', detail: `This vault holds its maximum of ${this.options.maxSecrets} secrets.` });
+      throw VaultProblems.VAULT_FULL({ detail: `This vault holds its maximum of ${this.options.maxSecrets} secrets.` });
     }
     const [row] = await sqlRows<SecretRow>(
       manager,
@@ -99,7 +101,7 @@ export class VaultSecrets {
        ON CONFLICT ON CONSTRAINT vault_secrets_name_unique DO NOTHING RETURNING ${COLUMNS}`,
       [owner.workspaceId, owner.environment, input.name, input.description ?? null, actorLabel(this.context.principal)],
     );
-    if (!row) throw new ConflictException({ code: 'SECRET_EXISTS', detail: 'A secret with this name exists; add a version to it instead.' });
+    if (!row) throw VaultProblems.SECRET_EXISTS();
     await this.insertVersion(owner, row.id, 1, input.value);
     const view = secretView(row);
     this.trail.record({ target: { type: 'vault_secret', id: row.id }, after: { name: view.name, description: view.description, currentVersion: 1 } });
@@ -188,7 +190,7 @@ export class VaultSecrets {
         WHERE s.workspace_id = $1 AND s.environment = $2 AND s.name = $3`,
       [owner.workspaceId, owner.environment, name, version ?? null],
     );
-    if (!row) throw new NotFoundException({ code: 'NOT_FOUND', detail: version === undefined ? 'No such secret.' : 'No such secret, or that version is not kept.' });
+    if (!row) throw RequestProblems.NOT_FOUND({ detail: version === undefined ? 'No such secret.' : 'No such secret, or that version is not kept.' });
     const target = { type: 'vault_secret', id: row.secret_id };
     let plaintext: Buffer;
     try {
@@ -213,7 +215,7 @@ export class VaultSecrets {
       `SELECT ${COLUMNS} FROM vault_secrets WHERE workspace_id = $1 AND environment = $2 AND name = $3${forUpdate ? ' FOR UPDATE' : ''}`,
       [owner.workspaceId, owner.environment, name],
     );
-    if (!row) throw new NotFoundException({ code: 'NOT_FOUND', detail: 'No such secret.' });
+    if (!row) throw RequestProblems.NOT_FOUND({ detail: 'No such secret.' });
     return row;
   }
 

@@ -2,7 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, UseGu
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { callerOf, Scopes } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
+import { RequestProblems } from '@ringfence/problems';
 import { RequestContext } from '@ringfence/tenancy';
+import { ApiProblems } from '../openapi/api-problems.decorator';
 import {
   AddVaultSecretVersionDto,
   CreateVaultSecretDto,
@@ -14,6 +16,7 @@ import {
 } from './dto/vault.dto';
 import { RevealLimitGuard } from './reveal-limit.guard';
 import { VaultOwner, VaultSecrets } from './vault-secrets';
+import { VaultProblems } from './vault.problems';
 
 /**
  * The workspace's vault (docs/routes.md: `/v1/vault/secrets`). The vault is the calling key's
@@ -33,6 +36,7 @@ export class VaultController {
   @Scopes('vault:write')
   @Audited('vault_secret.create')
   @ApiCreatedResponse({ type: VaultSecretDto, description: 'Metadata only: the value is never echoed. A taken name is a 409 SECRET_EXISTS.' })
+  @ApiProblems(VaultProblems.SECRET_EXISTS, VaultProblems.VAULT_FULL)
   create(@Body() body: CreateVaultSecretDto): Promise<VaultSecretDto> {
     return this.secrets.create(this.owner(), body);
   }
@@ -47,6 +51,7 @@ export class VaultController {
   @Get(':name')
   @Scopes('vault:read')
   @ApiOkResponse({ type: VaultSecretDetailDto })
+  @ApiProblems(RequestProblems.NOT_FOUND)
   get(@Param() params: VaultSecretParams): Promise<VaultSecretDetailDto> {
     return this.secrets.get(this.owner(), params.name);
   }
@@ -55,6 +60,7 @@ export class VaultController {
   @Scopes('vault:write')
   @Audited('vault_secret.add_version')
   @ApiCreatedResponse({ type: VaultSecretDto, description: 'The new version is current; versions past the kept number are destroyed.' })
+  @ApiProblems(RequestProblems.NOT_FOUND)
   addVersion(@Param() params: VaultSecretParams, @Body() body: AddVaultSecretVersionDto): Promise<VaultSecretDto> {
     return this.secrets.addVersion(this.owner(), params.name, body);
   }
@@ -64,6 +70,7 @@ export class VaultController {
   @Audited('vault_secret.delete')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Deleted, every version destroyed.' })
+  @ApiProblems(RequestProblems.NOT_FOUND)
   async delete(@Param() params: VaultSecretParams): Promise<void> {
     await this.secrets.delete(this.owner(), params.name);
   }
@@ -75,6 +82,7 @@ export class VaultController {
   @HttpCode(HttpStatus.OK)
   @ApiBody({ type: RevealVaultSecretDto, required: false, description: 'Optional: no body reveals the current version.' })
   @ApiOkResponse({ type: RevealedVaultSecretDto, description: 'Audited before the value leaves (who, which secret, which version).' })
+  @ApiProblems(RequestProblems.NOT_FOUND)
   @ApiTooManyRequestsResponse({ description: 'Past VAULT_REVEALS_PER_MINUTE for this key, or VAULT_WORKSPACE_REVEALS_PER_MINUTE for its vault.' })
   reveal(@Param() params: VaultSecretParams, @Body() body: RevealVaultSecretDto): Promise<RevealedVaultSecretDto> {
     // No body arrives validated as an empty one (the current version).

@@ -2,8 +2,11 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPi
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AdminRoles } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
+import { RequestProblems } from '@ringfence/problems';
+import { ApiProblems } from '../openapi/api-problems.decorator';
 import { CreateWorkspaceDto, UpdateWorkspaceDto, WorkspaceDto } from './dto/workspace.dto';
 import { WorkspacesService } from './workspaces.service';
+import { WorkspaceProblems } from './workspaces.problems';
 
 /** Workspaces, admin side (docs/routes.md: `/v1/admin/workspaces`, role admin). */
 @ApiTags('workspaces (admin)')
@@ -16,6 +19,7 @@ export class AdminWorkspacesController {
   @AdminRoles('owner', 'admin')
   @Audited('workspace.create')
   @ApiCreatedResponse({ type: WorkspaceDto })
+  @ApiProblems(WorkspaceProblems.UNKNOWN_PLAN)
   create(@Body() body: CreateWorkspaceDto): Promise<WorkspaceDto> {
     return this.workspaces.create(body);
   }
@@ -38,6 +42,7 @@ export class AdminWorkspacesController {
   @AdminRoles('owner', 'admin')
   @Audited('workspace.update')
   @ApiOkResponse({ type: WorkspaceDto })
+  @ApiProblems(WorkspaceProblems.UNKNOWN_PLAN, RequestProblems.NOT_FOUND)
   update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateWorkspaceDto): Promise<WorkspaceDto> {
     return this.workspaces.update(id, body);
   }

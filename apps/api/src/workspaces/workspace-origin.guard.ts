@@ -1,7 +1,8 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { RequestContext } from '@ringfence/tenancy';
 import type { FastifyRequest } from 'fastify';
 import { WorkspaceOrigins } from './workspace-origins';
+import { WorkspaceProblems } from './workspaces.problems';
 
 /**
  * A browser calling with a workspace key must do so from one of that workspace's
@@ -20,6 +21,6 @@ export class WorkspaceOriginGuard implements CanActivate {
     if (principal.kind !== 'api_key') return true;
     const origin = execution.switchToHttp().getRequest<FastifyRequest>().headers.origin;
     if (origin === undefined || this.origins.allowedFor(principal.workspaceId, origin)) return true;
-    throw new ForbiddenException({ code: 'ORIGIN_NOT_ALLOWED', detail: "This origin is not among the workspace's allowed origins." });
+    throw WorkspaceProblems.ORIGIN_NOT_ALLOWED();
   }
 }

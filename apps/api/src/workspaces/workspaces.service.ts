@@ -1,11 +1,13 @@
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditTrail } from '@ringfence/audit';
 import { DEFAULT_PLAN, planLimitsOf, RATE_LIMIT_OPTIONS, RateLimitOptions } from '@ringfence/limits';
+import { RequestProblems } from '@ringfence/problems';
 import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { isUUID } from 'class-validator';
 import { ApiKeyAuthenticator } from './api-keys/api-key.authenticator';
 import { WorkspaceDto } from './dto/workspace.dto';
 import { WorkspaceOrigins } from './workspace-origins';
+import { WorkspaceProblems } from './workspaces.problems';
 
 interface WorkspaceRow {
   id: string;
@@ -56,7 +58,7 @@ export class WorkspacesService {
 
   async get(id: string): Promise<WorkspaceDto> {
     const row = await this.unitOfWork.read(() => this.find(id));
-    if (!row) throw new NotFoundException();
+    if (!row) throw RequestProblems.NOT_FOUND();
     return workspaceView(row);
   }
 
@@ -64,7 +66,7 @@ export class WorkspacesService {
   async update(id: string, change: { name?: string; plan?: string; allowedOrigins?: string[] }): Promise<WorkspaceDto> {
     this.assertKnownPlan(change.plan);
     const before = await this.find(id, { lock: true });
-    if (!before) throw new NotFoundException();
+    if (!before) throw RequestProblems.NOT_FOUND();
     const [row] = await sqlRows<WorkspaceRow>(
       this.unitOfWork.manager,
       `UPDATE workspaces SET name = coalesce($2, name), plan = coalesce($3, plan), allowed_origins = coalesce($4, allowed_origins),
@@ -90,7 +92,7 @@ export class WorkspacesService {
    */
   async delete(id: string): Promise<void> {
     const before = await this.find(id, { lock: true });
-    if (!before) throw new NotFoundException();
+    if (!before) throw RequestProblems.NOT_FOUND();
     await this.unitOfWork.manager.query(
       `UPDATE workspaces SET status = 'deleted', deleted_at = now(), updated_at = now(), version = version + 1 WHERE id = $1`,
       [id],
@@ -103,7 +105,7 @@ export class WorkspacesService {
   /** Suspends or reactivates; a suspended workspace's keys are refused from the next request on. */
   async setStatus(id: string, status: 'active' | 'suspended'): Promise<WorkspaceDto> {
     const before = await this.find(id, { lock: true });
-    if (!before || before.status === 'deleted') throw new NotFoundException();
+    if (!before || before.status === 'deleted') throw RequestProblems.NOT_FOUND();
     if (before.status === status) return workspaceView(before);
     const [row] = await sqlRows<WorkspaceRow>(
       this.unitOfWork.manager,
@@ -120,7 +122,7 @@ export class WorkspacesService {
   /** A plan must be one of the configured catalogue's: it decides the workspace's limits. */
   private assertKnownPlan(plan: string | undefined): void {
     if (plan === undefined || planLimitsOf(this.limits.plans, plan)) return;
-    throw new BadRequestException({ code: 'UNKNOWN_PLAN', detail: `Unknown plan. Known plans: ${Object.keys(this.limits.plans).join(', ')}.` });
+    throw WorkspaceProblems.UNKNOWN_PLAN({ detail: `Unknown plan. Known plans: ${Object.keys(this.limits.plans).join(', ')}.` });
   }
 
   /** In the current unit of work; deleted workspaces are not found. */

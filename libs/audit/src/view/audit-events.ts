@@ -1,6 +1,7 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import type { AuditActorType, AuditOutcome } from '../audit-row';
+import { AuditProblems } from '../audit.problems';
 
 /** What the auditors' view may be filtered by; every field narrows, none widens. */
 export interface AuditEventFilter {
@@ -190,6 +191,6 @@ function encodeCursor(id: string): string {
 function decodeCursor(cursor: string): string {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^a:(\d{1,19})$/.exec(decoded);
-  if (!match || BigInt(match[1]!) > 9_223_372_036_854_775_807n) throw new BadRequestException({ code: 'INVALID_CURSOR', detail: 'The cursor is not one this API gave out.' });
+  if (!match || BigInt(match[1]!) > 9_223_372_036_854_775_807n) throw AuditProblems.INVALID_CURSOR();
   return match[1]!;
 }

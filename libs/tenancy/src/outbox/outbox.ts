@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { isReportedState } from '@ringfence/problems';
 import { failureCodeOf } from '../failure-code';
-import { isReportedState } from '../reported-errors';
 import { sqlCount, sqlRows } from '../sql-rows';
 import { UnitOfWork } from '../unit-of-work';
 import { OutboxTable, retryDelayMs } from './outbox-table';

@@ -1,7 +1,9 @@
-import { BadRequestException, ConflictException, ForbiddenException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AuditTrail, SecurityEvents } from '@ringfence/audit';
 import { ATTEMPT_BUDGETS, AttemptLimiter } from '@ringfence/limits';
+import { RequestProblems } from '@ringfence/problems';
 import { Principal } from '@ringfence/tenancy';
+import { AdminIdentityProblems } from '../admin-identity.problems';
 import { AdminDirectory, AdminRecord } from '../admins/admin-directory';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { PasswordPolicy } from '../passwords/password-policy';
@@ -43,9 +45,7 @@ export class OwnAccount {
 
   async startTotpEnrolment(principal: AdminPrincipal): Promise<TotpEnrolmentView> {
     const admin = await this.load(principal);
-    if (admin.totpEnabled) {
-      throw new ConflictException({ code: 'TOTP_ALREADY_ENROLLED', detail: 'TOTP is already enrolled for this admin.' });
-    }
+    if (admin.totpEnabled) throw AdminIdentityProblems.TOTP_ALREADY_ENROLLED();
     const enrolment = await this.totp.enrol(admin.email);
     await this.directory.setPendingTotpSecret(admin.id, enrolment.secret);
     this.trail.record({ target: { type: 'admin', id: admin.id }, after: { totp: 'pending' } });
@@ -55,15 +55,13 @@ export class OwnAccount {
   async confirmTotp(principal: AdminPrincipal, code: string, cookie: boolean): Promise<SetupProgress & { recoveryCodes: string[] }> {
     await this.spendSecondFactorAttempt(principal, 'auth.totp_confirm');
     const admin = await this.load(principal);
-    if (admin.totpEnabled) {
-      throw new ConflictException({ code: 'TOTP_ALREADY_ENROLLED', detail: 'TOTP is already enrolled for this admin.' });
-    }
+    if (admin.totpEnabled) throw AdminIdentityProblems.TOTP_ALREADY_ENROLLED();
     const pending = this.directory.openTotpSecret(admin, 'pending');
-    if (!pending) throw new ConflictException({ code: 'TOTP_NOT_STARTED', detail: 'Start an enrolment first.' });
+    if (!pending) throw AdminIdentityProblems.TOTP_NOT_STARTED();
     const step = this.totp.verify(pending, code, null);
     if (step === null || !(await this.directory.activatePendingTotp(admin.id, pending, step))) {
       await this.events.record({ action: 'auth.totp_confirm', outcome: 'failure', reason: 'wrong_code', target: { type: 'admin', id: admin.id } });
-      throw new BadRequestException({ code: 'SECOND_FACTOR_REJECTED', detail: 'The code is not valid. Check the device clock and retry.' });
+      throw AdminIdentityProblems.SECOND_FACTOR_REJECTED({ detail: 'The code is not valid. Check the device clock and retry.' });
     }
     const recoveryCodes = await this.secondFactor.replaceRecoveryCodes(admin.id);
     await this.sessions.markSecondFactor(principal.sessionId);
@@ -81,7 +79,7 @@ export class OwnAccount {
     const method = await this.secondFactor.verify(admin, code);
     if (!method) {
       await this.events.record({ action: 'auth.step_up', outcome: 'failure', reason: 'wrong_code', target: { type: 'admin', id: admin.id } });
-      throw new ForbiddenException({ code: 'SECOND_FACTOR_REJECTED', detail: 'The code is not valid.' });
+      throw AdminIdentityProblems.SECOND_FACTOR_REJECTED();
     }
     await this.sessions.markSecondFactor(principal.sessionId);
     this.trail.record({ target: { type: 'admin_session', id: principal.sessionId }, after: { secondFactor: method } });
@@ -105,12 +103,11 @@ export class OwnAccount {
         reason: 'wrong_current_password',
         target: { type: 'admin', id: admin.id },
       });
-      throw new ForbiddenException({ code: 'CURRENT_PASSWORD_REJECTED', detail: 'The current password is not right.' });
+      throw AdminIdentityProblems.CURRENT_PASSWORD_REJECTED();
     }
     assertAcceptable(this.policy, next, admin.email, 'newPassword');
     if (current === next) {
-      throw new BadRequestException({
-        code: 'VALIDATION_FAILED',
+      throw RequestProblems.VALIDATION_FAILED({
         detail: 'The new password must differ from the current one.',
         errors: [{ field: 'newPassword', messages: ['must differ from the current password'] }],
       });
@@ -145,8 +142,7 @@ export class OwnAccount {
 export function assertAcceptable(policy: PasswordPolicy, password: string, email: string, field: string): void {
   const verdict = policy.check(password, { email });
   if (!verdict.ok) {
-    throw new BadRequestException({
-      code: 'VALIDATION_FAILED',
+    throw RequestProblems.VALIDATION_FAILED({
       detail: 'The password is not acceptable.',
       errors: [{ field, messages: [`password ${verdict.reason}`] }],
     });

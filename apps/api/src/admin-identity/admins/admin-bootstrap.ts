@@ -1,6 +1,7 @@
-import { ConflictException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AuditWriter } from '@ringfence/audit';
 import { AdminRole, UnitOfWork } from '@ringfence/tenancy';
+import { AdminIdentityProblems } from '../admin-identity.problems';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { AdminDirectory, adminView, normaliseEmail } from './admin-directory';
 import { CreatedAdmin, newOneTimePassword } from './admin-management';
@@ -37,9 +38,7 @@ export class AdminBootstrap {
     const passwordHash = await this.hasher.hash(oneTimePassword);
     return this.unitOfWork.run(
       async () => {
-        if (await this.directory.findByEmail(email)) {
-          throw new ConflictException({ code: 'ADMIN_EXISTS', detail: 'An admin with this email already exists.' });
-        }
+        if (await this.directory.findByEmail(email)) throw AdminIdentityProblems.ADMIN_EXISTS();
         return this.insert(email, role, passwordHash, oneTimePassword, 'admin.create');
       },
       { principal: { kind: 'system', process: 'admin:create' } },

@@ -1,7 +1,9 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AuditTrail, declareAuditRedactions } from '@ringfence/audit';
 import { randomToken } from '@ringfence/crypto';
+import { RequestProblems } from '@ringfence/problems';
 import { AdminRole, UnitOfWork } from '@ringfence/tenancy';
+import { AdminIdentityProblems } from '../admin-identity.problems';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { AdminSessions } from '../sessions/admin-sessions';
 import { AdminDirectory, AdminStatus, AdminView, adminView, normaliseEmail } from './admin-directory';
@@ -41,14 +43,12 @@ export class AdminManagement {
 
   async get(id: string): Promise<AdminView> {
     const admin = await this.unitOfWork.read(() => this.directory.findById(id));
-    if (!admin) throw new NotFoundException();
+    if (!admin) throw RequestProblems.NOT_FOUND();
     return adminView(admin);
   }
 
   async create(email: string, role: AdminRole): Promise<CreatedAdmin> {
-    if (await this.directory.findByEmail(email)) {
-      throw new ConflictException({ code: 'ADMIN_EXISTS', detail: 'An admin with this email already exists.' });
-    }
+    if (await this.directory.findByEmail(email)) throw AdminIdentityProblems.ADMIN_EXISTS();
     const oneTimePassword = newOneTimePassword();
     const created = await this.directory.insert({
       email: normaliseEmail(email),
@@ -64,11 +64,9 @@ export class AdminManagement {
   async update(id: string, change: { role?: AdminRole; status?: AdminStatus }): Promise<AdminView> {
     const owners = await this.directory.lockActiveOwners();
     const admin = await this.directory.findById(id, { lock: true });
-    if (!admin) throw new NotFoundException();
+    if (!admin) throw RequestProblems.NOT_FOUND();
     const losesOwnership = admin.role === 'owner' && admin.status === 'active' && ((change.role ?? 'owner') !== 'owner' || change.status === 'disabled');
-    if (losesOwnership && owners.length <= 1) {
-      throw new ConflictException({ code: 'LAST_OWNER', detail: 'The last active owner cannot be demoted or disabled.' });
-    }
+    if (losesOwnership && owners.length <= 1) throw AdminIdentityProblems.LAST_OWNER();
     await this.directory.update(id, change);
     this.sessions.forgetAdmin(id);
     let sessionsEnded = 0;

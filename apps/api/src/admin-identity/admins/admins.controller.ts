@@ -2,6 +2,9 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestj
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AdminRoles, StepUp } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
+import { RequestProblems } from '@ringfence/problems';
+import { ApiProblems } from '../../openapi/api-problems.decorator';
+import { AdminIdentityProblems } from '../admin-identity.problems';
 import { AdminManagement } from './admin-management';
 import { AdminDto, CreateAdminDto, CreatedAdminDto, UpdateAdminDto } from './dto/admins.dto';
 
@@ -22,6 +25,7 @@ export class AdminsController {
   @Get(':id')
   @AdminRoles('owner')
   @ApiOkResponse({ type: AdminDto })
+  @ApiProblems(RequestProblems.NOT_FOUND)
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<AdminDto> {
     return this.management.get(id);
   }
@@ -31,6 +35,7 @@ export class AdminsController {
   @StepUp()
   @Audited('admin.create')
   @ApiCreatedResponse({ type: CreatedAdminDto, description: 'The one-time password is shown once.' })
+  @ApiProblems(AdminIdentityProblems.ADMIN_EXISTS)
   create(@Body() body: CreateAdminDto): Promise<CreatedAdminDto> {
     return this.management.create(body.email, body.role);
   }
@@ -40,6 +45,7 @@ export class AdminsController {
   @StepUp()
   @Audited('admin.update')
   @ApiOkResponse({ type: AdminDto, description: 'Disabling ends every session of the admin at once.' })
+  @ApiProblems(AdminIdentityProblems.LAST_OWNER, RequestProblems.NOT_FOUND)
   update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateAdminDto): Promise<AdminDto> {
     return this.management.update(id, body);
   }

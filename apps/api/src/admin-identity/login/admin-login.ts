@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { unauthenticated } from '@ringfence/access';
 import { AuditWriter, SecurityEvents } from '@ringfence/audit';
-import { ATTEMPT_BUDGETS, AttemptLimiter, TooManyAttemptsException } from '@ringfence/limits';
+import { ATTEMPT_BUDGETS, AttemptLimiter, LimitProblems } from '@ringfence/limits';
 import { ANONYMOUS, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import {
   MFA_CHALLENGE_MAX_FAILURES,
@@ -143,7 +143,7 @@ export class AdminLogin {
       },
       { principal: ANONYMOUS },
     );
-    if ('refused' in outcome) throw outcome.limited ? new TooManyAttemptsException(MFA_FAILURE_WINDOW_MS / 1000) : unauthenticated();
+    if ('refused' in outcome) throw outcome.limited ? LimitProblems.RATE_LIMITED({ retryAfterSeconds: MFA_FAILURE_WINDOW_MS / 1000 }) : unauthenticated();
     return outcome;
   }
 

@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AuditWriter, SecurityEvents } from '@ringfence/audit';
 import { AesGcmCipher } from '@ringfence/crypto';
 import { ATTEMPT_BUDGETS, AttemptLimiter } from '@ringfence/limits';
@@ -6,6 +6,7 @@ import { ANONYMOUS, JobRegistry, RequestContext, sqlRows, UnitOfWork } from '@ri
 import { randomUUID } from 'node:crypto';
 import { assertAcceptable } from '../account/own-account';
 import { PASSWORD_RESET_MAX_FAILURES } from '../admin-identity.options';
+import { AdminIdentityProblems } from '../admin-identity.problems';
 import { AdminDirectory, normaliseEmail } from '../admins/admin-directory';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { PasswordPolicy } from '../passwords/password-policy';
@@ -58,10 +59,7 @@ export class PasswordResets {
 
   async reset(token: string, newPassword: string, code: string | undefined): Promise<void> {
     await this.limiter.enforce([[ATTEMPT_BUDGETS.resetPerIp, this.context.clientIp ?? 'unknown']]);
-    const refused = new BadRequestException({
-      code: 'RESET_REJECTED',
-      detail: 'The reset link is invalid, used or expired, or the second factor is wrong.',
-    });
+    const refused = AdminIdentityProblems.RESET_REJECTED();
     if (!isOpaqueToken(token)) {
       await this.events.record({ action: 'auth.password_reset', outcome: 'failure', reason: 'malformed_token' }, ANONYMOUS);
       throw refused;

@@ -1,7 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AdminRoles } from '@ringfence/access';
+import { AccessProblems, AdminRoles } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
+import { RequestProblems } from '@ringfence/problems';
+import { ApiProblems } from '../../openapi/api-problems.decorator';
+import { ApiKeyProblems } from './api-keys.problems';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, RotateApiKeyDto } from './dto/api-key.dto';
 
@@ -16,6 +19,7 @@ export class AdminApiKeysController {
   @AdminRoles('owner', 'admin')
   @Audited('api_key.create')
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in this response and nowhere else, ever.' })
+  @ApiProblems(ApiKeyProblems.WILDCARD_KEY_REFUSED, AccessProblems.INSUFFICIENT_ROLE, RequestProblems.NOT_FOUND)
   createKey(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.keys.create(id, body);
   }

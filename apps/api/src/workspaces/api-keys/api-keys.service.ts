@@ -1,7 +1,9 @@
-import { ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { SCOPES } from '@ringfence/access';
+import { Inject, Injectable } from '@nestjs/common';
+import { AccessProblems, SCOPES } from '@ringfence/access';
 import { AuditTrail, declareAuditRedactions } from '@ringfence/audit';
+import { RequestProblems } from '@ringfence/problems';
 import { actorLabel, AdminRole, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { ApiKeyProblems } from './api-keys.problems';
 import { generateApiKey } from './api-key-format';
 import { ApiKeyPeppers } from './api-key-peppers';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
@@ -65,13 +67,11 @@ export class ApiKeysService {
    * never mints a key with a scope, an environment or a lifetime it does not hold itself.
    */
   async create(workspaceId: string, input: { name: string; scopes: readonly string[]; environment: KeyEnvironment; expiresAt?: Date }): Promise<CreatedApiKeyDto> {
-    if (!(await this.workspaces.find(workspaceId))) throw new NotFoundException();
-    if (input.scopes.length === 0) throw new ForbiddenException({ code: 'WILDCARD_KEY_REFUSED', detail: 'Keys without scopes cannot be created.' });
+    if (!(await this.workspaces.find(workspaceId))) throw RequestProblems.NOT_FOUND();
+    if (input.scopes.length === 0) throw ApiKeyProblems.WILDCARD_KEY_REFUSED();
     this.assertGrantable(input.scopes, input.environment);
     const callerExpiry = this.callerExpiry();
-    if (input.expiresAt && callerExpiry && input.expiresAt > callerExpiry) {
-      throw new ForbiddenException({ code: 'EXPIRY_BEYOND_CALLER', detail: 'A key cannot make a key that outlives it.' });
-    }
+    if (input.expiresAt && callerExpiry && input.expiresAt > callerExpiry) throw ApiKeyProblems.EXPIRY_BEYOND_CALLER();
     const expiresAt = input.expiresAt ?? callerExpiry;
     const generated = generateApiKey(input.environment);
     const { hash, pepperVersion } = this.peppers.hashForStorage(generated.key);
@@ -94,7 +94,7 @@ export class ApiKeysService {
   /** `environment`: a key manages its own environment's keys only (admins pass none and see both). */
   list(workspaceId: string, environment?: KeyEnvironment): Promise<ApiKeyDto[]> {
     return this.unitOfWork.read(async () => {
-      if (!(await this.workspaces.find(workspaceId))) throw new NotFoundException();
+      if (!(await this.workspaces.find(workspaceId))) throw RequestProblems.NOT_FOUND();
       const rows = await sqlRows<ApiKeyRow>(
         this.unitOfWork.manager,
         `SELECT ${COLUMNS} FROM api_keys WHERE workspace_id = $1 AND ($2::text IS NULL OR environment = $2) ORDER BY created_at, key_id`,
@@ -118,7 +118,7 @@ export class ApiKeysService {
         FOR UPDATE`,
       [workspaceId, keyId, environment ?? null],
     );
-    if (!old) throw new NotFoundException();
+    if (!old) throw RequestProblems.NOT_FOUND();
     // The new key has the old one's scopes (the caller must hold them) and its expiry, or
     // the caller's if that comes first: rotating never extends what the caller holds.
     this.assertGrantable(old.scopes, old.environment);
@@ -150,7 +150,7 @@ export class ApiKeysService {
         WHERE workspace_id = $1 AND key_id = $2 AND ($3::text IS NULL OR environment = $3) AND revoked_at IS NULL FOR UPDATE`,
       [workspaceId, keyId, environment ?? null],
     );
-    if (!target) throw new NotFoundException();
+    if (!target) throw RequestProblems.NOT_FOUND();
     // A key manages only the keys it could have made: a narrow key cannot switch off a wider one.
     this.assertGrantable(target.scopes, target.environment, 'revoke');
     const [row] = await sqlRows<ApiKeyRow>(
@@ -159,7 +159,7 @@ export class ApiKeysService {
         WHERE workspace_id = $1 AND key_id = $2 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
       [workspaceId, keyId],
     );
-    if (!row) throw new NotFoundException();
+    if (!row) throw RequestProblems.NOT_FOUND();
     this.authenticator.forgetKey(keyId);
     this.trail.record({
       target: { type: 'api_key', id: keyId },
@@ -185,18 +185,18 @@ export class ApiKeysService {
       const withheld = ROLE_WITHHELD_SCOPES[caller.role];
       const beyond = scopes.length === 0 && withheld.length > 0 ? ['*'] : scopes.filter((scope) => withheld.includes(scope));
       if (beyond.length > 0) {
-        throw new ForbiddenException({ code: 'INSUFFICIENT_ROLE', detail: `The ${caller.role} role cannot grant ${beyond.join(', ')}: an owner can.` });
+        throw AccessProblems.INSUFFICIENT_ROLE({ detail: `The ${caller.role} role cannot grant ${beyond.join(', ')}: an owner can.` });
       }
       return;
     }
-    if (caller.kind !== 'api_key') throw new ForbiddenException();
+    if (caller.kind !== 'api_key') throw RequestProblems.FORBIDDEN();
     const beyond = caller.scopes.length === 0 ? [] : scopes.filter((scope) => !caller.scopes.includes(scope));
     // A wildcard target holds every scope: only a wildcard caller holds as much.
     if (scopes.length === 0 && caller.scopes.length > 0) beyond.push('*');
     if (beyond.length > 0) {
-      throw new ForbiddenException({ code: 'INSUFFICIENT_SCOPE', detail: `A key cannot grant or manage scopes it does not hold: ${beyond.join(', ')}.` });
+      throw AccessProblems.INSUFFICIENT_SCOPE({ detail: `A key cannot grant or manage scopes it does not hold: ${beyond.join(', ')}.` });
     }
-    if (environment !== caller.environment) throw new NotFoundException();
+    if (environment !== caller.environment) throw RequestProblems.NOT_FOUND();
   }
 
   /** When the calling key stops working: no key it makes outlives it. */

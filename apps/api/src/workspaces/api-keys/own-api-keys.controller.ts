@@ -1,8 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { callerOf, Scopes } from '@ringfence/access';
+import { AccessProblems, callerOf, Scopes } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { Principal, RequestContext } from '@ringfence/tenancy';
+import { ApiProblems } from '../../openapi/api-problems.decorator';
+import { ApiKeyProblems } from './api-keys.problems';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto, CreatedApiKeyDto, CreateOwnApiKeyDto, RotateApiKeyDto } from './dto/api-key.dto';
 
@@ -27,6 +29,7 @@ export class OwnApiKeysController {
   @Scopes('keys:manage')
   @Audited('api_key.create')
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in this response and nowhere else, ever.' })
+  @ApiProblems(ApiKeyProblems.WILDCARD_KEY_REFUSED, ApiKeyProblems.EXPIRY_BEYOND_CALLER, AccessProblems.INSUFFICIENT_SCOPE)
   create(@Body() body: CreateOwnApiKeyDto): Promise<CreatedApiKeyDto> {
     const caller = this.caller();
     return this.keys.create(caller.workspaceId, { ...body, environment: caller.environment });
