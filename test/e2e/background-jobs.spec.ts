@@ -1,7 +1,7 @@
 import { ApiKeyUsage } from '../../apps/api/src/workspaces/api-keys/api-key-usage';
 import { JobRegistry, JobStatus } from '@ringfence/tenancy';
 import { Client } from 'pg';
-import { createAdmin } from '../support/admin-session';
+import { createAdmin, TestAdmin } from '../support/admin-session';
 import { createApiKey } from '../support/api-key';
 import { clusterProbe, instanceProbe, JobProbeModule, ProbeJobControl } from '../support/job-probe.module';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -45,6 +45,8 @@ describe('background jobs', () => {
 
   describe('on a worker instance', () => {
     let t: TestApp;
+    let admin: TestAdmin | undefined;
+    const operator = async (): Promise<TestAdmin> => (admin ??= await createAdmin(t, 'admin'));
 
     beforeAll(async () => {
       t = await createTestApp(db, { features: [JobProbeModule], env: { RINGFENCE_ROLE: 'worker' } });
@@ -87,9 +89,10 @@ describe('background jobs', () => {
 
       const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
       expect(ready.statusCode).toBe(200);
-      const shown = ready.json<{ status: string; jobs: JobStatus[] }>();
-      expect(shown.status).toBe('ok');
-      expect(shown.jobs.find((job) => job.name === 'probe-cluster')).toMatchObject({
+      expect(ready.json()).toEqual({ status: 'ok' });
+      const shown = await t.app.inject({ method: 'GET', url: '/v1/admin/jobs', headers: (await operator()).headers });
+      expect(shown.statusCode).toBe(200);
+      expect(shown.json<JobStatus[]>().find((job) => job.name === 'probe-cluster')).toMatchObject({
         scope: 'cluster',
         runsHere: true,
         running: true,
@@ -140,8 +143,8 @@ describe('background jobs', () => {
       await untilTurns(instanceProbe, 20);
       expect(clusterProbe.turns).toBe(0);
 
-      const ready = (await t.app.inject({ method: 'GET', url: '/health/ready' })).json<{ jobs: JobStatus[] }>();
-      const cluster = ready.jobs.filter((job) => job.scope === 'cluster');
+      const jobs = (await t.app.inject({ method: 'GET', url: '/v1/admin/jobs', headers: owner.headers })).json<JobStatus[]>();
+      const cluster = jobs.filter((job) => job.scope === 'cluster');
       expect(cluster.map((job) => job.name).sort()).toEqual([
         'audit-partitions',
         'audit-retention',
@@ -151,7 +154,7 @@ describe('background jobs', () => {
         'workspace-purge',
       ]);
       for (const job of cluster) expect(job).toMatchObject({ runsHere: false, runs: 0, lastStartedAt: null });
-      expect(ready.jobs.filter((job) => job.scope === 'instance').every((job) => job.runsHere)).toBe(true);
+      expect(jobs.filter((job) => job.scope === 'instance').every((job) => job.runsHere)).toBe(true);
       const { rows } = await superuser.query(`SELECT status, attempts FROM mail_outbox`);
       expect(rows).toEqual([{ status: 'pending', attempts: 0 }]);
     } finally {

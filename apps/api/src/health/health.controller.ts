@@ -3,10 +3,10 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '@ringfence/access';
 import { SkipRateLimits } from '@ringfence/limits';
-import { JobRegistry, ReportedState, RetryLater } from '@ringfence/tenancy';
+import { ReportedState, RetryLater } from '@ringfence/tenancy';
 import { ProblemResponse } from '../openapi/problem.schema';
 import { RedisHealthIndicator } from '../redis/redis.health';
-import { HealthStatusDto, ReadinessDto } from './health-status.dto';
+import { HealthStatusDto } from './health-status.dto';
 import { MigrationsHealthIndicator } from './migrations.health';
 
 /** How long each readiness check may take before it counts as failing: a probe is answered within it, whatever holds the database or Redis up. */
@@ -35,7 +35,6 @@ export class HealthController {
     private readonly migrations: MigrationsHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly indicator: HealthIndicatorService,
-    private readonly jobs: JobRegistry,
   ) {}
 
   /** The process is up; touches nothing else. */
@@ -51,19 +50,19 @@ export class HealthController {
    * The database answers, every migration is applied, and Redis answers when it is
    * configured. Public and never limited, so concurrent probes share one check in
    * flight: a flood of them costs one database round trip at a time, not one each.
-   * The answer lists the background jobs (last turn, duration, failures, last error
-   * code): a job that keeps failing is visible here without taking the instance out of
-   * the load balancer, which would not mend it (docs/adr/0012-background-jobs.md).
+   * It says nothing of the background jobs: their turns follow what anonymous requests
+   * queued, so their state would answer questions about those requests (which reset
+   * request named an admin). Operators read them at GET /v1/admin/jobs.
    */
   @Get('ready')
   @SkipRateLimits()
-  @ApiOkResponse({ type: ReadinessDto })
+  @ApiOkResponse({ type: HealthStatusDto })
   @ApiServiceUnavailableResponse({ type: ProblemResponse })
-  async ready(): Promise<ReadinessDto> {
+  async ready(): Promise<HealthStatusDto> {
     this.inFlight ??= this.failingChecks().finally(() => (this.inFlight = undefined));
     const failing = await this.inFlight;
     if (failing.length > 0) throw new NotReadyException(failing);
-    return { status: 'ok', jobs: this.jobs.status() };
+    return { status: 'ok' };
   }
 
   /** The names of the failing checks; none when ready. */

@@ -13,7 +13,7 @@ export interface JobRegistryOptions {
 }
 export const JOB_REGISTRY_OPTIONS = Symbol('JOB_REGISTRY_OPTIONS');
 
-/** What readiness and an operator see of one job on this instance. Times are ISO 8601; no message, only a code. */
+/** What an operator sees of one job on this instance (GET /v1/admin/jobs, never the public readiness). Times are ISO 8601; no message, only a code. */
 export interface JobStatus {
   readonly name: string;
   readonly scope: JobScope;

@@ -30,7 +30,7 @@ const MAIL_OUTBOX = defineOutboxTable<{ sealed_payload: Buffer }>({
   batch: 1,
 });
 
-/** A mail pass that left rows undelivered: the job's turn fails with it, so readiness and the log show it. */
+/** A mail pass that left rows undelivered: the job's turn fails with it, so the job list (GET /v1/admin/jobs) and the log show it. */
 class MailUndelivered extends Error {
   readonly code = 'MAIL_UNDELIVERED';
 
