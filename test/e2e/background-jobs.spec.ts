@@ -215,4 +215,28 @@ describe('background jobs', () => {
     ]);
     expect(rows).toEqual([{ used: true }]);
   });
+
+  it('gives the final turns their time even while another job’s turn outlasts the drain: a stuck mail does not lose API-key usage', async () => {
+    // The attacker's lever: a mail server that stalls keeps the mail worker's turn running as the instance stops.
+    const t = await createTestApp(db, { features: [JobProbeModule], env: { RINGFENCE_ROLE: 'worker', SHUTDOWN_GRACE_MS: '400' } });
+    const { entered, release } = clusterProbe.holdUntilReleased();
+    try {
+      const key = await createApiKey(t, await createAdmin(t, 'owner'));
+      await t.app.get(ApiKeyUsage).flush();
+      await superuser.query('UPDATE api_keys SET last_used_at = NULL WHERE key_id = $1', [key.id]);
+      await entered;
+      expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: key.headers })).statusCode).toBe(200);
+      await t.close();
+      const { rows } = await superuser.query<{ used: boolean }>('SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1', [
+        key.id,
+      ]);
+      expect(rows).toEqual([{ used: true }]);
+      expect(t.logs.filter((line) => line.msg === 'stopping with job turns still running after 200 ms').map((line) => line.jobs)).toEqual([
+        ['probe-cluster'],
+      ]);
+    } finally {
+      clusterProbe.hold = undefined;
+      release();
+    }
+  });
 });
