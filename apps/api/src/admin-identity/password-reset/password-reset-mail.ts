@@ -16,7 +16,7 @@ type IssuedToken = ReturnType<typeof newOpaqueToken>;
 
 /**
  * The mail outbox. A claim holds its row for five minutes, longer than a send can take
- * (the SMTP transport's own timeouts end it sooner); five attempts, a minute apart at
+ * (the SMTP transport's two-minute deadline ends it sooner); five attempts, a minute apart at
  * first, doubling up to an hour.
  */
 const MAIL_OUTBOX = defineOutboxTable<{ sealed_payload: Buffer }>({
