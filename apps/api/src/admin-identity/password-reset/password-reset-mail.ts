@@ -72,7 +72,10 @@ export class PasswordResetMail {
       email: string;
     };
     const issued = await lease.holding(async () => {
-      const admin = await this.directory.findByEmail(email);
+      const found = await this.directory.findByEmail(email);
+      // Locked, as a reset and a password change lock it: two deliveries for one admin (two
+      // requests on two workers) issue one after the other, and the later voids the earlier.
+      const admin = found && (await this.directory.findById(found.id, { lock: true }));
       if (!admin || admin.status !== 'active') return { admin, token: undefined };
       const manager = this.unitOfWork.manager;
       // Only the newest link works.
