@@ -11,6 +11,12 @@ import { MigrationsHealthIndicator } from './migrations.health';
 
 /** How long each readiness check may take before it counts as failing: a probe is answered within it, whatever holds the database or Redis up. */
 export const READY_CHECK_TIMEOUT_MS = 1500;
+/**
+ * When the database ping's own promise gives up (Terminus's timeout; the query it ran goes
+ * on regardless). Far past the probe's answer: until then the ping still running is the
+ * one every probe shares, so a slow database is pinged once at a time, not once a probe.
+ */
+const READY_PING_GIVE_UP_MS = 60_000;
 
 /** Not ready: the probe's answer is the report (the failing checks), not an error to log per probe. */
 class NotReadyException extends ServiceUnavailableException implements ReportedState, RetryLater {
@@ -28,6 +34,8 @@ class NotReadyException extends ServiceUnavailableException implements ReportedS
 @Public()
 export class HealthController {
   private inFlight?: Promise<string[]>;
+  /** Each check still running on its dependency, by key, until it has really ended (not when a probe stopped waiting for it). */
+  private readonly running = new Map<string, Promise<HealthIndicatorResult>>();
 
   constructor(
     private readonly health: HealthCheckService,
@@ -69,7 +77,7 @@ export class HealthController {
   private async failingChecks(): Promise<string[]> {
     try {
       await this.health.check([
-        this.bounded('database', () => this.database.pingCheck('database', { timeout: READY_CHECK_TIMEOUT_MS })),
+        this.bounded('database', () => this.database.pingCheck('database', { timeout: READY_PING_GIVE_UP_MS })),
         this.bounded('migrations', () => this.migrations.check('migrations')),
         ...(this.redis.configured ? [this.bounded('redis', () => this.redis.check('redis'))] : []),
       ]);
@@ -82,14 +90,25 @@ export class HealthController {
     }
   }
 
-  /** `check`, failing as `key` once READY_CHECK_TIMEOUT_MS has passed (what it waits on is bounded by its own timeouts). */
+  /**
+   * `check`, failing as `key` once READY_CHECK_TIMEOUT_MS has passed (what it waits on is
+   * bounded by its own timeouts). A check that outlasts its answer is still running on the
+   * database or Redis: the probes that follow wait on it too, and start none of their own,
+   * so a flood of probes against a slow dependency holds one of its connections, not one
+   * more every READY_CHECK_TIMEOUT_MS until the pool is theirs.
+   */
   private bounded(key: string, check: () => Promise<HealthIndicatorResult>): () => Promise<HealthIndicatorResult> {
     return () => {
+      let running = this.running.get(key);
+      if (!running) {
+        running = check().finally(() => this.running.delete(key));
+        this.running.set(key, running);
+      }
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<HealthIndicatorResult>((resolve) => {
         timer = setTimeout(() => resolve(this.indicator.check(key).down({ reason: 'timeout' })), READY_CHECK_TIMEOUT_MS);
       });
-      return Promise.race([check(), late]).finally(() => clearTimeout(timer));
+      return Promise.race([running, late]).finally(() => clearTimeout(timer));
     };
   }
 }
