@@ -1,6 +1,6 @@
 import { Socket } from 'node:net';
 import { createTransport } from 'nodemailer';
-import SMTPTransport from 'nodemailer/lib/smtp-transport';
+import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { MailMessage, MailTransport } from '../admin-identity/password-reset/mail-transport';
 
 /**
@@ -29,9 +29,9 @@ export class MailSendTimeout extends Error {
 /**
  * Production mail through SMTP (nodemailer). Its logger stays off: it would print bodies.
  *
- * The transport is built by SMTPTransport, which takes the URL and the options together
- * (a URL's own parameters win): nodemailer's createTransport({ url, … }) keeps the URL's
- * settings only and drops every other option. Nodemailer's waits bound the connection,
+ * The URL is parsed here and its settings laid over the options (a URL's own parameters
+ * win): given { url, … }, nodemailer's createTransport keeps the URL's settings only and
+ * drops every other option. Nodemailer's waits bound the connection,
  * the greeting and each silence, not a whole send: a server that keeps talking (a reply
  * of endless continuation lines, a byte now and then) would hold it forever. So every
  * send has a deadline of its own, which closes its connection (the socket is ours, handed
@@ -53,7 +53,7 @@ export class SmtpMailTransport implements MailTransport {
   async send(message: MailMessage): Promise<void> {
     // One transport per send, on a socket of this send's.
     const socket = new Socket();
-    const transporter = createTransport(new SMTPTransport({ url: this.url, logger: false, debug: false, ...this.waits, socket }));
+    const transporter = createTransport({ logger: false, debug: false, ...this.waits, ...parseConnectionUrl(this.url), socket });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
