@@ -126,6 +126,33 @@ describe('database timeouts', () => {
     }
   });
 
+  it('keeps a flood of readiness probes to one check on the database while a slow one is still running there', async () => {
+    // A database made slow: the migrations check waits on a lock for longer than a probe is answered within (1.5 s).
+    const { t } = await app({ DATABASE_LOCK_TIMEOUT_MS: FOREVER, DATABASE_STATEMENT_TIMEOUT_MS: FOREVER, DATABASE_LONG_RUNNING_TIMEOUT_MS: FOREVER });
+    try {
+      const most = await whileLocked('LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE', async () => {
+        let seen = 0;
+        const probes: Promise<LightMyRequestResponse>[] = [];
+        // Public and unlimited: anyone may ask every 100 ms.
+        for (let round = 0; round < 40; round += 1) {
+          probes.push(t.app.inject({ method: 'GET', url: '/health/ready' }));
+          const { rows } = await watcher.query<{ waiting: number }>(
+            `SELECT count(*)::int AS waiting FROM pg_stat_activity
+              WHERE datname = current_database() AND usename = 'ringfence_app' AND wait_event_type = 'Lock'`,
+          );
+          seen = Math.max(seen, rows[0]!.waiting);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        for (const probe of await Promise.all(probes)) expect(probe.statusCode).toBe(503);
+        return seen;
+      });
+      // Every probe was answered within its bound, and the database saw one check at a time, not one per 1.5 s.
+      expect(most).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
   describe('long-running work outlasts the defaults within its allowance', () => {
     let t: TestApp;
     let owner: TestAdmin;

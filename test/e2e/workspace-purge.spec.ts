@@ -1,3 +1,4 @@
+import { AuditChain, AuditSealer } from '@ringfence/audit';
 import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
 import { TestAdmin } from '../support/admin-session';
 import { TestKey } from '../support/api-key';
@@ -107,5 +108,37 @@ describe('purge of deleted workspaces', () => {
       await app.end();
     }
     expect(await exists('workspaces', 'id', key.workspaceId)).toBe(true);
+  });
+
+  it('writes its audit rows after the vault has gone, so a purge that runs long is sealed in order: the chain still verifies', async () => {
+    const due = await deletedWorkspace(31);
+    const holder = await t.db.connect(t.db.adminUrl);
+    let purging: Promise<number> | undefined;
+    try {
+      // A long purge (a large vault, a slow database): here the vault's versions are held by another transaction.
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM vault_secret_versions WHERE workspace_id = $1 FOR UPDATE', [due.workspaceId]);
+      purging = t.app.get(WorkspacePurge).purgeDue();
+      for (let polls = 0; polls < 500; polls += 1) {
+        const { rows } = await t.superuser.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND usename = 'ringfence_app' AND wait_event_type = 'Lock'`,
+        );
+        if (rows[0]!.waiting > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      // Meanwhile the service goes on: a change audited and committed, settled and sealed
+      // (its settle delay passed while the purge still ran).
+      const other = await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: admin.headers, payload: { name: 'while purging' } });
+      expect(other.statusCode).toBe(201);
+      await t.app.get(AuditSealer).sealAll(0);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    expect(await purging).toBeGreaterThanOrEqual(1);
+    expect(await exists('workspaces', 'id', due.workspaceId)).toBe(false);
+    await t.app.get(AuditSealer).sealAll(0);
+    expect(await t.app.get(AuditChain).verify()).toMatchObject({ intact: true, firstBreak: null });
   });
 });
