@@ -202,9 +202,10 @@ describe('background jobs', () => {
         await t.close();
       }
     })();
-    const { rows } = await db.superuser.query<{ used: boolean }>('SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1', [
-      keyId,
-    ]);
+    const { rows } = await db.superuser.query<{ used: boolean }>(
+      'SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1',
+      [keyId],
+    );
     expect(rows).toEqual([{ used: true }]);
   });
 
@@ -219,9 +220,10 @@ describe('background jobs', () => {
       await entered;
       expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: key.headers })).statusCode).toBe(200);
       await t.close();
-      const { rows } = await db.superuser.query<{ used: boolean }>('SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1', [
-        key.id,
-      ]);
+      const { rows } = await db.superuser.query<{ used: boolean }>(
+        'SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1',
+        [key.id],
+      );
       expect(rows).toEqual([{ used: true }]);
       expect(t.logs.filter((line) => line.msg === 'stopping with job turns still running after 200 ms').map((line) => line.jobs)).toEqual([
         ['probe-cluster'],

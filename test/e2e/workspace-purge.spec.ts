@@ -18,7 +18,12 @@ describe('purge of deleted workspaces', () => {
     const key = await t.newKey({ scopes: ['vault:write'], by: admin });
     const testKey = await t.newKey({ workspace: key.workspaceId, environment: 'test', scopes: ['vault:write'], by: admin });
     for (const { headers } of [key, testKey]) {
-      const created = await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers, payload: { name: 'provider', value: 'a secret value' } });
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/v1/vault/secrets',
+        headers,
+        payload: { name: 'provider', value: 'a secret value' },
+      });
       expect(created.statusCode).toBe(201);
     }
     const deleted = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${key.workspaceId}`, headers: admin.headers });
@@ -53,9 +58,10 @@ describe('purge of deleted workspaces', () => {
     expect(await exists('workspaces', 'id', recent.workspaceId)).toBe(true);
     expect(await exists('api_keys', 'workspace_id', recent.workspaceId)).toBe(true);
     expect(await exists('workspaces', 'id', active.workspaceId)).toBe(true);
-    const audit = await t.superuser.query(`SELECT actor_type, actor_id, outcome, before, after FROM audit_log WHERE action = 'workspace.purge' AND target_id = $1`, [
-      due.workspaceId,
-    ]);
+    const audit = await t.superuser.query(
+      `SELECT actor_type, actor_id, outcome, before, after FROM audit_log WHERE action = 'workspace.purge' AND target_id = $1`,
+      [due.workspaceId],
+    );
     expect(audit.rows).toEqual([
       {
         actor_type: 'system',
@@ -66,7 +72,9 @@ describe('purge of deleted workspaces', () => {
       },
     ]);
     // The deletion's own audit row outlives the workspace.
-    expect((await t.superuser.query(`SELECT 1 FROM audit_log WHERE action LIKE 'workspace.%' AND target_id = $1`, [due.workspaceId])).rowCount).toBeGreaterThan(1);
+    expect(
+      (await t.superuser.query(`SELECT 1 FROM audit_log WHERE action LIKE 'workspace.%' AND target_id = $1`, [due.workspaceId])).rowCount,
+    ).toBeGreaterThan(1);
     expect(await t.app.get(WorkspacePurge).purgeDue()).toBe(0);
   });
 
@@ -81,10 +89,14 @@ describe('purge of deleted workspaces', () => {
         await app.query('ROLLBACK');
       }
       // Not even a superuser moves it while triggers are on.
-      await expect(t.superuser.query(`UPDATE workspaces SET deleted_at = now() - interval '40 days' WHERE id = $1`, [key.workspaceId])).rejects.toThrow(/deleted_at/);
+      await expect(
+        t.superuser.query(`UPDATE workspaces SET deleted_at = now() - interval '40 days' WHERE id = $1`, [key.workspaceId]),
+      ).rejects.toThrow(/deleted_at/);
       await app.query('BEGIN');
       await app.query(`SELECT set_config('app.platform', 'on', true), set_config('app.actor', 'admin:someone', true)`);
-      expect((await app.query('SELECT * FROM purge_deleted_workspaces(100)')).rows.map((row: { workspace_id: string }) => row.workspace_id)).not.toContain(key.workspaceId);
+      expect(
+        (await app.query('SELECT * FROM purge_deleted_workspaces(100)')).rows.map((row: { workspace_id: string }) => row.workspace_id),
+      ).not.toContain(key.workspaceId);
       await app.query('ROLLBACK');
     } finally {
       await app.end();
@@ -129,7 +141,12 @@ describe('purge of deleted workspaces', () => {
       }
       // Meanwhile the service goes on: a change audited and committed, settled and sealed
       // (its settle delay passed while the purge still ran).
-      const other = await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: admin.headers, payload: { name: 'while purging' } });
+      const other = await t.app.inject({
+        method: 'POST',
+        url: '/v1/admin/workspaces',
+        headers: admin.headers,
+        payload: { name: 'while purging' },
+      });
       expect(other.statusCode).toBe(201);
       await t.app.get(AuditSealer).sealAll(0);
     } finally {
