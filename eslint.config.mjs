@@ -6,8 +6,13 @@ import tseslint from 'typescript-eslint';
 
 // CommonJS, so that the specs that run these rules can load them too.
 const { rawResult, poolAccess, ormAccess, ormImports } = createRequire(import.meta.url)('./eslint.data-access.cjs');
-const { nestException, nestExceptionSubclass, newProblem, defineProblemsElsewhere } = createRequire(import.meta.url)('./eslint.problems.cjs');
-const libThroughIndex = { group: ['@ringfence/*/*', '**/libs/*/src/*'], message: 'Import a lib through its public index (@ringfence/<lib>).' };
+const { nestException, nestExceptionSubclass, newProblem, defineProblemsElsewhere } = createRequire(import.meta.url)(
+  './eslint.problems.cjs',
+);
+const libThroughIndex = {
+  group: ['@ringfence/*/*', '**/libs/*/src/*'],
+  message: 'Import a lib through its public index (@ringfence/<lib>).',
+};
 // Every error answer is a catalogued Problem, a code exists only in a *.problems.ts (docs/adr/0013-problem-catalogue.md).
 const problems = [nestException, nestExceptionSubclass, newProblem, defineProblemsElsewhere];
 const restricted = (...entries) => ({ 'no-restricted-syntax': ['error', ...entries] });

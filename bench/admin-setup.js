@@ -23,7 +23,13 @@ async function fullOwnerSession(base, output) {
   const secret = base32.decode(enrolment.secret);
   const code = generateSync({ secret, epoch: Math.floor(Date.now() / 1000), period: 30, digits: 6, algorithm: 'sha1' });
   await call(base, 'POST', '/v1/auth/totp/confirm', { code }, setup);
-  const changed = await call(base, 'POST', '/v1/auth/password/change', { currentPassword: owner.password, newPassword: 'bench owner passphrase, long and unguessable' }, setup);
+  const changed = await call(
+    base,
+    'POST',
+    '/v1/auth/password/change',
+    { currentPassword: owner.password, newPassword: 'bench owner passphrase, long and unguessable' },
+    setup,
+  );
   return changed.session.accessToken;
 }
 
@@ -40,7 +46,13 @@ async function loginAccounts(base, ownerToken, count) {
 /** A workspace and an API key for it (any scope will do for `GET /v1/workspace`). */
 async function workspaceKey(base, ownerToken) {
   const workspace = await call(base, 'POST', '/v1/admin/workspaces', { name: 'bench workspace' }, ownerToken);
-  const created = await call(base, 'POST', `/v1/admin/workspaces/${workspace.id}/api-keys`, { name: 'bench', scopes: ['audit:read'], environment: 'live' }, ownerToken);
+  const created = await call(
+    base,
+    'POST',
+    `/v1/admin/workspaces/${workspace.id}/api-keys`,
+    { name: 'bench', scopes: ['audit:read'], environment: 'live' },
+    ownerToken,
+  );
   return created.key;
 }
 

@@ -10,7 +10,16 @@ const { call, superuser } = require('./support');
 const SEED_ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 1_000_000);
 const SEED_CHUNK = 50_000;
 const WORKSPACES = 100;
-const ACTIONS = ['vault.create', 'vault.reveal', 'vault.update', 'webhook.create', 'webhook.replay', 'policy.activate', 'transfer.submit', 'api_key.create'];
+const ACTIONS = [
+  'vault.create',
+  'vault.reveal',
+  'vault.update',
+  'webhook.create',
+  'webhook.replay',
+  'policy.activate',
+  'transfer.submit',
+  'api_key.create',
+];
 
 /** 1,000,000 rows over 100 workspaces, 8 actions, 1,000 keys and the last ~58 days; returns what the filters use. */
 async function seed(dataDir, pgPort) {
@@ -86,9 +95,17 @@ async function viewLatency(base, token, workspaces, requests = 400) {
     (n) => ({ workspaceId: workspaces[n % workspaces.length] }),
     (n) => ({ action: n % 2 ? 'vault.' : 'webhook.' }),
     (n) => ({ actorType: 'api_key', actorId: `KEY${String(n % 1000).padStart(5, '0')}` }),
-    (n) => ({ workspaceId: workspaces[n % workspaces.length], action: 'vault.reveal', from: new Date(Date.now() - 30 * day).toISOString() }),
+    (n) => ({
+      workspaceId: workspaces[n % workspaces.length],
+      action: 'vault.reveal',
+      from: new Date(Date.now() - 30 * day).toISOString(),
+    }),
     (n) => ({ targetType: 'vault_secret', targetId: `s${n % 5000}` }),
-    (n) => ({ outcome: 'denied', from: new Date(Date.now() - ((n % 50) + 1) * day).toISOString(), to: new Date(Date.now() - (n % 50) * day).toISOString() }),
+    (n) => ({
+      outcome: 'denied',
+      from: new Date(Date.now() - ((n % 50) + 1) * day).toISOString(),
+      to: new Date(Date.now() - (n % 50) * day).toISOString(),
+    }),
   ];
   const timings = [];
   const perFilter = filters.map(() => []);
@@ -124,7 +141,12 @@ async function patchTargets(base, token, count = 50) {
         method: 'PATCH',
         setupRequest: (request) => {
           next += 1;
-          return { ...request, path: `/v1/admin/workspaces/${ids[next % ids.length]}`, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ name: `renamed ${next}` }) };
+          return {
+            ...request,
+            path: `/v1/admin/workspaces/${ids[next % ids.length]}`,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify({ name: `renamed ${next}` }),
+          };
         },
       },
     ],

@@ -13,7 +13,8 @@ const SHAPES = {
   'a 523,000-item array': () => `[${'0,'.repeat(523_000)}0]`,
   'objects nested 170,000 deep': () => `${'{"a":'.repeat(170_000)}1${'}'.repeat(170_000)}`,
   'arrays nested 500,000 deep': () => `${'['.repeat(500_000)}${']'.repeat(500_000)}`,
-  '300 objects of 300 keys': () => `[${Array.from({ length: 300 }, () => `{${Array.from({ length: 300 }, (_, i) => `"k${i}":1`).join(',')}}`).join(',')}]`,
+  '300 objects of 300 keys': () =>
+    `[${Array.from({ length: 300 }, () => `{${Array.from({ length: 300 }, (_, i) => `"k${i}":1`).join(',')}}`).join(',')}]`,
 };
 const SENDS = 10;
 
@@ -57,7 +58,11 @@ async function hostileBodies(appUrl) {
     const statuses = new Set();
     for (let i = 0; i < SENDS; i++) {
       const started = performance.now();
-      const response = await fetch(`${appUrl}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.50.0.${i}` }, body });
+      const response = await fetch(`${appUrl}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.50.0.${i}` },
+        body,
+      });
       await response.arrayBuffer();
       times.push(performance.now() - started);
       statuses.add(response.status);

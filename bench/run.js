@@ -44,7 +44,9 @@ async function measure(url, method, extra = {}, expectStatus) {
   const answered = Object.values(result.statusCodeStats ?? {}).reduce((sum, stat) => sum + stat.count, 0);
   const unexpected = expectStatus ? answered - (result.statusCodeStats?.[expectStatus]?.count ?? 0) : result.non2xx;
   if (unexpected > 0 || result.errors > 0) {
-    const statuses = Object.entries(result.statusCodeStats ?? {}).map(([status, stat]) => `${status}×${stat.count}`).join(', ');
+    const statuses = Object.entries(result.statusCodeStats ?? {})
+      .map(([status, stat]) => `${status}×${stat.count}`)
+      .join(', ');
     throw new Error(`${url}: ${unexpected} unexpected statuses (${statuses}), ${result.errors} errors`);
   }
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
@@ -181,7 +183,9 @@ async function main() {
   }
   if (hostile) {
     const ordinary = hostile[0];
-    console.log('\nHostile 1 MB bodies (issue 12) to POST /v1/auth/login, 10 sends each, one at a time, /health/live probed every 2 ms meanwhile\n');
+    console.log(
+      '\nHostile 1 MB bodies (issue 12) to POST /v1/auth/login, 10 sends each, one at a time, /health/live probed every 2 ms meanwhile\n',
+    );
     console.log(line(['body', 'status', 'median answer ms', 'ratio to ordinary', 'worst /health/live ms', 'target', '']));
     console.log(line(['---', '---', '---:', '---:', '---:', '---:', '---']));
     // The target is the hostile shapes' (the ordinary body is the baseline); the probe's
@@ -203,7 +207,9 @@ async function main() {
   }
   if (ring) {
     const ratio = ring.on.rps / ring.off.rps;
-    console.log(`\nAudit ring (issue 5), ${auditRing.SEED_ROWS.toLocaleString('en')} rows seeded in ${ring.seeded.seedSeconds.toFixed(0)} s, linked by the sealer at ${ring.sealRate.toFixed(0)} rows/s (seed start to caught up)\n`);
+    console.log(
+      `\nAudit ring (issue 5), ${auditRing.SEED_ROWS.toLocaleString('en')} rows seeded in ${ring.seeded.seedSeconds.toFixed(0)} s, linked by the sealer at ${ring.sealRate.toFixed(0)} rows/s (seed start to caught up)\n`,
+    );
     console.log(line(['measurement', 'ring off', 'ring on', 'ratio / figure', 'target', '']));
     console.log(line(['---', '---:', '---:', '---:', '---:', '---']));
     console.log(
@@ -226,7 +232,9 @@ async function main() {
         ring.latency.p95 >= 50 ? 'BELOW TARGET' : 'ok',
       ]),
     );
-    console.log(`\np95 per filter (workspace, action prefix, actor, workspace+action+from, target, outcome+day), ms: ${ring.latency.p95ByFilter.join(' / ')}`);
+    console.log(
+      `\np95 per filter (workspace, action prefix, actor, workspace+action+from, target, outcome+day), ms: ${ring.latency.p95ByFilter.join(' / ')}`,
+    );
   }
   if (rewrap) {
     console.log(
@@ -234,7 +242,10 @@ async function main() {
     );
   }
   mkdirSync(join(__dirname, 'results'), { recursive: true });
-  writeFileSync(join(__dirname, 'results', 'latest.json'), JSON.stringify({ at: new Date().toISOString(), rows, hostileBodies: hostile, auditRing: ring, rewrap }, null, 2));
+  writeFileSync(
+    join(__dirname, 'results', 'latest.json'),
+    JSON.stringify({ at: new Date().toISOString(), rows, hostileBodies: hostile, auditRing: ring, rewrap }, null, 2),
+  );
 }
 
 main().catch((error) => {

@@ -66,7 +66,8 @@ module.exports = [
     baselinePath: '/health/live',
     absolute: true,
     expectStatus: 401,
-    prepare: async () => rotatingLogins('10.200', (n) => ({ email: `nobody-${n}@example.com`, password: 'a wrong password of a usual length' })),
+    prepare: async () =>
+      rotatingLogins('10.200', (n) => ({ email: `nobody-${n}@example.com`, password: 'a wrong password of a usual length' })),
   },
 ];
 

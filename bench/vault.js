@@ -23,7 +23,13 @@ async function vaultKeys(base, ownerToken) {
   const keys = [];
   for (let i = 0; i < WORKSPACES; i += 1) {
     const workspace = await call(base, 'POST', '/v1/admin/workspaces', { name: `vault bench ${i}` }, ownerToken);
-    const created = await call(base, 'POST', `/v1/admin/workspaces/${workspace.id}/api-keys`, { name: 'vault bench', scopes: ['vault:write', 'vault:reveal'], environment: 'live' }, ownerToken);
+    const created = await call(
+      base,
+      'POST',
+      `/v1/admin/workspaces/${workspace.id}/api-keys`,
+      { name: 'vault bench', scopes: ['vault:write', 'vault:reveal'], environment: 'live' },
+      ownerToken,
+    );
     keys.push({ key: created.key, workspaceId: workspace.id });
   }
   return keys;
@@ -117,11 +123,15 @@ async function rewrapRate(dataDir, pgPort) {
   };
   const run = async () => {
     const started = process.hrtime.bigint();
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(root, 'dist/apps/api/src/bootstrap/keys-rewrap.cli.js'), '--batch', '500'], {
-      cwd: root,
-      env,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [join(root, 'dist/apps/api/src/bootstrap/keys-rewrap.cli.js'), '--batch', '500'],
+      {
+        cwd: root,
+        env,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     return { seconds: Number(process.hrtime.bigint() - started) / 1e9, stdout, stderr };
   };
   const full = await run();

@@ -104,9 +104,7 @@ export class MigrationRunner {
 
   async applied(): Promise<AppliedMigration[]> {
     await this.ensureTable();
-    const result = await this.client.query<AppliedMigration>(
-      'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
-    );
+    const result = await this.client.query<AppliedMigration>('SELECT version, name, checksum FROM schema_migrations ORDER BY version');
     return result.rows;
   }
 

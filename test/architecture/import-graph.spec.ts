@@ -28,9 +28,7 @@ interface Graph {
 function sourceFiles(): string[] {
   const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
-  return parsed.fileNames
-    .map((file) => relative(ROOT, file))
-    .filter((file) => /^(apps|libs)\//.test(file) && !file.endsWith('.spec.ts'));
+  return parsed.fileNames.map((file) => relative(ROOT, file)).filter((file) => /^(apps|libs)\//.test(file) && !file.endsWith('.spec.ts'));
 }
 
 function resolveImport(from: string, specifier: string, files: ReadonlySet<string>): string | undefined {
@@ -47,7 +45,12 @@ function importGraph(): Graph {
   const edges = new Map<string, Set<string>>();
   for (const file of files) {
     const imports = ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true).importedFiles;
-    edges.set(file, new Set(imports.map((entry) => resolveImport(file, entry.fileName, known)).filter((target): target is string => target !== undefined)));
+    edges.set(
+      file,
+      new Set(
+        imports.map((entry) => resolveImport(file, entry.fileName, known)).filter((target): target is string => target !== undefined),
+      ),
+    );
   }
   return { files, edges };
 }

@@ -38,7 +38,8 @@ describe('audit log: append-only and hash-chained', () => {
         [action, count],
       ),
     );
-  const seal = () => asPlatform(app, async () => (await app.query<{ sealed: number }>(`SELECT * FROM audit_seal(100000, '0 seconds')`)).rows[0]!);
+  const seal = () =>
+    asPlatform(app, async () => (await app.query<{ sealed: number }>(`SELECT * FROM audit_seal(100000, '0 seconds')`)).rows[0]!);
   const verify = () => asPlatform(app, async () => (await app.query<Verdict>('SELECT * FROM audit_verify(0)')).rows[0]!);
   const ids = async () => (await db.superuser.query<{ id: string }>('SELECT id FROM audit_log ORDER BY id')).rows.map((row) => row.id);
   /** A superuser acting with triggers off: what an attacker with the server would do. */
@@ -52,7 +53,11 @@ describe('audit log: append-only and hash-chained', () => {
   it('refuses UPDATE, DELETE and TRUNCATE to the app role and to a superuser, on the table, its partitions and the chain', async () => {
     await append(app, 3);
     await seal();
-    const [partition] = (await db.superuser.query<{ name: string }>(`SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'audit_log'::regclass LIMIT 1`)).rows;
+    const [partition] = (
+      await db.superuser.query<{ name: string }>(
+        `SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'audit_log'::regclass LIMIT 1`,
+      )
+    ).rows;
     for (const client of [app, db.superuser]) {
       for (const sql of [
         `UPDATE audit_log SET action = 'spec.forged'`,
@@ -98,7 +103,10 @@ describe('audit log: append-only and hash-chained', () => {
     await append(app, 2);
     await seal();
     const [first] = await ids();
-    await tamper(`INSERT INTO audit_log (id, occurred_at, actor_type, action, outcome) VALUES ($1, now() - interval '1 hour', 'system', 'spec.forged', 'success')`, [first]);
+    await tamper(
+      `INSERT INTO audit_log (id, occurred_at, actor_type, action, outcome) VALUES ($1, now() - interval '1 hour', 'system', 'spec.forged', 'success')`,
+      [first],
+    );
     expect(await verify()).toMatchObject({ break_audit_id: first, problem: 'row inserted out of order' });
   });
 
@@ -115,13 +123,20 @@ describe('audit log: append-only and hash-chained', () => {
 
   it('leaves rows younger than the settle delay for the next run', async () => {
     await append(app, 2);
-    expect((await asPlatform(app, async () => (await app.query<{ sealed: number }>(`SELECT * FROM audit_seal(100, '1 hour')`)).rows[0]!)).sealed).toBe(0);
+    expect(
+      (await asPlatform(app, async () => (await app.query<{ sealed: number }>(`SELECT * FROM audit_seal(100, '1 hour')`)).rows[0]!)).sealed,
+    ).toBe(0);
   });
 
   it('seals only a settled prefix: an older-dated row with a higher id waits behind a young one', async () => {
     await append(app, 1); // young: written now
-    await db.superuser.query(`INSERT INTO audit_log (occurred_at, actor_type, action, outcome) VALUES (now() - interval '1 day', 'system', 'spec.backdated', 'success')`);
-    const sealedFirst = await asPlatform(app, async () => (await app.query<{ sealed: number }>(`SELECT * FROM audit_seal(100, '1 hour')`)).rows[0]!);
+    await db.superuser.query(
+      `INSERT INTO audit_log (occurred_at, actor_type, action, outcome) VALUES (now() - interval '1 day', 'system', 'spec.backdated', 'success')`,
+    );
+    const sealedFirst = await asPlatform(
+      app,
+      async () => (await app.query<{ sealed: number }>(`SELECT * FROM audit_seal(100, '1 hour')`)).rows[0]!,
+    );
     expect(sealedFirst.sealed).toBe(0);
     expect((await seal()).sealed).toBe(2);
     expect(await verify()).toMatchObject({ checked: '2', problem: null });
@@ -152,7 +167,9 @@ describe('audit log: append-only and hash-chained', () => {
 
   it('covers the client request id: set, changed or cleared, the row no longer verifies', async () => {
     await asPlatform(app, () =>
-      app.query(`INSERT INTO audit_log (actor_type, actor_id, action, outcome, request_id, client_request_id) VALUES ('system', 'spec', 'spec.event', 'success', 'srv-1', 'client-1'), ('system', 'spec', 'spec.event', 'success', 'srv-2', NULL)`),
+      app.query(
+        `INSERT INTO audit_log (actor_type, actor_id, action, outcome, request_id, client_request_id) VALUES ('system', 'spec', 'spec.event', 'success', 'srv-1', 'client-1'), ('system', 'spec', 'spec.event', 'success', 'srv-2', NULL)`,
+      ),
     );
     await seal();
     expect(await verify()).toMatchObject({ checked: '2', problem: null });

@@ -24,7 +24,8 @@ describe('database faults, as PostgreSQL and node-postgres raise them', () => {
     throw new Error('expected a failure');
   }
 
-  const raised = (sqlstate: string) => failureOf(() => source.query(`DO $$ BEGIN RAISE EXCEPTION 'raised' USING ERRCODE = '${sqlstate}'; END $$`));
+  const raised = (sqlstate: string) =>
+    failureOf(() => source.query(`DO $$ BEGIN RAISE EXCEPTION 'raised' USING ERRCODE = '${sqlstate}'; END $$`));
 
   it('reads serialization failures and deadlocks as conflicts', async () => {
     expect(databaseFaultOf(await raised('40001'))).toMatchObject({ kind: 'conflict' });
@@ -32,7 +33,22 @@ describe('database faults, as PostgreSQL and node-postgres raise them', () => {
   });
 
   it('reads shutdown, connection, resource and idle-timeout states as unavailable', async () => {
-    for (const sqlstate of ['57P01', '57P02', '57P03', '57P04', '08006', '08001', '53300', '53200', '25P03', '25006', '28P01', '28000', '58030', '3D000']) {
+    for (const sqlstate of [
+      '57P01',
+      '57P02',
+      '57P03',
+      '57P04',
+      '08006',
+      '08001',
+      '53300',
+      '53200',
+      '25P03',
+      '25006',
+      '28P01',
+      '28000',
+      '58030',
+      '3D000',
+    ]) {
       expect([sqlstate, databaseFaultOf(await raised(sqlstate))?.kind]).toEqual([sqlstate, 'unavailable']);
     }
   });
@@ -41,7 +57,9 @@ describe('database faults, as PostgreSQL and node-postgres raise them', () => {
     await db.superuser.query(`ALTER DATABASE ${db.name} SET default_transaction_read_only = on`);
     const readOnly = await new DataSource({ type: 'postgres', url: db.appUrl }).initialize();
     try {
-      expect(databaseFaultOf(await failureOf(() => readOnly.query(`INSERT INTO workspaces (name) VALUES ('x')`)))).toMatchObject({ kind: 'unavailable' });
+      expect(databaseFaultOf(await failureOf(() => readOnly.query(`INSERT INTO workspaces (name) VALUES ('x')`)))).toMatchObject({
+        kind: 'unavailable',
+      });
     } finally {
       await readOnly.destroy();
       await db.superuser.query(`ALTER DATABASE ${db.name} RESET default_transaction_read_only`);
@@ -53,26 +71,33 @@ describe('database faults, as PostgreSQL and node-postgres raise them', () => {
       const refusedUrl = new URL(db.appUrl);
       refusedUrl.username = role;
       const refused = new Client({ connectionString: refusedUrl.toString() });
-      expect(databaseFaultOf(await failureOf(() => refused.connect()))).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/invalid authorization \(28[0-9A-Z]{3}\)/) });
+      expect(databaseFaultOf(await failureOf(() => refused.connect()))).toMatchObject({
+        kind: 'unavailable',
+        reason: expect.stringMatching(/invalid authorization \(28[0-9A-Z]{3}\)/),
+      });
     } finally {
       await db.superuser.query(`DROP ROLE ${role}`);
     }
   });
 
   it('reads a statement timeout and a lock timeout as unavailable', async () => {
-    const slow = await failureOf(() => source.transaction(async (manager) => {
-      await manager.query(`SET LOCAL statement_timeout = '20ms'`);
-      await manager.query('SELECT pg_sleep(5)');
-    }));
+    const slow = await failureOf(() =>
+      source.transaction(async (manager) => {
+        await manager.query(`SET LOCAL statement_timeout = '20ms'`);
+        await manager.query('SELECT pg_sleep(5)');
+      }),
+    );
     expect(databaseFaultOf(slow)).toEqual({ kind: 'unavailable', reason: expect.stringContaining('57014') });
 
     await db.superuser.query('BEGIN');
     await db.superuser.query('LOCK TABLE workspaces IN ACCESS EXCLUSIVE MODE');
     try {
-      const blocked = await failureOf(() => source.transaction(async (manager) => {
-        await manager.query(`SET LOCAL lock_timeout = '20ms'`);
-        await manager.query('SELECT count(*) FROM workspaces');
-      }));
+      const blocked = await failureOf(() =>
+        source.transaction(async (manager) => {
+          await manager.query(`SET LOCAL lock_timeout = '20ms'`);
+          await manager.query('SELECT count(*) FROM workspaces');
+        }),
+      );
       expect(databaseFaultOf(blocked)).toEqual({ kind: 'unavailable', reason: expect.stringContaining('55P03') });
     } finally {
       await db.superuser.query('ROLLBACK');
@@ -94,7 +119,10 @@ describe('database faults, as PostgreSQL and node-postgres raise them', () => {
       const cutMidQuery = held.query('SELECT pg_sleep(30)');
       await proxy.cut();
       // The socket reset or closed under it: node-postgres says ECONNRESET or "Connection terminated unexpectedly".
-      expect(databaseFaultOf(await failureOf(() => cutMidQuery))).toEqual({ kind: 'unavailable', reason: expect.stringMatching(/^(ECONNRESET|connection terminated)$/) });
+      expect(databaseFaultOf(await failureOf(() => cutMidQuery))).toEqual({
+        kind: 'unavailable',
+        reason: expect.stringMatching(/^(ECONNRESET|connection terminated)$/),
+      });
       held.release(true);
       held = undefined;
 
@@ -117,7 +145,11 @@ describe('database faults, as PostgreSQL and node-postgres raise them', () => {
     const faults = new DatabaseFaults();
     const lines: string[] = [];
     Object.assign(faults as unknown as { logger: Pick<Logger, 'error' | 'log' | 'warn'> }, {
-      logger: { error: (_: unknown, message: string) => lines.push(`error ${message}`), log: (message: string) => lines.push(`log ${message}`), warn: () => undefined },
+      logger: {
+        error: (_: unknown, message: string) => lines.push(`error ${message}`),
+        log: (message: string) => lines.push(`log ${message}`),
+        warn: () => undefined,
+      },
     });
     const failure = await raised('57P03');
     for (let request = 0; request < 5; request += 1) {
@@ -129,7 +161,10 @@ describe('database faults, as PostgreSQL and node-postgres raise them', () => {
     expect(lines).toEqual([expect.stringMatching(/^error database unavailable: .*57P03/)]);
     faults.answered(Date.now() + OUTAGE_QUIET_MS);
     faults.answered(Date.now() + OUTAGE_QUIET_MS + 1);
-    expect(lines).toEqual([expect.stringMatching(/^error database unavailable/), expect.stringMatching(/^log database answers again after .*; 5 calls were answered 503/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^error database unavailable/),
+      expect.stringMatching(/^log database answers again after .*; 5 calls were answered 503/),
+    ]);
     expect(faults.translate(new Error('not the database'))).toEqual(new Error('not the database'));
   });
 });

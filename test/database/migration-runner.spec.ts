@@ -67,7 +67,13 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
   });
 
   it('rolls a failing migration back whole and records nothing', async () => {
-    const broken: Migration = { version: '9999', name: 'broken', up: 'CREATE TABLE half_done (id int); SELECT 1/0;', down: '', checksum: 'x' };
+    const broken: Migration = {
+      version: '9999',
+      name: 'broken',
+      up: 'CREATE TABLE half_done (id int); SELECT 1/0;',
+      down: '',
+      checksum: 'x',
+    };
     await expect(new MigrationRunner(owner, [...migrations, broken]).up()).rejects.toThrow(/division by zero/);
     expect(await tables()).not.toContain('half_done');
     expect((await new MigrationRunner(owner, migrations).applied()).map((m) => m.version)).not.toContain('9999');
@@ -80,7 +86,7 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
     const running = [new MigrationRunner(owner, migrations).up(), new MigrationRunner(second, migrations).up()];
 
     // Both runners are blocked on the lock while another session holds it.
-    for (let waiting = 0; waiting < 2; ) {
+    for (let waiting = 0; waiting < 2;) {
       const { rows } = await holder.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       );

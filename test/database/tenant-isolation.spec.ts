@@ -56,14 +56,19 @@ describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
   it('cannot write audit rows for another workspace', async () => {
     await asWorkspace(a, async () => {
       await expect(
-        app.query(`INSERT INTO audit_log (workspace_id, actor_type, action, outcome) VALUES ($1, 'api_key', 'probe.write', 'success')`, [b]),
+        app.query(`INSERT INTO audit_log (workspace_id, actor_type, action, outcome) VALUES ($1, 'api_key', 'probe.write', 'success')`, [
+          b,
+        ]),
       ).rejects.toThrow(/row-level security/);
     });
   });
 
   it('can only append to the audit log: no UPDATE, DELETE or TRUNCATE', async () => {
     await asWorkspace(a, async () => {
-      await app.query(`INSERT INTO audit_log (workspace_id, actor_type, action, outcome) VALUES ($1, 'api_key', 'probe.write', 'success')`, [a]);
+      await app.query(
+        `INSERT INTO audit_log (workspace_id, actor_type, action, outcome) VALUES ($1, 'api_key', 'probe.write', 'success')`,
+        [a],
+      );
     });
     for (const statement of ['UPDATE audit_log SET outcome = $1', 'DELETE FROM audit_log WHERE outcome = $1', 'TRUNCATE audit_log']) {
       await asWorkspace(a, async () => {
@@ -116,7 +121,15 @@ describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
   it('hides every admin identity table from a transaction acting for a workspace', async () => {
     await app.query(`INSERT INTO admins (email, role, password_hash) VALUES ('rls@example.com', 'owner', 'x')`);
     expect((await app.query('SELECT id FROM admins')).rowCount).toBe(1);
-    for (const table of ['admins', 'admin_sessions', 'admin_refresh_tokens', 'admin_mfa_challenges', 'admin_recovery_codes', 'admin_password_resets', 'mail_outbox']) {
+    for (const table of [
+      'admins',
+      'admin_sessions',
+      'admin_refresh_tokens',
+      'admin_mfa_challenges',
+      'admin_recovery_codes',
+      'admin_password_resets',
+      'mail_outbox',
+    ]) {
       await asWorkspace(a, async () => {
         expect({ table, rows: (await app.query(`SELECT * FROM ${table}`)).rowCount }).toEqual({ table, rows: 0 });
       });

@@ -1,5 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { CONFLICT_ATTEMPTS, databaseFaultOf, DatabaseProblems, newContextStore, Principal, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import {
+  CONFLICT_ATTEMPTS,
+  databaseFaultOf,
+  DatabaseProblems,
+  newContextStore,
+  Principal,
+  RequestContext,
+  UnitOfWork,
+} from '@ringfence/tenancy';
 import { EventEmitter, once } from 'node:events';
 import { DataSource } from 'typeorm';
 import { useTestDatabase } from '../support/test-database';
@@ -59,7 +67,9 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
   });
 
   it('resolves a genuine deadlock between two units of work: the loser runs again, and each row is updated exactly once by each', async () => {
-    const { rows } = await db.superuser.query<{ id: string }>(`INSERT INTO workspaces (name) VALUES ('deadlock a'), ('deadlock b') RETURNING id`);
+    const { rows } = await db.superuser.query<{ id: string }>(
+      `INSERT INTO workspaces (name) VALUES ('deadlock a'), ('deadlock b') RETURNING id`,
+    );
     const [a, b] = rows.map((row) => row.id) as [string, string];
     const bothHoldTheirFirst = barrier(2);
     const attempts = { ab: 0, ba: 0 };
@@ -174,10 +184,12 @@ describe('UnitOfWork under database faults (as ringfence_app)', () => {
   });
 
   it('answers 503 when the server ends the connection during a statement', async () => {
-    const failure = unitOfWork.run(() => unitOfWork.manager.query(`SELECT pg_sleep(30) AS "terminate me"`), { principal: SYSTEM }).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const failure = unitOfWork
+      .run(() => unitOfWork.manager.query(`SELECT pg_sleep(30) AS "terminate me"`), { principal: SYSTEM })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     await terminateWhen(`query LIKE '%terminate me%' AND state = 'active'`);
     expect(DatabaseProblems.DATABASE_UNAVAILABLE.is(await failure)).toBe(true);
     expect(databaseFaultOf(await failure)).toMatchObject({ kind: 'unavailable', reason: expect.stringContaining('57P01') });

@@ -33,7 +33,9 @@ describe('UnitOfWork: the principal’s RLS settings and the after-transaction h
     await unitOfWork.run(() => new AuditWriter(unitOfWork, new RequestContext()).append({ action: 'probe.provider', outcome: 'success' }), {
       principal: { kind: 'provider', provider: 'simulator', workspaceId, environment: 'test' },
     });
-    const audited = await superuser.query(`SELECT workspace_id, actor_type, actor_id, environment FROM audit_log WHERE action = 'probe.provider'`);
+    const audited = await superuser.query(
+      `SELECT workspace_id, actor_type, actor_id, environment FROM audit_log WHERE action = 'probe.provider'`,
+    );
     expect(audited.rows).toEqual([{ workspace_id: workspaceId, actor_type: 'provider', actor_id: 'simulator', environment: 'test' }]);
   });
 
@@ -82,7 +84,9 @@ describe('UnitOfWork: the principal’s RLS settings and the after-transaction h
       // With the pool's only connection held by the outer transaction, an own transaction
       // opened inside it would wait forever; deferred, it runs once that connection is back.
       await tight.run(async () => {
-        await tight.afterTransaction(() => tight.run(async () => void (written = (await tight.manager.query('SELECT 1 AS one')).length === 1)));
+        await tight.afterTransaction(() =>
+          tight.run(async () => void (written = (await tight.manager.query('SELECT 1 AS one')).length === 1)),
+        );
       });
       expect(written).toBe(true);
     } finally {

@@ -44,7 +44,10 @@ describe('vault tables in PostgreSQL (as ringfence_app)', () => {
       [b, 'live', 'b-live'],
     ] as const) {
       await app.query('BEGIN');
-      await app.query(`SELECT set_config('app.workspace_id', $1, true), set_config('app.environment', $2, true)`, [workspaceId, environment]);
+      await app.query(`SELECT set_config('app.workspace_id', $1, true), set_config('app.environment', $2, true)`, [
+        workspaceId,
+        environment,
+      ]);
       const id = await insertSecret(workspaceId, environment, name);
       if (name === 'a-live') secretOfA = id;
       await app.query('COMMIT');
@@ -92,7 +95,9 @@ describe('vault tables in PostgreSQL (as ringfence_app)', () => {
     await inTransaction({ 'app.platform': 'on', 'app.actor': 'system:keys-rewrap' }, async () => {
       expect(Number((await app.query('SELECT count(*) FROM vault_secret_versions')).rows[0].count)).toBe(3);
       expect((await app.query('SELECT id FROM vault_secrets')).rowCount).toBe(0);
-      expect((await app.query(`UPDATE vault_secret_versions SET sealed_value = $1 WHERE secret_id = $2`, [randomBytes(64), secretOfA])).rowCount).toBe(1);
+      expect(
+        (await app.query(`UPDATE vault_secret_versions SET sealed_value = $1 WHERE secret_id = $2`, [randomBytes(64), secretOfA])).rowCount,
+      ).toBe(1);
       expect((await app.query(`DELETE FROM vault_secret_versions`)).rowCount).toBe(0);
       expect((await app.query(`DELETE FROM vault_secrets`)).rowCount).toBe(0);
       await refused(() => insertSecret(a, 'live', 'planted'), /row-level security/);

@@ -53,12 +53,20 @@ describe('admin access tokens', () => {
 
   it.each([
     ['alg none', () => `${base64url({ alg: 'none', typ: 'at+jwt', kid })}.${base64url({ ...claims, exp: now() + 600 })}.`],
-    ['HS256 signed with the public key', () =>
-      forge({}, { algorithm: 'HS256', key: createPublicKey(createPrivateKey(TEST_SIGNING_KEY)).export({ type: 'spki', format: 'pem' }) })],
+    [
+      'HS256 signed with the public key',
+      () =>
+        forge({}, { algorithm: 'HS256', key: createPublicKey(createPrivateKey(TEST_SIGNING_KEY)).export({ type: 'spki', format: 'pem' }) }),
+    ],
     ['an unknown kid', () => forge({}, { header: { kid: 'not-a-key-of-ours' } })],
-    ['our kid on a stranger’s key', () =>
-      forge({}, { key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) })],
-    ['no kid', () => sign({ ...claims, exp: now() + 600 }, TEST_SIGNING_KEY, { algorithm: 'ES256', header: { alg: 'ES256', typ: 'at+jwt' } })],
+    [
+      'our kid on a stranger’s key',
+      () => forge({}, { key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) }),
+    ],
+    [
+      'no kid',
+      () => sign({ ...claims, exp: now() + 600 }, TEST_SIGNING_KEY, { algorithm: 'ES256', header: { alg: 'ES256', typ: 'at+jwt' } }),
+    ],
     ['the wrong typ', () => forge({}, { header: { typ: 'JWT' } })],
     ['the wrong aud', () => forge({ aud: 'ringfence-workspace' })],
     ['the wrong iss', () => forge({ iss: 'someone-else' })],
@@ -67,14 +75,20 @@ describe('admin access tokens', () => {
     ['no jti', () => forge({ jti: undefined })],
     ['no sid', () => forge({ sid: undefined })],
     ['a session of another admin', () => forge({ sub: randomUUID() })],
-    ['a flipped signature bit', () => {
-      const token = forge({});
-      const [h, p, s] = token.split('.') as [string, string, string];
-      const signature = Buffer.from(s, 'base64url');
-      signature[10] = signature[10]! ^ 1;
-      return `${h}.${p}.${signature.toString('base64url')}`;
-    }],
-    ['a critical header extension (RFC 7515 §4.1.11)', () => forge({}, { header: { crit: ['urn:example:acme'], 'urn:example:acme': true } })],
+    [
+      'a flipped signature bit',
+      () => {
+        const token = forge({});
+        const [h, p, s] = token.split('.') as [string, string, string];
+        const signature = Buffer.from(s, 'base64url');
+        signature[10] = signature[10]! ^ 1;
+        return `${h}.${p}.${signature.toString('base64url')}`;
+      },
+    ],
+    [
+      'a critical header extension (RFC 7515 §4.1.11)',
+      () => forge({}, { header: { crit: ['urn:example:acme'], 'urn:example:acme': true } }),
+    ],
     ['an empty crit list', () => forge({}, { header: { crit: [] } })],
     ['an iat in the future beyond the skew', () => forge({ iat: now() + 120, nbf: now(), exp: now() + 600 })],
     ['a lifetime longer than we issue', () => forge({ exp: now() + 601 })],
@@ -92,7 +106,12 @@ describe('admin access tokens', () => {
   it('authenticates many concurrent requests, each as its own admin', async () => {
     const others = await Promise.all([t.newAdmin('admin'), t.newAdmin('auditor')]);
     const callers = [admin, ...others];
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => callers[i % 3]!).map(async (caller) => ({ caller, answer: await me(caller.session.accessToken) })));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => callers[i % 3]!).map(async (caller) => ({
+        caller,
+        answer: await me(caller.session.accessToken),
+      })),
+    );
     for (const { caller, answer } of answers) {
       expect(answer.statusCode).toBe(200);
       expect(answer.json()).toMatchObject({ id: caller.id });
@@ -106,12 +125,18 @@ describe('admin access tokens', () => {
       // A token signed by v1 before the rotation still works on the rotated instance.
       expect((await rotated.app.inject({ method: 'GET', url: '/v1/auth/me', headers: admin.headers })).statusCode).toBe(200);
       // New tokens are v2's; an instance that never had v2 does not know them.
-      const refreshed = await rotated.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: admin.session.refreshToken } });
+      const refreshed = await rotated.app.inject({
+        method: 'POST',
+        url: '/v1/auth/refresh',
+        payload: { refreshToken: admin.session.refreshToken },
+      });
       expect(refreshed.statusCode).toBe(200);
       const { accessToken, refreshToken } = refreshed.json<{ accessToken: string; refreshToken: string }>();
       const header = JSON.parse(Buffer.from(accessToken.split('.')[0]!, 'base64url').toString()) as { kid: string };
       expect(header.kid).not.toBe(kid);
-      expect((await rotated.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } })).statusCode).toBe(200);
+      expect(
+        (await rotated.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } })).statusCode,
+      ).toBe(200);
       expect((await me(accessToken)).statusCode).toBe(401);
       admin.session = { ...admin.session, refreshToken };
     } finally {

@@ -25,7 +25,11 @@ describe('admin login', () => {
       payload: { email, password },
     });
   const auditOf = async (requestId: string) =>
-    (await t.superuser.query('SELECT action, outcome, reason, target_id, actor_type FROM audit_log WHERE client_request_id = $1', [requestId])).rows;
+    (
+      await t.superuser.query('SELECT action, outcome, reason, target_id, actor_type FROM audit_log WHERE client_request_id = $1', [
+        requestId,
+      ])
+    ).rows;
   const withoutRequestId = (response: LightMyRequestResponse): unknown => {
     const { requestId: _requestId, ...rest } = response.json<Record<string, unknown>>();
     return { status: response.statusCode, body: rest, authenticate: response.headers['www-authenticate'] };
@@ -99,7 +103,8 @@ describe('admin login', () => {
     // Through the setup routes, whose first login spends one of the account's attempts.
     const target = await createAdminThroughRoutes(t, 'auditor');
     const refusalsAudited = async (): Promise<number> =>
-      (await t.superuser.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.login' AND reason = 'rate_limited'`)).rows[0].n;
+      (await t.superuser.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.login' AND reason = 'rate_limited'`)).rows[0]
+        .n;
     const before = await refusalsAudited();
     // Ten attempts per account in 15 minutes; the setup login was the first.
     const statuses: number[] = [];
@@ -135,7 +140,9 @@ describe('admin login', () => {
   it('counts IPv6 clients per /64, so rotating addresses inside one network does not reset the budget', async () => {
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 21; attempt += 1) {
-      statuses.push((await login(`v6-${attempt}@example.com`, 'a guess of a password', `2001:db8:77:1::${(attempt + 1).toString(16)}`)).statusCode);
+      statuses.push(
+        (await login(`v6-${attempt}@example.com`, 'a guess of a password', `2001:db8:77:1::${(attempt + 1).toString(16)}`)).statusCode,
+      );
     }
     expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
     expect(statuses[20]).toBe(429);
@@ -148,7 +155,10 @@ describe('admin login', () => {
     const response = await login('fresh-admin@example.com', created.oneTimePassword);
     expect(response.statusCode).toBe(200);
     const body = response.json();
-    expect(body).toMatchObject({ status: 'setup_required', session: { stage: 'setup', setupRequired: ['totp_enrolment', 'password_change'] } });
+    expect(body).toMatchObject({
+      status: 'setup_required',
+      session: { stage: 'setup', setupRequired: ['totp_enrolment', 'password_change'] },
+    });
     expect(body.session.refreshToken).toBeUndefined();
     const auth = { authorization: `Bearer ${body.session.accessToken}` };
     const sessions = await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: auth });
@@ -279,7 +289,10 @@ describe('admin login', () => {
     const [row] = (await t.superuser.query('SELECT totp_secret FROM admins WHERE id = $1', [admin.id])).rows;
     expect(row.totp_secret.includes(admin.totpSecret)).toBe(false);
     // Another admin's sealed secret copied onto this admin does not open: login with it fails.
-    await t.superuser.query('UPDATE admins SET totp_secret = (SELECT totp_secret FROM admins WHERE id = $2) WHERE id = $1', [admin.id, other.id]);
+    await t.superuser.query('UPDATE admins SET totp_secret = (SELECT totp_secret FROM admins WHERE id = $2) WHERE id = $1', [
+      admin.id,
+      other.id,
+    ]);
     const challenge = (await login(admin.email, admin.password)).json<{ challenge: string }>().challenge;
     const response = await t.app.inject({ method: 'POST', url: '/v1/auth/mfa', payload: { challenge, code: admin.secondFactor() } });
     expect(response.statusCode).toBe(500);

@@ -84,11 +84,18 @@ describe('admin roles', () => {
       const body = response.json<{ admin: { id: string; email: string; role: string }; oneTimePassword: string }>();
       expect(body.admin).toMatchObject({ email: 'new.admin@example.com', role: 'admin', status: 'active', totpEnabled: false });
       expect(body.oneTimePassword).toMatch(/^[0-9A-Z-]{30,}$/);
-      const { rows } = await t.superuser.query('SELECT action, target_id, after::text FROM audit_log WHERE client_request_id = $1', ['req-admin-create']);
+      const { rows } = await t.superuser.query('SELECT action, target_id, after::text FROM audit_log WHERE client_request_id = $1', [
+        'req-admin-create',
+      ]);
       expect(rows).toMatchObject([{ action: 'admin.create', target_id: body.admin.id }]);
       expect(rows[0].after).not.toContain(body.oneTimePassword);
       expect(rows[0].after).not.toMatch(/argon2/);
-      const again = await t.app.inject({ method: 'POST', url: '/v1/admin/admins', headers: admins.owner.headers, payload: { email: 'new.admin@example.com', role: 'auditor' } });
+      const again = await t.app.inject({
+        method: 'POST',
+        url: '/v1/admin/admins',
+        headers: admins.owner.headers,
+        payload: { email: 'new.admin@example.com', role: 'auditor' },
+      });
       expect(again.statusCode).toBe(409);
       const mass = await t.app.inject({
         method: 'POST',
@@ -101,22 +108,42 @@ describe('admin roles', () => {
 
     it('needs a second factor within five minutes to grant or change a role (step-up)', async () => {
       const target = await t.newAdmin('auditor');
-      await t.superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE id = $1`, [admins.owner.session.sessionId]);
-      const patch = () => t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${target.id}`, headers: admins.owner.headers, payload: { role: 'admin' } });
+      await t.superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE id = $1`, [
+        admins.owner.session.sessionId,
+      ]);
+      const patch = () =>
+        t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${target.id}`, headers: admins.owner.headers, payload: { role: 'admin' } });
       const stale = await patch();
       expect(stale.statusCode).toBe(403);
       expect(stale.json()).toMatchObject({ code: 'STEP_UP_REQUIRED' });
-      const create = await t.app.inject({ method: 'POST', url: '/v1/admin/admins', headers: admins.owner.headers, payload: { email: 'stale@example.com', role: 'owner' } });
+      const create = await t.app.inject({
+        method: 'POST',
+        url: '/v1/admin/admins',
+        headers: admins.owner.headers,
+        payload: { email: 'stale@example.com', role: 'owner' },
+      });
       expect(create.statusCode).toBe(403);
       expect(create.json()).toMatchObject({ code: 'STEP_UP_REQUIRED' });
-      const wrong = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: admins.owner.headers, payload: { code: '000000' } });
+      const wrong = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/step-up',
+        headers: admins.owner.headers,
+        payload: { code: '000000' },
+      });
       expect(wrong.statusCode).toBe(403);
-      const stepUp = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: admins.owner.headers, payload: { code: admins.owner.secondFactor() } });
+      const stepUp = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/step-up',
+        headers: admins.owner.headers,
+        payload: { code: admins.owner.secondFactor() },
+      });
       expect(stepUp.statusCode).toBe(204);
       const fresh = await patch();
       expect(fresh.statusCode).toBe(200);
       expect(fresh.json()).toMatchObject({ id: target.id, role: 'admin' });
-      const { rows } = await t.superuser.query(`SELECT before, after FROM audit_log WHERE action = 'admin.update' AND target_id = $1`, [target.id]);
+      const { rows } = await t.superuser.query(`SELECT before, after FROM audit_log WHERE action = 'admin.update' AND target_id = $1`, [
+        target.id,
+      ]);
       expect(rows).toEqual([{ before: { role: 'auditor', status: 'active' }, after: { role: 'admin', status: 'active' } }]);
     });
 
@@ -131,28 +158,54 @@ describe('admin roles', () => {
       await t.superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE admin_id = $1`, [who.id]);
       expect((await regenerate()).statusCode).toBe(403);
       // The old set (from enrolment) no longer works; the new one does.
-      const stepWithOld = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: who.headers, payload: { code: who.recoveryCodes[0] } });
+      const stepWithOld = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/step-up',
+        headers: who.headers,
+        payload: { code: who.recoveryCodes[0] },
+      });
       expect(stepWithOld.statusCode).toBe(403);
-      const stepWithNew = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: who.headers, payload: { code: codes[0] } });
+      const stepWithNew = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/step-up',
+        headers: who.headers,
+        payload: { code: codes[0] },
+      });
       expect(stepWithNew.statusCode).toBe(204);
     });
 
     it('ends every session of a disabled admin at once', async () => {
       const target = await t.newAdmin('admin');
       const second = await openSession(target.id);
-      const disable = await t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${target.id}`, headers: admins.owner.headers, payload: { status: 'disabled' } });
+      const disable = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/admin/admins/${target.id}`,
+        headers: admins.owner.headers,
+        payload: { status: 'disabled' },
+      });
       expect(disable.statusCode).toBe(200);
       for (const token of [target.session.accessToken, second]) {
-        expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
+        expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(
+          401,
+        );
       }
-      const refresh = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: target.session.refreshToken } });
+      const refresh = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/refresh',
+        payload: { refreshToken: target.session.refreshToken },
+      });
       expect(refresh.statusCode).toBe(401);
     });
 
     it('never demotes or disables the last active owner, even under concurrent changes', async () => {
       const sole = admins.owner;
       for (const change of [{ role: 'admin' }, { status: 'disabled' }]) {
-        const response = await t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${sole.id}`, headers: sole.headers, payload: change });
+        const response = await t.app.inject({
+          method: 'PATCH',
+          url: `/v1/admin/admins/${sole.id}`,
+          headers: sole.headers,
+          payload: change,
+        });
         expect(response.statusCode).toBe(409);
         expect(response.json()).toMatchObject({ code: 'LAST_OWNER' });
       }

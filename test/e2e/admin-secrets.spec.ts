@@ -21,11 +21,19 @@ describe('admin secrets never reach logs or the audit log', () => {
     secrets.push(created.oneTimePassword);
     // Through the setup routes: their secrets (one-time password, TOTP secret, codes, tokens) are searched for too.
     const admin = await createAdminThroughRoutes(t, 'owner');
-    secrets.push(admin.password, admin.totpSecret.toString('base64'), ...admin.recoveryCodes, admin.session.accessToken, admin.session.refreshToken!);
+    secrets.push(
+      admin.password,
+      admin.totpSecret.toString('base64'),
+      ...admin.recoveryCodes,
+      admin.session.accessToken,
+      admin.session.refreshToken!,
+    );
 
     const signedIn = await admin.signIn({ cookie: true });
     secrets.push(signedIn.accessToken, signedIn.csrfToken!, signedIn.setCookie!.split(';')[0]!.split('=')[1]!);
-    const refreshed = (await inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: admin.session.refreshToken } })).json();
+    const refreshed = (
+      await inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: admin.session.refreshToken } })
+    ).json();
     secrets.push(refreshed.refreshToken, refreshed.accessToken);
     const headers = { authorization: `Bearer ${refreshed.accessToken}` };
 
@@ -36,19 +44,30 @@ describe('admin secrets never reach logs or the audit log', () => {
 
     const newPassword = 'the new secret passphrase of this admin';
     secrets.push(newPassword);
-    await inject({ method: 'POST', url: '/v1/auth/password/change', headers, payload: { currentPassword: 'wrong-current-password', newPassword } });
+    await inject({
+      method: 'POST',
+      url: '/v1/auth/password/change',
+      headers,
+      payload: { currentPassword: 'wrong-current-password', newPassword },
+    });
     await inject({ method: 'POST', url: '/v1/auth/password/change', headers, payload: { currentPassword: admin.password, newPassword } });
     await inject({ method: 'POST', url: '/v1/auth/login', payload: { email: admin.email, password: 'a wrong password typed here' } });
     secrets.push('a wrong password typed here');
 
     await inject({ method: 'POST', url: '/v1/auth/password/forgot', payload: { email: admin.email } });
     await t.app.get(JobRegistry).runNow('mail-worker');
-    const mail = readdirSync(t.mailDir).map((name) => readFileSync(join(t.mailDir, name), 'utf8')).join('\n');
+    const mail = readdirSync(t.mailDir)
+      .map((name) => readFileSync(join(t.mailDir, name), 'utf8'))
+      .join('\n');
     const resetToken = /token=([A-Za-z0-9_-]{43})/.exec(mail)![1]!;
     secrets.push(resetToken);
     const resetPassword = 'the reset passphrase of this admin';
     secrets.push(resetPassword);
-    await inject({ method: 'POST', url: '/v1/auth/password/reset', payload: { token: resetToken, newPassword: resetPassword, code: codes[0] } });
+    await inject({
+      method: 'POST',
+      url: '/v1/auth/password/reset',
+      payload: { token: resetToken, newPassword: resetPassword, code: codes[0] },
+    });
 
     const logs = t.rawLogs();
     const { rows } = await t.superuser.query('SELECT row_to_json(a)::text AS row FROM audit_log a');
@@ -68,6 +87,7 @@ describe('admin secrets never reach logs or the audit log', () => {
         SELECT row_to_json(p)::text FROM admin_password_resets p UNION ALL
         SELECT row_to_json(m)::text FROM admin_mfa_challenges m UNION ALL
         SELECT row_to_json(a)::text FROM admins a) all_rows`);
-    for (const secret of secrets) expect({ secret, inDatabase: (dump[0].text as string).includes(secret) }).toEqual({ secret, inDatabase: false });
+    for (const secret of secrets)
+      expect({ secret, inDatabase: (dump[0].text as string).includes(secret) }).toEqual({ secret, inDatabase: false });
   });
 });

@@ -31,12 +31,22 @@ describe('admin session-state cache across instances', () => {
   it('applies a disable or a role change made on this instance at once', async () => {
     const admin = await first.newAdmin('admin');
     expect((await me(first, admin)).json()).toMatchObject({ role: 'admin' });
-    const demote = await first.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${admin.id}`, headers: owner.headers, payload: { role: 'auditor' } });
+    const demote = await first.app.inject({
+      method: 'PATCH',
+      url: `/v1/admin/admins/${admin.id}`,
+      headers: owner.headers,
+      payload: { role: 'auditor' },
+    });
     expect(demote.statusCode).toBe(200);
     expect((await me(first, admin)).json()).toMatchObject({ role: 'auditor' });
     const owners = await first.app.inject({ method: 'GET', url: '/v1/admin/admins', headers: admin.headers });
     expect(owners.statusCode).toBe(403);
-    await first.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${admin.id}`, headers: owner.headers, payload: { status: 'disabled' } });
+    await first.app.inject({
+      method: 'PATCH',
+      url: `/v1/admin/admins/${admin.id}`,
+      headers: owner.headers,
+      payload: { status: 'disabled' },
+    });
     expect((await me(first, admin)).statusCode).toBe(401);
   });
 });

@@ -16,10 +16,11 @@ describe('admin sessions and refresh-token families', () => {
 
   /** A fresh full session without spending a second factor (the login path has its own tests). */
   const openSession = async (who: TestAdmin = admin): Promise<{ sessionId: string; accessToken: string; refreshToken: string }> => {
-    const tokens = await t.app.get(UnitOfWork).run(
-      () => t.app.get(AdminSessions).open(who.id, { stage: 'full', secondFactor: true, cookie: false }),
-      { principal: { kind: 'system', process: 'test' } },
-    );
+    const tokens = await t.app
+      .get(UnitOfWork)
+      .run(() => t.app.get(AdminSessions).open(who.id, { stage: 'full', secondFactor: true, cookie: false }), {
+        principal: { kind: 'system', process: 'test' },
+      });
     return { sessionId: tokens.sessionId, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken! };
   };
   let ipCounter = 0;
@@ -27,11 +28,16 @@ describe('admin sessions and refresh-token families', () => {
     t.app.inject({
       method: 'POST',
       url: '/v1/auth/refresh',
-      headers: { 'x-forwarded-for': `198.18.${(ipCounter += 1) >> 8}.${ipCounter & 255}`, ...(requestId ? { 'x-request-id': requestId } : {}) },
+      headers: {
+        'x-forwarded-for': `198.18.${(ipCounter += 1) >> 8}.${ipCounter & 255}`,
+        ...(requestId ? { 'x-request-id': requestId } : {}),
+      },
       payload: { refreshToken },
     });
-  const me = (accessToken: string) => t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
-  const logout = (accessToken: string) => t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { authorization: `Bearer ${accessToken}` } });
+  const me = (accessToken: string) =>
+    t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
+  const logout = (accessToken: string) =>
+    t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { authorization: `Bearer ${accessToken}` } });
 
   it('rotates on every use into a new pair that works', async () => {
     const session = await openSession();
@@ -51,7 +57,9 @@ describe('admin sessions and refresh-token families', () => {
     expect((await refresh(child.refreshToken)).statusCode).toBe(401);
     expect((await me(child.accessToken)).statusCode).toBe(401);
     expect((await me(session.accessToken)).statusCode).toBe(401);
-    const { rows } = await t.superuser.query('SELECT action, outcome, reason, target_id FROM audit_log WHERE client_request_id = $1', ['req-refresh-reuse']);
+    const { rows } = await t.superuser.query('SELECT action, outcome, reason, target_id FROM audit_log WHERE client_request_id = $1', [
+      'req-refresh-reuse',
+    ]);
     expect(rows).toEqual([{ action: 'auth.refresh_reuse', outcome: 'denied', reason: 'family_revoked', target_id: session.sessionId }]);
     const [family] = (await t.superuser.query('SELECT revoked_reason FROM admin_sessions WHERE id = $1', [session.sessionId])).rows;
     expect(family.revoked_reason).toBe('refresh_token_reuse');
@@ -144,7 +152,11 @@ describe('admin sessions and refresh-token families', () => {
     expect(JSON.stringify(sessions)).not.toMatch(/token|hash/i);
 
     const stranger = await t.newAdmin('auditor');
-    const foreign = await t.app.inject({ method: 'DELETE', url: `/v1/auth/sessions/${stranger.session.sessionId}`, headers: admin.headers });
+    const foreign = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/auth/sessions/${stranger.session.sessionId}`,
+      headers: admin.headers,
+    });
     expect(foreign.statusCode).toBe(404);
     expect((await me(stranger.session.accessToken)).statusCode).toBe(200);
 
@@ -240,13 +252,24 @@ describe('admin sessions and refresh-token families', () => {
     }
     await fc.assert(
       fc.asyncProperty(
-        fc.commands([fc.constant(new RefreshLatest()), fc.nat(20).map((n) => new ReuseSpent(n)), fc.constant(new CheckAccess()), fc.constant(new Logout())], {
-          maxCommands: 8,
-        }),
+        fc.commands(
+          [
+            fc.constant(new RefreshLatest()),
+            fc.nat(20).map((n) => new ReuseSpent(n)),
+            fc.constant(new CheckAccess()),
+            fc.constant(new Logout()),
+          ],
+          {
+            maxCommands: 8,
+          },
+        ),
         async (commands) => {
           const session = await openSession();
           await fc.asyncModelRun(
-            () => ({ model: { latest: 0, issued: 1, ended: false }, real: { refreshTokens: [session.refreshToken], accessTokens: [session.accessToken] } }),
+            () => ({
+              model: { latest: 0, issued: 1, ended: false },
+              real: { refreshTokens: [session.refreshToken], accessTokens: [session.accessToken] },
+            }),
             commands,
           );
         },

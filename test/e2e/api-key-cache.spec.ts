@@ -23,7 +23,11 @@ describe('verified API keys across instances', () => {
     const key = await first.newKey({ by: admin });
     expect((await whoAmI(first, key.headers)).statusCode).toBe(200);
     expect((await whoAmI(second, key.headers)).statusCode).toBe(200); // cached on the second instance now
-    const revoke = await first.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${key.workspaceId}/api-keys/${key.id}`, headers: admin.headers });
+    const revoke = await first.app.inject({
+      method: 'DELETE',
+      url: `/v1/admin/workspaces/${key.workspaceId}/api-keys/${key.id}`,
+      headers: admin.headers,
+    });
     expect(revoke.statusCode).toBe(204);
     expect((await whoAmI(first, key.headers)).statusCode).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 1100));

@@ -30,7 +30,9 @@ describe('API key scopes over every workspace route', () => {
   };
   const refusedFor = async (route: string, headers: Record<string, string>): Promise<string | number> => {
     const response = await call(route, headers);
-    return response.statusCode === 403 || response.statusCode === 401 ? (response.json<{ code: string }>().code ?? response.statusCode) : 'through';
+    return response.statusCode === 403 || response.statusCode === 401
+      ? (response.json<{ code: string }>().code ?? response.statusCode)
+      : 'through';
   };
 
   it('admits exactly the keys that hold every required scope', async () => {

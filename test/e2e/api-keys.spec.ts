@@ -28,7 +28,12 @@ describe('workspace API keys', () => {
   it('shows the calling key and its workspace, and never the key or its hash', async () => {
     const response = await whoAmI(live.headers);
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ workspaceId: live.workspaceId, keyId: live.id, scopes: ['vault:read', 'audit:read'], environment: 'live' });
+    expect(response.json()).toEqual({
+      workspaceId: live.workspaceId,
+      keyId: live.id,
+      scopes: ['vault:read', 'audit:read'],
+      environment: 'live',
+    });
     expect(response.body).not.toContain(live.key.slice(16));
     const list = await t.app.inject({ method: 'GET', url: `/v1/admin/workspaces/${live.workspaceId}/api-keys`, headers: admin.headers });
     expect(list.statusCode).toBe(200);
@@ -81,7 +86,10 @@ describe('workspace API keys', () => {
   });
 
   it('honours an imported legacy wildcard key, and refuses to rotate it into a new wildcard', async () => {
-    const [{ generateApiKey }, { ApiKeyPeppers }] = await Promise.all([import('../../apps/api/src/workspaces/api-keys/api-key-format'), import('../../apps/api/src/workspaces/api-keys/api-key-peppers')]);
+    const [{ generateApiKey }, { ApiKeyPeppers }] = await Promise.all([
+      import('../../apps/api/src/workspaces/api-keys/api-key-format'),
+      import('../../apps/api/src/workspaces/api-keys/api-key-peppers'),
+    ]);
     const imported = generateApiKey('live');
     const { hash, pepperVersion } = t.app.get(ApiKeyPeppers).hashForStorage(imported.key);
     await t.superuser.query(
@@ -105,7 +113,11 @@ describe('workspace API keys', () => {
   it('refuses a revoked key and an expired key from the next request on', async () => {
     const revoked = await t.newKey({ workspace: live.workspaceId, by: admin });
     expect((await whoAmI(revoked.headers)).statusCode).toBe(200);
-    const revoke = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${live.workspaceId}/api-keys/${revoked.id}`, headers: admin.headers });
+    const revoke = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/admin/workspaces/${live.workspaceId}/api-keys/${revoked.id}`,
+      headers: admin.headers,
+    });
     expect(revoke.statusCode).toBe(204);
     const afterRevoke = await whoAmI({ ...revoked.headers, 'x-request-id': 'req-key-revoked' });
     expect(afterRevoke.statusCode).toBe(401);
@@ -145,7 +157,11 @@ describe('workspace API keys', () => {
 
   it('answers 404 for another workspace’s key or an unknown workspace, and changes nothing', async () => {
     const elsewhere = await t.newKey({ by: admin });
-    const crossed = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${live.workspaceId}/api-keys/${elsewhere.id}`, headers: admin.headers });
+    const crossed = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/admin/workspaces/${live.workspaceId}/api-keys/${elsewhere.id}`,
+      headers: admin.headers,
+    });
     expect(crossed.statusCode).toBe(404);
     expect((await whoAmI(elsewhere.headers)).statusCode).toBe(200);
     const unknown = await t.app.inject({
@@ -181,7 +197,12 @@ describe('workspace API keys', () => {
     });
 
     const ownCreate = (key: TestKey, payload: Record<string, unknown>, requestId?: string) =>
-      t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: { ...key.headers, ...(requestId ? { 'x-request-id': requestId } : {}) }, payload });
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/api-keys',
+        headers: { ...key.headers, ...(requestId ? { 'x-request-id': requestId } : {}) },
+        payload,
+      });
 
     it('issues keys in the caller’s workspace and environment, with at most the caller’s scopes', async () => {
       const created = await ownCreate(manager, { name: 'reader', scopes: ['vault:read'] });
@@ -208,11 +229,19 @@ describe('workspace API keys', () => {
       const response = await ownCreate(live, { name: 'nope', scopes: ['vault:read'] }, 'req-key-scope');
       expect(response.statusCode).toBe(403);
       expect(response.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
-      const { rows } = await t.superuser.query('SELECT action, outcome, reason, actor_type, actor_id, workspace_id FROM audit_log WHERE client_request_id = $1', [
-        'req-key-scope',
-      ]);
+      const { rows } = await t.superuser.query(
+        'SELECT action, outcome, reason, actor_type, actor_id, workspace_id FROM audit_log WHERE client_request_id = $1',
+        ['req-key-scope'],
+      );
       expect(rows).toEqual([
-        { action: 'auth.authorize', outcome: 'denied', reason: 'insufficient_scope', actor_type: 'api_key', actor_id: live.id, workspace_id: live.workspaceId },
+        {
+          action: 'auth.authorize',
+          outcome: 'denied',
+          reason: 'insufficient_scope',
+          actor_type: 'api_key',
+          actor_id: live.id,
+          workspace_id: live.workspaceId,
+        },
       ]);
     });
 
@@ -230,25 +259,42 @@ describe('workspace API keys', () => {
     it('keeps test and live apart in one workspace: neither sees, rotates nor revokes the other’s keys', async () => {
       const liveKey = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:read'], environment: 'live', by: admin });
       const liveManager = await t.newKey({ workspace: manager.workspaceId, scopes: ['keys:manage'], environment: 'live', by: admin });
-      const testIds = (await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: manager.headers })).json<{ id: string; environment: string }[]>();
+      const testIds = (await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: manager.headers })).json<
+        { id: string; environment: string }[]
+      >();
       expect(testIds.map((key) => key.id)).not.toContain(liveKey.id);
       expect(new Set(testIds.map((key) => key.environment))).toEqual(new Set(['test']));
-      const liveIds = (await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: liveManager.headers })).json<{ id: string; environment: string }[]>();
+      const liveIds = (await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: liveManager.headers })).json<
+        { id: string; environment: string }[]
+      >();
       expect(liveIds.map((key) => key.id)).toEqual(expect.arrayContaining([liveKey.id, liveManager.id]));
       expect(liveIds.map((key) => key.id)).not.toContain(manager.id);
 
       expect((await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${liveKey.id}`, headers: manager.headers })).statusCode).toBe(404);
-      expect((await t.app.inject({ method: 'POST', url: `/v1/api-keys/${liveKey.id}/rotate`, headers: manager.headers, payload: { gracePeriodSeconds: 0 } })).statusCode).toBe(404);
-      expect((await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${manager.id}`, headers: liveManager.headers })).statusCode).toBe(404);
+      expect(
+        (
+          await t.app.inject({
+            method: 'POST',
+            url: `/v1/api-keys/${liveKey.id}/rotate`,
+            headers: manager.headers,
+            payload: { gracePeriodSeconds: 0 },
+          })
+        ).statusCode,
+      ).toBe(404);
+      expect((await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${manager.id}`, headers: liveManager.headers })).statusCode).toBe(
+        404,
+      );
       expect((await whoAmI(liveKey.headers)).statusCode).toBe(200);
       expect((await whoAmI(manager.headers)).statusCode).toBe(200);
     });
 
     describe('the grant rule holds on every path that makes or manages a key', () => {
       // manager holds keys:manage and vault:read; the target holds more than that.
-      const rotate = (key: TestKey, id: string) => t.app.inject({ method: 'POST', url: `/v1/api-keys/${id}/rotate`, headers: key.headers, payload: { gracePeriodSeconds: 0 } });
+      const rotate = (key: TestKey, id: string) =>
+        t.app.inject({ method: 'POST', url: `/v1/api-keys/${id}/rotate`, headers: key.headers, payload: { gracePeriodSeconds: 0 } });
       const revoke = (key: TestKey, id: string) => t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}`, headers: key.headers });
-      const keysIn = async (workspaceId: string) => Number((await t.superuser.query('SELECT count(*) FROM api_keys WHERE workspace_id = $1', [workspaceId])).rows[0].count);
+      const keysIn = async (workspaceId: string) =>
+        Number((await t.superuser.query('SELECT count(*) FROM api_keys WHERE workspace_id = $1', [workspaceId])).rows[0].count);
 
       it('rotate: refuses to mint a key with scopes the caller lacks, and leaves the target working', async () => {
         const revealer = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:reveal'], environment: 'test', by: admin });
@@ -261,12 +307,22 @@ describe('workspace API keys', () => {
         expect(await keysIn(manager.workspaceId)).toBe(before);
         expect((await whoAmI(revealer.headers)).statusCode).toBe(200);
         // A caller holding every scope of the target may rotate it.
-        const wide = await t.newKey({ workspace: manager.workspaceId, scopes: ['keys:manage', 'vault:reveal'], environment: 'test', by: admin });
+        const wide = await t.newKey({
+          workspace: manager.workspaceId,
+          scopes: ['keys:manage', 'vault:reveal'],
+          environment: 'test',
+          by: admin,
+        });
         expect((await rotate(wide, revealer.id)).statusCode).toBe(201);
       });
 
       it('revoke: a narrow key cannot switch off a wider one', async () => {
-        const revealer = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:reveal', 'vault:read'], environment: 'test', by: admin });
+        const revealer = await t.newKey({
+          workspace: manager.workspaceId,
+          scopes: ['vault:reveal', 'vault:read'],
+          environment: 'test',
+          by: admin,
+        });
         const response = await revoke(manager, revealer.id);
         expect(response.statusCode).toBe(403);
         expect(response.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
@@ -283,7 +339,12 @@ describe('workspace API keys', () => {
       });
 
       it('create and rotate: no key outlives the key that made it', async () => {
-        const shortLived = await t.newKey({ workspace: manager.workspaceId, scopes: ['keys:manage', 'vault:read'], environment: 'test', by: admin });
+        const shortLived = await t.newKey({
+          workspace: manager.workspaceId,
+          scopes: ['keys:manage', 'vault:read'],
+          environment: 'test',
+          by: admin,
+        });
         await t.superuser.query(`UPDATE api_keys SET expires_at = now() + interval '1 hour' WHERE key_id = $1`, [shortLived.id]);
         // (Not yet used, so not cached: its first request reads the new expiry.)
         const caller = shortLived;
@@ -308,7 +369,12 @@ describe('workspace API keys', () => {
       it('an admin grants no scope its role may not use itself (audit:read, vault:reveal), on create or rotate, and still revokes any key', async () => {
         const plainAdmin = await t.newAdmin('admin');
         const create = (scopes: string[]) =>
-          t.app.inject({ method: 'POST', url: `/v1/admin/workspaces/${manager.workspaceId}/api-keys`, headers: plainAdmin.headers, payload: { name: 'minted', scopes, environment: 'test' } });
+          t.app.inject({
+            method: 'POST',
+            url: `/v1/admin/workspaces/${manager.workspaceId}/api-keys`,
+            headers: plainAdmin.headers,
+            payload: { name: 'minted', scopes, environment: 'test' },
+          });
         for (const scopes of [['audit:read'], ['vault:reveal'], ['vault:read', 'vault:reveal']]) {
           const refused = await create(scopes);
           expect({ scopes, status: refused.statusCode }).toEqual({ scopes, status: 403 });
@@ -325,13 +391,22 @@ describe('workspace API keys', () => {
         expect(rotated.statusCode).toBe(403);
         expect(rotated.json()).toMatchObject({ code: 'INSUFFICIENT_ROLE' });
         expect((await whoAmI(revealer.headers)).statusCode).toBe(200);
-        const revoked = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${manager.workspaceId}/api-keys/${revealer.id}`, headers: plainAdmin.headers });
+        const revoked = await t.app.inject({
+          method: 'DELETE',
+          url: `/v1/admin/workspaces/${manager.workspaceId}/api-keys/${revealer.id}`,
+          headers: plainAdmin.headers,
+        });
         expect(revoked.statusCode).toBe(204);
         expect((await whoAmI(revealer.headers)).statusCode).toBe(401);
       });
 
       it('admins keep granting any scope and lifetime through the same service', async () => {
-        const target = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:reveal', 'keys:manage'], environment: 'test', by: admin });
+        const target = await t.newKey({
+          workspace: manager.workspaceId,
+          scopes: ['vault:reveal', 'keys:manage'],
+          environment: 'test',
+          by: admin,
+        });
         const response = await t.app.inject({
           method: 'POST',
           url: `/v1/admin/workspaces/${manager.workspaceId}/api-keys/${target.id}/rotate`,
@@ -345,17 +420,37 @@ describe('workspace API keys', () => {
 
     it('rotates a key: the new one works at once, the old one until the grace period ends', async () => {
       const old = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:read'], environment: 'test', by: admin });
-      const rotated = await t.app.inject({ method: 'POST', url: `/v1/api-keys/${old.id}/rotate`, headers: manager.headers, payload: { gracePeriodSeconds: 3600 } });
+      const rotated = await t.app.inject({
+        method: 'POST',
+        url: `/v1/api-keys/${old.id}/rotate`,
+        headers: manager.headers,
+        payload: { gracePeriodSeconds: 3600 },
+      });
       expect(rotated.statusCode).toBe(201);
       const next = rotated.json<{ key: string; id: string; scopes: string[] }>();
       expect(next.scopes).toEqual(['vault:read']);
       expect((await whoAmI({ authorization: `Bearer ${next.key}` })).statusCode).toBe(200);
       expect((await whoAmI(old.headers)).statusCode).toBe(200);
-      const [row] = (await t.superuser.query(`SELECT expires_at > now() + interval '59 minutes' AS later, expires_at < now() + interval '61 minutes' AS bounded FROM api_keys WHERE key_id = $1`, [old.id])).rows;
+      const [row] = (
+        await t.superuser.query(
+          `SELECT expires_at > now() + interval '59 minutes' AS later, expires_at < now() + interval '61 minutes' AS bounded FROM api_keys WHERE key_id = $1`,
+          [old.id],
+        )
+      ).rows;
       expect(row).toEqual({ later: true, bounded: true });
-      const again = await t.app.inject({ method: 'POST', url: `/v1/api-keys/${old.id}/rotate`, headers: manager.headers, payload: { gracePeriodSeconds: 0 } });
+      const again = await t.app.inject({
+        method: 'POST',
+        url: `/v1/api-keys/${old.id}/rotate`,
+        headers: manager.headers,
+        payload: { gracePeriodSeconds: 0 },
+      });
       expect(again.statusCode).toBe(404);
-      const immediate = await t.app.inject({ method: 'POST', url: `/v1/api-keys/${next.id}/rotate`, headers: manager.headers, payload: { gracePeriodSeconds: 0 } });
+      const immediate = await t.app.inject({
+        method: 'POST',
+        url: `/v1/api-keys/${next.id}/rotate`,
+        headers: manager.headers,
+        payload: { gracePeriodSeconds: 0 },
+      });
       expect(immediate.statusCode).toBe(201);
       expect((await whoAmI({ authorization: `Bearer ${next.key}` })).statusCode).toBe(401);
     });

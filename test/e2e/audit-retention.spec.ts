@@ -19,9 +19,11 @@ describe('audit retention', () => {
   });
 
   const partitions = async () =>
-    (await t.superuser.query<{ name: string }>(`SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'audit_log'::regclass ORDER BY 1`)).rows.map(
-      (row) => row.name,
-    );
+    (
+      await t.superuser.query<{ name: string }>(
+        `SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'audit_log'::regclass ORDER BY 1`,
+      )
+    ).rows.map((row) => row.name);
 
   it('drops the months wholly past retention, checkpoints the chain, audits the drop, and still verifies', async () => {
     const before = await partitions();
@@ -32,19 +34,36 @@ describe('audit retention', () => {
     const after = await partitions();
     expect(after).toEqual(before.filter((name) => !dropped.some((part) => part.partition === name)));
     const { rows: checkpoints } = await t.superuser.query(`SELECT kind, partitions, rows_retired, through_seq FROM audit_checkpoints`);
-    expect(checkpoints).toEqual([{ kind: 'retention', partitions: dropped.map((part) => part.partition), rows_retired: String(dropped.length * 10), through_seq: expect.any(String) }]);
+    expect(checkpoints).toEqual([
+      {
+        kind: 'retention',
+        partitions: dropped.map((part) => part.partition),
+        rows_retired: String(dropped.length * 10),
+        through_seq: expect.any(String),
+      },
+    ]);
     const { rows: audited } = await t.superuser.query(`SELECT actor_type, actor_id, after FROM audit_log WHERE action = 'audit.retention'`);
-    expect(audited).toEqual([{ actor_type: 'system', actor_id: 'audit-chain', after: expect.objectContaining({ partitions: dropped.map((part) => part.partition), rowsRetired: dropped.length * 10 }) }]);
+    expect(audited).toEqual([
+      {
+        actor_type: 'system',
+        actor_id: 'audit-chain',
+        after: expect.objectContaining({ partitions: dropped.map((part) => part.partition), rowsRetired: dropped.length * 10 }),
+      },
+    ]);
 
     await t.app.get(AuditSealer).sealAll(0);
     expect(await t.app.get(AuditChain).verify()).toMatchObject({ intact: true, firstBreak: null });
     // What remains is still guarded: deleting a kept row is found.
-    const [kept] = (await t.superuser.query<{ id: string }>(`SELECT id FROM audit_log WHERE action = 'old.event' ORDER BY id LIMIT 1`)).rows;
+    const [kept] = (await t.superuser.query<{ id: string }>(`SELECT id FROM audit_log WHERE action = 'old.event' ORDER BY id LIMIT 1`))
+      .rows;
     await t.superuser.query('BEGIN');
     await t.superuser.query('SET LOCAL session_replication_role = replica');
     await t.superuser.query('DELETE FROM audit_log WHERE id = $1', [kept!.id]);
     await t.superuser.query('COMMIT');
-    expect(await t.app.get(AuditChain).verify()).toMatchObject({ intact: false, firstBreak: { auditId: kept!.id, problem: 'row deleted' } });
+    expect(await t.app.get(AuditChain).verify()).toMatchObject({
+      intact: false,
+      firstBreak: { auditId: kept!.id, problem: 'row deleted' },
+    });
   });
 
   it('never drops a month with an unsealed row, and refuses a retention under 30 days', async () => {

@@ -4,7 +4,15 @@ import { TestKey } from '../support/api-key';
 import { useTestApp } from '../support/use-test-app';
 
 interface Page {
-  events: { id: string; action: string; workspaceId: string | null; actor: { type: string; id: string | null }; outcome: string; environment: string | null; target: { type: string; id: string | null } | null }[];
+  events: {
+    id: string;
+    action: string;
+    workspaceId: string | null;
+    actor: { type: string; id: string | null };
+    outcome: string;
+    environment: string | null;
+    target: { type: string; id: string | null } | null;
+  }[];
   nextCursor: string | null;
 }
 
@@ -34,7 +42,12 @@ describe('audit view (/v1/audit)', () => {
   });
 
   const read = (headers: Record<string, string>, query: Record<string, string | number> = {}) =>
-    t.app.inject({ method: 'GET', url: '/v1/audit/events', headers, query: Object.fromEntries(Object.entries(query).map(([name, value]) => [name, String(value)])) });
+    t.app.inject({
+      method: 'GET',
+      url: '/v1/audit/events',
+      headers,
+      query: Object.fromEntries(Object.entries(query).map(([name, value]) => [name, String(value)])),
+    });
   const actionsOf = (page: Page) => page.events.map((event) => event.action);
 
   it('shows auditors and owners every workspace, newest first; other admins get 403', async () => {
@@ -56,7 +69,11 @@ describe('audit view (/v1/audit)', () => {
     expect(await count({ actorType: 'api_key', actorId: 'KEYBBBBB' })).toBe(2);
     expect(await count({ targetType: 'vault_secret', targetId: 's1' })).toBe(3);
     expect(await count({ action: 'vault.', outcome: 'denied' })).toBe(1);
-    const [row] = (await t.superuser.query<{ occurred_at: Date }>(`SELECT occurred_at FROM audit_log WHERE action = 'vault.reveal' AND outcome = 'denied'`)).rows;
+    const [row] = (
+      await t.superuser.query<{ occurred_at: Date }>(
+        `SELECT occurred_at FROM audit_log WHERE action = 'vault.reveal' AND outcome = 'denied'`,
+      )
+    ).rows;
     expect(await count({ action: 'vault.', from: row!.occurred_at.toISOString() })).toBe(2);
     expect(await count({ action: 'vault.', to: row!.occurred_at.toISOString() })).toBe(2);
   });
@@ -65,7 +82,10 @@ describe('audit view (/v1/audit)', () => {
     const first = (await read(auditor.headers, { action: 'vault.', limit: 3 })).json<Page>();
     expect(first.events).toHaveLength(3);
     expect(first.nextCursor).not.toBeNull();
-    await t.superuser.query(`INSERT INTO audit_log (actor_type, action, outcome, workspace_id) VALUES ('system', 'vault.create', 'success', $1)`, [reader.workspaceId]);
+    await t.superuser.query(
+      `INSERT INTO audit_log (actor_type, action, outcome, workspace_id) VALUES ('system', 'vault.create', 'success', $1)`,
+      [reader.workspaceId],
+    );
     const second = (await read(auditor.headers, { action: 'vault.', limit: 3, cursor: first.nextCursor! })).json<Page>();
     expect(actionsOf(second)).toEqual(['vault.create']);
     expect(second.nextCursor).toBeNull();
@@ -116,7 +136,8 @@ describe('audit view (/v1/audit)', () => {
     const all = (await read(auditor.headers, { workspaceId: reader.workspaceId })).json<Page>();
     expect(all.events.some((event) => event.environment === 'test')).toBe(true);
     // What an admin did to a test key is a test row: the test key reads it, the live key does not.
-    const aboutSandbox = (page: Page) => page.events.filter((event) => event.target?.id === sandbox.id && event.action === 'api_key.create');
+    const aboutSandbox = (page: Page) =>
+      page.events.filter((event) => event.target?.id === sandbox.id && event.action === 'api_key.create');
     expect(aboutSandbox(testView)).toMatchObject([{ actor: { type: 'admin' }, environment: 'test' }]);
     expect(aboutSandbox((await read(reader.headers, { targetType: 'api_key', targetId: sandbox.id })).json<Page>())).toEqual([]);
   });
@@ -128,9 +149,18 @@ describe('audit view (/v1/audit)', () => {
 
   it('audits every read: who looked and with which filter', async () => {
     await read({ ...auditor.headers, 'x-request-id': 'req-audit-read-1' }, { action: 'vault.reveal', outcome: 'denied' });
-    const { rows } = await t.superuser.query(`SELECT actor_type, actor_id, action, outcome, after, workspace_id FROM audit_log WHERE client_request_id = 'req-audit-read-1'`);
+    const { rows } = await t.superuser.query(
+      `SELECT actor_type, actor_id, action, outcome, after, workspace_id FROM audit_log WHERE client_request_id = 'req-audit-read-1'`,
+    );
     expect(rows).toEqual([
-      { actor_type: 'admin', actor_id: auditor.id, action: 'audit.read', outcome: 'success', after: { filter: { action: 'vault.reveal', outcome: 'denied' } }, workspace_id: null },
+      {
+        actor_type: 'admin',
+        actor_id: auditor.id,
+        action: 'audit.read',
+        outcome: 'success',
+        after: { filter: { action: 'vault.reveal', outcome: 'denied' } },
+        workspace_id: null,
+      },
     ]);
     await read({ ...reader.headers, 'x-request-id': 'req-audit-read-2' });
     const keyed = await t.superuser.query(`SELECT actor_type, workspace_id FROM audit_log WHERE client_request_id = 'req-audit-read-2'`);
@@ -138,7 +168,9 @@ describe('audit view (/v1/audit)', () => {
   });
 
   it('refuses a forged cursor and an oversized page with 400', async () => {
-    expect((await read(auditor.headers, { cursor: Buffer.from('a:1 OR 1=1').toString('base64url') })).json()).toMatchObject({ code: 'INVALID_CURSOR' });
+    expect((await read(auditor.headers, { cursor: Buffer.from('a:1 OR 1=1').toString('base64url') })).json()).toMatchObject({
+      code: 'INVALID_CURSOR',
+    });
     expect((await read(auditor.headers, { limit: 500 })).statusCode).toBe(400);
     expect((await read(auditor.headers, { action: "vault.' OR 1=1" })).statusCode).toBe(400);
   });
@@ -160,7 +192,10 @@ describe('audit view (/v1/audit)', () => {
         expect(response.statusCode).toBe(200);
         expect(response.headers['content-type']).toBe('application/x-ndjson');
         expect(response.headers['content-disposition']).toBe('attachment; filename="audit-events.ndjson"');
-        const lines = response.body.trim().split('\n').map((line) => JSON.parse(line) as { action: string; after: { n: number } });
+        const lines = response.body
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as { action: string; after: { n: number } });
         expect(lines).toHaveLength(2500);
         expect(lines[0]!.after.n).toBe(2500);
         expect(lines.at(-1)!.after.n).toBe(1);
@@ -182,14 +217,21 @@ describe('audit view (/v1/audit)', () => {
       const response = await exportOf(auditor.headers, { action: 'csv.event', format: 'csv' });
       expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
       const [header, row] = response.body.split('\r\n');
-      expect(header).toBe('id,occurred_at,workspace_id,actor_type,actor_id,action,target_type,target_id,outcome,reason,client_ip,user_agent,request_id,client_request_id,environment,before,after');
+      expect(header).toBe(
+        'id,occurred_at,workspace_id,actor_type,actor_id,action,target_type,target_id,outcome,reason,client_ip,user_agent,request_id,client_request_id,environment,before,after',
+      );
       expect(row).toContain(`"'=HYPERLINK(""http://evil"")"`);
       expect(response.body).toContain('"agent ""quoted""\r\nnext"');
     });
 
     it('gives a key its own workspace only', async () => {
       const response = await exportOf(reader.headers, {});
-      const workspaces = new Set(response.body.trim().split('\n').map((line) => (JSON.parse(line) as { workspaceId: string }).workspaceId));
+      const workspaces = new Set(
+        response.body
+          .trim()
+          .split('\n')
+          .map((line) => (JSON.parse(line) as { workspaceId: string }).workspaceId),
+      );
       expect(workspaces).toEqual(new Set([reader.workspaceId]));
       expect((await exportOf(reader.headers, { workspaceId: otherReader.workspaceId })).statusCode).toBe(400);
     });
@@ -202,7 +244,8 @@ describe('audit view (/v1/audit)', () => {
     expect(intact.json()).toMatchObject({ intact: true, firstBreak: null });
     expect(intact.json<{ checked: number }>().checked).toBeGreaterThan(5);
 
-    const [victim] = (await t.superuser.query<{ id: string }>(`SELECT id FROM audit_log WHERE action = 'vault.reveal' ORDER BY id LIMIT 1`)).rows;
+    const [victim] = (await t.superuser.query<{ id: string }>(`SELECT id FROM audit_log WHERE action = 'vault.reveal' ORDER BY id LIMIT 1`))
+      .rows;
     await t.superuser.query('BEGIN');
     await t.superuser.query('SET LOCAL session_replication_role = replica');
     await t.superuser.query(`UPDATE audit_log SET outcome = 'failure' WHERE id = $1`, [victim!.id]);

@@ -14,7 +14,12 @@ describe('audit writes', () => {
 
   it('redacts the fields a resource declares secret, whoever records the row', async () => {
     await t.app.get(SecurityEvents).record(
-      { action: 'spec.redaction', outcome: 'success', target: { type: 'api_key', id: 'ABCDEFGH' }, after: { name: 'kept', key: 'rf_live_NOTREALLY', nested: { secretHash: 'ab' } } },
+      {
+        action: 'spec.redaction',
+        outcome: 'success',
+        target: { type: 'api_key', id: 'ABCDEFGH' },
+        after: { name: 'kept', key: 'rf_live_NOTREALLY', nested: { secretHash: 'ab' } },
+      },
       ANONYMOUS,
     );
     const { rows } = await t.superuser.query(`SELECT after FROM audit_log WHERE action = 'spec.redaction'`);
@@ -30,7 +35,9 @@ describe('audit writes', () => {
       payload: { name: `line one\r\nline two \u001b[31m red` },
     });
     expect(response.statusCode).toBe(201);
-    const { rows } = await t.superuser.query<{ user_agent: string; after: { name: string } }>(`SELECT user_agent, after FROM audit_log WHERE client_request_id = 'req-hostile-agent'`);
+    const { rows } = await t.superuser.query<{ user_agent: string; after: { name: string } }>(
+      `SELECT user_agent, after FROM audit_log WHERE client_request_id = 'req-hostile-agent'`,
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]!.user_agent.length).toBeLessThan(600);
     expect(rows[0]!.user_agent.startsWith('evil\r\n{"level":60')).toBe(true);
@@ -59,7 +66,13 @@ describe('audit writes', () => {
     await t.app.get(AuditSealer).sealAll(0);
     const { rows } = await t.superuser.query<{ seq: string }>('SELECT seq FROM audit_chain ORDER BY seq');
     expect(rows.map((row) => Number(row.seq))).toEqual(Array.from({ length: rows.length }, (_, i) => i + 1));
-    const created = Number((await t.superuser.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log WHERE action = 'workspace.create' AND after->>'name' LIKE 'parallel %'`)).rows[0]!.n);
+    const created = Number(
+      (
+        await t.superuser.query<{ n: string }>(
+          `SELECT count(*) AS n FROM audit_log WHERE action = 'workspace.create' AND after->>'name' LIKE 'parallel %'`,
+        )
+      ).rows[0]!.n,
+    );
     expect(created).toBe(32);
     const total = Number((await t.superuser.query<{ n: string }>('SELECT count(*) AS n FROM audit_log')).rows[0]!.n);
     expect(rows.length).toBe(total);

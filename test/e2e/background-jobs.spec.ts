@@ -1,5 +1,6 @@
 import { JobRegistry, JobStatus } from '@ringfence/tenancy';
 import { ApiKeyUsage } from '../../apps/api/src/workspaces/api-keys/api-key-usage';
+import { TestAdmin } from '../support/admin-session';
 import { newAdmin, newKey } from '../support/factories';
 import { clusterProbe, instanceProbe, JobProbeModule, ProbeJobControl } from '../support/job-probe.module';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -36,6 +37,8 @@ describe('background jobs', () => {
 
   describe('on a worker instance', () => {
     let t: TestApp;
+    let admin: TestAdmin | undefined;
+    const operator = async (): Promise<TestAdmin> => (admin ??= await newAdmin(t, 'admin'));
 
     beforeAll(async () => {
       t = await createTestApp(db, { features: [JobProbeModule], env: { RINGFENCE_ROLE: 'worker' } });
@@ -78,9 +81,10 @@ describe('background jobs', () => {
 
       const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
       expect(ready.statusCode).toBe(200);
-      const shown = ready.json<{ status: string; jobs: JobStatus[] }>();
-      expect(shown.status).toBe('ok');
-      expect(shown.jobs.find((job) => job.name === 'probe-cluster')).toMatchObject({
+      expect(ready.json()).toEqual({ status: 'ok' });
+      const shown = await t.app.inject({ method: 'GET', url: '/v1/admin/jobs', headers: (await operator()).headers });
+      expect(shown.statusCode).toBe(200);
+      expect(shown.json<JobStatus[]>().find((job) => job.name === 'probe-cluster')).toMatchObject({
         scope: 'cluster',
         runsHere: true,
         running: true,
@@ -131,8 +135,8 @@ describe('background jobs', () => {
       await untilTurns(instanceProbe, 20);
       expect(clusterProbe.turns).toBe(0);
 
-      const ready = (await t.app.inject({ method: 'GET', url: '/health/ready' })).json<{ jobs: JobStatus[] }>();
-      const cluster = ready.jobs.filter((job) => job.scope === 'cluster');
+      const jobs = (await t.app.inject({ method: 'GET', url: '/v1/admin/jobs', headers: owner.headers })).json<JobStatus[]>();
+      const cluster = jobs.filter((job) => job.scope === 'cluster');
       expect(cluster.map((job) => job.name).sort()).toEqual([
         'audit-partitions',
         'audit-retention',
@@ -142,7 +146,7 @@ describe('background jobs', () => {
         'workspace-purge',
       ]);
       for (const job of cluster) expect(job).toMatchObject({ runsHere: false, runs: 0, lastStartedAt: null });
-      expect(ready.jobs.filter((job) => job.scope === 'instance').every((job) => job.runsHere)).toBe(true);
+      expect(jobs.filter((job) => job.scope === 'instance').every((job) => job.runsHere)).toBe(true);
       const { rows } = await db.superuser.query(`SELECT status, attempts FROM mail_outbox`);
       expect(rows).toEqual([{ status: 'pending', attempts: 0 }]);
     } finally {
@@ -198,9 +202,35 @@ describe('background jobs', () => {
         await t.close();
       }
     })();
-    const { rows } = await db.superuser.query<{ used: boolean }>('SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1', [
-      keyId,
-    ]);
+    const { rows } = await db.superuser.query<{ used: boolean }>(
+      'SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1',
+      [keyId],
+    );
     expect(rows).toEqual([{ used: true }]);
+  });
+
+  it('gives the final turns their time even while another job’s turn outlasts the drain: a stuck mail does not lose API-key usage', async () => {
+    // The attacker's lever: a mail server that stalls keeps the mail worker's turn running as the instance stops.
+    const t = await createTestApp(db, { features: [JobProbeModule], env: { RINGFENCE_ROLE: 'worker', SHUTDOWN_GRACE_MS: '400' } });
+    const { entered, release } = clusterProbe.holdUntilReleased();
+    try {
+      const key = await newKey(t);
+      await t.app.get(ApiKeyUsage).flush();
+      await db.superuser.query('UPDATE api_keys SET last_used_at = NULL WHERE key_id = $1', [key.id]);
+      await entered;
+      expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: key.headers })).statusCode).toBe(200);
+      await t.close();
+      const { rows } = await db.superuser.query<{ used: boolean }>(
+        'SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1',
+        [key.id],
+      );
+      expect(rows).toEqual([{ used: true }]);
+      expect(t.logs.filter((line) => line.msg === 'stopping with job turns still running after 200 ms').map((line) => line.jobs)).toEqual([
+        ['probe-cluster'],
+      ]);
+    } finally {
+      clusterProbe.hold = undefined;
+      release();
+    }
   });
 });

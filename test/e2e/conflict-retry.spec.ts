@@ -30,17 +30,30 @@ describe('an audited request meeting a serialization failure', () => {
   }
 
   it('is run again, and leaves one row, one audit row without the failed attempt’s before, one cookie and one after-commit call', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/probe/conflict', headers: owner.headers, payload: { name: 'conflict once', conflicts: 1 } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/probe/conflict',
+      headers: owner.headers,
+      payload: { name: 'conflict once', conflicts: 1 },
+    });
     expect(response.statusCode).toBe(201);
     expect(response.json()).toMatchObject({ attempt: 2 });
     expect(conflictProbe.attempts).toBe(2);
     expect(conflictProbe.committed).toBe(1);
     expect(response.headers['set-cookie']).toBe('probe_attempt=2');
-    expect(await written('conflict once')).toEqual({ workspaces: 1, audit: [{ before: null, after: { name: 'conflict once', attempt: 2 } }] });
+    expect(await written('conflict once')).toEqual({
+      workspaces: 1,
+      audit: [{ before: null, after: { name: 'conflict once', attempt: 2 } }],
+    });
   });
 
   it('answers 503 DATABASE_UNAVAILABLE with Retry-After once its attempts are spent, and leaves nothing', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/probe/conflict', headers: owner.headers, payload: { name: 'always in conflict', conflicts: 100 } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/probe/conflict',
+      headers: owner.headers,
+      payload: { name: 'always in conflict', conflicts: 100 },
+    });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });
     expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);

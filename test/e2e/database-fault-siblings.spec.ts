@@ -18,7 +18,12 @@ describe('database faults beyond the request’s own transaction', () => {
         // Audit rows cannot be inserted (reads go on): the step-up's wrong code is refused, its
         // transaction rolls back, and the event it recorded waits on the lock and gives up.
         await db.superuser.query('LOCK TABLE audit_log IN EXCLUSIVE MODE');
-        const refused = await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: owner.headers, payload: { code: '000000' } });
+        const refused = await t.app.inject({
+          method: 'POST',
+          url: '/v1/auth/step-up',
+          headers: owner.headers,
+          payload: { code: '000000' },
+        });
         expect(refused.statusCode).toBe(503);
         expect(refused.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
         expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
@@ -42,7 +47,15 @@ describe('database faults beyond the request’s own transaction', () => {
       const jobs = t.app.get(JobRegistry);
       const names = jobs.status().map((job) => job.name);
       expect(names).toEqual(
-        expect.arrayContaining(['audit-seal', 'audit-partitions', 'audit-retention', 'mail-worker', 'api-key-usage', 'workspace-origins', 'workspace-purge']),
+        expect.arrayContaining([
+          'audit-seal',
+          'audit-partitions',
+          'audit-retention',
+          'mail-worker',
+          'api-key-usage',
+          'workspace-origins',
+          'workspace-purge',
+        ]),
       );
       const turns = async (): Promise<void> => {
         for (const name of names) await jobs.runNow(name);
@@ -53,13 +66,18 @@ describe('database faults beyond the request’s own transaction', () => {
       expect(errors).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^database unavailable: /) })]);
       // Quiet in the log, not hidden: each database job's failures are counted for readiness.
       const failing = jobs.status().filter((job) => job.lastError?.code === 'DATABASE_UNAVAILABLE' && job.consecutiveFailures >= 3);
-      expect(failing.map((job) => job.name)).toEqual(expect.arrayContaining(['audit-seal', 'mail-worker', 'api-key-usage', 'workspace-purge']));
+      expect(failing.map((job) => job.name)).toEqual(
+        expect.arrayContaining(['audit-seal', 'mail-worker', 'api-key-usage', 'workspace-purge']),
+      );
 
       await proxy.restore();
       await turns();
       expect(t.logs.filter((line) => (line.level as number) >= 50)).toHaveLength(1);
       // The key used during the outage is recorded once the database is back.
-      const { rows } = await db.superuser.query<{ used: boolean }>('SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1', [key.id]);
+      const { rows } = await db.superuser.query<{ used: boolean }>(
+        'SELECT last_used_at IS NOT NULL AS used FROM api_keys WHERE key_id = $1',
+        [key.id],
+      );
       expect(rows).toEqual([{ used: true }]);
     } finally {
       await proxy.restore();

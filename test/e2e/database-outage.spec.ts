@@ -76,7 +76,9 @@ describe('a database outage', () => {
         if (recoveryLines().length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: key.headers })).statusCode).toBe(200);
-      expect(recoveryLines()).toEqual([expect.objectContaining({ level: 30, msg: expect.stringMatching(/; \d+ calls were answered 503 meanwhile$/) })]);
+      expect(recoveryLines()).toEqual([
+        expect.objectContaining({ level: 30, msg: expect.stringMatching(/; \d+ calls were answered 503 meanwhile$/) }),
+      ]);
       expect(outageLines()).toHaveLength(1);
     } finally {
       await proxy.restore();
@@ -95,8 +97,14 @@ describe('a database outage', () => {
       const other = await newKey(t, { workspace: key.workspaceId, scopes: ['audit:read'], by: owner });
       const cold = await newKey(t, { workspace: key.workspaceId, scopes: ['audit:read'], by: owner });
       const coldAdmin = await newAdmin(t, 'auditor');
-      expect((await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: 'kept', value: 'v' } })).statusCode).toBe(201);
-      expect((await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: owner.headers, payload: { code: owner.secondFactor() } })).statusCode).toBe(204);
+      expect(
+        (await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: 'kept', value: 'v' } }))
+          .statusCode,
+      ).toBe(201);
+      expect(
+        (await t.app.inject({ method: 'POST', url: '/v1/auth/step-up', headers: owner.headers, payload: { code: owner.secondFactor() } }))
+          .statusCode,
+      ).toBe(204);
       const ws = key.workspaceId;
       const token = randomBytes(32).toString('base64url');
 
@@ -113,7 +121,12 @@ describe('a database outage', () => {
         { caller: 'owner', method: 'POST', url: `/v1/admin/workspaces/${ws}/reactivate` },
         { caller: 'owner', method: 'DELETE', url: `/v1/admin/workspaces/${ws}` },
         { caller: 'owner', method: 'GET', url: `/v1/admin/workspaces/${ws}/api-keys` },
-        { caller: 'owner', method: 'POST', url: `/v1/admin/workspaces/${ws}/api-keys`, payload: { name: 'k', scopes: ['audit:read'], environment: 'live' } },
+        {
+          caller: 'owner',
+          method: 'POST',
+          url: `/v1/admin/workspaces/${ws}/api-keys`,
+          payload: { name: 'k', scopes: ['audit:read'], environment: 'live' },
+        },
         { caller: 'owner', method: 'POST', url: `/v1/admin/workspaces/${ws}/api-keys/${other.id}/rotate`, payload: {} },
         { caller: 'owner', method: 'DELETE', url: `/v1/admin/workspaces/${ws}/api-keys/${other.id}` },
         { caller: 'owner', method: 'GET', url: '/v1/audit/events' },
@@ -124,7 +137,12 @@ describe('a database outage', () => {
         { caller: 'owner', method: 'POST', url: '/v1/auth/step-up', payload: { code: '123456' } },
         { caller: 'owner', method: 'POST', url: '/v1/auth/totp/enroll' },
         { caller: 'owner', method: 'POST', url: '/v1/auth/totp/confirm', payload: { code: '123456' } },
-        { caller: 'owner', method: 'POST', url: '/v1/auth/password/change', payload: { currentPassword: owner.password, newPassword: 'a brand new long passphrase 42' } },
+        {
+          caller: 'owner',
+          method: 'POST',
+          url: '/v1/auth/password/change',
+          payload: { currentPassword: owner.password, newPassword: 'a brand new long passphrase 42' },
+        },
         { caller: 'owner', method: 'POST', url: '/v1/auth/recovery-codes' },
         { caller: 'owner', method: 'POST', url: '/v1/auth/logout' },
         { caller: 'key', method: 'GET', url: '/v1/api-keys' },
@@ -143,7 +161,12 @@ describe('a database outage', () => {
         { caller: 'anyone', method: 'POST', url: '/v1/auth/mfa', payload: { challenge: token, code: '123456' } },
         { caller: 'anyone', method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: owner.session.refreshToken } },
         { caller: 'anyone', method: 'POST', url: '/v1/auth/password/forgot', payload: { email: owner.email } },
-        { caller: 'anyone', method: 'POST', url: '/v1/auth/password/reset', payload: { token, newPassword: 'a brand new long passphrase 42' } },
+        {
+          caller: 'anyone',
+          method: 'POST',
+          url: '/v1/auth/password/reset',
+          payload: { token, newPassword: 'a brand new long passphrase 42' },
+        },
       ];
       for (const call of calls) {
         // Back, warm the credentials, then gone again for the one call.
@@ -152,12 +175,23 @@ describe('a database outage', () => {
         expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: owner.headers })).statusCode).toBe(200);
         await proxy.cut();
         const headers = call.caller === 'owner' ? owner.headers : call.caller === 'key' ? key.headers : {};
-        const response = await t.app.inject({ method: call.method, url: call.url, headers, ...(call.payload ? { payload: call.payload } : {}) });
+        const response = await t.app.inject({
+          method: call.method,
+          url: call.url,
+          headers,
+          ...(call.payload ? { payload: call.payload } : {}),
+        });
         expectDatabaseUnavailable(`${call.method} ${call.url}`, response);
       }
       // Credentials not in memory meet the outage while they are checked: a 503, not a refusal.
-      expectDatabaseUnavailable('a key not yet verified', await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: cold.headers }));
-      expectDatabaseUnavailable('an admin token not yet seen', await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: coldAdmin.headers }));
+      expectDatabaseUnavailable(
+        'a key not yet verified',
+        await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: cold.headers }),
+      );
+      expectDatabaseUnavailable(
+        'an admin token not yet seen',
+        await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: coldAdmin.headers }),
+      );
       expect(t.logs.filter((line) => line.msg === 'request failed')).toEqual([]);
     } finally {
       await proxy.restore();

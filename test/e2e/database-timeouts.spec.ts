@@ -63,7 +63,11 @@ describe('database timeouts', () => {
   }
 
   it('gives up waiting for a lock after DATABASE_LOCK_TIMEOUT_MS: 503, not a hang', async () => {
-    const { t, owner } = await app({ DATABASE_LOCK_TIMEOUT_MS: '100', DATABASE_STATEMENT_TIMEOUT_MS: FOREVER, DATABASE_LONG_RUNNING_TIMEOUT_MS: FOREVER });
+    const { t, owner } = await app({
+      DATABASE_LOCK_TIMEOUT_MS: '100',
+      DATABASE_STATEMENT_TIMEOUT_MS: FOREVER,
+      DATABASE_LONG_RUNNING_TIMEOUT_MS: FOREVER,
+    });
     try {
       const response = await whileLocked('LOCK TABLE workspaces IN ACCESS EXCLUSIVE MODE', () =>
         t.app.inject({ method: 'GET', url: '/v1/admin/workspaces', headers: owner.headers }),
@@ -76,13 +80,19 @@ describe('database timeouts', () => {
   });
 
   it('cancels a statement after DATABASE_STATEMENT_TIMEOUT_MS: 503, not a hang', async () => {
-    const { t, owner } = await app({ DATABASE_STATEMENT_TIMEOUT_MS: '100', DATABASE_LOCK_TIMEOUT_MS: FOREVER, DATABASE_LONG_RUNNING_TIMEOUT_MS: FOREVER });
+    const { t, owner } = await app({
+      DATABASE_STATEMENT_TIMEOUT_MS: '100',
+      DATABASE_LOCK_TIMEOUT_MS: FOREVER,
+      DATABASE_LONG_RUNNING_TIMEOUT_MS: FOREVER,
+    });
     try {
       const response = await whileLocked('LOCK TABLE workspaces IN ACCESS EXCLUSIVE MODE', () =>
         t.app.inject({ method: 'GET', url: '/v1/admin/workspaces', headers: owner.headers }),
       );
       expectDatabaseUnavailable(response);
-      expect(t.logs.filter((line) => /^database unavailable: statement timeout or cancel \(57014\)/.test(String(line.msg)))).toHaveLength(1);
+      expect(t.logs.filter((line) => /^database unavailable: statement timeout or cancel \(57014\)/.test(String(line.msg)))).toHaveLength(
+        1,
+      );
     } finally {
       await t.close();
     }
@@ -116,11 +126,48 @@ describe('database timeouts', () => {
   });
 
   it('bounds every readiness check: a migrations check held up by a lock answers not ready', async () => {
-    const { t } = await app({ DATABASE_LOCK_TIMEOUT_MS: FOREVER, DATABASE_STATEMENT_TIMEOUT_MS: FOREVER, DATABASE_LONG_RUNNING_TIMEOUT_MS: FOREVER });
+    const { t } = await app({
+      DATABASE_LOCK_TIMEOUT_MS: FOREVER,
+      DATABASE_STATEMENT_TIMEOUT_MS: FOREVER,
+      DATABASE_LONG_RUNNING_TIMEOUT_MS: FOREVER,
+    });
     try {
-      const ready = await whileLocked('LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE', () => t.app.inject({ method: 'GET', url: '/health/ready' }));
+      const ready = await whileLocked('LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE', () =>
+        t.app.inject({ method: 'GET', url: '/health/ready' }),
+      );
       expect(ready.statusCode).toBe(503);
       expect(ready.json()).toMatchObject({ code: 'NOT_READY', detail: 'Not ready: migrations.' });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('keeps a flood of readiness probes to one check on the database while a slow one is still running there', async () => {
+    // A database made slow: the migrations check waits on a lock for longer than a probe is answered within (1.5 s).
+    const { t } = await app({
+      DATABASE_LOCK_TIMEOUT_MS: FOREVER,
+      DATABASE_STATEMENT_TIMEOUT_MS: FOREVER,
+      DATABASE_LONG_RUNNING_TIMEOUT_MS: FOREVER,
+    });
+    try {
+      const most = await whileLocked('LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE', async () => {
+        let seen = 0;
+        const probes: Promise<LightMyRequestResponse>[] = [];
+        // Public and unlimited: anyone may ask every 100 ms.
+        for (let round = 0; round < 40; round += 1) {
+          probes.push(t.app.inject({ method: 'GET', url: '/health/ready' }));
+          const { rows } = await watcher.query<{ waiting: number }>(
+            `SELECT count(*)::int AS waiting FROM pg_stat_activity
+              WHERE datname = current_database() AND usename = 'ringfence_app' AND wait_event_type = 'Lock'`,
+          );
+          seen = Math.max(seen, rows[0]!.waiting);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        for (const probe of await Promise.all(probes)) expect(probe.statusCode).toBe(503);
+        return seen;
+      });
+      // Every probe was answered within its bound, and the database saw one check at a time, not one per 1.5 s.
+      expect(most).toBe(1);
     } finally {
       await t.close();
     }
@@ -171,11 +218,18 @@ describe('database timeouts', () => {
         t.app.inject({ method: 'GET', url: '/v1/audit/events/export', headers: owner.headers }),
       );
       expect(response.statusCode).toBe(200);
-      expect(response.body.trim().split('\n').map((line) => (JSON.parse(line) as { action: string }).action)).toContain('audit.export');
+      expect(
+        response.body
+          .trim()
+          .split('\n')
+          .map((line) => (JSON.parse(line) as { action: string }).action),
+      ).toContain('audit.export');
     });
 
     it('the audit sealer', async () => {
-      await expect(outlasting('SELECT pg_advisory_xact_lock(7243120573915510017)', () => t.app.get(AuditSealer).sealAll(0))).resolves.toBeGreaterThan(0);
+      await expect(
+        outlasting('SELECT pg_advisory_xact_lock(7243120573915510017)', () => t.app.get(AuditSealer).sealAll(0)),
+      ).resolves.toBeGreaterThan(0);
     });
 
     it('keys:rewrap (its counts and batches)', async () => {
@@ -184,7 +238,12 @@ describe('database timeouts', () => {
     });
 
     it('the purge of deleted workspaces', async () => {
-      const created = await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: owner.headers, payload: { name: 'to purge' } });
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/v1/admin/workspaces',
+        headers: owner.headers,
+        payload: { name: 'to purge' },
+      });
       const { id } = created.json<{ id: string }>();
       expect((await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${id}`, headers: owner.headers })).statusCode).toBe(204);
       // 31 days pass: the deletion time is the database's, so only a superuser skipping triggers moves it.

@@ -10,20 +10,34 @@ describe('error envelope', () => {
   const t = useTestApp({ features: [PipelineProbeModule] });
 
   it('400 for invalid fields, listing each one (whitelist, forbidNonWhitelisted)', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/probe/echo', payload: { name: 'much too long a name', workspaceId: 'x' } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/probe/echo',
+      payload: { name: 'much too long a name', workspaceId: 'x' },
+    });
     const body = expectProblem(response, 400, 'VALIDATION_FAILED');
     const fields = (body.errors as { field: string }[]).map((error) => error.field).sort();
     expect(fields).toEqual(['name', 'workspaceId']);
   });
 
   it('400 for malformed JSON', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/probe/echo', headers: { 'content-type': 'application/json' }, payload: '{"name":' });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/probe/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
     expectProblem(response, 400, 'MALFORMED_JSON');
   });
 
   it('401 with one body for missing and bad credentials, and a WWW-Authenticate header', async () => {
     const missing = await t.app.inject({ method: 'POST', url: '/probe/workspaces', payload: { name: 'x' } });
-    const bad = await t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: { authorization: 'Bearer nope' }, payload: { name: 'x' } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/probe/workspaces',
+      headers: { authorization: 'Bearer nope' },
+      payload: { name: 'x' },
+    });
     const strip = (r: LightMyRequestResponse) => ({ ...r.json<Record<string, unknown>>(), requestId: undefined });
     expectProblem(missing, 401, 'UNAUTHENTICATED');
     expectProblem(bad, 401, 'UNAUTHENTICATED');
@@ -32,7 +46,12 @@ describe('error envelope', () => {
   });
 
   it('403 for a valid caller without the role or a scope, decided by the guard', async () => {
-    const auditor = await t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: (await t.newAdmin('auditor')).headers, payload: { name: 'x' } });
+    const auditor = await t.app.inject({
+      method: 'POST',
+      url: '/probe/workspaces',
+      headers: (await t.newAdmin('auditor')).headers,
+      payload: { name: 'x' },
+    });
     expectProblem(auditor, 403, 'INSUFFICIENT_ROLE');
     const owner = await t.newAdmin('owner');
     const readKey = await t.newKey({ scopes: ['vault:read'], by: owner });
@@ -77,16 +96,34 @@ describe('error envelope', () => {
 
   it('413 past 1 MB on ordinary routes; batch routes take up to 5 MB', async () => {
     const twoMb = JSON.stringify({ name: 'x', items: Array.from({ length: 2 * 1024 }, () => 'y'.repeat(1024)) });
-    expectProblem(await t.app.inject({ method: 'POST', url: '/probe/echo', headers: { 'content-type': 'application/json' }, payload: twoMb }), 413, 'PAYLOAD_TOO_LARGE');
-    const batch = await t.app.inject({ method: 'POST', url: '/probe/batch', headers: { 'content-type': 'application/json' }, payload: twoMb });
+    expectProblem(
+      await t.app.inject({ method: 'POST', url: '/probe/echo', headers: { 'content-type': 'application/json' }, payload: twoMb }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
+    const batch = await t.app.inject({
+      method: 'POST',
+      url: '/probe/batch',
+      headers: { 'content-type': 'application/json' },
+      payload: twoMb,
+    });
     expect(batch.statusCode).toBe(201);
     expect(batch.json()).toEqual({ count: 2048 });
     const sixMb = JSON.stringify({ items: Array.from({ length: 6 * 1024 }, () => 'y'.repeat(1024)) });
-    expectProblem(await t.app.inject({ method: 'POST', url: '/probe/batch', headers: { 'content-type': 'application/json' }, payload: sixMb }), 413, 'PAYLOAD_TOO_LARGE');
+    expectProblem(
+      await t.app.inject({ method: 'POST', url: '/probe/batch', headers: { 'content-type': 'application/json' }, payload: sixMb }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 
   it('415 for a body that is not JSON', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/probe/echo', headers: { 'content-type': 'text/plain' }, payload: 'name=x' });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/probe/echo',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'name=x',
+    });
     expectProblem(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 

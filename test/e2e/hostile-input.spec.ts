@@ -17,7 +17,8 @@ const HOSTILE_SHAPES: Record<string, () => string> = {
   'objects nested 10,000 deep': () => `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`,
   'objects nested 170,000 deep': () => `${'{"a":'.repeat(170_000)}1${'}'.repeat(170_000)}`,
   'arrays nested 400,000 deep': () => `${'['.repeat(400_000)}${']'.repeat(400_000)}`,
-  'objects with 300 keys each, in an array': () => `[${Array.from({ length: 300 }, () => `{${Array.from({ length: 300 }, (_, i) => `"k${i}":1`).join(',')}}`).join(',')}]`,
+  'objects with 300 keys each, in an array': () =>
+    `[${Array.from({ length: 300 }, () => `{${Array.from({ length: 300 }, (_, i) => `"k${i}":1`).join(',')}}`).join(',')}]`,
 };
 
 /**
@@ -45,7 +46,9 @@ describe('hostile input at the boundary', () => {
       method,
       url,
       headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      ...(payload === undefined ? {} : { payload: typeof payload === 'object' && !Buffer.isBuffer(payload) ? JSON.stringify(payload) : payload }),
+      ...(payload === undefined
+        ? {}
+        : { payload: typeof payload === 'object' && !Buffer.isBuffer(payload) ? JSON.stringify(payload) : payload }),
     });
   const errorLines = () => t.logs.filter((line) => (line.level as number) >= 50);
 
@@ -65,7 +68,9 @@ describe('hostile input at the boundary', () => {
     it('keeps /health/live answering while hostile bodies arrive', async () => {
       const hostile = Object.values(HOSTILE_SHAPES).flatMap((shape) => [shape(), shape()]);
       const attacks = hostile.map((body) =>
-        fetch(new URL('/v1/auth/login', t.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status),
+        fetch(new URL('/v1/auth/login', t.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+          (r) => r.status,
+        ),
       );
       const probes = Array.from({ length: 20 }, () => fetch(new URL('/health/live', t.url)).then((r) => r.status));
       expect(await Promise.all(probes)).toEqual(Array(20).fill(200));
@@ -97,7 +102,16 @@ describe('hostile input at the boundary', () => {
 
     it.each([
       ['a workspace name', () => send('POST', '/v1/admin/workspaces', { name: NUL }, owner.headers)],
-      ['an admin key name', async () => send('POST', `/v1/admin/workspaces/${key.workspaceId}/api-keys`, { name: NUL, scopes: ['audit:read'], environment: 'live' }, owner.headers)],
+      [
+        'an admin key name',
+        async () =>
+          send(
+            'POST',
+            `/v1/admin/workspaces/${key.workspaceId}/api-keys`,
+            { name: NUL, scopes: ['audit:read'], environment: 'live' },
+            owner.headers,
+          ),
+      ],
       ['a self-serve key name', () => send('POST', '/v1/api-keys', { name: NUL, scopes: ['audit:read'] }, key.headers)],
       ['a vault description', () => send('POST', '/v1/vault/secrets', { name: 'nul-desc', value: 'v', description: NUL }, key.headers)],
       ['a vault value', () => send('POST', '/v1/vault/secrets', { name: 'nul-value', value: NUL }, key.headers)],
@@ -106,11 +120,20 @@ describe('hostile input at the boundary', () => {
       ['an audit prefix filter', () => send('GET', `/v1/audit/events?action=${encodeURIComponent('a\u0000.')}`, undefined, owner.headers)],
       ['a query key', () => send('GET', `/v1/audit/events?${encodeURIComponent(NUL)}=1`, undefined, owner.headers)],
       ['the keyId path parameter', () => send('DELETE', '/v1/api-keys/a%00b', undefined, key.headers)],
-      ['an admin keyId path parameter', () => send('DELETE', `/v1/admin/workspaces/${key.workspaceId}/api-keys/a%00b`, undefined, owner.headers)],
+      [
+        'an admin keyId path parameter',
+        () => send('DELETE', `/v1/admin/workspaces/${key.workspaceId}/api-keys/a%00b`, undefined, owner.headers),
+      ],
       ['a vault secret name', () => send('GET', '/v1/vault/secrets/a%00b', undefined, key.headers)],
       ['an email with a lone surrogate (login)', () => send('POST', '/v1/auth/login', { email: '\ud800', password: 'x' })],
-      ['an email with a lone surrogate (forgot password)', () => send('POST', '/v1/auth/password/forgot', { email: `${LONE}@example.com` })],
-      ['an email with a lone surrogate (admin creation)', () => send('POST', '/v1/admin/admins', { email: `${LONE}@example.com`, role: 'admin' }, owner.headers)],
+      [
+        'an email with a lone surrogate (forgot password)',
+        () => send('POST', '/v1/auth/password/forgot', { email: `${LONE}@example.com` }),
+      ],
+      [
+        'an email with a lone surrogate (admin creation)',
+        () => send('POST', '/v1/admin/admins', { email: `${LONE}@example.com`, role: 'admin' }, owner.headers),
+      ],
       ['a lone low surrogate', () => send('POST', '/v1/admin/workspaces', { name: 'x\udc00' }, owner.headers)],
     ])('%s', async (_what, call) => {
       const before = errorLines().length;
@@ -120,11 +143,14 @@ describe('hostile input at the boundary', () => {
       expect(errorLines()).toHaveLength(before);
     });
 
-    it.each(['toString', 'valueOf', 'hasOwnProperty', 'constructor', '__defineGetter__', 'isPrototypeOf'])('refuses a key named after a built-in: %s', async (name) => {
-      const response = await send('POST', '/v1/admin/workspaces', `{"name":"ok","${name}":"x"}`, owner.headers);
-      expect(response.statusCode).toBe(400);
-      expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: name }] });
-    });
+    it.each(['toString', 'valueOf', 'hasOwnProperty', 'constructor', '__defineGetter__', 'isPrototypeOf'])(
+      'refuses a key named after a built-in: %s',
+      async (name) => {
+        const response = await send('POST', '/v1/admin/workspaces', `{"name":"ok","${name}":"x"}`, owner.headers);
+        expect(response.statusCode).toBe(400);
+        expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: name }] });
+      },
+    );
 
     it('names the offending field without echoing the raw text', async () => {
       const response = await send('POST', '/v1/admin/workspaces', { name: NUL }, owner.headers);
@@ -163,20 +189,33 @@ describe('hostile input at the boundary', () => {
         ['upper', 'application/json; charset="UTF-8"'],
         ['undeclared', 'application/json'],
       ] as const) {
-        const created = await send('POST', '/v1/vault/secrets', Buffer.from(JSON.stringify({ name: `utf8-${name}`, value })), { ...key.headers, 'content-type': type });
+        const created = await send('POST', '/v1/vault/secrets', Buffer.from(JSON.stringify({ name: `utf8-${name}`, value })), {
+          ...key.headers,
+          'content-type': type,
+        });
         expect(created.statusCode).toBe(201);
         const revealed = await send('POST', `/v1/vault/secrets/utf8-${name}/reveal`, {}, key.headers);
         expect(revealed.json()).toMatchObject({ value });
       }
-      for (const type of ['application/json; charset=latin1', 'application/json; charset=utf-16', 'application/json; x="a;charset=utf-8"; charset=utf-16']) {
-        const refused = await send('POST', '/v1/vault/secrets', JSON.stringify({ name: 'latin', value: 'v' }), { ...key.headers, 'content-type': type });
+      for (const type of [
+        'application/json; charset=latin1',
+        'application/json; charset=utf-16',
+        'application/json; x="a;charset=utf-8"; charset=utf-16',
+      ]) {
+        const refused = await send('POST', '/v1/vault/secrets', JSON.stringify({ name: 'latin', value: 'v' }), {
+          ...key.headers,
+          'content-type': type,
+        });
         expect(refused.statusCode).toBe(415);
         expect(refused.headers['content-type']).toMatch(PROBLEM);
       }
     });
 
     it('refuses a compressed body rather than read its bytes as JSON', async () => {
-      const refused = await send('POST', '/v1/vault/secrets', JSON.stringify({ name: 'zipped', value: 'v' }), { ...key.headers, 'content-encoding': 'gzip' });
+      const refused = await send('POST', '/v1/vault/secrets', JSON.stringify({ name: 'zipped', value: 'v' }), {
+        ...key.headers,
+        'content-encoding': 'gzip',
+      });
       expect(refused.statusCode).toBe(415);
       expect(refused.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
     });
@@ -195,21 +234,33 @@ describe('hostile input at the boundary', () => {
     const parse = (answer: string) => {
       const [head = '', body = ''] = answer.split('\r\n\r\n');
       const [statusLine = '', ...headerLines] = head.split('\r\n');
-      const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      const headers = Object.fromEntries(
+        headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+      );
       return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) as Record<string, unknown> };
     };
 
     it.each([
       ['control characters in a header', 'GET /health/live HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\n\r\n', 400, 'BAD_REQUEST'],
       ['NUL in the request line', 'GET /health/\u0000live HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'BAD_REQUEST'],
-      ['bad chunked encoding', 'POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n', 400, 'BAD_REQUEST'],
+      [
+        'bad chunked encoding',
+        'POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n',
+        400,
+        'BAD_REQUEST',
+      ],
       ['headers over 16 KB', `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
       ['an unknown method', 'TRACK /health/live HTTP/1.1\r\nHost: x\r\n\r\n', 501, 'NOT_IMPLEMENTED'],
       ['no Host in an HTTP/1.1 request', 'GET /health/live HTTP/1.1\r\n\r\n', 400, 'BAD_REQUEST'],
       ['two Host headers', 'GET /health/live HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 400, 'BAD_REQUEST'],
       ['an Expect other than 100-continue', 'GET /health/live HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n', 417, 'EXPECTATION_FAILED'],
       ['CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 501, 'NOT_IMPLEMENTED'],
-      ['both Content-Length and chunked', 'POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'BAD_REQUEST'],
+      [
+        'both Content-Length and chunked',
+        'POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        400,
+        'BAD_REQUEST',
+      ],
     ])('%s', async (_what, request, status, code) => {
       const answer = parse(await raw(request));
       expect(answer.status).toBe(status);
@@ -249,7 +300,10 @@ describe('hostile input at the boundary', () => {
       });
 
     it.each([
-      ['a body that stops arriving', 'POST /v1/auth/password/forgot HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 26\r\n\r\n{"em'],
+      [
+        'a body that stops arriving',
+        'POST /v1/auth/password/forgot HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 26\r\n\r\n{"em',
+      ],
       ['headers that stop arriving', 'GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: '],
     ])('%s: 408 as a problem, and the connection closed', async (_what, head) => {
       const answer = await stall(head);
@@ -274,7 +328,9 @@ describe('hostile input at the boundary', () => {
      */
     const connection = (localAddress: string): Promise<{ socket: Socket; status: number }> =>
       new Promise((resolve) => {
-        const socket = connect({ host: at.hostname, port: Number(at.port), localAddress }, () => socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n'));
+        const socket = connect({ host: at.hostname, port: Number(at.port), localAddress }, () =>
+          socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n'),
+        );
         socket.once('data', (chunk: Buffer) => resolve({ socket, status: Number(chunk.toString().split(' ')[1]) }));
         socket.once('close', () => resolve({ socket, status: 0 }));
         socket.on('error', () => undefined);
@@ -290,7 +346,12 @@ describe('hostile input at the boundary', () => {
       return 0;
     };
     const closeAll = async (held: { socket: Socket }[]) => {
-      await Promise.all(held.map(({ socket }) => new Promise((resolve) => (socket.destroyed ? resolve(undefined) : (socket.once('close', resolve), socket.destroy())))));
+      await Promise.all(
+        held.map(
+          ({ socket }) =>
+            new Promise((resolve) => (socket.destroyed ? resolve(undefined) : (socket.once('close', resolve), socket.destroy()))),
+        ),
+      );
     };
 
     it('holds at most HTTP_MAX_CONNECTIONS_PER_ADDRESS idle connections from one address, and serves other addresses meanwhile', async () => {
@@ -341,8 +402,33 @@ describe('hostile input at the boundary', () => {
       // A well-formed key nobody issued, made at run time (no key-shaped literal in the repo).
       generateApiKey('live').key,
     ];
-    const HOSTILE_VALUES: unknown[] = [...HOSTILE_TEXT, 1e308, -1e308, 2 ** 53 + 1, -1, 0.5, 5e-324, true, null, [], {}, [[[]]], { a: { b: 1 } }, Array(1000).fill('x')];
-    const HOSTILE_PATH = ['x'.repeat(256), '%ED%A0%80', '%C0%AF', '..%2F..', '%25', '%F0%9F%98%80', "'", 'ZZZZZZZZ', '00000000-0000-0000-0000-000000000000'];
+    const HOSTILE_VALUES: unknown[] = [
+      ...HOSTILE_TEXT,
+      1e308,
+      -1e308,
+      2 ** 53 + 1,
+      -1,
+      0.5,
+      5e-324,
+      true,
+      null,
+      [],
+      {},
+      [[[]]],
+      { a: { b: 1 } },
+      Array(1000).fill('x'),
+    ];
+    const HOSTILE_PATH = [
+      'x'.repeat(256),
+      '%ED%A0%80',
+      '%C0%AF',
+      '..%2F..',
+      '%25',
+      '%F0%9F%98%80',
+      "'",
+      'ZZZZZZZZ',
+      '00000000-0000-0000-0000-000000000000',
+    ];
 
     /** A lone surrogate has no UTF-8 form: it travels as the bytes of an encoded surrogate. */
     const inQuery = (value: string) => (value.isWellFormed() ? encodeURIComponent(value) : '%ED%A0%80');
@@ -357,7 +443,17 @@ describe('hostile input at the boundary', () => {
 
     const operations = (): Operation[] => {
       const document = JSON.parse(readFileSync(join(__dirname, '../../apps/api/openapi.json'), 'utf8')) as {
-        paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: { content: Record<string, { schema: { $ref?: string } }> }; security?: Record<string, unknown>[] }>>;
+        paths: Record<
+          string,
+          Record<
+            string,
+            {
+              parameters?: { name: string; in: string }[];
+              requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
+              security?: Record<string, unknown>[];
+            }
+          >
+        >;
         components: { schemas: Record<string, { properties?: Record<string, unknown>; allOf?: { $ref: string }[] }> };
       };
       const fieldsOf = (ref: string | undefined): string[] => {
@@ -370,7 +466,9 @@ describe('hostile input at the boundary', () => {
           path,
           params: operation.parameters ?? [],
           fields: fieldsOf(operation.requestBody?.content['application/json']?.schema.$ref),
-          keyed: (operation.security ?? []).some((scheme) => 'apiKey' in scheme) && !(operation.security ?? []).some((scheme) => 'admin' in scheme),
+          keyed:
+            (operation.security ?? []).some((scheme) => 'apiKey' in scheme) &&
+            !(operation.security ?? []).some((scheme) => 'admin' in scheme),
         })),
       );
     };
@@ -383,21 +481,37 @@ describe('hostile input at the boundary', () => {
         const headers = op.keyed ? key.headers : op.path.startsWith('/v1/auth/') ? sweeper.headers : owner.headers;
         const ordinary: Record<string, string> = { keyId: 'ZZZZZZZZ', name: 'some-secret' };
         const pathWith = (hostile?: { name: string; value: string }) =>
-          op.path.replace(/\{(\w+)\}/g, (_all, name: string) => (hostile?.name === name ? hostile.value : (ordinary[name] ?? '0000000a-0000-4000-8000-000000000000')));
+          op.path.replace(/\{(\w+)\}/g, (_all, name: string) =>
+            hostile?.name === name ? hostile.value : (ordinary[name] ?? '0000000a-0000-4000-8000-000000000000'),
+          );
         const attempts: { label: string; url: string; body?: object }[] = [];
         for (const field of op.fields) {
-          for (const [index, value] of HOSTILE_VALUES.entries()) attempts.push({ label: `body.${field}#${index}`, url: pathWith(), body: { [field]: value } });
+          for (const [index, value] of HOSTILE_VALUES.entries())
+            attempts.push({ label: `body.${field}#${index}`, url: pathWith(), body: { [field]: value } });
         }
         for (const param of op.params.filter((p) => p.in === 'query')) {
-          for (const [index, value] of HOSTILE_TEXT.entries()) attempts.push({ label: `query.${param.name}#${index}`, url: `${pathWith()}?${param.name}=${inQuery(value)}` });
+          for (const [index, value] of HOSTILE_TEXT.entries())
+            attempts.push({ label: `query.${param.name}#${index}`, url: `${pathWith()}?${param.name}=${inQuery(value)}` });
         }
         for (const param of op.params.filter((p) => p.in === 'path')) {
-          for (const value of HOSTILE_PATH) attempts.push({ label: `path.${param.name}=${value.slice(0, 12)}`, url: pathWith({ name: param.name, value }), ...(op.fields.length ? { body: {} } : {}) });
+          for (const value of HOSTILE_PATH)
+            attempts.push({
+              label: `path.${param.name}=${value.slice(0, 12)}`,
+              url: pathWith({ name: param.name, value }),
+              ...(op.fields.length ? { body: {} } : {}),
+            });
         }
         for (const attempt of attempts) {
-          const response = await send(op.method, attempt.url, op.method === 'GET' || op.method === 'DELETE' ? undefined : (attempt.body ?? {}), headers);
-          if (response.statusCode >= 500) failures.push(`${op.method} ${op.path} ${attempt.label}: ${response.statusCode} ${response.body.slice(0, 200)}`);
-          else if (response.statusCode >= 400 && !PROBLEM.test(String(response.headers['content-type']))) failures.push(`${op.method} ${op.path} ${attempt.label}: not a problem`);
+          const response = await send(
+            op.method,
+            attempt.url,
+            op.method === 'GET' || op.method === 'DELETE' ? undefined : (attempt.body ?? {}),
+            headers,
+          );
+          if (response.statusCode >= 500)
+            failures.push(`${op.method} ${op.path} ${attempt.label}: ${response.statusCode} ${response.body.slice(0, 200)}`);
+          else if (response.statusCode >= 400 && !PROBLEM.test(String(response.headers['content-type'])))
+            failures.push(`${op.method} ${op.path} ${attempt.label}: not a problem`);
         }
       }
       expect(failures).toEqual([]);

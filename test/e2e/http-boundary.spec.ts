@@ -53,7 +53,14 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     expect(response.statusCode).toBe(200);
     const lines = t.logs.filter((line) => line.clientRequestId === 'log-line-000001');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ msg: 'request completed', method: 'GET', route: '/health/live', status: 200, ms: expect.any(Number), reqId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(lines[0]).toMatchObject({
+      msg: 'request completed',
+      method: 'GET',
+      route: '/health/live',
+      status: 200,
+      ms: expect.any(Number),
+      reqId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
   });
 
   it('never writes a secret carried by a request to the log', async () => {
@@ -72,7 +79,12 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     });
     await t.app.inject({ method: 'POST', url: '/probe/echo', payload: { name: 'far too long for the limit', password: secrets.password } });
     await t.app.inject({ method: 'GET', url: `/v1/keys/${secrets.path}`, headers: { authorization: `Bearer ${secrets.bearer}` } });
-    await t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: { authorization: `Bearer ${secrets.bearer}` }, payload: { name: 'x' } });
+    await t.app.inject({
+      method: 'POST',
+      url: '/probe/workspaces',
+      headers: { authorization: `Bearer ${secrets.bearer}` },
+      payload: { name: 'x' },
+    });
     await t.app.inject({ method: 'GET', url: '/probe/boom', headers: { authorization: `Bearer ${secrets.bearer}` } });
 
     const logs = t.rawLogs();

@@ -22,12 +22,26 @@ describe('keys:rewrap', () => {
     for (let i = 0; i < 4; i += 1) admins.push(await before.newAdmin(i === 0 ? 'owner' : 'admin'));
     const scopes = ['vault:write', 'vault:reveal'];
     const live = await before.newKey({ scopes, by: admins[0] });
-    const keys = [live, await before.newKey({ scopes, workspace: live.workspaceId, environment: 'test', by: admins[0] }), await before.newKey({ scopes, by: admins[0] })];
+    const keys = [
+      live,
+      await before.newKey({ scopes, workspace: live.workspaceId, environment: 'test', by: admins[0] }),
+      await before.newKey({ scopes, by: admins[0] }),
+    ];
     for (const key of keys) {
       for (const name of ['provider', 'oauth', 'storage']) {
         const values = [randomBytes(20).toString('hex'), randomBytes(20).toString('hex')];
-        const created = await before.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name, value: values[0] } });
-        const added = await before.app.inject({ method: 'POST', url: `/v1/vault/secrets/${name}/versions`, headers: key.headers, payload: { value: values[1] } });
+        const created = await before.app.inject({
+          method: 'POST',
+          url: '/v1/vault/secrets',
+          headers: key.headers,
+          payload: { name, value: values[0] },
+        });
+        const added = await before.app.inject({
+          method: 'POST',
+          url: `/v1/vault/secrets/${name}/versions`,
+          headers: key.headers,
+          payload: { value: values[1] },
+        });
         expect([created.statusCode, added.statusCode]).toEqual([201, 201]);
         vault.push({ key, name, values });
       }
@@ -36,16 +50,24 @@ describe('keys:rewrap', () => {
   });
 
   const versionsOf = async (column: string) =>
-    (await after.app.get(MasterKeyRewrap).counts()).filter((count) => count.column === column).map(({ version, count }): [number, number] => [version, count]);
+    (await after.app.get(MasterKeyRewrap).counts())
+      .filter((count) => count.column === column)
+      .map(({ version, count }): [number, number] => [version, count]);
   const totpVersions = () => versionsOf('admins.totp_secret');
-  const underV1 = async () => (await after.app.get(MasterKeyRewrap).counts()).filter((count) => count.version === 1).reduce((sum, count) => sum + count.count, 0);
+  const underV1 = async () =>
+    (await after.app.get(MasterKeyRewrap).counts()).filter((count) => count.version === 1).reduce((sum, count) => sum + count.count, 0);
 
   /** Every kept version of every vault secret, revealed on `t`, is the value it was given. */
   async function revealsAll(t: TestApp): Promise<boolean[]> {
     const results: boolean[] = [];
     for (const { key, name, values } of vault) {
       for (const [i, value] of values.entries()) {
-        const response = await t.app.inject({ method: 'POST', url: `/v1/vault/secrets/${name}/reveal`, headers: key.headers, payload: { version: i + 1 } });
+        const response = await t.app.inject({
+          method: 'POST',
+          url: `/v1/vault/secrets/${name}/reveal`,
+          headers: key.headers,
+          payload: { version: i + 1 },
+        });
         results.push(response.statusCode === 200 && response.json<{ value: string }>().value === value);
       }
     }
@@ -55,7 +77,11 @@ describe('keys:rewrap', () => {
   /** Signs in on `t` with password and TOTP: the secret decrypted under whatever version it is in now. */
   async function signsIn(t: TestApp, admin: TestAdmin): Promise<boolean> {
     const login = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: admin.email, password: admin.password } });
-    const mfa = await t.app.inject({ method: 'POST', url: '/v1/auth/mfa', payload: { challenge: login.json<{ challenge: string }>().challenge, code: admin.secondFactor() } });
+    const mfa = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/mfa',
+      payload: { challenge: login.json<{ challenge: string }>().challenge, code: admin.secondFactor() },
+    });
     return mfa.statusCode === 200;
   }
 
@@ -72,7 +98,11 @@ describe('keys:rewrap', () => {
     const initial = await totpVersions();
     expect(initial).toHaveLength(1);
     expect(initial[0]![0]).toBe(1);
-    const sealed = (await before.superuser.query<{ id: string; totp_secret: Buffer }>('SELECT id, totp_secret FROM admins WHERE totp_secret IS NOT NULL ORDER BY id')).rows;
+    const sealed = (
+      await before.superuser.query<{ id: string; totp_secret: Buffer }>(
+        'SELECT id, totp_secret FROM admins WHERE totp_secret IS NOT NULL ORDER BY id',
+      )
+    ).rows;
 
     // Interrupted after one batch of one.
     const column = sealedColumns().find((candidate) => candidate.column === 'totp_secret')!;
@@ -99,7 +129,11 @@ describe('keys:rewrap', () => {
     expect(await totpVersions()).toEqual([[2, initial[0]![1]]]);
     expect(await after.app.get(MasterKeyRewrap).rewrapAll(1)).toBe(0);
 
-    const rewrapped = (await before.superuser.query<{ id: string; totp_secret: Buffer }>('SELECT id, totp_secret FROM admins WHERE totp_secret IS NOT NULL ORDER BY id')).rows;
+    const rewrapped = (
+      await before.superuser.query<{ id: string; totp_secret: Buffer }>(
+        'SELECT id, totp_secret FROM admins WHERE totp_secret IS NOT NULL ORDER BY id',
+      )
+    ).rows;
     expect(rewrapped.map((row) => row.id)).toEqual(sealed.map((row) => row.id));
     rewrapped.forEach((row, i) => expect(row.totp_secret.equals(sealed[i]!.totp_secret)).toBe(false));
     for (const admin of admins) expect(await signsIn(after, admin)).toBe(true);
@@ -120,19 +154,30 @@ describe('keys:rewrap', () => {
   });
 
   it('leaves a value that does not decrypt where it is, moves the rest, and keeps its version from being retired', async () => {
-    const [victim] = (await before.superuser.query<{ id: string; sealed_value: Buffer }>('SELECT id, sealed_value FROM vault_secret_versions ORDER BY id LIMIT 1')).rows;
+    const [victim] = (
+      await before.superuser.query<{ id: string; sealed_value: Buffer }>(
+        'SELECT id, sealed_value FROM vault_secret_versions ORDER BY id LIMIT 1',
+      )
+    ).rows;
     // One value altered to claim v1 (it will not decrypt), and one new secret sealed under v1 by the old instance.
     const forged = Buffer.from(victim!.sealed_value);
     forged.writeUInt32BE(1, 1);
     await before.superuser.query('UPDATE vault_secret_versions SET sealed_value = $2 WHERE id = $1', [victim!.id, forged]);
     const { key } = vault[0]!;
-    const created = await before.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: 'late', value: 'sealed under v1' } });
+    const created = await before.app.inject({
+      method: 'POST',
+      url: '/v1/vault/secrets',
+      headers: key.headers,
+      payload: { name: 'late', value: 'sealed under v1' },
+    });
     expect(created.statusCode).toBe(201);
 
     const reports: [string, number, number][] = [];
     const decrypt = jest.spyOn(after.app.get(AesGcmCipher), 'decrypt');
     try {
-      expect(await after.app.get(MasterKeyRewrap).rewrapAll(10, (column, moved, unreadable) => reports.push([column, moved, unreadable]))).toBe(1);
+      expect(
+        await after.app.get(MasterKeyRewrap).rewrapAll(10, (column, moved, unreadable) => reports.push([column, moved, unreadable])),
+      ).toBe(1);
       // The plaintext it moved was zeroed once sealed again.
       const opened = decrypt.mock.results.filter((result) => result.type === 'return').map((result) => result.value);
       expect(opened).toHaveLength(1);
@@ -145,7 +190,12 @@ describe('keys:rewrap', () => {
       [1, 1],
       [2, vault.length * 2],
     ]);
-    const revealedLate = await after.app.inject({ method: 'POST', url: '/v1/vault/secrets/late/reveal', headers: key.headers, payload: {} });
+    const revealedLate = await after.app.inject({
+      method: 'POST',
+      url: '/v1/vault/secrets/late/reveal',
+      headers: key.headers,
+      payload: {},
+    });
     expect(revealedLate.json()).toMatchObject({ value: 'sealed under v1' });
     await before.superuser.query('UPDATE vault_secret_versions SET sealed_value = $2 WHERE id = $1', [victim!.id, victim!.sealed_value]);
     expect(await underV1()).toBe(0);

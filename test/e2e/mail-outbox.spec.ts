@@ -1,4 +1,5 @@
 import { JobRegistry } from '@ringfence/tenancy';
+import { PasswordResetMail } from '../../apps/api/src/admin-identity/password-reset/password-reset-mail';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -176,5 +177,34 @@ describe('mail outbox', () => {
     } finally {
       await offline.close();
     }
+  });
+
+  it('leaves one working link when two workers issue links for one admin at once (two requests, two instances)', async () => {
+    const admin = await t.newAdmin('auditor');
+    expect((await forgot(t, admin.email)).statusCode).toBe(202);
+    expect((await forgot(t, admin.email)).statusCode).toBe(202);
+    const mail = t.app.get(PasswordResetMail);
+    const holder = await t.db.connect(t.db.adminUrl);
+    try {
+      // Both workers reach the issuing at the same moment: each voids the links it can see, then adds its own.
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE admin_password_resets IN SHARE MODE');
+      const workers = [mail.deliverDue(new AbortController().signal), mail.deliverDue(new AbortController().signal)];
+      for (let polls = 0; polls < 300; polls += 1) {
+        const { rows } = await t.superuser.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND usename = 'ringfence_app' AND wait_event_type = 'Lock'`,
+        );
+        if (rows[0]!.waiting >= 2 || (await outboxRows()).every((row) => row.status === 'done')) break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await holder.query('COMMIT');
+      await Promise.all(workers);
+    } finally {
+      await holder.end();
+    }
+    expect((await outboxRows()).map((row) => row.status)).toEqual(['done', 'done']);
+    // Two mails went out; only the newer link works.
+    expect((await resetTokens(admin)).filter((token) => token.live)).toHaveLength(1);
   });
 });

@@ -10,16 +10,33 @@ describe('password reset', () => {
 
   let ipCounter = 0;
   const forgot = (email: string) =>
-    t.app.inject({ method: 'POST', url: '/v1/auth/password/forgot', headers: { 'x-forwarded-for': `203.0.113.${(ipCounter += 1)}` }, payload: { email } });
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/password/forgot',
+      headers: { 'x-forwarded-for': `203.0.113.${(ipCounter += 1)}` },
+      payload: { email },
+    });
   const reset = (payload: Record<string, unknown>) =>
-    t.app.inject({ method: 'POST', url: '/v1/auth/password/reset', headers: { 'x-forwarded-for': `203.0.113.${(ipCounter += 1)}` }, payload });
-  const mails = (): string[] => (existsSync(t.mailDir) ? readdirSync(t.mailDir).sort().map((name) => readFileSync(join(t.mailDir, name), 'utf8')) : []);
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/password/reset',
+      headers: { 'x-forwarded-for': `203.0.113.${(ipCounter += 1)}` },
+      payload,
+    });
+  const mails = (): string[] =>
+    existsSync(t.mailDir)
+      ? readdirSync(t.mailDir)
+          .sort()
+          .map((name) => readFileSync(join(t.mailDir, name), 'utf8'))
+      : [];
   const linkTokenIn = (mail: string): string => /reset-password#token=([A-Za-z0-9_-]{43})/.exec(mail)![1]!;
   const requestLink = async (admin: TestAdmin): Promise<string> => {
     const before = mails().length;
     expect((await forgot(admin.email)).statusCode).toBe(202);
     await t.app.get(JobRegistry).runNow('mail-worker');
-    const mail = mails().slice(before).find((text) => text.includes(`To: ${admin.email}`));
+    const mail = mails()
+      .slice(before)
+      .find((text) => text.includes(`To: ${admin.email}`));
     expect(mail).toBeDefined();
     return linkTokenIn(mail!);
   };
@@ -46,7 +63,9 @@ describe('password reset', () => {
     const { rows: stored } = await t.superuser.query(`SELECT token_hash FROM admin_password_resets WHERE admin_id = $1`, [admin.id]);
     expect(stored).toHaveLength(1);
     expect(stored[0].token_hash.toString('base64url')).not.toBe(linkTokenIn(sent[0]!));
-    const { rows: audit } = await t.superuser.query(`SELECT outcome, reason FROM audit_log WHERE action = 'auth.password_reset_request' ORDER BY id`);
+    const { rows: audit } = await t.superuser.query(
+      `SELECT outcome, reason FROM audit_log WHERE action = 'auth.password_reset_request' ORDER BY id`,
+    );
     expect(audit).toEqual([
       { outcome: 'success', reason: null },
       { outcome: 'failure', reason: 'unknown_email' },
@@ -106,7 +125,12 @@ describe('password reset', () => {
     const admin = await t.newAdmin('auditor');
     const token = await requestLink(admin);
     for (const status of ['disabled', 'active']) {
-      const change = await t.app.inject({ method: 'PATCH', url: `/v1/admin/admins/${admin.id}`, headers: owner.headers, payload: { status } });
+      const change = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/admin/admins/${admin.id}`,
+        headers: owner.headers,
+        payload: { status },
+      });
       expect(change.statusCode).toBe(200);
     }
     expect((await reset({ token, newPassword: 'a fine long passphrase indeed', code: admin.secondFactor() })).statusCode).toBe(400);

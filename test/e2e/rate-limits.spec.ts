@@ -84,11 +84,19 @@ describe('request limits', () => {
       const key = await t.newKey({ scopes: ['vault:read'], by: admin });
       const statuses = [];
       for (let i = 0; i < 5; i += 1) {
-        const response = await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: { ...key.headers, 'x-forwarded-for': newAddress() }, payload: { name: 'n', value: 'v' } });
+        const response = await t.app.inject({
+          method: 'POST',
+          url: '/v1/vault/secrets',
+          headers: { ...key.headers, 'x-forwarded-for': newAddress() },
+          payload: { name: 'n', value: 'v' },
+        });
         statuses.push(response.statusCode);
       }
       expect(statuses).toEqual([403, 403, 403, 429, 429]);
-      const { rows } = await t.superuser.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.authorize' AND actor_id = $1`, [key.id]);
+      const { rows } = await t.superuser.query(
+        `SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.authorize' AND actor_id = $1`,
+        [key.id],
+      );
       expect(rows).toEqual([{ n: 3 }]);
     });
 
@@ -143,7 +151,12 @@ describe('request limits', () => {
     });
 
     it('refuses a plan the catalogue does not hold', async () => {
-      const created = await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: { ...admin.headers, 'x-forwarded-for': newAddress() }, payload: { name: 'x', plan: 'platinum' } });
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/v1/admin/workspaces',
+        headers: { ...admin.headers, 'x-forwarded-for': newAddress() },
+        payload: { name: 'x', plan: 'platinum' },
+      });
       expect(created.statusCode).toBe(400);
       expect(created.json()).toMatchObject({ code: 'UNKNOWN_PLAN' });
     });
@@ -151,7 +164,10 @@ describe('request limits', () => {
     it('does not limit admins by plan', async () => {
       const statuses = [];
       for (let i = 0; i < 6; i += 1) {
-        statuses.push((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { ...admin.headers, 'x-forwarded-for': newAddress() } })).statusCode);
+        statuses.push(
+          (await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { ...admin.headers, 'x-forwarded-for': newAddress() } }))
+            .statusCode,
+        );
       }
       expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
     });

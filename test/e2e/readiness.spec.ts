@@ -1,3 +1,4 @@
+import { JobRegistry, JobStatus } from '@ringfence/tenancy';
 import { MigrationsHealthIndicator } from '../../apps/api/src/health/migrations.health';
 import { useTestApp } from '../support/use-test-app';
 
@@ -23,5 +24,37 @@ describe('readiness', () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => t.app.inject({ method: 'GET', url: '/health/ready' })));
     expect(answers.every((answer) => answer.statusCode === 200)).toBe(true);
     expect(checks.mock.calls.length).toBeLessThan(20);
+  });
+});
+
+// The attacker's lever: the mail server refuses (or is merely slow), and only a known admin's request reaches it.
+describe('readiness, with a mail server that refuses', () => {
+  const t = useTestApp({ env: { RINGFENCE_ROLE: 'api', MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://127.0.0.1:1' } });
+
+  it('tells an anonymous caller nothing of the background jobs: a reset request for an admin and one for nobody look the same', async () => {
+    const owner = await t.newAdmin('owner');
+    const probe = async (email: string): Promise<unknown> => {
+      const forgot = await t.app.inject({ method: 'POST', url: '/v1/auth/password/forgot', payload: { email } });
+      expect(forgot.statusCode).toBe(202);
+      await t.app.get(JobRegistry).runNow('mail-worker'); // what a worker instance does within two seconds
+      const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(ready.statusCode).toBe(200);
+      return ready.json();
+    };
+    const afterKnown = await probe(owner.email);
+    const afterUnknown = await probe(`nobody-${owner.email}`);
+    expect(afterKnown).toEqual({ status: 'ok' });
+    expect(afterUnknown).toEqual({ status: 'ok' });
+
+    // Operators still see the jobs, signed in: the failing mail worker, its code and count.
+    const jobs = await t.app.inject({ method: 'GET', url: '/v1/admin/jobs', headers: owner.headers });
+    expect(jobs.statusCode).toBe(200);
+    expect(jobs.json<JobStatus[]>().find((job) => job.name === 'mail-worker')).toMatchObject({
+      runs: 2,
+      lastError: { code: 'MAIL_UNDELIVERED' },
+    });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/admin/jobs' })).statusCode).toBe(401);
+    const key = await t.newKey({ scopes: ['audit:read'], by: owner });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/admin/jobs', headers: key.headers })).statusCode).toBe(401); // a key is no admin
   });
 });

@@ -3,7 +3,6 @@ import { PipelineProbeModule } from '../support/pipeline-probe.module';
 import { TestApp } from '../support/test-app';
 import { useTestApp } from '../support/use-test-app';
 
-
 describe('request pipeline: transaction + audit', () => {
   const t = useTestApp({ features: [PipelineProbeModule] });
   let owner: TestAdmin;
@@ -17,8 +16,7 @@ describe('request pipeline: transaction + audit', () => {
   const auditRows = async (requestId: string) =>
     (await t.superuser.query('SELECT * FROM audit_log WHERE client_request_id = $1', [requestId])).rows;
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-  const workspacesNamed = async (name: string) =>
-    (await t.superuser.query('SELECT id FROM workspaces WHERE name = $1', [name])).rows;
+  const workspacesNamed = async (name: string) => (await t.superuser.query('SELECT id FROM workspaces WHERE name = $1', [name])).rows;
 
   it('commits the change and its audit row together', async () => {
     const response = await t.app.inject({
@@ -79,7 +77,12 @@ describe('request pipeline: transaction + audit', () => {
   it('files audit rows under the server’s own request id; a client’s X-Request-Id is echoed and kept beside it', async () => {
     // Two requests naming the same client id: two server ids, each row tied to its own request.
     const sent = Array.from({ length: 2 }, (_, i) =>
-      t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: { ...ADMIN, 'x-request-id': 'req-chosen-by-client' }, payload: { name: `client-id-${i}` } }),
+      t.app.inject({
+        method: 'POST',
+        url: '/probe/workspaces',
+        headers: { ...ADMIN, 'x-request-id': 'req-chosen-by-client' },
+        payload: { name: `client-id-${i}` },
+      }),
     );
     const responses = await Promise.all(sent);
     for (const response of responses) {
@@ -93,15 +96,24 @@ describe('request pipeline: transaction + audit', () => {
     for (const id of serverIds) {
       expect(id).toMatch(UUID);
       // The request's log line carries both, so either id finds the other.
-      expect(t.logs.find((line) => line.reqId === id && line.msg === 'request completed')).toMatchObject({ clientRequestId: 'req-chosen-by-client' });
+      expect(t.logs.find((line) => line.reqId === id && line.msg === 'request completed')).toMatchObject({
+        clientRequestId: 'req-chosen-by-client',
+      });
     }
     // A problem names the server's id, whatever the client sent.
     const refused = await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { 'x-request-id': 'req-chosen-by-client' } });
     expect(refused.json<{ requestId: string }>().requestId).toMatch(UUID);
     // A malformed client id is neither echoed nor stored.
-    const hostile = await t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: { ...ADMIN, 'x-request-id': 'bad id\twith spaces' }, payload: { name: 'hostile-id' } });
+    const hostile = await t.app.inject({
+      method: 'POST',
+      url: '/probe/workspaces',
+      headers: { ...ADMIN, 'x-request-id': 'bad id\twith spaces' },
+      payload: { name: 'hostile-id' },
+    });
     expect(hostile.headers['x-request-id']).toMatch(UUID);
-    expect((await t.superuser.query(`SELECT client_request_id FROM audit_log WHERE request_id = $1`, [hostile.headers['x-request-id']])).rows).toEqual([{ client_request_id: null }]);
+    expect(
+      (await t.superuser.query(`SELECT client_request_id FROM audit_log WHERE request_id = $1`, [hostile.headers['x-request-id']])).rows,
+    ).toEqual([{ client_request_id: null }]);
   });
 
   it('audits a public route in its own transaction: @Audited brings it', async () => {
@@ -123,7 +135,12 @@ describe('request pipeline: transaction + audit', () => {
         ['10.1.1.1%x', '127.0.0.1'],
       ] as const) {
         const id = `req-xff-${forwarded.replace(/[^A-Za-z0-9]/g, '')}`.padEnd(12, '0');
-        const login = await proxied.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { 'x-forwarded-for': forwarded, 'x-request-id': id }, payload: { email: 'nobody@example.com', password: 'wrong password' } });
+        const login = await proxied.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          headers: { 'x-forwarded-for': forwarded, 'x-request-id': id },
+          payload: { email: 'nobody@example.com', password: 'wrong password' },
+        });
         expect({ forwarded, status: login.statusCode }).toEqual({ forwarded, status: 401 });
         expect({ forwarded, ip: (await auditRows(id))[0]?.client_ip }).toEqual({ forwarded, ip: stored });
       }

@@ -36,7 +36,12 @@ describe('route access inventory', () => {
   });
 
   it('matches the reviewed snapshot of declarations', () => {
-    expect(listRouteDeclarations(app).map((route) => `${route.route} -> ${describePolicy(route.policy, route.stepUp)}${route.audited ? ` [audited ${route.audited}]` : ''}${route.unlimited ? ' [not rate-limited]' : ''}`)).toMatchSnapshot();
+    expect(
+      listRouteDeclarations(app).map(
+        (route) =>
+          `${route.route} -> ${describePolicy(route.policy, route.stepUp)}${route.audited ? ` [audited ${route.audited}]` : ''}${route.unlimited ? ' [not rate-limited]' : ''}`,
+      ),
+    ).toMatchSnapshot();
   });
 
   it('catches a route that declares nothing', async () => {

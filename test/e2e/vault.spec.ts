@@ -16,7 +16,9 @@ const secretValue = (label: string) => `${label}:${randomBytes(24).toString('bas
  * error body or a table in clear.
  */
 describe('the vault', () => {
-  const t = useTestApp({ env: { LOG_LEVEL: 'trace', VAULT_VERSIONS_KEPT: '3', VAULT_REVEALS_PER_MINUTE: '1000', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '1000' } });
+  const t = useTestApp({
+    env: { LOG_LEVEL: 'trace', VAULT_VERSIONS_KEPT: '3', VAULT_REVEALS_PER_MINUTE: '1000', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '1000' },
+  });
   let admin: TestAdmin;
   let writer: TestKey;
   let reader: TestKey;
@@ -31,7 +33,12 @@ describe('the vault', () => {
     const { workspaceId } = writer;
     reader = await t.newKey({ workspace: workspaceId, scopes: ['vault:read'], by: admin });
     revealer = await t.newKey({ workspace: workspaceId, scopes: ['vault:reveal'], by: admin });
-    testEnvironment = await t.newKey({ workspace: workspaceId, scopes: ['vault:read', 'vault:write', 'vault:reveal'], environment: 'test', by: admin });
+    testEnvironment = await t.newKey({
+      workspace: workspaceId,
+      scopes: ['vault:read', 'vault:write', 'vault:reveal'],
+      environment: 'test',
+      by: admin,
+    });
     other = await t.newKey({ scopes: ['vault:read', 'vault:write', 'vault:reveal'], by: admin });
   });
 
@@ -54,10 +61,15 @@ describe('the vault', () => {
   };
   const auditRows = async (action: string) =>
     (
-      await t.superuser.query<{ actor_id: string; workspace_id: string; target_id: string; before: unknown; after: unknown; outcome: string; reason: string | null }>(
-        'SELECT actor_id, workspace_id, target_id, before, after, outcome, reason FROM audit_log WHERE action = $1 ORDER BY id',
-        [action],
-      )
+      await t.superuser.query<{
+        actor_id: string;
+        workspace_id: string;
+        target_id: string;
+        before: unknown;
+        after: unknown;
+        outcome: string;
+        reason: string | null;
+      }>('SELECT actor_id, workspace_id, target_id, before, after, outcome, reason FROM audit_log WHERE action = $1 ORDER BY id', [action])
     ).rows;
 
   it('creates a secret and answers with its metadata, never its value', async () => {
@@ -79,7 +91,11 @@ describe('the vault', () => {
     expect(list.json<{ name: string }[]>().map((secret) => secret.name)).toContain('custody.api-secret');
     const detail = await send(reader, 'GET', '/v1/vault/secrets/custody.api-secret');
     expect(detail.statusCode).toBe(200);
-    expect(detail.json()).toMatchObject({ name: 'custody.api-secret', currentVersion: 1, versions: [{ version: 1, createdBy: `api_key:${writer.id}` }] });
+    expect(detail.json()).toMatchObject({
+      name: 'custody.api-secret',
+      currentVersion: 1,
+      versions: [{ version: 1, createdBy: `api_key:${writer.id}` }],
+    });
     for (const body of [list.body, detail.body]) expect(body).not.toContain(value);
 
     const shown = await reveal(revealer, 'custody.api-secret');
@@ -124,8 +140,20 @@ describe('the vault', () => {
   it('keeps names unique in a vault, whoever races for one', async () => {
     const attempts = await Promise.all(Array.from({ length: 6 }, () => create(writer, 'raced', secretValue('raced'))));
     expect(attempts.map((response) => response.statusCode).sort()).toEqual([201, 409, 409, 409, 409, 409]);
-    expectProblem(attempts.find((response) => response.statusCode === 409)!, 409, 'SECRET_EXISTS');
-    expect(Number((await t.superuser.query("SELECT count(*) FROM vault_secret_versions v JOIN vault_secrets s ON s.id = v.secret_id WHERE s.name = 'raced'")).rows[0].count)).toBe(1);
+    expectProblem(
+      attempts.find((response) => response.statusCode === 409)!,
+      409,
+      'SECRET_EXISTS',
+    );
+    expect(
+      Number(
+        (
+          await t.superuser.query(
+            "SELECT count(*) FROM vault_secret_versions v JOIN vault_secrets s ON s.id = v.secret_id WHERE s.name = 'raced'",
+          )
+        ).rows[0].count,
+      ),
+    ).toBe(1);
   });
 
   it('adds versions, reveals any kept one, and destroys those past the kept number', async () => {
@@ -148,10 +176,16 @@ describe('the vault', () => {
     }
     const detail = await send(reader, 'GET', '/v1/vault/secrets/rotating');
     expect(detail.json<{ versions: { version: number }[] }>().versions.map((v) => v.version)).toEqual([4, 3, 2]);
-    const { rows } = await t.superuser.query("SELECT v.version FROM vault_secret_versions v JOIN vault_secrets s ON s.id = v.secret_id WHERE s.name = 'rotating' ORDER BY 1");
+    const { rows } = await t.superuser.query(
+      "SELECT v.version FROM vault_secret_versions v JOIN vault_secrets s ON s.id = v.secret_id WHERE s.name = 'rotating' ORDER BY 1",
+    );
     expect(rows.map((row: { version: number }) => row.version)).toEqual([2, 3, 4]);
     const [added] = (await auditRows('vault_secret.add_version')).slice(-1);
-    expect(added).toMatchObject({ actor_id: writer.id, workspace_id: writer.workspaceId, after: { name: 'rotating', currentVersion: 4, versionsDestroyed: [1] } });
+    expect(added).toMatchObject({
+      actor_id: writer.id,
+      workspace_id: writer.workspaceId,
+      after: { name: 'rotating', currentVersion: 4, versionsDestroyed: [1] },
+    });
   });
 
   it('gives each concurrent new version its own number', async () => {
@@ -167,7 +201,9 @@ describe('the vault', () => {
     const { rows: before } = await t.superuser.query("SELECT id FROM vault_secrets WHERE name = 'doomed'");
     const deleted = await send(writer, 'DELETE', '/v1/vault/secrets/doomed');
     expect(deleted.statusCode).toBe(204);
-    expect((await t.superuser.query('SELECT count(*) FROM vault_secret_versions WHERE secret_id = $1', [before[0].id])).rows[0].count).toBe('0');
+    expect((await t.superuser.query('SELECT count(*) FROM vault_secret_versions WHERE secret_id = $1', [before[0].id])).rows[0].count).toBe(
+      '0',
+    );
     expectProblem(await send(reader, 'GET', '/v1/vault/secrets/doomed'), 404, 'NOT_FOUND');
     expectProblem(await reveal(revealer, 'doomed'), 404, 'NOT_FOUND');
     expectProblem(await send(writer, 'DELETE', '/v1/vault/secrets/doomed'), 404, 'NOT_FOUND');
@@ -202,12 +238,29 @@ describe('the vault', () => {
     await revealed(revealer, 'audited');
     expectProblem(await reveal(revealer, 'audited', 7), 404, 'NOT_FOUND');
     const rows = (await auditRows('vault_secret.reveal')).slice(before);
-    const { rows: secret } = await t.superuser.query("SELECT id FROM vault_secrets WHERE name = 'audited' AND workspace_id = $1", [revealer.workspaceId]);
-    expect(rows).toEqual([{ actor_id: revealer.id, workspace_id: revealer.workspaceId, target_id: secret[0].id, before: null, after: { name: 'audited', version: 1 }, outcome: 'success', reason: null }]);
+    const { rows: secret } = await t.superuser.query("SELECT id FROM vault_secrets WHERE name = 'audited' AND workspace_id = $1", [
+      revealer.workspaceId,
+    ]);
+    expect(rows).toEqual([
+      {
+        actor_id: revealer.id,
+        workspace_id: revealer.workspaceId,
+        target_id: secret[0].id,
+        before: null,
+        after: { name: 'audited', version: 1 },
+        outcome: 'success',
+        reason: null,
+      },
+    ]);
   });
 
   it('refuses a ciphertext moved to another secret, workspace or environment, or altered by one bit: a 500 that says nothing', async () => {
-    const [mine, theirs, testSide, sibling] = [secretValue('moved-mine'), secretValue('moved-theirs'), secretValue('moved-test'), secretValue('moved-sibling')];
+    const [mine, theirs, testSide, sibling] = [
+      secretValue('moved-mine'),
+      secretValue('moved-theirs'),
+      secretValue('moved-test'),
+      secretValue('moved-sibling'),
+    ];
     expect((await create(writer, 'moved', mine)).statusCode).toBe(201);
     expect((await create(writer, 'moved-sibling', sibling)).statusCode).toBe(201);
     expect((await create(other, 'moved', theirs)).statusCode).toBe(201);
@@ -221,7 +274,8 @@ describe('the vault', () => {
         )
       ).rows[0]!;
     const original = await sealedOf(writer, 'moved');
-    const replaceWith = (value: Buffer) => t.superuser.query('UPDATE vault_secret_versions SET sealed_value = $2 WHERE id = $1', [original.id, value]);
+    const replaceWith = (value: Buffer) =>
+      t.superuser.query('UPDATE vault_secret_versions SET sealed_value = $2 WHERE id = $1', [original.id, value]);
     const flipped = Buffer.from(original.sealed_value);
     flipped[flipped.length - 1]! ^= 1;
     for (const planted of [
@@ -236,8 +290,18 @@ describe('the vault', () => {
       for (const value of [mine, theirs, testSide, sibling]) expect(response.body).not.toContain(value);
     }
     // Each refusal is evidence that outlives the failed request.
-    const { rows } = await t.superuser.query("SELECT outcome, reason, target_id, after FROM audit_log WHERE action = 'vault_secret.reveal' AND outcome <> 'success' AND actor_id = $1", [revealer.id]);
-    expect(rows).toEqual(Array.from({ length: 4 }, () => ({ outcome: 'failure', reason: 'undecryptable', target_id: expect.any(String), after: { name: 'moved', version: 1 } })));
+    const { rows } = await t.superuser.query(
+      "SELECT outcome, reason, target_id, after FROM audit_log WHERE action = 'vault_secret.reveal' AND outcome <> 'success' AND actor_id = $1",
+      [revealer.id],
+    );
+    expect(rows).toEqual(
+      Array.from({ length: 4 }, () => ({
+        outcome: 'failure',
+        reason: 'undecryptable',
+        target_id: expect.any(String),
+        after: { name: 'moved', version: 1 },
+      })),
+    );
     await replaceWith(original.sealed_value);
     expect((await revealed(revealer, 'moved')).value).toBe(mine);
   });
@@ -253,7 +317,12 @@ describe('the vault', () => {
     const bound = rows.find((row) => row.name === 'bound')!;
     const sibling = rows.find((row) => row.name === 'bound-sibling')!;
     const undecryptable = async (secretId: string) =>
-      (await t.superuser.query("SELECT 1 FROM audit_log WHERE action = 'vault_secret.reveal' AND reason = 'undecryptable' AND target_id = $1", [secretId])).rowCount;
+      (
+        await t.superuser.query(
+          "SELECT 1 FROM audit_log WHERE action = 'vault_secret.reveal' AND reason = 'undecryptable' AND target_id = $1",
+          [secretId],
+        )
+      ).rowCount;
 
     // Renumbered: same row id, same secret, version 1 becomes 101.
     await t.superuser.query('UPDATE vault_secret_versions SET version = 101 WHERE id = $1', [bound.id]);
@@ -311,7 +380,9 @@ describe('the vault', () => {
     expect(values.length).toBeGreaterThan(20);
     const logs = t.rawLogs();
     expect(logs).toContain('/v1/vault/secrets');
-    const { rows: audit } = await t.superuser.query("SELECT string_agg(row_to_json(a)::text, ' ') AS text FROM audit_log a WHERE action LIKE 'vault_secret.%'");
+    const { rows: audit } = await t.superuser.query(
+      "SELECT string_agg(row_to_json(a)::text, ' ') AS text FROM audit_log a WHERE action LIKE 'vault_secret.%'",
+    );
     expect(audit[0].text).toContain('vault_secret.reveal');
     const { rows: tables } = await t.superuser.query(
       `SELECT string_agg(t, ' ') AS text FROM (
@@ -320,7 +391,12 @@ describe('the vault', () => {
     );
     for (const value of values) {
       const probe = value.slice(-32);
-      expect({ value: probe, inLogs: logs.includes(probe), inAudit: audit[0].text.includes(probe), inTables: tables[0].text.includes(probe) }).toEqual({
+      expect({
+        value: probe,
+        inLogs: logs.includes(probe),
+        inAudit: audit[0].text.includes(probe),
+        inTables: tables[0].text.includes(probe),
+      }).toEqual({
         value: probe,
         inLogs: false,
         inAudit: false,
@@ -347,9 +423,15 @@ describe('the vault’s limits', () => {
   it('limits reveals per key: past the budget a 429 with Retry-After, audited once; other keys go on', async () => {
     const key = await t.newKey({ scopes: ['vault:write', 'vault:reveal'] });
     const sibling = await t.newKey({ workspace: key.workspaceId, scopes: ['vault:reveal'] });
-    const created = await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: 'limited', value: 'v' } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/vault/secrets',
+      headers: key.headers,
+      payload: { name: 'limited', value: 'v' },
+    });
     expect(created.statusCode).toBe(201);
-    const revealOnce = (k: TestKey) => t.app.inject({ method: 'POST', url: '/v1/vault/secrets/limited/reveal', headers: k.headers, payload: {} });
+    const revealOnce = (k: TestKey) =>
+      t.app.inject({ method: 'POST', url: '/v1/vault/secrets/limited/reveal', headers: k.headers, payload: {} });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await revealOnce(key)).statusCode);
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
@@ -377,9 +459,13 @@ describe('the vault’s limits', () => {
     ];
     const testSide = await t.newKey({ workspace: first.workspaceId, scopes: ['vault:write', 'vault:reveal'], environment: 'test' });
     for (const key of [first, testSide]) {
-      expect((await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: 'shared', value: 'v' } })).statusCode).toBe(201);
+      expect(
+        (await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: 'shared', value: 'v' } }))
+          .statusCode,
+      ).toBe(201);
     }
-    const revealOnce = (k: TestKey) => t.app.inject({ method: 'POST', url: '/v1/vault/secrets/shared/reveal', headers: k.headers, payload: {} });
+    const revealOnce = (k: TestKey) =>
+      t.app.inject({ method: 'POST', url: '/v1/vault/secrets/shared/reveal', headers: k.headers, payload: {} });
     const statuses = async (k: TestKey, times: number) => {
       const seen: number[] = [];
       for (let i = 0; i < times; i++) seen.push((await revealOnce(k)).statusCode);
@@ -390,7 +476,11 @@ describe('the vault’s limits', () => {
     expect(await statuses(third, 1)).toEqual([429]);
     expect(await statuses(testSide, 1)).toEqual([200]); // the test environment is another vault
     const deniedOf = async (key: TestKey) =>
-      (await t.superuser.query("SELECT 1 FROM audit_log WHERE action = 'vault_secret.reveal' AND outcome = 'denied' AND actor_id = $1", [key.id])).rowCount;
+      (
+        await t.superuser.query("SELECT 1 FROM audit_log WHERE action = 'vault_secret.reveal' AND outcome = 'denied' AND actor_id = $1", [
+          key.id,
+        ])
+      ).rowCount;
     // The vault's first refusal is audited once; a vault known full refuses the third key
     // before it spends anything of its own, so however often it asks, it is never refused
     // on its own budget (which would be audited as its own first refusal).
@@ -412,12 +502,17 @@ describe('the vault’s limits', () => {
   it('holds a vault to VAULT_MAX_SECRETS, even under concurrent creates', async () => {
     const key = await t.newKey({ scopes: ['vault:write'] });
     const responses = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: `s${i}`, value: 'v' } })),
+      Array.from({ length: 5 }, (_, i) =>
+        t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: key.headers, payload: { name: `s${i}`, value: 'v' } }),
+      ),
     );
     expect(responses.map((response) => response.statusCode).sort()).toEqual([201, 201, 422, 422, 422]);
     expect(responses.find((response) => response.statusCode === 422)!.json()).toMatchObject({ code: 'VAULT_FULL' });
     // The test environment is a vault of its own.
     const testKey = await t.newKey({ workspace: key.workspaceId, scopes: ['vault:write'], environment: 'test' });
-    expect((await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: testKey.headers, payload: { name: 's0', value: 'v' } })).statusCode).toBe(201);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers: testKey.headers, payload: { name: 's0', value: 'v' } }))
+        .statusCode,
+    ).toBe(201);
   });
 });

@@ -47,7 +47,12 @@ describe('workspace browser origins', () => {
 
   it('takes only origins as browsers send them', async () => {
     for (const origin of ['https://acme.example/app', 'https://ACME.example', 'https://acme.example/', 'acme.example']) {
-      const answer = await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: admin.headers, payload: { name: 'o', allowedOrigins: [origin] } });
+      const answer = await t.app.inject({
+        method: 'POST',
+        url: '/v1/admin/workspaces',
+        headers: admin.headers,
+        payload: { name: 'o', allowedOrigins: [origin] },
+      });
       expect(answer.statusCode).toBe(400);
     }
   });
@@ -73,17 +78,35 @@ describe('workspace browser origins', () => {
   it('applies an origin change at once on the instance that made it', async () => {
     const key = await t.newKey({ workspace: other, by: admin });
     const newOrigin = 'https://new.other.example';
-    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, origin: newOrigin } })).statusCode).toBe(403);
-    const change = await t.app.inject({ method: 'PATCH', url: `/v1/admin/workspaces/${other}`, headers: admin.headers, payload: { allowedOrigins: [newOrigin] } });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, origin: newOrigin } })).statusCode).toBe(
+      403,
+    );
+    const change = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/admin/workspaces/${other}`,
+      headers: admin.headers,
+      payload: { allowedOrigins: [newOrigin] },
+    });
     expect(change.statusCode).toBe(200);
     expect((await preflight(newOrigin)).headers['access-control-allow-origin']).toBe(newOrigin);
     expect((await preflight(OTHER_APP)).headers['access-control-allow-origin']).toBeUndefined();
-    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, origin: newOrigin } })).statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, origin: OTHER_APP } })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, origin: newOrigin } })).statusCode).toBe(
+      200,
+    );
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, origin: OTHER_APP } })).statusCode).toBe(
+      403,
+    );
   });
 
   it('drops a suspended workspace’s origins', async () => {
-    const suspended = (await t.app.inject({ method: 'POST', url: '/v1/admin/workspaces', headers: admin.headers, payload: { name: 's', allowedOrigins: ['https://gone.example'] } })).json<{ id: string }>().id;
+    const suspended = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/admin/workspaces',
+        headers: admin.headers,
+        payload: { name: 's', allowedOrigins: ['https://gone.example'] },
+      })
+    ).json<{ id: string }>().id;
     expect((await preflight('https://gone.example')).headers['access-control-allow-origin']).toBe('https://gone.example');
     await t.app.inject({ method: 'POST', url: `/v1/admin/workspaces/${suspended}/suspend`, headers: admin.headers });
     expect((await preflight('https://gone.example')).headers['access-control-allow-origin']).toBeUndefined();

@@ -1,3 +1,4 @@
+import { AuditChain, AuditSealer } from '@ringfence/audit';
 import { WorkspacePurge } from '../../apps/api/src/workspaces/workspace-purge';
 import { TestAdmin } from '../support/admin-session';
 import { TestKey } from '../support/api-key';
@@ -17,7 +18,12 @@ describe('purge of deleted workspaces', () => {
     const key = await t.newKey({ scopes: ['vault:write'], by: admin });
     const testKey = await t.newKey({ workspace: key.workspaceId, environment: 'test', scopes: ['vault:write'], by: admin });
     for (const { headers } of [key, testKey]) {
-      const created = await t.app.inject({ method: 'POST', url: '/v1/vault/secrets', headers, payload: { name: 'provider', value: 'a secret value' } });
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/v1/vault/secrets',
+        headers,
+        payload: { name: 'provider', value: 'a secret value' },
+      });
       expect(created.statusCode).toBe(201);
     }
     const deleted = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${key.workspaceId}`, headers: admin.headers });
@@ -52,9 +58,10 @@ describe('purge of deleted workspaces', () => {
     expect(await exists('workspaces', 'id', recent.workspaceId)).toBe(true);
     expect(await exists('api_keys', 'workspace_id', recent.workspaceId)).toBe(true);
     expect(await exists('workspaces', 'id', active.workspaceId)).toBe(true);
-    const audit = await t.superuser.query(`SELECT actor_type, actor_id, outcome, before, after FROM audit_log WHERE action = 'workspace.purge' AND target_id = $1`, [
-      due.workspaceId,
-    ]);
+    const audit = await t.superuser.query(
+      `SELECT actor_type, actor_id, outcome, before, after FROM audit_log WHERE action = 'workspace.purge' AND target_id = $1`,
+      [due.workspaceId],
+    );
     expect(audit.rows).toEqual([
       {
         actor_type: 'system',
@@ -65,7 +72,9 @@ describe('purge of deleted workspaces', () => {
       },
     ]);
     // The deletion's own audit row outlives the workspace.
-    expect((await t.superuser.query(`SELECT 1 FROM audit_log WHERE action LIKE 'workspace.%' AND target_id = $1`, [due.workspaceId])).rowCount).toBeGreaterThan(1);
+    expect(
+      (await t.superuser.query(`SELECT 1 FROM audit_log WHERE action LIKE 'workspace.%' AND target_id = $1`, [due.workspaceId])).rowCount,
+    ).toBeGreaterThan(1);
     expect(await t.app.get(WorkspacePurge).purgeDue()).toBe(0);
   });
 
@@ -80,10 +89,14 @@ describe('purge of deleted workspaces', () => {
         await app.query('ROLLBACK');
       }
       // Not even a superuser moves it while triggers are on.
-      await expect(t.superuser.query(`UPDATE workspaces SET deleted_at = now() - interval '40 days' WHERE id = $1`, [key.workspaceId])).rejects.toThrow(/deleted_at/);
+      await expect(
+        t.superuser.query(`UPDATE workspaces SET deleted_at = now() - interval '40 days' WHERE id = $1`, [key.workspaceId]),
+      ).rejects.toThrow(/deleted_at/);
       await app.query('BEGIN');
       await app.query(`SELECT set_config('app.platform', 'on', true), set_config('app.actor', 'admin:someone', true)`);
-      expect((await app.query('SELECT * FROM purge_deleted_workspaces(100)')).rows.map((row: { workspace_id: string }) => row.workspace_id)).not.toContain(key.workspaceId);
+      expect(
+        (await app.query('SELECT * FROM purge_deleted_workspaces(100)')).rows.map((row: { workspace_id: string }) => row.workspace_id),
+      ).not.toContain(key.workspaceId);
       await app.query('ROLLBACK');
     } finally {
       await app.end();
@@ -107,5 +120,42 @@ describe('purge of deleted workspaces', () => {
       await app.end();
     }
     expect(await exists('workspaces', 'id', key.workspaceId)).toBe(true);
+  });
+
+  it('writes its audit rows after the vault has gone, so a purge that runs long is sealed in order: the chain still verifies', async () => {
+    const due = await deletedWorkspace(31);
+    const holder = await t.db.connect(t.db.adminUrl);
+    let purging: Promise<number> | undefined;
+    try {
+      // A long purge (a large vault, a slow database): here the vault's versions are held by another transaction.
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM vault_secret_versions WHERE workspace_id = $1 FOR UPDATE', [due.workspaceId]);
+      purging = t.app.get(WorkspacePurge).purgeDue();
+      for (let polls = 0; polls < 500; polls += 1) {
+        const { rows } = await t.superuser.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND usename = 'ringfence_app' AND wait_event_type = 'Lock'`,
+        );
+        if (rows[0]!.waiting > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      // Meanwhile the service goes on: a change audited and committed, settled and sealed
+      // (its settle delay passed while the purge still ran).
+      const other = await t.app.inject({
+        method: 'POST',
+        url: '/v1/admin/workspaces',
+        headers: admin.headers,
+        payload: { name: 'while purging' },
+      });
+      expect(other.statusCode).toBe(201);
+      await t.app.get(AuditSealer).sealAll(0);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    expect(await purging).toBeGreaterThanOrEqual(1);
+    expect(await exists('workspaces', 'id', due.workspaceId)).toBe(false);
+    await t.app.get(AuditSealer).sealAll(0);
+    expect(await t.app.get(AuditChain).verify()).toMatchObject({ intact: true, firstBreak: null });
   });
 });

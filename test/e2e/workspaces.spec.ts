@@ -11,7 +11,12 @@ describe('workspaces (admin)', () => {
   });
 
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>, requestId?: string) =>
-    t.app.inject({ method, url, headers: { ...admin.headers, ...(requestId ? { 'x-request-id': requestId } : {}) }, ...(payload ? { payload } : {}) });
+    t.app.inject({
+      method,
+      url,
+      headers: { ...admin.headers, ...(requestId ? { 'x-request-id': requestId } : {}) },
+      ...(payload ? { payload } : {}),
+    });
 
   it('creates, updates with before/after in the audit row, and lists', async () => {
     const created = await call('POST', '/v1/admin/workspaces', { name: 'Acme', allowedOrigins: ['https://acme.example'] });
@@ -35,7 +40,11 @@ describe('workspaces (admin)', () => {
   it('refuses unknown fields and bad origins with a 400', async () => {
     const created = await call('POST', '/v1/admin/workspaces', { name: 'Strict' });
     const { id } = created.json<{ id: string }>();
-    for (const payload of [{ status: 'active' }, { id: '00000000-0000-4000-8000-000000000000' }, { allowedOrigins: ['javascript:alert(1)'] }]) {
+    for (const payload of [
+      { status: 'active' },
+      { id: '00000000-0000-4000-8000-000000000000' },
+      { allowedOrigins: ['javascript:alert(1)'] },
+    ]) {
       expect((await call('PATCH', `/v1/admin/workspaces/${id}`, payload)).statusCode).toBe(400);
     }
   });
@@ -44,9 +53,15 @@ describe('workspaces (admin)', () => {
     const key = await t.newKey({ by: admin });
     expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: key.headers })).statusCode).toBe(200);
     expect((await call('DELETE', `/v1/admin/workspaces/${key.workspaceId}`)).statusCode).toBe(204);
-    const refused = await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...key.headers, 'x-request-id': 'req-ws-deleted' } });
+    const refused = await t.app.inject({
+      method: 'GET',
+      url: '/v1/workspace',
+      headers: { ...key.headers, 'x-request-id': 'req-ws-deleted' },
+    });
     expect(refused.statusCode).toBe(401);
-    expect((await t.superuser.query('SELECT reason FROM audit_log WHERE client_request_id = $1', ['req-ws-deleted'])).rows).toEqual([{ reason: 'workspace_deleted' }]);
+    expect((await t.superuser.query('SELECT reason FROM audit_log WHERE client_request_id = $1', ['req-ws-deleted'])).rows).toEqual([
+      { reason: 'workspace_deleted' },
+    ]);
     for (const [method, url] of [
       ['GET', `/v1/admin/workspaces/${key.workspaceId}`],
       ['PATCH', `/v1/admin/workspaces/${key.workspaceId}`],
@@ -54,11 +69,17 @@ describe('workspaces (admin)', () => {
       ['POST', `/v1/admin/workspaces/${key.workspaceId}/reactivate`],
       ['GET', `/v1/admin/workspaces/${key.workspaceId}/api-keys`],
     ] as const) {
-      expect({ method, url, status: (await call(method, url, method === 'PATCH' ? { name: 'x' } : undefined)).statusCode }).toEqual({ method, url, status: 404 });
+      expect({ method, url, status: (await call(method, url, method === 'PATCH' ? { name: 'x' } : undefined)).statusCode }).toEqual({
+        method,
+        url,
+        status: 404,
+      });
     }
     const listed = await call('GET', '/v1/admin/workspaces');
     expect(listed.json<{ id: string }[]>().map((workspace) => workspace.id)).not.toContain(key.workspaceId);
-    const [row] = (await t.superuser.query('SELECT status, deleted_at IS NOT NULL AS stamped FROM workspaces WHERE id = $1', [key.workspaceId])).rows;
+    const [row] = (
+      await t.superuser.query('SELECT status, deleted_at IS NOT NULL AS stamped FROM workspaces WHERE id = $1', [key.workspaceId])
+    ).rows;
     expect(row).toEqual({ status: 'deleted', stamped: true });
   });
 

@@ -56,7 +56,8 @@ describe('limits and revocations shared through Redis', () => {
   it('holds the per-address limit across instances', async () => {
     const from = newAddress();
     const statuses = [];
-    for (const t of [first, second, first, second, first]) statuses.push((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { 'x-forwarded-for': from } })).statusCode);
+    for (const t of [first, second, first, second, first])
+      statuses.push((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { 'x-forwarded-for': from } })).statusCode);
     expect(statuses).toEqual([401, 401, 401, 401, 429]);
   });
 
@@ -81,7 +82,14 @@ describe('limits and revocations shared through Redis', () => {
     });
     expect(created.statusCode).toBe(201);
     const reveal = async (t: TestApp, key: TestKey) =>
-      (await t.app.inject({ method: 'POST', url: '/v1/vault/secrets/shared/reveal', headers: { ...key.headers, 'x-forwarded-for': newAddress() }, payload: {} })).statusCode;
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/vault/secrets/shared/reveal',
+          headers: { ...key.headers, 'x-forwarded-for': newAddress() },
+          payload: {},
+        })
+      ).statusCode;
     // Per key (2): the third reveal, on whichever instance, is refused.
     expect([await reveal(first, revealer), await reveal(second, revealer), await reveal(first, revealer)]).toEqual([200, 200, 429]);
     // Per vault (3): the sibling gets the vault's third, then nothing, on either instance.
@@ -116,7 +124,6 @@ describe('limits and revocations shared through Redis', () => {
     expect((await whoAmI(second, key.headers)).statusCode).toBe(401);
     expect((await whoAmI(second, keys.other.headers)).statusCode).toBe(200);
   });
-
 });
 
 describe('when Redis goes away', () => {
@@ -143,7 +150,11 @@ describe('when Redis goes away', () => {
     expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
 
     await relay.cut();
-    const refused = [await whoAmI(t, key.headers), await whoAmI(t, key.headers), await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'a@b.c', password: 'x' } })];
+    const refused = [
+      await whoAmI(t, key.headers),
+      await whoAmI(t, key.headers),
+      await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'a@b.c', password: 'x' } }),
+    ];
     for (const answer of refused) {
       expect(answer.statusCode).toBe(503);
       expect(answer.json()).toMatchObject({ status: 503, code: 'RATE_LIMITS_UNAVAILABLE' });

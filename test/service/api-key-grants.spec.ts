@@ -37,10 +37,7 @@ async function outcomeOf(work: Promise<unknown>): Promise<string> {
  * (api-keys, api-key-scopes) keep proving the routes reach this service.
  */
 describe('ApiKeysService: a key never grants more than it holds', () => {
-  const m = useTestModule((config) => [
-    RateLimitsModule.forRoot(config.rateLimits),
-    WorkspacesModule.forRoot({ apiKeys: { cacheMs: 0 } }),
-  ]);
+  const m = useTestModule((config) => [RateLimitsModule.forRoot(config.rateLimits), WorkspacesModule.forRoot({ apiKeys: { cacheMs: 0 } })]);
   let workspaceId: string;
   let otherWorkspaceId: string;
 
@@ -115,7 +112,9 @@ describe('ApiKeysService: a key never grants more than it holds', () => {
     it('grants nothing to a caller that is neither an admin, a key nor the system', async () => {
       // An anonymous caller sees no workspace at all (RLS); a provider sees its own, and may mint nothing in it.
       expect(await create({ kind: 'anonymous' }, ['vault:read'])).toBe('404 NOT_FOUND');
-      expect(await create({ kind: 'provider', provider: 'simulator', workspaceId, environment: 'test' }, ['vault:read'])).toBe('403 FORBIDDEN');
+      expect(await create({ kind: 'provider', provider: 'simulator', workspaceId, environment: 'test' }, ['vault:read'])).toBe(
+        '403 FORBIDDEN',
+      );
     });
 
     it('never makes a key that outlives the key making it', async () => {

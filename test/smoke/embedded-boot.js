@@ -27,7 +27,14 @@ const started = new Set();
 function start() {
   const child = spawn(process.execPath, [join(root, 'dist/apps/api/src/main.js')], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: '', RINGFENCE_DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info' },
+    env: {
+      ...process.env,
+      DATABASE_URL: '',
+      RINGFENCE_DATA_DIR: dataDir,
+      PORT: String(port),
+      EMBEDDED_PG_PORT: String(pgPort),
+      LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.add(child);
@@ -79,7 +86,9 @@ async function main() {
   // The app says which Node it runs on when it starts to listen: this one. (Its log is asynchronous: the line may trail readiness.)
   const listeningLine = () => first.output.split('\n').find((line) => line.startsWith('{') && line.includes('Ringfence API listening on'));
   for (let i = 0; i < 50 && !listeningLine(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-  if (JSON.parse(listeningLine() ?? '{}').node !== process.version) throw new Error(`the app did not log node ${process.version} as it started:\n${first.output}`);
+  if (JSON.parse(listeningLine() ?? '{}').node !== process.version) {
+    throw new Error(`the app did not log node ${process.version} as it started:\n${first.output}`);
+  }
   console.log(`ok - the app and its commands run on node ${process.version} (${process.execPath})`);
   const docs = await fetch(`http://127.0.0.1:${port}/docs-json`);
   if (docs.status !== 200) throw new Error(`/docs-json answered ${docs.status}`);
@@ -93,9 +102,13 @@ async function main() {
     body: JSON.stringify({ email: owner[1], password: owner[2] }),
   });
   const answer = await login.json();
-  if (login.status !== 200 || answer.status !== 'setup_required') throw new Error(`first-owner login: ${login.status} ${JSON.stringify(answer)}`);
+  if (login.status !== 200 || answer.status !== 'setup_required')
+    throw new Error(`first-owner login: ${login.status} ${JSON.stringify(answer)}`);
   // A TOTP enrolment begun: one sealed value (the pending secret) for the rewrap below.
-  const enrolled = await fetch(`http://127.0.0.1:${port}/v1/auth/totp/enroll`, { method: 'POST', headers: { authorization: `Bearer ${answer.session.accessToken}` } });
+  const enrolled = await fetch(`http://127.0.0.1:${port}/v1/auth/totp/enroll`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${answer.session.accessToken}` },
+  });
   if (enrolled.status !== 201 && enrolled.status !== 200) throw new Error(`TOTP enrolment: ${enrolled.status} ${await enrolled.text()}`);
   const logLines = first.output.split('\n').filter((line) => line.startsWith('{'));
   if (logLines.some((line) => line.includes(owner[2]))) throw new Error('the one-time password reached a log line');
@@ -109,7 +122,8 @@ async function main() {
   const second = start();
   await waitReady(second);
   if (readFileSync(keyFile, 'utf8') !== key) throw new Error('second start replaced the master key');
-  if (/DEVELOPMENT KEYS GENERATED|applied 0001|one-time password/.test(second.output)) throw new Error('second start did not reuse the data');
+  if (/DEVELOPMENT KEYS GENERATED|applied 0001|one-time password/.test(second.output))
+    throw new Error('second start did not reuse the data');
   await stop(second);
   console.log('ok - second start reuses the database and the key');
 
@@ -134,7 +148,8 @@ async function main() {
   const restarted = start();
   await waitReady(restarted);
   if (isRunning(orphan)) throw new Error(`the PostgreSQL left by the killed start (pid ${orphan}) still runs`);
-  if (!restarted.output.includes(`a PostgreSQL (pid ${orphan}, port ${pgPort}) is still running`)) throw new Error(`the restart did not say it stopped the leftover server:\n${restarted.output}`);
+  if (!restarted.output.includes(`a PostgreSQL (pid ${orphan}, port ${pgPort}) is still running`))
+    throw new Error(`the restart did not say it stopped the leftover server:\n${restarted.output}`);
   // While the service runs on it, a command on the same data directory is refused, and says why.
   const busy = cli('admin-create', '--email', 'busy@example.com');
   if (busy.status !== 1 || !busy.stderr.includes(`is already running (pid `) || /undefined/.test(busy.stderr)) {
@@ -149,23 +164,37 @@ async function main() {
   const heldPort = holder.address().port;
   const blocked = spawnSync(process.execPath, [join(root, 'dist/apps/api/src/main.js')], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: '', RINGFENCE_DATA_DIR: join(workDir, 'blocked'), PORT: String(port), EMBEDDED_PG_PORT: String(heldPort) },
+    env: {
+      ...process.env,
+      DATABASE_URL: '',
+      RINGFENCE_DATA_DIR: join(workDir, 'blocked'),
+      PORT: String(port),
+      EMBEDDED_PG_PORT: String(heldPort),
+    },
     encoding: 'utf8',
     timeout: 60_000,
   });
   holder.close();
   const superuser = readFileSync(join(workDir, 'blocked', 'pg.superuser'), 'utf8').trim();
-  if (blocked.status !== 1 || !blocked.stderr.includes(`Ringfence failed to start: port ${heldPort} on 127.0.0.1 is already in use by another process`) || `${blocked.stdout}${blocked.stderr}`.includes(superuser)) {
+  if (
+    blocked.status !== 1 ||
+    !blocked.stderr.includes(`Ringfence failed to start: port ${heldPort} on 127.0.0.1 is already in use by another process`) ||
+    `${blocked.stdout}${blocked.stderr}`.includes(superuser)
+  ) {
     throw new Error(`start on a held port: exit ${blocked.status}\n${blocked.stdout}${blocked.stderr}`);
   }
   console.log('ok - a start on a port another process holds fails naming the port');
   const createAdmin = () => cli('admin-create', '--email', 'ops@example.com', '--role', 'admin');
   const created = createAdmin();
-  if (created.status !== 0 || !/ops@example\.com \(admin\) created[\s\S]*One-time password[\s\S]*\n {2}[0-9A-Z-]{30,}\n/.test(created.stdout)) {
+  if (
+    created.status !== 0 ||
+    !/ops@example\.com \(admin\) created[\s\S]*One-time password[\s\S]*\n {2}[0-9A-Z-]{30,}\n/.test(created.stdout)
+  ) {
     throw new Error(`admin:create: exit ${created.status}\n${created.stdout}${created.stderr}`);
   }
   const again = createAdmin();
-  if (again.status !== 1 || !again.stderr.includes('already exists')) throw new Error(`admin:create twice: exit ${again.status}\n${again.stderr}`);
+  if (again.status !== 1 || !again.stderr.includes('already exists'))
+    throw new Error(`admin:create twice: exit ${again.status}\n${again.stderr}`);
   console.log('ok - admin:create prints a one-time password once, and refuses a second admin with the same email');
 
   // `npm run audit:verify` on the same database: the chain so far is intact.
@@ -186,7 +215,10 @@ async function main() {
   const v2 = join(dataDir, 'secrets', 'master.v2.key');
   writeFileSync(v2, randomBytes(32).toString('base64'), { mode: 0o600 });
   const rotated = cliWith({ MASTER_KEY_ACTIVE_VERSION: '2' }, 'keys-rewrap');
-  if (rotated.status !== 0 || !/^active master key version: 2\n {2}admins\.totp_pending_secret: 1 under v2\n[\s\S]*older versions can be retired/.test(rotated.stdout)) {
+  if (
+    rotated.status !== 0 ||
+    !/^active master key version: 2\n {2}admins\.totp_pending_secret: 1 under v2\n[\s\S]*older versions can be retired/.test(rotated.stdout)
+  ) {
     throw new Error(`keys:rewrap to v2: exit ${rotated.status}\n${rotated.stdout}${rotated.stderr}`);
   }
   // v2 lost while a value still names it: nothing can move it, the command says so and exits 1.
@@ -206,7 +238,14 @@ async function main() {
   mkdirSync(secrets, { mode: 0o700 });
   writeFileSync(join(secrets, 'master.v1.key'), 'c2hvcnQta2V5LXNlY3JldA==\n', { mode: 0o600 });
   const refused = spawnSync(process.execPath, [join(root, 'dist/apps/api/src/main.js')], {
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: 'postgres://ringfence_app@127.0.0.1:1/none', MIGRATE_ON_BOOT: 'false', RINGFENCE_SECRETS_DIR: secrets, SMTP_URL: 'smtp://127.0.0.1:1' },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://ringfence_app@127.0.0.1:1/none',
+      MIGRATE_ON_BOOT: 'false',
+      RINGFENCE_SECRETS_DIR: secrets,
+      SMTP_URL: 'smtp://127.0.0.1:1',
+    },
     encoding: 'utf8',
     timeout: 30_000,
   });

@@ -60,7 +60,12 @@ export class TestAdmin {
   /** Password + second factor: a new full session (does not replace `session`). */
   async signIn(options: { cookie?: boolean; userAgent?: string } = {}): Promise<SessionTokens & { setCookie?: string }> {
     const headers = options.userAgent ? { 'user-agent': options.userAgent } : {};
-    const login = await this.t.app.inject({ method: 'POST', url: '/v1/auth/login', headers, payload: { email: this.email, password: this.password } });
+    const login = await this.t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers,
+      payload: { email: this.email, password: this.password },
+    });
     if (login.statusCode !== 200) throw new Error(`login answered ${login.statusCode}: ${login.body}`);
     const { challenge } = login.json<{ challenge: string }>();
     const mfa = await this.t.app.inject({

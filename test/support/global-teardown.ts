@@ -13,10 +13,10 @@ export default async function globalTeardown(): Promise<void> {
   await admin.connect();
   try {
     const runId = testEnv('runId');
-    const { rows } = await admin.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname LIKE $2`,
-      [`rf_t_${runId}_%`, `rf_tpl_${runId}`],
-    );
+    const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname LIKE $2`, [
+      `rf_t_${runId}_%`,
+      `rf_tpl_${runId}`,
+    ]);
     for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   } finally {
     await admin.end();

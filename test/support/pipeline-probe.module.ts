@@ -61,7 +61,9 @@ class PipelineProbeController {
   @AdminRoles('owner', 'admin')
   @Audited('workspace.create')
   async createWorkspace(@Body() body: CreateProbeWorkspaceDto): Promise<{ id: string }> {
-    const [row] = await sqlRows<{ id: string }>(this.unitOfWork.manager, 'INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [body.name]);
+    const [row] = await sqlRows<{ id: string }>(this.unitOfWork.manager, 'INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [
+      body.name,
+    ]);
     const id = row!.id;
     this.trail.record({ target: { type: 'workspace', id }, after: { name: body.name } });
     if (body.failAfterWrite) throw new ProbeFailure('failed after the write');
@@ -77,12 +79,21 @@ class PipelineProbeController {
   @Post('conflict')
   @AdminRoles('owner', 'admin')
   @Audited('workspace.create')
-  async conflict(@Body() body: ConflictProbeDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ id: string; attempt: number }> {
+  async conflict(
+    @Body() body: ConflictProbeDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ id: string; attempt: number }> {
     conflictProbe.attempts += 1;
     const attempt = conflictProbe.attempts;
-    const [row] = await sqlRows<{ id: string }>(this.unitOfWork.manager, 'INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [body.name]);
+    const [row] = await sqlRows<{ id: string }>(this.unitOfWork.manager, 'INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [
+      body.name,
+    ]);
     const id = row!.id;
-    this.trail.record({ target: { type: 'workspace', id }, after: { name: body.name, attempt }, ...(attempt === 1 ? { before: { leakedFromAttempt: 1 } } : {}) });
+    this.trail.record({
+      target: { type: 'workspace', id },
+      after: { name: body.name, attempt },
+      ...(attempt === 1 ? { before: { leakedFromAttempt: 1 } } : {}),
+    });
     void reply.header('set-cookie', `probe_attempt=${attempt}`);
     this.unitOfWork.afterCommit(() => void (conflictProbe.committed += 1));
     if (attempt <= body.conflicts) {

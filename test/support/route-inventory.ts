@@ -30,7 +30,8 @@ export function listRouteDeclarations(app: INestApplication): RouteDeclaration[]
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (method === undefined) continue;
         const path = normalise(Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined);
-        const policy = (Reflect.getMetadata(ACCESS_POLICY, handler) ?? Reflect.getMetadata(ACCESS_POLICY, controller)) as AccessPolicy | undefined;
+        const policy = (Reflect.getMetadata(ACCESS_POLICY, handler) ?? Reflect.getMetadata(ACCESS_POLICY, controller)) as
+          AccessPolicy | undefined;
         const stepUp = Reflect.getMetadata(STEP_UP, handler) === true;
         const audited = Reflect.getMetadata(AUDITED_ACTION, handler) as string | undefined;
         const unlimited = (Reflect.getMetadata(SKIP_RATE_LIMITS, handler) ?? Reflect.getMetadata(SKIP_RATE_LIMITS, controller)) === true;

@@ -28,7 +28,9 @@ export async function listenOn(t: Pick<TestApp, 'app'>): Promise<URL> {
 }
 
 /** One ES256 key per test process (`jwt-signing.v1.pem` of every test app): generated here, never committed. */
-export const TEST_SIGNING_KEY: string = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+export const TEST_SIGNING_KEY: string = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 /** One API-key pepper per test process, so two test apps accept each other's keys. */
 const TEST_PEPPER = randomBytes(32).toString('base64');

@@ -19,7 +19,11 @@ export async function startTestRedis(): Promise<TestRedis> {
   }
   if (spawnSync('redis-server', ['--version']).status === 0) {
     const port = await freePort();
-    const server: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const server: ChildProcess = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     const url = `redis://127.0.0.1:${port}`;
     for (let attempt = 0; attempt < 50 && !(await answers(url)); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
     return {

@@ -37,7 +37,10 @@ export function useTestModule(imports: (config: AppConfig) => (Type | DynamicMod
       imports: [
         TypeOrmModule.forRoot({ type: 'postgres', url: db.appUrl, autoLoadEntities: true, synchronize: false, extra: { max: 4 } }),
         CryptoModule.forRoot({ secretsDir: config.secretsDir }),
-        TenancyModule.forRoot({ longRunningTimeoutMs: config.database.timeouts.longRunningMs, jobs: { role: 'api', drainTimeoutMs: 1_000 } }),
+        TenancyModule.forRoot({
+          longRunningTimeoutMs: config.database.timeouts.longRunningMs,
+          jobs: { role: 'api', drainTimeoutMs: 1_000 },
+        }),
         AuditModule.forRoot({ retentionDays: config.auditRetentionDays }),
         ...imports(config),
       ],

@@ -39,7 +39,12 @@ export async function createApplication(options: AppModuleOptions): Promise<Nest
  */
 export function createPreviewApplication(features: Type[] = []): Promise<INestApplication> {
   return NestFactory.create(
-    AppModule.register({ config: loadConfig({ NODE_ENV: 'test' }), databaseUrl: 'postgres://unused/unused', logger: pino({ level: 'silent' }), features }),
+    AppModule.register({
+      config: loadConfig({ NODE_ENV: 'test' }),
+      databaseUrl: 'postgres://unused/unused',
+      logger: pino({ level: 'silent' }),
+      features,
+    }),
     new FastifyAdapter(),
     { preview: true, logger: false, abortOnError: false },
   );

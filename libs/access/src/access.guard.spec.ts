@@ -11,10 +11,19 @@ const admin = (role: 'owner' | 'admin' | 'auditor', extra: Partial<Extract<Princ
   secondFactorAt: null,
   ...extra,
 });
-const key = (...scopes: string[]): Principal => ({ kind: 'api_key', keyId: 'k1', workspaceId: 'w1', scopes, environment: 'live', plan: 'standard', expiresAt: null });
+const key = (...scopes: string[]): Principal => ({
+  kind: 'api_key',
+  keyId: 'k1',
+  workspaceId: 'w1',
+  scopes,
+  environment: 'live',
+  plan: 'standard',
+  expiresAt: null,
+});
 const provider: Principal = { kind: 'provider', provider: 'p', workspaceId: 'w1', environment: 'live' };
 /** A refusal of the given status (401: the uniform UNAUTHENTICATED; 403: a valid caller refused). */
-const refusedWith = (status: 401 | 403) => expect.objectContaining({ name: 'Problem', status, ...(status === 401 ? { code: 'UNAUTHENTICATED' } : {}) });
+const refusedWith = (status: 401 | 403) =>
+  expect.objectContaining({ name: 'Problem', status, ...(status === 401 ? { code: 'UNAUTHENTICATED' } : {}) });
 
 function codeOf(work: () => void): string | undefined {
   try {
@@ -54,7 +63,9 @@ describe('authorize (roles and scopes, for every authenticator)', () => {
     const now = 1_700_000_000_000;
     const policy = { kind: 'admin', roles: ['owner'] } as const;
     expect(() => authorize(policy, admin('owner', { secondFactorAt: now - 60_000 }), { stepUp: true, now })).not.toThrow();
-    expect(codeOf(() => authorize(policy, admin('owner', { secondFactorAt: now - 301_000 }), { stepUp: true, now }))).toBe('STEP_UP_REQUIRED');
+    expect(codeOf(() => authorize(policy, admin('owner', { secondFactorAt: now - 301_000 }), { stepUp: true, now }))).toBe(
+      'STEP_UP_REQUIRED',
+    );
     expect(() => authorize(policy, admin('owner'), { stepUp: true, now })).toThrow(refusedWith(403));
     expect(() => authorize(policy, admin('owner'), { now })).not.toThrow();
   });

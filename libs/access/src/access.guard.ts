@@ -5,7 +5,14 @@ import { Principal, RequestContext } from '@ringfence/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_POLICY, AccessPolicy, STEP_UP, STEP_UP_WINDOW_MS } from './access-policy';
 import { AccessProblems } from './access.problems';
-import { ADMIN_AUTHENTICATOR, API_KEY_AUTHENTICATOR, Authenticator, PROVIDER_AUTHENTICATOR, REFUSED_REQUEST_LIMIT, RefusedRequestLimit } from './authenticator';
+import {
+  ADMIN_AUTHENTICATOR,
+  API_KEY_AUTHENTICATOR,
+  Authenticator,
+  PROVIDER_AUTHENTICATOR,
+  REFUSED_REQUEST_LIMIT,
+  RefusedRequestLimit,
+} from './authenticator';
 import { unauthenticated } from './caller';
 
 /**
@@ -23,7 +30,10 @@ export function authorize(
       if (principal.kind !== 'admin') throw unauthenticated();
       if (principal.stage === 'setup' && !policy.duringSetup) throw AccessProblems.ACCOUNT_SETUP_REQUIRED();
       if (!policy.roles.includes(principal.role)) throw AccessProblems.INSUFFICIENT_ROLE();
-      if (options.stepUp && (principal.secondFactorAt === null || (options.now ?? Date.now()) - principal.secondFactorAt > STEP_UP_WINDOW_MS)) {
+      if (
+        options.stepUp &&
+        (principal.secondFactorAt === null || (options.now ?? Date.now()) - principal.secondFactorAt > STEP_UP_WINDOW_MS)
+      ) {
         throw AccessProblems.STEP_UP_REQUIRED();
       }
       return;
@@ -98,7 +108,12 @@ export class AccessGuard implements CanActivate {
     const refusal = [AccessProblems.INSUFFICIENT_SCOPE, AccessProblems.INSUFFICIENT_ROLE].find((problem) => problem.is(error));
     if (!this.events || !refusal) return;
     await this.events.record(
-      { action: 'auth.authorize', outcome: 'denied', reason: refusal.code.toLowerCase(), target: { type: 'route', id: `${request.method} ${request.routeOptions.url ?? ''}` } },
+      {
+        action: 'auth.authorize',
+        outcome: 'denied',
+        reason: refusal.code.toLowerCase(),
+        target: { type: 'route', id: `${request.method} ${request.routeOptions.url ?? ''}` },
+      },
       principal,
     );
   }

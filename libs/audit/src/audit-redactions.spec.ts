@@ -5,7 +5,11 @@ describe('audit redactions', () => {
     declareAuditRedactions('spec_thing', ['secret', 'token']);
     const fields = redactedFieldsOf('spec_thing');
     const value = { name: 'kept', secret: 'hunter2', nested: { token: 't0k3n', list: [{ secret: 's' }, 'plain'] } };
-    expect(sanitizeAuditValue(value, fields)).toEqual({ name: 'kept', secret: REDACTED, nested: { token: REDACTED, list: [{ secret: REDACTED }, 'plain'] } });
+    expect(sanitizeAuditValue(value, fields)).toEqual({
+      name: 'kept',
+      secret: REDACTED,
+      nested: { token: REDACTED, list: [{ secret: REDACTED }, 'plain'] },
+    });
     expect(value.secret).toBe('hunter2'); // the caller's object is left alone
     expect(redactedFieldsOf('undeclared').size).toBe(0);
   });

@@ -26,7 +26,10 @@ export function sanitizeAuditValue(value: unknown, fields: ReadonlySet<string>):
   if (Array.isArray(value)) return value.map((item) => sanitizeAuditValue(item, fields));
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
   return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([name, inner]) => [name, fields.has(name) ? REDACTED : sanitizeAuditValue(inner, fields)]),
+    Object.entries(value as Record<string, unknown>).map(([name, inner]) => [
+      name,
+      fields.has(name) ? REDACTED : sanitizeAuditValue(inner, fields),
+    ]),
   );
 }
 

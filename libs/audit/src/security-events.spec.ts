@@ -27,9 +27,14 @@ describe('SecurityEvents', () => {
   });
 
   it('frees its turn when a write fails', async () => {
-    const unitOfWork = { afterTransaction: (task: () => Promise<void>) => task(), run: () => Promise.reject(new Error('database down')) } as unknown as UnitOfWork;
+    const unitOfWork = {
+      afterTransaction: (task: () => Promise<void>) => task(),
+      run: () => Promise.reject(new Error('database down')),
+    } as unknown as UnitOfWork;
     const events = new SecurityEvents(unitOfWork, {} as AuditWriter, context);
-    const outcomes = await Promise.allSettled(Array.from({ length: SECURITY_EVENT_CONCURRENCY * 3 }, () => events.record({ action: 'auth.login', outcome: 'failure' })));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: SECURITY_EVENT_CONCURRENCY * 3 }, () => events.record({ action: 'auth.login', outcome: 'failure' })),
+    );
     expect(outcomes.every((outcome) => outcome.status === 'rejected')).toBe(true);
   });
 
@@ -43,14 +48,23 @@ describe('SecurityEvents', () => {
         run: (work: () => Promise<void>) => new Promise<void>((resolve) => releases.push(() => void work().then(resolve))),
       } as unknown as UnitOfWork;
       const writer = { append: () => Promise.resolve(void (written += 1)) } as unknown as AuditWriter;
-      return { events: new SecurityEvents(unitOfWork, writer, context), release: () => releases.splice(0).forEach((go) => go()), written: () => written };
+      return {
+        events: new SecurityEvents(unitOfWork, writer, context),
+        release: () => releases.splice(0).forEach((go) => go()),
+        written: () => written,
+      };
     };
     const record = (events: SecurityEvents) => events.record({ action: 'auth.login', outcome: 'failure' });
     afterEach(() => jest.useRealTimers());
 
     it('refuses at once, with a 503, past SECURITY_EVENT_QUEUE_MAX waiting writes', async () => {
       const { events, release } = held();
-      const outcomes = Array.from({ length: SECURITY_EVENT_CONCURRENCY + SECURITY_EVENT_QUEUE_MAX + 5 }, () => record(events).then(() => 'written', (error: unknown) => error));
+      const outcomes = Array.from({ length: SECURITY_EVENT_CONCURRENCY + SECURITY_EVENT_QUEUE_MAX + 5 }, () =>
+        record(events).then(
+          () => 'written',
+          (error: unknown) => error,
+        ),
+      );
       const refused = await Promise.all(outcomes.slice(-5));
       for (const error of refused) expect(DatabaseProblems.DATABASE_UNAVAILABLE.is(error)).toBe(true);
       release();
@@ -60,7 +74,10 @@ describe('SecurityEvents', () => {
       jest.useFakeTimers();
       const { events, release, written } = held();
       const first = Array.from({ length: SECURITY_EVENT_CONCURRENCY }, () => record(events));
-      const waiting = record(events).then(() => 'written', (error: unknown) => error);
+      const waiting = record(events).then(
+        () => 'written',
+        (error: unknown) => error,
+      );
       await jest.advanceTimersByTimeAsync(SECURITY_EVENT_WAIT_MS);
       expect(DatabaseProblems.DATABASE_UNAVAILABLE.is(await waiting)).toBe(true);
       release();

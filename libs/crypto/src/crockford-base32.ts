@@ -9,7 +9,11 @@ const DECODE_MAP: ReadonlyMap<string, number> = (() => {
     map.set(upper.toLowerCase(), i);
   }
   // Crockford's decoding aliases: O→0, I/L→1, so a misread character still decodes.
-  for (const [alias, value] of [['O', 0], ['I', 1], ['L', 1]] as const) {
+  for (const [alias, value] of [
+    ['O', 0],
+    ['I', 1],
+    ['L', 1],
+  ] as const) {
     map.set(alias, value);
     map.set(alias.toLowerCase(), value);
   }

@@ -129,9 +129,11 @@ export function loadVersionedKeys<T>(
     if (match?.[1]) keys.set(Number(match[1]), parse(name, directory.read(name)));
   }
   const family = `${files.stem}.vN.${files.extension}`;
-  if (keys.size === 0) throw new KeyMaterialError(`${files.stem}.v1.${files.extension}`, `no ${files.what} (${family}) in the secrets directory`);
+  if (keys.size === 0)
+    throw new KeyMaterialError(`${files.stem}.v1.${files.extension}`, `no ${files.what} (${family}) in the secrets directory`);
   const active = activeVersion ?? Math.max(...keys.keys());
-  if (!keys.has(active)) throw new KeyMaterialError(`${files.stem}.v${active}.${files.extension}`, `the active ${files.what} version is missing`);
+  if (!keys.has(active))
+    throw new KeyMaterialError(`${files.stem}.v${active}.${files.extension}`, `the active ${files.what} version is missing`);
   return { keys, active };
 }
 

@@ -2,7 +2,15 @@ export { ATTEMPT_BUDGETS, AttemptLimiter, type AttemptBudget } from './attempt-l
 export { ClientIpLimit } from './client-ip-limit';
 export { ExpiringMap } from './expiring-map';
 export { MemoryRateLimitStorage } from './memory-rate-limit.storage';
-export { catalogueProblems, DEFAULT_PLAN, DEFAULT_PLANS, PLAN_NAME, planLimitsOf, type PlanCatalogue, type PlanLimits } from './rate-limit-plans';
+export {
+  catalogueProblems,
+  DEFAULT_PLAN,
+  DEFAULT_PLANS,
+  PLAN_NAME,
+  planLimitsOf,
+  type PlanCatalogue,
+  type PlanLimits,
+} from './rate-limit-plans';
 export { LimitProblems } from './limit.problems';
 export { SKIP_RATE_LIMITS, SkipRateLimits, skipsRateLimits, type LimitHit } from './rate-limit.guard';
 export { RATE_LIMIT_OPTIONS, type RateLimitOptions } from './rate-limit.options';

@@ -32,8 +32,12 @@ export function catalogueProblems(catalogue: unknown): string[] {
   for (const [name, limits] of entries) {
     if (!PLAN_NAME.test(name)) problems.push(`plan name "${name.slice(0, 40)}" must match ${PLAN_NAME.source}`);
     const { perKeyPerMinute, perWorkspacePerMinute } = (limits ?? {}) as Partial<Record<keyof PlanLimits, unknown>>;
-    for (const [field, value] of [['perKeyPerMinute', perKeyPerMinute], ['perWorkspacePerMinute', perWorkspacePerMinute]] as const) {
-      if (!Number.isSafeInteger(value) || (value as number) < 1) problems.push(`plan "${name.slice(0, 40)}": ${field} must be a positive integer`);
+    for (const [field, value] of [
+      ['perKeyPerMinute', perKeyPerMinute],
+      ['perWorkspacePerMinute', perWorkspacePerMinute],
+    ] as const) {
+      if (!Number.isSafeInteger(value) || (value as number) < 1)
+        problems.push(`plan "${name.slice(0, 40)}": ${field} must be a positive integer`);
     }
   }
   return problems;

@@ -90,7 +90,11 @@ export abstract class RateLimitGuard implements CanActivate {
     return this.chargeInTurn(charges, reply);
   }
 
-  private async chargeTogether(incrementAll: StorageShortcuts['incrementAll'], charges: readonly LimitCharge[], reply: FastifyReply): Promise<boolean> {
+  private async chargeTogether(
+    incrementAll: StorageShortcuts['incrementAll'],
+    charges: readonly LimitCharge[],
+    reply: FastifyReply,
+  ): Promise<boolean> {
     const records = await incrementAll(charges, RATE_LIMIT_WINDOW_MS, 0);
     records.forEach((record, index) => this.settle(charges[index]!, record, reply));
     return true;
@@ -106,7 +110,10 @@ export abstract class RateLimitGuard implements CanActivate {
   private settle(charge: LimitCharge, record: ThrottlerStorageRecord, reply: FastifyReply): void {
     if (record.isBlocked) {
       // The refusal names the exhausted limit, whichever it was (an earlier guard may have stated another).
-      void reply.header('ratelimit-limit', charge.limit).header('ratelimit-remaining', 0).header('ratelimit-reset', record.timeToBlockExpire);
+      void reply
+        .header('ratelimit-limit', charge.limit)
+        .header('ratelimit-remaining', 0)
+        .header('ratelimit-reset', record.timeToBlockExpire);
       throw LimitProblems.RATE_LIMITED({ retryAfterSeconds: record.timeToBlockExpire, detail: this.refusal });
     }
     if (charge.stated) {

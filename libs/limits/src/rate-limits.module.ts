@@ -16,7 +16,10 @@ import { WorkspaceLimitGuard } from './workspace-limit.guard';
 @Global()
 @Module({})
 export class RateLimitsModule {
-  static forRoot(options: RateLimitOptions, storage: Provider = { provide: ThrottlerStorage, useFactory: () => new MemoryRateLimitStorage() }): DynamicModule {
+  static forRoot(
+    options: RateLimitOptions,
+    storage: Provider = { provide: ThrottlerStorage, useFactory: () => new MemoryRateLimitStorage() },
+  ): DynamicModule {
     return {
       module: RateLimitsModule,
       providers: [

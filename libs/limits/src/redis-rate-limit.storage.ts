@@ -88,9 +88,18 @@ export class RedisRateLimitStorage implements ThrottlerStorage {
     }
     const records: ThrottlerStorageRecord[] = [];
     for (let at = 0; at + FIELDS <= reply.length; at += FIELDS) {
-      const [allowed, now, windowStart, previous, current, blockedUntil] = reply.slice(at, at + FIELDS) as [number, number, number, number, number, number];
+      const [allowed, now, windowStart, previous, current, blockedUntil] = reply.slice(at, at + FIELDS) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
       const { limit } = hits[at / FIELDS]!;
-      records.push(toThrottlerRecord({ allowed: allowed === 1, state: { windowStart, previous, current, blockedUntil } }, now, windowMs, limit));
+      records.push(
+        toThrottlerRecord({ allowed: allowed === 1, state: { windowStart, previous, current, blockedUntil } }, now, windowMs, limit),
+      );
     }
     return records;
   }

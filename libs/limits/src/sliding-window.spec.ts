@@ -14,11 +14,16 @@ function run(times: number[], limit: number, blockMs = 0): { at: number; allowed
   });
 }
 
-const hitTimes = fc.array(fc.integer({ min: 0, max: 5 * WINDOW }), { minLength: 1, maxLength: 300 }).map((times) => times.sort((a, b) => a - b));
+const hitTimes = fc
+  .array(fc.integer({ min: 0, max: 5 * WINDOW }), { minLength: 1, maxLength: 300 })
+  .map((times) => times.sort((a, b) => a - b));
 
 describe('sliding-window limit', () => {
   it('admits exactly `limit` hits in a burst and refuses the next without counting it', () => {
-    const outcomes = run(Array.from({ length: 12 }, () => 1_000), 10);
+    const outcomes = run(
+      Array.from({ length: 12 }, () => 1_000),
+      10,
+    );
     expect(outcomes.filter((outcome) => outcome.allowed)).toHaveLength(10);
     expect(outcomes.slice(10).every((outcome) => !outcome.allowed)).toBe(true);
     expect(outcomes.at(-1)!.state.current).toBe(10);

@@ -75,11 +75,18 @@ export function databaseFaultOf(error: unknown): DatabaseFault | undefined {
 function faultOf(error: unknown, depth: number): DatabaseFault | undefined {
   if (error === null || typeof error !== 'object' || depth > 4) return undefined;
   if (error instanceof DatabaseFaultError) return error.fault;
-  const { code, message, driverError, cause, errors } = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
+  const { code, message, driverError, cause, errors } = error as {
+    code?: unknown;
+    message?: unknown;
+    driverError?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
   if (typeof code === 'string') {
     const known = SQLSTATES[code];
     if (known) return known;
-    if (/^[0-9A-Z]{5}$/.test(code) && SQLSTATE_CLASSES[code.slice(0, 2)]) return { kind: 'unavailable', reason: `${SQLSTATE_CLASSES[code.slice(0, 2)]} (${code})` };
+    if (/^[0-9A-Z]{5}$/.test(code) && SQLSTATE_CLASSES[code.slice(0, 2)])
+      return { kind: 'unavailable', reason: `${SQLSTATE_CLASSES[code.slice(0, 2)]} (${code})` };
     if (NETWORK_ERRORS.has(code)) return { kind: 'unavailable', reason: code };
   }
   if (typeof message === 'string') {
@@ -114,7 +121,11 @@ export class DatabaseFaultError extends Error {
 export function databaseUnavailable(fault: DatabaseFault, cause?: unknown): Problem {
   return DATABASE_UNAVAILABLE(
     fault.kind === 'conflict'
-      ? { detail: 'The request kept meeting concurrent changes. Retry shortly.', retryAfterSeconds: 1, cause: new DatabaseFaultError(fault, cause) }
+      ? {
+          detail: 'The request kept meeting concurrent changes. Retry shortly.',
+          retryAfterSeconds: 1,
+          cause: new DatabaseFaultError(fault, cause),
+        }
       : { cause: new DatabaseFaultError(fault, cause) },
   );
 }
@@ -147,7 +158,9 @@ export class DatabaseFaults {
     const outage = this.outage;
     if (!outage || now - outage.lastFaultAt < OUTAGE_QUIET_MS) return;
     this.outage = undefined;
-    this.logger.log(`database answers again after ${((now - outage.since) / 1000).toFixed(1)} s; ${outage.refused} calls were answered 503 meanwhile`);
+    this.logger.log(
+      `database answers again after ${((now - outage.since) / 1000).toFixed(1)} s; ${outage.refused} calls were answered 503 meanwhile`,
+    );
   }
 
   /** Runs `work` (a call on the pool outside a unit of work) with the unit of work's answers to faults. */
@@ -175,6 +188,9 @@ export class DatabaseFaults {
       return;
     }
     this.outage = { since: now, lastFaultAt: now, refused: 1 };
-    this.logger.error({ err: error }, `database unavailable: ${fault.reason}; answering 503 ${DATABASE_UNAVAILABLE.code} until it answers again`);
+    this.logger.error(
+      { err: error },
+      `database unavailable: ${fault.reason}; answering 503 ${DATABASE_UNAVAILABLE.code} until it answers again`,
+    );
   }
 }

@@ -6,13 +6,17 @@ describe('RequestContext', () => {
   it('fails closed: no workspace id outside a request, for anonymous callers and for admins', () => {
     expect(() => context.workspaceId).toThrow(WorkspaceContextMissingError);
     RequestContext.run(newContextStore(), () => expect(() => context.workspaceId).toThrow(WorkspaceContextMissingError));
-    RequestContext.run(newContextStore({ principal: { kind: 'admin', adminId: 'a1', role: 'owner', sessionId: 's1', stage: 'full', secondFactorAt: null } }), () =>
-      expect(() => context.workspaceId).toThrow(WorkspaceContextMissingError),
+    RequestContext.run(
+      newContextStore({ principal: { kind: 'admin', adminId: 'a1', role: 'owner', sessionId: 's1', stage: 'full', secondFactorAt: null } }),
+      () => expect(() => context.workspaceId).toThrow(WorkspaceContextMissingError),
     );
   });
 
   it('takes the workspace from the principal only, and keeps concurrent requests apart', async () => {
-    const key = (workspaceId: string) => newContextStore({ principal: { kind: 'api_key', keyId: 'k', workspaceId, scopes: [], environment: 'live', plan: 'standard', expiresAt: null } });
+    const key = (workspaceId: string) =>
+      newContextStore({
+        principal: { kind: 'api_key', keyId: 'k', workspaceId, scopes: [], environment: 'live', plan: 'standard', expiresAt: null },
+      });
     const seen = await Promise.all(
       ['ws-a', 'ws-b'].map((workspaceId) =>
         RequestContext.run(key(workspaceId), async () => {
@@ -25,6 +29,8 @@ describe('RequestContext', () => {
   });
 
   it('refuses to authenticate into no context', () => {
-    expect(() => context.setPrincipal({ kind: 'admin', adminId: 'a1', role: 'owner', sessionId: 's1', stage: 'full', secondFactorAt: null })).toThrow(/no request context/);
+    expect(() =>
+      context.setPrincipal({ kind: 'admin', adminId: 'a1', role: 'owner', sessionId: 's1', stage: 'full', secondFactorAt: null }),
+    ).toThrow(/no request context/);
   });
 });

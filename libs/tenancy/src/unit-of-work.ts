@@ -156,7 +156,15 @@ export class UnitOfWork {
           // An attempt sees the slots as they were before the unit of work; what a failed
           // attempt put there (the audit trail's before and after) never reaches the next.
           const slots = enclosing ? enclosing.slots : new Map(outer?.slots);
-          const store: RequestContextStore = { ...(outer ?? newContextStore()), principal, manager, afterCommit, afterTransaction, attempt: state, slots };
+          const store: RequestContextStore = {
+            ...(outer ?? newContextStore()),
+            principal,
+            manager,
+            afterCommit,
+            afterTransaction,
+            attempt: state,
+            slots,
+          };
           return RequestContext.run(store, work);
         });
       } catch (thrown) {
@@ -277,7 +285,11 @@ export class AfterTransactionError extends Error {
  * The settings row-level security reads, and the transaction's own timeouts when it has
  * any, in one round trip; all transaction-local (`set_config(..., true)`, as `SET LOCAL`).
  */
-export async function applySessionSettings(manager: Pick<EntityManager, 'query'>, principal: Principal, timeouts?: TransactionTimeouts): Promise<void> {
+export async function applySessionSettings(
+  manager: Pick<EntityManager, 'query'>,
+  principal: Principal,
+  timeouts?: TransactionTimeouts,
+): Promise<void> {
   const settings: [string, string][] = [
     ['app.workspace_id', workspaceIdOf(principal) ?? ''],
     ['app.actor', actorLabel(principal)],
@@ -287,11 +299,9 @@ export async function applySessionSettings(manager: Pick<EntityManager, 'query'>
   ];
   if (timeouts?.statementMs !== undefined) settings.push(['statement_timeout', String(timeouts.statementMs)]);
   if (timeouts?.lockMs !== undefined) settings.push(['lock_timeout', String(timeouts.lockMs)]);
-  if (timeouts?.idleInTransactionMs !== undefined) settings.push(['idle_in_transaction_session_timeout', String(timeouts.idleInTransactionMs)]);
-  await manager.query(
-    `SELECT ${settings.map((_, at) => `set_config($${2 * at + 1}, $${2 * at + 2}, true)`).join(', ')}`,
-    settings.flat(),
-  );
+  if (timeouts?.idleInTransactionMs !== undefined)
+    settings.push(['idle_in_transaction_session_timeout', String(timeouts.idleInTransactionMs)]);
+  await manager.query(`SELECT ${settings.map((_, at) => `set_config($${2 * at + 1}, $${2 * at + 2}, true)`).join(', ')}`, settings.flat());
 }
 
 /** Hears whether the transaction's connection failed (the server ended it, the socket broke) while it was held. */

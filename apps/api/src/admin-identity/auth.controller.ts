@@ -61,7 +61,10 @@ export class AuthController {
   @Post('mfa')
   @Public()
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: SessionTokensDto, description: 'A full session, or a setup one while a one-time password is still to be replaced.' })
+  @ApiOkResponse({
+    type: SessionTokensDto,
+    description: 'A full session, or a setup one while a one-time password is still to be replaced.',
+  })
   async postMfa(@Body() body: SecondFactorDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionTokensDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
     const result = await this.login.completeSecondFactor(body.challenge, body.code, { cookie });
@@ -73,7 +76,11 @@ export class AuthController {
   @Public()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: SessionTokensDto, description: 'A new pair; the presented refresh token is spent.' })
-  async postRefresh(@Body() body: RefreshDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionTokensDto> {
+  async postRefresh(
+    @Body() body: RefreshDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionTokensDto> {
     await this.limiter.enforce([[ATTEMPT_BUDGETS.refreshPerIp, this.context.clientIp ?? 'unknown']]);
     const fromCookie = body.refreshToken === undefined;
     const token = body.refreshToken ?? refreshCookieOf(request);
@@ -145,7 +152,11 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @ApiBearerAuth('admin')
   @ApiOkResponse({ type: RecoveryCodesDto, description: 'TOTP is active; the recovery codes are shown once.' })
-  @ApiProblems(AdminIdentityProblems.TOTP_ALREADY_ENROLLED, AdminIdentityProblems.TOTP_NOT_STARTED, AdminIdentityProblems.SECOND_FACTOR_REJECTED)
+  @ApiProblems(
+    AdminIdentityProblems.TOTP_ALREADY_ENROLLED,
+    AdminIdentityProblems.TOTP_NOT_STARTED,
+    AdminIdentityProblems.SECOND_FACTOR_REJECTED,
+  )
   async confirmTotp(@Body() body: ConfirmTotpDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecoveryCodesDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
     const result = await this.account.confirmTotp(this.admin(), body.code, cookie);

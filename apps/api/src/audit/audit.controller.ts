@@ -60,7 +60,11 @@ export class AuditController {
   @ApiOkResponse({ type: ChainReportDto, description: 'The first break in the hash chain, or none.' })
   async verify(): Promise<ChainReportDto> {
     const report = await this.chain.verify();
-    await this.securityEvents.record({ action: 'audit.verify', outcome: 'success', after: { intact: report.intact, checked: report.checked } });
+    await this.securityEvents.record({
+      action: 'audit.verify',
+      outcome: 'success',
+      after: { intact: report.intact, checked: report.checked },
+    });
     return report;
   }
 

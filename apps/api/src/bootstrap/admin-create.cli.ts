@@ -31,6 +31,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // A Problem of the ADMIN_EXISTS code (instanceof and code), not whatever has that shape.
-  process.stderr.write(`admin:create failed: ${AdminIdentityProblems.ADMIN_EXISTS.is(error) ? 'an admin with this email already exists' : describeFailure(error)}\n`);
+  process.stderr.write(
+    `admin:create failed: ${AdminIdentityProblems.ADMIN_EXISTS.is(error) ? 'an admin with this email already exists' : describeFailure(error)}\n`,
+  );
   process.exit(1);
 });

@@ -32,7 +32,9 @@ export async function withCliContext<T>(work: (app: INestApplicationContext) => 
   const database = await prepareDatabase(config, logger);
   const releaseSignals = stopOnTerminationSignals(database);
   try {
-    const app = await NestFactory.createApplicationContext(AppModule.register({ config, databaseUrl: database.appUrl, logger }), { logger: false });
+    const app = await NestFactory.createApplicationContext(AppModule.register({ config, databaseUrl: database.appUrl, logger }), {
+      logger: false,
+    });
     try {
       return await work(app);
     } finally {

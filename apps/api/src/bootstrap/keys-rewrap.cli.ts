@@ -31,7 +31,9 @@ async function main(): Promise<number> {
     });
     if (total > 0) process.stderr.write('\n');
     for (const [column, count] of unreadable) {
-      process.stderr.write(`${column}: ${count} values did not decrypt (altered, moved, or under a key not loaded) and were left as they are\n`);
+      process.stderr.write(
+        `${column}: ${count} values did not decrypt (altered, moved, or under a key not loaded) and were left as they are\n`,
+      );
     }
     const after = await rewrap.counts();
     process.stdout.write(report(after, active));
@@ -48,7 +50,11 @@ function report(counts: VersionCount[], active: number): string {
   const lines = [`active master key version: ${active}`];
   for (const count of counts) lines.push(`  ${count.column}: ${count.count} under v${count.version}`);
   const old = new Set(counts.filter((count) => count.version !== active).map((count) => count.version));
-  lines.push(old.size === 0 ? 'no value under an older version: older versions can be retired' : `still under older versions: ${[...old].map((v) => `v${v}`).join(', ')}`);
+  lines.push(
+    old.size === 0
+      ? 'no value under an older version: older versions can be retired'
+      : `still under older versions: ${[...old].map((v) => `v${v}`).join(', ')}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -11,7 +11,9 @@ const majorOf = (version: string) => Number(/^v?(\d+)\./.exec(version)?.[1]);
 
 describe('the Node.js runtime (docs/adr/0016-node-24-runtime.md)', () => {
   it('refuses a Node below the supported major, and says how to get one', () => {
-    expect(unsupportedNode('20.20.2')).toMatch(/^Node\.js 20\.20\.2 is not supported: Ringfence runs on Node\.js 24 or later\. Start it through npm/);
+    expect(unsupportedNode('20.20.2')).toMatch(
+      /^Node\.js 20\.20\.2 is not supported: Ringfence runs on Node\.js 24 or later\. Start it through npm/,
+    );
     expect(unsupportedNode('22.22.0')).toBeDefined();
     expect(unsupportedNode('not a version')).toBeDefined();
     expect(unsupportedNode('24.0.0')).toBeUndefined();

@@ -33,7 +33,10 @@ describe('loadConfig', () => {
     expect(defaults.rateLimits.perClientIpPerMinute).toBe(6000);
     expect(Object.keys(defaults.rateLimits.plans)).toEqual(['trial', 'standard', 'enterprise']);
     expect(defaults.redisUrl).toBeUndefined();
-    const custom = loadConfig({ RATE_LIMIT_PLANS: '{"standard":{"perKeyPerMinute":5,"perWorkspacePerMinute":9}}', REDIS_URL: 'redis://127.0.0.1:6379' });
+    const custom = loadConfig({
+      RATE_LIMIT_PLANS: '{"standard":{"perKeyPerMinute":5,"perWorkspacePerMinute":9}}',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
     expect(custom.rateLimits.plans).toEqual({ standard: { perKeyPerMinute: 5, perWorkspacePerMinute: 9 } });
     expect(problemsOf({ RATE_LIMIT_PLANS: 'not json' })).toEqual(['RATE_LIMIT_PLANS must be JSON']);
     expect(problemsOf({ RATE_LIMIT_PLANS: '{"gold":{"perKeyPerMinute":0,"perWorkspacePerMinute":"many"},"Bad Name":{}}' })).toEqual([
@@ -58,16 +61,29 @@ describe('loadConfig', () => {
       idleInTransactionMs: 10_000,
       longRunningMs: 600_000,
     });
-    expect(problemsOf({ DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_ACQUIRE_TIMEOUT_MS: 'soon' }).join('\n')).toMatch(/DATABASE_ACQUIRE_TIMEOUT_MS[\s\S]*DATABASE_STATEMENT_TIMEOUT_MS/);
+    expect(problemsOf({ DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_ACQUIRE_TIMEOUT_MS: 'soon' }).join('\n')).toMatch(
+      /DATABASE_ACQUIRE_TIMEOUT_MS[\s\S]*DATABASE_STATEMENT_TIMEOUT_MS/,
+    );
     expect(problemsOf({ DATABASE_LOCK_TIMEOUT_MS: '60000', DATABASE_LONG_RUNNING_TIMEOUT_MS: '30000' })).toEqual([
-      expect.stringMatching(/^DATABASE_LONG_RUNNING_TIMEOUT_MS must not be shorter than the statement, lock and idle-in-transaction timeouts/),
+      expect.stringMatching(
+        /^DATABASE_LONG_RUNNING_TIMEOUT_MS must not be shorter than the statement, lock and idle-in-transaction timeouts/,
+      ),
     ]);
   });
 
   it('reads the vault settings, and refuses a key budget larger than its vault’s', () => {
-    expect(loadConfig({}, '/srv/ringfence').vault).toEqual({ versionsKept: 5, maxSecrets: 1000, revealsPerMinute: 60, workspaceRevealsPerMinute: 600 });
-    expect(problemsOf({ VAULT_REVEALS_PER_MINUTE: '700' })).toEqual([expect.stringMatching(/VAULT_REVEALS_PER_MINUTE must not exceed VAULT_WORKSPACE_REVEALS_PER_MINUTE/)]);
-    expect(problemsOf({ VAULT_VERSIONS_KEPT: '0', VAULT_MAX_SECRETS: 'many' }).join('\n')).toMatch(/VAULT_VERSIONS_KEPT[\s\S]*VAULT_MAX_SECRETS/);
+    expect(loadConfig({}, '/srv/ringfence').vault).toEqual({
+      versionsKept: 5,
+      maxSecrets: 1000,
+      revealsPerMinute: 60,
+      workspaceRevealsPerMinute: 600,
+    });
+    expect(problemsOf({ VAULT_REVEALS_PER_MINUTE: '700' })).toEqual([
+      expect.stringMatching(/VAULT_REVEALS_PER_MINUTE must not exceed VAULT_WORKSPACE_REVEALS_PER_MINUTE/),
+    ]);
+    expect(problemsOf({ VAULT_VERSIONS_KEPT: '0', VAULT_MAX_SECRETS: 'many' }).join('\n')).toMatch(
+      /VAULT_VERSIONS_KEPT[\s\S]*VAULT_MAX_SECRETS/,
+    );
   });
 
   it('never echoes a value, secret or not', () => {
@@ -120,7 +136,11 @@ describe('loadConfig', () => {
   });
 
   it('parses lists and booleans', () => {
-    const config = loadConfig({ CORS_ORIGINS: 'https://console.example.com, http://localhost:5173', TRUSTED_PROXIES: '10.0.0.0/8,127.0.0.1', DOCS_ENABLED: 'false' });
+    const config = loadConfig({
+      CORS_ORIGINS: 'https://console.example.com, http://localhost:5173',
+      TRUSTED_PROXIES: '10.0.0.0/8,127.0.0.1',
+      DOCS_ENABLED: 'false',
+    });
     expect(config.http.corsOrigins).toEqual(['https://console.example.com', 'http://localhost:5173']);
     expect(config.http.trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1']);
     expect(config.http.docsEnabled).toBe(false);

@@ -113,11 +113,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
   if (mailTransport === 'smtp' && !vars.SMTP_URL) problems.push('SMTP_URL is required when MAIL_TRANSPORT is smtp');
   const plans = parsePlans(vars.RATE_LIMIT_PLANS, problems);
   if (vars.VAULT_REVEALS_PER_MINUTE > vars.VAULT_WORKSPACE_REVEALS_PER_MINUTE) {
-    problems.push('VAULT_REVEALS_PER_MINUTE must not exceed VAULT_WORKSPACE_REVEALS_PER_MINUTE (one key would take a whole vault’s reveals)');
+    problems.push(
+      'VAULT_REVEALS_PER_MINUTE must not exceed VAULT_WORKSPACE_REVEALS_PER_MINUTE (one key would take a whole vault’s reveals)',
+    );
   }
   const longest = Math.max(vars.DATABASE_STATEMENT_TIMEOUT_MS, vars.DATABASE_LOCK_TIMEOUT_MS, vars.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS);
   if (vars.DATABASE_LONG_RUNNING_TIMEOUT_MS < longest) {
-    problems.push('DATABASE_LONG_RUNNING_TIMEOUT_MS must not be shorter than the statement, lock and idle-in-transaction timeouts (it is their allowance for long work)');
+    problems.push(
+      'DATABASE_LONG_RUNNING_TIMEOUT_MS must not be shorter than the statement, lock and idle-in-transaction timeouts (it is their allowance for long work)',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

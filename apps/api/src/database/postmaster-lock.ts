@@ -59,8 +59,10 @@ export function inspectPostmaster(directory: string): PostmasterState {
   if (!found || found.zombie) return { state: 'stale', lock, reason: `no process has pid ${pid} any more` };
   if (!isPostgres(found)) return { state: 'stale', lock, reason: `pid ${pid} is now another program (${found.name})` };
   const servedDirectory = dataDirectoryOf(found);
-  if (servedDirectory === undefined) return { state: 'undetermined', reason: `cannot tell which data directory the PostgreSQL with pid ${pid} serves` };
-  if (!sameDirectory(servedDirectory, directory)) return { state: 'stale', lock, reason: `pid ${pid} is now a PostgreSQL of another data directory` };
+  if (servedDirectory === undefined)
+    return { state: 'undetermined', reason: `cannot tell which data directory the PostgreSQL with pid ${pid} serves` };
+  if (!sameDirectory(servedDirectory, directory))
+    return { state: 'stale', lock, reason: `pid ${pid} is now a PostgreSQL of another data directory` };
   if (!sameDirectory(lock.dataDirectory, directory)) {
     return { state: 'undetermined', reason: `${LOCK_FILE} names ${lock.dataDirectory}, not this directory` };
   }
@@ -165,7 +167,9 @@ function isPostgres(found: ProcessInfo): boolean {
 }
 
 function isNode(found: ProcessInfo): boolean {
-  return [found.executable, found.name, found.argv[0]].some((name) => name !== undefined && /^node(js)?(\d[\d.]*)?(\.exe)?$/.test(basename(name)));
+  return [found.executable, found.name, found.argv[0]].some(
+    (name) => name !== undefined && /^node(js)?(\d[\d.]*)?(\.exe)?$/.test(basename(name)),
+  );
 }
 
 function dataDirectoryOf(found: ProcessInfo): string | undefined {

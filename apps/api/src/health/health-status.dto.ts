@@ -49,11 +49,3 @@ export class JobStatusDto implements JobStatus {
   @ApiProperty({ type: JobErrorDto, nullable: true })
   lastError!: JobErrorDto | null;
 }
-
-export class ReadinessDto extends HealthStatusDto {
-  @ApiProperty({
-    type: [JobStatusDto],
-    description: 'The background jobs, for operators: a failing job is shown here and logged, and does not make the instance unready.',
-  })
-  jobs!: JobStatusDto[];
-}

@@ -1,23 +1,36 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorResult,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { Public } from '@ringfence/access';
 import { SkipRateLimits } from '@ringfence/limits';
-import { JobRegistry } from '@ringfence/tenancy';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { HealthProblems } from './health.problems';
-import { HealthStatusDto, ReadinessDto } from './health-status.dto';
+import { HealthStatusDto } from './health-status.dto';
 import { MigrationsHealthIndicator } from './migrations.health';
 
 /** How long each readiness check may take before it counts as failing: a probe is answered within it, whatever holds the database or Redis up. */
 export const READY_CHECK_TIMEOUT_MS = 1500;
+/**
+ * When the database ping's own promise gives up (Terminus's timeout; the query it ran goes
+ * on regardless). Far past the probe's answer: until then the ping still running is the
+ * one every probe shares, so a slow database is pinged once at a time, not once a probe.
+ */
+const READY_PING_GIVE_UP_MS = 60_000;
 
 @ApiTags('operations')
 @Controller('health')
 @Public()
 export class HealthController {
   private inFlight?: Promise<string[]>;
+  /** Each check still running on its dependency, by key, until it has really ended (not when a probe stopped waiting for it). */
+  private readonly running = new Map<string, Promise<HealthIndicatorResult>>();
 
   constructor(
     private readonly health: HealthCheckService,
@@ -25,7 +38,6 @@ export class HealthController {
     private readonly migrations: MigrationsHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly indicator: HealthIndicatorService,
-    private readonly jobs: JobRegistry,
   ) {}
 
   /** The process is up; touches nothing else. */
@@ -41,26 +53,26 @@ export class HealthController {
    * The database answers, every migration is applied, and Redis answers when it is
    * configured. Public and never limited, so concurrent probes share one check in
    * flight: a flood of them costs one database round trip at a time, not one each.
-   * The answer lists the background jobs (last turn, duration, failures, last error
-   * code): a job that keeps failing is visible here without taking the instance out of
-   * the load balancer, which would not mend it (docs/adr/0012-background-jobs.md).
+   * It says nothing of the background jobs: their turns follow what anonymous requests
+   * queued, so their state would answer questions about those requests (which reset
+   * request named an admin). Operators read them at GET /v1/admin/jobs.
    */
   @Get('ready')
   @SkipRateLimits()
-  @ApiOkResponse({ type: ReadinessDto })
+  @ApiOkResponse({ type: HealthStatusDto })
   @ApiProblems(HealthProblems.NOT_READY)
-  async ready(): Promise<ReadinessDto> {
+  async ready(): Promise<HealthStatusDto> {
     this.inFlight ??= this.failingChecks().finally(() => (this.inFlight = undefined));
     const failing = await this.inFlight;
     if (failing.length > 0) throw HealthProblems.NOT_READY({ detail: `Not ready: ${failing.join(', ')}.` });
-    return { status: 'ok', jobs: this.jobs.status() };
+    return { status: 'ok' };
   }
 
   /** The names of the failing checks; none when ready. */
   private async failingChecks(): Promise<string[]> {
     try {
       await this.health.check([
-        this.bounded('database', () => this.database.pingCheck('database', { timeout: READY_CHECK_TIMEOUT_MS })),
+        this.bounded('database', () => this.database.pingCheck('database', { timeout: READY_PING_GIVE_UP_MS })),
         this.bounded('migrations', () => this.migrations.check('migrations')),
         ...(this.redis.configured ? [this.bounded('redis', () => this.redis.check('redis'))] : []),
       ]);
@@ -73,14 +85,25 @@ export class HealthController {
     }
   }
 
-  /** `check`, failing as `key` once READY_CHECK_TIMEOUT_MS has passed (what it waits on is bounded by its own timeouts). */
+  /**
+   * `check`, failing as `key` once READY_CHECK_TIMEOUT_MS has passed (what it waits on is
+   * bounded by its own timeouts). A check that outlasts its answer is still running on the
+   * database or Redis: the probes that follow wait on it too, and start none of their own,
+   * so a flood of probes against a slow dependency holds one of its connections, not one
+   * more every READY_CHECK_TIMEOUT_MS until the pool is theirs.
+   */
   private bounded(key: string, check: () => Promise<HealthIndicatorResult>): () => Promise<HealthIndicatorResult> {
     return () => {
+      let running = this.running.get(key);
+      if (!running) {
+        running = check().finally(() => this.running.delete(key));
+        this.running.set(key, running);
+      }
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<HealthIndicatorResult>((resolve) => {
         timer = setTimeout(() => resolve(this.indicator.check(key).down({ reason: 'timeout' })), READY_CHECK_TIMEOUT_MS);
       });
-      return Promise.race([check(), late]).finally(() => clearTimeout(timer));
+      return Promise.race([running, late]).finally(() => clearTimeout(timer));
     };
   }
 }

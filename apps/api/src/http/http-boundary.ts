@@ -115,7 +115,11 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     // for ever. Connections are checked every second (Node's default: 30 s).
     requestTimeout: config.http.requestTimeoutMs,
     // Node answers a missing Host with an empty 400 of its own; the hook below answers it.
-    http: { headersTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.http.requestTimeoutMs), requireHostHeader: false },
+    http: {
+      headersTimeout: config.http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.http.requestTimeoutMs),
+      requireHostHeader: false,
+    },
     // What Node's HTTP parser refuses never becomes a request: answered here, as a problem.
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, securityHeaders, logger),
     // Path parameters up to 256 characters (vault secret names reach 128); a longer one,
@@ -124,17 +128,27 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     // These answer before any hook has run: the boundary headers are stamped here too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       stampBoundaryHeaders(request, reply);
-      sendProblem(reply, problemOfStatus(error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400), String(request.id));
+      sendProblem(
+        reply,
+        problemOfStatus(error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400),
+        String(request.id),
+      );
     },
   });
   const fastify = adapter.getInstance();
-  limitConnections(fastify.server, { total: config.http.maxConnections, perAddress: config.http.maxConnectionsPerAddress, trustedProxies: config.http.trustedProxies });
+  limitConnections(fastify.server, {
+    total: config.http.maxConnections,
+    perAddress: config.http.maxConnectionsPerAddress,
+    trustedProxies: config.http.trustedProxies,
+  });
   // What Node answers by itself otherwise: an unmet Expect (an empty 417) and CONNECT (the
   // socket dropped without a word). Both in the problem envelope, then the connection closes.
   fastify.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) =>
     answerRaw(response.socket, HttpBoundaryProblems.EXPECTATION_FAILED(), securityHeaders, logger, 'unmet Expect'),
   );
-  fastify.server.on('connect', (_request: IncomingMessage, socket: Socket) => answerRaw(socket, HttpBoundaryProblems.NOT_IMPLEMENTED(), securityHeaders, logger, 'CONNECT'));
+  fastify.server.on('connect', (_request: IncomingMessage, socket: Socket) =>
+    answerRaw(socket, HttpBoundaryProblems.NOT_IMPLEMENTED(), securityHeaders, logger, 'CONNECT'),
+  );
 
   fastify.addHook('onRoute', (route) => {
     route.bodyLimit = bodyLimitFor(route.config);
@@ -193,13 +207,24 @@ const CLIENT_ERROR_PROBLEMS: Readonly<Record<string, ProblemFactory>> = {
  * with the boundary headers, like any error, then closes the connection. The log line says
  * which refusal, never what arrived (the raw packet can carry credentials).
  */
-function answerClientError(error: Error & { code?: string }, socket: Socket, headers: Readonly<Record<string, string>>, logger: Logger): void {
+function answerClientError(
+  error: Error & { code?: string },
+  socket: Socket,
+  headers: Readonly<Record<string, string>>,
+  logger: Logger,
+): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   answerRaw(socket, (CLIENT_ERROR_PROBLEMS[error.code ?? ''] ?? RequestProblems.BAD_REQUEST)(), headers, logger, error.code ?? 'unknown');
 }
 
 /** A problem written straight to a socket no request object was made for (or that Node keeps for itself), then closed. */
-function answerRaw(socket: Socket | null, problem: Problem, headers: Readonly<Record<string, string>>, logger: Logger, refusal: string): void {
+function answerRaw(
+  socket: Socket | null,
+  problem: Problem,
+  headers: Readonly<Record<string, string>>,
+  logger: Logger,
+  refusal: string,
+): void {
   if (!socket || socket.destroyed) return;
   const requestId = newRequestId();
   logger.info({ reqId: requestId, status: problem.status, refusal }, 'request refused before routing');

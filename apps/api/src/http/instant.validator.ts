@@ -14,7 +14,9 @@ export function isInstant(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   const parts = RFC_3339.exec(value);
   if (!parts || !Number.isFinite(Date.parse(value))) return false;
-  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHour = 0, offsetMinute = 0] = parts.slice(1).map((part) => (part === undefined ? undefined : Number(part)));
+  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHour = 0, offsetMinute = 0] = parts
+    .slice(1)
+    .map((part) => (part === undefined ? undefined : Number(part)));
   const calendar = new Date(0);
   calendar.setUTCFullYear(year!, month! - 1, day); // (Date.UTC reads years below 100 as 19xx)
   const dateExists = calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month! - 1 && calendar.getUTCDate() === day;
@@ -27,7 +29,8 @@ export function IsInstant(options?: ValidationOptions): PropertyDecorator {
       name: 'isInstant',
       validator: {
         validate: isInstant,
-        defaultMessage: (args) => `${args?.property ?? 'value'} must be an RFC 3339 date or date-time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z`,
+        defaultMessage: (args) =>
+          `${args?.property ?? 'value'} must be an RFC 3339 date or date-time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z`,
       },
     },
     options,

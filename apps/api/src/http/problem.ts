@@ -35,7 +35,13 @@ export function problemOfStatus(status: number): Problem {
  */
 export function rawProblemResponse(problem: Problem, requestId: string, headers: Readonly<Record<string, string>>): string {
   const body = JSON.stringify(problem.document(requestId));
-  const lines = Object.entries({ ...headers, 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': String(Buffer.byteLength(body)), 'x-request-id': requestId, connection: 'close' });
+  const lines = Object.entries({
+    ...headers,
+    'content-type': PROBLEM_CONTENT_TYPE,
+    'content-length': String(Buffer.byteLength(body)),
+    'x-request-id': requestId,
+    connection: 'close',
+  });
   return `HTTP/1.1 ${problem.status} ${problem.title}\r\n${lines.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`;
 }
 

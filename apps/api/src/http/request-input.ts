@@ -114,7 +114,11 @@ function assertRawShape(raw: Buffer, limits: BodyShapeLimits): void {
         if (top < 0) break;
         const count = ++items[top]!;
         if (objects[top] ? count > limits.maxKeysPerObject : count > limits.maxArrayLength) {
-          tooComplex(objects[top] ? `an object with more than ${limits.maxKeysPerObject} keys` : `an array longer than ${limits.maxArrayLength} items`);
+          tooComplex(
+            objects[top]
+              ? `an object with more than ${limits.maxKeysPerObject} keys`
+              : `an array longer than ${limits.maxArrayLength} items`,
+          );
         }
         if (++values > limits.maxValues) tooComplex(`more than ${limits.maxValues} values`);
         break;
@@ -123,7 +127,9 @@ function assertRawShape(raw: Buffer, limits: BodyShapeLimits): void {
   }
 }
 
-const [QUOTE, BACKSLASH, COMMA, OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARRAY] = Array.from('"\\,{}[]', (character) => character.charCodeAt(0));
+const [QUOTE, BACKSLASH, COMMA, OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARRAY] = Array.from('"\\,{}[]', (character) =>
+  character.charCodeAt(0),
+);
 
 /** Iterative (an explicit stack, never recursion), stopping at the first limit crossed; exact where the raw pass counts commas. */
 function assertShape(body: unknown, limits: BodyShapeLimits): void {
@@ -141,7 +147,8 @@ function assertShape(body: unknown, limits: BodyShapeLimits): void {
     if (depth > limits.maxDepth) tooComplex(`nested deeper than ${limits.maxDepth} levels`);
     if (Array.isArray(value)) {
       if (value.length > limits.maxArrayLength) tooComplex(`an array longer than ${limits.maxArrayLength} items`);
-      for (let index = value.length - 1; index >= 0; index--) stack.push({ value: value[index], depth: depth + 1, parent: visit, at: index });
+      for (let index = value.length - 1; index >= 0; index--)
+        stack.push({ value: value[index], depth: depth + 1, parent: visit, at: index });
       continue;
     }
     let keys = 0;
@@ -151,7 +158,8 @@ function assertShape(body: unknown, limits: BodyShapeLimits): void {
       if (!isPlainText(key)) invalidText(pathOf(child));
       // A key naming a built-in (toString, hasOwnProperty, constructor, …) would pass the
       // validator's whitelist (it looks the name up on a plain object) and shadow the method.
-      if (Object.prototype.hasOwnProperty.call(Object.prototype, key)) invalidField(pathOf(child), 'is the name of a built-in property and is not allowed');
+      if (Object.prototype.hasOwnProperty.call(Object.prototype, key))
+        invalidField(pathOf(child), 'is the name of a built-in property and is not allowed');
       stack.push(child);
     }
   }
@@ -213,7 +221,8 @@ export function assertPlainParameters(params: unknown, query: unknown): void {
     if (typeof values !== 'object' || values === null) continue;
     for (const [key, value] of Object.entries(values)) {
       const texts: unknown[] = Array.isArray(value) ? value : [value];
-      if (!isPlainText(key) || texts.some((text) => typeof text === 'string' && !isPlainText(text))) invalidText(`${where}.${fieldName(key)}`);
+      if (!isPlainText(key) || texts.some((text) => typeof text === 'string' && !isPlainText(text)))
+        invalidText(`${where}.${fieldName(key)}`);
     }
   }
 }

@@ -9,6 +9,7 @@ export function mailTransportProvider(config: AppConfig): Provider {
   const mail = config.mail;
   return {
     provide: MAIL_TRANSPORT,
-    useFactory: () => (mail.transport === 'smtp' ? new SmtpMailTransport(mail.url, mail.from) : new FileMailTransport(mail.directory, mail.from)),
+    useFactory: () =>
+      mail.transport === 'smtp' ? new SmtpMailTransport(mail.url, mail.from) : new FileMailTransport(mail.directory, mail.from),
   };
 }

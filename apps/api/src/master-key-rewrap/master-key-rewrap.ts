@@ -112,9 +112,9 @@ export class MasterKeyRewrap {
     for (const sealed of sealedColumns()) {
       // A later pass meets the unreadable values again: each is reported once.
       const reported = new Set<string>();
-      for (let movedInPass = -1; movedInPass !== 0; ) {
+      for (let movedInPass = -1; movedInPass !== 0;) {
         movedInPass = 0;
-        for (let after: string | null = null; ; ) {
+        for (let after: string | null = null; ;) {
           const batch = await this.rewrapBatch(sealed, size, after);
           if (batch.last === null) break;
           after = batch.last;

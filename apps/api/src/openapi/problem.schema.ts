@@ -27,7 +27,10 @@ export class ProblemResponse implements ProblemDocument {
   detail!: string;
 
   /** Its enum, every catalogued code, is filled in by buildOpenApiDocument. */
-  @ApiProperty({ description: 'What went wrong, for a program to act on: one of the catalogued codes.', example: RequestProblems.VALIDATION_FAILED.code })
+  @ApiProperty({
+    description: 'What went wrong, for a program to act on: one of the catalogued codes.',
+    example: RequestProblems.VALIDATION_FAILED.code,
+  })
   code!: string;
 
   @ApiProperty({ example: '5f0c2b8e-5d0a-4a59-9a53-2f7f6b0f7b1e' })

@@ -33,7 +33,12 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       lazyConnect: true,
     });
     // Subscriptions are queued until connected and renewed after every reconnect.
-    this.subscriber = new Redis(url, { connectTimeout: FIRST_CONNECT_WAIT_MS, retryStrategy, lazyConnect: true, maxRetriesPerRequest: null });
+    this.subscriber = new Redis(url, {
+      connectTimeout: FIRST_CONNECT_WAIT_MS,
+      retryStrategy,
+      lazyConnect: true,
+      maxRetriesPerRequest: null,
+    });
     for (const client of [this.commands, this.subscriber]) {
       client.on('error', (error: Error & { code?: string }) => this.wentDown(error.code ?? error.name));
       client.on('close', () => this.wentDown('connection closed'));

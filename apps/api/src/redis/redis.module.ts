@@ -13,7 +13,11 @@ export class RedisModule {
       module: RedisModule,
       providers: [
         { provide: RedisConnection, useFactory: () => new RedisConnection(url, logger.child({ context: 'Redis' })) },
-        { provide: RedisRateLimitStorage, inject: [RedisConnection], useFactory: (connection: RedisConnection) => new RedisRateLimitStorage(connection.commands) },
+        {
+          provide: RedisRateLimitStorage,
+          inject: [RedisConnection],
+          useFactory: (connection: RedisConnection) => new RedisRateLimitStorage(connection.commands),
+        },
         RedisKeyRevocations,
       ],
       exports: [RedisConnection, RedisRateLimitStorage, RedisKeyRevocations],

@@ -37,7 +37,13 @@ declareSealedColumn({
   idColumn: 'id',
   bindColumns: ['workspace_id', 'environment', 'secret_id', 'version'],
   aad: (row) =>
-    vaultValueAad({ workspaceId: row['workspace_id'] ?? '', environment: row['environment'] ?? '', secretId: row['secret_id'] ?? '', version: row['version'] ?? '', id: row.id }),
+    vaultValueAad({
+      workspaceId: row['workspace_id'] ?? '',
+      environment: row['environment'] ?? '',
+      secretId: row['secret_id'] ?? '',
+      version: row['version'] ?? '',
+      id: row.id,
+    }),
 });
 // A value never reaches an audit row, whoever records one about a secret.
 declareAuditRedactions('vault_secret', ['value', 'sealedValue', 'sealed_value']);
@@ -85,7 +91,10 @@ export class VaultSecrets {
   async create(owner: VaultOwner, input: { name: string; value: string; description?: string }): Promise<VaultSecretDto> {
     const manager = this.unitOfWork.manager;
     // One creator at a time per vault, so the count below is the count at insert.
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('vault:' || $1 || ':' || $2, 0))`, [owner.workspaceId, owner.environment]);
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('vault:' || $1 || ':' || $2, 0))`, [
+      owner.workspaceId,
+      owner.environment,
+    ]);
     const [{ count } = { count: '0' }] = await sqlRows<{ count: string }>(
       manager,
       'SELECT count(*) AS count FROM vault_secrets WHERE workspace_id = $1 AND environment = $2',
@@ -104,7 +113,10 @@ export class VaultSecrets {
     if (!row) throw VaultProblems.SECRET_EXISTS();
     await this.insertVersion(owner, row.id, 1, input.value);
     const view = secretView(row);
-    this.trail.record({ target: { type: 'vault_secret', id: row.id }, after: { name: view.name, description: view.description, currentVersion: 1 } });
+    this.trail.record({
+      target: { type: 'vault_secret', id: row.id },
+      after: { name: view.name, description: view.description, currentVersion: 1 },
+    });
     return view;
   }
 
@@ -129,7 +141,11 @@ export class VaultSecrets {
       );
       return {
         ...secretView(secret),
-        versions: versions.map((v): VaultSecretVersionDto => ({ version: v.version, createdAt: v.created_at.toISOString(), createdBy: v.created_by })),
+        versions: versions.map((v): VaultSecretVersionDto => ({
+          version: v.version,
+          createdAt: v.created_at.toISOString(),
+          createdBy: v.created_by,
+        })),
       };
     });
   }
@@ -159,7 +175,12 @@ export class VaultSecrets {
     this.trail.record({
       target: { type: 'vault_secret', id: secret.id },
       before: { name: secret.name, description: secret.description, currentVersion: secret.current_version },
-      after: { name: view.name, description: view.description, currentVersion: version, versionsDestroyed: destroyed.map((row) => row.version).sort((a, b) => a - b) },
+      after: {
+        name: view.name,
+        description: view.description,
+        currentVersion: version,
+        versionsDestroyed: destroyed.map((row) => row.version).sort((a, b) => a - b),
+      },
     });
     return view;
   }
@@ -168,11 +189,20 @@ export class VaultSecrets {
   async delete(owner: VaultOwner, name: string): Promise<void> {
     const manager = this.unitOfWork.manager;
     const secret = await this.find(owner, name, true);
-    const destroyed = await sqlRows<{ version: number }>(manager, 'DELETE FROM vault_secret_versions WHERE secret_id = $1 RETURNING version', [secret.id]);
+    const destroyed = await sqlRows<{ version: number }>(
+      manager,
+      'DELETE FROM vault_secret_versions WHERE secret_id = $1 RETURNING version',
+      [secret.id],
+    );
     await manager.query('DELETE FROM vault_secrets WHERE id = $1', [secret.id]);
     this.trail.record({
       target: { type: 'vault_secret', id: secret.id },
-      before: { name: secret.name, description: secret.description, currentVersion: secret.current_version, versions: destroyed.map((row) => row.version).sort((a, b) => a - b) },
+      before: {
+        name: secret.name,
+        description: secret.description,
+        currentVersion: secret.current_version,
+        versions: destroyed.map((row) => row.version).sort((a, b) => a - b),
+      },
     });
   }
 
@@ -190,16 +220,28 @@ export class VaultSecrets {
         WHERE s.workspace_id = $1 AND s.environment = $2 AND s.name = $3`,
       [owner.workspaceId, owner.environment, name, version ?? null],
     );
-    if (!row) throw RequestProblems.NOT_FOUND({ detail: version === undefined ? 'No such secret.' : 'No such secret, or that version is not kept.' });
+    if (!row)
+      throw RequestProblems.NOT_FOUND({
+        detail: version === undefined ? 'No such secret.' : 'No such secret, or that version is not kept.',
+      });
     const target = { type: 'vault_secret', id: row.secret_id };
     let plaintext: Buffer;
     try {
-      plaintext = this.cipher.decrypt(row.sealed_value, vaultValueAad({ ...owner, secretId: row.secret_id, version: row.version, id: row.version_id }));
+      plaintext = this.cipher.decrypt(
+        row.sealed_value,
+        vaultValueAad({ ...owner, secretId: row.secret_id, version: row.version, id: row.version_id }),
+      );
     } catch (error) {
       // A ciphertext that does not open here was moved, altered or sealed under a retired
       // key: evidence worth keeping although the request fails (a 500 that says nothing).
       if (error instanceof DecryptionError) {
-        await this.events.record({ action: 'vault_secret.reveal', outcome: 'failure', reason: 'undecryptable', target, after: { name, version: row.version } });
+        await this.events.record({
+          action: 'vault_secret.reveal',
+          outcome: 'failure',
+          reason: 'undecryptable',
+          target,
+          after: { name, version: row.version },
+        });
       }
       throw error;
     }

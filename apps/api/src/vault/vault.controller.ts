@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import { callerOf, Scopes } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
@@ -35,7 +43,10 @@ export class VaultController {
   @Post()
   @Scopes('vault:write')
   @Audited('vault_secret.create')
-  @ApiCreatedResponse({ type: VaultSecretDto, description: 'Metadata only: the value is never echoed. A taken name is a 409 SECRET_EXISTS.' })
+  @ApiCreatedResponse({
+    type: VaultSecretDto,
+    description: 'Metadata only: the value is never echoed. A taken name is a 409 SECRET_EXISTS.',
+  })
   @ApiProblems(VaultProblems.SECRET_EXISTS, VaultProblems.VAULT_FULL)
   create(@Body() body: CreateVaultSecretDto): Promise<VaultSecretDto> {
     return this.secrets.create(this.owner(), body);
@@ -83,7 +94,9 @@ export class VaultController {
   @ApiBody({ type: RevealVaultSecretDto, required: false, description: 'Optional: no body reveals the current version.' })
   @ApiOkResponse({ type: RevealedVaultSecretDto, description: 'Audited before the value leaves (who, which secret, which version).' })
   @ApiProblems(RequestProblems.NOT_FOUND)
-  @ApiTooManyRequestsResponse({ description: 'Past VAULT_REVEALS_PER_MINUTE for this key, or VAULT_WORKSPACE_REVEALS_PER_MINUTE for its vault.' })
+  @ApiTooManyRequestsResponse({
+    description: 'Past VAULT_REVEALS_PER_MINUTE for this key, or VAULT_WORKSPACE_REVEALS_PER_MINUTE for its vault.',
+  })
   reveal(@Param() params: VaultSecretParams, @Body() body: RevealVaultSecretDto): Promise<RevealedVaultSecretDto> {
     // No body arrives validated as an empty one (the current version).
     return this.secrets.reveal(this.owner(), params.name, body.version);

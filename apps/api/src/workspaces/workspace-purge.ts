@@ -25,7 +25,12 @@ export class WorkspacePurge {
     let total = 0;
     while (!signal?.aborted) {
       const purged = await this.unitOfWork.run(
-        async () => (await sqlRows<{ workspace_id: string }>(this.unitOfWork.manager, 'SELECT workspace_id FROM purge_deleted_workspaces($1)', [BATCH])).length,
+        async () =>
+          (
+            await sqlRows<{ workspace_id: string }>(this.unitOfWork.manager, 'SELECT workspace_id FROM purge_deleted_workspaces($1)', [
+              BATCH,
+            ])
+          ).length,
         // A workspace goes with all its keys in one statement: the long-running allowance.
         { principal: PURGER, longRunning: true },
       );

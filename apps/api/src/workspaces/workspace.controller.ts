@@ -20,6 +20,11 @@ export class WorkspaceController {
   @ApiOkResponse({ type: WhoAmIDto })
   whoAmI(): WhoAmIDto {
     const principal = callerOf(this.context, 'api_key');
-    return { workspaceId: principal.workspaceId, keyId: principal.keyId, scopes: [...principal.scopes], environment: principal.environment };
+    return {
+      workspaceId: principal.workspaceId,
+      keyId: principal.keyId,
+      scopes: [...principal.scopes],
+      environment: principal.environment,
+    };
   }
 }

@@ -21,7 +21,14 @@ interface WorkspaceRow {
 const COLUMNS = 'id, name, status, plan, allowed_origins, created_at';
 
 export function workspaceView(row: WorkspaceRow): WorkspaceDto {
-  return { id: row.id, name: row.name, status: row.status, plan: row.plan, allowedOrigins: row.allowed_origins, createdAt: row.created_at.toISOString() };
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    plan: row.plan,
+    allowedOrigins: row.allowed_origins,
+    createdAt: row.created_at.toISOString(),
+  };
 }
 
 /** Workspaces, admin side: platform paths only (the admin principal sets `app.platform`). */
@@ -44,15 +51,21 @@ export class WorkspacesService {
     );
     const view = workspaceView(row!);
     this.origins.changed(view);
-    this.trail.record({ target: { type: 'workspace', id: view.id }, after: { name: view.name, plan: view.plan, allowedOrigins: view.allowedOrigins } });
+    this.trail.record({
+      target: { type: 'workspace', id: view.id },
+      after: { name: view.name, plan: view.plan, allowedOrigins: view.allowedOrigins },
+    });
     return view;
   }
 
   list(): Promise<WorkspaceDto[]> {
     return this.unitOfWork.read(async () =>
-      (await sqlRows<WorkspaceRow>(this.unitOfWork.manager, `SELECT ${COLUMNS} FROM workspaces WHERE status <> 'deleted' ORDER BY created_at, id`)).map(
-        workspaceView,
-      ),
+      (
+        await sqlRows<WorkspaceRow>(
+          this.unitOfWork.manager,
+          `SELECT ${COLUMNS} FROM workspaces WHERE status <> 'deleted' ORDER BY created_at, id`,
+        )
+      ).map(workspaceView),
     );
   }
 

@@ -53,7 +53,9 @@ export class AuditChain {
   /** Monthly partitions through `monthsAhead` months from now (an insert without one fails). */
   ensurePartitions(monthsAhead = 3): Promise<number> {
     return this.asKeeper(async () => {
-      const [row] = await sqlRows<{ made: number }>(this.unitOfWork.manager, 'SELECT audit_ensure_partitions(now()::date, $1) AS made', [monthsAhead]);
+      const [row] = await sqlRows<{ made: number }>(this.unitOfWork.manager, 'SELECT audit_ensure_partitions(now()::date, $1) AS made', [
+        monthsAhead,
+      ]);
       return row!.made;
     });
   }
@@ -94,7 +96,11 @@ export class AuditChain {
         firstBreak:
           verdict.problem === null
             ? null
-            : { seq: verdict.break_seq === null ? null : Number(verdict.break_seq), auditId: verdict.break_audit_id, problem: verdict.problem },
+            : {
+                seq: verdict.break_seq === null ? null : Number(verdict.break_seq),
+                auditId: verdict.break_audit_id,
+                problem: verdict.problem,
+              },
       };
     });
   }

@@ -75,7 +75,10 @@ export class AuditEvents {
     private readonly context: RequestContext,
   ) {}
 
-  async page(filter: AuditEventFilter, options: { afterCursor?: string; limit: number }): Promise<{ events: AuditEventView[]; nextCursor: string | null }> {
+  async page(
+    filter: AuditEventFilter,
+    options: { afterCursor?: string; limit: number },
+  ): Promise<{ events: AuditEventView[]; nextCursor: string | null }> {
     const limit = Math.min(Math.max(options.limit, 1), AUDIT_PAGE_MAX);
     const before = options.afterCursor === undefined ? undefined : decodeCursor(options.afterCursor);
     const rows = await this.fetch(this.forCaller(filter), before, limit + 1);
@@ -111,22 +114,28 @@ export class AuditEvents {
   }
 
   /** One read-only round trip: up to `limit` rows below id `before`, newest first, as the caller's RLS allows. */
-  private fetch(filter: ScopedFilter, before: string | undefined, limit: number, options: { longRunning?: boolean } = {}): Promise<EventRow[]> {
+  private fetch(
+    filter: ScopedFilter,
+    before: string | undefined,
+    limit: number,
+    options: { longRunning?: boolean } = {},
+  ): Promise<EventRow[]> {
     const { where, values } = conditions(filter);
     if (before !== undefined) {
       values.push(before);
       where.push(`id < $${values.length}`);
     }
     values.push(limit);
-    return this.unitOfWork.read(() =>
-      sqlRows<EventRow>(
-        this.unitOfWork.manager,
-        `SELECT id, occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason,
+    return this.unitOfWork.read(
+      () =>
+        sqlRows<EventRow>(
+          this.unitOfWork.manager,
+          `SELECT id, occurred_at, workspace_id, actor_type, actor_id, action, target_type, target_id, before, after, outcome, reason,
                 host(client_ip) AS client_ip, user_agent, request_id, client_request_id, environment
            FROM audit_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
           ORDER BY id DESC LIMIT $${values.length}`,
-        values,
-      ),
+          values,
+        ),
       options,
     );
   }
@@ -150,7 +159,10 @@ function conditions(filter: ScopedFilter): { where: string[]; values: unknown[] 
       // A prefix as a byte-wise range (text_pattern_ops): index-friendly and leakproof, so
       // row-level security lets the index serve it (LIKE is not leakproof).
       add((p) => `action ~>=~ ${p}`, filter.action);
-      add((p) => `action ~<~ ${p}`, `${filter.action.slice(0, -1)}${String.fromCharCode(filter.action.charCodeAt(filter.action.length - 1) + 1)}`);
+      add(
+        (p) => `action ~<~ ${p}`,
+        `${filter.action.slice(0, -1)}${String.fromCharCode(filter.action.charCodeAt(filter.action.length - 1) + 1)}`,
+      );
     } else add((p) => `action = ${p}`, filter.action);
   }
   if (filter.actorType !== undefined) add((p) => `actor_type = ${p}`, filter.actorType);

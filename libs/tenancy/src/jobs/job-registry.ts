@@ -13,7 +13,7 @@ export interface JobRegistryOptions {
 }
 export const JOB_REGISTRY_OPTIONS = Symbol('JOB_REGISTRY_OPTIONS');
 
-/** What readiness and an operator see of one job on this instance. Times are ISO 8601; no message, only a code. */
+/** What an operator sees of one job on this instance (GET /v1/admin/jobs, never the public readiness). Times are ISO 8601; no message, only a code. */
 export interface JobStatus {
   readonly name: string;
   readonly scope: JobScope;
@@ -97,7 +97,7 @@ export class JobRegistry implements OnModuleInit, OnApplicationBootstrap, Before
     }
   }
 
-  /** Stop: no new turn starts; running ones are told (their signal aborts) and awaited, then final turns run, all within drainTimeoutMs. */
+  /** Stop: no new turn starts; running ones are told (their signal aborts) and awaited, then each job's final turn runs, all within drainTimeoutMs. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping.abort();
     for (const job of this.jobs.values()) clearTimeout(job.timer);
@@ -205,14 +205,20 @@ export class JobRegistry implements OnModuleInit, OnApplicationBootstrap, Before
     }
   }
 
-  /** The turns in progress, then the final turns; resolves when all have ended. */
+  /**
+   * Each job's turn in progress, then its final turn; every job on its own, so a turn that
+   * outlasts the drain (a mail server that stalls) keeps no other job from its final turn
+   * (the API-key usage noted in memory). Resolves when all have ended.
+   */
   private async drain(): Promise<void> {
-    await Promise.all([...this.jobs.values()].map((job) => job.current ?? Promise.resolve()));
-    for (const job of this.jobs.values()) {
-      if (!job.runsHere || !job.declaration.finalTurnOnShutdown) continue;
-      job.current = this.execute(job).finally(() => (job.current = undefined));
-      await job.current;
-    }
+    await Promise.all(
+      [...this.jobs.values()].map(async (job) => {
+        await job.current;
+        if (!job.runsHere || !job.declaration.finalTurnOnShutdown) return;
+        job.current = this.execute(job).finally(() => (job.current = undefined));
+        await job.current;
+      }),
+    );
   }
 }
 

@@ -60,14 +60,23 @@ export class OwnAccount {
     if (!pending) throw AdminIdentityProblems.TOTP_NOT_STARTED();
     const step = this.totp.verify(pending, code, null);
     if (step === null || !(await this.directory.activatePendingTotp(admin.id, pending, step))) {
-      await this.events.record({ action: 'auth.totp_confirm', outcome: 'failure', reason: 'wrong_code', target: { type: 'admin', id: admin.id } });
+      await this.events.record({
+        action: 'auth.totp_confirm',
+        outcome: 'failure',
+        reason: 'wrong_code',
+        target: { type: 'admin', id: admin.id },
+      });
       throw AdminIdentityProblems.SECOND_FACTOR_REJECTED({ detail: 'The code is not valid. Check the device clock and retry.' });
     }
     const recoveryCodes = await this.secondFactor.replaceRecoveryCodes(admin.id);
     await this.sessions.markSecondFactor(principal.sessionId);
     // Any other session was opened with the password alone: with TOTP now on, none may go on.
     await this.sessions.revokeAll(admin.id, 'totp_enrolled', principal.sessionId);
-    this.trail.record({ target: { type: 'admin', id: admin.id }, before: { totp: 'pending' }, after: { totp: 'enabled', recoveryCodes: 'issued' } });
+    this.trail.record({
+      target: { type: 'admin', id: admin.id },
+      before: { totp: 'pending' },
+      after: { totp: 'enabled', recoveryCodes: 'issued' },
+    });
     const tokens = await this.finishSetupIfDone(principal, { ...admin, totpEnabled: true }, cookie);
     return { recoveryCodes, ...(tokens ? { tokens } : {}) };
   }
@@ -78,7 +87,12 @@ export class OwnAccount {
     const admin = await this.load(principal);
     const method = await this.secondFactor.verify(admin, code);
     if (!method) {
-      await this.events.record({ action: 'auth.step_up', outcome: 'failure', reason: 'wrong_code', target: { type: 'admin', id: admin.id } });
+      await this.events.record({
+        action: 'auth.step_up',
+        outcome: 'failure',
+        reason: 'wrong_code',
+        target: { type: 'admin', id: admin.id },
+      });
       throw AdminIdentityProblems.SECOND_FACTOR_REJECTED();
     }
     await this.sessions.markSecondFactor(principal.sessionId);

@@ -46,9 +46,10 @@ export class AdminJwtStrategy extends PassportStrategy(Strategy, ADMIN_JWT_STRAT
       ignoreExpiration: false,
       secretOrKeyProvider: (_request: unknown, rawJwtToken: string, done: (error: Error | null, key?: string | Buffer) => void) => {
         const header = decode(rawJwtToken, { complete: true })?.header;
-        const key = header && header.typ === ACCESS_TOKEN_TYPE && header.alg === ACCESS_TOKEN_ALGORITHM && header.kid && !('crit' in header)
-          ? keys.verificationKey(header.kid)
-          : undefined;
+        const key =
+          header && header.typ === ACCESS_TOKEN_TYPE && header.alg === ACCESS_TOKEN_ALGORITHM && header.kid && !('crit' in header)
+            ? keys.verificationKey(header.kid)
+            : undefined;
         // passport-jwt's typings say string | Buffer; jsonwebtoken takes the KeyObject as is.
         if (key) done(null, key.publicKey as unknown as Buffer);
         else done(new Error('no verification key for this token'));

@@ -45,7 +45,13 @@ export class AdminBootstrap {
     );
   }
 
-  private async insert(email: string, role: AdminRole, passwordHash: string, oneTimePassword: string, action: string): Promise<CreatedAdmin> {
+  private async insert(
+    email: string,
+    role: AdminRole,
+    passwordHash: string,
+    oneTimePassword: string,
+    action: string,
+  ): Promise<CreatedAdmin> {
     const created = await this.directory.insert({ email: normaliseEmail(email), role, passwordHash, passwordMustChange: true });
     const view = adminView(created);
     await this.audit.append({

@@ -83,7 +83,11 @@ export class AdminDirectory {
 
   async findById(id: string, options: { lock?: boolean } = {}): Promise<AdminRecord | undefined> {
     if (!isUUID(id)) return undefined;
-    const [row] = await sqlRows<AdminRow>(this.unitOfWork.manager, `SELECT ${COLUMNS} FROM admins WHERE id = $1${options.lock ? ' FOR UPDATE' : ''}`, [id]);
+    const [row] = await sqlRows<AdminRow>(
+      this.unitOfWork.manager,
+      `SELECT ${COLUMNS} FROM admins WHERE id = $1${options.lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
     return row && toRecord(row);
   }
 
@@ -107,7 +111,10 @@ export class AdminDirectory {
 
   /** Locks and returns the active owners, so two demotions cannot both leave "another owner". */
   async lockActiveOwners(): Promise<string[]> {
-    const rows = await sqlRows<{ id: string }>(this.unitOfWork.manager, `SELECT id FROM admins WHERE role = 'owner' AND status = 'active' ORDER BY id FOR UPDATE`);
+    const rows = await sqlRows<{ id: string }>(
+      this.unitOfWork.manager,
+      `SELECT id FROM admins WHERE role = 'owner' AND status = 'active' ORDER BY id FOR UPDATE`,
+    );
     return rows.map((row) => row.id);
   }
 

@@ -19,7 +19,9 @@ export interface CreatedAdmin {
 
 /** A one-time password: 20 random bytes, in groups a person can type. */
 export function newOneTimePassword(): string {
-  return randomToken(20).match(/.{1,8}/g)!.join('-');
+  return randomToken(20)
+    .match(/.{1,8}/g)!
+    .join('-');
 }
 
 /**
@@ -65,7 +67,8 @@ export class AdminManagement {
     const owners = await this.directory.lockActiveOwners();
     const admin = await this.directory.findById(id, { lock: true });
     if (!admin) throw RequestProblems.NOT_FOUND();
-    const losesOwnership = admin.role === 'owner' && admin.status === 'active' && ((change.role ?? 'owner') !== 'owner' || change.status === 'disabled');
+    const losesOwnership =
+      admin.role === 'owner' && admin.status === 'active' && ((change.role ?? 'owner') !== 'owner' || change.status === 'disabled');
     if (losesOwnership && owners.length <= 1) throw AdminIdentityProblems.LAST_OWNER();
     await this.directory.update(id, change);
     this.sessions.forgetAdmin(id);

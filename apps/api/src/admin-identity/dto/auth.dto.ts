@@ -9,7 +9,8 @@ function IsPasswordInput(min: number, options?: ValidationOptions): PropertyDeco
     {
       name: 'isPasswordInput',
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && passwordLength(value) >= min && passwordLength(value) <= PASSWORD_MAX_LENGTH,
+        validate: (value: unknown) =>
+          typeof value === 'string' && passwordLength(value) >= min && passwordLength(value) <= PASSWORD_MAX_LENGTH,
         defaultMessage: () => `must be a string of ${min} to ${PASSWORD_MAX_LENGTH} characters`,
       },
     },

@@ -68,13 +68,20 @@ export class AdminLogin {
         if (admin.totpEnabled) {
           const challenge = newOpaqueToken();
           // One open challenge per admin: a new login closes the previous one.
-          await this.unitOfWork.manager.query(`UPDATE admin_mfa_challenges SET closed_at = now() WHERE admin_id = $1 AND closed_at IS NULL`, [
-            admin.id,
-          ]);
+          await this.unitOfWork.manager.query(
+            `UPDATE admin_mfa_challenges SET closed_at = now() WHERE admin_id = $1 AND closed_at IS NULL`,
+            [admin.id],
+          );
           await this.unitOfWork.manager.query(
             `INSERT INTO admin_mfa_challenges (token_hash, admin_id, expires_at, client_ip, user_agent)
              VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5)`,
-            [challenge.hash, admin.id, MFA_CHALLENGE_TTL_MS / 1000, this.context.clientIp ?? null, this.context.userAgent?.slice(0, 512) ?? null],
+            [
+              challenge.hash,
+              admin.id,
+              MFA_CHALLENGE_TTL_MS / 1000,
+              this.context.clientIp ?? null,
+              this.context.userAgent?.slice(0, 512) ?? null,
+            ],
           );
           await this.audit.append({ action: 'auth.login', outcome: 'success', reason: 'second_factor_required', target });
           return { kind: 'second_factor_required', challenge: challenge.token, expiresIn: MFA_CHALLENGE_TTL_MS / 1000 };
@@ -143,7 +150,8 @@ export class AdminLogin {
       },
       { principal: ANONYMOUS },
     );
-    if ('refused' in outcome) throw outcome.limited ? LimitProblems.RATE_LIMITED({ retryAfterSeconds: MFA_FAILURE_WINDOW_MS / 1000 }) : unauthenticated();
+    if ('refused' in outcome)
+      throw outcome.limited ? LimitProblems.RATE_LIMITED({ retryAfterSeconds: MFA_FAILURE_WINDOW_MS / 1000 }) : unauthenticated();
     return outcome;
   }
 

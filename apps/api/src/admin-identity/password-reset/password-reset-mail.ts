@@ -16,7 +16,7 @@ type IssuedToken = ReturnType<typeof newOpaqueToken>;
 
 /**
  * The mail outbox. A claim holds its row for five minutes, longer than a send can take
- * (the SMTP transport's own timeouts end it sooner); five attempts, a minute apart at
+ * (the SMTP transport's two-minute deadline ends it sooner); five attempts, a minute apart at
  * first, doubling up to an hour.
  */
 const MAIL_OUTBOX = defineOutboxTable<{ sealed_payload: Buffer }>({
@@ -30,7 +30,7 @@ const MAIL_OUTBOX = defineOutboxTable<{ sealed_payload: Buffer }>({
   batch: 1,
 });
 
-/** A mail pass that left rows undelivered: the job's turn fails with it, so readiness and the log show it. */
+/** A mail pass that left rows undelivered: the job's turn fails with it, so the job list (GET /v1/admin/jobs) and the log show it. */
 class MailUndelivered extends Error {
   readonly code = 'MAIL_UNDELIVERED';
 
@@ -72,7 +72,10 @@ export class PasswordResetMail {
       email: string;
     };
     const issued = await lease.holding(async () => {
-      const admin = await this.directory.findByEmail(email);
+      const found = await this.directory.findByEmail(email);
+      // Locked, as a reset and a password change lock it: two deliveries for one admin (two
+      // requests on two workers) issue one after the other, and the later voids the earlier.
+      const admin = found && (await this.directory.findById(found.id, { lock: true }));
       if (!admin || admin.status !== 'active') return { admin, token: undefined };
       const manager = this.unitOfWork.manager;
       // Only the newest link works.

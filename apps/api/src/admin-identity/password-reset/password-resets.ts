@@ -49,7 +49,10 @@ export class PasswordResets {
     const payload = this.cipher.encrypt(Buffer.from(JSON.stringify({ email: normaliseEmail(email) })), mailOutboxAad(id));
     await this.unitOfWork.run(
       async () => {
-        await this.unitOfWork.manager.query(`INSERT INTO mail_outbox (id, kind, sealed_payload) VALUES ($1, 'password_reset_request', $2)`, [id, payload]);
+        await this.unitOfWork.manager.query(
+          `INSERT INTO mail_outbox (id, kind, sealed_payload) VALUES ($1, 'password_reset_request', $2)`,
+          [id, payload],
+        );
       },
       { principal: ANONYMOUS },
     );

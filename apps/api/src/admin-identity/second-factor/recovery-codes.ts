@@ -15,11 +15,7 @@ export function generateRecoveryCodes(): string[] {
 
 /** Lenient on input (case, dashes, spaces, Crockford's look-alikes), exact on the bits. */
 export function recoveryCodeHash(code: string): Buffer {
-  const normalised = code
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/[IL]/g, '1')
-    .replace(/O/g, '0');
+  const normalised = code.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
   return createHash('sha256').update(`ringfence.recovery-code:${normalised}`).digest();
 }
 

@@ -36,10 +36,10 @@ export class SecondFactor {
   async replaceRecoveryCodes(adminId: string): Promise<string[]> {
     const codes = generateRecoveryCodes();
     await this.unitOfWork.manager.query(`DELETE FROM admin_recovery_codes WHERE admin_id = $1`, [adminId]);
-    await this.unitOfWork.manager.query(
-      `INSERT INTO admin_recovery_codes (admin_id, code_hash) SELECT $1, unnest($2::bytea[])`,
-      [adminId, codes.map(recoveryCodeHash)],
-    );
+    await this.unitOfWork.manager.query(`INSERT INTO admin_recovery_codes (admin_id, code_hash) SELECT $1, unnest($2::bytea[])`, [
+      adminId,
+      codes.map(recoveryCodeHash),
+    ]);
     return codes;
   }
 

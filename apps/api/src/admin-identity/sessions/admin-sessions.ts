@@ -120,10 +120,7 @@ export class AdminSessions {
   }
 
   /** Opens a session in the current unit of work. A full session starts a refresh-token family. */
-  async open(
-    adminId: string,
-    options: { stage: AdminSessionStage; secondFactor: boolean; cookie: boolean },
-  ): Promise<SessionTokens> {
+  async open(adminId: string, options: { stage: AdminSessionStage; secondFactor: boolean; cookie: boolean }): Promise<SessionTokens> {
     const csrf = options.cookie && options.stage === 'full' ? newOpaqueToken() : undefined;
     const [row] = await sqlRows<{ id: string }>(
       this.unitOfWork.manager,
@@ -200,9 +197,11 @@ export class AdminSessions {
     return this.unitOfWork.run(
       async (): Promise<RotationOutcome> => {
         const manager = this.unitOfWork.manager;
-        const spent = await sqlCount(manager, `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`, [
-          hash,
-        ]);
+        const spent = await sqlCount(
+          manager,
+          `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
+          [hash],
+        );
         if (spent === 0) {
           const revoked = await this.revoke(owner.session_id, 'refresh_token_reuse');
           await this.audit.append({
@@ -293,7 +292,12 @@ export class AdminSessions {
     }));
   }
 
-  private async tokensFor(adminId: string, sessionId: string, stage: AdminSessionStage, csrfToken: string | undefined): Promise<SessionTokens> {
+  private async tokensFor(
+    adminId: string,
+    sessionId: string,
+    stage: AdminSessionStage,
+    csrfToken: string | undefined,
+  ): Promise<SessionTokens> {
     const access = this.accessTokens.issue({ adminId, sessionId });
     let refreshToken: string | undefined;
     if (stage === 'full') {

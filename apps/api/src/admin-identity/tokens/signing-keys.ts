@@ -83,5 +83,8 @@ function parseSigningKey(name: string, content: Buffer): KeyObject {
 
 /** A key id from the public key itself (SHA-256 of its SPKI), so two deployments never collide. */
 function keyId(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64url')
+    .slice(0, 16);
 }

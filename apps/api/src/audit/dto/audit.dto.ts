@@ -54,7 +54,6 @@ export class AuditFilterQueryDto {
   @IsOptional()
   @IsInstant()
   to?: string;
-
 }
 
 export class AuditEventsQueryDto extends AuditFilterQueryDto {
@@ -102,7 +101,11 @@ export class AuditEventDto {
   @ApiProperty({ type: String, nullable: true }) reason!: string | null;
   @ApiProperty({ type: String, nullable: true }) clientIp!: string | null;
   @ApiProperty({ type: String, nullable: true }) userAgent!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'The server’s own id of the request that wrote the row (never client-chosen).' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The server’s own id of the request that wrote the row (never client-chosen).',
+  })
   requestId!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'The well-formed `X-Request-Id` the client sent, if any.' })
   clientRequestId!: string | null;
@@ -112,7 +115,8 @@ export class AuditEventDto {
 
 export class AuditPageDto {
   @ApiProperty({ type: [AuditEventDto], description: 'Newest first.' }) events!: AuditEventDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next (older) page; null at the end.' }) nextCursor!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next (older) page; null at the end.' }) nextCursor!:
+    string | null;
 }
 
 export class ChainBreakDto {

@@ -42,7 +42,10 @@ export class CreateVaultSecretDto {
   @Matches(VAULT_SECRET_NAME, { message: NAME_MESSAGE })
   name!: string;
 
-  @ApiProperty({ description: `The secret, UTF-8, at most ${VAULT_VALUE_MAX_BYTES} bytes. Never returned except by reveal.`, writeOnly: true })
+  @ApiProperty({
+    description: `The secret, UTF-8, at most ${VAULT_VALUE_MAX_BYTES} bytes. Never returned except by reveal.`,
+    writeOnly: true,
+  })
   @IsString()
   @IsUtf8Text(1, VAULT_VALUE_MAX_BYTES)
   value!: string;

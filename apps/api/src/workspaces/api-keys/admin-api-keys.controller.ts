@@ -35,7 +35,11 @@ export class AdminApiKeysController {
   @AdminRoles('owner', 'admin')
   @Audited('api_key.rotate')
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The new key, shown once; the old one works for the grace period.' })
-  rotateKey(@Param('id', new ParseUUIDPipe()) id: string, @Param('keyId') keyId: string, @Body() body: RotateApiKeyDto): Promise<CreatedApiKeyDto> {
+  rotateKey(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('keyId') keyId: string,
+    @Body() body: RotateApiKeyDto,
+  ): Promise<CreatedApiKeyDto> {
     return this.keys.rotate(id, keyId, body.gracePeriodSeconds);
   }
 

@@ -19,8 +19,10 @@ export class ApiKeyPeppers {
   }
 
   static load(directory: KeyMaterialDirectory): ApiKeyPeppers {
-    const { keys, active } = loadVersionedKeys(directory, { stem: 'api-key-pepper', extension: 'key', what: 'API-key pepper' }, (name, content) =>
-      parseBase64Key(name, content, PEPPER_BYTES),
+    const { keys, active } = loadVersionedKeys(
+      directory,
+      { stem: 'api-key-pepper', extension: 'key', what: 'API-key pepper' },
+      (name, content) => parseBase64Key(name, content, PEPPER_BYTES),
     );
     return new ApiKeyPeppers(keys, active);
   }

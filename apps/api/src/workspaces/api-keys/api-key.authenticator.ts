@@ -71,7 +71,9 @@ export class ApiKeyAuthenticator implements Authenticator {
     @Inject(KEY_REVOCATIONS) private readonly revocations: KeyRevocations,
   ) {
     this.verified = new VerifiedKeyCache(options.cacheMs);
-    revocations.subscribe((notice) => ('keyId' in notice ? this.verified.forgetKey(notice.keyId) : this.verified.forgetWorkspace(notice.workspaceId)));
+    revocations.subscribe((notice) =>
+      'keyId' in notice ? this.verified.forgetKey(notice.keyId) : this.verified.forgetWorkspace(notice.workspaceId),
+    );
   }
 
   /** A workspace key in the Authorization header (its prefix), rather than an admin token. */
@@ -84,7 +86,9 @@ export class ApiKeyAuthenticator implements Authenticator {
     const started = Date.now();
     const ip = this.context.clientIp ?? 'unknown';
     // An address that kept presenting bad keys is refused for a while, good key or not.
-    const outcome = this.limiter.isBlocked(ATTEMPT_BUDGETS.apiKeyFailuresPerIp, ip) ? { refused: 'limited' as const } : await this.check(request);
+    const outcome = this.limiter.isBlocked(ATTEMPT_BUDGETS.apiKeyFailuresPerIp, ip)
+      ? { refused: 'limited' as const }
+      : await this.check(request);
     if ('kind' in outcome) {
       if (outcome.kind === 'api_key') this.usage.touch(outcome.keyId);
       return outcome;
@@ -134,7 +138,15 @@ export class ApiKeyAuthenticator implements Authenticator {
       return { refused: row.workspace_status === 'suspended' ? 'workspace_suspended' : 'workspace_deleted', keyId: parsed.keyId };
     }
     const expiresAt = row.expires_at?.getTime() ?? null;
-    const principal = { kind: 'api_key' as const, keyId: parsed.keyId, workspaceId: row.workspace_id, scopes: row.scopes, environment: row.environment, plan: row.workspace_plan, expiresAt };
+    const principal = {
+      kind: 'api_key' as const,
+      keyId: parsed.keyId,
+      workspaceId: row.workspace_id,
+      scopes: row.scopes,
+      environment: row.environment,
+      plan: row.workspace_plan,
+      expiresAt,
+    };
     this.verified.set(fingerprint, principal, expiresAt, generation);
     return principal;
   }

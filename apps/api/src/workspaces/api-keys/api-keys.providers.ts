@@ -25,7 +25,11 @@ export function apiKeyProviders(
 ): Provider[] {
   return [
     { provide: API_KEY_AUTH_OPTIONS, useValue: options },
-    { provide: ApiKeyPeppers, inject: [KeyMaterialDirectory], useFactory: (directory: KeyMaterialDirectory) => ApiKeyPeppers.load(directory) },
+    {
+      provide: ApiKeyPeppers,
+      inject: [KeyMaterialDirectory],
+      useFactory: (directory: KeyMaterialDirectory) => ApiKeyPeppers.load(directory),
+    },
     revocations,
     ApiKeyAuthenticator,
     ApiKeyUsage,

@@ -66,7 +66,10 @@ export class ApiKeysService {
    * Every path that makes a key comes here, so every one obeys the grant rule: a key
    * never mints a key with a scope, an environment or a lifetime it does not hold itself.
    */
-  async create(workspaceId: string, input: { name: string; scopes: readonly string[]; environment: KeyEnvironment; expiresAt?: Date }): Promise<CreatedApiKeyDto> {
+  async create(
+    workspaceId: string,
+    input: { name: string; scopes: readonly string[]; environment: KeyEnvironment; expiresAt?: Date },
+  ): Promise<CreatedApiKeyDto> {
     if (!(await this.workspaces.find(workspaceId))) throw RequestProblems.NOT_FOUND();
     if (input.scopes.length === 0) throw ApiKeyProblems.WILDCARD_KEY_REFUSED();
     this.assertGrantable(input.scopes, input.environment);
@@ -79,7 +82,17 @@ export class ApiKeysService {
       this.unitOfWork.manager,
       `INSERT INTO api_keys (workspace_id, key_id, environment, name, scopes, secret_hash, pepper_version, created_by, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-      [workspaceId, generated.keyId, input.environment, input.name, input.scopes, hash, pepperVersion, actorLabel(this.context.principal), expiresAt ?? null],
+      [
+        workspaceId,
+        generated.keyId,
+        input.environment,
+        input.name,
+        input.scopes,
+        hash,
+        pepperVersion,
+        actorLabel(this.context.principal),
+        expiresAt ?? null,
+      ],
     );
     const view = keyView(row!);
     this.trail.record({
@@ -123,7 +136,12 @@ export class ApiKeysService {
     // the caller's if that comes first: rotating never extends what the caller holds.
     this.assertGrantable(old.scopes, old.environment);
     const expiresAt = earliest(old.expires_at ?? undefined, this.callerExpiry());
-    const created = await this.create(workspaceId, { name: old.name, scopes: old.scopes, environment: old.environment, ...(expiresAt ? { expiresAt } : {}) });
+    const created = await this.create(workspaceId, {
+      name: old.name,
+      scopes: old.scopes,
+      environment: old.environment,
+      ...(expiresAt ? { expiresAt } : {}),
+    });
     const [updated] = await sqlRows<ApiKeyRow>(
       this.unitOfWork.manager,
       `UPDATE api_keys SET replaced_by = (SELECT id FROM api_keys WHERE key_id = $2),

@@ -1,6 +1,14 @@
 import { VerifiedKeyCache } from './verified-key-cache';
 
-const principal = (keyId: string, workspaceId: string) => ({ kind: 'api_key' as const, keyId, workspaceId, scopes: ['vault:read'], environment: 'live' as const, plan: 'standard', expiresAt: null });
+const principal = (keyId: string, workspaceId: string) => ({
+  kind: 'api_key' as const,
+  keyId,
+  workspaceId,
+  scopes: ['vault:read'],
+  environment: 'live' as const,
+  plan: 'standard',
+  expiresAt: null,
+});
 
 describe('VerifiedKeyCache', () => {
   const now = 1_700_000_000_000;

@@ -32,7 +32,8 @@ export class VerifiedKeyCache {
 
   /** Caches a look-up's result, unless a key or workspace was forgotten since it began (it may have read the old row). */
   set(fingerprint: string, principal: KeyPrincipal, expiresAt: number | null, generation: number, now = Date.now()): void {
-    if (this.ttlMs > 0 && generation === this.forgets) this.entries.set(fingerprint, principal, Math.min(now + this.ttlMs, expiresAt ?? Infinity));
+    if (this.ttlMs > 0 && generation === this.forgets)
+      this.entries.set(fingerprint, principal, Math.min(now + this.ttlMs, expiresAt ?? Infinity));
   }
 
   forgetKey(keyId: string): void {

@@ -22,7 +22,10 @@ export class CreateWorkspaceDto {
   @IsArray()
   @ArrayMaxSize(20)
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['https', 'http'] }, { each: true })
-  @Matches(ORIGIN, { each: true, message: 'allowedOrigins must be origins as browsers send them: scheme://host[:port], lower case, no path' })
+  @Matches(ORIGIN, {
+    each: true,
+    message: 'allowedOrigins must be origins as browsers send them: scheme://host[:port], lower case, no path',
+  })
   allowedOrigins?: string[];
 }
 
