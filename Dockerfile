@@ -1,16 +1,19 @@
 # syntax=docker/dockerfile:1
 # Multi-stage: build with dev dependencies, run with production ones only, as a non-root user.
-FROM node:20.19-bookworm-slim AS build
+# The image's own Node 24 runs everything here: `--omit=optional` leaves out the Node binaries
+# npm would install for its scripts on a developer's machine (node-linux-*), and the embedded
+# PostgreSQL's binaries, which production never starts (docs/adr/0016-node-24-runtime.md).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --omit=optional
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY prisma-free ./prisma-free
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev --omit=optional
 
-FROM node:20.19-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules

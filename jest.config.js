@@ -3,9 +3,10 @@
 // and not Jest 30: their native optional dependencies (@swc/core-*, unrs-resolver) are not
 // all on the registry this project installs from, which breaks `npm ci` (docs/adr/0001).
 const transpile = ['ts-jest', { isolatedModules: true, diagnostics: false }];
-// ES-module-only dependencies that Node 20.19+ loads natively (require(esm)) but Jest's
-// module registry cannot: content-disposition (under @fastify/static), and @noble/@scure
-// (under otplib). They are transpiled to CommonJS for the test run only.
+// ES-module-only dependencies that Node loads natively (require(esm)) but Jest 29's module
+// registry cannot, on Node 24 as on 20 (re-checked on 24.22: without this list the otplib
+// and Swagger-serving specs fail to load): content-disposition (under @fastify/static), and
+// @noble/@scure (under otplib). They are transpiled to CommonJS for the test run only.
 const ESM_ONLY = ['content-disposition', '@noble/hashes', '@scure/base'];
 const esmPattern = ESM_ONLY.map((name) => name.replace('/', '\\/')).join('|');
 

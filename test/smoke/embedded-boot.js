@@ -13,6 +13,9 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..', '..');
+// `npm run smoke`, after `npm run build`: npm's scripts run the Node that npm ci installs,
+// and every process below (the app, its commands) is started with this same binary.
+const { unsupportedNode } = require(join(root, 'dist/apps/api/src/bootstrap/node-runtime.js'));
 const workDir = mkdtempSync(join(tmpdir(), 'rf-smoke-'));
 chmodSync(workDir, 0o711); // like a project checkout: the embedded server's user must pass through
 const dataDir = join(workDir, '.data');
@@ -76,8 +79,17 @@ async function stop(child) {
 }
 
 async function main() {
+  const unsupported = unsupportedNode(process.versions.node);
+  if (unsupported) throw new Error(unsupported);
   const first = start();
   await waitReady(first);
+  // The app says which Node it runs on when it starts to listen: this one. (Its log is asynchronous: the line may trail readiness.)
+  const listeningLine = () => first.output.split('\n').find((line) => line.startsWith('{') && line.includes('Ringfence API listening on'));
+  for (let i = 0; i < 50 && !listeningLine(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (JSON.parse(listeningLine() ?? '{}').node !== process.version) {
+    throw new Error(`the app did not log node ${process.version} as it started:\n${first.output}`);
+  }
+  console.log(`ok - the app and its commands run on node ${process.version} (${process.execPath})`);
   const docs = await fetch(`http://127.0.0.1:${port}/docs-json`);
   if (docs.status !== 200) throw new Error(`/docs-json answered ${docs.status}`);
   if (!/DEVELOPMENT KEYS GENERATED/.test(first.output)) throw new Error('no development key warning');

@@ -5,12 +5,15 @@ import { SigningKeys } from './admin-identity/tokens/signing-keys';
 import { createApplication, shutdownApplication } from './application';
 import { prepareSecretsDirectory } from './bootstrap/development-secrets';
 import { describeFailure } from './bootstrap/failure-message';
+import { unsupportedNode } from './bootstrap/node-runtime';
 import { ConfigError, loadConfig } from './config/app-config';
 import { prepareDatabase } from './database/database-bootstrap';
 import { createAppLogger } from './logging/app-logger';
 import { ApiKeyPeppers } from './workspaces/api-keys/api-key-peppers';
 
 async function main(): Promise<void> {
+  const refused = unsupportedNode(process.versions.node);
+  if (refused) throw new Error(refused);
   let config;
   try {
     config = loadConfig(process.env);
@@ -42,7 +45,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const base = `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${config.http.port}`;
-  logger.info(`Ringfence API listening on ${base}${config.http.docsEnabled ? ` (docs: ${base}/docs)` : ''}`);
+  logger.info({ node: process.version }, `Ringfence API listening on ${base}${config.http.docsEnabled ? ` (docs: ${base}/docs)` : ''}`);
 
   let stopping = false;
   const shutdown = (signal: string): void => {

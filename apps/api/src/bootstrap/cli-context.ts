@@ -6,15 +6,19 @@ import { prepareDatabase } from '../database/database-bootstrap';
 import { stopOnTerminationSignals } from '../database/embedded-database';
 import { createAppLogger } from '../logging/app-logger';
 import { prepareSecretsDirectory } from './development-secrets';
+import { unsupportedNode } from './node-runtime';
 
 /**
  * For command-line tools: the application's module graph (no HTTP, no background
  * workers) on the configured database, or the embedded one when the service is not
  * running on it; closed, and the embedded database stopped, when `work` is done or the
- * process is interrupted (SIGINT, SIGTERM). A bad configuration exits 78 (EX_CONFIG)
- * with the problems named.
+ * process is interrupted (SIGINT, SIGTERM). A Node.js below the supported major is
+ * refused like a failed command; a bad configuration exits 78 (EX_CONFIG) with the
+ * problems named.
  */
 export async function withCliContext<T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+  const refused = unsupportedNode(process.versions.node);
+  if (refused) throw new Error(refused);
   let config;
   try {
     config = { ...loadConfig(process.env), role: 'api' as const };
