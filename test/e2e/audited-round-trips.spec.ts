@@ -56,10 +56,8 @@ describe('an audited mutation, on the wire', () => {
       expect(response.statusCode).toBe(200);
     });
     expect(transactionOf(calls, 'UPDATE workspaces')).toEqual([
-      'START TRANSACTION',
-      'SELECT set_config($1, $2, true), set_con',
-      'SELECT id, name, status, plan, allowed_o',
-      'UPDATE workspaces SET name = coalesce($2',
+      "START TRANSACTION; SELECT set_config('ap",
+      'UPDATE workspaces w SET name = coalesce(',
       'INSERT INTO audit_log (workspace_id, act',
       'COMMIT',
     ]);
