@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditTrail } from '@ringfence/audit';
 import { DEFAULT_PLAN, planLimitsOf, RATE_LIMIT_OPTIONS, RateLimitOptions } from '@ringfence/limits';
 import { RequestProblems } from '@ringfence/problems';
-import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { prepared, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { isUUID } from 'class-validator';
 import { ApiKeyAuthenticator } from './api-keys/api-key.authenticator';
 import { WorkspaceDto } from './dto/workspace.dto';
@@ -86,12 +86,15 @@ export class WorkspacesService {
     if (!isUUID(id)) throw RequestProblems.NOT_FOUND();
     const [row] = await sqlRows<WorkspaceRow & { before_name: string; before_plan: string; before_allowed_origins: string[] }>(
       this.unitOfWork.manager,
-      `UPDATE workspaces w SET name = coalesce($2, w.name), plan = coalesce($3, w.plan), allowed_origins = coalesce($4, w.allowed_origins),
+      prepared(
+        'ringfence_workspace_update',
+        `UPDATE workspaces w SET name = coalesce($2, w.name), plan = coalesce($3, w.plan), allowed_origins = coalesce($4, w.allowed_origins),
               updated_at = now(), version = w.version + 1
          FROM (SELECT id, name, plan, allowed_origins FROM workspaces WHERE id = $1 AND status <> 'deleted' FOR UPDATE) old
         WHERE w.id = old.id
        RETURNING w.id, w.name, w.status, w.plan, w.allowed_origins, w.created_at,
                  old.name AS before_name, old.plan AS before_plan, old.allowed_origins AS before_allowed_origins`,
+      ),
       [id, change.name ?? null, change.plan ?? null, change.allowedOrigins ?? null],
     );
     if (!row) throw RequestProblems.NOT_FOUND();
