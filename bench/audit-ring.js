@@ -132,8 +132,18 @@ async function viewLatency(base, token, workspaces, requests = 400) {
 
 /** `count` workspaces to PATCH in turn (one row each, so requests do not queue on one row lock). */
 async function patchTargets(base, token, count = 50) {
+  return patchRequests(await newWorkspaces(base, token, count), token);
+}
+
+/** `count` new workspaces' ids. */
+async function newWorkspaces(base, token, count) {
   const ids = [];
   for (let i = 0; i < count; i += 1) ids.push((await call(base, 'POST', '/v1/admin/workspaces', { name: `bench ${i}` }, token)).id);
+  return ids;
+}
+
+/** autocannon options that rename the workspaces `ids` in turn. */
+function patchRequests(ids, token) {
   let next = 0;
   return {
     requests: [
@@ -153,4 +163,4 @@ async function patchTargets(base, token, count = 50) {
   };
 }
 
-module.exports = { chainLength, seed, sealed, viewLatency, patchTargets, SEED_ROWS };
+module.exports = { chainLength, seed, sealed, viewLatency, patchTargets, newWorkspaces, patchRequests, SEED_ROWS };

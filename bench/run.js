@@ -13,10 +13,13 @@ const { fullOwnerSession, loginAccounts, workspaceKey } = require('./admin-setup
 const auditRing = require('./audit-ring');
 const vault = require('./vault');
 const { hostileBodies } = require('./hostile-bodies');
+const auditedMutation = require('./audited-mutation');
 
 const root = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+// BENCH_ONLY=audited: the audited mutation against its ceiling only (issue 14).
+const ONLY = process.env.BENCH_ONLY;
 
 async function waitFor(url, child) {
   for (let i = 0; i < 600; i++) {
@@ -101,17 +104,20 @@ async function main() {
   let ring;
   let rewrap;
   let hostile;
+  let audited;
   try {
     await waitFor(`http://127.0.0.1:${basePort}/health/live`, baseline);
     await waitFor(`http://127.0.0.1:${nestPort}/health/live`, bareNest);
     await waitFor(`http://127.0.0.1:${appPort}/health/ready`, app);
-    {
+    if (!ONLY) {
       const base = await measure(`http://127.0.0.1:${basePort}/health/live`, 'GET');
       const nest = await measure(`http://127.0.0.1:${nestPort}/health/live`, 'GET');
       rows.push({ scenario: 'reference: bare Nest 11, one controller', base, ours: nest, ratio: nest.rps / base.rps });
     }
     const appUrl = `http://127.0.0.1:${appPort}`;
     const ownerToken = await fullOwnerSession(appUrl, appOutput);
+    audited = await auditedMutation.measure({ appUrl, ownerToken, dataDir, pgPort, measure, connections: CONNECTIONS, duration: DURATION });
+    if (ONLY === 'audited') return void console.log(auditedMutation.report(audited).join('\n'));
     let vaultKeys;
     const fixtures = {
       appUrl,
@@ -181,6 +187,7 @@ async function main() {
       ]),
     );
   }
+  if (audited) console.log(auditedMutation.report(audited).join('\n'));
   if (hostile) {
     const ordinary = hostile[0];
     console.log(
@@ -244,7 +251,11 @@ async function main() {
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(
     join(__dirname, 'results', 'latest.json'),
-    JSON.stringify({ at: new Date().toISOString(), rows, hostileBodies: hostile, auditRing: ring, rewrap }, null, 2),
+    JSON.stringify(
+      { at: new Date().toISOString(), rows, auditedMutation: audited, hostileBodies: hostile, auditRing: ring, rewrap },
+      null,
+      2,
+    ),
   );
 }
 

@@ -30,4 +30,4 @@ export {
 export { DatabaseFaults, databaseFaultOf, databaseUnavailable, OUTAGE_QUIET_MS } from './database-faults';
 export { DatabaseProblems } from './database.problems';
 export { logJobFailure } from './reported-errors';
-export { sqlCount, sqlRows, type SqlReader } from './sql-rows';
+export { prepared, sqlCount, sqlRows, type SqlReader } from './sql-rows';

@@ -18,3 +18,14 @@ export async function sqlRows<T>(manager: SqlReader, sql: string, parameters: un
 export async function sqlCount(manager: SqlReader, sql: string, parameters: unknown[] = []): Promise<number> {
   return (await sqlRows(manager, sql, parameters)).length;
 }
+
+/**
+ * A hot statement as a node-postgres named statement: each connection parses and plans it
+ * once and afterwards only binds and runs it (docs/adr/0018-audited-mutation-speed.md).
+ * Pass it where the SQL goes (`manager.query(prepared(…), parameters)`, `sqlRows`); the
+ * name must be unique to the text. TypeORM hands the query to pg untouched, and pg copies
+ * it before adding the call's values.
+ */
+export function prepared(name: string, text: string): string {
+  return { name, text } as unknown as string;
+}

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
+import { escapeLiteral } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { DatabaseFaults, databaseFaultOf } from './database-faults';
 import { actorLabel, environmentOf, Principal, workspaceIdOf } from './principal';
@@ -149,9 +150,11 @@ export class UnitOfWork {
       const connection = new ConnectionWatch();
       let result: T;
       try {
-        result = await this.dataSource.transaction(async (manager) => {
-          if (options.readOnly) await manager.query('SET TRANSACTION READ ONLY');
-          await applySessionSettings(manager, principal, timeouts);
+        result = await this.transaction(async (manager) => {
+          // One round trip opens the transaction (read-only for reads) and sets what RLS reads.
+          await applySessionSettings(manager, principal, timeouts, {
+            begin: options.readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION',
+          });
           connection.watch(manager);
           // An attempt sees the slots as they were before the unit of work; what a failed
           // attempt put there (the audit trail's before and after) never reaches the next.
@@ -194,6 +197,28 @@ export class UnitOfWork {
       // Most units of work queue nothing: they pay no extra await.
       if (afterTransaction.length > 0) await this.settle(afterTransaction, outer);
       return result;
+    }
+  }
+
+  /**
+   * A transaction on a connection of its own, as TypeORM's `transaction()` runs one (COMMIT
+   * after `work`, ROLLBACK on any error, the connection released either way) but opened by
+   * `work`'s first statement: TypeORM's would send START TRANSACTION alone, one round trip
+   * more per unit of work (docs/adr/0018-audited-mutation-speed.md). A connection that
+   * broke is dropped by the driver's error listener, as in TypeORM's own transactions.
+   */
+  private async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const result = await work(runner.manager);
+      await runner.query('COMMIT');
+      return result;
+    } catch (error) {
+      // The original error is what the caller sees, whatever the rollback does.
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
     }
   }
 
@@ -284,11 +309,20 @@ export class AfterTransactionError extends Error {
 /**
  * The settings row-level security reads, and the transaction's own timeouts when it has
  * any, in one round trip; all transaction-local (`set_config(..., true)`, as `SET LOCAL`).
+ *
+ * With `begin` (the statement that opens the transaction), the same round trip opens it
+ * too: `START TRANSACTION; SELECT set_config(…)` as one simple query, which node-postgres
+ * sends only without parameters, so the values go as literals, quoted by pg's
+ * `escapeLiteral`. They come from the principal (ids the server made, enums, numbers),
+ * never from a request's text; a NUL, which would end a simple query's text early, is
+ * refused rather than sent. Without `begin`, in a transaction already open, they go as
+ * parameters.
  */
 export async function applySessionSettings(
   manager: Pick<EntityManager, 'query'>,
   principal: Principal,
   timeouts?: TransactionTimeouts,
+  options: { begin?: 'START TRANSACTION' | 'START TRANSACTION READ ONLY' } = {},
 ): Promise<void> {
   const settings: [string, string][] = [
     ['app.workspace_id', workspaceIdOf(principal) ?? ''],
@@ -301,7 +335,19 @@ export async function applySessionSettings(
   if (timeouts?.lockMs !== undefined) settings.push(['lock_timeout', String(timeouts.lockMs)]);
   if (timeouts?.idleInTransactionMs !== undefined)
     settings.push(['idle_in_transaction_session_timeout', String(timeouts.idleInTransactionMs)]);
+  if (options.begin) {
+    await manager.query(
+      `${options.begin}; SELECT ${settings.map(([name, value]) => `set_config(${literal(name)}, ${literal(value)}, true)`).join(', ')}`,
+    );
+    return;
+  }
   await manager.query(`SELECT ${settings.map((_, at) => `set_config($${2 * at + 1}, $${2 * at + 2}, true)`).join(', ')}`, settings.flat());
+}
+
+/** A string as an SQL literal (pg's escapeLiteral); a NUL is refused: a simple query's text ends there. */
+function literal(value: string): string {
+  if (value.includes('\0')) throw new Error('a session setting holds a NUL character');
+  return escapeLiteral(value);
 }
 
 /** Hears whether the transaction's connection failed (the server ended it, the socket broke) while it was held. */

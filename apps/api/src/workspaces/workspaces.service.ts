@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditTrail } from '@ringfence/audit';
 import { DEFAULT_PLAN, planLimitsOf, RATE_LIMIT_OPTIONS, RateLimitOptions } from '@ringfence/limits';
 import { RequestProblems } from '@ringfence/problems';
-import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { prepared, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { isUUID } from 'class-validator';
 import { ApiKeyAuthenticator } from './api-keys/api-key.authenticator';
 import { WorkspaceDto } from './dto/workspace.dto';
@@ -75,25 +75,35 @@ export class WorkspacesService {
     return workspaceView(row);
   }
 
-  /** A plan or origin change reaches the workspace's keys on every instance (they carry both). */
+  /**
+   * A plan or origin change reaches the workspace's keys on every instance (they carry both).
+   * One statement locks the row, reads its before-image and updates it: the sub-select's
+   * FOR UPDATE takes the lock (and reads the latest committed version, as the SELECT …
+   * FOR UPDATE it replaces did) before the UPDATE writes (docs/adr/0018-audited-mutation-speed.md).
+   */
   async update(id: string, change: { name?: string; plan?: string; allowedOrigins?: string[] }): Promise<WorkspaceDto> {
     this.assertKnownPlan(change.plan);
-    const before = await this.find(id, { lock: true });
-    if (!before) throw RequestProblems.NOT_FOUND();
-    const [row] = await sqlRows<WorkspaceRow>(
+    if (!isUUID(id)) throw RequestProblems.NOT_FOUND();
+    const [row] = await sqlRows<WorkspaceRow & { before_name: string; before_plan: string; before_allowed_origins: string[] }>(
       this.unitOfWork.manager,
-      `UPDATE workspaces SET name = coalesce($2, name), plan = coalesce($3, plan), allowed_origins = coalesce($4, allowed_origins),
-              updated_at = now(), version = version + 1
-        WHERE id = $1 RETURNING ${COLUMNS}`,
+      prepared(
+        'ringfence_workspace_update',
+        `UPDATE workspaces w SET name = coalesce($2, w.name), plan = coalesce($3, w.plan), allowed_origins = coalesce($4, w.allowed_origins),
+              updated_at = now(), version = w.version + 1
+         FROM (SELECT id, name, plan, allowed_origins FROM workspaces WHERE id = $1 AND status <> 'deleted' FOR UPDATE) old
+        WHERE w.id = old.id
+       RETURNING w.id, w.name, w.status, w.plan, w.allowed_origins, w.created_at,
+                 old.name AS before_name, old.plan AS before_plan, old.allowed_origins AS before_allowed_origins`,
+      ),
       [id, change.name ?? null, change.plan ?? null, change.allowedOrigins ?? null],
     );
+    if (!row) throw RequestProblems.NOT_FOUND();
     this.authenticator.forgetWorkspace(id);
-    const after = workspaceView(row!);
+    const after = workspaceView(row);
     this.origins.changed(after);
-    const old = workspaceView(before);
     this.trail.record({
       target: { type: 'workspace', id },
-      before: { name: old.name, plan: old.plan, allowedOrigins: old.allowedOrigins },
+      before: { name: row.before_name, plan: row.before_plan, allowedOrigins: row.before_allowed_origins },
       after: { name: after.name, plan: after.plan, allowedOrigins: after.allowedOrigins },
     });
     return after;
