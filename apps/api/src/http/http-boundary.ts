@@ -69,38 +69,22 @@ class RequestLogController extends LogController {
  * context, draining on close, and one log line per request.
  */
 export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: RouteMethodIndex): FastifyAdapter {
-  // The headers OWASP's REST guidance asks of an API (HSTS, nosniff, no framing, a strict
-  // CSP that still lets /docs load its own assets, no referrer, no caching of responses
-  // that may carry a secret shown once); helmet's browser-page extras are left out.
-  const securityHeaders = {
-    ...staticHelmetHeaders({
-      hsts: { maxAge: 31_536_000, includeSubDomains: true },
-      frameguard: { action: 'deny' },
-      referrerPolicy: { policy: 'no-referrer' },
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          frameAncestors: ["'none'"],
-          baseUri: ["'none'"],
-          formAction: ["'none'"],
-        },
-      },
-      crossOriginOpenerPolicy: false,
-      crossOriginResourcePolicy: false,
-      originAgentCluster: false,
-      xDnsPrefetchControl: false,
-      xDownloadOptions: false,
-      xPermittedCrossDomainPolicies: false,
-      xXssProtection: false,
-    }),
-    'cache-control': 'no-store',
-  };
+  // Every answer but the docs page is JSON (problems included): its CSP allows nothing.
+  const securityHeaders = boundaryHeaders({ defaultSrc: ["'none'"], frameAncestors: ["'none'"] });
+  // The docs page loads its own scripts, styles and images.
+  const docsHeaders = boundaryHeaders({
+    defaultSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+  });
   // X-Request-Id echoes the client's well-formed id for its correlation, else carries ours.
   const stampBoundaryHeaders = (request: FastifyRequest, reply: FastifyReply): void =>
-    void reply.headers(securityHeaders).header('x-request-id', clientRequestIdOf(request) ?? request.id);
+    void reply
+      .headers(isDocsPage(request.routeOptions?.url) ? docsHeaders : securityHeaders)
+      .header('x-request-id', clientRequestIdOf(request) ?? request.id);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     logController: new RequestLogController({ requestIdLogLabel: 'reqId' }),
@@ -186,6 +170,35 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     done(null, payload);
   });
   return adapter;
+}
+
+/**
+ * The headers OWASP's REST guidance asks of an API (HSTS, nosniff, no framing, a strict
+ * CSP, no referrer, no caching of responses that may carry a secret shown once), computed
+ * once per answer type; helmet's browser-page extras are left out.
+ */
+function boundaryHeaders(csp: Record<string, string[]>): Readonly<Record<string, string>> {
+  return Object.freeze({
+    ...staticHelmetHeaders({
+      hsts: { maxAge: 31_536_000, includeSubDomains: true },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+      contentSecurityPolicy: { useDefaults: false, directives: csp },
+      crossOriginOpenerPolicy: false,
+      crossOriginResourcePolicy: false,
+      originAgentCluster: false,
+      xDnsPrefetchControl: false,
+      xDownloadOptions: false,
+      xPermittedCrossDomainPolicies: false,
+      xXssProtection: false,
+    }),
+    'cache-control': 'no-store',
+  });
+}
+
+/** The OpenAPI page and its assets (`/docs`, `/docs/…`), not its JSON and YAML documents. */
+function isDocsPage(route: string | undefined): boolean {
+  return route !== undefined && (route === '/docs' || route.startsWith('/docs/'));
 }
 
 function countHostHeaders(rawHeaders: readonly string[]): number {
