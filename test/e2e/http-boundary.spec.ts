@@ -45,6 +45,13 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     expect(allowed.headers['access-control-allow-origin']).toBe('https://console.example.com');
     const other = await t.app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://evil.example' } });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    // With an Origin or without, the answer says it depends on it.
+    const server = await t.app.inject({ method: 'GET', url: '/health/live' });
+    expect({ vary: server.headers.vary, allowed: server.headers['access-control-allow-origin'] }).toEqual({
+      vary: 'Origin',
+      allowed: undefined,
+    });
+    expect(other.headers.vary).toBe('Origin');
   });
 
   it('reports liveness and readiness', async () => {
