@@ -4,19 +4,21 @@
  * Fastify baseline measured in the same run. Later issues add theirs here.
  * `target`: the minimum ratio the issue that added the scenario asks for.
  * `prepare(fixtures)`: optional; returns extra autocannon options (headers, bodies).
+ * `pipeline`: one of the shared pipeline's three routes (issue 14); `BENCH_ONLY=pipeline` runs these only.
  */
 const vault = require('./vault');
 
 const LOGIN_ACCOUNTS = 150;
 
 module.exports = [
-  { name: 'GET /health/live', method: 'GET', path: '/health/live', baselinePath: '/health/live', target: 0.6 },
+  { name: 'GET /health/live', method: 'GET', path: '/health/live', baselinePath: '/health/live', target: 0.6, pipeline: true },
   {
     name: 'GET /v1/auth/me (admin JWT, session checked)',
     method: 'GET',
     path: '/v1/auth/me',
     baselinePath: '/health/live',
     target: 0.5,
+    pipeline: true,
     prepare: async ({ ownerToken }) => ({ headers: { authorization: `Bearer ${ownerToken}` } }),
   },
   {
@@ -26,6 +28,7 @@ module.exports = [
     path: '/v1/workspace',
     baselinePath: '/health/live',
     target: 0.5,
+    pipeline: true,
     prepare: async ({ workspaceKey }) => ({ headers: { authorization: `Bearer ${await workspaceKey()}` } }),
   },
   {

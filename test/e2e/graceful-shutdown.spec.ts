@@ -17,6 +17,8 @@ describe('graceful shutdown', () => {
 
     const response = await inFlight;
     expect(response.status).toBe(200);
+    // Its keep-alive connection ends with it: the client cannot hold the shutdown open.
+    expect(response.headers.get('connection')).toBe('close');
     expect(await response.json()).toEqual({ finished: true });
     await closing;
 

@@ -16,6 +16,17 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     }
   });
 
+  it('gives JSON answers a CSP that allows nothing, and the docs page one that loads its own assets only', async () => {
+    for (const url of ['/health/live', '/nowhere', '/docs-json']) {
+      const response = await t.app.inject({ method: 'GET', url });
+      expect({ url, csp: response.headers['content-security-policy'] }).toEqual({ url, csp: "default-src 'none';frame-ancestors 'none'" });
+    }
+    const page = await t.app.inject({ method: 'GET', url: '/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
   it('echoes a well-formed X-Request-Id and replaces a malformed one', async () => {
     const kept = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'trace-0123456789' } });
     expect(kept.headers['x-request-id']).toBe('trace-0123456789');
@@ -34,6 +45,13 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     expect(allowed.headers['access-control-allow-origin']).toBe('https://console.example.com');
     const other = await t.app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://evil.example' } });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    // With an Origin or without, the answer says it depends on it.
+    const server = await t.app.inject({ method: 'GET', url: '/health/live' });
+    expect({ vary: server.headers.vary, allowed: server.headers['access-control-allow-origin'] }).toEqual({
+      vary: 'Origin',
+      allowed: undefined,
+    });
+    expect(other.headers.vary).toBe('Origin');
   });
 
   it('reports liveness and readiness', async () => {

@@ -52,6 +52,12 @@ export function authorize(
   }
 }
 
+/** What a route declares: its access policy (none: refused) and whether it asks for a recent second factor. */
+interface RouteDeclaration {
+  policy: AccessPolicy | undefined;
+  stepUp: boolean;
+}
+
 /**
  * The single global guard: deny by default. A route without a declaration is refused
  * (and the inventory test fails on it); a declared route is handed to the authenticator
@@ -60,6 +66,8 @@ export function authorize(
 @Injectable()
 export class AccessGuard implements CanActivate {
   private readonly logger = new Logger(AccessGuard.name);
+  /** Each route's declaration by controller class and handler, read once: route metadata does not change after boot. */
+  private readonly declarations = new Map<unknown, Map<unknown, RouteDeclaration>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -71,22 +79,44 @@ export class AccessGuard implements CanActivate {
     @Optional() @Inject(REFUSED_REQUEST_LIMIT) private readonly refusedLimit?: RefusedRequestLimit,
   ) {}
 
-  async canActivate(execution: ExecutionContext): Promise<boolean> {
-    const policy = this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, [
-      execution.getHandler(),
-      execution.getClass(),
-    ]);
+  /** A public route is admitted at once (no promise); any other is authenticated. */
+  canActivate(execution: ExecutionContext): boolean | Promise<boolean> {
+    const { policy, stepUp } = this.declarationOf(execution);
     if (!policy) {
       this.logger.error(`route ${execution.getClass().name}.${execution.getHandler().name} declares no access policy`);
       throw AccessProblems.ROUTE_ACCESS_UNDECLARED();
     }
     if (policy.kind === 'public') return true;
+    return this.authenticate(execution, policy, stepUp);
+  }
 
+  private declarationOf(execution: ExecutionContext): RouteDeclaration {
+    const handler = execution.getHandler();
+    const controller = execution.getClass();
+    let ofController = this.declarations.get(controller);
+    if (!ofController) {
+      ofController = new Map<unknown, RouteDeclaration>();
+      this.declarations.set(controller, ofController);
+    }
+    let declaration = ofController.get(handler);
+    if (!declaration) {
+      const policy = this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, [handler, controller]);
+      const stepUp = policy?.kind === 'admin' && this.reflector.get<boolean | undefined>(STEP_UP, handler) === true;
+      declaration = { policy, stepUp };
+      ofController.set(handler, declaration);
+    }
+    return declaration;
+  }
+
+  private async authenticate(
+    execution: ExecutionContext,
+    policy: Exclude<AccessPolicy, { kind: 'public' }>,
+    stepUp: boolean,
+  ): Promise<boolean> {
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
     const authenticator = this.authenticatorFor(policy, request);
     if (!authenticator) throw unauthenticated();
     const principal = await authenticator.authenticate(request, policy);
-    const stepUp = policy.kind === 'admin' && this.reflector.get<boolean | undefined>(STEP_UP, execution.getHandler()) === true;
     try {
       authorize(policy, principal, { stepUp });
     } catch (error) {

@@ -2,9 +2,18 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { ClientIpLimit, skipsRateLimits } from '@ringfence/limits';
 import { Problem, ProblemFactory, RequestProblems } from '@ringfence/problems';
 import { installRequestContext } from '@ringfence/tenancy';
-import { FastifyError, FastifyReply, FastifyRequest, LogController, RawServerDefault } from 'fastify';
+import fastifyCors, { FastifyCorsOptions } from '@fastify/cors';
+import {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  LogController,
+  onRequestHookHandler,
+  RawServerDefault,
+} from 'fastify';
 import helmet from 'helmet';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import secureJson from 'secure-json-parse';
@@ -69,38 +78,27 @@ class RequestLogController extends LogController {
  * context, draining on close, and one log line per request.
  */
 export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: RouteMethodIndex): FastifyAdapter {
-  // The headers OWASP's REST guidance asks of an API (HSTS, nosniff, no framing, a strict
-  // CSP that still lets /docs load its own assets, no referrer, no caching of responses
-  // that may carry a secret shown once); helmet's browser-page extras are left out.
-  const securityHeaders = {
-    ...staticHelmetHeaders({
-      hsts: { maxAge: 31_536_000, includeSubDomains: true },
-      frameguard: { action: 'deny' },
-      referrerPolicy: { policy: 'no-referrer' },
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          frameAncestors: ["'none'"],
-          baseUri: ["'none'"],
-          formAction: ["'none'"],
-        },
-      },
-      crossOriginOpenerPolicy: false,
-      crossOriginResourcePolicy: false,
-      originAgentCluster: false,
-      xDnsPrefetchControl: false,
-      xDownloadOptions: false,
-      xPermittedCrossDomainPolicies: false,
-      xXssProtection: false,
-    }),
-    'cache-control': 'no-store',
-  };
+  // Draining: once close() begins, every response still going out ends its connection,
+  // so keep-alive clients cannot hold the shutdown open (idle ones Fastify closes itself).
+  // Decided as the response's head is written, not in an onSend hook: any onSend hook
+  // sends every answer down Fastify's slower hook path.
+  let draining = false;
+  // Every answer but the docs page is JSON (problems included): its CSP allows nothing.
+  const securityHeaders = boundaryHeaders({ defaultSrc: ["'none'"], frameAncestors: ["'none'"] });
+  // The docs page loads its own scripts, styles and images.
+  const docsHeaders = boundaryHeaders({
+    defaultSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+  });
   // X-Request-Id echoes the client's well-formed id for its correlation, else carries ours.
   const stampBoundaryHeaders = (request: FastifyRequest, reply: FastifyReply): void =>
-    void reply.headers(securityHeaders).header('x-request-id', clientRequestIdOf(request) ?? request.id);
+    void reply
+      .headers(isDocsPage(request.routeOptions?.url) ? docsHeaders : securityHeaders)
+      .header('x-request-id', clientRequestIdOf(request) ?? request.id);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     logController: new RequestLogController({ requestIdLogLabel: 'reqId' }),
@@ -119,6 +117,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
       headersTimeout: config.http.requestTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, config.http.requestTimeoutMs),
       requireHostHeader: false,
+      ServerResponse: responseClosingWhen(() => draining),
     },
     // What Node's HTTP parser refuses never becomes a request: answered here, as a problem.
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, securityHeaders, logger),
@@ -136,6 +135,8 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     },
   });
   const fastify = adapter.getInstance();
+  const cors: CorsStep = {};
+  corsSteps.set(fastify, cors);
   limitConnections(fastify.server, {
     total: config.http.maxConnections,
     perAddress: config.http.maxConnectionsPerAddress,
@@ -162,6 +163,10 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     const hosts = countHostHeaders(request.raw.rawHeaders);
     if (hosts > 1 || (hosts === 0 && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1)))) {
       done(RequestProblems.BAD_REQUEST({ detail: 'An HTTP/1.1 request must carry exactly one Host header.' }));
+    } else if (cors.hook && request.headers.origin !== undefined) {
+      // CORS answers depend on the Origin only: a request without one (a server, a probe) has
+      // nothing to answer, and `Vary: Origin` is already among the boundary headers.
+      void cors.hook.call(fastify, request, reply, done);
     } else done();
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
@@ -174,18 +179,86 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
   });
   installRequestContext(fastify, { clientRequestId: clientRequestIdOf, clientIp: clientAddressOf });
 
-  // Draining: once close() begins, every response still going out ends its connection,
-  // so keep-alive clients cannot hold the shutdown open (idle ones Fastify closes itself).
-  let draining = false;
   fastify.addHook('preClose', (done) => {
     draining = true;
     done();
   });
-  fastify.addHook('onSend', (_request, reply, payload, done) => {
-    if (draining) void reply.header('connection', 'close');
-    done(null, payload);
-  });
   return adapter;
+}
+
+/** Node's response, that asks for its connection to close once `closing()` says so. */
+function responseClosingWhen(closing: () => boolean): typeof ServerResponse {
+  const writeHead = Reflect.get(ServerResponse.prototype, 'writeHead') as (...args: unknown[]) => ServerResponse;
+  class ClosingResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {}
+  ClosingResponse.prototype.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    if (closing() && !this.headersSent) this.setHeader('connection', 'close');
+    return Reflect.apply(writeHead, this, args);
+  } as ServerResponse['writeHead'];
+  return ClosingResponse;
+}
+
+/** The CORS step of the boundary's onRequest hook, set once the application (and its allowlists) exists. */
+interface CorsStep {
+  hook?: onRequestHookHandler;
+}
+const corsSteps = new WeakMap<FastifyInstance, CorsStep>();
+
+/**
+ * @fastify/cors's request hook, taken rather than added to the instance (as Nest's
+ * `enableCors` takes it too), so that the boundary runs it for requests with an Origin only.
+ * Its preflight route (`OPTIONS *`) and request decorator are registered as usual.
+ */
+function corsHookOf(fastify: FastifyInstance, options: FastifyCorsOptions): onRequestHookHandler {
+  let hook: onRequestHookHandler | undefined;
+  const taking: FastifyInstance = new Proxy(fastify, {
+    get(target, property) {
+      if (property === 'addHook') {
+        return (name: string, handler: onRequestHookHandler) => {
+          if (name !== 'onRequest' || hook) throw new Error(`@fastify/cors added an unexpected ${name} hook`);
+          hook = handler;
+          return taking;
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  fastifyCors(taking, options, (error?: Error) => {
+    if (error) throw error;
+  });
+  if (!hook) throw new Error('@fastify/cors added no request hook');
+  return hook;
+}
+
+/**
+ * The headers OWASP's REST guidance asks of an API (HSTS, nosniff, no framing, a strict
+ * CSP, no referrer, no caching of responses that may carry a secret shown once), computed
+ * once per answer type; helmet's browser-page extras are left out.
+ */
+function boundaryHeaders(csp: Record<string, string[]>): Readonly<Record<string, string>> {
+  return Object.freeze({
+    ...staticHelmetHeaders({
+      hsts: { maxAge: 31_536_000, includeSubDomains: true },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+      contentSecurityPolicy: { useDefaults: false, directives: csp },
+      crossOriginOpenerPolicy: false,
+      crossOriginResourcePolicy: false,
+      originAgentCluster: false,
+      xDnsPrefetchControl: false,
+      xDownloadOptions: false,
+      xPermittedCrossDomainPolicies: false,
+      xXssProtection: false,
+    }),
+    'cache-control': 'no-store',
+    // CORS answers depend on the Origin (see corsOptionsFor), whether the request had one or not.
+    vary: 'Origin',
+  });
+}
+
+/** The OpenAPI page and its assets (`/docs`, `/docs/…`), not its JSON and YAML documents. */
+function isDocsPage(route: string | undefined): boolean {
+  return route !== undefined && (route === '/docs' || route.startsWith('/docs/'));
 }
 
 function countHostHeaders(rawHeaders: readonly string[]): number {
@@ -264,7 +337,9 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
   });
   const consoleOrigins = new Set(config.http.corsOrigins);
   const workspaceOrigins = app.get(WorkspaceOrigins);
-  app.enableCors({ delegator: (request, done) => done(null, corsOptionsFor(request, consoleOrigins, workspaceOrigins)) });
+  const cors = corsSteps.get(fastify);
+  if (!cors) throw new Error('the HTTP boundary is configured on the adapter createFastifyAdapter made');
+  cors.hook = corsHookOf(fastify, { delegator: (request, done) => done(null, corsOptionsFor(request, consoleOrigins, workspaceOrigins)) });
   app.useGlobalFilters(new ProblemDetailsFilter(routes));
   app.useGlobalPipes(createValidationPipe());
 }

@@ -3,7 +3,7 @@ import { unauthenticated, Authenticator } from '@ringfence/access';
 import { ExpiringMap } from '@ringfence/limits';
 import { Principal } from '@ringfence/tenancy';
 import type { FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import passport from 'passport';
 import { AdminSessions } from '../sessions/admin-sessions';
 import { AdminJwtStrategy, VerifiedAccessToken } from './admin-jwt.strategy';
@@ -35,7 +35,7 @@ export class AdminJwtAuthenticator implements Authenticator {
   async authenticate(request: FastifyRequest): Promise<Principal> {
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (!token) throw unauthenticated();
-    const key = createHash('sha256').update(token).digest('base64url');
+    const key = hash('sha256', token, 'base64url');
     const known = this.verified.get(key);
     if (known) {
       const principal = await this.sessions.principalFor(known.sessionId, known.subject);

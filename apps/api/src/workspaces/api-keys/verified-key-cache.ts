@@ -1,6 +1,6 @@
 import { ExpiringMap } from '@ringfence/limits';
 import type { Principal } from '@ringfence/tenancy';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 type KeyPrincipal = Extract<Principal, { kind: 'api_key' }>;
 
@@ -18,7 +18,7 @@ export class VerifiedKeyCache {
   constructor(private readonly ttlMs: number) {}
 
   static fingerprint(key: string): string {
-    return createHash('sha256').update(key).digest('base64url');
+    return hash('sha256', key, 'base64url');
   }
 
   get(fingerprint: string, now = Date.now()): KeyPrincipal | undefined {
