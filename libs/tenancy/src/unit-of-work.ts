@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { escapeLiteral } from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import { DatabaseFaults, databaseFaultOf } from './database-faults';
 import { actorLabel, environmentOf, Principal, workspaceIdOf } from './principal';
 import { newContextStore, RequestContext, RequestContextStore, UnitOfWorkAttempt } from './request-context';
@@ -113,7 +113,14 @@ export class UnitOfWork {
         return result;
       } catch (error) {
         // As TypeORM's own transactions: a connection that broke is dropped by the driver's error listener.
-        if (open) await runner.query('ROLLBACK').catch(() => undefined);
+        const rolledBack = open
+          ? await runner.query('ROLLBACK').then(
+              () => true,
+              () => false,
+            )
+          : true;
+        // One that may disagree with the server is ended, never pooled again (as in transaction()).
+        if (!rolledBack || failedInDriver(error)) discardConnection(runner);
         throw isReadOnlyViolation(error) ? new ReadOnlyWriteError(`readOutsideUnitOfWork (${purpose})`) : error;
       } finally {
         await runner.release();
@@ -215,7 +222,14 @@ export class UnitOfWork {
       return result;
     } catch (error) {
       // The original error is what the caller sees, whatever the rollback does.
-      await runner.query('ROLLBACK').catch(() => undefined);
+      const rolledBack = await runner.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      // A connection whose ROLLBACK did not answer, or whose driver failed on our side of
+      // the wire, may disagree with the server (a transaction still open, a named statement
+      // the driver thinks parsed that the server closed): it is ended, never pooled again.
+      if (!rolledBack || failedInDriver(error)) discardConnection(runner);
       throw error;
     } finally {
       await runner.release();
@@ -348,6 +362,25 @@ export async function applySessionSettings(
 function literal(value: string): string {
   if (value.includes('\0')) throw new Error('a session setting holds a NUL character');
   return escapeLiteral(value);
+}
+
+/**
+ * A statement that failed in node-postgres itself, before or while it was sent (a value it
+ * could not serialise, a named statement's text reused), rather than with the server's
+ * SQLSTATE. Such a failure can leave the driver's view of the connection wrong: a bind
+ * value that throws makes pg close the named statement on the server while it keeps it as
+ * parsed, and every later use of the name on that connection fails (26000).
+ */
+function failedInDriver(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const { code } = (error.driverError ?? {}) as { code?: unknown };
+  return typeof code !== 'string';
+}
+
+/** Ends the query runner's connection: pg-pool removes an ending client on release instead of pooling it. */
+function discardConnection(runner: QueryRunner): void {
+  const client = (runner as unknown as { databaseConnection?: { end?: () => Promise<void> } }).databaseConnection;
+  client?.end?.().catch(() => undefined);
 }
 
 /** Hears whether the transaction's connection failed (the server ended it, the socket broke) while it was held. */
