@@ -108,29 +108,45 @@ export class AccessGuard implements CanActivate {
     return declaration;
   }
 
-  private async authenticate(
+  /** A principal the authenticator answers at once is admitted without a promise. */
+  private authenticate(
     execution: ExecutionContext,
     policy: Exclude<AccessPolicy, { kind: 'public' }>,
     stepUp: boolean,
-  ): Promise<boolean> {
+  ): boolean | Promise<boolean> {
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
     const authenticator = this.authenticatorFor(policy, request);
     if (!authenticator) throw unauthenticated();
-    const principal = await authenticator.authenticate(request, policy);
+    const principal = authenticator.authenticate(request, policy);
+    if (principal instanceof Promise) return principal.then((known) => this.admit(execution, policy, stepUp, known, request));
+    return this.admit(execution, policy, stepUp, principal, request);
+  }
+
+  private admit(
+    execution: ExecutionContext,
+    policy: Exclude<AccessPolicy, { kind: 'public' }>,
+    stepUp: boolean,
+    principal: Principal,
+    request: FastifyRequest,
+  ): boolean | Promise<boolean> {
     try {
       authorize(policy, principal, { stepUp });
     } catch (error) {
-      if (principal.kind === 'api_key' && this.refusedLimit) {
-        // The refusal is the key's request too: a key over its limit gets the 429, not
-        // another refusal (and audit row). The request ends here, admitted to nothing.
-        this.context.setPrincipal(principal);
-        await this.refusedLimit.charge(execution.switchToHttp().getResponse<FastifyReply>());
-      }
-      await this.recordRefusal(error, principal, request);
-      throw error;
+      return this.refuse(execution, error, principal, request);
     }
     this.context.setPrincipal(principal);
     return true;
+  }
+
+  private async refuse(execution: ExecutionContext, error: unknown, principal: Principal, request: FastifyRequest): Promise<never> {
+    if (principal.kind === 'api_key' && this.refusedLimit) {
+      // The refusal is the key's request too: a key over its limit gets the 429, not
+      // another refusal (and audit row). The request ends here, admitted to nothing.
+      this.context.setPrincipal(principal);
+      await this.refusedLimit.charge(execution.switchToHttp().getResponse<FastifyReply>());
+    }
+    await this.recordRefusal(error, principal, request);
+    throw error;
   }
 
   /** A valid caller refused for its role or scope is evidence: written in its own transaction. */

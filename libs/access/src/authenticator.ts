@@ -13,7 +13,8 @@ export interface Authenticator<P extends AccessPolicy = AccessPolicy> {
    * verifying it. A route open to two kinds of caller asks before choosing.
    */
   recognises(request: FastifyRequest): boolean;
-  authenticate(request: FastifyRequest, policy: P): Promise<Principal>;
+  /** A principal known at once (a cached credential) may come back without a promise. */
+  authenticate(request: FastifyRequest, policy: P): Principal | Promise<Principal>;
 }
 
 /**

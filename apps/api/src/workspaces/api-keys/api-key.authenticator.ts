@@ -82,13 +82,34 @@ export class ApiKeyAuthenticator implements Authenticator {
     return API_KEY_BEARERS.some((bearer) => authorization.startsWith(bearer));
   }
 
-  async authenticate(request: FastifyRequest): Promise<Principal> {
+  /** Not `async`: a key this instance has verified answers without a promise. */
+  authenticate(request: FastifyRequest): Principal | Promise<Principal> {
     const started = Date.now();
     const ip = this.context.clientIp ?? 'unknown';
     // An address that kept presenting bad keys is refused for a while, good key or not.
-    const outcome = this.limiter.isBlocked(ATTEMPT_BUDGETS.apiKeyFailuresPerIp, ip)
-      ? { refused: 'limited' as const }
-      : await this.check(request);
+    const blocked = this.limiter.isBlocked(ATTEMPT_BUDGETS.apiKeyFailuresPerIp, ip);
+    if (!blocked) {
+      const known = this.knownKey(request);
+      if (known) {
+        this.usage.touch(known.keyId);
+        return known;
+      }
+    }
+    return this.authenticateSlowly(request, started, ip, blocked);
+  }
+
+  /** A key verified here before and still cached, presented the only way accepted; else undefined. */
+  private knownKey(request: FastifyRequest): Extract<Principal, { kind: 'api_key' }> | undefined {
+    const header = request.headers.authorization;
+    if (!header?.startsWith('Bearer ')) return undefined;
+    // Anything after the first `?` that looks like a key: the full check decides (and refuses).
+    const query = request.url.indexOf('?');
+    if (query !== -1 && KEY_IN_QUERY.test(request.url.slice(query + 1))) return undefined;
+    return this.verified.get(VerifiedKeyCache.fingerprint(header.slice('Bearer '.length)));
+  }
+
+  private async authenticateSlowly(request: FastifyRequest, started: number, ip: string, blocked: boolean): Promise<Principal> {
+    const outcome = blocked ? { refused: 'limited' as const } : await this.check(request);
     if ('kind' in outcome) {
       if (outcome.kind === 'api_key') this.usage.touch(outcome.keyId);
       return outcome;
