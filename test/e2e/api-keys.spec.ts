@@ -62,6 +62,8 @@ describe('workspace API keys', () => {
       // The hash covers the prefix: a live key re-labelled as a test key is simply not that key.
       ['the other environment', { authorization: `Bearer ${withChecksum(`rf_test_${live.key.slice(8, 48)}`)}` }, 'wrong_secret'],
       ['a key in the query string', live.headers, 'key_in_query', `/v1/workspace?api_key=${live.key}`],
+      // Everything after the first `?` is the query, a second `?` included.
+      ['a key after a second ?', live.headers, 'key_in_query', `/v1/workspace?a=1?api_key=${live.key}`],
       ['no credentials', {}, null],
     ];
     const answers: unknown[] = [];

@@ -14,16 +14,15 @@ const key: Principal = {
 const provider: Principal = { kind: 'provider', provider: 'fireblocks', workspaceId: 'w2', environment: 'test' };
 const system: Principal = { kind: 'system', process: 'spec' };
 
-/** The RLS settings a unit of work opens with, as the one statement sends them. */
+/** The RLS settings a unit of work opens with, as the one statement sends them (values as literals). */
 async function settingsFor(principal: Principal): Promise<Record<string, string>> {
-  const sent: unknown[][] = [];
-  const query = <T>(_sql: string, parameters?: unknown[]): Promise<T> => {
-    sent.push(parameters ?? []);
+  const sent: string[] = [];
+  const query = <T>(sql: string): Promise<T> => {
+    sent.push(sql);
     return Promise.resolve(undefined as T);
   };
-  await applySessionSettings({ query }, principal);
-  const flat = sent[0] as string[];
-  return Object.fromEntries(flat.flatMap((value, at) => (at % 2 === 0 ? [[value, flat[at + 1]!]] : [])));
+  await applySessionSettings({ query }, principal, undefined, { begin: 'START TRANSACTION' });
+  return Object.fromEntries([...sent[0]!.matchAll(/set_config\('([^']*)', '([^']*)', true\)/g)].map(([, name, value]) => [name!, value!]));
 }
 
 describe('principals: workspace and environment', () => {

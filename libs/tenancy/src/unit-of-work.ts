@@ -324,19 +324,17 @@ export class AfterTransactionError extends Error {
  * The settings row-level security reads, and the transaction's own timeouts when it has
  * any, in one round trip; all transaction-local (`set_config(..., true)`, as `SET LOCAL`).
  *
- * With `begin` (the statement that opens the transaction), the same round trip opens it
- * too: `START TRANSACTION; SELECT set_config(…)` as one simple query, which node-postgres
- * sends only without parameters, so the values go as literals, quoted by pg's
- * `escapeLiteral`. They come from the principal (ids the server made, enums, numbers),
- * never from a request's text; a NUL, which would end a simple query's text early, is
- * refused rather than sent. Without `begin`, in a transaction already open, they go as
- * parameters.
+ * The same round trip opens the transaction (`begin`): `START TRANSACTION; SELECT
+ * set_config(…)` as one simple query, which node-postgres sends only without parameters,
+ * so the values go as literals, quoted by pg's `escapeLiteral`. They come from the
+ * principal (ids the server made, enums, numbers), never from a request's text; a NUL,
+ * which would end a simple query's text early, is refused rather than sent.
  */
 export async function applySessionSettings(
   manager: Pick<EntityManager, 'query'>,
   principal: Principal,
-  timeouts?: TransactionTimeouts,
-  options: { begin?: 'START TRANSACTION' | 'START TRANSACTION READ ONLY' } = {},
+  timeouts: TransactionTimeouts | undefined,
+  options: { begin: 'START TRANSACTION' | 'START TRANSACTION READ ONLY' },
 ): Promise<void> {
   const settings: [string, string][] = [
     ['app.workspace_id', workspaceIdOf(principal) ?? ''],
@@ -349,13 +347,9 @@ export async function applySessionSettings(
   if (timeouts?.lockMs !== undefined) settings.push(['lock_timeout', String(timeouts.lockMs)]);
   if (timeouts?.idleInTransactionMs !== undefined)
     settings.push(['idle_in_transaction_session_timeout', String(timeouts.idleInTransactionMs)]);
-  if (options.begin) {
-    await manager.query(
-      `${options.begin}; SELECT ${settings.map(([name, value]) => `set_config(${literal(name)}, ${literal(value)}, true)`).join(', ')}`,
-    );
-    return;
-  }
-  await manager.query(`SELECT ${settings.map((_, at) => `set_config($${2 * at + 1}, $${2 * at + 2}, true)`).join(', ')}`, settings.flat());
+  await manager.query(
+    `${options.begin}; SELECT ${settings.map(([name, value]) => `set_config(${literal(name)}, ${literal(value)}, true)`).join(', ')}`,
+  );
 }
 
 /** A string as an SQL literal (pg's escapeLiteral); a NUL is refused: a simple query's text ends there. */

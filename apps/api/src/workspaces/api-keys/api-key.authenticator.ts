@@ -47,6 +47,12 @@ interface KeyRow {
 
 const KEY_IN_QUERY = /rf(?:_|%5f)(?:live|test)(?:_|%5f)/i;
 
+/** Anything after the URL's first `?` that looks like a key (a second `?` included: it is still the query). */
+function keyInQuery(url: string): boolean {
+  const query = url.indexOf('?');
+  return query !== -1 && KEY_IN_QUERY.test(url.slice(query + 1));
+}
+
 /**
  * Workspace API keys (`Authorization: Bearer rf_live_…`). The shape and checksum are
  * checked before any look-up; the look-up reads exactly the presented key under RLS
@@ -102,9 +108,8 @@ export class ApiKeyAuthenticator implements Authenticator {
   private knownKey(request: FastifyRequest): Extract<Principal, { kind: 'api_key' }> | undefined {
     const header = request.headers.authorization;
     if (!header?.startsWith('Bearer ')) return undefined;
-    // Anything after the first `?` that looks like a key: the full check decides (and refuses).
-    const query = request.url.indexOf('?');
-    if (query !== -1 && KEY_IN_QUERY.test(request.url.slice(query + 1))) return undefined;
+    // A key in the query string: the full check refuses it.
+    if (keyInQuery(request.url)) return undefined;
     return this.verified.get(VerifiedKeyCache.fingerprint(header.slice('Bearer '.length)));
   }
 
@@ -134,16 +139,16 @@ export class ApiKeyAuthenticator implements Authenticator {
     throw unauthenticated();
   }
 
+  /**
+   * The full check, for what `knownKey` did not admit: a cached key never reaches the
+   * look-up here (the fast path answered it, or refused it for the same reasons as below).
+   */
   private async check(request: FastifyRequest): Promise<Principal | { refused: ApiKeyRefusal; keyId?: string }> {
     // A key in a URL ends up in proxy logs and browser history: refused even with a good header.
-    const query = request.url.split('?', 2)[1];
-    if (query && KEY_IN_QUERY.test(query)) return { refused: 'key_in_query' };
+    if (keyInQuery(request.url)) return { refused: 'key_in_query' };
     const header = request.headers.authorization;
     if (!header?.startsWith('Bearer ')) return { refused: 'missing' };
     const presented = header.slice('Bearer '.length);
-    const fingerprint = VerifiedKeyCache.fingerprint(presented);
-    const known = this.verified.get(fingerprint);
-    if (known) return known;
     const parsed = parseApiKey(presented);
     if (parsed === 'malformed' || parsed === 'bad_checksum') return { refused: parsed };
 
@@ -168,7 +173,7 @@ export class ApiKeyAuthenticator implements Authenticator {
       plan: row.workspace_plan,
       expiresAt,
     };
-    this.verified.set(fingerprint, principal, expiresAt, generation);
+    this.verified.set(VerifiedKeyCache.fingerprint(presented), principal, expiresAt, generation);
     return principal;
   }
 
