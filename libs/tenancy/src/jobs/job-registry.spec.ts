@@ -1,0 +1,43 @@
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { Job, JobDeclaration } from './job-declaration';
+import { JobRegistry } from './job-registry';
+
+/** A registry over `instances` as the providers Nest would hand it (each static, each its own wrapper). */
+function registryOver(...instances: object[]): JobRegistry {
+  const providers = instances.map((instance) => ({ instance, isDependencyTreeStatic: () => true }));
+  const discovery = { getProviders: () => providers } as unknown as DiscoveryService;
+  return new JobRegistry(discovery, new MetadataScanner(), { role: 'worker', drainTimeoutMs: 1000 });
+}
+
+function providerWith(declaration: JobDeclaration): object {
+  class Provider {
+    @Job(declaration)
+    async turn(): Promise<void> {}
+  }
+  return new Provider();
+}
+
+/** docs/adr/0012-background-jobs.md: "an alias provider is the same instance, found once; a name declared twice stops the boot". */
+describe('JobRegistry declarations', () => {
+  const declaration: JobDeclaration = { name: 'probe-job', scope: 'cluster', everyMs: 1000 };
+
+  it('finds an instance listed twice (an alias, useExisting) once', () => {
+    const instance = providerWith(declaration);
+    const registry = registryOver(instance, instance);
+    registry.onModuleInit();
+    expect(registry.status().map((job) => job.name)).toEqual(['probe-job']);
+  });
+
+  it('stops the boot when two providers declare the same name', () => {
+    const registry = registryOver(providerWith(declaration), providerWith(declaration));
+    expect(() => registry.onModuleInit()).toThrow('job probe-job is declared twice');
+  });
+
+  it.each([
+    ['a name that is not lower-case words joined by hyphens', { ...declaration, name: 'Probe_Job' }],
+    ['an everyMs that is not whole and positive', { ...declaration, everyMs: 0 }],
+    ['a negative firstAfterMs', { ...declaration, firstAfterMs: -1 }],
+  ])('stops the boot on %s', (_what, bad: JobDeclaration) => {
+    expect(() => registryOver(providerWith(bad)).onModuleInit()).toThrow();
+  });
+});
