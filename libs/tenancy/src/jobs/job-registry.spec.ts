@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { Job, JobDeclaration } from './job-declaration';
 import { JobRegistry } from './job-registry';
@@ -31,6 +32,31 @@ describe('JobRegistry declarations', () => {
   it('stops the boot when two providers declare the same name', () => {
     const registry = registryOver(providerWith(declaration), providerWith(declaration));
     expect(() => registry.onModuleInit()).toThrow('job probe-job is declared twice');
+  });
+
+  it('runs a before-serving turn during boot, and a failing one is counted, not fatal', async () => {
+    class Failing {
+      @Job({ name: 'warm-cache', scope: 'instance', everyMs: 60_000, beforeServing: true })
+      async turn(): Promise<void> {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('cold');
+      }
+    }
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const registry = registryOver(new Failing());
+    registry.onModuleInit();
+    await expect(registry.onApplicationBootstrap()).resolves.toBeUndefined();
+    expect(registry.status()).toEqual([
+      expect.objectContaining({
+        name: 'warm-cache',
+        runs: 1,
+        consecutiveFailures: 1,
+        lastError: expect.objectContaining({ code: 'Error' }),
+      }),
+    ]);
+    expect(logged).toHaveBeenCalledTimes(1);
+    logged.mockRestore();
+    await registry.beforeApplicationShutdown();
   });
 
   it.each([
