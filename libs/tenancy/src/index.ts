@@ -29,5 +29,4 @@ export {
 } from './unit-of-work';
 export { DatabaseFaults, databaseFaultOf, databaseUnavailable, OUTAGE_QUIET_MS } from './database-faults';
 export { DatabaseProblems } from './database.problems';
-export { logJobFailure } from './reported-errors';
 export { prepared, sqlCount, sqlRows, type SqlReader } from './sql-rows';
