@@ -41,6 +41,8 @@ describe('admin routes under attack and fault', () => {
       expect((await t.inject({ method: 'GET', url: '/v1/admin/jobs' })).statusCode).toBe(401);
       const byKey = await t.inject({ method: 'GET', url: '/v1/admin/jobs', headers: key.headers });
       expect([401, 403]).toContain(byKey.statusCode);
+      const testKey = await t.newKey({ scopes: ['keys:manage', 'audit:read'], environment: 'test', by: owner });
+      expect([401, 403]).toContain((await t.inject({ method: 'GET', url: '/v1/admin/jobs', headers: testKey.headers })).statusCode);
       expect((await t.inject({ method: 'GET', url: '/v1/admin/jobs', headers: auditor.headers })).statusCode).toBe(403);
     });
 
@@ -157,6 +159,25 @@ describe('admin routes under attack and fault', () => {
       const refused = await t.inject({ method: 'GET', url: '/v1/workspace', headers: mine.headers });
       expect(refused.statusCode).toBe(401);
     });
+    it('is refused at once when it is rotated with no grace period (the old key) and when its workspace is deleted', async () => {
+      const rotated = await t.newKey({ scopes: ['vault:read'], by: owner });
+      expect((await t.inject({ method: 'GET', url: '/v1/workspace', headers: rotated.headers })).statusCode).toBe(200);
+      const rotation = await t.inject({
+        method: 'POST',
+        url: `/v1/admin/workspaces/${rotated.workspaceId}/api-keys/${rotated.id}/rotate`,
+        headers: { ...owner.headers, 'content-type': 'application/json' },
+        payload: '{"gracePeriodSeconds":0}',
+      });
+      expect(rotation.statusCode).toBeLessThan(300);
+      expect((await t.inject({ method: 'GET', url: '/v1/workspace', headers: rotated.headers })).statusCode).toBe(401);
+
+      const gone = await t.newKey({ scopes: ['vault:read'], by: owner });
+      expect((await t.inject({ method: 'GET', url: '/v1/workspace', headers: gone.headers })).statusCode).toBe(200);
+      const deletion = await t.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${gone.workspaceId}`, headers: owner.headers });
+      expect(deletion.statusCode).toBeLessThan(300);
+      const refused = await t.inject({ method: 'GET', url: '/v1/workspace', headers: gone.headers });
+      expect([401, 403]).toContain(refused.statusCode);
+    });
   });
 
   describe('with the database gone', () => {
@@ -189,6 +210,45 @@ describe('admin routes under attack and fault', () => {
           after = await update();
         }
         expect(after.statusCode).toBe(200);
+      } finally {
+        await proxy.restore();
+        await behind.close();
+        await proxy.close();
+      }
+    });
+
+    it('answers a workspace update 503 when the database goes while the update waits on a lock', async () => {
+      const proxy = await TcpProxy.start(t.db.appUrl);
+      const behind = await createTestApp({ ...t.db, appUrl: proxy.through(t.db.appUrl) }, { env: { DATABASE_LOCK_TIMEOUT_MS: '10000' } });
+      try {
+        const workspace = await t.newWorkspace();
+        const admin = await t.newAdmin('owner');
+        await locker.query('BEGIN');
+        let response: LightMyRequestResponse;
+        try {
+          await locker.query('LOCK TABLE workspaces IN ACCESS EXCLUSIVE MODE');
+          const pending = behind.app.inject({
+            method: 'PATCH',
+            url: `/v1/admin/workspaces/${workspace.id}`,
+            headers: { ...admin.headers, 'content-type': 'application/json' },
+            payload: JSON.stringify({ name: 'mid-request' }),
+          });
+          let waiting = 0;
+          for (let polls = 0; polls < 500 && waiting === 0; polls += 1) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            const { rows } = await t.superuser.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND usename = 'ringfence_app'`,
+            );
+            waiting = rows[0]!.n;
+          }
+          expect(waiting).toBeGreaterThan(0);
+          await proxy.cut();
+          response = await pending;
+        } finally {
+          await locker.query('ROLLBACK');
+        }
+        expect([response.statusCode, response.json<{ code?: string }>().code]).toEqual([503, 'DATABASE_UNAVAILABLE']);
+        expect(behind.logs.filter((line) => line.msg === 'request failed')).toEqual([]);
       } finally {
         await proxy.restore();
         await behind.close();
