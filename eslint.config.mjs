@@ -15,6 +15,13 @@ const libThroughIndex = {
 };
 // Every error answer is a catalogued Problem, a code exists only in a *.problems.ts (docs/adr/0013-problem-catalogue.md).
 const problems = [nestException, nestExceptionSubclass, newProblem, defineProblemsElsewhere];
+// Nest's @RouteConfig() replaces the whole Fastify route config, where the access declaration
+// the gate reads lives (docs/adr/0017): decorators merge into it instead.
+const routeConfigReplaced = {
+  name: '@nestjs/platform-fastify',
+  importNames: ['RouteConfig'],
+  message: "RouteConfig replaces the route config that carries the route's access declaration: use mergeRouteConfig (@ringfence/access).",
+};
 const restricted = (...entries) => ({ 'no-restricted-syntax': ['error', ...entries] });
 
 export default tseslint.config(
@@ -31,7 +38,7 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/consistent-type-imports': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': ['error', { patterns: [libThroughIndex], paths: ormImports }],
+      'no-restricted-imports': ['error', { patterns: [libThroughIndex], paths: [...ormImports, routeConfigReplaced] }],
     },
   },
   // no-restricted-syntax is one list per file: each block below names every entry that holds there.

@@ -112,6 +112,18 @@ describe('request limits', () => {
       expect(Number(answers[3]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     });
 
+    it("charges a HEAD request once, like its GET (the gate is each route's one preHandler)", async () => {
+      const key = await t.newKey({ by: admin });
+      const head = await t.app.inject({
+        method: 'HEAD',
+        url: '/v1/workspace',
+        headers: { ...key.headers, 'x-forwarded-for': newAddress() },
+      });
+      expect(head.statusCode).toBe(200);
+      expect(head.headers['ratelimit-remaining']).toBe('2');
+      expect((await whoAmI(key.headers)).headers['ratelimit-remaining']).toBe('1');
+    });
+
     it('limits the workspace across its keys', async () => {
       const first = await t.newKey({ by: admin });
       const second = await t.newKey({ workspace: first.workspaceId, by: admin });

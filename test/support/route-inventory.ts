@@ -1,7 +1,8 @@
 import { INestApplication, RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
-import { ACCESS_POLICY, AccessPolicy, STEP_UP } from '@ringfence/access';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
+import { ACCESS_POLICY, AccessPolicy, RouteAccess, routeAccessOf, STEP_UP } from '@ringfence/access';
 import { AUDITED_ACTION } from '@ringfence/audit';
 import { SKIP_RATE_LIMITS } from '@ringfence/limits';
 
@@ -14,6 +15,8 @@ export interface RouteDeclaration {
   audited?: string;
   /** `@SkipRateLimits()`: no request limit at all. */
   unlimited: boolean;
+  /** What the gate reads as a request runs: the route's Fastify config, as the decorators wrote it. */
+  gate: RouteAccess | undefined;
 }
 
 /** Every route Nest registers, with the access policy it declares (or none). */
@@ -42,6 +45,7 @@ export function listRouteDeclarations(app: INestApplication): RouteDeclaration[]
           stepUp,
           ...(audited ? { audited } : {}),
           unlimited,
+          gate: routeAccessOf(Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler)),
         });
       }
     }

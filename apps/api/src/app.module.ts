@@ -1,11 +1,10 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AccessGuard, AccessModule } from '@ringfence/access';
+import { AccessModule } from '@ringfence/access';
 import { AuditModule } from '@ringfence/audit';
 import { CryptoModule } from '@ringfence/crypto';
-import { RateLimitsModule, WorkspaceLimitGuard, RedisRateLimitStorage } from '@ringfence/limits';
+import { RateLimitsModule, RedisRateLimitStorage } from '@ringfence/limits';
 import { TenancyModule } from '@ringfence/tenancy';
 import type { Logger } from 'pino';
 import { AdminIdentityModule } from './admin-identity/admin-identity.module';
@@ -18,7 +17,6 @@ import { RedisKeyRevocations } from './redis/redis-key-revocations';
 import { RedisModule } from './redis/redis.module';
 import { VaultModule } from './vault/vault.module';
 import { KEY_REVOCATIONS } from './workspaces/api-keys/key-revocations';
-import { WorkspaceOriginGuard } from './workspaces/workspace-origin.guard';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
 export interface AppModuleOptions {
@@ -33,9 +31,10 @@ export interface AppModuleOptions {
 /**
  * The one deployable application. The request context is opened by a Fastify hook
  * (http-boundary), where the per-address limit (L1) also runs, before the body is read;
- * global guards run in this order: the AccessGuard (deny by default: authentication,
- * roles, scopes; a key it refuses is charged against L2 first), the workspace's browser
- * origins (for keys used from a browser), the per-key and per-workspace limit (L2). Mutating routes carry the request-transaction interceptor
+ * each route's gate then runs as its `preHandler`, in this order: the AccessGate (deny by
+ * default: authentication, roles, scopes; a key it refuses is charged against L2 first),
+ * the workspace's browser origins (for keys used from a browser), the per-key and
+ * per-workspace limit (L2). Mutating routes carry the request-transaction interceptor
  * through `@Audited`, and the audit row is written inside that transaction, before commit.
  * With REDIS_URL, limits and key revocations are shared by every instance.
  */
@@ -103,12 +102,6 @@ export class AppModule {
         MasterKeyRewrapModule,
         HealthModule,
         ...(options.features ?? []),
-      ],
-      // Global guards run in the order they are provided.
-      providers: [
-        { provide: APP_GUARD, useExisting: AccessGuard },
-        { provide: APP_GUARD, useExisting: WorkspaceOriginGuard },
-        { provide: APP_GUARD, useExisting: WorkspaceLimitGuard },
       ],
     };
   }

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { AccessGuard } from './access.guard';
+import { AccessGate } from './access-gate';
 
 /** Admin identity, API keys and provider signatures plug their authenticators in here. */
 @Module({
-  providers: [AccessGuard],
-  exports: [AccessGuard],
+  providers: [AccessGate],
+  exports: [AccessGate],
 })
 export class AccessModule {}

@@ -5,7 +5,7 @@ import type { AccessPolicy } from './access-policy';
 /**
  * Turns a request into a principal for one kind of policy, or throws the uniform 401
  * (`unauthenticated()`) for missing or bad credentials. It only says who is calling:
- * roles and scopes are checked by the AccessGuard, once, for every authenticator.
+ * roles and scopes are checked by the AccessGate, once, for every authenticator.
  */
 export interface Authenticator<P extends AccessPolicy = AccessPolicy> {
   /**

@@ -1,17 +1,22 @@
 export {
   ACCESS_POLICY,
+  accessConfig,
   AdminRoles,
   AdminRolesOrScopes,
   AnyAdmin,
+  declaresAccess,
+  mergeRouteConfig,
   ProviderSigned,
   Public,
+  routeAccessOf,
   Scopes,
   STEP_UP,
   STEP_UP_WINDOW_MS,
   StepUp,
   type AccessPolicy,
+  type RouteAccess,
 } from './access-policy';
-export { AccessGuard, authorize } from './access.guard';
+export { AccessGate, authorize } from './access-gate';
 export { AccessProblems } from './access.problems';
 export { AccessModule } from './access.module';
 export {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { normalizeIp } from '@nestjs/throttler';
-import { LimitCharge, RateLimitGuard } from './rate-limit.guard';
+import { LimitCharge, RequestLimit } from './request-limit';
 
 /**
  * L1, before authentication and before the body is read: requests per client address
@@ -12,7 +12,7 @@ import { LimitCharge, RateLimitGuard } from './rate-limit.guard';
  * `@SkipRateLimits()` exempts a route (health probes).
  */
 @Injectable()
-export class ClientIpLimit extends RateLimitGuard {
+export class ClientIpLimit extends RequestLimit {
   protected readonly refusal = 'Too many requests from this address. Retry later.';
 
   protected chargesFor(): readonly LimitCharge[] {

@@ -12,9 +12,9 @@ export {
   type PlanLimits,
 } from './rate-limit-plans';
 export { LimitProblems } from './limit.problems';
-export { SKIP_RATE_LIMITS, SkipRateLimits, skipsRateLimits, type LimitHit } from './rate-limit.guard';
+export { SKIP_RATE_LIMITS, SkipRateLimits, skipsRateLimits, type LimitHit } from './request-limit';
 export { RATE_LIMIT_OPTIONS, type RateLimitOptions } from './rate-limit.options';
 export { RateLimitsModule } from './rate-limits.module';
 export { RedisRateLimitStorage } from './redis-rate-limit.storage';
 export { toThrottlerRecord, type ThrottlerStorageRecord } from './sliding-window';
-export { WorkspaceLimitGuard } from './workspace-limit.guard';
+export { WorkspaceLimit } from './workspace-limit';

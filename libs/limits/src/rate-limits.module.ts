@@ -5,13 +5,13 @@ import { AttemptLimiter } from './attempt-limiter';
 import { ClientIpLimit } from './client-ip-limit';
 import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 import { RATE_LIMIT_OPTIONS, RateLimitOptions } from './rate-limit.options';
-import { WorkspaceLimitGuard } from './workspace-limit.guard';
+import { WorkspaceLimit } from './workspace-limit';
 
 /**
  * Every request limit: L1 per client address, L2 per key and workspace, and the
  * authentication attempt budgets, all counted in one ThrottlerStorage. In memory by
  * default; the application passes the Redis storage when REDIS_URL is set. The app
- * registers the two guards around the AccessGuard (L1 → authentication → L2).
+ * boundary charges them around the access gate (L1 → authentication → L2).
  */
 @Global()
 @Module({})
@@ -27,10 +27,10 @@ export class RateLimitsModule {
         storage,
         AttemptLimiter,
         ClientIpLimit,
-        WorkspaceLimitGuard,
-        { provide: REFUSED_REQUEST_LIMIT, useExisting: WorkspaceLimitGuard },
+        WorkspaceLimit,
+        { provide: REFUSED_REQUEST_LIMIT, useExisting: WorkspaceLimit },
       ],
-      exports: [RATE_LIMIT_OPTIONS, ThrottlerStorage, AttemptLimiter, ClientIpLimit, WorkspaceLimitGuard, REFUSED_REQUEST_LIMIT],
+      exports: [RATE_LIMIT_OPTIONS, ThrottlerStorage, AttemptLimiter, ClientIpLimit, WorkspaceLimit, REFUSED_REQUEST_LIMIT],
     };
   }
 }

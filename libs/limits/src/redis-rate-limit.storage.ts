@@ -1,7 +1,7 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import { LimitProblems } from './limit.problems';
-import { LimitHit } from './rate-limit.guard';
+import { LimitHit } from './request-limit';
 import { ThrottlerStorageRecord, toThrottlerRecord } from './sliding-window';
 
 /**

@@ -24,7 +24,7 @@ import { SigningKeys } from './tokens/signing-keys';
 
 /**
  * Admin identity (ring L4, and the admin half of L5): passwords, TOTP, sessions with
- * refresh-token families, the admin JWT authenticator the AccessGuard uses, and the
+ * refresh-token families, the admin JWT authenticator the AccessGate uses, and the
  * `/v1/auth` and `/v1/admin/admins` routes. The application provides the mail transport
  * (MAIL_TRANSPORT); attempt budgets are counted by the RateLimitsModule's AttemptLimiter.
  */

@@ -1,11 +1,12 @@
-import { RouteConfig } from '@nestjs/platform-fastify';
+import { mergeRouteConfig } from '@ringfence/access';
 import { BATCH_BODY_SHAPE, BodyShapeLimits, SINGLE_BODY_SHAPE } from './request-input';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const BATCH_BODY_LIMIT = 5 * 1024 * 1024;
 
 /** The 5 MB body class, for batch routes; every other route accepts 1 MB. */
-export const BatchBody = (): MethodDecorator => RouteConfig({ bodyClass: 'batch' });
+export const BatchBody = (): MethodDecorator => (_target, _key, descriptor) =>
+  mergeRouteConfig(descriptor.value as object, { bodyClass: 'batch' });
 
 function isBatch(routeConfig: unknown): boolean {
   return (routeConfig as { bodyClass?: string } | undefined)?.bodyClass === 'batch';

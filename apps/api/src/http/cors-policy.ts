@@ -13,7 +13,7 @@ const WORKSPACE: FastifyCorsOptions = Object.freeze({ ...COMMON, credentials: fa
  * CORS per request, from exact allowlists only; an origin on neither gets no CORS headers.
  * - CORS_ORIGINS (the admin console): credentials allowed, for the refresh cookie.
  * - Workspaces' own origins: answered without credentials (keys travel in a header), and
- *   each request is then held to its key's workspace by WorkspaceOriginGuard.
+ *   each request is then held to its key's workspace by WorkspaceOriginCheck.
  */
 export function corsOptionsFor(
   request: FastifyRequest,

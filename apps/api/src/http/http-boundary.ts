@@ -1,5 +1,6 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ClientIpLimit, skipsRateLimits } from '@ringfence/limits';
+import { AccessGate, accessConfig, declaresAccess } from '@ringfence/access';
+import { ClientIpLimit, skipsRateLimits, WorkspaceLimit } from '@ringfence/limits';
 import { Problem, ProblemFactory, RequestProblems } from '@ringfence/problems';
 import { installRequestContext } from '@ringfence/tenancy';
 import fastifyCors, { FastifyCorsOptions } from '@fastify/cors';
@@ -10,7 +11,9 @@ import {
   FastifyRequest,
   LogController,
   onRequestHookHandler,
+  preHandlerHookHandler,
   RawServerDefault,
+  RouteOptions,
 } from 'fastify';
 import helmet from 'helmet';
 import { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,6 +21,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import secureJson from 'secure-json-parse';
 import { AppConfig } from '../config/app-config';
+import { WorkspaceOriginCheck } from '../workspaces/workspace-origin.check';
 import { WorkspaceOrigins } from '../workspaces/workspace-origins';
 import { BATCH_BODY_LIMIT, bodyLimitFor, bodyShapeFor } from './body-limits';
 import { clientAddressOf } from './client-address';
@@ -27,6 +31,7 @@ import { HttpBoundaryProblems } from './http-boundary.problems';
 import { problemOfStatus, rawProblemResponse, sendProblem } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { clientRequestIdOf, newRequestId } from './request-id';
+import { requestGate } from './request-gate';
 import { assertPlainParameters, parseJsonBody } from './request-input';
 import { RouteMethodIndex } from './route-method-index';
 import { createValidationPipe } from './validation';
@@ -100,6 +105,9 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
       .headers(isDocsPage(request.routeOptions?.url) ? docsHeaders : securityHeaders)
       .header('x-request-id', clientRequestIdOf(request) ?? request.id);
   const adapter = new FastifyAdapter({
+    // No Nest middleware here: without @fastify/middie, no request pays its hook. Nest
+    // refuses to boot a module that configures middleware (a test says so).
+    skipMiddie: true,
     loggerInstance: logger,
     logController: new RequestLogController({ requestIdLogLabel: 'reqId' }),
     requestIdHeader: false,
@@ -135,8 +143,8 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     },
   });
   const fastify = adapter.getInstance();
-  const cors: CorsStep = {};
-  corsSteps.set(fastify, cors);
+  const steps: BoundarySteps = {};
+  boundarySteps.set(fastify, steps);
   limitConnections(fastify.server, {
     total: config.http.maxConnections,
     perAddress: config.http.maxConnectionsPerAddress,
@@ -151,9 +159,19 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     answerRaw(socket, HttpBoundaryProblems.NOT_IMPLEMENTED(), securityHeaders, logger, 'CONNECT'),
   );
 
+  // Every route passes the gate, native Fastify routes included; those the boundary
+  // itself serves (the docs page, CORS preflights) are declared public here.
+  const gate: preHandlerHookHandler = (request, reply, done) => {
+    if (!steps.gate) return done(new Error('the request gate runs on an application configureHttpBoundary set up'));
+    steps.gate.call(fastify, request, reply, done);
+  };
   fastify.addHook('onRoute', (route) => {
     route.bodyLimit = bodyLimitFor(route.config);
     routes.add(route.method, route.url);
+    if (!declaresAccess(route.config) && isBoundaryPublicRoute(route))
+      route.config = { ...route.config, ...accessConfig({ kind: 'public' }) };
+    const preHandlers = route.preHandler === undefined ? [] : [route.preHandler].flat();
+    if (!preHandlers.includes(gate)) route.preHandler = [gate, ...preHandlers];
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     stampBoundaryHeaders(request, reply);
@@ -163,10 +181,10 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     const hosts = countHostHeaders(request.raw.rawHeaders);
     if (hosts > 1 || (hosts === 0 && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1)))) {
       done(RequestProblems.BAD_REQUEST({ detail: 'An HTTP/1.1 request must carry exactly one Host header.' }));
-    } else if (cors.hook && request.headers.origin !== undefined) {
+    } else if (steps.cors && request.headers.origin !== undefined) {
       // CORS answers depend on the Origin only: a request without one (a server, a probe) has
       // nothing to answer, and `Vary: Origin` is already among the boundary headers.
-      void cors.hook.call(fastify, request, reply, done);
+      void steps.cors.call(fastify, request, reply, done);
     } else done();
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
@@ -197,11 +215,25 @@ function responseClosingWhen(closing: () => boolean): typeof ServerResponse {
   return ClosingResponse;
 }
 
-/** The CORS step of the boundary's onRequest hook, set once the application (and its allowlists) exists. */
-interface CorsStep {
-  hook?: onRequestHookHandler;
+/** The boundary's steps that need the application (its allowlists, the gate's parts), set once it exists. */
+interface BoundarySteps {
+  /** The CORS step of the onRequest hook. */
+  cors?: onRequestHookHandler;
+  /** Every route's gate (its first `preHandler`). */
+  gate?: preHandlerHookHandler;
 }
-const corsSteps = new WeakMap<FastifyInstance, CorsStep>();
+const boundarySteps = new WeakMap<FastifyInstance, BoundarySteps>();
+
+/**
+ * The routes registered on Fastify by the boundary itself rather than by a controller:
+ * the OpenAPI page, its assets and documents, and @fastify/cors's `OPTIONS *`. Public.
+ * No controller may take these paths (the route inventory checks it).
+ */
+export function isBoundaryPublicRoute(route: Pick<RouteOptions, 'method' | 'url'>): boolean {
+  const { url } = route;
+  if (url === '*') return [route.method].flat().every((method) => method === 'OPTIONS');
+  return url === '/docs' || url.startsWith('/docs/') || url === '/docs-json' || url === '/docs-yaml';
+}
 
 /**
  * @fastify/cors's request hook, taken rather than added to the instance (as Nest's
@@ -337,9 +369,10 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
   });
   const consoleOrigins = new Set(config.http.corsOrigins);
   const workspaceOrigins = app.get(WorkspaceOrigins);
-  const cors = corsSteps.get(fastify);
-  if (!cors) throw new Error('the HTTP boundary is configured on the adapter createFastifyAdapter made');
-  cors.hook = corsHookOf(fastify, { delegator: (request, done) => done(null, corsOptionsFor(request, consoleOrigins, workspaceOrigins)) });
+  const steps = boundarySteps.get(fastify);
+  if (!steps) throw new Error('the HTTP boundary is configured on the adapter createFastifyAdapter made');
+  steps.cors = corsHookOf(fastify, { delegator: (request, done) => done(null, corsOptionsFor(request, consoleOrigins, workspaceOrigins)) });
+  steps.gate = requestGate(app.get(AccessGate), app.get(WorkspaceOriginCheck), app.get(WorkspaceLimit));
   app.useGlobalFilters(new ProblemDetailsFilter(routes));
   app.useGlobalPipes(createValidationPipe());
 }

@@ -7,7 +7,7 @@ const ORIGINS_READER = jobPrincipal(ORIGINS_JOB);
 /**
  * The browser origins each active workspace allows (`allowed_origins`), held in memory
  * for CORS: a preflight carries no key, so it is answered for any workspace's origin, and
- * the request itself is then held to its own workspace's list (WorkspaceOriginGuard).
+ * the request itself is then held to its own workspace's list (WorkspaceOriginCheck).
  * Reloaded every 30 seconds (changes made on other instances), and updated at once by
  * changes made on this one. An instance job: every instance holds its own copy, whatever
  * its role. Boot does not depend on the database: until a load succeeds, no workspace

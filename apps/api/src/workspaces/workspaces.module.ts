@@ -3,7 +3,7 @@ import { AdminWorkspacesController } from './admin-workspaces.controller';
 import { ApiKeyAuthOptions } from './api-keys/api-key-auth.options';
 import { API_KEY_CONTROLLERS, API_KEY_EXPORTS, apiKeyProviders } from './api-keys/api-keys.providers';
 import { KEY_WORKSPACES } from './api-keys/api-keys.service';
-import { WorkspaceOriginGuard } from './workspace-origin.guard';
+import { WorkspaceOriginCheck } from './workspace-origin.check';
 import { WorkspaceOrigins } from './workspace-origins';
 import { WorkspacePurge } from './workspace-purge';
 import { WorkspaceController } from './workspace.controller';
@@ -18,7 +18,7 @@ export interface WorkspacesModuleOptions {
 /**
  * Workspaces and everything about their API keys (one home: `api-keys/` is the only code
  * that writes `api_keys`), their browser origins and their purge. Global because the
- * AccessGuard resolves the `api_key` authenticator from here.
+ * AccessGate resolves the `api_key` authenticator from here.
  */
 @Global()
 @Module({})
@@ -31,11 +31,11 @@ export class WorkspacesModule {
         WorkspacesService,
         { provide: KEY_WORKSPACES, useExisting: WorkspacesService },
         WorkspaceOrigins,
-        WorkspaceOriginGuard,
+        WorkspaceOriginCheck,
         WorkspacePurge,
         ...apiKeyProviders(options.apiKeys, options.keyRevocations),
       ],
-      exports: [WorkspaceOrigins, WorkspaceOriginGuard, WorkspacePurge, ...API_KEY_EXPORTS],
+      exports: [WorkspaceOrigins, WorkspaceOriginCheck, WorkspacePurge, ...API_KEY_EXPORTS],
     };
   }
 }

@@ -11,7 +11,7 @@ import { AdminJwtStrategy, VerifiedAccessToken } from './admin-jwt.strategy';
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
 /**
- * The admin authenticator the AccessGuard calls. A token seen for the first time goes
+ * The admin authenticator the AccessGate calls. A token seen for the first time goes
  * through the admin JWT passport strategy (signature, algorithm, every claim, then the
  * session); a token already verified is recognised by its SHA-256 until its `exp`, so
  * the signature is checked once per token, not once per request (an expired token falls

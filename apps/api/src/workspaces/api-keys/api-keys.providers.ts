@@ -15,7 +15,7 @@ export const API_KEY_CONTROLLERS = [AdminApiKeysController, OwnApiKeysController
 
 /**
  * Everything about workspace API keys, and the only code that writes `api_keys`: issuing,
- * rotating and revoking (ApiKeysService), verifying as the AccessGuard's `api_key`
+ * rotating and revoking (ApiKeysService), verifying as the AccessGate's `api_key`
  * authenticator, `last_used_at` (ApiKeyUsage), and the peppers that hash them.
  * Revocations stay in this process unless the app passes a shared channel.
  */

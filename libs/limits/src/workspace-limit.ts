@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_PLAN, planLimitsOf } from './rate-limit-plans';
-import { LimitCharge, RateLimitGuard } from './rate-limit.guard';
+import { LimitCharge, RequestLimit } from './request-limit';
 
 /**
  * L2, after authentication: requests per API key and per workspace over a sliding
@@ -11,7 +11,7 @@ import { LimitCharge, RateLimitGuard } from './rate-limit.guard';
 const NONE: readonly LimitCharge[] = [];
 
 @Injectable()
-export class WorkspaceLimitGuard extends RateLimitGuard {
+export class WorkspaceLimit extends RequestLimit {
   protected readonly refusal = 'Too many requests for this key or workspace. Retry later.';
 
   /**

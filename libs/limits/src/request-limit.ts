@@ -1,7 +1,6 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
+import { Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
+import { mergeRouteConfig } from '@ringfence/access';
 import { RequestContext } from '@ringfence/tenancy';
 import type { FastifyReply } from 'fastify';
 import { LimitProblems } from './limit.problems';
@@ -14,13 +13,12 @@ export const SKIP_RATE_LIMITS = 'ringfence:skip-rate-limits';
 
 /**
  * The route is never limited: health probes come from the platform, often from one
- * address. Also in the Fastify route config (merged with what is there), because the
- * per-address limit runs as the request arrives, before any Nest metadata is at hand.
+ * address. In the Fastify route config, which both limits read as the request runs (the
+ * Nest metadata is for the route inventory).
  */
 export const SkipRateLimits = (): MethodDecorator => (target, key, descriptor) => {
   SetMetadata(SKIP_RATE_LIMITS, true)(target, key, descriptor);
-  const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, descriptor.value as object) ?? {}) as Record<string, unknown>;
-  Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, skipRateLimits: true }, descriptor.value as object);
+  mergeRouteConfig(descriptor.value as object, { skipRateLimits: true });
 };
 
 /** Whether a Fastify route config says `@SkipRateLimits()`. */
@@ -54,16 +52,15 @@ interface StorageShortcuts {
  * limit. Not @nestjs/throttler's ThrottlerGuard: measured here, its per-throttler
  * metadata look-ups and awaits halved the throughput of a key-authenticated route
  * (docs/adr/0006); the storage, its contract and its sliding-window decision are shared.
+ * Not a Nest guard either: the HTTP boundary charges L1 as the request arrives and L2
+ * right after the access gate, skipping routes whose config says `@SkipRateLimits()`.
  */
 @Injectable()
-export abstract class RateLimitGuard implements CanActivate {
-  private readonly skipped = new Map<unknown, boolean>();
-
+export abstract class RequestLimit {
   // Injected once here for both levels: the subclasses declare no constructor.
   constructor(
     @Inject(RATE_LIMIT_OPTIONS) protected readonly options: RateLimitOptions,
     @Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage,
-    private readonly reflector: Reflector,
     protected readonly context: RequestContext,
   ) {}
 
@@ -71,11 +68,6 @@ export abstract class RateLimitGuard implements CanActivate {
 
   /** The limits this request is counted against; none: not concerned. */
   protected abstract chargesFor(): readonly LimitCharge[];
-
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (this.isSkipped(context)) return true;
-    return this.charge(context.switchToHttp().getResponse<FastifyReply>());
-  }
 
   /** Counts the current request against its limits; throws the 429 once one is spent. */
   charge(reply: FastifyReply): boolean | Promise<boolean> {
@@ -109,7 +101,7 @@ export abstract class RateLimitGuard implements CanActivate {
 
   private settle(charge: LimitCharge, record: ThrottlerStorageRecord, reply: FastifyReply): void {
     if (record.isBlocked) {
-      // The refusal names the exhausted limit, whichever it was (an earlier guard may have stated another).
+      // The refusal names the exhausted limit, whichever it was (an earlier limit may have stated another).
       void reply
         .header('ratelimit-limit', charge.limit)
         .header('ratelimit-remaining', 0)
@@ -122,15 +114,5 @@ export abstract class RateLimitGuard implements CanActivate {
         .header('ratelimit-remaining', Math.max(charge.limit - record.totalHits, 0))
         .header('ratelimit-reset', record.timeToExpire);
     }
-  }
-
-  private isSkipped(context: ExecutionContext): boolean {
-    const handler = context.getHandler();
-    let skipped = this.skipped.get(handler);
-    if (skipped === undefined) {
-      skipped = this.reflector.getAllAndOverride<boolean | undefined>(SKIP_RATE_LIMITS, [handler, context.getClass()]) === true;
-      this.skipped.set(handler, skipped);
-    }
-    return skipped;
   }
 }

@@ -1,6 +1,6 @@
 import { Problem } from '@ringfence/problems';
 import { Principal } from '@ringfence/tenancy';
-import { authorize } from './access.guard';
+import { authorize } from './access-gate';
 
 const admin = (role: 'owner' | 'admin' | 'auditor', extra: Partial<Extract<Principal, { kind: 'admin' }>> = {}): Principal => ({
   kind: 'admin',

@@ -1,9 +1,8 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { SecurityEvents } from '@ringfence/audit';
 import { Principal, RequestContext } from '@ringfence/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ACCESS_POLICY, AccessPolicy, STEP_UP, STEP_UP_WINDOW_MS } from './access-policy';
+import { AccessPolicy, routeAccessOf, STEP_UP_WINDOW_MS } from './access-policy';
 import { AccessProblems } from './access.problems';
 import {
   ADMIN_AUTHENTICATOR,
@@ -52,25 +51,20 @@ export function authorize(
   }
 }
 
-/** What a route declares: its access policy (none: refused) and whether it asks for a recent second factor. */
-interface RouteDeclaration {
-  policy: AccessPolicy | undefined;
-  stepUp: boolean;
-}
-
 /**
- * The single global guard: deny by default. A route without a declaration is refused
- * (and the inventory test fails on it); a declared route is handed to the authenticator
- * of its kind, and the principal it returns is put in the request context.
+ * Deny by default, for every route: the route's declared policy (read from its Fastify
+ * route config, where the declaring decorators put it), the authenticator that policy
+ * names, then `authorize`. A route that declares nothing is refused and logged; a public
+ * route is admitted at once. Not a Nest guard: the HTTP boundary runs it as the route's
+ * `preHandler`, with the workspace-origin check and L2 after it, so an admitted request
+ * pays no guard chain (docs/adr/0017). A principal known at once (a cached credential) is
+ * admitted without a promise.
  */
 @Injectable()
-export class AccessGuard implements CanActivate {
-  private readonly logger = new Logger(AccessGuard.name);
-  /** Each route's declaration by controller class and handler, read once: route metadata does not change after boot. */
-  private readonly declarations = new Map<unknown, Map<unknown, RouteDeclaration>>();
+export class AccessGate {
+  private readonly logger = new Logger(AccessGate.name);
 
   constructor(
-    private readonly reflector: Reflector,
     private readonly context: RequestContext,
     @Optional() @Inject(ADMIN_AUTHENTICATOR) private readonly admin?: Authenticator,
     @Optional() @Inject(API_KEY_AUTHENTICATOR) private readonly apiKey?: Authenticator,
@@ -79,71 +73,43 @@ export class AccessGuard implements CanActivate {
     @Optional() @Inject(REFUSED_REQUEST_LIMIT) private readonly refusedLimit?: RefusedRequestLimit,
   ) {}
 
-  /** A public route is admitted at once (no promise); any other is authenticated. */
-  canActivate(execution: ExecutionContext): boolean | Promise<boolean> {
-    const { policy, stepUp } = this.declarationOf(execution);
-    if (!policy) {
-      this.logger.error(`route ${execution.getClass().name}.${execution.getHandler().name} declares no access policy`);
+  /** Admits the request into its route (its principal set in the request context), or throws the refusal. */
+  admit(request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
+    const access = routeAccessOf(request.routeOptions.config);
+    if (!access) {
+      this.logger.error(`route ${request.method} ${request.routeOptions.url ?? ''} declares no access policy`);
       throw AccessProblems.ROUTE_ACCESS_UNDECLARED();
     }
-    if (policy.kind === 'public') return true;
-    return this.authenticate(execution, policy, stepUp);
-  }
-
-  private declarationOf(execution: ExecutionContext): RouteDeclaration {
-    const handler = execution.getHandler();
-    const controller = execution.getClass();
-    let ofController = this.declarations.get(controller);
-    if (!ofController) {
-      ofController = new Map<unknown, RouteDeclaration>();
-      this.declarations.set(controller, ofController);
-    }
-    let declaration = ofController.get(handler);
-    if (!declaration) {
-      const policy = this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, [handler, controller]);
-      const stepUp = policy?.kind === 'admin' && this.reflector.get<boolean | undefined>(STEP_UP, handler) === true;
-      declaration = { policy, stepUp };
-      ofController.set(handler, declaration);
-    }
-    return declaration;
-  }
-
-  /** A principal the authenticator answers at once is admitted without a promise. */
-  private authenticate(
-    execution: ExecutionContext,
-    policy: Exclude<AccessPolicy, { kind: 'public' }>,
-    stepUp: boolean,
-  ): boolean | Promise<boolean> {
-    const request = execution.switchToHttp().getRequest<FastifyRequest>();
+    const { policy, stepUp } = access;
+    if (policy.kind === 'public') return;
     const authenticator = this.authenticatorFor(policy, request);
     if (!authenticator) throw unauthenticated();
     const principal = authenticator.authenticate(request, policy);
-    if (principal instanceof Promise) return principal.then((known) => this.admit(execution, policy, stepUp, known, request));
-    return this.admit(execution, policy, stepUp, principal, request);
+    if (principal instanceof Promise) return principal.then((known) => this.authorizeInto(policy, stepUp, known, request, reply));
+    return this.authorizeInto(policy, stepUp, principal, request, reply);
   }
 
-  private admit(
-    execution: ExecutionContext,
+  private authorizeInto(
     policy: Exclude<AccessPolicy, { kind: 'public' }>,
     stepUp: boolean,
     principal: Principal,
     request: FastifyRequest,
-  ): boolean | Promise<boolean> {
+    reply: FastifyReply,
+  ): void | Promise<void> {
     try {
       authorize(policy, principal, { stepUp });
     } catch (error) {
-      return this.refuse(execution, error, principal, request);
+      return this.refuse(error, principal, request, reply);
     }
     this.context.setPrincipal(principal);
-    return true;
   }
 
-  private async refuse(execution: ExecutionContext, error: unknown, principal: Principal, request: FastifyRequest): Promise<never> {
+  private async refuse(error: unknown, principal: Principal, request: FastifyRequest, reply: FastifyReply): Promise<never> {
     if (principal.kind === 'api_key' && this.refusedLimit) {
       // The refusal is the key's request too: a key over its limit gets the 429, not
       // another refusal (and audit row). The request ends here, admitted to nothing.
       this.context.setPrincipal(principal);
-      await this.refusedLimit.charge(execution.switchToHttp().getResponse<FastifyReply>());
+      await this.refusedLimit.charge(reply);
     }
     await this.recordRefusal(error, principal, request);
     throw error;
