@@ -1,24 +1,44 @@
 #!/usr/bin/env node
 'use strict';
 // Self time of a V8 CPU profile (`node --cpu-prof`, e.g. the app's under
-// BENCH_APP_NODE_ARGS) by package and by function, as shares of the busy time (idle left
-// out): `node bench/profile-summary.js <file.cpuprofile> [rows]`.
+// BENCH_APP_NODE_ARGS) by package and by function:
+//   node bench/profile-summary.js <file.cpuprofile> [rows] [requests]
+// Only the seconds under load count (those where the process wrote to sockets), so the
+// boot does not dilute the figures. The socket write itself is reported apart: the profiler
+// counts its wall time, which on a shared machine includes waiting for the CPU (ADR 0017).
+// With `requests` (how many the profiled seconds served), each row is also µs per request.
 const { readFileSync } = require('node:fs');
 
-const [file, rowsArg] = process.argv.slice(2);
+const [file, rowsArg, requestsArg] = process.argv.slice(2);
 if (!file) {
-  console.error('usage: node bench/profile-summary.js <file.cpuprofile> [rows]');
+  console.error('usage: node bench/profile-summary.js <file.cpuprofile> [rows] [requests]');
   process.exit(2);
 }
 const ROWS = Number(rowsArg ?? 25);
+const REQUESTS = requestsArg === undefined ? undefined : Number(requestsArg);
+const SOCKET_WRITES = new Set(['writeUtf8String', 'writev', 'writeBuffer']);
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-const selfMicros = new Map();
+const samples = [];
+let at = profile.startTime;
 for (let i = 0; i < profile.samples.length; i++) {
-  const id = profile.samples[i];
-  selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  at += profile.timeDeltas[i] ?? 0;
+  samples.push({
+    frame: nodes.get(profile.samples[i]).callFrame,
+    micros: profile.timeDeltas[i] ?? 0,
+    second: Math.floor((at - profile.startTime) / 1e6),
+  });
 }
+
+// A second is under load when at least 5 % of it went to socket writes.
+const total = new Map();
+const writing = new Map();
+for (const { frame, micros, second } of samples) {
+  total.set(second, (total.get(second) ?? 0) + micros);
+  if (SOCKET_WRITES.has(frame.functionName)) writing.set(second, (writing.get(second) ?? 0) + micros);
+}
+const loaded = new Set([...total].filter(([second, micros]) => (writing.get(second) ?? 0) / micros >= 0.05).map(([second]) => second));
 
 /** Where a frame's code lives: an npm package, our own code, Node's internals, or V8. */
 function packageOf({ url, functionName }) {
@@ -36,9 +56,13 @@ function packageOf({ url, functionName }) {
 const byPackage = new Map();
 const byFunction = new Map();
 let busy = 0;
-for (const [id, micros] of selfMicros) {
-  const frame = nodes.get(id).callFrame;
-  if (frame.functionName === '(idle)') continue;
+let socketWrite = 0;
+for (const { frame, micros, second } of samples) {
+  if (!loaded.has(second) || frame.functionName === '(idle)') continue;
+  if (SOCKET_WRITES.has(frame.functionName)) {
+    socketWrite += micros;
+    continue;
+  }
   busy += micros;
   const pkg = packageOf(frame);
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros);
@@ -47,13 +71,18 @@ for (const [id, micros] of selfMicros) {
   byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
 }
 
+const perRequest = (micros) => (REQUESTS ? ` | ${(micros / REQUESTS).toFixed(2)}` : '');
 const table = (title, entries) => {
   console.log(`\n${title}\n`);
-  console.log('| self % of busy | ms | where |\n| ---: | ---: | --- |');
+  console.log(`| self % of busy | ms${REQUESTS ? ' | µs per request' : ''} | where |\n| ---: | ---: |${REQUESTS ? ' ---: |' : ''} --- |`);
   for (const [name, micros] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, ROWS)) {
-    console.log(`| ${((100 * micros) / busy).toFixed(1)} | ${(micros / 1000).toFixed(0)} | ${name} |`);
+    console.log(`| ${((100 * micros) / busy).toFixed(1)} | ${(micros / 1000).toFixed(0)}${perRequest(micros)} | ${name} |`);
   }
 };
-console.log(`busy ${(busy / 1000).toFixed(0)} ms of ${((profile.endTime - profile.startTime) / 1000).toFixed(0)} ms profiled`);
+const each = (micros) => (REQUESTS ? ` (${(micros / REQUESTS).toFixed(2)} µs per request)` : '');
+console.log(
+  `${loaded.size} s under load: busy ${(busy / 1000).toFixed(0)} ms${each(busy)}; ` +
+    `socket writes ${(socketWrite / 1000).toFixed(0)} ms${each(socketWrite)}, wall time`,
+);
 table('By package', byPackage);
 table('By function', byFunction);
