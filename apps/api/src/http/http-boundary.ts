@@ -181,9 +181,10 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     const hosts = countHostHeaders(request.raw.rawHeaders);
     if (hosts > 1 || (hosts === 0 && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1)))) {
       done(RequestProblems.BAD_REQUEST({ detail: 'An HTTP/1.1 request must carry exactly one Host header.' }));
-    } else if (steps.cors && request.headers.origin !== undefined) {
+    } else if (steps.cors && request.headers.origin !== undefined && request.method !== 'OPTIONS') {
       // CORS answers depend on the Origin only: a request without one (a server, a probe) has
-      // nothing to answer, and `Vary: Origin` is already among the boundary headers.
+      // nothing to answer, and `Vary: Origin` is already among the boundary headers. An
+      // OPTIONS is answered once L1 has counted it (configureHttpBoundary).
       void steps.cors.call(fastify, request, reply, done);
     } else done();
   });
@@ -355,23 +356,36 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
       done(error as Error);
     }
   });
-  // L1, the per-address limit, as the request arrives: a spent address's body is never read.
-  const clientIpLimit = app.get(ClientIpLimit);
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (skipsRateLimits(request.routeOptions.config)) return done();
-    try {
-      const admitted = clientIpLimit.charge(reply);
-      if (admitted instanceof Promise) admitted.then(() => done(), done);
-      else done();
-    } catch (error) {
-      done(error as Error);
-    }
-  });
   const consoleOrigins = new Set(config.http.corsOrigins);
   const workspaceOrigins = app.get(WorkspaceOrigins);
   const steps = boundarySteps.get(fastify);
   if (!steps) throw new Error('the HTTP boundary is configured on the adapter createFastifyAdapter made');
-  steps.cors = corsHookOf(fastify, { delegator: (request, done) => done(null, corsOptionsFor(request, consoleOrigins, workspaceOrigins)) });
+  const cors = corsHookOf(fastify, { delegator: (request, done) => done(null, corsOptionsFor(request, consoleOrigins, workspaceOrigins)) });
+  steps.cors = cors;
+  // L1, the per-address limit, as the request arrives: a spent address's body is never read.
+  // A CORS preflight (answered by the CORS step itself, which ends the request) is answered
+  // only once L1 has counted it; an OPTIONS without `Access-Control-Request-Method` is no
+  // preflight and goes on to the router (404 / 405), never to @fastify/cors's text answer.
+  const clientIpLimit = app.get(ClientIpLimit);
+  const afterL1 = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+    if (
+      request.method === 'OPTIONS' &&
+      request.headers.origin !== undefined &&
+      request.headers['access-control-request-method'] !== undefined
+    )
+      void cors.call(fastify, request, reply, done);
+    else done();
+  };
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (skipsRateLimits(request.routeOptions.config)) return afterL1(request, reply, done);
+    try {
+      const admitted = clientIpLimit.charge(reply);
+      if (admitted instanceof Promise) admitted.then(() => afterL1(request, reply, done), done);
+      else afterL1(request, reply, done);
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   steps.gate = requestGate(app.get(AccessGate), app.get(WorkspaceOriginCheck), app.get(WorkspaceLimit));
   app.useGlobalFilters(new ProblemDetailsFilter(routes));
   app.useGlobalPipes(createValidationPipe());
