@@ -133,13 +133,29 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     // or a URL that does not decode, is answered in the problem envelope like any error.
     routerOptions: { maxParamLength: 256 },
     // These answer before any hook has run: the boundary headers are stamped here too.
+    // They are requests from an address all the same: L1 counts them, and a spent address
+    // gets its 429 here as anywhere else.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       stampBoundaryHeaders(request, reply);
-      sendProblem(
-        reply,
-        problemOfStatus(error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400),
-        String(request.id),
-      );
+      const answer = (problem: Problem): void => {
+        if (problem.retryAfterSeconds !== undefined) void reply.header('retry-after', String(problem.retryAfterSeconds));
+        sendProblem(reply, problem, String(request.id));
+      };
+      const refusal = (): void =>
+        answer(
+          problemOfStatus(error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400),
+        );
+      const failed = (failure: unknown): void => {
+        if (!(failure instanceof Problem)) request.log.error({ err: failure }, 'request failed');
+        answer(failure instanceof Problem ? failure : problemOfStatus(500));
+      };
+      try {
+        const charged = steps.chargeRefusedByRouter?.(request, reply) ?? true;
+        if (charged instanceof Promise) charged.then(refusal, failed);
+        else refusal();
+      } catch (failure) {
+        failed(failure);
+      }
     },
   });
   const fastify = adapter.getInstance();
@@ -222,6 +238,8 @@ interface BoundarySteps {
   cors?: onRequestHookHandler;
   /** Every route's gate (its first `preHandler`). */
   gate?: preHandlerHookHandler;
+  /** L1 for a request the router refused before any hook ran (no request context). */
+  chargeRefusedByRouter?: (request: FastifyRequest, reply: FastifyReply) => boolean | Promise<boolean>;
 }
 const boundarySteps = new WeakMap<FastifyInstance, BoundarySteps>();
 
@@ -340,6 +358,24 @@ function answerRaw(
   else socket.destroy();
 }
 
+/**
+ * The client address of a request, through the trusted proxies, also for the requests
+ * Fastify hands to `frameworkErrors`: it builds those from its plain request class, whose
+ * `ip` is the socket's whatever `trustProxy` says (every client behind the proxy would
+ * share the proxy's budget). The instance's own request class reads the proxies' header.
+ */
+function trustedAddressReader(fastify: FastifyInstance): (request: FastifyRequest) => string | undefined {
+  const kRequest = Object.getOwnPropertySymbols(fastify).find((symbol) => symbol.description === 'fastify.Request');
+  const requestClass = kRequest === undefined ? undefined : (Reflect.get(fastify, kRequest) as { prototype?: object } | undefined);
+  const prototype = requestClass?.prototype;
+  if (!prototype || !Reflect.has(prototype, 'ip')) throw new Error("Fastify's request class has no trusted `ip` to read");
+  return (request) =>
+    clientAddressOf({
+      ip: Reflect.get(prototype, 'ip', { raw: request.raw, socket: request.raw.socket }) as string,
+      socket: request.raw.socket,
+    });
+}
+
 /** Everything configured on the application object rather than in the module graph. */
 export function configureHttpBoundary(app: NestFastifyApplication, config: AppConfig, routes: RouteMethodIndex): void {
   // JSON only: with our JSON parser registered first, Nest adds no urlencoded parser, and
@@ -367,6 +403,8 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
   // only once L1 has counted it; an OPTIONS without `Access-Control-Request-Method` is no
   // preflight and goes on to the router (404 / 405), never to @fastify/cors's text answer.
   const clientIpLimit = app.get(ClientIpLimit);
+  const trustedAddressOf = trustedAddressReader(fastify);
+  steps.chargeRefusedByRouter = (request, reply) => clientIpLimit.chargeAddress(trustedAddressOf(request), reply);
   const afterL1 = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     if (
       request.method === 'OPTIONS' &&
