@@ -150,7 +150,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
         answer(failure instanceof Problem ? failure : problemOfStatus(500));
       };
       try {
-        const charged = steps.chargeRefusedByRouter?.(request, reply) ?? true;
+        const charged = steps.chargeRefusedEarly?.(request, reply) ?? true;
         if (charged instanceof Promise) charged.then(refusal, failed);
         else refusal();
       } catch (failure) {
@@ -196,7 +196,15 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     const { httpVersionMajor, httpVersionMinor } = request.raw;
     const hosts = countHostHeaders(request.raw.rawHeaders);
     if (hosts > 1 || (hosts === 0 && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1)))) {
-      done(RequestProblems.BAD_REQUEST({ detail: 'An HTTP/1.1 request must carry exactly one Host header.' }));
+      // Refused before the request context and L1's own hook: counted by L1 here all the same.
+      const refusal = RequestProblems.BAD_REQUEST({ detail: 'An HTTP/1.1 request must carry exactly one Host header.' });
+      try {
+        const charged = skipsRateLimits(request.routeOptions.config) ? true : (steps.chargeRefusedEarly?.(request, reply) ?? true);
+        if (charged instanceof Promise) charged.then(() => done(refusal), done);
+        else done(refusal);
+      } catch (error) {
+        done(error as Error);
+      }
     } else if (steps.cors && request.headers.origin !== undefined && request.method !== 'OPTIONS') {
       // CORS answers depend on the Origin only: a request without one (a server, a probe) has
       // nothing to answer, and `Vary: Origin` is already among the boundary headers. An
@@ -238,8 +246,8 @@ interface BoundarySteps {
   cors?: onRequestHookHandler;
   /** Every route's gate (its first `preHandler`). */
   gate?: preHandlerHookHandler;
-  /** L1 for a request the router refused before any hook ran (no request context). */
-  chargeRefusedByRouter?: (request: FastifyRequest, reply: FastifyReply) => boolean | Promise<boolean>;
+  /** L1 for a request refused before the request context exists (by the router, for its Host). */
+  chargeRefusedEarly?: (request: FastifyRequest, reply: FastifyReply) => boolean | Promise<boolean>;
 }
 const boundarySteps = new WeakMap<FastifyInstance, BoundarySteps>();
 
@@ -404,7 +412,7 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
   // preflight and goes on to the router (404 / 405), never to @fastify/cors's text answer.
   const clientIpLimit = app.get(ClientIpLimit);
   const trustedAddressOf = trustedAddressReader(fastify);
-  steps.chargeRefusedByRouter = (request, reply) => clientIpLimit.chargeAddress(trustedAddressOf(request), reply);
+  steps.chargeRefusedEarly = (request, reply) => clientIpLimit.chargeAddress(trustedAddressOf(request), reply);
   const afterL1 = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     if (
       request.method === 'OPTIONS' &&
