@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { normalizeIp } from '@nestjs/throttler';
+import type { FastifyReply } from 'fastify';
 import { LimitCharge, RequestLimit } from './request-limit';
 
 /**
@@ -16,6 +17,18 @@ export class ClientIpLimit extends RequestLimit {
   protected readonly refusal = 'Too many requests from this address. Retry later.';
 
   protected chargesFor(): readonly LimitCharge[] {
-    return [{ key: `ip:${normalizeIp(this.context.clientIp ?? 'unknown')}`, limit: this.options.perClientIpPerMinute, stated: true }];
+    return this.chargesOf(this.context.clientIp);
+  }
+
+  /**
+   * Counts a request that has no request context: one the router refused before any hook
+   * ran (a URL that does not decode), answered through Fastify's `frameworkErrors`.
+   */
+  chargeAddress(clientIp: string | undefined, reply: FastifyReply): boolean | Promise<boolean> {
+    return this.chargeAll(this.chargesOf(clientIp), reply);
+  }
+
+  private chargesOf(clientIp: string | undefined): readonly LimitCharge[] {
+    return [{ key: `ip:${normalizeIp(clientIp ?? 'unknown')}`, limit: this.options.perClientIpPerMinute, stated: true }];
   }
 }

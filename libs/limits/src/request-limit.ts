@@ -71,7 +71,11 @@ export abstract class RequestLimit {
 
   /** Counts the current request against its limits; throws the 429 once one is spent. */
   charge(reply: FastifyReply): boolean | Promise<boolean> {
-    const charges = this.chargesFor();
+    return this.chargeAll(this.chargesFor(), reply);
+  }
+
+  /** Counts a request against `charges`; throws the 429 once one is spent. */
+  protected chargeAll(charges: readonly LimitCharge[], reply: FastifyReply): boolean | Promise<boolean> {
     if (charges.length === 0) return true;
     const storage = this.storage as ThrottlerStorage & Partial<StorageShortcuts>;
     if (typeof storage.hit === 'function') {

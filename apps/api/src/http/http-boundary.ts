@@ -133,13 +133,29 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     // or a URL that does not decode, is answered in the problem envelope like any error.
     routerOptions: { maxParamLength: 256 },
     // These answer before any hook has run: the boundary headers are stamped here too.
+    // They are requests from an address all the same: L1 counts them, and a spent address
+    // gets its 429 here as anywhere else.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       stampBoundaryHeaders(request, reply);
-      sendProblem(
-        reply,
-        problemOfStatus(error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400),
-        String(request.id),
-      );
+      const answer = (problem: Problem): void => {
+        if (problem.retryAfterSeconds !== undefined) void reply.header('retry-after', String(problem.retryAfterSeconds));
+        sendProblem(reply, problem, String(request.id));
+      };
+      const refusal = (): void =>
+        answer(
+          problemOfStatus(error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400),
+        );
+      const failed = (failure: unknown): void => {
+        if (!(failure instanceof Problem)) request.log.error({ err: failure }, 'request failed');
+        answer(failure instanceof Problem ? failure : problemOfStatus(500));
+      };
+      try {
+        const charged = steps.chargeRefusedEarly?.(request, reply) ?? true;
+        if (charged instanceof Promise) charged.then(refusal, failed);
+        else refusal();
+      } catch (failure) {
+        failed(failure);
+      }
     },
   });
   const fastify = adapter.getInstance();
@@ -180,10 +196,19 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     const { httpVersionMajor, httpVersionMinor } = request.raw;
     const hosts = countHostHeaders(request.raw.rawHeaders);
     if (hosts > 1 || (hosts === 0 && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1)))) {
-      done(RequestProblems.BAD_REQUEST({ detail: 'An HTTP/1.1 request must carry exactly one Host header.' }));
-    } else if (steps.cors && request.headers.origin !== undefined) {
+      // Refused before the request context and L1's own hook: counted by L1 here all the same.
+      const refusal = RequestProblems.BAD_REQUEST({ detail: 'An HTTP/1.1 request must carry exactly one Host header.' });
+      try {
+        const charged = skipsRateLimits(request.routeOptions.config) ? true : (steps.chargeRefusedEarly?.(request, reply) ?? true);
+        if (charged instanceof Promise) charged.then(() => done(refusal), done);
+        else done(refusal);
+      } catch (error) {
+        done(error as Error);
+      }
+    } else if (steps.cors && request.headers.origin !== undefined && request.method !== 'OPTIONS') {
       // CORS answers depend on the Origin only: a request without one (a server, a probe) has
-      // nothing to answer, and `Vary: Origin` is already among the boundary headers.
+      // nothing to answer, and `Vary: Origin` is already among the boundary headers. An
+      // OPTIONS is answered once L1 has counted it (configureHttpBoundary).
       void steps.cors.call(fastify, request, reply, done);
     } else done();
   });
@@ -221,6 +246,8 @@ interface BoundarySteps {
   cors?: onRequestHookHandler;
   /** Every route's gate (its first `preHandler`). */
   gate?: preHandlerHookHandler;
+  /** L1 for a request refused before the request context exists (by the router, for its Host). */
+  chargeRefusedEarly?: (request: FastifyRequest, reply: FastifyReply) => boolean | Promise<boolean>;
 }
 const boundarySteps = new WeakMap<FastifyInstance, BoundarySteps>();
 
@@ -339,6 +366,24 @@ function answerRaw(
   else socket.destroy();
 }
 
+/**
+ * The client address of a request, through the trusted proxies, also for the requests
+ * Fastify hands to `frameworkErrors`: it builds those from its plain request class, whose
+ * `ip` is the socket's whatever `trustProxy` says (every client behind the proxy would
+ * share the proxy's budget). The instance's own request class reads the proxies' header.
+ */
+function trustedAddressReader(fastify: FastifyInstance): (request: FastifyRequest) => string | undefined {
+  const kRequest = Object.getOwnPropertySymbols(fastify).find((symbol) => symbol.description === 'fastify.Request');
+  const requestClass = kRequest === undefined ? undefined : (Reflect.get(fastify, kRequest) as { prototype?: object } | undefined);
+  const prototype = requestClass?.prototype;
+  if (!prototype || !Reflect.has(prototype, 'ip')) throw new Error("Fastify's request class has no trusted `ip` to read");
+  return (request) =>
+    clientAddressOf({
+      ip: Reflect.get(prototype, 'ip', { raw: request.raw, socket: request.raw.socket }) as string,
+      socket: request.raw.socket,
+    });
+}
+
 /** Everything configured on the application object rather than in the module graph. */
 export function configureHttpBoundary(app: NestFastifyApplication, config: AppConfig, routes: RouteMethodIndex): void {
   // JSON only: with our JSON parser registered first, Nest adds no urlencoded parser, and
@@ -355,23 +400,38 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
       done(error as Error);
     }
   });
-  // L1, the per-address limit, as the request arrives: a spent address's body is never read.
-  const clientIpLimit = app.get(ClientIpLimit);
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (skipsRateLimits(request.routeOptions.config)) return done();
-    try {
-      const admitted = clientIpLimit.charge(reply);
-      if (admitted instanceof Promise) admitted.then(() => done(), done);
-      else done();
-    } catch (error) {
-      done(error as Error);
-    }
-  });
   const consoleOrigins = new Set(config.http.corsOrigins);
   const workspaceOrigins = app.get(WorkspaceOrigins);
   const steps = boundarySteps.get(fastify);
   if (!steps) throw new Error('the HTTP boundary is configured on the adapter createFastifyAdapter made');
-  steps.cors = corsHookOf(fastify, { delegator: (request, done) => done(null, corsOptionsFor(request, consoleOrigins, workspaceOrigins)) });
+  const cors = corsHookOf(fastify, { delegator: (request, done) => done(null, corsOptionsFor(request, consoleOrigins, workspaceOrigins)) });
+  steps.cors = cors;
+  // L1, the per-address limit, as the request arrives: a spent address's body is never read.
+  // A CORS preflight (answered by the CORS step itself, which ends the request) is answered
+  // only once L1 has counted it; an OPTIONS without `Access-Control-Request-Method` is no
+  // preflight and goes on to the router (404 / 405), never to @fastify/cors's text answer.
+  const clientIpLimit = app.get(ClientIpLimit);
+  const trustedAddressOf = trustedAddressReader(fastify);
+  steps.chargeRefusedEarly = (request, reply) => clientIpLimit.chargeAddress(trustedAddressOf(request), reply);
+  const afterL1 = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+    if (
+      request.method === 'OPTIONS' &&
+      request.headers.origin !== undefined &&
+      request.headers['access-control-request-method'] !== undefined
+    )
+      void cors.call(fastify, request, reply, done);
+    else done();
+  };
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (skipsRateLimits(request.routeOptions.config)) return afterL1(request, reply, done);
+    try {
+      const admitted = clientIpLimit.charge(reply);
+      if (admitted instanceof Promise) admitted.then(() => afterL1(request, reply, done), done);
+      else afterL1(request, reply, done);
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   steps.gate = requestGate(app.get(AccessGate), app.get(WorkspaceOriginCheck), app.get(WorkspaceLimit));
   app.useGlobalFilters(new ProblemDetailsFilter(routes));
   app.useGlobalPipes(createValidationPipe());
