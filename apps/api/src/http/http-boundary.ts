@@ -4,6 +4,7 @@ import { ClientIpLimit, skipsRateLimits, WorkspaceLimit } from '@ringfence/limit
 import { Problem, ProblemFactory, RequestProblems } from '@ringfence/problems';
 import { installRequestContext } from '@ringfence/tenancy';
 import fastifyCors, { FastifyCorsOptions } from '@fastify/cors';
+import proxyAddr from '@fastify/proxy-addr';
 import {
   FastifyError,
   FastifyInstance,
@@ -370,18 +371,13 @@ function answerRaw(
  * The client address of a request, through the trusted proxies, also for the requests
  * Fastify hands to `frameworkErrors`: it builds those from its plain request class, whose
  * `ip` is the socket's whatever `trustProxy` says (every client behind the proxy would
- * share the proxy's budget). The instance's own request class reads the proxies' header.
+ * share the proxy's budget). Read here with @fastify/proxy-addr, as Fastify reads it.
  */
-function trustedAddressReader(fastify: FastifyInstance): (request: FastifyRequest) => string | undefined {
-  const kRequest = Object.getOwnPropertySymbols(fastify).find((symbol) => symbol.description === 'fastify.Request');
-  const requestClass = kRequest === undefined ? undefined : (Reflect.get(fastify, kRequest) as { prototype?: object } | undefined);
-  const prototype = requestClass?.prototype;
-  if (!prototype || !Reflect.has(prototype, 'ip')) throw new Error("Fastify's request class has no trusted `ip` to read");
-  return (request) =>
-    clientAddressOf({
-      ip: Reflect.get(prototype, 'ip', { raw: request.raw, socket: request.raw.socket }) as string,
-      socket: request.raw.socket,
-    });
+function trustedAddressReader(trustedProxies: readonly string[]): (request: FastifyRequest) => string | undefined {
+  if (trustedProxies.length === 0)
+    return (request) => clientAddressOf({ ip: request.raw.socket.remoteAddress ?? '', socket: request.raw.socket });
+  const trust = proxyAddr.compile([...trustedProxies]);
+  return (request) => clientAddressOf({ ip: proxyAddr(request.raw, trust), socket: request.raw.socket });
 }
 
 /** Everything configured on the application object rather than in the module graph. */
@@ -411,7 +407,7 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
   // only once L1 has counted it; an OPTIONS without `Access-Control-Request-Method` is no
   // preflight and goes on to the router (404 / 405), never to @fastify/cors's text answer.
   const clientIpLimit = app.get(ClientIpLimit);
-  const trustedAddressOf = trustedAddressReader(fastify);
+  const trustedAddressOf = trustedAddressReader(config.http.trustedProxies);
   steps.chargeRefusedEarly = (request, reply) => clientIpLimit.chargeAddress(trustedAddressOf(request), reply);
   const afterL1 = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     if (
