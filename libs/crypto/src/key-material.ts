@@ -105,7 +105,7 @@ export function parseBase64Key(name: string, content: Buffer, bytes: number): Bu
 
 /** A family of versioned key files, `<stem>.vN.<extension>` (master keys, peppers, signing keys). */
 export interface VersionedKeyFiles {
-  /** Letters, digits and dashes only: it is matched literally. */
+  /** Matched literally, dots included (`cosigner-acme.pub`). */
   readonly stem: string;
   readonly extension: string;
   /** What they are, for messages: "master key". */
@@ -122,7 +122,8 @@ export function loadVersionedKeys<T>(
   parse: (name: string, content: Buffer) => T,
   activeVersion?: number,
 ): { keys: Map<number, T>; active: number } {
-  const pattern = new RegExp(`^${files.stem}\\.v([1-9][0-9]{0,8})\\.${files.extension}$`);
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`^${literal(files.stem)}\\.v([1-9][0-9]{0,8})\\.${literal(files.extension)}$`);
   const keys = new Map<number, T>();
   for (const name of directory.list()) {
     const match = pattern.exec(name);
