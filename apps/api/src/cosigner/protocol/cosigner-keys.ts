@@ -34,7 +34,7 @@ export class CosignerKeys {
     const { keys, active } = loadVersionedKeys(
       directory,
       { stem: 'cosigner-response', extension: 'pem', what: 'cosigner response key' },
-      parsePrivateKey,
+      rsaKeyParser('private'),
       activeVersion,
     );
     const privateKey = keys.get(active)!;
@@ -45,7 +45,7 @@ export class CosignerKeys {
       const versions = loadVersionedKeys(
         directory,
         { stem: `cosigner-${provider}.pub`, extension: 'pem', what: `${provider} co-signer public key` },
-        parsePublicKey,
+        rsaKeyParser('public'),
       );
       providerKeys.set(
         provider,
@@ -87,26 +87,17 @@ function rsaBits(key: KeyObject): number | undefined {
   return key.asymmetricKeyType === 'rsa' ? key.asymmetricKeyDetails?.modulusLength : undefined;
 }
 
-function parsePrivateKey(name: string, content: Buffer): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPrivateKey(content);
-  } catch {
-    throw new KeyMaterialError(name, 'is not a PEM private key');
-  }
-  if ((rsaBits(key) ?? 0) < MIN_RSA_BITS)
-    throw new KeyMaterialError(name, `must be an RSA private key of at least ${MIN_RSA_BITS} bits (RS256)`);
-  return key;
-}
-
-function parsePublicKey(name: string, content: Buffer): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPublicKey(content);
-  } catch {
-    throw new KeyMaterialError(name, 'is not a PEM public key');
-  }
-  if ((rsaBits(key) ?? 0) < MIN_RSA_BITS)
-    throw new KeyMaterialError(name, `must be an RSA public key of at least ${MIN_RSA_BITS} bits (RS256)`);
-  return key;
+/** A parser of RSA key files of one kind, ≥ MIN_RSA_BITS; errors name the file, never its content. */
+function rsaKeyParser(kind: 'private' | 'public'): (name: string, content: Buffer) => KeyObject {
+  return (name, content) => {
+    let key: KeyObject;
+    try {
+      key = kind === 'private' ? createPrivateKey(content) : createPublicKey(content);
+    } catch {
+      throw new KeyMaterialError(name, `is not a PEM ${kind} key`);
+    }
+    if ((rsaBits(key) ?? 0) < MIN_RSA_BITS)
+      throw new KeyMaterialError(name, `must be an RSA ${kind} key of at least ${MIN_RSA_BITS} bits (RS256)`);
+    return key;
+  };
 }
