@@ -7,7 +7,8 @@ import { destinationKey, minutesOf, PolicyDocument, PolicyRule, RuleMatch } from
  * engine touches no clock, database or key.
  */
 export interface TransferFacts {
-  readonly operation: string;
+  /** Absent when the request's operation was present but unreadable. */
+  readonly operation?: string;
   readonly asset?: string;
   readonly amount?: Decimal;
   readonly source?: { readonly type?: string; readonly id?: string };
@@ -122,7 +123,10 @@ function decided(
 
 /** The first condition of `match` the request fails (`missing:<field>` when it lacks what the condition reads), or undefined. */
 function mismatch(match: RuleMatch, facts: TransferFacts): string | undefined {
-  if (match.operations && !match.operations.includes(facts.operation)) return 'operation';
+  if (match.operations) {
+    if (facts.operation === undefined) return 'missing:operation';
+    if (!match.operations.includes(facts.operation)) return 'operation';
+  }
   if (match.assets) {
     if (facts.asset === undefined) return 'missing:asset';
     if (!match.assets.includes(facts.asset)) return 'asset';

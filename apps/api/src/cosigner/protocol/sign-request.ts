@@ -22,7 +22,8 @@ export interface SignRequest {
  * Reads a verified signing request. Unknown fields are ignored; a missing field stays
  * missing (the policy rejects when a rule needs it); `amountStr` is the amount, the
  * deprecated numeric `amount` is never read; a request with no operation is a TRANSFER,
- * as the provider documents. `at` is when we decide, not a time the request claims.
+ * as the provider documents (one whose operation is present but unreadable is not). `at`
+ * is when we decide, not a time the request claims.
  */
 export function readSignRequest(payload: Record<string, unknown>, at: Date): SignRequest {
   const field = (name: string, from: Record<string, unknown> = payload) => textOf(from[name]);
@@ -55,8 +56,12 @@ export function readSignRequest(payload: Record<string, unknown>, at: Date): Sig
   }
 
   const sourceType = field('sourceType');
+  // Only an absent operation is a TRANSFER: one present but unreadable (a list, a number, "")
+  // is absent for the policy (a rule on operations rejects) and named as unreadable.
+  const operation = payload['operation'] === undefined ? 'TRANSFER' : field('operation');
+  if (operation === undefined) unreadable ??= 'operation';
   const facts: TransferFacts = withoutUndefined({
-    operation: field('operation') ?? 'TRANSFER',
+    operation,
     asset: field('asset'),
     amount,
     source: sourceType === undefined ? undefined : withoutUndefined({ type: sourceType, id: field('sourceId') }),
