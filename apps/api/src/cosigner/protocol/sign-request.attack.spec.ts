@@ -23,4 +23,16 @@ describe('attacks on the signing-request reader', () => {
     expect(readSignRequest({ requestId: 'r' }, AT).facts.operation).toBe('TRANSFER');
     expect(decide(transfersOnly, readSignRequest({ requestId: 'r', operation: 'TRANSFER' }, AT).facts, unused).action).toBe('APPROVE');
   });
+
+  it('decides a multi-destination entry on its dstAddress, never on the display string beside it', () => {
+    const listed = documentOf([{ name: 'listed', action: 'APPROVE', match: { destinations: ['0xgood'] } }]);
+    const decision = (entry: Record<string, unknown>) =>
+      decide(listed, readSignRequest({ requestId: 'r', destinations: [entry] }, AT).facts, unused).action;
+    expect(decision({ displayDstAddress: '0xgood', dstAddress: '0xevil' })).toBe('REJECT');
+    // A dstAddress present but unreadable is not replaced by the display string either.
+    expect(decision({ displayDstAddress: '0xgood', dstAddress: 7 })).toBe('REJECT');
+    expect(decision({ displayDstAddress: '0xgood', dstAddress: 'x'.repeat(513) })).toBe('REJECT');
+    expect(decision({ displayDstAddress: '0xevil', dstAddress: '0xgood' })).toBe('APPROVE');
+    expect(decision({ displayDstAddress: '0xgood' })).toBe('APPROVE');
+  });
 });

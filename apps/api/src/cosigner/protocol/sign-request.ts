@@ -43,7 +43,8 @@ export function readSignRequest(payload: Record<string, unknown>, at: Date): Sig
           withoutUndefined({
             type: field('dstType', one),
             id: field('dstId', one),
-            address: field('displayDstAddress', one) ?? field('dstAddress', one),
+            // The address funds go to is dstAddress; the display string is read only when it is absent.
+            address: one['dstAddress'] === undefined ? field('displayDstAddress', one) : field('dstAddress', one),
           }),
         );
       }
