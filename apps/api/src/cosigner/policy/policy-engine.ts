@@ -140,8 +140,11 @@ function mismatch(match: RuleMatch, facts: TransferFacts): string | undefined {
   if (match.sources) {
     const source = facts.source;
     if (source?.type === undefined) return 'missing:source';
-    if (!match.sources.some((allowed) => allowed.type === source.type && (allowed.id === undefined || allowed.id === source.id)))
+    if (!match.sources.some((allowed) => allowed.type === source.type && (allowed.id === undefined || allowed.id === source.id))) {
+      // An entry of the request's type names an id the request lacks: the rule cannot tell, so it rejects here.
+      if (source.id === undefined && match.sources.some((allowed) => allowed.type === source.type)) return 'missing:source';
       return 'source';
+    }
   }
   if (match.destinationTypes || match.destinations) {
     if (facts.destinations.length === 0) return 'missing:destination';
