@@ -28,9 +28,9 @@ export interface RuleMatch {
   readonly amount?: { readonly min?: string; readonly max?: string };
   /** A source without `id` stands for every source of its type. */
   readonly sources?: readonly { readonly type: string; readonly id?: string }[];
-  /** Every destination of the request must be of one of these types. */
+  /** Every destination of the request must be of one of these types (for a REJECT rule: any destination). */
   readonly destinationTypes?: readonly string[];
-  /** Every destination must be one of these addresses or whitelisted ids (EVM addresses compared case-insensitively). */
+  /** Every destination (for a REJECT rule: any) must be one of these addresses or whitelisted ids (EVM addresses compared case-insensitively). */
   readonly destinations?: readonly string[];
   /** UTC; `from` included, `to` excluded; a span past midnight (22:00–06:00) wraps. */
   readonly timeOfDay?: { readonly from: string; readonly to: string };
@@ -215,7 +215,7 @@ function textList(value: unknown, path: string, errors: PolicyError[]): void {
 /** Rules an earlier rule shadows: each condition of the earlier one admits all the later one admits. */
 function unreachableRules(document: PolicyDocument, errors: PolicyError[]): void {
   document.rules.forEach((later, index) => {
-    const earlier = document.rules.findIndex((rule, before) => before < index && covers(rule.match, later.match));
+    const earlier = document.rules.findIndex((rule, before) => before < index && covers(rule, later));
     if (earlier >= 0) {
       errors.push({
         path: `rules[${index}]`,
@@ -225,14 +225,20 @@ function unreachableRules(document: PolicyDocument, errors: PolicyError[]): void
   });
 }
 
-function covers(earlier: RuleMatch, later: RuleMatch): boolean {
+function covers(earlierRule: PolicyRule, laterRule: PolicyRule): boolean {
+  const [earlier, later] = [earlierRule.match, laterRule.match];
   const list = (wide: readonly string[] | undefined, narrow: readonly string[] | undefined, key = (s: string) => s) =>
     wide === undefined || (narrow !== undefined && narrow.every((entry) => wide.some((candidate) => key(candidate) === key(entry))));
+  // An APPROVE rule's destination lists need every destination, a REJECT rule's any: a later REJECT rule catches the
+  // requests that mix its destinations with others, which an earlier APPROVE rule's list never admits.
+  const everyThenAny = earlierRule.action === 'APPROVE' && laterRule.action === 'REJECT';
+  const destinationList = (wide: readonly string[] | undefined, narrow: readonly string[] | undefined, key?: (s: string) => string) =>
+    wide === undefined || (!everyThenAny && list(wide, narrow, key));
   return (
     list(earlier.operations, later.operations) &&
     list(earlier.assets, later.assets) &&
-    list(earlier.destinationTypes, later.destinationTypes) &&
-    list(earlier.destinations, later.destinations, destinationKey) &&
+    destinationList(earlier.destinationTypes, later.destinationTypes) &&
+    destinationList(earlier.destinations, later.destinations, destinationKey) &&
     sourcesCover(earlier.sources, later.sources) &&
     amountCovers(earlier.amount, later.amount) &&
     (earlier.timeOfDay === undefined ||

@@ -37,4 +37,81 @@ describe('attacks on the policy engine', () => {
     const anyVault = documentOf([{ name: 'vaults', action: 'APPROVE', match: { sources: [{ type: 'VAULT_ACCOUNT' }] } }]);
     expect(decide(anyVault, facts({ source: { type: 'VAULT_ACCOUNT' } }), unused).action).toBe('APPROVE');
   });
+
+  it('rejects at a REJECT rule on destinations when any destination of a multi-destination request is one it names', () => {
+    const denied = documentOf([
+      { name: 'denied address', action: 'REJECT', match: { destinations: ['0xbad'] } },
+      { name: 'no one-time addresses', action: 'REJECT', match: { destinationTypes: ['ONE_TIME_ADDRESS'] } },
+      { name: 'everything else', action: 'APPROVE', match: {} },
+    ]);
+    const to = (...destinations: TransferFacts['destinations']) => decide(denied, facts({ destinations }), unused);
+    expect(to({ type: 'EXTERNAL_WALLET', address: '0xbad' }, { type: 'EXTERNAL_WALLET', address: '0xgood' })).toMatchObject({
+      action: 'REJECT',
+      rule: 0,
+    });
+    expect(to({ type: 'EXTERNAL_WALLET', address: '0xgood' }, { type: 'ONE_TIME_ADDRESS', address: '0xgood2' })).toMatchObject({
+      action: 'REJECT',
+      rule: 1,
+    });
+    expect(to({ type: 'EXTERNAL_WALLET', address: '0xgood' }, { type: 'EXTERNAL_WALLET', address: '0xgood2' })).toMatchObject({
+      action: 'APPROVE',
+      rule: 2,
+    });
+    // An APPROVE rule still needs every destination listed.
+    const allowed = documentOf([
+      { name: 'allowed', action: 'APPROVE', match: { destinations: ['0xgood'], destinationTypes: ['EXTERNAL_WALLET'] } },
+    ]);
+    expect(
+      decide(
+        allowed,
+        facts({
+          destinations: [
+            { type: 'EXTERNAL_WALLET', address: '0xgood' },
+            { type: 'EXTERNAL_WALLET', address: '0xbad' },
+          ],
+        }),
+        unused,
+      ),
+    ).toMatchObject({ action: 'REJECT', reason: 'no_rule_matched' });
+    expect(
+      decide(
+        allowed,
+        facts({
+          destinations: [
+            { type: 'EXTERNAL_WALLET', address: '0xgood' },
+            { type: 'ONE_TIME_ADDRESS', address: '0xgood' },
+          ],
+        }),
+        unused,
+      ),
+    ).toMatchObject({ action: 'REJECT', reason: 'no_rule_matched' });
+  });
+
+  it('does not call a REJECT rule on destinations unreachable behind an APPROVE rule listing more (it catches mixed requests)', () => {
+    const result = validatePolicy({
+      rules: [
+        { name: 'listed', action: 'APPROVE', match: { destinations: ['0xa', '0xb'] } },
+        { name: 'a with others', action: 'REJECT', match: { destinations: ['0xa'] } },
+        { name: 'listed types', action: 'APPROVE', match: { destinationTypes: ['EXTERNAL_WALLET', 'VAULT_ACCOUNT'] } },
+        { name: 'wallets with others', action: 'REJECT', match: { destinationTypes: ['EXTERNAL_WALLET'] } },
+      ],
+    });
+    expect(result.errors).toBeUndefined();
+    const policy = result.document!;
+    expect(decide(policy, facts({ destinations: [{ address: '0xa' }, { address: '0xc' }] }), unused)).toMatchObject({ rule: 1 });
+    // Still unreachable: a REJECT rule behind a REJECT rule listing more, an APPROVE rule behind a REJECT rule listing more.
+    for (const [first, second] of [
+      ['REJECT', 'REJECT'],
+      ['REJECT', 'APPROVE'],
+      ['APPROVE', 'APPROVE'],
+    ])
+      expect(
+        validatePolicy({
+          rules: [
+            { name: 'first', action: first, match: { destinations: ['0xa', '0xb'] } },
+            { name: 'second', action: second, match: { destinations: ['0xa'] } },
+          ],
+        }).errors,
+      ).toEqual([{ path: 'rules[1]', message: expect.stringContaining('unreachable') }]);
+  });
 });

@@ -76,7 +76,7 @@ function evaluate(
 ): { decision: PolicyDecision; trace: RuleTrace[] } {
   const trace: RuleTrace[] = [];
   for (const [index, rule] of policy.rules.entries()) {
-    const outcome = mismatch(rule.match, facts);
+    const outcome = mismatch(rule.match, rule.action, facts);
     trace.push({ rule: index, name: rule.name, outcome: outcome ?? 'matched' });
     if (outcome === undefined) return { decision: decided(index, rule, facts, usage), trace };
     if (outcome.startsWith('missing:')) {
@@ -121,8 +121,13 @@ function decided(
   };
 }
 
-/** The first condition of `match` the request fails (`missing:<field>` when it lacks what the condition reads), or undefined. */
-function mismatch(match: RuleMatch, facts: TransferFacts): string | undefined {
+/**
+ * The first condition of `match` the request fails (`missing:<field>` when it lacks what the condition reads), or undefined.
+ * Destination conditions hold for an APPROVE rule when every destination is listed, for a REJECT rule when any is: a
+ * multi-destination request never slips past a REJECT rule by adding a destination it does not name.
+ */
+function mismatch(match: RuleMatch, action: PolicyRule['action'], facts: TransferFacts): string | undefined {
+  const all = <T>(list: readonly T[], test: (entry: T) => boolean) => (action === 'REJECT' ? list.some(test) : list.every(test));
   if (match.operations) {
     if (facts.operation === undefined) return 'missing:operation';
     if (!match.operations.includes(facts.operation)) return 'operation';
@@ -152,7 +157,7 @@ function mismatch(match: RuleMatch, facts: TransferFacts): string | undefined {
   if (match.destinationTypes) {
     const types = match.destinationTypes;
     if (facts.destinations.some((destination) => destination.type === undefined)) return 'missing:destination_type';
-    if (!facts.destinations.every((destination) => types.includes(destination.type!))) return 'destination_type';
+    if (!all(facts.destinations, (destination) => types.includes(destination.type!))) return 'destination_type';
   }
   if (match.destinations) {
     const allowed = new Set(match.destinations.map(destinationKey));
@@ -161,7 +166,7 @@ function mismatch(match: RuleMatch, facts: TransferFacts): string | undefined {
     const listed = (destination: TransferFacts['destinations'][number]) =>
       (destination.id !== undefined && allowed.has(destinationKey(destination.id))) ||
       (destination.address !== undefined && allowed.has(destinationKey(destination.address)));
-    if (!facts.destinations.every(listed)) return 'destination';
+    if (!all(facts.destinations, listed)) return 'destination';
   }
   if (match.timeOfDay) {
     const minute = facts.at.getUTCHours() * 60 + facts.at.getUTCMinutes();
