@@ -114,4 +114,26 @@ describe('attacks on the policy engine', () => {
         }).errors,
       ).toEqual([{ path: 'rules[1]', message: expect.stringContaining('unreachable') }]);
   });
+
+  it('decides under the largest policy of list-heavy rules in about a millisecond, not tens of them', () => {
+    // 200 rules that each walk 1000-entry destination and type lists for 100 destinations and fail only on the time of day.
+    const hm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+    const types = Array.from({ length: 1000 }, (_, i) => `TYPE_${i}`);
+    const addresses = Array.from({ length: 1000 }, (_, i) => `0x${i.toString(16).padStart(40, '0')}`);
+    const policy = documentOf(
+      Array.from({ length: 200 }, (_, i) => ({
+        name: `r${i}`,
+        action: 'APPROVE',
+        match: { destinationTypes: types, destinations: addresses, timeOfDay: { from: hm(i), to: hm(i + 1) } },
+      })),
+    );
+    const request = facts({
+      destinations: Array.from({ length: 100 }, () => ({ type: 'TYPE_999', address: addresses[999]!.toUpperCase().replace('0X', '0x') })),
+      at: new Date('2026-11-29T20:00:00Z'),
+    });
+    expect(decide(policy, request, unused)).toEqual({ action: 'REJECT', reason: 'no_rule_matched' });
+    const start = process.hrtime.bigint();
+    for (let run = 0; run < 20; run += 1) decide(policy, request, unused);
+    expect(Number(process.hrtime.bigint() - start) / 1e6 / 20).toBeLessThan(10);
+  });
 });
