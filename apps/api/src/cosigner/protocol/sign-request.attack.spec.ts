@@ -35,4 +35,27 @@ describe('attacks on the signing-request reader', () => {
     expect(decision({ displayDstAddress: '0xevil', dstAddress: '0xgood' })).toBe('APPROVE');
     expect(decision({ displayDstAddress: '0xgood' })).toBe('APPROVE');
   });
+
+  it('never decides a multi-destination request on an amountStr its destinations amounts contradict', () => {
+    const capped = documentOf([{ name: 'small', action: 'APPROVE', match: {}, caps: { perTransactionMax: '10' } }]);
+    const read = (amountStr: string | undefined, ...amounts: unknown[]) =>
+      readSignRequest(
+        {
+          requestId: 'r',
+          asset: 'ETH',
+          amountStr,
+          destinations: amounts.map((amountNativeStr, i) => ({ dstAddress: `0x${i}`, amountNativeStr })),
+        },
+        AT,
+      );
+    for (const request of [read('1', '600', '600'), read('1', '0.5', '0.6'), read('1', '0.5', undefined, '0.7'), read('1', '1', 'lots')]) {
+      expect(request.unreadable).toBe('amountStr');
+      expect(request.facts.amount).toBeUndefined();
+      expect(decide(capped, request.facts, unused)).toMatchObject({ action: 'REJECT', reason: 'missing_field:amount' });
+    }
+    // Amounts that add up, or that are not all given and stay within amountStr, are read as before.
+    expect(read('1', '0.4', '0.6').unreadable).toBeUndefined();
+    expect(read('1', '0.4', undefined).unreadable).toBeUndefined();
+    expect(decide(capped, read('1', '0.4', '0.6').facts, unused).action).toBe('APPROVE');
+  });
 });
