@@ -25,7 +25,8 @@ describe('attacks on policy validation', () => {
     const attacks = {
       destinations: documentOf((index) => ({ destinations: index % 2 ? narrow : wide })),
       assets: documentOf((index) => ({ assets: index % 2 ? narrow : wide })),
-      sources: documentOf((index) => ({ sources: (index % 2 ? narrow : wide).map((id) => ({ type: 'VAULT_ACCOUNT', id })) })),
+      // (Short ids: what is quadratic is the number of entries, not their length.)
+      sources: documentOf((index) => ({ sources: (index % 2 ? narrow : wide).map((id) => ({ type: 'V', id: id.slice(-4) })) })),
     };
     for (const [name, document] of Object.entries(attacks)) {
       let result: ReturnType<typeof validatePolicy> | undefined;

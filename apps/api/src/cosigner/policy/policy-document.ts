@@ -4,7 +4,7 @@ import { compareDecimals, Decimal, parseDecimal } from './decimal';
  * A workspace's cosigner policy, as written: rules matched in order, the first match
  * decides, no match is a REJECT. Amounts are decimal strings (exact), times of day are
  * `HH:MM` in UTC. Validated as a whole on write (`validatePolicy`); the engine only ever
- * sees a validated document.
+ * sees a validated document (a frozen copy of what was validated).
  */
 export interface PolicyDocument {
   readonly rules: readonly PolicyRule[];
@@ -83,9 +83,21 @@ export function validatePolicy(input: unknown): { document: PolicyDocument; erro
   const errors: PolicyError[] = [];
   object(input, '', errors, { rules: (value, path) => rulesOf(value, path, errors) }, ['rules']);
   if (errors.length > 0) return { errors };
-  const document = input as PolicyDocument;
+  // A frozen copy: the engine decides on the document as validated, whatever the caller does to its input later.
+  const document = frozenCopy(input) as PolicyDocument;
   unreachableRules(document, errors);
   return errors.length > 0 ? { errors } : { document };
+}
+
+/** A deep copy, frozen: plain data only (validation has refused anything else). */
+function frozenCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy));
+  if (typeof value === 'object' && value !== null) {
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) copy[key] = frozenCopy((value as Record<string, unknown>)[key]);
+    return Object.freeze(copy);
+  }
+  return value;
 }
 
 function rulesOf(value: unknown, path: string, errors: PolicyError[]): void {

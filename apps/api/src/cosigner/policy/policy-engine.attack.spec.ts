@@ -136,4 +136,21 @@ describe('attacks on the policy engine', () => {
     for (let run = 0; run < 20; run += 1) decide(policy, request, unused);
     expect(Number(process.hrtime.bigint() - start) / 1e6 / 20).toBeLessThan(10);
   });
+
+  it('decides on the document as validated, never on a list mutated afterwards (the cache cannot go stale)', () => {
+    const input = { rules: [{ name: 'listed', action: 'APPROVE', match: { destinations: ['0xold'] } }] };
+    const result = validatePolicy(input);
+    if (result.errors) throw new Error('invalid');
+    const to = (document: PolicyDocument, address: string) => decide(document, facts({ destinations: [{ address }] }), unused).action;
+    expect(to(result.document, '0xold')).toBe('APPROVE');
+    input.rules[0]!.match.destinations[0] = '0xevil';
+    expect(to(result.document, '0xevil')).toBe('REJECT');
+    expect(to(result.document, '0xold')).toBe('APPROVE');
+    expect(Object.isFrozen(result.document.rules[0]!.match.destinations)).toBe(true);
+    // A document built by hand (never validated, not frozen) is read afresh each time.
+    const handMade: PolicyDocument = { rules: [{ name: 'listed', action: 'APPROVE', match: { destinations: ['0xold'] } }] };
+    expect(to(handMade, '0xold')).toBe('APPROVE');
+    (handMade.rules[0]!.match.destinations as string[])[0] = '0xnew';
+    expect([to(handMade, '0xold'), to(handMade, '0xnew')]).toEqual(['REJECT', 'APPROVE']);
+  });
 });

@@ -179,12 +179,14 @@ function mismatch(match: RuleMatch, action: PolicyRule['action'], facts: Transfe
 }
 
 /**
- * A rule's list as a set of its keys, built once per list (a validated document is never changed): walking 1000-entry
+ * A rule's list as a set of its keys, built once per frozen list (validatePolicy answers a frozen copy): walking 1000-entry
  * lists for each of 100 destinations under 200 rules cost ~100 ms of CPU per decision.
  */
 const keyedLists = new WeakMap<readonly string[], Map<(entry: string) => string, ReadonlySet<string>>>();
 const same = (entry: string) => entry;
 function setOf(list: readonly string[], key: (entry: string) => string = same): ReadonlySet<string> {
+  // Only a frozen list (what validatePolicy answers) is cached: a list that can change is read afresh.
+  if (!Object.isFrozen(list)) return new Set(list.map(key));
   let byKey = keyedLists.get(list);
   if (!byKey) keyedLists.set(list, (byKey = new Map<(entry: string) => string, ReadonlySet<string>>()));
   let keys = byKey.get(key);
