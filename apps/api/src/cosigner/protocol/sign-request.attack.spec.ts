@@ -58,4 +58,20 @@ describe('attacks on the signing-request reader', () => {
     expect(read('1', '0.4', undefined).unreadable).toBeUndefined();
     expect(decide(capped, read('1', '0.4', '0.6').facts, unused).action).toBe('APPROVE');
   });
+
+  it('never lets a destinations list hide a different top-level destination', () => {
+    const listed = documentOf([{ name: 'listed', action: 'APPROVE', match: { destinations: ['0xgood'] } }]);
+    const decision = (payload: Record<string, unknown>) =>
+      decide(
+        listed,
+        readSignRequest({ requestId: 'r', destinations: [{ dstType: 'EXTERNAL_WALLET', dstAddress: '0xgood' }], ...payload }, AT).facts,
+        unused,
+      ).action;
+    expect(decision({ destType: 'ONE_TIME_ADDRESS', destAddress: '0xevil' })).toBe('REJECT');
+    expect(decision({ destId: 'wallet-evil' })).toBe('REJECT');
+    // A top-level destination that echoes a listed one, or names neither address nor id, changes nothing.
+    expect(decision({ destType: 'EXTERNAL_WALLET', destAddress: '0xgood' })).toBe('APPROVE');
+    expect(decision({ destType: 'EXTERNAL_WALLET' })).toBe('APPROVE');
+    expect(decision({})).toBe('APPROVE');
+  });
 });

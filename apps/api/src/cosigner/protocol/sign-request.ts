@@ -67,6 +67,9 @@ export function readSignRequest(payload: Record<string, unknown>, at: Date): Sig
         amount = undefined;
         unreadable ??= 'amountStr';
       }
+      // A top-level destination beside the list is one more destination, never hidden by it.
+      const single = withoutUndefined({ type: field('destType'), id: field('destId'), address: field('destAddress') });
+      if (single.id !== undefined || single.address !== undefined) destinations.push(single);
     }
   } else if (listed !== undefined && !Array.isArray(listed)) {
     unreadable ??= 'destinations';
