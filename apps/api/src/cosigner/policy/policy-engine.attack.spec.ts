@@ -153,4 +153,16 @@ describe('attacks on the policy engine', () => {
     (handMade.rules[0]!.match.destinations as string[])[0] = '0xnew';
     expect([to(handMade, '0xold'), to(handMade, '0xnew')]).toEqual(['REJECT', 'APPROVE']);
   });
+
+  it('never approves a one-time address because the destination also carries a listed whitelisted id', () => {
+    const policy = documentOf([
+      { name: 'wallet-7', action: 'APPROVE', match: { destinations: ['wallet-7'] } },
+      { name: 'denied', action: 'REJECT', match: { destinations: ['wallet-9'] } },
+    ]);
+    const to = (destination: TransferFacts['destinations'][number]) => decide(policy, facts({ destinations: [destination] }), unused);
+    expect(to({ type: 'ONE_TIME_ADDRESS', id: 'wallet-7', address: '0xevil' })).toMatchObject({ action: 'REJECT' });
+    // The whitelisted wallet itself is approved by its id; a REJECT rule still catches by id whatever the type.
+    expect(to({ type: 'EXTERNAL_WALLET', id: 'wallet-7', address: '0xwallet7' })).toMatchObject({ action: 'APPROVE' });
+    expect(to({ type: 'ONE_TIME_ADDRESS', id: 'wallet-9', address: '0xother' })).toMatchObject({ action: 'REJECT', rule: 1 });
+  });
 });

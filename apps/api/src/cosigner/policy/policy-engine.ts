@@ -163,8 +163,11 @@ function mismatch(match: RuleMatch, action: PolicyRule['action'], facts: Transfe
     const allowed = setOf(match.destinations, destinationKey);
     if (facts.destinations.some((destination) => destination.id === undefined && destination.address === undefined))
       return 'missing:destination';
+    // A one-time address is no whitelisted wallet: an APPROVE rule admits it by its address only, whatever id it carries.
+    const byId = (destination: TransferFacts['destinations'][number]) =>
+      destination.id !== undefined && !(action === 'APPROVE' && destination.type === 'ONE_TIME_ADDRESS');
     const listed = (destination: TransferFacts['destinations'][number]) =>
-      (destination.id !== undefined && allowed.has(destinationKey(destination.id))) ||
+      (byId(destination) && allowed.has(destinationKey(destination.id!))) ||
       (destination.address !== undefined && allowed.has(destinationKey(destination.address)));
     if (!all(facts.destinations, listed)) return 'destination';
   }
