@@ -165,4 +165,17 @@ describe('attacks on the policy engine', () => {
     expect(to({ type: 'EXTERNAL_WALLET', id: 'wallet-7', address: '0xwallet7' })).toMatchObject({ action: 'APPROVE' });
     expect(to({ type: 'ONE_TIME_ADDRESS', id: 'wallet-9', address: '0xother' })).toMatchObject({ action: 'REJECT', rule: 1 });
   });
+
+  it('rejects at a destinations rule a one-time address whose address is missing (its id says nothing), never passing it on', () => {
+    const policy = documentOf([
+      { name: 'denied', action: 'REJECT', match: { destinations: ['0xbad'] } },
+      { name: 'rest', action: 'APPROVE', match: { assets: ['ETH'] } },
+    ]);
+    expect(decide(policy, facts({ destinations: [{ type: 'ONE_TIME_ADDRESS', id: 'w1' }] }), unused)).toMatchObject({
+      action: 'REJECT',
+      rule: 0,
+      reason: 'missing_field:destination',
+    });
+    expect(decide(policy, facts({ destinations: [{ type: 'EXTERNAL_WALLET', id: 'w1' }] }), unused)).toMatchObject({ action: 'APPROVE' });
+  });
 });

@@ -161,8 +161,10 @@ function mismatch(match: RuleMatch, action: PolicyRule['action'], facts: Transfe
   }
   if (match.destinations) {
     const allowed = setOf(match.destinations, destinationKey);
-    if (facts.destinations.some((destination) => destination.id === undefined && destination.address === undefined))
-      return 'missing:destination';
+    // A destination known by neither id nor address, or a one-time address without its address, cannot be checked here.
+    const unknown = (destination: TransferFacts['destinations'][number]) =>
+      destination.address === undefined && (destination.id === undefined || destination.type === 'ONE_TIME_ADDRESS');
+    if (facts.destinations.some(unknown)) return 'missing:destination';
     // A one-time address is no whitelisted wallet: an APPROVE rule admits it by its address only, whatever id it carries.
     const byId = (destination: TransferFacts['destinations'][number]) =>
       destination.id !== undefined && !(action === 'APPROVE' && destination.type === 'ONE_TIME_ADDRESS');
