@@ -97,7 +97,8 @@ describe('attacks on the policy engine', () => {
       ],
     });
     expect(result.errors).toBeUndefined();
-    const policy = result.document!;
+    if (result.errors) return;
+    const policy = result.document;
     expect(decide(policy, facts({ destinations: [{ address: '0xa' }, { address: '0xc' }] }), unused)).toMatchObject({ rule: 1 });
     // Still unreachable: a REJECT rule behind a REJECT rule listing more, an APPROVE rule behind a REJECT rule listing more.
     for (const [first, second] of [
