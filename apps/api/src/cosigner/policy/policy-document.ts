@@ -4,7 +4,7 @@ import { compareDecimals, Decimal, parseDecimal } from './decimal';
  * A workspace's cosigner policy, as written: rules matched in order, the first match
  * decides, no match is a REJECT. Amounts are decimal strings (exact), times of day are
  * `HH:MM` in UTC. Validated as a whole on write (`validatePolicy`); the engine only ever
- * sees a validated document.
+ * sees a validated document (a frozen copy of what was validated).
  */
 export interface PolicyDocument {
   readonly rules: readonly PolicyRule[];
@@ -28,9 +28,9 @@ export interface RuleMatch {
   readonly amount?: { readonly min?: string; readonly max?: string };
   /** A source without `id` stands for every source of its type. */
   readonly sources?: readonly { readonly type: string; readonly id?: string }[];
-  /** Every destination of the request must be of one of these types. */
+  /** Every destination of the request must be of one of these types (for a REJECT rule: any destination). */
   readonly destinationTypes?: readonly string[];
-  /** Every destination must be one of these addresses or whitelisted ids (EVM addresses compared case-insensitively). */
+  /** Every destination (for a REJECT rule: any) must be one of these addresses or whitelisted ids (EVM addresses compared case-insensitively). */
   readonly destinations?: readonly string[];
   /** UTC; `from` included, `to` excluded; a span past midnight (22:00–06:00) wraps. */
   readonly timeOfDay?: { readonly from: string; readonly to: string };
@@ -83,9 +83,21 @@ export function validatePolicy(input: unknown): { document: PolicyDocument; erro
   const errors: PolicyError[] = [];
   object(input, '', errors, { rules: (value, path) => rulesOf(value, path, errors) }, ['rules']);
   if (errors.length > 0) return { errors };
-  const document = input as PolicyDocument;
+  // A frozen copy: the engine decides on the document as validated, whatever the caller does to its input later.
+  const document = frozenCopy(input) as PolicyDocument;
   unreachableRules(document, errors);
   return errors.length > 0 ? { errors } : { document };
+}
+
+/** A deep copy, frozen: plain data only (validation has refused anything else). */
+function frozenCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy));
+  if (typeof value === 'object' && value !== null) {
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) copy[key] = frozenCopy((value as Record<string, unknown>)[key]);
+    return Object.freeze(copy);
+  }
+  return value;
 }
 
 function rulesOf(value: unknown, path: string, errors: PolicyError[]): void {
@@ -214,8 +226,11 @@ function textList(value: unknown, path: string, errors: PolicyError[]): void {
 
 /** Rules an earlier rule shadows: each condition of the earlier one admits all the later one admits. */
 function unreachableRules(document: PolicyDocument, errors: PolicyError[]): void {
-  document.rules.forEach((later, index) => {
-    const earlier = document.rules.findIndex((rule, before) => before < index && covers(rule.match, later.match));
+  // Lists are compared as sets built once per rule: comparing lists entry by entry cost list × list per pair of
+  // rules, seconds of CPU for a document of the largest size with lists that differ only at their end.
+  const indexed = document.rules.map(indexedRule);
+  indexed.forEach((later, index) => {
+    const earlier = indexed.findIndex((rule, before) => before < index && covers(rule, later));
     if (earlier >= 0) {
       errors.push({
         path: `rules[${index}]`,
@@ -225,27 +240,69 @@ function unreachableRules(document: PolicyDocument, errors: PolicyError[]): void
   });
 }
 
-function covers(earlier: RuleMatch, later: RuleMatch): boolean {
-  const list = (wide: readonly string[] | undefined, narrow: readonly string[] | undefined, key = (s: string) => s) =>
-    wide === undefined || (narrow !== undefined && narrow.every((entry) => wide.some((candidate) => key(candidate) === key(entry))));
+interface IndexedRule {
+  readonly rule: PolicyRule;
+  readonly operations?: ReadonlySet<string>;
+  readonly assets?: ReadonlySet<string>;
+  readonly destinationTypes?: ReadonlySet<string>;
+  readonly destinations?: ReadonlySet<string>;
+  /** Source types admitted whatever the id, and `[type, id]` pairs (as JSON) admitted exactly. */
+  readonly sources?: {
+    readonly anyId: ReadonlySet<string>;
+    readonly withId: ReadonlySet<string>;
+    readonly entries: readonly { readonly type: string; readonly key?: string }[];
+  };
+}
+
+function indexedRule(rule: PolicyRule): IndexedRule {
+  const { match } = rule;
+  const set = (list: readonly string[] | undefined, key = (s: string) => s) => (list === undefined ? undefined : new Set(list.map(key)));
+  return {
+    rule,
+    operations: set(match.operations),
+    assets: set(match.assets),
+    destinationTypes: set(match.destinationTypes),
+    destinations: set(match.destinations, destinationKey),
+    sources:
+      match.sources === undefined
+        ? undefined
+        : {
+            anyId: new Set(match.sources.filter((source) => source.id === undefined).map((source) => source.type)),
+            withId: new Set(
+              match.sources.filter((source) => source.id !== undefined).map((source) => JSON.stringify([source.type, source.id])),
+            ),
+            entries: match.sources.map((source) => ({
+              type: source.type,
+              key: source.id === undefined ? undefined : JSON.stringify([source.type, source.id]),
+            })),
+          },
+  };
+}
+
+function covers(earlier: IndexedRule, later: IndexedRule): boolean {
+  const list = (wide: ReadonlySet<string> | undefined, narrow: ReadonlySet<string> | undefined) =>
+    wide === undefined || (narrow !== undefined && narrow.size <= wide.size && [...narrow].every((entry) => wide.has(entry)));
+  // An APPROVE rule's destination lists need every destination, a REJECT rule's any: a later REJECT rule catches the
+  // requests that mix its destinations with others, which an earlier APPROVE rule's list never admits.
+  const everyThenAny = earlier.rule.action === 'APPROVE' && later.rule.action === 'REJECT';
+  const destinationList = (wide: ReadonlySet<string> | undefined, narrow: ReadonlySet<string> | undefined) =>
+    wide === undefined || (!everyThenAny && list(wide, narrow));
+  const [earlierTime, laterTime] = [earlier.rule.match.timeOfDay, later.rule.match.timeOfDay];
   return (
     list(earlier.operations, later.operations) &&
     list(earlier.assets, later.assets) &&
-    list(earlier.destinationTypes, later.destinationTypes) &&
-    list(earlier.destinations, later.destinations, destinationKey) &&
+    destinationList(earlier.destinationTypes, later.destinationTypes) &&
+    destinationList(earlier.destinations, later.destinations) &&
     sourcesCover(earlier.sources, later.sources) &&
-    amountCovers(earlier.amount, later.amount) &&
-    (earlier.timeOfDay === undefined ||
-      (later.timeOfDay !== undefined && earlier.timeOfDay.from === later.timeOfDay.from && earlier.timeOfDay.to === later.timeOfDay.to))
+    amountCovers(earlier.rule.match.amount, later.rule.match.amount) &&
+    (earlierTime === undefined || (laterTime !== undefined && earlierTime.from === laterTime.from && earlierTime.to === laterTime.to))
   );
 }
 
-function sourcesCover(wide: RuleMatch['sources'], narrow: RuleMatch['sources']): boolean {
+function sourcesCover(wide: IndexedRule['sources'], narrow: IndexedRule['sources']): boolean {
   if (wide === undefined) return true;
   if (narrow === undefined) return false;
-  return narrow.every((source) =>
-    wide.some((candidate) => candidate.type === source.type && (candidate.id === undefined || candidate.id === source.id)),
-  );
+  return narrow.entries.every((source) => wide.anyId.has(source.type) || (source.key !== undefined && wide.withId.has(source.key)));
 }
 
 function amountCovers(wide: RuleMatch['amount'], narrow: RuleMatch['amount']): boolean {

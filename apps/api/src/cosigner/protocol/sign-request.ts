@@ -1,4 +1,4 @@
-import { parseDecimal } from '../policy/decimal';
+import { addDecimals, compareDecimals, parseDecimal, ZERO } from '../policy/decimal';
 import type { TransferFacts } from '../policy/policy-engine';
 
 /** The longest text field read from a callback; longer is treated as absent (and a rule needing it rejects). */
@@ -21,14 +21,17 @@ export interface SignRequest {
 /**
  * Reads a verified signing request. Unknown fields are ignored; a missing field stays
  * missing (the policy rejects when a rule needs it); `amountStr` is the amount, the
- * deprecated numeric `amount` is never read; a request with no operation is a TRANSFER,
- * as the provider documents. `at` is when we decide, not a time the request claims.
+ * deprecated numeric `amount` is never read (nor an `amountStr` the destinations'
+ * `amountNativeStr` contradict: above it, unreadable, or all given and not adding up to
+ * it); a request with no operation is a TRANSFER, as the provider documents (one whose
+ * operation is present but unreadable is not). `at` is when we decide, not a time the
+ * request claims.
  */
 export function readSignRequest(payload: Record<string, unknown>, at: Date): SignRequest {
   const field = (name: string, from: Record<string, unknown> = payload) => textOf(from[name]);
   let unreadable: string | undefined;
   const amountText = payload['amountStr'];
-  const amount = amountText === undefined ? undefined : parseDecimal(amountText);
+  let amount = amountText === undefined ? undefined : parseDecimal(amountText);
   if (amountText !== undefined && !amount) unreadable = 'amountStr';
 
   const destinations: TransferFacts['destinations'][number][] = [];
@@ -36,16 +39,37 @@ export function readSignRequest(payload: Record<string, unknown>, at: Date): Sig
   if (Array.isArray(listed) && listed.length > 0) {
     if (listed.length > MAX_DESTINATIONS) unreadable ??= 'destinations';
     else {
+      // What the destinations say they move: amountStr is the amount only while they do not contradict it.
+      let moved = ZERO;
+      let given = 0;
+      let contradicts = false;
       for (const entry of listed) {
         const one = typeof entry === 'object' && entry !== null && !Array.isArray(entry) ? (entry as Record<string, unknown>) : {};
+        if (one['amountNativeStr'] !== undefined) {
+          const part = parseDecimal(one['amountNativeStr']);
+          if (part) moved = addDecimals(moved, part);
+          else contradicts = true;
+          given += 1;
+        }
         destinations.push(
           withoutUndefined({
             type: field('dstType', one),
             id: field('dstId', one),
-            address: field('displayDstAddress', one) ?? field('dstAddress', one),
+            // The address funds go to is dstAddress; the display string is read only when it is absent.
+            address: one['dstAddress'] === undefined ? field('displayDstAddress', one) : field('dstAddress', one),
           }),
         );
       }
+      if (
+        amount &&
+        (contradicts || compareDecimals(moved, amount) > 0 || (given === listed.length && compareDecimals(moved, amount) !== 0))
+      ) {
+        amount = undefined;
+        unreadable ??= 'amountStr';
+      }
+      // A top-level destination beside the list is one more destination, never hidden by it.
+      const single = withoutUndefined({ type: field('destType'), id: field('destId'), address: field('destAddress') });
+      if (single.id !== undefined || single.address !== undefined) destinations.push(single);
     }
   } else if (listed !== undefined && !Array.isArray(listed)) {
     unreadable ??= 'destinations';
@@ -55,8 +79,12 @@ export function readSignRequest(payload: Record<string, unknown>, at: Date): Sig
   }
 
   const sourceType = field('sourceType');
+  // Only an absent operation is a TRANSFER: one present but unreadable (a list, a number, "")
+  // is absent for the policy (a rule on operations rejects) and named as unreadable.
+  const operation = payload['operation'] === undefined ? 'TRANSFER' : field('operation');
+  if (operation === undefined) unreadable ??= 'operation';
   const facts: TransferFacts = withoutUndefined({
-    operation: field('operation') ?? 'TRANSFER',
+    operation,
     asset: field('asset'),
     amount,
     source: sourceType === undefined ? undefined : withoutUndefined({ type: sourceType, id: field('sourceId') }),
