@@ -6,7 +6,8 @@
 // BENCH_ONLY=pipeline: the references and the three pipeline scenarios only (no hostile
 // bodies, rewrap or audit ring); BENCH_ONLY=<text>[,<text>…]: the scenarios whose name
 // contains one of them; BENCH_ONLY=audited: the audited mutation against its ceiling only
-// (issue 14). BENCH_APP_NODE_ARGS: extra Node arguments for the app's process
+// (issue 14); BENCH_ONLY=cosigner: the cosigner policy's worst cases only (issue 15).
+// BENCH_APP_NODE_ARGS: extra Node arguments for the app's process
 // (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` for a profile of the whole run).
 const autocannon = require('autocannon');
 const { fork, spawn } = require('node:child_process');
@@ -19,6 +20,7 @@ const auditRing = require('./audit-ring');
 const vault = require('./vault');
 const { hostileBodies } = require('./hostile-bodies');
 const auditedMutation = require('./audited-mutation');
+const cosignerPolicy = require('./cosigner-policy');
 
 const root = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -67,6 +69,9 @@ async function measure(url, method, extra = {}, expectStatus) {
 }
 
 async function main() {
+  // In this process, before any server starts: nothing else on the machine meanwhile.
+  const cosigner = !ONLY || ONLY === 'cosigner' ? cosignerPolicy.measure() : undefined;
+  if (ONLY === 'cosigner') return { rows: [], cosigner };
   const workDir = mkdtempSync(join(tmpdir(), 'rf-bench-'));
   chmodSync(workDir, 0o711);
   const appPort = 3800 + Math.floor(Math.random() * 90);
@@ -203,10 +208,10 @@ async function main() {
     await stopApp(app);
     rmSync(workDir, { recursive: true, force: true });
   }
-  return { rows, hostile, ring, rewrap, audited };
+  return { rows, hostile, ring, rewrap, audited, cosigner };
 }
 
-function report({ rows, hostile, ring, rewrap, audited }) {
+function report({ rows, hostile, ring, rewrap, audited, cosigner }) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   console.log(
     `\nnode ${process.version}, ${CONNECTIONS} connections, ${DURATION} s per measurement${ONLY ? `, BENCH_ONLY=${ONLY}` : ''}, API_KEY_CACHE_MS=${process.env.API_KEY_CACHE_MS ?? '2000 (default)'}, limits counted ${process.env.REDIS_URL ? 'in Redis' : 'in memory'}\n`,
@@ -232,6 +237,7 @@ function report({ rows, hostile, ring, rewrap, audited }) {
     );
   }
   if (audited) console.log(auditedMutation.report(audited).join('\n'));
+  if (cosigner) console.log(cosignerPolicy.report(cosigner));
   if (hostile) {
     const ordinary = hostile[0];
     console.log(
@@ -305,6 +311,7 @@ function report({ rows, hostile, ring, rewrap, audited }) {
         hostileBodies: hostile,
         auditRing: ring,
         rewrap,
+        cosignerPolicy: cosigner,
       },
       null,
       2,

@@ -45,10 +45,8 @@ describe('attacks on the policy that held (pinned)', () => {
     ])
       expect({ text, parsed: parseDecimal(text) }).toEqual({ text, parsed: undefined });
     for (const value of [1, 1.5, 10n, null, ['1'], { units: 1n, scale: 0 }]) expect(parseDecimal(value)).toBeUndefined();
-    const start = process.hrtime.bigint();
     expect(parseDecimal('9'.repeat(1_000_000))).toBeUndefined();
     expect(parseDecimal(`1.${'0'.repeat(1_000_000)}1`)).toBeUndefined();
-    expect(Number(process.hrtime.bigint() - start) / 1e6).toBeLessThan(50);
   });
 
   it('holds every amount bound and cap to the last unit of 36 decimals', () => {

@@ -1,12 +1,6 @@
 import { POLICY_LIMITS, validatePolicy } from './policy-document';
 
 const { rules: RULES, listEntries: ENTRIES } = POLICY_LIMITS;
-/** Milliseconds `run` takes. */
-const timed = (run: () => void) => {
-  const start = process.hrtime.bigint();
-  run();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-};
 
 describe('attacks on policy validation', () => {
   // Every later rule is compared with every earlier one; lists that agree but for their last entry make each
@@ -21,7 +15,8 @@ describe('attacks on policy validation', () => {
     })),
   });
 
-  it('validates the largest documents with list-heavy rules in well under a second (destinations, assets, sources)', () => {
+  // How long they take is measured in `npm run bench` (cosigner policy worst cases), as a ratio to a linear baseline.
+  it('validates the largest documents with list-heavy rules (destinations, assets, sources)', () => {
     const attacks = {
       destinations: documentOf((index) => ({ destinations: index % 2 ? narrow : wide })),
       assets: documentOf((index) => ({ assets: index % 2 ? narrow : wide })),
@@ -29,11 +24,8 @@ describe('attacks on policy validation', () => {
       sources: documentOf((index) => ({ sources: (index % 2 ? narrow : wide).map((id) => ({ type: 'V', id: id.slice(-4) })) })),
     };
     for (const [name, document] of Object.entries(attacks)) {
-      let result: ReturnType<typeof validatePolicy> | undefined;
-      const ms = timed(() => (result = validatePolicy(document)));
-      expect({ name, fast: ms < 1000 }).toEqual({ name, fast: true });
       // Each rule is reachable (its max amount is above every earlier rule's).
-      expect(result!.errors).toBeUndefined();
+      expect({ name, errors: validatePolicy(document).errors }).toEqual({ name, errors: undefined });
     }
   });
 });

@@ -132,10 +132,8 @@ describe('attacks on the policy engine', () => {
       destinations: Array.from({ length: 100 }, () => ({ type: 'TYPE_999', address: addresses[999]!.toUpperCase().replace('0X', '0x') })),
       at: new Date('2026-11-29T20:00:00Z'),
     });
+    // What it costs is measured in `npm run bench` (cosigner policy worst cases).
     expect(decide(policy, request, unused)).toEqual({ action: 'REJECT', reason: 'no_rule_matched' });
-    const start = process.hrtime.bigint();
-    for (let run = 0; run < 20; run += 1) decide(policy, request, unused);
-    expect(Number(process.hrtime.bigint() - start) / 1e6 / 20).toBeLessThan(10);
   });
 
   it('decides on the document as validated, never on a list mutated afterwards (the cache cannot go stale)', () => {
