@@ -138,17 +138,15 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     // gets its 429 here as anywhere else.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       stampBoundaryHeaders(request, reply);
-      const answer = (problem: Problem): void => {
-        if (problem.retryAfterSeconds !== undefined) void reply.header('retry-after', String(problem.retryAfterSeconds));
-        sendProblem(reply, problem, String(request.id));
-      };
       const refusal = (): void =>
-        answer(
+        sendProblem(
+          reply,
           problemOfStatus(error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400),
+          String(request.id),
         );
       const failed = (failure: unknown): void => {
         if (!(failure instanceof Problem)) request.log.error({ err: failure }, 'request failed');
-        answer(failure instanceof Problem ? failure : problemOfStatus(500));
+        sendProblem(reply, failure instanceof Problem ? failure : problemOfStatus(500), String(request.id));
       };
       try {
         const charged = steps.chargeRefusedEarly?.(request, reply) ?? true;
@@ -192,21 +190,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     stampBoundaryHeaders(request, reply);
-    // HTTP/1.1 requires exactly one Host (RFC 9112 §3.2); Node answers its absence barely
-    // and keeps the first of two.
-    const { httpVersionMajor, httpVersionMinor } = request.raw;
-    const hosts = countHostHeaders(request.raw.rawHeaders);
-    if (hosts > 1 || (hosts === 0 && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1)))) {
-      // Refused before the request context and L1's own hook: counted by L1 here all the same.
-      const refusal = RequestProblems.BAD_REQUEST({ detail: 'An HTTP/1.1 request must carry exactly one Host header.' });
-      try {
-        const charged = skipsRateLimits(request.routeOptions.config) ? true : (steps.chargeRefusedEarly?.(request, reply) ?? true);
-        if (charged instanceof Promise) charged.then(() => done(refusal), done);
-        else done(refusal);
-      } catch (error) {
-        done(error as Error);
-      }
-    } else if (steps.cors && request.headers.origin !== undefined && request.method !== 'OPTIONS') {
+    if (steps.cors && request.headers.origin !== undefined && request.method !== 'OPTIONS') {
       // CORS answers depend on the Origin only: a request without one (a server, a probe) has
       // nothing to answer, and `Vary: Origin` is already among the boundary headers. An
       // OPTIONS is answered once L1 has counted it (configureHttpBoundary).
@@ -247,7 +231,7 @@ interface BoundarySteps {
   cors?: onRequestHookHandler;
   /** Every route's gate (its first `preHandler`). */
   gate?: preHandlerHookHandler;
-  /** L1 for a request refused before the request context exists (by the router, for its Host). */
+  /** L1 for a request the router refused before any hook ran (answered through `frameworkErrors`). */
   chargeRefusedEarly?: (request: FastifyRequest, reply: FastifyReply) => boolean | Promise<boolean>;
 }
 const boundarySteps = new WeakMap<FastifyInstance, BoundarySteps>();
@@ -403,14 +387,20 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
   const cors = corsHookOf(fastify, { delegator: (request, done) => done(null, corsOptionsFor(request, consoleOrigins, workspaceOrigins)) });
   steps.cors = cors;
   // L1, the per-address limit, as the request arrives: a spent address's body is never read.
-  // A CORS preflight (answered by the CORS step itself, which ends the request) is answered
+  // Then the Host check, so its refusals count too. A CORS preflight (answered by the CORS step itself, which ends the request) is answered
   // only once L1 has counted it; an OPTIONS without `Access-Control-Request-Method` is no
   // preflight and goes on to the router (404 / 405), never to @fastify/cors's text answer.
   const clientIpLimit = app.get(ClientIpLimit);
   const trustedAddressOf = trustedAddressReader(config.http.trustedProxies);
   steps.chargeRefusedEarly = (request, reply) => clientIpLimit.chargeAddress(trustedAddressOf(request), reply);
   const afterL1 = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
-    if (
+    // HTTP/1.1 requires exactly one Host (RFC 9112 §3.2); Node answers its absence barely and
+    // keeps the first of two. Refused here, once L1 has counted the request like any other.
+    const { httpVersionMajor, httpVersionMinor } = request.raw;
+    const hosts = countHostHeaders(request.raw.rawHeaders);
+    if (hosts > 1 || (hosts === 0 && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1)))) {
+      done(RequestProblems.BAD_REQUEST({ detail: 'An HTTP/1.1 request must carry exactly one Host header.' }));
+    } else if (
       request.method === 'OPTIONS' &&
       request.headers.origin !== undefined &&
       request.headers['access-control-request-method'] !== undefined

@@ -23,8 +23,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = exception instanceof Problem ? exception : this.frameworkProblem(exception, request, reply);
 
     if (problem.status >= 500 && !problem.reportedState) request.log.error({ err: exception }, 'request failed');
-    if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
-    if (problem.retryAfterSeconds !== undefined) void reply.header('retry-after', String(problem.retryAfterSeconds));
 
     sendProblem(reply, problem, String(request.id));
   }

@@ -45,7 +45,9 @@ export function rawProblemResponse(problem: Problem, requestId: string, headers:
   return `HTTP/1.1 ${problem.status} ${problem.title}\r\n${lines.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`;
 }
 
-/** Answers with `problem`'s document. */
+/** Answers with `problem`'s document and the headers its status asks for (`WWW-Authenticate` on a 401, `Retry-After`). */
 export function sendProblem(reply: FastifyReply, problem: Problem, requestId: string): void {
+  if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
+  if (problem.retryAfterSeconds !== undefined) void reply.header('retry-after', String(problem.retryAfterSeconds));
   void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem.document(requestId));
 }
