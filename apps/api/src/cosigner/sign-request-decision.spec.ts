@@ -1,14 +1,10 @@
-import { validatePolicy } from './policy/policy-document';
+import { noWindowUsage, validatedPolicy } from '../../../../test/support/cosigner-policy';
 import { readSignRequest } from './protocol/sign-request';
 import { callbackAnswerOf, decideSignRequest } from './sign-request-decision';
 
 const AT = new Date('2026-11-29T12:00:00Z');
-const unused = () => ({ sum: { units: 0n, scale: 0 }, count: 0 });
-const approveAll = (() => {
-  const result = validatePolicy({ rules: [{ name: 'everything', action: 'APPROVE', match: {} }] });
-  if (result.errors) throw new Error('policy');
-  return result.document;
-})();
+const unused = noWindowUsage;
+const approveAll = validatedPolicy([{ name: 'everything', action: 'APPROVE', match: {} }]);
 
 describe('a signing request decided', () => {
   it('rejects a field it could not read even under a policy that approves everything', () => {

@@ -1,25 +1,14 @@
 import fc from 'fast-check';
+import { noWindowUsage, SAMPLE_EVM_ADDRESS, transferFacts, validatedPolicy } from '../../../../../test/support/cosigner-policy';
 import { parseDecimal, ZERO } from './decimal';
-import { PolicyDocument, validatePolicy } from './policy-document';
-import { decide, TransferFacts, WindowUsage } from './policy-engine';
+import { validatePolicy } from './policy-document';
+import { decide, WindowUsage } from './policy-engine';
 import { readSignRequest } from '../protocol/sign-request';
 
-const unused = (): WindowUsage => ({ sum: ZERO, count: 0 });
-const documentOf = (rules: unknown[]): PolicyDocument => {
-  const result = validatePolicy({ rules });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.document;
-};
-const EVM = '0x52908400098527886E0F7030069857D2E4169EE7';
-const facts = (overrides: Partial<TransferFacts> = {}): TransferFacts => ({
-  operation: 'TRANSFER',
-  asset: 'ETH',
-  amount: parseDecimal('1')!,
-  source: { type: 'VAULT_ACCOUNT', id: '0' },
-  destinations: [{ type: 'ONE_TIME_ADDRESS', address: EVM }],
-  at: new Date('2026-11-29T12:00:00Z'),
-  ...overrides,
-});
+const unused = noWindowUsage;
+const documentOf = validatedPolicy;
+const EVM = SAMPLE_EVM_ADDRESS;
+const facts = transferFacts;
 
 describe('attacks on the policy that held (pinned)', () => {
   it('reads amounts only as plain decimals: no sign, exponent, spaces, other digits, separators or numbers', () => {

@@ -1,22 +1,11 @@
-import { parseDecimal, ZERO } from './decimal';
+import { noWindowUsage, transferFacts, validatedPolicy } from '../../../../../test/support/cosigner-policy';
 import { PolicyDocument, validatePolicy } from './policy-document';
 import { decide, TransferFacts } from './policy-engine';
 
-const unused = () => ({ sum: ZERO, count: 0 });
-const documentOf = (rules: unknown[]): PolicyDocument => {
-  const result = validatePolicy({ rules });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.document;
-};
-const facts = (overrides: Partial<TransferFacts> = {}): TransferFacts => ({
-  operation: 'TRANSFER',
-  asset: 'ETH',
-  amount: parseDecimal('1')!,
-  source: { type: 'VAULT_ACCOUNT', id: '0' },
-  destinations: [{ type: 'ONE_TIME_ADDRESS', address: '0xgood' }],
-  at: new Date('2026-11-29T12:00:00Z'),
-  ...overrides,
-});
+const unused = noWindowUsage;
+const documentOf = validatedPolicy;
+const facts = (overrides: Partial<TransferFacts> = {}): TransferFacts =>
+  transferFacts({ destinations: [{ type: 'ONE_TIME_ADDRESS', address: '0xgood' }], ...overrides });
 
 describe('attacks on the policy engine', () => {
   it('rejects at a rule naming source ids when the request has the type but no readable id (never passes it on)', () => {

@@ -1,23 +1,12 @@
 import fc from 'fast-check';
-import { parseDecimal, ZERO } from './decimal';
-import { PolicyDocument, PolicyRule, validatePolicy } from './policy-document';
-import { decide, explain, TransferFacts, WindowUsage } from './policy-engine';
+import { noWindowUsage, transferFacts, validatedPolicy } from '../../../../../test/support/cosigner-policy';
+import { parseDecimal } from './decimal';
+import { PolicyDocument, PolicyRule } from './policy-document';
+import { decide, explain } from './policy-engine';
 
-const policy = (...rules: PolicyRule[]): PolicyDocument => {
-  const result = validatePolicy({ rules });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.document;
-};
-const facts = (overrides: Partial<TransferFacts> = {}): TransferFacts => ({
-  operation: 'TRANSFER',
-  asset: 'ETH',
-  amount: parseDecimal('1')!,
-  source: { type: 'VAULT_ACCOUNT', id: '0' },
-  destinations: [{ type: 'ONE_TIME_ADDRESS', address: '0x52908400098527886E0F7030069857D2E4169EE7' }],
-  at: new Date('2026-11-29T12:00:00Z'),
-  ...overrides,
-});
-const unused = (): WindowUsage => ({ sum: ZERO, count: 0 });
+const policy = (...rules: PolicyRule[]): PolicyDocument => validatedPolicy(rules);
+const facts = transferFacts;
+const unused = noWindowUsage;
 
 describe('the policy engine', () => {
   it('rejects what no rule matches (default deny), and an empty policy rejects everything', () => {

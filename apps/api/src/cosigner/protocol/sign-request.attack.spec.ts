@@ -1,15 +1,10 @@
-import { ZERO } from '../policy/decimal';
-import { validatePolicy } from '../policy/policy-document';
+import { noWindowUsage, validatedPolicy } from '../../../../../test/support/cosigner-policy';
 import { decide } from '../policy/policy-engine';
 import { readSignRequest } from './sign-request';
 
 const AT = new Date('2026-11-29T12:00:00Z');
-const unused = () => ({ sum: ZERO, count: 0 });
-const documentOf = (rules: unknown[]) => {
-  const result = validatePolicy({ rules });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.document;
-};
+const unused = noWindowUsage;
+const documentOf = validatedPolicy;
 
 describe('attacks on the signing-request reader', () => {
   it('never reads a present but unreadable operation as TRANSFER (only an absent one is)', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { parseDecimal } from '../policy/decimal';
-import { validatePolicy } from '../policy/policy-document';
+import { noWindowUsage, validatedPolicy } from '../../../../../test/support/cosigner-policy';
 import { decide } from '../policy/policy-engine';
 import { MAX_DESTINATIONS, readSignRequest } from './sign-request';
 
@@ -72,8 +72,7 @@ describe('signing requests, read defensively', () => {
   });
 
   it('never throws and never approves what a destination allow-list does not name, whatever the payload (property)', () => {
-    const policy = validatePolicy({ rules: [{ name: 'listed', action: 'APPROVE', match: { destinations: ['wallet-7'] } }] });
-    if (policy.errors) throw new Error('policy');
+    const policy = validatedPolicy([{ name: 'listed', action: 'APPROVE', match: { destinations: ['wallet-7'] } }]);
     fc.assert(
       fc.property(
         fc.dictionary(
@@ -92,7 +91,7 @@ describe('signing requests, read defensively', () => {
         ),
         (payload) => {
           const request = readSignRequest(payload, AT);
-          const decision = decide(policy.document, request.facts, () => ({ sum: { units: 0n, scale: 0 }, count: 0 }));
+          const decision = decide(policy, request.facts, noWindowUsage);
           if (decision.action === 'APPROVE')
             expect(request.facts.destinations.every((d) => d.id === 'wallet-7' || d.address === 'wallet-7')).toBe(true);
         },
