@@ -1,0 +1,9 @@
+DROP TABLE domain_events;
+DROP TABLE cosigner_cap_reservations;
+DROP TABLE cosigner_requests;
+DROP FUNCTION cosigner_requests_guard_final();
+DROP TABLE transfers;
+DROP FUNCTION transfers_guard_status();
+DROP TABLE policy_versions;
+DROP FUNCTION policy_versions_guard_state();
+DROP FUNCTION app_provider();
