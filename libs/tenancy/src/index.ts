@@ -17,6 +17,7 @@ export { TenancyModule } from './tenancy.module';
 export { Job, jobPrincipal } from './jobs/job-declaration';
 export { JobRegistry, type JobStatus } from './jobs/job-registry';
 export { defineOutboxTable, type OutboxTable } from './outbox/outbox-table';
+export { DomainEvents, type DomainEvent } from './outbox/domain-events';
 export { Outbox, type DeliveryOutcome, type OutboxClaim, type OutboxLease, type OutboxRow } from './outbox/outbox';
 export {
   AfterTransactionError,
@@ -26,7 +27,9 @@ export {
   PoolReadInUnitOfWorkError,
   ReadOnlyWriteError,
   UnitOfWork,
+  type TransactionTimeouts,
 } from './unit-of-work';
 export { DatabaseFaults, databaseFaultOf, databaseUnavailable, OUTAGE_QUIET_MS } from './database-faults';
 export { DatabaseProblems } from './database.problems';
 export { prepared, sqlCount, sqlRows, type SqlReader } from './sql-rows';
+export { failureCodeOf } from './failure-code';

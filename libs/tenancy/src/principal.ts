@@ -31,9 +31,13 @@ export type Principal =
   | {
       readonly kind: 'provider';
       readonly provider: string;
-      readonly workspaceId: string;
-      /** The environment its signing configuration belongs to: policies, transfers and endpoints are per environment. */
-      readonly environment: KeyEnvironment;
+      /**
+       * The workspace and environment a verified callback is about, read from its signed
+       * `externalTxId` by the cosigner (ADR 0019); null while none is known (authentication
+       * says only which provider signed) or when the callback names no transfer of ours.
+       */
+      readonly workspaceId: string | null;
+      readonly environment: KeyEnvironment | null;
     }
   /** The service itself: bootstrap, workers, command-line tools. Never from a request. */
   | { readonly kind: 'system'; readonly process: string };
@@ -67,10 +71,10 @@ export function actorLabel(principal: Principal): string {
 }
 
 export function workspaceIdOf(principal: Principal): string | undefined {
-  return principal.kind === 'api_key' || principal.kind === 'provider' ? principal.workspaceId : undefined;
+  return principal.kind === 'api_key' || principal.kind === 'provider' ? (principal.workspaceId ?? undefined) : undefined;
 }
 
 /** The environment a workspace's principal acts in (test never sees live, live never test); none for the others. */
 export function environmentOf(principal: Principal): KeyEnvironment | undefined {
-  return principal.kind === 'api_key' || principal.kind === 'provider' ? principal.environment : undefined;
+  return principal.kind === 'api_key' || principal.kind === 'provider' ? (principal.environment ?? undefined) : undefined;
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { DatabaseFaults } from './database-faults';
 import { JOB_REGISTRY_OPTIONS, JobRegistry, JobRegistryOptions } from './jobs/job-registry';
+import { DomainEvents } from './outbox/domain-events';
 import { Outbox } from './outbox/outbox';
 import { RequestContext } from './request-context';
 import { UNIT_OF_WORK_OPTIONS, UnitOfWork, UnitOfWorkOptions } from './unit-of-work';
@@ -27,8 +28,9 @@ export class TenancyModule {
         UnitOfWork,
         JobRegistry,
         Outbox,
+        DomainEvents,
       ],
-      exports: [RequestContext, DatabaseFaults, UnitOfWork, JobRegistry, Outbox],
+      exports: [RequestContext, DatabaseFaults, UnitOfWork, JobRegistry, Outbox, DomainEvents],
     };
   }
 }

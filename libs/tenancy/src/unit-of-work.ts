@@ -8,7 +8,7 @@ import { newContextStore, RequestContext, RequestContextStore, UnitOfWorkAttempt
 import type { SqlReader } from './sql-rows';
 
 /** A transaction's own timeouts, in milliseconds, in place of the connection's (DATABASE_*_TIMEOUT_MS). */
-interface TransactionTimeouts {
+export interface TransactionTimeouts {
   readonly statementMs?: number;
   readonly lockMs?: number;
   readonly idleInTransactionMs?: number;
@@ -32,6 +32,8 @@ interface RunOptions {
   principal?: Principal;
   /** Long-running work (see UnitOfWorkOptions): this transaction gets the long allowance. */
   longRunning?: boolean;
+  /** Work with a deadline of its own (the cosigner's decision): shorter timeouts for this transaction. */
+  timeouts?: TransactionTimeouts;
 }
 
 /** Attempts of an outermost unit of work that keeps losing to concurrent ones (serialization failures, deadlocks). */
@@ -149,7 +151,7 @@ export class UnitOfWork {
     // outermost one is the retry unit, and this one's commit happens outside it.
     const enclosing = outer?.manager ? outer : undefined;
     const principal = options.principal ?? outer?.principal ?? newContextStore().principal;
-    const timeouts = options.longRunning ? this.longRunning : undefined;
+    const timeouts = options.longRunning ? this.longRunning : options.timeouts;
     for (let attempt = 1; ; attempt += 1) {
       const afterCommit: (() => void)[] = [];
       const afterTransaction: (() => Promise<void>)[] = [];

@@ -4,9 +4,28 @@ import { BATCH_BODY_SHAPE, BodyShapeLimits, SINGLE_BODY_SHAPE } from './request-
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const BATCH_BODY_LIMIT = 5 * 1024 * 1024;
 
+/**
+ * The media types a token route takes its body as (a compact JWS is sent as any of them),
+ * as raw bytes: a signature is verified over exactly what was received, never a re-encoding.
+ */
+export const TOKEN_MEDIA_TYPES = ['application/json', 'text/plain', 'application/jwt', 'application/jose'] as const;
+
 /** The 5 MB body class, for batch routes; every other route accepts 1 MB. */
 export const BatchBody = (): MethodDecorator => (_target, _key, descriptor) =>
   mergeRouteConfig(descriptor.value as object, { bodyClass: 'batch' });
+
+/**
+ * The body is a signed token read as bytes, whatever of TOKEN_MEDIA_TYPES it says it is, and
+ * reaches the handler as a Buffer: for routes that verify a signature over the body as
+ * received (the custody provider's callbacks). Nothing parses it before the handler has
+ * verified it.
+ */
+export const TokenBody = (): MethodDecorator => (_target, _key, descriptor) =>
+  mergeRouteConfig(descriptor.value as object, { bodyClass: 'token' });
+
+export function takesTokenBody(routeConfig: unknown): boolean {
+  return (routeConfig as { bodyClass?: string } | undefined)?.bodyClass === 'token';
+}
 
 function isBatch(routeConfig: unknown): boolean {
   return (routeConfig as { bodyClass?: string } | undefined)?.bodyClass === 'batch';

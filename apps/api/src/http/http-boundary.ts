@@ -24,7 +24,7 @@ import secureJson from 'secure-json-parse';
 import { AppConfig } from '../config/app-config';
 import { WorkspaceOriginCheck } from '../workspaces/workspace-origin.check';
 import { WorkspaceOrigins } from '../workspaces/workspace-origins';
-import { BATCH_BODY_LIMIT, bodyLimitFor, bodyShapeFor } from './body-limits';
+import { BATCH_BODY_LIMIT, bodyLimitFor, bodyShapeFor, takesTokenBody, TOKEN_MEDIA_TYPES } from './body-limits';
 import { clientAddressOf } from './client-address';
 import { limitConnections } from './connection-limits';
 import { corsOptionsFor } from './cors-policy';
@@ -375,10 +375,18 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
   const parseText = (text: string): unknown => secureJson.parse(text, null, { protoAction: 'error', constructorAction: 'error' });
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BATCH_BODY_LIMIT }, (request, body, done) => {
     try {
+      if (takesTokenBody(request.routeOptions.config)) return done(null, body);
       done(null, parseJsonBody(body, request.headers, bodyShapeFor(request.routeOptions.config), parseText));
     } catch (error) {
       done(error as Error);
     }
+  });
+  // A token route's body, as bytes, under the other names a compact JWS is sent with; any
+  // other route answers them as before, 415.
+  const tokenTypes = TOKEN_MEDIA_TYPES.filter((type) => type !== 'application/json');
+  fastify.addContentTypeParser([...tokenTypes], { parseAs: 'buffer', bodyLimit: BATCH_BODY_LIMIT }, (request, body, done) => {
+    if (takesTokenBody(request.routeOptions.config)) done(null, body);
+    else done(HttpBoundaryProblems.UNSUPPORTED_MEDIA_TYPE());
   });
   const consoleOrigins = new Set(config.http.corsOrigins);
   const workspaceOrigins = app.get(WorkspaceOrigins);
