@@ -166,4 +166,12 @@ describe('attacks on the policy engine', () => {
     });
     expect(decide(policy, facts({ destinations: [{ type: 'EXTERNAL_WALLET', id: 'w1' }] }), unused)).toMatchObject({ action: 'APPROVE' });
   });
+
+  it('never approves by id a destination that does not say its type (it could be a one-time address), and cannot check one without its address', () => {
+    const policy = documentOf([{ name: 'wallets', action: 'APPROVE', match: { destinations: ['wallet-7'] } }]);
+    const to = (destination: TransferFacts['destinations'][number]) => decide(policy, facts({ destinations: [destination] }), unused);
+    expect(to({ id: 'wallet-7', address: '0xelsewhere' })).toMatchObject({ action: 'REJECT', reason: 'no_rule_matched' });
+    expect(to({ id: 'wallet-7' })).toMatchObject({ action: 'REJECT', reason: 'missing_field:destination' });
+    expect(to({ type: 'EXTERNAL_WALLET', id: 'wallet-7' })).toMatchObject({ action: 'APPROVE' });
+  });
 });

@@ -161,13 +161,18 @@ function mismatch(match: RuleMatch, action: PolicyRule['action'], facts: Transfe
   }
   if (match.destinations) {
     const allowed = setOf(match.destinations, destinationKey);
-    // A destination known by neither id nor address, or a one-time address without its address, cannot be checked here.
-    const unknown = (destination: TransferFacts['destinations'][number]) =>
-      destination.address === undefined && (destination.id === undefined || destination.type === 'ONE_TIME_ADDRESS');
-    if (facts.destinations.some(unknown)) return 'missing:destination';
-    // A one-time address is no whitelisted wallet: an APPROVE rule admits it by its address only, whatever id it carries.
+    // A one-time address is no whitelisted wallet, and neither is a destination that does not
+    // say its type: an APPROVE rule admits them by their address only, whatever id they carry
+    // (a REJECT rule catches them by either).
     const byId = (destination: TransferFacts['destinations'][number]) =>
-      destination.id !== undefined && !(action === 'APPROVE' && destination.type === 'ONE_TIME_ADDRESS');
+      destination.id !== undefined &&
+      !(action === 'APPROVE' && (destination.type === undefined || destination.type === 'ONE_TIME_ADDRESS'));
+    // A destination without its address, known by no id of a whitelisted wallet (none, or one
+    // of a one-time address or of an untyped destination), cannot be checked here.
+    const unknown = (destination: TransferFacts['destinations'][number]) =>
+      destination.address === undefined &&
+      (destination.id === undefined || destination.type === undefined || destination.type === 'ONE_TIME_ADDRESS');
+    if (facts.destinations.some(unknown)) return 'missing:destination';
     const listed = (destination: TransferFacts['destinations'][number]) =>
       (byId(destination) && allowed.has(destinationKey(destination.id!))) ||
       (destination.address !== undefined && allowed.has(destinationKey(destination.address)));

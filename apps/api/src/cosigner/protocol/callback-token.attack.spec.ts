@@ -56,9 +56,9 @@ describe('attacks on callback tokens that held (pinned)', () => {
   it('refuses payloads that are not objects, bad exp and future nbf, BOMs and inner whitespace', () => {
     for (const payload of ['"text"', '1', 'null', 'true', '[]'])
       expect(verifyCallbackToken(raw('{"alg":"RS256"}', payload), keys)).toEqual({ refused: 'malformed' });
-    expect(verifyCallbackToken(raw('{"alg":"RS256"}', '{"exp":"9999999999"}'), keys)).toHaveProperty('refused');
+    expect(verifyCallbackToken(raw('{"alg":"RS256"}', '{"exp":"9999999999"}'), keys)).toEqual({ refused: 'bad_claims' });
     expect(verifyCallbackToken(jwt.sign({ requestId: 'r' }, provider.privateKey, { algorithm: 'RS256', notBefore: 3600 }), keys)).toEqual({
-      refused: 'expired',
+      refused: 'not_yet_valid',
     });
     const good = raw('{"alg":"RS256"}', '{"requestId":"r"}');
     expect(verifyCallbackToken(`\n ${good}\r\n`, keys)).toHaveProperty('payload');
@@ -77,5 +77,12 @@ describe('attacks on callback tokens that held (pinned)', () => {
       `a.${'a.'.repeat(MAX_CALLBACK_BYTES / 2 - 2)}`,
     ])
       expect(verifyCallbackToken(body, keys)).toEqual({ refused: 'malformed' });
+  });
+
+  it('trims only ASCII whitespace around the token: a non-breaking space or a BOM around it is malformed', () => {
+    const good = raw('{"alg":"RS256"}', '{"requestId":"r"}');
+    expect(verifyCallbackToken(`${good}\r\n`, keys)).toHaveProperty('payload');
+    expect(verifyCallbackToken(Buffer.concat([Buffer.from([0xa0]), Buffer.from(good)]), keys)).toEqual({ refused: 'malformed' });
+    expect(verifyCallbackToken(`\uFEFF${good}`, keys)).toEqual({ refused: 'malformed' });
   });
 });

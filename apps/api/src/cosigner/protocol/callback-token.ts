@@ -12,10 +12,13 @@ export interface ProviderKey {
 export const MAX_CALLBACK_BYTES = 64 * 1024;
 
 /** Why a callback was refused, for the security event; the caller answers the same 401 whatever it is. */
-export type CallbackRefusal = 'too_large' | 'malformed' | 'algorithm' | 'key_in_header' | 'unknown_key' | 'signature' | 'expired';
+export type CallbackRefusal =
+  'too_large' | 'malformed' | 'algorithm' | 'key_in_header' | 'unknown_key' | 'signature' | 'expired' | 'not_yet_valid' | 'bad_claims';
 
 /** Header fields that would let the token choose its own key, or demand what we do not do. */
 const REFUSED_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'crit'];
+/** jsonwebtoken's refusals of a registered claim's type, after the signature held. */
+const CLAIM_ERROR = /^invalid (exp|nbf|iat) value/;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
@@ -31,7 +34,8 @@ export function verifyCallbackToken(
   keys: readonly ProviderKey[],
 ): { payload: Record<string, unknown> } | { refused: CallbackRefusal } {
   if (Buffer.byteLength(body) > MAX_CALLBACK_BYTES) return { refused: 'too_large' };
-  const token = (typeof body === 'string' ? body : body.toString('latin1')).trim();
+  // ASCII whitespace around the token (a trailing newline) is no part of it; nothing else is trimmed.
+  const token = (typeof body === 'string' ? body : body.toString('latin1')).replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
   if (!COMPACT_JWS.test(token)) return { refused: 'malformed' };
   const header = jsonObject(token.slice(0, token.indexOf('.')));
   if (!header) return { refused: 'malformed' };
@@ -47,9 +51,12 @@ export function verifyCallbackToken(
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { refused: 'malformed' };
       return { payload: payload as Record<string, unknown> };
     } catch (error) {
-      // A token whose signature holds but whose `exp` has passed is refused as such; any other
-      // failure may be another version of the provider's key.
-      if (error instanceof jwt.TokenExpiredError || error instanceof jwt.NotBeforeError) return { refused: 'expired' };
+      // Only a signature that does not hold may be another version of the provider's key; a
+      // signature that holds over claims we refuse (an `exp` passed, an `nbf` to come, a claim
+      // of the wrong type) is refused as such.
+      if (error instanceof jwt.TokenExpiredError) return { refused: 'expired' };
+      if (error instanceof jwt.NotBeforeError) return { refused: 'not_yet_valid' };
+      if (error instanceof jwt.JsonWebTokenError && CLAIM_ERROR.test(error.message)) return { refused: 'bad_claims' };
     }
   }
   return { refused: 'signature' };

@@ -1,5 +1,6 @@
 import { noWindowUsage, validatedPolicy } from '../../../../../test/support/cosigner-policy';
 import { decide } from '../policy/policy-engine';
+import { decideSignRequest } from '../sign-request-decision';
 import { readSignRequest } from './sign-request';
 
 const AT = new Date('2026-11-29T12:00:00Z');
@@ -68,5 +69,12 @@ describe('attacks on the signing-request reader', () => {
     expect(decision({ destType: 'EXTERNAL_WALLET', destAddress: '0xgood' })).toBe('APPROVE');
     expect(decision({ destType: 'EXTERNAL_WALLET' })).toBe('APPROVE');
     expect(decision({})).toBe('APPROVE');
+  });
+
+  it('names a destination amount it cannot read as unreadable even when no amountStr came (an uncapped rule never approves it)', () => {
+    const anyTransfer = documentOf([{ name: 'any', action: 'APPROVE', match: { operations: ['TRANSFER'] } }]);
+    const request = readSignRequest({ requestId: 'r', destinations: [{ dstAddress: '0xa', amountNativeStr: '1e3' }] }, AT);
+    expect(request.unreadable).toBe('destinations');
+    expect(decideSignRequest(anyTransfer, request, unused)).toEqual({ action: 'REJECT', reason: 'unreadable_field:destinations' });
   });
 });

@@ -60,6 +60,8 @@ export function readSignRequest(payload: Record<string, unknown>, at: Date): Sig
           }),
         );
       }
+      // An amount a destination carries but we cannot read is unreadable, whether or not amountStr came.
+      if (contradicts && !amount) unreadable ??= 'destinations';
       if (
         amount &&
         (contradicts || compareDecimals(moved, amount) > 0 || (given === listed.length && compareDecimals(moved, amount) !== 0))
