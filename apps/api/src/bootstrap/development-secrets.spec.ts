@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
+import { productionEnv } from '../../../../test/support/production-env';
 import { loadConfig } from '../config/app-config';
 import { simulatorPrivateKeyFile } from '../cosigner/cosigner.options';
 import { CosignerKeys } from '../cosigner/protocol/cosigner-keys';
@@ -148,13 +149,7 @@ describe('prepareSecretsDirectory', () => {
     const secretsDir = join(root, 'secrets');
     mkdirSync(secretsDir);
     writeFileSync(join(secretsDir, DEVELOPMENT_MARKER), 'x');
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      DATABASE_URL: 'postgres://app@db/rf',
-      MIGRATE_ON_BOOT: 'false',
-      RINGFENCE_SECRETS_DIR: secretsDir,
-      SMTP_URL: 'smtp://mail.example.com',
-    });
+    const config = loadConfig(productionEnv({ RINGFENCE_SECRETS_DIR: secretsDir }));
     expect(() => prepareSecretsDirectory(config, logger)).toThrow(/development keys .* refused in production/);
   });
 });

@@ -1,3 +1,4 @@
+import { productionEnv } from '../../../../test/support/production-env';
 import { ConfigError, loadConfig } from './app-config';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -93,13 +94,7 @@ describe('loadConfig', () => {
       decisionDeadlineMs: 600_000,
       decisionTimeoutMs: 5000,
     });
-    const production = {
-      NODE_ENV: 'production',
-      DATABASE_URL: 'postgres://app@db/rf',
-      MIGRATE_ON_BOOT: 'false',
-      RINGFENCE_SECRETS_DIR: '/run/secrets/rf',
-      SMTP_URL: 'smtp://mail.example.com',
-    };
+    const production = productionEnv();
     expect(loadConfig(production).cosigner.providers).toEqual([]);
     const configured = loadConfig({
       ...production,
