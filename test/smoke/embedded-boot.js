@@ -5,8 +5,8 @@
 // Exits non-zero on the first failure.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
-const { randomBytes } = require('node:crypto');
-const { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { createPublicKey, randomBytes } = require('node:crypto');
+const { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { once } = require('node:events');
 const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
@@ -116,8 +116,19 @@ async function main() {
   if ((statSync(keyFile).mode & 0o777) !== 0o600) throw new Error('master key is not mode 0600');
   const key = readFileSync(keyFile, 'utf8');
   if (first.output.includes(key.trim())) throw new Error('the master key reached the log');
+  // The co-signer's keys: ours in the secrets directory, the simulator's private one beside it, neither in a log;
+  // the public-key route serves the public half of ours.
+  const responseKey = readFileSync(join(dataDir, 'secrets', 'cosigner-response.v1.pem'), 'utf8');
+  const simulatorKey = readFileSync(join(dataDir, 'simulator', 'cosigner-simulator.v1.pem'), 'utf8');
+  for (const pem of [responseKey, simulatorKey]) {
+    if (first.output.includes(pem.split('\n')[1])) throw new Error('a cosigner private key reached the log');
+  }
+  const published = await (await fetch(`http://127.0.0.1:${port}/v1/cosigner/simulator/public-key`)).json();
+  if (published.publicKeyPem !== createPublicKey(responseKey).export({ type: 'spki', format: 'pem' }) || published.kid !== 'v1') {
+    throw new Error(`the public-key route does not serve the response key: ${JSON.stringify(published)}`);
+  }
   await stop(first);
-  console.log('ok - first start: embedded database, migrations, development keys, first owner, ready, graceful stop');
+  console.log('ok - first start: embedded database, migrations, development keys (cosigner ones too), first owner, ready, graceful stop');
 
   const second = start();
   await waitReady(second);
@@ -237,23 +248,50 @@ async function main() {
   const secrets = join(workDir, 'prod-secrets');
   mkdirSync(secrets, { mode: 0o700 });
   writeFileSync(join(secrets, 'master.v1.key'), 'c2hvcnQta2V5LXNlY3JldA==\n', { mode: 0o600 });
-  const refused = spawnSync(process.execPath, [join(root, 'dist/apps/api/src/main.js')], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      DATABASE_URL: 'postgres://ringfence_app@127.0.0.1:1/none',
-      MIGRATE_ON_BOOT: 'false',
-      RINGFENCE_SECRETS_DIR: secrets,
-      SMTP_URL: 'smtp://127.0.0.1:1',
-    },
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  const said = `${refused.stdout}${refused.stderr}`;
-  if (refused.status === 0 || !said.includes('master.v1.key') || said.includes('c2hvcnQta2V5LXNlY3JldA')) {
-    throw new Error(`production boot with a malformed key: exit ${refused.status}\n${said}`);
+  const startProduction = (env = {}) => {
+    const run = spawnSync(process.execPath, [join(root, 'dist/apps/api/src/main.js')], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://ringfence_app@127.0.0.1:1/none',
+        MIGRATE_ON_BOOT: 'false',
+        RINGFENCE_SECRETS_DIR: secrets,
+        SMTP_URL: 'smtp://127.0.0.1:1',
+        ...env,
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    return { status: run.status, said: `${run.stdout}${run.stderr}` };
+  };
+  const refused = startProduction();
+  if (refused.status === 0 || !refused.said.includes('master.v1.key') || refused.said.includes('c2hvcnQta2V5LXNlY3JldA')) {
+    throw new Error(`production boot with a malformed key: exit ${refused.status}\n${refused.said}`);
   }
   console.log('ok - production refuses a malformed master key, naming the file only');
+
+  // Production generates no cosigner key: the boot stops at the first one missing, before the database, naming it.
+  for (const name of ['master.v1.key', 'jwt-signing.v1.pem', 'api-key-pepper.v1.key']) {
+    copyFileSync(join(dataDir, 'secrets', name), join(secrets, name));
+  }
+  const noResponseKey = startProduction();
+  if (noResponseKey.status !== 1 || !/cosigner-response\.v1\.pem.*no cosigner response key/.test(noResponseKey.said)) {
+    throw new Error(`production boot without a cosigner response key: exit ${noResponseKey.status}\n${noResponseKey.said}`);
+  }
+  copyFileSync(join(dataDir, 'secrets', 'cosigner-response.v1.pem'), join(secrets, 'cosigner-response.v1.pem'));
+  const noProviderKey = startProduction({ COSIGNER_PROVIDERS: 'acme' });
+  if (noProviderKey.status !== 1 || !/cosigner-acme\.pub\.v1\.pem.*no acme co-signer public key/.test(noProviderKey.said)) {
+    throw new Error(`production boot without a provider's public key: exit ${noProviderKey.status}\n${noProviderKey.said}`);
+  }
+  const simulator = startProduction({ COSIGNER_PROVIDERS: 'simulator' });
+  if (simulator.status !== 78 || !/COSIGNER_PROVIDERS names "simulator", which is refused in production/.test(simulator.said)) {
+    throw new Error(`production boot with the simulator: exit ${simulator.status}\n${simulator.said}`);
+  }
+  if ([noResponseKey, noProviderKey].some(({ said }) => said.includes(responseKey.split('\n')[1])))
+    throw new Error('a key reached the output');
+  console.log(
+    'ok - production refuses to start without the cosigner response key or a provider key, naming the file, and refuses the simulator',
+  );
 }
 
 /** Whatever a failed step left: its app processes, the servers of its data directories (by their lock and working directory), the work directory. */

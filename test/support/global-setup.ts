@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,8 +17,8 @@ export interface EmbeddedRun {
 /**
  * Once per run: a PostgreSQL server (TEST_DATABASE_URL, a superuser connection, or an
  * embedded one in a temporary directory, never ./.data, removed by the teardown or when
- * this setup fails), the two roles, and a template database migrated once that every
- * test file clones.
+ * this setup fails), the two roles, a template database migrated once that every
+ * test file clones, and the cosigner's RSA keys every test app is given.
  */
 export default async function globalSetup(): Promise<void> {
   const runId = `${process.pid}_${Date.now().toString(36)}`;
@@ -54,6 +55,13 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_ENV.ownerPassword] = passwords.owner;
   process.env[TEST_ENV.appPassword] = passwords.app;
   process.env[TEST_ENV.runId] = runId;
+  process.env[TEST_ENV.cosignerResponseKey] = newRsaPrivateKey();
+  process.env[TEST_ENV.simulatorKey] = newRsaPrivateKey();
+}
+
+/** RSA-2048 keys take tens of milliseconds each to make: once per run, not once per test file. */
+function newRsaPrivateKey(): string {
+  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
 async function startEmbedded(): Promise<EmbeddedRun> {

@@ -2,14 +2,16 @@ import { Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createApplication, shutdownApplication } from '../../apps/api/src/application';
 import { AppConfig, loadConfig } from '../../apps/api/src/config/app-config';
+import { simulatorPrivateKeyFile } from '../../apps/api/src/cosigner/cosigner.options';
 import { createAppLogger } from '../../apps/api/src/logging/app-logger';
 import { TestDatabase } from './test-database';
+import { testEnv } from './test-env';
 
 export interface TestApp {
   readonly app: NestFastifyApplication;
@@ -35,6 +37,23 @@ export const TEST_SIGNING_KEY: string = generateKeyPairSync('ec', { namedCurve: 
 /** One API-key pepper per test process, so two test apps accept each other's keys. */
 const TEST_PEPPER = randomBytes(32).toString('base64');
 
+/** Our co-signer response key (`cosigner-response.v1.pem` of every test app), made once per run by the global setup. */
+const TEST_COSIGNER_RESPONSE_KEY = testEnv('cosignerResponseKey');
+
+/** The public half of every test app's response key (kid `v1`, SPKI PEM): what verifies the co-signer answers. */
+export const TEST_COSIGNER_RESPONSE_PUBLIC_KEY: string = spkiPem(TEST_COSIGNER_RESPONSE_KEY);
+
+/**
+ * The `simulator` provider's co-signer private key (PKCS#8 PEM): what signs callbacks as the
+ * provider. Every test app holds its public half (`cosigner-simulator.pub.v1.pem`) and, as
+ * development does, this private half under `<data dir>/simulator/`.
+ */
+export const TEST_SIMULATOR_PRIVATE_KEY: string = testEnv('simulatorKey');
+
+function spkiPem(privateKeyPem: string): string {
+  return createPublicKey(privateKeyPem).export({ type: 'spki', format: 'pem' }).toString();
+}
+
 export interface TestAppOptions {
   /** Extra feature modules (probes). */
   features?: Type[];
@@ -46,7 +65,10 @@ export interface TestAppOptions {
 
 /** The directories a test app owns, removed when it closes. */
 export interface TestDirectories {
-  /** A secrets directory as a deployment has one: a master key of its own, the process's signing key and pepper. */
+  /**
+   * A secrets directory as a deployment has one: a master key of its own, the process's
+   * signing key, pepper and cosigner response key, and the simulator's co-signer public key.
+   */
   readonly secretsDir: string;
   readonly dataDir: string;
   remove(): void;
@@ -56,10 +78,18 @@ export function createTestDirectories(secretFiles: Record<string, string> = {}):
   const secretsDir = mkdtempSync(join(tmpdir(), 'rf-secrets-'));
   const dataDir = mkdtempSync(join(tmpdir(), 'rf-data-'));
   writeFileSync(join(secretsDir, 'master.v1.key'), randomBytes(32).toString('base64'), { mode: 0o600 });
-  const standard = { 'jwt-signing.v1.pem': TEST_SIGNING_KEY, 'api-key-pepper.v1.key': TEST_PEPPER };
+  const standard = {
+    'jwt-signing.v1.pem': TEST_SIGNING_KEY,
+    'api-key-pepper.v1.key': TEST_PEPPER,
+    'cosigner-response.v1.pem': TEST_COSIGNER_RESPONSE_KEY,
+    'cosigner-simulator.pub.v1.pem': spkiPem(TEST_SIMULATOR_PRIVATE_KEY),
+  };
   for (const [name, content] of Object.entries({ ...standard, ...secretFiles })) {
     writeFileSync(join(secretsDir, name), content, { mode: 0o600 });
   }
+  const simulatorKeyFile = simulatorPrivateKeyFile(dataDir);
+  mkdirSync(dirname(simulatorKeyFile), { mode: 0o700 });
+  writeFileSync(simulatorKeyFile, TEST_SIMULATOR_PRIVATE_KEY, { mode: 0o600 });
   return {
     secretsDir,
     dataDir,

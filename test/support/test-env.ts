@@ -5,6 +5,9 @@ export const TEST_ENV = {
   ownerPassword: 'RF_TEST_OWNER_PASSWORD',
   appPassword: 'RF_TEST_APP_PASSWORD',
   runId: 'RF_TEST_RUN_ID',
+  /** RSA-2048 PKCS#8 PEMs made once per run (slow to make, never committed): our co-signer response key, the simulator's co-signer key. */
+  cosignerResponseKey: 'RF_TEST_COSIGNER_RESPONSE_KEY',
+  simulatorKey: 'RF_TEST_SIMULATOR_KEY',
 } as const;
 
 export function testEnv(name: keyof typeof TEST_ENV): string {

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { AdminIdentityModule } from './admin-identity/admin-identity.module';
 import { AuditRoutesModule } from './audit/audit.module';
 import { AppConfig } from './config/app-config';
+import { CosignerModule } from './cosigner/cosigner.module';
 import { HealthModule } from './health/health.module';
 import { mailTransportProvider } from './mail/mail.providers';
 import { MasterKeyRewrapModule } from './master-key-rewrap/master-key-rewrap.module';
@@ -98,6 +99,7 @@ export class AppModule {
           keyRevocations: redis ? { provide: KEY_REVOCATIONS, useExisting: RedisKeyRevocations } : undefined,
         }),
         VaultModule.forRoot(config.vault),
+        CosignerModule.forRoot(config.cosigner),
         AuditRoutesModule,
         MasterKeyRewrapModule,
         HealthModule,

@@ -7,6 +7,7 @@ import { prepareSecretsDirectory } from './bootstrap/development-secrets';
 import { describeFailure } from './bootstrap/failure-message';
 import { unsupportedNode } from './bootstrap/node-runtime';
 import { ConfigError, loadConfig } from './config/app-config';
+import { CosignerKeys } from './cosigner/protocol/cosigner-keys';
 import { prepareDatabase } from './database/database-bootstrap';
 import { createAppLogger } from './logging/app-logger';
 import { ApiKeyPeppers } from './workspaces/api-keys/api-key-peppers';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   loadKeyring(secrets, config.activeMasterKeyVersion);
   SigningKeys.load(secrets, config.adminAuth.signingKeyVersion);
   ApiKeyPeppers.load(secrets);
+  CosignerKeys.load(secrets, config.cosigner.providers, config.cosigner.responseKeyVersion);
   const database = await prepareDatabase(config, logger);
 
   let app;

@@ -1,8 +1,9 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
+import { SIMULATOR_PROVIDER, simulatorPrivateKeyFile } from '../cosigner/cosigner.options';
 
 /** Present in a secrets directory whose keys were generated on this machine for development. */
 export const DEVELOPMENT_MARKER = 'DEVELOPMENT-KEYS-NOT-FOR-PRODUCTION';
@@ -10,8 +11,9 @@ export const DEVELOPMENT_MARKER = 'DEVELOPMENT-KEYS-NOT-FOR-PRODUCTION';
 /**
  * Outside production, with the default secrets directory, writes what is missing of the
  * development key material (a master key, an ES256 access-token signing key, an API-key
- * pepper; mode 0600)
- * and says so loudly. In production a directory carrying the development marker is refused.
+ * pepper, the RSA key that signs the co-signer answers; mode 0600), and for the `simulator`
+ * provider its co-signer key pair (see prepareSimulatorKeys), and says so loudly. In
+ * production a directory carrying the development marker is refused.
  */
 export function prepareSecretsDirectory(config: AppConfig, logger: Logger): void {
   if (config.env === 'production') {
@@ -32,14 +34,21 @@ export function prepareSecretsDirectory(config: AppConfig, logger: Logger): void
     writeExclusive(join(config.secretsDir, 'master.v1.key'), `${randomBytes(32).toString('base64')}\n`);
     generated.push('master key');
   }
-  if (!readdirSync(config.secretsDir).some((name) => /^jwt-signing\.v\d+\.pem$/.test(name))) {
+  if (!hasKeyFamily(config.secretsDir, 'jwt-signing', 'pem')) {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    writeExclusive(join(config.secretsDir, 'jwt-signing.v1.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    writeExclusive(join(config.secretsDir, 'jwt-signing.v1.pem'), privatePem(privateKey));
     generated.push('access-token signing key');
   }
-  if (!readdirSync(config.secretsDir).some((name) => /^api-key-pepper\.v\d+\.key$/.test(name))) {
+  if (!hasKeyFamily(config.secretsDir, 'api-key-pepper', 'key')) {
     writeExclusive(join(config.secretsDir, 'api-key-pepper.v1.key'), `${randomBytes(32).toString('base64')}\n`);
     generated.push('API-key pepper');
+  }
+  if (!hasKeyFamily(config.secretsDir, 'cosigner-response', 'pem')) {
+    writeExclusive(join(config.secretsDir, 'cosigner-response.v1.pem'), privatePem(newRsaKey()));
+    generated.push('cosigner response key');
+  }
+  if (config.cosigner.providers.includes(SIMULATOR_PROVIDER) && prepareSimulatorKeys(config)) {
+    generated.push('simulator co-signer key pair');
   }
   if (generated.length === 0) return;
   if (!existsSync(join(config.secretsDir, DEVELOPMENT_MARKER))) {
@@ -48,6 +57,50 @@ export function prepareSecretsDirectory(config: AppConfig, logger: Logger): void
   logger.warn(
     { secretsDir: config.secretsDir, generated },
     '!!! DEVELOPMENT KEYS GENERATED: data encrypted or tokens signed with them are only as safe as this directory. Never use them in production. !!!',
+  );
+}
+
+/**
+ * The simulator plays the provider, so its co-signer key is the provider's, not ours: the
+ * private half goes outside the secrets directory (simulatorPrivateKeyFile, mode 0600), the
+ * public half in, as `cosigner-simulator.pub.v1.pem`, as an operator would install a real
+ * provider's. Nothing is written when a public half is there already; a private half left by
+ * an interrupted start is kept and its public half written. Answers whether it wrote.
+ */
+function prepareSimulatorKeys(config: AppConfig): boolean {
+  const stem = `cosigner-${SIMULATOR_PROVIDER}.pub`;
+  if (hasKeyFamily(config.secretsDir, stem, 'pem')) return false;
+  const privateFile = simulatorPrivateKeyFile(config.dataDir);
+  mkdirSync(dirname(privateFile), { recursive: true, mode: 0o700 });
+  let privateKey: KeyObject;
+  if (existsSync(privateFile)) {
+    try {
+      privateKey = createPrivateKey(readFileSync(privateFile));
+    } catch {
+      throw new Error(`${privateFile} is not a PEM private key: remove it to have a new simulator key pair made`);
+    }
+  } else {
+    privateKey = newRsaKey();
+    writeExclusive(privateFile, privatePem(privateKey));
+  }
+  writeExclusive(join(config.secretsDir, `${stem}.v1.pem`), createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString());
+  return true;
+}
+
+/** RSA-2048, what RS256 answers and callbacks are signed with. */
+function newRsaKey(): KeyObject {
+  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+}
+
+function privatePem(key: KeyObject): string {
+  return key.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+/** Whether `directory` holds some version of `<stem>.vN.<extension>`. */
+function hasKeyFamily(directory: string, stem: string, extension: string): boolean {
+  const [prefix, suffix] = [`${stem}.v`, `.${extension}`];
+  return readdirSync(directory).some(
+    (name) => name.startsWith(prefix) && name.endsWith(suffix) && /^\d+$/.test(name.slice(prefix.length, -suffix.length)),
   );
 }
 

@@ -1,3 +1,4 @@
+import { productionEnv } from '../../../../test/support/production-env';
 import { ConfigError, loadConfig } from './app-config';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -84,6 +85,50 @@ describe('loadConfig', () => {
     expect(problemsOf({ VAULT_VERSIONS_KEPT: '0', VAULT_MAX_SECRETS: 'many' }).join('\n')).toMatch(
       /VAULT_VERSIONS_KEPT[\s\S]*VAULT_MAX_SECRETS/,
     );
+  });
+
+  it('reads the cosigner settings: the simulator outside production, no provider in production, the answer budget', () => {
+    expect(loadConfig({}, '/srv/ringfence').cosigner).toEqual({
+      providers: ['simulator'],
+      responseKeyVersion: undefined,
+      decisionDeadlineMs: 600_000,
+      decisionTimeoutMs: 5000,
+    });
+    const production = productionEnv();
+    expect(loadConfig(production).cosigner.providers).toEqual([]);
+    const configured = loadConfig({
+      ...production,
+      COSIGNER_PROVIDERS: 'fireblocks, acme-2',
+      COSIGNER_RESPONSE_KEY_VERSION: '3',
+      COSIGNER_DECISION_DEADLINE_MS: '0',
+      COSIGNER_DECISION_TIMEOUT_MS: '2500',
+    }).cosigner;
+    expect(configured).toEqual({
+      providers: ['fireblocks', 'acme-2'],
+      responseKeyVersion: 3,
+      decisionDeadlineMs: 0,
+      decisionTimeoutMs: 2500,
+    });
+    expect(problemsOf({ ...production, COSIGNER_PROVIDERS: 'fireblocks,simulator' })).toEqual([
+      expect.stringMatching(/^COSIGNER_PROVIDERS names "simulator", which is refused in production/),
+    ]);
+    expect(problemsOf({ COSIGNER_PROVIDERS: 'simulator' })).toEqual([]);
+    for (const bad of ['Fireblocks', 'fire_blocks', '9lives', `a${'b'.repeat(32)}`, 'acme,../etc']) {
+      expect(problemsOf({ COSIGNER_PROVIDERS: bad })).toEqual([expect.stringMatching(/^COSIGNER_PROVIDERS must hold provider names/)]);
+    }
+    expect(problemsOf({ COSIGNER_PROVIDERS: 'acme,acme' })).toEqual(['COSIGNER_PROVIDERS names a provider twice']);
+    expect(
+      problemsOf({
+        COSIGNER_RESPONSE_KEY_VERSION: '0',
+        COSIGNER_DECISION_DEADLINE_MS: 'later',
+        COSIGNER_DECISION_TIMEOUT_MS: '30000',
+      }).join('\n'),
+    ).toMatch(/COSIGNER_RESPONSE_KEY_VERSION[\s\S]*COSIGNER_DECISION_DEADLINE_MS[\s\S]*COSIGNER_DECISION_TIMEOUT_MS/);
+    expect(problemsOf({ DATABASE_ACQUIRE_TIMEOUT_MS: '10000', COSIGNER_DECISION_TIMEOUT_MS: '20000' })).toEqual([
+      expect.stringMatching(/^DATABASE_ACQUIRE_TIMEOUT_MS and COSIGNER_DECISION_TIMEOUT_MS together must not exceed 25000 ms/),
+    ]);
+    // No provider, no callback to answer: the budget binds nothing.
+    expect(problemsOf({ ...production, DATABASE_ACQUIRE_TIMEOUT_MS: '10000', COSIGNER_DECISION_TIMEOUT_MS: '20000' })).toEqual([]);
   });
 
   it('never echoes a value, secret or not', () => {

@@ -2,6 +2,7 @@ import { catalogueProblems, DEFAULT_PLANS, PlanCatalogue, RateLimitOptions } fro
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { isAbsolute, resolve } from 'node:path';
+import { CosignerOptions, SIMULATOR_PROVIDER } from '../cosigner/cosigner.options';
 import type { VaultOptions } from '../vault/vault.options';
 import { defaultConnectionCeiling } from './connection-ceiling';
 import { EnvironmentVariables } from './environment-variables';
@@ -51,6 +52,7 @@ export interface AppConfig {
   readonly rateLimits: RateLimitOptions;
   readonly auditRetentionDays: number;
   readonly vault: VaultOptions;
+  readonly cosigner: CosignerOptions;
   readonly adminAuth: {
     readonly issuer: string;
     readonly audience: string;
@@ -66,6 +68,9 @@ export interface AppConfig {
     | { readonly transport: 'file'; readonly directory: string; readonly from: string }
     | { readonly transport: 'smtp'; readonly url: string; readonly from: string };
 }
+
+/** A co-signer callback waits for a connection, then decides within its timeout: both inside this, the rest of the provider's 30 s left to verify, sign and travel. */
+const COSIGNER_ANSWER_BUDGET_MS = 25_000;
 
 /** Boot refused: every problem is listed by variable name, never with its value. */
 export class ConfigError extends Error {
@@ -90,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     'BOOTSTRAP_ADMIN_EMAIL',
     'REDIS_URL',
     'RATE_LIMIT_PLANS',
+    'COSIGNER_PROVIDERS',
+    'COSIGNER_RESPONSE_KEY_VERSION',
   ];
   for (const name of [...known, ...optional]) {
     const value = env[name];
@@ -121,6 +128,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
   if (vars.DATABASE_LONG_RUNNING_TIMEOUT_MS < longest) {
     problems.push(
       'DATABASE_LONG_RUNNING_TIMEOUT_MS must not be shorter than the statement, lock and idle-in-transaction timeouts (it is their allowance for long work)',
+    );
+  }
+  const cosignerProviders = vars.COSIGNER_PROVIDERS ?? (production ? [] : [SIMULATOR_PROVIDER]);
+  if (production && cosignerProviders.includes(SIMULATOR_PROVIDER)) {
+    problems.push(
+      `COSIGNER_PROVIDERS names "${SIMULATOR_PROVIDER}", which is refused in production (the development provider, with a key made on this host)`,
+    );
+  }
+  if (cosignerProviders.length > 0 && vars.DATABASE_ACQUIRE_TIMEOUT_MS + vars.COSIGNER_DECISION_TIMEOUT_MS > COSIGNER_ANSWER_BUDGET_MS) {
+    problems.push(
+      `DATABASE_ACQUIRE_TIMEOUT_MS and COSIGNER_DECISION_TIMEOUT_MS together must not exceed ${COSIGNER_ANSWER_BUDGET_MS} ms (a co-signer answer must leave well inside the provider's 30 s)`,
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -167,6 +185,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       maxSecrets: vars.VAULT_MAX_SECRETS,
       revealsPerMinute: vars.VAULT_REVEALS_PER_MINUTE,
       workspaceRevealsPerMinute: vars.VAULT_WORKSPACE_REVEALS_PER_MINUTE,
+    },
+    cosigner: {
+      providers: cosignerProviders,
+      responseKeyVersion: vars.COSIGNER_RESPONSE_KEY_VERSION,
+      decisionDeadlineMs: vars.COSIGNER_DECISION_DEADLINE_MS,
+      decisionTimeoutMs: vars.COSIGNER_DECISION_TIMEOUT_MS,
     },
     adminAuth: {
       issuer: vars.JWT_ISSUER,

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { ArrayUnique, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { PROVIDER_NAME } from '../cosigner/protocol/cosigner-keys';
 
 const toList = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
@@ -277,6 +278,41 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(100000)
   VAULT_WORKSPACE_REVEALS_PER_MINUTE = 600;
+
+  /**
+   * The custody providers whose co-signer calls `/v1/cosigner/:provider`, comma-separated;
+   * each needs its `cosigner-<provider>.pub.vN.pem`. Default: `simulator` outside
+   * production, none in production (where `simulator` is refused).
+   */
+  @IsOptional()
+  @Transform(toList)
+  @Matches(PROVIDER_NAME, {
+    each: true,
+    message: 'COSIGNER_PROVIDERS must hold provider names of 1 to 32 lower-case letters, digits and dashes, starting with a letter',
+  })
+  @ArrayUnique({ message: 'COSIGNER_PROVIDERS names a provider twice' })
+  COSIGNER_PROVIDERS?: string[];
+
+  /** The response key version (`cosigner-response.vN.pem`) that signs the co-signer answers; the highest present when unset. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  COSIGNER_RESPONSE_KEY_VERSION?: number;
+
+  /** From the first sight of a requestId, a decision that fails (database, evaluation) answers RETRY this long, then REJECT. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  COSIGNER_DECISION_DEADLINE_MS = 600_000;
+
+  /** Statement and lock timeout of a decision's transaction: the provider fails a request unanswered within 30 s. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(20_000)
+  COSIGNER_DECISION_TIMEOUT_MS = 5000;
 
   /** The first owner's email, created (with a one-time password printed once) on the first start. */
   @IsOptional()

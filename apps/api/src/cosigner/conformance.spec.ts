@@ -49,7 +49,9 @@ describe('the cosigner conformance vectors (docs/conformance/cosigner.md), repro
     writeFileSync(join(secrets, 'cosigner-conformance.pub.v1.pem'), `${block('provider-key', 'public')}\n`, { mode: 0o600 });
     const loaded = CosignerKeys.load(new KeyMaterialDirectory(secrets), ['conformance']);
     keys = { provider: loaded.providerKeys('conformance'), response: loaded.signing };
-    expect(loaded.responsePublicKey).toEqual({ kid: 'v1', pem: `${block('response-key', 'public')}\n` });
+    const published = `${block('response-key', 'public')}\n`;
+    const jwk = { ...createPublicKey(published).export({ format: 'jwk' }), kid: 'v1', alg: 'RS256', use: 'sig' };
+    expect(loaded.responsePublicKey).toEqual({ kid: 'v1', pem: published, jwk });
   });
   afterAll(() => rmSync(secrets, { recursive: true, force: true }));
 

@@ -1,6 +1,6 @@
 import { KeyMaterialDirectory } from '@ringfence/crypto';
 import jwt from 'jsonwebtoken';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +42,16 @@ describe('cosigner key material', () => {
     expect(keys.signing.kid).toBe('v2');
     const answer = signCallbackAnswer({ action: 'APPROVE', requestId: 'r' }, keys.signing.privateKey, keys.signing.kid);
     expect(jwt.verify(answer, ours2.publicKey, { algorithms: ['RS256'] })).toEqual({ action: 'APPROVE', requestId: 'r' });
-    expect(keys.responsePublicKey).toEqual({ kid: 'v2', pem: publicPem(ours2) });
+    const { n, e } = ours2.publicKey.export({ format: 'jwk' });
+    expect(keys.responsePublicKey).toEqual({
+      kid: 'v2',
+      pem: publicPem(ours2),
+      jwk: { kty: 'RSA', n, e, kid: 'v2', alg: 'RS256', use: 'sig' },
+    });
+    expect(jwt.verify(answer, createPublicKey({ key: keys.responsePublicKey.jwk, format: 'jwk' }), { algorithms: ['RS256'] })).toEqual({
+      action: 'APPROVE',
+      requestId: 'r',
+    });
     for (const [pair, kid] of [
       [acme, 'v1'],
       [acme2, 'v2'],

@@ -21,13 +21,37 @@ interface ResponseKey {
   readonly publicKey: KeyObject;
 }
 
+/** The public half of our active response key, as a provider's console takes it. */
+export interface ResponsePublicKey {
+  /** `v<N>`: the `kid` header of every answer it signs. */
+  readonly kid: string;
+  /** SPKI PEM (`-----BEGIN PUBLIC KEY-----`). */
+  readonly pem: string;
+  /** The same key as a JWK (RFC 7517). */
+  readonly jwk: {
+    readonly kty: 'RSA';
+    readonly n: string;
+    readonly e: string;
+    readonly kid: string;
+    readonly alg: 'RS256';
+    readonly use: 'sig';
+  };
+}
+
 export class CosignerKeys {
   readonly #signing: ResponseKey;
   readonly #providers: ReadonlyMap<string, readonly ProviderKey[]>;
+  readonly #responsePublicKey: ResponsePublicKey;
 
   private constructor(signing: ResponseKey, providers: Map<string, ProviderKey[]>) {
     this.#signing = signing;
     this.#providers = providers;
+    const { n, e } = signing.publicKey.export({ format: 'jwk' });
+    this.#responsePublicKey = Object.freeze({
+      kid: signing.kid,
+      pem: signing.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      jwk: Object.freeze({ kty: 'RSA', n: n!, e: e!, kid: signing.kid, alg: 'RS256', use: 'sig' } as const),
+    });
   }
 
   static load(directory: KeyMaterialDirectory, providers: readonly string[], activeVersion?: number): CosignerKeys {
@@ -70,8 +94,8 @@ export class CosignerKeys {
   }
 
   /** What a provider's console is given to verify our answers: the active response key's public half. */
-  get responsePublicKey(): { kid: string; pem: string } {
-    return { kid: this.#signing.kid, pem: this.#signing.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  get responsePublicKey(): ResponsePublicKey {
+    return this.#responsePublicKey;
   }
 
   toJSON(): { responseKid: string; providers: string[] } {

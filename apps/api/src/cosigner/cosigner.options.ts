@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+
+export const COSIGNER_OPTIONS = Symbol('COSIGNER_OPTIONS');
+
+/** The development provider: it plays a custody provider and its co-signer with a key made on this host (refused in production). */
+export const SIMULATOR_PROVIDER = 'simulator';
+
+export interface CosignerOptions {
+  /** The providers whose co-signer calls `/v1/cosigner/:provider`, each with its `cosigner-<provider>.pub.vN.pem`. */
+  readonly providers: readonly string[];
+  /** The response key version (`cosigner-response.vN.pem`) that signs answers; the highest when unset. */
+  readonly responseKeyVersion?: number;
+  /** From the first sight of a requestId, a decision that fails answers RETRY this long, then REJECT. */
+  readonly decisionDeadlineMs: number;
+  /** Statement and lock timeout of a decision's transaction: the answer must leave well inside the provider's 30 s. */
+  readonly decisionTimeoutMs: number;
+}
+
+/**
+ * Where development keeps the simulator's own co-signer key: the provider's private key, so
+ * outside our secrets directory (its public half is `cosigner-simulator.pub.vN.pem` there).
+ */
+export function simulatorPrivateKeyFile(dataDir: string, version = 1): string {
+  return join(dataDir, 'simulator', `cosigner-${SIMULATOR_PROVIDER}.v${version}.pem`);
+}
