@@ -18,7 +18,13 @@ const LIB_DEPENDENCIES: Record<string, readonly string[]> = {
 };
 
 /** Folders whose files are each their own node: a feature's module and controllers sit at its root and import its sub-folders. */
-const FEATURE_ROOTS = new Set(['apps/api/src', 'apps/api/src/admin-identity', 'apps/api/src/workspaces']);
+const FEATURE_ROOTS = new Set([
+  'apps/api/src',
+  'apps/api/src/admin-identity',
+  'apps/api/src/workspaces',
+  'apps/api/src/cosigner',
+  'apps/api/src/providers',
+]);
 
 interface Graph {
   readonly files: readonly string[];

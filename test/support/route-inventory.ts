@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
 import { ACCESS_POLICY, AccessPolicy, RouteAccess, routeAccessOf, STEP_UP } from '@ringfence/access';
-import { AUDITED_ACTION } from '@ringfence/audit';
+import { AUDITED_ACTION, AUDITED_IN_SERVICE } from '@ringfence/audit';
 import { SKIP_RATE_LIMITS } from '@ringfence/limits';
 
 export interface RouteDeclaration {
@@ -36,7 +36,9 @@ export function listRouteDeclarations(app: INestApplication): RouteDeclaration[]
         const policy = (Reflect.getMetadata(ACCESS_POLICY, handler) ?? Reflect.getMetadata(ACCESS_POLICY, controller)) as
           AccessPolicy | undefined;
         const stepUp = Reflect.getMetadata(STEP_UP, handler) === true;
-        const audited = Reflect.getMetadata(AUDITED_ACTION, handler) as string | undefined;
+        const inService = Reflect.getMetadata(AUDITED_IN_SERVICE, handler) as string | undefined;
+        const audited =
+          (Reflect.getMetadata(AUDITED_ACTION, handler) as string | undefined) ?? (inService ? `${inService} in service` : undefined);
         const unlimited = (Reflect.getMetadata(SKIP_RATE_LIMITS, handler) ?? Reflect.getMetadata(SKIP_RATE_LIMITS, controller)) === true;
         routes.push({
           route: `${RequestMethod[method]} ${`/${[prefix, path].filter(Boolean).join('/')}`}`,

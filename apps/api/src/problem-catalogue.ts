@@ -4,6 +4,7 @@ import { LimitProblems } from '@ringfence/limits';
 import { problemCatalogue, RequestProblems } from '@ringfence/problems';
 import { DatabaseProblems } from '@ringfence/tenancy';
 import { AdminIdentityProblems } from './admin-identity/admin-identity.problems';
+import { CosignerProblems } from './cosigner/cosigner.problems';
 import { HealthProblems } from './health/health.problems';
 import { HttpBoundaryProblems } from './http/http-boundary.problems';
 import { VaultProblems } from './vault/vault.problems';
@@ -25,6 +26,7 @@ export const PROBLEM_CATALOGUE = problemCatalogue(
   WorkspaceProblems,
   ApiKeyProblems,
   VaultProblems,
+  CosignerProblems,
   AuditProblems,
   HealthProblems,
 );

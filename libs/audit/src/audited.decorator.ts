@@ -13,3 +13,16 @@ export function Audited(action: string): MethodDecorator {
   if (!ACTION.test(action)) throw new Error(`audit action "${action}" is not of the form resource.verb`);
   return applyDecorators(SetMetadata(AUDITED_ACTION, action), UseInterceptors(RequestTransactionInterceptor));
 }
+
+export const AUDITED_IN_SERVICE = 'ringfence:audited-in-service';
+
+/**
+ * The route's mutation is audited as `action` by its service, in transactions the service
+ * runs itself rather than the request's: for a caller whose workspace is known only once
+ * its request has been read (the custody provider's callbacks, which find it in the signed
+ * payload and decide as it). No request transaction; the route inventory lists it as audited.
+ */
+export function AuditedInService(action: string): MethodDecorator {
+  if (!ACTION.test(action)) throw new Error(`audit action "${action}" is not of the form resource.verb`);
+  return SetMetadata(AUDITED_IN_SERVICE, action);
+}

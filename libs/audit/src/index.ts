@@ -3,7 +3,7 @@ export { AuditModule } from './audit.module';
 export { AuditProblems } from './audit.problems';
 export { AuditTrail, type AuditChange } from './audit-trail';
 export { AuditWriter, type AuditEvent } from './audit-writer';
-export { AUDITED_ACTION, Audited } from './audited.decorator';
+export { AUDITED_ACTION, AUDITED_IN_SERVICE, Audited, AuditedInService } from './audited.decorator';
 export { SecurityEvents } from './security-events';
 export { AuditChain, type ChainHead, type ChainReport } from './chain/audit-chain';
 export { AuditSealer } from './chain/audit-sealer';

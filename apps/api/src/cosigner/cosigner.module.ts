@@ -1,23 +1,45 @@
-import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { PROVIDER_AUTHENTICATOR } from '@ringfence/access';
 import { KeyMaterialDirectory } from '@ringfence/crypto';
+import { ProvidersModule } from '../providers/providers.module';
+import { CosignerCallbacksController } from './cosigner-callbacks.controller';
+import { ProviderSignatureAuthenticator } from './callbacks/provider-signature.authenticator';
 import { CosignerPublicKeyController } from './cosigner-public-key.controller';
 import { COSIGNER_OPTIONS, CosignerOptions } from './cosigner.options';
+import { CapWindows } from './decisions/cap-windows';
+import { CosignerDecisions } from './decisions/cosigner-decisions';
+import { PolicyExplanations } from './decisions/policy-explanations';
+import { AdminPoliciesController } from './admin-policies.controller';
+import { PoliciesController } from './policies.controller';
+import { PolicyVersions } from './policies/policy-versions';
 import { CosignerKeys } from './protocol/cosigner-keys';
+import { TransfersService } from './transfers/transfers.service';
 
 /**
  * The cosigner (ring L3, issue 15; docs/architecture.md layout: `apps/api/src/cosigner`). Its
  * key material is loaded once at boot from the secrets directory, as the JWT keys are: our
  * response keys and each configured provider's co-signer keys, provided (and exported) as
- * `CosignerKeys`; a missing or malformed file stops the boot, naming the file. Routes:
- * `GET /v1/cosigner/:provider/public-key` (public).
+ * `CosignerKeys`; a missing or malformed file stops the boot, naming the file. Routes: the
+ * provider's callbacks (its signature alone), the workspace's and the admin's policies, the
+ * workspace's transfers, `GET /v1/cosigner/:provider/public-key` (public). Global because the
+ * AccessGate resolves the `provider` authenticator from here.
  */
+@Global()
 @Module({})
 export class CosignerModule {
   static forRoot(options: CosignerOptions): DynamicModule {
     return {
       module: CosignerModule,
-      controllers: [CosignerPublicKeyController],
+      imports: [ProvidersModule.forRoot({ providers: options.providers })],
+      controllers: [CosignerPublicKeyController, CosignerCallbacksController, PoliciesController, AdminPoliciesController],
       providers: [
+        PolicyVersions,
+        CapWindows,
+        CosignerDecisions,
+        PolicyExplanations,
+        TransfersService,
+        ProviderSignatureAuthenticator,
+        { provide: PROVIDER_AUTHENTICATOR, useExisting: ProviderSignatureAuthenticator },
         { provide: COSIGNER_OPTIONS, useValue: options },
         {
           provide: CosignerKeys,
@@ -30,7 +52,7 @@ export class CosignerModule {
           },
         },
       ],
-      exports: [CosignerKeys],
+      exports: [CosignerKeys, PROVIDER_AUTHENTICATOR, CapWindows],
     };
   }
 }

@@ -1,0 +1,76 @@
+import { Controller, Header, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { AccessProblems, ProviderSigned, unauthenticated } from '@ringfence/access';
+import { AuditedInService } from '@ringfence/audit';
+import type { FastifyRequest } from 'fastify';
+import { TokenBody } from '../http/body-limits';
+import { ApiProblems } from '../openapi/api-problems.decorator';
+import { CosignerProblems } from './cosigner.problems';
+import { CallbackKind, CosignerDecisions } from './decisions/cosigner-decisions';
+import { verifiedCallbackOf } from './callbacks/provider-signature.authenticator';
+
+const TOKEN_BODY = {
+  schema: { type: 'string', example: 'eyJhbGciOiJSUzI1NiIsImtpZCI6InYxIn0.eyJyZXF1ZXN0SWQiOiI…' },
+  description:
+    "A compact JWT, RS256, signed by the provider's co-signer key (`cosigner-<provider>.pub.vN.pem`). Verified over these exact bytes before anything reads it.",
+};
+const ANSWER = {
+  description:
+    'A compact JWT, RS256 with our response key (`GET /v1/cosigner/{provider}/public-key`): `{ action: APPROVE | REJECT | RETRY, requestId, rejectionReason? }`. ' +
+    'A retried request gets the stored answer byte for byte; RETRY is not final.',
+  schema: { type: 'string' },
+};
+
+/**
+ * The custody provider's co-signer callbacks (docs/routes.md: `/v1/cosigner/:provider/v2/…`),
+ * authenticated by their signature alone: the body is the provider's signed token, verified
+ * before the handler runs (an unverified one is a 401 and a security event), and the
+ * answer is our signed token, as text.
+ */
+@ApiTags('cosigner (provider)')
+@Controller('v1/cosigner/:provider/v2')
+export class CosignerCallbacksController {
+  constructor(private readonly decisions: CosignerDecisions) {}
+
+  @Post('tx_sign_request')
+  @ProviderSigned()
+  @AuditedInService('cosigner.decide')
+  @TokenBody()
+  @HttpCode(HttpStatus.OK)
+  @Header('content-type', 'text/plain; charset=utf-8')
+  @ApiConsumes('text/plain', 'application/jwt', 'application/json')
+  @ApiProduces('text/plain')
+  @ApiBody(TOKEN_BODY)
+  @ApiOkResponse(ANSWER)
+  @ApiProblems(AccessProblems.UNAUTHENTICATED, CosignerProblems.REQUEST_ID_MISSING)
+  txSignRequest(@Param('provider') _provider: string, @Req() request: FastifyRequest): Promise<string> {
+    return this.answer(request, 'tx_sign');
+  }
+
+  @Post('config_change_sign_request')
+  @ProviderSigned()
+  @AuditedInService('cosigner.decide')
+  @TokenBody()
+  @HttpCode(HttpStatus.OK)
+  @Header('content-type', 'text/plain; charset=utf-8')
+  @ApiConsumes('text/plain', 'application/jwt', 'application/json')
+  @ApiProduces('text/plain')
+  @ApiBody(TOKEN_BODY)
+  @ApiOkResponse({
+    ...ANSWER,
+    description: `${ANSWER.description} Configuration changes are rejected (\`config_change_not_supported\`) and audited.`,
+  })
+  @ApiProblems(AccessProblems.UNAUTHENTICATED, CosignerProblems.REQUEST_ID_MISSING)
+  configChangeRequest(@Param('provider') _provider: string, @Req() request: FastifyRequest): Promise<string> {
+    return this.answer(request, 'config_change');
+  }
+
+  private async answer(request: FastifyRequest, kind: CallbackKind): Promise<string> {
+    const verified = verifiedCallbackOf(request);
+    // The gate admitted the request only through the provider authenticator, which leaves this.
+    if (!verified) throw unauthenticated();
+    const reply = await this.decisions.answer(verified.provider, kind, verified.payload);
+    request.log.info({ cosigner: { action: reply.action, replayed: reply.replayed } }, 'cosigner answer');
+    return reply.token;
+  }
+}

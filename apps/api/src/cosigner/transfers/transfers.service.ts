@@ -1,0 +1,278 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditTrail, AuditWriter } from '@ringfence/audit';
+import { RequestProblems } from '@ringfence/problems';
+import {
+  actorLabel,
+  DomainEvents,
+  failureCodeOf,
+  KeyEnvironment,
+  Principal,
+  RequestContext,
+  sqlRows,
+  UnitOfWork,
+} from '@ringfence/tenancy';
+import { CUSTODY_PROVIDERS, CustodyProviderRefusal, CustodyProviders } from '../../providers/custody-provider';
+import { parseDecimal } from '../policy/decimal';
+import type { PolicyOwner } from '../policies/policy-versions';
+import { TransferDto, TransferPageDto } from './dto/transfer.dto';
+import { externalTxIdOf } from './external-reference';
+
+export type TransferStatus = 'submitted' | 'pending' | 'approved' | 'rejected' | 'failed';
+
+export interface NewTransfer {
+  readonly asset: string;
+  readonly amount: string;
+  readonly source: { readonly type: string; readonly id: string };
+  readonly destination: { readonly type?: string; readonly id?: string; readonly address?: string };
+  readonly note?: string;
+  readonly provider?: string;
+}
+
+interface TransferRow {
+  id: string;
+  workspace_id: string;
+  environment: KeyEnvironment;
+  external_tx_id: string;
+  provider: string;
+  provider_tx_id: string | null;
+  asset: string;
+  amount: string;
+  source: { type: string; id: string };
+  destination: { type?: string; id?: string; address?: string };
+  note: string | null;
+  status: TransferStatus;
+  policy_version: number | null;
+  rule_name: string | null;
+  reason: string | null;
+  decided_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = `t.id, t.workspace_id, t.environment, t.external_tx_id, t.provider, t.provider_tx_id, t.asset, t.amount, t.source, t.destination,
+  t.note, t.status, (SELECT p.version FROM policy_versions p WHERE p.id = t.policy_version_id) AS policy_version, t.rule_name, t.reason,
+  t.decided_at, t.created_at, t.updated_at`;
+
+function transferView(row: TransferRow): TransferDto {
+  return {
+    id: row.id,
+    externalTxId: row.external_tx_id,
+    status: row.status,
+    provider: row.provider,
+    providerTxId: row.provider_tx_id,
+    asset: row.asset,
+    amount: row.amount,
+    source: row.source,
+    destination: row.destination,
+    note: row.note,
+    decision:
+      row.decided_at === null
+        ? null
+        : { policyVersion: row.policy_version, rule: row.rule_name, reason: row.reason ?? '', decidedAt: row.decided_at.toISOString() },
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** A page position: the last item's creation time and id, opaque to clients. */
+function cursorOf(row: TransferRow): string {
+  return Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id])).toString('base64url');
+}
+
+function positionOf(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      !Number.isNaN(Date.parse(value[0])) &&
+      typeof value[1] === 'string' &&
+      /^[0-9a-f-]{36}$/.test(value[1])
+    ) {
+      return [value[0], value[1]];
+    }
+  } catch {
+    // Refused below, as any other unreadable cursor.
+  }
+  throw RequestProblems.VALIDATION_FAILED({ errors: [{ field: 'cursor', messages: ['cursor is not one this API gave'] }] });
+}
+
+/**
+ * A workspace's transfer intents: recorded (with the `Idempotency-Key` the route was called
+ * with) in the request's transaction, then submitted to the custody provider once that has
+ * committed (never I/O inside a transaction): the provider then asks our cosigner whether to
+ * sign, by the intent's external reference. Listing and reading show the decision.
+ */
+@Injectable()
+export class TransfersService {
+  private readonly logger = new Logger(TransfersService.name);
+
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly context: RequestContext,
+    private readonly trail: AuditTrail,
+    private readonly writer: AuditWriter,
+    private readonly events: DomainEvents,
+    @Inject(CUSTODY_PROVIDERS) private readonly providers: CustodyProviders,
+  ) {}
+
+  async create(owner: PolicyOwner, input: NewTransfer, idempotencyKey: string): Promise<TransferDto> {
+    const errors: { field: string; messages: string[] }[] = [];
+    if ((input.destination.id === undefined) === (input.destination.address === undefined)) {
+      errors.push({ field: 'destination', messages: ['destination must have exactly one of id and address'] });
+    }
+    if (!parseDecimal(input.amount)) {
+      errors.push({ field: 'amount', messages: ['amount has more digits than an amount may have (78, 36 after the point)'] });
+    }
+    const provider = input.provider ?? [...this.providers.keys()][0];
+    if (provider === undefined || !this.providers.has(provider)) {
+      errors.push({
+        field: 'provider',
+        messages: [input.provider === undefined ? 'no custody provider is configured' : 'provider is not configured'],
+      });
+    }
+    if (errors.length > 0) throw RequestProblems.VALIDATION_FAILED({ errors });
+    const destination =
+      input.destination.address === undefined
+        ? { ...(input.destination.type === undefined ? {} : { type: input.destination.type }), id: input.destination.id! }
+        : { type: input.destination.type ?? 'ONE_TIME_ADDRESS', address: input.destination.address };
+    const [row] = await sqlRows<TransferRow>(
+      this.unitOfWork.manager,
+      `WITH t AS (
+         INSERT INTO transfers (workspace_id, environment, idempotency_key, external_tx_id, provider, asset, amount, source, destination, note, status, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'submitted', $11) RETURNING *)
+       SELECT ${COLUMNS} FROM t`,
+      [
+        owner.workspaceId,
+        owner.environment,
+        idempotencyKey,
+        externalTxIdOf(owner, idempotencyKey),
+        provider,
+        input.asset,
+        input.amount,
+        JSON.stringify({ type: input.source.type, id: input.source.id }),
+        JSON.stringify(destination),
+        input.note ?? null,
+        actorLabel(this.context.principal),
+      ],
+    );
+    const view = transferView(row!);
+    this.trail.record({
+      target: { type: 'transfer', id: view.id },
+      after: {
+        externalTxId: view.externalTxId,
+        provider,
+        asset: view.asset,
+        amount: view.amount,
+        source: view.source,
+        destination,
+        status: 'submitted',
+      },
+    });
+    // Submitted once the intent has committed: the provider's callback must find it.
+    this.unitOfWork.afterCommit(() => void this.submit(row!));
+    return view;
+  }
+
+  list(owner: PolicyOwner, query: { status?: string; limit?: number; cursor?: string }): Promise<TransferPageDto> {
+    const limit = query.limit ?? 50;
+    const position = query.cursor === undefined ? undefined : positionOf(query.cursor);
+    return this.unitOfWork.read(async () => {
+      const rows = await sqlRows<TransferRow>(
+        this.unitOfWork.manager,
+        `SELECT ${COLUMNS} FROM transfers t
+          WHERE t.workspace_id = $1 AND t.environment = $2 AND ($3::text IS NULL OR t.status = $3)
+            AND ($4::timestamptz IS NULL OR (t.created_at, t.id) < ($4::timestamptz, $5::uuid))
+          ORDER BY t.created_at DESC, t.id DESC LIMIT $6`,
+        [owner.workspaceId, owner.environment, query.status ?? null, position?.[0] ?? null, position?.[1] ?? null, limit + 1],
+      );
+      const page = rows.slice(0, limit);
+      return { items: page.map(transferView), nextCursor: rows.length > limit ? cursorOf(page[page.length - 1]!) : null };
+    });
+  }
+
+  get(owner: PolicyOwner, id: string): Promise<TransferDto> {
+    return this.unitOfWork.read(async () => {
+      const [row] = await sqlRows<TransferRow>(
+        this.unitOfWork.manager,
+        `SELECT ${COLUMNS} FROM transfers t WHERE t.id = $1 AND t.workspace_id = $2 AND t.environment = $3`,
+        [id, owner.workspaceId, owner.environment],
+      );
+      if (!row) throw RequestProblems.NOT_FOUND();
+      return transferView(row);
+    });
+  }
+
+  /**
+   * Hands a recorded intent to its provider, outside any transaction, and records what the
+   * provider said: its transaction id (the transfer is pending, unless the cosigner already
+   * decided it), or a refusal for good (the transfer fails, audited and announced). A
+   * transient failure leaves it submitted, to be submitted again (the provider dedupes on the
+   * external reference).
+   */
+  async submit(
+    row: Pick<
+      TransferRow,
+      'id' | 'workspace_id' | 'environment' | 'provider' | 'external_tx_id' | 'asset' | 'amount' | 'source' | 'destination' | 'note'
+    >,
+  ): Promise<void> {
+    const provider = this.providers.get(row.provider);
+    const principal: Principal = { kind: 'provider', provider: row.provider, workspaceId: row.workspace_id, environment: row.environment };
+    const owner = { workspaceId: row.workspace_id, environment: row.environment };
+    try {
+      if (!provider) throw new CustodyProviderRefusal('provider_not_configured');
+      const { providerTxId } = await provider.submitTransfer({
+        externalTxId: row.external_tx_id,
+        asset: row.asset,
+        amount: row.amount,
+        source: row.source,
+        destination: row.destination,
+        ...(row.note === null ? {} : { note: row.note }),
+      });
+      await this.unitOfWork.run(
+        async () => {
+          await this.unitOfWork.manager.query(
+            `UPDATE transfers SET provider_tx_id = coalesce(provider_tx_id, $2),
+                    status = CASE WHEN status = 'submitted' THEN 'pending' ELSE status END
+              WHERE id = $1 AND workspace_id = $3 AND environment = $4`,
+            [row.id, providerTxId, row.workspace_id, row.environment],
+          );
+        },
+        { principal },
+      );
+    } catch (error) {
+      if (!(error instanceof CustodyProviderRefusal)) {
+        this.logger.warn({ transferId: row.id, failure: failureCodeOf(error) }, 'transfer submission failed; it stays submitted');
+        return;
+      }
+      await this.unitOfWork
+        .run(
+          async () => {
+            const failed = await sqlRows<{ id: string }>(
+              this.unitOfWork.manager,
+              `UPDATE transfers SET status = 'failed', reason = $2 WHERE id = $1 AND status IN ('submitted', 'pending') RETURNING id`,
+              [row.id, `provider_refused:${error.code}`],
+            );
+            if (failed.length === 0) return;
+            await this.writer.append({
+              action: 'transfer.fail',
+              outcome: 'failure',
+              reason: `provider_refused:${error.code}`,
+              target: { type: 'transfer', id: row.id },
+              after: { status: 'failed' },
+            });
+            await this.events.record(owner, {
+              type: 'transfer.status_changed',
+              subjectId: row.id,
+              payload: { transferId: row.id, status: 'failed', reason: `provider_refused:${error.code}` },
+            });
+          },
+          { principal },
+        )
+        .catch((recording: unknown) =>
+          this.logger.error({ transferId: row.id, failure: failureCodeOf(recording) }, 'could not record a refused submission'),
+        );
+    }
+  }
+}
