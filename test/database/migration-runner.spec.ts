@@ -35,6 +35,7 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
       'audit_chain',
       'audit_checkpoints',
       'audit_log',
+      'idempotency_keys',
       'mail_outbox',
       'schema_migrations',
       'vault_secret_versions',
