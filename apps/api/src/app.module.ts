@@ -11,6 +11,7 @@ import { AdminIdentityModule } from './admin-identity/admin-identity.module';
 import { AuditRoutesModule } from './audit/audit.module';
 import { AppConfig } from './config/app-config';
 import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { mailTransportProvider } from './mail/mail.providers';
 import { MasterKeyRewrapModule } from './master-key-rewrap/master-key-rewrap.module';
 import { RedisKeyRevocations } from './redis/redis-key-revocations';
@@ -98,6 +99,7 @@ export class AppModule {
           keyRevocations: redis ? { provide: KEY_REVOCATIONS, useExisting: RedisKeyRevocations } : undefined,
         }),
         VaultModule.forRoot(config.vault),
+        IdempotencyModule.forRoot(config.idempotency),
         AuditRoutesModule,
         MasterKeyRewrapModule,
         HealthModule,

@@ -6,6 +6,7 @@ import { DatabaseProblems } from '@ringfence/tenancy';
 import { AdminIdentityProblems } from './admin-identity/admin-identity.problems';
 import { HealthProblems } from './health/health.problems';
 import { HttpBoundaryProblems } from './http/http-boundary.problems';
+import { IdempotencyProblems } from './idempotency/idempotency.problems';
 import { VaultProblems } from './vault/vault.problems';
 import { ApiKeyProblems } from './workspaces/api-keys/api-keys.problems';
 import { WorkspaceProblems } from './workspaces/workspaces.problems';
@@ -25,6 +26,7 @@ export const PROBLEM_CATALOGUE = problemCatalogue(
   WorkspaceProblems,
   ApiKeyProblems,
   VaultProblems,
+  IdempotencyProblems,
   AuditProblems,
   HealthProblems,
 );

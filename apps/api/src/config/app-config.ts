@@ -2,6 +2,7 @@ import { catalogueProblems, DEFAULT_PLANS, PlanCatalogue, RateLimitOptions } fro
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { isAbsolute, resolve } from 'node:path';
+import type { IdempotencyOptions } from '../idempotency/idempotency.options';
 import type { VaultOptions } from '../vault/vault.options';
 import { defaultConnectionCeiling } from './connection-ceiling';
 import { EnvironmentVariables } from './environment-variables';
@@ -51,6 +52,7 @@ export interface AppConfig {
   readonly rateLimits: RateLimitOptions;
   readonly auditRetentionDays: number;
   readonly vault: VaultOptions;
+  readonly idempotency: IdempotencyOptions;
   readonly adminAuth: {
     readonly issuer: string;
     readonly audience: string;
@@ -168,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       revealsPerMinute: vars.VAULT_REVEALS_PER_MINUTE,
       workspaceRevealsPerMinute: vars.VAULT_WORKSPACE_REVEALS_PER_MINUTE,
     },
+    idempotency: { ttlHours: vars.IDEMPOTENCY_KEY_TTL_HOURS },
     adminAuth: {
       issuer: vars.JWT_ISSUER,
       audience: vars.JWT_AUDIENCE,
