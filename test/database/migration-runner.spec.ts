@@ -38,6 +38,7 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
       'cosigner_cap_reservations',
       'cosigner_requests',
       'domain_events',
+      'idempotency_keys',
       'mail_outbox',
       'policy_versions',
       'schema_migrations',

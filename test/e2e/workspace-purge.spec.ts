@@ -26,6 +26,12 @@ describe('purge of deleted workspaces', () => {
       });
       expect(created.statusCode).toBe(201);
     }
+    // An idempotency key's entry, as an @Idempotent() route keeps one (no production route has one yet).
+    await t.superuser.query(
+      `INSERT INTO idempotency_keys (workspace_id, environment, key, fingerprint, status, headers, created_by, expires_at)
+       VALUES ($1, 'live', 'order-1', $2, 201, '{}', 'api_key:TEST', now() + interval '1 day')`,
+      [key.workspaceId, Buffer.alloc(32)],
+    );
     const deleted = await t.app.inject({ method: 'DELETE', url: `/v1/admin/workspaces/${key.workspaceId}`, headers: admin.headers });
     expect(deleted.statusCode).toBe(204);
     await backdate(key.workspaceId, daysAgo);
@@ -40,10 +46,13 @@ describe('purge of deleted workspaces', () => {
     await t.superuser.query('COMMIT');
   }
 
-  const exists = async (table: 'workspaces' | 'api_keys' | 'vault_secrets' | 'vault_secret_versions', column: string, id: string) =>
-    (await t.superuser.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [id])).rowCount! > 0;
+  const exists = async (
+    table: 'workspaces' | 'api_keys' | 'vault_secrets' | 'vault_secret_versions' | 'idempotency_keys',
+    column: string,
+    id: string,
+  ) => (await t.superuser.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [id])).rowCount! > 0;
 
-  it('purges a workspace deleted over 30 days ago with its keys and vault, audited in the same transaction, and nothing younger', async () => {
+  it('purges a workspace deleted over 30 days ago with its keys, vault and idempotency keys, audited in the same transaction, and nothing younger', async () => {
     const due = await deletedWorkspace(31);
     const recent = await deletedWorkspace(29);
     const active = await t.newKey({ by: admin });
@@ -54,7 +63,9 @@ describe('purge of deleted workspaces', () => {
     expect(await exists('api_keys', 'workspace_id', due.workspaceId)).toBe(false);
     expect(await exists('vault_secrets', 'workspace_id', due.workspaceId)).toBe(false);
     expect(await exists('vault_secret_versions', 'workspace_id', due.workspaceId)).toBe(false);
+    expect(await exists('idempotency_keys', 'workspace_id', due.workspaceId)).toBe(false);
     expect(await exists('vault_secret_versions', 'workspace_id', recent.workspaceId)).toBe(true);
+    expect(await exists('idempotency_keys', 'workspace_id', recent.workspaceId)).toBe(true);
     expect(await exists('workspaces', 'id', recent.workspaceId)).toBe(true);
     expect(await exists('api_keys', 'workspace_id', recent.workspaceId)).toBe(true);
     expect(await exists('workspaces', 'id', active.workspaceId)).toBe(true);

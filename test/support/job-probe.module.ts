@@ -1,5 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Job, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { holdUntilReleased } from './probe-hold';
 
 /** What a probe job's turns did, and what the next ones will do; reset by the test. */
 export class ProbeJobControl {
@@ -29,10 +30,7 @@ export class ProbeJobControl {
 
   /** A hold the test releases. */
   holdUntilReleased(): { entered: Promise<void>; release: () => void } {
-    let release!: () => void;
-    this.hold = new Promise<void>((resolve) => (release = resolve));
-    const entered = new Promise<void>((resolve) => (this.entered = resolve));
-    return { entered, release };
+    return holdUntilReleased(this);
   }
 }
 

@@ -12,6 +12,7 @@ import { AuditRoutesModule } from './audit/audit.module';
 import { AppConfig } from './config/app-config';
 import { CosignerModule } from './cosigner/cosigner.module';
 import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { mailTransportProvider } from './mail/mail.providers';
 import { MasterKeyRewrapModule } from './master-key-rewrap/master-key-rewrap.module';
 import { RedisKeyRevocations } from './redis/redis-key-revocations';
@@ -100,6 +101,7 @@ export class AppModule {
         }),
         VaultModule.forRoot(config.vault),
         CosignerModule.forRoot(config.cosigner),
+        IdempotencyModule.forRoot(config.idempotency),
         AuditRoutesModule,
         MasterKeyRewrapModule,
         HealthModule,

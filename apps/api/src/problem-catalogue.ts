@@ -7,6 +7,7 @@ import { AdminIdentityProblems } from './admin-identity/admin-identity.problems'
 import { CosignerProblems } from './cosigner/cosigner.problems';
 import { HealthProblems } from './health/health.problems';
 import { HttpBoundaryProblems } from './http/http-boundary.problems';
+import { IdempotencyProblems } from './idempotency/idempotency.problems';
 import { VaultProblems } from './vault/vault.problems';
 import { ApiKeyProblems } from './workspaces/api-keys/api-keys.problems';
 import { WorkspaceProblems } from './workspaces/workspaces.problems';
@@ -27,6 +28,7 @@ export const PROBLEM_CATALOGUE = problemCatalogue(
   ApiKeyProblems,
   VaultProblems,
   CosignerProblems,
+  IdempotencyProblems,
   AuditProblems,
   HealthProblems,
 );

@@ -16,6 +16,11 @@ export function redactedFieldsOf(targetType: string): ReadonlySet<string> {
   return declared.get(targetType) ?? new Set();
 }
 
+/** Every field any owner declared secret, whatever its resource: what no stored, replayed answer may carry (docs/adr/0020). */
+export function declaredSecretFields(): ReadonlySet<string> {
+  return new Set([...declared.values()].flatMap((fields) => [...fields]));
+}
+
 /** Longest string kept in a before/after value, the user agent and the reason: client text is data, and bounded. */
 export const AUDIT_STRING_MAX = 2048;
 export const AUDIT_USER_AGENT_MAX = 512;

@@ -8,4 +8,4 @@ export { SecurityEvents } from './security-events';
 export { AuditChain, type ChainHead, type ChainReport } from './chain/audit-chain';
 export { AuditSealer } from './chain/audit-sealer';
 export { AUDIT_EXPORT_BATCH, AUDIT_PAGE_MAX, AuditEvents, type AuditEventFilter, type AuditEventView } from './view/audit-events';
-export { declareAuditRedactions, REDACTED } from './audit-redactions';
+export { declareAuditRedactions, declaredSecretFields, REDACTED } from './audit-redactions';

@@ -12,7 +12,14 @@ export {
 } from './principal';
 export { newContextStore, RequestContext, WorkspaceContextMissingError, type RequestContextStore } from './request-context';
 export { installRequestContext, type RequestContextSources } from './request-context.hooks';
-export { BEFORE_COMMIT, RequestTransactionInterceptor, type BeforeCommit } from './request-transaction.interceptor';
+export {
+  BEFORE_COMMIT,
+  REPLAYABLE_MUTATIONS,
+  RequestTransactionInterceptor,
+  type BeforeCommit,
+  type ReplayableMutations,
+  type RequestMutation,
+} from './request-transaction.interceptor';
 export { TenancyModule } from './tenancy.module';
 export { Job, jobPrincipal } from './jobs/job-declaration';
 export { JobRegistry, type JobStatus } from './jobs/job-registry';

@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { isAbsolute, resolve } from 'node:path';
 import { CosignerOptions, SIMULATOR_PROVIDER } from '../cosigner/cosigner.options';
+import type { IdempotencyOptions } from '../idempotency/idempotency.options';
 import type { VaultOptions } from '../vault/vault.options';
 import { defaultConnectionCeiling } from './connection-ceiling';
 import { EnvironmentVariables } from './environment-variables';
@@ -53,6 +54,7 @@ export interface AppConfig {
   readonly auditRetentionDays: number;
   readonly vault: VaultOptions;
   readonly cosigner: CosignerOptions;
+  readonly idempotency: IdempotencyOptions;
   readonly adminAuth: {
     readonly issuer: string;
     readonly audience: string;
@@ -192,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       decisionDeadlineMs: vars.COSIGNER_DECISION_DEADLINE_MS,
       decisionTimeoutMs: vars.COSIGNER_DECISION_TIMEOUT_MS,
     },
+    idempotency: { ttlHours: vars.IDEMPOTENCY_KEY_TTL_HOURS },
     adminAuth: {
       issuer: vars.JWT_ISSUER,
       audience: vars.JWT_AUDIENCE,

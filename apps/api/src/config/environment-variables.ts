@@ -314,6 +314,17 @@ export class EnvironmentVariables {
   @Max(20_000)
   COSIGNER_DECISION_TIMEOUT_MS = 5000;
 
+  /**
+   * How long an Idempotency-Key's answer is kept and replayed, in hours; at least 24 (the
+   * IETF draft's and Stripe's minimum: a client retries within a day). Expired keys act as
+   * new and are purged hourly (docs/adr/0020-idempotency-keys.md).
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(24)
+  @Max(8760)
+  IDEMPOTENCY_KEY_TTL_HOURS = 24;
+
   /** The first owner's email, created (with a one-time password printed once) on the first start. */
   @IsOptional()
   @IsString()

@@ -1,0 +1,2 @@
+DROP TABLE idempotency_keys;
+DROP FUNCTION app_idempotency_purge();
