@@ -13,6 +13,7 @@ import { AdminPoliciesController } from './admin-policies.controller';
 import { PoliciesController } from './policies.controller';
 import { PolicyVersions } from './policies/policy-versions';
 import { CosignerKeys } from './protocol/cosigner-keys';
+import { TransfersController } from './transfers.controller';
 import { TransfersService } from './transfers/transfers.service';
 
 /**
@@ -31,7 +32,13 @@ export class CosignerModule {
     return {
       module: CosignerModule,
       imports: [ProvidersModule.forRoot({ providers: options.providers })],
-      controllers: [CosignerPublicKeyController, CosignerCallbacksController, PoliciesController, AdminPoliciesController],
+      controllers: [
+        CosignerPublicKeyController,
+        CosignerCallbacksController,
+        PoliciesController,
+        AdminPoliciesController,
+        TransfersController,
+      ],
       providers: [
         PolicyVersions,
         CapWindows,

@@ -1,0 +1,109 @@
+import jwt from 'jsonwebtoken';
+import type { LightMyRequestResponse } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { TestKey } from './api-key';
+import { TEST_COSIGNER_RESPONSE_PUBLIC_KEY, TEST_SIMULATOR_PRIVATE_KEY, TestApp } from './test-app';
+
+/** A policy any transfer of ETH up to 100 passes, with a 24 h window capped at `maxSum`. */
+export function ethPolicy(maxSum = '1000'): Record<string, unknown> {
+  return {
+    rules: [
+      { name: 'blocked', action: 'REJECT', match: { destinations: ['0x00000000000000000000000000000000000000bd'] } },
+      {
+        name: 'eth',
+        action: 'APPROVE',
+        match: { assets: ['ETH'], operations: ['TRANSFER'] },
+        caps: { perTransactionMax: '100', window: { seconds: 86400, maxSum } },
+      },
+    ],
+  };
+}
+
+/** Writes and activates `document` as the key's policy (the key needs policies:write). */
+export async function activatePolicy(t: TestApp, key: TestKey, document: Record<string, unknown>): Promise<number> {
+  const draft = await t.app.inject({ method: 'PUT', url: '/v1/policies/draft', headers: key.headers, payload: { document } });
+  if (draft.statusCode !== 200) throw new Error(`draft refused: ${draft.body}`);
+  const version = draft.json<{ version: number }>().version;
+  const activated = await t.app.inject({ method: 'POST', url: `/v1/policies/versions/${version}/activate`, headers: key.headers });
+  if (activated.statusCode !== 200) throw new Error(`activation refused: ${activated.body}`);
+  return version;
+}
+
+export interface SubmittedTransfer {
+  id: string;
+  externalTxId: string;
+  asset: string;
+  amount: string;
+  destination: { address?: string; id?: string; type?: string };
+  source: { type: string; id: string };
+}
+
+/** A transfer through `POST /v1/transfers` (the key needs transfers:write). */
+export async function submitTransfer(
+  t: TestApp,
+  key: TestKey,
+  body: Partial<Omit<SubmittedTransfer, 'id' | 'externalTxId'>> = {},
+  idempotencyKey: string = randomUUID(),
+): Promise<SubmittedTransfer> {
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/v1/transfers',
+    headers: { ...key.headers, 'idempotency-key': idempotencyKey },
+    payload: {
+      asset: 'ETH',
+      amount: '1.5',
+      source: { type: 'VAULT', id: '0' },
+      destination: { address: '0x00000000000000000000000000000000000000aa' },
+      ...body,
+    },
+  });
+  if (response.statusCode !== 201) throw new Error(`transfer refused: ${response.body}`);
+  return response.json<SubmittedTransfer>();
+}
+
+/**
+ * What the provider's co-signer would send about `transfer`, with `overrides` over it (no
+ * `txId` unless given: the provider's id for it is the simulator's, learnt after submission).
+ */
+export function signRequestFor(transfer: SubmittedTransfer, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    requestId: randomUUID(),
+    externalTxId: transfer.externalTxId,
+    operation: 'TRANSFER',
+    sourceType: transfer.source.type,
+    sourceId: transfer.source.id,
+    asset: transfer.asset,
+    amountStr: transfer.amount,
+    destType: transfer.destination.type ?? 'ONE_TIME_ADDRESS',
+    ...(transfer.destination.address === undefined ? {} : { destAddress: transfer.destination.address }),
+    ...(transfer.destination.id === undefined ? {} : { destId: transfer.destination.id }),
+    ...overrides,
+  };
+}
+
+/** A callback body signed as the simulator's co-signer signs it (RS256, its test key). */
+export function signedBySimulator(payload: Record<string, unknown>, options: jwt.SignOptions = {}): string {
+  return jwt.sign(payload, TEST_SIMULATOR_PRIVATE_KEY, { algorithm: 'RS256', noTimestamp: false, ...options });
+}
+
+export function postCallback(
+  t: Pick<TestApp, 'app'>,
+  body: string | Buffer,
+  options: { provider?: string; kind?: 'tx_sign_request' | 'config_change_sign_request'; contentType?: string } = {},
+): Promise<LightMyRequestResponse> {
+  return t.app.inject({
+    method: 'POST',
+    url: `/v1/cosigner/${options.provider ?? 'simulator'}/v2/${options.kind ?? 'tx_sign_request'}`,
+    headers: { 'content-type': options.contentType ?? 'text/plain' },
+    payload: body,
+  });
+}
+
+/** The answer, verified with our response key as the provider verifies it. */
+export function verifiedAnswer(token: string): { action: string; requestId: string; rejectionReason?: string } {
+  return jwt.verify(token, TEST_COSIGNER_RESPONSE_PUBLIC_KEY, { algorithms: ['RS256'] }) as {
+    action: string;
+    requestId: string;
+    rejectionReason?: string;
+  };
+}
