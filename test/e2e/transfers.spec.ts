@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { expectAuditRows, expectProblem } from '../support/assertions';
+import { submitTransfer } from '../support/cosigner';
+import { useTestApp } from '../support/use-test-app';
+
+const BODY = {
+  asset: 'ETH',
+  amount: '1.5',
+  source: { type: 'VAULT', id: '0' },
+  destination: { address: '0x00000000000000000000000000000000000000aa' },
+};
+
+describe('transfers (/v1/transfers)', () => {
+  const t = useTestApp();
+
+  const post = (headers: Record<string, string>, payload: unknown, idempotencyKey?: string) =>
+    t.inject({
+      method: 'POST',
+      url: '/v1/transfers',
+      headers: { ...headers, ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) },
+      payload: payload as Record<string, unknown>,
+    });
+
+  it('records a transfer once per Idempotency-Key, replays its answer, and refuses the key for another body', async () => {
+    const key = await t.newKey({ scopes: ['transfers:read', 'transfers:write'] });
+    expectProblem(await post(key.headers, BODY), 400, 'IDEMPOTENCY_KEY_REQUIRED');
+    const idempotencyKey = randomUUID();
+    const first = await post(key.headers, BODY, idempotencyKey);
+    expect(first.statusCode).toBe(201);
+    const transfer = first.json();
+    expect(transfer).toMatchObject({
+      externalTxId: `${key.workspaceId}:live:${idempotencyKey}`,
+      status: 'submitted',
+      provider: 'simulator',
+      asset: 'ETH',
+      amount: '1.5',
+      destination: { type: 'ONE_TIME_ADDRESS', address: BODY.destination.address },
+      decision: null,
+    });
+    const again = await post(key.headers, BODY, idempotencyKey);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toBe(first.body);
+    expectProblem(await post(key.headers, { ...BODY, amount: '2' }, idempotencyKey), 422, 'IDEMPOTENCY_KEY_REUSED');
+    await expectAuditRows(t.superuser, { action: 'transfer.create', target: { type: 'transfer', id: transfer.id } }, 1);
+    const { rows } = await t.superuser.query(`SELECT count(*)::int AS n FROM transfers WHERE workspace_id = $1`, [key.workspaceId]);
+    expect(rows).toEqual([{ n: 1 }]);
+  });
+
+  it('refuses amounts that are not exact decimals, a destination that is both or neither, and an unknown provider', async () => {
+    const key = await t.newKey({ scopes: ['transfers:write'] });
+    const refused = async (payload: Record<string, unknown>, field: string) => {
+      const problem = expectProblem(await post(key.headers, payload, randomUUID()), 400, 'VALIDATION_FAILED');
+      expect((problem['errors'] as { field: string }[]).map((error) => error.field)).toContain(field);
+    };
+    for (const amount of ['1e3', '-1', '01', '1.', '.5', 1.5, '1'.repeat(81)]) await refused({ ...BODY, amount }, 'amount');
+    await refused({ ...BODY, amount: `0.${'1'.repeat(40)}` }, 'amount');
+    await refused({ ...BODY, destination: { id: 'w1', address: '0xaa' } }, 'destination');
+    await refused({ ...BODY, destination: {} }, 'destination');
+    await refused({ ...BODY, provider: 'acme' }, 'provider');
+    await refused({ ...BODY, asset: 'E T H' }, 'asset');
+    const { rows } = await t.superuser.query(`SELECT count(*)::int AS n FROM transfers WHERE workspace_id = $1`, [key.workspaceId]);
+    expect(rows).toEqual([{ n: 0 }]);
+  });
+
+  it('lists a key its own environment’s transfers, newest first, page by page; another workspace sees none', async () => {
+    const key = await t.newKey({ scopes: ['transfers:read', 'transfers:write'] });
+    const testKey = await t.newKey({ scopes: ['transfers:read', 'transfers:write'], environment: 'test', workspace: key.workspaceId });
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push(await submitTransfer(t, key, { amount: String(i + 1) }));
+    await submitTransfer(t, testKey);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: { id: string }[]; nextCursor: string | null } = (
+        await t.inject({ method: 'GET', url: `/v1/transfers?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: key.headers })
+      ).json();
+      seen.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(made.map((transfer) => transfer.id).reverse());
+    expect((await t.inject({ method: 'GET', url: '/v1/transfers', headers: testKey.headers })).json().items).toHaveLength(1);
+    expectProblem(await t.inject({ method: 'GET', url: '/v1/transfers?cursor=bm9wZQ', headers: key.headers }), 400, 'VALIDATION_FAILED');
+    const stranger = await t.newKey({ scopes: ['transfers:read'] });
+    expect((await t.inject({ method: 'GET', url: '/v1/transfers', headers: stranger.headers })).json().items).toEqual([]);
+    expectProblem(await t.inject({ method: 'GET', url: `/v1/transfers/${made[0]!.id}`, headers: stranger.headers }), 404, 'NOT_FOUND');
+    expectProblem(await post(stranger.headers, BODY, randomUUID()), 403, 'INSUFFICIENT_SCOPE');
+  });
+});
