@@ -112,7 +112,8 @@ CREATE TRIGGER transfers_guard_status BEFORE UPDATE ON transfers
 -- The provider's signing requests, one row per (provider, request id): the dedupe. A final
 -- answer is stored as the exact bytes sent and replayed verbatim; an open row is one whose
 -- last answer was RETRY (a failure before the deadline), decided afresh on the next call.
--- A request naming no transfer of ours has no workspace: only its provider reads it.
+-- A request naming no transfer of ours has no workspace: only its provider reads it. Its
+-- provider may attribute an open one once (workspace and environment, then a transfer there).
 CREATE TABLE cosigner_requests (
   provider           text NOT NULL CHECK (provider ~ '^[a-z][a-z0-9-]{0,31}$'),
   request_id         text NOT NULL CHECK (char_length(request_id) BETWEEN 1 AND 512),
@@ -133,24 +134,36 @@ CREATE TABLE cosigner_requests (
   decided_at         timestamptz,
   PRIMARY KEY (provider, request_id),
   CONSTRAINT cosigner_requests_place CHECK ((workspace_id IS NULL) = (environment IS NULL)),
+  -- The foreign keys below check nothing of a row whose workspace is NULL (MATCH SIMPLE): an
+  -- unattributed row names no transfer or version, which could otherwise be any workspace's.
+  CONSTRAINT cosigner_requests_unattributed_bare CHECK (workspace_id IS NOT NULL OR (transfer_id IS NULL AND policy_version_id IS NULL)),
   CONSTRAINT cosigner_requests_final_whole CHECK (state = 'open' OR (action IN ('APPROVE', 'REJECT', 'IGNORE') AND answer IS NOT NULL AND decided_at IS NOT NULL)),
   FOREIGN KEY (transfer_id, workspace_id, environment) REFERENCES transfers (id, workspace_id, environment),
   FOREIGN KEY (policy_version_id, workspace_id, environment) REFERENCES policy_versions (id, workspace_id, environment)
 );
 CREATE INDEX cosigner_requests_transfer_idx ON cosigner_requests (transfer_id) WHERE transfer_id IS NOT NULL;
 
--- A final answer is final: its row never changes again.
-CREATE FUNCTION cosigner_requests_guard_final() RETURNS trigger
+-- A final answer is final: its row never changes again. An attribution is made once: a row
+-- with a workspace is never moved to another place or back to none (where its provider would
+-- read it from any workspace), and the transfer it names is never replaced.
+CREATE FUNCTION cosigner_requests_guard() RETURNS trigger
   LANGUAGE plpgsql
   AS $$
 BEGIN
   IF OLD.state = 'final' THEN
     RAISE EXCEPTION 'a final cosigner answer never changes' USING ERRCODE = 'check_violation';
   END IF;
+  IF OLD.workspace_id IS NOT NULL
+     AND (NEW.workspace_id IS DISTINCT FROM OLD.workspace_id OR NEW.environment IS DISTINCT FROM OLD.environment) THEN
+    RAISE EXCEPTION 'a cosigner request attributed to a workspace stays there' USING ERRCODE = 'check_violation';
+  END IF;
+  IF OLD.transfer_id IS NOT NULL AND NEW.transfer_id IS DISTINCT FROM OLD.transfer_id THEN
+    RAISE EXCEPTION 'a cosigner request''s transfer, once named, stays' USING ERRCODE = 'check_violation';
+  END IF;
   RETURN NEW;
 END $$;
-CREATE TRIGGER cosigner_requests_guard_final BEFORE UPDATE ON cosigner_requests
-  FOR EACH ROW EXECUTE FUNCTION cosigner_requests_guard_final();
+CREATE TRIGGER cosigner_requests_guard BEFORE UPDATE ON cosigner_requests
+  FOR EACH ROW EXECUTE FUNCTION cosigner_requests_guard();
 
 ----------------------------------------------------------------------------------------
 -- Cap reservations: what each approval under a windowed cap spent, per workspace,
@@ -231,7 +244,7 @@ CREATE POLICY domain_events_platform_read ON domain_events FOR SELECT
 GRANT SELECT, INSERT ON policy_versions, transfers, cosigner_requests, cosigner_cap_reservations TO ringfence_app;
 GRANT UPDATE (state, activated_at, activated_by, retired_at) ON policy_versions TO ringfence_app;
 GRANT UPDATE (status, provider_tx_id, policy_version_id, rule_name, reason, decided_at) ON transfers TO ringfence_app;
-GRANT UPDATE (transfer_id, state, action, reason, policy_version_id, rule_name, answer, decided_at) ON cosigner_requests TO ringfence_app;
+GRANT UPDATE (workspace_id, environment, transfer_id, state, action, reason, policy_version_id, rule_name, answer, decided_at) ON cosigner_requests TO ringfence_app;
 GRANT UPDATE (released_at) ON cosigner_cap_reservations TO ringfence_app;
 GRANT INSERT (workspace_id, environment, type, subject_id, payload) ON domain_events TO ringfence_app;
 GRANT SELECT ON domain_events TO ringfence_app;

@@ -34,9 +34,14 @@ const at = (place: Place, actor: string = KEY): Settings => ({
 /** An admin's or a worker's transaction: the platform path. */
 const onPlatform = (actor: string = ADMIN): Settings => ({ 'app.platform': 'on', 'app.actor': actor });
 
+/** Sets these `app.*` settings for the rest of the transaction (as the unit of work does when it begins one). */
+async function actAs(client: Client, settings: Settings): Promise<void> {
+  for (const [name, value] of Object.entries(settings)) await client.query('SELECT set_config($1, $2, true)', [name, value]);
+}
+
 async function committed(client: Client, settings: Settings, work: () => Promise<unknown>): Promise<void> {
   await client.query('BEGIN');
-  for (const [name, value] of Object.entries(settings)) await client.query('SELECT set_config($1, $2, true)', [name, value]);
+  await actAs(client, settings);
   await work();
   await client.query('COMMIT');
 }
@@ -414,6 +419,67 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
       await expect(db.superuser.query(`UPDATE cosigner_requests SET answer = 'forged' WHERE request_id = 'a-live-final'`)).rejects.toThrow(
         /a final cosigner answer never changes/,
       );
+    });
+
+    it('lets its provider attribute an unattributed request to a workspace, an environment and a transfer there', async () => {
+      await inTransaction(at(aLive, ACME), async () => {
+        // Never to a place other than the one the transaction acts in.
+        await refused(
+          () =>
+            app.query(`UPDATE cosigner_requests SET workspace_id = $1, environment = 'live' WHERE request_id = 'stray'`, [
+              bLive.workspaceId,
+            ]),
+          /row-level security/,
+        );
+        const attributed = await app.query(
+          `UPDATE cosigner_requests SET workspace_id = $1, environment = 'live', transfer_id = $2 WHERE request_id = 'stray'`,
+          [aLive.workspaceId, furnished('aLive').transfer],
+        );
+        expect(attributed.rowCount).toBe(1);
+        // Now A's live row: acme no longer sees it from B.
+        await actAs(app, at(bLive, ACME));
+        expect(await requestIds()).toEqual(['b-live', 'b-live-final']);
+      });
+    });
+
+    it('keeps an attributed request where it is: never moved, unattributed or pointed at another transfer', async () => {
+      await inTransaction(at(aLive, ACME), async () => {
+        for (const change of [
+          `workspace_id = NULL, environment = NULL, transfer_id = NULL`,
+          `workspace_id = NULL, environment = NULL`,
+          `environment = 'test', transfer_id = '${furnished('aTest').transfer}'`,
+          `workspace_id = '${bLive.workspaceId}', transfer_id = '${furnished('bLive').transfer}'`,
+        ]) {
+          await refused(
+            () => app.query(`UPDATE cosigner_requests SET ${change} WHERE request_id = 'a-live'`),
+            /a cosigner request attributed to a workspace stays there/,
+          );
+        }
+        await refused(
+          () => app.query(`UPDATE cosigner_requests SET transfer_id = NULL WHERE request_id = 'a-live'`),
+          /a cosigner request's transfer, once named, stays/,
+        );
+      });
+    });
+
+    it('lets an unattributed request name no transfer or policy version (its foreign keys would check nothing)', async () => {
+      await inTransaction({ 'app.actor': ACME }, async () => {
+        await refused(
+          () => insertRequest(app, { provider: 'acme', requestId: 'stray-2', place: null, transferId: furnished('bLive').transfer }),
+          /cosigner_requests_unattributed_bare/,
+        );
+        await refused(
+          () =>
+            insertRequest(app, {
+              provider: 'acme',
+              requestId: 'stray-3',
+              place: null,
+              final: { policyVersionId: furnished('bLive').active },
+            }),
+          /cosigner_requests_unattributed_bare/,
+        );
+        expect(await insertRequest(app, { provider: 'acme', requestId: 'stray-4', place: null })).toBe(1);
+      });
     });
 
     it('lets its provider decide an open request once', async () => {
