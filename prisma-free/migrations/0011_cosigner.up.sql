@@ -85,6 +85,8 @@ CREATE TABLE transfers (
   version            integer NOT NULL DEFAULT 1,
   CONSTRAINT transfers_key_unique UNIQUE (workspace_id, environment, idempotency_key),
   CONSTRAINT transfers_place_unique UNIQUE (id, workspace_id, environment),
+  -- A provider's request names a transfer of its own provider only (cosigner_requests' key).
+  CONSTRAINT transfers_provider_place_unique UNIQUE (id, workspace_id, environment, provider),
   FOREIGN KEY (policy_version_id, workspace_id, environment) REFERENCES policy_versions (id, workspace_id, environment)
 );
 CREATE INDEX transfers_listing_idx ON transfers (workspace_id, environment, created_at DESC, id DESC);
@@ -138,7 +140,7 @@ CREATE TABLE cosigner_requests (
   -- unattributed row names no transfer or version, which could otherwise be any workspace's.
   CONSTRAINT cosigner_requests_unattributed_bare CHECK (workspace_id IS NOT NULL OR (transfer_id IS NULL AND policy_version_id IS NULL)),
   CONSTRAINT cosigner_requests_final_whole CHECK (state = 'open' OR (action IN ('APPROVE', 'REJECT', 'IGNORE') AND answer IS NOT NULL AND decided_at IS NOT NULL)),
-  FOREIGN KEY (transfer_id, workspace_id, environment) REFERENCES transfers (id, workspace_id, environment),
+  FOREIGN KEY (transfer_id, workspace_id, environment, provider) REFERENCES transfers (id, workspace_id, environment, provider),
   FOREIGN KEY (policy_version_id, workspace_id, environment) REFERENCES policy_versions (id, workspace_id, environment)
 );
 CREATE INDEX cosigner_requests_transfer_idx ON cosigner_requests (transfer_id) WHERE transfer_id IS NOT NULL;
@@ -201,6 +203,8 @@ CREATE TABLE domain_events (
 ----------------------------------------------------------------------------------------
 -- Row-level security: a workspace's own rows of its own environment (the settings read
 -- once per statement, as InitPlans); the platform path (admins, workers) reads them all.
+-- A provider's transaction is in the workspace its signed callback names: of the transfers
+-- there it sees and writes its own provider's only, as it does requests.
 ALTER TABLE policy_versions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE policy_versions FORCE ROW LEVEL SECURITY;
 ALTER TABLE transfers ENABLE ROW LEVEL SECURITY;
@@ -218,7 +222,10 @@ CREATE POLICY policy_versions_platform ON policy_versions
   USING ((SELECT app_platform_access())) WITH CHECK ((SELECT app_platform_access()));
 
 CREATE POLICY transfers_tenant ON transfers
-  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))) WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment())));
+  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))
+         AND ((SELECT app_provider()) IS NULL OR provider = (SELECT app_provider())))
+  WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))
+              AND ((SELECT app_provider()) IS NULL OR provider = (SELECT app_provider())));
 CREATE POLICY transfers_platform_read ON transfers FOR SELECT
   USING ((SELECT app_platform_access()));
 

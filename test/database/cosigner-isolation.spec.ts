@@ -673,6 +673,38 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
       });
     });
 
+    it('shows a provider’s transaction its own provider’s transfers only, and lets it write no other’s', async () => {
+      const transfersSeen = async () =>
+        (await app.query<{ idempotency_key: string }>('SELECT idempotency_key FROM transfers ORDER BY 1')).rows.map(
+          (row) => row.idempotency_key,
+        );
+      await inTransaction(at(aLive), async () => {
+        expect(await transfersSeen()).toEqual(['payout-1', 'payout-other']);
+      });
+      await inTransaction(at(aLive, ACME), async () => {
+        expect(await transfersSeen()).toEqual(['payout-1']);
+      });
+      await inTransaction(at(aLive, OTHER), async () => {
+        expect(await transfersSeen()).toEqual(['payout-other']);
+        expect((await app.query(`UPDATE transfers SET status = 'failed' WHERE id = $1`, [furnished('aLive').transfer])).rowCount).toBe(0);
+        await refused(() => insertTransfer(app, aLive, 'for-acme', { provider: 'acme' }), /row-level security/);
+        // Nor does its request name acme's transfer, whose id it may know from elsewhere (foreign keys read past row security).
+        await refused(
+          () =>
+            insertRequest(app, {
+              provider: 'other',
+              requestId: 'borrowed-transfer',
+              place: aLive,
+              transferId: furnished('aLive').transfer,
+            }),
+          /foreign key/,
+        );
+      });
+      await inTransaction(at(aLive, 'provider:'), async () => {
+        expect(await transfersSeen()).toEqual([]);
+      });
+    });
+
     it('holds external_tx_id unique everywhere and an idempotency key once per workspace and environment', async () => {
       await inTransaction(at(aLive), async () => {
         const taken = `${aLive.workspaceId}:live:payout-1`;
