@@ -177,7 +177,9 @@ CREATE TABLE cosigner_cap_reservations (
   environment   text NOT NULL CHECK (environment IN ('live', 'test')),
   rule_name     text NOT NULL,
   asset         text NOT NULL,
-  amount        numeric NOT NULL CHECK (amount >= 0),
+  -- Finite: numeric also holds NaN and ±Infinity, and NaN >= 0 is true (NaN sorts above
+  -- every number); one such row would make its window's sum NaN or Infinity.
+  amount        numeric NOT NULL CHECK (amount >= 0 AND amount < 'Infinity'),
   transfer_id   uuid NOT NULL,
   reserved_at   timestamptz NOT NULL DEFAULT now(),
   released_at   timestamptz,

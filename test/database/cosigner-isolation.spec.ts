@@ -777,6 +777,17 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
         expect(rows).toEqual([{ total: '100000000000000000000000000000000000000.299999999999999999' }]);
       });
     });
+
+    it('takes a finite amount of zero or more only: no NaN or Infinity to poison a window’s sum', async () => {
+      await inTransaction(at(aLive), async () => {
+        for (const amount of ['NaN', 'Infinity', '-Infinity', '-0.000000000000000001']) {
+          await refused(() => insertReservation(app, aLive, furnished('aLive').transfer, amount), /cosigner_cap_reservations_amount_check/);
+        }
+        await insertReservation(app, aLive, furnished('aLive').transfer, '0');
+        const { rows } = await app.query(`SELECT sum(amount)::text AS total FROM cosigner_cap_reservations`);
+        expect(rows).toEqual([{ total: '1.5' }]);
+      });
+    });
   });
 
   describe('domain_events', () => {
