@@ -59,7 +59,9 @@ CREATE TRIGGER policy_versions_guard_state BEFORE UPDATE ON policy_versions
 ----------------------------------------------------------------------------------------
 -- Transfer intents: what a workspace asked the provider to move. The provider's callback
 -- finds its intent by external_tx_id (`<workspaceId>:<environment>:<idempotency key>`,
--- unique everywhere) and must ask for exactly this asset, amount and destination.
+-- unique everywhere) and must ask for exactly this asset, amount and destination. The id is
+-- in its own row's namespace (a check): the workspace and environment it names are the row's,
+-- and a workspace never claims, or learns by a unique violation, an id of another's.
 CREATE TABLE transfers (
   id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   workspace_id       uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
@@ -84,6 +86,7 @@ CREATE TABLE transfers (
   updated_at         timestamptz NOT NULL DEFAULT now(),
   version            integer NOT NULL DEFAULT 1,
   CONSTRAINT transfers_key_unique UNIQUE (workspace_id, environment, idempotency_key),
+  CONSTRAINT transfers_external_tx_id_place CHECK (starts_with(external_tx_id, workspace_id::text || ':' || environment || ':')),
   CONSTRAINT transfers_place_unique UNIQUE (id, workspace_id, environment),
   -- A provider's request names a transfer of its own provider only (cosigner_requests' key).
   CONSTRAINT transfers_provider_place_unique UNIQUE (id, workspace_id, environment, provider),

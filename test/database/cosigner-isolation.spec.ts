@@ -719,6 +719,21 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
       expect(rows).toEqual([{ n: 3 }]);
     });
 
+    it('takes an external_tx_id only in its own workspace’s and environment’s namespace, so none tells of another’s', async () => {
+      await inTransaction(at(aLive), async () => {
+        // B's existing transfer and one B never made are refused alike: no unique violation to probe with.
+        for (const externalTxId of [
+          `${bLive.workspaceId}:live:payout-1`,
+          `${bLive.workspaceId}:live:never-made`,
+          `${aLive.workspaceId}:test:payout-9`,
+          `payout-9`,
+        ]) {
+          await refused(() => insertTransfer(app, aLive, 'payout-9', { externalTxId }), /transfers_external_tx_id_place/);
+        }
+        await insertTransfer(app, aLive, 'payout-9');
+      });
+    });
+
     it('takes an amount only as a plain decimal string', async () => {
       await inTransaction(at(aLive), async () => {
         const refusals: string[] = [];
