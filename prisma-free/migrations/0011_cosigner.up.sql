@@ -209,7 +209,8 @@ CREATE TABLE domain_events (
 -- Row-level security: a workspace's own rows of its own environment (the settings read
 -- once per statement, as InitPlans); the platform path (admins, workers) reads them all.
 -- A provider's transaction is in the workspace its signed callback names: of the transfers
--- there it sees and writes its own provider's only, as it does requests.
+-- there it sees and writes its own provider's only, as it does requests, and it reads the
+-- workspace's policy versions but never writes one (keys and admins do).
 ALTER TABLE policy_versions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE policy_versions FORCE ROW LEVEL SECURITY;
 ALTER TABLE transfers ENABLE ROW LEVEL SECURITY;
@@ -222,7 +223,8 @@ ALTER TABLE domain_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE domain_events FORCE ROW LEVEL SECURITY;
 
 CREATE POLICY policy_versions_tenant ON policy_versions
-  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))) WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment())));
+  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment())))
+  WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment())) AND (SELECT app_provider()) IS NULL);
 CREATE POLICY policy_versions_platform ON policy_versions
   USING ((SELECT app_platform_access())) WITH CHECK ((SELECT app_platform_access()));
 

@@ -580,6 +580,24 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
       expect((await db.superuser.query(`SELECT count(*)::int AS n FROM policy_versions WHERE state = 'active'`)).rows).toEqual([{ n: 3 }]);
     });
 
+    it('lets a provider’s transaction read the workspace’s versions, never write one', async () => {
+      await inTransaction(at(aLive, ACME), async () => {
+        expect((await app.query(`SELECT state FROM policy_versions ORDER BY version`)).rows).toEqual([
+          { state: 'active' },
+          { state: 'draft' },
+        ]);
+        await refused(() => insertPolicy(app, aLive, 3, 'discarded'), /row-level security/);
+        await refused(
+          () => app.query(`UPDATE policy_versions SET state = 'retired', retired_at = now() WHERE id = $1`, [furnished('aLive').active]),
+          /row-level security/,
+        );
+        await refused(
+          () => app.query(`UPDATE policy_versions SET state = 'discarded' WHERE id = $1`, [furnished('aLive').draft]),
+          /row-level security/,
+        );
+      });
+    });
+
     it('lets a decision name only a version of its own workspace and environment (foreign keys)', async () => {
       await inTransaction(at(aLive), async () => {
         for (const version of [furnished('bLive').active, furnished('aTest').active]) {
