@@ -210,7 +210,9 @@ CREATE TABLE domain_events (
 -- once per statement, as InitPlans); the platform path (admins, workers) reads them all.
 -- A provider's transaction is in the workspace its signed callback names: of the transfers
 -- there it sees and writes its own provider's only, as it does requests, and it reads the
--- workspace's policy versions but never writes one (keys and admins do).
+-- workspace's policy versions but never writes one (keys and admins do). It reads every
+-- reservation of the workspace (a cap's window counts them all), and reserves and releases
+-- for its own transfers only (the subquery reads transfers under their own policy).
 ALTER TABLE policy_versions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE policy_versions FORCE ROW LEVEL SECURITY;
 ALTER TABLE transfers ENABLE ROW LEVEL SECURITY;
@@ -245,8 +247,16 @@ CREATE POLICY cosigner_requests_unattributed ON cosigner_requests
 CREATE POLICY cosigner_requests_platform_read ON cosigner_requests FOR SELECT
   USING ((SELECT app_platform_access()));
 
-CREATE POLICY cosigner_cap_reservations_tenant ON cosigner_cap_reservations
-  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))) WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment())));
+CREATE POLICY cosigner_cap_reservations_tenant_read ON cosigner_cap_reservations FOR SELECT
+  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment())));
+CREATE POLICY cosigner_cap_reservations_tenant_reserve ON cosigner_cap_reservations FOR INSERT
+  WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))
+              AND ((SELECT app_provider()) IS NULL OR EXISTS (SELECT 1 FROM transfers t WHERE t.id = cosigner_cap_reservations.transfer_id)));
+CREATE POLICY cosigner_cap_reservations_tenant_release ON cosigner_cap_reservations FOR UPDATE
+  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))
+         AND ((SELECT app_provider()) IS NULL OR EXISTS (SELECT 1 FROM transfers t WHERE t.id = cosigner_cap_reservations.transfer_id)))
+  WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))
+              AND ((SELECT app_provider()) IS NULL OR EXISTS (SELECT 1 FROM transfers t WHERE t.id = cosigner_cap_reservations.transfer_id)));
 CREATE POLICY cosigner_cap_reservations_platform_read ON cosigner_cap_reservations FOR SELECT
   USING ((SELECT app_platform_access()));
 

@@ -792,6 +792,23 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
       });
     });
 
+    it('shows a provider every reservation of its workspace (a window counts them all), lets it reserve and release for its own transfers only', async () => {
+      await inTransaction(at(aLive, OTHER), async () => {
+        expect(await countOf('cosigner_cap_reservations')).toBe(1);
+        const releasing = `UPDATE cosigner_cap_reservations SET released_at = now() WHERE id = $1`;
+        expect((await app.query(releasing, [furnished('aLive').reservation])).rowCount).toBe(0);
+        await refused(() => insertReservation(app, aLive, furnished('aLive').transfer), /row-level security/);
+        const own = await insertReservation(app, aLive, otherTransfer);
+        expect((await app.query(releasing, [own])).rowCount).toBe(1);
+      });
+      await inTransaction(at(aLive, ACME), async () => {
+        expect(
+          (await app.query(`UPDATE cosigner_cap_reservations SET released_at = now() WHERE id = $1`, [furnished('aLive').reservation]))
+            .rowCount,
+        ).toBe(1);
+      });
+    });
+
     it('sums amounts exactly (numeric), released reservations left out', async () => {
       await inTransaction(at(cLive), async () => {
         const transfer = await insertTransfer(app, cLive, 'capped');
