@@ -1,7 +1,7 @@
 DROP TABLE domain_events;
 DROP TABLE cosigner_cap_reservations;
 DROP TABLE cosigner_requests;
-DROP FUNCTION cosigner_requests_guard_final();
+DROP FUNCTION cosigner_requests_guard();
 DROP TABLE transfers;
 DROP FUNCTION transfers_guard_status();
 DROP TABLE policy_versions;

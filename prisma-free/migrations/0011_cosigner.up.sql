@@ -59,7 +59,9 @@ CREATE TRIGGER policy_versions_guard_state BEFORE UPDATE ON policy_versions
 ----------------------------------------------------------------------------------------
 -- Transfer intents: what a workspace asked the provider to move. The provider's callback
 -- finds its intent by external_tx_id (`<workspaceId>:<environment>:<idempotency key>`,
--- unique everywhere) and must ask for exactly this asset, amount and destination.
+-- unique everywhere) and must ask for exactly this asset, amount and destination. The id is
+-- in its own row's namespace (a check): the workspace and environment it names are the row's,
+-- and a workspace never claims, or learns by a unique violation, an id of another's.
 CREATE TABLE transfers (
   id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   workspace_id       uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
@@ -84,7 +86,10 @@ CREATE TABLE transfers (
   updated_at         timestamptz NOT NULL DEFAULT now(),
   version            integer NOT NULL DEFAULT 1,
   CONSTRAINT transfers_key_unique UNIQUE (workspace_id, environment, idempotency_key),
+  CONSTRAINT transfers_external_tx_id_place CHECK (starts_with(external_tx_id, workspace_id::text || ':' || environment || ':')),
   CONSTRAINT transfers_place_unique UNIQUE (id, workspace_id, environment),
+  -- A provider's request names a transfer of its own provider only (cosigner_requests' key).
+  CONSTRAINT transfers_provider_place_unique UNIQUE (id, workspace_id, environment, provider),
   FOREIGN KEY (policy_version_id, workspace_id, environment) REFERENCES policy_versions (id, workspace_id, environment)
 );
 CREATE INDEX transfers_listing_idx ON transfers (workspace_id, environment, created_at DESC, id DESC);
@@ -112,7 +117,8 @@ CREATE TRIGGER transfers_guard_status BEFORE UPDATE ON transfers
 -- The provider's signing requests, one row per (provider, request id): the dedupe. A final
 -- answer is stored as the exact bytes sent and replayed verbatim; an open row is one whose
 -- last answer was RETRY (a failure before the deadline), decided afresh on the next call.
--- A request naming no transfer of ours has no workspace: only its provider reads it.
+-- A request naming no transfer of ours has no workspace: only its provider reads it. Its
+-- provider may attribute an open one once (workspace and environment, then a transfer there).
 CREATE TABLE cosigner_requests (
   provider           text NOT NULL CHECK (provider ~ '^[a-z][a-z0-9-]{0,31}$'),
   request_id         text NOT NULL CHECK (char_length(request_id) BETWEEN 1 AND 512),
@@ -133,24 +139,36 @@ CREATE TABLE cosigner_requests (
   decided_at         timestamptz,
   PRIMARY KEY (provider, request_id),
   CONSTRAINT cosigner_requests_place CHECK ((workspace_id IS NULL) = (environment IS NULL)),
+  -- The foreign keys below check nothing of a row whose workspace is NULL (MATCH SIMPLE): an
+  -- unattributed row names no transfer or version, which could otherwise be any workspace's.
+  CONSTRAINT cosigner_requests_unattributed_bare CHECK (workspace_id IS NOT NULL OR (transfer_id IS NULL AND policy_version_id IS NULL)),
   CONSTRAINT cosigner_requests_final_whole CHECK (state = 'open' OR (action IN ('APPROVE', 'REJECT', 'IGNORE') AND answer IS NOT NULL AND decided_at IS NOT NULL)),
-  FOREIGN KEY (transfer_id, workspace_id, environment) REFERENCES transfers (id, workspace_id, environment),
+  FOREIGN KEY (transfer_id, workspace_id, environment, provider) REFERENCES transfers (id, workspace_id, environment, provider),
   FOREIGN KEY (policy_version_id, workspace_id, environment) REFERENCES policy_versions (id, workspace_id, environment)
 );
 CREATE INDEX cosigner_requests_transfer_idx ON cosigner_requests (transfer_id) WHERE transfer_id IS NOT NULL;
 
--- A final answer is final: its row never changes again.
-CREATE FUNCTION cosigner_requests_guard_final() RETURNS trigger
+-- A final answer is final: its row never changes again. An attribution is made once: a row
+-- with a workspace is never moved to another place or back to none (where its provider would
+-- read it from any workspace), and the transfer it names is never replaced.
+CREATE FUNCTION cosigner_requests_guard() RETURNS trigger
   LANGUAGE plpgsql
   AS $$
 BEGIN
   IF OLD.state = 'final' THEN
     RAISE EXCEPTION 'a final cosigner answer never changes' USING ERRCODE = 'check_violation';
   END IF;
+  IF OLD.workspace_id IS NOT NULL
+     AND (NEW.workspace_id IS DISTINCT FROM OLD.workspace_id OR NEW.environment IS DISTINCT FROM OLD.environment) THEN
+    RAISE EXCEPTION 'a cosigner request attributed to a workspace stays there' USING ERRCODE = 'check_violation';
+  END IF;
+  IF OLD.transfer_id IS NOT NULL AND NEW.transfer_id IS DISTINCT FROM OLD.transfer_id THEN
+    RAISE EXCEPTION 'a cosigner request''s transfer, once named, stays' USING ERRCODE = 'check_violation';
+  END IF;
   RETURN NEW;
 END $$;
-CREATE TRIGGER cosigner_requests_guard_final BEFORE UPDATE ON cosigner_requests
-  FOR EACH ROW EXECUTE FUNCTION cosigner_requests_guard_final();
+CREATE TRIGGER cosigner_requests_guard BEFORE UPDATE ON cosigner_requests
+  FOR EACH ROW EXECUTE FUNCTION cosigner_requests_guard();
 
 ----------------------------------------------------------------------------------------
 -- Cap reservations: what each approval under a windowed cap spent, per workspace,
@@ -162,7 +180,9 @@ CREATE TABLE cosigner_cap_reservations (
   environment   text NOT NULL CHECK (environment IN ('live', 'test')),
   rule_name     text NOT NULL,
   asset         text NOT NULL,
-  amount        numeric NOT NULL CHECK (amount >= 0),
+  -- Finite: numeric also holds NaN and ±Infinity, and NaN >= 0 is true (NaN sorts above
+  -- every number); one such row would make its window's sum NaN or Infinity.
+  amount        numeric NOT NULL CHECK (amount >= 0 AND amount < 'Infinity'),
   transfer_id   uuid NOT NULL,
   reserved_at   timestamptz NOT NULL DEFAULT now(),
   released_at   timestamptz,
@@ -188,6 +208,11 @@ CREATE TABLE domain_events (
 ----------------------------------------------------------------------------------------
 -- Row-level security: a workspace's own rows of its own environment (the settings read
 -- once per statement, as InitPlans); the platform path (admins, workers) reads them all.
+-- A provider's transaction is in the workspace its signed callback names: of the transfers
+-- there it sees and writes its own provider's only, as it does requests, and it reads the
+-- workspace's policy versions but never writes one (keys and admins do). It reads every
+-- reservation of the workspace (a cap's window counts them all), and reserves and releases
+-- for its own transfers only (the subquery reads transfers under their own policy).
 ALTER TABLE policy_versions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE policy_versions FORCE ROW LEVEL SECURITY;
 ALTER TABLE transfers ENABLE ROW LEVEL SECURITY;
@@ -200,12 +225,16 @@ ALTER TABLE domain_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE domain_events FORCE ROW LEVEL SECURITY;
 
 CREATE POLICY policy_versions_tenant ON policy_versions
-  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))) WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment())));
+  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment())))
+  WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment())) AND (SELECT app_provider()) IS NULL);
 CREATE POLICY policy_versions_platform ON policy_versions
   USING ((SELECT app_platform_access())) WITH CHECK ((SELECT app_platform_access()));
 
 CREATE POLICY transfers_tenant ON transfers
-  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))) WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment())));
+  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))
+         AND ((SELECT app_provider()) IS NULL OR provider = (SELECT app_provider())))
+  WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))
+              AND ((SELECT app_provider()) IS NULL OR provider = (SELECT app_provider())));
 CREATE POLICY transfers_platform_read ON transfers FOR SELECT
   USING ((SELECT app_platform_access()));
 
@@ -218,8 +247,16 @@ CREATE POLICY cosigner_requests_unattributed ON cosigner_requests
 CREATE POLICY cosigner_requests_platform_read ON cosigner_requests FOR SELECT
   USING ((SELECT app_platform_access()));
 
-CREATE POLICY cosigner_cap_reservations_tenant ON cosigner_cap_reservations
-  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))) WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment())));
+CREATE POLICY cosigner_cap_reservations_tenant_read ON cosigner_cap_reservations FOR SELECT
+  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment())));
+CREATE POLICY cosigner_cap_reservations_tenant_reserve ON cosigner_cap_reservations FOR INSERT
+  WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))
+              AND ((SELECT app_provider()) IS NULL OR EXISTS (SELECT 1 FROM transfers t WHERE t.id = cosigner_cap_reservations.transfer_id)));
+CREATE POLICY cosigner_cap_reservations_tenant_release ON cosigner_cap_reservations FOR UPDATE
+  USING ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))
+         AND ((SELECT app_provider()) IS NULL OR EXISTS (SELECT 1 FROM transfers t WHERE t.id = cosigner_cap_reservations.transfer_id)))
+  WITH CHECK ((workspace_id = (SELECT app_workspace_id()) AND environment = (SELECT app_environment()))
+              AND ((SELECT app_provider()) IS NULL OR EXISTS (SELECT 1 FROM transfers t WHERE t.id = cosigner_cap_reservations.transfer_id)));
 CREATE POLICY cosigner_cap_reservations_platform_read ON cosigner_cap_reservations FOR SELECT
   USING ((SELECT app_platform_access()));
 
@@ -231,7 +268,7 @@ CREATE POLICY domain_events_platform_read ON domain_events FOR SELECT
 GRANT SELECT, INSERT ON policy_versions, transfers, cosigner_requests, cosigner_cap_reservations TO ringfence_app;
 GRANT UPDATE (state, activated_at, activated_by, retired_at) ON policy_versions TO ringfence_app;
 GRANT UPDATE (status, provider_tx_id, policy_version_id, rule_name, reason, decided_at) ON transfers TO ringfence_app;
-GRANT UPDATE (transfer_id, state, action, reason, policy_version_id, rule_name, answer, decided_at) ON cosigner_requests TO ringfence_app;
+GRANT UPDATE (workspace_id, environment, transfer_id, state, action, reason, policy_version_id, rule_name, answer, decided_at) ON cosigner_requests TO ringfence_app;
 GRANT UPDATE (released_at) ON cosigner_cap_reservations TO ringfence_app;
 GRANT INSERT (workspace_id, environment, type, subject_id, payload) ON domain_events TO ringfence_app;
 GRANT SELECT ON domain_events TO ringfence_app;
