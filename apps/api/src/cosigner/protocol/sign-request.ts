@@ -11,7 +11,7 @@ export interface SignRequest {
   /** Echoed in the answer; the dedupe key with the provider. Undefined: the request cannot be answered. */
   readonly requestId?: string;
   readonly txId?: string;
-  /** Ours when it is `<workspaceId>:<idempotencyKey>`: how a callback finds its workspace. */
+  /** Ours when it is `<workspaceId>:<environment>:<Idempotency-Key>`: how a callback finds its workspace. */
   readonly externalTxId?: string;
   readonly facts: TransferFacts;
   /** A field present but unreadable (a bad amount, too many destinations): a REJECT naming it. */
