@@ -63,6 +63,8 @@ type Claim =
 const NOT_OURS = Symbol('not ours');
 /** Claims a token carries about itself, which a retry may change without being another request. */
 const TOKEN_CLAIMS = new Set(['iat', 'exp', 'nbf', 'jti']);
+/** The longest a callback waits for its answer: the provider fails a request unanswered within 30 s. */
+const ANSWER_BUDGET_MS = 20_000;
 /** First sights remembered in memory while the database cannot record them, at most. */
 const MEMORY_FIRST_SIGHTS_MAX = 10_000;
 
@@ -99,6 +101,32 @@ export class CosignerDecisions {
     const digest = payloadDigest(payload);
     // Config changes concern the provider's workspace configuration, which no transfer of ours names.
     const place = kind === 'tx_sign' ? referencedPlaceOf(request.externalTxId) : undefined;
+    const decided = this.decide(provider, kind, request, requestId, digest, place);
+    // Whatever the database does (a pool to wait for, then statements up to their timeouts,
+    // then the first sight's own transaction), the provider hears within ANSWER_BUDGET_MS: a
+    // RETRY, never final; a decision that commits later is what the next call replays.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<CallbackReply>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ token: this.sign({ action: 'RETRY', requestId }), action: 'RETRY', replayed: false }),
+        ANSWER_BUDGET_MS,
+      );
+    });
+    try {
+      return await Promise.race([decided, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async decide(
+    provider: string,
+    kind: CallbackKind,
+    request: SignRequest,
+    requestId: string,
+    digest: Buffer,
+    place: ReferencedPlace | undefined,
+  ): Promise<CallbackReply> {
     try {
       if (place) {
         const decided = await this.inTransaction(provider, place, () => this.decideForTransfer(provider, kind, request, requestId, digest));
