@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { productionEnv } from '../../../../test/support/production-env';
 import { loadConfig } from '../config/app-config';
-import { CosignerModule } from './cosigner.module';
+import { cosignerKeysProvider } from './cosigner.module';
 import { CosignerKeys } from './protocol/cosigner-keys';
 
-/** The module's boot in production, where nothing generates a key: every file it needs is the operator's to provide. */
+/** The module's key material at boot in production, where nothing generates a key: every file it needs is the operator's to provide. */
 describe('CosignerModule in production', () => {
   let secretsDir: string;
   const ours = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -32,7 +32,8 @@ describe('CosignerModule in production', () => {
       productionEnv({ RINGFENCE_SECRETS_DIR: secretsDir, ...(providers === undefined ? {} : { COSIGNER_PROVIDERS: providers }) }),
     );
     const module = await Test.createTestingModule({
-      imports: [CryptoModule.forRoot({ secretsDir: config.secretsDir }), CosignerModule.forRoot(config.cosigner)],
+      imports: [CryptoModule.forRoot({ secretsDir: config.secretsDir })],
+      providers: [cosignerKeysProvider(config.cosigner)],
     })
       .setLogger({ log: () => undefined, error: () => undefined, warn: () => undefined })
       .compile();

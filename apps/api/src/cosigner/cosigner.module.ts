@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { DynamicModule, Global, Logger, Module, Provider } from '@nestjs/common';
 import { PROVIDER_AUTHENTICATOR } from '@ringfence/access';
 import { KeyMaterialDirectory } from '@ringfence/crypto';
 import { ProvidersModule } from '../providers/providers.module';
@@ -17,10 +17,26 @@ import { TransfersController } from './transfers.controller';
 import { TransfersService } from './transfers/transfers.service';
 
 /**
- * The cosigner (ring L3, issue 15; docs/architecture.md layout: `apps/api/src/cosigner`). Its
- * key material is loaded once at boot from the secrets directory, as the JWT keys are: our
- * response keys and each configured provider's co-signer keys, provided (and exported) as
- * `CosignerKeys`; a missing or malformed file stops the boot, naming the file. Routes: the
+ * The cosigner's key material, loaded once at boot from the secrets directory, as the JWT
+ * keys are: our response keys and each configured provider's co-signer keys; a missing or
+ * malformed file stops the boot, naming the file.
+ */
+export function cosignerKeysProvider(options: CosignerOptions): Provider {
+  return {
+    provide: CosignerKeys,
+    inject: [KeyMaterialDirectory],
+    useFactory: (directory: KeyMaterialDirectory) => {
+      const keys = CosignerKeys.load(directory, options.providers, options.responseKeyVersion);
+      // Which response key signs, after a rotation; the keys show only their kids (toJSON).
+      new Logger('Cosigner').log({ cosigner: keys }, 'cosigner keys loaded');
+      return keys;
+    },
+  };
+}
+
+/**
+ * The cosigner (ring L3, issue 15; docs/architecture.md layout: `apps/api/src/cosigner`). Its key
+ * material (`cosignerKeysProvider`) is provided and exported as `CosignerKeys`. Routes: the
  * provider's callbacks (its signature alone), the workspace's and the admin's policies, the
  * workspace's transfers, `GET /v1/cosigner/:provider/public-key` (public). Global because the
  * AccessGate resolves the `provider` authenticator from here.
@@ -48,16 +64,7 @@ export class CosignerModule {
         ProviderSignatureAuthenticator,
         { provide: PROVIDER_AUTHENTICATOR, useExisting: ProviderSignatureAuthenticator },
         { provide: COSIGNER_OPTIONS, useValue: options },
-        {
-          provide: CosignerKeys,
-          inject: [KeyMaterialDirectory],
-          useFactory: (directory: KeyMaterialDirectory) => {
-            const keys = CosignerKeys.load(directory, options.providers, options.responseKeyVersion);
-            // Which response key signs, after a rotation; the keys show only their kids (toJSON).
-            new Logger('Cosigner').log({ cosigner: keys }, 'cosigner keys loaded');
-            return keys;
-          },
-        },
+        cosignerKeysProvider(options),
       ],
       exports: [CosignerKeys, PROVIDER_AUTHENTICATOR, CapWindows],
     };
