@@ -46,39 +46,97 @@ async function committed(client: Client, settings: Settings, work: () => Promise
   await client.query('COMMIT');
 }
 
-async function insertPolicy(client: Client, place: Place, version: number, state: PolicyState): Promise<string> {
+type Row = Record<string, unknown>;
+
+/** Inserts `row` (column → value) into `table` as it stands, answering its id. */
+async function insertRow(client: Client, table: 'policy_versions' | 'transfers', row: Row): Promise<string> {
+  const columns = Object.keys(row);
   const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO policy_versions (workspace_id, environment, version, document, state, created_by, activated_at, activated_by)
-     SELECT $1, $2, $3, '{"rules": []}', $4::text, 'api_key:K1', CASE WHEN activated THEN now() END, CASE WHEN activated THEN 'api_key:K1' END
-       FROM (SELECT $4::text IN ('active', 'retired') AS activated) AS s RETURNING id`,
-    [place.workspaceId, place.environment, version, state],
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, index) => `$${index + 1}`).join(', ')}) RETURNING id`,
+    Object.values(row),
   );
   return rows[0]!.id;
 }
 
-async function insertTransfer(
-  client: Client,
-  place: Place,
-  key: string,
-  options: { provider?: string; status?: TransferStatus; amount?: string; externalTxId?: string; policyVersionId?: string } = {},
-): Promise<string> {
-  const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO transfers (workspace_id, environment, idempotency_key, external_tx_id, provider, asset, amount, source, destination, status,
-                            policy_version_id, decided_at, created_by)
-     VALUES ($1, $2, $3, $4, $5, 'ETH', $6, '{"type": "VAULT_ACCOUNT", "id": "0"}', '{"type": "ONE_TIME_ADDRESS", "address": "0xab"}', $7,
-             $8, CASE WHEN $8::uuid IS NULL THEN NULL ELSE now() END, 'api_key:K1') RETURNING id`,
-    [
-      place.workspaceId,
-      place.environment,
-      key,
-      options.externalTxId ?? `${place.workspaceId}:${place.environment}:${key}`,
-      options.provider ?? 'acme',
-      options.amount ?? '1.5',
-      options.status ?? 'pending',
-      options.policyVersionId ?? null,
-    ],
-  );
-  return rows[0]!.id;
+/** Runs `statement`, which must change exactly one row: a fixture that moved nothing would test something else. */
+async function moveOne(client: Client, statement: string, values: unknown[]): Promise<void> {
+  const { rowCount } = await client.query(statement, values);
+  if (rowCount !== 1) throw new Error(`the fixture moved ${rowCount} rows, not one: ${statement}`);
+}
+
+/** `work` with `app.actor` set to `actor`, then the transaction's own actor again (a failed statement's savepoint rollback restores it too). */
+async function actingAs(client: Client, actor: string, work: () => Promise<unknown>): Promise<void> {
+  const { rows } = await client.query<{ actor: string | null }>(`SELECT current_setting('app.actor', true) AS actor`);
+  await actAs(client, { 'app.actor': actor });
+  await work();
+  await actAs(client, { 'app.actor': rows[0]!.actor ?? '' });
+}
+
+/** A version as the app writes one (a draft), moved to `state` as the app moves it (activation, retirement, discarding). */
+async function insertPolicy(client: Client, place: Place, version: number, state: PolicyState): Promise<string> {
+  const id = await insertRow(client, 'policy_versions', {
+    workspace_id: place.workspaceId,
+    environment: place.environment,
+    version,
+    document: '{"rules": []}',
+    state: 'draft',
+    created_by: KEY,
+  });
+  if (state === 'discarded') await moveOne(client, `UPDATE policy_versions SET state = 'discarded' WHERE id = $1`, [id]);
+  if (state === 'active' || state === 'retired') {
+    await moveOne(client, `UPDATE policy_versions SET state = 'active', activated_at = now(), activated_by = $2 WHERE id = $1`, [id, KEY]);
+  }
+  if (state === 'retired') await moveOne(client, `UPDATE policy_versions SET state = 'retired', retired_at = now() WHERE id = $1`, [id]);
+  return id;
+}
+
+interface TransferOptions {
+  readonly provider?: string;
+  readonly status?: TransferStatus;
+  readonly amount?: string;
+  readonly externalTxId?: string;
+  /** The version a decision (approved, rejected) names. */
+  readonly policyVersionId?: string;
+}
+
+/** A transfer's columns as the app inserts one: submitted, nothing decided. */
+const transferRow = (place: Place, key: string, options: TransferOptions = {}): Row => ({
+  workspace_id: place.workspaceId,
+  environment: place.environment,
+  idempotency_key: key,
+  external_tx_id: options.externalTxId ?? `${place.workspaceId}:${place.environment}:${key}`,
+  provider: options.provider ?? 'acme',
+  asset: 'ETH',
+  amount: options.amount ?? '1.5',
+  source: '{"type": "VAULT_ACCOUNT", "id": "0"}',
+  destination: '{"type": "ONE_TIME_ADDRESS", "address": "0xab"}',
+  status: 'submitted',
+  created_by: KEY,
+});
+
+/**
+ * A transfer inserted as the app inserts one, then moved to `status` (pending unless told)
+ * as the app moves it: its provider, within the same transaction, takes it (pending, with its
+ * transaction id), then decides it or fails it.
+ */
+async function insertTransfer(client: Client, place: Place, key: string, options: TransferOptions = {}): Promise<string> {
+  const id = await insertRow(client, 'transfers', transferRow(place, key, options));
+  const status = options.status ?? 'pending';
+  if (status === 'submitted') return id;
+  await actingAs(client, `provider:${options.provider ?? 'acme'}`, async () => {
+    await moveOne(client, `UPDATE transfers SET status = 'pending', provider_tx_id = $2 WHERE id = $1`, [id, `tx-${key}`]);
+    if (status === 'approved' || status === 'rejected') {
+      const approved = status === 'approved';
+      await moveOne(
+        client,
+        `UPDATE transfers SET status = $2, policy_version_id = $3, rule_name = $4, reason = $5, decided_at = now() WHERE id = $1`,
+        [id, status, options.policyVersionId ?? null, approved ? 'daily payouts' : null, approved ? 'rule_approved' : 'no_rule_matched'],
+      );
+    }
+    if (status === 'failed')
+      await moveOne(client, `UPDATE transfers SET status = 'failed', reason = 'provider_failed' WHERE id = $1`, [id]);
+  });
+  return id;
 }
 
 async function insertReservation(client: Client, place: Place, transferId: string, amount = '1.5'): Promise<string> {
@@ -132,8 +190,9 @@ async function insertEvent(client: Client, place: Place, type = 'transfer.approv
 
 /**
  * One place's rows, committed as the application writes them: as a key, an active and a
- * draft policy version, an approved transfer for acme, its reservation and an event; as
- * acme, an open request (`label`) and a final one (`label-final`) about that transfer.
+ * draft policy version, a transfer for acme (taken and approved under the active version by
+ * acme), its reservation and an event; as acme, an open request (`label`) and a final one
+ * (`label-final`) about that transfer.
  */
 async function furnish(client: Client, place: Place, label: string): Promise<Furnished> {
   let furnished: Furnished | undefined;
@@ -566,8 +625,19 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
     it('holds one active and one draft version per workspace and environment, and each number once', async () => {
       await inTransaction(at(aLive), async () => {
         await refused(() => insertPolicy(app, aLive, 3, 'draft'), /policy_versions_one_draft/);
-        await refused(() => insertPolicy(app, aLive, 3, 'active'), /policy_versions_one_active/);
-        await refused(() => insertPolicy(app, aLive, 1, 'discarded'), /policy_versions_number_unique/);
+        await refused(
+          () =>
+            app.query(`UPDATE policy_versions SET state = 'active', activated_at = now(), activated_by = $2 WHERE id = $1`, [
+              furnished('aLive').draft,
+              KEY,
+            ]),
+          /policy_versions_one_active/,
+        );
+        // With no draft left in the way, the number alone is what refuses it.
+        await refused(async () => {
+          await app.query(`UPDATE policy_versions SET state = 'discarded' WHERE id = $1`, [furnished('aLive').draft]);
+          await insertPolicy(app, aLive, 1, 'draft');
+        }, /policy_versions_number_unique/);
         // Activation retires the active version first, in the same transaction.
         await app.query(`UPDATE policy_versions SET state = 'retired', retired_at = now() WHERE id = $1`, [furnished('aLive').active]);
         const activated = await app.query(
@@ -600,12 +670,11 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
 
     it('lets a decision name only a version of its own workspace and environment (foreign keys)', async () => {
       await inTransaction(at(aLive), async () => {
+        // The provider's decision (in the fixture, as acme) naming B's or A's test version.
         for (const version of [furnished('bLive').active, furnished('aTest').active]) {
-          await refused(() => insertTransfer(app, aLive, 'payout-2', { policyVersionId: version }), /foreign key/);
-          await refused(
-            () => app.query(`UPDATE transfers SET policy_version_id = $2 WHERE id = $1`, [furnished('aLive').transfer, version]),
-            /foreign key/,
-          );
+          for (const status of ['approved', 'rejected'] as const) {
+            await refused(() => insertTransfer(app, aLive, 'payout-2', { status, policyVersionId: version }), /foreign key/);
+          }
         }
       });
       await inTransaction(at(aLive, ACME), async () => {
@@ -658,6 +727,8 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
           if ((from === 'submitted' || from === 'pending') && (to === 'submitted' || to === 'pending')) continue;
           await inTransaction(at(aLive), async () => {
             const id = await insertTransfer(app, aLive, `moves-${from}-${to}`, { status: from });
+            // As the transfer's provider, who may make every move the status allows.
+            await actAs(app, { 'app.actor': ACME });
             const error = await failureOf(app, () => app.query(`UPDATE transfers SET status = $2 WHERE id = $1`, [id, to]));
             const refusal = (error as { message?: string } | undefined)?.message;
             outcomes[`${from} → ${to}`] =
@@ -676,9 +747,10 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
         `SELECT updated_at, version FROM transfers WHERE id = $1`,
         [furnished('aLive').transfer],
       );
-      expect(before.rows[0]!.version).toBe(1);
-      await inTransaction(at(aLive), async () => {
-        for (const expected of [2, 3]) {
+      // Inserted as version 1, then taken (pending) and approved by its provider.
+      expect(before.rows[0]!.version).toBe(3);
+      await inTransaction(at(aLive, ACME), async () => {
+        for (const expected of [4, 5]) {
           const { rows } = await app.query<{ version: number; fresh: boolean }>(
             `UPDATE transfers SET status = 'failed', reason = 'provider_failed' WHERE id = $1 RETURNING version, updated_at = now() AS fresh`,
             [furnished('aLive').transfer],
