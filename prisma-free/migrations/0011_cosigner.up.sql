@@ -56,6 +56,19 @@ END $$;
 CREATE TRIGGER policy_versions_guard_state BEFORE UPDATE ON policy_versions
   FOR EACH ROW EXECUTE FUNCTION policy_versions_guard_state();
 
+-- A version is born a draft (as saveDraft writes it): only the moves above activate or end one.
+CREATE FUNCTION policy_versions_guard_insert() RETURNS trigger
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  IF NEW.state <> 'draft' OR NEW.activated_at IS NOT NULL OR NEW.activated_by IS NOT NULL OR NEW.retired_at IS NOT NULL THEN
+    RAISE EXCEPTION 'a policy version is inserted as a draft, never activated or retired' USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER policy_versions_guard_insert BEFORE INSERT ON policy_versions
+  FOR EACH ROW EXECUTE FUNCTION policy_versions_guard_insert();
+
 ----------------------------------------------------------------------------------------
 -- Transfer intents: what a workspace asked the provider to move. The provider's callback
 -- finds its intent by external_tx_id (`<workspaceId>:<environment>:<idempotency key>`,
@@ -112,6 +125,21 @@ BEGIN
 END $$;
 CREATE TRIGGER transfers_guard_status BEFORE UPDATE ON transfers
   FOR EACH ROW EXECUTE FUNCTION transfers_guard_status();
+
+-- A transfer is born submitted (as POST /v1/transfers writes it): what the provider and the
+-- cosigner record later (its transaction id, a decision, a failure) is never inserted with it.
+CREATE FUNCTION transfers_guard_insert() RETURNS trigger
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  IF NEW.status <> 'submitted' OR NEW.provider_tx_id IS NOT NULL OR NEW.policy_version_id IS NOT NULL OR NEW.rule_name IS NOT NULL
+     OR NEW.reason IS NOT NULL OR NEW.decided_at IS NOT NULL THEN
+    RAISE EXCEPTION 'a transfer is inserted submitted, with no decision or provider transaction' USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER transfers_guard_insert BEFORE INSERT ON transfers
+  FOR EACH ROW EXECUTE FUNCTION transfers_guard_insert();
 
 ----------------------------------------------------------------------------------------
 -- The provider's signing requests, one row per (provider, request id): the dedupe. A final

@@ -72,16 +72,19 @@ async function actingAs(client: Client, actor: string, work: () => Promise<unkno
   await actAs(client, { 'app.actor': rows[0]!.actor ?? '' });
 }
 
+/** A version's columns as the app inserts one: a draft, never activated or retired. */
+const policyRow = (place: Place, version: number): Row => ({
+  workspace_id: place.workspaceId,
+  environment: place.environment,
+  version,
+  document: '{"rules": []}',
+  state: 'draft',
+  created_by: KEY,
+});
+
 /** A version as the app writes one (a draft), moved to `state` as the app moves it (activation, retirement, discarding). */
 async function insertPolicy(client: Client, place: Place, version: number, state: PolicyState): Promise<string> {
-  const id = await insertRow(client, 'policy_versions', {
-    workspace_id: place.workspaceId,
-    environment: place.environment,
-    version,
-    document: '{"rules": []}',
-    state: 'draft',
-    created_by: KEY,
-  });
+  const id = await insertRow(client, 'policy_versions', policyRow(place, version));
   if (state === 'discarded') await moveOne(client, `UPDATE policy_versions SET state = 'discarded' WHERE id = $1`, [id]);
   if (state === 'active' || state === 'retired') {
     await moveOne(client, `UPDATE policy_versions SET state = 'active', activated_at = now(), activated_by = $2 WHERE id = $1`, [id, KEY]);
@@ -576,6 +579,23 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
       });
     });
 
+    it('takes a version only as the app writes one: a draft, never activated or retired (trigger), whoever inserts it', async () => {
+      const born = /a policy version is inserted as a draft, never activated or retired/;
+      const now = new Date();
+      const unborn: Row[] = [
+        { state: 'active', activated_at: now, activated_by: KEY },
+        { state: 'retired', activated_at: now, activated_by: KEY, retired_at: now },
+        { state: 'discarded' },
+        { activated_at: now, activated_by: KEY },
+        { retired_at: now },
+      ];
+      await inTransaction(at(cLive), async () => {
+        for (const columns of unborn) await refused(() => insertRow(app, 'policy_versions', { ...policyRow(cLive, 1), ...columns }), born);
+        await insertRow(app, 'policy_versions', policyRow(cLive, 1));
+      });
+      await expect(insertRow(db.superuser, 'policy_versions', { ...policyRow(cLive, 1), ...unborn[0] })).rejects.toThrow(born);
+    });
+
     it('moves a version only draft → active → retired or draft → discarded, so nothing that ended comes back', async () => {
       const states: PolicyState[] = ['draft', 'active', 'retired', 'discarded'];
       const outcomes: Record<string, string> = {};
@@ -715,6 +735,28 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
         }
         await refused(() => app.query(`DELETE FROM transfers WHERE id = $1`, [furnished('aLive').transfer]), /permission denied/);
       });
+    });
+
+    it('takes a transfer only as the app inserts one: submitted, nothing decided, no provider transaction (trigger), whoever inserts it', async () => {
+      const born = /a transfer is inserted submitted, with no decision or provider transaction/;
+      const unborn: Row[] = [
+        { status: 'pending' },
+        { status: 'approved', policy_version_id: furnished('aLive').active, rule_name: 'daily payouts', decided_at: new Date() },
+        { status: 'rejected', reason: 'no_rule_matched', decided_at: new Date() },
+        { status: 'failed', reason: 'provider_failed' },
+        { policy_version_id: furnished('aLive').active },
+        { rule_name: 'daily payouts' },
+        { reason: 'rule_approved' },
+        { decided_at: new Date() },
+        { provider_tx_id: 'tx-early' },
+      ];
+      await inTransaction(at(aLive), async () => {
+        for (const [index, columns] of unborn.entries()) {
+          await refused(() => insertRow(app, 'transfers', { ...transferRow(aLive, `born-${index}`), ...columns }), born);
+        }
+        await insertRow(app, 'transfers', transferRow(aLive, 'born'));
+      });
+      await expect(insertRow(db.superuser, 'transfers', { ...transferRow(aLive, 'born-approved'), ...unborn[1] })).rejects.toThrow(born);
     });
 
     it('keeps a rejected or failed transfer as it is, lets an approved one only fail, and decides an open one', async () => {
