@@ -108,16 +108,29 @@ CREATE TABLE transfers (
 CREATE INDEX transfers_listing_idx ON transfers (workspace_id, environment, created_at DESC, id DESC);
 
 -- A decided transfer stays decided (approved may still fail at the provider, which
--- releases its reservation); what was asked never changes.
+-- releases its reservation); what was asked never changes. A decision is the cosigner's
+-- alone: only a transaction of the transfer's own provider (its signed callback) approves or
+-- rejects it, never a key, an admin or the system; a failure is its provider's or the
+-- system's (a worker recording the provider's refusal). This holds past row security too.
 CREATE FUNCTION transfers_guard_status() RETURNS trigger
   LANGUAGE plpgsql
   AS $$
+DECLARE
+  actor constant text := coalesce(nullif(current_setting('app.actor', true), ''), 'no actor');
+  moves constant boolean := NEW.status IS DISTINCT FROM OLD.status;
+  by_provider constant boolean := app_provider() IS NOT DISTINCT FROM OLD.provider;
 BEGIN
-  IF OLD.status IN ('rejected', 'failed') AND NEW.status IS DISTINCT FROM OLD.status THEN
+  IF OLD.status IN ('rejected', 'failed') AND moves THEN
     RAISE EXCEPTION 'a % transfer stays %', OLD.status, OLD.status USING ERRCODE = 'check_violation';
   END IF;
   IF OLD.status = 'approved' AND NEW.status NOT IN ('approved', 'failed') THEN
     RAISE EXCEPTION 'an approved transfer may only fail' USING ERRCODE = 'check_violation';
+  END IF;
+  IF moves AND NEW.status IN ('approved', 'rejected') AND NOT by_provider THEN
+    RAISE EXCEPTION 'only its provider decides a transfer (not %)', actor USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF moves AND NEW.status = 'failed' AND NOT (by_provider OR actor LIKE 'system:%') THEN
+    RAISE EXCEPTION 'only its provider or the system fails a transfer (not %)', actor USING ERRCODE = 'insufficient_privilege';
   END IF;
   NEW.updated_at := now();
   NEW.version := OLD.version + 1;

@@ -784,6 +784,63 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
       expect(Object.values(expected).filter((outcome) => outcome === 'refused')).toHaveLength(11);
     });
 
+    it('lets only the transfer’s own provider decide it, and only that provider or the system fail it (trigger)', async () => {
+      const outcomes: Record<string, string> = {};
+      const moveAs = async (client: Client, id: string, to: TransferStatus, label: string) => {
+        const error = await failureOf(client, () => client.query(`UPDATE transfers SET status = $2 WHERE id = $1`, [id, to]));
+        const refusal = (error as { message?: string } | undefined)?.message;
+        outcomes[label] =
+          refusal === undefined
+            ? 'moves'
+            : /only its provider (decides|or the system fails) a transfer/.test(refusal)
+              ? 'refused'
+              : refusal;
+      };
+      // In a workspace's transaction, where row security lets each of them write A's transfers: only the trigger tells them apart.
+      // (An admin's and a worker's own transactions are on the platform path, which writes no transfer: below.)
+      for (const actor of [KEY, ADMIN, 'system:transfers', ACME]) {
+        for (const to of ['approved', 'rejected', 'failed'] as const) {
+          await inTransaction(at(aLive), async () => {
+            const id = await insertTransfer(app, aLive, `by-${actor}-${to}`);
+            await actAs(app, { 'app.actor': actor });
+            await moveAs(app, id, to, `${actor} → ${to}`);
+          });
+        }
+      }
+      // Past row security (a superuser): still the transfer's own provider, not another, not a transaction that names none.
+      for (const [actor, settings] of [
+        ['superuser as acme', { 'app.actor': ACME }],
+        ['superuser as other', { 'app.actor': OTHER }],
+        ['superuser as nobody', {}],
+      ] as const) {
+        await inRolledBackTransaction(db.superuser, settings, () => moveAs(db.superuser, otherTransfer, 'approved', `${actor} → approved`));
+      }
+      expect(outcomes).toEqual({
+        [`${KEY} → approved`]: 'refused',
+        [`${KEY} → rejected`]: 'refused',
+        [`${KEY} → failed`]: 'refused',
+        [`${ADMIN} → approved`]: 'refused',
+        [`${ADMIN} → rejected`]: 'refused',
+        [`${ADMIN} → failed`]: 'refused',
+        'system:transfers → approved': 'refused',
+        'system:transfers → rejected': 'refused',
+        'system:transfers → failed': 'moves',
+        [`${ACME} → approved`]: 'moves',
+        [`${ACME} → rejected`]: 'moves',
+        [`${ACME} → failed`]: 'moves',
+        'superuser as acme → approved': 'refused',
+        'superuser as other → approved': 'moves',
+        'superuser as nobody → approved': 'refused',
+      });
+      // The platform path writes no transfer, a worker's included (a failure is recorded as the transfer's provider).
+      for (const actor of [ADMIN, 'system:transfers']) {
+        await inTransaction(onPlatform(actor), async () => {
+          const failing = await app.query(`UPDATE transfers SET status = 'failed', reason = 'provider_refused:x' WHERE status = 'pending'`);
+          expect({ actor, rowCount: failing.rowCount }).toEqual({ actor, rowCount: 0 });
+        });
+      }
+    });
+
     it('counts every change in version and updated_at (trigger)', async () => {
       const before = await db.superuser.query<{ updated_at: Date; version: number }>(
         `SELECT updated_at, version FROM transfers WHERE id = $1`,
