@@ -111,7 +111,12 @@ CREATE INDEX transfers_listing_idx ON transfers (workspace_id, environment, crea
 -- releases its reservation); what was asked never changes. A decision is the cosigner's
 -- alone: only a transaction of the transfer's own provider (its signed callback) approves or
 -- rejects it, never a key, an admin or the system; a failure is its provider's or the
--- system's (a worker recording the provider's refusal). This holds past row security too.
+-- system's (a worker recording the provider's refusal). What a decision records (the
+-- version, the rule, the time) is written with it, by that provider, and never again: nobody
+-- writes one ahead of the cosigner's (which it would then refuse), and a decision recorded
+-- stays. Its reason is written only as the status moves (decided, or failed: an approved
+-- transfer failing says why); the provider's transaction id is set once. This holds past
+-- row security too.
 CREATE FUNCTION transfers_guard_status() RETURNS trigger
   LANGUAGE plpgsql
   AS $$
@@ -131,6 +136,17 @@ BEGIN
   END IF;
   IF moves AND NEW.status = 'failed' AND NOT (by_provider OR actor LIKE 'system:%') THEN
     RAISE EXCEPTION 'only its provider or the system fails a transfer (not %)', actor USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT (moves AND NEW.status IN ('approved', 'rejected'))
+     AND (NEW.policy_version_id IS DISTINCT FROM OLD.policy_version_id OR NEW.rule_name IS DISTINCT FROM OLD.rule_name
+          OR NEW.decided_at IS DISTINCT FROM OLD.decided_at) THEN
+    RAISE EXCEPTION 'a transfer''s decision is written once, as its provider decides it' USING ERRCODE = 'check_violation';
+  END IF;
+  IF NOT (moves AND NEW.status IN ('approved', 'rejected', 'failed')) AND NEW.reason IS DISTINCT FROM OLD.reason THEN
+    RAISE EXCEPTION 'a transfer''s reason is written only as it is decided or fails' USING ERRCODE = 'check_violation';
+  END IF;
+  IF OLD.provider_tx_id IS NOT NULL AND NEW.provider_tx_id IS DISTINCT FROM OLD.provider_tx_id THEN
+    RAISE EXCEPTION 'a transfer''s provider transaction id is set once' USING ERRCODE = 'check_violation';
   END IF;
   NEW.updated_at := now();
   NEW.version := OLD.version + 1;

@@ -841,6 +841,83 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
       }
     });
 
+    it('keeps a recorded decision: its version, rule and time never change, its reason only as an approved transfer fails (trigger)', async () => {
+      const decisionStays = /a transfer's decision is written once, as its provider decides it/;
+      const reasonStays = /a transfer's reason is written only as it is decided or fails/;
+      const change = (id: string, columns: string) => app.query(`UPDATE transfers SET ${columns} WHERE id = $1`, [id]);
+      await inTransaction(at(aLive, ACME), async () => {
+        const approved = furnished('aLive').transfer;
+        for (const columns of [
+          `policy_version_id = NULL`,
+          `policy_version_id = '${furnished('aLive').draft}'`,
+          `rule_name = 'another rule'`,
+          `rule_name = NULL`,
+          `decided_at = now()`,
+          `decided_at = NULL`,
+          `status = 'failed', reason = 'provider_failed', decided_at = now()`,
+          `status = 'failed', reason = 'provider_failed', rule_name = NULL`,
+        ]) {
+          await refused(() => change(approved, columns), decisionStays);
+        }
+        for (const columns of [`reason = 'rewritten'`, `reason = NULL`]) await refused(() => change(approved, columns), reasonStays);
+        const rejected = await insertTransfer(app, aLive, 'decided-rejected', {
+          status: 'rejected',
+          policyVersionId: furnished('aLive').active,
+        });
+        await refused(() => change(rejected, `reason = 'rewritten'`), reasonStays);
+        // The provider fails the approved transfer, saying why; then that reason stays too.
+        expect((await change(approved, `status = 'failed', reason = 'provider_failed'`)).rowCount).toBe(1);
+        await refused(() => change(approved, `reason = 'rewritten'`), reasonStays);
+      });
+      // Past row security and column grants too.
+      await expect(
+        db.superuser.query(`UPDATE transfers SET rule_name = 'forged' WHERE id = $1`, [furnished('bLive').transfer]),
+      ).rejects.toThrow(decisionStays);
+    });
+
+    it('writes a decision only as the provider decides: nobody records one on an open transfer, so none stands in the cosigner’s way', async () => {
+      const change = (id: string, columns: string) => app.query(`UPDATE transfers SET ${columns} WHERE id = $1`, [id]);
+      const early = [
+        `decided_at = now()`,
+        `policy_version_id = '${furnished('aLive').active}'`,
+        `rule_name = 'daily payouts'`,
+        `decided_at = now(), policy_version_id = '${furnished('aLive').active}', rule_name = 'daily payouts'`,
+      ];
+      await inTransaction(at(aLive), async () => {
+        const open = await insertTransfer(app, aLive, 'open');
+        for (const actor of [KEY, ACME]) {
+          await actAs(app, { 'app.actor': actor });
+          for (const columns of early)
+            await refused(() => change(open, columns), /a transfer's decision is written once, as its provider decides it/);
+          await refused(() => change(open, `reason = 'rule_approved'`), /a transfer's reason is written only as it is decided or fails/);
+        }
+        // Acme's decision writes them all, with the status.
+        const decided = await change(
+          open,
+          `status = 'approved', policy_version_id = '${furnished('aLive').active}', rule_name = 'daily payouts', reason = 'rule_approved',
+           decided_at = now()`,
+        );
+        expect(decided.rowCount).toBe(1);
+      });
+    });
+
+    it('sets a transfer’s provider transaction id once: from none to one, never changed or taken back (trigger)', async () => {
+      const setOnce = /a transfer's provider transaction id is set once/;
+      const change = (id: string, value: string | null) =>
+        app.query(`UPDATE transfers SET provider_tx_id = $2 WHERE id = $1 RETURNING provider_tx_id`, [id, value]);
+      await inTransaction(at(aLive, ACME), async () => {
+        const id = await insertTransfer(app, aLive, 'tx-once', { status: 'submitted' });
+        expect((await change(id, 'tx-1')).rows).toEqual([{ provider_tx_id: 'tx-1' }]);
+        // Written again as it is (the submission's coalesce after a decision recorded it): no change.
+        expect((await change(id, 'tx-1')).rows).toEqual([{ provider_tx_id: 'tx-1' }]);
+        for (const value of ['tx-2', null]) await refused(() => change(id, value), setOnce);
+        for (const value of ['tx-2', null]) await refused(() => change(furnished('aLive').transfer, value), setOnce);
+      });
+      await expect(
+        db.superuser.query(`UPDATE transfers SET provider_tx_id = 'forged' WHERE id = $1`, [furnished('bLive').transfer]),
+      ).rejects.toThrow(setOnce);
+    });
+
     it('counts every change in version and updated_at (trigger)', async () => {
       const before = await db.superuser.query<{ updated_at: Date; version: number }>(
         `SELECT updated_at, version FROM transfers WHERE id = $1`,
