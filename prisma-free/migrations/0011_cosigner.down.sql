@@ -1,5 +1,6 @@
 DROP TABLE domain_events;
 DROP TABLE cosigner_cap_reservations;
+DROP FUNCTION cosigner_cap_reservations_guard_release();
 DROP TABLE cosigner_requests;
 DROP FUNCTION cosigner_requests_guard();
 DROP TABLE transfers;

@@ -248,6 +248,20 @@ CREATE TABLE cosigner_cap_reservations (
 CREATE INDEX cosigner_cap_window_idx ON cosigner_cap_reservations (workspace_id, environment, rule_name, asset, reserved_at)
   WHERE released_at IS NULL;
 
+-- Released once: released_at goes from NULL to a time and stays (a reservation put back
+-- into its window would spend the cap again; a moved time would rewrite when it left).
+CREATE FUNCTION cosigner_cap_reservations_guard_release() RETURNS trigger
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  IF OLD.released_at IS NOT NULL AND NEW.released_at IS DISTINCT FROM OLD.released_at THEN
+    RAISE EXCEPTION 'a released reservation stays released, as it was' USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER cosigner_cap_reservations_guard_release BEFORE UPDATE ON cosigner_cap_reservations
+  FOR EACH ROW EXECUTE FUNCTION cosigner_cap_reservations_guard_release();
+
 ----------------------------------------------------------------------------------------
 -- Domain events: what happened, written in the transaction that made it happen, for the
 -- webhooks module (issue 16) to deliver. Appended only.

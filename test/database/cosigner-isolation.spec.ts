@@ -1040,6 +1040,26 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
       });
     });
 
+    it('releases a reservation once: from none to a time, never back into its window or to another time (trigger), whoever asks', async () => {
+      const staysReleased = /a released reservation stays released, as it was/;
+      const releasing = (client: Client, value: string) =>
+        client.query(`UPDATE cosigner_cap_reservations SET released_at = ${value} WHERE id = $1`, [furnished('aLive').reservation]);
+      await inTransaction(at(aLive), async () => {
+        expect((await releasing(app, 'now()')).rowCount).toBe(1);
+        // Written again as it is: no change.
+        expect((await releasing(app, 'released_at')).rowCount).toBe(1);
+        for (const value of ['NULL', 'clock_timestamp()', `released_at - interval '1 day'`]) {
+          await refused(() => releasing(app, value), staysReleased);
+        }
+      });
+      await expect(
+        inRolledBackTransaction(db.superuser, {}, async () => {
+          await releasing(db.superuser, 'now()');
+          await releasing(db.superuser, 'NULL');
+        }),
+      ).rejects.toThrow(staysReleased);
+    });
+
     it('shows a provider every reservation of its workspace (a window counts them all), lets it reserve and release for its own transfers only', async () => {
       await inTransaction(at(aLive, OTHER), async () => {
         expect(await countOf('cosigner_cap_reservations')).toBe(1);
