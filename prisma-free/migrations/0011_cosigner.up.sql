@@ -6,7 +6,9 @@
 -- policy or transfer), goes with its workspace when the purge deletes it (ON DELETE
 -- CASCADE: referential actions run as the table's owner and bypass row security), and is
 -- read by admins on the platform path. What is decided is never rewritten: the app role
--- has UPDATE only on the columns a state change moves, and triggers hold the transitions.
+-- has UPDATE only on the columns a state change moves, and triggers hold the transitions,
+-- for every role: rows are inserted in their first state, a transfer is decided by its own
+-- provider only, and what a decision or a release recorded stays.
 
 -- The provider a transaction acts for (`app.actor` = `provider:<name>`), or NULL.
 CREATE FUNCTION app_provider() RETURNS text
