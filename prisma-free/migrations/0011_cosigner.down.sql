@@ -1,9 +1,12 @@
 DROP TABLE domain_events;
 DROP TABLE cosigner_cap_reservations;
+DROP FUNCTION cosigner_cap_reservations_guard_release();
 DROP TABLE cosigner_requests;
 DROP FUNCTION cosigner_requests_guard();
 DROP TABLE transfers;
 DROP FUNCTION transfers_guard_status();
+DROP FUNCTION transfers_guard_insert();
 DROP TABLE policy_versions;
 DROP FUNCTION policy_versions_guard_state();
+DROP FUNCTION policy_versions_guard_insert();
 DROP FUNCTION app_provider();

@@ -6,7 +6,9 @@
 -- policy or transfer), goes with its workspace when the purge deletes it (ON DELETE
 -- CASCADE: referential actions run as the table's owner and bypass row security), and is
 -- read by admins on the platform path. What is decided is never rewritten: the app role
--- has UPDATE only on the columns a state change moves, and triggers hold the transitions.
+-- has UPDATE only on the columns a state change moves, and triggers hold the transitions,
+-- for every role: rows are inserted in their first state, a transfer is decided by its own
+-- provider only, and what a decision or a release recorded stays.
 
 -- The provider a transaction acts for (`app.actor` = `provider:<name>`), or NULL.
 CREATE FUNCTION app_provider() RETURNS text
@@ -56,6 +58,19 @@ END $$;
 CREATE TRIGGER policy_versions_guard_state BEFORE UPDATE ON policy_versions
   FOR EACH ROW EXECUTE FUNCTION policy_versions_guard_state();
 
+-- A version is born a draft (as saveDraft writes it): only the moves above activate or end one.
+CREATE FUNCTION policy_versions_guard_insert() RETURNS trigger
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  IF NEW.state <> 'draft' OR NEW.activated_at IS NOT NULL OR NEW.activated_by IS NOT NULL OR NEW.retired_at IS NOT NULL THEN
+    RAISE EXCEPTION 'a policy version is inserted as a draft, never activated or retired' USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER policy_versions_guard_insert BEFORE INSERT ON policy_versions
+  FOR EACH ROW EXECUTE FUNCTION policy_versions_guard_insert();
+
 ----------------------------------------------------------------------------------------
 -- Transfer intents: what a workspace asked the provider to move. The provider's callback
 -- finds its intent by external_tx_id (`<workspaceId>:<environment>:<idempotency key>`,
@@ -95,16 +110,45 @@ CREATE TABLE transfers (
 CREATE INDEX transfers_listing_idx ON transfers (workspace_id, environment, created_at DESC, id DESC);
 
 -- A decided transfer stays decided (approved may still fail at the provider, which
--- releases its reservation); what was asked never changes.
+-- releases its reservation); what was asked never changes. A decision is the cosigner's
+-- alone: only a transaction of the transfer's own provider (its signed callback) approves or
+-- rejects it, never a key, an admin or the system; a failure is its provider's or the
+-- system's (a worker recording the provider's refusal). What a decision records (the
+-- version, the rule, the time) is written with it, by that provider, and never again: nobody
+-- writes one ahead of the cosigner's (which it would then refuse), and a decision recorded
+-- stays. Its reason is written only as the status moves (decided, or failed: an approved
+-- transfer failing says why); the provider's transaction id is set once. This holds past
+-- row security too.
 CREATE FUNCTION transfers_guard_status() RETURNS trigger
   LANGUAGE plpgsql
   AS $$
+DECLARE
+  actor constant text := coalesce(nullif(current_setting('app.actor', true), ''), 'no actor');
+  moves constant boolean := NEW.status IS DISTINCT FROM OLD.status;
+  by_provider constant boolean := app_provider() IS NOT DISTINCT FROM OLD.provider;
 BEGIN
-  IF OLD.status IN ('rejected', 'failed') AND NEW.status IS DISTINCT FROM OLD.status THEN
+  IF OLD.status IN ('rejected', 'failed') AND moves THEN
     RAISE EXCEPTION 'a % transfer stays %', OLD.status, OLD.status USING ERRCODE = 'check_violation';
   END IF;
   IF OLD.status = 'approved' AND NEW.status NOT IN ('approved', 'failed') THEN
     RAISE EXCEPTION 'an approved transfer may only fail' USING ERRCODE = 'check_violation';
+  END IF;
+  IF moves AND NEW.status IN ('approved', 'rejected') AND NOT by_provider THEN
+    RAISE EXCEPTION 'only its provider decides a transfer (not %)', actor USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF moves AND NEW.status = 'failed' AND NOT (by_provider OR actor LIKE 'system:%') THEN
+    RAISE EXCEPTION 'only its provider or the system fails a transfer (not %)', actor USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF NOT (moves AND NEW.status IN ('approved', 'rejected'))
+     AND (NEW.policy_version_id IS DISTINCT FROM OLD.policy_version_id OR NEW.rule_name IS DISTINCT FROM OLD.rule_name
+          OR NEW.decided_at IS DISTINCT FROM OLD.decided_at) THEN
+    RAISE EXCEPTION 'a transfer''s decision is written once, as its provider decides it' USING ERRCODE = 'check_violation';
+  END IF;
+  IF NOT (moves AND NEW.status IN ('approved', 'rejected', 'failed')) AND NEW.reason IS DISTINCT FROM OLD.reason THEN
+    RAISE EXCEPTION 'a transfer''s reason is written only as it is decided or fails' USING ERRCODE = 'check_violation';
+  END IF;
+  IF OLD.provider_tx_id IS NOT NULL AND NEW.provider_tx_id IS DISTINCT FROM OLD.provider_tx_id THEN
+    RAISE EXCEPTION 'a transfer''s provider transaction id is set once' USING ERRCODE = 'check_violation';
   END IF;
   NEW.updated_at := now();
   NEW.version := OLD.version + 1;
@@ -112,6 +156,21 @@ BEGIN
 END $$;
 CREATE TRIGGER transfers_guard_status BEFORE UPDATE ON transfers
   FOR EACH ROW EXECUTE FUNCTION transfers_guard_status();
+
+-- A transfer is born submitted (as POST /v1/transfers writes it): what the provider and the
+-- cosigner record later (its transaction id, a decision, a failure) is never inserted with it.
+CREATE FUNCTION transfers_guard_insert() RETURNS trigger
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  IF NEW.status <> 'submitted' OR NEW.provider_tx_id IS NOT NULL OR NEW.policy_version_id IS NOT NULL OR NEW.rule_name IS NOT NULL
+     OR NEW.reason IS NOT NULL OR NEW.decided_at IS NOT NULL THEN
+    RAISE EXCEPTION 'a transfer is inserted submitted, with no decision or provider transaction' USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER transfers_guard_insert BEFORE INSERT ON transfers
+  FOR EACH ROW EXECUTE FUNCTION transfers_guard_insert();
 
 ----------------------------------------------------------------------------------------
 -- The provider's signing requests, one row per (provider, request id): the dedupe. A final
@@ -190,6 +249,20 @@ CREATE TABLE cosigner_cap_reservations (
 );
 CREATE INDEX cosigner_cap_window_idx ON cosigner_cap_reservations (workspace_id, environment, rule_name, asset, reserved_at)
   WHERE released_at IS NULL;
+
+-- Released once: released_at goes from NULL to a time and stays (a reservation put back
+-- into its window would spend the cap again; a moved time would rewrite when it left).
+CREATE FUNCTION cosigner_cap_reservations_guard_release() RETURNS trigger
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  IF OLD.released_at IS NOT NULL AND NEW.released_at IS DISTINCT FROM OLD.released_at THEN
+    RAISE EXCEPTION 'a released reservation stays released, as it was' USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER cosigner_cap_reservations_guard_release BEFORE UPDATE ON cosigner_cap_reservations
+  FOR EACH ROW EXECUTE FUNCTION cosigner_cap_reservations_guard_release();
 
 ----------------------------------------------------------------------------------------
 -- Domain events: what happened, written in the transaction that made it happen, for the

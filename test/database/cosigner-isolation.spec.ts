@@ -46,39 +46,100 @@ async function committed(client: Client, settings: Settings, work: () => Promise
   await client.query('COMMIT');
 }
 
-async function insertPolicy(client: Client, place: Place, version: number, state: PolicyState): Promise<string> {
+type Row = Record<string, unknown>;
+
+/** Inserts `row` (column → value) into `table` as it stands, answering its id. */
+async function insertRow(client: Client, table: 'policy_versions' | 'transfers', row: Row): Promise<string> {
+  const columns = Object.keys(row);
   const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO policy_versions (workspace_id, environment, version, document, state, created_by, activated_at, activated_by)
-     SELECT $1, $2, $3, '{"rules": []}', $4::text, 'api_key:K1', CASE WHEN activated THEN now() END, CASE WHEN activated THEN 'api_key:K1' END
-       FROM (SELECT $4::text IN ('active', 'retired') AS activated) AS s RETURNING id`,
-    [place.workspaceId, place.environment, version, state],
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, index) => `$${index + 1}`).join(', ')}) RETURNING id`,
+    Object.values(row),
   );
   return rows[0]!.id;
 }
 
-async function insertTransfer(
-  client: Client,
-  place: Place,
-  key: string,
-  options: { provider?: string; status?: TransferStatus; amount?: string; externalTxId?: string; policyVersionId?: string } = {},
-): Promise<string> {
-  const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO transfers (workspace_id, environment, idempotency_key, external_tx_id, provider, asset, amount, source, destination, status,
-                            policy_version_id, decided_at, created_by)
-     VALUES ($1, $2, $3, $4, $5, 'ETH', $6, '{"type": "VAULT_ACCOUNT", "id": "0"}', '{"type": "ONE_TIME_ADDRESS", "address": "0xab"}', $7,
-             $8, CASE WHEN $8::uuid IS NULL THEN NULL ELSE now() END, 'api_key:K1') RETURNING id`,
-    [
-      place.workspaceId,
-      place.environment,
-      key,
-      options.externalTxId ?? `${place.workspaceId}:${place.environment}:${key}`,
-      options.provider ?? 'acme',
-      options.amount ?? '1.5',
-      options.status ?? 'pending',
-      options.policyVersionId ?? null,
-    ],
-  );
-  return rows[0]!.id;
+/** Runs `statement`, which must change exactly one row: a fixture that moved nothing would test something else. */
+async function moveOne(client: Client, statement: string, values: unknown[]): Promise<void> {
+  const { rowCount } = await client.query(statement, values);
+  if (rowCount !== 1) throw new Error(`the fixture moved ${rowCount} rows, not one: ${statement}`);
+}
+
+/** `work` with `app.actor` set to `actor`, then the transaction's own actor again (a failed statement's savepoint rollback restores it too). */
+async function actingAs(client: Client, actor: string, work: () => Promise<unknown>): Promise<void> {
+  const { rows } = await client.query<{ actor: string | null }>(`SELECT current_setting('app.actor', true) AS actor`);
+  await actAs(client, { 'app.actor': actor });
+  await work();
+  await actAs(client, { 'app.actor': rows[0]!.actor ?? '' });
+}
+
+/** A version's columns as the app inserts one: a draft, never activated or retired. */
+const policyRow = (place: Place, version: number): Row => ({
+  workspace_id: place.workspaceId,
+  environment: place.environment,
+  version,
+  document: '{"rules": []}',
+  state: 'draft',
+  created_by: KEY,
+});
+
+/** A version as the app writes one (a draft), moved to `state` as the app moves it (activation, retirement, discarding). */
+async function insertPolicy(client: Client, place: Place, version: number, state: PolicyState): Promise<string> {
+  const id = await insertRow(client, 'policy_versions', policyRow(place, version));
+  if (state === 'discarded') await moveOne(client, `UPDATE policy_versions SET state = 'discarded' WHERE id = $1`, [id]);
+  if (state === 'active' || state === 'retired') {
+    await moveOne(client, `UPDATE policy_versions SET state = 'active', activated_at = now(), activated_by = $2 WHERE id = $1`, [id, KEY]);
+  }
+  if (state === 'retired') await moveOne(client, `UPDATE policy_versions SET state = 'retired', retired_at = now() WHERE id = $1`, [id]);
+  return id;
+}
+
+interface TransferOptions {
+  readonly provider?: string;
+  readonly status?: TransferStatus;
+  readonly amount?: string;
+  readonly externalTxId?: string;
+  /** The version a decision (approved, rejected) names. */
+  readonly policyVersionId?: string;
+}
+
+/** A transfer's columns as the app inserts one: submitted, nothing decided. */
+const transferRow = (place: Place, key: string, options: TransferOptions = {}): Row => ({
+  workspace_id: place.workspaceId,
+  environment: place.environment,
+  idempotency_key: key,
+  external_tx_id: options.externalTxId ?? `${place.workspaceId}:${place.environment}:${key}`,
+  provider: options.provider ?? 'acme',
+  asset: 'ETH',
+  amount: options.amount ?? '1.5',
+  source: '{"type": "VAULT_ACCOUNT", "id": "0"}',
+  destination: '{"type": "ONE_TIME_ADDRESS", "address": "0xab"}',
+  status: 'submitted',
+  created_by: KEY,
+});
+
+/**
+ * A transfer inserted as the app inserts one, then moved to `status` (pending unless told)
+ * as the app moves it: its provider, within the same transaction, takes it (pending, with its
+ * transaction id), then decides it or fails it.
+ */
+async function insertTransfer(client: Client, place: Place, key: string, options: TransferOptions = {}): Promise<string> {
+  const id = await insertRow(client, 'transfers', transferRow(place, key, options));
+  const status = options.status ?? 'pending';
+  if (status === 'submitted') return id;
+  await actingAs(client, `provider:${options.provider ?? 'acme'}`, async () => {
+    await moveOne(client, `UPDATE transfers SET status = 'pending', provider_tx_id = $2 WHERE id = $1`, [id, `tx-${key}`]);
+    if (status === 'approved' || status === 'rejected') {
+      const approved = status === 'approved';
+      await moveOne(
+        client,
+        `UPDATE transfers SET status = $2, policy_version_id = $3, rule_name = $4, reason = $5, decided_at = now() WHERE id = $1`,
+        [id, status, options.policyVersionId ?? null, approved ? 'daily payouts' : null, approved ? 'rule_approved' : 'no_rule_matched'],
+      );
+    }
+    if (status === 'failed')
+      await moveOne(client, `UPDATE transfers SET status = 'failed', reason = 'provider_failed' WHERE id = $1`, [id]);
+  });
+  return id;
 }
 
 async function insertReservation(client: Client, place: Place, transferId: string, amount = '1.5'): Promise<string> {
@@ -132,8 +193,9 @@ async function insertEvent(client: Client, place: Place, type = 'transfer.approv
 
 /**
  * One place's rows, committed as the application writes them: as a key, an active and a
- * draft policy version, an approved transfer for acme, its reservation and an event; as
- * acme, an open request (`label`) and a final one (`label-final`) about that transfer.
+ * draft policy version, a transfer for acme (taken and approved under the active version by
+ * acme), its reservation and an event; as acme, an open request (`label`) and a final one
+ * (`label-final`) about that transfer.
  */
 async function furnish(client: Client, place: Place, label: string): Promise<Furnished> {
   let furnished: Furnished | undefined;
@@ -517,6 +579,23 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
       });
     });
 
+    it('takes a version only as the app writes one: a draft, never activated or retired (trigger), whoever inserts it', async () => {
+      const born = /a policy version is inserted as a draft, never activated or retired/;
+      const now = new Date();
+      const unborn: Row[] = [
+        { state: 'active', activated_at: now, activated_by: KEY },
+        { state: 'retired', activated_at: now, activated_by: KEY, retired_at: now },
+        { state: 'discarded' },
+        { activated_at: now, activated_by: KEY },
+        { retired_at: now },
+      ];
+      await inTransaction(at(cLive), async () => {
+        for (const columns of unborn) await refused(() => insertRow(app, 'policy_versions', { ...policyRow(cLive, 1), ...columns }), born);
+        await insertRow(app, 'policy_versions', policyRow(cLive, 1));
+      });
+      await expect(insertRow(db.superuser, 'policy_versions', { ...policyRow(cLive, 1), ...unborn[0] })).rejects.toThrow(born);
+    });
+
     it('moves a version only draft → active → retired or draft → discarded, so nothing that ended comes back', async () => {
       const states: PolicyState[] = ['draft', 'active', 'retired', 'discarded'];
       const outcomes: Record<string, string> = {};
@@ -566,8 +645,19 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
     it('holds one active and one draft version per workspace and environment, and each number once', async () => {
       await inTransaction(at(aLive), async () => {
         await refused(() => insertPolicy(app, aLive, 3, 'draft'), /policy_versions_one_draft/);
-        await refused(() => insertPolicy(app, aLive, 3, 'active'), /policy_versions_one_active/);
-        await refused(() => insertPolicy(app, aLive, 1, 'discarded'), /policy_versions_number_unique/);
+        await refused(
+          () =>
+            app.query(`UPDATE policy_versions SET state = 'active', activated_at = now(), activated_by = $2 WHERE id = $1`, [
+              furnished('aLive').draft,
+              KEY,
+            ]),
+          /policy_versions_one_active/,
+        );
+        // With no draft left in the way, the number alone is what refuses it.
+        await refused(async () => {
+          await app.query(`UPDATE policy_versions SET state = 'discarded' WHERE id = $1`, [furnished('aLive').draft]);
+          await insertPolicy(app, aLive, 1, 'draft');
+        }, /policy_versions_number_unique/);
         // Activation retires the active version first, in the same transaction.
         await app.query(`UPDATE policy_versions SET state = 'retired', retired_at = now() WHERE id = $1`, [furnished('aLive').active]);
         const activated = await app.query(
@@ -600,12 +690,11 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
 
     it('lets a decision name only a version of its own workspace and environment (foreign keys)', async () => {
       await inTransaction(at(aLive), async () => {
+        // The provider's decision (in the fixture, as acme) naming B's or A's test version.
         for (const version of [furnished('bLive').active, furnished('aTest').active]) {
-          await refused(() => insertTransfer(app, aLive, 'payout-2', { policyVersionId: version }), /foreign key/);
-          await refused(
-            () => app.query(`UPDATE transfers SET policy_version_id = $2 WHERE id = $1`, [furnished('aLive').transfer, version]),
-            /foreign key/,
-          );
+          for (const status of ['approved', 'rejected'] as const) {
+            await refused(() => insertTransfer(app, aLive, 'payout-2', { status, policyVersionId: version }), /foreign key/);
+          }
         }
       });
       await inTransaction(at(aLive, ACME), async () => {
@@ -648,6 +737,28 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
       });
     });
 
+    it('takes a transfer only as the app inserts one: submitted, nothing decided, no provider transaction (trigger), whoever inserts it', async () => {
+      const born = /a transfer is inserted submitted, with no decision or provider transaction/;
+      const unborn: Row[] = [
+        { status: 'pending' },
+        { status: 'approved', policy_version_id: furnished('aLive').active, rule_name: 'daily payouts', decided_at: new Date() },
+        { status: 'rejected', reason: 'no_rule_matched', decided_at: new Date() },
+        { status: 'failed', reason: 'provider_failed' },
+        { policy_version_id: furnished('aLive').active },
+        { rule_name: 'daily payouts' },
+        { reason: 'rule_approved' },
+        { decided_at: new Date() },
+        { provider_tx_id: 'tx-early' },
+      ];
+      await inTransaction(at(aLive), async () => {
+        for (const [index, columns] of unborn.entries()) {
+          await refused(() => insertRow(app, 'transfers', { ...transferRow(aLive, `born-${index}`), ...columns }), born);
+        }
+        await insertRow(app, 'transfers', transferRow(aLive, 'born'));
+      });
+      await expect(insertRow(db.superuser, 'transfers', { ...transferRow(aLive, 'born-approved'), ...unborn[1] })).rejects.toThrow(born);
+    });
+
     it('keeps a rejected or failed transfer as it is, lets an approved one only fail, and decides an open one', async () => {
       const statuses: TransferStatus[] = ['submitted', 'pending', 'approved', 'rejected', 'failed'];
       const outcomes: Record<string, string> = {};
@@ -658,6 +769,8 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
           if ((from === 'submitted' || from === 'pending') && (to === 'submitted' || to === 'pending')) continue;
           await inTransaction(at(aLive), async () => {
             const id = await insertTransfer(app, aLive, `moves-${from}-${to}`, { status: from });
+            // As the transfer's provider, who may make every move the status allows.
+            await actAs(app, { 'app.actor': ACME });
             const error = await failureOf(app, () => app.query(`UPDATE transfers SET status = $2 WHERE id = $1`, [id, to]));
             const refusal = (error as { message?: string } | undefined)?.message;
             outcomes[`${from} → ${to}`] =
@@ -671,14 +784,149 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
       expect(Object.values(expected).filter((outcome) => outcome === 'refused')).toHaveLength(11);
     });
 
+    it('lets only the transfer’s own provider decide it, and only that provider or the system fail it (trigger)', async () => {
+      const outcomes: Record<string, string> = {};
+      const moveAs = async (client: Client, id: string, to: TransferStatus, label: string) => {
+        const error = await failureOf(client, () => client.query(`UPDATE transfers SET status = $2 WHERE id = $1`, [id, to]));
+        const refusal = (error as { message?: string } | undefined)?.message;
+        outcomes[label] =
+          refusal === undefined
+            ? 'moves'
+            : /only its provider (decides|or the system fails) a transfer/.test(refusal)
+              ? 'refused'
+              : refusal;
+      };
+      // In a workspace's transaction, where row security lets each of them write A's transfers: only the trigger tells them apart.
+      // (An admin's and a worker's own transactions are on the platform path, which writes no transfer: below.)
+      for (const actor of [KEY, ADMIN, 'system:transfers', ACME]) {
+        for (const to of ['approved', 'rejected', 'failed'] as const) {
+          await inTransaction(at(aLive), async () => {
+            const id = await insertTransfer(app, aLive, `by-${actor}-${to}`);
+            await actAs(app, { 'app.actor': actor });
+            await moveAs(app, id, to, `${actor} → ${to}`);
+          });
+        }
+      }
+      // Past row security (a superuser): still the transfer's own provider, not another, not a transaction that names none.
+      for (const [actor, settings] of [
+        ['superuser as acme', { 'app.actor': ACME }],
+        ['superuser as other', { 'app.actor': OTHER }],
+        ['superuser as nobody', {}],
+      ] as const) {
+        await inRolledBackTransaction(db.superuser, settings, () => moveAs(db.superuser, otherTransfer, 'approved', `${actor} → approved`));
+      }
+      expect(outcomes).toEqual({
+        [`${KEY} → approved`]: 'refused',
+        [`${KEY} → rejected`]: 'refused',
+        [`${KEY} → failed`]: 'refused',
+        [`${ADMIN} → approved`]: 'refused',
+        [`${ADMIN} → rejected`]: 'refused',
+        [`${ADMIN} → failed`]: 'refused',
+        'system:transfers → approved': 'refused',
+        'system:transfers → rejected': 'refused',
+        'system:transfers → failed': 'moves',
+        [`${ACME} → approved`]: 'moves',
+        [`${ACME} → rejected`]: 'moves',
+        [`${ACME} → failed`]: 'moves',
+        'superuser as acme → approved': 'refused',
+        'superuser as other → approved': 'moves',
+        'superuser as nobody → approved': 'refused',
+      });
+      // The platform path writes no transfer, a worker's included (a failure is recorded as the transfer's provider).
+      for (const actor of [ADMIN, 'system:transfers']) {
+        await inTransaction(onPlatform(actor), async () => {
+          const failing = await app.query(`UPDATE transfers SET status = 'failed', reason = 'provider_refused:x' WHERE status = 'pending'`);
+          expect({ actor, rowCount: failing.rowCount }).toEqual({ actor, rowCount: 0 });
+        });
+      }
+    });
+
+    it('keeps a recorded decision: its version, rule and time never change, its reason only as an approved transfer fails (trigger)', async () => {
+      const decisionStays = /a transfer's decision is written once, as its provider decides it/;
+      const reasonStays = /a transfer's reason is written only as it is decided or fails/;
+      const change = (id: string, columns: string) => app.query(`UPDATE transfers SET ${columns} WHERE id = $1`, [id]);
+      await inTransaction(at(aLive, ACME), async () => {
+        const approved = furnished('aLive').transfer;
+        for (const columns of [
+          `policy_version_id = NULL`,
+          `policy_version_id = '${furnished('aLive').draft}'`,
+          `rule_name = 'another rule'`,
+          `rule_name = NULL`,
+          `decided_at = now()`,
+          `decided_at = NULL`,
+          `status = 'failed', reason = 'provider_failed', decided_at = now()`,
+          `status = 'failed', reason = 'provider_failed', rule_name = NULL`,
+        ]) {
+          await refused(() => change(approved, columns), decisionStays);
+        }
+        for (const columns of [`reason = 'rewritten'`, `reason = NULL`]) await refused(() => change(approved, columns), reasonStays);
+        const rejected = await insertTransfer(app, aLive, 'decided-rejected', {
+          status: 'rejected',
+          policyVersionId: furnished('aLive').active,
+        });
+        await refused(() => change(rejected, `reason = 'rewritten'`), reasonStays);
+        // The provider fails the approved transfer, saying why; then that reason stays too.
+        expect((await change(approved, `status = 'failed', reason = 'provider_failed'`)).rowCount).toBe(1);
+        await refused(() => change(approved, `reason = 'rewritten'`), reasonStays);
+      });
+      // Past row security and column grants too.
+      await expect(
+        db.superuser.query(`UPDATE transfers SET rule_name = 'forged' WHERE id = $1`, [furnished('bLive').transfer]),
+      ).rejects.toThrow(decisionStays);
+    });
+
+    it('writes a decision only as the provider decides: nobody records one on an open transfer, so none stands in the cosigner’s way', async () => {
+      const change = (id: string, columns: string) => app.query(`UPDATE transfers SET ${columns} WHERE id = $1`, [id]);
+      const early = [
+        `decided_at = now()`,
+        `policy_version_id = '${furnished('aLive').active}'`,
+        `rule_name = 'daily payouts'`,
+        `decided_at = now(), policy_version_id = '${furnished('aLive').active}', rule_name = 'daily payouts'`,
+      ];
+      await inTransaction(at(aLive), async () => {
+        const open = await insertTransfer(app, aLive, 'open');
+        for (const actor of [KEY, ACME]) {
+          await actAs(app, { 'app.actor': actor });
+          for (const columns of early)
+            await refused(() => change(open, columns), /a transfer's decision is written once, as its provider decides it/);
+          await refused(() => change(open, `reason = 'rule_approved'`), /a transfer's reason is written only as it is decided or fails/);
+        }
+        // Acme's decision writes them all, with the status.
+        const decided = await change(
+          open,
+          `status = 'approved', policy_version_id = '${furnished('aLive').active}', rule_name = 'daily payouts', reason = 'rule_approved',
+           decided_at = now()`,
+        );
+        expect(decided.rowCount).toBe(1);
+      });
+    });
+
+    it('sets a transfer’s provider transaction id once: from none to one, never changed or taken back (trigger)', async () => {
+      const setOnce = /a transfer's provider transaction id is set once/;
+      const change = (id: string, value: string | null) =>
+        app.query(`UPDATE transfers SET provider_tx_id = $2 WHERE id = $1 RETURNING provider_tx_id`, [id, value]);
+      await inTransaction(at(aLive, ACME), async () => {
+        const id = await insertTransfer(app, aLive, 'tx-once', { status: 'submitted' });
+        expect((await change(id, 'tx-1')).rows).toEqual([{ provider_tx_id: 'tx-1' }]);
+        // Written again as it is (the submission's coalesce after a decision recorded it): no change.
+        expect((await change(id, 'tx-1')).rows).toEqual([{ provider_tx_id: 'tx-1' }]);
+        for (const value of ['tx-2', null]) await refused(() => change(id, value), setOnce);
+        for (const value of ['tx-2', null]) await refused(() => change(furnished('aLive').transfer, value), setOnce);
+      });
+      await expect(
+        db.superuser.query(`UPDATE transfers SET provider_tx_id = 'forged' WHERE id = $1`, [furnished('bLive').transfer]),
+      ).rejects.toThrow(setOnce);
+    });
+
     it('counts every change in version and updated_at (trigger)', async () => {
       const before = await db.superuser.query<{ updated_at: Date; version: number }>(
         `SELECT updated_at, version FROM transfers WHERE id = $1`,
         [furnished('aLive').transfer],
       );
-      expect(before.rows[0]!.version).toBe(1);
-      await inTransaction(at(aLive), async () => {
-        for (const expected of [2, 3]) {
+      // Inserted as version 1, then taken (pending) and approved by its provider.
+      expect(before.rows[0]!.version).toBe(3);
+      await inTransaction(at(aLive, ACME), async () => {
+        for (const expected of [4, 5]) {
           const { rows } = await app.query<{ version: number; fresh: boolean }>(
             `UPDATE transfers SET status = 'failed', reason = 'provider_failed' WHERE id = $1 RETURNING version, updated_at = now() AS fresh`,
             [furnished('aLive').transfer],
@@ -790,6 +1038,26 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
         ]);
         expect(released.rowCount).toBe(1);
       });
+    });
+
+    it('releases a reservation once: from none to a time, never back into its window or to another time (trigger), whoever asks', async () => {
+      const staysReleased = /a released reservation stays released, as it was/;
+      const releasing = (client: Client, value: string) =>
+        client.query(`UPDATE cosigner_cap_reservations SET released_at = ${value} WHERE id = $1`, [furnished('aLive').reservation]);
+      await inTransaction(at(aLive), async () => {
+        expect((await releasing(app, 'now()')).rowCount).toBe(1);
+        // Written again as it is: no change.
+        expect((await releasing(app, 'released_at')).rowCount).toBe(1);
+        for (const value of ['NULL', 'clock_timestamp()', `released_at - interval '1 day'`]) {
+          await refused(() => releasing(app, value), staysReleased);
+        }
+      });
+      await expect(
+        inRolledBackTransaction(db.superuser, {}, async () => {
+          await releasing(db.superuser, 'now()');
+          await releasing(db.superuser, 'NULL');
+        }),
+      ).rejects.toThrow(staysReleased);
     });
 
     it('shows a provider every reservation of its workspace (a window counts them all), lets it reserve and release for its own transfers only', async () => {

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { expectAuditRows, expectProblem } from '../support/assertions';
+import { TransfersService } from '../../apps/api/src/cosigner/transfers/transfers.service';
+import { CustodyProviderRefusal } from '../../apps/api/src/providers/custody-provider';
+import { ProviderSimulator } from '../../apps/api/src/providers/simulator/provider-simulator';
+import { expectAuditRow, expectAuditRows, expectProblem } from '../support/assertions';
 import { submitTransfer } from '../support/cosigner';
 import { useTestApp } from '../support/use-test-app';
 
@@ -61,6 +64,37 @@ describe('transfers (/v1/transfers)', () => {
     await refused({ ...BODY, asset: 'E T H' }, 'asset');
     const { rows } = await t.superuser.query(`SELECT count(*)::int AS n FROM transfers WHERE workspace_id = $1`, [key.workspaceId]);
     expect(rows).toEqual([{ n: 0 }]);
+  });
+
+  it('records what the provider answered as that provider, within the schema’s rules: its transaction id (pending), or its refusal (failed)', async () => {
+    const key = await t.newKey({ scopes: ['transfers:read', 'transfers:write'] });
+    // The submission runs after the request's commit; its promise is what the test waits for.
+    const submissions = jest.spyOn(t.app.get(TransfersService), 'submit');
+    const provider = jest.spyOn(t.app.get(ProviderSimulator), 'submitTransfer');
+    try {
+      const taken = await submitTransfer(t, key);
+      await submissions.mock.results[0]!.value;
+      provider.mockRejectedValueOnce(new CustodyProviderRefusal('unknown_asset'));
+      const refused = await submitTransfer(t, key);
+      await submissions.mock.results[1]!.value;
+      const { rows } = await t.superuser.query(
+        `SELECT id, status, provider_tx_id LIKE 'sim-%' AS provider_tx_id, reason, decided_at FROM transfers WHERE workspace_id = $1 ORDER BY status DESC`,
+        [key.workspaceId],
+      );
+      expect(rows).toEqual([
+        { id: taken.id, status: 'pending', provider_tx_id: true, reason: null, decided_at: null },
+        { id: refused.id, status: 'failed', provider_tx_id: null, reason: 'provider_refused:unknown_asset', decided_at: null },
+      ]);
+      await expectAuditRow(t.superuser, {
+        action: 'transfer.fail',
+        actor: { type: 'provider', id: 'simulator' },
+        target: { type: 'transfer', id: refused.id },
+        reason: 'provider_refused:unknown_asset',
+      });
+    } finally {
+      submissions.mockRestore();
+      provider.mockRestore();
+    }
   });
 
   it('lists a key its own environment’s transfers, newest first, page by page; another workspace sees none', async () => {
