@@ -21,6 +21,7 @@ const jwt = require('jsonwebtoken');
 const { drive } = require('./audited-mutation');
 const { newWorkspaces, patchRequests } = require('./audit-ring');
 const { msPer } = require('./cosigner-policy');
+const pgStatements = require('./pg-statements');
 const { cpuSnapshot, since } = require('./process-cpu');
 const { appRolePool, call, superuser } = require('./support');
 
@@ -430,6 +431,7 @@ async function decideThroughPg(client, workspaceId, reference, n, policy, answer
   const intent = intentOf(n);
   const requestId = randomUUID();
   const txId = randomUUID();
+  // The provider principal's settings and the decision's timeouts (COSIGNER_DECISION_TIMEOUT_MS, its default).
   const settings = [
     ['app.workspace_id', workspaceId],
     ['app.actor', 'provider:simulator'],
@@ -571,7 +573,19 @@ async function ceilingRunner({ dataDir, pgPort, workspaceId, references, answer,
  * The figures. `measure` is run.js's (a 2 s warm-up, then the bench's duration, at its
  * connections); `basePort` is bare Fastify's; `appPid` the app's process.
  */
-async function measureDecisions({ appUrl, ownerToken, dataDir, pgPort, basePort, appPid, measure, connections, duration, rsa }) {
+async function measureDecisions({
+  appUrl,
+  ownerToken,
+  dataDir,
+  pgPort,
+  basePort,
+  appPid,
+  measure,
+  connections,
+  duration,
+  statements,
+  rsa,
+}) {
   const pool = Math.ceil((duration + WARM_UP_SECONDS) * MAX_RATE);
   const ceilingPool = Math.ceil(2 * (duration + WARM_UP_SECONDS) * CEILING_MAX_RATE);
   const perWindow = checkCapsAfford(pool);
@@ -628,6 +642,7 @@ async function measureDecisions({ appUrl, ownerToken, dataDir, pgPort, basePort,
     await ceiling.run(WARM_UP_SECONDS);
     const ceilingBefore = await ceiling.run(duration, true);
     const patchBefore = await measuredWithCpu(measure, patchUrl, 'PATCH', patches, patchCounter, pids);
+    await statements?.reset();
     const decisions = await measuredWithCpu(
       measure,
       `${appUrl}${CALLBACK_PATH}`,
@@ -636,10 +651,12 @@ async function measureDecisions({ appUrl, ownerToken, dataDir, pgPort, basePort,
       tally,
       pids,
     );
+    const decisionStatements = await statements?.read();
     const patchAfter = await measuredWithCpu(measure, patchUrl, 'PATCH', patches, patchCounter, pids);
     await ceiling.run(WARM_UP_SECONDS);
     const ceilingAfter = await ceiling.run(duration, true);
     const bare = await measure(`http://127.0.0.1:${basePort}/health/live`, 'GET');
+    await statements?.reset();
     const duplicates = await measuredWithCpu(
       measure,
       `${appUrl}${CALLBACK_PATH}`,
@@ -648,7 +665,8 @@ async function measureDecisions({ appUrl, ownerToken, dataDir, pgPort, basePort,
       replays,
       pids,
     );
-    runs = { ceilingBefore, patchBefore, decisions, patchAfter, ceilingAfter, bare, duplicates };
+    const duplicateStatements = await statements?.read();
+    runs = { ceilingBefore, patchBefore, decisions, patchAfter, ceilingAfter, bare, duplicates, decisionStatements, duplicateStatements };
   } finally {
     await ceiling.end();
   }
@@ -696,6 +714,10 @@ async function measureDecisions({ appUrl, ownerToken, dataDir, pgPort, basePort,
     duplicatesTarget: DUPLICATES_TARGET,
     replays,
     rsa,
+    statements: statements && {
+      decisions: { rows: runs.decisionStatements, requests: tally.answered },
+      duplicates: { rows: runs.duplicateStatements, requests: replays.answered },
+    },
   };
 }
 
@@ -801,6 +823,13 @@ function report(result) {
     const alone = (run) => `${run.cpu.answered} ${run.cpu.span}`;
     lines.push(
       `\nThe app's profile, one measurement at a time: node bench/profile-summary.js <file.cpuprofile> 30 ${alone(decisions)} (decisions); … ${alone(duplicates)} (duplicates); … ${alone(patch.runs[0])} and … ${alone(patch.runs[1])} (the PATCH)`,
+    );
+  }
+  if (result.statements) {
+    const { decisions: decided, duplicates: replayed } = result.statements;
+    lines.push(
+      ...pgStatements.report('Decisions', decided.rows, decided.requests),
+      ...pgStatements.report('Duplicates', replayed.rows, replayed.requests),
     );
   }
   return lines;

@@ -11,6 +11,8 @@
 // audited PATCH and bare Fastify (issue 15).
 // BENCH_APP_NODE_ARGS: extra Node arguments for the app's process
 // (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` for a profile of the whole run).
+// BENCH_PG_STATEMENTS=1: PostgreSQL restarted with pg_stat_statements, and the decisions'
+// report says where its time went, statement by statement (a diagnosis, not figures to compare).
 const autocannon = require('autocannon');
 const { fork, spawn } = require('node:child_process');
 const { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
@@ -24,6 +26,7 @@ const { hostileBodies } = require('./hostile-bodies');
 const auditedMutation = require('./audited-mutation');
 const cosignerPolicy = require('./cosigner-policy');
 const cosignerDecisions = require('./cosigner-decisions');
+const pgStatements = require('./pg-statements');
 
 const root = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -137,6 +140,15 @@ async function main() {
     }
     const appUrl = `http://127.0.0.1:${appPort}`;
     const ownerToken = await fullOwnerSession(appUrl, appOutput);
+    let statements;
+    if (process.env.BENCH_PG_STATEMENTS === '1') {
+      await pgStatements.preload(dataDir, pgPort);
+      await stopApp(app);
+      app = startApp(join(root, 'dist/apps/api/src/main.js'));
+      app.stdout.resume();
+      await waitFor(`${appUrl}/health/ready`, app);
+      statements = await pgStatements.statements(dataDir, pgPort);
+    }
     let vaultKeys;
     const fixtures = {
       appUrl,
@@ -188,6 +200,7 @@ async function main() {
         measure,
         connections: CONNECTIONS,
         duration: DURATION,
+        statements,
         rsa,
       });
       if (ONLY === 'decisions') return { rows, decisions };
