@@ -765,7 +765,7 @@ function report(result) {
     .map(([action, count]) => `${action} ${count}`);
   const met = (ratio, target) => (ratio >= target ? 'met' : 'not met');
   const lines = [
-    `\nCosigner decisions (issue 15): ${result.pool.toLocaleString('en')} callbacks pre-signed by the bench (${result.presignSeconds.toFixed(1)} s, in worker threads), each with its own requestId and transfer, under a ${result.rules}-rule policy; the requests take ${result.windows} capped windows (rule and asset) in turn, at most ${result.perWindow.toLocaleString('en')} each, which the caps afford. ${result.connections} connections, ${result.duration} s each after a 2 s warm-up; the PATCH and the ceiling before and after the decisions (their means). CPU per request from /proc over each measurement, warm-up included.\n`,
+    `\nCosigner decisions (issue 15): ${result.pool.toLocaleString('en')} callbacks pre-signed by the bench (${result.presignSeconds.toFixed(1)} s, in worker threads), each with its own requestId and transfer, under a ${result.rules}-rule policy; the requests take ${result.windows} capped windows (rule and asset) in turn (the app's ${result.poolSize} transactions in flight seldom wait on one window's lock), at most ${result.perWindow.toLocaleString('en')} each, which the caps afford. ${result.connections} connections, ${result.duration} s each after a 2 s warm-up; the PATCH and the ceiling before and after the decisions (their means). CPU per request from /proc over each measurement, warm-up included.\n`,
     line([
       'measurement',
       'req/s',
