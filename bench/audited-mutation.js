@@ -11,11 +11,8 @@
 // reported, as what the framework costs on top of its statements. The ceiling's requests
 // rotate over the same 50 workspaces as the app's, one row lock each.
 const { randomUUID } = require('node:crypto');
-const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
-const { Pool } = require('pg');
 const { newWorkspaces, patchRequests } = require('./audit-ring');
-const { superuser } = require('./support');
+const { appRolePool, superuser } = require('./support');
 
 const TARGET = 0.6;
 const POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE ?? 10);
@@ -140,13 +137,7 @@ async function drive(pool, transaction, connections, seconds) {
 async function measureAudited({ appUrl, ownerToken, dataDir, pgPort, measure, connections, duration }) {
   const ids = await newWorkspaces(appUrl, ownerToken, 50);
   const adminId = await adminIdOf(dataDir, pgPort, ownerToken);
-  const password = readFileSync(join(dataDir, 'pg.app'), 'utf8').trim();
-  const pool = new Pool({
-    connectionString: `postgres://ringfence_app:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/ringfence`,
-    max: POOL_SIZE,
-    min: POOL_SIZE,
-    application_name: 'bench-ceiling',
-  });
+  const pool = appRolePool(dataDir, pgPort, POOL_SIZE, 'bench-ceiling');
   try {
     await Promise.all(Array.from({ length: POOL_SIZE }, () => pool.query('SELECT 1')));
     const ceilingOf = (shape) => async (seconds) =>
@@ -196,4 +187,4 @@ function report(result) {
   ];
 }
 
-module.exports = { measure: measureAudited, report };
+module.exports = { measure: measureAudited, report, drive };

@@ -81,4 +81,4 @@ function report({ validation, decision, token }) {
   ].join('\n');
 }
 
-module.exports = { measure, report };
+module.exports = { measure, report, msPer };

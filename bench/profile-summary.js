@@ -2,20 +2,23 @@
 'use strict';
 // Self time of a V8 CPU profile (`node --cpu-prof`, e.g. the app's under
 // BENCH_APP_NODE_ARGS) by package and by function:
-//   node bench/profile-summary.js <file.cpuprofile> [rows] [requests]
+//   node bench/profile-summary.js <file.cpuprofile> [rows] [requests] [from-to]
 // Only the seconds under load count (those where the process wrote to sockets), so the
-// boot does not dilute the figures. The socket write itself is reported apart: the profiler
-// counts its wall time, which on a shared machine includes waiting for the CPU (ADR 0017).
+// boot does not dilute the figures; with `from-to` (monotonic µs, the profile's clock, as
+// the decisions' report gives a measurement's span), only the samples in that span. The
+// socket write itself is reported apart: the profiler counts its wall time, which on a
+// shared machine includes waiting for the CPU (ADR 0017).
 // With `requests` (how many the profiled seconds served), each row is also µs per request.
 const { readFileSync } = require('node:fs');
 
-const [file, rowsArg, requestsArg] = process.argv.slice(2);
+const [file, rowsArg, requestsArg, spanArg] = process.argv.slice(2);
 if (!file) {
-  console.error('usage: node bench/profile-summary.js <file.cpuprofile> [rows] [requests]');
+  console.error('usage: node bench/profile-summary.js <file.cpuprofile> [rows] [requests] [from-to]');
   process.exit(2);
 }
 const ROWS = Number(rowsArg ?? 25);
 const REQUESTS = requestsArg === undefined ? undefined : Number(requestsArg);
+const SPAN = spanArg?.split('-').map(Number);
 const SOCKET_WRITES = new Set(['writeUtf8String', 'writev', 'writeBuffer']);
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 
@@ -28,6 +31,7 @@ for (let i = 0; i < profile.samples.length; i++) {
     frame: nodes.get(profile.samples[i]).callFrame,
     micros: profile.timeDeltas[i] ?? 0,
     second: Math.floor((at - profile.startTime) / 1e6),
+    inSpan: !SPAN || (at >= SPAN[0] && at <= SPAN[1]),
   });
 }
 
@@ -57,8 +61,8 @@ const byPackage = new Map();
 const byFunction = new Map();
 let busy = 0;
 let socketWrite = 0;
-for (const { frame, micros, second } of samples) {
-  if (!loaded.has(second) || frame.functionName === '(idle)') continue;
+for (const { frame, micros, second, inSpan } of samples) {
+  if ((SPAN ? !inSpan : !loaded.has(second)) || frame.functionName === '(idle)') continue;
   if (SOCKET_WRITES.has(frame.functionName)) {
     socketWrite += micros;
     continue;
@@ -81,7 +85,7 @@ const table = (title, entries) => {
 };
 const each = (micros) => (REQUESTS ? ` (${(micros / REQUESTS).toFixed(2)} µs per request)` : '');
 console.log(
-  `${loaded.size} s under load: busy ${(busy / 1000).toFixed(0)} ms${each(busy)}; ` +
+  `${SPAN ? `${((SPAN[1] - SPAN[0]) / 1e6).toFixed(1)} s span` : `${loaded.size} s under load`}: busy ${(busy / 1000).toFixed(0)} ms${each(busy)}; ` +
     `socket writes ${(socketWrite / 1000).toFixed(0)} ms${each(socketWrite)}, wall time`,
 );
 table('By package', byPackage);

@@ -6,9 +6,13 @@
 // BENCH_ONLY=pipeline: the references and the three pipeline scenarios only (no hostile
 // bodies, rewrap or audit ring); BENCH_ONLY=<text>[,<text>…]: the scenarios whose name
 // contains one of them; BENCH_ONLY=audited: the audited mutation against its ceiling only
-// (issue 14); BENCH_ONLY=cosigner: the cosigner policy's worst cases only (issue 15).
+// (issue 14); BENCH_ONLY=cosigner: the cosigner policy's worst cases only (issue 15);
+// BENCH_ONLY=decisions: the cosigner's decisions and duplicates under load, beside the
+// audited PATCH and bare Fastify (issue 15).
 // BENCH_APP_NODE_ARGS: extra Node arguments for the app's process
 // (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` for a profile of the whole run).
+// BENCH_PG_STATEMENTS=1: PostgreSQL restarted with pg_stat_statements, and the decisions'
+// report says where its time went, statement by statement (a diagnosis, not figures to compare).
 const autocannon = require('autocannon');
 const { fork, spawn } = require('node:child_process');
 const { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
@@ -21,6 +25,8 @@ const vault = require('./vault');
 const { hostileBodies } = require('./hostile-bodies');
 const auditedMutation = require('./audited-mutation');
 const cosignerPolicy = require('./cosigner-policy');
+const cosignerDecisions = require('./cosigner-decisions');
+const pgStatements = require('./pg-statements');
 
 const root = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -28,7 +34,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ONLY = process.env.BENCH_ONLY?.trim() || undefined;
 const selected = !ONLY
   ? scenarios
-  : ONLY === 'audited'
+  : ONLY === 'audited' || ONLY === 'decisions'
     ? []
     : scenarios.filter((scenario) =>
         ONLY === 'pipeline' ? scenario.pipeline === true : ONLY.split(',').some((part) => scenario.name.includes(part.trim())),
@@ -72,6 +78,7 @@ async function main() {
   // In this process, before any server starts: nothing else on the machine meanwhile.
   const cosigner = !ONLY || ONLY === 'cosigner' ? cosignerPolicy.measure() : undefined;
   if (ONLY === 'cosigner') return { rows: [], cosigner };
+  const rsa = !ONLY || ONLY === 'decisions' ? cosignerDecisions.rsaCosts() : undefined;
   const workDir = mkdtempSync(join(tmpdir(), 'rf-bench-'));
   chmodSync(workDir, 0o711);
   const appPort = 3800 + Math.floor(Math.random() * 90);
@@ -121,6 +128,7 @@ async function main() {
   let rewrap;
   let hostile;
   let audited;
+  let decisions;
   try {
     await waitFor(`http://127.0.0.1:${basePort}/health/live`, baseline);
     await waitFor(`http://127.0.0.1:${nestPort}/health/live`, bareNest);
@@ -132,6 +140,15 @@ async function main() {
     }
     const appUrl = `http://127.0.0.1:${appPort}`;
     const ownerToken = await fullOwnerSession(appUrl, appOutput);
+    let statements;
+    if (process.env.BENCH_PG_STATEMENTS === '1') {
+      await pgStatements.preload(dataDir, pgPort);
+      await stopApp(app);
+      app = startApp(join(root, 'dist/apps/api/src/main.js'));
+      app.stdout.resume();
+      await waitFor(`${appUrl}/health/ready`, app);
+      statements = await pgStatements.statements(dataDir, pgPort);
+    }
     let vaultKeys;
     const fixtures = {
       appUrl,
@@ -155,7 +172,7 @@ async function main() {
         });
       }
     };
-    if (selected.length === 0 && ONLY !== 'audited') throw new Error(`BENCH_ONLY=${ONLY}: no scenario matches`);
+    if (selected.length === 0 && ONLY !== 'audited' && ONLY !== 'decisions') throw new Error(`BENCH_ONLY=${ONLY}: no scenario matches`);
     // The pipeline's reads first, on a quiet machine: after the audited run below, the
     // database goes on working for a while (the sealer linking its rows, autovacuum), and in
     // one full run the pipeline's rows measured after it lost a third (p99 15 ms, not 2-4).
@@ -171,6 +188,22 @@ async function main() {
         duration: DURATION,
       });
       if (ONLY === 'audited') return { rows, audited };
+    }
+    if (!ONLY || ONLY === 'decisions') {
+      decisions = await cosignerDecisions.measure({
+        appUrl,
+        ownerToken,
+        dataDir,
+        pgPort,
+        basePort,
+        appPid: app.pid,
+        measure,
+        connections: CONNECTIONS,
+        duration: DURATION,
+        statements,
+        rsa,
+      });
+      if (ONLY === 'decisions') return { rows, decisions };
     }
     await runScenarios(selected.filter((scenario) => !scenario.pipeline));
     if (ONLY) return { rows, audited };
@@ -208,10 +241,10 @@ async function main() {
     await stopApp(app);
     rmSync(workDir, { recursive: true, force: true });
   }
-  return { rows, hostile, ring, rewrap, audited, cosigner };
+  return { rows, hostile, ring, rewrap, audited, decisions, cosigner };
 }
 
-function report({ rows, hostile, ring, rewrap, audited, cosigner }) {
+function report({ rows, hostile, ring, rewrap, audited, decisions, cosigner }) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   console.log(
     `\nnode ${process.version}, ${CONNECTIONS} connections, ${DURATION} s per measurement${ONLY ? `, BENCH_ONLY=${ONLY}` : ''}, API_KEY_CACHE_MS=${process.env.API_KEY_CACHE_MS ?? '2000 (default)'}, limits counted ${process.env.REDIS_URL ? 'in Redis' : 'in memory'}\n`,
@@ -237,6 +270,7 @@ function report({ rows, hostile, ring, rewrap, audited, cosigner }) {
     );
   }
   if (audited) console.log(auditedMutation.report(audited).join('\n'));
+  if (decisions) console.log(cosignerDecisions.report(decisions).join('\n'));
   if (cosigner) console.log(cosignerPolicy.report(cosigner));
   if (hostile) {
     const ordinary = hostile[0];
@@ -308,6 +342,7 @@ function report({ rows, hostile, ring, rewrap, audited, cosigner }) {
         only: ONLY,
         rows,
         auditedMutation: audited,
+        cosignerDecisions: decisions,
         hostileBodies: hostile,
         auditRing: ring,
         rewrap,

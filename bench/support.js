@@ -1,8 +1,9 @@
 'use strict';
-// What the bench's fixtures share: a JSON call to the app, and the embedded cluster's superuser.
+// What the bench's fixtures share: a JSON call to the app, the embedded cluster's superuser,
+// and a pool of the app's role.
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { Client } = require('pg');
+const { Client, Pool } = require('pg');
 
 /** A JSON request to the running app; throws on any non-2xx answer. */
 async function call(base, method, path, body, token, headers = {}) {
@@ -26,4 +27,15 @@ function superuser(dataDir, pgPort) {
   return new Client({ connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/ringfence` });
 }
 
-module.exports = { call, superuser };
+/** A pool of `size` connections as the app's role (what the app's statements run as), not yet opened. */
+function appRolePool(dataDir, pgPort, size, applicationName) {
+  const password = readFileSync(join(dataDir, 'pg.app'), 'utf8').trim();
+  return new Pool({
+    connectionString: `postgres://ringfence_app:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/ringfence`,
+    max: size,
+    min: size,
+    application_name: applicationName,
+  });
+}
+
+module.exports = { call, superuser, appRolePool };
