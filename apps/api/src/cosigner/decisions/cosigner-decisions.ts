@@ -237,8 +237,14 @@ export class CosignerDecisions {
       return { ...reject(`unsupported_operation:${operation}`), policy };
     }
     // An approved transfer asked about again with the same intent (another request of one
-    // signing, a batch's): it was approved and reserved once, and is not counted twice.
+    // signing, a batch's): it was approved and reserved once, and is not counted twice. Only
+    // for the provider transaction it was approved as: a request that names none, or one
+    // about a transfer whose provider transaction was never recorded, may be another signing
+    // of the same intent, which would move the funds again outside every cap and policy.
     if (transfer.status === 'approved') {
+      if (request.txId === undefined || transfer.provider_tx_id === null || request.txId !== transfer.provider_tx_id) {
+        return { ...reject('intent_mismatch:txId'), policy };
+      }
       return {
         decision: { action: 'APPROVE', reason: 'transfer_approved', ...(transfer.rule_name ? { ruleName: transfer.rule_name } : {}) },
         policy,
