@@ -225,6 +225,15 @@ export class CosignerDecisions {
     const reject = (reason: string): Decided => ({ decision: { action: 'REJECT', reason } });
     if (request.unreadable !== undefined) return reject(`unreadable_field:${request.unreadable}`);
     if (transfer.provider !== provider) return reject('intent_mismatch:provider');
+    // A workspace an admin suspended or deleted has nothing approved (the kill switch reaches
+    // the signing, not only the keys). Its row is held shared to the commit: a suspension
+    // waits for the decisions under way, and none decided after it sees it active.
+    const [workspace] = await sqlRows<{ status: string }>(
+      this.unitOfWork.manager,
+      `SELECT status FROM workspaces WHERE id = $1 FOR SHARE`,
+      [owner.workspaceId],
+    );
+    if (workspace?.status !== 'active') return reject(`workspace_${workspace?.status ?? 'deleted'}`);
     if (transfer.status === 'rejected' || transfer.status === 'failed') return reject(`transfer_${transfer.status}`);
     if (request.txId !== undefined && transfer.provider_tx_id !== null && request.txId !== transfer.provider_tx_id)
       return reject('intent_mismatch:txId');
