@@ -17,6 +17,9 @@ import type { PolicyOwner } from '../policies/policy-versions';
 import { TransferDto, TransferPageDto } from './dto/transfer.dto';
 import { externalTxIdOf } from './external-reference';
 
+/** The type of a destination given by its address. */
+const ONE_TIME_ADDRESS = 'ONE_TIME_ADDRESS';
+
 export type TransferStatus = 'submitted' | 'pending' | 'approved' | 'rejected' | 'failed';
 
 export interface NewTransfer {
@@ -121,6 +124,15 @@ export class TransfersService {
     const errors: { field: string; messages: string[] }[] = [];
     if ((input.destination.id === undefined) === (input.destination.address === undefined)) {
       errors.push({ field: 'destination', messages: ['destination must have exactly one of id and address'] });
+    } else if (input.destination.address !== undefined && (input.destination.type ?? ONE_TIME_ADDRESS) !== ONE_TIME_ADDRESS) {
+      // Policies decide on a destination's type: an address is a one-time address, never a type the key names for it.
+      errors.push({ field: 'destination', messages: [`an address is a ${ONE_TIME_ADDRESS}; a whitelisted wallet is given by its id`] });
+    } else if (
+      input.destination.id !== undefined &&
+      (input.destination.type === undefined || input.destination.type === ONE_TIME_ADDRESS)
+    ) {
+      // Without its type, the provider's callback would say which type the wallet is, and so which rule decides.
+      errors.push({ field: 'destination', messages: ['a whitelisted id needs its wallet type (VAULT_ACCOUNT, EXTERNAL_WALLET, …)'] });
     }
     if (!parseDecimal(input.amount)) {
       errors.push({ field: 'amount', messages: ['amount has more digits than an amount may have (78, 36 after the point)'] });
@@ -135,8 +147,8 @@ export class TransfersService {
     if (errors.length > 0) throw RequestProblems.VALIDATION_FAILED({ errors });
     const destination =
       input.destination.address === undefined
-        ? { ...(input.destination.type === undefined ? {} : { type: input.destination.type }), id: input.destination.id! }
-        : { type: input.destination.type ?? 'ONE_TIME_ADDRESS', address: input.destination.address };
+        ? { type: input.destination.type!, id: input.destination.id! }
+        : { type: ONE_TIME_ADDRESS, address: input.destination.address };
     const [row] = await sqlRows<TransferRow>(
       this.unitOfWork.manager,
       `WITH t AS (
