@@ -431,11 +431,35 @@ export function payloadDigest(payload: Record<string, unknown>): Buffer {
   return createHash('sha256').update(canonicalJson(content)).digest();
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(',')}}`;
+/**
+ * Keys sorted, no spaces. Iterative: a signed payload nests as deep as its 64 KiB allow (some
+ * 24,000 levels), past the call stack of a recursive walk, and must still be answered.
+ */
+function canonicalJson(root: unknown): string {
+  const out: string[] = [];
+  // What is left to write, last first: a value to walk, or text as it is.
+  const work: ({ readonly value: unknown } | string)[] = [{ value: root }];
+  while (work.length > 0) {
+    const next = work.pop()!;
+    if (typeof next === 'string') {
+      out.push(next);
+      continue;
+    }
+    const { value } = next;
+    const parts: ({ readonly value: unknown } | string)[] = [];
+    if (Array.isArray(value)) {
+      parts.push('[');
+      value.forEach((entry: unknown, index) => parts.push(...(index > 0 ? [','] : []), { value: entry }));
+      parts.push(']');
+    } else if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      parts.push('{');
+      entries.forEach(([key, entry], index) => parts.push(`${index > 0 ? ',' : ''}${JSON.stringify(key)}:`, { value: entry }));
+      parts.push('}');
+    } else {
+      out.push(JSON.stringify(value) ?? 'null');
+    }
+    for (let index = parts.length - 1; index >= 0; index -= 1) work.push(parts[index]!);
   }
-  return JSON.stringify(value) ?? 'null';
+  return out.join('');
 }
