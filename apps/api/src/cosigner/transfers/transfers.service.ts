@@ -11,6 +11,7 @@ import {
   sqlRows,
   UnitOfWork,
 } from '@ringfence/tenancy';
+import { IdempotencyProblems } from '../../idempotency/idempotency.problems';
 import { CUSTODY_PROVIDERS, CustodyProviderRefusal, CustodyProviders } from '../../providers/custody-provider';
 import { parseDecimal } from '../policy/decimal';
 import type { PolicyOwner } from '../policies/policy-versions';
@@ -153,7 +154,7 @@ export class TransfersService {
       this.unitOfWork.manager,
       `WITH t AS (
          INSERT INTO transfers (workspace_id, environment, idempotency_key, external_tx_id, provider, asset, amount, source, destination, note, status, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'submitted', $11) RETURNING *)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'submitted', $11) ON CONFLICT DO NOTHING RETURNING *)
        SELECT ${COLUMNS} FROM t`,
       [
         owner.workspaceId,
@@ -169,7 +170,14 @@ export class TransfersService {
         actorLabel(this.context.principal),
       ],
     );
-    const view = transferView(row!);
+    // The key named a transfer already, and its kept answer has expired (IDEMPOTENCY_KEY_TTL_HOURS): the
+    // transfer is not made twice, and the key is refused as any key used for another request.
+    if (!row) {
+      throw IdempotencyProblems.IDEMPOTENCY_KEY_REUSED({
+        detail: 'This Idempotency-Key named a transfer already (its answer is no longer kept); use a new key for a new transfer.',
+      });
+    }
+    const view = transferView(row);
     this.trail.record({
       target: { type: 'transfer', id: view.id },
       after: {
@@ -183,7 +191,7 @@ export class TransfersService {
       },
     });
     // Submitted once the intent has committed: the provider's callback must find it.
-    this.unitOfWork.afterCommit(() => void this.submit(row!));
+    this.unitOfWork.afterCommit(() => void this.submit(row));
     return view;
   }
 
