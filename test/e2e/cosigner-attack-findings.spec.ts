@@ -127,6 +127,67 @@ describe('cosigner attack findings', () => {
     });
   });
 
+  describe('a policy activated while a decision is under way', () => {
+    it('is never followed by an approval under the version it retired', async () => {
+      const key = await t.newKey({ scopes: SCOPES });
+      await activatePolicy(t, key, ethPolicy());
+      const transfer = await submitTransfer(t, key);
+      const draft = await t.inject({ method: 'PUT', url: '/v1/policies/draft', headers: key.headers, payload: { document: REJECT_ALL } });
+      expect(draft.statusCode).toBe(200);
+      // Another callback holds the window of the rule "eth" (here: a connection of our own, holding its lock).
+      const holder = await t.db.connect(t.db.adminUrl);
+      await holder.query(`SELECT pg_advisory_lock(hashtextextended('cap:' || $1 || ':live:eth:ETH', 0))`, [key.workspaceId]);
+      const waiting = async (text: string) =>
+        (
+          await t.superuser.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE $1`,
+            [`%${text}%`],
+          )
+        ).rows[0].n > 0;
+      const callback = postCallback(t, signedBySimulator(signRequestFor(transfer)));
+      while (!(await waiting("'cap:'"))) await new Promise((resolve) => setImmediate(resolve));
+      // The decision has read the active policy and waits for the window. The workspace retires that policy.
+      let activated = false;
+      const activation = t
+        .inject({ method: 'POST', url: '/v1/policies/versions/2/activate', headers: key.headers })
+        .then((response) => ((activated = true), response));
+      // Either the activation is answered while the decision still waits, or it waits for the decision.
+      while (!activated && !(await waiting("'policy:'"))) await new Promise((resolve) => setImmediate(resolve));
+      const order = activated ? 'activation answered first' : 'activation waited for the decision';
+      await holder.query(`SELECT pg_advisory_unlock_all()`);
+      const answer = verifiedAnswer((await callback).body);
+      expect((await activation).statusCode).toBe(200);
+      // Once the workspace was told its new policy is active, nothing is approved under the old one.
+      expect([
+        { order: 'activation answered first', action: 'REJECT' },
+        { order: 'activation waited for the decision', action: 'APPROVE' },
+      ]).toContainEqual({ order, action: answer.action });
+    });
+  });
+
+  describe('the audit trail of a policy', () => {
+    it('names its versions by their digest: an auditor, or a key without policies:read, never reads the document', async () => {
+      const key = await t.newKey({ scopes: SCOPES });
+      await activatePolicy(t, key, ethPolicy('123.45'));
+      // The policy routes refuse both.
+      const auditor = await t.newAdmin('auditor');
+      const policies = `/v1/admin/workspaces/${key.workspaceId}/policies?environment=live`;
+      expectProblem(await t.inject({ method: 'GET', url: policies, headers: auditor.headers }), 403, 'INSUFFICIENT_ROLE');
+      const auditKey = await t.newKey({ scopes: ['audit:read'], workspace: key.workspaceId });
+      expectProblem(await t.inject({ method: 'GET', url: '/v1/policies', headers: auditKey.headers }), 403, 'INSUFFICIENT_SCOPE');
+      // The audit trail shows them what changed, by version and digest, not the document.
+      for (const headers of [auditor.headers, auditKey.headers]) {
+        const events = await t.inject({ method: 'GET', url: '/v1/audit/events?action=policy.draft', headers });
+        expect(events.statusCode).toBe(200);
+        const event = events
+          .json<{ events: { workspaceId: string; after: { draft: Record<string, unknown> } }[] }>()
+          .events.find((candidate) => candidate.workspaceId === key.workspaceId);
+        expect(event!.after.draft).toMatchObject({ version: 1, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+        expect(events.body).not.toContain('123.45');
+      }
+    });
+  });
+
   describe('the type of a destination, which policies decide on', () => {
     // Moves between the workspace's own vaults are free; anything leaving is capped at 10.
     const INTERNAL_FREE = {
