@@ -137,7 +137,9 @@ export class PolicyVersions {
       workspaceId: owner.workspaceId,
       environment: owner.environment,
       before: discarded ? { draft: { version: discarded.version, sha256: documentSha256(discarded.document) } } : { draft: null },
-      after: { draft: { version: saved.version, sha256: saved.sha256, note: saved.note, document: checked.document } },
+      // By version and digest: the document is read on the policy routes (owner and admin, policies:read),
+      // never through the audit trail that auditors and audit:read keys read; its version keeps it as written.
+      after: { draft: { version: saved.version, sha256: saved.sha256, note: saved.note } },
     });
     return saved;
   }
