@@ -239,6 +239,7 @@ export class CosignerDecisions {
       return reject('intent_mismatch:txId');
     const mismatch = intentMismatch(transfer, request.facts);
     if (mismatch) return reject(`intent_mismatch:${mismatch}`);
+    await this.policies.holdForDecision(owner);
     const policy = await this.policies.decidingVersion(owner);
     if (!policy) return reject('no_active_policy');
     const operation = request.facts.operation!;

@@ -218,6 +218,19 @@ export class PolicyVersions {
   }
 
   /**
+   * A decision's hold on its workspace's policy, taken before it reads the active version
+   * and kept to its commit: shared among decisions, and what activating and writing take
+   * exclusively (`lock`), so an activation waits for the decisions under way, and no
+   * decision commits under a version once its retirement was answered.
+   */
+  async holdForDecision(owner: PolicyOwner): Promise<void> {
+    await this.unitOfWork.manager.query(`SELECT pg_advisory_xact_lock_shared(hashtextextended('policy:' || $1 || ':' || $2, 0))`, [
+      owner.workspaceId,
+      owner.environment,
+    ]);
+  }
+
+  /**
    * The version a decision or an explanation reads, validated (from the process's cache:
    * versions never change): the active one, or the one named.
    */
