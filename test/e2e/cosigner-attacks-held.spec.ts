@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { expectProblem } from '../support/assertions';
 import type { TestKey } from '../support/api-key';
 import {
@@ -150,6 +150,28 @@ describe('cosigner attacks that held', () => {
     const [inLive, inTest] = [await submitTransfer(t, live, {}, idempotencyKey), await submitTransfer(t, test, {}, idempotencyKey)];
     expect(inLive.id).not.toBe(inTest.id);
     expect(inTest.externalTxId).toBe(`${live.workspaceId}:test:${idempotencyKey}`);
+  });
+
+  it("lets no other provider decide, hold or shadow a provider's transfers and requests", async () => {
+    const acme = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const both = await t.another({
+      secretFiles: { 'cosigner-acme.pub.v1.pem': acme.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+      env: { COSIGNER_PROVIDERS: 'simulator,acme' },
+    });
+    const key = await t.newKey({ scopes: SCOPES });
+    await activatePolicy(t, key, APPROVE_ALL);
+    const transfer = await submitTransfer(t, key);
+    const payload = signRequestFor(transfer);
+    // acme signs a request naming the simulator's transfer, with the simulator's request id.
+    const byAcme = await postCallback(both, jwt.sign(payload, acme.privateKey, { algorithm: 'RS256' }), { provider: 'acme' });
+    expect(verifiedAnswer(byAcme.body)).toMatchObject({ action: 'REJECT', rejectionReason: 'unknown_external_tx' });
+    const { rows } = await t.superuser.query(`SELECT provider, workspace_id FROM cosigner_requests WHERE request_id = $1`, [
+      payload['requestId'],
+    ]);
+    expect(rows).toEqual([{ provider: 'acme', workspace_id: null }]);
+    // The transfer is untouched, and the simulator's own request (same id) is decided afresh.
+    expect((await t.inject({ method: 'GET', url: `/v1/transfers/${transfer.id}`, headers: key.headers })).json().decision).toBeNull();
+    expect(await decide(payload)).toMatchObject({ action: 'APPROVE' });
   });
 
   it('refuses as unsigned our own signed answer posted back, and a token signed by a key of ours', async () => {
