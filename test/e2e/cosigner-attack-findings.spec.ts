@@ -101,6 +101,32 @@ describe('cosigner attack findings', () => {
     });
   });
 
+  describe('an approved transfer asked about again for its own provider transaction', () => {
+    it('is approved again only for what the policy approves, by the rule that approved it', async () => {
+      const key = await t.newKey({ scopes: SCOPES });
+      await activatePolicy(t, key, {
+        rules: [
+          { name: 'no-calls', action: 'REJECT', match: { operations: ['CONTRACT_CALL'] } },
+          { name: 'eth', action: 'APPROVE', match: { assets: ['ETH'] } },
+        ],
+      });
+      const transfer = await submitTransfer(t, key);
+      const txId = await providerTxIdOf(key, transfer);
+      expect(await decide(signRequestFor(transfer, { txId }))).toMatchObject({ action: 'APPROVE' });
+      // The same provider transaction, asked about as a contract call: the policy rejects every contract call.
+      expect(await decide(signRequestFor(transfer, { txId, operation: 'CONTRACT_CALL' }))).toMatchObject({
+        action: 'REJECT',
+        rejectionReason: 'rule_rejected',
+      });
+      expect(await decide(signRequestFor(transfer, { txId }))).toMatchObject({ action: 'APPROVE' });
+      // Once the workspace's policy approves nothing, nothing is approved, not even another request of that signing.
+      await activatePolicy(t, key, REJECT_ALL);
+      expect(await decide(signRequestFor(transfer, { txId }))).toMatchObject({ action: 'REJECT', rejectionReason: 'rule_rejected' });
+      const view = (await t.inject({ method: 'GET', url: `/v1/transfers/${transfer.id}`, headers: key.headers })).json();
+      expect(view).toMatchObject({ status: 'approved', decision: { rule: 'eth' } });
+    });
+  });
+
   describe('a workspace an admin suspended or deleted (the kill switch)', () => {
     it('approves none of its transfers, and approves again once it is reactivated', async () => {
       const admin = await t.newAdmin('admin');
