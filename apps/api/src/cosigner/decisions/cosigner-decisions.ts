@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { COSIGNER_OPTIONS, CosignerOptions } from '../cosigner.options';
 import { CosignerProblems } from '../cosigner.problems';
 import { PolicyOwner, PolicyVersions } from '../policies/policy-versions';
-import type { CapReservation } from '../policy/policy-engine';
+import { ZERO } from '../policy/decimal';
+import { CapReservation, decide } from '../policy/policy-engine';
 import { CallbackAnswer, signCallbackAnswer } from '../protocol/callback-answer';
 import { CosignerKeys } from '../protocol/cosigner-keys';
 import { readSignRequest, SignRequest } from '../protocol/sign-request';
@@ -255,10 +256,12 @@ export class CosignerDecisions {
       if (request.txId === undefined || transfer.provider_tx_id === null || request.txId !== transfer.provider_tx_id) {
         return { ...reject('intent_mismatch:txId'), policy };
       }
-      return {
-        decision: { action: 'APPROVE', reason: 'transfer_approved', ...(transfer.rule_name ? { ruleName: transfer.rule_name } : {}) },
-        policy,
-      };
+      // And only while the policy approves what this request asks (its operation is no part of the
+      // intent), by the rule that approved it: its cap was counted once, at the approval, and is not read again.
+      const again = decide(policy.document, request.facts, () => ({ sum: ZERO, count: 0 }));
+      if (again.action !== 'APPROVE') return { decision: { action: 'REJECT', reason: again.reason, ...ruleOf(again.ruleName) }, policy };
+      if (again.ruleName !== transfer.rule_name) return { ...reject('approved_by_another_rule'), policy };
+      return { decision: { action: 'APPROVE', reason: 'transfer_approved', ruleName: again.ruleName }, policy };
     }
     const decision = await this.windows.decide(owner, policy.document, request.facts, true);
     return { decision, policy };
@@ -415,6 +418,10 @@ export class CosignerDecisions {
     const { privateKey, kid } = this.keys.signing;
     return signCallbackAnswer(answer, privateKey, kid);
   }
+}
+
+function ruleOf(ruleName: string | undefined): { ruleName?: string } {
+  return ruleName === undefined ? {} : { ruleName };
 }
 
 /** Why a callback that names no transfer of ours is rejected. */
