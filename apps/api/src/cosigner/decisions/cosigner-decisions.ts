@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { COSIGNER_OPTIONS, CosignerOptions } from '../cosigner.options';
 import { CosignerProblems } from '../cosigner.problems';
 import { PolicyOwner, PolicyVersions } from '../policies/policy-versions';
-import type { CapReservation } from '../policy/policy-engine';
+import { ZERO } from '../policy/decimal';
+import { CapReservation, decide } from '../policy/policy-engine';
 import { CallbackAnswer, signCallbackAnswer } from '../protocol/callback-answer';
 import { CosignerKeys } from '../protocol/cosigner-keys';
 import { readSignRequest, SignRequest } from '../protocol/sign-request';
@@ -225,11 +226,21 @@ export class CosignerDecisions {
     const reject = (reason: string): Decided => ({ decision: { action: 'REJECT', reason } });
     if (request.unreadable !== undefined) return reject(`unreadable_field:${request.unreadable}`);
     if (transfer.provider !== provider) return reject('intent_mismatch:provider');
+    // A workspace an admin suspended or deleted has nothing approved (the kill switch reaches
+    // the signing, not only the keys). Its row is held shared to the commit: a suspension
+    // waits for the decisions under way, and none decided after it sees it active.
+    const [workspace] = await sqlRows<{ status: string }>(
+      this.unitOfWork.manager,
+      `SELECT status FROM workspaces WHERE id = $1 FOR SHARE`,
+      [owner.workspaceId],
+    );
+    if (workspace?.status !== 'active') return reject(`workspace_${workspace?.status ?? 'deleted'}`);
     if (transfer.status === 'rejected' || transfer.status === 'failed') return reject(`transfer_${transfer.status}`);
     if (request.txId !== undefined && transfer.provider_tx_id !== null && request.txId !== transfer.provider_tx_id)
       return reject('intent_mismatch:txId');
     const mismatch = intentMismatch(transfer, request.facts);
     if (mismatch) return reject(`intent_mismatch:${mismatch}`);
+    await this.policies.holdForDecision(owner);
     const policy = await this.policies.decidingVersion(owner);
     if (!policy) return reject('no_active_policy');
     const operation = request.facts.operation!;
@@ -237,12 +248,20 @@ export class CosignerDecisions {
       return { ...reject(`unsupported_operation:${operation}`), policy };
     }
     // An approved transfer asked about again with the same intent (another request of one
-    // signing, a batch's): it was approved and reserved once, and is not counted twice.
+    // signing, a batch's): it was approved and reserved once, and is not counted twice. Only
+    // for the provider transaction it was approved as: a request that names none, or one
+    // about a transfer whose provider transaction was never recorded, may be another signing
+    // of the same intent, which would move the funds again outside every cap and policy.
     if (transfer.status === 'approved') {
-      return {
-        decision: { action: 'APPROVE', reason: 'transfer_approved', ...(transfer.rule_name ? { ruleName: transfer.rule_name } : {}) },
-        policy,
-      };
+      if (request.txId === undefined || transfer.provider_tx_id === null || request.txId !== transfer.provider_tx_id) {
+        return { ...reject('intent_mismatch:txId'), policy };
+      }
+      // And only while the policy approves what this request asks (its operation is no part of the
+      // intent), by the rule that approved it: its cap was counted once, at the approval, and is not read again.
+      const again = decide(policy.document, request.facts, () => ({ sum: ZERO, count: 0 }));
+      if (again.action !== 'APPROVE') return { decision: { action: 'REJECT', reason: again.reason, ...ruleOf(again.ruleName) }, policy };
+      if (again.ruleName !== transfer.rule_name) return { ...reject('approved_by_another_rule'), policy };
+      return { decision: { action: 'APPROVE', reason: 'transfer_approved', ruleName: again.ruleName }, policy };
     }
     const decision = await this.windows.decide(owner, policy.document, request.facts, true);
     return { decision, policy };
@@ -401,6 +420,10 @@ export class CosignerDecisions {
   }
 }
 
+function ruleOf(ruleName: string | undefined): { ruleName?: string } {
+  return ruleName === undefined ? {} : { ruleName };
+}
+
 /** Why a callback that names no transfer of ours is rejected. */
 function unattributedReason(kind: CallbackKind, request: SignRequest): string {
   if (kind === 'config_change') return 'config_change_not_supported';
@@ -416,11 +439,35 @@ export function payloadDigest(payload: Record<string, unknown>): Buffer {
   return createHash('sha256').update(canonicalJson(content)).digest();
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(',')}}`;
+/**
+ * Keys sorted, no spaces. Iterative: a signed payload nests as deep as its 64 KiB allow (some
+ * 24,000 levels), past the call stack of a recursive walk, and must still be answered.
+ */
+function canonicalJson(root: unknown): string {
+  const out: string[] = [];
+  // What is left to write, last first: a value to walk, or text as it is.
+  const work: ({ readonly value: unknown } | string)[] = [{ value: root }];
+  while (work.length > 0) {
+    const next = work.pop()!;
+    if (typeof next === 'string') {
+      out.push(next);
+      continue;
+    }
+    const { value } = next;
+    const parts: ({ readonly value: unknown } | string)[] = [];
+    if (Array.isArray(value)) {
+      parts.push('[');
+      value.forEach((entry: unknown, index) => parts.push(...(index > 0 ? [','] : []), { value: entry }));
+      parts.push(']');
+    } else if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      parts.push('{');
+      entries.forEach(([key, entry], index) => parts.push(`${index > 0 ? ',' : ''}${JSON.stringify(key)}:`, { value: entry }));
+      parts.push('}');
+    } else {
+      out.push(JSON.stringify(value) ?? 'null');
+    }
+    for (let index = parts.length - 1; index >= 0; index -= 1) work.push(parts[index]!);
   }
-  return JSON.stringify(value) ?? 'null';
+  return out.join('');
 }

@@ -137,7 +137,9 @@ export class PolicyVersions {
       workspaceId: owner.workspaceId,
       environment: owner.environment,
       before: discarded ? { draft: { version: discarded.version, sha256: documentSha256(discarded.document) } } : { draft: null },
-      after: { draft: { version: saved.version, sha256: saved.sha256, note: saved.note, document: checked.document } },
+      // By version and digest: the document is read on the policy routes (owner and admin, policies:read),
+      // never through the audit trail that auditors and audit:read keys read; its version keeps it as written.
+      after: { draft: { version: saved.version, sha256: saved.sha256, note: saved.note } },
     });
     return saved;
   }
@@ -213,6 +215,19 @@ export class PolicyVersions {
       const row = await this.find(owner, version);
       return { ...view(row), document: row.document };
     });
+  }
+
+  /**
+   * A decision's hold on its workspace's policy, taken before it reads the active version
+   * and kept to its commit: shared among decisions, and what activating and writing take
+   * exclusively (`lock`), so an activation waits for the decisions under way, and no
+   * decision commits under a version once its retirement was answered.
+   */
+  async holdForDecision(owner: PolicyOwner): Promise<void> {
+    await this.unitOfWork.manager.query(`SELECT pg_advisory_xact_lock_shared(hashtextextended('policy:' || $1 || ':' || $2, 0))`, [
+      owner.workspaceId,
+      owner.environment,
+    ]);
   }
 
   /**

@@ -77,7 +77,10 @@ const oracleAdmits = (r: PolicyRule, f: TransferFacts): boolean => {
     const allowed = m.destinations.map(key);
     const ok = (d: TransferFacts['destinations'][number]) =>
       (d.address !== undefined && allowed.includes(key(d.address))) ||
-      (d.id !== undefined && (r.action === 'REJECT' || d.type !== 'ONE_TIME_ADDRESS') && allowed.includes(key(d.id)));
+      // An APPROVE rule admits by id a typed, whitelisted destination only (not a one-time address, nor one that does not say its type).
+      (d.id !== undefined &&
+        (r.action === 'REJECT' || (d.type !== undefined && d.type !== 'ONE_TIME_ADDRESS')) &&
+        allowed.includes(key(d.id)));
     if (!(f.destinations.length > 0 && all(f.destinations, ok))) return false;
   }
   if (r.caps?.perTransactionMax && !(f.amount && compareDecimals(f.amount, parseDecimal(r.caps.perTransactionMax)!) <= 0)) return false;

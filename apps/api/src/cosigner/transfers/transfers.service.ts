@@ -11,11 +11,15 @@ import {
   sqlRows,
   UnitOfWork,
 } from '@ringfence/tenancy';
+import { IdempotencyProblems } from '../../idempotency/idempotency.problems';
 import { CUSTODY_PROVIDERS, CustodyProviderRefusal, CustodyProviders } from '../../providers/custody-provider';
 import { parseDecimal } from '../policy/decimal';
 import type { PolicyOwner } from '../policies/policy-versions';
 import { TransferDto, TransferPageDto } from './dto/transfer.dto';
 import { externalTxIdOf } from './external-reference';
+
+/** The type of a destination given by its address. */
+const ONE_TIME_ADDRESS = 'ONE_TIME_ADDRESS';
 
 export type TransferStatus = 'submitted' | 'pending' | 'approved' | 'rejected' | 'failed';
 
@@ -121,6 +125,15 @@ export class TransfersService {
     const errors: { field: string; messages: string[] }[] = [];
     if ((input.destination.id === undefined) === (input.destination.address === undefined)) {
       errors.push({ field: 'destination', messages: ['destination must have exactly one of id and address'] });
+    } else if (input.destination.address !== undefined && (input.destination.type ?? ONE_TIME_ADDRESS) !== ONE_TIME_ADDRESS) {
+      // Policies decide on a destination's type: an address is a one-time address, never a type the key names for it.
+      errors.push({ field: 'destination', messages: [`an address is a ${ONE_TIME_ADDRESS}; a whitelisted wallet is given by its id`] });
+    } else if (
+      input.destination.id !== undefined &&
+      (input.destination.type === undefined || input.destination.type === ONE_TIME_ADDRESS)
+    ) {
+      // Without its type, the provider's callback would say which type the wallet is, and so which rule decides.
+      errors.push({ field: 'destination', messages: ['a whitelisted id needs its wallet type (VAULT_ACCOUNT, EXTERNAL_WALLET, …)'] });
     }
     if (!parseDecimal(input.amount)) {
       errors.push({ field: 'amount', messages: ['amount has more digits than an amount may have (78, 36 after the point)'] });
@@ -135,13 +148,13 @@ export class TransfersService {
     if (errors.length > 0) throw RequestProblems.VALIDATION_FAILED({ errors });
     const destination =
       input.destination.address === undefined
-        ? { ...(input.destination.type === undefined ? {} : { type: input.destination.type }), id: input.destination.id! }
-        : { type: input.destination.type ?? 'ONE_TIME_ADDRESS', address: input.destination.address };
+        ? { type: input.destination.type!, id: input.destination.id! }
+        : { type: ONE_TIME_ADDRESS, address: input.destination.address };
     const [row] = await sqlRows<TransferRow>(
       this.unitOfWork.manager,
       `WITH t AS (
          INSERT INTO transfers (workspace_id, environment, idempotency_key, external_tx_id, provider, asset, amount, source, destination, note, status, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'submitted', $11) RETURNING *)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'submitted', $11) ON CONFLICT DO NOTHING RETURNING *)
        SELECT ${COLUMNS} FROM t`,
       [
         owner.workspaceId,
@@ -157,7 +170,14 @@ export class TransfersService {
         actorLabel(this.context.principal),
       ],
     );
-    const view = transferView(row!);
+    // The key named a transfer already, and its kept answer has expired (IDEMPOTENCY_KEY_TTL_HOURS): the
+    // transfer is not made twice, and the key is refused as any key used for another request.
+    if (!row) {
+      throw IdempotencyProblems.IDEMPOTENCY_KEY_REUSED({
+        detail: 'This Idempotency-Key named a transfer already (its answer is no longer kept); use a new key for a new transfer.',
+      });
+    }
+    const view = transferView(row);
     this.trail.record({
       target: { type: 'transfer', id: view.id },
       after: {
@@ -171,7 +191,7 @@ export class TransfersService {
       },
     });
     // Submitted once the intent has committed: the provider's callback must find it.
-    this.unitOfWork.afterCommit(() => void this.submit(row!));
+    this.unitOfWork.afterCommit(() => void this.submit(row));
     return view;
   }
 
