@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { prepared, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { Decimal, formatDecimal, parseDecimal } from '../policy/decimal';
 import type { PolicyDocument } from '../policy/policy-document';
 import { decide, PolicyDecision, TransferFacts, WindowUsage } from '../policy/policy-engine';
@@ -45,8 +45,11 @@ export class CapWindows {
   /** Records an approval's claim on its window, in the decision's transaction. */
   async reserve(owner: PolicyOwner, ruleName: string, asset: string, amount: Decimal, transferId: string): Promise<void> {
     await this.unitOfWork.manager.query(
-      `INSERT INTO cosigner_cap_reservations (workspace_id, environment, rule_name, asset, amount, transfer_id, reserved_at)
+      prepared(
+        'rf_cosigner_cap_reserve',
+        `INSERT INTO cosigner_cap_reservations (workspace_id, environment, rule_name, asset, amount, transfer_id, reserved_at)
        VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp())`,
+      ),
       [owner.workspaceId, owner.environment, ruleName, asset, formatDecimal(amount), transferId],
     );
   }
@@ -69,19 +72,23 @@ export class CapWindows {
   private async usage(owner: PolicyOwner, ruleName: string, asset: string, seconds: number, lock: boolean): Promise<WindowUsage> {
     const manager = this.unitOfWork.manager;
     if (lock) {
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('cap:' || $1 || ':' || $2 || ':' || $3 || ':' || $4, 0))`, [
-        owner.workspaceId,
-        owner.environment,
-        ruleName,
-        asset,
-      ]);
+      await manager.query(
+        prepared(
+          'rf_cosigner_cap_lock',
+          `SELECT pg_advisory_xact_lock(hashtextextended('cap:' || $1 || ':' || $2 || ':' || $3 || ':' || $4, 0))`,
+        ),
+        [owner.workspaceId, owner.environment, ruleName, asset],
+      );
     }
     // clock_timestamp(), not now(): a transaction that waited for the lock measures the window from when it reads it.
     const [row] = await sqlRows<{ sum: string; count: number }>(
       manager,
-      `SELECT coalesce(sum(amount), 0)::text AS sum, count(*)::int AS count FROM cosigner_cap_reservations
+      prepared(
+        'rf_cosigner_cap_usage',
+        `SELECT coalesce(sum(amount), 0)::text AS sum, count(*)::int AS count FROM cosigner_cap_reservations
         WHERE workspace_id = $1 AND environment = $2 AND rule_name = $3 AND asset = $4 AND released_at IS NULL
           AND reserved_at > clock_timestamp() - make_interval(secs => $5)`,
+      ),
       [owner.workspaceId, owner.environment, ruleName, asset, seconds],
     );
     const sum = parseDecimal(row?.sum ?? '0');

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditWriter } from '@ringfence/audit';
-import { DomainEvents, failureCodeOf, KeyEnvironment, Principal, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { DomainEvents, failureCodeOf, KeyEnvironment, Principal, prepared, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { createHash } from 'node:crypto';
 import { COSIGNER_OPTIONS, CosignerOptions } from '../cosigner.options';
 import { CosignerProblems } from '../cosigner.problems';
@@ -66,6 +66,8 @@ const NOT_OURS = Symbol('not ours');
 const TOKEN_CLAIMS = new Set(['iat', 'exp', 'nbf', 'jti']);
 /** The longest a callback waits for its answer: the provider fails a request unanswered within 30 s. */
 const ANSWER_BUDGET_MS = 20_000;
+/** Final answers kept in memory for retries, at most (a provider retries within the hour). */
+const FINALS_MAX = 20_000;
 /** First sights remembered in memory while the database cannot record them, at most. */
 const MEMORY_FIRST_SIGHTS_MAX = 10_000;
 
@@ -83,6 +85,15 @@ const MEMORY_FIRST_SIGHTS_MAX = 10_000;
 export class CosignerDecisions {
   private readonly logger = new Logger(CosignerDecisions.name);
   private readonly firstSights = new Map<string, number>();
+  /**
+   * Final answers this process sent or read, by provider and requestId, with the content they
+   * answered: a final answer never changes (the schema's trigger holds it), so a retry of the
+   * same request is answered from here without the database, byte for byte as stored.
+   */
+  private readonly finals = new Map<
+    string,
+    { readonly kind: CallbackKind; readonly digest: Buffer; readonly token: string; readonly action: CallbackAnswer['action'] }
+  >();
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -100,6 +111,8 @@ export class CosignerDecisions {
     const requestId = request.requestId;
     if (requestId === undefined) throw CosignerProblems.REQUEST_ID_MISSING();
     const digest = payloadDigest(payload);
+    const known = this.finals.get(finalKey(provider, requestId));
+    if (known && known.kind === kind && known.digest.equals(digest)) return { token: known.token, action: known.action, replayed: true };
     // Config changes concern the provider's workspace configuration, which no transfer of ours names.
     const place = kind === 'tx_sign' ? referencedPlaceOf(request.externalTxId) : undefined;
     const decided = this.decide(provider, kind, request, requestId, digest, place);
@@ -163,14 +176,17 @@ export class CosignerDecisions {
     const manager = this.unitOfWork.manager;
     const [transfer] = await sqlRows<TransferRow & { workspace_id: string; environment: KeyEnvironment }>(
       manager,
-      `SELECT id, workspace_id, environment, provider, asset, amount, source, destination, status, provider_tx_id, rule_name
+      prepared(
+        'rf_cosigner_transfer_lock',
+        `SELECT id, workspace_id, environment, provider, asset, amount, source, destination, status, provider_tx_id, rule_name
          FROM transfers WHERE external_tx_id = $1 FOR UPDATE`,
+      ),
       [request.externalTxId],
     );
     if (!transfer) return NOT_OURS;
     const owner: PolicyOwner = { workspaceId: transfer.workspace_id, environment: transfer.environment };
     const claim = await this.claim(provider, requestId, kind, digest, owner, transfer.id);
-    if (claim.kind === 'replay') return claim.reply;
+    if (claim.kind === 'replay') return this.remember(provider, requestId, kind, digest, claim.reply);
     if (claim.kind === 'refuse') return this.refuseUnrecorded(requestId, claim.reason);
 
     const decided = await this.decideTransfer(provider, owner, transfer, request);
@@ -184,12 +200,15 @@ export class CosignerDecisions {
     const status = decision.action === 'APPROVE' ? 'approved' : 'rejected';
     if (decides) {
       await manager.query(
-        `UPDATE transfers SET status = $2, policy_version_id = $3, rule_name = $4, reason = $5, decided_at = now(),
+        prepared(
+          'rf_cosigner_transfer_decide',
+          `UPDATE transfers SET status = $2, policy_version_id = $3, rule_name = $4, reason = $5, decided_at = now(),
                 provider_tx_id = coalesce(provider_tx_id, $6) WHERE id = $1`,
+        ),
         [transfer.id, status, decided.policy?.id ?? null, decision.ruleName ?? null, decision.reason, request.txId ?? null],
       );
     }
-    const reply = await this.finish(provider, requestId, decided);
+    const reply = await this.finish(provider, requestId, kind, digest, decided);
     await this.writer.append({
       action: 'cosigner.decide',
       outcome: decision.action === 'APPROVE' ? 'success' : 'denied',
@@ -231,7 +250,7 @@ export class CosignerDecisions {
     // waits for the decisions under way, and none decided after it sees it active.
     const [workspace] = await sqlRows<{ status: string }>(
       this.unitOfWork.manager,
-      `SELECT status FROM workspaces WHERE id = $1 FOR SHARE`,
+      prepared('rf_cosigner_workspace_hold', `SELECT status FROM workspaces WHERE id = $1 FOR SHARE`),
       [owner.workspaceId],
     );
     if (workspace?.status !== 'active') return reject(`workspace_${workspace?.status ?? 'deleted'}`);
@@ -277,9 +296,9 @@ export class CosignerDecisions {
     reason: string,
   ): Promise<CallbackReply> {
     const claim = await this.claim(provider, requestId, kind, digest, undefined, undefined);
-    if (claim.kind === 'replay') return claim.reply;
+    if (claim.kind === 'replay') return this.remember(provider, requestId, kind, digest, claim.reply);
     if (claim.kind === 'refuse') return this.refuseUnrecorded(requestId, claim.reason);
-    const reply = await this.finish(provider, requestId, { decision: { action: 'REJECT', reason } });
+    const reply = await this.finish(provider, requestId, kind, digest, { decision: { action: 'REJECT', reason } });
     await this.writer.append({
       action: 'cosigner.decide',
       outcome: 'denied',
@@ -306,14 +325,20 @@ export class CosignerDecisions {
     const manager = this.unitOfWork.manager;
     const inserted = await sqlRows<{ state: string }>(
       manager,
-      `INSERT INTO cosigner_requests (provider, request_id, kind, workspace_id, environment, payload_sha256, transfer_id, state)
+      prepared(
+        'rf_cosigner_request_claim',
+        `INSERT INTO cosigner_requests (provider, request_id, kind, workspace_id, environment, payload_sha256, transfer_id, state)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'open') ON CONFLICT (provider, request_id) DO NOTHING RETURNING state`,
+      ),
       [provider, requestId, kind, owner?.workspaceId ?? null, owner?.environment ?? null, digest, transferId ?? null],
     );
     if (inserted.length > 0) return { kind: 'decide' };
     const [row] = await sqlRows<RequestRow>(
       manager,
-      `SELECT state, kind, answer, action, payload_sha256 FROM cosigner_requests WHERE provider = $1 AND request_id = $2 FOR UPDATE`,
+      prepared(
+        'rf_cosigner_request_lock',
+        `SELECT state, kind, answer, action, payload_sha256 FROM cosigner_requests WHERE provider = $1 AND request_id = $2 FOR UPDATE`,
+      ),
       [provider, requestId],
     );
     if (!row) return { kind: 'refuse', reason: 'request_id_conflict' };
@@ -329,18 +354,31 @@ export class CosignerDecisions {
     return { kind: 'decide' };
   }
 
+  /** A final answer, committed, kept for the request's retries (the oldest forgotten past FINALS_MAX). */
+  private remember(provider: string, requestId: string, kind: CallbackKind, digest: Buffer, reply: CallbackReply): CallbackReply {
+    const key = finalKey(provider, requestId);
+    if (!this.finals.has(key) && this.finals.size >= FINALS_MAX) this.finals.delete(this.finals.keys().next().value!);
+    this.finals.set(key, { kind, digest, token: reply.token, action: reply.action });
+    return reply;
+  }
+
   /** Signs the decision and records it as the request's final answer. */
-  private async finish(provider: string, requestId: string, decided: Decided): Promise<CallbackReply> {
+  private async finish(provider: string, requestId: string, kind: CallbackKind, digest: Buffer, decided: Decided): Promise<CallbackReply> {
     const { decision } = decided;
     const token = this.sign(
       decision.action === 'APPROVE' ? { action: 'APPROVE', requestId } : { action: 'REJECT', requestId, rejectionReason: decision.reason },
     );
     await this.unitOfWork.manager.query(
-      `UPDATE cosigner_requests SET state = 'final', action = $3, reason = $4, policy_version_id = $5, rule_name = $6, answer = $7, decided_at = now()
+      prepared(
+        'rf_cosigner_request_finish',
+        `UPDATE cosigner_requests SET state = 'final', action = $3, reason = $4, policy_version_id = $5, rule_name = $6, answer = $7, decided_at = now()
         WHERE provider = $1 AND request_id = $2`,
+      ),
       [provider, requestId, decision.action, decision.reason, decided.policy?.id ?? null, decision.ruleName ?? null, token],
     );
-    return { token, action: decision.action, replayed: false };
+    const reply: CallbackReply = { token, action: decision.action, replayed: false };
+    this.unitOfWork.afterCommit(() => this.remember(provider, requestId, kind, digest, reply));
+    return reply;
   }
 
   /** A REJECT that is not recorded as the request's answer (the row is not ours to write). */
@@ -422,6 +460,10 @@ export class CosignerDecisions {
 
 function ruleOf(ruleName: string | undefined): { ruleName?: string } {
   return ruleName === undefined ? {} : { ruleName };
+}
+
+function finalKey(provider: string, requestId: string): string {
+  return `${provider}\u0000${requestId}`;
 }
 
 /** Why a callback that names no transfer of ours is rejected. */

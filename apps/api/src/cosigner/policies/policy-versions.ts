@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
-import { actorLabel, DomainEvents, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { actorLabel, DomainEvents, KeyEnvironment, RequestContext, prepared, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { createHash } from 'node:crypto';
 import { CosignerProblems } from '../cosigner.problems';
 import { PolicyDocument, validatePolicy } from '../policy/policy-document';
@@ -224,10 +224,10 @@ export class PolicyVersions {
    * decision commits under a version once its retirement was answered.
    */
   async holdForDecision(owner: PolicyOwner): Promise<void> {
-    await this.unitOfWork.manager.query(`SELECT pg_advisory_xact_lock_shared(hashtextextended('policy:' || $1 || ':' || $2, 0))`, [
-      owner.workspaceId,
-      owner.environment,
-    ]);
+    await this.unitOfWork.manager.query(
+      prepared('rf_cosigner_policy_hold', `SELECT pg_advisory_xact_lock_shared(hashtextextended('policy:' || $1 || ':' || $2, 0))`),
+      [owner.workspaceId, owner.environment],
+    );
   }
 
   /**
@@ -235,16 +235,29 @@ export class PolicyVersions {
    * versions never change): the active one, or the one named.
    */
   async decidingVersion(owner: PolicyOwner, version?: number): Promise<ActivePolicy | undefined> {
-    const [row] =
-      version === undefined
-        ? await sqlRows<Pick<VersionRow, 'id' | 'version' | 'document'>>(
-            this.unitOfWork.manager,
-            `SELECT id, version, document FROM policy_versions WHERE workspace_id = $1 AND environment = $2 AND state = 'active'`,
-            [owner.workspaceId, owner.environment],
-          )
-        : [await this.find(owner, version)];
-    if (!row) return undefined;
-    return { id: row.id, version: row.version, document: this.validatedDocument(row.id, row.document) };
+    if (version !== undefined) {
+      const row = await this.find(owner, version);
+      return { id: row.id, version: row.version, document: this.validatedDocument(row.id, row.document) };
+    }
+    // The active version's id first: its document is read (and validated) only when this
+    // process has not seen that version yet, not on every decision.
+    const [active] = await sqlRows<Pick<VersionRow, 'id' | 'version'>>(
+      this.unitOfWork.manager,
+      prepared(
+        'rf_cosigner_policy_active',
+        `SELECT id, version FROM policy_versions WHERE workspace_id = $1 AND environment = $2 AND state = 'active'`,
+      ),
+      [owner.workspaceId, owner.environment],
+    );
+    if (!active) return undefined;
+    const known = this.validated.get(active.id);
+    if (known) return { id: active.id, version: active.version, document: known };
+    const [row] = await sqlRows<Pick<VersionRow, 'document'>>(
+      this.unitOfWork.manager,
+      `SELECT document FROM policy_versions WHERE id = $1`,
+      [active.id],
+    );
+    return { id: active.id, version: active.version, document: this.validatedDocument(active.id, row!.document) };
   }
 
   private validatedDocument(id: string, stored: unknown): PolicyDocument {
