@@ -80,6 +80,18 @@ describe('cosigner callbacks (/v1/cosigner/:provider/v2/…)', () => {
       expect(verifiedAnswer(answer.body)).toEqual({ action: 'APPROVE', requestId: payload['requestId'] });
     });
 
+    it('remembers a verified body only until its token expires: the same bytes after their exp are refused', async () => {
+      const key = await workspaceWithPolicy();
+      const transfer = await submitTransfer(t, key);
+      const exp = Math.floor(Date.now() / 1000) + 1;
+      const token = signedBySimulator({ ...signRequestFor(transfer), exp });
+      expect(verifiedAnswer((await postCallback(t, token)).body).action).toBe('APPROVE');
+      expect(verifiedAnswer((await postCallback(t, token)).body).action).toBe('APPROVE');
+      while (Date.now() <= exp * 1000) await new Promise((resolve) => setTimeout(resolve, 100));
+      expectProblem(await postCallback(t, token), 401, 'UNAUTHENTICATED');
+      await expectAuditRow(t.superuser, { action: 'cosigner.callback', reason: 'signature_expired' });
+    });
+
     it('takes the token under any of the media types a JWS is sent with', async () => {
       const key = await workspaceWithPolicy();
       for (const contentType of ['text/plain', 'application/jwt', 'application/json', 'application/jose']) {

@@ -3,6 +3,7 @@ import { Authenticator, unauthenticated } from '@ringfence/access';
 import { SecurityEvents } from '@ringfence/audit';
 import { ANONYMOUS, Principal } from '@ringfence/tenancy';
 import type { FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { CallbackRefusal, verifyCallbackToken } from '../protocol/callback-token';
 import { CosignerKeys, PROVIDER_NAME } from '../protocol/cosigner-keys';
 
@@ -13,6 +14,8 @@ export interface VerifiedCallback {
 }
 
 const VERIFIED = new WeakMap<FastifyRequest, VerifiedCallback>();
+/** Verified bodies remembered, at most (a provider's retries of one token within the hour). */
+const VERIFIED_BODIES_MAX = 10_000;
 
 /** The verified callback of a request the provider authenticator admitted; nothing for any other. */
 export function verifiedCallbackOf(request: FastifyRequest): VerifiedCallback | undefined {
@@ -31,6 +34,9 @@ export function verifiedCallbackOf(request: FastifyRequest): VerifiedCallback | 
  */
 @Injectable()
 export class ProviderSignatureAuthenticator implements Authenticator {
+  /** Payloads of bodies this process verified, by provider and the body's SHA-256. */
+  private readonly verified = new Map<string, { readonly payload: Readonly<Record<string, unknown>>; readonly until: number }>();
+
   constructor(
     private readonly keys: CosignerKeys,
     private readonly events: SecurityEvents,
@@ -46,9 +52,21 @@ export class ProviderSignatureAuthenticator implements Authenticator {
     const body = request.body;
     if (known.length === 0) return this.refuse('unknown_provider', typeof provider === 'string' ? provider : '');
     if (!Buffer.isBuffer(body) && typeof body !== 'string') return this.refuse('malformed', provider as string);
-    const verified = verifyCallbackToken(body, known);
-    if ('refused' in verified) return this.refuse(verified.refused, provider as string);
-    VERIFIED.set(request, { provider: provider as string, payload: verified.payload });
+    // A body verified before (a provider's retry of the same token) is not verified again:
+    // the same bytes under the same keys verify the same way (the keys are fixed at boot).
+    const seen = `${provider as string}\u0000${createHash('sha256').update(body).digest('base64')}`;
+    // A token's `exp` still counts: one remembered past it is verified again (and refused).
+    const remembered = this.verified.get(seen);
+    let payload = remembered && Date.now() < remembered.until ? remembered.payload : undefined;
+    if (!payload) {
+      const verified = verifyCallbackToken(body, known);
+      if ('refused' in verified) return this.refuse(verified.refused, provider as string);
+      payload = Object.freeze(verified.payload);
+      const exp = payload['exp'];
+      if (this.verified.size >= VERIFIED_BODIES_MAX) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(seen, { payload, until: typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY });
+    }
+    VERIFIED.set(request, { provider: provider as string, payload });
     return { kind: 'provider', provider: provider as string, workspaceId: null, environment: null };
   }
 

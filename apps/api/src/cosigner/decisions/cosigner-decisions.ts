@@ -107,12 +107,14 @@ export class CosignerDecisions {
 
   /** Answers a verified callback of `provider`: `payload` is what its key signed. */
   async answer(provider: string, kind: CallbackKind, payload: Record<string, unknown>): Promise<CallbackReply> {
+    const digest = payloadDigest(payload);
+    // A retry of a request answered for good: its stored answer, before anything else is read.
+    const claimed = payload['requestId'];
+    const known = typeof claimed === 'string' ? this.finals.get(finalKey(provider, claimed)) : undefined;
+    if (known && known.kind === kind && known.digest.equals(digest)) return { token: known.token, action: known.action, replayed: true };
     const request = readSignRequest(payload, new Date());
     const requestId = request.requestId;
     if (requestId === undefined) throw CosignerProblems.REQUEST_ID_MISSING();
-    const digest = payloadDigest(payload);
-    const known = this.finals.get(finalKey(provider, requestId));
-    if (known && known.kind === kind && known.digest.equals(digest)) return { token: known.token, action: known.action, replayed: true };
     // Config changes concern the provider's workspace configuration, which no transfer of ours names.
     const place = kind === 'tx_sign' ? referencedPlaceOf(request.externalTxId) : undefined;
     const decided = this.decide(provider, kind, request, requestId, digest, place);
@@ -476,7 +478,18 @@ function unattributedReason(kind: CallbackKind, request: SignRequest): string {
  * SHA-256 of the signed payload in a canonical form (keys sorted, the token's own claims
  * left out): a retry carries the same, another request under a reused id does not.
  */
-export function payloadDigest(payload: Record<string, unknown>): Buffer {
+export function payloadDigest(payload: Readonly<Record<string, unknown>>): Buffer {
+  // A frozen payload (a verified body the authenticator remembers) is digested once.
+  const known = Object.isFrozen(payload) ? digests.get(payload) : undefined;
+  if (known) return known;
+  const digest = digestOf(payload);
+  if (Object.isFrozen(payload)) digests.set(payload, digest);
+  return digest;
+}
+
+const digests = new WeakMap<object, Buffer>();
+
+function digestOf(payload: Readonly<Record<string, unknown>>): Buffer {
   const content = Object.fromEntries(Object.entries(payload).filter(([key]) => !TOKEN_CLAIMS.has(key)));
   return createHash('sha256').update(canonicalJson(content)).digest();
 }
