@@ -94,6 +94,16 @@ describe('loadConfig', () => {
       decisionDeadlineMs: 600_000,
       decisionTimeoutMs: 5000,
     });
+    expect(loadConfig({}, '/srv/ringfence').custody).toEqual({
+      providers: ['simulator'],
+      dataDir: '/srv/ringfence/.data',
+      simulator: { cosigner: true, retryIntervalMs: 180_000, retryForMs: 3_600_000 },
+    });
+    expect(
+      loadConfig({ SIMULATOR_COSIGNER_ENABLED: 'false', SIMULATOR_RETRY_INTERVAL_MS: '50', SIMULATOR_RETRY_FOR_MS: '1000' }).custody
+        .simulator,
+    ).toEqual({ cosigner: false, retryIntervalMs: 50, retryForMs: 1000 });
+    expect(problemsOf({ SIMULATOR_RETRY_INTERVAL_MS: '0' }).join('\n')).toMatch(/SIMULATOR_RETRY_INTERVAL_MS/);
     const production = productionEnv();
     expect(loadConfig(production).cosigner.providers).toEqual([]);
     const configured = loadConfig({

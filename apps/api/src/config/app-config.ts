@@ -4,6 +4,7 @@ import { validateSync, ValidationError } from 'class-validator';
 import { isAbsolute, resolve } from 'node:path';
 import { CosignerOptions, SIMULATOR_PROVIDER } from '../cosigner/cosigner.options';
 import type { IdempotencyOptions } from '../idempotency/idempotency.options';
+import type { ProvidersOptions } from '../providers/providers.options';
 import type { VaultOptions } from '../vault/vault.options';
 import { defaultConnectionCeiling } from './connection-ceiling';
 import { EnvironmentVariables } from './environment-variables';
@@ -54,6 +55,8 @@ export interface AppConfig {
   readonly auditRetentionDays: number;
   readonly vault: VaultOptions;
   readonly cosigner: CosignerOptions;
+  /** The custody providers' adapters: the simulator's settings, and each HTTP provider's. */
+  readonly custody: ProvidersOptions;
   readonly idempotency: IdempotencyOptions;
   readonly adminAuth: {
     readonly issuer: string;
@@ -193,6 +196,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       responseKeyVersion: vars.COSIGNER_RESPONSE_KEY_VERSION,
       decisionDeadlineMs: vars.COSIGNER_DECISION_DEADLINE_MS,
       decisionTimeoutMs: vars.COSIGNER_DECISION_TIMEOUT_MS,
+    },
+    custody: {
+      providers: cosignerProviders,
+      dataDir,
+      simulator: {
+        cosigner: vars.SIMULATOR_COSIGNER_ENABLED,
+        retryIntervalMs: vars.SIMULATOR_RETRY_INTERVAL_MS,
+        retryForMs: vars.SIMULATOR_RETRY_FOR_MS,
+      },
     },
     idempotency: { ttlHours: vars.IDEMPOTENCY_KEY_TTL_HOURS },
     adminAuth: {

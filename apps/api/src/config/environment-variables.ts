@@ -315,6 +315,28 @@ export class EnvironmentVariables {
   COSIGNER_DECISION_TIMEOUT_MS = 5000;
 
   /**
+   * The provider simulator (development and tests): its co-signer asks our callback about
+   * each transaction it accepts. Off for specs that sign their own callbacks as the simulator.
+   */
+  @Transform(toBoolean)
+  @IsBoolean()
+  SIMULATOR_COSIGNER_ENABLED = true;
+
+  /** After a RETRY the simulator's co-signer sends the same request again this long after (the provider's default: 3 minutes). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  SIMULATOR_RETRY_INTERVAL_MS = 180_000;
+
+  /** The simulator's co-signer retries for this long from its first call, then fails the transaction (the provider's default: 60 minutes). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  SIMULATOR_RETRY_FOR_MS = 3_600_000;
+
+  /**
    * How long an Idempotency-Key's answer is kept and replayed, in hours; at least 24 (the
    * IETF draft's and Stripe's minimum: a client retries within a day). Expired keys act as
    * new and are purged hourly (docs/adr/0020-idempotency-keys.md).

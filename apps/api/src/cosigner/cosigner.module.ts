@@ -2,6 +2,7 @@ import { DynamicModule, Global, Logger, Module, Provider } from '@nestjs/common'
 import { PROVIDER_AUTHENTICATOR } from '@ringfence/access';
 import { KeyMaterialDirectory } from '@ringfence/crypto';
 import { ProvidersModule } from '../providers/providers.module';
+import type { ProvidersOptions } from '../providers/providers.options';
 import { CosignerCallbacksController } from './cosigner-callbacks.controller';
 import { ProviderSignatureAuthenticator } from './callbacks/provider-signature.authenticator';
 import { CosignerPublicKeyController } from './cosigner-public-key.controller';
@@ -44,10 +45,10 @@ export function cosignerKeysProvider(options: CosignerOptions): Provider {
 @Global()
 @Module({})
 export class CosignerModule {
-  static forRoot(options: CosignerOptions): DynamicModule {
+  static forRoot(options: CosignerOptions, custody: ProvidersOptions): DynamicModule {
     return {
       module: CosignerModule,
-      imports: [ProvidersModule.forRoot({ providers: options.providers })],
+      imports: [ProvidersModule.forRoot(custody)],
       controllers: [
         CosignerPublicKeyController,
         CosignerCallbacksController,

@@ -1,0 +1,17 @@
+export const PROVIDERS_OPTIONS = Symbol('PROVIDERS_OPTIONS');
+
+/** The custody providers' adapters, as configured (AppConfig.custody). */
+export interface ProvidersOptions {
+  /** COSIGNER_PROVIDERS: the names an adapter is made for, when one exists for that name. */
+  readonly providers: readonly string[];
+  /** Where development keeps the simulator's own co-signer key (`<dataDir>/simulator/`). */
+  readonly dataDir: string;
+  readonly simulator: {
+    /** SIMULATOR_COSIGNER_ENABLED: its co-signer asks our callback about each transaction it accepts. */
+    readonly cosigner: boolean;
+    /** SIMULATOR_RETRY_INTERVAL_MS: after a RETRY, the same request again this long after (the provider's default: 3 minutes). */
+    readonly retryIntervalMs: number;
+    /** SIMULATOR_RETRY_FOR_MS: retries stop, and the transaction fails, this long after the first call (default: 60 minutes). */
+    readonly retryForMs: number;
+  };
+}
