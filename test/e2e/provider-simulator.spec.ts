@@ -1,14 +1,10 @@
 import { holdCapWindow } from '../../apps/api/src/bootstrap/demo/held-cap-window';
 import { ProviderSimulator } from '../../apps/api/src/providers/simulator/provider-simulator';
-import type { SimulatedTransaction } from '../../apps/api/src/providers/simulator/simulated-cosigner';
 import { expectAuditRow } from '../support/assertions';
-import { activatePolicy, ethPolicy, submitTransfer, verifiedAnswer } from '../support/cosigner';
+import { ethPolicy, keyWithPolicy, submitTransfer, untilSettled, verifiedAnswer } from '../support/cosigner';
 import { createTestApp } from '../support/test-app';
 import { until } from '../support/until';
 import { useTestApp } from '../support/use-test-app';
-
-const SCOPES = ['policies:read', 'policies:write', 'transfers:read', 'transfers:write'];
-const UNDECIDED = new Set(['SUBMITTED', 'PENDING_SIGNATURE']);
 
 /** Timeouts the Node.js process holds right now (the simulator's pending calls are some of them). */
 const timeouts = (): number => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
@@ -17,18 +13,9 @@ describe('the provider simulator in process: its co-signer asks our callback thr
   const ASKING = { SIMULATOR_COSIGNER_ENABLED: 'true', SIMULATOR_RETRY_INTERVAL_MS: '100' };
   const t = useTestApp({ env: { ...ASKING, COSIGNER_DECISION_TIMEOUT_MS: '300' } });
   const simulator = (): ProviderSimulator => t.app.get(ProviderSimulator);
-  const settled = (externalTxId: string): Promise<SimulatedTransaction> =>
-    until(
-      `the simulator's outcome for ${externalTxId}`,
-      () => simulator().transaction(externalTxId),
-      (transaction) => transaction !== undefined && !UNDECIDED.has(transaction.status),
-    ) as Promise<SimulatedTransaction>;
+  const settled = (externalTxId: string) => untilSettled(simulator(), externalTxId);
 
-  async function workspaceWithPolicy() {
-    const key = await t.newKey({ scopes: SCOPES });
-    await activatePolicy(t, key, ethPolicy('10'));
-    return key;
-  }
+  const workspaceWithPolicy = () => keyWithPolicy(t, ethPolicy('10'));
 
   it('asks about a transfer submitted through POST /v1/transfers, and signs it on our verified APPROVE', async () => {
     const key = await workspaceWithPolicy();

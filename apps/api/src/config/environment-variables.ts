@@ -315,6 +315,28 @@ export class EnvironmentVariables {
   COSIGNER_DECISION_TIMEOUT_MS = 5000;
 
   /**
+   * The Fireblocks-shaped API's origin (`https://api.fireblocks.io`; requests go to
+   * `<base>/v1/…`), required when COSIGNER_PROVIDERS names `fireblocks`; https in production.
+   */
+  @IsOptional()
+  @IsString()
+  FIREBLOCKS_BASE_URL?: string;
+
+  /** One call to the Fireblocks API, connection to the answer's last byte; then the transfer stays submitted, to be submitted again. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(30_000)
+  FIREBLOCKS_TIMEOUT_MS = 10_000;
+
+  /** Which `fireblocks-api-key.vN.key` (with its `fireblocks-api.vN.pem`) signs the API calls; the highest present when unset. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  FIREBLOCKS_API_KEY_VERSION?: number;
+
+  /**
    * The provider simulator (development and tests): its co-signer asks our callback about
    * each transaction it accepts. Off for specs that sign their own callbacks as the simulator.
    */

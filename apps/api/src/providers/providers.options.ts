@@ -1,5 +1,18 @@
 export const PROVIDERS_OPTIONS = Symbol('PROVIDERS_OPTIONS');
 
+/** The provider name (COSIGNER_PROVIDERS) the Fireblocks-shaped HTTP adapter answers to. */
+export const FIREBLOCKS_PROVIDER = 'fireblocks';
+
+/** The Fireblocks-shaped HTTP adapter's settings (the `fireblocks` provider). */
+export interface FireblocksOptions {
+  /** FIREBLOCKS_BASE_URL: the API's origin (`https://api.fireblocks.io`); requests go to `<base>/v1/…`. https in production. */
+  readonly baseUrl: string;
+  /** FIREBLOCKS_TIMEOUT_MS: one call, connection to the last byte of the answer. */
+  readonly timeoutMs: number;
+  /** FIREBLOCKS_API_KEY_VERSION: which `fireblocks-api-key.vN.key` (and `fireblocks-api.vN.pem`); the highest when unset. */
+  readonly apiKeyVersion?: number;
+}
+
 /** The custody providers' adapters, as configured (AppConfig.custody). */
 export interface ProvidersOptions {
   /** COSIGNER_PROVIDERS: the names an adapter is made for, when one exists for that name. */
@@ -14,4 +27,6 @@ export interface ProvidersOptions {
     /** SIMULATOR_RETRY_FOR_MS: retries stop, and the transaction fails, this long after the first call (default: 60 minutes). */
     readonly retryForMs: number;
   };
+  /** Present when COSIGNER_PROVIDERS names `fireblocks`. */
+  readonly fireblocks?: FireblocksOptions;
 }
