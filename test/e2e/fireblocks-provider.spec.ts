@@ -1,49 +1,38 @@
-import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { FireblocksProvider } from '../../apps/api/src/providers/fireblocks/fireblocks-provider';
 import { SimulatorApiServer } from '../../apps/api/src/providers/simulator/simulator-api-server';
 import { expectAuditRow } from '../support/assertions';
-import { ethPolicy, keyWithPolicy, submitTransfer, SubmittedTransfer, untilSettled, verifiedAnswer } from '../support/cosigner';
-import { TEST_COSIGNER_RESPONSE_PUBLIC_KEY, TEST_SIMULATOR_PRIVATE_KEY, TestApp } from '../support/test-app';
+import {
+  ethPolicy,
+  keyWithPolicy,
+  submitTransfer,
+  transferView,
+  untilSettled,
+  untilSubmissionFailed,
+  verifiedAnswer,
+} from '../support/cosigner';
+import {
+  FIREBLOCKS_API_KEY as API_KEY,
+  FIREBLOCKS_API_PEM as API_PEM,
+  FIREBLOCKS_FILES,
+  useSimulatedFireblocks,
+} from '../support/fireblocks';
 import { until } from '../support/until';
 import { useTestApp } from '../support/use-test-app';
 
-const apiUser = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const API_KEY = randomUUID();
-const API_PEM = apiUser.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-/** The API user's key and private key, and the simulated provider's co-signer public key (ours to verify its callbacks with). */
-const FIREBLOCKS_FILES = {
-  'fireblocks-api-key.v1.key': API_KEY,
-  'fireblocks-api.v1.pem': API_PEM,
-  'cosigner-fireblocks.pub.v1.pem': createPublicKey(TEST_SIMULATOR_PRIVATE_KEY).export({ type: 'spki', format: 'pem' }).toString(),
-};
 /** A PEM's base64 body: what would show if any of it reached a log. */
 const pemBody = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, '');
 
 describe('the fireblocks provider over HTTP, against the simulated provider API', () => {
-  let simulator: SimulatorApiServer;
-  beforeAll(async () => {
-    simulator = await SimulatorApiServer.start({
-      apiUser: { apiKey: API_KEY, publicKey: apiUser.publicKey },
-      cosigner: { signingKey: TEST_SIMULATOR_PRIVATE_KEY, responsePublicKey: TEST_COSIGNER_RESPONSE_PUBLIC_KEY, retryIntervalMs: 100 },
-    });
-  });
-  const env = () => ({ COSIGNER_PROVIDERS: 'fireblocks', FIREBLOCKS_BASE_URL: simulator.url, FIREBLOCKS_TIMEOUT_MS: '500' });
+  const fireblocks = useSimulatedFireblocks();
+  const env = () => fireblocks.env();
   const t = useTestApp({ listen: true, env, secretFiles: FIREBLOCKS_FILES });
   // As the provider's console is told where the co-signer calls: our real socket.
-  beforeAll(() => simulator.useCallback(new URL('v1/cosigner/fireblocks', t.url)));
-  afterAll(() => simulator.close());
+  beforeAll(() => fireblocks.connect(t));
+  let simulator: SimulatorApiServer;
+  beforeAll(() => (simulator = fireblocks.simulator));
 
   const settled = (externalTxId: string) => untilSettled(simulator, externalTxId);
-  const view = async (app: Pick<TestApp, 'app'>, key: { headers: Record<string, string> }, transfer: SubmittedTransfer) =>
-    (await app.app.inject({ method: 'GET', url: `/v1/transfers/${transfer.id}`, headers: key.headers })).json<Record<string, unknown>>();
-  /** The warning the transfers service logs when a submission fails for a while, for this transfer. */
-  const submissionFailure = (app: Pick<TestApp, 'logs'>, transfer: SubmittedTransfer) =>
-    until(
-      `the failed submission of ${transfer.id}`,
-      () => app.logs.find((line) => line.msg === 'transfer submission failed; it stays submitted' && line.transferId === transfer.id),
-      (line) => line !== undefined,
-    );
-
   const workspaceWithPolicy = () => keyWithPolicy(t, ethPolicy('10'));
 
   it('creates a transfer at the provider, whose co-signer asks our callback over HTTP, and records the decision', async () => {
@@ -58,8 +47,8 @@ describe('the fireblocks provider over HTTP, against the simulated provider API'
       rejectionReason: 'cap_per_transaction',
       destination: { type: 'EXTERNAL_WALLET', id: 'wallet-9' },
     });
-    expect(await view(t, key, approved)).toMatchObject({ status: 'approved', provider: 'fireblocks', providerTxId: signed.id });
-    expect(await view(t, key, overCap)).toMatchObject({ status: 'rejected', provider: 'fireblocks', providerTxId: rejected.id });
+    expect(await transferView(t, key, approved)).toMatchObject({ status: 'approved', provider: 'fireblocks', providerTxId: signed.id });
+    expect(await transferView(t, key, overCap)).toMatchObject({ status: 'rejected', provider: 'fireblocks', providerTxId: rejected.id });
     const created = simulator.requests().filter((request) => request.method === 'POST' && request.body.includes(approved.externalTxId));
     expect(created.map(({ status, apiKey }) => ({ status, apiKey }))).toEqual([{ status: 200, apiKey: API_KEY }]);
     await expectAuditRow(t.superuser, {
@@ -74,12 +63,12 @@ describe('the fireblocks provider over HTTP, against the simulated provider API'
     const key = await workspaceWithPolicy();
     simulator.failNext({ status: 500 });
     const failed = await submitTransfer(t, key);
-    expect((await submissionFailure(t, failed))?.failure).toBe('http_500');
+    expect((await untilSubmissionFailed(t, failed))?.failure).toBe('http_500');
     simulator.failNext({ hangMs: 1500 });
     const unanswered = await submitTransfer(t, key);
-    expect((await submissionFailure(t, unanswered))?.failure).toBe('timeout');
+    expect((await untilSubmissionFailed(t, unanswered))?.failure).toBe('timeout');
     for (const transfer of [failed, unanswered]) {
-      expect(await view(t, key, transfer)).toMatchObject({ status: 'submitted', providerTxId: null, decision: null });
+      expect(await transferView(t, key, transfer)).toMatchObject({ status: 'submitted', providerTxId: null, decision: null });
       expect(simulator.transaction(transfer.externalTxId)).toBeUndefined();
     }
   });
@@ -88,10 +77,10 @@ describe('the fireblocks provider over HTTP, against the simulated provider API'
     const key = await workspaceWithPolicy();
     simulator.failNext({ status: 500, afterCreating: true });
     const transfer = await submitTransfer(t, key);
-    expect((await submissionFailure(t, transfer))?.failure).toBe('http_500');
+    expect((await untilSubmissionFailed(t, transfer))?.failure).toBe('http_500');
     const made = await settled(transfer.externalTxId);
     expect(made.status).toBe('COMPLETED');
-    expect(await view(t, key, transfer)).toMatchObject({ status: 'approved', providerTxId: made.id });
+    expect(await transferView(t, key, transfer)).toMatchObject({ status: 'approved', providerTxId: made.id });
     // Handed again (the provider refuses the reference with a 400): the adapter answers the transaction it made.
     const before = simulator.requests().length;
     const again = await t.app.get(FireblocksProvider).submitTransfer({ ...transfer, externalTxId: transfer.externalTxId });
@@ -110,7 +99,7 @@ describe('the fireblocks provider over HTTP, against the simulated provider API'
     const transfer = await submitTransfer(other, key);
     const failed = await until(
       'the refused transfer is failed',
-      () => view(other, key, transfer),
+      () => transferView(other, key, transfer),
       (answer) => answer['status'] === 'failed',
     );
     expect(failed).toMatchObject({ providerTxId: null, decision: null });

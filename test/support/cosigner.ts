@@ -134,3 +134,26 @@ export function untilSettled(
     (transaction) => transaction !== undefined && transaction.status !== 'SUBMITTED' && transaction.status !== 'PENDING_SIGNATURE',
   ) as Promise<SimulatedTransaction>;
 }
+
+/** A transfer as its key reads it (`GET /v1/transfers/:id`). */
+export async function transferView(
+  app: Pick<TestApp, 'app'>,
+  key: Pick<TestKey, 'headers'>,
+  transfer: Pick<SubmittedTransfer, 'id'>,
+): Promise<Record<string, unknown>> {
+  return (await app.app.inject({ method: 'GET', url: `/v1/transfers/${transfer.id}`, headers: key.headers })).json<
+    Record<string, unknown>
+  >();
+}
+
+/** The warning the transfers service logs when a transfer's submission fails for a while (it stays submitted): a bounded wait. */
+export function untilSubmissionFailed(
+  app: Pick<TestApp, 'logs'>,
+  transfer: Pick<SubmittedTransfer, 'id'>,
+): Promise<Record<string, unknown>> {
+  return until(
+    `the failed submission of ${transfer.id}`,
+    () => app.logs.find((line) => line.msg === 'transfer submission failed; it stays submitted' && line.transferId === transfer.id),
+    (line) => line !== undefined,
+  ) as Promise<Record<string, unknown>>;
+}

@@ -93,6 +93,8 @@ describe('loadConfig', () => {
       responseKeyVersion: undefined,
       decisionDeadlineMs: 600_000,
       decisionTimeoutMs: 5000,
+      resubmitAfterMs: 30_000,
+      resubmitBatch: 50,
     });
     expect(loadConfig({}, '/srv/ringfence').custody).toEqual({
       providers: ['simulator'],
@@ -141,12 +143,16 @@ describe('loadConfig', () => {
       COSIGNER_RESPONSE_KEY_VERSION: '3',
       COSIGNER_DECISION_DEADLINE_MS: '0',
       COSIGNER_DECISION_TIMEOUT_MS: '2500',
+      TRANSFER_RESUBMIT_AFTER_MS: '0',
+      TRANSFER_RESUBMIT_BATCH: '5',
     }).cosigner;
     expect(configured).toEqual({
       providers: ['fireblocks', 'acme-2'],
       responseKeyVersion: 3,
       decisionDeadlineMs: 0,
       decisionTimeoutMs: 2500,
+      resubmitAfterMs: 0,
+      resubmitBatch: 5,
     });
     expect(
       problemsOf({ ...production, COSIGNER_PROVIDERS: 'fireblocks,simulator', FIREBLOCKS_BASE_URL: 'https://api.fireblocks.io' }),

@@ -200,6 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       responseKeyVersion: vars.COSIGNER_RESPONSE_KEY_VERSION,
       decisionDeadlineMs: vars.COSIGNER_DECISION_DEADLINE_MS,
       decisionTimeoutMs: vars.COSIGNER_DECISION_TIMEOUT_MS,
+      resubmitAfterMs: vars.TRANSFER_RESUBMIT_AFTER_MS,
+      resubmitBatch: vars.TRANSFER_RESUBMIT_BATCH,
     },
     custody: {
       providers: cosignerProviders,

@@ -315,6 +315,24 @@ export class EnvironmentVariables {
   COSIGNER_DECISION_TIMEOUT_MS = 5000;
 
   /**
+   * A transfer still `submitted` this long after its creation (its submission failed for a
+   * while) is handed to its provider again by the transfer-resubmit job; the provider dedupes
+   * on the external reference.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  TRANSFER_RESUBMIT_AFTER_MS = 30_000;
+
+  /** At most this many transfers handed again per turn of the transfer-resubmit job, oldest first. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  TRANSFER_RESUBMIT_BATCH = 50;
+
+  /**
    * The Fireblocks-shaped API's origin (`https://api.fireblocks.io`; requests go to
    * `<base>/v1/…`), required when COSIGNER_PROVIDERS names `fireblocks`; https in production.
    */

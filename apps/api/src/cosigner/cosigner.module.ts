@@ -15,6 +15,7 @@ import { PoliciesController } from './policies.controller';
 import { PolicyVersions } from './policies/policy-versions';
 import { CosignerKeys } from './protocol/cosigner-keys';
 import { TransfersController } from './transfers.controller';
+import { TransferResubmission } from './transfers/transfer-resubmission';
 import { TransfersService } from './transfers/transfers.service';
 
 /**
@@ -62,6 +63,7 @@ export class CosignerModule {
         CosignerDecisions,
         PolicyExplanations,
         TransfersService,
+        TransferResubmission,
         ProviderSignatureAuthenticator,
         { provide: PROVIDER_AUTHENTICATOR, useExisting: ProviderSignatureAuthenticator },
         { provide: COSIGNER_OPTIONS, useValue: options },
