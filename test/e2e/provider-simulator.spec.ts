@@ -1,4 +1,4 @@
-import { holdCapWindow } from '../../apps/api/src/bootstrap/demo/held-cap-window';
+import { holdCapWindow } from '../../apps/api/src/bootstrap/held-cap-window';
 import { ProviderSimulator } from '../../apps/api/src/providers/simulator/provider-simulator';
 import { expectAuditRow } from '../support/assertions';
 import { ethPolicy, keyWithPolicy, submitTransfer, untilSettled, verifiedAnswer } from '../support/cosigner';

@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import type { LightMyRequestResponse } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { SimulatedTransaction } from '../../apps/api/src/providers/simulator/simulated-cosigner';
+import { hasOutcome, SimulatedTransaction } from '../../apps/api/src/providers/simulator/simulated-cosigner';
 import type { TestKey } from './api-key';
 import { TEST_COSIGNER_RESPONSE_PUBLIC_KEY, TEST_SIMULATOR_PRIVATE_KEY, TestApp } from './test-app';
 import { until } from './until';
@@ -131,7 +131,7 @@ export function untilSettled(
   return until(
     `the simulated provider's outcome for ${externalTxId}`,
     () => provider.transaction(externalTxId),
-    (transaction) => transaction !== undefined && transaction.status !== 'SUBMITTED' && transaction.status !== 'PENDING_SIGNATURE',
+    hasOutcome,
   ) as Promise<SimulatedTransaction>;
 }
 

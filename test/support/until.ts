@@ -1,13 +1,2 @@
-/**
- * Polls `probe` until `done` holds of what it answers, and answers that: a bounded wait for
- * a condition (never a sleep as an assertion). Fails naming `what` and the last value seen.
- */
-export async function until<T>(what: string, probe: () => T | Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last seen ${JSON.stringify(value)?.slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** The bounded wait the demo uses too. */
+export { until } from '../../apps/api/src/bootstrap/until';

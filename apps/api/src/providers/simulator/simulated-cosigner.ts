@@ -181,6 +181,11 @@ export class SimulatedCosigner {
   }
 }
 
+/** Whether the co-signer is done with the transaction: signed, rejected or failed (not submitted, nor waiting for an answer). */
+export function hasOutcome(transaction: SimulatedTransaction | undefined): transaction is SimulatedTransaction {
+  return transaction !== undefined && transaction.status !== 'SUBMITTED' && transaction.status !== 'PENDING_SIGNATURE';
+}
+
 /** A copy of the record that the caller may keep (the record goes on changing). */
 export function snapshotOf(transaction: SimulatedRecord): SimulatedTransaction {
   return structuredClone(transaction);

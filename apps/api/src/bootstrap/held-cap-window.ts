@@ -1,9 +1,9 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { UnitOfWork } from '@ringfence/tenancy';
-import { CapWindows } from '../../cosigner/decisions/cap-windows';
-import type { PolicyOwner } from '../../cosigner/policies/policy-versions';
-import { PolicyVersions } from '../../cosigner/policies/policy-versions';
-import { parseDecimal } from '../../cosigner/policy/decimal';
+import { CapWindows } from '../cosigner/decisions/cap-windows';
+import type { PolicyOwner } from '../cosigner/policies/policy-versions';
+import { PolicyVersions } from '../cosigner/policies/policy-versions';
+import { parseDecimal } from '../cosigner/policy/decimal';
 
 /** A transfer as a decision under the owner's active policy would read it. */
 export interface HeldTransfer {
