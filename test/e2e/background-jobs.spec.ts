@@ -117,6 +117,7 @@ describe('background jobs', () => {
         'workspace-purge': 'cluster:true',
         'mail-worker': 'cluster:true',
         'idempotency-purge': 'cluster:true',
+        'transfer-resubmit': 'cluster:true',
         'api-key-usage': 'instance:true',
         'workspace-origins': 'instance:true',
         'rate-limit-sweep': 'instance:true',
@@ -145,6 +146,7 @@ describe('background jobs', () => {
         'idempotency-purge',
         'mail-worker',
         'probe-cluster',
+        'transfer-resubmit',
         'workspace-purge',
       ]);
       for (const job of cluster) expect(job).toMatchObject({ runsHere: false, runs: 0, lastStartedAt: null });

@@ -287,10 +287,27 @@ async function main() {
   if (simulator.status !== 78 || !/COSIGNER_PROVIDERS names "simulator", which is refused in production/.test(simulator.said)) {
     throw new Error(`production boot with the simulator: exit ${simulator.status}\n${simulator.said}`);
   }
+  // The fireblocks adapter's API user: an http base is refused, then each file missing stops the boot, named.
+  copyFileSync(join(dataDir, 'secrets', 'cosigner-simulator.pub.v1.pem'), join(secrets, 'cosigner-fireblocks.pub.v1.pem'));
+  const fireblocks = { COSIGNER_PROVIDERS: 'fireblocks', FIREBLOCKS_BASE_URL: 'https://127.0.0.1:1' };
+  const plainHttp = startProduction({ ...fireblocks, FIREBLOCKS_BASE_URL: 'http://127.0.0.1:1' });
+  if (plainHttp.status !== 78 || !/FIREBLOCKS_BASE_URL must be https in production/.test(plainHttp.said)) {
+    throw new Error(`production boot with an http provider API: exit ${plainHttp.status}\n${plainHttp.said}`);
+  }
+  const noApiKey = startProduction(fireblocks);
+  if (noApiKey.status !== 1 || !/fireblocks-api-key\.v1\.key.*no Fireblocks API key/.test(noApiKey.said)) {
+    throw new Error(`production boot without the Fireblocks API key: exit ${noApiKey.status}\n${noApiKey.said}`);
+  }
+  const apiKey = randomBytes(16).toString('hex');
+  writeFileSync(join(secrets, 'fireblocks-api-key.v1.key'), apiKey, { mode: 0o600 });
+  const noApiPem = startProduction(fireblocks);
+  if (noApiPem.status !== 1 || !/fireblocks-api\.v1\.pem.*cannot be opened/.test(noApiPem.said) || noApiPem.said.includes(apiKey)) {
+    throw new Error(`production boot without the Fireblocks API user's key: exit ${noApiPem.status}\n${noApiPem.said}`);
+  }
   if ([noResponseKey, noProviderKey].some(({ said }) => said.includes(responseKey.split('\n')[1])))
     throw new Error('a key reached the output');
   console.log(
-    'ok - production refuses to start without the cosigner response key or a provider key, naming the file, and refuses the simulator',
+    'ok - production refuses to start without the cosigner response key, a provider key or the fireblocks API user, naming the file, and refuses the simulator and an http provider API',
   );
 }
 

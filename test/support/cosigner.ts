@@ -1,8 +1,10 @@
 import jwt from 'jsonwebtoken';
 import type { LightMyRequestResponse } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { hasOutcome, SimulatedTransaction } from '../../apps/api/src/providers/simulator/simulated-cosigner';
 import type { TestKey } from './api-key';
 import { TEST_COSIGNER_RESPONSE_PUBLIC_KEY, TEST_SIMULATOR_PRIVATE_KEY, TestApp } from './test-app';
+import { until } from './until';
 
 /** A policy any transfer of ETH up to 100 passes, with a 24 h window capped at `maxSum`. */
 export function ethPolicy(maxSum = '1000'): Record<string, unknown> {
@@ -19,8 +21,21 @@ export function ethPolicy(maxSum = '1000'): Record<string, unknown> {
   };
 }
 
+/** What a workspace's integration needs to run transfers under a policy. */
+export const TRANSFER_SCOPES = ['policies:read', 'policies:write', 'transfers:read', 'transfers:write'];
+
+/** A key of a new workspace with TRANSFER_SCOPES, and `document` active as its policy. */
+export async function keyWithPolicy(
+  t: Pick<TestApp, 'app'> & { newKey(options: { scopes: string[] }): Promise<TestKey> },
+  document: Record<string, unknown>,
+): Promise<TestKey> {
+  const key = await t.newKey({ scopes: TRANSFER_SCOPES });
+  await activatePolicy(t, key, document);
+  return key;
+}
+
 /** Writes and activates `document` as the key's policy (the key needs policies:write). */
-export async function activatePolicy(t: TestApp, key: TestKey, document: Record<string, unknown>): Promise<number> {
+export async function activatePolicy(t: Pick<TestApp, 'app'>, key: TestKey, document: Record<string, unknown>): Promise<number> {
   const draft = await t.app.inject({ method: 'PUT', url: '/v1/policies/draft', headers: key.headers, payload: { document } });
   if (draft.statusCode !== 200) throw new Error(`draft refused: ${draft.body}`);
   const version = draft.json<{ version: number }>().version;
@@ -106,4 +121,39 @@ export function verifiedAnswer(token: string): { action: string; requestId: stri
     requestId: string;
     rejectionReason?: string;
   };
+}
+
+/** A simulated provider's record of a transaction once its co-signer has an outcome (signed, rejected or failed): a bounded wait. */
+export function untilSettled(
+  provider: { transaction(externalTxId: string): SimulatedTransaction | undefined },
+  externalTxId: string,
+): Promise<SimulatedTransaction> {
+  return until(
+    `the simulated provider's outcome for ${externalTxId}`,
+    () => provider.transaction(externalTxId),
+    hasOutcome,
+  ) as Promise<SimulatedTransaction>;
+}
+
+/** A transfer as its key reads it (`GET /v1/transfers/:id`). */
+export async function transferView(
+  app: Pick<TestApp, 'app'>,
+  key: Pick<TestKey, 'headers'>,
+  transfer: Pick<SubmittedTransfer, 'id'>,
+): Promise<Record<string, unknown>> {
+  return (await app.app.inject({ method: 'GET', url: `/v1/transfers/${transfer.id}`, headers: key.headers })).json<
+    Record<string, unknown>
+  >();
+}
+
+/** The warning the transfers service logs when a transfer's submission fails for a while (it stays submitted): a bounded wait. */
+export function untilSubmissionFailed(
+  app: Pick<TestApp, 'logs'>,
+  transfer: Pick<SubmittedTransfer, 'id'>,
+): Promise<Record<string, unknown>> {
+  return until(
+    `the failed submission of ${transfer.id}`,
+    () => app.logs.find((line) => line.msg === 'transfer submission failed; it stays submitted' && line.transferId === transfer.id),
+    (line) => line !== undefined,
+  ) as Promise<Record<string, unknown>>;
 }

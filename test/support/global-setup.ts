@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { freePort } from '../../apps/api/src/bootstrap/free-port';
 import { EmbeddedDatabase, stopOnTerminationSignals } from '../../apps/api/src/database/embedded-database';
 import { createOwnedDatabase, MigrationRunner, OWNER_ROLE, provisionRoles, withCredentials } from '../../prisma-free';
 import { TEST_ENV } from './test-env';
@@ -87,15 +87,4 @@ async function startEmbedded(): Promise<EmbeddedRun> {
 export async function removeEmbedded(run: EmbeddedRun): Promise<void> {
   await run.database.stop();
   rmSync(run.workDir, { recursive: true, force: true });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

@@ -114,6 +114,9 @@ export function testConfig(databaseUrl: string, directories: TestDirectories, en
     API_KEY_CACHE_MS: '0',
     // Specs share 127.0.0.1; the per-address limit has its own spec.
     RATE_LIMIT_IP_PER_MINUTE: '1000000',
+    // Specs sign the co-signer's callbacks themselves, as the simulator: its own co-signer
+    // would race them. provider-simulator.spec turns it on.
+    SIMULATOR_COSIGNER_ENABLED: 'false',
     ...env,
   });
 }

@@ -100,7 +100,7 @@ export class AppModule {
           keyRevocations: redis ? { provide: KEY_REVOCATIONS, useExisting: RedisKeyRevocations } : undefined,
         }),
         VaultModule.forRoot(config.vault),
-        CosignerModule.forRoot(config.cosigner),
+        CosignerModule.forRoot(config.cosigner, config.custody),
         IdempotencyModule.forRoot(config.idempotency),
         AuditRoutesModule,
         MasterKeyRewrapModule,

@@ -9,6 +9,7 @@ import { unsupportedNode } from './bootstrap/node-runtime';
 import { ConfigError, loadConfig } from './config/app-config';
 import { CosignerKeys } from './cosigner/protocol/cosigner-keys';
 import { prepareDatabase } from './database/database-bootstrap';
+import { FireblocksCredentials } from './providers/fireblocks/fireblocks-credentials';
 import { createAppLogger } from './logging/app-logger';
 import { ApiKeyPeppers } from './workspaces/api-keys/api-key-peppers';
 
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   SigningKeys.load(secrets, config.adminAuth.signingKeyVersion);
   ApiKeyPeppers.load(secrets);
   CosignerKeys.load(secrets, config.cosigner.providers, config.cosigner.responseKeyVersion);
+  if (config.custody.fireblocks) FireblocksCredentials.load(secrets, config.custody.fireblocks.apiKeyVersion);
   const database = await prepareDatabase(config, logger);
 
   let app;

@@ -6,7 +6,9 @@ export {
   KeyMaterialError,
   loadKeyring,
   loadVersionedKeys,
+  MIN_RSA_BITS,
   parseBase64Key,
+  rsaKeyParser,
   type VersionedKeyFiles,
 } from './key-material';
 export { FileKeyProvider, KEY_PROVIDER, type KeyProvider } from './key-provider';

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, Stats, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { Keyring, MASTER_KEY_BYTES } from './keyring';
 
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -147,4 +148,22 @@ export function loadKeyring(directory: KeyMaterialDirectory, activeVersion?: num
     activeVersion,
   );
   return new Keyring(keys, active);
+}
+
+/** RSA below this size is refused: RS256 keys, ours and the providers' alike. */
+export const MIN_RSA_BITS = 2048;
+
+/** A parser of PEM RSA key files of one kind, of at least MIN_RSA_BITS; errors name the file, never its content. */
+export function rsaKeyParser(kind: 'private' | 'public'): (name: string, content: Buffer) => KeyObject {
+  return (name, content) => {
+    let key: KeyObject;
+    try {
+      key = kind === 'private' ? createPrivateKey(content) : createPublicKey(content);
+    } catch {
+      throw new KeyMaterialError(name, `is not a PEM ${kind} key`);
+    }
+    const bits = key.asymmetricKeyType === 'rsa' ? key.asymmetricKeyDetails?.modulusLength : undefined;
+    if ((bits ?? 0) < MIN_RSA_BITS) throw new KeyMaterialError(name, `must be an RSA ${kind} key of at least ${MIN_RSA_BITS} bits (RS256)`);
+    return key;
+  };
 }

@@ -93,25 +93,70 @@ describe('loadConfig', () => {
       responseKeyVersion: undefined,
       decisionDeadlineMs: 600_000,
       decisionTimeoutMs: 5000,
+      resubmitAfterMs: 30_000,
+      resubmitBatch: 50,
     });
+    expect(loadConfig({}, '/srv/ringfence').custody).toEqual({
+      providers: ['simulator'],
+      dataDir: '/srv/ringfence/.data',
+      simulator: { cosigner: true, retryIntervalMs: 180_000, retryForMs: 3_600_000 },
+    });
+    expect(
+      loadConfig({ SIMULATOR_COSIGNER_ENABLED: 'false', SIMULATOR_RETRY_INTERVAL_MS: '50', SIMULATOR_RETRY_FOR_MS: '1000' }).custody
+        .simulator,
+    ).toEqual({ cosigner: false, retryIntervalMs: 50, retryForMs: 1000 });
+    expect(problemsOf({ SIMULATOR_RETRY_INTERVAL_MS: '0' }).join('\n')).toMatch(/SIMULATOR_RETRY_INTERVAL_MS/);
+    expect(loadConfig({ COSIGNER_PROVIDERS: 'fireblocks', FIREBLOCKS_BASE_URL: 'http://127.0.0.1:9000' }).custody.fireblocks).toEqual({
+      baseUrl: 'http://127.0.0.1:9000',
+      timeoutMs: 10_000,
+    });
+    expect(
+      loadConfig({
+        ...productionEnv(),
+        COSIGNER_PROVIDERS: 'fireblocks',
+        FIREBLOCKS_BASE_URL: 'https://api.fireblocks.io',
+        FIREBLOCKS_TIMEOUT_MS: '2000',
+        FIREBLOCKS_API_KEY_VERSION: '2',
+      }).custody.fireblocks,
+    ).toEqual({ baseUrl: 'https://api.fireblocks.io', timeoutMs: 2000, apiKeyVersion: 2 });
+    expect(loadConfig({ FIREBLOCKS_BASE_URL: 'https://api.fireblocks.io' }).custody.fireblocks).toBeUndefined();
+    expect(problemsOf({ COSIGNER_PROVIDERS: 'fireblocks' })).toEqual([expect.stringMatching(/^FIREBLOCKS_BASE_URL is required/)]);
+    expect(problemsOf({ ...productionEnv(), COSIGNER_PROVIDERS: 'fireblocks', FIREBLOCKS_BASE_URL: 'http://api.fireblocks.io' })).toEqual([
+      'FIREBLOCKS_BASE_URL must be https in production',
+    ]);
+    for (const bad of [
+      'api.fireblocks.io',
+      'ftp://api.fireblocks.io',
+      'https://user:pw@api.fireblocks.io',
+      'https://api.fireblocks.io/?k=v',
+    ]) {
+      const problems = problemsOf({ COSIGNER_PROVIDERS: 'fireblocks', FIREBLOCKS_BASE_URL: bad });
+      expect(problems).toEqual([expect.stringMatching(/^FIREBLOCKS_BASE_URL must/)]);
+      expect(problems.join('')).not.toContain('pw@');
+    }
     const production = productionEnv();
     expect(loadConfig(production).cosigner.providers).toEqual([]);
     const configured = loadConfig({
       ...production,
       COSIGNER_PROVIDERS: 'fireblocks, acme-2',
+      FIREBLOCKS_BASE_URL: 'https://api.fireblocks.io',
       COSIGNER_RESPONSE_KEY_VERSION: '3',
       COSIGNER_DECISION_DEADLINE_MS: '0',
       COSIGNER_DECISION_TIMEOUT_MS: '2500',
+      TRANSFER_RESUBMIT_AFTER_MS: '0',
+      TRANSFER_RESUBMIT_BATCH: '5',
     }).cosigner;
     expect(configured).toEqual({
       providers: ['fireblocks', 'acme-2'],
       responseKeyVersion: 3,
       decisionDeadlineMs: 0,
       decisionTimeoutMs: 2500,
+      resubmitAfterMs: 0,
+      resubmitBatch: 5,
     });
-    expect(problemsOf({ ...production, COSIGNER_PROVIDERS: 'fireblocks,simulator' })).toEqual([
-      expect.stringMatching(/^COSIGNER_PROVIDERS names "simulator", which is refused in production/),
-    ]);
+    expect(
+      problemsOf({ ...production, COSIGNER_PROVIDERS: 'fireblocks,simulator', FIREBLOCKS_BASE_URL: 'https://api.fireblocks.io' }),
+    ).toEqual([expect.stringMatching(/^COSIGNER_PROVIDERS names "simulator", which is refused in production/)]);
     expect(problemsOf({ COSIGNER_PROVIDERS: 'simulator' })).toEqual([]);
     for (const bad of ['Fireblocks', 'fire_blocks', '9lives', `a${'b'.repeat(32)}`, 'acme,../etc']) {
       expect(problemsOf({ COSIGNER_PROVIDERS: bad })).toEqual([expect.stringMatching(/^COSIGNER_PROVIDERS must hold provider names/)]);

@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { isAbsolute, resolve } from 'node:path';
 import { CosignerOptions, SIMULATOR_PROVIDER } from '../cosigner/cosigner.options';
+import { FIREBLOCKS_PROVIDER, type ProvidersOptions } from '../providers/providers.options';
 import type { IdempotencyOptions } from '../idempotency/idempotency.options';
 import type { VaultOptions } from '../vault/vault.options';
 import { defaultConnectionCeiling } from './connection-ceiling';
@@ -54,6 +55,8 @@ export interface AppConfig {
   readonly auditRetentionDays: number;
   readonly vault: VaultOptions;
   readonly cosigner: CosignerOptions;
+  /** The custody providers' adapters: the simulator's settings, and each HTTP provider's. */
+  readonly custody: ProvidersOptions;
   readonly idempotency: IdempotencyOptions;
   readonly adminAuth: {
     readonly issuer: string;
@@ -99,6 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     'RATE_LIMIT_PLANS',
     'COSIGNER_PROVIDERS',
     'COSIGNER_RESPONSE_KEY_VERSION',
+    'FIREBLOCKS_BASE_URL',
+    'FIREBLOCKS_API_KEY_VERSION',
   ];
   for (const name of [...known, ...optional]) {
     const value = env[name];
@@ -143,6 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       `DATABASE_ACQUIRE_TIMEOUT_MS and COSIGNER_DECISION_TIMEOUT_MS together must not exceed ${COSIGNER_ANSWER_BUDGET_MS} ms (a co-signer answer must leave well inside the provider's 30 s)`,
     );
   }
+  const fireblocks = cosignerProviders.includes(FIREBLOCKS_PROVIDER);
+  if (fireblocks) problems.push(...baseUrlProblems('FIREBLOCKS_BASE_URL', vars.FIREBLOCKS_BASE_URL, production));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = absolute(vars.RINGFENCE_DATA_DIR, cwd);
@@ -193,6 +200,26 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       responseKeyVersion: vars.COSIGNER_RESPONSE_KEY_VERSION,
       decisionDeadlineMs: vars.COSIGNER_DECISION_DEADLINE_MS,
       decisionTimeoutMs: vars.COSIGNER_DECISION_TIMEOUT_MS,
+      resubmitAfterMs: vars.TRANSFER_RESUBMIT_AFTER_MS,
+      resubmitBatch: vars.TRANSFER_RESUBMIT_BATCH,
+    },
+    custody: {
+      providers: cosignerProviders,
+      dataDir,
+      simulator: {
+        cosigner: vars.SIMULATOR_COSIGNER_ENABLED,
+        retryIntervalMs: vars.SIMULATOR_RETRY_INTERVAL_MS,
+        retryForMs: vars.SIMULATOR_RETRY_FOR_MS,
+      },
+      ...(fireblocks
+        ? {
+            fireblocks: {
+              baseUrl: vars.FIREBLOCKS_BASE_URL!,
+              timeoutMs: vars.FIREBLOCKS_TIMEOUT_MS,
+              ...(vars.FIREBLOCKS_API_KEY_VERSION === undefined ? {} : { apiKeyVersion: vars.FIREBLOCKS_API_KEY_VERSION }),
+            },
+          }
+        : {}),
     },
     idempotency: { ttlHours: vars.IDEMPOTENCY_KEY_TTL_HOURS },
     adminAuth: {
@@ -224,6 +251,21 @@ function parsePlans(json: string | undefined, problems: string[]): PlanCatalogue
   }
   problems.push(...catalogueProblems(catalogue).map((problem) => `RATE_LIMIT_PLANS ${problem}`));
   return catalogue as PlanCatalogue;
+}
+
+/** A provider API's origin: http(s), no credentials, query or fragment; https in production. Named, never echoed. */
+function baseUrlProblems(name: string, value: string | undefined, production: boolean): string[] {
+  if (value === undefined) return [`${name} is required when COSIGNER_PROVIDERS names its provider`];
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return [`${name} must be an absolute http(s) URL`];
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return [`${name} must be an absolute http(s) URL`];
+  if (url.username || url.password || url.search || url.hash) return [`${name} must hold no credentials, query or fragment`];
+  if (production && url.protocol !== 'https:') return [`${name} must be https in production`];
+  return [];
 }
 
 function absolute(path: string, cwd: string): string {

@@ -315,6 +315,68 @@ export class EnvironmentVariables {
   COSIGNER_DECISION_TIMEOUT_MS = 5000;
 
   /**
+   * A transfer still `submitted` this long after its creation (its submission failed for a
+   * while) is handed to its provider again by the transfer-resubmit job; the provider dedupes
+   * on the external reference.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  TRANSFER_RESUBMIT_AFTER_MS = 30_000;
+
+  /** At most this many transfers handed again per turn of the transfer-resubmit job, oldest first. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  TRANSFER_RESUBMIT_BATCH = 50;
+
+  /**
+   * The Fireblocks-shaped API's origin (`https://api.fireblocks.io`; requests go to
+   * `<base>/v1/…`), required when COSIGNER_PROVIDERS names `fireblocks`; https in production.
+   */
+  @IsOptional()
+  @IsString()
+  FIREBLOCKS_BASE_URL?: string;
+
+  /** One call to the Fireblocks API, connection to the answer's last byte; then the transfer stays submitted, to be submitted again. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(30_000)
+  FIREBLOCKS_TIMEOUT_MS = 10_000;
+
+  /** Which `fireblocks-api-key.vN.key` (with its `fireblocks-api.vN.pem`) signs the API calls; the highest present when unset. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  FIREBLOCKS_API_KEY_VERSION?: number;
+
+  /**
+   * The provider simulator (development and tests): its co-signer asks our callback about
+   * each transaction it accepts. Off for specs that sign their own callbacks as the simulator.
+   */
+  @Transform(toBoolean)
+  @IsBoolean()
+  SIMULATOR_COSIGNER_ENABLED = true;
+
+  /** After a RETRY the simulator's co-signer sends the same request again this long after (the provider's default: 3 minutes). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  SIMULATOR_RETRY_INTERVAL_MS = 180_000;
+
+  /** The simulator's co-signer retries for this long from its first call, then fails the transaction (the provider's default: 60 minutes). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  SIMULATOR_RETRY_FOR_MS = 3_600_000;
+
+  /**
    * How long an Idempotency-Key's answer is kept and replayed, in hours; at least 24 (the
    * IETF draft's and Stripe's minimum: a client retries within a day). Expired keys act as
    * new and are purged hourly (docs/adr/0020-idempotency-keys.md).

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Logger, Module, Provider } from '@nestjs/common'
 import { PROVIDER_AUTHENTICATOR } from '@ringfence/access';
 import { KeyMaterialDirectory } from '@ringfence/crypto';
 import { ProvidersModule } from '../providers/providers.module';
+import type { ProvidersOptions } from '../providers/providers.options';
 import { CosignerCallbacksController } from './cosigner-callbacks.controller';
 import { ProviderSignatureAuthenticator } from './callbacks/provider-signature.authenticator';
 import { CosignerPublicKeyController } from './cosigner-public-key.controller';
@@ -14,6 +15,7 @@ import { PoliciesController } from './policies.controller';
 import { PolicyVersions } from './policies/policy-versions';
 import { CosignerKeys } from './protocol/cosigner-keys';
 import { TransfersController } from './transfers.controller';
+import { TransferResubmission } from './transfers/transfer-resubmission';
 import { TransfersService } from './transfers/transfers.service';
 
 /**
@@ -44,10 +46,10 @@ export function cosignerKeysProvider(options: CosignerOptions): Provider {
 @Global()
 @Module({})
 export class CosignerModule {
-  static forRoot(options: CosignerOptions): DynamicModule {
+  static forRoot(options: CosignerOptions, custody: ProvidersOptions): DynamicModule {
     return {
       module: CosignerModule,
-      imports: [ProvidersModule.forRoot({ providers: options.providers })],
+      imports: [ProvidersModule.forRoot(custody)],
       controllers: [
         CosignerPublicKeyController,
         CosignerCallbacksController,
@@ -61,6 +63,7 @@ export class CosignerModule {
         CosignerDecisions,
         PolicyExplanations,
         TransfersService,
+        TransferResubmission,
         ProviderSignatureAuthenticator,
         { provide: PROVIDER_AUTHENTICATOR, useExisting: ProviderSignatureAuthenticator },
         { provide: COSIGNER_OPTIONS, useValue: options },

@@ -14,6 +14,10 @@ export interface CosignerOptions {
   readonly decisionDeadlineMs: number;
   /** Statement and lock timeout of a decision's transaction: the answer must leave well inside the provider's 30 s. */
   readonly decisionTimeoutMs: number;
+  /** A transfer still `submitted` this long after its creation is handed to its provider again (the transfer-resubmit job). */
+  readonly resubmitAfterMs: number;
+  /** At most this many transfers a turn of that job, oldest first. */
+  readonly resubmitBatch: number;
 }
 
 /**

@@ -38,6 +38,19 @@ export class CustodyProviderRefusal extends Error {
   }
 }
 
+/**
+ * The provider could not be asked, or did not answer usably (a 5xx, a timeout, the network):
+ * the transfer stays submitted, to be submitted again.
+ */
+export class CustodyProviderUnavailable extends Error {
+  override readonly name = 'CustodyProviderUnavailable';
+
+  /** `code`: what failed as a short code (`http_503`, `timeout`, `network`), safe for a log. */
+  constructor(readonly code: string) {
+    super(`the custody provider is unavailable (${code})`);
+  }
+}
+
 /** Every configured provider's adapter, by name. */
 export const CUSTODY_PROVIDERS = Symbol('CUSTODY_PROVIDERS');
 export type CustodyProviders = ReadonlyMap<string, CustodyProvider>;

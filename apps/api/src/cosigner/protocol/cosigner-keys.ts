@@ -1,10 +1,8 @@
-import { KeyMaterialDirectory, KeyMaterialError, loadVersionedKeys } from '@ringfence/crypto';
-import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
+import { KeyMaterialDirectory, KeyMaterialError, loadVersionedKeys, rsaKeyParser } from '@ringfence/crypto';
+import { createPublicKey, KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { ProviderKey } from './callback-token';
 
-/** RSA below this size is refused, ours and the providers' alike. */
-export const MIN_RSA_BITS = 2048;
 /** A provider's name as it appears in the route (`/v1/cosigner/:provider`) and in its key files. */
 export const PROVIDER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -105,23 +103,4 @@ export class CosignerKeys {
   [inspect.custom](): string {
     return `CosignerKeys { response: ${this.#signing.kid}, providers: [${this.providers.join(', ')}] }`;
   }
-}
-
-function rsaBits(key: KeyObject): number | undefined {
-  return key.asymmetricKeyType === 'rsa' ? key.asymmetricKeyDetails?.modulusLength : undefined;
-}
-
-/** A parser of RSA key files of one kind, ≥ MIN_RSA_BITS; errors name the file, never its content. */
-function rsaKeyParser(kind: 'private' | 'public'): (name: string, content: Buffer) => KeyObject {
-  return (name, content) => {
-    let key: KeyObject;
-    try {
-      key = kind === 'private' ? createPrivateKey(content) : createPublicKey(content);
-    } catch {
-      throw new KeyMaterialError(name, `is not a PEM ${kind} key`);
-    }
-    if ((rsaBits(key) ?? 0) < MIN_RSA_BITS)
-      throw new KeyMaterialError(name, `must be an RSA ${kind} key of at least ${MIN_RSA_BITS} bits (RS256)`);
-    return key;
-  };
 }

@@ -71,6 +71,20 @@ describe('attacks on the signing-request reader', () => {
     expect(decision({})).toBe('APPROVE');
   });
 
+  it("reads the provider's one-destination shape (the destination at the top and listed again) as one destination, and nothing near it as one", () => {
+    const listed = { dstType: 'ONE_TIME_ADDRESS', dstAddress: '0xGood', amountNativeStr: '1' };
+    const destinationsOf = (top: Record<string, unknown>) =>
+      readSignRequest({ requestId: 'r', amountStr: '1', destinations: [listed], ...top }, AT).facts.destinations;
+    expect(destinationsOf({ destType: 'ONE_TIME_ADDRESS', destAddress: '0xGood' })).toEqual([
+      { type: 'ONE_TIME_ADDRESS', address: '0xGood' },
+    ]);
+    // Anything that differs, even by a letter's case or a type, stays a destination of its own.
+    expect(destinationsOf({ destType: 'ONE_TIME_ADDRESS', destAddress: '0xgood' })).toHaveLength(2);
+    expect(destinationsOf({ destType: 'EXTERNAL_WALLET', destAddress: '0xGood' })).toHaveLength(2);
+    expect(destinationsOf({ destAddress: '0xGood' })).toHaveLength(2);
+    expect(destinationsOf({ destType: 'ONE_TIME_ADDRESS', destAddress: '0xGood', destId: 'w' })).toHaveLength(2);
+  });
+
   it('names a destination amount it cannot read as unreadable even when no amountStr came (an uncapped rule never approves it)', () => {
     const anyTransfer = documentOf([{ name: 'any', action: 'APPROVE', match: { operations: ['TRANSFER'] } }]);
     const request = readSignRequest({ requestId: 'r', destinations: [{ dstAddress: '0xa', amountNativeStr: '1e3' }] }, AT);

@@ -69,9 +69,11 @@ export function readSignRequest(payload: Record<string, unknown>, at: Date): Sig
         amount = undefined;
         unreadable ??= 'amountStr';
       }
-      // A top-level destination beside the list is one more destination, never hidden by it.
+      // A top-level destination beside the list is one more destination, never hidden by it,
+      // unless it repeats a listed one exactly (the provider's shape for one destination).
       const single = withoutUndefined({ type: field('destType'), id: field('destId'), address: field('destAddress') });
-      if (single.id !== undefined || single.address !== undefined) destinations.push(single);
+      const repeats = destinations.some((one) => one.type === single.type && one.id === single.id && one.address === single.address);
+      if ((single.id !== undefined || single.address !== undefined) && !repeats) destinations.push(single);
     }
   } else if (listed !== undefined && !Array.isArray(listed)) {
     unreadable ??= 'destinations';

@@ -32,6 +32,12 @@ export interface NewTransfer {
   readonly provider?: string;
 }
 
+/** What a submission reads of a transfer's row. */
+export type SubmittableTransfer = Pick<
+  TransferRow,
+  'id' | 'workspace_id' | 'environment' | 'provider' | 'external_tx_id' | 'asset' | 'amount' | 'source' | 'destination' | 'note'
+>;
+
 interface TransferRow {
   id: string;
   workspace_id: string;
@@ -228,17 +234,18 @@ export class TransfersService {
    * Hands a recorded intent to its provider, outside any transaction, and records what the
    * provider said: its transaction id (the transfer is pending, unless the cosigner already
    * decided it), or a refusal for good (the transfer fails, audited and announced). A
-   * transient failure leaves it submitted, to be submitted again (the provider dedupes on the
-   * external reference).
+   * transient failure leaves it submitted, to be submitted again by the transfer-resubmit
+   * job (the provider dedupes on the external reference). Recorded as the provider, or as
+   * `as` (that job).
    */
-  async submit(
-    row: Pick<
-      TransferRow,
-      'id' | 'workspace_id' | 'environment' | 'provider' | 'external_tx_id' | 'asset' | 'amount' | 'source' | 'destination' | 'note'
-    >,
-  ): Promise<void> {
+  async submit(row: SubmittableTransfer, as?: Principal): Promise<void> {
     const provider = this.providers.get(row.provider);
-    const principal: Principal = { kind: 'provider', provider: row.provider, workspaceId: row.workspace_id, environment: row.environment };
+    const principal: Principal = as ?? {
+      kind: 'provider',
+      provider: row.provider,
+      workspaceId: row.workspace_id,
+      environment: row.environment,
+    };
     const owner = { workspaceId: row.workspace_id, environment: row.environment };
     try {
       if (!provider) throw new CustodyProviderRefusal('provider_not_configured');
@@ -280,6 +287,8 @@ export class TransfersService {
               outcome: 'failure',
               reason: `provider_refused:${error.code}`,
               target: { type: 'transfer', id: row.id },
+              workspaceId: row.workspace_id,
+              environment: row.environment,
               after: { status: 'failed' },
             });
             await this.events.record(owner, {

@@ -1,0 +1,2 @@
+/** The bounded wait the demo uses too. */
+export { until } from '../../apps/api/src/bootstrap/until';
