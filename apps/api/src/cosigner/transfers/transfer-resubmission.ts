@@ -47,9 +47,24 @@ export class TransferResubmission {
     for (const transfer of claimed) {
       // A claim not submitted before the stop is picked up again once its lease has run out.
       if (signal?.aborted) break;
+      // Its lease may have run out while earlier claims were submitted (a batch of slow calls):
+      // renewed only if no other worker has claimed it since, nor has it left `submitted`.
+      if (!(await this.unitOfWork.run(() => this.renew(transfer), { principal: RESUBMITTER }))) continue;
       await this.transfers.submit(transfer, RESUBMITTER);
     }
     return claimed.length;
+  }
+
+  /** Holds a claim for one more submission, if it is still this turn's: answers whether it is. */
+  private async renew(transfer: ClaimedTransfer): Promise<boolean> {
+    const rows = await sqlRows<{ id: string }>(
+      this.unitOfWork.manager,
+      `UPDATE transfers SET resubmit_after = greatest(resubmit_after, now() + make_interval(secs => $3::double precision / 1000))
+        WHERE id = $1 AND status = 'submitted' AND submission_attempts = $2
+       RETURNING id`,
+      [transfer.id, transfer.submission_attempts, LEASE_MS],
+    );
+    return rows.length === 1;
   }
 
   private async claim(): Promise<ClaimedTransfer[]> {
@@ -64,7 +79,7 @@ export class TransferResubmission {
           FOR UPDATE SKIP LOCKED)
        UPDATE transfers t
           SET submission_attempts = t.submission_attempts + 1,
-              resubmit_after = now() + make_interval(secs => least($3 * power(2, t.submission_attempts), $4) / 1000)
+              resubmit_after = now() + make_interval(secs => least($3 * power(2, least(t.submission_attempts, 30)), $4) / 1000)
          FROM due WHERE t.id = due.id
        RETURNING t.id, t.workspace_id, t.environment, t.provider, t.external_tx_id, t.asset, t.amount, t.source, t.destination, t.note,
                  t.created_at, t.submission_attempts`,
