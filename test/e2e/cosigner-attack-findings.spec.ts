@@ -1,8 +1,10 @@
 import { createSign, randomUUID } from 'node:crypto';
 import { expectProblem } from '../support/assertions';
-import type { TestKey } from '../support/api-key';
 import {
   activatePolicy,
+  COSIGNER_SCOPES,
+  decideCallback,
+  providerTxIdOf,
   ethPolicy,
   postCallback,
   signedBySimulator,
@@ -14,7 +16,7 @@ import {
 import { TEST_SIMULATOR_PRIVATE_KEY } from '../support/test-app';
 import { useTestApp } from '../support/use-test-app';
 
-const SCOPES = ['policies:read', 'policies:write', 'transfers:read', 'transfers:write'];
+const SCOPES = COSIGNER_SCOPES;
 const REJECT_ALL = { rules: [{ name: 'nothing', action: 'REJECT', match: {} }] };
 
 /**
@@ -24,20 +26,7 @@ const REJECT_ALL = { rules: [{ name: 'nothing', action: 'REJECT', match: {} }] }
 describe('cosigner attack findings', () => {
   const t = useTestApp();
 
-  const decide = async (payload: Record<string, unknown>) => {
-    const response = await postCallback(t, signedBySimulator(payload));
-    expect(response.statusCode).toBe(200);
-    return verifiedAnswer(response.body);
-  };
-
-  /** The provider's id for the transfer, once the submission (after its commit) has recorded it. */
-  async function providerTxIdOf(key: TestKey, transfer: SubmittedTransfer): Promise<string> {
-    for (;;) {
-      const view = (await t.inject({ method: 'GET', url: `/v1/transfers/${transfer.id}`, headers: key.headers })).json();
-      if (typeof view.providerTxId === 'string') return view.providerTxId;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
+  const decide = (payload: Record<string, unknown>) => decideCallback(t, payload);
 
   const reservationsOf = async (transfer: SubmittedTransfer) =>
     (await t.superuser.query(`SELECT amount::text FROM cosigner_cap_reservations WHERE transfer_id = $1`, [transfer.id])).rows;
@@ -47,7 +36,7 @@ describe('cosigner attack findings', () => {
       const key = await t.newKey({ scopes: SCOPES });
       await activatePolicy(t, key, ethPolicy('10'));
       const transfer = await submitTransfer(t, key, { amount: '6' });
-      const txId = await providerTxIdOf(key, transfer);
+      const txId = await providerTxIdOf(t, key, transfer);
       expect(await decide(signRequestFor(transfer, { txId }))).toMatchObject({ action: 'APPROVE' });
       // Another request of the same signing (the same provider transaction) is approved again, as designed.
       expect(await decide(signRequestFor(transfer, { txId }))).toMatchObject({ action: 'APPROVE' });
@@ -111,7 +100,7 @@ describe('cosigner attack findings', () => {
         ],
       });
       const transfer = await submitTransfer(t, key);
-      const txId = await providerTxIdOf(key, transfer);
+      const txId = await providerTxIdOf(t, key, transfer);
       expect(await decide(signRequestFor(transfer, { txId }))).toMatchObject({ action: 'APPROVE' });
       // The same provider transaction, asked about as a contract call: the policy rejects every contract call.
       expect(await decide(signRequestFor(transfer, { txId, operation: 'CONTRACT_CALL' }))).toMatchObject({

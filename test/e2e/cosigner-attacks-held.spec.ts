@@ -1,21 +1,22 @@
 import jwt from 'jsonwebtoken';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { expectProblem } from '../support/assertions';
-import type { TestKey } from '../support/api-key';
 import {
   activatePolicy,
+  COSIGNER_SCOPES,
+  decideCallback,
+  providerTxIdOf,
   ethPolicy,
   postCallback,
   signedBySimulator,
   signRequestFor,
   submitTransfer,
-  SubmittedTransfer,
   verifiedAnswer,
 } from '../support/cosigner';
 import { testEnv } from '../support/test-env';
 import { useTestApp } from '../support/use-test-app';
 
-const SCOPES = ['policies:read', 'policies:write', 'transfers:read', 'transfers:write'];
+const SCOPES = COSIGNER_SCOPES;
 const APPROVE_ALL = { rules: [{ name: 'all', action: 'APPROVE', match: {} }] };
 const REJECT_ALL = { rules: [{ name: 'nothing', action: 'REJECT', match: {} }] };
 
@@ -27,19 +28,7 @@ const REJECT_ALL = { rules: [{ name: 'nothing', action: 'REJECT', match: {} }] }
 describe('cosigner attacks that held', () => {
   const t = useTestApp();
 
-  const decide = async (payload: Record<string, unknown>) => {
-    const response = await postCallback(t, signedBySimulator(payload));
-    expect(response.statusCode).toBe(200);
-    return verifiedAnswer(response.body);
-  };
-
-  async function providerTxIdOf(key: TestKey, transfer: SubmittedTransfer): Promise<string> {
-    for (;;) {
-      const view = (await t.inject({ method: 'GET', url: `/v1/transfers/${transfer.id}`, headers: key.headers })).json();
-      if (typeof view.providerTxId === 'string') return view.providerTxId;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
+  const decide = (payload: Record<string, unknown>) => decideCallback(t, payload);
 
   it("approves nothing but the intent, whatever the provider's signature covers", async () => {
     const key = await t.newKey({ scopes: SCOPES });
@@ -111,7 +100,7 @@ describe('cosigner attacks that held', () => {
     const key = await t.newKey({ scopes: SCOPES });
     await activatePolicy(t, key, ethPolicy('10'));
     const transfer = await submitTransfer(t, key, { amount: '6' });
-    const txId = await providerTxIdOf(key, transfer);
+    const txId = await providerTxIdOf(t, key, transfer);
     // Twenty requests of one signing (the recorded provider transaction) race; twenty more name no transaction.
     const answers = await Promise.all([
       ...Array.from({ length: 20 }, () => postCallback(t, signedBySimulator(signRequestFor(transfer, { txId })))),

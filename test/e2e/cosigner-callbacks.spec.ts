@@ -3,6 +3,7 @@ import { createHmac, createPublicKey, generateKeyPairSync, randomUUID } from 'no
 import { expectAuditRow, expectAuditRows, expectProblem } from '../support/assertions';
 import {
   activatePolicy,
+  COSIGNER_SCOPES,
   ethPolicy,
   postCallback,
   signedBySimulator,
@@ -13,7 +14,7 @@ import {
 import { TEST_SIMULATOR_PRIVATE_KEY } from '../support/test-app';
 import { useTestApp } from '../support/use-test-app';
 
-const SCOPES = ['policies:read', 'policies:write', 'transfers:read', 'transfers:write'];
+const SCOPES = COSIGNER_SCOPES;
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('cosigner callbacks (/v1/cosigner/:provider/v2/…)', () => {
@@ -83,7 +84,8 @@ describe('cosigner callbacks (/v1/cosigner/:provider/v2/…)', () => {
     it('remembers a verified body only until its token expires: the same bytes after their exp are refused', async () => {
       const key = await workspaceWithPolicy();
       const transfer = await submitTransfer(t, key);
-      const exp = Math.floor(Date.now() / 1000) + 1;
+      // Seconds ahead enough that both calls before it land before it, on a loaded machine too.
+      const exp = Math.floor(Date.now() / 1000) + 3;
       const token = signedBySimulator({ ...signRequestFor(transfer), exp });
       expect(verifiedAnswer((await postCallback(t, token)).body).action).toBe('APPROVE');
       expect(verifiedAnswer((await postCallback(t, token)).body).action).toBe('APPROVE');

@@ -1,5 +1,6 @@
 import {
   activatePolicy,
+  COSIGNER_SCOPES,
   postCallback,
   signedBySimulator,
   signRequestFor,
@@ -10,7 +11,7 @@ import {
 import { TestApp } from '../support/test-app';
 import { useTestApp } from '../support/use-test-app';
 
-const SCOPES = ['policies:read', 'policies:write', 'transfers:read', 'transfers:write'];
+const SCOPES = COSIGNER_SCOPES;
 
 describe('cosigner caps and failures', () => {
   describe('caps under concurrency, across instances', () => {

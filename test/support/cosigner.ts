@@ -157,3 +157,28 @@ export function untilSubmissionFailed(
     (line) => line !== undefined,
   ) as Promise<Record<string, unknown>>;
 }
+
+/** What a key needs to write policies and submit and read transfers. */
+export const COSIGNER_SCOPES = ['policies:read', 'policies:write', 'transfers:read', 'transfers:write'];
+
+/** Posts `payload` signed as the simulator and answers the verified decision (the call must be a 200). */
+export async function decideCallback(
+  t: Pick<TestApp, 'app'>,
+  payload: Record<string, unknown>,
+): Promise<ReturnType<typeof verifiedAnswer>> {
+  const response = await postCallback(t, signedBySimulator(payload));
+  if (response.statusCode !== 200) throw new Error(`callback answered ${response.statusCode}: ${response.body}`);
+  return verifiedAnswer(response.body);
+}
+
+/** The provider's id for the transfer, once its submission (after its commit) recorded it; a bounded wait. */
+export async function providerTxIdOf(t: Pick<TestApp, 'app'>, key: TestKey, transfer: SubmittedTransfer): Promise<string> {
+  for (let turn = 0; turn < 10_000; turn++) {
+    const view = (await t.app.inject({ method: 'GET', url: `/v1/transfers/${transfer.id}`, headers: key.headers })).json<{
+      providerTxId: string | null;
+    }>();
+    if (typeof view.providerTxId === 'string') return view.providerTxId;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`transfer ${transfer.id} was never given a provider transaction id`);
+}
