@@ -462,3 +462,23 @@ describe('resolveCheckedAddress', () => {
     });
   });
 });
+
+describe('allowLoopbackForTests', () => {
+  const escape = { allowHttp: true, allowedPorts: [8080], allowLoopbackForTests: true };
+
+  it('admits loopback only, and only when set', async () => {
+    expect(refusalCode('http://127.0.0.1:8080/', escape)).toBe('accepted');
+    expect(refusalCode('http://[::1]:8080/', escape)).toBe('accepted');
+    expect(refusalCode('http://127.0.0.1:8080/', { allowHttp: true, allowedPorts: [8080] })).toBe('address_forbidden');
+    expect(refusalCode('http://[::ffff:127.0.0.1]:8080/', escape)).toBe('address_forbidden');
+    expect(refusalCode('http://10.0.0.1:8080/', escape)).toBe('address_forbidden');
+    expect(refusalCode('http://169.254.169.254:8080/', escape)).toBe('address_forbidden');
+    expect(refusalCode('http://localhost:8080/', escape)).toBe('host_not_allowed');
+
+    const lookup: AddressLookup = () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
+    expect(await resolveCheckedAddress('sink.test', lookup, escape)).toMatchObject({ ok: true, address: '127.0.0.1' });
+    expect(await resolveCheckedAddress('sink.test', lookup)).toMatchObject({ ok: false, code: 'address_forbidden' });
+    const privateLookup: AddressLookup = () => Promise.resolve([{ address: '192.168.1.1', family: 4 }]);
+    expect(await resolveCheckedAddress('sink.test', privateLookup, escape)).toMatchObject({ ok: false, code: 'address_forbidden' });
+  });
+});

@@ -25,6 +25,12 @@ export interface EndpointPolicy {
   readonly allowHttp?: boolean;
   /** Ports accepted besides 443 and 80 (the scheme defaults). */
   readonly allowedPorts?: readonly number[];
+  /**
+   * Tests only, never set by production code: also accept loopback addresses (127.0.0.0/8
+   * and ::1, not their mapped or translated forms) so specs can deliver to sinks on
+   * 127.0.0.1. Every other refused range stays refused.
+   */
+  readonly allowLoopbackForTests?: boolean;
 }
 
 export type EndpointRefusalCode =
@@ -124,7 +130,7 @@ export function checkEndpointUrl(text: string, policy: EndpointPolicy = {}): Che
   // 0177.0.0.1, fullwidth digits) into dotted decimal, and IPv6 into its compressed form.
   if (bracketed || isIPv4(hostname)) {
     const literal = literalAddress(hostname);
-    if (literal === null || isForbiddenAddress(literal)) {
+    if (literal === null || isRefusedAddress(literal, policy)) {
       return refuse('address_forbidden', `${FIELD} must not point at a private, local or reserved address`);
     }
     return { ok: true, url, hostname: literal, port, literalAddress: literal };
@@ -163,6 +169,12 @@ export function forbiddenAddressReason(address: string): string | null {
 /** True when delivering to this address is refused; anything unparsable is refused. */
 export function isForbiddenAddress(address: string): boolean {
   return forbiddenAddressReason(address) !== null;
+}
+
+/** `isForbiddenAddress`, with the tests-only loopback escape of the policy. */
+function isRefusedAddress(address: string, policy: EndpointPolicy): boolean {
+  const reason = forbiddenAddressReason(address);
+  return reason !== null && !(reason === 'loopback' && policy.allowLoopbackForTests === true);
 }
 
 function ipv4Reason(address: ipaddr.IPv4): string | null {
@@ -221,11 +233,12 @@ function embeddedIPv4(address: ipaddr.IPv6, range: string): { via: string; ipv4:
 export async function resolveCheckedAddress(
   hostname: string,
   lookup: AddressLookup = dnsPromises.lookup,
+  policy: EndpointPolicy = {},
 ): Promise<CheckedAddress | EndpointRefusal> {
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   const literal = literalAddress(bare);
   if (literal !== null) {
-    if (isForbiddenAddress(literal)) {
+    if (isRefusedAddress(literal, policy)) {
       return refuse('address_forbidden', `${FIELD} must not point at a private, local or reserved address`);
     }
     return { ok: true, address: literal, family: ipaddr.parse(literal).kind() === 'ipv4' ? 4 : 6 };
@@ -242,7 +255,7 @@ export async function resolveCheckedAddress(
   const checked: string[] = [];
   for (const answer of answers) {
     const canonical = literalAddress(answer.address);
-    if (canonical === null || isForbiddenAddress(canonical)) {
+    if (canonical === null || isRefusedAddress(canonical, policy)) {
       return refuse('address_forbidden', `${FIELD}: the host resolves to a private, local or reserved address`);
     }
     checked.push(canonical);
