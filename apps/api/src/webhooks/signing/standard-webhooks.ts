@@ -48,8 +48,8 @@ export interface VerifyWebhookOptions {
   readonly now: Date;
 }
 
-/** Inbound headers as Node gives them (names in any case; a repeated header as an array). */
-export type InboundHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+/** Inbound headers as Node gives them (names in any case; a repeated header as an array), or as we sign them. */
+export type InboundHeaders = Readonly<Record<string, string | readonly string[] | undefined>> | WebhookHeaders;
 
 /** A secret that is not `whsec_<base64 of 24 to 64 bytes>`. Its message never repeats the text. */
 export class WebhookSecretError extends Error {
@@ -134,8 +134,9 @@ function hmac(key: Buffer, id: string, timestamp: string, body: string | Uint8Ar
 
 /** The three headers by their names in any case; a missing or empty one, or one given twice, is a refusal. */
 function readHeaders(
-  headers: InboundHeaders,
+  given: InboundHeaders,
 ): { readonly refused: WebhookRefusal } | { readonly id: string; readonly timestampText: string; readonly signature: string } {
+  const headers: Readonly<Record<string, string | readonly string[] | undefined>> = { ...given };
   const [id, timestampText, signature] = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) =>
     Object.keys(headers)
       .filter((key) => key.toLowerCase() === name)
