@@ -1,4 +1,4 @@
-import { Controller, Header, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
+import { applyDecorators, Controller, Header, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { AccessProblems, ProviderSigned, unauthenticated } from '@ringfence/access';
 import { AuditedInService } from '@ringfence/audit';
@@ -22,6 +22,24 @@ const ANSWER = {
 };
 
 /**
+ * What both callbacks are: authenticated by the provider's signature over the body as
+ * received, decided and audited by the cosigner in its own transactions, answered with our
+ * signed token as text.
+ */
+const CallbackRoute = (): MethodDecorator =>
+  applyDecorators(
+    ProviderSigned(),
+    AuditedInService('cosigner.decide'),
+    TokenBody(),
+    HttpCode(HttpStatus.OK),
+    Header('content-type', 'text/plain; charset=utf-8'),
+    ApiConsumes('text/plain', 'application/jwt', 'application/json'),
+    ApiProduces('text/plain'),
+    ApiBody(TOKEN_BODY),
+    ApiProblems(AccessProblems.UNAUTHENTICATED, CosignerProblems.REQUEST_ID_MISSING),
+  );
+
+/**
  * The custody provider's co-signer callbacks (docs/routes.md: `/v1/cosigner/:provider/v2/…`),
  * authenticated by their signature alone: the body is the provider's signed token, verified
  * before the handler runs (an unverified one is a 401 and a security event), and the
@@ -33,34 +51,18 @@ export class CosignerCallbacksController {
   constructor(private readonly decisions: CosignerDecisions) {}
 
   @Post('tx_sign_request')
-  @ProviderSigned()
-  @AuditedInService('cosigner.decide')
-  @TokenBody()
-  @HttpCode(HttpStatus.OK)
-  @Header('content-type', 'text/plain; charset=utf-8')
-  @ApiConsumes('text/plain', 'application/jwt', 'application/json')
-  @ApiProduces('text/plain')
-  @ApiBody(TOKEN_BODY)
+  @CallbackRoute()
   @ApiOkResponse(ANSWER)
-  @ApiProblems(AccessProblems.UNAUTHENTICATED, CosignerProblems.REQUEST_ID_MISSING)
   txSignRequest(@Param('provider') _provider: string, @Req() request: FastifyRequest): Promise<string> {
     return this.answer(request, 'tx_sign');
   }
 
   @Post('config_change_sign_request')
-  @ProviderSigned()
-  @AuditedInService('cosigner.decide')
-  @TokenBody()
-  @HttpCode(HttpStatus.OK)
-  @Header('content-type', 'text/plain; charset=utf-8')
-  @ApiConsumes('text/plain', 'application/jwt', 'application/json')
-  @ApiProduces('text/plain')
-  @ApiBody(TOKEN_BODY)
+  @CallbackRoute()
   @ApiOkResponse({
     ...ANSWER,
     description: `${ANSWER.description} Configuration changes are rejected (\`config_change_not_supported\`) and audited.`,
   })
-  @ApiProblems(AccessProblems.UNAUTHENTICATED, CosignerProblems.REQUEST_ID_MISSING)
   configChangeRequest(@Param('provider') _provider: string, @Req() request: FastifyRequest): Promise<string> {
     return this.answer(request, 'config_change');
   }
