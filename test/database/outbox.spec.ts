@@ -164,7 +164,8 @@ describe('Outbox', () => {
     let entered!: () => void;
     const inside = new Promise<void>((resolve) => (entered = resolve));
     const wrote: string[] = [];
-    const slow = first.outbox.deliverDue(TEST_OUTBOX, async (_row, lease) => {
+    // One slot: the first worker claims nothing more while its one delivery is in flight.
+    const slow = first.outbox.deliverDue(defineOutboxTable({ ...TEST_OUTBOX, batch: 1 }), async (_row, lease) => {
       entered();
       await gate;
       await lease.holding(() => Promise.resolve(void wrote.push('first')));

@@ -23,9 +23,18 @@ export {
 export { TenancyModule } from './tenancy.module';
 export { Job, jobPrincipal } from './jobs/job-declaration';
 export { JobRegistry, type JobStatus } from './jobs/job-registry';
-export { defineOutboxTable, type OutboxTable } from './outbox/outbox-table';
+export { defineOutboxTable, retryDelayMs, type OutboxBackoff, type OutboxGroup, type OutboxTable } from './outbox/outbox-table';
 export { DomainEvents, type DomainEvent } from './outbox/domain-events';
-export { Outbox, type DeliveryOutcome, type OutboxClaim, type OutboxLease, type OutboxRow } from './outbox/outbox';
+export {
+  Outbox,
+  type DeliveryOutcome,
+  type OutboxClaim,
+  type OutboxLease,
+  type OutboxPass,
+  type OutboxPassOptions,
+  type OutboxRow,
+  type RecordedDelivery,
+} from './outbox/outbox';
 export {
   AfterTransactionError,
   applySessionSettings,

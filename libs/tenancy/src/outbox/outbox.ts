@@ -15,17 +15,46 @@ export interface OutboxRow<Payload extends object> {
 /** Work done in the recording transaction, only if the lease still held (an audit row, say). */
 type RecordWork = () => Promise<void>;
 
-/** What a delivery says happened; `errorCode` is a code or a class name, never a message. */
-export type DeliveryOutcome =
+/**
+ * What a delivery says happened; `errorCode` is a code or a class name, never a message.
+ * `detail` is handed, with the others of its batch, to the pass's `afterRecords`.
+ */
+export type DeliveryOutcome<Detail = never> =
   /** Delivered, or nothing is left to deliver: the row is finished as done. */
-  | { readonly outcome: 'done'; readonly record?: RecordWork }
-  /** Not delivered this time: tried again after a back-off, or finished as failed once the attempts are spent. */
-  | { readonly outcome: 'retry'; readonly errorCode: string; readonly record?: RecordWork }
+  | { readonly outcome: 'done'; readonly record?: RecordWork; readonly detail?: Detail }
+  /**
+   * Not delivered this time: tried again after the back-off (or after `notBeforeMs`, when the
+   * other side asked for longer), or finished as failed once the attempts are spent.
+   */
+  | {
+      readonly outcome: 'retry';
+      readonly errorCode: string;
+      readonly notBeforeMs?: number;
+      readonly record?: RecordWork;
+      readonly detail?: Detail;
+    }
   /** Can never be delivered: finished as failed now. */
-  | { readonly outcome: 'failed'; readonly errorCode: string; readonly record?: RecordWork };
+  | { readonly outcome: 'failed'; readonly errorCode: string; readonly record?: RecordWork; readonly detail?: Detail };
 
 /** What became of one claimed row. `lease-lost`: another worker claimed it again after this lease ran out, and its result stands. */
 export type Recorded = 'done' | 'retry' | 'failed' | 'lease-lost';
+
+/** A row whose outcome was recorded (its lease held), as `afterRecords` sees it. */
+export interface RecordedDelivery<Payload extends object, Detail> {
+  readonly row: OutboxRow<Payload>;
+  readonly outcome: DeliveryOutcome<Detail>;
+  readonly recorded: Exclude<Recorded, 'lease-lost'>;
+}
+
+/** How a pass runs beyond its table. */
+export interface OutboxPassOptions<Payload extends object, Detail> {
+  /** Stops claiming when it aborts (the application stops); rows in flight are finished and recorded. */
+  readonly signal?: AbortSignal;
+  /** Runs in each recording transaction, after the compare-and-set, with the rows it recorded (one statement for a batch). */
+  readonly afterRecords?: (recorded: readonly RecordedDelivery<Payload, Detail>[]) => Promise<void>;
+  /** While rows are in flight and nothing was due, how often to look again (default 1 s). */
+  readonly pollMs?: number;
+}
 
 export interface OutboxLease {
   /**
@@ -36,7 +65,10 @@ export interface OutboxLease {
   holding<T>(work: () => Promise<T>): Promise<T>;
 }
 
-export type Deliver<Payload extends object> = (row: OutboxRow<Payload>, lease: OutboxLease) => Promise<DeliveryOutcome>;
+export type Deliver<Payload extends object, Detail = never> = (
+  row: OutboxRow<Payload>,
+  lease: OutboxLease,
+) => Promise<DeliveryOutcome<Detail>>;
 
 /** One pass over what was due. `lastErrorCode`: the last failed delivery's. */
 export interface OutboxPass {
@@ -69,15 +101,21 @@ interface OutboxSql {
   failed: string;
 }
 
+const LEASE_LOST = Symbol('lease-lost');
+
 /**
  * Delivery that never does I/O inside a transaction. A pass claims due rows in a short
  * transaction (`FOR UPDATE SKIP LOCKED`: two workers never get the same row; each claim
  * takes a lease, a token and an attempt) and commits; delivers each row with no
- * transaction and no pooled connection held; then records the outcome in a second short
- * transaction that is a compare-and-set on the lease token, so the late result of a
+ * transaction and no pooled connection held; then records the outcomes in a second short
+ * transaction that is a compare-and-set on each lease token, so the late result of a
  * worker whose lease ran out, and whose row another worker claimed again, is refused.
- * A failure backs off exponentially with jitter, up to the table's attempts; a finished
- * row keeps no payload. docs/adr/0012-background-jobs.md.
+ * A failure backs off (exponentially or on a schedule, with jitter), up to the table's
+ * attempts; a finished row keeps no payload.
+ *
+ * A pass keeps up to `table.batch` rows in flight: as deliveries finish it records them
+ * together and claims again, so one slow delivery never holds back the rows behind it;
+ * with `table.group`, claims are fair across groups (docs/adr/0012, docs/adr/0021).
  */
 @Injectable()
 export class Outbox {
@@ -86,42 +124,103 @@ export class Outbox {
 
   constructor(private readonly unitOfWork: UnitOfWork) {}
 
-  /** Claims and delivers until nothing is due or `signal` aborts (the application stops). */
-  async deliverDue<Payload extends object>(
+  /** Claims and delivers until nothing is due and nothing is in flight, or `signal` aborts. */
+  async deliverDue<Payload extends object, Detail = never>(
     table: OutboxTable<Payload>,
-    deliver: Deliver<Payload>,
-    signal?: AbortSignal,
+    deliver: Deliver<Payload, Detail>,
+    signalOrOptions?: AbortSignal | OutboxPassOptions<Payload, Detail>,
   ): Promise<OutboxPass> {
+    const options: OutboxPassOptions<Payload, Detail> =
+      signalOrOptions === undefined || isAbortSignal(signalOrOptions) ? { signal: signalOrOptions } : signalOrOptions;
+    const { signal } = options;
+    const pollMs = options.pollMs ?? 1000;
     const pass: OutboxPass = { delivered: 0, retried: 0, failed: 0, leaseLost: 0 };
-    while (!signal?.aborted) {
-      const claims = await this.claim(table);
-      if (claims.length === 0) break;
-      const outcomes = await Promise.allSettled(claims.map((claim) => this.deliverOne(table, claim, deliver)));
-      for (const settled of outcomes) {
-        // The database went away mid-delivery: the row stays claimed until its lease runs out.
-        if (settled.status === 'rejected') throw settled.reason;
-        const { recorded, errorCode } = settled.value;
-        if (recorded === 'done') pass.delivered += 1;
-        else if (recorded === 'retry') pass.retried += 1;
-        else if (recorded === 'failed') pass.failed += 1;
+    const inFlight = new Set<Promise<void>>();
+    let settled: { claim: OutboxClaim<Payload>; outcome: DeliveryOutcome<Detail> }[] = [];
+    let failure: { error: unknown } | undefined;
+    let wake!: () => void;
+    let woken = new Promise<void>((resolve) => (wake = resolve));
+    // Nothing was due at the last claim: look again when a delivery finishes or after pollMs.
+    let drained = false;
+
+    const start = (claim: OutboxClaim<Payload>) => {
+      const delivery = this.deliverOne(table, claim, deliver)
+        .then(
+          (outcome) => {
+            if (outcome === LEASE_LOST) pass.leaseLost += 1;
+            else settled.push({ claim, outcome });
+          },
+          // The database went away mid-delivery: the row stays claimed until its lease runs out.
+          (error: unknown) => void (failure ??= { error }),
+        )
+        .finally(() => {
+          inFlight.delete(delivery);
+          drained = false;
+          wake();
+        });
+      inFlight.add(delivery);
+    };
+    const flush = async () => {
+      if (settled.length === 0) return;
+      const batch = settled;
+      settled = [];
+      const recorded = await this.recordMany(table, batch, options.afterRecords);
+      recorded.forEach((result, index) => {
+        const { outcome } = batch[index]!;
+        if (result === 'done') pass.delivered += 1;
+        else if (result === 'retry') pass.retried += 1;
+        else if (result === 'failed') pass.failed += 1;
         else pass.leaseLost += 1;
-        if (errorCode) pass.lastErrorCode = errorCode;
+        if (outcome.outcome !== 'done') pass.lastErrorCode = outcome.errorCode;
+      });
+    };
+
+    try {
+      for (;;) {
+        if (failure) break;
+        const room = table.batch - inFlight.size;
+        // Claims are batched: a new one once a quarter of the slots are free, or none is busy.
+        const claimNow = !signal?.aborted && !drained && room > 0 && (inFlight.size === 0 || room * 4 >= table.batch);
+        if (claimNow || inFlight.size === 0 || settled.length * 4 >= table.batch) await flush();
+        if (claimNow) {
+          const claims = await this.claim(table, room);
+          claims.forEach(start);
+          drained = claims.length === 0;
+          continue;
+        }
+        if (inFlight.size === 0) {
+          if (settled.length === 0) break;
+          continue;
+        }
+        const timer = drained ? setTimeout(() => ((drained = false), wake()), pollMs) : undefined;
+        await woken;
+        clearTimeout(timer);
+        woken = new Promise<void>((resolve) => (wake = resolve));
       }
+    } finally {
+      await Promise.allSettled([...inFlight]);
     }
+    await flush();
+    if (failure) throw failure.error;
     return pass;
   }
 
-  /** Claims up to `table.batch` due rows, and first finishes as failed the rows whose last attempt's lease ran out. */
-  async claim<Payload extends object>(table: OutboxTable<Payload>): Promise<OutboxClaim<Payload>[]> {
+  /**
+   * Claims up to `limit` (the table's batch) due rows, and first finishes as failed the rows
+   * whose last attempt's lease ran out. With a group, fairly across groups (OutboxGroup).
+   */
+  async claim<Payload extends object>(table: OutboxTable<Payload>, limit: number = table.batch): Promise<OutboxClaim<Payload>[]> {
     if (this.unitOfWork.active) throw new Error('an outbox claims outside any transaction: its deliveries must not run inside one');
     const sql = this.sqlOf(table);
+    const parameters = [table.maxAttempts, Math.min(limit, table.batch), table.leaseMs / 1000];
+    if (table.group) parameters.push(table.group.inFlight);
     const rows = await this.unitOfWork.run(
       async () => {
         await this.unitOfWork.manager.query(sql.expire, [table.maxAttempts]);
         return sqlRows<Record<string, unknown> & { id: string; attempts: number; lease_token: string }>(
           this.unitOfWork.manager,
           sql.claim,
-          [table.maxAttempts, table.batch, table.leaseMs / 1000],
+          parameters,
         );
       },
       { principal: table.principal },
@@ -136,51 +235,82 @@ export class Outbox {
    * Records `outcome` for `claim` if its lease still holds (compare-and-set on the token),
    * with the outcome's own work in the same transaction; `lease-lost` otherwise.
    */
-  async record<Payload extends object>(
+  async record<Payload extends object, Detail = never>(
     table: OutboxTable<Payload>,
     claim: OutboxClaim<Payload>,
-    outcome: DeliveryOutcome,
+    outcome: DeliveryOutcome<Detail>,
   ): Promise<Recorded> {
+    const [recorded] = await this.recordMany(table, [{ claim, outcome }]);
+    return recorded!;
+  }
+
+  /**
+   * Records a batch of outcomes in one transaction: one compare-and-set statement per kind
+   * of outcome, then each held row's own work, then `afterRecords` with the held rows.
+   * Returns what became of each, in order.
+   */
+  async recordMany<Payload extends object, Detail = never>(
+    table: OutboxTable<Payload>,
+    items: readonly { claim: OutboxClaim<Payload>; outcome: DeliveryOutcome<Detail> }[],
+    afterRecords?: OutboxPassOptions<Payload, Detail>['afterRecords'],
+  ): Promise<Recorded[]> {
     const sql = this.sqlOf(table);
-    const { id, attempt } = claim.row;
-    const finished: Exclude<Recorded, 'lease-lost'> =
-      outcome.outcome === 'done' ? 'done' : outcome.outcome === 'failed' || attempt >= table.maxAttempts ? 'failed' : 'retry';
+    const finished = items.map(({ claim, outcome }): Exclude<Recorded, 'lease-lost'> =>
+      outcome.outcome === 'done' ? 'done' : outcome.outcome === 'failed' || claim.row.attempt >= table.maxAttempts ? 'failed' : 'retry',
+    );
     const recorded = await this.unitOfWork.run(
-      async (): Promise<Recorded> => {
+      async (): Promise<Recorded[]> => {
         const manager = this.unitOfWork.manager;
-        const touched =
-          finished === 'done'
-            ? await sqlCount(manager, sql.done, [id, claim.token])
-            : finished === 'retry'
-              ? await sqlCount(manager, sql.retry, [id, claim.token, errorCodeOf(outcome), retryDelayMs(table.backoff, attempt) / 1000])
-              : await sqlCount(manager, sql.failed, [id, claim.token, errorCodeOf(outcome)]);
-        if (touched === 0) return 'lease-lost';
-        await outcome.record?.();
-        return finished;
+        const held = new Set<string>();
+        const run = async (kind: Exclude<Recorded, 'lease-lost'>, statement: string, extra: (index: number) => unknown[]) => {
+          const indexes = finished.flatMap((result, index) => (result === kind ? [index] : []));
+          if (indexes.length === 0) return;
+          const columns: unknown[][] = [indexes.map((i) => items[i]!.claim.row.id), indexes.map((i) => items[i]!.claim.token)];
+          for (const i of indexes) extra(i).forEach((value, column) => (columns[2 + column] ??= []).push(value));
+          for (const row of await sqlRows<{ id: string }>(manager, statement, columns)) held.add(row.id);
+        };
+        await run('done', sql.done, () => []);
+        await run('retry', sql.retry, (i) => {
+          const { claim, outcome } = items[i]!;
+          const backoff = retryDelayMs(table.backoff, claim.row.attempt);
+          const notBefore = outcome.outcome === 'retry' ? (outcome.notBeforeMs ?? 0) : 0;
+          return [errorCodeOf(outcome), Math.max(backoff, notBefore) / 1000];
+        });
+        await run('failed', sql.failed, (i) => [errorCodeOf(items[i]!.outcome)]);
+        const results = items.map(({ claim }, index): Recorded => (held.has(claim.row.id) ? finished[index]! : 'lease-lost'));
+        const kept: RecordedDelivery<Payload, Detail>[] = [];
+        for (const [index, { claim, outcome }] of items.entries()) {
+          const result = results[index]!;
+          if (result === 'lease-lost') continue;
+          await outcome.record?.();
+          kept.push({ row: claim.row, outcome, recorded: result });
+        }
+        if (kept.length > 0) await afterRecords?.(kept);
+        return results;
       },
       { principal: table.principal },
     );
-    if (recorded === 'lease-lost')
+    recorded.forEach((result, index) => {
+      if (result !== 'lease-lost') return;
+      const { id, attempt } = items[index]!.claim.row;
       this.logger.warn({ table: table.table, id, attempt }, `${table.table}: a late result was refused (the row was claimed again)`);
+    });
     return recorded;
   }
 
-  private async deliverOne<Payload extends object>(
+  private async deliverOne<Payload extends object, Detail>(
     table: OutboxTable<Payload>,
     claim: OutboxClaim<Payload>,
-    deliver: Deliver<Payload>,
-  ): Promise<{ recorded: Recorded; errorCode?: string }> {
-    let outcome: DeliveryOutcome;
+    deliver: Deliver<Payload, Detail>,
+  ): Promise<DeliveryOutcome<Detail> | typeof LEASE_LOST> {
     try {
-      outcome = await deliver(claim.row, this.leaseOf(table, claim));
+      return await deliver(claim.row, this.leaseOf(table, claim));
     } catch (error) {
-      if (error instanceof OutboxLeaseLost) return { recorded: 'lease-lost' };
+      if (error instanceof OutboxLeaseLost) return LEASE_LOST;
       // The database's outage (reported by the unit of work), not the delivery's failure.
       if (isReportedState(error)) throw error;
-      outcome = { outcome: 'retry', errorCode: failureCodeOf(error) };
+      return { outcome: 'retry', errorCode: failureCodeOf(error) };
     }
-    const recorded = await this.record(table, claim, outcome);
-    return { recorded, errorCode: outcome.outcome === 'done' ? undefined : outcome.errorCode };
   }
 
   private leaseOf<Payload extends object>(table: OutboxTable<Payload>, claim: OutboxClaim<Payload>): OutboxLease {
@@ -205,27 +335,59 @@ export class Outbox {
     const clear = table.clearedWhenFinished.map((column) => `, ${column} = NULL`).join('');
     const release = 'claimed_until = NULL, lease_token = NULL';
     const mine = `WHERE id = $1 AND lease_token = $2 AND status = 'pending'`;
+    const batch = (
+      columns: string,
+    ) => `FROM unnest(${columns}) AS x(id, token${columns.includes('$4') ? ', error, delay' : columns.includes('$3') ? ', error' : ''})
+      WHERE ${t}.id = x.id AND ${t}.lease_token = x.token AND ${t}.status = 'pending' RETURNING ${t}.id`;
+    const due = (alias: string) =>
+      `${alias}.status = 'pending' AND ${alias}.next_attempt_at <= now() AND (${alias}.claimed_until IS NULL OR ${alias}.claimed_until <= now()) AND ${alias}.attempts < $1`;
+    const returned = `RETURNING claimed.id, claimed.attempts, claimed.lease_token${table.payloadColumns.map((column) => `, claimed.${column}`).join('')}`;
+    const take = `UPDATE ${t} AS claimed
+                 SET attempts = claimed.attempts + 1, claimed_until = now() + make_interval(secs => $3), lease_token = gen_random_uuid()`;
+    const group = table.group;
+    const claim = group
+      ? `WITH groups AS (
+           SELECT g.id FROM ${group.table} g
+            WHERE ${group.enabledColumn ? `g.${group.enabledColumn} AND ` : ''}EXISTS (SELECT 1 FROM ${t} d WHERE d.${group.column} = g.id AND ${due('d')})
+            FOR NO KEY UPDATE SKIP LOCKED),
+         picked AS (
+           SELECT p.id FROM groups
+           CROSS JOIN LATERAL (SELECT count(*)::int AS busy FROM ${t} b
+                                WHERE b.${group.column} = groups.id AND b.status = 'pending' AND b.claimed_until > now()) AS busy
+           CROSS JOIN LATERAL (
+             SELECT o.id, o.next_attempt_at, row_number() OVER (ORDER BY o.next_attempt_at) AS turn FROM (
+               SELECT d.id, d.next_attempt_at FROM ${t} d WHERE d.${group.column} = groups.id AND ${due('d')}
+                ORDER BY d.next_attempt_at LIMIT GREATEST(0, $4 - busy.busy) FOR UPDATE SKIP LOCKED) AS o) AS p
+           ORDER BY p.turn, p.next_attempt_at LIMIT $2)
+         ${take}
+           FROM picked, ${group.table} AS g
+          WHERE claimed.id = picked.id AND g.id = claimed.${group.column}
+         ${returned}${group.columns.map((column) => `, g.${column} AS group_${column}`).join('')}`
+      : `WITH due AS (
+           SELECT id FROM ${t} d WHERE ${due('d')} ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         ${take}
+           FROM due WHERE claimed.id = due.id
+         ${returned}`;
     const sql: OutboxSql = {
       expire: `UPDATE ${t} SET status = 'failed', finished_at = now(), ${release}, last_error = 'LEASE_EXPIRED'${clear}
                 WHERE id IN (SELECT id FROM ${t} WHERE status = 'pending' AND attempts >= $1 AND claimed_until <= now() FOR UPDATE SKIP LOCKED)`,
-      claim: `WITH due AS (
-                SELECT id FROM ${t}
-                 WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until <= now()) AND attempts < $1
-                 ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-              UPDATE ${t} AS claimed
-                 SET attempts = claimed.attempts + 1, claimed_until = now() + make_interval(secs => $3), lease_token = gen_random_uuid()
-                FROM due WHERE claimed.id = due.id
-              RETURNING claimed.id, claimed.attempts, claimed.lease_token${table.payloadColumns.map((column) => `, claimed.${column}`).join('')}`,
+      claim,
       hold: `SELECT 1 FROM ${t} ${mine} FOR UPDATE`,
-      done: `UPDATE ${t} SET status = 'done', finished_at = now(), ${release}, last_error = NULL${clear} ${mine} RETURNING 1`,
-      retry: `UPDATE ${t} SET next_attempt_at = now() + make_interval(secs => $4), ${release}, last_error = $3 ${mine} RETURNING 1`,
-      failed: `UPDATE ${t} SET status = 'failed', finished_at = now(), ${release}, last_error = $3${clear} ${mine} RETURNING 1`,
+      done: `UPDATE ${t} SET status = 'done', finished_at = now(), ${release}, last_error = NULL${clear} ${batch('$1::uuid[], $2::uuid[]')}`,
+      retry: `UPDATE ${t} SET next_attempt_at = now() + make_interval(secs => x.delay), ${release}, last_error = x.error
+                ${batch('$1::uuid[], $2::uuid[], $3::text[], $4::float8[]')}`,
+      failed: `UPDATE ${t} SET status = 'failed', finished_at = now(), ${release}, last_error = x.error${clear}
+                ${batch('$1::uuid[], $2::uuid[], $3::text[]')}`,
     };
     this.statements.set(table, sql);
     return sql;
   }
 }
 
-function errorCodeOf(outcome: DeliveryOutcome): string | null {
+function errorCodeOf(outcome: DeliveryOutcome<unknown>): string | null {
   return outcome.outcome === 'done' ? null : outcome.errorCode;
+}
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return typeof value === 'object' && value !== null && 'aborted' in value && 'addEventListener' in value;
 }
