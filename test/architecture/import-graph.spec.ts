@@ -24,6 +24,7 @@ const FEATURE_ROOTS = new Set([
   'apps/api/src/workspaces',
   'apps/api/src/cosigner',
   'apps/api/src/providers',
+  'apps/api/src/webhooks',
 ]);
 
 interface Graph {

@@ -45,6 +45,9 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
       'transfers',
       'vault_secret_versions',
       'vault_secrets',
+      'webhook_deliveries',
+      'webhook_delivery_attempts',
+      'webhook_endpoints',
       'workspaces',
     ]);
     const applied = await runner.applied();

@@ -118,6 +118,7 @@ describe('background jobs', () => {
         'mail-worker': 'cluster:true',
         'idempotency-purge': 'cluster:true',
         'transfer-resubmit': 'cluster:true',
+        'webhook-delivery': 'cluster:true',
         'api-key-usage': 'instance:true',
         'workspace-origins': 'instance:true',
         'rate-limit-sweep': 'instance:true',
@@ -147,6 +148,7 @@ describe('background jobs', () => {
         'mail-worker',
         'probe-cluster',
         'transfer-resubmit',
+        'webhook-delivery',
         'workspace-purge',
       ]);
       for (const job of cluster) expect(job).toMatchObject({ runsHere: false, runs: 0, lastStartedAt: null });

@@ -91,6 +91,8 @@ describe('keys:rewrap', () => {
       'admins.totp_secret',
       'mail_outbox.sealed_payload',
       'vault_secret_versions.sealed_value',
+      'webhook_endpoints.sealed_previous_secret',
+      'webhook_endpoints.sealed_secret',
     ]);
   });
 

@@ -61,6 +61,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Files of the secrets directory over the standard ones (`master.v2.key`, …). */
   secretFiles?: Record<string, string>;
+  /** The validated configuration changed where no variable can (a test-only setting: loopback webhook sinks). */
+  configure?: (config: AppConfig) => AppConfig;
 }
 
 /** The directories a test app owns, removed when it closes. */
@@ -124,7 +126,8 @@ export function testConfig(databaseUrl: string, directories: TestDirectories, en
 /** The real application (same config validation, same pipeline) on a test database. */
 export async function createTestApp(database: Pick<TestDatabase, 'appUrl'>, options: TestAppOptions = {}): Promise<TestApp> {
   const directories = createTestDirectories(options.secretFiles);
-  const config = testConfig(database.appUrl, directories, options.env);
+  const loaded = testConfig(database.appUrl, directories, options.env);
+  const config = options.configure ? options.configure(loaded) : loaded;
   const lines: string[] = [];
   const logger = createAppLogger(config, { write: (line: string) => void lines.push(line) });
   // nestjs-pino keeps the first logger it is given for the whole process: from now on Nest's

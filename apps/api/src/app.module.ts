@@ -18,6 +18,7 @@ import { MasterKeyRewrapModule } from './master-key-rewrap/master-key-rewrap.mod
 import { RedisKeyRevocations } from './redis/redis-key-revocations';
 import { RedisModule } from './redis/redis.module';
 import { VaultModule } from './vault/vault.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { KEY_REVOCATIONS } from './workspaces/api-keys/key-revocations';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
@@ -102,6 +103,7 @@ export class AppModule {
         VaultModule.forRoot(config.vault),
         CosignerModule.forRoot(config.cosigner, config.custody),
         IdempotencyModule.forRoot(config.idempotency),
+        WebhooksModule.forRoot(config.webhooks),
         AuditRoutesModule,
         MasterKeyRewrapModule,
         HealthModule,

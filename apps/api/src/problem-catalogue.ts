@@ -9,6 +9,7 @@ import { HealthProblems } from './health/health.problems';
 import { HttpBoundaryProblems } from './http/http-boundary.problems';
 import { IdempotencyProblems } from './idempotency/idempotency.problems';
 import { VaultProblems } from './vault/vault.problems';
+import { WebhookProblems } from './webhooks/webhooks.problems';
 import { ApiKeyProblems } from './workspaces/api-keys/api-keys.problems';
 import { WorkspaceProblems } from './workspaces/workspaces.problems';
 
@@ -29,6 +30,7 @@ export const PROBLEM_CATALOGUE = problemCatalogue(
   VaultProblems,
   CosignerProblems,
   IdempotencyProblems,
+  WebhookProblems,
   AuditProblems,
   HealthProblems,
 );

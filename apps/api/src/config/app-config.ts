@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { isAbsolute, resolve } from 'node:path';
 import { CosignerOptions, SIMULATOR_PROVIDER } from '../cosigner/cosigner.options';
+import type { WebhooksOptions } from '../webhooks/webhooks.options';
 import { FIREBLOCKS_PROVIDER, type ProvidersOptions } from '../providers/providers.options';
 import type { IdempotencyOptions } from '../idempotency/idempotency.options';
 import type { VaultOptions } from '../vault/vault.options';
@@ -58,6 +59,7 @@ export interface AppConfig {
   /** The custody providers' adapters: the simulator's settings, and each HTTP provider's. */
   readonly custody: ProvidersOptions;
   readonly idempotency: IdempotencyOptions;
+  readonly webhooks: WebhooksOptions;
   readonly adminAuth: {
     readonly issuer: string;
     readonly audience: string;
@@ -116,6 +118,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
   if (production && !vars.DATABASE_URL) {
     problems.push('DATABASE_URL is required in production (the embedded database is for development only)');
   }
+  if (production && vars.WEBHOOK_ALLOW_HTTP) {
+    problems.push('WEBHOOK_ALLOW_HTTP is refused in production: webhook endpoints are https there');
+  }
+  const badPort = (vars.WEBHOOK_ALLOWED_PORTS ?? []).find((port) => Number(port) < 1 || Number(port) > 65535);
+  if (badPort !== undefined) problems.push(`WEBHOOK_ALLOWED_PORTS holds ${badPort}, which is not a port (1 to 65535)`);
   if (production && !vars.RINGFENCE_SECRETS_DIR) {
     problems.push('RINGFENCE_SECRETS_DIR is required in production (development keys are refused)');
   }
@@ -222,6 +229,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
         : {}),
     },
     idempotency: { ttlHours: vars.IDEMPOTENCY_KEY_TTL_HOURS },
+    webhooks: {
+      endpointPolicy: {
+        allowHttp: !production && (vars.WEBHOOK_ALLOW_HTTP ?? true),
+        allowedPorts: (vars.WEBHOOK_ALLOWED_PORTS ?? []).map(Number),
+      },
+      maxEndpoints: vars.WEBHOOK_MAX_ENDPOINTS,
+      rotationGraceHours: vars.WEBHOOK_SECRET_GRACE_HOURS,
+      concurrency: vars.WEBHOOK_CONCURRENCY,
+      endpointConcurrency: vars.WEBHOOK_ENDPOINT_CONCURRENCY,
+      disableAfterDays: vars.WEBHOOK_DISABLE_AFTER_DAYS,
+    },
     adminAuth: {
       issuer: vars.JWT_ISSUER,
       audience: vars.JWT_AUDIENCE,

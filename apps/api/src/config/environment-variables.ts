@@ -387,6 +387,53 @@ export class EnvironmentVariables {
   @Max(8760)
   IDEMPOTENCY_KEY_TTL_HOURS = 24;
 
+  /** Accept `http:` webhook endpoints (development only: refused in production, where endpoints are https). Default: on outside production. */
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  WEBHOOK_ALLOW_HTTP?: boolean;
+
+  /** Ports a webhook endpoint may use besides 443 and 80, comma-separated. */
+  @IsOptional()
+  @Transform(toList)
+  @Matches(/^\d{1,5}$/, { each: true, message: 'WEBHOOK_ALLOWED_PORTS must hold port numbers' })
+  WEBHOOK_ALLOWED_PORTS?: string[];
+
+  /** Webhook endpoints per workspace and environment. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WEBHOOK_MAX_ENDPOINTS = 20;
+
+  /** How long a rotated webhook secret keeps signing beside the new one, unless the rotation names another time. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(168)
+  WEBHOOK_SECRET_GRACE_HOURS = 24;
+
+  /** Webhook deliveries in flight at once in one worker. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WEBHOOK_CONCURRENCY = 64;
+
+  /** Deliveries of one endpoint in flight at once, across every worker: one slow endpoint holds no more of anyone's slots. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WEBHOOK_ENDPOINT_CONCURRENCY = 16;
+
+  /** An endpoint failing with no success for this many days is disabled (audited, and announced as `webhook.endpoint.disabled`). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(90)
+  WEBHOOK_DISABLE_AFTER_DAYS = 5;
+
   /** The first owner's email, created (with a one-time password printed once) on the first start. */
   @IsOptional()
   @IsString()

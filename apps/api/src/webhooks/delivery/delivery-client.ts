@@ -58,10 +58,13 @@ export interface DeliveryResult {
   /** True when the body was longer than the limit and the rest was never read. */
   readonly truncated: boolean;
   readonly errorClass?: DeliveryErrorClass;
+  /** What the endpoint's `Retry-After` asked (delta-seconds or an HTTP date), in ms from now; absent when it sent none or nonsense. */
+  readonly retryAfterMs?: number;
 }
 
 interface Exchange {
   readonly status?: number;
+  readonly retryAfter?: string;
   readonly body: Buffer;
   readonly truncated: boolean;
   readonly errorClass?: DeliveryErrorClass;
@@ -77,7 +80,9 @@ export async function deliverOnce(request: DeliveryRequest): Promise<DeliveryRes
     const status = exchange.status;
     const delivered = exchange.errorClass === undefined && status !== undefined && status >= 200 && status < 300;
     const errorClass = delivered ? undefined : (exchange.errorClass ?? classifyStatus(status));
+    const retryAfterMs = delivered ? undefined : parseRetryAfter(exchange.retryAfter, Date.now());
     return {
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       outcome: delivered ? 'delivered' : 'failed',
       ...(status === undefined ? {} : { status }),
       latencyMs: Math.round(performance.now() - started),
@@ -108,6 +113,16 @@ export async function deliverOnce(request: DeliveryRequest): Promise<DeliveryRes
     remainingMs: Math.max(0, deadline - performance.now()),
   });
   return finish(exchange);
+}
+
+/** `Retry-After` as delta-seconds or an HTTP date, in ms from `now`; undefined when absent, unreadable or negative. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d{1,10}$/.test(text)) return Number(text) * 1000;
+  if (text.length > 64) return undefined;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function classifyStatus(status: number | undefined): DeliveryErrorClass {
@@ -146,6 +161,7 @@ function send(options: SendOptions): Promise<Exchange> {
     const chunks: Buffer[] = [];
     let received = 0;
     let status: number | undefined;
+    let retryAfter: string | undefined;
     let settled = false;
     let req: http.ClientRequest | undefined;
     let connectTimer: NodeJS.Timeout | undefined;
@@ -159,6 +175,7 @@ function send(options: SendOptions): Promise<Exchange> {
       req?.destroy();
       resolve({
         ...(status === undefined ? {} : { status }),
+        ...(retryAfter === undefined ? {} : { retryAfter }),
         body: Buffer.concat(chunks, received),
         truncated: outcome.truncated,
         ...(outcome.errorClass === undefined ? {} : { errorClass: outcome.errorClass }),
@@ -203,6 +220,8 @@ function send(options: SendOptions): Promise<Exchange> {
     req.on('error', () => settle({ truncated: false, errorClass: 'connect' }));
     req.on('response', (res: http.IncomingMessage) => {
       status = res.statusCode;
+      const asked = res.headers['retry-after'];
+      if (typeof asked === 'string') retryAfter = asked;
       res.on('data', (chunk: Buffer) => {
         if (settled) return;
         const room = MAX_RESPONSE_BODY_BYTES - received;
