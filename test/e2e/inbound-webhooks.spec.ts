@@ -5,7 +5,6 @@ import { signFireblocksWebhook } from '../../apps/api/src/providers/fireblocks/f
 import { newWebhookSecret, signWebhook } from '../../apps/api/src/webhooks/signing/standard-webhooks';
 import { expectAuditRow, expectAuditRows, expectProblem } from '../support/assertions';
 import {
-  COSIGNER_SCOPES,
   ethPolicy,
   keyWithPolicy,
   postCallback,
@@ -53,7 +52,9 @@ function postFireblocks(t: Pick<TestAppHandle, 'app'>, body: Buffer, key = SIMUL
 }
 
 /** An approved transfer: the simulator's co-signer callback decided it under ethPolicy (a 24 h window, so a reservation). */
-async function approvedTransfer(t: TestAppHandle): Promise<{ transfer: SubmittedTransfer; key: Awaited<ReturnType<typeof keyWithPolicy>> }> {
+async function approvedTransfer(
+  t: TestAppHandle,
+): Promise<{ transfer: SubmittedTransfer; key: Awaited<ReturnType<typeof keyWithPolicy>> }> {
   const key = await keyWithPolicy(t, ethPolicy());
   const transfer = await pendingTransfer(t, key);
   const answer = await postCallback(t, signedBySimulator(signRequestFor(transfer)));
@@ -64,17 +65,21 @@ async function approvedTransfer(t: TestAppHandle): Promise<{ transfer: Submitted
 async function stateOf(t: TestAppHandle, transferId: string) {
   const transfer = (await t.superuser.query(`SELECT status, reason, version FROM transfers WHERE id = $1`, [transferId])).rows[0];
   const reservations = (
-    await t.superuser.query(`SELECT released_at IS NOT NULL AS released FROM cosigner_cap_reservations WHERE transfer_id = $1`, [transferId])
+    await t.superuser.query(`SELECT released_at IS NOT NULL AS released FROM cosigner_cap_reservations WHERE transfer_id = $1`, [
+      transferId,
+    ])
   ).rows.map((row: { released: boolean }) => row.released);
   const events = (
-    await t.superuser.query(`SELECT type, payload FROM domain_events WHERE subject_id = $1 AND type = 'transfer.status_changed' ORDER BY seq`, [
-      transferId,
-    ])
+    await t.superuser.query(
+      `SELECT type, payload FROM domain_events WHERE subject_id = $1 AND type = 'transfer.status_changed' ORDER BY seq`,
+      [transferId],
+    )
   ).rows;
   const audits = (
-    await t.superuser.query(`SELECT reason, before, after FROM audit_log WHERE action = 'provider_event.receive' AND target_id = $1 ORDER BY id`, [
-      transferId,
-    ])
+    await t.superuser.query(
+      `SELECT reason, before, after FROM audit_log WHERE action = 'provider_event.receive' AND target_id = $1 ORDER BY id`,
+      [transferId],
+    )
   ).rows;
   return { transfer, reservations, events, audits };
 }
@@ -103,7 +108,11 @@ async function refusalsSince(t: TestAppHandle, after: string): Promise<{ reason:
 /** A transfer submitted and accepted by the simulator (pending, with its provider id): nothing else moves it behind the spec's back. */
 async function pendingTransfer(t: TestAppHandle, key: Parameters<typeof submitTransfer>[1]): Promise<SubmittedTransfer> {
   const transfer = await submitTransfer(t, key);
-  await until('the transfer pending', async () => (await stateOf(t, transfer.id)).transfer.status, (status) => status === 'pending');
+  await until(
+    'the transfer pending',
+    async () => (await stateOf(t, transfer.id)).transfer.status,
+    (status) => status === 'pending',
+  );
   return transfer;
 }
 
@@ -131,10 +140,16 @@ describe('inbound provider events (POST /v1/inbound/:provider/webhooks), Fireblo
         const response = await postInbound(t, sent, headers);
         expect({ name, status: response.statusCode, code: response.json().code }).toEqual({ name, status: 401, code: 'UNAUTHENTICATED' });
       }
-      expect(await refusalsSince(t, audited)).toEqual(attempts.map(([, , , reason]) => ({ reason, target_type: 'provider', target_id: 'simulator' })));
+      expect(await refusalsSince(t, audited)).toEqual(
+        attempts.map(([, , , reason]) => ({ reason, target_type: 'provider', target_id: 'simulator' })),
+      );
       // A provider whose events are not configured: the same 401.
       expectProblem(await postInbound(t, body, { 'fireblocks-signature': good }, 'acme'), 401, 'UNAUTHENTICATED');
-      await expectAuditRow(t.superuser, { action: 'inbound.webhook', reason: 'signature_unknown_provider', target: { type: 'provider', id: 'acme' } });
+      await expectAuditRow(t.superuser, {
+        action: 'inbound.webhook',
+        reason: 'signature_unknown_provider',
+        target: { type: 'provider', id: 'acme' },
+      });
       // Nothing processed: the transfer is as it was, nothing remembered, announced or audited.
       const state = await stateOf(t, transfer.id);
       expect(state.transfer.status).toBe('approved');
@@ -148,7 +163,9 @@ describe('inbound provider events (POST /v1/inbound/:provider/webhooks), Fireblo
     it('answers an oversized body 413 before reading it whole: no signature checked, nothing parsed or recorded', async () => {
       const { transfer } = await approvedTransfer(t);
       const [seen, audited] = [await seenEvents(t), await lastAuditId(t)];
-      const padded = Buffer.from(JSON.stringify({ ...JSON.parse(statusEvent(transfer, 'FAILED').toString()), pad: 'x'.repeat(300 * 1024) }));
+      const padded = Buffer.from(
+        JSON.stringify({ ...JSON.parse(statusEvent(transfer, 'FAILED').toString()), pad: 'x'.repeat(300 * 1024) }),
+      );
       expectProblem(await postFireblocks(t, padded), 413, 'PAYLOAD_TOO_LARGE');
       expect(await refusalsSince(t, audited)).toEqual([]);
       expect(await seenEvents(t)).toBe(seen);
@@ -230,9 +247,13 @@ describe('inbound provider events (POST /v1/inbound/:provider/webhooks), Fireblo
 
     it('an event about no transfer of ours, or of another type, is answered the same 200, remembered, and changes nothing', async () => {
       const since = (await t.superuser.query(`SELECT clock_timestamp() AS at`)).rows[0].at as Date;
-      const announced = (await t.superuser.query(`SELECT count(*)::int AS n FROM domain_events WHERE type = 'transfer.status_changed'`)).rows;
+      const announced = (await t.superuser.query(`SELECT count(*)::int AS n FROM domain_events WHERE type = 'transfer.status_changed'`))
+        .rows;
       const unknown = await postFireblocks(t, statusEvent({ externalTxId: `${randomUUID()}:live:nope` }, 'COMPLETED'));
-      const noReference = await postFireblocks(t, statusEvent({ externalTxId: undefined as unknown as string }, 'COMPLETED', { id: 'console-tx' }));
+      const noReference = await postFireblocks(
+        t,
+        statusEvent({ externalTxId: undefined as unknown as string }, 'COMPLETED', { id: 'console-tx' }),
+      );
       const other = Buffer.from(JSON.stringify({ type: 'VAULT_ACCOUNT_ADDED', data: { id: '1' } }));
       const ignored = await postFireblocks(t, other);
       const notJson = await postFireblocks(t, Buffer.from('not json'));
@@ -263,7 +284,12 @@ describe('inbound provider events (POST /v1/inbound/:provider/webhooks), Fireblo
         await t.superuser.query(`DROP TRIGGER rf_test_refuse_event ON domain_events; DROP FUNCTION rf_test_refuse_event();`);
       }
       expect((await postFireblocks(t, body)).statusCode).toBe(200);
-      expect(await stateOf(t, transfer.id)).toMatchObject({ transfer: { status: 'cancelled' }, reservations: [true], events: [{}], audits: [{}] });
+      expect(await stateOf(t, transfer.id)).toMatchObject({
+        transfer: { status: 'cancelled' },
+        reservations: [true],
+        events: [{}],
+        audits: [{}],
+      });
     });
   });
 
@@ -339,7 +365,9 @@ describe('inbound provider events: Standard Webhooks', () => {
     expect((await postInbound(t, JSON.stringify(JSON.parse(body.toString())), { ...headers })).statusCode).toBe(200);
     // (JSON.stringify of a parse of compact JSON is the same bytes: the spaces make it another body.)
     const spaced = Buffer.from(JSON.stringify(JSON.parse(body.toString()), null, 2));
-    expect((await postInbound(t, spaced, { ...signWebhook({ id: 'msg_spaced', timestamp: nowSeconds(), body }, [newSecret]) })).statusCode).toBe(401);
+    expect(
+      (await postInbound(t, spaced, { ...signWebhook({ id: 'msg_spaced', timestamp: nowSeconds(), body }, [newSecret]) })).statusCode,
+    ).toBe(401);
     expect((await stateOf(t, transfer.id)).transfer.status).toBe('cancelled');
   });
 

@@ -289,7 +289,11 @@ function flatten(errors: ValidationError[]): string[] {
  * (its transfers are the ones its events move), named once. Unset: the simulator, signing as
  * Fireblocks does, when it is configured.
  */
-function inboundProviders(given: readonly string[] | undefined, cosignerProviders: readonly string[], problems: string[]): InboundProvider[] {
+function inboundProviders(
+  given: readonly string[] | undefined,
+  cosignerProviders: readonly string[],
+  problems: string[],
+): InboundProvider[] {
   if (given === undefined)
     return cosignerProviders.includes(SIMULATOR_PROVIDER) ? [{ provider: SIMULATOR_PROVIDER, scheme: 'fireblocks' }] : [];
   const entries = given.map((entry) => {
@@ -301,6 +305,7 @@ function inboundProviders(given: readonly string[] | undefined, cosignerProvider
     if (!cosignerProviders.includes(provider))
       problems.push(`INBOUND_WEBHOOK_PROVIDERS names "${provider}", which COSIGNER_PROVIDERS does not`);
   }
-  if (new Set(entries.map((entry) => entry.provider)).size !== entries.length) problems.push('INBOUND_WEBHOOK_PROVIDERS names a provider twice');
+  if (new Set(entries.map((entry) => entry.provider)).size !== entries.length)
+    problems.push('INBOUND_WEBHOOK_PROVIDERS names a provider twice');
   return entries;
 }

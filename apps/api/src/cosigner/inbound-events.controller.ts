@@ -13,7 +13,10 @@ import { InboundProviderEvents } from './inbound/inbound-events';
 export const INBOUND_EVENT_MAX_BYTES = 256 * 1024;
 
 export class InboundEventReceivedDto {
-  @ApiProperty({ enum: [true], description: 'The same answer whatever the event was (applied, already seen, about no transfer of ours, ignored).' })
+  @ApiProperty({
+    enum: [true],
+    description: 'The same answer whatever the event was (applied, already seen, about no transfer of ours, ignored).',
+  })
   received!: true;
 }
 
@@ -29,19 +32,36 @@ const InboundEventRoute = (): MethodDecorator =>
     ApiHeader({
       name: 'Fireblocks-Signature',
       required: false,
-      description: "`fireblocks` scheme: base64 RSA-SHA512 of the body's exact bytes with the provider's webhook key (`webhook-<provider>.pub.vN.pem`).",
+      description:
+        "`fireblocks` scheme: base64 RSA-SHA512 of the body's exact bytes with the provider's webhook key (`webhook-<provider>.pub.vN.pem`).",
     }),
-    ApiHeader({ name: 'webhook-id', required: false, description: '`standard` scheme (Standard Webhooks): the event id, remembered (a replay is answered 200 and does nothing).' }),
-    ApiHeader({ name: 'webhook-timestamp', required: false, description: '`standard` scheme: seconds since the epoch, within 5 minutes of our clock either way.' }),
+    ApiHeader({
+      name: 'webhook-id',
+      required: false,
+      description: '`standard` scheme (Standard Webhooks): the event id, remembered (a replay is answered 200 and does nothing).',
+    }),
+    ApiHeader({
+      name: 'webhook-timestamp',
+      required: false,
+      description: '`standard` scheme: seconds since the epoch, within 5 minutes of our clock either way.',
+    }),
     ApiHeader({
       name: 'webhook-signature',
       required: false,
-      description: '`standard` scheme: space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`; any one valid under a `webhook-<provider>.secret.vN.key` passes.',
+      description:
+        '`standard` scheme: space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`; any one valid under a `webhook-<provider>.secret.vN.key` passes.',
     }),
     ApiBody({
       description:
-        'The provider\'s event, JSON, verified over these exact bytes before anything parses it. Read: `type` `TRANSACTION_STATUS_UPDATED` (or `eventType` `transaction.status.updated`) with `data.externalTxId`, `data.id`, `data.status`, `data.subStatus`; any other event is answered and ignored.',
-      schema: { type: 'object', additionalProperties: true, example: { type: 'TRANSACTION_STATUS_UPDATED', data: { id: 'sim-…', externalTxId: '<workspaceId>:live:<key>', status: 'COMPLETED' } } },
+        "The provider's event, JSON, verified over these exact bytes before anything parses it. Read: `type` `TRANSACTION_STATUS_UPDATED` (or `eventType` `transaction.status.updated`) with `data.externalTxId`, `data.id`, `data.status`, `data.subStatus`; any other event is answered and ignored.",
+      schema: {
+        type: 'object',
+        additionalProperties: true,
+        example: {
+          type: 'TRANSACTION_STATUS_UPDATED',
+          data: { id: 'sim-…', externalTxId: '<workspaceId>:live:<key>', status: 'COMPLETED' },
+        },
+      },
     }),
     ApiOkResponse({ type: InboundEventReceivedDto, description: 'Received: processed once (a replay does nothing).' }),
     ApiProblems(AccessProblems.UNAUTHENTICATED, HttpBoundaryProblems.PAYLOAD_TOO_LARGE),

@@ -86,6 +86,7 @@ export class InboundEventAuthenticator implements Authenticator {
 export function providerAuthenticator(callbacks: Authenticator, inbound: InboundEventAuthenticator): Authenticator {
   return {
     recognises: () => true,
-    authenticate: (request, policy) => (takesInboundEvent(request) ? inbound.authenticate(request) : callbacks.authenticate(request, policy)),
+    authenticate: (request, policy) =>
+      takesInboundEvent(request) ? inbound.authenticate(request) : callbacks.authenticate(request, policy),
   };
 }

@@ -89,7 +89,12 @@ export class InboundProviderEvents {
   }
 
   private inTransaction<T>(provider: string, place: ReferencedPlace | undefined, work: () => Promise<T>): Promise<T> {
-    const principal: Principal = { kind: 'provider', provider, workspaceId: place?.workspaceId ?? null, environment: place?.environment ?? null };
+    const principal: Principal = {
+      kind: 'provider',
+      provider,
+      workspaceId: place?.workspaceId ?? null,
+      environment: place?.environment ?? null,
+    };
     return this.unitOfWork.run(work, { principal });
   }
 

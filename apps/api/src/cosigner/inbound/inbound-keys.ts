@@ -75,7 +75,8 @@ function parseSecretFile(name: string, content: Buffer): string {
   try {
     parseWebhookSecret(text);
   } catch (error) {
-    if (error instanceof WebhookSecretError) throw new KeyMaterialError(name, 'is not a whsec_ secret (whsec_ and the base64 of 24 to 64 bytes)');
+    if (error instanceof WebhookSecretError)
+      throw new KeyMaterialError(name, 'is not a whsec_ secret (whsec_ and the base64 of 24 to 64 bytes)');
     throw error;
   }
   return text;

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { FIREBLOCKS_SIGNATURE_HEADER, FireblocksSignatureRefusal, verifyFireblocksWebhook } from '../../providers/fireblocks/fireblocks-webhook';
+import {
+  FIREBLOCKS_SIGNATURE_HEADER,
+  FireblocksSignatureRefusal,
+  verifyFireblocksWebhook,
+} from '../../providers/fireblocks/fireblocks-webhook';
 import { InboundHeaders, verifyWebhook, WebhookRefusal } from '../../webhooks/signing/standard-webhooks';
 import type { InboundVerifier } from './inbound-keys';
 
