@@ -81,7 +81,13 @@ CREATE FUNCTION app_inbound_events_purge() RETURNS boolean
 
 ALTER TABLE inbound_provider_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE inbound_provider_events FORCE ROW LEVEL SECURITY;
-CREATE POLICY inbound_provider_events_provider ON inbound_provider_events
+-- Its provider reads, remembers and settles its own events, and never forgets one (no DELETE:
+-- only the purge job deletes, so a provider's transaction cannot clear the way for a replay).
+CREATE POLICY inbound_provider_events_provider_read ON inbound_provider_events FOR SELECT
+  USING (provider = (SELECT app_provider()));
+CREATE POLICY inbound_provider_events_provider_insert ON inbound_provider_events FOR INSERT
+  WITH CHECK (provider = (SELECT app_provider()));
+CREATE POLICY inbound_provider_events_provider_settle ON inbound_provider_events FOR UPDATE
   USING (provider = (SELECT app_provider())) WITH CHECK (provider = (SELECT app_provider()));
 CREATE POLICY inbound_provider_events_platform_read ON inbound_provider_events FOR SELECT
   USING ((SELECT app_platform_access()));
