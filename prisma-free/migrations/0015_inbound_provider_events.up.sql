@@ -29,13 +29,16 @@ BEGIN
     RAISE EXCEPTION 'a % transfer stays %', OLD.status, OLD.status USING ERRCODE = 'check_violation';
   END IF;
   IF OLD.status = 'approved' AND NEW.status NOT IN ('approved', 'failed', 'completed', 'cancelled') THEN
-    RAISE EXCEPTION 'an approved transfer may only complete, fail or be cancelled' USING ERRCODE = 'check_violation';
+    RAISE EXCEPTION 'an approved transfer may only fail, complete or be cancelled' USING ERRCODE = 'check_violation';
   END IF;
   IF moves AND NEW.status = 'completed' AND OLD.status <> 'approved' THEN
     RAISE EXCEPTION 'only an approved transfer completes (not a % one)', OLD.status USING ERRCODE = 'check_violation';
   END IF;
-  IF moves AND NEW.status IN ('approved', 'rejected', 'completed', 'cancelled') AND NOT by_provider THEN
-    RAISE EXCEPTION 'only its provider decides, completes or cancels a transfer (not %)', actor USING ERRCODE = 'insufficient_privilege';
+  IF moves AND NEW.status IN ('approved', 'rejected') AND NOT by_provider THEN
+    RAISE EXCEPTION 'only its provider decides a transfer (not %)', actor USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF moves AND NEW.status IN ('completed', 'cancelled') AND NOT by_provider THEN
+    RAISE EXCEPTION 'only its provider completes or cancels a transfer (not %)', actor USING ERRCODE = 'insufficient_privilege';
   END IF;
   IF moves AND NEW.status = 'failed' AND NOT (by_provider OR actor LIKE 'system:%') THEN
     RAISE EXCEPTION 'only its provider or the system fails a transfer (not %)', actor USING ERRCODE = 'insufficient_privilege';
@@ -46,7 +49,7 @@ BEGIN
     RAISE EXCEPTION 'a transfer''s decision is written once, as its provider decides it' USING ERRCODE = 'check_violation';
   END IF;
   IF NOT (moves AND NEW.status IN ('approved', 'rejected', 'failed', 'cancelled')) AND NEW.reason IS DISTINCT FROM OLD.reason THEN
-    RAISE EXCEPTION 'a transfer''s reason is written only as it is decided, fails or is cancelled' USING ERRCODE = 'check_violation';
+    RAISE EXCEPTION 'a transfer''s reason is written only as it is decided or fails, or is cancelled' USING ERRCODE = 'check_violation';
   END IF;
   IF OLD.provider_tx_id IS NOT NULL AND NEW.provider_tx_id IS DISTINCT FROM OLD.provider_tx_id THEN
     RAISE EXCEPTION 'a transfer''s provider transaction id is set once' USING ERRCODE = 'check_violation';

@@ -69,12 +69,12 @@ describe('transfers ended by their provider, and the inbound events store (migra
       for (const status of ['completed', 'cancelled', 'failed']) expect((await move(ids.approved, status)).rowCount).toBe(0);
     });
     await inTransaction(as(null), async () => {
-      await refused(() => move(ids.approved, 'completed'), /only its provider decides, completes or cancels/);
-      await refused(() => move(ids.approved, 'cancelled', 'x'), /only its provider decides, completes or cancels/);
+      await refused(() => move(ids.approved, 'completed'), /only its provider completes or cancels a transfer/);
+      await refused(() => move(ids.approved, 'cancelled', 'x'), /only its provider completes or cancels a transfer/);
     });
     await inTransaction(as('simulator'), async () => {
       await refused(() => move(ids.submitted, 'completed'), /only an approved transfer completes/);
-      await refused(() => move(ids.approved, 'rejected', 'x'), /an approved transfer may only complete, fail or be cancelled/);
+      await refused(() => move(ids.approved, 'rejected', 'x'), /an approved transfer may only fail, complete or be cancelled/);
       // A completion keeps the decision's reason: none is written with it.
       await refused(() => move(ids.approved, 'completed', 'x'), /reason is written only/);
     });
