@@ -39,6 +39,7 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
       'cosigner_requests',
       'domain_events',
       'idempotency_keys',
+      'inbound_provider_events',
       'mail_outbox',
       'policy_versions',
       'schema_migrations',

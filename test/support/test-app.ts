@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createApplication, shutdownApplication } from '../../apps/api/src/application';
 import { AppConfig, loadConfig } from '../../apps/api/src/config/app-config';
-import { simulatorPrivateKeyFile } from '../../apps/api/src/cosigner/cosigner.options';
+import { simulatorPrivateKeyFile, simulatorWebhookKeyFile } from '../../apps/api/src/cosigner/cosigner.options';
 import { createAppLogger } from '../../apps/api/src/logging/app-logger';
 import { TestDatabase } from './test-database';
 import { testEnv } from './test-env';
@@ -85,6 +85,8 @@ export function createTestDirectories(secretFiles: Record<string, string> = {}):
     'api-key-pepper.v1.key': TEST_PEPPER,
     'cosigner-response.v1.pem': TEST_COSIGNER_RESPONSE_KEY,
     'cosigner-simulator.pub.v1.pem': spkiPem(TEST_SIMULATOR_PRIVATE_KEY),
+    // The simulator's webhook key is its co-signer key in tests (one RSA key fewer to make per run).
+    'webhook-simulator.pub.v1.pem': spkiPem(TEST_SIMULATOR_PRIVATE_KEY),
   };
   for (const [name, content] of Object.entries({ ...standard, ...secretFiles })) {
     writeFileSync(join(secretsDir, name), content, { mode: 0o600 });
@@ -92,6 +94,7 @@ export function createTestDirectories(secretFiles: Record<string, string> = {}):
   const simulatorKeyFile = simulatorPrivateKeyFile(dataDir);
   mkdirSync(dirname(simulatorKeyFile), { mode: 0o700 });
   writeFileSync(simulatorKeyFile, TEST_SIMULATOR_PRIVATE_KEY, { mode: 0o600 });
+  writeFileSync(simulatorWebhookKeyFile(dataDir), TEST_SIMULATOR_PRIVATE_KEY, { mode: 0o600 });
   return {
     secretsDir,
     dataDir,
@@ -119,6 +122,8 @@ export function testConfig(databaseUrl: string, directories: TestDirectories, en
     // Specs sign the co-signer's callbacks themselves, as the simulator: its own co-signer
     // would race them. provider-simulator.spec turns it on.
     SIMULATOR_COSIGNER_ENABLED: 'false',
+    // Its status webhooks would move transfers the specs read as approved; inbound-webhooks.spec turns them on.
+    SIMULATOR_WEBHOOKS_ENABLED: 'false',
     ...env,
   });
 }

@@ -121,6 +121,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         LOG_LEVEL: 'info',
         COSIGNER_PROVIDERS: SIMULATOR_PROVIDER,
         SIMULATOR_COSIGNER_ENABLED: 'true',
+        // The table shows what the cosigner decided: the simulator's status webhooks would move approved transfers on to completed.
+        SIMULATOR_WEBHOOKS_ENABLED: 'false',
         SIMULATOR_RETRY_INTERVAL_MS: '1000',
         COSIGNER_DECISION_TIMEOUT_MS: '1000',
       },

@@ -7,8 +7,11 @@ import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { productionEnv } from '../../../../test/support/production-env';
 import { loadConfig } from '../config/app-config';
-import { simulatorPrivateKeyFile } from '../cosigner/cosigner.options';
+import { simulatorPrivateKeyFile, simulatorWebhookKeyFile } from '../cosigner/cosigner.options';
+import { InboundKeys } from '../cosigner/inbound/inbound-keys';
+import { verifyInbound } from '../cosigner/inbound/inbound-signature';
 import { CosignerKeys } from '../cosigner/protocol/cosigner-keys';
+import { signFireblocksWebhook } from '../providers/fireblocks/fireblocks-webhook';
 import { DEVELOPMENT_MARKER, prepareSecretsDirectory } from './development-secrets';
 
 /** The base64 body of a PEM, the part that must never reach a log line. */
@@ -81,6 +84,7 @@ describe('prepareSecretsDirectory', () => {
       'API-key pepper',
       'cosigner response key',
       'simulator co-signer key pair',
+      'simulator webhook key pair',
     ]);
     for (const pem of [response, simulator]) expect(lines.join('')).not.toContain(pemBody(pem).slice(0, 64));
 
@@ -89,6 +93,18 @@ describe('prepareSecretsDirectory', () => {
     expect(keys.responsePublicKey.pem).toBe(createPublicKey(response).export({ type: 'spki', format: 'pem' }));
     const callback = jwt.sign({ requestId: 'r' }, simulator, { algorithm: 'RS256' });
     expect(jwt.verify(callback, keys.providerKeys('simulator')[0]!.publicKey, { algorithms: ['RS256'] })).toMatchObject({ requestId: 'r' });
+    // The simulator's webhook key: another pair, its private half outside, what InboundKeys loads verifying what it signs.
+    const webhookKey = readFileSync(simulatorWebhookKeyFile(config.dataDir), 'utf8');
+    expect(webhookKey).not.toBe(simulator);
+    expect(statSync(simulatorWebhookKeyFile(config.dataDir)).mode & 0o777).toBe(0o600);
+    const inbound = InboundKeys.load(new KeyMaterialDirectory(config.secretsDir), config.cosigner.inbound.providers).verifierOf(
+      'simulator',
+    );
+    const body = Buffer.from('{"type":"TRANSACTION_STATUS_UPDATED"}');
+    expect(inbound?.scheme).toBe('fireblocks');
+    expect(
+      verifyInbound(inbound!, { 'fireblocks-signature': signFireblocksWebhook(body, createPrivateKey(webhookKey)) }, body, new Date()),
+    ).toHaveProperty('eventId');
   });
 
   it('adds only what is missing to an existing development directory, leaving every file there as it was', () => {
@@ -106,8 +122,13 @@ describe('prepareSecretsDirectory', () => {
     for (const [name, content] of Object.entries(existing)) writeFileSync(join(config.secretsDir, name), content, { mode: 0o600 });
     prepareSecretsDirectory(config, logger);
     for (const [name, content] of Object.entries(existing)) expect(readFileSync(join(config.secretsDir, name), 'utf8')).toBe(content);
-    expect(readdirSync(config.secretsDir).sort()).toEqual([...Object.keys(existing), 'cosigner-simulator.pub.v1.pem'].sort());
-    expect((JSON.parse(lines.join('')) as { generated: string[] }).generated).toEqual(['simulator co-signer key pair']);
+    expect(readdirSync(config.secretsDir).sort()).toEqual(
+      [...Object.keys(existing), 'cosigner-simulator.pub.v1.pem', 'webhook-simulator.pub.v1.pem'].sort(),
+    );
+    expect((JSON.parse(lines.join('')) as { generated: string[] }).generated).toEqual([
+      'simulator co-signer key pair',
+      'simulator webhook key pair',
+    ]);
   });
 
   it('keeps a simulator private key an interrupted start left, and writes its public half', () => {

@@ -95,17 +95,36 @@ describe('loadConfig', () => {
       decisionTimeoutMs: 5000,
       resubmitAfterMs: 30_000,
       resubmitBatch: 50,
+      inbound: { providers: [{ provider: 'simulator', scheme: 'fireblocks' }], retentionHours: 720 },
     });
     expect(loadConfig({}, '/srv/ringfence').custody).toEqual({
       providers: ['simulator'],
       dataDir: '/srv/ringfence/.data',
-      simulator: { cosigner: true, retryIntervalMs: 180_000, retryForMs: 3_600_000 },
+      simulator: { cosigner: true, webhooks: true, retryIntervalMs: 180_000, retryForMs: 3_600_000 },
     });
     expect(
       loadConfig({ SIMULATOR_COSIGNER_ENABLED: 'false', SIMULATOR_RETRY_INTERVAL_MS: '50', SIMULATOR_RETRY_FOR_MS: '1000' }).custody
         .simulator,
-    ).toEqual({ cosigner: false, retryIntervalMs: 50, retryForMs: 1000 });
+    ).toEqual({ cosigner: false, webhooks: true, retryIntervalMs: 50, retryForMs: 1000 });
     expect(problemsOf({ SIMULATOR_RETRY_INTERVAL_MS: '0' }).join('\n')).toMatch(/SIMULATOR_RETRY_INTERVAL_MS/);
+    // Inbound webhooks: a configured co-signer provider each, named once, in a known scheme; the simulator's only when it is configured.
+    expect(
+      loadConfig({ COSIGNER_PROVIDERS: 'simulator,acme', INBOUND_WEBHOOK_PROVIDERS: 'acme:standard', INBOUND_EVENT_RETENTION_HOURS: '48' })
+        .cosigner.inbound,
+    ).toEqual({ providers: [{ provider: 'acme', scheme: 'standard' }], retentionHours: 48 });
+    expect(loadConfig({ COSIGNER_PROVIDERS: 'simulator', INBOUND_WEBHOOK_PROVIDERS: '' }).custody.simulator.webhooks).toBe(true);
+    expect(
+      loadConfig({ COSIGNER_PROVIDERS: 'simulator,acme', INBOUND_WEBHOOK_PROVIDERS: 'acme:standard' }).custody.simulator.webhooks,
+    ).toBe(false);
+    expect(problemsOf({ INBOUND_WEBHOOK_PROVIDERS: 'acme:standard' })).toEqual([
+      'INBOUND_WEBHOOK_PROVIDERS names "acme", which COSIGNER_PROVIDERS does not',
+    ]);
+    expect(problemsOf({ INBOUND_WEBHOOK_PROVIDERS: 'simulator:hmac' })).toEqual([
+      expect.stringMatching(/^INBOUND_WEBHOOK_PROVIDERS must hold/),
+    ]);
+    expect(problemsOf({ INBOUND_WEBHOOK_PROVIDERS: 'simulator:standard,simulator:fireblocks' })).toEqual([
+      'INBOUND_WEBHOOK_PROVIDERS names a provider twice',
+    ]);
     expect(loadConfig({ COSIGNER_PROVIDERS: 'fireblocks', FIREBLOCKS_BASE_URL: 'http://127.0.0.1:9000' }).custody.fireblocks).toEqual({
       baseUrl: 'http://127.0.0.1:9000',
       timeoutMs: 10_000,
@@ -153,6 +172,8 @@ describe('loadConfig', () => {
       decisionTimeoutMs: 2500,
       resubmitAfterMs: 0,
       resubmitBatch: 5,
+      // No simulator: no provider's webhooks unless INBOUND_WEBHOOK_PROVIDERS names them.
+      inbound: { providers: [], retentionHours: 720 },
     });
     expect(
       problemsOf({ ...production, COSIGNER_PROVIDERS: 'fireblocks,simulator', FIREBLOCKS_BASE_URL: 'https://api.fireblocks.io' }),

@@ -2,7 +2,7 @@ import { catalogueProblems, DEFAULT_PLANS, PlanCatalogue, RateLimitOptions } fro
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { isAbsolute, resolve } from 'node:path';
-import { CosignerOptions, SIMULATOR_PROVIDER } from '../cosigner/cosigner.options';
+import { CosignerOptions, InboundProvider, INBOUND_SCHEMES, InboundScheme, SIMULATOR_PROVIDER } from '../cosigner/cosigner.options';
 import type { WebhooksOptions } from '../webhooks/webhooks.options';
 import { FIREBLOCKS_PROVIDER, type ProvidersOptions } from '../providers/providers.options';
 import type { IdempotencyOptions } from '../idempotency/idempotency.options';
@@ -106,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     'COSIGNER_RESPONSE_KEY_VERSION',
     'FIREBLOCKS_BASE_URL',
     'FIREBLOCKS_API_KEY_VERSION',
+    'INBOUND_WEBHOOK_PROVIDERS',
   ];
   for (const name of [...known, ...optional]) {
     const value = env[name];
@@ -155,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       `DATABASE_ACQUIRE_TIMEOUT_MS and COSIGNER_DECISION_TIMEOUT_MS together must not exceed ${COSIGNER_ANSWER_BUDGET_MS} ms (a co-signer answer must leave well inside the provider's 30 s)`,
     );
   }
+  const inbound = inboundProviders(vars.INBOUND_WEBHOOK_PROVIDERS, cosignerProviders, problems);
   const fireblocks = cosignerProviders.includes(FIREBLOCKS_PROVIDER);
   if (fireblocks) problems.push(...baseUrlProblems('FIREBLOCKS_BASE_URL', vars.FIREBLOCKS_BASE_URL, production));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -209,12 +211,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       decisionTimeoutMs: vars.COSIGNER_DECISION_TIMEOUT_MS,
       resubmitAfterMs: vars.TRANSFER_RESUBMIT_AFTER_MS,
       resubmitBatch: vars.TRANSFER_RESUBMIT_BATCH,
+      inbound: { providers: inbound, retentionHours: vars.INBOUND_EVENT_RETENTION_HOURS },
     },
     custody: {
       providers: cosignerProviders,
       dataDir,
       simulator: {
         cosigner: vars.SIMULATOR_COSIGNER_ENABLED,
+        webhooks: vars.SIMULATOR_WEBHOOKS_ENABLED && inbound.some((entry) => entry.provider === SIMULATOR_PROVIDER),
         retryIntervalMs: vars.SIMULATOR_RETRY_INTERVAL_MS,
         retryForMs: vars.SIMULATOR_RETRY_FOR_MS,
       },
@@ -296,4 +300,30 @@ function flatten(errors: ValidationError[]): string[] {
       message.startsWith(error.property) ? message : `${error.property}: ${message}`,
     ),
   );
+}
+
+/**
+ * INBOUND_WEBHOOK_PROVIDERS as `{ provider, scheme }`: each a configured co-signer provider
+ * (its transfers are the ones its events move), named once. Unset: the simulator, signing as
+ * Fireblocks does, when it is configured.
+ */
+function inboundProviders(
+  given: readonly string[] | undefined,
+  cosignerProviders: readonly string[],
+  problems: string[],
+): InboundProvider[] {
+  if (given === undefined)
+    return cosignerProviders.includes(SIMULATOR_PROVIDER) ? [{ provider: SIMULATOR_PROVIDER, scheme: 'fireblocks' }] : [];
+  const entries = given.map((entry) => {
+    const [provider, scheme] = entry.split(':') as [string, string];
+    return { provider, scheme: scheme as InboundScheme };
+  });
+  for (const { provider, scheme } of entries) {
+    if (!INBOUND_SCHEMES.includes(scheme)) continue;
+    if (!cosignerProviders.includes(provider))
+      problems.push(`INBOUND_WEBHOOK_PROVIDERS names "${provider}", which COSIGNER_PROVIDERS does not`);
+  }
+  if (new Set(entries.map((entry) => entry.provider)).size !== entries.length)
+    problems.push('INBOUND_WEBHOOK_PROVIDERS names a provider twice');
+  return entries;
 }

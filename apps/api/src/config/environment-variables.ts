@@ -362,6 +362,15 @@ export class EnvironmentVariables {
   @IsBoolean()
   SIMULATOR_COSIGNER_ENABLED = true;
 
+  /**
+   * The simulator announces each transaction it settles (COMPLETED, REJECTED, FAILED) to
+   * `/v1/inbound/simulator/webhooks`, signed as Fireblocks signs its webhooks (when the
+   * `simulator` provider's inbound events are configured).
+   */
+  @Transform(toBoolean)
+  @IsBoolean()
+  SIMULATOR_WEBHOOKS_ENABLED = true;
+
   /** After a RETRY the simulator's co-signer sends the same request again this long after (the provider's default: 3 minutes). */
   @Transform(toInteger)
   @IsInt()
@@ -375,6 +384,29 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(86_400_000)
   SIMULATOR_RETRY_FOR_MS = 3_600_000;
+
+  /**
+   * The providers that send their transactions' events to `/v1/inbound/:provider/webhooks`,
+   * comma-separated, each `<provider>:<scheme>`: `fireblocks` (an RSA-SHA512 signature of the
+   * body in `Fireblocks-Signature`, with `webhook-<provider>.pub.vN.pem`) or `standard`
+   * (Standard Webhooks, with the `whsec_` secrets `webhook-<provider>.secret.vN.key`). Each is
+   * a COSIGNER_PROVIDERS name. Default: `simulator:fireblocks` when the simulator is
+   * configured, none otherwise (docs/adr/0022-inbound-provider-events.md).
+   */
+  @IsOptional()
+  @Transform(toList)
+  @Matches(/^[a-z][a-z0-9-]{0,31}:(fireblocks|standard)$/, {
+    each: true,
+    message: 'INBOUND_WEBHOOK_PROVIDERS must hold <provider>:<scheme> pairs, the scheme fireblocks or standard',
+  })
+  INBOUND_WEBHOOK_PROVIDERS?: string[];
+
+  /** How long a provider's event id is remembered (a second delivery of it processes nothing), in hours; purged hourly. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(8760)
+  INBOUND_EVENT_RETENTION_HOURS = 720;
 
   /**
    * How long an Idempotency-Key's answer is kept and replayed, in hours; at least 24 (the

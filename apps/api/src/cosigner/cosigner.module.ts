@@ -6,6 +6,10 @@ import type { ProvidersOptions } from '../providers/providers.options';
 import { CosignerCallbacksController } from './cosigner-callbacks.controller';
 import { ProviderSignatureAuthenticator } from './callbacks/provider-signature.authenticator';
 import { CosignerPublicKeyController } from './cosigner-public-key.controller';
+import { InboundEventsController } from './inbound-events.controller';
+import { InboundEventAuthenticator, providerAuthenticator } from './inbound/inbound-event.authenticator';
+import { InboundProviderEvents } from './inbound/inbound-events';
+import { InboundKeys } from './inbound/inbound-keys';
 import { COSIGNER_OPTIONS, CosignerOptions } from './cosigner.options';
 import { CapWindows } from './decisions/cap-windows';
 import { CosignerDecisions } from './decisions/cosigner-decisions';
@@ -37,9 +41,26 @@ export function cosignerKeysProvider(options: CosignerOptions): Provider {
 }
 
 /**
+ * The providers' webhook key material (InboundKeys), loaded once at boot from the secrets
+ * directory: a configured provider's missing or malformed file stops the boot, naming it.
+ */
+export function inboundKeysProvider(options: CosignerOptions): Provider {
+  return {
+    provide: InboundKeys,
+    inject: [KeyMaterialDirectory],
+    useFactory: (directory: KeyMaterialDirectory) => {
+      const keys = InboundKeys.load(directory, options.inbound.providers);
+      // Providers, schemes and versions only (toJSON).
+      new Logger('Cosigner').log({ inbound: keys }, 'inbound webhook keys loaded');
+      return keys;
+    },
+  };
+}
+
+/**
  * The cosigner (ring L3, issue 15; docs/architecture.md layout: `apps/api/src/cosigner`). Its key
  * material (`cosignerKeysProvider`) is provided and exported as `CosignerKeys`. Routes: the
- * provider's callbacks (its signature alone), the workspace's and the admin's policies, the
+ * provider's callbacks and its webhooks (`/v1/inbound/:provider/webhooks`: their signatures alone), the workspace's and the admin's policies, the
  * workspace's transfers, `GET /v1/cosigner/:provider/public-key` (public). Global because the
  * AccessGate resolves the `provider` authenticator from here.
  */
@@ -53,6 +74,7 @@ export class CosignerModule {
       controllers: [
         CosignerPublicKeyController,
         CosignerCallbacksController,
+        InboundEventsController,
         PoliciesController,
         AdminPoliciesController,
         TransfersController,
@@ -65,9 +87,16 @@ export class CosignerModule {
         TransfersService,
         TransferResubmission,
         ProviderSignatureAuthenticator,
-        { provide: PROVIDER_AUTHENTICATOR, useExisting: ProviderSignatureAuthenticator },
+        InboundEventAuthenticator,
+        InboundProviderEvents,
+        {
+          provide: PROVIDER_AUTHENTICATOR,
+          inject: [ProviderSignatureAuthenticator, InboundEventAuthenticator],
+          useFactory: providerAuthenticator,
+        },
         { provide: COSIGNER_OPTIONS, useValue: options },
         cosignerKeysProvider(options),
+        inboundKeysProvider(options),
       ],
       exports: [CosignerKeys, PROVIDER_AUTHENTICATOR, CapWindows],
     };

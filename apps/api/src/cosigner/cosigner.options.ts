@@ -18,6 +18,21 @@ export interface CosignerOptions {
   readonly resubmitAfterMs: number;
   /** At most this many transfers a turn of that job, oldest first. */
   readonly resubmitBatch: number;
+  /** The providers whose transaction events arrive at `/v1/inbound/:provider/webhooks` (INBOUND_WEBHOOK_PROVIDERS). */
+  readonly inbound: {
+    readonly providers: readonly InboundProvider[];
+    /** INBOUND_EVENT_RETENTION_HOURS: how long a delivered event's id is remembered. */
+    readonly retentionHours: number;
+  };
+}
+
+/** How a provider signs its webhooks: as Fireblocks does (RSA-SHA512 of the body), or Standard Webhooks (HMAC-SHA256, `whsec_`). */
+export const INBOUND_SCHEMES = ['fireblocks', 'standard'] as const;
+export type InboundScheme = (typeof INBOUND_SCHEMES)[number];
+
+export interface InboundProvider {
+  readonly provider: string;
+  readonly scheme: InboundScheme;
 }
 
 /**
@@ -26,4 +41,9 @@ export interface CosignerOptions {
  */
 export function simulatorPrivateKeyFile(dataDir: string, version = 1): string {
   return join(dataDir, 'simulator', `cosigner-${SIMULATOR_PROVIDER}.v${version}.pem`);
+}
+
+/** Where development keeps the simulator's webhook signing key (the provider's; its public half is `webhook-simulator.pub.vN.pem`). */
+export function simulatorWebhookKeyFile(dataDir: string, version = 1): string {
+  return join(dataDir, 'simulator', `webhook-${SIMULATOR_PROVIDER}.v${version}.pem`);
 }

@@ -18,10 +18,13 @@ export const BatchBody = (): MethodDecorator => (_target, _key, descriptor) =>
  * The body is a signed token read as bytes, whatever of TOKEN_MEDIA_TYPES it says it is, and
  * reaches the handler as a Buffer: for routes that verify a signature over the body as
  * received (the custody provider's callbacks). Nothing parses it before the handler has
- * verified it.
+ * verified it. `maxBytes`: a cap of its own under the default 1 MB (Fastify answers 413 for a
+ * longer body before reading it whole, and before any parser or the gate sees it).
  */
-export const TokenBody = (): MethodDecorator => (_target, _key, descriptor) =>
-  mergeRouteConfig(descriptor.value as object, { bodyClass: 'token' });
+export const TokenBody =
+  (maxBytes?: number): MethodDecorator =>
+  (_target, _key, descriptor) =>
+    mergeRouteConfig(descriptor.value as object, { bodyClass: 'token', ...(maxBytes === undefined ? {} : { tokenBodyLimit: maxBytes }) });
 
 export function takesTokenBody(routeConfig: unknown): boolean {
   return (routeConfig as { bodyClass?: string } | undefined)?.bodyClass === 'token';
@@ -32,6 +35,8 @@ function isBatch(routeConfig: unknown): boolean {
 }
 
 export function bodyLimitFor(routeConfig: unknown): number {
+  const tokenLimit = (routeConfig as { tokenBodyLimit?: unknown } | undefined)?.tokenBodyLimit;
+  if (takesTokenBody(routeConfig) && typeof tokenLimit === 'number') return Math.min(tokenLimit, DEFAULT_BODY_LIMIT);
   return isBatch(routeConfig) ? BATCH_BODY_LIMIT : DEFAULT_BODY_LIMIT;
 }
 

@@ -22,6 +22,8 @@ export interface ProvidersOptions {
   readonly simulator: {
     /** SIMULATOR_COSIGNER_ENABLED: its co-signer asks our callback about each transaction it accepts. */
     readonly cosigner: boolean;
+    /** SIMULATOR_WEBHOOKS_ENABLED, and the simulator's inbound events configured: it announces each transaction it settles. */
+    readonly webhooks: boolean;
     /** SIMULATOR_RETRY_INTERVAL_MS: after a RETRY, the same request again this long after (the provider's default: 3 minutes). */
     readonly retryIntervalMs: number;
     /** SIMULATOR_RETRY_FOR_MS: retries stop, and the transaction fails, this long after the first call (default: 60 minutes). */

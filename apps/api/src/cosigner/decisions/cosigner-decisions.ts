@@ -11,6 +11,7 @@ import { CallbackAnswer, signCallbackAnswer } from '../protocol/callback-answer'
 import { CosignerKeys } from '../protocol/cosigner-keys';
 import { readSignRequest, SignRequest } from '../protocol/sign-request';
 import { referencedPlaceOf, ReferencedPlace } from '../transfers/external-reference';
+import { FINAL_TRANSFER_STATUSES, TransferStatus } from '../transfers/transfer-status';
 import { CapWindows } from './cap-windows';
 import { intentMismatch, TransferIntent } from './intent-match';
 
@@ -29,7 +30,7 @@ interface TransferRow extends TransferIntent {
   id: string;
   rule_name: string | null;
   provider: string;
-  status: 'submitted' | 'pending' | 'approved' | 'rejected' | 'failed';
+  status: TransferStatus;
   provider_tx_id: string | null;
 }
 
@@ -256,7 +257,8 @@ export class CosignerDecisions {
       [owner.workspaceId],
     );
     if (workspace?.status !== 'active') return reject(`workspace_${workspace?.status ?? 'deleted'}`);
-    if (transfer.status === 'rejected' || transfer.status === 'failed') return reject(`transfer_${transfer.status}`);
+    // A transfer that ended (rejected, failed, or completed or cancelled at the provider) is signed no more.
+    if (FINAL_TRANSFER_STATUSES.has(transfer.status)) return reject(`transfer_${transfer.status}`);
     if (request.txId !== undefined && transfer.provider_tx_id !== null && request.txId !== transfer.provider_tx_id)
       return reject('intent_mismatch:txId');
     const mismatch = intentMismatch(transfer, request.facts);

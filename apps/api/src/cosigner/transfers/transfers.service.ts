@@ -21,7 +21,8 @@ import { externalTxIdOf } from './external-reference';
 /** The type of a destination given by its address. */
 const ONE_TIME_ADDRESS = 'ONE_TIME_ADDRESS';
 
-export type TransferStatus = 'submitted' | 'pending' | 'approved' | 'rejected' | 'failed';
+import type { TransferStatus } from './transfer-status';
+export type { TransferStatus };
 
 export interface NewTransfer {
   readonly asset: string;

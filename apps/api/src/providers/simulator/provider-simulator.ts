@@ -3,9 +3,10 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { SIMULATOR_PROVIDER, simulatorPrivateKeyFile } from '../../cosigner/cosigner.options';
+import { SIMULATOR_PROVIDER, simulatorPrivateKeyFile, simulatorWebhookKeyFile } from '../../cosigner/cosigner.options';
 import { CosignerKeys } from '../../cosigner/protocol/cosigner-keys';
 import { CustodyProvider, TransferSubmission } from '../custody-provider';
+import { FIREBLOCKS_SIGNATURE_HEADER, fireblocksStatusEvent, signFireblocksWebhook } from '../fireblocks/fireblocks-webhook';
 import { PROVIDERS_OPTIONS, ProvidersOptions } from '../providers.options';
 import { CallbackTransport, SimulatedCosigner, SimulatedTransaction } from './simulated-cosigner';
 import { SimulatedProvider } from './simulated-provider';
@@ -30,9 +31,17 @@ export class ProviderSimulator implements CustodyProvider, BeforeApplicationShut
   private readonly calls = new Set<Promise<unknown>>();
   private signingKey?: KeyObject;
   private responseKey?: KeyObject;
+  private webhookKey?: KeyObject;
+  private readonly webhookKeyFile: string;
 
-  constructor(@Inject(PROVIDERS_OPTIONS) options: ProvidersOptions, adapterHost: HttpAdapterHost, keys: CosignerKeys) {
+  constructor(
+    @Inject(PROVIDERS_OPTIONS) options: ProvidersOptions,
+    private readonly adapterHost: HttpAdapterHost,
+    keys: CosignerKeys,
+  ) {
     const keyFile = simulatorPrivateKeyFile(options.dataDir);
+    this.webhookKeyFile = simulatorWebhookKeyFile(options.dataDir);
+    const webhooks = options.simulator.webhooks;
     const cosigner = options.simulator.cosigner
       ? new SimulatedCosigner({
           signingKey: () => (this.signingKey ??= this.readSigningKey(keyFile)),
@@ -40,11 +49,14 @@ export class ProviderSimulator implements CustodyProvider, BeforeApplicationShut
           transport: this.injecting(adapterHost),
           retryIntervalMs: options.simulator.retryIntervalMs,
           retryForMs: options.simulator.retryForMs,
-          onOutcome: (transaction) =>
+          onOutcome: (transaction) => {
             this.logger.log(
               { txId: transaction.id, status: transaction.status, reason: transaction.rejectionReason ?? transaction.failureReason },
               'simulator transaction settled',
-            ),
+            );
+            // As the provider does: the settled status is announced to the workspace's webhook.
+            if (webhooks) void this.announce(transaction);
+          },
         })
       : undefined;
     this.provider = new SimulatedProvider(cosigner);
@@ -71,6 +83,68 @@ export class ProviderSimulator implements CustodyProvider, BeforeApplicationShut
   /** A transaction by its external reference (ours, `<workspaceId>:<environment>:<Idempotency-Key>`). */
   transaction(externalTxId: string): SimulatedTransaction | undefined {
     return this.provider.find({ externalTxId });
+  }
+
+  /**
+   * Announces a status of a transaction to `POST /v1/inbound/simulator/webhooks` as Fireblocks
+   * does: a `TRANSACTION_STATUS_UPDATED` body, its `Fireblocks-Signature` the base64 RSA-SHA512
+   * of those bytes with the simulator's webhook key (`<dataDir>/simulator/webhook-simulator.v1.pem`,
+   * whose public half is `webhook-simulator.pub.v1.pem`), through the whole pipeline. The
+   * transaction is the ledger's by its external reference (its id, asset and amount), or only
+   * what is given. Answers what the route answered.
+   */
+  async emitStatusWebhook(event: {
+    externalTxId: string;
+    status: string;
+    subStatus?: string;
+    txId?: string;
+  }): Promise<{ status: number; body: string }> {
+    const known = this.provider.find({ externalTxId: event.externalTxId });
+    const now = Date.now();
+    const body = JSON.stringify(
+      fireblocksStatusEvent(
+        SIMULATOR_PROVIDER,
+        {
+          id: event.txId ?? known?.id ?? `sim-unknown`,
+          externalTxId: event.externalTxId,
+          status: event.status,
+          ...(event.subStatus === undefined ? {} : { subStatus: event.subStatus }),
+          ...(known ? { assetId: known.asset, amount: known.amount, createdAt: Date.parse(known.createdAt) } : {}),
+          lastUpdated: now,
+        },
+        now,
+      ),
+    );
+    const signature = signFireblocksWebhook(body, (this.webhookKey ??= createPrivateKey(readFileSync(this.webhookKeyFile))));
+    const call = this.adapterHost.httpAdapter
+      .getInstance<FastifyInstance>()
+      .inject({
+        method: 'POST',
+        url: `/v1/inbound/${SIMULATOR_PROVIDER}/webhooks`,
+        headers: { 'content-type': 'application/json', [FIREBLOCKS_SIGNATURE_HEADER]: signature },
+        payload: body,
+      })
+      .then((response) => ({ status: response.statusCode, body: response.body }));
+    const settled = call.catch(() => undefined);
+    this.calls.add(settled);
+    void settled.then(() => this.calls.delete(settled));
+    return call;
+  }
+
+  /** A settled transaction's status, announced; a failure to announce is logged (the provider would retry; the simulator does not). */
+  private async announce(transaction: SimulatedTransaction): Promise<void> {
+    const subStatus = transaction.rejectionReason ?? transaction.failureReason;
+    try {
+      const answer = await this.emitStatusWebhook({
+        externalTxId: transaction.externalTxId,
+        txId: transaction.id,
+        status: transaction.status,
+        ...(subStatus === undefined ? {} : { subStatus }),
+      });
+      if (answer.status !== 200) this.logger.warn({ txId: transaction.id, httpStatus: answer.status }, 'simulator webhook refused');
+    } catch (error) {
+      this.logger.warn({ txId: transaction.id, failure: (error as NodeJS.ErrnoException).code ?? 'error' }, 'simulator webhook not sent');
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { DECIMAL_TEXT } from '../../policies/dto/policy.dto';
+import { TRANSFER_STATUSES } from '../transfer-status';
 
 /** Provider-side names: asset ids, vault and wallet ids, types. */
 const PROVIDER_TEXT = /^[\x21-\x7e]+$/;
@@ -91,9 +92,9 @@ export class TransferParams {
 }
 
 export class TransferListQuery {
-  @ApiPropertyOptional({ enum: ['submitted', 'pending', 'approved', 'rejected', 'failed'] })
+  @ApiPropertyOptional({ enum: [...TRANSFER_STATUSES] })
   @IsOptional()
-  @IsIn(['submitted', 'pending', 'approved', 'rejected', 'failed'])
+  @IsIn([...TRANSFER_STATUSES])
   status?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
@@ -122,7 +123,7 @@ export class TransferDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ description: 'The reference the provider knows it by: `<workspaceId>:<environment>:<Idempotency-Key>`.' })
   externalTxId!: string;
-  @ApiProperty({ enum: ['submitted', 'pending', 'approved', 'rejected', 'failed'] }) status!: string;
+  @ApiProperty({ enum: [...TRANSFER_STATUSES] }) status!: string;
   @ApiProperty() provider!: string;
   @ApiProperty({ type: String, nullable: true, description: "The provider's transaction id, once it has one." }) providerTxId!:
     string | null;
