@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { DomainEvents, jobPrincipal, UnitOfWork } from '@ringfence/tenancy';
 import type { AppConfig } from '../../apps/api/src/config/app-config';
 import { WebhookDeliveryWorker } from '../../apps/api/src/webhooks/delivery/webhook-delivery-worker';
@@ -378,6 +379,56 @@ describe('outbound webhooks', () => {
     expect((await send(key, 'DELETE', `/v1/webhooks/endpoints/${endpoint.id}`)).statusCode).toBe(204);
     expect(await deliveries(endpoint.id)).toEqual([]);
     expectProblem(await send(key, 'GET', `/v1/webhooks/endpoints/${endpoint.id}`), 404, 'NOT_FOUND');
+  });
+
+  it('announces a key revocation and rotation, a vault reveal and a suspension, each in its environment', async () => {
+    const owner = await t.newKey({ scopes: ['webhooks:read', 'webhooks:write', 'vault:write', 'vault:reveal'], by: admin });
+    const endpoint = await createEndpoint({ url: sink.url('/announced') }, owner);
+    const testSide = await t.newKey({ workspace: owner.workspaceId, scopes: ['webhooks:write'], environment: 'test', by: admin });
+    const testEndpoint = await createEndpoint({ url: sink.url('/announced-test') }, testSide);
+    const doomed = await t.newKey({ workspace: owner.workspaceId, scopes: ['vault:read'], by: admin });
+    const rotated = await t.newKey({ workspace: owner.workspaceId, scopes: ['vault:read'], by: admin });
+    const base = `/v1/admin/workspaces/${owner.workspaceId}`;
+    expect((await t.app.inject({ method: 'DELETE', url: `${base}/api-keys/${doomed.id}`, headers: admin.headers })).statusCode).toBe(204);
+    const rotation = await t.app.inject({
+      method: 'POST',
+      url: `${base}/api-keys/${rotated.id}/rotate`,
+      headers: admin.headers,
+      payload: { gracePeriodSeconds: 60 },
+    });
+    expect(rotation.statusCode).toBe(201);
+    const value = `value-${randomBytes(18).toString('base64url')}`;
+    secrets.push(value);
+    expect((await send(owner, 'POST', '/v1/vault/secrets', { name: 'announced', value })).statusCode).toBe(201);
+    expect((await send(owner, 'POST', '/v1/vault/secrets/announced/reveal', {})).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: `${base}/suspend`, headers: admin.headers })).statusCode).toBe(200);
+    await worker().deliverDue();
+    const bodies = (path: string) =>
+      sink.received
+        .filter((request) => request.path === path)
+        .map(
+          (request) =>
+            verifiedBy(path === '/announced' ? endpoint.secret : testEndpoint.secret, request) as {
+              type: string;
+              data: Record<string, unknown>;
+            },
+        );
+    const live = bodies('/announced');
+    expect(live.map((body) => body.type).sort()).toEqual([
+      'api_key.revoked',
+      'api_key.rotated',
+      'vault.secret.revealed',
+      'workspace.suspended',
+    ]);
+    expect(live.find((body) => body.type === 'api_key.revoked')!.data).toMatchObject({ keyId: doomed.id, prefix: `rf_live_${doomed.id}` });
+    expect(live.find((body) => body.type === 'api_key.rotated')!.data).toMatchObject({
+      keyId: rotated.id,
+      newKeyId: rotation.json<{ id: string }>().id,
+    });
+    expect(live.find((body) => body.type === 'vault.secret.revealed')!.data).toMatchObject({ name: 'announced', version: 1 });
+    expect(JSON.stringify(live)).not.toContain(value);
+    expect(JSON.stringify(live)).not.toContain(doomed.key);
+    expect(bodies('/announced-test').map((body) => body.type)).toEqual(['workspace.suspended']);
   });
 
   it('never writes a secret to a log line', () => {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditTrail, declareAuditRedactions, SecurityEvents } from '@ringfence/audit';
 import { AesGcmCipher, DecryptionError, declareSealedColumn } from '@ringfence/crypto';
 import { RequestProblems } from '@ringfence/problems';
-import { actorLabel, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { actorLabel, DomainEvents, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { randomUUID } from 'node:crypto';
 import { RevealedVaultSecretDto, VaultSecretDetailDto, VaultSecretDto, VaultSecretVersionDto } from './dto/vault.dto';
 import { VAULT_OPTIONS, VaultOptions } from './vault.options';
@@ -86,6 +86,7 @@ export class VaultSecrets {
     private readonly trail: AuditTrail,
     private readonly events: SecurityEvents,
     @Inject(VAULT_OPTIONS) private readonly options: VaultOptions,
+    private readonly domainEvents: DomainEvents,
   ) {}
 
   async create(owner: VaultOwner, input: { name: string; value: string; description?: string }): Promise<VaultSecretDto> {
@@ -248,6 +249,11 @@ export class VaultSecrets {
     const value = plaintext.toString('utf8');
     plaintext.fill(0);
     this.trail.record({ target, after: { name, version: row.version } });
+    await this.domainEvents.record(owner, {
+      type: 'vault.secret.revealed',
+      subjectId: name,
+      payload: { name, version: row.version, revealedBy: actorLabel(this.context.principal) },
+    });
     return { name, version: row.version, value };
   }
 

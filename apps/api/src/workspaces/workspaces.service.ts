@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditTrail } from '@ringfence/audit';
 import { DEFAULT_PLAN, planLimitsOf, RATE_LIMIT_OPTIONS, RateLimitOptions } from '@ringfence/limits';
 import { RequestProblems } from '@ringfence/problems';
-import { prepared, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { actorLabel, DomainEvents, prepared, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { isUUID } from 'class-validator';
 import { ApiKeyAuthenticator } from './api-keys/api-key.authenticator';
 import { WorkspaceDto } from './dto/workspace.dto';
@@ -40,6 +40,8 @@ export class WorkspacesService {
     private readonly authenticator: ApiKeyAuthenticator,
     @Inject(RATE_LIMIT_OPTIONS) private readonly limits: RateLimitOptions,
     private readonly origins: WorkspaceOrigins,
+    private readonly context: RequestContext,
+    private readonly events: DomainEvents,
   ) {}
 
   async create(input: { name: string; plan?: string; allowedOrigins?: string[] }): Promise<WorkspaceDto> {
@@ -139,6 +141,15 @@ export class WorkspacesService {
     const after = workspaceView(row!);
     this.origins.changed(after);
     this.trail.record({ target: { type: 'workspace', id }, before: { status: before.status }, after: { status } });
+    if (status === 'suspended') {
+      // Both environments' endpoints hear it: each environment is its own subscriber.
+      for (const environment of ['live', 'test'] as const) {
+        await this.events.record(
+          { workspaceId: id, environment },
+          { type: 'workspace.suspended', subjectId: id, payload: { workspaceId: id, suspendedBy: actorLabel(this.context.principal) } },
+        );
+      }
+    }
     return after;
   }
 

@@ -27,20 +27,22 @@ export class TransferStatusChangedData {
 }
 
 export class ApiKeyRevokedData {
-  @ApiProperty({ format: 'uuid' }) keyId!: string;
+  @ApiProperty({ description: 'The key’s public id (characters 9–16 of the key).' }) keyId!: string;
   @ApiProperty({ description: 'The key’s public prefix (`rf_live_ABCD1234`), never the key.' }) prefix!: string;
   @ApiProperty({ description: 'Who revoked it: an admin, a key, or the system.' }) revokedBy!: string;
 }
 
 export class ApiKeyRotatedData {
-  @ApiProperty({ format: 'uuid', description: 'The key replaced.' }) keyId!: string;
-  @ApiProperty({ format: 'uuid', description: 'The key that replaces it.' }) newKeyId!: string;
+  @ApiProperty({ description: 'The public id of the key replaced.' }) keyId!: string;
+  @ApiProperty({ description: 'The public id of the key that replaces it.' }) newKeyId!: string;
   @ApiProperty({ description: 'The new key’s public prefix, never the key.' }) newPrefix!: string;
-  @ApiProperty({ format: 'date-time', description: 'When the replaced key stops working.' }) oldKeyExpiresAt!: string;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time', description: 'When the replaced key stops working.' })
+  oldKeyExpiresAt!: string | null;
 }
 
 export class WorkspaceSuspendedData {
   @ApiProperty({ format: 'uuid' }) workspaceId!: string;
+  @ApiProperty({ description: 'Who suspended it (an admin’s label).' }) suspendedBy!: string;
 }
 
 export class PolicyActivatedData {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AccessProblems, SCOPES } from '@ringfence/access';
 import { AuditTrail, declareAuditRedactions } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
-import { actorLabel, AdminRole, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { actorLabel, AdminRole, DomainEvents, KeyEnvironment, RequestContext, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { ApiKeyProblems } from './api-keys.problems';
 import { generateApiKey } from './api-key-format';
 import { ApiKeyPeppers } from './api-key-peppers';
@@ -60,6 +60,7 @@ export class ApiKeysService {
     @Inject(KEY_WORKSPACES) private readonly workspaces: KeyWorkspaces,
     private readonly trail: AuditTrail,
     private readonly authenticator: ApiKeyAuthenticator,
+    private readonly events: DomainEvents,
   ) {}
 
   /**
@@ -157,6 +158,19 @@ export class ApiKeysService {
       before: { expiresAt: old.expires_at?.toISOString() ?? null },
       after: { expiresAt: updated!.expires_at?.toISOString() ?? null, replacedBy: created.id },
     });
+    await this.events.record(
+      { workspaceId, environment: old.environment },
+      {
+        type: 'api_key.rotated',
+        subjectId: keyId,
+        payload: {
+          keyId,
+          newKeyId: created.id,
+          newPrefix: publicPrefix(old.environment, created.id),
+          oldKeyExpiresAt: updated!.expires_at?.toISOString() ?? null,
+        },
+      },
+    );
     return created;
   }
 
@@ -186,6 +200,14 @@ export class ApiKeysService {
       before: { revokedAt: null },
       after: { revokedAt: row.revoked_at?.toISOString() },
     });
+    await this.events.record(
+      { workspaceId, environment: target.environment },
+      {
+        type: 'api_key.revoked',
+        subjectId: keyId,
+        payload: { keyId, prefix: publicPrefix(target.environment, keyId), revokedBy: actorLabel(this.context.principal) },
+      },
+    );
   }
 
   /**
@@ -239,4 +261,9 @@ function earliest(a: Date | undefined, b: Date | undefined): Date | undefined {
   if (!a) return b;
   if (!b) return a;
   return a < b ? a : b;
+}
+
+/** A key's public prefix (`rf_live_ABCD1234`): its environment and public id, never its secret. */
+function publicPrefix(environment: KeyEnvironment, keyId: string): string {
+  return `rf_${environment}_${keyId}`;
 }
