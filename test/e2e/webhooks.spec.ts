@@ -36,7 +36,8 @@ describe('outbound webhooks', () => {
   });
   afterAll(() => sink.close());
   const t = useTestApp({
-    env: { LOG_LEVEL: 'trace', WEBHOOK_ALLOWED_PORTS: '1' },
+    // An api instance runs no cluster job: the spec runs the delivery worker itself, when it means to.
+    env: { LOG_LEVEL: 'trace', RINGFENCE_ROLE: 'api' },
     configure: (config) => {
       const loopback = loopbackSinks(config);
       return {
