@@ -219,7 +219,7 @@ describe('background jobs', () => {
 
   it('gives the final turns their time even while another job’s turn outlasts the drain: a stuck mail does not lose API-key usage', async () => {
     // The attacker's lever: a mail server that stalls keeps the mail worker's turn running as the instance stops.
-    const t = await createTestApp(db, { features: [JobProbeModule], env: { RINGFENCE_ROLE: 'worker', SHUTDOWN_GRACE_MS: '400' } });
+    const t = await createTestApp(db, { features: [JobProbeModule], env: { RINGFENCE_ROLE: 'all', SHUTDOWN_GRACE_MS: '400' } });
     const { entered, release } = clusterProbe.holdUntilReleased();
     try {
       const key = await newKey(t);

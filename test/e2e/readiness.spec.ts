@@ -58,3 +58,31 @@ describe('readiness, with a mail server that refuses', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/admin/jobs', headers: key.headers })).statusCode).toBe(401); // a key is no admin
   });
 });
+
+describe('a worker instance (RINGFENCE_ROLE=worker)', () => {
+  const t = useTestApp({ env: { RINGFENCE_ROLE: 'worker' } });
+
+  it('serves its health and its jobs’ state only: the API is the api instances’', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    const owner = await t.newAdmin('owner');
+    expect((await t.app.inject({ method: 'GET', url: '/v1/admin/jobs', headers: owner.headers })).statusCode).toBe(200);
+    for (const url of ['/v1/admin/workspaces', '/v1/workspace', '/v1/webhooks/endpoints', '/docs-json']) {
+      const answer = await t.app.inject({ method: 'GET', url, headers: owner.headers });
+      expect({ url, status: answer.statusCode, code: answer.json<{ code: string }>().code }).toEqual({
+        url,
+        status: 404,
+        code: 'NOT_FOUND',
+      });
+    }
+  });
+
+  it('is ready while it can claim, and not once it drains for a stop', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    const registry = t.app.get(JobRegistry);
+    expect(registry.claimsClusterWork).toBe(true);
+    await registry.beforeApplicationShutdown();
+    const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ code: 'NOT_READY', detail: 'Not ready: claims.' });
+  });
+});

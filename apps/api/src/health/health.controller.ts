@@ -9,6 +9,7 @@ import {
 } from '@nestjs/terminus';
 import { Public } from '@ringfence/access';
 import { SkipRateLimits } from '@ringfence/limits';
+import { JobRegistry, jobPrincipal, UnitOfWork } from '@ringfence/tenancy';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { HealthProblems } from './health.problems';
@@ -38,6 +39,8 @@ export class HealthController {
     private readonly migrations: MigrationsHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly indicator: HealthIndicatorService,
+    private readonly jobs: JobRegistry,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /** The process is up; touches nothing else. */
@@ -75,6 +78,7 @@ export class HealthController {
         this.bounded('database', () => this.database.pingCheck('database', { timeout: READY_PING_GIVE_UP_MS })),
         this.bounded('migrations', () => this.migrations.check('migrations')),
         ...(this.redis.configured ? [this.bounded('redis', () => this.redis.check('redis'))] : []),
+        ...(this.jobs.role === 'worker' ? [this.bounded('claims', () => this.claims())] : []),
       ]);
       return [];
     } catch (error) {
@@ -82,6 +86,28 @@ export class HealthController {
       const report = error instanceof ServiceUnavailableException ? (error.getResponse() as Partial<HealthCheckResult>) : {};
       const failing = Object.keys(report.error ?? {});
       return failing.length > 0 ? failing : ['health check failed'];
+    }
+  }
+
+  /**
+   * A worker is ready when it can claim: it is not draining for a stop, and a unit of work on
+   * the platform path its jobs claim through (a system principal's settings, row-level
+   * security's platform policies) answers. It says whether the instance can work, never
+   * what its jobs found.
+   */
+  private async claims(): Promise<HealthIndicatorResult> {
+    const indicator = this.indicator.check('claims');
+    if (!this.jobs.claimsClusterWork) return indicator.down({ reason: 'draining' });
+    try {
+      await this.unitOfWork.run(
+        async () => {
+          await this.unitOfWork.manager.query('SELECT 1');
+        },
+        { principal: jobPrincipal('readiness') },
+      );
+      return indicator.up();
+    } catch {
+      return indicator.down({ reason: 'unavailable' });
     }
   }
 

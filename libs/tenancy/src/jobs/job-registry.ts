@@ -126,6 +126,16 @@ export class JobRegistry implements OnModuleInit, OnApplicationBootstrap, Before
     if (job.runsHere) void this.turn(job);
   }
 
+  /** The instance's role (RINGFENCE_ROLE): `worker` instances exist to take cluster work. */
+  get role(): JobRegistryOptions['role'] {
+    return this.options.role;
+  }
+
+  /** Whether this instance takes cluster work now: its role runs cluster jobs, and it is not draining for a stop. */
+  get claimsClusterWork(): boolean {
+    return !this.stopping.signal.aborted && [...this.jobs.values()].some((job) => job.declaration.scope === 'cluster' && job.runsHere);
+  }
+
   status(): JobStatus[] {
     return [...this.jobs.values()].map((job) => ({
       name: job.declaration.name,
