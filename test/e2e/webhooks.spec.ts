@@ -1,19 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { DomainEvents, jobPrincipal, UnitOfWork } from '@ringfence/tenancy';
-import type { AppConfig } from '../../apps/api/src/config/app-config';
 import { WebhookDeliveryWorker } from '../../apps/api/src/webhooks/delivery/webhook-delivery-worker';
 import type { TestAdmin } from '../support/admin-session';
 import type { TestKey } from '../support/api-key';
 import { expectProblem } from '../support/assertions';
 import { activatePolicy, ethPolicy } from '../support/cosigner';
 import { useTestApp } from '../support/use-test-app';
-import { answer, startWebhookSink, verifiedBy, WebhookSink } from '../support/webhook-sink';
-
-/** Loopback sinks are refused everywhere but in specs; this is the one setting no variable can make. */
-export const loopbackSinks = (config: AppConfig): AppConfig => ({
-  ...config,
-  webhooks: { ...config.webhooks, endpointPolicy: { ...config.webhooks.endpointPolicy, allowLoopbackForTests: true, allowedPorts: [] } },
-});
+import { answer, loopbackSinks, startWebhookSink, verifiedBy, WebhookSink } from '../support/webhook-sink';
 
 interface Endpoint {
   id: string;
@@ -38,13 +31,7 @@ describe('outbound webhooks', () => {
   const t = useTestApp({
     // An api instance runs no cluster job: the spec runs the delivery worker itself, when it means to.
     env: { LOG_LEVEL: 'trace', RINGFENCE_ROLE: 'api' },
-    configure: (config) => {
-      const loopback = loopbackSinks(config);
-      return {
-        ...loopback,
-        webhooks: { ...loopback.webhooks, endpointPolicy: { ...loopback.webhooks.endpointPolicy, allowedPorts: [sink.port] } },
-      };
-    },
+    configure: (config) => loopbackSinks(config, [sink.port]),
   });
   let admin: TestAdmin;
   let key: TestKey;

@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import type { AppConfig } from '../../apps/api/src/config/app-config';
 
 /** One request a sink received. */
 export interface SinkRequest {
@@ -65,3 +66,9 @@ export function verifiedBy(secret: string, request: SinkRequest): unknown {
     'webhook-signature': request.headers['webhook-signature'] ?? '',
   });
 }
+
+/** Loopback sinks are refused everywhere but in specs; this is the one setting no variable can make. `ports`: the sinks' ports. */
+export const loopbackSinks = (config: AppConfig, ports: readonly number[] = []): AppConfig => ({
+  ...config,
+  webhooks: { ...config.webhooks, endpointPolicy: { ...config.webhooks.endpointPolicy, allowLoopbackForTests: true, allowedPorts: ports } },
+});
