@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { DomainEvents, jobPrincipal, UnitOfWork } from '@ringfence/tenancy';
+import { DomainEvents, jobPrincipal, JobRegistry, UnitOfWork } from '@ringfence/tenancy';
+import { until } from '../support/until';
 import { WebhookDeliveryWorker } from '../../apps/api/src/webhooks/delivery/webhook-delivery-worker';
 import type { TestAdmin } from '../support/admin-session';
 import type { TestKey } from '../support/api-key';
@@ -425,5 +426,52 @@ describe('outbound webhooks', () => {
       expect(logs).not.toContain(secret);
       expect(logs).not.toContain(secret.slice(6));
     }
+  });
+});
+
+describe('outbound webhooks on an instance that delivers (RINGFENCE_ROLE=all)', () => {
+  let sink: WebhookSink;
+  beforeAll(async () => {
+    sink = await startWebhookSink();
+  });
+  afterAll(() => sink.close());
+  const t = useTestApp({ configure: (config) => loopbackSinks(config, [sink.port]) });
+
+  it('nudges the delivery job as an event’s transaction commits (not for one that rolls back), and delivers it', async () => {
+    const admin = await t.newAdmin('owner');
+    const key = await t.newKey({ scopes: ['webhooks:write'], by: admin });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks/endpoints',
+      headers: key.headers,
+      payload: { url: sink.url() },
+    });
+    const { id, secret } = created.json<{ id: string; secret: string }>();
+    const nudge = jest.spyOn(t.app.get(JobRegistry), 'nudge');
+    try {
+      const unitOfWork = t.app.get(UnitOfWork);
+      await expect(
+        unitOfWork.run(
+          async () => {
+            await t.app
+              .get(DomainEvents)
+              .record({ workspaceId: key.workspaceId, environment: 'live' }, { type: 'policy.activated', payload: {} });
+            throw new Error('rolled back');
+          },
+          { principal: jobPrincipal('webhooks-spec') },
+        ),
+      ).rejects.toThrow('rolled back');
+      expect(nudge).not.toHaveBeenCalledWith('webhook-delivery');
+      expect((await t.app.inject({ method: 'POST', url: `/v1/webhooks/endpoints/${id}/test`, headers: key.headers })).statusCode).toBe(202);
+      expect(nudge).toHaveBeenCalledWith('webhook-delivery');
+    } finally {
+      nudge.mockRestore();
+    }
+    await until(
+      'the delivery',
+      () => sink.received.length,
+      (count) => count > 0,
+    );
+    expect(verifiedBy(secret, sink.received[0]!)).toMatchObject({ type: 'webhook.test' });
   });
 });

@@ -23,10 +23,26 @@ const INSERT_EVENT = `INSERT INTO domain_events (workspace_id, environment, type
  */
 @Injectable()
 export class DomainEvents {
+  private readonly committedListeners: ((type: string) => void)[] = [];
+
   constructor(private readonly unitOfWork: UnitOfWork) {}
+
+  /**
+   * Called with an event's type once the transaction that appended it has committed (never
+   * for a rollback): the deliverer's cue to look now rather than at its next turn. A cue only:
+   * what was appended is in the table whether or not anyone listened.
+   */
+  onCommitted(listener: (type: string) => void): void {
+    this.committedListeners.push(listener);
+  }
 
   async record(place: { workspaceId: string; environment: KeyEnvironment }, event: DomainEvent): Promise<void> {
     if (!EVENT_TYPE.test(event.type)) throw new Error(`domain event type "${event.type}" is not of the form resource.verb`);
+    if (this.committedListeners.length > 0) {
+      this.unitOfWork.afterCommit(() => {
+        for (const listener of this.committedListeners) listener(event.type);
+      });
+    }
     await this.unitOfWork.manager.query(prepared('ringfence_domain_event_insert', INSERT_EVENT), [
       place.workspaceId,
       place.environment,

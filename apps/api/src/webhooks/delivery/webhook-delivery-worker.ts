@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AuditWriter } from '@ringfence/audit';
 import { AesGcmCipher } from '@ringfence/crypto';
 import {
@@ -7,6 +7,7 @@ import {
   DomainEvents,
   Job,
   jobPrincipal,
+  JobRegistry,
   KeyEnvironment,
   Outbox,
   OutboxPass,
@@ -80,7 +81,7 @@ const DELIVERER = jobPrincipal(WEBHOOK_DELIVERY_JOB);
  * their endpoints (a 410 disables one; so do five days without a success), in one transaction.
  */
 @Injectable()
-export class WebhookDeliveryWorker {
+export class WebhookDeliveryWorker implements OnModuleInit {
   private readonly logger = new Logger('WebhookDelivery');
   private readonly table;
 
@@ -90,6 +91,7 @@ export class WebhookDeliveryWorker {
     private readonly cipher: AesGcmCipher,
     private readonly audit: AuditWriter,
     private readonly events: DomainEvents,
+    private readonly jobs: JobRegistry,
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
   ) {
     this.table = defineOutboxTable<DeliveryPayload>({
@@ -110,6 +112,11 @@ export class WebhookDeliveryWorker {
         columns: ['url', 'sealed_secret', 'secret_version', 'sealed_previous_secret', 'previous_secret_expires_at'],
       },
     });
+  }
+
+  /** An event committed here is delivered now where this instance delivers (`worker`, `all`), not at the next turn. */
+  onModuleInit(): void {
+    this.events.onCommitted(() => this.jobs.nudge(WEBHOOK_DELIVERY_JOB));
   }
 
   @Job({ name: WEBHOOK_DELIVERY_JOB, scope: 'cluster', everyMs: 1000 })
