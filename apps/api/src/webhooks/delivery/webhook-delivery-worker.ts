@@ -184,7 +184,7 @@ export class WebhookDeliveryWorker {
           attempts.map(({ detail }) => detail.environment),
           attempts.map(({ detail }) => detail.startedAt),
           attempts.map(({ detail }) => detail.result.latencyMs),
-          attempts.map(({ detail }) => detail.result.status ?? null),
+          attempts.map(({ detail }) => storedStatus(detail.result.status)),
           attempts.map(({ detail }) => storedBody(detail.result.responseBody)),
           attempts.map(({ detail }) => detail.result.truncated),
           attempts.map(({ detail }) => detail.result.errorClass ?? null),
@@ -261,6 +261,15 @@ export class WebhookDeliveryWorker {
       { principal: DELIVERER },
     );
   }
+}
+
+/**
+ * A status the column holds (100 to 599), or null: Node's parser takes any three digits
+ * (`HTTP/1.1 999`), and one row the column refuses would fail the record of its whole batch,
+ * every workspace's, again at every claim. The attempt's class (`http_999`) still says what came back.
+ */
+function storedStatus(status: number | undefined): number | null {
+  return status !== undefined && status >= 100 && status <= 599 ? status : null;
 }
 
 /** At most 64 KiB of UTF-8, cut on a character boundary (the client read at most that many bytes). */
