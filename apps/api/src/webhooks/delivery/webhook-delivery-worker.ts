@@ -275,8 +275,9 @@ function storedStatus(status: number | undefined): number | null {
 /** At most 64 KiB of UTF-8, cut on a character boundary (the client read at most that many bytes). */
 function storedBody(text: string): string | null {
   if (text.length === 0) return null;
-  let stored = text;
+  // PostgreSQL's text holds no NUL. Replaced before the cut: a replacement is three bytes where
+  // the NUL was one, and a body over 64 KiB fails the column's check, and with it the batch's record.
+  let stored = text.split(String.fromCharCode(0)).join('\uFFFD');
   while (Buffer.byteLength(stored, 'utf8') > 65536) stored = stored.slice(0, -1024);
-  // PostgreSQL's text holds no NUL.
-  return stored.split(String.fromCharCode(0)).join('\uFFFD');
+  return stored;
 }
