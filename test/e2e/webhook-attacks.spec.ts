@@ -307,6 +307,38 @@ describe('outbound webhooks under attack', () => {
       }
     });
 
+    it('sends a failed delivery again once when two recoveries of its endpoint race', async () => {
+      const endpoint = (await send(a, 'POST', '/v1/webhooks/endpoints', { url: sink.url('/race') })).json<Endpoint>();
+      await send(a, 'POST', `/v1/webhooks/endpoints/${endpoint.id}/test`);
+      await send(a, 'PATCH', `/v1/webhooks/endpoints/${endpoint.id}`, { enabled: false });
+      await t.app.get(WebhookDeliveryWorker).deliverDue();
+      await send(a, 'PATCH', `/v1/webhooks/endpoints/${endpoint.id}`, { enabled: true });
+      const since = new Date(Date.now() - 3600_000).toISOString();
+      // Both recoveries wait on the endpoint's row; then they run side by side.
+      await t.superuser.query('BEGIN');
+      await t.superuser.query('SELECT 1 FROM webhook_endpoints WHERE id = $1 FOR UPDATE', [endpoint.id]);
+      const both = [0, 1].map(() => send(a, 'POST', `/v1/webhooks/endpoints/${endpoint.id}/recover`, { since }));
+      for (;;) {
+        // This client is inside a transaction: the statistics' snapshot would stay the first one.
+        await t.superuser.query('SELECT pg_stat_clear_snapshot()');
+        const { rows } = await t.superuser.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM webhook_endpoints%'`,
+        );
+        if (rows[0]!.n >= 2) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await t.superuser.query('COMMIT');
+      const answers = await Promise.all(both);
+      expect(answers.map((response) => response.statusCode)).toEqual([202, 202]);
+      expect(answers.map((response) => response.json<{ queued: number }>().queued).sort()).toEqual([0, 1]);
+      const { rows } = await t.superuser.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND replay_of IS NOT NULL`,
+        [endpoint.id],
+      );
+      expect(rows[0]!.n).toBe(1);
+      await send(a, 'DELETE', `/v1/webhooks/endpoints/${endpoint.id}`);
+    });
+
     it('answers hostile endpoint inputs with 4xx, never 500', async () => {
       const bodies: unknown[] = [
         { url: sink.url(), description: 'a\u0000b' },
