@@ -213,7 +213,8 @@ export class WebhookDeliveries {
         errors: [{ field: 'since', messages: [`since must be within the last ${RECOVER_WINDOW_DAYS} days`] }],
       });
     }
-    await this.enabledEndpoint(owner, endpointId);
+    // One recovery of an endpoint at a time: the second sees the first's replays once it commits.
+    await this.enabledEndpoint(owner, endpointId, 'NO KEY UPDATE');
     const [{ queued } = { queued: 0 }] = await sqlRows<{ queued: number }>(
       this.unitOfWork.manager,
       `WITH again AS (
@@ -236,10 +237,10 @@ export class WebhookDeliveries {
     return { queued };
   }
 
-  private async enabledEndpoint(owner: WebhookOwner, endpointId: string): Promise<void> {
+  private async enabledEndpoint(owner: WebhookOwner, endpointId: string, lock: 'SHARE' | 'NO KEY UPDATE' = 'SHARE'): Promise<void> {
     const [endpoint] = await sqlRows<{ enabled: boolean }>(
       this.unitOfWork.manager,
-      'SELECT enabled FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2 AND environment = $3 FOR SHARE',
+      `SELECT enabled FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2 AND environment = $3 FOR ${lock}`,
       [endpointId, owner.workspaceId, owner.environment],
     );
     if (!endpoint) throw RequestProblems.NOT_FOUND({ detail: 'No such webhook endpoint.' });
