@@ -339,6 +339,35 @@ describe('outbound webhooks under attack', () => {
       await send(a, 'DELETE', `/v1/webhooks/endpoints/${endpoint.id}`);
     });
 
+    it('answers a test racing a disable with 202 and its delivery, never 500', async () => {
+      const endpoint = (await send(a, 'POST', '/v1/webhooks/endpoints', { url: sink.url('/race-test') })).json<Endpoint>();
+      const waiting = async (): Promise<number> => {
+        await t.superuser.query('SELECT pg_stat_clear_snapshot()');
+        const { rows } = await t.superuser.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+        );
+        return rows[0]!.n;
+      };
+      // The test request passes its look at the endpoint, then waits to append its event.
+      await t.superuser.query('BEGIN');
+      await t.superuser.query('LOCK TABLE domain_events IN SHARE MODE');
+      const tested = send(a, 'POST', `/v1/webhooks/endpoints/${endpoint.id}/test`);
+      while ((await waiting()) < 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      // A disable meanwhile: it finishes, or it waits for the test's transaction.
+      let disabledDone = false;
+      const disabled = send(a, 'PATCH', `/v1/webhooks/endpoints/${endpoint.id}`, { enabled: false }).finally(() => (disabledDone = true));
+      while (!disabledDone && (await waiting()) < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+      await t.superuser.query('COMMIT');
+      const [test, disable] = await Promise.all([tested, disabled]);
+      expect(disable.statusCode).toBe(200);
+      expect(test.statusCode).toBe(202);
+      const { rows } = await t.superuser.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE id = $1`, [
+        test.json<{ deliveryId: string }>().deliveryId,
+      ]);
+      expect(rows[0].n).toBe(1);
+      await send(a, 'DELETE', `/v1/webhooks/endpoints/${endpoint.id}`);
+    });
+
     it('answers hostile endpoint inputs with 4xx, never 500', async () => {
       const bodies: unknown[] = [
         { url: sink.url(), description: 'a\u0000b' },
