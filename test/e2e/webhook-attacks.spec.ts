@@ -484,6 +484,31 @@ describe('outbound webhooks under attack', () => {
       expect(rows[0]!.n).toBeLessThanOrEqual(65536);
     });
 
+    it('records the batch beside a delivery whose endpoint its tenant deleted mid-flight, and logs no attempt for it', async () => {
+      const doomed = (
+        await t.inject({ method: 'POST', url: '/v1/webhooks/endpoints', headers: attacker.headers, payload: { url: sink.url('/doomed') } })
+      ).json<Endpoint>();
+      sink.received.length = 0;
+      sink.respond((request, response) => {
+        if (request.path !== '/doomed') return answer(200, 'ok')(request, response);
+        void t.superuser.query('DELETE FROM webhook_endpoints WHERE id = $1', [doomed.id]).then(() => answer(200, 'ok')(request, response));
+      });
+      const tested = await t.inject({ method: 'POST', url: `/v1/webhooks/endpoints/${doomed.id}/test`, headers: attacker.headers });
+      const victimTest = await t.inject({
+        method: 'POST',
+        url: `/v1/webhooks/endpoints/${victimEndpoint.id}/test`,
+        headers: victim.headers,
+      });
+      const pass = await t.app.get(WebhookDeliveryWorker).deliverDue();
+      expect(pass.leaseLost).toBe(1);
+      const { rows } = await t.superuser.query(
+        `SELECT d.id, d.status, (SELECT count(*)::int FROM webhook_delivery_attempts a WHERE a.delivery_id = d.id) AS logged
+           FROM webhook_deliveries d WHERE d.id IN ($1, $2)`,
+        [tested.json<{ deliveryId: string }>().deliveryId, victimTest.json<{ deliveryId: string }>().deliveryId],
+      );
+      expect(rows).toEqual([{ id: victimTest.json<{ deliveryId: string }>().deliveryId, status: 'done', logged: 1 }]);
+    });
+
     it('stores invalid UTF-8, huge headers and a broken answer as attempts, and the batch beside them', async () => {
       const hostile: ((response: import('node:http').ServerResponse) => void)[] = [
         (response) => {
