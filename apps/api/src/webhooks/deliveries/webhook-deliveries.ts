@@ -77,6 +77,28 @@ function cursorOf(row: DeliveryRow): string {
   return Buffer.from(JSON.stringify([row.created_text, row.id])).toString('base64url');
 }
 
+/**
+ * `created_at::text` as this API wrote it, with fields PostgreSQL takes: a month 99 or an
+ * hour 25 matches a pattern and then fails the query (500), so every field is checked.
+ */
+function isTimestampText(text: string): boolean {
+  const match = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d{1,6})?[+-](\d\d)(?::(\d\d))?$/.exec(text);
+  if (!match) return false;
+  const field = (index: number): number => Number(match[index] ?? '0');
+  const [year, month, day] = [field(1), field(2), field(3)];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    field(4) < 24 &&
+    field(5) < 60 &&
+    field(6) < 60 &&
+    field(8) <= 15 &&
+    field(9) < 60
+  );
+}
+
 function positionOf(cursor: string): [string, string] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
@@ -84,7 +106,7 @@ function positionOf(cursor: string): [string, string] {
       Array.isArray(value) &&
       value.length === 2 &&
       typeof value[0] === 'string' &&
-      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/.test(value[0]) &&
+      isTimestampText(value[0]) &&
       typeof value[1] === 'string' &&
       /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value[1])
     ) {
@@ -191,7 +213,8 @@ export class WebhookDeliveries {
         errors: [{ field: 'since', messages: [`since must be within the last ${RECOVER_WINDOW_DAYS} days`] }],
       });
     }
-    await this.enabledEndpoint(owner, endpointId);
+    // One recovery of an endpoint at a time: the second sees the first's replays once it commits.
+    await this.enabledEndpoint(owner, endpointId, 'NO KEY UPDATE');
     const [{ queued } = { queued: 0 }] = await sqlRows<{ queued: number }>(
       this.unitOfWork.manager,
       `WITH again AS (
@@ -214,10 +237,10 @@ export class WebhookDeliveries {
     return { queued };
   }
 
-  private async enabledEndpoint(owner: WebhookOwner, endpointId: string): Promise<void> {
+  private async enabledEndpoint(owner: WebhookOwner, endpointId: string, lock: 'SHARE' | 'NO KEY UPDATE' = 'SHARE'): Promise<void> {
     const [endpoint] = await sqlRows<{ enabled: boolean }>(
       this.unitOfWork.manager,
-      'SELECT enabled FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2 AND environment = $3 FOR SHARE',
+      `SELECT enabled FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2 AND environment = $3 FOR ${lock}`,
       [endpointId, owner.workspaceId, owner.environment],
     );
     if (!endpoint) throw RequestProblems.NOT_FOUND({ detail: 'No such webhook endpoint.' });

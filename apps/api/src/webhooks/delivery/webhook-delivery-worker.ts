@@ -191,7 +191,7 @@ export class WebhookDeliveryWorker implements OnModuleInit {
           attempts.map(({ detail }) => detail.environment),
           attempts.map(({ detail }) => detail.startedAt),
           attempts.map(({ detail }) => detail.result.latencyMs),
-          attempts.map(({ detail }) => detail.result.status ?? null),
+          attempts.map(({ detail }) => storedStatus(detail.result.status)),
           attempts.map(({ detail }) => storedBody(detail.result.responseBody)),
           attempts.map(({ detail }) => detail.result.truncated),
           attempts.map(({ detail }) => detail.result.errorClass ?? null),
@@ -270,11 +270,21 @@ export class WebhookDeliveryWorker implements OnModuleInit {
   }
 }
 
+/**
+ * A status the column holds (100 to 599), or null: Node's parser takes any three digits
+ * (`HTTP/1.1 999`), and one row the column refuses would fail the record of its whole batch,
+ * every workspace's, again at every claim. The attempt's class (`http_999`) still says what came back.
+ */
+function storedStatus(status: number | undefined): number | null {
+  return status !== undefined && status >= 100 && status <= 599 ? status : null;
+}
+
 /** At most 64 KiB of UTF-8, cut on a character boundary (the client read at most that many bytes). */
 function storedBody(text: string): string | null {
   if (text.length === 0) return null;
-  let stored = text;
+  // PostgreSQL's text holds no NUL. Replaced before the cut: a replacement is three bytes where
+  // the NUL was one, and a body over 64 KiB fails the column's check, and with it the batch's record.
+  let stored = text.split(String.fromCharCode(0)).join('\uFFFD');
   while (Buffer.byteLength(stored, 'utf8') > 65536) stored = stored.slice(0, -1024);
-  // PostgreSQL's text holds no NUL.
-  return stored.split(String.fromCharCode(0)).join('\uFFFD');
+  return stored;
 }

@@ -296,7 +296,8 @@ export class WebhookEndpoints {
 
   /** Sends `webhook.test` to this endpoint alone (whatever it subscribes to); answers the delivery's id. */
   async test(owner: WebhookOwner, id: string): Promise<{ deliveryId: string; eventId: string }> {
-    const endpoint = await this.find(owner, id, false);
+    // Locked: a disable committed between this look and the fan-out would leave the event no delivery.
+    const endpoint = await this.find(owner, id, true);
     if (!endpoint.enabled) throw WebhookProblems.ENDPOINT_DISABLED();
     await this.events.record(owner, {
       type: 'webhook.test',
