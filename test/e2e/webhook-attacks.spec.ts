@@ -36,6 +36,8 @@ describe('outbound webhooks under attack', () => {
     });
     afterAll(() => sink.close());
     const t = useTestApp({
+      // An api instance: no delivery turn of the job's own races the spec's.
+      env: { RINGFENCE_ROLE: 'api' },
       configure: (config) => ({
         ...config,
         webhooks: { ...config.webhooks, endpointPolicy: { ...config.webhooks.endpointPolicy, allowedPorts: [sink.port] } },
@@ -151,6 +153,8 @@ describe('outbound webhooks under attack', () => {
     });
     afterAll(() => sink.close());
     const t = useTestApp({
+      // An api instance: no delivery turn of the job's own races the spec's.
+      env: { RINGFENCE_ROLE: 'api' },
       configure: (config) => {
         const loopback = loopbackSinks(config);
         return {
@@ -407,6 +411,8 @@ describe('outbound webhooks under attack', () => {
     });
     afterAll(() => sink.close());
     const t = useTestApp({
+      // An api instance: no delivery turn of the job's own races the spec's.
+      env: { RINGFENCE_ROLE: 'api' },
       configure: (config) => {
         const loopback = loopbackSinks(config);
         return {
