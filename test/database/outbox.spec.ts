@@ -244,4 +244,19 @@ describe('Outbox', () => {
       { id, secret: null, status: 'failed', attempts: 1, last_error: 'NO_SUCH_RECIPIENT', leased: false, finished: true },
     ]);
   });
+
+  it('records the rest of a batch when the database refuses one of its outcomes, and leaves that one claimed', async () => {
+    const ids = await queue(3);
+    const poison = ids[1]!;
+    const pass = await first.outbox.deliverDue(TEST_OUTBOX, () => Promise.resolve(done), {
+      afterRecords: async (recorded) => {
+        // What a refused insert does to the recording transaction (a CHECK on a column of the attempt log, say).
+        if (recorded.some(({ row }) => row.id === poison)) await first.unitOfWork.manager.query(`SELECT 1 / 0`);
+      },
+    });
+    expect(pass).toMatchObject({ delivered: 2, unrecorded: 1, lastErrorCode: 'RECORD_FAILED' });
+    const byId = new Map((await rows()).map((row) => [row.id, row]));
+    expect(ids.filter((id) => id !== poison).map((id) => byId.get(id)!.status)).toEqual(['done', 'done']);
+    expect(byId.get(poison)).toMatchObject({ status: 'pending', leased: true });
+  });
 });

@@ -76,6 +76,8 @@ export interface OutboxPass {
   retried: number;
   failed: number;
   leaseLost: number;
+  /** Outcomes whose recording failed even alone: their rows stay claimed until their leases run out, then are claimed again. */
+  unrecorded?: number;
   lastErrorCode?: string;
 }
 
@@ -164,9 +166,14 @@ export class Outbox {
       if (settled.length === 0) return;
       const batch = settled;
       settled = [];
-      const recorded = await this.recordMany(table, batch, options.afterRecords);
+      const recorded = await this.recordIsolating(table, batch, options.afterRecords);
       recorded.forEach((result, index) => {
         const { outcome } = batch[index]!;
+        if (result === 'unrecorded') {
+          pass.unrecorded = (pass.unrecorded ?? 0) + 1;
+          pass.lastErrorCode = 'RECORD_FAILED';
+          return;
+        }
         if (result === 'done') pass.delivered += 1;
         else if (result === 'retry') pass.retried += 1;
         else if (result === 'failed') pass.failed += 1;
@@ -296,6 +303,33 @@ export class Outbox {
       this.logger.warn({ table: table.table, id, attempt }, `${table.table}: a late result was refused (the row was claimed again)`);
     });
     return recorded;
+  }
+
+  /**
+   * `recordMany`, and if the batch's transaction fails (not the database's outage), each
+   * outcome alone: one row the database refuses never holds back the others of its batch,
+   * whoever they belong to. One that fails alone too is left claimed (`unrecorded`).
+   */
+  private async recordIsolating<Payload extends object, Detail>(
+    table: OutboxTable<Payload>,
+    items: readonly { claim: OutboxClaim<Payload>; outcome: DeliveryOutcome<Detail> }[],
+    afterRecords?: OutboxPassOptions<Payload, Detail>['afterRecords'],
+  ): Promise<(Recorded | 'unrecorded')[]> {
+    try {
+      return await this.recordMany(table, items, afterRecords);
+    } catch (error) {
+      if (isReportedState(error)) throw error;
+      if (items.length === 1) {
+        this.logger.error(
+          { table: table.table, id: items[0]!.claim.row.id, failure: failureCodeOf(error) },
+          `${table.table}: an outcome could not be recorded; the row is claimed again once its lease runs out`,
+        );
+        return ['unrecorded'];
+      }
+    }
+    const results: (Recorded | 'unrecorded')[] = [];
+    for (const item of items) results.push(...(await this.recordIsolating(table, [item], afterRecords)));
+    return results;
   }
 
   private async deliverOne<Payload extends object, Detail>(

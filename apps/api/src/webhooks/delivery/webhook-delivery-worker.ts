@@ -71,6 +71,16 @@ interface AttemptDetail {
 
 const DELIVERER = jobPrincipal(WEBHOOK_DELIVERY_JOB);
 
+/** A pass whose outcomes could not all be recorded: its turn fails with it. */
+class OutcomesUnrecorded extends Error {
+  readonly code = 'WEBHOOK_OUTCOMES_UNRECORDED';
+
+  constructor(count: number) {
+    super(`${count} delivery outcome(s) could not be recorded; their rows are claimed again once their leases run out`);
+    this.name = 'OutcomesUnrecorded';
+  }
+}
+
 /**
  * Delivers the webhook deliveries (docs/adr/0021-webhook-delivery.md) through the Outbox: a
  * claim takes due deliveries fairly across endpoints (at most WEBHOOK_ENDPOINT_CONCURRENCY of
@@ -121,7 +131,9 @@ export class WebhookDeliveryWorker implements OnModuleInit {
 
   @Job({ name: WEBHOOK_DELIVERY_JOB, scope: 'cluster', everyMs: 1000 })
   async deliveryTurn(signal: AbortSignal): Promise<void> {
-    await this.deliverDue(signal);
+    const pass = await this.deliverDue(signal);
+    // The job list (GET /v1/admin/jobs) and the log show a database that refuses outcomes.
+    if (pass.unrecorded) throw new OutcomesUnrecorded(pass.unrecorded);
   }
 
   /** Finishes what waits for a disabled endpoint, then delivers until nothing is due or `signal` aborts. */
