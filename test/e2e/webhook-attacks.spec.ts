@@ -56,6 +56,18 @@ describe('outbound webhooks under attack', () => {
         ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
       });
 
+    it('answers a host that resolves to an internal address as one that does not resolve: no map of the internal names', async () => {
+      // This machine's own name resolves to a loopback address (`localhost` is refused by name, before any lookup).
+      const internal = await send('POST', '/v1/webhooks/endpoints', { url: `http://${hostname()}:${sink.port}/hook` });
+      const nowhere = await send('POST', '/v1/webhooks/endpoints', { url: `http://nothing-here.invalid:${sink.port}/hook` });
+      expect(internal.statusCode).toBe(422);
+      const answer = (response: typeof internal) => {
+        const { requestId: _requestId, ...rest } = response.json<Record<string, unknown>>();
+        return rest;
+      };
+      expect(answer(nowhere)).toEqual(answer(internal));
+    });
+
     it('refuses every internal address form at registration, naming the rule and never echoing the URL', async () => {
       const port = sink.port;
       const internal = [

@@ -336,7 +336,10 @@ export class WebhookEndpoints {
     const checked = checkEndpointUrl(text, policy);
     if (!checked.ok) throw urlRefused(checked);
     const resolved = await resolveCheckedAddress(checked.hostname, undefined, policy);
-    if (!resolved.ok) throw urlRefused(resolved);
+    // One answer whether the host does not resolve or resolves to an address refused: which
+    // one it was would tell a key holder what names this host's resolver knows internally.
+    if (!resolved.ok)
+      throw urlRefused({ ok: false, code: 'address_forbidden', message: 'url: the host must resolve to public addresses only' });
     return checked.url.href;
   }
 }
