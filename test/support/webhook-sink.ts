@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import type { AppConfig } from '../../apps/api/src/config/app-config';
 
 /** One request a sink received. */
 export interface SinkRequest {
@@ -64,4 +65,27 @@ export function verifiedBy(secret: string, request: SinkRequest): unknown {
     'webhook-timestamp': request.headers['webhook-timestamp'] ?? '',
     'webhook-signature': request.headers['webhook-signature'] ?? '',
   });
+}
+
+/**
+ * The configuration with loopback sinks allowed (`allowLoopbackForTests`, the one setting no
+ * variable can make) on the ports `ports()` names, read when the app boots.
+ */
+export const loopbackSinksOn =
+  (ports: () => readonly number[]) =>
+  (config: AppConfig): AppConfig => ({
+    ...config,
+    webhooks: {
+      ...config.webhooks,
+      endpointPolicy: { ...config.webhooks.endpointPolicy, allowLoopbackForTests: true, allowedPorts: [...ports()] },
+    },
+  });
+
+/** Resolves once `condition` holds, looking every 20 ms; rejects naming `what` if it never does within `withinMs`. */
+export async function eventually(what: string, condition: () => boolean | Promise<boolean>, withinMs = 25_000): Promise<void> {
+  const giveUp = Date.now() + withinMs;
+  while (!(await condition())) {
+    if (Date.now() > giveUp) throw new Error(`never happened: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
