@@ -127,7 +127,8 @@ describe('Outbox', () => {
   it('delivers with no transaction open, then records the outcome with its own work and clears the payload', async () => {
     const [id] = await queue(1);
     const seen: unknown[] = [];
-    // One slot: no claim of the pass runs beside this delivery, so any transaction open would be the delivery's.
+    // One slot: with more, the pass claims again while this delivery is in flight, and that
+    // claim's own (short) transaction is what the count below would see.
     const pass = await first.outbox.deliverDue(defineOutboxTable({ ...TEST_OUTBOX, batch: 1 }), async (row) => {
       const { rows: open } = await superuser.query(
         `SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND usename = 'ringfence_app' AND xact_start IS NOT NULL`,

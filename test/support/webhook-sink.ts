@@ -2,6 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { AppConfig } from '../../apps/api/src/config/app-config';
+import { until } from './until';
 
 /** One request a sink received. */
 export interface SinkRequest {
@@ -72,3 +73,22 @@ export const loopbackSinks = (config: AppConfig, ports: readonly number[] = []):
   ...config,
   webhooks: { ...config.webhooks, endpointPolicy: { ...config.webhooks.endpointPolicy, allowLoopbackForTests: true, allowedPorts: ports } },
 });
+
+/**
+ * The configuration with loopback sinks allowed (`allowLoopbackForTests`, the one setting no
+ * variable can make) on the ports `ports()` names, read when the app boots.
+ */
+export const loopbackSinksOn =
+  (ports: () => readonly number[]) =>
+  (config: AppConfig): AppConfig => ({
+    ...config,
+    webhooks: {
+      ...config.webhooks,
+      endpointPolicy: { ...config.webhooks.endpointPolicy, allowLoopbackForTests: true, allowedPorts: [...ports()] },
+    },
+  });
+
+/** Resolves once `condition` holds (the bounded wait of `until`); rejects naming `what` if it never does within `withinMs`. */
+export async function eventually(what: string, condition: () => boolean | Promise<boolean>, withinMs = 25_000): Promise<void> {
+  await until(what, condition, (held) => held, withinMs);
+}

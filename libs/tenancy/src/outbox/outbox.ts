@@ -96,6 +96,8 @@ export interface OutboxClaim<Payload extends object> {
 /** The statements of one table, built once. */
 interface OutboxSql {
   expire: string;
+  /** With a group: locks the groups with due rows that no other claim holds (the claim's first statement). */
+  lockGroups?: string;
   claim: string;
   hold: string;
   done: string;
@@ -219,16 +221,24 @@ export class Outbox {
   async claim<Payload extends object>(table: OutboxTable<Payload>, limit: number = table.batch): Promise<OutboxClaim<Payload>[]> {
     if (this.unitOfWork.active) throw new Error('an outbox claims outside any transaction: its deliveries must not run inside one');
     const sql = this.sqlOf(table);
-    const parameters = [table.maxAttempts, Math.min(limit, table.batch), table.leaseMs / 1000];
-    if (table.group) parameters.push(table.group.inFlight);
+    const parameters: unknown[] = [table.maxAttempts, Math.min(limit, table.batch), table.leaseMs / 1000];
     const rows = await this.unitOfWork.run(
       async () => {
-        await this.unitOfWork.manager.query(sql.expire, [table.maxAttempts]);
-        return sqlRows<Record<string, unknown> & { id: string; attempts: number; lease_token: string }>(
-          this.unitOfWork.manager,
-          sql.claim,
-          parameters,
-        );
+        const manager = this.unitOfWork.manager;
+        await manager.query(sql.expire, [table.maxAttempts]);
+        if (table.group && sql.lockGroups) {
+          // The groups are locked by a statement of their own: the claim's statement, run after
+          // it, takes its snapshot once the locks are held, so it counts the rows in flight that
+          // the group's previous holder committed. (In one statement, a snapshot taken before
+          // that holder's commit counted none of its claims, and the limit was exceeded.)
+          const groups = await sqlRows<{ id: string }>(manager, sql.lockGroups, [table.maxAttempts]);
+          if (groups.length === 0) return [];
+          parameters.push(
+            table.group.inFlight,
+            groups.map((group) => group.id),
+          );
+        }
+        return sqlRows<Record<string, unknown> & { id: string; attempts: number; lease_token: string }>(manager, sql.claim, parameters);
       },
       { principal: table.principal },
     );
@@ -379,11 +389,13 @@ export class Outbox {
     const take = `UPDATE ${t} AS claimed
                  SET attempts = claimed.attempts + 1, claimed_until = now() + make_interval(secs => $3), lease_token = gen_random_uuid()`;
     const group = table.group;
+    const lockGroups = group
+      ? `SELECT g.id FROM ${group.table} g
+          WHERE ${group.enabledColumn ? `g.${group.enabledColumn} AND ` : ''}EXISTS (SELECT 1 FROM ${t} d WHERE d.${group.column} = g.id AND ${due('d')})
+          FOR NO KEY UPDATE SKIP LOCKED`
+      : undefined;
     const claim = group
-      ? `WITH groups AS (
-           SELECT g.id FROM ${group.table} g
-            WHERE ${group.enabledColumn ? `g.${group.enabledColumn} AND ` : ''}EXISTS (SELECT 1 FROM ${t} d WHERE d.${group.column} = g.id AND ${due('d')})
-            FOR NO KEY UPDATE SKIP LOCKED),
+      ? `WITH groups AS (SELECT unnest($5::uuid[]) AS id),
          picked AS (
            SELECT p.id FROM groups
            CROSS JOIN LATERAL (SELECT count(*)::int AS busy FROM ${t} b
@@ -403,6 +415,7 @@ export class Outbox {
            FROM due WHERE claimed.id = due.id
          ${returned}`;
     const sql: OutboxSql = {
+      ...(lockGroups ? { lockGroups } : {}),
       expire: `UPDATE ${t} SET status = 'failed', finished_at = now(), ${release}, last_error = 'LEASE_EXPIRED'${clear}
                 WHERE id IN (SELECT id FROM ${t} WHERE status = 'pending' AND attempts >= $1 AND claimed_until <= now() FOR UPDATE SKIP LOCKED)`,
       claim,
