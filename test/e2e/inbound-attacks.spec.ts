@@ -274,6 +274,41 @@ describe('inbound provider events: attacks', () => {
     });
   });
 
+  describe('verified, but odd: what a provider signs must never 500 nor bypass the checks', () => {
+    it('remembers an event whose ids carry a NUL or a lone surrogate (answered 200, not a 500 the provider retries for ever)', async () => {
+      const key = await keyWithPolicy(t, ethPolicy());
+      const transfer = await pendingTransfer(t, key);
+      const bodies: [string, Buffer][] = [
+        ['a NUL in data.id', statusEvent(transfer, 'FAILED', { id: 'tx\u0000evil' })],
+        ['a lone surrogate in data.id', statusEvent(transfer, 'FAILED', { id: 'tx\ud800' })],
+        ['a NUL in externalTxId', statusEvent({ externalTxId: `${transfer.externalTxId}\u0000` }, 'FAILED')],
+        ['a lone surrogate in externalTxId', statusEvent({ externalTxId: `${transfer.externalTxId}\udc00` }, 'FAILED')],
+        ['a NUL in an unknown reference', statusEvent({ externalTxId: `${randomUUID()}:live:\u0000` }, 'FAILED', { id: 'x\u0000' })],
+      ];
+      for (const [name, body] of bodies) {
+        const response = await postFireblocks(t, body);
+        expect({ name, status: response.statusCode }).toEqual({ name, status: 200 });
+      }
+    });
+
+    it('an event whose data.id is not a readable id (a number, too long) does not pass as naming no transaction: it moves nothing the recorded id does not own', async () => {
+      const key = await keyWithPolicy(t, ethPolicy());
+      const transfer = await pendingTransfer(t, key);
+      const recorded = (await stateOf(t, transfer.id)).transfer.provider_tx_id as string;
+      expect(typeof recorded).toBe('string');
+      expect(await approve(t, transfer, { txId: recorded })).toBe('APPROVE');
+      for (const id of [12345, 'x'.repeat(513), { id: recorded }, [recorded]]) {
+        expect((await postFireblocks(t, statusEvent(transfer, 'FAILED', { id }))).statusCode).toBe(200);
+      }
+      const state = await stateOf(t, transfer.id);
+      expect(state.transfer.status).toBe('approved');
+      expect(state.reservations).toEqual([false]);
+      // The id recorded, or none at all (Fireblocks v1 always sends one; a body without it names no other), moves it.
+      expect((await postFireblocks(t, statusEvent(transfer, 'FAILED', { id: recorded }))).statusCode).toBe(200);
+      expect((await stateOf(t, transfer.id)).transfer.status).toBe('failed');
+    });
+  });
+
   describe('escalation: states and reservations', () => {
     it('COMPLETED keeps the reservation through any replay or later word, so the windowed cap still refuses what it must (end to end through the co-signer)', async () => {
       // 150 per 24 h, 100 per transfer: one of 100 spends it; a second of 100 must be refused.
