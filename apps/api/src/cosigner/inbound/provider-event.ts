@@ -43,13 +43,13 @@ export function readProviderEvent(body: Buffer): ProviderEvent {
   if (!isObject(data)) return { kind: 'ignored', why: 'unreadable' };
   const status = word(data['status']);
   if (status === undefined) return { kind: 'ignored', why: 'unreadable' };
-  return {
-    kind: 'transaction_status',
-    txId: text(data['id']),
-    externalTxId: text(data['externalTxId']),
-    status,
-    subStatus: word(data['subStatus']),
-  };
+  // An id given but unreadable (not a string, too long, a control character or a lone
+  // surrogate, which the database refuses) makes the event unreadable: read as absent, it would
+  // pass for an event naming no provider transaction, and move a transfer whose recorded id is another.
+  const txId = optionalText(data['id']);
+  const externalTxId = optionalText(data['externalTxId']);
+  if (txId === UNREADABLE || externalTxId === UNREADABLE) return { kind: 'ignored', why: 'unreadable' };
+  return { kind: 'transaction_status', txId, externalTxId, status, subStatus: word(data['subStatus']) };
 }
 
 /**
@@ -92,6 +92,13 @@ function word(value: unknown): string | undefined {
   return typeof value === 'string' && WORD.test(value) ? value : undefined;
 }
 
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 && value.length <= TEXT_MAX ? value : undefined;
+const UNREADABLE = Symbol('unreadable');
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A field that may be absent (undefined or null); present, it must be a bounded, well-formed string without control characters. */
+function optionalText(value: unknown): string | undefined | typeof UNREADABLE {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > TEXT_MAX) return UNREADABLE;
+  return value.isWellFormed() && !CONTROL.test(value) ? value : UNREADABLE;
 }
