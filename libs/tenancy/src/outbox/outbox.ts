@@ -95,6 +95,7 @@ export interface OutboxClaim<Payload extends object> {
 interface OutboxSql {
   expire: string;
   claim: string;
+  anyDue: string;
   hold: string;
   done: string;
   retry: string;
@@ -102,6 +103,8 @@ interface OutboxSql {
 }
 
 const LEASE_LOST = Symbol('lease-lost');
+/** The first wait after a claim that found nothing while rows were due; it doubles, up to the pass's pollMs. */
+const CONTENDED_FIRST_WAIT_MS = 10;
 
 /**
  * Delivery that never does I/O inside a transaction. A pass claims due rows in a short
@@ -142,6 +145,8 @@ export class Outbox {
     let woken = new Promise<void>((resolve) => (wake = resolve));
     // Nothing was due at the last claim: look again when a delivery finishes or after pollMs.
     let drained = false;
+    // The last claims found nothing although rows were due (another worker's claim held them): wait this long, then claim again.
+    let contendedMs = 0;
 
     const start = (claim: OutboxClaim<Payload>) => {
       const delivery = this.deliverOne(table, claim, deliver)
@@ -186,10 +191,18 @@ export class Outbox {
           const claims = await this.claim(table, room);
           claims.forEach(start);
           drained = claims.length === 0;
+          if (!drained) contendedMs = 0;
           continue;
         }
         if (inFlight.size === 0) {
-          if (settled.length === 0) break;
+          if (settled.length > 0) continue;
+          // A claim finds nothing while another worker's claim holds the due rows' groups
+          // (SKIP LOCKED) or their groups are at their limit: the pass goes on, shortly, while
+          // rows are due; it ends when none is.
+          if (signal?.aborted || !(await this.anyDue(table))) break;
+          contendedMs = Math.min(pollMs, Math.max(CONTENDED_FIRST_WAIT_MS, contendedMs * 2));
+          await new Promise((resolve) => setTimeout(resolve, contendedMs));
+          drained = false;
           continue;
         }
         const timer = drained ? setTimeout(() => ((drained = false), wake()), pollMs) : undefined;
@@ -229,6 +242,15 @@ export class Outbox {
       row: { id, attempt: attempts, payload: payload as Payload },
       token: lease_token,
     }));
+  }
+
+  /** Whether any row is due (a claim that found none may have met another worker's claim). */
+  private async anyDue<Payload extends object>(table: OutboxTable<Payload>): Promise<boolean> {
+    const sql = this.sqlOf(table);
+    const [row] = await this.unitOfWork.run(() => sqlRows<{ due: boolean }>(this.unitOfWork.manager, sql.anyDue, [table.maxAttempts]), {
+      principal: table.principal,
+    });
+    return row?.due === true;
   }
 
   /**
@@ -368,7 +390,12 @@ export class Outbox {
          ${take}
            FROM due WHERE claimed.id = due.id
          ${returned}`;
+    const anyDue = group
+      ? `SELECT EXISTS (SELECT 1 FROM ${t} d JOIN ${group.table} g ON g.id = d.${group.column}${group.enabledColumn ? ` AND g.${group.enabledColumn}` : ''}
+                          WHERE ${due('d')}) AS due`
+      : `SELECT EXISTS (SELECT 1 FROM ${t} d WHERE ${due('d')}) AS due`;
     const sql: OutboxSql = {
+      anyDue,
       expire: `UPDATE ${t} SET status = 'failed', finished_at = now(), ${release}, last_error = 'LEASE_EXPIRED'${clear}
                 WHERE id IN (SELECT id FROM ${t} WHERE status = 'pending' AND attempts >= $1 AND claimed_until <= now() FOR UPDATE SKIP LOCKED)`,
       claim,
