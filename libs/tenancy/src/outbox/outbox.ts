@@ -105,6 +105,12 @@ interface OutboxSql {
 const LEASE_LOST = Symbol('lease-lost');
 /** The first wait after a claim that found nothing while rows were due; it doubles, up to the pass's pollMs. */
 const CONTENDED_FIRST_WAIT_MS = 10;
+/**
+ * How often a pass finishes the rows whose last attempt's lease ran out (its first claim, then
+ * at most this often): the statement reads every pending row, and such rows are rare (a worker
+ * that died on a last attempt) and only wait a few seconds more.
+ */
+const EXPIRE_EVERY_MS = 5000;
 
 /**
  * Delivery that never does I/O inside a transaction. A pass claims due rows in a short
@@ -147,6 +153,7 @@ export class Outbox {
     let drained = false;
     // The last claims found nothing although rows were due (another worker's claim held them): wait this long, then claim again.
     let contendedMs = 0;
+    let expiredAt = -Infinity;
 
     const start = (claim: OutboxClaim<Payload>) => {
       const delivery = this.deliverOne(table, claim, deliver)
@@ -188,7 +195,10 @@ export class Outbox {
         const claimNow = !signal?.aborted && !drained && room > 0 && (inFlight.size === 0 || room * 4 >= table.batch);
         if (claimNow || inFlight.size === 0 || settled.length * 4 >= table.batch) await flush();
         if (claimNow) {
-          const claims = await this.claim(table, room);
+          // The spent leases are looked for at the pass's first claim and every few seconds after, not at every claim.
+          const expire = Date.now() - expiredAt >= EXPIRE_EVERY_MS;
+          if (expire) expiredAt = Date.now();
+          const claims = await this.claim(table, room, { expire });
           claims.forEach(start);
           drained = claims.length === 0;
           if (!drained) contendedMs = 0;
@@ -220,16 +230,20 @@ export class Outbox {
 
   /**
    * Claims up to `limit` (the table's batch) due rows, and first finishes as failed the rows
-   * whose last attempt's lease ran out. With a group, fairly across groups (OutboxGroup).
+   * whose last attempt's lease ran out (unless `expire` is false). With a group, fairly across groups (OutboxGroup).
    */
-  async claim<Payload extends object>(table: OutboxTable<Payload>, limit: number = table.batch): Promise<OutboxClaim<Payload>[]> {
+  async claim<Payload extends object>(
+    table: OutboxTable<Payload>,
+    limit: number = table.batch,
+    { expire = true }: { expire?: boolean } = {},
+  ): Promise<OutboxClaim<Payload>[]> {
     if (this.unitOfWork.active) throw new Error('an outbox claims outside any transaction: its deliveries must not run inside one');
     const sql = this.sqlOf(table);
     const parameters = [table.maxAttempts, Math.min(limit, table.batch), table.leaseMs / 1000];
     if (table.group) parameters.push(table.group.inFlight);
     const rows = await this.unitOfWork.run(
       async () => {
-        await this.unitOfWork.manager.query(sql.expire, [table.maxAttempts]);
+        if (expire) await this.unitOfWork.manager.query(sql.expire, [table.maxAttempts]);
         return sqlRows<Record<string, unknown> & { id: string; attempts: number; lease_token: string }>(
           this.unitOfWork.manager,
           sql.claim,
