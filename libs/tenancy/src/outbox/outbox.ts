@@ -389,7 +389,7 @@ export class Outbox {
          picked AS (
            SELECT p.id FROM groups
            CROSS JOIN LATERAL (SELECT count(*)::int AS busy FROM ${t} b
-                                WHERE b.${group.column} = groups.id AND b.status = 'pending' AND b.claimed_until > now()) AS busy
+                                WHERE b.${group.column} = groups.id AND b.status = 'pending' AND b.claimed_until IS NOT NULL AND b.claimed_until > now()) AS busy
            CROSS JOIN LATERAL (
              SELECT o.id, o.next_attempt_at, row_number() OVER (ORDER BY o.next_attempt_at) AS turn FROM (
                SELECT d.id, d.next_attempt_at FROM ${t} d WHERE d.${group.column} = groups.id AND ${due('d')}
