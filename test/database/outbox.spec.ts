@@ -137,6 +137,7 @@ describe('Outbox', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(delivered).toEqual([]);
     await holder.query('ROLLBACK');
+    await holder.end();
     await expect(pass).resolves.toMatchObject({ delivered: 3, leaseLost: 0 });
     expect(delivered.sort()).toEqual([...ids].sort());
     // Nothing due: the next pass ends at once.
@@ -147,6 +148,9 @@ describe('Outbox', () => {
     const [id] = await queue(1);
     const seen: unknown[] = [];
     const pass = await first.outbox.deliverDue(TEST_OUTBOX, async (row) => {
+      // The pass claims again while this delivery runs (its window has room), in a short
+      // transaction of its own: the count below is taken once that claim has found nothing.
+      await new Promise((resolve) => setTimeout(resolve, 200));
       const { rows: open } = await superuser.query(
         `SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND usename = 'ringfence_app' AND xact_start IS NOT NULL`,
       );
