@@ -8,7 +8,9 @@
 // contains one of them; BENCH_ONLY=audited: the audited mutation against its ceiling only
 // (issue 14); BENCH_ONLY=cosigner: the cosigner policy's worst cases only (issue 15);
 // BENCH_ONLY=decisions: the cosigner's decisions and duplicates under load, beside the
-// audited PATCH and bare Fastify (issue 15).
+// audited PATCH and bare Fastify (issue 15); BENCH_ONLY=webhooks: outbound webhook
+// deliveries with one and two workers, commit → receipt, and the outbox row's cost, beside
+// the audited PATCH (issue 16; bench/webhook-deliveries.js).
 // BENCH_APP_NODE_ARGS: extra Node arguments for the app's process
 // (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` for a profile of the whole run).
 // BENCH_PG_STATEMENTS=1: PostgreSQL restarted with pg_stat_statements, and the decisions'
@@ -27,6 +29,7 @@ const auditedMutation = require('./audited-mutation');
 const cosignerPolicy = require('./cosigner-policy');
 const cosignerDecisions = require('./cosigner-decisions');
 const pgStatements = require('./pg-statements');
+const webhookDeliveries = require('./webhook-deliveries');
 
 const root = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -34,7 +37,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ONLY = process.env.BENCH_ONLY?.trim() || undefined;
 const selected = !ONLY
   ? scenarios
-  : ONLY === 'audited' || ONLY === 'decisions'
+  : ONLY === 'audited' || ONLY === 'decisions' || ONLY === 'webhooks'
     ? []
     : scenarios.filter((scenario) =>
         ONLY === 'pipeline' ? scenario.pipeline === true : ONLY.split(',').some((part) => scenario.name.includes(part.trim())),
@@ -88,7 +91,9 @@ async function main() {
   const bareNest = fork(join(__dirname, 'nest-baseline-server.js'), { env: { ...process.env, PORT: String(nestPort) }, stdio: 'ignore' });
   const dataDir = join(workDir, '.data');
   const pgPort = 56000 + Math.floor(Math.random() * 900);
-  const startApp = (entry) =>
+  const sinkPort = basePort + 2;
+  const workerPorts = [basePort + 3, basePort + 4];
+  const startApp = (entry, extraEnv = {}) =>
     spawn(process.execPath, [...(process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? []), entry], {
       cwd: root,
       env: {
@@ -109,6 +114,7 @@ async function main() {
         VAULT_REVEALS_PER_MINUTE: '100000',
         VAULT_WORKSPACE_REVEALS_PER_MINUTE: '100000',
         VAULT_MAX_SECRETS: '100000',
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -129,6 +135,7 @@ async function main() {
   let hostile;
   let audited;
   let decisions;
+  let webhooks;
   try {
     await waitFor(`http://127.0.0.1:${basePort}/health/live`, baseline);
     await waitFor(`http://127.0.0.1:${nestPort}/health/live`, bareNest);
@@ -172,7 +179,8 @@ async function main() {
         });
       }
     };
-    if (selected.length === 0 && ONLY !== 'audited' && ONLY !== 'decisions') throw new Error(`BENCH_ONLY=${ONLY}: no scenario matches`);
+    if (selected.length === 0 && ONLY !== 'audited' && ONLY !== 'decisions' && ONLY !== 'webhooks')
+      throw new Error(`BENCH_ONLY=${ONLY}: no scenario matches`);
     // The pipeline's reads first, on a quiet machine: after the audited run below, the
     // database goes on working for a while (the sealer linking its rows, autovacuum), and in
     // one full run the pipeline's rows measured after it lost a third (p99 15 ms, not 2-4).
@@ -204,6 +212,20 @@ async function main() {
         rsa,
       });
       if (ONLY === 'decisions') return { rows, decisions };
+    }
+    if (!ONLY || ONLY === 'webhooks') {
+      // Issue 16: the app again from the bench entry that lets endpoints point at the loopback
+      // sink, serving only (RINGFENCE_ROLE=api): the phase's worker processes alone deliver.
+      await stopApp(app);
+      app = startApp(join(__dirname, 'webhooks-main.js'), webhookDeliveries.appEnv(sinkPort));
+      app.stdout.resume();
+      await waitFor(`${appUrl}/health/ready`, app);
+      webhooks = await webhookDeliveries.measure({ appUrl, ownerToken, dataDir, pgPort, sinkPort, workerPorts, measure, statements });
+      await stopApp(app);
+      if (ONLY === 'webhooks') return { rows, webhooks };
+      app = startApp(join(root, 'dist/apps/api/src/main.js'));
+      app.stdout.resume();
+      await waitFor(`${appUrl}/health/ready`, app);
     }
     await runScenarios(selected.filter((scenario) => !scenario.pipeline));
     if (ONLY) return { rows, audited };
@@ -241,10 +263,10 @@ async function main() {
     await stopApp(app);
     rmSync(workDir, { recursive: true, force: true });
   }
-  return { rows, hostile, ring, rewrap, audited, decisions, cosigner };
+  return { rows, hostile, ring, rewrap, audited, decisions, webhooks, cosigner };
 }
 
-function report({ rows, hostile, ring, rewrap, audited, decisions, cosigner }) {
+function report({ rows, hostile, ring, rewrap, audited, decisions, webhooks, cosigner }) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   console.log(
     `\nnode ${process.version}, ${CONNECTIONS} connections, ${DURATION} s per measurement${ONLY ? `, BENCH_ONLY=${ONLY}` : ''}, API_KEY_CACHE_MS=${process.env.API_KEY_CACHE_MS ?? '2000 (default)'}, limits counted ${process.env.REDIS_URL ? 'in Redis' : 'in memory'}\n`,
@@ -271,6 +293,7 @@ function report({ rows, hostile, ring, rewrap, audited, decisions, cosigner }) {
   }
   if (audited) console.log(auditedMutation.report(audited).join('\n'));
   if (decisions) console.log(cosignerDecisions.report(decisions).join('\n'));
+  if (webhooks) console.log(webhookDeliveries.report(webhooks).join('\n'));
   if (cosigner) console.log(cosignerPolicy.report(cosigner));
   if (hostile) {
     const ordinary = hostile[0];
@@ -343,6 +366,7 @@ function report({ rows, hostile, ring, rewrap, audited, decisions, cosigner }) {
         rows,
         auditedMutation: audited,
         cosignerDecisions: decisions,
+        webhookDeliveries: webhooks,
         hostileBodies: hostile,
         auditRing: ring,
         rewrap,

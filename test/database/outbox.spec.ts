@@ -124,6 +124,26 @@ describe('Outbox', () => {
     }
   });
 
+  it('goes on with a pass whose claim met another worker’s claim (every due row held), and delivers them once it lets go', async () => {
+    const ids = await queue(3);
+    const holder = await db.connect(db.adminUrl);
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM test_outbox FOR UPDATE');
+    const delivered: string[] = [];
+    const pass = first.outbox.deliverDue(TEST_OUTBOX, (row) => {
+      delivered.push(row.id);
+      return Promise.resolve(done);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(delivered).toEqual([]);
+    await holder.query('ROLLBACK');
+    await holder.end();
+    await expect(pass).resolves.toMatchObject({ delivered: 3, leaseLost: 0 });
+    expect(delivered.sort()).toEqual([...ids].sort());
+    // Nothing due: the next pass ends at once.
+    await expect(first.outbox.deliverDue(TEST_OUTBOX, () => Promise.resolve(done))).resolves.toMatchObject({ delivered: 0 });
+  });
+
   it('delivers with no transaction open, then records the outcome with its own work and clears the payload', async () => {
     const [id] = await queue(1);
     const seen: unknown[] = [];

@@ -99,6 +99,7 @@ interface OutboxSql {
   /** With a group: locks the groups with due rows that no other claim holds (the claim's first statement). */
   lockGroups?: string;
   claim: string;
+  anyDue: string;
   hold: string;
   done: string;
   retry: string;
@@ -106,6 +107,14 @@ interface OutboxSql {
 }
 
 const LEASE_LOST = Symbol('lease-lost');
+/** The first wait after a claim that found nothing while rows were due; it doubles, up to the pass's pollMs. */
+const CONTENDED_FIRST_WAIT_MS = 10;
+/**
+ * How often a pass finishes the rows whose last attempt's lease ran out (its first claim, then
+ * at most this often): the statement reads every pending row, and such rows are rare (a worker
+ * that died on a last attempt) and only wait a few seconds more.
+ */
+const EXPIRE_EVERY_MS = 5000;
 
 /**
  * Delivery that never does I/O inside a transaction. A pass claims due rows in a short
@@ -146,6 +155,9 @@ export class Outbox {
     let woken = new Promise<void>((resolve) => (wake = resolve));
     // Nothing was due at the last claim: look again when a delivery finishes or after pollMs.
     let drained = false;
+    // The last claims found nothing although rows were due (another worker's claim held them): wait this long, then claim again.
+    let contendedMs = 0;
+    let expiredAt = -Infinity;
 
     const start = (claim: OutboxClaim<Payload>) => {
       const delivery = this.deliverOne(table, claim, deliver)
@@ -192,13 +204,24 @@ export class Outbox {
         const claimNow = !signal?.aborted && !drained && room > 0 && (inFlight.size === 0 || room * 4 >= table.batch);
         if (claimNow || inFlight.size === 0 || settled.length * 4 >= table.batch) await flush();
         if (claimNow) {
-          const claims = await this.claim(table, room);
+          // The spent leases are looked for at the pass's first claim and every few seconds after, not at every claim.
+          const expire = Date.now() - expiredAt >= EXPIRE_EVERY_MS;
+          if (expire) expiredAt = Date.now();
+          const claims = await this.claim(table, room, { expire });
           claims.forEach(start);
           drained = claims.length === 0;
+          if (!drained) contendedMs = 0;
           continue;
         }
         if (inFlight.size === 0) {
-          if (settled.length === 0) break;
+          if (settled.length > 0) continue;
+          // A claim finds nothing while another worker's claim holds the due rows' groups
+          // (SKIP LOCKED) or their groups are at their limit: the pass goes on, shortly, while
+          // rows are due; it ends when none is.
+          if (signal?.aborted || !(await this.anyDue(table))) break;
+          contendedMs = Math.min(pollMs, Math.max(CONTENDED_FIRST_WAIT_MS, contendedMs * 2));
+          await new Promise((resolve) => setTimeout(resolve, contendedMs));
+          drained = false;
           continue;
         }
         const timer = drained ? setTimeout(() => ((drained = false), wake()), pollMs) : undefined;
@@ -216,16 +239,20 @@ export class Outbox {
 
   /**
    * Claims up to `limit` (the table's batch) due rows, and first finishes as failed the rows
-   * whose last attempt's lease ran out. With a group, fairly across groups (OutboxGroup).
+   * whose last attempt's lease ran out (unless `expire` is false). With a group, fairly across groups (OutboxGroup).
    */
-  async claim<Payload extends object>(table: OutboxTable<Payload>, limit: number = table.batch): Promise<OutboxClaim<Payload>[]> {
+  async claim<Payload extends object>(
+    table: OutboxTable<Payload>,
+    limit: number = table.batch,
+    { expire = true }: { expire?: boolean } = {},
+  ): Promise<OutboxClaim<Payload>[]> {
     if (this.unitOfWork.active) throw new Error('an outbox claims outside any transaction: its deliveries must not run inside one');
     const sql = this.sqlOf(table);
     const parameters: unknown[] = [table.maxAttempts, Math.min(limit, table.batch), table.leaseMs / 1000];
     const rows = await this.unitOfWork.run(
       async () => {
         const manager = this.unitOfWork.manager;
-        await manager.query(sql.expire, [table.maxAttempts]);
+        if (expire) await manager.query(sql.expire, [table.maxAttempts]);
         if (table.group && sql.lockGroups) {
           // The groups are locked by a statement of their own: the claim's statement, run after
           // it, takes its snapshot once the locks are held, so it counts the rows in flight that
@@ -246,6 +273,15 @@ export class Outbox {
       row: { id, attempt: attempts, payload: payload as Payload },
       token: lease_token,
     }));
+  }
+
+  /** Whether any row is due (a claim that found none may have met another worker's claim). */
+  private async anyDue<Payload extends object>(table: OutboxTable<Payload>): Promise<boolean> {
+    const sql = this.sqlOf(table);
+    const [row] = await this.unitOfWork.run(() => sqlRows<{ due: boolean }>(this.unitOfWork.manager, sql.anyDue, [table.maxAttempts]), {
+      principal: table.principal,
+    });
+    return row?.due === true;
   }
 
   /**
@@ -399,7 +435,7 @@ export class Outbox {
          picked AS (
            SELECT p.id FROM groups
            CROSS JOIN LATERAL (SELECT count(*)::int AS busy FROM ${t} b
-                                WHERE b.${group.column} = groups.id AND b.status = 'pending' AND b.claimed_until > now()) AS busy
+                                WHERE b.${group.column} = groups.id AND b.status = 'pending' AND b.claimed_until IS NOT NULL AND b.claimed_until > now()) AS busy
            CROSS JOIN LATERAL (
              SELECT o.id, o.next_attempt_at, row_number() OVER (ORDER BY o.next_attempt_at) AS turn FROM (
                SELECT d.id, d.next_attempt_at FROM ${t} d WHERE d.${group.column} = groups.id AND ${due('d')}
@@ -414,8 +450,13 @@ export class Outbox {
          ${take}
            FROM due WHERE claimed.id = due.id
          ${returned}`;
+    const anyDue = group
+      ? `SELECT EXISTS (SELECT 1 FROM ${t} d JOIN ${group.table} g ON g.id = d.${group.column}${group.enabledColumn ? ` AND g.${group.enabledColumn}` : ''}
+                          WHERE ${due('d')}) AS due`
+      : `SELECT EXISTS (SELECT 1 FROM ${t} d WHERE ${due('d')}) AS due`;
     const sql: OutboxSql = {
       ...(lockGroups ? { lockGroups } : {}),
+      anyDue,
       expire: `UPDATE ${t} SET status = 'failed', finished_at = now(), ${release}, last_error = 'LEASE_EXPIRED'${clear}
                 WHERE id IN (SELECT id FROM ${t} WHERE status = 'pending' AND attempts >= $1 AND claimed_until <= now() FOR UPDATE SKIP LOCKED)`,
       claim,
