@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { PageQuery } from '../../../http/page-query';
 import { DECIMAL_TEXT } from '../../policies/dto/policy.dto';
 import { TRANSFER_STATUSES } from '../transfer-status';
 
@@ -91,25 +92,11 @@ export class TransferParams {
   id!: string;
 }
 
-export class TransferListQuery {
+export class TransferListQuery extends PageQuery {
   @ApiPropertyOptional({ enum: [...TRANSFER_STATUSES] })
   @IsOptional()
   @IsIn([...TRANSFER_STATUSES])
   status?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
 export class TransferDecisionDto {

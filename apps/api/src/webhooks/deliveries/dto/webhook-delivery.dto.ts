@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsUUID, Matches, MaxLength } from 'class-validator';
+import { PageQuery } from '../../../http/page-query';
 
 export class WebhookDeliveryParams {
   @ApiProperty({ format: 'uuid' })
@@ -8,7 +8,7 @@ export class WebhookDeliveryParams {
   id!: string;
 }
 
-export class WebhookDeliveryListQuery {
+export class WebhookDeliveryListQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
@@ -24,20 +24,6 @@ export class WebhookDeliveryListQuery {
   @Matches(/^[a-z_]+(\.[a-z_]+)+$/, { message: 'eventType is a catalogue type (resource.verb)' })
   @MaxLength(64)
   eventType?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
 export class RecoverWebhookDeliveriesDto {
