@@ -1,4 +1,4 @@
--- Inbound provider events (issue 16, docs/adr/0021): a custody provider tells us what became
+-- Inbound provider events (issue 16, docs/adr/0022): a custody provider tells us what became
 -- of a transaction (completed, failed, cancelled, rejected at the provider) through a signed
 -- webhook, `POST /v1/inbound/:provider/webhooks`. The transfer's life gains two final states,
 -- and every event a provider delivered is remembered by its id, so that a delivery seen twice

@@ -69,7 +69,7 @@ const InboundEventRoute = (): MethodDecorator =>
 
 /**
  * A custody provider's transaction events (docs/routes.md: `/v1/inbound/:provider/webhooks`,
- * docs/adr/0021), authenticated by their signature alone, in the provider's scheme: a status
+ * docs/adr/0022), authenticated by their signature alone, in the provider's scheme: a status
  * update ends the transfer it names (completed, failed, cancelled, rejected at the provider).
  */
 @ApiTags('cosigner (provider)')
