@@ -10,15 +10,17 @@ import { assertUnprivilegedAppRole } from './database/app-role.check';
 import { warmPool } from './database/pool-warmup';
 import { configureHttpBoundary, createFastifyAdapter } from './http/http-boundary';
 import { RouteMethodIndex } from './http/route-method-index';
+import { Metrics } from './metrics/metrics';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi-document';
 import { PROBLEM_CATALOGUE } from './problem-catalogue';
 
 /** Builds and initialises the application exactly as `main` serves it (tests use this too). */
 export async function createApplication(options: AppModuleOptions): Promise<NestFastifyApplication> {
   const routes = new RouteMethodIndex();
+  const metrics = options.metrics ?? new Metrics();
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register(options),
-    createFastifyAdapter(options.config, options.logger, routes),
+    AppModule.register({ ...options, metrics }),
+    createFastifyAdapter(options.config, options.logger, routes, metrics, options.tracing),
     { rawBody: true, bufferLogs: true, abortOnError: false },
   );
   // Nest's own logs go through the same pino logger. Not nestjs-pino's LoggerModule: its

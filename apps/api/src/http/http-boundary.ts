@@ -1,8 +1,8 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AccessGate, accessConfig, declaresAccess } from '@ringfence/access';
+import { AccessGate, accessConfig, declaresAccess, routeAccessOf } from '@ringfence/access';
 import { ClientIpLimit, skipsRateLimits, WorkspaceLimit } from '@ringfence/limits';
 import { Problem, ProblemFactory, RequestProblems } from '@ringfence/problems';
-import { installRequestContext } from '@ringfence/tenancy';
+import { actorLabel, installRequestContext, requestContextOf, workspaceIdOf } from '@ringfence/tenancy';
 import fastifyCors, { FastifyCorsOptions } from '@fastify/cors';
 import proxyAddr from '@fastify/proxy-addr';
 import {
@@ -22,6 +22,8 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import secureJson from 'secure-json-parse';
 import { AppConfig } from '../config/app-config';
+import type { Metrics } from '../metrics/metrics';
+import type { RequestTracing } from '../telemetry/tracing-switch';
 import { WorkspaceOriginCheck } from '../workspaces/workspace-origin.check';
 import { WorkspaceOrigins } from '../workspaces/workspace-origins';
 import { BATCH_BODY_LIMIT, bodyLimitFor, bodyShapeFor, takesTokenBody, TOKEN_MEDIA_TYPES } from './body-limits';
@@ -29,7 +31,7 @@ import { clientAddressOf } from './client-address';
 import { limitConnections } from './connection-limits';
 import { corsOptionsFor } from './cors-policy';
 import { HttpBoundaryProblems } from './http-boundary.problems';
-import { problemOfStatus, rawProblemResponse, sendProblem } from './problem';
+import { problemCodeOf, problemOfStatus, rawProblemResponse, sendProblem } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { clientRequestIdOf, newRequestId } from './request-id';
 import { requestGate } from './request-gate';
@@ -58,20 +60,43 @@ function staticHelmetHeaders(options: Parameters<typeof helmet>[0]): Record<stri
   return headers;
 }
 
-/** One line per request, written when it completes. */
+/** One line per request, written when it completes, and its count and time in the metrics. */
 class RequestLogController extends LogController {
+  constructor(private readonly metrics: Metrics | undefined) {
+    super({ requestIdLogLabel: 'reqId' });
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     // The route pattern, never the raw URL: paths and query strings can carry secrets.
+    const route = request.routeOptions.url ?? null;
+    const status = reply.statusCode;
+    const ms = reply.elapsedTime;
+    this.metrics?.observeRequest(
+      request.method,
+      route,
+      status,
+      ms,
+      problemCodeOf(reply),
+      routeAccessOf(request.routeOptions.config)?.policy.kind,
+    );
+    if (!(request.log as Logger).isLevelEnabled('info')) return;
     const clientRequestId = clientRequestIdOf(request);
+    // Who asked, as ids (an admin's, a key's public id, a provider's name) and the workspace
+    // they acted in: never a credential.
+    const principal = requestContextOf(request)?.principal;
+    const actor = principal && principal.kind !== 'anonymous' ? actorLabel(principal) : undefined;
+    const workspaceId = principal ? workspaceIdOf(principal) : undefined;
     request.log.info(
       {
         ...(clientRequestId ? { clientRequestId } : {}),
         method: request.method,
-        route: request.routeOptions.url ?? null,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
+        route,
+        status,
+        ms: Math.round(ms * 100) / 100,
+        ...(actor ? { actor } : {}),
+        ...(workspaceId ? { workspaceId } : {}),
       },
       'request completed',
     );
@@ -83,7 +108,13 @@ class RequestLogController extends LogController {
  * (404s included), trusted-proxy client IPs, body caps per route class, the request
  * context, draining on close, and one log line per request.
  */
-export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: RouteMethodIndex): FastifyAdapter {
+export function createFastifyAdapter(
+  config: AppConfig,
+  logger: Logger,
+  routes: RouteMethodIndex,
+  metrics?: Metrics,
+  tracing?: RequestTracing,
+): FastifyAdapter {
   // Draining: once close() begins, every response still going out ends its connection,
   // so keep-alive clients cannot hold the shutdown open (idle ones Fastify closes itself).
   // Decided as the response's head is written, not in an onSend hook: any onSend hook
@@ -110,7 +141,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     // refuses to boot a module that configures middleware (a test says so).
     skipMiddie: true,
     loggerInstance: logger,
-    logController: new RequestLogController({ requestIdLogLabel: 'reqId' }),
+    logController: new RequestLogController(metrics),
     requestIdHeader: false,
     genReqId: newRequestId,
     // X-Forwarded-For is believed only when the peer is one of these proxies.
@@ -206,6 +237,12 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     }
   });
   installRequestContext(fastify, { clientRequestId: clientRequestIdOf, clientIp: clientAddressOf });
+  // Only when tracing is on: off, no request pays for a hook.
+  if (tracing)
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      tracing.annotate(request);
+      done();
+    });
 
   fastify.addHook('preClose', (done) => {
     draining = true;

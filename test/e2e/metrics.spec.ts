@@ -1,0 +1,111 @@
+import { loadConfig } from '../../apps/api/src/config/app-config';
+import { useTestApp } from '../support/use-test-app';
+
+const TOKEN = 'metrics-token-0123456789abcdef0123456789';
+
+/** The value of one series of the exposition text, or undefined. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const inside = line.slice(name.length + 1, line.indexOf('}'));
+    if (wanted.every((pair) => inside.split(',').includes(pair))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
+
+describe('GET /metrics (outside production, no token: loopback only)', () => {
+  const t = useTestApp();
+
+  it('counts requests by route pattern and status, auth failures by reason class, and names no workspace, key or secret', async () => {
+    const key = await t.newKey({ scopes: ['vault:read', 'vault:write'] });
+    const owner = await t.newAdmin('owner');
+    // A request with a path parameter: counted under its pattern, never its URL.
+    const missing = await t.app.inject({ method: 'GET', url: '/v1/vault/secrets/not-there-at-all', headers: key.headers });
+    expect(missing.statusCode).toBe(404);
+    // A refused key (wrong secret) and a request with no credential.
+    const wrong = `${key.key.slice(0, -6)}AAAAAA`;
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { authorization: `Bearer ${wrong}` } })).statusCode).toBe(
+      401,
+    );
+    expect((await t.app.inject({ method: 'GET', url: '/v1/admin/jobs' })).statusCode).toBe(401);
+
+    const scrape = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(scrape.statusCode).toBe(200);
+    expect(scrape.headers['content-type']).toContain('text/plain');
+    const text = scrape.body;
+    expect(sample(text, 'ringfence_http_requests_total', { method: 'GET', route: '/v1/vault/secrets/:name', status: '404' })).toBe(1);
+    expect(text).not.toContain('not-there-at-all');
+    expect(sample(text, 'ringfence_http_requests_total', { method: 'GET', route: '/v1/workspace', status: '401' })).toBe(1);
+    expect(sample(text, 'ringfence_http_request_duration_seconds_count', { route: '/v1/workspace', status: '401' })).toBe(1);
+    expect(sample(text, 'ringfence_auth_failures_total', { credential: 'api_key', reason: 'unauthenticated' })).toBe(1);
+    expect(sample(text, 'ringfence_auth_failures_total', { credential: 'admin', reason: 'unauthenticated' })).toBe(1);
+    // The pool, the jobs and the audit chain's lag, read at the scrape.
+    expect(sample(text, 'ringfence_db_pool_connections', {})).toBeUndefined(); // unlabelled: read below
+    expect(text).toMatch(/^ringfence_db_pool_connections \d+$/m);
+    expect(text).toMatch(/^ringfence_db_pool_waiting \d+$/m);
+    expect(text).toMatch(/^ringfence_job_runs_total\{job="audit-seal"\} \d+$/m);
+    expect(text).toMatch(/^ringfence_audit_unsealed_rows \d+$/m);
+    expect(text).toMatch(/^ringfence_webhook_deliveries_pending \d+$/m);
+    // Nothing of a tenant or a credential: no workspace id, key id or secret, no admin.
+    for (const secret of [key.workspaceId, key.id, key.key, owner.email]) expect(text).not.toContain(secret);
+
+    // The scrape itself is counted on the next one, by its pattern.
+    const again = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(sample(again.body, 'ringfence_http_requests_total', { route: '/metrics', status: '200' })).toBe(1);
+  });
+
+  it('answers 404 to a client that is not on loopback', async () => {
+    const remote = await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '203.0.113.9' });
+    expect(remote.statusCode).toBe(404);
+  });
+});
+
+describe('GET /metrics behind METRICS_TOKEN', () => {
+  const t = useTestApp({ env: { METRICS_TOKEN: TOKEN } });
+
+  it('admits the bearer token only, from anywhere', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    const wrong = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}x` } });
+    expect(wrong.statusCode).toBe(401);
+    const right = await t.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      remoteAddress: '203.0.113.9',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(right.statusCode).toBe(200);
+    expect(right.body).not.toContain(TOKEN);
+  });
+});
+
+describe('GET /metrics in production without a token', () => {
+  const t = useTestApp({ configure: (config) => ({ ...config, metrics: { access: 'off' } }) });
+
+  it('is what production configuration makes of a missing token, and answers 404, even on loopback', async () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://x/y',
+      RINGFENCE_SECRETS_DIR: '/secrets',
+      SMTP_URL: 'smtp://mail:25',
+      MIGRATE_ON_BOOT: 'false',
+    };
+    expect(loadConfig(production).metrics).toEqual({ access: 'off' });
+    expect(loadConfig({ ...production, METRICS_TOKEN: TOKEN }).metrics).toEqual({ access: 'token', token: TOKEN });
+    expect(loadConfig({ NODE_ENV: 'development' }).metrics).toEqual({ access: 'loopback' });
+    expect(() => loadConfig({ ...production, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+  });
+});
+
+describe('the request completion line', () => {
+  const t = useTestApp();
+
+  it('names the actor and the workspace, never the key', async () => {
+    const key = await t.newKey();
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: key.headers })).statusCode).toBe(200);
+    const line = t.logs.find((entry) => entry.msg === 'request completed' && entry.route === '/v1/workspace');
+    expect(line).toMatchObject({ actor: `api_key:${key.id}`, workspaceId: key.workspaceId, status: 200 });
+    expect(t.rawLogs()).not.toContain(key.key);
+  });
+});
