@@ -109,3 +109,12 @@ describe('the request completion line', () => {
     expect(t.rawLogs()).not.toContain(key.key);
   });
 });
+
+describe('GET /metrics on a worker instance', () => {
+  const t = useTestApp({ env: { RINGFENCE_ROLE: 'worker' } });
+
+  it('is served there too (the jobs and the deliveries run on workers), while the API is not', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace' })).statusCode).toBe(404);
+  });
+});

@@ -16,7 +16,7 @@ import { IdempotencyModule } from './idempotency/idempotency.module';
 import { mailTransportProvider } from './mail/mail.providers';
 import { MasterKeyRewrapModule } from './master-key-rewrap/master-key-rewrap.module';
 import { Metrics } from './metrics/metrics';
-import type { RequestTracing } from './telemetry/tracing-switch';
+import type { RequestTracing } from './telemetry/request-tracing';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisKeyRevocations } from './redis/redis-key-revocations';
 import { RedisModule } from './redis/redis.module';

@@ -23,7 +23,7 @@ import type { Logger } from 'pino';
 import secureJson from 'secure-json-parse';
 import { AppConfig } from '../config/app-config';
 import type { Metrics } from '../metrics/metrics';
-import type { RequestTracing } from '../telemetry/tracing-switch';
+import type { RequestTracing } from '../telemetry/request-tracing';
 import { WorkspaceOriginCheck } from '../workspaces/workspace-origin.check';
 import { WorkspaceOrigins } from '../workspaces/workspace-origins';
 import { BATCH_BODY_LIMIT, bodyLimitFor, bodyShapeFor, takesTokenBody, TOKEN_MEDIA_TYPES } from './body-limits';
@@ -439,10 +439,11 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
   const trustedAddressOf = trustedAddressReader(config.http.trustedProxies);
   steps.chargeRefusedEarly = (request, reply) => clientIpLimit.chargeAddress(trustedAddressOf(request), reply);
   // A worker instance (RINGFENCE_ROLE=worker) runs the deliveries and the scheduled jobs and
-  // serves its health and its jobs' state only: the API is the `api` and `all` instances'
+  // serves its health, its metrics and its jobs' state only: the API is the `api` and `all` instances'
   // (docs/adr/0021).
   const servesHealthOnly = config.role === 'worker';
-  const workerRoute = (route: string | undefined) => route !== undefined && (route.startsWith('/health/') || route === '/v1/admin/jobs');
+  const workerRoute = (route: string | undefined) =>
+    route !== undefined && (route.startsWith('/health/') || route === '/v1/admin/jobs' || route === '/metrics');
   const afterL1 = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     // HTTP/1.1 requires exactly one Host (RFC 9112 §3.2); Node answers its absence barely and
     // keeps the first of two. Refused here, once L1 has counted the request like any other.
@@ -451,7 +452,7 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
     if (hosts > 1 || (hosts === 0 && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1)))) {
       done(RequestProblems.BAD_REQUEST({ detail: 'An HTTP/1.1 request must carry exactly one Host header.' }));
     } else if (servesHealthOnly && !workerRoute(request.routeOptions.url)) {
-      done(RequestProblems.NOT_FOUND({ detail: 'This instance is a worker: it serves /health and /v1/admin/jobs only.' }));
+      done(RequestProblems.NOT_FOUND({ detail: 'This instance is a worker: it serves /health, /metrics and /v1/admin/jobs only.' }));
     } else if (
       request.method === 'OPTIONS' &&
       request.headers.origin !== undefined &&

@@ -2,10 +2,10 @@ import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public, unauthenticated } from '@ringfence/access';
 import { SkipRateLimits } from '@ringfence/limits';
+import { requestContextOf } from '@ringfence/tenancy';
 import { RequestProblems } from '@ringfence/problems';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { clientAddressOf } from '../http/client-address';
 import { Metrics } from './metrics';
 import { METRICS_ACCESS, MetricsAccess } from './metrics.options';
 
@@ -49,7 +49,8 @@ export class MetricsController {
       case 'off':
         throw RequestProblems.NOT_FOUND();
       case 'loopback':
-        if (!LOOPBACK.test(clientAddressOf(request) ?? '')) throw RequestProblems.NOT_FOUND();
+        // The client's address as the boundary resolved it (through the trusted proxies only).
+        if (!LOOPBACK.test(requestContextOf(request)?.clientIp ?? '')) throw RequestProblems.NOT_FOUND();
         return;
       case 'token': {
         const header = request.headers.authorization;

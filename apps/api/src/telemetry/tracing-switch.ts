@@ -1,9 +1,6 @@
-import type { FastifyRequest } from 'fastify';
+import type { RequestTracing } from './request-tracing';
 
-/** What the HTTP boundary asks of tracing when it is on: the request's own attributes on its span. */
-export interface RequestTracing {
-  annotate(request: FastifyRequest): void;
-}
+export type { RequestTracing } from './request-tracing';
 
 /**
  * Starts OpenTelemetry when OTEL_ENABLED or OTEL_EXPORTER_OTLP_ENDPOINT asks for it, before

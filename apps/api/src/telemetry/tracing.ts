@@ -8,7 +8,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, SimpleSpanProcessor, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { FastifyRequest } from 'fastify';
-import type { RequestTracing } from './tracing-switch';
+import type { RequestTracing } from './request-tracing';
 
 export interface TracingOptions {
   /** OTLP/HTTP collector base URL (the exporter appends /v1/traces); the exporter's default otherwise. */
