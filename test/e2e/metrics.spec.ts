@@ -1,3 +1,4 @@
+import { JobRegistry } from '@ringfence/tenancy';
 import { loadConfig } from '../../apps/api/src/config/app-config';
 import { useTestApp } from '../support/use-test-app';
 
@@ -116,5 +117,22 @@ describe('GET /metrics on a worker instance', () => {
   it('is served there too (the jobs and the deliveries run on workers), while the API is not', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'GET', url: '/v1/workspace' })).statusCode).toBe(404);
+  });
+});
+
+describe('GET /metrics, the jobs', () => {
+  const t = useTestApp({ env: { MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://127.0.0.1:1' } });
+
+  it('counts each job’s turns and failures from the job registry, as counters', async () => {
+    const owner = await t.newAdmin('owner');
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/password/forgot', payload: { email: owner.email } })).statusCode).toBe(202);
+    await t.app.get(JobRegistry).runNow('mail-worker'); // the mail server refuses: a failed turn
+    await t.app.get(JobRegistry).runNow('audit-seal');
+    const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toContain('# TYPE ringfence_job_runs_total counter');
+    expect(sample(text, 'ringfence_job_failures_total', { job: 'mail-worker' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'ringfence_job_runs_total', { job: 'audit-seal' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'ringfence_job_failures_total', { job: 'audit-seal' })).toBe(0);
+    expect(text).not.toContain(owner.email);
   });
 });

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { AuditChain } from '@ringfence/audit';
 import { JobRegistry } from '@ringfence/tenancy';
+import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { poolStats } from '../database/pool-stats';
 import { Metrics } from './metrics';
@@ -33,9 +34,20 @@ class ScrapeReadings implements OnModuleInit {
       pool.idle.set(stats.idle);
       pool.waiting.set(stats.waiting);
     });
+    // Counters (their type says they only grow, for rate()), set from the registry's own counts at each scrape.
+    const runs = new Counter({
+      name: 'ringfence_job_runs_total',
+      help: 'Turns of a background job finished on this instance since boot',
+      labelNames: ['job'],
+      registers: [m.registry],
+    });
+    const failures = new Counter({
+      name: 'ringfence_job_failures_total',
+      help: 'Failed turns of a background job on this instance since boot',
+      labelNames: ['job'],
+      registers: [m.registry],
+    });
     const jobs = {
-      runs: m.gauge('ringfence_job_runs_total', 'Turns of a background job finished on this instance since boot', ['job']),
-      failures: m.gauge('ringfence_job_failures_total', 'Failed turns of a background job on this instance since boot', ['job']),
       consecutive: m.gauge('ringfence_job_consecutive_failures', 'Failed turns of a job since its last success', ['job']),
       running: m.gauge('ringfence_job_running', '1 while a turn of the job runs on this instance', ['job']),
       runsHere: m.gauge('ringfence_job_runs_here', '1 when this instance runs the job on its schedule (RINGFENCE_ROLE)', ['job']),
@@ -43,10 +55,12 @@ class ScrapeReadings implements OnModuleInit {
       lastSuccess: m.gauge('ringfence_job_last_success_timestamp_seconds', 'When the last successful turn ended (Unix seconds)', ['job']),
     };
     m.collectAtScrape(() => {
+      runs.reset();
+      failures.reset();
       for (const job of this.jobs.counters()) {
         const labels = { job: job.name };
-        jobs.runs.set(labels, job.runs);
-        jobs.failures.set(labels, job.failures);
+        runs.inc(labels, job.runs);
+        failures.inc(labels, job.failures);
         jobs.consecutive.set(labels, job.consecutiveFailures);
         jobs.running.set(labels, job.running ? 1 : 0);
         jobs.runsHere.set(labels, job.runsHere ? 1 : 0);
