@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { INestApplication, Type } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
-import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
+import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule, AppModuleOptions } from './app.module';
 import { loadConfig } from './config/app-config';
@@ -10,6 +10,7 @@ import { assertUnprivilegedAppRole } from './database/app-role.check';
 import { warmPool } from './database/pool-warmup';
 import { configureHttpBoundary, createFastifyAdapter } from './http/http-boundary';
 import { RouteMethodIndex } from './http/route-method-index';
+import { NestLogger } from './logging/nest-logger';
 import { Metrics } from './metrics/metrics';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi-document';
 import { PROBLEM_CATALOGUE } from './problem-catalogue';
@@ -26,7 +27,7 @@ export async function createApplication(options: AppModuleOptions): Promise<Nest
   // Nest's own logs go through the same pino logger. Not nestjs-pino's LoggerModule: its
   // per-request middleware would add Fastify middie to every request, and our request
   // lines already come from Fastify's logger.
-  app.useLogger(new NestPinoLogger(new PinoLogger({ pinoHttp: { logger: options.logger } }), {}));
+  app.useLogger(new NestLogger(new PinoLogger({ pinoHttp: { logger: options.logger } }), {}));
   configureHttpBoundary(app, options.config, routes);
   if (options.config.http.docsEnabled) serveOpenApi(app, buildOpenApiDocument(app, PROBLEM_CATALOGUE));
   await app.init();
