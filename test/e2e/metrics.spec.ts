@@ -1,5 +1,7 @@
 import { JobRegistry } from '@ringfence/tenancy';
 import { loadConfig } from '../../apps/api/src/config/app-config';
+import { WebhookDeliveryWorker } from '../../apps/api/src/webhooks/delivery/webhook-delivery-worker';
+import { answer, loopbackSinks, startWebhookSink, WebhookSink } from '../support/webhook-sink';
 import { useTestApp } from '../support/use-test-app';
 
 const TOKEN = 'metrics-token-0123456789abcdef0123456789';
@@ -134,5 +136,40 @@ describe('GET /metrics, the jobs', () => {
     expect(sample(text, 'ringfence_job_runs_total', { job: 'audit-seal' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'ringfence_job_failures_total', { job: 'audit-seal' })).toBe(0);
     expect(text).not.toContain(owner.email);
+  });
+});
+
+describe('GET /metrics, the webhook deliveries', () => {
+  let sink: WebhookSink;
+  beforeAll(async () => {
+    sink = await startWebhookSink();
+  });
+  afterAll(() => sink.close());
+  const t = useTestApp({ configure: (config) => loopbackSinks(config, [sink.port]) });
+
+  it('counts outcomes and attempt times, and the backlog, with nothing of the endpoint', async () => {
+    const admin = await t.newAdmin('owner');
+    const key = await t.newKey({ scopes: ['webhooks:write'], by: admin });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks/endpoints',
+      headers: key.headers,
+      payload: { url: sink.url() },
+    });
+    const { id } = created.json<{ id: string }>();
+    sink.respond(answer(503));
+    expect((await t.app.inject({ method: 'POST', url: `/v1/webhooks/endpoints/${id}/test`, headers: key.headers })).statusCode).toBe(202);
+    await t.app.get(WebhookDeliveryWorker).deliverDue();
+    sink.respond(answer(200));
+    expect((await t.app.inject({ method: 'POST', url: `/v1/webhooks/endpoints/${id}/test`, headers: key.headers })).statusCode).toBe(202);
+    await t.app.get(WebhookDeliveryWorker).deliverDue();
+    const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(sample(text, 'ringfence_webhook_deliveries_total', { outcome: 'retried' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'ringfence_webhook_deliveries_total', { outcome: 'done' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'ringfence_webhook_attempt_duration_seconds_count', { result: 'http_5xx' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'ringfence_webhook_attempt_duration_seconds_count', { result: 'delivered' })).toBeGreaterThanOrEqual(1);
+    // The one that failed waits for its retry.
+    expect(text).toMatch(/^ringfence_webhook_deliveries_pending [1-9]\d*$/m);
+    for (const secret of [id, key.workspaceId, sink.url()]) expect(text).not.toContain(secret);
   });
 });
