@@ -1,11 +1,21 @@
+import { AccessProblems } from '@ringfence/access';
+import { LimitProblems } from '@ringfence/limits';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** A scrape-time reading (pool, jobs, audit chain, webhook backlog): called once per scrape. */
 export type MetricsCollector = (metrics: Metrics) => void | Promise<void>;
 
 /** The problem codes that are refusals by a limit, and those that are refusals of a caller's credentials or rights. */
-const LIMIT_CODES = new Set(['RATE_LIMITED', 'RATE_LIMITS_UNAVAILABLE']);
-const AUTH_CODES = new Set(['UNAUTHENTICATED', 'INSUFFICIENT_SCOPE', 'INSUFFICIENT_ROLE', 'STEP_UP_REQUIRED', 'SETUP_REQUIRED']);
+const LIMIT_CODES: ReadonlySet<string> = new Set([LimitProblems.RATE_LIMITED.code, LimitProblems.RATE_LIMITS_UNAVAILABLE.code]);
+const AUTH_CODES: ReadonlySet<string> = new Set(
+  [
+    AccessProblems.UNAUTHENTICATED,
+    AccessProblems.INSUFFICIENT_SCOPE,
+    AccessProblems.INSUFFICIENT_ROLE,
+    AccessProblems.STEP_UP_REQUIRED,
+    AccessProblems.ACCOUNT_SETUP_REQUIRED,
+  ].map((problem) => problem.code),
+);
 
 /** Upper bounds of the request duration histogram, in seconds. */
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
