@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,6 @@ import { readMigrations } from '../../prisma-free';
 jest.setTimeout(180_000);
 
 const root = join(__dirname, '..', '..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { staleness } = require('../../bin/ringfence.js') as { staleness: (root: string) => string | null };
 
 interface Run {
@@ -62,11 +61,15 @@ describe('the commands beside a running server (embedded PostgreSQL)', () => {
     chmodSync(workDir, 0o711); // as root the server runs as `postgres`, which must pass through
     dataDir = join(workDir, '.data');
     pgPort = await freePort();
-    server = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'test/support/embedded-app-database.ts'], {
-      cwd: root,
-      env: baseEnv({ DATABASE_URL: '', RINGFENCE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    server = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'test/support/embedded-app-database.ts'],
+      {
+        cwd: root,
+        env: baseEnv({ DATABASE_URL: '', RINGFENCE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     const line = await new Promise<string>((resolve, reject) => {
@@ -248,6 +251,17 @@ describe('what a command says when it cannot work', () => {
     expect(run).toMatchObject({ code: 64, stdout: '' });
     expect(run.stderr.split('\n')[0]).toBe(said);
     expect(run.stderr).toContain('-- --help');
+  });
+});
+
+describe('the built commands', () => {
+  // The build rewrites the `@ringfence/*` paths of static imports only: an `import()` of one works under ts-node and fails in dist.
+  it('load no lib by an import() (the build would leave its path unresolved)', () => {
+    const found = spawnSync('git', ['grep', '--untracked', '-n', '-E', 'import\\([\'"]@ringfence/', '--', 'apps', 'libs'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect({ status: found.status, lines: found.stdout }).toEqual({ status: 1, lines: '' });
   });
 });
 

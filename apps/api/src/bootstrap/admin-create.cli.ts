@@ -34,9 +34,7 @@ runCli(ADMIN_CREATE, async ({ values }) => {
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new UsageError(`--email must be an email address (got '${email}')`);
   if (!ADMIN_ROLES.includes(role)) throw new UsageError(`--role must be one of ${ADMIN_ROLES.join(', ')} (got '${String(values.role)}')`);
   // The application is loaded only now: `--help` and a usage error answer at once.
-  const { withCliContext } = await import('./cli-context');
-  const { AdminBootstrap } = await import('../admin-identity/admins/admin-bootstrap');
-  const { AdminIdentityProblems } = await import('../admin-identity/admin-identity.problems');
+  const { AdminBootstrap, AdminIdentityProblems, withCliContext } = await import('./cli-services');
   return withCliContext(async (app) => {
     let created;
     try {

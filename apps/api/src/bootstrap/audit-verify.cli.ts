@@ -25,8 +25,7 @@ const AUDIT_VERIFY: CliSpec = {
 runCli(AUDIT_VERIFY, async ({ values }) => {
   const from = integerOption('from', values.from, 0, Number.MAX_SAFE_INTEGER);
   // The application is loaded only now: `--help` and a usage error answer at once.
-  const { auditAsSystem, withCliContext } = await import('./cli-context');
-  const { AuditChain } = await import('@ringfence/audit');
+  const { AuditChain, auditAsSystem, withCliContext } = await import('./cli-services');
   return withCliContext(async (app) => {
     const report = await app.get(AuditChain).verify(from);
     await auditAsSystem(app, 'audit:verify', {

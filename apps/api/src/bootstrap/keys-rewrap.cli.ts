@@ -28,8 +28,7 @@ const KEYS_REWRAP: CliSpec = {
 runCli(KEYS_REWRAP, async ({ values }) => {
   const batch = integerOption('batch', values.batch, 1, 2_000);
   // The application is loaded only now: `--help` and a usage error answer at once.
-  const { auditAsSystem, withCliContext } = await import('./cli-context');
-  const { MasterKeyRewrap } = await import('../master-key-rewrap/master-key-rewrap');
+  const { auditAsSystem, MasterKeyRewrap, withCliContext } = await import('./cli-services');
   return withCliContext(async (app) => {
     const rewrap = app.get(MasterKeyRewrap);
     const active = rewrap.activeVersion;

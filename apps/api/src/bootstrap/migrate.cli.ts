@@ -44,9 +44,7 @@ runCli(MIGRATE, async ({ values, positionals }) => {
   if (command !== 'down' && values.steps !== '1') throw new UsageError(`--steps applies to down only`);
 
   // Loaded only now: `--help` and a usage error answer at once.
-  const { assertReachable, openCommandDatabase } = await import('./cli-context');
-  const { describeUrl } = await import('../database/database-bootstrap');
-  const { MigrationRunner } = await import('@ringfence/migrations');
+  const { assertReachable, describeUrl, MigrationRunner, openCommandDatabase } = await import('./cli-services');
   const { Client } = await import('pg');
   let ownerUrl = process.env.DATABASE_MIGRATION_URL;
   let release = (): Promise<void> => Promise.resolve();
