@@ -19,6 +19,8 @@ WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/package.json ./package.json
+# The operator's commands (`npm run admin:create -- …`, `node bin/ringfence.js migrate status`): they run dist as it is here.
+COPY --chown=root:root bin ./bin
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
