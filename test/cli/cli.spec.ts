@@ -193,6 +193,20 @@ describe('the commands beside a running server (embedded PostgreSQL)', () => {
       stderr: expect.stringContaining('served by the running Ringfence') as unknown,
     });
   });
+
+  it('migrate down then up change the schema and are audited as system:migrate', async () => {
+    const migrations = readMigrations();
+    const last = `${migrations[migrations.length - 1]!.version}_${migrations[migrations.length - 1]!.name}`;
+    const down = await cli('migrate', ['down', '--steps', '1'], env);
+    expect(down).toMatchObject({ code: 0, stdout: `reverted ${last}\nreverted 1 migration(s)\n` });
+    const up = await cli('migrate', ['up'], env);
+    expect(up).toMatchObject({ code: 0, stdout: `applied ${last}\napplied 1 migration(s)\n` });
+
+    expect(await auditRows('migrate')).toEqual([
+      { action: 'schema.revert', outcome: 'success', after: { migrations: [last] } },
+      { action: 'schema.migrate', outcome: 'success', after: { migrations: [last] } },
+    ]);
+  });
 });
 
 describe('what a command says when it cannot work', () => {
