@@ -13,6 +13,8 @@ import { prepareSecretsDirectory } from './development-secrets';
 
 /** How long a command waits for its first connection before it says why it could not reach the database. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Connections a command's application context holds at most. */
+const COMMAND_POOL_SIZE = 4;
 
 /**
  * What a command works on: the configuration, a quiet logger, and the database
@@ -27,7 +29,13 @@ export async function openCommandDatabase({ migrate = true }: { migrate?: boolea
   database: CommandDatabase;
   release: () => Promise<void>;
 }> {
-  const config = { ...loadConfig(process.env), role: 'api' as const };
+  const loaded = loadConfig(process.env);
+  // A command does one thing at a time: a few connections, not the server's pool beside the server's own.
+  const config = {
+    ...loaded,
+    role: 'api' as const,
+    database: { ...loaded.database, poolSize: Math.min(loaded.database.poolSize, COMMAND_POOL_SIZE) },
+  };
   const logger = createAppLogger({ logLevel: 'warn' });
   prepareSecretsDirectory(config, logger);
   const database = await prepareCommandDatabase(config, logger, { migrate });
