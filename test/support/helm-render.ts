@@ -37,8 +37,7 @@ export class HelmRenderer {
       else if (node.kind === 'define') this.defines.set(node.name, node.body);
       else if (node.kind === 'if') out += this.evaluate(truthy(this.pipeline(node.expr, context)) ? node.then : node.otherwise, context);
       else {
-        const value = this.pipeline(node.expr, context);
-        out += value === undefined || value === null ? '' : String(value);
+        out += scalar(this.pipeline(node.expr, context));
       }
     }
     return out;
@@ -69,7 +68,7 @@ export class HelmRenderer {
   }
 
   private call(name: string, args: unknown[], context: RenderContext): unknown {
-    const text = (value: unknown) => (value === undefined || value === null ? '' : String(value));
+    const text = scalar;
     switch (name) {
       case 'include': {
         const body = this.defines.get(args[0] as string);
@@ -96,6 +95,14 @@ export class HelmRenderer {
         throw new Error(`helm-render: unsupported function ${name}`);
     }
   }
+}
+
+/** A value as a template prints it; a map or list printed whole is a mistake in the chart (Helm would print `map[…]`). */
+function scalar(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new Error(`helm-render: a ${typeof value} printed as text (use toYaml)`);
 }
 
 function indent(spaces: number, text: string): string {

@@ -11,16 +11,13 @@ export class RoundRobinProxy {
   private next = 0;
   private readonly agent = new Agent({ keepAlive: true });
 
-  private constructor(
-    private readonly backends: readonly URL[],
-    private readonly server: Server,
-  ) {}
+  private readonly server: Server = createServer((req, res) => this.forward(req, res));
+
+  private constructor(private readonly backends: readonly URL[]) {}
 
   static async start(backends: readonly URL[]): Promise<RoundRobinProxy> {
-    let proxy: RoundRobinProxy | undefined;
-    const server = createServer((req, res) => proxy!.forward(req, res));
-    proxy = new RoundRobinProxy(backends, server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const proxy = new RoundRobinProxy(backends);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', () => resolve()));
     return proxy;
   }
 
