@@ -1,7 +1,7 @@
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../apps/api/src/bootstrap/free-port';
@@ -133,6 +133,8 @@ describe('the production start, as docker-compose.yml runs it', () => {
     expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
     expect(output).not.toMatch(/EMBEDDED-POSTGRES-REQUIRED/);
     expect(output).not.toMatch(/embedded PostgreSQL/);
+    // Nothing written outside the secrets directory and the database: a read-only root filesystem holds (the Helm chart's).
+    expect(existsSync(env.RINGFENCE_DATA_DIR!)).toBe(false);
     for (const content of keyContents) {
       for (const line of content.split('\n').filter((text) => text.length > 20 && !text.startsWith('-----'))) {
         expect(output).not.toContain(line.trim());
