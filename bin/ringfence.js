@@ -27,6 +27,7 @@ const COMMANDS = {
     summary: 'list applied and pending migrations; exit 1 if not up to date',
   },
   'migrate:down': { entry: 'migrate.cli.js', before: ['down'], summary: 'revert the last migration(s) (--steps n)' },
+  'keys:init': { entry: 'keys-init.cli.js', summary: 'every production key file in a new secrets directory (--dir)' },
   demo: { entry: 'demo.cli.js', summary: "the cosigner's loop end to end on a throwaway embedded PostgreSQL" },
 };
 
