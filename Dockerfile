@@ -20,6 +20,8 @@ WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/package.json ./package.json
+# The operator's commands (`npm run admin:create -- …`, `node bin/ringfence.js migrate status`): they run dist as it is here.
+COPY --chown=root:root bin ./bin
 # The secrets directory's mount point, the user's own and 0700: a new named volume mounted here
 # (docker-compose.yml's `secrets`) takes this owner and mode, which the key loader requires;
 # `keys-init.cli.js` fills it (docs/adr/0024-deployment.md).

@@ -76,6 +76,25 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
     await expect(new MigrationRunner(owner, []).up()).rejects.toThrow(/has no file/);
   });
 
+  it('reports each migration as applied, pending, changed or missing, creating nothing on an empty database', async () => {
+    const fresh = new MigrationRunner(owner, migrations.slice(0, 2));
+    expect(await fresh.status()).toEqual(migrations.slice(0, 2).map((m) => ({ version: m.version, name: m.name, state: 'pending' })));
+    expect(await tables()).toEqual([]);
+
+    await fresh.up();
+    const [first, second, third] = migrations;
+    const edited: Migration[] = [{ ...first!, checksum: 'f'.repeat(64) }, third!];
+    const appliedAt = expect.any(Date) as unknown;
+    expect(await new MigrationRunner(owner, edited).status()).toEqual([
+      { version: first!.version, name: first!.name, state: 'changed', appliedAt },
+      { version: second!.version, name: second!.name, state: 'missing', appliedAt },
+      { version: third!.version, name: third!.name, state: 'pending' },
+    ]);
+    expect(await new MigrationRunner(owner, migrations.slice(0, 2)).status()).toEqual(
+      migrations.slice(0, 2).map((m) => ({ version: m.version, name: m.name, state: 'applied', appliedAt })),
+    );
+  });
+
   it('rolls a failing migration back whole and records nothing', async () => {
     const broken: Migration = {
       version: '9999',
