@@ -222,7 +222,7 @@ describe('idempotency keys', () => {
       (operation.responses[status] as { content: Record<string, { schema: { allOf: { properties?: { code: { enum: string[] } } }[] } }> })
         .content['application/problem+json']!.schema.allOf[1]!.properties!.code.enum;
     expect([codes('400'), codes('409'), codes('422')]).toEqual([
-      [IDEMPOTENCY_KEY_REQUIRED.code, IDEMPOTENCY_KEY_MALFORMED.code],
+      expect.arrayContaining([IDEMPOTENCY_KEY_REQUIRED.code, IDEMPOTENCY_KEY_MALFORMED.code]),
       [IDEMPOTENCY_KEY_IN_FLIGHT.code],
       [IDEMPOTENCY_KEY_REUSED.code],
     ]);

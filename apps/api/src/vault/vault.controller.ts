@@ -5,6 +5,7 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
@@ -48,6 +49,7 @@ export class VaultController {
     description: 'Metadata only: the value is never echoed. A taken name is a 409 SECRET_EXISTS.',
   })
   @ApiProblems(VaultProblems.SECRET_EXISTS, VaultProblems.VAULT_FULL)
+  @ApiOperation({ operationId: 'vault.secrets.create', summary: 'Create a vault secret' })
   create(@Body() body: CreateVaultSecretDto): Promise<VaultSecretDto> {
     return this.secrets.create(this.owner(), body);
   }
@@ -55,6 +57,7 @@ export class VaultController {
   @Get()
   @Scopes('vault:read')
   @ApiOkResponse({ type: [VaultSecretDto] })
+  @ApiOperation({ operationId: 'vault.secrets.list', summary: "List the vault's secrets (metadata only)" })
   list(): Promise<VaultSecretDto[]> {
     return this.secrets.list(this.owner());
   }
@@ -63,6 +66,7 @@ export class VaultController {
   @Scopes('vault:read')
   @ApiOkResponse({ type: VaultSecretDetailDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'vault.secrets.get', summary: "Get a secret's metadata and versions" })
   get(@Param() params: VaultSecretParams): Promise<VaultSecretDetailDto> {
     return this.secrets.get(this.owner(), params.name);
   }
@@ -72,6 +76,7 @@ export class VaultController {
   @Audited('vault_secret.add_version')
   @ApiCreatedResponse({ type: VaultSecretDto, description: 'The new version is current; versions past the kept number are destroyed.' })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'vault.secrets.addVersion', summary: 'Add a new version of a vault secret' })
   addVersion(@Param() params: VaultSecretParams, @Body() body: AddVaultSecretVersionDto): Promise<VaultSecretDto> {
     return this.secrets.addVersion(this.owner(), params.name, body);
   }
@@ -82,6 +87,7 @@ export class VaultController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Deleted, every version destroyed.' })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'vault.secrets.delete', summary: 'Delete a vault secret' })
   async delete(@Param() params: VaultSecretParams): Promise<void> {
     await this.secrets.delete(this.owner(), params.name);
   }
@@ -97,6 +103,7 @@ export class VaultController {
   @ApiTooManyRequestsResponse({
     description: 'Past VAULT_REVEALS_PER_MINUTE for this key, or VAULT_WORKSPACE_REVEALS_PER_MINUTE for its vault.',
   })
+  @ApiOperation({ operationId: 'vault.secrets.reveal', summary: "Reveal a secret's plaintext (audited, limited)" })
   reveal(@Param() params: VaultSecretParams, @Body() body: RevealVaultSecretDto): Promise<RevealedVaultSecretDto> {
     // No body arrives validated as an empty one (the current version).
     return this.secrets.reveal(this.owner(), params.name, body.version);

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminRoles, StepUp } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
@@ -18,6 +18,7 @@ export class AdminsController {
   @Get()
   @AdminRoles('owner')
   @ApiOkResponse({ type: [AdminDto] })
+  @ApiOperation({ operationId: 'admins.list', summary: 'List the platform admins' })
   list(): Promise<AdminDto[]> {
     return this.management.list();
   }
@@ -26,6 +27,7 @@ export class AdminsController {
   @AdminRoles('owner')
   @ApiOkResponse({ type: AdminDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'admins.get', summary: 'Get a platform admin' })
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<AdminDto> {
     return this.management.get(id);
   }
@@ -36,6 +38,7 @@ export class AdminsController {
   @Audited('admin.create')
   @ApiCreatedResponse({ type: CreatedAdminDto, description: 'The one-time password is shown once.' })
   @ApiProblems(AdminIdentityProblems.ADMIN_EXISTS)
+  @ApiOperation({ operationId: 'admins.create', summary: 'Create a platform admin (one-time password shown once)' })
   create(@Body() body: CreateAdminDto): Promise<CreatedAdminDto> {
     return this.management.create(body.email, body.role);
   }
@@ -46,6 +49,7 @@ export class AdminsController {
   @Audited('admin.update')
   @ApiOkResponse({ type: AdminDto, description: 'Disabling ends every session of the admin at once.' })
   @ApiProblems(AdminIdentityProblems.LAST_OWNER, RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'admins.update', summary: "Change an admin's role or disable them" })
   update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateAdminDto): Promise<AdminDto> {
     return this.management.update(id, body);
   }

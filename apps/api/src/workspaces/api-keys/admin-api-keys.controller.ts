@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AccessProblems, AdminRoles } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
@@ -20,6 +20,7 @@ export class AdminApiKeysController {
   @Audited('api_key.create')
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in this response and nowhere else, ever.' })
   @ApiProblems(ApiKeyProblems.WILDCARD_KEY_REFUSED, AccessProblems.INSUFFICIENT_ROLE, RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'workspaces.apiKeys.create', summary: "Create a workspace's API key (shown once)" })
   createKey(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.keys.create(id, body);
   }
@@ -27,6 +28,7 @@ export class AdminApiKeysController {
   @Get(':id/api-keys')
   @AdminRoles('owner', 'admin')
   @ApiOkResponse({ type: [ApiKeyDto] })
+  @ApiOperation({ operationId: 'workspaces.apiKeys.list', summary: "List a workspace's API keys" })
   listKeys(@Param('id', new ParseUUIDPipe()) id: string): Promise<ApiKeyDto[]> {
     return this.keys.list(id);
   }
@@ -35,6 +37,7 @@ export class AdminApiKeysController {
   @AdminRoles('owner', 'admin')
   @Audited('api_key.rotate')
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The new key, shown once; the old one works for the grace period.' })
+  @ApiOperation({ operationId: 'workspaces.apiKeys.rotate', summary: "Rotate a workspace's API key (the new key shown once)" })
   rotateKey(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Param('keyId') keyId: string,
@@ -48,6 +51,7 @@ export class AdminApiKeysController {
   @Audited('api_key.revoke')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Revoked: refused from the next request on.' })
+  @ApiOperation({ operationId: 'workspaces.apiKeys.revoke', summary: "Revoke a workspace's API key" })
   async revokeKey(@Param('id', new ParseUUIDPipe()) id: string, @Param('keyId') keyId: string): Promise<void> {
     await this.keys.revoke(id, keyId);
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AccessProblems, callerOf, Scopes } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { Principal, RequestContext } from '@ringfence/tenancy';
@@ -30,6 +30,7 @@ export class OwnApiKeysController {
   @Audited('api_key.create')
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in this response and nowhere else, ever.' })
   @ApiProblems(ApiKeyProblems.WILDCARD_KEY_REFUSED, ApiKeyProblems.EXPIRY_BEYOND_CALLER, AccessProblems.INSUFFICIENT_SCOPE)
+  @ApiOperation({ operationId: 'apiKeys.create', summary: 'Create an API key in your workspace (shown once)' })
   create(@Body() body: CreateOwnApiKeyDto): Promise<CreatedApiKeyDto> {
     const caller = this.caller();
     return this.keys.create(caller.workspaceId, { ...body, environment: caller.environment });
@@ -38,6 +39,7 @@ export class OwnApiKeysController {
   @Get()
   @Scopes('keys:manage')
   @ApiOkResponse({ type: [ApiKeyDto] })
+  @ApiOperation({ operationId: 'apiKeys.list', summary: "List your workspace's API keys" })
   list(): Promise<ApiKeyDto[]> {
     const caller = this.caller();
     return this.keys.list(caller.workspaceId, caller.environment);
@@ -47,6 +49,7 @@ export class OwnApiKeysController {
   @Scopes('keys:manage')
   @Audited('api_key.rotate')
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  @ApiOperation({ operationId: 'apiKeys.rotate', summary: 'Rotate an API key (the new key shown once)' })
   rotate(@Param('keyId') keyId: string, @Body() body: RotateApiKeyDto): Promise<CreatedApiKeyDto> {
     const caller = this.caller();
     return this.keys.rotate(caller.workspaceId, keyId, body.gracePeriodSeconds, caller.environment);
@@ -57,6 +60,7 @@ export class OwnApiKeysController {
   @Audited('api_key.revoke')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Revoked; another workspace’s key is a 404.' })
+  @ApiOperation({ operationId: 'apiKeys.revoke', summary: 'Revoke an API key' })
   async revoke(@Param('keyId') keyId: string): Promise<void> {
     const caller = this.caller();
     await this.keys.revoke(caller.workspaceId, keyId, caller.environment);
