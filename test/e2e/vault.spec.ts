@@ -88,7 +88,7 @@ describe('the vault', () => {
 
     const list = await send(reader, 'GET', '/v1/vault/secrets');
     expect(list.statusCode).toBe(200);
-    expect(list.json<{ name: string }[]>().map((secret) => secret.name)).toContain('custody.api-secret');
+    expect(list.json<{ items: { name: string }[] }>().items.map((secret) => secret.name)).toContain('custody.api-secret');
     const detail = await send(reader, 'GET', '/v1/vault/secrets/custody.api-secret');
     expect(detail.statusCode).toBe(200);
     expect(detail.json()).toMatchObject({
@@ -220,7 +220,7 @@ describe('the vault', () => {
       expectProblem(await reveal(key, 'isolated'), 404, 'NOT_FOUND');
       expectProblem(await addVersion(key, 'isolated', secretValue('intruder')), 404, 'NOT_FOUND');
       expectProblem(await send(key, 'DELETE', '/v1/vault/secrets/isolated'), 404, 'NOT_FOUND');
-      expect((await send(key, 'GET', '/v1/vault/secrets')).json()).toEqual([]);
+      expect((await send(key, 'GET', '/v1/vault/secrets')).json()).toEqual({ items: [], nextCursor: null });
     }
     expect(await revealed(revealer, 'isolated')).toEqual({ name: 'isolated', version: 1, value });
     // The same name is free in the other workspace and in the test environment: three secrets.

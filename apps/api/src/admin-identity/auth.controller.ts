@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { PageQuery } from '../http/page-query';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -33,7 +34,7 @@ import {
   RefreshTokenDelivery,
   ResetPasswordDto,
   SecondFactorDto,
-  SessionDto,
+  SessionPageDto,
   SessionTokensDto,
   TotpEnrolmentDto,
 } from './dto/auth.dto';
@@ -228,17 +229,20 @@ export class AuthController {
   @Get('sessions')
   @AnyAdmin()
   @ApiBearerAuth('admin')
-  @ApiOkResponse({ type: [SessionDto] })
+  @ApiOkResponse({ type: SessionPageDto, description: 'Newest first; `nextCursor` reads the next page.' })
   @ApiOperation({ operationId: 'auth.sessions.list', summary: 'List your own sessions' })
-  async listSessions(): Promise<SessionDto[]> {
+  async listSessions(@Query() query: PageQuery): Promise<SessionPageDto> {
     const principal = this.admin();
-    const sessions = await this.sessions.list(principal.adminId, principal.sessionId);
-    return sessions.map((session) => ({
-      ...session,
-      createdAt: session.createdAt.toISOString(),
-      lastUsedAt: session.lastUsedAt.toISOString(),
-      expiresAt: session.expiresAt.toISOString(),
-    }));
+    const page = await this.sessions.list(principal.adminId, principal.sessionId, query);
+    return {
+      items: page.items.map((session) => ({
+        ...session,
+        createdAt: session.createdAt.toISOString(),
+        lastUsedAt: session.lastUsedAt.toISOString(),
+        expiresAt: session.expiresAt.toISOString(),
+      })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   @Delete('sessions/:id')

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
+import { PageQuery } from '../http/page-query';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -21,6 +22,7 @@ import {
   RevealVaultSecretDto,
   VaultSecretDetailDto,
   VaultSecretDto,
+  VaultSecretPageDto,
   VaultSecretParams,
 } from './dto/vault.dto';
 import { RevealLimitGuard } from './reveal-limit.guard';
@@ -56,10 +58,10 @@ export class VaultController {
 
   @Get()
   @Scopes('vault:read')
-  @ApiOkResponse({ type: [VaultSecretDto] })
+  @ApiOkResponse({ type: VaultSecretPageDto, description: 'By name; `nextCursor` reads the next page.' })
   @ApiOperation({ operationId: 'vault.secrets.list', summary: "List the vault's secrets (metadata only)" })
-  list(): Promise<VaultSecretDto[]> {
-    return this.secrets.list(this.owner());
+  list(@Query() query: PageQuery): Promise<VaultSecretPageDto> {
+    return this.secrets.list(this.owner(), query);
   }
 
   @Get(':name')

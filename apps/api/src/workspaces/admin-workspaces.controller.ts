@@ -1,12 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminRoles } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
 import { ApiProblems } from '../openapi/api-problems.decorator';
-import { CreateWorkspaceDto, UpdateWorkspaceDto, WorkspaceDto } from './dto/workspace.dto';
+import { CreateWorkspaceDto, UpdateWorkspaceDto, WorkspaceDto, WorkspacePageDto } from './dto/workspace.dto';
 import { WorkspacesService } from './workspaces.service';
 import { WorkspaceProblems } from './workspaces.problems';
+import { PageQuery } from '../http/page-query';
 
 /** Workspaces, admin side (docs/routes.md: `/v1/admin/workspaces`, role admin). */
 @ApiTags('workspaces (admin)')
@@ -27,10 +28,10 @@ export class AdminWorkspacesController {
 
   @Get()
   @AdminRoles('owner', 'admin')
-  @ApiOkResponse({ type: [WorkspaceDto] })
+  @ApiOkResponse({ type: WorkspacePageDto, description: 'Newest first; `nextCursor` reads the next page.' })
   @ApiOperation({ operationId: 'workspaces.list', summary: 'List workspaces' })
-  list(): Promise<WorkspaceDto[]> {
-    return this.workspaces.list();
+  list(@Query() query: PageQuery): Promise<WorkspacePageDto> {
+    return this.workspaces.list(query);
   }
 
   @Get(':id')

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminRoles, StepUp } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
@@ -6,7 +6,8 @@ import { RequestProblems } from '@ringfence/problems';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { AdminIdentityProblems } from '../admin-identity.problems';
 import { AdminManagement } from './admin-management';
-import { AdminDto, CreateAdminDto, CreatedAdminDto, UpdateAdminDto } from './dto/admins.dto';
+import { AdminDto, AdminPageDto, CreateAdminDto, CreatedAdminDto, UpdateAdminDto } from './dto/admins.dto';
+import { PageQuery } from '../../http/page-query';
 
 /** Owners manage the platform's admins. Granting a role (create, change) or a status change needs a fresh second factor. */
 @ApiTags('admins')
@@ -17,10 +18,10 @@ export class AdminsController {
 
   @Get()
   @AdminRoles('owner')
-  @ApiOkResponse({ type: [AdminDto] })
+  @ApiOkResponse({ type: AdminPageDto, description: 'Newest first; `nextCursor` reads the next page.' })
   @ApiOperation({ operationId: 'admins.list', summary: 'List the platform admins' })
-  list(): Promise<AdminDto[]> {
-    return this.management.list();
+  list(@Query() query: PageQuery): Promise<AdminPageDto> {
+    return this.management.list(query);
   }
 
   @Get(':id')

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AccessProblems, AdminRoles } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
@@ -6,7 +6,8 @@ import { RequestProblems } from '@ringfence/problems';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { ApiKeyProblems } from './api-keys.problems';
 import { ApiKeysService } from './api-keys.service';
-import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto, RotateApiKeyDto } from './dto/api-key.dto';
+import { ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto, RotateApiKeyDto } from './dto/api-key.dto';
+import { PageQuery } from '../../http/page-query';
 
 /** A workspace's API keys, admin side (docs/routes.md: `/v1/admin/workspaces/:id/api-keys`, role admin). */
 @ApiTags('workspaces (admin)')
@@ -27,10 +28,10 @@ export class AdminApiKeysController {
 
   @Get(':id/api-keys')
   @AdminRoles('owner', 'admin')
-  @ApiOkResponse({ type: [ApiKeyDto] })
+  @ApiOkResponse({ type: ApiKeyPageDto, description: 'Both environments, newest first; `nextCursor` reads the next page.' })
   @ApiOperation({ operationId: 'workspaces.apiKeys.list', summary: "List a workspace's API keys" })
-  listKeys(@Param('id', new ParseUUIDPipe()) id: string): Promise<ApiKeyDto[]> {
-    return this.keys.list(id);
+  listKeys(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: PageQuery): Promise<ApiKeyPageDto> {
+    return this.keys.list(id, undefined, query);
   }
 
   @Post(':id/api-keys/:keyId/rotate')

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AccessProblems, callerOf, Scopes } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
@@ -6,7 +6,8 @@ import { Principal, RequestContext } from '@ringfence/tenancy';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { ApiKeyProblems } from './api-keys.problems';
 import { ApiKeysService } from './api-keys.service';
-import { ApiKeyDto, CreatedApiKeyDto, CreateOwnApiKeyDto, RotateApiKeyDto } from './dto/api-key.dto';
+import { ApiKeyPageDto, CreatedApiKeyDto, CreateOwnApiKeyDto, RotateApiKeyDto } from './dto/api-key.dto';
+import { PageQuery } from '../../http/page-query';
 
 type KeyPrincipal = Extract<Principal, { kind: 'api_key' }>;
 
@@ -38,11 +39,11 @@ export class OwnApiKeysController {
 
   @Get()
   @Scopes('keys:manage')
-  @ApiOkResponse({ type: [ApiKeyDto] })
+  @ApiOkResponse({ type: ApiKeyPageDto, description: "The key's environment, newest first; `nextCursor` reads the next page." })
   @ApiOperation({ operationId: 'apiKeys.list', summary: "List your workspace's API keys" })
-  list(): Promise<ApiKeyDto[]> {
+  list(@Query() query: PageQuery): Promise<ApiKeyPageDto> {
     const caller = this.caller();
-    return this.keys.list(caller.workspaceId, caller.environment);
+    return this.keys.list(caller.workspaceId, caller.environment, query);
   }
 
   @Post(':keyId/rotate')

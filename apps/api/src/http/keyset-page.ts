@@ -1,0 +1,60 @@
+import { RequestProblems } from '@ringfence/problems';
+
+/** A list's page: its items and the cursor of the next one (null: this is the last). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** What one element of a position may be: a timestamp as PostgreSQL writes it, a UUID, or a bounded text. */
+export type PositionPart = 'timestamp' | 'uuid' | 'text';
+
+const PART: Readonly<Record<PositionPart, RegExp>> = {
+  // `timestamptz::text`, or ISO 8601: what PostgreSQL reads back exactly (microseconds kept).
+  timestamp: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/,
+  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  text: /^[\s\S]{0,300}$/,
+};
+
+/** A keyset position (the last item's sort key), opaque to clients: base64url of its JSON. */
+export function cursorOf(position: readonly string[]): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+/**
+ * The position a cursor names, checked against the list's shape before any SQL reads it (a
+ * forged one is a 400, never a cast error); undefined: the first page.
+ */
+export function positionOf(cursor: string | undefined, shape: readonly PositionPart[]): string[] | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(value) &&
+      value.length === shape.length &&
+      value.every((part, index) => typeof part === 'string' && PART[shape[index]!].test(part))
+    ) {
+      return value as string[];
+    }
+  } catch {
+    // Refused below, as any other unreadable cursor.
+  }
+  throw RequestProblems.VALIDATION_FAILED({ errors: [{ field: 'cursor', messages: ['cursor is not one this API gave'] }] });
+}
+
+/**
+ * The page from rows read with `LIMIT limit + 1`: the first `limit` as items, and a cursor
+ * at the last of them when there was one more.
+ */
+export function pageOf<Row, Item>(
+  rows: readonly Row[],
+  limit: number,
+  view: (row: Row) => Item,
+  position: (row: Row) => string[],
+): Page<Item> {
+  const page = rows.slice(0, limit);
+  return { items: page.map(view), nextCursor: rows.length > limit ? cursorOf(position(page[page.length - 1]!)) : null };
+}
+
+/** The default and the largest page (PageQuery's). */
+export const DEFAULT_PAGE_SIZE = 50;
