@@ -1,4 +1,4 @@
-import { PageQuery } from '../http/page-query';
+import { PageQuery } from '../paging/page-query';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { RevealedVaultSecretDto, VaultSecretDetailDto, VaultSecretDto, VaultSecretVersionDto } from './dto/vault.dto';
 import { VAULT_OPTIONS, VaultOptions } from './vault.options';
 import { VaultProblems } from './vault.problems';
-import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../http/keyset-page';
+import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../paging/keyset-page';
 
 /** Whose vault: a key's workspace and environment (test never sees live, nor the reverse). */
 export interface VaultOwner {

@@ -1,4 +1,4 @@
-import { PageQuery } from '../http/page-query';
+import { PageQuery } from '../paging/page-query';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,

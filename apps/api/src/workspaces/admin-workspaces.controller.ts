@@ -7,7 +7,7 @@ import { ApiProblems } from '../openapi/api-problems.decorator';
 import { CreateWorkspaceDto, UpdateWorkspaceDto, WorkspaceDto, WorkspacePageDto } from './dto/workspace.dto';
 import { WorkspacesService } from './workspaces.service';
 import { WorkspaceProblems } from './workspaces.problems';
-import { PageQuery } from '../http/page-query';
+import { PageQuery } from '../paging/page-query';
 
 /** Workspaces, admin side (docs/routes.md: `/v1/admin/workspaces`, role admin). */
 @ApiTags('workspaces (admin)')

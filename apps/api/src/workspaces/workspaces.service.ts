@@ -8,7 +8,7 @@ import { ApiKeyAuthenticator } from './api-keys/api-key.authenticator';
 import { WorkspaceDto } from './dto/workspace.dto';
 import { WorkspaceOrigins } from './workspace-origins';
 import { WorkspaceProblems } from './workspaces.problems';
-import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../http/keyset-page';
+import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../paging/keyset-page';
 
 interface WorkspaceRow {
   id: string;

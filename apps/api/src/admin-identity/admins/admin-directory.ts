@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AesGcmCipher, declareSealedColumn } from '@ringfence/crypto';
 import { AdminRole, sqlCount, SqlReader, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { isUUID } from 'class-validator';
-import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../../http/keyset-page';
+import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../../paging/keyset-page';
 
 // TOTP secrets are sealed under the keyring: the rewrap command moves them to a new key.
 declareSealedColumn({ table: 'admins', column: 'totp_secret', idColumn: 'id', aad: ({ id }) => totpAad(id, 'active') });

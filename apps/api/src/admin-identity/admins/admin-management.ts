@@ -7,7 +7,7 @@ import { AdminIdentityProblems } from '../admin-identity.problems';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { AdminSessions } from '../sessions/admin-sessions';
 import { AdminDirectory, AdminStatus, AdminView, adminView, normaliseEmail } from './admin-directory';
-import { Page } from '../../http/keyset-page';
+import { Page } from '../../paging/keyset-page';
 
 // An admin's credentials never reach an audit row (markers such as `password: 'changed'` do).
 declareAuditRedactions('admin', ['passwordHash', 'password_hash', 'oneTimePassword', 'totpSecret', 'totp_secret', 'codes', 'secret']);

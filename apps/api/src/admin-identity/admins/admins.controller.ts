@@ -7,7 +7,7 @@ import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { AdminIdentityProblems } from '../admin-identity.problems';
 import { AdminManagement } from './admin-management';
 import { AdminDto, AdminPageDto, CreateAdminDto, CreatedAdminDto, UpdateAdminDto } from './dto/admins.dto';
-import { PageQuery } from '../../http/page-query';
+import { PageQuery } from '../../paging/page-query';
 
 /** Owners manage the platform's admins. Granting a role (create, change) or a status change needs a fresh second factor. */
 @ApiTags('admins')

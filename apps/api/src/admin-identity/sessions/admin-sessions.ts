@@ -6,7 +6,7 @@ import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.
 import { AccessTokens } from '../tokens/access-tokens';
 import { newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
 import { SessionState, SessionStateCache } from './session-state-cache';
-import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../../http/keyset-page';
+import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../../paging/keyset-page';
 
 // A session's tokens never reach an audit row.
 declareAuditRedactions('admin_session', ['accessToken', 'refreshToken', 'csrfToken', 'token_hash', 'tokenHash']);

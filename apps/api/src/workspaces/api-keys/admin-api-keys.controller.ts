@@ -7,7 +7,7 @@ import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { ApiKeyProblems } from './api-keys.problems';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto, RotateApiKeyDto } from './dto/api-key.dto';
-import { PageQuery } from '../../http/page-query';
+import { PageQuery } from '../../paging/page-query';
 
 /** A workspace's API keys, admin side (docs/routes.md: `/v1/admin/workspaces/:id/api-keys`, role admin). */
 @ApiTags('workspaces (admin)')

@@ -8,7 +8,7 @@ import { generateApiKey } from './api-key-format';
 import { ApiKeyPeppers } from './api-key-peppers';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
-import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../../http/keyset-page';
+import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../../paging/keyset-page';
 
 // The key, its hash and pepper never reach an audit row, whoever records one about a key.
 declareAuditRedactions('api_key', ['key', 'secretHash', 'secret_hash', 'pepperVersion', 'pepper_version']);

@@ -7,7 +7,7 @@ import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { ApiKeyProblems } from './api-keys.problems';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyPageDto, CreatedApiKeyDto, CreateOwnApiKeyDto, RotateApiKeyDto } from './dto/api-key.dto';
-import { PageQuery } from '../../http/page-query';
+import { PageQuery } from '../../paging/page-query';
 
 type KeyPrincipal = Extract<Principal, { kind: 'api_key' }>;
 
