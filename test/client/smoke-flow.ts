@@ -12,12 +12,17 @@ type Problem = components['schemas']['Problem'];
  */
 export async function smokeFlow(baseUrl: string, adminToken: string) {
   const admin = createClient<paths>({ baseUrl, headers: { authorization: `Bearer ${adminToken}` } });
-  const created = await admin.POST('/v1/admin/workspaces', {
-    body: { name: 'Generated client' },
-    params: { header: { 'X-Request-Id': 'generated-client-1' } },
-  });
+  const idempotencyKey = `generated-client-${Date.now()}-${Math.random()}`;
+  const create = (requestId: string) =>
+    admin.POST('/v1/admin/workspaces', {
+      body: { name: 'Generated client' },
+      params: { header: { 'X-Request-Id': requestId, 'Idempotency-Key': idempotencyKey } },
+    });
+  const created = await create('generated-client-1');
   if (!created.data) throw new Error(`workspaces.create: ${created.response.status} ${JSON.stringify(created.error)}`);
   const workspace = created.data;
+  // A retry (the answer lost on the way, say) with the same key: the same workspace, not a second.
+  const retried = await create('generated-client-2');
   const minted = await admin.POST('/v1/admin/workspaces/{id}/api-keys', {
     params: { path: { id: workspace.id } },
     body: { name: 'generated client', scopes: ['vault:read'], environment: 'test' },
@@ -34,6 +39,7 @@ export async function smokeFlow(baseUrl: string, adminToken: string) {
   return {
     workspace: { id: workspace.id, name: workspace.name, status: workspace.status },
     requestId: created.response.headers.get('x-request-id'),
+    retried: { id: retried.data?.id, replayed: retried.response.headers.get('idempotent-replayed') },
     whoAmI: { workspaceId: me.data.workspaceId, scopes: me.data.scopes, environment: me.data.environment },
     rateLimit: me.response.headers.get('ratelimit'),
     missing: { status: missing.response.status, code: problem?.code },

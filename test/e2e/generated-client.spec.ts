@@ -22,6 +22,7 @@ function run(script: string, args: readonly string[]): void {
 interface SmokeResult {
   workspace: { id: string; name: string; status: string };
   requestId: string | null;
+  retried: { id?: string; replayed: string | null };
   whoAmI: { workspaceId: string; scopes: string[]; environment: string };
   rateLimit: string | null;
   missing: { status: number; code?: string };
@@ -52,7 +53,7 @@ describe('a client generated from apps/api/openapi.json (openapi-typescript, ope
     run('node_modules/typescript/bin/tsc', ['-p', join(CLIENT, 'tsconfig.json')]);
   });
 
-  it('runs the first task against the app: create a workspace as an admin, mint a key, call GET /v1/workspace with it', async () => {
+  it('runs the first task against the app: create a workspace as an admin (retried with its Idempotency-Key: one), mint a key, call GET /v1/workspace with it', async () => {
     // Not a static import: the flow imports the generated types, which the repository's own type check does not have.
     const flow = join(CLIENT, 'smoke-flow');
     const { smokeFlow } = (await import(flow)) as { smokeFlow: (baseUrl: string, token: string) => Promise<SmokeResult> };
@@ -60,6 +61,7 @@ describe('a client generated from apps/api/openapi.json (openapi-typescript, ope
     expect(result).toEqual({
       workspace: { id: expect.any(String), name: 'Generated client', status: 'active' },
       requestId: 'generated-client-1',
+      retried: { id: result.workspace.id, replayed: 'true' },
       whoAmI: { workspaceId: result.workspace.id, scopes: ['vault:read'], environment: 'test' },
       rateLimit: expect.stringMatching(/^"key";r=\d+;t=\d+$/),
       missing: { status: 404, code: 'NOT_FOUND' },

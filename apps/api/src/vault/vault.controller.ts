@@ -1,4 +1,5 @@
 import { PageQuery } from '../paging/page-query';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -46,6 +47,7 @@ export class VaultController {
   @Post()
   @Scopes('vault:write')
   @Audited('vault_secret.create')
+  @Idempotent({ required: false })
   @ApiCreatedResponse({
     type: VaultSecretDto,
     description: 'Metadata only: the value is never echoed. A taken name is a 409 SECRET_EXISTS.',

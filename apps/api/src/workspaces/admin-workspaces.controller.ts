@@ -8,6 +8,7 @@ import { CreateWorkspaceDto, UpdateWorkspaceDto, WorkspaceDto, WorkspacePageDto 
 import { WorkspacesService } from './workspaces.service';
 import { WorkspaceProblems } from './workspaces.problems';
 import { PageQuery } from '../paging/page-query';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 
 /** Workspaces, admin side (docs/routes.md: `/v1/admin/workspaces`, role admin). */
 @ApiTags('workspaces (admin)')
@@ -19,6 +20,7 @@ export class AdminWorkspacesController {
   @Post()
   @AdminRoles('owner', 'admin')
   @Audited('workspace.create')
+  @Idempotent({ required: false })
   @ApiCreatedResponse({ type: WorkspaceDto })
   @ApiProblems(WorkspaceProblems.UNKNOWN_PLAN)
   @ApiOperation({ operationId: 'workspaces.create', summary: 'Create a workspace' })
