@@ -6,7 +6,15 @@ import { RequestContext, RequestContextStore } from '@ringfence/tenancy';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { Readable } from 'node:stream';
 import { exportLines } from './audit-export-format';
-import { AuditEventsQueryDto, AuditExportQueryDto, AuditFilterQueryDto, AuditPageDto, ChainReportDto } from './dto/audit.dto';
+import { AUDIT_ACTION_NAMES, AUDIT_ACTIONS } from './audit-actions';
+import {
+  AuditActionDto,
+  AuditEventsQueryDto,
+  AuditExportQueryDto,
+  AuditFilterQueryDto,
+  AuditPageDto,
+  ChainReportDto,
+} from './dto/audit.dto';
 
 /**
  * The audit log, read (docs/routes.md: `/v1/audit/*`): auditors and owners across every
@@ -75,9 +83,20 @@ export class AuditController {
     await this.securityEvents.record({
       action: 'audit.verify',
       outcome: 'success',
-      after: { intact: report.intact, checked: report.checked },
+      after: { intact: report.intact, checked: report.checked, unsealed: report.unsealed },
     });
-    return report;
+    return { ...report, oldestUnsealedAt: report.oldestUnsealedAt?.toISOString() ?? null };
+  }
+
+  /** The catalogue of actions (audit-actions.ts): what each row's `action` means, and what `action=` filters on. */
+  @Get('actions')
+  @AdminRolesOrScopes({ roles: ['auditor', 'owner'], scopes: ['audit:read'] })
+  @ApiBearerAuth('admin')
+  @ApiBearerAuth('apiKey')
+  @ApiOkResponse({ type: [AuditActionDto], description: 'Every action an audit row can carry, sorted, with what it records.' })
+  @ApiOperation({ operationId: 'audit.actions.list', summary: 'List the audit actions' })
+  actions(): AuditActionDto[] {
+    return AUDIT_ACTION_NAMES.map((action) => ({ action, description: AUDIT_ACTIONS[action] }));
   }
 
   /** A key reads its own workspace: the workspace comes from the key, never from the query (AuditEvents scopes it). */

@@ -29,7 +29,7 @@ export class AdminWorkspacesController {
   }
 
   @Get()
-  @AdminRoles('owner', 'admin')
+  @AdminRoles('owner', 'admin', 'auditor')
   @ApiOkResponse({ type: WorkspacePageDto, description: 'Newest first; `nextCursor` reads the next page.' })
   @ApiOperation({ operationId: 'workspaces.list', summary: 'List workspaces' })
   list(@Query() query: PageQuery): Promise<WorkspacePageDto> {
@@ -37,7 +37,7 @@ export class AdminWorkspacesController {
   }
 
   @Get(':id')
-  @AdminRoles('owner', 'admin')
+  @AdminRoles('owner', 'admin', 'auditor')
   @ApiOkResponse({ type: WorkspaceDto })
   @ApiOperation({ operationId: 'workspaces.get', summary: 'Get a workspace' })
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<WorkspaceDto> {
