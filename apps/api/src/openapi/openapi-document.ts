@@ -60,7 +60,18 @@ const REQUEST_ID_PARAMETER: ParameterObject = {
  * of `problems` (the app's catalogue, passed in: the catalogue imports the features, which
  * import this folder's decorators).
  */
-export function buildOpenApiDocument(app: INestApplication, problems: readonly ProblemKind[]): OpenAPIObject {
+/** The problems answered before any handler, by what a route has (problem-catalogue.ts's BOUNDARY_PROBLEMS). */
+export interface BoundaryProblems {
+  readonly everywhere: readonly ProblemKind[];
+  /** Every route but the health probes (`@SkipRateLimits()`). */
+  readonly limited: readonly ProblemKind[];
+  readonly body: readonly ProblemKind[];
+  readonly parameters: readonly ProblemKind[];
+  readonly admin: readonly ProblemKind[];
+  readonly apiKey: readonly ProblemKind[];
+}
+
+export function buildOpenApiDocument(app: INestApplication, problems: readonly ProblemKind[], boundary: BoundaryProblems): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Ringfence API')
     .setDescription(
@@ -78,18 +89,17 @@ export function buildOpenApiDocument(app: INestApplication, problems: readonly P
   const code = (document.components?.schemas?.[ProblemResponse.name] as SchemaObject).properties!.code as SchemaObject;
   code.enum = problems.map((problem) => problem.code);
   const byCode = new Map(problems.map((problem) => [problem.code, problem]));
-  const kinds = (...codes: string[]): ProblemKind[] => codes.map((name) => byCode.get(name)).filter((kind) => kind !== undefined);
   document.components!.headers = { ...HEADERS } as never;
   for (const path of Object.values(document.paths)) {
     for (const method of HTTP_METHODS) {
       const operation = path[method];
-      if (operation) completeOperation(operation, kinds);
+      if (operation) completeOperation(operation, boundary, byCode);
     }
   }
   return renameSchemas(document);
 }
 
-function completeOperation(operation: OperationObject, kinds: (...codes: string[]) => ProblemKind[]): void {
+function completeOperation(operation: OperationObject, boundary: BoundaryProblems, byCode: ReadonlyMap<string, ProblemKind>): void {
   const responses = operation.responses as Record<string, ResponseObject>;
   for (const response of Object.values(responses)) {
     const json = response.content?.['application/json'];
@@ -100,23 +110,12 @@ function completeOperation(operation: OperationObject, kinds: (...codes: string[
   const health = operation.operationId?.startsWith('health.') === true;
   const security = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
   const parameters = (operation.parameters ?? []) as ParameterObject[];
-  const implicit = kinds('INTERNAL');
-  if (!health) implicit.push(...kinds('RATE_LIMITED', 'RATE_LIMITS_UNAVAILABLE', 'DATABASE_UNAVAILABLE'));
-  if (operation.requestBody) {
-    implicit.push(
-      ...kinds(
-        'VALIDATION_FAILED',
-        'MALFORMED_JSON',
-        'INVALID_ENCODING',
-        'BODY_TOO_COMPLEX',
-        'PAYLOAD_TOO_LARGE',
-        'UNSUPPORTED_MEDIA_TYPE',
-      ),
-    );
-  }
-  if (parameters.some((parameter) => parameter.in === 'query' || parameter.in === 'path')) implicit.push(...kinds('VALIDATION_FAILED'));
-  if (security.includes('admin')) implicit.push(...kinds('UNAUTHENTICATED', 'INSUFFICIENT_ROLE', 'ACCOUNT_SETUP_REQUIRED'));
-  if (security.includes('apiKey')) implicit.push(...kinds('UNAUTHENTICATED', 'INSUFFICIENT_SCOPE'));
+  const implicit = [...boundary.everywhere];
+  if (!health) implicit.push(...boundary.limited);
+  if (operation.requestBody) implicit.push(...boundary.body);
+  if (parameters.some((parameter) => parameter.in === 'query' || parameter.in === 'path')) implicit.push(...boundary.parameters);
+  if (security.includes('admin')) implicit.push(...boundary.admin);
+  if (security.includes('apiKey')) implicit.push(...boundary.apiKey);
   addProblems(responses, implicit);
   for (const [status, response] of Object.entries(responses)) {
     if (status === 'default' || /^[2-3]/.test(status)) continue;
@@ -132,7 +131,8 @@ function completeOperation(operation: OperationObject, kinds: (...codes: string[
       headers['RateLimit'] = headerRef('RateLimit');
       headers['RateLimit-Policy'] = headerRef('RateLimit-Policy');
     }
-    if (status === '429' || status === '503' || codesOf(response).some((name) => name === 'IDEMPOTENCY_KEY_IN_FLIGHT')) {
+    // A problem that names its delay (every 429 and 503, and a key still in flight) sends `Retry-After`.
+    if (status === '429' || status === '503' || codesOf(response).some((name) => byCode.get(name)?.retryAfterSeconds !== undefined)) {
       headers['Retry-After'] = headerRef('Retry-After');
     }
     if (idempotent && /^2/.test(status)) headers['Idempotent-Replayed'] = headerRef('Idempotent-Replayed');
