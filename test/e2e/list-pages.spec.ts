@@ -110,6 +110,8 @@ describe('list pages', () => {
       forged(['yesterday', '00000000-0000-4000-8000-000000000000']),
       forged(['2026-01-01T00:00:00Z']),
       forged([1, 2]),
+      forged(['2026-99-01 00:00:00+00', '00000000-0000-4000-8000-000000000000']),
+      forged(['2026-02-30 25:00:00+00', '00000000-0000-4000-8000-000000000000']),
     ]) {
       const response = await get(owner.headers, `/v1/admin/workspaces?cursor=${encodeURIComponent(cursor)}`);
       expectProblem(response, 400, 'VALIDATION_FAILED');

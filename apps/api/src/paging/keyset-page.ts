@@ -9,12 +9,33 @@ export interface Page<T> {
 /** What one element of a position may be: a timestamp as PostgreSQL writes it, a UUID, or a bounded text. */
 export type PositionPart = 'timestamp' | 'uuid' | 'text';
 
-const PART: Readonly<Record<PositionPart, RegExp>> = {
-  // `timestamptz::text`, or ISO 8601: what PostgreSQL reads back exactly (microseconds kept).
-  timestamp: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/,
-  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-  text: /^[\s\S]{0,300}$/,
+const PART: Readonly<Record<PositionPart, (text: string) => boolean>> = {
+  timestamp: isTimestampText,
+  uuid: (text) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text),
+  text: (text) => text.length <= 300,
 };
+
+/**
+ * `timestamptz::text` as this API wrote it (microseconds kept), with fields PostgreSQL takes:
+ * a month 99 or an hour 25 matches a pattern and then fails the query (500), so every field is checked.
+ */
+export function isTimestampText(text: string): boolean {
+  const match = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d{1,6})?[+-](\d\d)(?::(\d\d))?$/.exec(text);
+  if (!match) return false;
+  const field = (index: number): number => Number(match[index] ?? '0');
+  const [year, month, day] = [field(1), field(2), field(3)];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    field(4) < 24 &&
+    field(5) < 60 &&
+    field(6) < 60 &&
+    field(8) <= 15 &&
+    field(9) < 60
+  );
+}
 
 /** A keyset position (the last item's sort key), opaque to clients: base64url of its JSON. */
 export function cursorOf(position: readonly string[]): string {
@@ -32,7 +53,7 @@ export function positionOf(cursor: string | undefined, shape: readonly PositionP
     if (
       Array.isArray(value) &&
       value.length === shape.length &&
-      value.every((part, index) => typeof part === 'string' && PART[shape[index]!].test(part))
+      value.every((part, index) => typeof part === 'string' && PART[shape[index]!](part))
     ) {
       return value as string[];
     }
