@@ -25,6 +25,7 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
     expect(await runner.up()).toEqual(migrations.map((m) => `${m.version}_${m.name}`));
     expect(await runner.up()).toEqual([]);
     expect(await tables()).toEqual([
+      'admin_idempotency_keys',
       'admin_mfa_challenges',
       'admin_password_resets',
       'admin_recovery_codes',

@@ -11,7 +11,7 @@ import { warmPool } from './database/pool-warmup';
 import { configureHttpBoundary, createFastifyAdapter } from './http/http-boundary';
 import { RouteMethodIndex } from './http/route-method-index';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi-document';
-import { PROBLEM_CATALOGUE } from './problem-catalogue';
+import { BOUNDARY_PROBLEMS, PROBLEM_CATALOGUE } from './problem-catalogue';
 
 /** Builds and initialises the application exactly as `main` serves it (tests use this too). */
 export async function createApplication(options: AppModuleOptions): Promise<NestFastifyApplication> {
@@ -26,7 +26,7 @@ export async function createApplication(options: AppModuleOptions): Promise<Nest
   // lines already come from Fastify's logger.
   app.useLogger(new NestPinoLogger(new PinoLogger({ pinoHttp: { logger: options.logger } }), {}));
   configureHttpBoundary(app, options.config, routes);
-  if (options.config.http.docsEnabled) serveOpenApi(app, buildOpenApiDocument(app, PROBLEM_CATALOGUE));
+  if (options.config.http.docsEnabled) serveOpenApi(app, buildOpenApiDocument(app, PROBLEM_CATALOGUE, BOUNDARY_PROBLEMS));
   await app.init();
   await assertUnprivilegedAppRole(app.get(DataSource));
   await warmPool(app.get(DataSource), options.config.database.poolSize);
