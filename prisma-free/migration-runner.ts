@@ -24,6 +24,14 @@ export interface AppliedMigration {
   readonly checksum: string;
 }
 
+/** One migration as `status()` sees it: applied as its file is, pending, applied from a file that changed since, or applied with no file here. */
+export interface MigrationStatus {
+  readonly version: string;
+  readonly name: string;
+  readonly state: 'applied' | 'pending' | 'changed' | 'missing';
+  readonly appliedAt?: Date;
+}
+
 export class MigrationError extends Error {
   constructor(message: string) {
     super(message);
@@ -106,6 +114,37 @@ export class MigrationRunner {
     await this.ensureTable();
     const result = await this.client.query<AppliedMigration>('SELECT version, name, checksum FROM schema_migrations ORDER BY version');
     return result.rows;
+  }
+
+  /**
+   * Every migration, file or record, in version order, and whether it is applied: read only
+   * (no table created, no lock taken), so it may run beside a server and a migration.
+   */
+  async status(): Promise<MigrationStatus[]> {
+    const table = await this.client.query<{ present: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
+    const applied = table.rows[0]?.present
+      ? (
+          await this.client.query<AppliedMigration & { applied_at: Date }>(
+            'SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version',
+          )
+        ).rows
+      : [];
+    const records = new Map(applied.map((record) => [record.version, record]));
+    const statuses: MigrationStatus[] = this.migrations.map((migration) => {
+      const record = records.get(migration.version);
+      if (!record) return { version: migration.version, name: migration.name, state: 'pending' };
+      return {
+        version: migration.version,
+        name: migration.name,
+        state: record.checksum === migration.checksum ? 'applied' : 'changed',
+        appliedAt: record.applied_at,
+      };
+    });
+    const files = new Set(this.migrations.map((migration) => migration.version));
+    for (const record of applied.filter((candidate) => !files.has(candidate.version))) {
+      statuses.push({ version: record.version, name: record.name, state: 'missing', appliedAt: record.applied_at });
+    }
+    return statuses.sort((a, b) => a.version.localeCompare(b.version));
   }
 
   private async verifiedApplied(): Promise<AppliedMigration[]> {

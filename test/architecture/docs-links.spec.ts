@@ -3,8 +3,11 @@ import { join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
 
 const ROOT = resolve(__dirname, '..', '..');
-/** A repository path named in prose: `docs/…md`, or a path under apps/, libs/, test/, prisma-free/ or bench/ with a file extension. */
-const PATH_REFERENCE = /\b((?:docs|apps|libs|test|prisma-free|bench)\/[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.(?:md|ts|js|json|sql))\b/g;
+/**
+ * A repository path named in prose: `docs/…md`, or a path under apps/, libs/, test/, prisma-free/ or bench/ with a file
+ * extension. Not one under `dist/` (`node dist/apps/…/keys-init.cli.js`): the build's output, absent from a checkout.
+ */
+const PATH_REFERENCE = /\b(?<!dist\/)((?:docs|apps|libs|test|prisma-free|bench)\/[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.(?:md|ts|js|json|sql))\b/g;
 
 function trackedTextFiles(): string[] {
   const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile);

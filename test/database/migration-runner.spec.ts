@@ -25,6 +25,7 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
     expect(await runner.up()).toEqual(migrations.map((m) => `${m.version}_${m.name}`));
     expect(await runner.up()).toEqual([]);
     expect(await tables()).toEqual([
+      'admin_idempotency_keys',
       'admin_mfa_challenges',
       'admin_password_resets',
       'admin_recovery_codes',
@@ -74,6 +75,25 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
   it('refuses to run when an applied migration has no file', async () => {
     await new MigrationRunner(owner, migrations).up();
     await expect(new MigrationRunner(owner, []).up()).rejects.toThrow(/has no file/);
+  });
+
+  it('reports each migration as applied, pending, changed or missing, creating nothing on an empty database', async () => {
+    const fresh = new MigrationRunner(owner, migrations.slice(0, 2));
+    expect(await fresh.status()).toEqual(migrations.slice(0, 2).map((m) => ({ version: m.version, name: m.name, state: 'pending' })));
+    expect(await tables()).toEqual([]);
+
+    await fresh.up();
+    const [first, second, third] = migrations;
+    const edited: Migration[] = [{ ...first!, checksum: 'f'.repeat(64) }, third!];
+    const appliedAt = expect.any(Date) as unknown;
+    expect(await new MigrationRunner(owner, edited).status()).toEqual([
+      { version: first!.version, name: first!.name, state: 'changed', appliedAt },
+      { version: second!.version, name: second!.name, state: 'missing', appliedAt },
+      { version: third!.version, name: third!.name, state: 'pending' },
+    ]);
+    expect(await new MigrationRunner(owner, migrations.slice(0, 2)).status()).toEqual(
+      migrations.slice(0, 2).map((m) => ({ version: m.version, name: m.name, state: 'applied', appliedAt })),
+    );
   });
 
   it('rolls a failing migration back whole and records nothing', async () => {

@@ -146,7 +146,7 @@ describe('admin sessions and refresh-token families', () => {
     const extra = await openSession();
     const list = await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: admin.headers });
     expect(list.statusCode).toBe(200);
-    const sessions = list.json<{ id: string; current: boolean }[]>();
+    const sessions = list.json<{ items: { id: string; current: boolean }[] }>().items;
     expect(sessions.find((session) => session.id === admin.session.sessionId)?.current).toBe(true);
     expect(sessions.find((session) => session.id === extra.sessionId)?.current).toBe(false);
     expect(JSON.stringify(sessions)).not.toMatch(/token|hash/i);

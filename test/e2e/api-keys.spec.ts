@@ -250,7 +250,7 @@ describe('workspace API keys', () => {
     it('lists and revokes only its own workspace’s keys (another workspace’s key is a 404)', async () => {
       const list = await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: manager.headers });
       expect(list.statusCode).toBe(200);
-      const ids = list.json<{ id: string }[]>().map((key) => key.id);
+      const ids = list.json<{ items: { id: string }[] }>().items.map((key) => key.id);
       expect(ids).toContain(manager.id);
       expect(ids).not.toContain(live.id);
       const foreign = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${live.id}`, headers: manager.headers });
@@ -261,14 +261,14 @@ describe('workspace API keys', () => {
     it('keeps test and live apart in one workspace: neither sees, rotates nor revokes the other’s keys', async () => {
       const liveKey = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:read'], environment: 'live', by: admin });
       const liveManager = await t.newKey({ workspace: manager.workspaceId, scopes: ['keys:manage'], environment: 'live', by: admin });
-      const testIds = (await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: manager.headers })).json<
-        { id: string; environment: string }[]
-      >();
+      const testIds = (await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: manager.headers })).json<{
+        items: { id: string; environment: string }[];
+      }>().items;
       expect(testIds.map((key) => key.id)).not.toContain(liveKey.id);
       expect(new Set(testIds.map((key) => key.environment))).toEqual(new Set(['test']));
-      const liveIds = (await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: liveManager.headers })).json<
-        { id: string; environment: string }[]
-      >();
+      const liveIds = (await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: liveManager.headers })).json<{
+        items: { id: string; environment: string }[];
+      }>().items;
       expect(liveIds.map((key) => key.id)).toEqual(expect.arrayContaining([liveKey.id, liveManager.id]));
       expect(liveIds.map((key) => key.id)).not.toContain(manager.id);
 

@@ -241,8 +241,15 @@ describe('audit view (/v1/audit)', () => {
     await t.app.get(AuditSealer).sealAll(0);
     const intact = await t.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: auditor.headers });
     expect(intact.statusCode).toBe(200);
-    expect(intact.json()).toMatchObject({ intact: true, firstBreak: null });
+    // Everything was sealed just before: nothing is left out of the report.
+    expect(intact.json()).toMatchObject({ intact: true, firstBreak: null, unsealed: 0, oldestUnsealedAt: null });
     expect(intact.json<{ checked: number }>().checked).toBeGreaterThan(5);
+    // The verification's own audit row is written after its report, and not sealed yet (the sealer waits for rows to settle).
+    const after = await t.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: auditor.headers });
+    const { rows: verifications } = await t.superuser.query<{ occurred_at: Date }>(
+      "SELECT occurred_at FROM audit_log WHERE action = 'audit.verify' ORDER BY id DESC LIMIT 2",
+    );
+    expect(after.json()).toMatchObject({ intact: true, unsealed: 1, oldestUnsealedAt: verifications[1]!.occurred_at.toISOString() });
 
     const [victim] = (await t.superuser.query<{ id: string }>(`SELECT id FROM audit_log WHERE action = 'vault.reveal' ORDER BY id LIMIT 1`))
       .rows;
@@ -253,5 +260,43 @@ describe('audit view (/v1/audit)', () => {
     const broken = await t.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: auditor.headers });
     expect(broken.json()).toMatchObject({ intact: false, firstBreak: { auditId: victim!.id, problem: 'row changed' } });
     expect((await t.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: admin.headers })).statusCode).toBe(403);
+  });
+
+  it('publishes the action catalogue to auditors, owners and audit:read keys, and filters by its prefixes', async () => {
+    const listed = await t.app.inject({ method: 'GET', url: '/v1/audit/actions', headers: auditor.headers });
+    expect(listed.statusCode).toBe(200);
+    const actions = listed.json<{ action: string; description: string }[]>();
+    expect(actions.map((entry) => entry.action)).toEqual(
+      expect.arrayContaining(['vault_secret.reveal', 'workspace.create', 'audit.verify']),
+    );
+    expect(actions.map((entry) => entry.action)).toEqual([...actions.map((entry) => entry.action)].sort());
+    expect(actions.every((entry) => entry.description.length > 0)).toBe(true);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/audit/actions', headers: owner.headers })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/audit/actions', headers: admin.headers })).statusCode).toBe(403);
+    const key = await t.newKey({ scopes: ['audit:read'], by: owner });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/audit/actions', headers: key.headers })).statusCode).toBe(200);
+    const noScope = await t.newKey({ scopes: ['vault:read'], by: owner });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/audit/actions', headers: noScope.headers })).statusCode).toBe(403);
+  });
+
+  it('lets an auditor list and read workspaces (their names), never change one', async () => {
+    const workspace = await t.newWorkspace({ name: 'Audited Co', by: owner });
+    const list = await t.app.inject({ method: 'GET', url: '/v1/admin/workspaces?limit=200', headers: auditor.headers });
+    expect(list.statusCode).toBe(200);
+    expect(list.json<{ items: { id: string; name: string }[] }>().items).toContainEqual(
+      expect.objectContaining({ id: workspace.id, name: 'Audited Co' }),
+    );
+    const one = await t.app.inject({ method: 'GET', url: `/v1/admin/workspaces/${workspace.id}`, headers: auditor.headers });
+    expect(one.json()).toMatchObject({ id: workspace.id, name: 'Audited Co' });
+    for (const [method, url, payload] of [
+      ['POST', '/v1/admin/workspaces', { name: 'nope' }],
+      ['PATCH', `/v1/admin/workspaces/${workspace.id}`, { name: 'nope' }],
+      ['POST', `/v1/admin/workspaces/${workspace.id}/suspend`, undefined],
+      ['DELETE', `/v1/admin/workspaces/${workspace.id}`, undefined],
+      ['GET', `/v1/admin/workspaces/${workspace.id}/api-keys`, undefined],
+    ] as const) {
+      const response = await t.app.inject({ method, url, headers: auditor.headers, ...(payload ? { payload } : {}) });
+      expect({ method, url, status: response.statusCode }).toEqual({ method, url, status: 403 });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { statedLimit } from '../support/assertions';
 import { useTestApp } from '../support/use-test-app';
 
 /**
@@ -36,7 +37,7 @@ describe('L1 and requests refused for their Host', () => {
       [400, 'BAD_REQUEST'],
       [429, 'RATE_LIMITED'],
     ]);
-    expect(answers[0]!.headers['ratelimit-remaining']).toBe('3');
+    expect(statedLimit(answers[0]!.headers).remaining).toBe(3);
     expect((await raw(`GET /v1/workspace HTTP/1.1\r\nHost: x\r\n${from}\r\n`)).body.code).toBe('RATE_LIMITED');
   });
 });

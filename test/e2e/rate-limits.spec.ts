@@ -1,4 +1,5 @@
 import { TestAdmin } from '../support/admin-session';
+import { statedLimit } from '../support/assertions';
 import { useTestApp } from '../support/use-test-app';
 
 const PLANS = JSON.stringify({
@@ -38,16 +39,17 @@ describe('request limits', () => {
       expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       // A burst at a window's end slides out over the next one: at most two windows.
       expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(120);
-      expect(limited.headers['ratelimit-remaining']).toBe('0');
+      expect(statedLimit(limited.headers).remaining).toBe(0);
     });
 
-    it('states the address budget in RateLimit-* headers, on refusals of authentication too', async () => {
+    it('states the address budget in the RateLimit and RateLimit-Policy headers, on refusals of authentication too', async () => {
       const from = newAddress();
       const first = await whoAmI({}, from);
       expect(first.statusCode).toBe(401);
-      expect(first.headers['ratelimit-limit']).toBe('4');
-      expect(first.headers['ratelimit-remaining']).toBe('3');
-      expect(Number(first.headers['ratelimit-reset'])).toBeGreaterThanOrEqual(1);
+      expect(statedLimit(first.headers).quota).toBe(4);
+      expect(statedLimit(first.headers).remaining).toBe(3);
+      expect(statedLimit(first.headers)).toEqual({ policy: 'ip', remaining: 3, reset: expect.any(Number), quota: 4, window: 60 });
+      expect(statedLimit(first.headers).reset).toBeGreaterThanOrEqual(1);
     });
 
     it('counts each address on its own, and IPv6 addresses per /64', async () => {
@@ -105,9 +107,10 @@ describe('request limits', () => {
       const answers = [];
       for (let i = 0; i < 4; i += 1) answers.push(await whoAmI(key.headers));
       expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 429]);
-      expect(answers.map((answer) => answer.headers['ratelimit-remaining'])).toEqual(['2', '1', '0', '0']);
-      expect(answers.map((answer) => answer.headers['ratelimit-limit'])).toEqual(['3', '3', '3', '3']);
-      expect(answers[3]!.headers['ratelimit-reset']).toBe(answers[3]!.headers['retry-after']);
+      expect(answers.map((answer) => statedLimit(answer.headers))).toEqual(
+        [2, 1, 0, 0].map((remaining) => ({ policy: 'key', remaining, reset: expect.any(Number), quota: 3, window: 60 })),
+      );
+      expect(statedLimit(answers[3]!.headers).reset).toBe(Number(answers[3]!.headers['retry-after']));
       expect(answers[3]!.json()).toMatchObject({ code: 'RATE_LIMITED' });
       expect(Number(answers[3]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     });
@@ -120,8 +123,8 @@ describe('request limits', () => {
         headers: { ...key.headers, 'x-forwarded-for': newAddress() },
       });
       expect(head.statusCode).toBe(200);
-      expect(head.headers['ratelimit-remaining']).toBe('2');
-      expect((await whoAmI(key.headers)).headers['ratelimit-remaining']).toBe('1');
+      expect(statedLimit(head.headers).remaining).toBe(2);
+      expect(statedLimit((await whoAmI(key.headers)).headers).remaining).toBe(1);
     });
 
     it('limits the workspace across its keys', async () => {
@@ -131,7 +134,7 @@ describe('request limits', () => {
       for (const key of [first, first, first, second, second, second]) answers.push(await whoAmI(key.headers));
       // Three on the first key, two more fit the workspace's five, the sixth does not.
       expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200, 200, 429]);
-      expect(answers[5]!.headers['ratelimit-limit']).toBe('5');
+      expect(statedLimit(answers[5]!.headers).quota).toBe(5);
       const other = await t.newKey({ by: admin });
       expect((await whoAmI(other.headers)).statusCode).toBe(200);
     });
@@ -159,7 +162,7 @@ describe('request limits', () => {
       expect(change.statusCode).toBe(200);
       const after = await whoAmI(key.headers);
       expect(after.statusCode).toBe(200);
-      expect(after.headers['ratelimit-limit']).toBe('100');
+      expect(statedLimit(after.headers).quota).toBe(100);
     });
 
     it('refuses a plan the catalogue does not hold', async () => {

@@ -113,6 +113,23 @@ describe('transfers (/v1/transfers)', () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(made.map((transfer) => transfer.id).reverse());
+    // Transfers made within one millisecond (microseconds apart) are neither skipped nor repeated across pages.
+    for (const [index, transfer] of made.entries()) {
+      await t.superuser.query(
+        `UPDATE transfers SET created_at = '2026-01-01 00:00:00.0001+00'::timestamptz + make_interval(secs => $2 / 1000000.0) WHERE id = $1`,
+        [transfer.id, index],
+      );
+    }
+    const oneByOne: string[] = [];
+    cursor = null;
+    do {
+      const page: { items: { id: string }[]; nextCursor: string | null } = (
+        await t.inject({ method: 'GET', url: `/v1/transfers?limit=1${cursor ? `&cursor=${cursor}` : ''}`, headers: key.headers })
+      ).json();
+      oneByOne.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(oneByOne).toEqual(made.map((transfer) => transfer.id).reverse());
     expect((await t.inject({ method: 'GET', url: '/v1/transfers', headers: testKey.headers })).json().items).toHaveLength(1);
     expectProblem(await t.inject({ method: 'GET', url: '/v1/transfers?cursor=bm9wZQ', headers: key.headers }), 400, 'VALIDATION_FAILED');
     const stranger = await t.newKey({ scopes: ['transfers:read'] });

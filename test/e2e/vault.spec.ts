@@ -3,7 +3,7 @@ import { UnitOfWork } from '@ringfence/tenancy';
 import { randomBytes } from 'node:crypto';
 import { TestAdmin } from '../support/admin-session';
 import { TestKey } from '../support/api-key';
-import { expectProblem } from '../support/assertions';
+import { expectProblem, statedLimit } from '../support/assertions';
 import { useTestApp } from '../support/use-test-app';
 
 /** A value nobody could guess, to search logs, audit rows and tables for. */
@@ -88,7 +88,7 @@ describe('the vault', () => {
 
     const list = await send(reader, 'GET', '/v1/vault/secrets');
     expect(list.statusCode).toBe(200);
-    expect(list.json<{ name: string }[]>().map((secret) => secret.name)).toContain('custody.api-secret');
+    expect(list.json<{ items: { name: string }[] }>().items.map((secret) => secret.name)).toContain('custody.api-secret');
     const detail = await send(reader, 'GET', '/v1/vault/secrets/custody.api-secret');
     expect(detail.statusCode).toBe(200);
     expect(detail.json()).toMatchObject({
@@ -220,7 +220,7 @@ describe('the vault', () => {
       expectProblem(await reveal(key, 'isolated'), 404, 'NOT_FOUND');
       expectProblem(await addVersion(key, 'isolated', secretValue('intruder')), 404, 'NOT_FOUND');
       expectProblem(await send(key, 'DELETE', '/v1/vault/secrets/isolated'), 404, 'NOT_FOUND');
-      expect((await send(key, 'GET', '/v1/vault/secrets')).json()).toEqual([]);
+      expect((await send(key, 'GET', '/v1/vault/secrets')).json()).toEqual({ items: [], nextCursor: null });
     }
     expect(await revealed(revealer, 'isolated')).toEqual({ name: 'isolated', version: 1, value });
     // The same name is free in the other workspace and in the test environment: three secrets.
@@ -438,6 +438,18 @@ describe('the vault’s limits', () => {
     const refused = await revealOnce(key);
     expect(refused.statusCode).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // It says which limit refused it, and its headers state that limit (not the key's request limit, which has room).
+    expect(refused.json<{ code: string; detail: string }>()).toMatchObject({
+      code: 'RATE_LIMITED',
+      detail: expect.stringMatching(/^Too many reveals for this key: at most 3 a minute \(VAULT_REVEALS_PER_MINUTE\)/),
+    });
+    expect(statedLimit(refused.headers)).toEqual({
+      policy: 'vault-reveal-key',
+      remaining: 0,
+      reset: Number(refused.headers['retry-after']),
+      quota: 3,
+      window: 60,
+    });
     expect((await revealOnce(sibling)).statusCode).toBe(200);
     const { rows } = await t.superuser.query(
       "SELECT actor_id, outcome, reason FROM audit_log WHERE action = 'vault_secret.reveal' AND actor_id = $1 ORDER BY id",
@@ -474,6 +486,15 @@ describe('the vault’s limits', () => {
     expect(await statuses(first, 5)).toEqual([200, 200, 200, 429, 429]); // its own budget: 3
     expect(await statuses(second, 3)).toEqual([200, 200, 429]); // the vault's: 5
     expect(await statuses(third, 1)).toEqual([429]);
+    const full = await revealOnce(third);
+    expect(full.json<{ detail: string }>().detail).toMatch(/^Too many reveals from this vault .* at most 5 a minute across its keys/);
+    expect(statedLimit(full.headers)).toEqual({
+      policy: 'vault-reveal-vault',
+      remaining: 0,
+      reset: Number(full.headers['retry-after']),
+      quota: 5,
+      window: 60,
+    });
     expect(await statuses(testSide, 1)).toEqual([200]); // the test environment is another vault
     const deniedOf = async (key: TestKey) =>
       (

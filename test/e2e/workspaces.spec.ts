@@ -34,7 +34,7 @@ describe('workspaces (admin)', () => {
       },
     ]);
     const list = await call('GET', '/v1/admin/workspaces');
-    expect(list.json<{ id: string }[]>().map((workspace) => workspace.id)).toContain(id);
+    expect(list.json<{ items: { id: string }[] }>().items.map((workspace) => workspace.id)).toContain(id);
   });
 
   it('refuses unknown fields and bad origins with a 400', async () => {
@@ -76,7 +76,7 @@ describe('workspaces (admin)', () => {
       });
     }
     const listed = await call('GET', '/v1/admin/workspaces');
-    expect(listed.json<{ id: string }[]>().map((workspace) => workspace.id)).not.toContain(key.workspaceId);
+    expect(listed.json<{ items: { id: string }[] }>().items.map((workspace) => workspace.id)).not.toContain(key.workspaceId);
     const [row] = (
       await t.superuser.query('SELECT status, deleted_at IS NOT NULL AS stamped FROM workspaces WHERE id = $1', [key.workspaceId])
     ).rows;

@@ -6,7 +6,18 @@
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { createPublicKey, randomBytes } = require('node:crypto');
-const { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} = require('node:fs');
 const { once } = require('node:events');
 const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
@@ -161,13 +172,15 @@ async function main() {
   if (isRunning(orphan)) throw new Error(`the PostgreSQL left by the killed start (pid ${orphan}) still runs`);
   if (!restarted.output.includes(`a PostgreSQL (pid ${orphan}, port ${pgPort}) is still running`))
     throw new Error(`the restart did not say it stopped the leftover server:\n${restarted.output}`);
-  // While the service runs on it, a command on the same data directory is refused, and says why.
-  const busy = cli('admin-create', '--email', 'busy@example.com');
-  if (busy.status !== 1 || !busy.stderr.includes(`is already running (pid `) || /undefined/.test(busy.stderr)) {
+  // While the service runs on it, a command on the same data directory uses the service's PostgreSQL (its port read
+  // from postmaster.pid, whatever EMBEDDED_PG_PORT says), and leaves it serving.
+  const busy = cliWith({ EMBEDDED_PG_PORT: '1025' }, 'admin-create', '--email', 'busy@example.com');
+  if (busy.status !== 0 || !busy.stderr.includes(`(port ${pgPort}), served by the running Ringfence (pid ${restarted.pid})`)) {
     throw new Error(`admin:create while the service runs: exit ${busy.status}\n${busy.stdout}${busy.stderr}`);
   }
+  if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status !== 200) throw new Error('the service stopped serving after a command');
   await stop(restarted);
-  console.log('ok - after kill -9 the next start stops the leftover PostgreSQL and serves; a command meanwhile is refused, saying why');
+  console.log('ok - after kill -9 the next start stops the leftover PostgreSQL and serves; a command meanwhile uses its database');
 
   // A port held by another process: the start fails naming it, and prints no secret.
   const holder = createServer().listen(0, '127.0.0.1');
@@ -243,6 +256,24 @@ async function main() {
     if (usage.status !== 64) throw new Error(`keys:rewrap --batch ${batch}: exit ${usage.status}`);
   }
   console.log('ok - keys:rewrap moves values to a new version, exits 1 while one cannot move, and refuses a batch outside 1..2000');
+
+  // The production image's layout (dist, bin and node_modules, no sources, so nothing to build): `ringfence migrate:status`
+  // runs dist as it is, on the same embedded database.
+  const image = join(workDir, 'image');
+  mkdirSync(join(image, 'bin'), { recursive: true });
+  copyFileSync(join(root, 'bin', 'ringfence.js'), join(image, 'bin', 'ringfence.js'));
+  symlinkSync(join(root, 'dist'), join(image, 'dist'));
+  symlinkSync(join(root, 'node_modules'), join(image, 'node_modules'));
+  const status = spawnSync(process.execPath, [join(image, 'bin', 'ringfence.js'), 'migrate:status'], {
+    cwd: image,
+    env: { ...process.env, DATABASE_URL: '', RINGFENCE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (status.status !== 0 || !/\nschema is up to date: \d+ applied\n$/.test(status.stdout) || /building/.test(status.stderr)) {
+    throw new Error(`ringfence migrate:status from an image's layout: exit ${status.status}\n${status.stdout}${status.stderr}`);
+  }
+  console.log('ok - bin/ringfence.js runs the built commands where there are no sources (the image), building nothing');
 
   // Production refuses to boot on a malformed key, naming the file and never its content.
   const secrets = join(workDir, 'prod-secrets');

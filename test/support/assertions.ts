@@ -117,3 +117,39 @@ export function expectProblem(response: LightMyRequestResponse, status: number, 
   });
   return body;
 }
+
+/** The IETF draft's `RateLimit` and `RateLimit-Policy` fields of an answer, read (undefined members: absent). */
+export interface StatedLimit {
+  policy?: string;
+  /** `r`: requests left in the window. */
+  remaining?: number;
+  /** `t`: seconds until the window frees a request. */
+  reset?: number;
+  /** `q` and `w` of the policy. */
+  quota?: number;
+  window?: number;
+}
+
+export function statedLimit(headers: Record<string, unknown>): StatedLimit {
+  const field = (name: string): { policy?: string; params: Record<string, number> } => {
+    const value = headers[name];
+    if (typeof value !== 'string') return { params: {} };
+    const [policy, ...params] = value.split(';');
+    return {
+      policy: JSON.parse(policy!) as string,
+      params: Object.fromEntries(params.map((param) => param.split('=')).map(([key, number]) => [key!, Number(number)])),
+    };
+  };
+  const limit = field('ratelimit');
+  const policy = field('ratelimit-policy');
+  if (limit.policy !== undefined && policy.policy !== undefined && limit.policy !== policy.policy) {
+    throw new Error(`RateLimit names "${limit.policy}", RateLimit-Policy "${policy.policy}"`);
+  }
+  return {
+    policy: limit.policy ?? policy.policy,
+    remaining: limit.params['r'],
+    reset: limit.params['t'],
+    quota: policy.params['q'],
+    window: policy.params['w'],
+  };
+}

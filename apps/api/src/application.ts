@@ -13,7 +13,7 @@ import { RouteMethodIndex } from './http/route-method-index';
 import { NestLogger } from './logging/nest-logger';
 import { Metrics } from './metrics/metrics';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi-document';
-import { PROBLEM_CATALOGUE } from './problem-catalogue';
+import { BOUNDARY_PROBLEMS, PROBLEM_CATALOGUE } from './problem-catalogue';
 
 /** Builds and initialises the application exactly as `main` serves it (tests use this too). */
 export async function createApplication(options: AppModuleOptions): Promise<NestFastifyApplication> {
@@ -29,7 +29,7 @@ export async function createApplication(options: AppModuleOptions): Promise<Nest
   // lines already come from Fastify's logger.
   app.useLogger(new NestLogger(new PinoLogger({ pinoHttp: { logger: options.logger } }), {}));
   configureHttpBoundary(app, options.config, routes);
-  if (options.config.http.docsEnabled) serveOpenApi(app, buildOpenApiDocument(app, PROBLEM_CATALOGUE));
+  if (options.config.http.docsEnabled) serveOpenApi(app, buildOpenApiDocument(app, PROBLEM_CATALOGUE, BOUNDARY_PROBLEMS));
   await app.init();
   await assertUnprivilegedAppRole(app.get(DataSource));
   await warmPool(app.get(DataSource), options.config.database.poolSize);

@@ -57,11 +57,16 @@ export class AttemptLimiter {
    * Spends one attempt from each budget; when any is exhausted, throws the 429, after
    * `onFirstRefusal` on the first refusal of the block (the one worth an audit row).
    */
-  async enforce(charges: [AttemptBudget, string][], onFirstRefusal?: () => Promise<void>): Promise<void> {
+  async enforce(
+    charges: [AttemptBudget, string][],
+    onFirstRefusal?: () => Promise<void>,
+    refusal?: (budget: AttemptBudget, retryAfterSeconds: number) => string,
+  ): Promise<void> {
     const limited = await this.spend(...charges);
     if (!limited) return;
     if (limited.firstRefusal) await onFirstRefusal?.();
-    throw LimitProblems.RATE_LIMITED({ retryAfterSeconds: limited.retryAfterSeconds });
+    const detail = refusal?.(limited.budget, limited.retryAfterSeconds);
+    throw LimitProblems.RATE_LIMITED({ retryAfterSeconds: limited.retryAfterSeconds, ...(detail ? { detail } : {}) });
   }
 
   /**
@@ -69,13 +74,16 @@ export class AttemptLimiter {
    * the client address first): a refused request makes no counter for the email it names,
    * so a flood from a spent address cannot fill the limiter with fresh keys. Null while
    * none is exhausted, else the retry delay and whether this is the first refusal of the
-   * block (the one worth an audit row).
+   * block (the one worth an audit row), and the exhausted budget.
    */
-  async spend(...charges: [AttemptBudget, string][]): Promise<{ retryAfterSeconds: number; firstRefusal: boolean } | null> {
+  async spend(
+    ...charges: [AttemptBudget, string][]
+  ): Promise<{ retryAfterSeconds: number; firstRefusal: boolean; budget: AttemptBudget } | null> {
     // Spent attempts stay spent: a unit of work that spends one is not run again on a conflict.
     this.unitOfWork.markIrreversible();
     let retryAfterSeconds = 0;
     let firstRefusal = false;
+    let exhausted: AttemptBudget | undefined;
     const now = Date.now();
     for (const [budget, subject] of charges) {
       const key = this.keyOf(budget, subject);
@@ -83,13 +91,14 @@ export class AttemptLimiter {
       if (!record.isBlocked) continue;
       const seconds = Math.max(record.timeToBlockExpire, 1);
       retryAfterSeconds = Math.max(retryAfterSeconds, seconds);
+      exhausted = budget;
       if (this.reported.get(key, now) === undefined) {
         firstRefusal = true;
         this.reported.set(key, true, now + seconds * 1000);
       }
       break;
     }
-    return retryAfterSeconds > 0 ? { retryAfterSeconds, firstRefusal } : null;
+    return exhausted ? { retryAfterSeconds, firstRefusal, budget: exhausted } : null;
   }
 
   private keyOf(budget: AttemptBudget, subject: string): string {

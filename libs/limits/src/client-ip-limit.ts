@@ -29,6 +29,6 @@ export class ClientIpLimit extends RequestLimit {
   }
 
   private chargesOf(clientIp: string | undefined): readonly LimitCharge[] {
-    return [{ key: `ip:${normalizeIp(clientIp ?? 'unknown')}`, limit: this.options.perClientIpPerMinute, stated: true }];
+    return [{ key: `ip:${normalizeIp(clientIp ?? 'unknown')}`, limit: this.options.perClientIpPerMinute, policy: 'ip', stated: true }];
   }
 }

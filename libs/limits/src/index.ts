@@ -12,7 +12,7 @@ export {
   type PlanLimits,
 } from './rate-limit-plans';
 export { LimitProblems } from './limit.problems';
-export { SKIP_RATE_LIMITS, SkipRateLimits, skipsRateLimits, type LimitHit } from './request-limit';
+export { SKIP_RATE_LIMITS, SkipRateLimits, skipsRateLimits, stateLimit, type LimitHit } from './request-limit';
 export { RATE_LIMIT_OPTIONS, type RateLimitOptions } from './rate-limit.options';
 export { RateLimitsModule } from './rate-limits.module';
 export { RedisRateLimitStorage } from './redis-rate-limit.storage';

@@ -28,8 +28,10 @@ export function skipsRateLimits(routeConfig: unknown): boolean {
 
 /** One limit a request is counted against, over a sliding RATE_LIMIT_WINDOW_MS. */
 export interface LimitCharge extends LimitHit {
-  /** This limit is the one the `RateLimit-*` headers of an admitted request state. */
+  /** This limit is the one the `RateLimit` and `RateLimit-Policy` headers of an admitted request state. */
   readonly stated: boolean;
+  /** The policy's name in the `RateLimit` and `RateLimit-Policy` headers: `ip`, `key`, `workspace`. */
+  readonly policy: string;
 }
 
 /** One counter to charge and its limit. */
@@ -48,8 +50,8 @@ interface StorageShortcuts {
 
 /**
  * Counts a request against its limits in the @nestjs/throttler storage (memory or Redis)
- * and answers 429 with `Retry-After` and `RateLimit-*` headers naming the exhausted
- * limit. Not @nestjs/throttler's ThrottlerGuard: measured here, its per-throttler
+ * and answers 429 with `Retry-After`, `RateLimit` and `RateLimit-Policy` naming the
+ * exhausted limit. Not @nestjs/throttler's ThrottlerGuard: measured here, its per-throttler
  * metadata look-ups and awaits halved the throughput of a key-authenticated route
  * (docs/adr/0006); the storage, its contract and its sliding-window decision are shared.
  * Not a Nest guard either: the HTTP boundary charges L1 as the request arrives and L2
@@ -106,17 +108,25 @@ export abstract class RequestLimit {
   private settle(charge: LimitCharge, record: ThrottlerStorageRecord, reply: FastifyReply): void {
     if (record.isBlocked) {
       // The refusal names the exhausted limit, whichever it was (an earlier limit may have stated another).
-      void reply
-        .header('ratelimit-limit', charge.limit)
-        .header('ratelimit-remaining', 0)
-        .header('ratelimit-reset', record.timeToBlockExpire);
+      stateLimit(reply, charge, 0, record.timeToBlockExpire);
       throw LimitProblems.RATE_LIMITED({ retryAfterSeconds: record.timeToBlockExpire, detail: this.refusal });
     }
-    if (charge.stated) {
-      void reply
-        .header('ratelimit-limit', charge.limit)
-        .header('ratelimit-remaining', Math.max(charge.limit - record.totalHits, 0))
-        .header('ratelimit-reset', record.timeToExpire);
-    }
+    if (charge.stated) stateLimit(reply, charge, Math.max(charge.limit - record.totalHits, 0), record.timeToExpire);
   }
+}
+
+/**
+ * The IETF draft's fields ("RateLimit header fields for HTTP", draft-ietf-httpapi-ratelimit-headers):
+ * `RateLimit-Policy: "<policy>";q=<quota>;w=<window seconds>` and `RateLimit: "<policy>";r=<remaining>;t=<seconds>`,
+ * `t` being when the sliding window frees a request (on a refusal: the `Retry-After`). A later statement replaces an earlier one.
+ */
+export function stateLimit(
+  reply: FastifyReply,
+  limit: { readonly policy: string; readonly limit: number; readonly windowSeconds?: number },
+  remaining: number,
+  resetSeconds: number,
+): void {
+  void reply
+    .header('ratelimit-policy', `"${limit.policy}";q=${limit.limit};w=${limit.windowSeconds ?? RATE_LIMIT_WINDOW_MS / 1000}`)
+    .header('ratelimit', `"${limit.policy}";r=${remaining};t=${Math.max(resetSeconds, 0)}`);
 }

@@ -71,7 +71,7 @@ export function msUntilRoom(state: WindowState, now: number, windowMs: number, l
   return Math.max(Math.ceil(at - now), 1);
 }
 
-/** The decision as @nestjs/throttler reads it (seconds; `totalHits` drives `RateLimit-Remaining`). */
+/** The decision as @nestjs/throttler reads it (seconds; `totalHits` drives the `RateLimit` field's `r`). */
 export function toThrottlerRecord(decision: WindowDecision, now: number, windowMs: number, limit: number): ThrottlerStorageRecord {
   const { state, allowed } = decision;
   const used = Math.ceil(weightedCount(state, now, windowMs) - 1e-9);

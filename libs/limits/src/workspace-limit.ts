@@ -6,7 +6,7 @@ import { LimitCharge, RequestLimit } from './request-limit';
  * L2, after authentication: requests per API key and per workspace over a sliding
  * minute, by the workspace's plan. Test keys count in their own workspace bucket, so
  * test traffic never spends the live quota. The per-key limit drives the standard
- * `RateLimit-*` headers; either limit answers 429 with `Retry-After`.
+ * `RateLimit` and `RateLimit-Policy` headers; either limit answers 429 with `Retry-After`.
  */
 const NONE: readonly LimitCharge[] = [];
 
@@ -28,8 +28,13 @@ export class WorkspaceLimit extends RequestLimit {
     if (!charges) {
       const plan = planLimitsOf(this.options.plans, caller.plan) ?? this.options.plans[DEFAULT_PLAN]!;
       charges = [
-        { key: `key:${caller.keyId}`, limit: plan.perKeyPerMinute, stated: true },
-        { key: `workspace:${caller.environment}:${caller.workspaceId}`, limit: plan.perWorkspacePerMinute, stated: false },
+        { key: `key:${caller.keyId}`, limit: plan.perKeyPerMinute, policy: 'key', stated: true },
+        {
+          key: `workspace:${caller.environment}:${caller.workspaceId}`,
+          limit: plan.perWorkspacePerMinute,
+          policy: 'workspace',
+          stated: false,
+        },
       ];
       this.charges.set(caller, charges);
     }

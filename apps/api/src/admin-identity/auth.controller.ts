@@ -1,5 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { PageQuery } from '../paging/page-query';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AnyAdmin, Public, StepUp, callerOf, unauthenticated } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { ATTEMPT_BUDGETS, AttemptLimiter } from '@ringfence/limits';
@@ -25,7 +34,7 @@ import {
   RefreshTokenDelivery,
   ResetPasswordDto,
   SecondFactorDto,
-  SessionDto,
+  SessionPageDto,
   SessionTokensDto,
   TotpEnrolmentDto,
 } from './dto/auth.dto';
@@ -54,6 +63,7 @@ export class AuthController {
   @Public()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: LoginResponseDto, description: 'A second-factor challenge, or a setup-only session.' })
+  @ApiOperation({ operationId: 'auth.login', summary: 'Log in with email and password' })
   async postLogin(@Body() body: LoginDto): Promise<LoginResponseDto> {
     return this.loginResponse(await this.login.login(body.email, body.password));
   }
@@ -65,6 +75,7 @@ export class AuthController {
     type: SessionTokensDto,
     description: 'A full session, or a setup one while a one-time password is still to be replaced.',
   })
+  @ApiOperation({ operationId: 'auth.mfa', summary: 'Finish a login with a TOTP or recovery code' })
   async postMfa(@Body() body: SecondFactorDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionTokensDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
     const result = await this.login.completeSecondFactor(body.challenge, body.code, { cookie });
@@ -76,6 +87,7 @@ export class AuthController {
   @Public()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: SessionTokensDto, description: 'A new pair; the presented refresh token is spent.' })
+  @ApiOperation({ operationId: 'auth.refresh', summary: 'Rotate a refresh token for new tokens' })
   async postRefresh(
     @Body() body: RefreshDto,
     @Req() request: FastifyRequest,
@@ -99,6 +111,7 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth('admin')
   @ApiNoContentResponse({ description: 'This session (its refresh-token family) is ended; its access tokens stop working at once.' })
+  @ApiOperation({ operationId: 'auth.logout', summary: "End this session's token family" })
   async postLogout(@Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const principal = this.admin();
     await this.sessions.revoke(principal.sessionId, 'logout', principal.adminId);
@@ -109,6 +122,7 @@ export class AuthController {
   @Public()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: AcceptedDto, description: 'Always the same answer, whether or not the email belongs to an admin.' })
+  @ApiOperation({ operationId: 'auth.password.forgot', summary: 'Ask for a password reset mail' })
   async postForgot(@Body() body: ForgotPasswordDto): Promise<AcceptedDto> {
     await this.resets.request(body.email);
     return { status: 'accepted', detail: 'If this email belongs to an admin, a reset link is on its way.' };
@@ -119,6 +133,7 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Password replaced; every session of the admin is ended.' })
   @ApiProblems(AdminIdentityProblems.RESET_REJECTED)
+  @ApiOperation({ operationId: 'auth.password.reset', summary: 'Set a new password with a reset token' })
   async postReset(@Body() body: ResetPasswordDto): Promise<void> {
     await this.resets.reset(body.token, body.newPassword, body.code);
   }
@@ -130,6 +145,7 @@ export class AuthController {
   @ApiBearerAuth('admin')
   @ApiOkResponse({ type: PasswordChangedDto, description: 'Every other session of the admin is ended.' })
   @ApiProblems(AdminIdentityProblems.CURRENT_PASSWORD_REJECTED)
+  @ApiOperation({ operationId: 'auth.password.change', summary: 'Change your own password' })
   async postChangePassword(@Body() body: ChangePasswordDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<PasswordChangedDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
     const progress = await this.account.changePassword(this.admin(), body.currentPassword, body.newPassword, cookie);
@@ -142,6 +158,7 @@ export class AuthController {
   @ApiBearerAuth('admin')
   @ApiCreatedResponse({ type: TotpEnrolmentDto, description: 'Pending until confirmed with a code.' })
   @ApiProblems(AdminIdentityProblems.TOTP_ALREADY_ENROLLED)
+  @ApiOperation({ operationId: 'auth.totp.enrol', summary: 'Start TOTP enrolment' })
   enrolTotp(): Promise<TotpEnrolmentDto> {
     return this.account.startTotpEnrolment(this.admin());
   }
@@ -157,6 +174,7 @@ export class AuthController {
     AdminIdentityProblems.TOTP_NOT_STARTED,
     AdminIdentityProblems.SECOND_FACTOR_REJECTED,
   )
+  @ApiOperation({ operationId: 'auth.totp.confirm', summary: 'Confirm TOTP enrolment (recovery codes shown once)' })
   async confirmTotp(@Body() body: ConfirmTotpDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecoveryCodesDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
     const result = await this.account.confirmTotp(this.admin(), body.code, cookie);
@@ -173,6 +191,7 @@ export class AuthController {
   @ApiBearerAuth('admin')
   @ApiNoContentResponse({ description: 'Step-up routes are open to this session for five minutes.' })
   @ApiProblems(AdminIdentityProblems.SECOND_FACTOR_REJECTED)
+  @ApiOperation({ operationId: 'auth.stepUp', summary: 'Prove a fresh second factor for sensitive routes' })
   async postStepUp(@Body() body: CodeDto): Promise<void> {
     await this.account.stepUp(this.admin(), body.code);
   }
@@ -183,6 +202,7 @@ export class AuthController {
   @Audited('admin.recovery_codes_regenerate')
   @ApiBearerAuth('admin')
   @ApiCreatedResponse({ type: RecoveryCodesDto, description: 'A new set; the old set stops working.' })
+  @ApiOperation({ operationId: 'auth.recoveryCodes.regenerate', summary: 'Regenerate your recovery codes (shown once)' })
   async regenerateRecoveryCodes(): Promise<RecoveryCodesDto> {
     return { recoveryCodes: await this.account.regenerateRecoveryCodes(this.admin()) };
   }
@@ -191,6 +211,7 @@ export class AuthController {
   @AnyAdmin({ duringSetup: true })
   @ApiBearerAuth('admin')
   @ApiOkResponse({ type: MeDto })
+  @ApiOperation({ operationId: 'auth.me', summary: 'The signed-in admin' })
   async me(): Promise<MeDto> {
     const principal = this.admin();
     const state = await this.sessions.stateOf(principal.sessionId);
@@ -208,16 +229,20 @@ export class AuthController {
   @Get('sessions')
   @AnyAdmin()
   @ApiBearerAuth('admin')
-  @ApiOkResponse({ type: [SessionDto] })
-  async listSessions(): Promise<SessionDto[]> {
+  @ApiOkResponse({ type: SessionPageDto, description: 'Newest first; `nextCursor` reads the next page.' })
+  @ApiOperation({ operationId: 'auth.sessions.list', summary: 'List your own sessions' })
+  async listSessions(@Query() query: PageQuery): Promise<SessionPageDto> {
     const principal = this.admin();
-    const sessions = await this.sessions.list(principal.adminId, principal.sessionId);
-    return sessions.map((session) => ({
-      ...session,
-      createdAt: session.createdAt.toISOString(),
-      lastUsedAt: session.lastUsedAt.toISOString(),
-      expiresAt: session.expiresAt.toISOString(),
-    }));
+    const page = await this.sessions.list(principal.adminId, principal.sessionId, query);
+    return {
+      items: page.items.map((session) => ({
+        ...session,
+        createdAt: session.createdAt.toISOString(),
+        lastUsedAt: session.lastUsedAt.toISOString(),
+        expiresAt: session.expiresAt.toISOString(),
+      })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   @Delete('sessions/:id')
@@ -227,6 +252,7 @@ export class AuthController {
   @ApiBearerAuth('admin')
   @ApiNoContentResponse({ description: 'The session is ended; 404 for a session that is not yours or not live.' })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'auth.sessions.revoke', summary: 'End one of your own sessions' })
   async revokeSession(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<void> {
     const principal = this.admin();
     if (!(await this.sessions.revoke(id, 'revoked_by_admin', principal.adminId))) throw RequestProblems.NOT_FOUND();

@@ -1,12 +1,20 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminRoles, AdminRolesOrScopes } from '@ringfence/access';
 import { AuditChain, AuditEventFilter, AuditEvents, AuditProblems, SecurityEvents } from '@ringfence/audit';
 import { RequestContext, RequestContextStore } from '@ringfence/tenancy';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { Readable } from 'node:stream';
 import { exportLines } from './audit-export-format';
-import { AuditEventsQueryDto, AuditExportQueryDto, AuditFilterQueryDto, AuditPageDto, ChainReportDto } from './dto/audit.dto';
+import { AUDIT_ACTION_NAMES, AUDIT_ACTIONS } from './audit-actions';
+import {
+  AuditActionDto,
+  AuditEventsQueryDto,
+  AuditExportQueryDto,
+  AuditFilterQueryDto,
+  AuditPageDto,
+  ChainReportDto,
+} from './dto/audit.dto';
 
 /**
  * The audit log, read (docs/routes.md: `/v1/audit/*`): auditors and owners across every
@@ -14,7 +22,6 @@ import { AuditEventsQueryDto, AuditExportQueryDto, AuditFilterQueryDto, AuditPag
  * Every read is itself audited (who looked, with which filter), in its own transaction.
  */
 @ApiTags('audit')
-@ApiBearerAuth()
 @Controller('v1/audit')
 export class AuditController {
   constructor(
@@ -26,8 +33,11 @@ export class AuditController {
 
   @Get('events')
   @AdminRolesOrScopes({ roles: ['auditor', 'owner'], scopes: ['audit:read'] })
+  @ApiBearerAuth('admin')
+  @ApiBearerAuth('apiKey')
   @ApiOkResponse({ type: AuditPageDto })
   @ApiProblems(AuditProblems.INVALID_CURSOR, AuditProblems.WORKSPACE_FROM_KEY)
+  @ApiOperation({ operationId: 'audit.events.list', summary: 'List audit events' })
   async list(@Query() query: AuditEventsQueryDto): Promise<AuditPageDto> {
     const filter = this.filterFrom(query);
     const page = await this.events.page(filter, { afterCursor: query.cursor, limit: query.limit ?? 50 });
@@ -41,9 +51,17 @@ export class AuditController {
    */
   @Get('events/export')
   @AdminRolesOrScopes({ roles: ['auditor', 'owner'], scopes: ['audit:read'] })
-  @ApiProduces('application/x-ndjson', 'text/csv')
-  @ApiOkResponse({ description: 'One event per line (NDJSON), or CSV with a header row.' })
+  @ApiBearerAuth('admin')
+  @ApiBearerAuth('apiKey')
+  @ApiOkResponse({
+    description: 'One event per line (`format=ndjson`, the default), or CSV with a header row (`format=csv`), as an attachment.',
+    content: {
+      'application/x-ndjson': { schema: { type: 'string', description: 'One AuditEvent as JSON per line.' } },
+      'text/csv': { schema: { type: 'string', description: 'A header row, then one event per row.' } },
+    },
+  })
   @ApiProblems(AuditProblems.WORKSPACE_FROM_KEY)
+  @ApiOperation({ operationId: 'audit.events.export', summary: 'Export audit events as NDJSON or CSV' })
   async export(@Query() query: AuditExportQueryDto): Promise<StreamableFile> {
     const { format = 'ndjson', ...filterQuery } = query;
     const filter = this.filterFrom(filterQuery);
@@ -57,15 +75,28 @@ export class AuditController {
 
   @Get('verify')
   @AdminRoles('auditor', 'owner')
+  @ApiBearerAuth('admin')
   @ApiOkResponse({ type: ChainReportDto, description: 'The first break in the hash chain, or none.' })
+  @ApiOperation({ operationId: 'audit.verify', summary: "Verify the audit log's hash chain" })
   async verify(): Promise<ChainReportDto> {
     const report = await this.chain.verify();
     await this.securityEvents.record({
       action: 'audit.verify',
       outcome: 'success',
-      after: { intact: report.intact, checked: report.checked },
+      after: { intact: report.intact, checked: report.checked, unsealed: report.unsealed },
     });
-    return report;
+    return { ...report, oldestUnsealedAt: report.oldestUnsealedAt?.toISOString() ?? null };
+  }
+
+  /** The catalogue of actions (audit-actions.ts): what each row's `action` means, and what `action=` filters on. */
+  @Get('actions')
+  @AdminRolesOrScopes({ roles: ['auditor', 'owner'], scopes: ['audit:read'] })
+  @ApiBearerAuth('admin')
+  @ApiBearerAuth('apiKey')
+  @ApiOkResponse({ type: [AuditActionDto], description: 'Every action an audit row can carry, sorted, with what it records.' })
+  @ApiOperation({ operationId: 'audit.actions.list', summary: 'List the audit actions' })
+  actions(): AuditActionDto[] {
+    return AUDIT_ACTION_NAMES.map((action) => ({ action, description: AUDIT_ACTIONS[action] }));
   }
 
   /** A key reads its own workspace: the workspace comes from the key, never from the query (AuditEvents scopes it). */

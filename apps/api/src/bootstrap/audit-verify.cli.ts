@@ -1,39 +1,53 @@
 import 'reflect-metadata';
-import { AuditChain } from '@ringfence/audit';
-import { parseArgs } from 'node:util';
-import { withCliContext } from './cli-context';
-import { describeFailure } from './failure-message';
+import { CliSpec, EXIT, integerOption, runCli } from './cli-command';
 
-/**
- * `npm run audit:verify [-- --from <seq>]`: walks the audit log's hash chain on the
- * configured database (or the embedded one) and prints the first break, if any.
- * Exit 0: intact; 1: a break (or the walk failed); 64: bad usage.
- */
-async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { from: { type: 'string', default: '0' } } });
-  if (!/^\d{1,18}$/.test(values.from ?? '')) {
-    process.stderr.write('usage: npm run audit:verify [-- --from <seq>]\n');
-    return 64; // EX_USAGE
-  }
+const AUDIT_VERIFY: CliSpec = {
+  name: 'audit:verify',
+  summary: "walk the audit log's hash chain and print the first break, if any",
+  usage: '[--from <seq>]',
+  options: {
+    from: { type: 'string', value: '<seq>', default: '0', description: 'start at this chain sequence number' },
+  },
+  notes: [
+    'Rows not yet sealed into the chain (the worker seals them within seconds) are not checked.',
+    'The verification is audited (audit.verify, as system:audit:verify) with its verdict.',
+    'Database: DATABASE_URL when set; else the embedded PostgreSQL of RINGFENCE_DATA_DIR (./.data), the running',
+    "server's when `npm start` runs (its port read from postmaster.pid), or one started for the command.",
+  ],
+  examples: ['npm run audit:verify', 'npm run audit:verify -- --from 120000', 'node bin/ringfence.js audit:verify'],
+  exitCodes: [
+    [EXIT.OK, 'the chain is intact'],
+    [EXIT.FAILED, 'the chain is broken (the first break is printed on stdout), or the walk failed (the cause on stderr)'],
+  ],
+};
+
+/** `npm run audit:verify [-- --from <seq>]` (see AUDIT_VERIFY). */
+runCli(AUDIT_VERIFY, async ({ values }) => {
+  const from = integerOption('from', values.from, 0, Number.MAX_SAFE_INTEGER);
+  // The application is loaded only now: `--help` and a usage error answer at once.
+  const { AuditChain, auditAsSystem, withCliContext } = await import('./cli-services');
   return withCliContext(async (app) => {
-    const report = await app.get(AuditChain).verify(Number(values.from));
+    const report = await app.get(AuditChain).verify(from);
+    await auditAsSystem(app, 'audit:verify', {
+      action: 'audit.verify',
+      outcome: 'success',
+      after: {
+        fromSeq: from,
+        intact: report.intact,
+        checked: report.checked,
+        verifiedThroughSeq: report.verifiedThroughSeq,
+        firstBreak: report.firstBreak,
+      },
+    });
     if (report.intact) {
       process.stdout.write(`audit chain intact: ${report.checked} links checked, through seq ${report.verifiedThroughSeq}\n`);
-      return 0;
+      return EXIT.OK;
     }
     const broken = report.firstBreak!;
     process.stdout.write(
       `audit chain BROKEN after seq ${report.verifiedThroughSeq}: ${broken.problem}` +
         `${broken.seq === null ? '' : ` at seq ${broken.seq}`}${broken.auditId === null ? '' : ` (audit row ${broken.auditId})`}\n`,
     );
-    return 1;
+    return EXIT.FAILED;
   });
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`audit:verify failed: ${describeFailure(error)}\n`);
-    process.exit(1);
-  },
-);
+});

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPreviewApplication } from '../application';
 import { buildOpenApiDocument } from '../openapi/openapi-document';
-import { PROBLEM_CATALOGUE } from '../problem-catalogue';
+import { BOUNDARY_PROBLEMS, PROBLEM_CATALOGUE } from '../problem-catalogue';
 
 export const OPENAPI_FILE = join(__dirname, '..', '..', 'openapi.json');
 
@@ -11,7 +11,7 @@ export const OPENAPI_FILE = join(__dirname, '..', '..', 'openapi.json');
 export async function renderOpenApiDocument(): Promise<string> {
   const app = await createPreviewApplication();
   try {
-    return `${JSON.stringify(buildOpenApiDocument(app, PROBLEM_CATALOGUE), null, 2)}\n`;
+    return `${JSON.stringify(buildOpenApiDocument(app, PROBLEM_CATALOGUE, BOUNDARY_PROBLEMS), null, 2)}\n`;
   } finally {
     await app.close();
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AccessProblems, AdminRoles, StepUp } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
@@ -37,6 +37,7 @@ export class AdminPoliciesController {
   @AdminRoles('owner', 'admin')
   @ApiOkResponse({ type: CurrentPolicyDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'workspaces.policies.current', summary: "A workspace's active cosigner policy and draft" })
   async current(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: EnvironmentQuery): Promise<CurrentPolicyDto> {
     const owner = await this.policies.workspace(id, query.environment);
     return this.policies.current(owner);
@@ -46,6 +47,7 @@ export class AdminPoliciesController {
   @AdminRoles('owner', 'admin')
   @ApiOkResponse({ type: [PolicyVersionDto] })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'workspaces.policies.versions.list', summary: "List a workspace's policy versions" })
   async list(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: EnvironmentQuery): Promise<PolicyVersionDto[]> {
     return this.policies.list(await this.policies.workspace(id, query.environment));
   }
@@ -54,6 +56,7 @@ export class AdminPoliciesController {
   @AdminRoles('owner', 'admin')
   @ApiOkResponse({ type: PolicyVersionDetailDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'workspaces.policies.versions.get', summary: "Get a workspace's policy version" })
   async get(@Param() params: AdminPolicyVersionParams, @Query() query: EnvironmentQuery): Promise<PolicyVersionDetailDto> {
     return this.policies.get(await this.policies.workspace(params.id, query.environment), params.version);
   }
@@ -64,6 +67,7 @@ export class AdminPoliciesController {
   @Audited('policy.draft')
   @ApiOkResponse({ type: PolicyVersionDetailDto })
   @ApiProblems(RequestProblems.NOT_FOUND, AccessProblems.INSUFFICIENT_ROLE)
+  @ApiOperation({ operationId: 'workspaces.policies.draft.save', summary: "Save a workspace's policy draft" })
   async saveDraft(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Query() query: EnvironmentQuery,
@@ -79,6 +83,7 @@ export class AdminPoliciesController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: PolicyVersionDto })
   @ApiProblems(RequestProblems.NOT_FOUND, CosignerProblems.POLICY_VERSION_NOT_DRAFT, AccessProblems.STEP_UP_REQUIRED)
+  @ApiOperation({ operationId: 'workspaces.policies.versions.activate', summary: "Activate a workspace's policy version (step-up)" })
   async activate(@Param() params: AdminPolicyVersionParams, @Query() query: EnvironmentQuery): Promise<PolicyVersionDto> {
     return this.policies.activate(await this.policies.workspace(params.id, query.environment), params.version);
   }
@@ -89,6 +94,7 @@ export class AdminPoliciesController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: PolicyExplanationDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'workspaces.policies.explain', summary: "Explain how a workspace's policy decides a sample transfer" })
   async explain(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Query() query: EnvironmentQuery,

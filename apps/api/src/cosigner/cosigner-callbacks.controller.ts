@@ -1,5 +1,5 @@
 import { applyDecorators, Controller, Header, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { AccessProblems, ProviderSigned, unauthenticated } from '@ringfence/access';
 import { AuditedInService } from '@ringfence/audit';
 import type { FastifyRequest } from 'fastify';
@@ -57,6 +57,7 @@ export class CosignerCallbacksController {
   @Post('tx_sign_request')
   @CallbackRoute()
   @ApiOkResponse(ANSWER)
+  @ApiOperation({ operationId: 'cosigner.txSignRequest', summary: "The provider's signing callback" })
   txSignRequest(@Param('provider') _provider: string, @Req() request: FastifyRequest): Promise<string> {
     return this.answer(request, 'tx_sign');
   }
@@ -67,6 +68,7 @@ export class CosignerCallbacksController {
     ...ANSWER,
     description: `${ANSWER.description} Configuration changes are rejected (\`config_change_not_supported\`) and audited.`,
   })
+  @ApiOperation({ operationId: 'cosigner.configChangeSignRequest', summary: "The provider's config-change callback (refused)" })
   configChangeRequest(@Param('provider') _provider: string, @Req() request: FastifyRequest): Promise<string> {
     return this.answer(request, 'config_change');
   }

@@ -1,5 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Public } from '@ringfence/access';
 import { RequestProblems } from '@ringfence/problems';
 import { ApiProblems } from '../openapi/api-problems.decorator';
@@ -26,6 +26,7 @@ export class CosignerPublicKeyController {
   })
   @ApiOkResponse({ type: CosignerPublicKeyDto, description: 'The active response key (COSIGNER_RESPONSE_KEY_VERSION, else the highest).' })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'cosigner.publicKey', summary: "Our answers' public signing key" })
   publicKey(@Param('provider') provider: string): CosignerPublicKeyDto {
     if (this.keys.providerKeys(provider).length === 0) throw RequestProblems.NOT_FOUND();
     const { kid, pem, jwk } = this.keys.responsePublicKey;

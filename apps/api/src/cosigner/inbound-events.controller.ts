@@ -1,5 +1,5 @@
 import { applyDecorators, Controller, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { AccessProblems, ProviderSigned, unauthenticated } from '@ringfence/access';
 import { AuditedInService } from '@ringfence/audit';
 import type { FastifyRequest } from 'fastify';
@@ -79,6 +79,7 @@ export class InboundEventsController {
 
   @Post('webhooks')
   @InboundEventRoute()
+  @ApiOperation({ operationId: 'inbound.webhooks.receive', summary: "Receive the custody provider's transaction events" })
   async receive(@Param('provider') _provider: string, @Req() request: FastifyRequest): Promise<InboundEventReceivedDto> {
     const verified = verifiedInboundEventOf(request);
     // The gate admitted the request only through the inbound authenticator, which leaves this.

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { callerOf, Scopes } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
@@ -37,6 +37,7 @@ export class PoliciesController {
   @Get()
   @Scopes('policies:read')
   @ApiOkResponse({ type: CurrentPolicyDto })
+  @ApiOperation({ operationId: 'policies.current', summary: 'The active cosigner policy and the draft' })
   current(): Promise<CurrentPolicyDto> {
     return this.policies.current(this.owner());
   }
@@ -44,6 +45,7 @@ export class PoliciesController {
   @Get('versions')
   @Scopes('policies:read')
   @ApiOkResponse({ type: [PolicyVersionDto], description: 'Every version, newest first (documents by version).' })
+  @ApiOperation({ operationId: 'policies.versions.list', summary: 'List the policy versions' })
   list(): Promise<PolicyVersionDto[]> {
     return this.policies.list(this.owner());
   }
@@ -52,6 +54,7 @@ export class PoliciesController {
   @Scopes('policies:read')
   @ApiOkResponse({ type: PolicyVersionDetailDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'policies.versions.get', summary: 'Get a policy version' })
   get(@Param() params: PolicyVersionParams): Promise<PolicyVersionDetailDto> {
     return this.policies.get(this.owner(), params.version);
   }
@@ -61,6 +64,7 @@ export class PoliciesController {
   @BatchBody()
   @Audited('policy.draft')
   @ApiOkResponse({ type: PolicyVersionDetailDto, description: 'The draft, as the next version; the previous draft is kept as discarded.' })
+  @ApiOperation({ operationId: 'policies.draft.save', summary: 'Save the policy draft' })
   saveDraft(@Body() body: SavePolicyDraftDto): Promise<PolicyVersionDetailDto> {
     return this.policies.saveDraft(this.owner(), body);
   }
@@ -71,6 +75,7 @@ export class PoliciesController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: PolicyVersionDto, description: 'Active from the next decision on; the previous active version is retired.' })
   @ApiProblems(RequestProblems.NOT_FOUND, CosignerProblems.POLICY_VERSION_NOT_DRAFT)
+  @ApiOperation({ operationId: 'policies.versions.activate', summary: 'Activate a policy version' })
   activate(@Param() params: PolicyVersionParams): Promise<PolicyVersionDto> {
     return this.policies.activate(this.owner(), params.version);
   }
@@ -81,6 +86,7 @@ export class PoliciesController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: PolicyExplanationDto, description: 'What the version would decide and why; no cap is spent.' })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'policies.explain', summary: 'Explain how a policy decides a sample transfer' })
   explain(@Body() body: ExplainPolicyDto): Promise<PolicyExplanationDto> {
     return this.explanations.explain(this.owner(), body.transfer, body.version);
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { callerOf, Scopes } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
@@ -33,6 +33,7 @@ export class TransfersController {
     description:
       'Recorded as `submitted`, then handed to the custody provider; its co-signer asks our policy before it signs. Its `externalTxId` is `<workspaceId>:<environment>:<Idempotency-Key>`.',
   })
+  @ApiOperation({ operationId: 'transfers.create', summary: 'Submit a transfer' })
   create(@Body() body: CreateTransferDto, @IdempotencyKey() key: string): Promise<TransferDto> {
     return this.transfers.create(this.owner(), body, key);
   }
@@ -40,6 +41,7 @@ export class TransfersController {
   @Get()
   @Scopes('transfers:read')
   @ApiOkResponse({ type: TransferPageDto, description: 'Newest first; `nextCursor` reads the next page.' })
+  @ApiOperation({ operationId: 'transfers.list', summary: 'List transfers' })
   list(@Query() query: TransferListQuery): Promise<TransferPageDto> {
     return this.transfers.list(this.owner(), query);
   }
@@ -48,6 +50,7 @@ export class TransfersController {
   @Scopes('transfers:read')
   @ApiOkResponse({ type: TransferDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'transfers.get', summary: 'Get a transfer with its decision' })
   get(@Param() params: TransferParams): Promise<TransferDto> {
     return this.transfers.get(this.owner(), params.id);
   }

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminRoles } from '@ringfence/access';
 import { JobRegistry } from '@ringfence/tenancy';
 import { JobStatusDto } from './health-status.dto';
@@ -22,6 +22,7 @@ export class AdminJobsController {
     type: [JobStatusDto],
     description: 'This instance’s view: a failing job is shown here and logged, and does not make it unready.',
   })
+  @ApiOperation({ operationId: 'jobs.list', summary: 'The background jobs as this instance sees them' })
   list(): JobStatusDto[] {
     return this.jobs.status();
   }

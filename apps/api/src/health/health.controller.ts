@@ -1,5 +1,5 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheckResult,
   HealthCheckService,
@@ -48,6 +48,7 @@ export class HealthController {
   @Get('live')
   @SkipRateLimits()
   @ApiOkResponse({ type: HealthStatusDto })
+  @ApiOperation({ operationId: 'health.live', summary: 'Liveness: the process is up' })
   live(): HealthStatusDto {
     return { status: 'ok' };
   }
@@ -64,6 +65,7 @@ export class HealthController {
   @SkipRateLimits()
   @ApiOkResponse({ type: HealthStatusDto })
   @ApiProblems(HealthProblems.NOT_READY)
+  @ApiOperation({ operationId: 'health.ready', summary: 'Readiness: database, migrations and Redis' })
   async ready(): Promise<HealthStatusDto> {
     this.inFlight ??= this.failingChecks().finally(() => (this.inFlight = undefined));
     const failing = await this.inFlight;

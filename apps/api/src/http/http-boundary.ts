@@ -31,6 +31,7 @@ import { clientAddressOf } from './client-address';
 import { limitConnections } from './connection-limits';
 import { corsOptionsFor } from './cors-policy';
 import { HttpBoundaryProblems } from './http-boundary.problems';
+import { declareRouteQueries, queryCheckFor } from './declared-query';
 import { problemCodeOf, problemOfStatus, rawProblemResponse, sendProblem } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { clientRequestIdOf, newRequestId } from './request-id';
@@ -217,7 +218,8 @@ export function createFastifyAdapter(
     if (!declaresAccess(route.config) && isBoundaryPublicRoute(route))
       route.config = { ...route.config, ...accessConfig({ kind: 'public' }) };
     const preHandlers = route.preHandler === undefined ? [] : [route.preHandler].flat();
-    if (!preHandlers.includes(gate)) route.preHandler = [gate, ...preHandlers];
+    const queryCheck = queryCheckFor(route.config);
+    if (!preHandlers.includes(gate)) route.preHandler = [gate, ...(queryCheck ? [queryCheck] : []), ...preHandlers];
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     stampBoundaryHeaders(request, reply);
@@ -474,4 +476,5 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
   steps.gate = requestGate(app.get(AccessGate), app.get(WorkspaceOriginCheck), app.get(WorkspaceLimit));
   app.useGlobalFilters(new ProblemDetailsFilter(routes));
   app.useGlobalPipes(createValidationPipe());
+  declareRouteQueries(app);
 }

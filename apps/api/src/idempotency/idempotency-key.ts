@@ -40,6 +40,12 @@ export function idempotencyKeyOf(rawHeaders: readonly string[]): string {
   return key;
 }
 
+/** Whether the request sends an `Idempotency-Key` header at all (well-formed or not). */
+export function hasIdempotencyKey(rawHeaders: readonly string[]): boolean {
+  for (let index = 0; index < rawHeaders.length; index += 2) if (rawHeaders[index]!.toLowerCase() === HEADER_NAME) return true;
+  return false;
+}
+
 function malformed(detail: string) {
   return IdempotencyProblems.IDEMPOTENCY_KEY_MALFORMED({ detail });
 }

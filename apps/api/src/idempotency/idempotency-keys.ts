@@ -6,11 +6,30 @@ export const IDEMPOTENCY_PURGE_JOB = 'idempotency-purge';
 const PURGER = jobPrincipal(IDEMPOTENCY_PURGE_JOB);
 const PURGE_BATCH = 1000;
 
-/** Whose key: a workspace and environment (the keys of one share it), and the key. */
-export interface IdempotencyScope {
-  readonly workspaceId: string;
-  readonly environment: KeyEnvironment;
-  readonly key: string;
+/**
+ * Whose key: an API key's workspace and environment (the keys of one share it), or an admin
+ * (each admin's own: an admin has no workspace; migration 0017), and the key.
+ */
+export type IdempotencyScope =
+  | { readonly workspaceId: string; readonly environment: KeyEnvironment; readonly key: string }
+  | { readonly adminId: string; readonly key: string };
+
+/** The scope's table, the SQL naming its owner (from $1), and the owner's values. */
+function ownerOf(scope: IdempotencyScope): { table: string; owner: (from: number) => string; values: string[]; lock: string } {
+  if ('adminId' in scope) {
+    return {
+      table: 'admin_idempotency_keys',
+      owner: (from) => `admin_id = $${from}`,
+      values: [scope.adminId],
+      lock: `admin:${scope.adminId}`,
+    };
+  }
+  return {
+    table: 'idempotency_keys',
+    owner: (from) => `workspace_id = $${from} AND environment = $${from + 1}`,
+    values: [scope.workspaceId, scope.environment],
+    lock: `${scope.workspaceId}:${scope.environment}`,
+  };
 }
 
 /** An answer as it was sent, to be sent again. */
@@ -36,9 +55,9 @@ interface EntryRow {
 }
 
 /**
- * The `idempotency_keys` table's one home (migration 0012): a key taken for the request's
+ * The `idempotency_keys` and `admin_idempotency_keys` tables' one home (migrations 0012, 0017): a key taken for the request's
  * transaction, its entry read and written in it, and the expired entries purged. Every
- * statement names the scope's workspace and environment; row-level security holds the same line.
+ * statement names the scope's owner (workspace and environment, or admin); row-level security holds the same line.
  */
 @Injectable()
 export class IdempotencyKeys {
@@ -56,8 +75,8 @@ export class IdempotencyKeys {
   async take(scope: IdempotencyScope): Promise<boolean> {
     const [row] = await sqlRows<{ taken: boolean }>(
       this.unitOfWork.manager,
-      `SELECT pg_try_advisory_xact_lock(hashtextextended('idempotency:' || $1 || ':' || $2 || ':' || $3, 0)) AS taken`,
-      [scope.workspaceId, scope.environment, scope.key],
+      `SELECT pg_try_advisory_xact_lock(hashtextextended('idempotency:' || $1 || ':' || $2, 0)) AS taken`,
+      [ownerOf(scope).lock, scope.key],
     );
     return row?.taken === true;
   }
@@ -68,18 +87,19 @@ export class IdempotencyKeys {
    * deleted here and the key acts as new.
    */
   async find(scope: IdempotencyScope): Promise<IdempotencyEntry | undefined> {
+    const { table, owner, values } = ownerOf(scope);
+    const keyAt = values.length + 1;
     const [row] = await sqlRows<EntryRow>(
       this.unitOfWork.manager,
-      `SELECT fingerprint, status, headers, body, expires_at <= now() AS expired
-         FROM idempotency_keys WHERE workspace_id = $1 AND environment = $2 AND key = $3`,
-      [scope.workspaceId, scope.environment, scope.key],
+      `SELECT fingerprint, status, headers, body, expires_at <= now() AS expired FROM ${table} WHERE ${owner(1)} AND key = $${keyAt}`,
+      [...values, scope.key],
     );
     if (!row) return undefined;
     if (row.expired) {
-      await this.unitOfWork.manager.query(
-        'DELETE FROM idempotency_keys WHERE workspace_id = $1 AND environment = $2 AND key = $3 AND expires_at <= now()',
-        [scope.workspaceId, scope.environment, scope.key],
-      );
+      await this.unitOfWork.manager.query(`DELETE FROM ${table} WHERE ${owner(1)} AND key = $${keyAt} AND expires_at <= now()`, [
+        ...values,
+        scope.key,
+      ]);
       return undefined;
     }
     return { fingerprint: row.fingerprint, status: row.status, headers: row.headers, ...(row.body === null ? {} : { body: row.body }) };
@@ -87,12 +107,15 @@ export class IdempotencyKeys {
 
   /** Stores the answer of the request the key was taken for, in its transaction; kept IDEMPOTENCY_KEY_TTL_HOURS. */
   async keep(scope: IdempotencyScope, fingerprint: Buffer, answer: StoredAnswer, createdBy: string): Promise<void> {
+    const columns = 'adminId' in scope ? 'admin_id' : 'workspace_id, environment';
+    const { table, values } = ownerOf(scope);
+    const at = (offset: number) => `$${values.length + offset}`;
     await this.unitOfWork.manager.query(
-      `INSERT INTO idempotency_keys (workspace_id, environment, key, fingerprint, status, headers, body, created_by, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(hours => $9))`,
+      `INSERT INTO ${table} (${columns}, key, fingerprint, status, headers, body, created_by, expires_at)
+       VALUES (${values.map((_value, index) => `$${index + 1}`).join(', ')}, ${at(1)}, ${at(2)}, ${at(3)}, ${at(4)}, ${at(5)}, ${at(6)},
+               now() + make_interval(hours => ${at(7)}))`,
       [
-        scope.workspaceId,
-        scope.environment,
+        ...values,
         scope.key,
         fingerprint,
         answer.status,
@@ -110,23 +133,28 @@ export class IdempotencyKeys {
     await this.purgeExpired(signal);
   }
 
-  /** Deletes the expired entries, batch by batch (until `signal` aborts); returns how many went. */
+  /** Deletes the expired entries, the workspaces' and the admins', batch by batch (until `signal` aborts); returns how many went. */
   async purgeExpired(signal?: AbortSignal): Promise<number> {
     let total = 0;
-    while (!signal?.aborted) {
-      const purged = await this.unitOfWork.run(
-        () =>
-          sqlCount(
-            this.unitOfWork.manager,
-            `DELETE FROM idempotency_keys WHERE (workspace_id, environment, key) IN (
-               SELECT workspace_id, environment, key FROM idempotency_keys WHERE expires_at <= now() ORDER BY expires_at LIMIT $1
-             ) RETURNING 1`,
-            [PURGE_BATCH],
-          ),
-        { principal: PURGER },
-      );
-      total += purged;
-      if (purged < PURGE_BATCH) break;
+    for (const [table, owner] of [
+      ['idempotency_keys', 'workspace_id, environment, key'],
+      ['admin_idempotency_keys', 'admin_id, key'],
+    ] as const) {
+      while (!signal?.aborted) {
+        const purged = await this.unitOfWork.run(
+          () =>
+            sqlCount(
+              this.unitOfWork.manager,
+              `DELETE FROM ${table} WHERE (${owner}) IN (
+                 SELECT ${owner} FROM ${table} WHERE expires_at <= now() ORDER BY expires_at LIMIT $1
+               ) RETURNING 1`,
+              [PURGE_BATCH],
+            ),
+          { principal: PURGER },
+        );
+        total += purged;
+        if (purged < PURGE_BATCH) break;
+      }
     }
     return total;
   }

@@ -1,11 +1,10 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { callerOf } from '@ringfence/access';
 import { actorLabel, ReplayableMutations, RequestContext, RequestMutation } from '@ringfence/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IdempotencyKeys, IdempotencyScope, StoredAnswer } from './idempotency-keys';
-import { IDEMPOTENT_REPLAYED_HEADER, idempotencyKeyOf, requestFingerprint } from './idempotency-key';
+import { hasIdempotencyKey, IDEMPOTENT_REPLAYED_HEADER, idempotencyKeyOf, requestFingerprint } from './idempotency-key';
 import { IdempotencyProblems } from './idempotency.problems';
-import { isIdempotent } from './idempotent.decorator';
+import { idempotencyOf } from './idempotent.decorator';
 
 /** The headers of an answer that a replay repeats; the boundary's (security headers, request id) are each request's own. */
 const REPLAYED_HEADERS = ['content-type', 'location', 'etag'] as const;
@@ -26,12 +25,18 @@ export class IdempotentMutations implements ReplayableMutations {
   ) {}
 
   replayerFor(execution: ExecutionContext): ((mutation: RequestMutation) => Promise<unknown>) | undefined {
-    if (!isIdempotent(execution.getHandler())) return undefined;
+    const idempotency = idempotencyOf(execution.getHandler());
+    if (!idempotency) return undefined;
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
+    // An optional key not sent: the route runs as any other, without replay.
+    if (!idempotency.required && !hasIdempotencyKey(request.raw.rawHeaders)) return undefined;
     const reply = execution.switchToHttp().getResponse<FastifyReply>();
     const key = idempotencyKeyOf(request.raw.rawHeaders);
-    const principal = callerOf(this.context, 'api_key');
-    const scope: IdempotencyScope = { workspaceId: principal.workspaceId, environment: principal.environment, key };
+    const principal = this.context.principal;
+    let scope: IdempotencyScope;
+    if (principal.kind === 'api_key') scope = { workspaceId: principal.workspaceId, environment: principal.environment, key };
+    else if (principal.kind === 'admin') scope = { adminId: principal.adminId, key };
+    else throw new Error(`an @Idempotent() route is called by an API key or an admin, not a ${principal.kind}`);
     const fingerprint = requestFingerprint({
       method: request.method,
       route: request.routeOptions.url ?? request.url,

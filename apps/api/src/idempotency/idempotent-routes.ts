@@ -13,7 +13,8 @@ const MODEL_PROPERTY = 'swagger/apiModelProperties';
 /**
  * What is wrong with the `@Idempotent()` routes of `controller`, one line each (none: all
  * is well). Such a route is a mutation (POST, PUT, PATCH, DELETE) of API keys (`@Scopes`:
- * its key's scope is the caller's workspace and environment), `@Audited` (its transaction,
+ * its key's scope is the caller's workspace and environment) or of admins (`@AdminRoles`: the
+ * admin's own), `@Audited` (its transaction,
  * in which the answer is stored), and its documented answers carry no field an owner
  * declared secret (`declareAuditRedactions`): a stored answer is replayed as it was.
  */
@@ -28,8 +29,8 @@ export function idempotentRouteProblems(controller: Type): string[] {
     if (method === undefined || !MUTATING.has(method)) problems.push(`${route}: @Idempotent() is for POST, PUT, PATCH and DELETE routes`);
     const policy = (Reflect.getMetadata(ACCESS_POLICY, handler) ?? Reflect.getMetadata(ACCESS_POLICY, controller)) as
       AccessPolicy | undefined;
-    if (policy?.kind !== 'api_key')
-      problems.push(`${route}: @Idempotent() is for API-key routes (@Scopes): its keys are a workspace's and environment's`);
+    if (policy?.kind !== 'api_key' && policy?.kind !== 'admin')
+      problems.push(`${route}: @Idempotent() is for API-key routes (@Scopes) and admin routes (@AdminRoles): its keys are theirs`);
     if (Reflect.getMetadata(AUDITED_ACTION, handler) === undefined) {
       problems.push(`${route}: @Idempotent() needs @Audited(...), whose transaction stores the answer with the mutation`);
     }

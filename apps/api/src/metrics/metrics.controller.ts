@@ -1,11 +1,12 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Public, unauthenticated } from '@ringfence/access';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { AccessProblems, Public, unauthenticated } from '@ringfence/access';
 import { SkipRateLimits } from '@ringfence/limits';
 import { requestContextOf } from '@ringfence/tenancy';
 import { RequestProblems } from '@ringfence/problems';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { ApiProblems } from '../openapi/api-problems.decorator';
 import { Metrics } from './metrics';
 import { METRICS_ACCESS, MetricsAccess } from './metrics.options';
 
@@ -37,6 +38,11 @@ export class MetricsController {
   @SkipRateLimits()
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'The Prometheus text exposition format (0.0.4).', schema: { type: 'string' } })
+  @ApiProblems(AccessProblems.UNAUTHENTICATED, RequestProblems.NOT_FOUND)
+  @ApiOperation({
+    operationId: 'metrics.scrape',
+    summary: 'Prometheus metrics: with METRICS_TOKEN as a bearer token, or from loopback outside production',
+  })
   async scrape(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     this.admit(request);
     this.inFlight ??= this.metrics.render().finally(() => (this.inFlight = undefined));

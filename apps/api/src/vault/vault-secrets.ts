@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { RevealedVaultSecretDto, VaultSecretDetailDto, VaultSecretDto, VaultSecretVersionDto } from './dto/vault.dto';
 import { VAULT_OPTIONS, VaultOptions } from './vault.options';
 import { VaultProblems } from './vault.problems';
+import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../paging/keyset-page';
 
 /** Whose vault: a key's workspace and environment (test never sees live, nor the reverse). */
 export interface VaultOwner {
@@ -121,14 +122,18 @@ export class VaultSecrets {
     return view;
   }
 
-  list(owner: VaultOwner): Promise<VaultSecretDto[]> {
+  /** By name, a page at a time (a name is unique in its vault). */
+  list(owner: VaultOwner, query: { limit?: number; cursor?: string } = {}): Promise<Page<VaultSecretDto>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const after = positionOf(query.cursor, ['text']);
     return this.unitOfWork.read(async () => {
       const rows = await sqlRows<SecretRow>(
         this.unitOfWork.manager,
-        `SELECT ${COLUMNS} FROM vault_secrets WHERE workspace_id = $1 AND environment = $2 ORDER BY name`,
-        [owner.workspaceId, owner.environment],
+        `SELECT ${COLUMNS} FROM vault_secrets WHERE workspace_id = $1 AND environment = $2 AND ($3::text IS NULL OR name > $3)
+          ORDER BY name LIMIT $4`,
+        [owner.workspaceId, owner.environment, after?.[0] ?? null, limit + 1],
       );
-      return rows.map(secretView);
+      return pageOf(rows, limit, secretView, (row) => [row.name]);
     });
   }
 

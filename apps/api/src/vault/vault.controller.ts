@@ -1,10 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
+import { PageQuery } from '../paging/page-query';
+import { Idempotent } from '../idempotency/idempotent.decorator';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
@@ -20,6 +23,7 @@ import {
   RevealVaultSecretDto,
   VaultSecretDetailDto,
   VaultSecretDto,
+  VaultSecretPageDto,
   VaultSecretParams,
 } from './dto/vault.dto';
 import { RevealLimitGuard } from './reveal-limit.guard';
@@ -43,26 +47,30 @@ export class VaultController {
   @Post()
   @Scopes('vault:write')
   @Audited('vault_secret.create')
+  @Idempotent({ required: false })
   @ApiCreatedResponse({
     type: VaultSecretDto,
     description: 'Metadata only: the value is never echoed. A taken name is a 409 SECRET_EXISTS.',
   })
   @ApiProblems(VaultProblems.SECRET_EXISTS, VaultProblems.VAULT_FULL)
+  @ApiOperation({ operationId: 'vault.secrets.create', summary: 'Create a vault secret' })
   create(@Body() body: CreateVaultSecretDto): Promise<VaultSecretDto> {
     return this.secrets.create(this.owner(), body);
   }
 
   @Get()
   @Scopes('vault:read')
-  @ApiOkResponse({ type: [VaultSecretDto] })
-  list(): Promise<VaultSecretDto[]> {
-    return this.secrets.list(this.owner());
+  @ApiOkResponse({ type: VaultSecretPageDto, description: 'By name; `nextCursor` reads the next page.' })
+  @ApiOperation({ operationId: 'vault.secrets.list', summary: "List the vault's secrets (metadata only)" })
+  list(@Query() query: PageQuery): Promise<VaultSecretPageDto> {
+    return this.secrets.list(this.owner(), query);
   }
 
   @Get(':name')
   @Scopes('vault:read')
   @ApiOkResponse({ type: VaultSecretDetailDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'vault.secrets.get', summary: "Get a secret's metadata and versions" })
   get(@Param() params: VaultSecretParams): Promise<VaultSecretDetailDto> {
     return this.secrets.get(this.owner(), params.name);
   }
@@ -72,6 +80,7 @@ export class VaultController {
   @Audited('vault_secret.add_version')
   @ApiCreatedResponse({ type: VaultSecretDto, description: 'The new version is current; versions past the kept number are destroyed.' })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'vault.secrets.addVersion', summary: 'Add a new version of a vault secret' })
   addVersion(@Param() params: VaultSecretParams, @Body() body: AddVaultSecretVersionDto): Promise<VaultSecretDto> {
     return this.secrets.addVersion(this.owner(), params.name, body);
   }
@@ -82,6 +91,7 @@ export class VaultController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Deleted, every version destroyed.' })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'vault.secrets.delete', summary: 'Delete a vault secret' })
   async delete(@Param() params: VaultSecretParams): Promise<void> {
     await this.secrets.delete(this.owner(), params.name);
   }
@@ -97,6 +107,7 @@ export class VaultController {
   @ApiTooManyRequestsResponse({
     description: 'Past VAULT_REVEALS_PER_MINUTE for this key, or VAULT_WORKSPACE_REVEALS_PER_MINUTE for its vault.',
   })
+  @ApiOperation({ operationId: 'vault.secrets.reveal', summary: "Reveal a secret's plaintext (audited, limited)" })
   reveal(@Param() params: VaultSecretParams, @Body() body: RevealVaultSecretDto): Promise<RevealedVaultSecretDto> {
     // No body arrives validated as an empty one (the current version).
     return this.secrets.reveal(this.owner(), params.name, body.version);

@@ -6,6 +6,7 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminRoles } from '@ringfence/access';
@@ -60,6 +61,10 @@ export class AdminWebhooksController {
     WebhookProblems.ENDPOINT_LIMIT_REACHED,
     WebhookProblems.UNKNOWN_EVENT_TYPE,
   )
+  @ApiOperation({
+    operationId: 'workspaces.webhooks.endpoints.create',
+    summary: "Create a workspace's webhook endpoint (secret shown once)",
+  })
   async create(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Query() query: WebhookEnvironmentQuery,
@@ -72,6 +77,7 @@ export class AdminWebhooksController {
   @AdminRoles('owner', 'admin')
   @ApiOkResponse({ type: [WebhookEndpointDto] })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'workspaces.webhooks.endpoints.list', summary: "List a workspace's webhook endpoints" })
   async list(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: WebhookEnvironmentQuery): Promise<WebhookEndpointDto[]> {
     return this.endpoints.list(await this.endpoints.workspace(id, query.environment));
   }
@@ -80,6 +86,7 @@ export class AdminWebhooksController {
   @AdminRoles('owner', 'admin')
   @ApiOkResponse({ type: WebhookEndpointDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'workspaces.webhooks.endpoints.get', summary: "Get a workspace's webhook endpoint" })
   async get(@Param() params: AdminWebhookEndpointParams, @Query() query: WebhookEnvironmentQuery): Promise<WebhookEndpointDto> {
     return this.endpoints.get(await this.endpoints.workspace(params.id, query.environment), params.endpointId);
   }
@@ -89,6 +96,7 @@ export class AdminWebhooksController {
   @Audited('webhook_endpoint.update')
   @ApiOkResponse({ type: WebhookEndpointDto })
   @ApiProblems(RequestProblems.NOT_FOUND, WebhookProblems.ENDPOINT_URL_REFUSED, WebhookProblems.UNKNOWN_EVENT_TYPE)
+  @ApiOperation({ operationId: 'workspaces.webhooks.endpoints.update', summary: "Update a workspace's webhook endpoint" })
   async update(
     @Param() params: AdminWebhookEndpointParams,
     @Query() query: WebhookEnvironmentQuery,
@@ -103,6 +111,7 @@ export class AdminWebhooksController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Deleted with its deliveries and their attempts.' })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'workspaces.webhooks.endpoints.delete', summary: "Delete a workspace's webhook endpoint" })
   async delete(@Param() params: AdminWebhookEndpointParams, @Query() query: WebhookEnvironmentQuery): Promise<void> {
     await this.endpoints.delete(await this.endpoints.workspace(params.id, query.environment), params.endpointId);
   }
@@ -114,6 +123,10 @@ export class AdminWebhooksController {
   @ApiBody({ type: RotateWebhookSecretDto, required: false })
   @ApiOkResponse({ type: RotatedWebhookSecretDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({
+    operationId: 'workspaces.webhooks.endpoints.rotateSecret',
+    summary: "Rotate a workspace endpoint's signing secret (shown once)",
+  })
   async rotateSecret(
     @Param() params: AdminWebhookEndpointParams,
     @Query() query: WebhookEnvironmentQuery,
@@ -128,6 +141,7 @@ export class AdminWebhooksController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: WebhookTestDto })
   @ApiProblems(RequestProblems.NOT_FOUND, WebhookProblems.ENDPOINT_DISABLED)
+  @ApiOperation({ operationId: 'workspaces.webhooks.endpoints.test', summary: "Send a webhook.test event to a workspace's endpoint" })
   async test(@Param() params: AdminWebhookEndpointParams, @Query() query: WebhookEnvironmentQuery): Promise<WebhookTestDto> {
     return this.endpoints.test(await this.endpoints.workspace(params.id, query.environment), params.endpointId);
   }
@@ -138,6 +152,7 @@ export class AdminWebhooksController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: RecoveredWebhookDeliveriesDto })
   @ApiProblems(RequestProblems.NOT_FOUND, WebhookProblems.ENDPOINT_DISABLED)
+  @ApiOperation({ operationId: 'workspaces.webhooks.endpoints.recover', summary: "Send again a workspace endpoint's failed deliveries" })
   async recover(
     @Param() params: AdminWebhookEndpointParams,
     @Query() query: WebhookEnvironmentQuery,
@@ -150,6 +165,7 @@ export class AdminWebhooksController {
   @AdminRoles('owner', 'admin')
   @ApiOkResponse({ type: WebhookDeliveryPageDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'workspaces.webhooks.deliveries.list', summary: "List a workspace's webhook deliveries" })
   async deliveriesList(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Query() query: AdminWebhookDeliveryListQuery,
@@ -161,6 +177,7 @@ export class AdminWebhooksController {
   @AdminRoles('owner', 'admin')
   @ApiOkResponse({ type: WebhookDeliveryDetailDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'workspaces.webhooks.deliveries.get', summary: "Get a workspace's webhook delivery" })
   async delivery(@Param() params: AdminWebhookDeliveryParams, @Query() query: WebhookEnvironmentQuery): Promise<WebhookDeliveryDetailDto> {
     return this.deliveries.get(await this.endpoints.workspace(params.id, query.environment), params.deliveryId);
   }
@@ -171,6 +188,7 @@ export class AdminWebhooksController {
   @HttpCode(HttpStatus.CREATED)
   @ApiCreatedResponse({ type: WebhookDeliveryDto })
   @ApiProblems(RequestProblems.NOT_FOUND, WebhookProblems.DELIVERY_PENDING, WebhookProblems.ENDPOINT_DISABLED)
+  @ApiOperation({ operationId: 'workspaces.webhooks.deliveries.replay', summary: "Send a workspace's finished delivery again" })
   async replay(@Param() params: AdminWebhookDeliveryParams, @Query() query: WebhookEnvironmentQuery): Promise<WebhookDeliveryDto> {
     return this.deliveries.replay(await this.endpoints.workspace(params.id, query.environment), params.deliveryId);
   }

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { callerOf, Scopes } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
@@ -29,6 +29,7 @@ export class WebhookDeliveriesController {
   @Get()
   @Scopes('webhooks:read')
   @ApiOkResponse({ type: WebhookDeliveryPageDto, description: 'Newest first; each with its attempts (without the answers’ bodies).' })
+  @ApiOperation({ operationId: 'webhooks.deliveries.list', summary: 'List webhook deliveries' })
   list(@Query() query: WebhookDeliveryListQuery): Promise<WebhookDeliveryPageDto> {
     return this.deliveries.list(this.owner(), query);
   }
@@ -37,6 +38,7 @@ export class WebhookDeliveriesController {
   @Scopes('webhooks:read')
   @ApiOkResponse({ type: WebhookDeliveryDetailDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'webhooks.deliveries.get', summary: 'Get a webhook delivery with its attempts' })
   get(@Param() params: WebhookDeliveryParams): Promise<WebhookDeliveryDetailDto> {
     return this.deliveries.get(this.owner(), params.id);
   }
@@ -47,6 +49,7 @@ export class WebhookDeliveriesController {
   @HttpCode(HttpStatus.CREATED)
   @ApiCreatedResponse({ type: WebhookDeliveryDto, description: 'A new delivery of the same message (the same `webhook-id`).' })
   @ApiProblems(RequestProblems.NOT_FOUND, WebhookProblems.DELIVERY_PENDING, WebhookProblems.ENDPOINT_DISABLED)
+  @ApiOperation({ operationId: 'webhooks.deliveries.replay', summary: 'Send a finished delivery again' })
   replay(@Param() params: WebhookDeliveryParams): Promise<WebhookDeliveryDto> {
     return this.deliveries.replay(this.owner(), params.id);
   }

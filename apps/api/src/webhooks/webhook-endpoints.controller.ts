@@ -7,6 +7,7 @@ import {
   ApiExtraModels,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { callerOf, Scopes } from '@ringfence/access';
@@ -56,6 +57,7 @@ export class WebhookEndpointsController {
       (entry) => `${entry.type} → ${entry.data.name}`,
     ).join('; ')}.`,
   })
+  @ApiOperation({ operationId: 'webhooks.eventTypes.list', summary: 'List the webhook event types' })
   eventTypes(): EventTypeDto[] {
     return EVENT_CATALOGUE.map((entry) => ({ type: entry.type, description: entry.description, schema: entry.data.name }));
   }
@@ -65,6 +67,7 @@ export class WebhookEndpointsController {
   @Audited('webhook_endpoint.create')
   @ApiCreatedResponse({ type: CreatedWebhookEndpointDto, description: 'The signing secret is in this answer and never again.' })
   @ApiProblems(WebhookProblems.ENDPOINT_URL_REFUSED, WebhookProblems.ENDPOINT_LIMIT_REACHED, WebhookProblems.UNKNOWN_EVENT_TYPE)
+  @ApiOperation({ operationId: 'webhooks.endpoints.create', summary: 'Create a webhook endpoint (secret shown once)' })
   create(@Body() body: CreateWebhookEndpointDto): Promise<CreatedWebhookEndpointDto> {
     return this.endpoints.create(this.owner(), body);
   }
@@ -72,6 +75,7 @@ export class WebhookEndpointsController {
   @Get('endpoints')
   @Scopes('webhooks:read')
   @ApiOkResponse({ type: [WebhookEndpointDto] })
+  @ApiOperation({ operationId: 'webhooks.endpoints.list', summary: 'List webhook endpoints' })
   list(): Promise<WebhookEndpointDto[]> {
     return this.endpoints.list(this.owner());
   }
@@ -80,6 +84,7 @@ export class WebhookEndpointsController {
   @Scopes('webhooks:read')
   @ApiOkResponse({ type: WebhookEndpointDto })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'webhooks.endpoints.get', summary: 'Get a webhook endpoint' })
   get(@Param() params: WebhookEndpointParams): Promise<WebhookEndpointDto> {
     return this.endpoints.get(this.owner(), params.id);
   }
@@ -89,6 +94,7 @@ export class WebhookEndpointsController {
   @Audited('webhook_endpoint.update')
   @ApiOkResponse({ type: WebhookEndpointDto })
   @ApiProblems(RequestProblems.NOT_FOUND, WebhookProblems.ENDPOINT_URL_REFUSED, WebhookProblems.UNKNOWN_EVENT_TYPE)
+  @ApiOperation({ operationId: 'webhooks.endpoints.update', summary: 'Update a webhook endpoint' })
   update(@Param() params: WebhookEndpointParams, @Body() body: UpdateWebhookEndpointDto): Promise<WebhookEndpointDto> {
     return this.endpoints.update(this.owner(), params.id, body);
   }
@@ -99,6 +105,7 @@ export class WebhookEndpointsController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Deleted with its deliveries and their attempts.' })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'webhooks.endpoints.delete', summary: 'Delete a webhook endpoint' })
   async delete(@Param() params: WebhookEndpointParams): Promise<void> {
     await this.endpoints.delete(this.owner(), params.id);
   }
@@ -110,6 +117,7 @@ export class WebhookEndpointsController {
   @ApiBody({ type: RotateWebhookSecretDto, required: false })
   @ApiOkResponse({ type: RotatedWebhookSecretDto, description: 'The new secret, shown once; both sign until the old one’s grace ends.' })
   @ApiProblems(RequestProblems.NOT_FOUND)
+  @ApiOperation({ operationId: 'webhooks.endpoints.rotateSecret', summary: "Rotate an endpoint's signing secret (shown once)" })
   rotateSecret(@Param() params: WebhookEndpointParams, @Body() body: RotateWebhookSecretDto): Promise<RotatedWebhookSecretDto> {
     return this.endpoints.rotateSecret(this.owner(), params.id, body);
   }
@@ -120,6 +128,7 @@ export class WebhookEndpointsController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: WebhookTestDto, description: 'A `webhook.test` event queued for this endpoint alone.' })
   @ApiProblems(RequestProblems.NOT_FOUND, WebhookProblems.ENDPOINT_DISABLED)
+  @ApiOperation({ operationId: 'webhooks.endpoints.test', summary: 'Send a webhook.test event to an endpoint' })
   test(@Param() params: WebhookEndpointParams): Promise<WebhookTestDto> {
     return this.endpoints.test(this.owner(), params.id);
   }
@@ -130,6 +139,7 @@ export class WebhookEndpointsController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: RecoveredWebhookDeliveriesDto })
   @ApiProblems(RequestProblems.NOT_FOUND, WebhookProblems.ENDPOINT_DISABLED)
+  @ApiOperation({ operationId: 'webhooks.endpoints.recover', summary: "Send again an endpoint's failed deliveries since a time" })
   recover(@Param() params: WebhookEndpointParams, @Body() body: RecoverWebhookDeliveriesDto): Promise<RecoveredWebhookDeliveriesDto> {
     return this.deliveries.recover(this.owner(), params.id, new Date(body.since));
   }

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { callerOf, Scopes } from '@ringfence/access';
 import { RequestContext } from '@ringfence/tenancy';
 import { WhoAmIDto } from './dto/workspace.dto';
@@ -18,6 +18,7 @@ export class WorkspaceController {
   @Get()
   @Scopes()
   @ApiOkResponse({ type: WhoAmIDto })
+  @ApiOperation({ operationId: 'workspace.get', summary: "The calling key's workspace, key id, scopes and environment" })
   whoAmI(): WhoAmIDto {
     const principal = callerOf(this.context, 'api_key');
     return {

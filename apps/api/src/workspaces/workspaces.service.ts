@@ -8,6 +8,7 @@ import { ApiKeyAuthenticator } from './api-keys/api-key.authenticator';
 import { WorkspaceDto } from './dto/workspace.dto';
 import { WorkspaceOrigins } from './workspace-origins';
 import { WorkspaceProblems } from './workspaces.problems';
+import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../paging/keyset-page';
 
 interface WorkspaceRow {
   id: string;
@@ -60,15 +61,20 @@ export class WorkspacesService {
     return view;
   }
 
-  list(): Promise<WorkspaceDto[]> {
-    return this.unitOfWork.read(async () =>
-      (
-        await sqlRows<WorkspaceRow>(
-          this.unitOfWork.manager,
-          `SELECT ${COLUMNS} FROM workspaces WHERE status <> 'deleted' ORDER BY created_at, id`,
-        )
-      ).map(workspaceView),
-    );
+  /** Newest first, a page at a time (keyset on creation time and id). */
+  list(query: { limit?: number; cursor?: string } = {}): Promise<Page<WorkspaceDto>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const before = positionOf(query.cursor, ['timestamp', 'uuid']);
+    return this.unitOfWork.read(async () => {
+      const rows = await sqlRows<WorkspaceRow & { page_at: string }>(
+        this.unitOfWork.manager,
+        `SELECT ${COLUMNS}, created_at::text AS page_at FROM workspaces
+          WHERE status <> 'deleted' AND ($1::timestamptz IS NULL OR (created_at, id) < ($1::timestamptz, $2::uuid))
+          ORDER BY created_at DESC, id DESC LIMIT $3`,
+        [before?.[0] ?? null, before?.[1] ?? null, limit + 1],
+      );
+      return pageOf(rows, limit, workspaceView, (row) => [row.page_at, row.id]);
+    });
   }
 
   async get(id: string): Promise<WorkspaceDto> {

@@ -16,6 +16,10 @@ export interface ChainReport {
   /** The last link that verified. */
   readonly verifiedThroughSeq: number;
   readonly firstBreak: { readonly seq: number | null; readonly auditId: string | null; readonly problem: string } | null;
+  /** Rows written but not yet linked into the chain (the sealer links them once settled): not covered by this report. */
+  readonly unsealed: number;
+  /** When the oldest of them was written; null: none. A growing age means the sealer is not running. */
+  readonly oldestUnsealedAt: Date | null;
 }
 
 interface VerdictRow {
@@ -108,7 +112,15 @@ export class AuditChain {
     return this.asKeeper(async () => {
       const [row] = await sqlRows<VerdictRow>(this.unitOfWork.manager, 'SELECT * FROM audit_verify($1)', [fromSeq]);
       const verdict = row!;
+      // Past the chain's head: the rows the sealer has not linked yet (ids only grow; the head's row is the last linked).
+      const [pending] = await sqlRows<{ unsealed: string; oldest: Date | null }>(
+        this.unitOfWork.manager,
+        `SELECT count(*) AS unsealed, min(occurred_at) AS oldest FROM audit_log
+          WHERE id > coalesce((SELECT audit_id FROM audit_chain ORDER BY seq DESC LIMIT 1), 0)`,
+      );
       return {
+        unsealed: Number(pending!.unsealed),
+        oldestUnsealedAt: pending!.oldest,
         intact: verdict.problem === null,
         checked: Number(verdict.checked),
         verifiedThroughSeq: Number(verdict.head_seq),

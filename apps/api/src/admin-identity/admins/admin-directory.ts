@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AesGcmCipher, declareSealedColumn } from '@ringfence/crypto';
 import { AdminRole, sqlCount, SqlReader, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { isUUID } from 'class-validator';
+import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../../paging/keyset-page';
 
 // TOTP secrets are sealed under the keyring: the rewrap command moves them to a new key.
 declareSealedColumn({ table: 'admins', column: 'totp_secret', idColumn: 'id', aad: ({ id }) => totpAad(id, 'active') });
@@ -91,8 +92,18 @@ export class AdminDirectory {
     return row && toRecord(row);
   }
 
-  async list(): Promise<AdminRecord[]> {
-    return (await sqlRows<AdminRow>(this.unitOfWork.manager, `SELECT ${COLUMNS} FROM admins ORDER BY created_at, id`)).map(toRecord);
+  /** Newest first, a page at a time (keyset on creation time and id). */
+  async list(query: { limit?: number; cursor?: string } = {}): Promise<Page<AdminRecord>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const before = positionOf(query.cursor, ['timestamp', 'uuid']);
+    const rows = await sqlRows<AdminRow & { page_at: string }>(
+      this.unitOfWork.manager,
+      `SELECT ${COLUMNS}, created_at::text AS page_at FROM admins
+        WHERE $1::timestamptz IS NULL OR (created_at, id) < ($1::timestamptz, $2::uuid)
+        ORDER BY created_at DESC, id DESC LIMIT $3`,
+      [before?.[0] ?? null, before?.[1] ?? null, limit + 1],
+    );
+    return pageOf(rows, limit, toRecord, (row) => [row.page_at, row.id]);
   }
 
   async count(): Promise<number> {

@@ -7,6 +7,7 @@ import { AdminIdentityProblems } from '../admin-identity.problems';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { AdminSessions } from '../sessions/admin-sessions';
 import { AdminDirectory, AdminStatus, AdminView, adminView, normaliseEmail } from './admin-directory';
+import { Page } from '../../paging/keyset-page';
 
 // An admin's credentials never reach an audit row (markers such as `password: 'changed'` do).
 declareAuditRedactions('admin', ['passwordHash', 'password_hash', 'oneTimePassword', 'totpSecret', 'totp_secret', 'codes', 'secret']);
@@ -39,8 +40,9 @@ export class AdminManagement {
     private readonly unitOfWork: UnitOfWork,
   ) {}
 
-  async list(): Promise<AdminView[]> {
-    return (await this.unitOfWork.read(() => this.directory.list())).map(adminView);
+  async list(query: { limit?: number; cursor?: string } = {}): Promise<Page<AdminView>> {
+    const page = await this.unitOfWork.read(() => this.directory.list(query));
+    return { items: page.items.map(adminView), nextCursor: page.nextCursor };
   }
 
   async get(id: string): Promise<AdminView> {

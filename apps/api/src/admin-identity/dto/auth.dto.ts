@@ -214,3 +214,10 @@ export class MeDto {
   @ApiProperty({ enum: ['setup', 'full'] }) stage!: AdminSessionStage;
   @ApiProperty({ enum: ['totp_enrolment', 'password_change'], isArray: true }) setupRequired!: string[];
 }
+
+/** A page of Sessions. Newest first. */
+export class SessionPageDto {
+  @ApiProperty({ type: [SessionDto] }) items!: SessionDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last.' })
+  nextCursor!: string | null;
+}

@@ -6,6 +6,7 @@ import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.
 import { AccessTokens } from '../tokens/access-tokens';
 import { newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
 import { SessionState, SessionStateCache } from './session-state-cache';
+import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../../paging/keyset-page';
 
 // A session's tokens never reach an audit row.
 declareAuditRedactions('admin_session', ['accessToken', 'refreshToken', 'csrfToken', 'token_hash', 'tokenHash']);
@@ -261,11 +262,18 @@ export class AdminSessions {
     this.forgetSession(sessionId);
   }
 
-  list(adminId: string, currentSessionId: string): Promise<SessionSummary[]> {
-    return this.unitOfWork.read(() => this.listInTransaction(adminId, currentSessionId));
+  /** Newest first, a page at a time (keyset on creation time and id: a stable order, unlike the last use). */
+  list(adminId: string, currentSessionId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<SessionSummary>> {
+    return this.unitOfWork.read(() => this.listInTransaction(adminId, currentSessionId, query));
   }
 
-  private async listInTransaction(adminId: string, currentSessionId: string): Promise<SessionSummary[]> {
+  private async listInTransaction(
+    adminId: string,
+    currentSessionId: string,
+    query: { limit?: number; cursor?: string },
+  ): Promise<Page<SessionSummary>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const before = positionOf(query.cursor, ['timestamp', 'uuid']);
     const rows = await sqlRows<{
       id: string;
       created_at: Date;
@@ -273,23 +281,30 @@ export class AdminSessions {
       expires_at: Date;
       client_ip: string | null;
       user_agent: string | null;
+      page_at: string;
     }>(
       this.unitOfWork.manager,
-      `SELECT id, created_at, last_used_at, expires_at, host(client_ip) AS client_ip, user_agent
+      `SELECT id, created_at, last_used_at, expires_at, host(client_ip) AS client_ip, user_agent, created_at::text AS page_at
          FROM admin_sessions
         WHERE admin_id = $1 AND revoked_at IS NULL AND expires_at > now()
-        ORDER BY last_used_at DESC`,
-      [adminId],
+          AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $4`,
+      [adminId, before?.[0] ?? null, before?.[1] ?? null, limit + 1],
     );
-    return rows.map((row) => ({
-      id: row.id,
-      createdAt: row.created_at,
-      lastUsedAt: row.last_used_at,
-      expiresAt: row.expires_at,
-      clientIp: row.client_ip,
-      userAgent: row.user_agent,
-      current: row.id === currentSessionId,
-    }));
+    return pageOf(
+      rows,
+      limit,
+      (row) => ({
+        id: row.id,
+        createdAt: row.created_at,
+        lastUsedAt: row.last_used_at,
+        expiresAt: row.expires_at,
+        clientIp: row.client_ip,
+        userAgent: row.user_agent,
+        current: row.id === currentSessionId,
+      }),
+      (row) => [row.page_at, row.id],
+    );
   }
 
   private async tokensFor(

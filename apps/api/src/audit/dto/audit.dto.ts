@@ -12,7 +12,10 @@ export class AuditFilterQueryDto {
   @IsUUID()
   workspaceId?: string;
 
-  @ApiPropertyOptional({ example: 'vault.', description: 'Exact (`workspace.update`) or, ending with a dot, a prefix (`vault.`).' })
+  @ApiPropertyOptional({
+    example: 'vault_secret.',
+    description: 'Exact (`workspace.update`) or, ending with a dot, a prefix (`vault_secret.`); the actions: `GET /v1/audit/actions`.',
+  })
   @IsOptional()
   @Length(1, 100)
   @Matches(/^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*\.?$/)
@@ -130,4 +133,20 @@ export class ChainReportDto {
   @ApiProperty({ description: 'Links walked.' }) checked!: number;
   @ApiProperty() verifiedThroughSeq!: number;
   @ApiProperty({ type: ChainBreakDto, nullable: true }) firstBreak!: ChainBreakDto | null;
+  @ApiProperty({
+    description:
+      'Rows written but not yet sealed into the chain (the sealer links rows once settled, within seconds): this report does not cover them.',
+  })
+  unsealed!: number;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'When the oldest unsealed row was written; a growing age means the sealer is not running.',
+  })
+  oldestUnsealedAt!: string | null;
+}
+
+export class AuditActionDto {
+  @ApiProperty({ example: 'vault_secret.reveal' }) action!: string;
+  @ApiProperty() description!: string;
 }

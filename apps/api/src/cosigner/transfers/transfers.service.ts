@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_SIZE, pageOf, positionOf } from '../../paging/keyset-page';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditTrail, AuditWriter } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
@@ -83,30 +84,6 @@ function transferView(row: TransferRow): TransferDto {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
-}
-
-/** A page position: the last item's creation time and id, opaque to clients. */
-function cursorOf(row: TransferRow): string {
-  return Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id])).toString('base64url');
-}
-
-function positionOf(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      !Number.isNaN(Date.parse(value[0])) &&
-      typeof value[1] === 'string' &&
-      /^[0-9a-f-]{36}$/.test(value[1])
-    ) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // Refused below, as any other unreadable cursor.
-  }
-  throw RequestProblems.VALIDATION_FAILED({ errors: [{ field: 'cursor', messages: ['cursor is not one this API gave'] }] });
 }
 
 /**
@@ -203,19 +180,20 @@ export class TransfersService {
   }
 
   list(owner: PolicyOwner, query: { status?: string; limit?: number; cursor?: string }): Promise<TransferPageDto> {
-    const limit = query.limit ?? 50;
-    const position = query.cursor === undefined ? undefined : positionOf(query.cursor);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    // The position as PostgreSQL writes it (microseconds kept): a JavaScript Date's milliseconds
+    // would skip the transfers made in the same millisecond as a page's last one.
+    const position = positionOf(query.cursor, ['timestamp', 'uuid']);
     return this.unitOfWork.read(async () => {
-      const rows = await sqlRows<TransferRow>(
+      const rows = await sqlRows<TransferRow & { created_text: string }>(
         this.unitOfWork.manager,
-        `SELECT ${COLUMNS} FROM transfers t
+        `SELECT ${COLUMNS}, t.created_at::text AS created_text FROM transfers t
           WHERE t.workspace_id = $1 AND t.environment = $2 AND ($3::text IS NULL OR t.status = $3)
             AND ($4::timestamptz IS NULL OR (t.created_at, t.id) < ($4::timestamptz, $5::uuid))
           ORDER BY t.created_at DESC, t.id DESC LIMIT $6`,
         [owner.workspaceId, owner.environment, query.status ?? null, position?.[0] ?? null, position?.[1] ?? null, limit + 1],
       );
-      const page = rows.slice(0, limit);
-      return { items: page.map(transferView), nextCursor: rows.length > limit ? cursorOf(page[page.length - 1]!) : null };
+      return pageOf(rows, limit, transferView, (row) => [row.created_text, row.id]);
     });
   }
 

@@ -94,3 +94,10 @@ export class RevealedVaultSecretDto {
   @ApiProperty() version!: number;
   @ApiProperty({ description: 'The plaintext. Audited (who, which secret, which version); never logged.' }) value!: string;
 }
+
+/** A page of VaultSecrets. By name. */
+export class VaultSecretPageDto {
+  @ApiProperty({ type: [VaultSecretDto] }) items!: VaultSecretDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last.' })
+  nextCursor!: string | null;
+}

@@ -8,6 +8,7 @@ import { generateApiKey } from './api-key-format';
 import { ApiKeyPeppers } from './api-key-peppers';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { ApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
+import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../../paging/keyset-page';
 
 // The key, its hash and pepper never reach an audit row, whoever records one about a key.
 declareAuditRedactions('api_key', ['key', 'secretHash', 'secret_hash', 'pepperVersion', 'pepper_version']);
@@ -106,15 +107,24 @@ export class ApiKeysService {
   }
 
   /** `environment`: a key manages its own environment's keys only (admins pass none and see both). */
-  list(workspaceId: string, environment?: KeyEnvironment): Promise<ApiKeyDto[]> {
+  list(
+    workspaceId: string,
+    environment: KeyEnvironment | undefined,
+    query: { limit?: number; cursor?: string } = {},
+  ): Promise<Page<ApiKeyDto>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const before = positionOf(query.cursor, ['timestamp', 'text']);
     return this.unitOfWork.read(async () => {
       if (!(await this.workspaces.find(workspaceId))) throw RequestProblems.NOT_FOUND();
-      const rows = await sqlRows<ApiKeyRow>(
+      const rows = await sqlRows<ApiKeyRow & { page_at: string }>(
         this.unitOfWork.manager,
-        `SELECT ${COLUMNS} FROM api_keys WHERE workspace_id = $1 AND ($2::text IS NULL OR environment = $2) ORDER BY created_at, key_id`,
-        [workspaceId, environment ?? null],
+        `SELECT ${COLUMNS}, created_at::text AS page_at FROM api_keys
+          WHERE workspace_id = $1 AND ($2::text IS NULL OR environment = $2)
+            AND ($3::timestamptz IS NULL OR (created_at, key_id) < ($3::timestamptz, $4::text))
+          ORDER BY created_at DESC, key_id DESC LIMIT $5`,
+        [workspaceId, environment ?? null, before?.[0] ?? null, before?.[1] ?? null, limit + 1],
       );
-      return rows.map(keyView);
+      return pageOf(rows, limit, keyView, (row) => [row.page_at, row.key_id]);
     });
   }
 

@@ -47,3 +47,10 @@ export class WhoAmIDto {
   @ApiProperty({ type: [String], description: 'Empty: a legacy wildcard key.' }) scopes!: string[];
   @ApiProperty({ enum: ['live', 'test'] }) environment!: KeyEnvironment;
 }
+
+/** A page of Workspaces. Newest first. */
+export class WorkspacePageDto {
+  @ApiProperty({ type: [WorkspaceDto] }) items!: WorkspaceDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last.' })
+  nextCursor!: string | null;
+}

@@ -41,3 +41,10 @@ export class UpdateAdminDto {
   @IsIn(['active', 'disabled'])
   status?: AdminStatus;
 }
+
+/** A page of Admins. Newest first. */
+export class AdminPageDto {
+  @ApiProperty({ type: [AdminDto] }) items!: AdminDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last.' })
+  nextCursor!: string | null;
+}

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { PageQuery } from '../../../http/page-query';
+import { PageQuery } from '../../../paging/page-query';
 import { DECIMAL_TEXT } from '../../policies/dto/policy.dto';
 import { TRANSFER_STATUSES } from '../transfer-status';
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsUUID, Matches, MaxLength } from 'class-validator';
-import { PageQuery } from '../../../http/page-query';
+import { PageQuery } from '../../../paging/page-query';
 
 export class WebhookDeliveryParams {
   @ApiProperty({ format: 'uuid' })

@@ -56,3 +56,10 @@ export class RotateApiKeyDto {
   @Max(7 * 24 * 3600)
   gracePeriodSeconds!: number;
 }
+
+/** A page of ApiKeys. Newest first. */
+export class ApiKeyPageDto {
+  @ApiProperty({ type: [ApiKeyDto] }) items!: ApiKeyDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last.' })
+  nextCursor!: string | null;
+}
