@@ -3,9 +3,9 @@ import { join, resolve } from 'node:path';
 import { AUDIT_ACTIONS } from '../../apps/api/src/audit/audit-actions';
 
 const ROOT = resolve(__dirname, '..', '..');
-/** An action as the code writes it: `@Audited('…')`, `AuditedInService('…')`, `action: '…'`, or passed to a refusal helper. */
+/** An action as the code writes it: `@Audited('…')`, `AuditedInService('…')`, `action: '…'`, or passed to a refusal helper or the migrate command's. */
 const WRITTEN =
-  /(?:@Audited\(|AuditedInService\(|action: |refuse\(|refusalAudited\(|spendSecondFactorAttempt\([^,]+, |audited\()'([a-z_]+\.[a-z_.]+)'/g;
+  /(?:@Audited\(|AuditedInService\(|action: |refuse\(|refusalAudited\(|spendSecondFactorAttempt\([^,]+, |audited\(|auditMigration\(client, )'([a-z_]+\.[a-z_.]+)'/g;
 /** The database's own rows (migrations): `'audit.…'`. */
 const WRITTEN_BY_SQL = /'(audit\.[a-z_]+)'/g;
 
