@@ -10,6 +10,7 @@ import { createApplication, shutdownApplication } from '../../apps/api/src/appli
 import { AppConfig, loadConfig } from '../../apps/api/src/config/app-config';
 import { simulatorPrivateKeyFile, simulatorWebhookKeyFile } from '../../apps/api/src/cosigner/cosigner.options';
 import { createAppLogger } from '../../apps/api/src/logging/app-logger';
+import type { RequestTracing } from '../../apps/api/src/telemetry/request-tracing';
 import { TestDatabase } from './test-database';
 import { testEnv } from './test-env';
 
@@ -63,6 +64,8 @@ export interface TestAppOptions {
   secretFiles?: Record<string, string>;
   /** The validated configuration changed where no variable can (a test-only setting: loopback webhook sinks). */
   configure?: (config: AppConfig) => AppConfig;
+  /** OpenTelemetry, started by the caller before anything loaded http or pg (tracing.spec's probe). */
+  tracing?: RequestTracing;
 }
 
 /** The directories a test app owns, removed when it closes. */
@@ -139,7 +142,13 @@ export async function createTestApp(database: Pick<TestDatabase, 'appUrl'>, opti
   // lines (this app's, and those of any test app still open) go to this app's logger.
   __resetOutOfContextForTests();
   new PinoLogger({ pinoHttp: { logger } });
-  const app = await createApplication({ config, databaseUrl: database.appUrl, logger, features: options.features });
+  const app = await createApplication({
+    config,
+    databaseUrl: database.appUrl,
+    logger,
+    features: options.features,
+    ...(options.tracing ? { tracing: options.tracing } : {}),
+  });
   await app.getHttpAdapter().getInstance().ready();
   // Nest's own log lines (jobs, the database's outage reports) are buffered until `listen`,
   // which a test app never calls: let them through as a listening server would.

@@ -15,6 +15,9 @@ import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { mailTransportProvider } from './mail/mail.providers';
 import { MasterKeyRewrapModule } from './master-key-rewrap/master-key-rewrap.module';
+import { Metrics } from './metrics/metrics';
+import type { RequestTracing } from './telemetry/request-tracing';
+import { MetricsModule } from './metrics/metrics.module';
 import { RedisKeyRevocations } from './redis/redis-key-revocations';
 import { RedisModule } from './redis/redis.module';
 import { VaultModule } from './vault/vault.module';
@@ -27,6 +30,10 @@ export interface AppModuleOptions {
   /** The app role's connection string, resolved by the database bootstrap. */
   databaseUrl: string;
   logger: Logger;
+  /** The application's metrics (GET /metrics); the HTTP boundary counts into the same. */
+  metrics?: Metrics;
+  /** Set when OpenTelemetry is on (main.ts starts it before anything else loads): the boundary annotates each request's span. */
+  tracing?: RequestTracing;
   /** Extra feature modules (tests mount probes here); production passes none. */
   features?: Type[];
 }
@@ -107,6 +114,7 @@ export class AppModule {
         AuditRoutesModule,
         MasterKeyRewrapModule,
         HealthModule,
+        MetricsModule.forRoot(options.metrics ?? new Metrics(), config.metrics),
         ...(options.features ?? []),
       ],
     };

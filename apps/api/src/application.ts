@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { INestApplication, Type } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
-import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
+import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule, AppModuleOptions } from './app.module';
 import { loadConfig } from './config/app-config';
@@ -10,21 +10,24 @@ import { assertUnprivilegedAppRole } from './database/app-role.check';
 import { warmPool } from './database/pool-warmup';
 import { configureHttpBoundary, createFastifyAdapter } from './http/http-boundary';
 import { RouteMethodIndex } from './http/route-method-index';
+import { NestLogger } from './logging/nest-logger';
+import { Metrics } from './metrics/metrics';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi-document';
 import { BOUNDARY_PROBLEMS, PROBLEM_CATALOGUE } from './problem-catalogue';
 
 /** Builds and initialises the application exactly as `main` serves it (tests use this too). */
 export async function createApplication(options: AppModuleOptions): Promise<NestFastifyApplication> {
   const routes = new RouteMethodIndex();
+  const metrics = options.metrics ?? new Metrics();
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register(options),
-    createFastifyAdapter(options.config, options.logger, routes),
+    AppModule.register({ ...options, metrics }),
+    createFastifyAdapter(options.config, options.logger, routes, metrics, options.tracing),
     { rawBody: true, bufferLogs: true, abortOnError: false },
   );
   // Nest's own logs go through the same pino logger. Not nestjs-pino's LoggerModule: its
   // per-request middleware would add Fastify middie to every request, and our request
   // lines already come from Fastify's logger.
-  app.useLogger(new NestPinoLogger(new PinoLogger({ pinoHttp: { logger: options.logger } }), {}));
+  app.useLogger(new NestLogger(new PinoLogger({ pinoHttp: { logger: options.logger } }), {}));
   configureHttpBoundary(app, options.config, routes);
   if (options.config.http.docsEnabled) serveOpenApi(app, buildOpenApiDocument(app, PROBLEM_CATALOGUE, BOUNDARY_PROBLEMS));
   await app.init();

@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+// First: tracing, when configured, must patch http, pg and ioredis before anything loads them.
+import { startTracingIfConfigured } from './telemetry/tracing-switch';
+const tracing = startTracingIfConfigured(process.env);
 import { KeyMaterialDirectory, loadKeyring } from '@ringfence/crypto';
 import { AdminBootstrap } from './admin-identity/admins/admin-bootstrap';
 import { SigningKeys } from './admin-identity/tokens/signing-keys';
@@ -36,12 +39,10 @@ async function main(): Promise<void> {
   const database = await prepareDatabase(config, logger);
 
   let app;
+  let created: Awaited<ReturnType<AdminBootstrap['createFirstOwner']>> | undefined;
   try {
-    app = await createApplication({ config, databaseUrl: database.appUrl, logger });
-    if (config.adminAuth.bootstrapEmail) {
-      const created = await app.get(AdminBootstrap).createFirstOwner(config.adminAuth.bootstrapEmail);
-      if (created) printFirstOwner(created.admin.email, created.oneTimePassword);
-    }
+    app = await createApplication({ config, databaseUrl: database.appUrl, logger, ...(tracing ? { tracing } : {}) });
+    if (config.adminAuth.bootstrapEmail) created = await app.get(AdminBootstrap).createFirstOwner(config.adminAuth.bootstrapEmail);
     await app.listen({ port: config.http.port, host: config.http.host });
   } catch (error) {
     await app?.close().catch(() => undefined);
@@ -49,7 +50,16 @@ async function main(): Promise<void> {
     throw error;
   }
   const base = `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${config.http.port}`;
-  logger.info({ node: process.version }, `Ringfence API listening on ${base}${config.http.docsEnabled ? ` (docs: ${base}/docs)` : ''}`);
+  logger.info(
+    { node: process.version, role: config.role, tracing: tracing !== undefined, metrics: config.metrics.access },
+    `Ringfence API listening on ${base}${config.http.docsEnabled ? ` (docs: ${base}/docs)` : ''}`,
+  );
+  // The one-time credential last, once the log lines before it are out: it is what a person
+  // starting the server must not miss.
+  if (created) {
+    const owner = created;
+    logger.flush(() => printFirstOwner(owner.admin.email, owner.oneTimePassword));
+  }
 
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -83,14 +93,17 @@ async function main(): Promise<void> {
  * replace it and enrol TOTP.
  */
 function printFirstOwner(email: string, oneTimePassword: string): void {
+  // Bold yellow on a terminal, so it stands out of the log lines; plain text otherwise.
+  const [on, off] = process.stdout.isTTY ? ['\x1b[1;33m', '\x1b[0m'] : ['', ''];
   process.stdout.write(
     [
       '',
-      '  ┌──────────────────────────────────────────────────────────────────────┐',
+      `${on}  ┌──────────────────────────────────────────────────────────────────────┐`,
       '  │ First owner created. Shown once; the first login replaces it.        │',
       `  │   email:              ${email.padEnd(47)}│`,
       `  │   one-time password:  ${oneTimePassword.padEnd(47)}│`,
-      '  └──────────────────────────────────────────────────────────────────────┘',
+      `  │ Sign in at POST /v1/auth/login, then set a password and enrol TOTP.  │`,
+      `  └──────────────────────────────────────────────────────────────────────┘${off}`,
       '',
       '',
     ].join('\n'),

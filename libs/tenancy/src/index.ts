@@ -11,7 +11,7 @@ export {
   type Principal,
 } from './principal';
 export { newContextStore, RequestContext, WorkspaceContextMissingError, type RequestContextStore } from './request-context';
-export { installRequestContext, type RequestContextSources } from './request-context.hooks';
+export { installRequestContext, requestContextOf, type RequestContextSources } from './request-context.hooks';
 export {
   BEFORE_COMMIT,
   REPLAYABLE_MUTATIONS,
@@ -22,7 +22,7 @@ export {
 } from './request-transaction.interceptor';
 export { TenancyModule } from './tenancy.module';
 export { Job, jobPrincipal } from './jobs/job-declaration';
-export { JobRegistry, type JobStatus } from './jobs/job-registry';
+export { JobRegistry, type JobCounters, type JobStatus } from './jobs/job-registry';
 export { defineOutboxTable, retryDelayMs, type OutboxBackoff, type OutboxGroup, type OutboxTable } from './outbox/outbox-table';
 export { DomainEvents, type DomainEvent } from './outbox/domain-events';
 export {

@@ -1,9 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AsyncResource } from 'node:async_hooks';
-import { newContextStore, RequestContext } from './request-context';
+import { newContextStore, RequestContext, RequestContextStore } from './request-context';
 
 const RESOURCE = Symbol('ringfence.requestContextResource');
-type WithResource = FastifyRequest & { [RESOURCE]?: AsyncResource };
+const STORE = Symbol('ringfence.requestContextStore');
+type WithResource = FastifyRequest & { [RESOURCE]?: AsyncResource; [STORE]?: RequestContextStore };
+
+/**
+ * The context a request ran in, read from the request itself: for what runs once it has
+ * ended (its log line, its metrics), outside its async scope. Undefined before `onRequest`.
+ */
+export function requestContextOf(request: FastifyRequest): Readonly<RequestContextStore> | undefined {
+  return (request as WithResource)[STORE];
+}
 
 /** How the HTTP boundary reads what the context carries of a request. */
 export interface RequestContextSources {
@@ -25,6 +34,7 @@ export function installRequestContext(fastify: FastifyInstance, sources: Request
       clientIp: sources.clientIp(request),
       userAgent: request.headers['user-agent']?.slice(0, 512),
     });
+    (request as WithResource)[STORE] = store;
     RequestContext.run(store, () => {
       (request as WithResource)[RESOURCE] = new AsyncResource('ringfence-request', { requireManualDestroy: true });
       done();

@@ -197,6 +197,34 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...production, DATABASE_ACQUIRE_TIMEOUT_MS: '10000', COSIGNER_DECISION_TIMEOUT_MS: '20000' })).toEqual([]);
   });
 
+  it('reads the observability settings: /metrics off in production without a token, tracing only when asked for, JSON logs unless asked or at a development terminal', () => {
+    const token = 'metrics-token-0123456789abcdef0123456789';
+    expect(loadConfig(productionEnv()).metrics).toEqual({ access: 'off' });
+    expect(loadConfig(productionEnv({ METRICS_TOKEN: token })).metrics).toEqual({ access: 'token', token });
+    expect(loadConfig({}).metrics).toEqual({ access: 'loopback' });
+    expect(problemsOf(productionEnv({ METRICS_TOKEN: 'short' }))).toEqual([
+      'METRICS_TOKEN must be 32 to 256 printable ASCII characters without spaces',
+    ]);
+    expect(loadConfig({}).tracing).toEqual({ enabled: false });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing).toEqual({
+      enabled: true,
+      endpoint: 'http://collector:4318',
+    });
+    expect(loadConfig({ OTEL_ENABLED: 'true' }).tracing).toEqual({ enabled: true });
+    expect(loadConfig({ OTEL_ENABLED: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing.enabled).toBe(false);
+    const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
+    Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
+    try {
+      expect(loadConfig({}).logFormat).toBe('pretty');
+      expect(loadConfig(productionEnv()).logFormat).toBe('json');
+      expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    } finally {
+      if (tty) Object.defineProperty(process.stdout, 'isTTY', tty);
+      else delete (process.stdout as { isTTY?: boolean }).isTTY;
+    }
+    expect(loadConfig({}).logFormat).toBe(process.stdout.isTTY ? 'pretty' : 'json');
+  });
+
   it('never echoes a value, secret or not', () => {
     const secretish = 'mysql://root:hunter2-super-secret@db/ringfence';
     const error = (() => {

@@ -49,6 +49,12 @@ export interface AppConfig {
   readonly secretsDir: string;
   readonly activeMasterKeyVersion?: number;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
+  /** Readable lines for a person at a terminal, or one JSON object a line (docs/adr/0023-observability.md). */
+  readonly logFormat: 'json' | 'pretty';
+  /** GET /metrics: off, open to loopback clients (outside production, no token), or behind a bearer token. */
+  readonly metrics: { readonly access: 'off' } | { readonly access: 'loopback' } | { readonly access: 'token'; readonly token: string };
+  /** OpenTelemetry tracing: off unless asked for; `endpoint` undefined means the exporter's default (localhost:4318). */
+  readonly tracing: { readonly enabled: boolean; readonly endpoint?: string };
   readonly apiKeyCacheMs: number;
   /** Unset: limits counted in memory (one instance) and revocations kept in-process. */
   readonly redisUrl?: string;
@@ -165,6 +171,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
   return {
     env: vars.NODE_ENV,
     role: vars.RINGFENCE_ROLE,
+    logFormat: vars.LOG_FORMAT ?? (vars.NODE_ENV === 'development' && process.stdout.isTTY === true ? 'pretty' : 'json'),
+    metrics: vars.METRICS_TOKEN ? { access: 'token', token: vars.METRICS_TOKEN } : production ? { access: 'off' } : { access: 'loopback' },
+    tracing: {
+      enabled: vars.OTEL_ENABLED ?? vars.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,
+      ...(vars.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
+    },
     http: {
       host: vars.HOST,
       port: vars.PORT,

@@ -134,6 +134,30 @@ export class EnvironmentVariables {
   @IsBoolean()
   DOCS_ENABLED?: boolean;
 
+  /**
+   * The bearer token `GET /metrics` asks for (docs/adr/0023-observability.md). Unset: the
+   * route answers 404 in production, and only loopback clients elsewhere.
+   */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{32,256}$/, { message: 'METRICS_TOKEN must be 32 to 256 printable ASCII characters without spaces' })
+  METRICS_TOKEN?: string;
+
+  /** OpenTelemetry tracing on (OTLP over HTTP); on by itself when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  OTEL_ENABLED?: boolean;
+
+  /** Where spans are sent (OTLP/HTTP, e.g. http://collector:4318); the exporter appends /v1/traces. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  /** `pretty`: readable lines (pino-pretty, a development dependency); `json`; unset: pretty on a terminal outside production. */
+  @IsOptional()
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: 'json' | 'pretty';
+
   @Transform(toInteger)
   @IsInt()
   @Min(0)

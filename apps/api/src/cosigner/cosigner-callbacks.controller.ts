@@ -4,6 +4,7 @@ import { AccessProblems, ProviderSigned, unauthenticated } from '@ringfence/acce
 import { AuditedInService } from '@ringfence/audit';
 import type { FastifyRequest } from 'fastify';
 import { TokenBody } from '../http/body-limits';
+import { Metrics } from '../metrics/metrics';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { CosignerProblems } from './cosigner.problems';
 import { CallbackKind, CosignerDecisions } from './decisions/cosigner-decisions';
@@ -48,7 +49,10 @@ const CallbackRoute = (): MethodDecorator =>
 @ApiTags('cosigner (provider)')
 @Controller('v1/cosigner/:provider/v2')
 export class CosignerCallbacksController {
-  constructor(private readonly decisions: CosignerDecisions) {}
+  constructor(
+    private readonly decisions: CosignerDecisions,
+    private readonly metrics: Metrics,
+  ) {}
 
   @Post('tx_sign_request')
   @CallbackRoute()
@@ -75,6 +79,7 @@ export class CosignerCallbacksController {
     if (!verified) throw unauthenticated();
     const reply = await this.decisions.answer(verified.provider, kind, verified.payload);
     request.log.info({ cosigner: { action: reply.action, replayed: reply.replayed } }, 'cosigner answer');
+    this.metrics.cosignerDecisions.inc({ action: reply.action, replayed: String(reply.replayed) });
     return reply.token;
   }
 }

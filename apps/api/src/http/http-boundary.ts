@@ -1,8 +1,8 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AccessGate, accessConfig, declaresAccess } from '@ringfence/access';
+import { AccessGate, accessConfig, declaresAccess, routeAccessOf } from '@ringfence/access';
 import { ClientIpLimit, skipsRateLimits, WorkspaceLimit } from '@ringfence/limits';
 import { Problem, ProblemFactory, RequestProblems } from '@ringfence/problems';
-import { installRequestContext } from '@ringfence/tenancy';
+import { actorLabel, installRequestContext, requestContextOf, workspaceIdOf } from '@ringfence/tenancy';
 import fastifyCors, { FastifyCorsOptions } from '@fastify/cors';
 import proxyAddr from '@fastify/proxy-addr';
 import {
@@ -22,6 +22,8 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import secureJson from 'secure-json-parse';
 import { AppConfig } from '../config/app-config';
+import type { Metrics } from '../metrics/metrics';
+import type { RequestTracing } from '../telemetry/request-tracing';
 import { WorkspaceOriginCheck } from '../workspaces/workspace-origin.check';
 import { WorkspaceOrigins } from '../workspaces/workspace-origins';
 import { BATCH_BODY_LIMIT, bodyLimitFor, bodyShapeFor, takesTokenBody, TOKEN_MEDIA_TYPES } from './body-limits';
@@ -30,7 +32,7 @@ import { limitConnections } from './connection-limits';
 import { corsOptionsFor } from './cors-policy';
 import { HttpBoundaryProblems } from './http-boundary.problems';
 import { declareRouteQueries, queryCheckFor } from './declared-query';
-import { problemOfStatus, rawProblemResponse, sendProblem } from './problem';
+import { problemCodeOf, problemOfStatus, rawProblemResponse, sendProblem } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { clientRequestIdOf, newRequestId } from './request-id';
 import { requestGate } from './request-gate';
@@ -59,20 +61,43 @@ function staticHelmetHeaders(options: Parameters<typeof helmet>[0]): Record<stri
   return headers;
 }
 
-/** One line per request, written when it completes. */
+/** One line per request, written when it completes, and its count and time in the metrics. */
 class RequestLogController extends LogController {
+  constructor(private readonly metrics: Metrics | undefined) {
+    super({ requestIdLogLabel: 'reqId' });
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     // The route pattern, never the raw URL: paths and query strings can carry secrets.
+    const route = request.routeOptions.url ?? null;
+    const status = reply.statusCode;
+    const ms = reply.elapsedTime;
+    this.metrics?.observeRequest(
+      request.method,
+      route,
+      status,
+      ms,
+      problemCodeOf(reply),
+      routeAccessOf(request.routeOptions.config)?.policy.kind,
+    );
+    if (!(request.log as Logger).isLevelEnabled('info')) return;
     const clientRequestId = clientRequestIdOf(request);
+    // Who asked, as ids (an admin's, a key's public id, a provider's name) and the workspace
+    // they acted in: never a credential.
+    const principal = requestContextOf(request)?.principal;
+    const actor = principal && principal.kind !== 'anonymous' ? actorLabel(principal) : undefined;
+    const workspaceId = principal ? workspaceIdOf(principal) : undefined;
     request.log.info(
       {
         ...(clientRequestId ? { clientRequestId } : {}),
         method: request.method,
-        route: request.routeOptions.url ?? null,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
+        route,
+        status,
+        ms: Math.round(ms * 100) / 100,
+        ...(actor ? { actor } : {}),
+        ...(workspaceId ? { workspaceId } : {}),
       },
       'request completed',
     );
@@ -84,7 +109,13 @@ class RequestLogController extends LogController {
  * (404s included), trusted-proxy client IPs, body caps per route class, the request
  * context, draining on close, and one log line per request.
  */
-export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: RouteMethodIndex): FastifyAdapter {
+export function createFastifyAdapter(
+  config: AppConfig,
+  logger: Logger,
+  routes: RouteMethodIndex,
+  metrics?: Metrics,
+  tracing?: RequestTracing,
+): FastifyAdapter {
   // Draining: once close() begins, every response still going out ends its connection,
   // so keep-alive clients cannot hold the shutdown open (idle ones Fastify closes itself).
   // Decided as the response's head is written, not in an onSend hook: any onSend hook
@@ -111,7 +142,7 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     // refuses to boot a module that configures middleware (a test says so).
     skipMiddie: true,
     loggerInstance: logger,
-    logController: new RequestLogController({ requestIdLogLabel: 'reqId' }),
+    logController: new RequestLogController(metrics),
     requestIdHeader: false,
     genReqId: newRequestId,
     // X-Forwarded-For is believed only when the peer is one of these proxies.
@@ -208,6 +239,12 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger, routes: 
     }
   });
   installRequestContext(fastify, { clientRequestId: clientRequestIdOf, clientIp: clientAddressOf });
+  // Only when tracing is on: off, no request pays for a hook.
+  if (tracing)
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      tracing.annotate(request);
+      done();
+    });
 
   fastify.addHook('preClose', (done) => {
     draining = true;
@@ -404,10 +441,11 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
   const trustedAddressOf = trustedAddressReader(config.http.trustedProxies);
   steps.chargeRefusedEarly = (request, reply) => clientIpLimit.chargeAddress(trustedAddressOf(request), reply);
   // A worker instance (RINGFENCE_ROLE=worker) runs the deliveries and the scheduled jobs and
-  // serves its health and its jobs' state only: the API is the `api` and `all` instances'
+  // serves its health, its metrics and its jobs' state only: the API is the `api` and `all` instances'
   // (docs/adr/0021).
   const servesHealthOnly = config.role === 'worker';
-  const workerRoute = (route: string | undefined) => route !== undefined && (route.startsWith('/health/') || route === '/v1/admin/jobs');
+  const workerRoute = (route: string | undefined) =>
+    route !== undefined && (route.startsWith('/health/') || route === '/v1/admin/jobs' || route === '/metrics');
   const afterL1 = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     // HTTP/1.1 requires exactly one Host (RFC 9112 §3.2); Node answers its absence barely and
     // keeps the first of two. Refused here, once L1 has counted the request like any other.
@@ -416,7 +454,7 @@ export function configureHttpBoundary(app: NestFastifyApplication, config: AppCo
     if (hosts > 1 || (hosts === 0 && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1)))) {
       done(RequestProblems.BAD_REQUEST({ detail: 'An HTTP/1.1 request must carry exactly one Host header.' }));
     } else if (servesHealthOnly && !workerRoute(request.routeOptions.url)) {
-      done(RequestProblems.NOT_FOUND({ detail: 'This instance is a worker: it serves /health and /v1/admin/jobs only.' }));
+      done(RequestProblems.NOT_FOUND({ detail: 'This instance is a worker: it serves /health, /metrics and /v1/admin/jobs only.' }));
     } else if (
       request.method === 'OPTIONS' &&
       request.headers.origin !== undefined &&

@@ -46,7 +46,15 @@ export function rawProblemResponse(problem: Problem, requestId: string, headers:
 }
 
 /** Answers with `problem`'s document and the headers its status asks for (`WWW-Authenticate` on a 401, `Retry-After`). */
+const PROBLEM_CODE = Symbol('ringfence.problemCode');
+
+/** The code of the problem a reply answered, for its metrics; undefined for any other answer. */
+export function problemCodeOf(reply: FastifyReply): string | undefined {
+  return (reply as FastifyReply & { [PROBLEM_CODE]?: string })[PROBLEM_CODE];
+}
+
 export function sendProblem(reply: FastifyReply, problem: Problem, requestId: string): void {
+  (reply as FastifyReply & { [PROBLEM_CODE]?: string })[PROBLEM_CODE] = problem.code;
   if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
   if (problem.retryAfterSeconds !== undefined) void reply.header('retry-after', String(problem.retryAfterSeconds));
   void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem.document(requestId));

@@ -26,4 +26,10 @@ describe('createAppLogger', () => {
     createAppLogger({ logLevel: 'info' }, out).info({ body: { newPassword: 'hunter2-new', nested: { refreshToken: 'rt-secret' } } }, 'x');
     expect(out.lines.join('')).not.toMatch(/hunter2-new|rt-secret/);
   });
+
+  it('writes JSON to the destination it is given, whatever the format asked for (pino-pretty only on its own stdout)', () => {
+    const out = capture();
+    createAppLogger({ logLevel: 'info', logFormat: 'pretty' }, out).info({ route: '/x' }, 'request completed');
+    expect(JSON.parse(out.lines.join(''))).toMatchObject({ msg: 'request completed', route: '/x' });
+  });
 });

@@ -107,7 +107,8 @@ function completeOperation(operation: OperationObject, boundary: BoundaryProblem
       response.content = { [PROBLEM_CONTENT_TYPE]: json };
     }
   }
-  const health = operation.operationId?.startsWith('health.') === true;
+  // The probes and the metrics scrape are never rate-limited (@SkipRateLimits): no limit's problems or headers.
+  const health = operation.operationId?.startsWith('health.') === true || operation.operationId === 'metrics.scrape';
   const security = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
   const parameters = (operation.parameters ?? []) as ParameterObject[];
   const implicit = [...boundary.everywhere];

@@ -54,6 +54,25 @@ export class AuditChain {
     });
   }
 
+  /**
+   * How far the chain's head is behind the log: rows written and not yet sealed, and the age
+   * in seconds of the oldest of them (0 when none). A short read, not long-running.
+   */
+  unsealed(): Promise<{ rows: number; oldestSeconds: number }> {
+    return this.unitOfWork.run(
+      async () => {
+        const [row] = await sqlRows<{ rows: number; seconds: number }>(
+          this.unitOfWork.manager,
+          `SELECT count(*)::int AS rows, coalesce(extract(epoch FROM clock_timestamp() - min(a.occurred_at)), 0)::float8 AS seconds
+             FROM audit_log a
+            WHERE a.id > coalesce((SELECT c.audit_id FROM audit_chain c ORDER BY c.seq DESC LIMIT 1), 0)`,
+        );
+        return { rows: row!.rows, oldestSeconds: row!.seconds };
+      },
+      { principal: CHAIN_KEEPER },
+    );
+  }
+
   /** Monthly partitions through `monthsAhead` months from now (an insert without one fails). */
   ensurePartitions(monthsAhead = 3): Promise<number> {
     return this.asKeeper(async () => {

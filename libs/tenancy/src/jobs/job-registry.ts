@@ -46,7 +46,23 @@ interface RegisteredJob {
   lastDurationMs?: number;
   lastSucceededAt?: number;
   consecutiveFailures: number;
+  /** Failed turns since boot. */
+  failures: number;
   lastError?: { code: string; at: number };
+}
+
+/** A job's counters since boot, for the metrics (GET /metrics): no error text, no time of day. */
+export interface JobCounters {
+  readonly name: string;
+  readonly scope: JobScope;
+  readonly runsHere: boolean;
+  readonly running: boolean;
+  readonly runs: number;
+  readonly failures: number;
+  readonly consecutiveFailures: number;
+  readonly lastDurationMs: number | null;
+  /** Seconds since the epoch of the last turn that succeeded; null before one. */
+  readonly lastSucceededAtSeconds: number | null;
 }
 
 const JOB_NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -151,6 +167,20 @@ export class JobRegistry implements OnModuleInit, OnApplicationBootstrap, Before
     }));
   }
 
+  counters(): JobCounters[] {
+    return [...this.jobs.values()].map((job) => ({
+      name: job.declaration.name,
+      scope: job.declaration.scope,
+      runsHere: job.runsHere,
+      running: job.current !== undefined,
+      runs: job.runs,
+      failures: job.failures,
+      consecutiveFailures: job.consecutiveFailures,
+      lastDurationMs: job.lastDurationMs ?? null,
+      lastSucceededAtSeconds: job.lastSucceededAt === undefined ? null : job.lastSucceededAt / 1000,
+    }));
+  }
+
   private register(declaration: JobDeclaration, turn: JobTurn): void {
     const { name, everyMs, firstAfterMs } = declaration;
     if (!JOB_NAME.test(name)) throw new Error(`job name ${JSON.stringify(name)} is not lower-case words joined by hyphens`);
@@ -163,7 +193,7 @@ export class JobRegistry implements OnModuleInit, OnApplicationBootstrap, Before
       throw new Error(`job ${name} needs a whole positive everyMs and a whole firstAfterMs of 0 or more`);
     }
     const runsHere = declaration.scope === 'instance' || this.options.role !== 'api';
-    this.jobs.set(name, { declaration, turn, runsHere, runs: 0, consecutiveFailures: 0 });
+    this.jobs.set(name, { declaration, turn, runsHere, runs: 0, consecutiveFailures: 0, failures: 0 });
   }
 
   private job(name: string): RegisteredJob {
@@ -206,6 +236,7 @@ export class JobRegistry implements OnModuleInit, OnApplicationBootstrap, Before
       job.lastSucceededAt = Date.now();
     } catch (error) {
       job.consecutiveFailures += 1;
+      job.failures += 1;
       const code = failureCodeOf(error);
       job.lastError = { code, at: Date.now() };
       logJobFailure(this.logger, error, `job ${name} failed`, { job: name, errorCode: code, consecutiveFailures: job.consecutiveFailures });

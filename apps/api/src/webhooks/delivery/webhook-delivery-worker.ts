@@ -19,6 +19,7 @@ import {
 import { endpointSecretAad, previousSecretAad } from '../endpoints/webhook-endpoints';
 import { messageIdOf, webhookBody } from '../events/webhook-message';
 import { signWebhook } from '../signing/standard-webhooks';
+import { Metrics } from '../../metrics/metrics';
 import { WEBHOOKS_OPTIONS, WebhooksOptions } from '../webhooks.options';
 import { deliverOnce, DeliveryResult } from './delivery-client';
 
@@ -119,6 +120,7 @@ export class WebhookDeliveryWorker implements OnModuleInit {
     private readonly events: DomainEvents,
     private readonly jobs: JobRegistry,
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksOptions,
+    private readonly metrics: Metrics,
   ) {
     this.table = defineOutboxTable<DeliveryPayload>({
       table: 'webhook_deliveries',
@@ -143,6 +145,11 @@ export class WebhookDeliveryWorker implements OnModuleInit {
   /** An event committed here is delivered now where this instance delivers (`worker`, `all`), not at the next turn. */
   onModuleInit(): void {
     this.events.onCommitted(() => this.jobs.nudge(WEBHOOK_DELIVERY_JOB));
+    const pending = this.metrics.gauge(
+      'ringfence_webhook_deliveries_pending',
+      'Webhook deliveries not finished yet, every workspace together',
+    );
+    this.metrics.collectAtScrape(async () => pending.set(await this.pendingCount()));
   }
 
   @Job({ name: WEBHOOK_DELIVERY_JOB, scope: 'cluster', everyMs: 1000 })
@@ -174,12 +181,30 @@ export class WebhookDeliveryWorker implements OnModuleInit {
     return this.pass(signal);
   }
 
-  private pass(signal?: AbortSignal): Promise<OutboxPass> {
-    return this.outbox.deliverDue<DeliveryPayload, AttemptDetail>(this.table, (row) => this.deliver(row), {
+  private async pass(signal?: AbortSignal): Promise<OutboxPass> {
+    const pass = await this.outbox.deliverDue<DeliveryPayload, AttemptDetail>(this.table, (row) => this.deliver(row), {
       signal,
       afterRecords: (recorded) => this.recordAttempts(recorded),
       pollMs: 250,
     });
+    if (pass.delivered > 0) this.metrics.webhookOutcomes.inc({ outcome: 'done' }, pass.delivered);
+    if (pass.retried > 0) this.metrics.webhookOutcomes.inc({ outcome: 'retried' }, pass.retried);
+    if (pass.failed > 0) this.metrics.webhookOutcomes.inc({ outcome: 'failed' }, pass.failed);
+    return pass;
+  }
+
+  /** Deliveries not finished yet, in every workspace (the metrics' backlog; a count, nothing of whose). */
+  pendingCount(): Promise<number> {
+    return this.unitOfWork.run(
+      async () => {
+        const [row] = await sqlRows<{ pending: number }>(
+          this.unitOfWork.manager,
+          `SELECT count(*)::int AS pending FROM webhook_deliveries WHERE status = 'pending'`,
+        );
+        return row!.pending;
+      },
+      { principal: DELIVERER },
+    );
   }
 
   private async deliver(row: OutboxRow<DeliveryPayload>): Promise<DeliveryOutcome<AttemptDetail>> {
@@ -214,6 +239,10 @@ export class WebhookDeliveryWorker implements OnModuleInit {
       policy: this.options.endpointPolicy,
       ...(this.options.timeouts ? { timeouts: this.options.timeouts } : {}),
     });
+    this.metrics.webhookAttemptSeconds.observe(
+      { result: result.outcome === 'delivered' ? 'delivered' : (result.errorClass ?? 'failed').replace(/^http_(\d)\d\d$/, 'http_$1xx') },
+      result.latencyMs / 1000,
+    );
     const detail: AttemptDetail = { endpointId: p.endpoint_id, workspaceId: p.workspace_id, environment: p.environment, startedAt, result };
     if (result.outcome === 'delivered') return { outcome: 'done', detail };
     const errorCode = result.errorClass ?? 'failed';
