@@ -61,6 +61,31 @@ describe('issue 17 attacks: /metrics, loopback only', () => {
   });
 });
 
+describe('issue 17 attacks: /metrics, loopback only, behind trusted proxies', () => {
+  const t = useTestApp({ env: { RINGFENCE_ROLE: 'api', TRUSTED_PROXIES: '10.0.0.0/8,127.0.0.1' } });
+
+  it('is not reached by a host of the trusted range that forwards "for" loopback', async () => {
+    for (const headers of [
+      { 'x-forwarded-for': '127.0.0.1' },
+      { 'x-forwarded-for': '::1' },
+      { 'x-forwarded-for': '203.0.113.9, 127.0.0.1' },
+    ]) {
+      const response = await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '10.1.2.3', headers });
+      expect(response.statusCode).toBe(404);
+      expect(response.body).not.toContain('ringfence_');
+    }
+  });
+
+  it('is not reached through a trusted proxy on loopback by a remote client', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/metrics', headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(response.statusCode).toBe(404);
+  });
+
+  it('is reached by a scraper on loopback itself', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+  });
+});
+
 describe('issue 17 attacks: /metrics behind METRICS_TOKEN', () => {
   const t = useTestApp({ env: { RINGFENCE_ROLE: 'api', METRICS_TOKEN: TOKEN } });
 
