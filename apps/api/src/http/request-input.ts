@@ -211,7 +211,8 @@ function invalidField(path: string, message: string): never {
 
 /**
  * Path parameters and query values (and query keys) are text too: one with a NUL or an
- * unpaired surrogate is a 400 naming it, before a handler, a validator or PostgreSQL sees it.
+ * unpaired surrogate is a 400 naming it, before a handler, a validator or PostgreSQL sees it;
+ * so is a query parameter named like a built-in property (`toString`, `__proto__`).
  */
 export function assertPlainParameters(params: unknown, query: unknown): void {
   for (const [where, values] of [
@@ -223,6 +224,10 @@ export function assertPlainParameters(params: unknown, query: unknown): void {
       const texts: unknown[] = Array.isArray(value) ? value : [value];
       if (!isPlainText(key) || texts.some((text) => typeof text === 'string' && !isPlainText(text)))
         invalidText(`${where}.${fieldName(key)}`);
+      // As in a body: a query parameter named like a built-in (toString, constructor, __proto__)
+      // would pass a query DTO's whitelist (the validator looks the name up on a plain object).
+      if (where === 'query' && Object.prototype.hasOwnProperty.call(Object.prototype, key))
+        invalidField(`${where}.${fieldName(key)}`, 'is the name of a built-in property and is not allowed');
     }
   }
 }

@@ -6,6 +6,7 @@ import { requestContextOf } from '@ringfence/tenancy';
 import { RequestProblems } from '@ringfence/problems';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { plainIp } from '../http/client-address';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { Metrics } from './metrics';
 import { METRICS_ACCESS, MetricsAccess } from './metrics.options';
@@ -55,8 +56,11 @@ export class MetricsController {
       case 'off':
         throw RequestProblems.NOT_FOUND();
       case 'loopback':
-        // The client's address as the boundary resolved it (through the trusted proxies only).
-        if (!LOOPBACK.test(requestContextOf(request)?.clientIp ?? '')) throw RequestProblems.NOT_FOUND();
+        // The client's address as the boundary resolved it (through the trusted proxies only),
+        // and the connection's own: a host of a trusted range may forward "for" any address,
+        // loopback too, and a proxy on loopback forwards remote clients.
+        if (!LOOPBACK.test(requestContextOf(request)?.clientIp ?? '') || !LOOPBACK.test(plainIp(request.raw.socket.remoteAddress) ?? ''))
+          throw RequestProblems.NOT_FOUND();
         return;
       case 'token': {
         const header = request.headers.authorization;

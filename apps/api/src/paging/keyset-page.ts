@@ -1,4 +1,5 @@
 import { RequestProblems } from '@ringfence/problems';
+import { isPlainText } from '../http/request-input';
 
 /** A list's page: its items and the cursor of the next one (null: this is the last). */
 export interface Page<T> {
@@ -12,7 +13,8 @@ export type PositionPart = 'timestamp' | 'uuid' | 'text';
 const PART: Readonly<Record<PositionPart, (text: string) => boolean>> = {
   timestamp: isTimestampText,
   uuid: (text) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text),
-  text: (text) => text.length <= 300,
+  // No NUL (PostgreSQL's text refuses it: a 500) and no unpaired surrogate, as for any other input text.
+  text: (text) => text.length <= 300 && isPlainText(text),
 };
 
 /**
