@@ -1,4 +1,6 @@
-import { canonicalJson, idempotencyKeyOf, requestFingerprint, RequestIdentity } from './idempotency-key';
+import { Keyring } from '@ringfence/crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { canonicalJson, fingerprintKeyOf, idempotencyKeyOf, requestFingerprint, RequestIdentity } from './idempotency-key';
 import { IdempotencyProblems } from './idempotency.problems';
 
 const headers = (...values: string[]): string[] => ['Host', 'localhost', ...values.flatMap((value) => ['Idempotency-Key', value])];
@@ -58,14 +60,45 @@ describe('requestFingerprint', () => {
     query: {},
     body: { asset: 'ETH', amount: '1.5', destination: { address: '0xabc', tag: null }, notes: ['a', 'b'] },
   };
-  const fingerprint = (changes: Partial<RequestIdentity>): string => requestFingerprint({ ...request, ...changes }).toString('hex');
+  const key = randomBytes(32);
+  const fingerprint = (changes: Partial<RequestIdentity>): string => requestFingerprint({ ...request, ...changes }, key).toString('hex');
 
   it('is the same for the same request parsed from other bytes (key order, spacing, escapes)', () => {
     const resent = JSON.parse(
       '{ "notes" : ["a","b"], "destination": {"tag": null, "address": "0x\\u0061bc"}, "amount":"1.5", "asset":"ETH" }',
     );
     expect(fingerprint({ body: resent })).toBe(fingerprint({}));
-    expect(requestFingerprint(request)).toHaveLength(32);
+    expect(requestFingerprint(request, key)).toHaveLength(32);
+  });
+
+  it('is keyed: no plain hash of a body (a vault value) that a copy of the database could check guesses against', () => {
+    const body = { name: 'pin', value: '1234' };
+    const keyed = requestFingerprint({ ...request, body }, key);
+    expect(
+      keyed.equals(
+        createHash('sha256')
+          .update(canonicalJson({ ...request, body }), 'utf8')
+          .digest(),
+      ),
+    ).toBe(false);
+    expect(keyed.equals(requestFingerprint({ ...request, body }, randomBytes(32)))).toBe(false);
+    expect(keyed.equals(requestFingerprint({ ...request, body }, key))).toBe(true);
+  });
+
+  it('takes its key from the keyring’s oldest key: a new active master key changes nothing', () => {
+    const v1 = randomBytes(32);
+    const before = fingerprintKeyOf(new Keyring(new Map([[1, v1]]), 1));
+    const after = fingerprintKeyOf(
+      new Keyring(
+        new Map([
+          [1, v1],
+          [2, randomBytes(32)],
+        ]),
+        2,
+      ),
+    );
+    expect(after.equals(before)).toBe(true);
+    expect(before.equals(v1)).toBe(false);
   });
 
   it('differs for another method, route, parameter, query or body, and for no body beside an empty one', () => {

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
+import type { Keyring } from '@ringfence/crypto';
 import { IdempotencyProblems } from './idempotency.problems';
 
 /** The request header that names the key (IETF draft "The Idempotency-Key HTTP Header Field"). */
@@ -62,14 +63,28 @@ export interface RequestIdentity {
 }
 
 /**
- * SHA-256 of the request's canonical form: the method, the route, its parameters and query
- * as parsed, and the body as parsed, written as canonical JSON (RFC 8785's: keys sorted by
- * UTF-16 code units, no whitespace, ECMAScript number and string forms). Over what the
- * handler receives, not the bytes sent: a retry whose client serialised the same body with
- * other spacing or key order is the same request (docs/adr/0020-idempotency-keys.md).
+ * HMAC-SHA-256, under `key` (fingerprintKeyOf), of the request's canonical form: the method,
+ * the route, its parameters and query as parsed, and the body as parsed, written as canonical
+ * JSON (RFC 8785's: keys sorted by UTF-16 code units, no whitespace, ECMAScript number and
+ * string forms). Over what the handler receives, not the bytes sent: a retry whose client
+ * serialised the same body with other spacing or key order is the same request. Keyed: a body
+ * can carry a secret (a vault value), and a plain hash kept beside it would let anyone with a
+ * copy of the database confirm guesses of a short one offline (docs/adr/0020-idempotency-keys.md).
  */
-export function requestFingerprint(request: RequestIdentity): Buffer {
-  return createHash('sha256').update(canonicalJson(request), 'utf8').digest();
+export function requestFingerprint(request: RequestIdentity, key: Buffer): Buffer {
+  return createHmac('sha256', key).update(canonicalJson(request), 'utf8').digest();
+}
+
+/**
+ * The fingerprints' key: derived (HKDF-SHA-256) from the master keyring's oldest key, so that
+ * making a new master key active does not change it; retiring that oldest key does, and a
+ * retry within 24 hours of it is then a 422 rather than a replay.
+ */
+export function fingerprintKeyOf(keyring: Keyring): Buffer {
+  const oldest = Math.min(...keyring.versions);
+  const master = keyring.keyFor(oldest);
+  if (!master) throw new Error('the keyring has no key to derive the idempotency fingerprint key from');
+  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'ringfence idempotency request fingerprint v1', 32));
 }
 
 /** `value` as canonical JSON (RFC 8785): object keys sorted, no whitespace; undefined members left out, as JSON.stringify does. */

@@ -1,8 +1,9 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { actorLabel, ReplayableMutations, RequestContext, RequestMutation } from '@ringfence/tenancy';
+import { Keyring } from '@ringfence/crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IdempotencyKeys, IdempotencyScope, StoredAnswer } from './idempotency-keys';
-import { hasIdempotencyKey, IDEMPOTENT_REPLAYED_HEADER, idempotencyKeyOf, requestFingerprint } from './idempotency-key';
+import { fingerprintKeyOf, hasIdempotencyKey, IDEMPOTENT_REPLAYED_HEADER, idempotencyKeyOf, requestFingerprint } from './idempotency-key';
 import { IdempotencyProblems } from './idempotency.problems';
 import { idempotencyOf } from './idempotent.decorator';
 
@@ -19,10 +20,15 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
  */
 @Injectable()
 export class IdempotentMutations implements ReplayableMutations {
+  private readonly fingerprintKey: Buffer;
+
   constructor(
     private readonly keys: IdempotencyKeys,
     private readonly context: RequestContext,
-  ) {}
+    keyring: Keyring,
+  ) {
+    this.fingerprintKey = fingerprintKeyOf(keyring);
+  }
 
   replayerFor(execution: ExecutionContext): ((mutation: RequestMutation) => Promise<unknown>) | undefined {
     const idempotency = idempotencyOf(execution.getHandler());
@@ -37,13 +43,16 @@ export class IdempotentMutations implements ReplayableMutations {
     if (principal.kind === 'api_key') scope = { workspaceId: principal.workspaceId, environment: principal.environment, key };
     else if (principal.kind === 'admin') scope = { adminId: principal.adminId, key };
     else throw new Error(`an @Idempotent() route is called by an API key or an admin, not a ${principal.kind}`);
-    const fingerprint = requestFingerprint({
-      method: request.method,
-      route: request.routeOptions.url ?? request.url,
-      params: request.params,
-      query: request.query,
-      body: request.body,
-    });
+    const fingerprint = requestFingerprint(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? request.url,
+        params: request.params,
+        query: request.query,
+        body: request.body,
+      },
+      this.fingerprintKey,
+    );
     return async (mutation) => {
       if (!(await this.keys.take(scope))) throw IdempotencyProblems.IDEMPOTENCY_KEY_IN_FLIGHT();
       const earlier = await this.keys.find(scope);
