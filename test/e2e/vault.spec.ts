@@ -418,7 +418,10 @@ describe('the vault', () => {
 });
 
 describe('the vault’s limits', () => {
-  const t = useTestApp({ env: { VAULT_REVEALS_PER_MINUTE: '3', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '5', VAULT_MAX_SECRETS: '2' } });
+  // An api instance: a reveal's event nudges no delivery job whose units of work the spy would count.
+  const t = useTestApp({
+    env: { RINGFENCE_ROLE: 'api', VAULT_REVEALS_PER_MINUTE: '3', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '5', VAULT_MAX_SECRETS: '2' },
+  });
 
   it('limits reveals per key: past the budget a 429 with Retry-After, audited once; other keys go on', async () => {
     const key = await t.newKey({ scopes: ['vault:write', 'vault:reveal'] });

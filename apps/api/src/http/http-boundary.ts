@@ -22,7 +22,6 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import secureJson from 'secure-json-parse';
 import { AppConfig } from '../config/app-config';
-import type { Metrics } from '../metrics/metrics';
 import type { RequestTracing } from '../telemetry/request-tracing';
 import { WorkspaceOriginCheck } from '../workspaces/workspace-origin.check';
 import { WorkspaceOrigins } from '../workspaces/workspace-origins';
@@ -61,9 +60,15 @@ function staticHelmetHeaders(options: Parameters<typeof helmet>[0]): Record<stri
   return headers;
 }
 
+/** What observes each answered request (the metrics, apps/api/src/metrics): the boundary's port, so that the boundary imports no feature. */
+export interface RequestObserver {
+  /** One answered request: `route` is the route's pattern (null when none matched). */
+  observeRequest(method: string, route: string | null, status: number, elapsedMs: number, problemCode?: string, credential?: string): void;
+}
+
 /** One line per request, written when it completes, and its count and time in the metrics. */
 class RequestLogController extends LogController {
-  constructor(private readonly metrics: Metrics | undefined) {
+  constructor(private readonly metrics: RequestObserver | undefined) {
     super({ requestIdLogLabel: 'reqId' });
   }
 
@@ -113,7 +118,7 @@ export function createFastifyAdapter(
   config: AppConfig,
   logger: Logger,
   routes: RouteMethodIndex,
-  metrics?: Metrics,
+  metrics?: RequestObserver,
   tracing?: RequestTracing,
 ): FastifyAdapter {
   // Draining: once close() begins, every response still going out ends its connection,

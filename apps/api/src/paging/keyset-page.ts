@@ -1,5 +1,4 @@
 import { RequestProblems } from '@ringfence/problems';
-import { isPlainText } from '../http/request-input';
 
 /** A list's page: its items and the cursor of the next one (null: this is the last). */
 export interface Page<T> {
@@ -81,3 +80,8 @@ export function pageOf<Row, Item>(
 
 /** The default and the largest page (PageQuery's). */
 export const DEFAULT_PAGE_SIZE = 50;
+
+/** Text PostgreSQL takes as it is: well-formed UTF-16 (no lone surrogate) and no NUL. */
+function isPlainText(value: string): boolean {
+  return value.isWellFormed() && !value.includes('\0');
+}
