@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditTrail } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
 import { sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { DEFAULT_PAGE_SIZE, pageOf, positionOf } from '../../paging/keyset-page';
 import type { WebhookOwner } from '../endpoints/webhook-endpoints';
 import { messageIdOf, webhookBody } from '../events/webhook-message';
 import { WebhookProblems } from '../webhooks.problems';
@@ -73,51 +74,6 @@ function deliveryView(row: DeliveryRow, attempts: WebhookAttemptDto[]): WebhookD
   };
 }
 
-function cursorOf(row: DeliveryRow): string {
-  return Buffer.from(JSON.stringify([row.created_text, row.id])).toString('base64url');
-}
-
-/**
- * `created_at::text` as this API wrote it, with fields PostgreSQL takes: a month 99 or an
- * hour 25 matches a pattern and then fails the query (500), so every field is checked.
- */
-function isTimestampText(text: string): boolean {
-  const match = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d{1,6})?[+-](\d\d)(?::(\d\d))?$/.exec(text);
-  if (!match) return false;
-  const field = (index: number): number => Number(match[index] ?? '0');
-  const [year, month, day] = [field(1), field(2), field(3)];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return (
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day &&
-    field(4) < 24 &&
-    field(5) < 60 &&
-    field(6) < 60 &&
-    field(8) <= 15 &&
-    field(9) < 60
-  );
-}
-
-function positionOf(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      isTimestampText(value[0]) &&
-      typeof value[1] === 'string' &&
-      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value[1])
-    ) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // Refused below, as any other unreadable cursor.
-  }
-  throw RequestProblems.VALIDATION_FAILED({ errors: [{ field: 'cursor', messages: ['cursor is not one this API gave'] }] });
-}
-
 /**
  * A workspace's deliveries and their attempts, and sending them again. A finished delivery
  * never changes: a replay or a recovery is a new delivery of the same message (the same
@@ -134,8 +90,8 @@ export class WebhookDeliveries {
     owner: WebhookOwner,
     query: { endpointId?: string; status?: string; eventType?: string; limit?: number; cursor?: string },
   ): Promise<WebhookDeliveryPageDto> {
-    const limit = query.limit ?? 50;
-    const position = query.cursor === undefined ? undefined : positionOf(query.cursor);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const position = positionOf(query.cursor, ['timestamp', 'uuid']);
     return this.unitOfWork.read(async () => {
       const manager = this.unitOfWork.manager;
       const rows = await sqlRows<DeliveryRow>(
@@ -156,16 +112,17 @@ export class WebhookDeliveries {
           limit + 1,
         ],
       );
-      const page = rows.slice(0, limit);
       const attempts = await this.attemptsOf(
         owner,
-        page.map((row) => row.id),
+        rows.slice(0, limit).map((row) => row.id),
         false,
       );
-      return {
-        items: page.map((row) => deliveryView(row, attempts.get(row.id) ?? [])),
-        nextCursor: rows.length > limit ? cursorOf(page[page.length - 1]!) : null,
-      };
+      return pageOf(
+        rows,
+        limit,
+        (row) => deliveryView(row, attempts.get(row.id) ?? []),
+        (row) => [row.created_text, row.id],
+      );
     });
   }
 
