@@ -1,15 +1,6 @@
-import {
-  defineOutboxTable,
-  DeliveryOutcome,
-  jobPrincipal,
-  Outbox,
-  OutboxClaim,
-  RecordedDelivery,
-  RequestContext,
-  UnitOfWork,
-} from '@ringfence/tenancy';
+import { defineOutboxTable, DeliveryOutcome, jobPrincipal, OutboxClaim, RecordedDelivery } from '@ringfence/tenancy';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { outboxWorker, OutboxWorker } from '../support/outbox-worker';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 /**
@@ -36,23 +27,13 @@ const GROUPED = defineOutboxTable<Payload>({
   group: { table: 'test_groups', column: 'group_id', inFlight: 2, enabledColumn: 'enabled', columns: ['name'] },
 });
 
-interface Worker {
-  source: DataSource;
-  unitOfWork: UnitOfWork;
-  outbox: Outbox;
-}
-
 describe('Outbox: schedules, batched records and fair claims across groups', () => {
   let db: TestDatabase;
   let superuser: Client;
-  let first: Worker;
-  let second: Worker;
+  let first: OutboxWorker;
+  let second: OutboxWorker;
 
-  async function worker(): Promise<Worker> {
-    const source = await new DataSource({ type: 'postgres', url: db.appUrl, extra: { max: 4 } }).initialize();
-    const unitOfWork = new UnitOfWork(source, new RequestContext());
-    return { source, unitOfWork, outbox: new Outbox(unitOfWork) };
-  }
+  const worker = () => outboxWorker(db.appUrl);
 
   beforeAll(async () => {
     db = await createTestDatabase();

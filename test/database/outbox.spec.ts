@@ -1,6 +1,6 @@
-import { defineOutboxTable, DeliveryOutcome, jobPrincipal, Outbox, OutboxClaim, RequestContext, UnitOfWork } from '@ringfence/tenancy';
+import { defineOutboxTable, DeliveryOutcome, jobPrincipal, OutboxClaim } from '@ringfence/tenancy';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { outboxWorker, OutboxWorker } from '../support/outbox-worker';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 /**
@@ -19,24 +19,13 @@ const TEST_OUTBOX = defineOutboxTable<{ secret: string }>({
   batch: 5,
 });
 
-/** One worker: its own pool, its own unit of work, its own Outbox. */
-interface Worker {
-  source: DataSource;
-  unitOfWork: UnitOfWork;
-  outbox: Outbox;
-}
-
 describe('Outbox', () => {
   let db: TestDatabase;
   let superuser: Client;
-  let first: Worker;
-  let second: Worker;
+  let first: OutboxWorker;
+  let second: OutboxWorker;
 
-  async function worker(): Promise<Worker> {
-    const source = await new DataSource({ type: 'postgres', url: db.appUrl, extra: { max: 4 } }).initialize();
-    const unitOfWork = new UnitOfWork(source, new RequestContext());
-    return { source, unitOfWork, outbox: new Outbox(unitOfWork) };
-  }
+  const worker = () => outboxWorker(db.appUrl);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -97,7 +86,7 @@ describe('Outbox', () => {
   it('never gives one row to two workers claiming at once', async () => {
     const ids = await queue(60);
     const claimed: string[] = [];
-    const claimAll = async (worker: Worker): Promise<void> => {
+    const claimAll = async (worker: OutboxWorker): Promise<void> => {
       for (;;) {
         const claims = await worker.outbox.claim(TEST_OUTBOX);
         if (claims.length === 0) return;
