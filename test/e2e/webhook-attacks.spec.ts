@@ -1,18 +1,12 @@
 import { hostname } from 'node:os';
-import type { AppConfig } from '../../apps/api/src/config/app-config';
 import { WebhookDeliveryWorker } from '../../apps/api/src/webhooks/delivery/webhook-delivery-worker';
 import type { TestAdmin } from '../support/admin-session';
 import type { TestKey } from '../support/api-key';
 import { expectProblem } from '../support/assertions';
 import { useTestApp } from '../support/use-test-app';
-import { answer, startWebhookSink, WebhookSink } from '../support/webhook-sink';
+import { answer, loopbackSinks, startWebhookSink, WebhookSink } from '../support/webhook-sink';
 
 /** Loopback sinks allowed (as in webhooks.spec.ts), for the blocks that need a sink to answer. */
-const loopbackSinks = (config: AppConfig): AppConfig => ({
-  ...config,
-  webhooks: { ...config.webhooks, endpointPolicy: { ...config.webhooks.endpointPolicy, allowLoopbackForTests: true, allowedPorts: [] } },
-});
-
 interface Endpoint {
   id: string;
   url: string;
@@ -167,13 +161,7 @@ describe('outbound webhooks under attack', () => {
     const t = useTestApp({
       // An api instance: no delivery turn of the job's own races the spec's.
       env: { RINGFENCE_ROLE: 'api' },
-      configure: (config) => {
-        const loopback = loopbackSinks(config);
-        return {
-          ...loopback,
-          webhooks: { ...loopback.webhooks, endpointPolicy: { ...loopback.webhooks.endpointPolicy, allowedPorts: [sink.port] } },
-        };
-      },
+      configure: (config) => loopbackSinks(config, [sink.port]),
     });
     let owner: TestAdmin;
     let auditor: TestAdmin;
@@ -425,13 +413,7 @@ describe('outbound webhooks under attack', () => {
     const t = useTestApp({
       // An api instance: no delivery turn of the job's own races the spec's.
       env: { RINGFENCE_ROLE: 'api' },
-      configure: (config) => {
-        const loopback = loopbackSinks(config);
-        return {
-          ...loopback,
-          webhooks: { ...loopback.webhooks, endpointPolicy: { ...loopback.webhooks.endpointPolicy, allowedPorts: [sink.port] } },
-        };
-      },
+      configure: (config) => loopbackSinks(config, [sink.port]),
     });
     let attacker: TestKey;
     let victim: TestKey;

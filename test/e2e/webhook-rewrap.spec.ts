@@ -20,13 +20,7 @@ describe('webhook secrets under keys:rewrap', () => {
     sink = await startWebhookSink();
   });
   afterAll(() => sink.close());
-  const withSink = (config: Parameters<typeof loopbackSinks>[0]) => {
-    const loopback = loopbackSinks(config);
-    return {
-      ...loopback,
-      webhooks: { ...loopback.webhooks, endpointPolicy: { ...loopback.webhooks.endpointPolicy, allowedPorts: [sink.port] } },
-    };
-  };
+  const withSink = (config: Parameters<typeof loopbackSinks>[0]) => loopbackSinks(config, [sink.port]);
   const before = useTestApp({ secretFiles: { 'master.v1.key': V1 }, env: { RINGFENCE_ROLE: 'api' }, configure: withSink });
 
   it('moves both secrets, and the new key alone signs with both', async () => {

@@ -80,13 +80,8 @@ export const loopbackSinks = (config: AppConfig, ports: readonly number[] = []):
  */
 export const loopbackSinksOn =
   (ports: () => readonly number[]) =>
-  (config: AppConfig): AppConfig => ({
-    ...config,
-    webhooks: {
-      ...config.webhooks,
-      endpointPolicy: { ...config.webhooks.endpointPolicy, allowLoopbackForTests: true, allowedPorts: [...ports()] },
-    },
-  });
+  (config: AppConfig): AppConfig =>
+    loopbackSinks(config, ports());
 
 /** Resolves once `condition` holds (the bounded wait of `until`); rejects naming `what` if it never does within `withinMs`. */
 export async function eventually(what: string, condition: () => boolean | Promise<boolean>, withinMs = 25_000): Promise<void> {
