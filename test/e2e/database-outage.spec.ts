@@ -93,7 +93,20 @@ describe('a database outage', () => {
     const t = await appBehindProxy({ API_KEY_CACHE_MS: '4000', ADMIN_SESSION_CACHE_MS: '5000' });
     try {
       const owner = await newAdmin(t, 'owner');
-      const key = await newKey(t, { scopes: ['keys:manage', 'vault:read', 'vault:write', 'vault:reveal', 'audit:read'], by: owner });
+      const key = await newKey(t, {
+        scopes: [
+          'keys:manage',
+          'vault:read',
+          'vault:write',
+          'vault:reveal',
+          'audit:read',
+          'webhooks:read',
+          'webhooks:write',
+          'policies:read',
+          'transfers:read',
+        ],
+        by: owner,
+      });
       const other = await newKey(t, { workspace: key.workspaceId, scopes: ['audit:read'], by: owner });
       const cold = await newKey(t, { workspace: key.workspaceId, scopes: ['audit:read'], by: owner });
       const coldAdmin = await newAdmin(t, 'auditor');
@@ -107,6 +120,7 @@ describe('a database outage', () => {
       ).toBe(204);
       const ws = key.workspaceId;
       const token = randomBytes(32).toString('base64url');
+      const missing = randomUUID();
 
       const calls: Call[] = [
         { caller: 'owner', method: 'GET', url: '/v1/admin/admins' },
@@ -157,6 +171,22 @@ describe('a database outage', () => {
         { caller: 'key', method: 'DELETE', url: '/v1/vault/secrets/kept' },
         { caller: 'key', method: 'GET', url: '/v1/audit/events' },
         { caller: 'key', method: 'GET', url: '/v1/audit/events/export' },
+        // A literal public address: the SSRF guard's check needs no lookup, the handler meets the outage.
+        { caller: 'key', method: 'POST', url: '/v1/webhooks/endpoints', payload: { url: 'https://93.184.215.14/hook' } },
+        { caller: 'key', method: 'GET', url: '/v1/webhooks/endpoints' },
+        { caller: 'key', method: 'GET', url: `/v1/webhooks/endpoints/${missing}` },
+        { caller: 'key', method: 'PATCH', url: `/v1/webhooks/endpoints/${missing}`, payload: { description: 'x' } },
+        { caller: 'key', method: 'DELETE', url: `/v1/webhooks/endpoints/${missing}` },
+        { caller: 'key', method: 'POST', url: `/v1/webhooks/endpoints/${missing}/rotate-secret`, payload: {} },
+        { caller: 'key', method: 'POST', url: `/v1/webhooks/endpoints/${missing}/test` },
+        { caller: 'key', method: 'POST', url: `/v1/webhooks/endpoints/${missing}/recover`, payload: { since: new Date().toISOString() } },
+        { caller: 'key', method: 'GET', url: '/v1/webhooks/deliveries' },
+        { caller: 'key', method: 'GET', url: `/v1/webhooks/deliveries/${missing}` },
+        { caller: 'key', method: 'POST', url: `/v1/webhooks/deliveries/${missing}/replay` },
+        { caller: 'owner', method: 'GET', url: `/v1/admin/workspaces/${ws}/webhooks/endpoints?environment=live` },
+        { caller: 'owner', method: 'GET', url: `/v1/admin/workspaces/${ws}/webhooks/deliveries?environment=live` },
+        { caller: 'key', method: 'GET', url: '/v1/policies' },
+        { caller: 'key', method: 'GET', url: '/v1/transfers' },
         { caller: 'anyone', method: 'POST', url: '/v1/auth/login', payload: { email: owner.email, password: owner.password } },
         { caller: 'anyone', method: 'POST', url: '/v1/auth/mfa', payload: { challenge: token, code: '123456' } },
         { caller: 'anyone', method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: owner.session.refreshToken } },
