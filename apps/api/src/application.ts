@@ -10,6 +10,7 @@ import { assertUnprivilegedAppRole } from './database/app-role.check';
 import { warmPool } from './database/pool-warmup';
 import { configureHttpBoundary, createFastifyAdapter } from './http/http-boundary';
 import { RouteMethodIndex } from './http/route-method-index';
+import { serveConsole } from './console-host/console-host';
 import { NestLogger } from './logging/nest-logger';
 import { Metrics } from './metrics/metrics';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi-document';
@@ -30,6 +31,7 @@ export async function createApplication(options: AppModuleOptions): Promise<Nest
   app.useLogger(new NestLogger(new PinoLogger({ pinoHttp: { logger: options.logger } }), {}));
   configureHttpBoundary(app, options.config, routes);
   if (options.config.http.docsEnabled) serveOpenApi(app, buildOpenApiDocument(app, PROBLEM_CATALOGUE, BOUNDARY_PROBLEMS));
+  if (options.config.role !== 'worker') await serveConsole(app, options.logger);
   await app.init();
   await assertUnprivilegedAppRole(app.get(DataSource));
   await warmPool(app.get(DataSource), options.config.database.poolSize);

@@ -231,9 +231,9 @@ export class EnvironmentVariables {
   @Max(4000)
   API_KEY_CACHE_MS = 2000;
 
-  /** The admin console's URL, for links in mail. */
+  /** The admin console's URL (where `/console` is served), for links in mail. */
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
-  CONSOLE_URL = 'http://localhost:3000';
+  CONSOLE_URL = 'http://localhost:3000/console';
 
   /** `file`: mail written under `<data dir>/mail` (development); `smtp`: sent through SMTP_URL. */
   @IsOptional()

@@ -137,11 +137,28 @@ export function createFastifyAdapter(
     baseUri: ["'none'"],
     formAction: ["'none'"],
   });
+  // The admin console (apps/console, served at /console): its own scripts, styles and images
+  // only, the QR code of a TOTP enrolment as a data: image, calls to this origin only; no
+  // inline script or style, no eval, and DOM sinks take Trusted Types only.
+  const consoleHeaders = boundaryHeaders({
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'"],
+    manifestSrc: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    requireTrustedTypesFor: ["'script'"],
+    trustedTypes: ["'none'"],
+  });
+  const headersOf = (route: string | undefined): Readonly<Record<string, string>> =>
+    route === undefined ? securityHeaders : isDocsPage(route) ? docsHeaders : isConsolePage(route) ? consoleHeaders : securityHeaders;
   // X-Request-Id echoes the client's well-formed id for its correlation, else carries ours.
   const stampBoundaryHeaders = (request: FastifyRequest, reply: FastifyReply): void =>
-    void reply
-      .headers(isDocsPage(request.routeOptions?.url) ? docsHeaders : securityHeaders)
-      .header('x-request-id', clientRequestIdOf(request) ?? request.id);
+    void reply.headers(headersOf(request.routeOptions?.url)).header('x-request-id', clientRequestIdOf(request) ?? request.id);
   const adapter = new FastifyAdapter({
     // No Nest middleware here: without @fastify/middie, no request pays its hook. Nest
     // refuses to boot a module that configures middleware (a test says so).
@@ -282,13 +299,14 @@ const boundarySteps = new WeakMap<FastifyInstance, BoundarySteps>();
 
 /**
  * The routes registered on Fastify by the boundary itself rather than by a controller:
- * the OpenAPI page, its assets and documents, and @fastify/cors's `OPTIONS *`. Public.
+ * the OpenAPI page, its assets and documents, the admin console's page and bundle
+ * (apps/api/src/console-host), and @fastify/cors's `OPTIONS *`. Public.
  * No controller may take these paths (the route inventory checks it).
  */
 export function isBoundaryPublicRoute(route: Pick<RouteOptions, 'method' | 'url'>): boolean {
   const { url } = route;
   if (url === '*') return [route.method].flat().every((method) => method === 'OPTIONS');
-  return url === '/docs' || url.startsWith('/docs/') || url === '/docs-json' || url === '/docs-yaml';
+  return url === '/docs' || url.startsWith('/docs/') || url === '/docs-json' || url === '/docs-yaml' || isConsolePage(url);
 }
 
 /**
@@ -342,6 +360,11 @@ function boundaryHeaders(csp: Record<string, string[]>): Readonly<Record<string,
     // CORS answers depend on the Origin (see corsOptionsFor), whether the request had one or not.
     vary: 'Origin',
   });
+}
+
+/** The admin console's page and bundle (`/console`, `/console/…`): static files, no data. */
+function isConsolePage(route: string): boolean {
+  return route === '/console' || route.startsWith('/console/');
 }
 
 /** The OpenAPI page and its assets (`/docs`, `/docs/…`), not its JSON and YAML documents. */
