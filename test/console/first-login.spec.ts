@@ -4,7 +4,6 @@ import { AdminBootstrap } from '../../apps/api/src/admin-identity/admins/admin-b
 import { Totp } from '../../apps/api/src/admin-identity/second-factor/totp';
 import { useTestApp } from '../support/use-test-app';
 import { consolePage, launchChromium, screenshot, seriousAxeViolations } from './support/console-browser';
-import { ensureConsoleBundle } from './support/console-bundle';
 
 const base32 = new ScureBase32Plugin();
 
@@ -19,7 +18,6 @@ describe('console: first login', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    await ensureConsoleBundle();
     browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { freePort } from '../../apps/api/src/bootstrap/free-port';
 import { EmbeddedDatabase, stopOnTerminationSignals } from '../../apps/api/src/database/embedded-database';
 import { createOwnedDatabase, MigrationRunner, OWNER_ROLE, provisionRoles, withCredentials } from '../../prisma-free';
+import { ensureConsoleBundle } from '../console/support/console-bundle';
 import { TEST_ENV } from './test-env';
 
 /** This run's embedded server and the temporary directory it lives in. */
@@ -18,9 +19,12 @@ export interface EmbeddedRun {
  * Once per run: a PostgreSQL server (TEST_DATABASE_URL, a superuser connection, or an
  * embedded one in a temporary directory, never ./.data, removed by the teardown or when
  * this setup fails), the two roles, a template database migrated once that every
- * test file clones, and the cosigner's RSA keys every test app is given.
+ * test file clones, the cosigner's RSA keys every test app is given, and the admin
+ * console's bundle built from its sources.
  */
 export default async function globalSetup(): Promise<void> {
+  // The console's browser specs test the bundle of the sources as they are.
+  await ensureConsoleBundle();
   const runId = `${process.pid}_${Date.now().toString(36)}`;
   const embedded = process.env.TEST_DATABASE_URL ? undefined : await startEmbedded();
   const adminUrl = process.env.TEST_DATABASE_URL ?? embedded!.database.superuserUrl;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONSOLE_BUNDLE_DIR } from '../../../apps/api/src/console-host/console-host';
+import { CONSOLE_BUNDLE_DIR } from '../../../apps/api/src/console-host/console-bundle-dir';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CONSOLE = join(ROOT, 'apps', 'console');
@@ -20,7 +20,8 @@ function newestSource(dir: string): number {
 
 /**
  * The console's bundle as its sources are now: built (vite build, as `npm run build` does)
- * when absent or older than a source file, by one test file at a time.
+ * when absent or older than a source file. Run by the global setup, before any test app
+ * starts (an app reads the bundle's file list and page once, when it starts).
  */
 export async function ensureConsoleBundle(): Promise<void> {
   const fresh = (): boolean => existsSync(INDEX) && statSync(INDEX).mtimeMs >= newestSource(CONSOLE);

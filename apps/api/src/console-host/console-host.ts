@@ -5,15 +5,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { CONSOLE_BUNDLE_DIR } from './console-bundle-dir';
 
 /** Where the console is served: the SPA's base (apps/console/vite.config.ts's `base`). */
 export const CONSOLE_PREFIX = '/console';
-
-/**
- * The console's built bundle: apps/console/dist beside the sources (tests), dist/apps/console/dist
- * in a build (`npm run build` copies it there), the same path from this file in both.
- */
-export const CONSOLE_BUNDLE_DIR = join(__dirname, '..', '..', '..', 'console', 'dist');
 
 /** Content-hashed file names (Vite's `[name]-[hash].ext`): a name never changes content. */
 const HASHED_ASSET = /^\/assets\/[\w.-]+-[\w-]{8,}\.(?:js|css|woff2|png|svg)$/;

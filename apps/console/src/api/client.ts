@@ -1,7 +1,7 @@
 import createClient from 'openapi-fetch';
 import { session, Session } from '../session/session';
 import { stepUp, StepUpBridge } from '../session/step-up-bridge';
-import { ApiError, apiErrorOf } from './problem';
+import { ApiError, isProblem, retryAfterOf } from './problem';
 import type { paths } from './ringfence-api';
 
 /**
@@ -55,10 +55,13 @@ export const api = createClient<paths>({ baseUrl: '', fetch: authenticatedFetch(
 
 /**
  * The body of a successful answer, or an ApiError carrying the problem. For openapi-fetch's
- * results: `unwrap(await api.GET('/v1/...'))`.
+ * results: `await unwrap(await api.GET('/v1/...'))`.
  */
-export async function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): Promise<T> {
-  if (result.response.ok) return result.data as T;
-  if (result.response.status === 599) throw new ApiError(0, undefined, undefined);
-  throw await apiErrorOf(result.response);
+export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): Promise<T> {
+  if (result.response.ok) return Promise.resolve(result.data as T);
+  if (result.response.status === 599) return Promise.reject(new ApiError(0, undefined, undefined));
+  // openapi-fetch has read the body already: its parsed `error` is the problem.
+  return Promise.reject(
+    new ApiError(result.response.status, isProblem(result.error) ? result.error : undefined, retryAfterOf(result.response)),
+  );
 }

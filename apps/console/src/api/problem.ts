@@ -51,13 +51,3 @@ export function retryAfterOf(response: Response): number | undefined {
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
-
-export async function apiErrorOf(response: Response): Promise<ApiError> {
-  let body: unknown;
-  try {
-    body = await response.clone().json();
-  } catch {
-    body = undefined;
-  }
-  return new ApiError(response.status, isProblem(body) ? body : undefined, retryAfterOf(response));
-}

@@ -118,10 +118,10 @@ export class Session {
       return this.accessToken !== undefined;
     }
     if (!response.ok) {
+      // The session this tab had is over (ended elsewhere, expired, or its refresh token reused).
       if (response.status === 401) {
         this.clear();
-        if (this.state.status !== 'signed-out')
-          this.set({ status: 'signed-out', reason: this.state.status === 'starting' ? undefined : 'expired' });
+        this.set({ status: 'signed-out', reason: 'expired' });
       }
       return false;
     }
