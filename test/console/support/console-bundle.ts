@@ -39,6 +39,7 @@ export async function ensureConsoleBundle(): Promise<void> {
     if (fresh()) return;
     execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', CONSOLE, '--logLevel', 'error'], {
       cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'production' },
       stdio: 'pipe',
     });
   } catch (error) {
