@@ -45,7 +45,8 @@ export function messageOf(error: ApiError): string {
 }
 
 const BETTER_WORDS: Partial<Record<ProblemCode, string>> = {
-  LAST_OWNER: 'Ringfence always keeps at least one active owner: make another admin an owner first, then change or disable this one.',
+  LAST_OWNER:
+    'This is the last active owner, and Ringfence always keeps at least one: make another admin an owner first, then demote or disable this one.',
   INSUFFICIENT_ROLE: 'Your role does not allow this action.',
   STEP_UP_REQUIRED: 'This action needs a fresh second factor, and none was given.',
   SECOND_FACTOR_REJECTED: 'That code was not accepted. Codes change every 30 seconds; a recovery code works once.',
