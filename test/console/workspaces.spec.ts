@@ -224,6 +224,11 @@ describe('console: workspaces and API keys', () => {
       expect(await listedOnceSettled(page, [other.name, namesake.name])).toEqual([other.name, namesake.name]);
       await page.getByText('2 workspaces on this page matching the filters.').waitFor();
       expect(await seriousAxeViolations(page)).toEqual([]);
+      // The deletion's notice was for that moment: a reload does not show it again.
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name: 'Workspaces' }).waitFor();
+      await page.getByRole('table', { name: 'Workspaces' }).waitFor();
+      expect(await page.getByText('was deleted').count()).toBe(0);
       expect(faults).toEqual([]);
     } catch (error) {
       throw new Error(`${(error as Error).message}\nfaults: ${faults.join('\n')}\nat ${page.url()}`);

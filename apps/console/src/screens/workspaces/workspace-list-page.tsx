@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
-import { Link, useLocation } from 'react-router';
+import { Link, useLocation, useNavigate } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { useMe } from '../../session/use-session';
 import { Field } from '../../ui/field';
@@ -26,7 +26,12 @@ const STATUS_CHOICES: readonly { value: WorkspaceStatusFilter | ''; label: strin
 export function WorkspaceListPage() {
   const me = useMe();
   const location = useLocation();
-  const notice = (location.state as { notice?: string } | null)?.notice;
+  const navigate = useNavigate();
+  // A notice the previous page left (a deletion): shown once, not again on a reload or a return.
+  const [notice] = useState((location.state as { notice?: string } | null)?.notice);
+  useEffect(() => {
+    if (notice) void navigate('.', { replace: true, state: null });
+  }, [notice, navigate]);
   const pager = usePager();
   const statusId = useId();
   const [typed, setTyped] = useState('');
