@@ -4,11 +4,12 @@ import { api, unwrap } from '../../api/client';
 import { useMe } from '../../session/use-session';
 import { Pager, usePager } from '../../ui/pager';
 import { ProblemAlert } from '../../ui/problem-alert';
+import { Timestamp } from '../../ui/timestamp';
 import { keyPrefix } from './api-key-scopes';
 import { CreateApiKeyDialog } from './create-api-key-dialog';
 import { RevokeApiKeyDialog } from './revoke-api-key-dialog';
 import { RotateApiKeyDialog } from './rotate-api-key-dialog';
-import { canManageWorkspaces, formatInstant, useWorkspace, workspaceQueries, type ApiKey, type Workspace } from './workspace-data';
+import { canManageWorkspaces, useWorkspace, workspaceQueries, type ApiKey, type Workspace } from './workspace-data';
 
 /** A workspace's API keys (owners and admins: the API answers no one else). */
 export function ApiKeysTab() {
@@ -110,8 +111,12 @@ function ApiKeysOfWorkspace({ workspace }: { workspace: Workspace }) {
                   </td>
                   <td>{key.environment}</td>
                   <td>{key.scopes.length === 0 ? <em>every scope (legacy wildcard)</em> : key.scopes.join(', ')}</td>
-                  <td>{key.lastUsedAt ? formatInstant(key.lastUsedAt) : <span className="muted">never</span>}</td>
-                  <td>{key.expiresAt ? formatInstant(key.expiresAt) : <span className="muted">never</span>}</td>
+                  <td>
+                    <Timestamp value={key.lastUsedAt} />
+                  </td>
+                  <td>
+                    <Timestamp value={key.expiresAt} />
+                  </td>
                   <td>
                     <span className={`badge ${state === 'active' ? 'status-active' : 'status-revoked'}`}>{state}</span>
                   </td>

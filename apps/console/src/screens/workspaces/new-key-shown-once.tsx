@@ -1,6 +1,7 @@
 import { ShownOnce } from '../../ui/shown-once';
 import { keyPrefix } from './api-key-scopes';
-import { formatInstant, type CreatedApiKey } from './workspace-data';
+import { Timestamp } from '../../ui/timestamp';
+import type { CreatedApiKey } from './workspace-data';
 
 /** A key the API has just made (created or rotated), shown this once, with what it is. */
 export function NewKeyShownOnce({ created, onDone, note }: { created: CreatedApiKey; onDone: () => void; note?: string }) {
@@ -16,7 +17,9 @@ export function NewKeyShownOnce({ created, onDone, note }: { created: CreatedApi
         <dt>Scopes</dt>
         <dd>{created.scopes.join(', ')}</dd>
         <dt>Expires</dt>
-        <dd>{created.expiresAt ? formatInstant(created.expiresAt) : 'never'}</dd>
+        <dd>
+          <Timestamp value={created.expiresAt} />
+        </dd>
       </dl>
       {note && <p>{note}</p>}
       <ShownOnce label="Key" value={created.key} />

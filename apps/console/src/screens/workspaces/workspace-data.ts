@@ -35,12 +35,6 @@ export function canManageWorkspaces(me: Me): boolean {
   return hasRole(me, 'owner', 'admin');
 }
 
-/** An instant as the admin's browser writes dates, to the minute. */
-export function formatInstant(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
-
 /** A fresh Idempotency-Key for a create the admin means to make once (absent where the browser has no randomUUID). */
 export function newIdempotencyKey(): string | undefined {
   return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : undefined;

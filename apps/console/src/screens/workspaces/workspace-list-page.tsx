@@ -5,9 +5,10 @@ import { api, unwrap } from '../../api/client';
 import { useMe } from '../../session/use-session';
 import { Field } from '../../ui/field';
 import { Pager, usePager } from '../../ui/pager';
+import { Timestamp } from '../../ui/timestamp';
 import { ProblemAlert } from '../../ui/problem-alert';
 import { CreateWorkspaceDialog } from './create-workspace-dialog';
-import { canManageWorkspaces, formatInstant, workspaceQueries, type WorkspaceStatusFilter } from './workspace-data';
+import { canManageWorkspaces, workspaceQueries, type WorkspaceStatusFilter } from './workspace-data';
 
 /** How long the search box waits for the admin to stop typing before it asks the API. */
 const SEARCH_PAUSE_MS = 300;
@@ -142,7 +143,9 @@ export function WorkspaceListPage() {
                     <td>
                       {workspace.allowedOrigins.length === 0 ? <span className="muted">none</span> : workspace.allowedOrigins.join(', ')}
                     </td>
-                    <td>{formatInstant(workspace.createdAt)}</td>
+                    <td>
+                      <Timestamp value={workspace.createdAt} />
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useMe } from '../../session/use-session';
 import { EditWorkspaceDialog } from './edit-workspace-dialog';
-import { canManageWorkspaces, formatInstant, useWorkspace } from './workspace-data';
+import { Timestamp } from '../../ui/timestamp';
+import { canManageWorkspaces, useWorkspace } from './workspace-data';
 
 /** The workspace's facts, and for owners and admins its edit (name, plan, allowed origins). */
 export function WorkspaceOverviewTab() {
@@ -38,7 +39,9 @@ export function WorkspaceOverviewTab() {
           )}
         </dd>
         <dt>Created</dt>
-        <dd>{formatInstant(workspace.createdAt)}</dd>
+        <dd>
+          <Timestamp value={workspace.createdAt} />
+        </dd>
       </dl>
       {saved && (
         <p role="status" className="alert alert-info">
