@@ -130,7 +130,7 @@ describe('list pages', () => {
       [key.headers, '/v1/workspace?verbose=1'],
       [key.headers, '/v1/vault/secrets?limit=2&sort=name'],
       [key.headers, '/v1/transfers?order=asc'],
-      [owner.headers, '/v1/admin/workspaces?status=active'],
+      [owner.headers, '/v1/admin/workspaces?sort=name'],
       [owner.headers, '/v1/auth/me?x=1'],
     ] as const) {
       const response = await get(headers, url);

@@ -1,4 +1,5 @@
 import { TestAdmin } from '../support/admin-session';
+import { expectProblem } from '../support/assertions';
 import { useTestApp } from '../support/use-test-app';
 
 /** Workspaces, admin side: every change audited with before and after. */
@@ -81,6 +82,68 @@ describe('workspaces (admin)', () => {
       await t.superuser.query('SELECT status, deleted_at IS NOT NULL AS stamped FROM workspaces WHERE id = $1', [key.workspaceId])
     ).rows;
     expect(row).toEqual({ status: 'deleted', stamped: true });
+  });
+
+  it('lists by name (contains, any case, taken literally) and by status, paging on under the same filters', async () => {
+    const tag = `flt${Date.now().toString(36)}`;
+    const names = [`Orchid ${tag} one`, `orchid ${tag} two`, `ORCHID ${tag} three`, `Other ${tag}`, `100%_${tag}`];
+    const made: { id: string }[] = [];
+    for (const name of names) made.push((await call('POST', '/v1/admin/workspaces', { name })).json<{ id: string }>());
+    const [a, b, c, d, e] = made.map((workspace) => workspace.id) as [string, string, string, string, string];
+    expect((await call('POST', `/v1/admin/workspaces/${c}/suspend`)).statusCode).toBe(200);
+    expect((await call('DELETE', `/v1/admin/workspaces/${d}`)).statusCode).toBe(204);
+    const ids = async (query: string) => {
+      const response = await call('GET', `/v1/admin/workspaces?${query}`);
+      expect(response.statusCode).toBe(200);
+      return response.json<{ items: { id: string; status: string }[] }>().items.map((workspace) => workspace.id);
+    };
+    const search = (text: string) => `search=${encodeURIComponent(text)}`;
+
+    expect(await ids(search(`orchid ${tag}`))).toEqual([c, b, a]);
+    expect(await ids(`${search(`ORCHID ${tag}`)}&status=suspended`)).toEqual([c]);
+    expect(await ids(`status=active&${search(`Orchid ${tag}`)}`)).toEqual([b, a]);
+    // A deleted workspace is not listed, whatever the filter; the text is not a LIKE pattern.
+    expect(await ids(search(tag))).toEqual([e, c, b, a]);
+    expect(await ids(search(`%_${tag}`))).toEqual([e]);
+    expect(await ids(search(`%${tag} t`))).toEqual([]);
+    const suspended = await call('GET', `/v1/admin/workspaces?status=suspended`);
+    expect(suspended.json<{ items: { status: string }[] }>().items.every((workspace) => workspace.status === 'suspended')).toBe(true);
+
+    // Keyset pages under a filter: each row once, newest first, the last page's cursor null.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await call(
+        'GET',
+        `/v1/admin/workspaces?${search(`orchid ${tag}`)}&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      const page = response.json<{ items: { id: string }[]; nextCursor: string | null }>();
+      expect(page.items).toHaveLength(1);
+      seen.push(page.items[0]!.id);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(seen).toEqual([c, b, a]);
+
+    // An auditor reads the filtered list too.
+    const auditor = await t.newAdmin('auditor');
+    const read = await t.app.inject({
+      method: 'GET',
+      url: `/v1/admin/workspaces?status=suspended&${search(tag)}`,
+      headers: auditor.headers,
+    });
+    expect(read.json<{ items: { id: string }[] }>().items.map((workspace) => workspace.id)).toEqual([c]);
+
+    for (const [query, field] of [
+      ['status=deleted', 'status'],
+      ['status=ACTIVE', 'status'],
+      ['search=', 'search'],
+      [search('x'.repeat(201)), 'search'],
+      [`${search('a')}&search=b`, 'search'],
+    ] as const) {
+      const response = await call('GET', `/v1/admin/workspaces?${query}`);
+      expectProblem(response, 400, 'VALIDATION_FAILED');
+      expect(response.json()).toMatchObject({ errors: [{ field }] });
+    }
   });
 
   it('answers 404 for an unknown workspace', async () => {

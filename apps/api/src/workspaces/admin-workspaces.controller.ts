@@ -4,10 +4,9 @@ import { AdminRoles } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
 import { ApiProblems } from '../openapi/api-problems.decorator';
-import { CreateWorkspaceDto, UpdateWorkspaceDto, WorkspaceDto, WorkspacePageDto } from './dto/workspace.dto';
+import { CreateWorkspaceDto, UpdateWorkspaceDto, WorkspaceDto, WorkspaceListQuery, WorkspacePageDto } from './dto/workspace.dto';
 import { WorkspacesService } from './workspaces.service';
 import { WorkspaceProblems } from './workspaces.problems';
-import { PageQuery } from '../paging/page-query';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 
 /** Workspaces, admin side (docs/routes.md: `/v1/admin/workspaces`, role admin). */
@@ -30,9 +29,9 @@ export class AdminWorkspacesController {
 
   @Get()
   @AdminRoles('owner', 'admin', 'auditor')
-  @ApiOkResponse({ type: WorkspacePageDto, description: 'Newest first; `nextCursor` reads the next page.' })
-  @ApiOperation({ operationId: 'workspaces.list', summary: 'List workspaces' })
-  list(@Query() query: PageQuery): Promise<WorkspacePageDto> {
+  @ApiOkResponse({ type: WorkspacePageDto, description: 'Newest first; `nextCursor` reads the next page under the same filters.' })
+  @ApiOperation({ operationId: 'workspaces.list', summary: 'List workspaces, by name and status' })
+  list(@Query() query: WorkspaceListQuery): Promise<WorkspacePageDto> {
     return this.workspaces.list(query);
   }
 

@@ -61,8 +61,12 @@ export class WorkspacesService {
     return view;
   }
 
-  /** Newest first, a page at a time (keyset on creation time and id). */
-  list(query: { limit?: number; cursor?: string } = {}): Promise<Page<WorkspaceDto>> {
+  /**
+   * Newest first, a page at a time (keyset on creation time and id), optionally only those
+   * whose name contains `search` (case-insensitive, taken literally: no pattern characters)
+   * and only those in `status`; the filters narrow the rows, the keyset order stays the same.
+   */
+  list(query: { limit?: number; cursor?: string; search?: string; status?: 'active' | 'suspended' } = {}): Promise<Page<WorkspaceDto>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const before = positionOf(query.cursor, ['timestamp', 'uuid']);
     return this.unitOfWork.read(async () => {
@@ -70,8 +74,9 @@ export class WorkspacesService {
         this.unitOfWork.manager,
         `SELECT ${COLUMNS}, created_at::text AS page_at FROM workspaces
           WHERE status <> 'deleted' AND ($1::timestamptz IS NULL OR (created_at, id) < ($1::timestamptz, $2::uuid))
+            AND ($4::text IS NULL OR strpos(lower(name), lower($4)) > 0) AND ($5::text IS NULL OR status = $5)
           ORDER BY created_at DESC, id DESC LIMIT $3`,
-        [before?.[0] ?? null, before?.[1] ?? null, limit + 1],
+        [before?.[0] ?? null, before?.[1] ?? null, limit + 1, query.search ?? null, query.status ?? null],
       );
       return pageOf(rows, limit, workspaceView, (row) => [row.page_at, row.id]);
     });

@@ -285,7 +285,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List workspaces */
+        /** List workspaces, by name and status */
         get: operations["workspaces.list"];
         put?: never;
         /** Create a workspace */
@@ -4605,6 +4605,10 @@ export interface operations {
                 limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
+                /** @description Only workspaces whose name contains this text, case-insensitively. */
+                search?: string;
+                /** @description Only workspaces in this state (deleted ones are never listed). */
+                status?: "active" | "suspended";
             };
             header?: {
                 /** @description Your id for this request (8 to 128 of `A-Za-z0-9._:-`): echoed back and kept beside ours in the log line. */
@@ -4615,7 +4619,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Newest first; `nextCursor` reads the next page. */
+            /** @description Newest first; `nextCursor` reads the next page under the same filters. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

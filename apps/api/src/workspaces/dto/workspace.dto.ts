@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { PLAN_NAME } from '@ringfence/limits';
 import type { KeyEnvironment } from '@ringfence/tenancy';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
+import { PageQuery } from '../../paging/page-query';
 
 /** An origin exactly as a browser sends it in `Origin`: lower-case scheme and host, an optional port, nothing else. */
 const ORIGIN = /^https?:\/\/[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$/;
@@ -46,6 +47,20 @@ export class WhoAmIDto {
   @ApiProperty({ description: 'The calling key’s public id.' }) keyId!: string;
   @ApiProperty({ type: [String], description: 'Empty: a legacy wildcard key.' }) scopes!: string[];
   @ApiProperty({ enum: ['live', 'test'] }) environment!: KeyEnvironment;
+}
+
+/** The workspaces list's filters, on top of its keyset paging: a cursor reads on under the same filters. */
+export class WorkspaceListQuery extends PageQuery {
+  @ApiPropertyOptional({ example: 'acme', description: 'Only workspaces whose name contains this text, case-insensitively.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  search?: string;
+
+  @ApiPropertyOptional({ enum: ['active', 'suspended'], description: 'Only workspaces in this state (deleted ones are never listed).' })
+  @IsOptional()
+  @IsIn(['active', 'suspended'])
+  status?: 'active' | 'suspended';
 }
 
 /** A page of Workspaces. Newest first. */
