@@ -187,6 +187,11 @@ describe('console: workspaces and API keys', () => {
       await rotatedShown.waitFor({ state: 'detached' });
       await page.getByRole('row', { name: new RegExp(`rf_test_${successor.slice(8, 16)}`) }).waitFor();
       expect(await page.content()).not.toContain(successor);
+      // The old key is marked rotated (it works through its grace) and offers no second rotation.
+      const oldRow = page.getByRole('row', { name: new RegExp(`rf_test_${rotated.id}`) });
+      await oldRow.getByText(`replaced by ${successor.slice(8, 16)}`).waitFor();
+      expect(await oldRow.getByRole('button', { name: `Rotate rf_test_${rotated.id}` }).count()).toBe(0);
+      expect(await oldRow.getByRole('button', { name: `Revoke rf_test_${rotated.id}` }).count()).toBe(1);
       expect(await seriousAxeViolations(page)).toEqual([]);
       await screenshot(page, 'api-keys');
       expect(await whoAmI(rotated.key)).toBe(200);

@@ -440,6 +440,12 @@ describe('workspace API keys', () => {
         )
       ).rows;
       expect(row).toEqual({ later: true, bounded: true });
+      // The list says which key replaced the old one, and that the new one is replaced by none.
+      const listed = await t.app.inject({ method: 'GET', url: '/v1/api-keys?limit=200', headers: manager.headers });
+      const byId = new Map(
+        listed.json<{ items: { id: string; replacedBy: string | null }[] }>().items.map((key) => [key.id, key.replacedBy]),
+      );
+      expect([byId.get(old.id), byId.get(next.id)]).toEqual([next.id, null]);
       const again = await t.app.inject({
         method: 'POST',
         url: `/v1/api-keys/${old.id}/rotate`,

@@ -1561,6 +1561,8 @@ export interface components {
             expiresAt: string | null;
             revokedAt: string | null;
             lastUsedAt: string | null;
+            /** @description The id of the key that replaced this one (a rotation); this one works until its `expiresAt`, the grace period. */
+            replacedBy: string | null;
             /** @description The whole key. Shown once: only its peppered hash is stored. */
             key: string;
         };
@@ -1575,6 +1577,8 @@ export interface components {
             expiresAt: string | null;
             revokedAt: string | null;
             lastUsedAt: string | null;
+            /** @description The id of the key that replaced this one (a rotation); this one works until its `expiresAt`, the grace period. */
+            replacedBy: string | null;
         };
         ApiKeyPage: {
             items: components["schemas"]["ApiKey"][];

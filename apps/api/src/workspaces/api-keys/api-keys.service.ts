@@ -22,9 +22,12 @@ interface ApiKeyRow {
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  replaced_by_key_id: string | null;
 }
 
-const COLUMNS = 'key_id, name, scopes, environment, created_at, expires_at, revoked_at, last_used_at';
+/** A key's columns as its view needs them, with the public id of the key that replaced it (a rotation). */
+const COLUMNS = `key_id, name, scopes, environment, created_at, expires_at, revoked_at, last_used_at,
+  (SELECT successor.key_id FROM api_keys successor WHERE successor.id = api_keys.replaced_by) AS replaced_by_key_id`;
 
 function keyView(row: ApiKeyRow): ApiKeyDto {
   return {
@@ -36,6 +39,7 @@ function keyView(row: ApiKeyRow): ApiKeyDto {
     expiresAt: row.expires_at?.toISOString() ?? null,
     revokedAt: row.revoked_at?.toISOString() ?? null,
     lastUsedAt: row.last_used_at?.toISOString() ?? null,
+    replacedBy: row.replaced_by_key_id,
   };
 }
 

@@ -25,11 +25,13 @@ export function ApiKeysTab() {
   return <ApiKeysOfWorkspace workspace={workspace} />;
 }
 
-type KeyState = 'active' | 'expired' | 'revoked';
+type KeyState = 'active' | 'rotated' | 'expired' | 'revoked';
 
+/** A rotated key still works until its grace period ends, but is not rotated again: its successor is. */
 function stateOf(key: ApiKey, now: number): KeyState {
   if (key.revokedAt) return 'revoked';
   if (key.expiresAt && Date.parse(key.expiresAt) <= now) return 'expired';
+  if (key.replacedBy) return 'rotated';
   return 'active';
 }
 
@@ -118,21 +120,30 @@ function ApiKeysOfWorkspace({ workspace }: { workspace: Workspace }) {
                     <Timestamp value={key.expiresAt} />
                   </td>
                   <td>
-                    <span className={`badge ${state === 'active' ? 'status-active' : 'status-revoked'}`}>{state}</span>
+                    <span className={`badge ${state === 'active' || state === 'rotated' ? 'status-active' : 'status-revoked'}`}>
+                      {state}
+                    </span>
+                    {state === 'rotated' && (
+                      <div className="small muted">
+                        replaced by <code>{key.replacedBy}</code>; works until its expiry
+                      </div>
+                    )}
                   </td>
                   <td>
-                    {state === 'active' && (
+                    {(state === 'active' || state === 'rotated') && (
                       <div className="actions">
-                        <button
-                          type="button"
-                          aria-label={`Rotate ${keyPrefix(key)}`}
-                          onClick={() => {
-                            setNotice(undefined);
-                            setDialog({ kind: 'rotate', key });
-                          }}
-                        >
-                          Rotate
-                        </button>
+                        {state === 'active' && (
+                          <button
+                            type="button"
+                            aria-label={`Rotate ${keyPrefix(key)}`}
+                            onClick={() => {
+                              setNotice(undefined);
+                              setDialog({ kind: 'rotate', key });
+                            }}
+                          >
+                            Rotate
+                          </button>
+                        )}
                         <button
                           type="button"
                           aria-label={`Revoke ${keyPrefix(key)}`}

@@ -38,6 +38,12 @@ export class ApiKeyDto {
   @ApiProperty({ nullable: true, type: String }) expiresAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) lastUsedAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The id of the key that replaced this one (a rotation); this one works until its `expiresAt`, the grace period.',
+  })
+  replacedBy!: string | null;
 }
 
 export class CreatedApiKeyDto extends ApiKeyDto {
