@@ -271,6 +271,18 @@ describe('console: admins and own account', () => {
       await shown.waitFor({ state: 'detached' });
       const html = await page.content();
       for (const code of codes) expect(html).not.toContain(code);
+
+      // Sign out everywhere: the other session (the one made above) and this one end.
+      const fresher = await admin.signIn();
+      await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+      await page.getByRole('heading', { name: 'Sign in to Ringfence' }).waitFor();
+      const [{ live }] = (
+        await t.superuser.query(`SELECT count(*)::int AS live FROM admin_sessions WHERE admin_id = $1 AND revoked_at IS NULL`, [admin.id])
+      ).rows;
+      expect(live).toBe(0);
+      expect(
+        (await t.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${fresher.accessToken}` } })).statusCode,
+      ).toBe(401);
       expect(faults).toEqual([]);
     } catch (error) {
       throw new Error(`${(error as Error).message}\nfaults: ${faults.join('\n')}\nat ${page.url()}`);

@@ -1,9 +1,11 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useNavigate } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { ApiError } from '../../api/problem';
 import type { components } from '../../api/ringfence-api';
 import { Pager, usePager } from '../../ui/pager';
+import { session } from '../../session/session';
 import { ProblemAlert } from '../../ui/problem-alert';
 import { Timestamp } from '../../ui/timestamp';
 import { deviceName } from './device-name';
@@ -50,7 +52,17 @@ export function SessionsCard() {
     onMutate: () => setOutcome(''),
     onSuccess: (count) => settled(count === 0 ? 'No other session was open.' : `Ended ${count} other session${count === 1 ? '' : 's'}.`),
   });
-  const busy = endOne.isPending || endOthers.isPending;
+  // Every other session, then this one (POST /v1/auth/logout): signed out everywhere.
+  const navigate = useNavigate();
+  const everywhere = useMutation({
+    mutationFn: async () => {
+      await endEveryOtherSession();
+      await session.signOut();
+    },
+    onMutate: () => setOutcome(''),
+    onSuccess: () => navigate('/sign-in', { replace: true }),
+  });
+  const busy = endOne.isPending || endOthers.isPending || everywhere.isPending;
 
   return (
     <section className="card" aria-labelledby="sessions-heading">
@@ -63,11 +75,14 @@ export function SessionsCard() {
         <button type="button" disabled={busy} onClick={() => endOthers.mutate()}>
           {endOthers.isPending ? 'Ending other sessions…' : 'End all other sessions'}
         </button>
+        <button type="button" disabled={busy} onClick={() => everywhere.mutate()}>
+          {everywhere.isPending ? 'Signing out everywhere…' : 'Sign out everywhere'}
+        </button>
       </div>
       <p role="status" className="muted">
         {outcome}
       </p>
-      <ProblemAlert error={sessions.error ?? endOne.error ?? endOthers.error} />
+      <ProblemAlert error={sessions.error ?? endOne.error ?? endOthers.error ?? everywhere.error} />
       {sessions.isPending ? (
         <p className="loading">Loading your sessions…</p>
       ) : sessions.data ? (
