@@ -1731,6 +1731,110 @@ export interface components {
              */
             received: true;
         };
+        PolicyAmountRange: {
+            /**
+             * @description Inclusive.
+             * @example 0
+             */
+            min?: string;
+            /**
+             * @description Inclusive.
+             * @example 1000
+             */
+            max?: string;
+        };
+        PolicySource: {
+            /** @example VAULT */
+            type: string;
+            /**
+             * @description Absent: every source of this type.
+             * @example 0
+             */
+            id?: string;
+        };
+        PolicyTimeOfDay: {
+            /**
+             * @description UTC, included.
+             * @example 09:00
+             */
+            from: string;
+            /**
+             * @description UTC, excluded; before `from`: the span wraps past midnight.
+             * @example 17:00
+             */
+            to: string;
+        };
+        PolicyRuleMatch: {
+            /**
+             * @description The operations it matches.
+             * @example [
+             *       "TRANSFER"
+             *     ]
+             */
+            operations?: string[];
+            /**
+             * @description The provider's asset ids it matches.
+             * @example [
+             *       "ETH",
+             *       "USDC"
+             *     ]
+             */
+            assets?: string[];
+            amount?: components["schemas"]["PolicyAmountRange"];
+            sources?: components["schemas"]["PolicySource"][];
+            /**
+             * @description Every destination must be of one of these types (a REJECT rule: any destination).
+             * @example [
+             *       "ONE_TIME_ADDRESS"
+             *     ]
+             */
+            destinationTypes?: string[];
+            /** @description Every destination must be one of these addresses or whitelisted ids (a REJECT rule: any); EVM addresses case-insensitively. */
+            destinations?: string[];
+            timeOfDay?: components["schemas"]["PolicyTimeOfDay"];
+        };
+        PolicyCapWindow: {
+            /**
+             * @description The rolling window, per asset.
+             * @example 86400
+             */
+            seconds: number;
+            /**
+             * @description The most approved in the window (with maxCount, or alone).
+             * @example 10000
+             */
+            maxSum?: string;
+            /**
+             * @description The most approvals in the window.
+             * @example 20
+             */
+            maxCount?: number;
+        };
+        PolicyRuleCaps: {
+            /**
+             * @description The largest amount one request may move.
+             * @example 100
+             */
+            perTransactionMax?: string;
+            window?: components["schemas"]["PolicyCapWindow"];
+        };
+        PolicyRule: {
+            /**
+             * @description Unique in the document.
+             * @example small-eth
+             */
+            name: string;
+            /** @enum {string} */
+            action: "APPROVE" | "REJECT";
+            /** @description Every condition given must hold; none given: every request matches. */
+            match: components["schemas"]["PolicyRuleMatch"];
+            /** @description APPROVE rules only: over a cap, the request is rejected. */
+            caps?: components["schemas"]["PolicyRuleCaps"];
+        };
+        PolicyDocument: {
+            /** @description Matched in order: the first rule that matches decides; no match rejects. A rule an earlier one shadows is refused. */
+            rules: components["schemas"]["PolicyRule"][];
+        };
         PolicyVersionDetail: {
             version: number;
             /** @enum {string} */
@@ -1747,9 +1851,7 @@ export interface components {
             activatedBy: string | null;
             retiredAt: string | null;
             /** @description The validated document. */
-            document: {
-                [key: string]: unknown;
-            };
+            document: components["schemas"]["PolicyDocument"];
         };
         CurrentPolicy: {
             /** @description What decides now; none: every request is rejected. */
@@ -1774,9 +1876,7 @@ export interface components {
         };
         SavePolicyDraft: {
             /** @description The policy: `{ rules: [{ name, action: APPROVE | REJECT, match: { operations, assets, amount: { min, max }, sources, destinationTypes, destinations, timeOfDay: { from, to } }, caps: { perTransactionMax, window: { seconds, maxSum, maxCount } } }] }`. Rules are matched in order, the first match decides, no match rejects. Amounts are decimal strings. Validated whole: every error names its path. */
-            document: {
-                [key: string]: unknown;
-            };
+            document: components["schemas"]["PolicyDocument"];
             note?: string;
         };
         SampleSource: {
