@@ -17,9 +17,3 @@ export function EnvironmentSelect({ value, onChange }: { value: Environment; onC
     </div>
   );
 }
-
-/** A time as the console shows it: the admin's locale, with the zone. */
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'long' });
-}

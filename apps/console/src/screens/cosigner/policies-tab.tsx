@@ -5,8 +5,9 @@ import type { components } from '../../api/ringfence-api';
 import { hasRole, useMe } from '../../session/use-session';
 import { Dialog } from '../../ui/dialog';
 import { ProblemAlert } from '../../ui/problem-alert';
+import { Timestamp } from '../../ui/timestamp';
 import './cosigner.css';
-import { EnvironmentSelect, formatTime, type Environment } from './environment-select';
+import { EnvironmentSelect, type Environment } from './environment-select';
 import { PolicyDraftEditor } from './policy-draft-editor';
 import { PolicyExplainPanel } from './policy-explain-panel';
 import { PolicyVersionsTable } from './policy-versions-table';
@@ -196,13 +197,13 @@ function VersionFacts({ version }: { version: components['schemas']['PolicyVersi
       )}
       <dt>Saved</dt>
       <dd>
-        {formatTime(version.createdAt)} by {version.createdBy}
+        <Timestamp value={version.createdAt} /> by {version.createdBy}
       </dd>
       {version.activatedAt && (
         <>
           <dt>Activated</dt>
           <dd>
-            {formatTime(version.activatedAt)} by {version.activatedBy}
+            <Timestamp value={version.activatedAt} /> by {version.activatedBy}
           </dd>
         </>
       )}

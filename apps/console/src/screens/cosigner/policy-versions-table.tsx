@@ -2,7 +2,8 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ProblemAlert } from '../../ui/problem-alert';
-import { formatTime, type Environment } from './environment-select';
+import { Timestamp } from '../../ui/timestamp';
+import type { Environment } from './environment-select';
 
 const STATE_CLASS: Record<string, string> = { active: 'ok', draft: '', retired: 'muted', discarded: 'muted' };
 
@@ -68,11 +69,11 @@ export function PolicyVersionsTable({
               <td>{row.rules}</td>
               <td>{row.note ?? <span className="muted">—</span>}</td>
               <td>
-                {formatTime(row.createdAt)}
+                <Timestamp value={row.createdAt} />
                 <div className="muted small">{row.createdBy}</div>
               </td>
               <td>
-                {row.activatedAt ? formatTime(row.activatedAt) : '—'}
+                {row.activatedAt ? <Timestamp value={row.activatedAt} /> : '—'}
                 {row.activatedBy && <div className="muted small">{row.activatedBy}</div>}
               </td>
               <td>

@@ -4,9 +4,10 @@ import { api, unwrap } from '../../api/client';
 import type { components, operations } from '../../api/ringfence-api';
 import { Pager, usePager } from '../../ui/pager';
 import { ProblemAlert } from '../../ui/problem-alert';
+import { Timestamp } from '../../ui/timestamp';
 import './cosigner.css';
 import { reasonWords } from './decision-words';
-import { EnvironmentSelect, formatTime, type Environment } from './environment-select';
+import { EnvironmentSelect, type Environment } from './environment-select';
 import { Select } from './labelled-controls';
 
 type Transfer = components['schemas']['Transfer'];
@@ -112,7 +113,9 @@ export function TransfersTab({ workspaceId }: { workspaceId: string }) {
             <tbody>
               {list.data.items.map((transfer) => (
                 <tr key={transfer.id} className={transfer.id === selected ? 'selected' : undefined}>
-                  <td>{formatTime(transfer.createdAt)}</td>
+                  <td>
+                    <Timestamp value={transfer.createdAt} />
+                  </td>
                   <td>
                     {transfer.amount} {transfer.asset}
                   </td>
@@ -134,7 +137,7 @@ export function TransfersTab({ workspaceId }: { workspaceId: string }) {
                     <button
                       type="button"
                       aria-expanded={transfer.id === selected}
-                      aria-label={`Details of the transfer of ${transfer.amount} ${transfer.asset} made ${formatTime(transfer.createdAt)}`}
+                      aria-label={`Details of the ${transfer.amount} ${transfer.asset} transfer ${transfer.id.slice(0, 8)}`}
                       onClick={() => setSelected(transfer.id === selected ? undefined : transfer.id)}
                     >
                       Details
@@ -195,7 +198,9 @@ function TransferDetail({ workspaceId, environment, transferId }: { workspaceId:
                   {reasonWords(transfer.data.decision.reason)} <code>{transfer.data.decision.reason}</code>
                 </dd>
                 <dt>Decided</dt>
-                <dd>{formatTime(transfer.data.decision.decidedAt)}</dd>
+                <dd>
+                  <Timestamp value={transfer.data.decision.decidedAt} />
+                </dd>
               </dl>
             ) : (
               <p className="muted">
@@ -239,9 +244,13 @@ function TransferDetail({ workspaceId, environment, transferId }: { workspaceId:
                 <code className="small">{transfer.data.externalTxId}</code>
               </dd>
               <dt>Created</dt>
-              <dd>{formatTime(transfer.data.createdAt)}</dd>
+              <dd>
+                <Timestamp value={transfer.data.createdAt} />
+              </dd>
               <dt>Updated</dt>
-              <dd>{formatTime(transfer.data.updatedAt)}</dd>
+              <dd>
+                <Timestamp value={transfer.data.updatedAt} />
+              </dd>
             </dl>
           </div>
         </div>

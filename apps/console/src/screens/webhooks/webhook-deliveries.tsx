@@ -4,7 +4,8 @@ import { api, unwrap } from '../../api/client';
 import type { components, operations } from '../../api/ringfence-api';
 import { Pager, usePager } from '../../ui/pager';
 import { ProblemAlert } from '../../ui/problem-alert';
-import { formatTime, type Environment } from '../cosigner/environment-select';
+import { Timestamp } from '../../ui/timestamp';
+import type { Environment } from '../cosigner/environment-select';
 import { Select } from '../cosigner/labelled-controls';
 
 type Delivery = components['schemas']['WebhookDelivery'];
@@ -130,7 +131,9 @@ export function WebhookDeliveries({
             <tbody>
               {list.data.items.map((delivery) => (
                 <tr key={delivery.id}>
-                  <td>{formatTime(delivery.createdAt)}</td>
+                  <td>
+                    <Timestamp value={delivery.createdAt} />
+                  </td>
                   <td>
                     <code>{delivery.eventType}</code>
                     {delivery.replayOf && <div className="muted small">a replay</div>}
@@ -141,7 +144,9 @@ export function WebhookDeliveries({
                       {delivery.status}
                     </span>
                     {delivery.status === 'pending' && delivery.nextAttemptAt && (
-                      <div className="muted small">next {formatTime(delivery.nextAttemptAt)}</div>
+                      <div className="muted small">
+                        next <Timestamp value={delivery.nextAttemptAt} />
+                      </div>
                     )}
                     {delivery.lastError && <div className="bad small">{delivery.lastError}</div>}
                   </td>
@@ -157,7 +162,7 @@ export function WebhookDeliveries({
                           replay.mutate(delivery.id);
                         }}
                         disabled={replay.isPending}
-                        aria-label={`Replay the ${delivery.eventType} delivery of ${formatTime(delivery.createdAt)}`}
+                        aria-label={`Replay the ${delivery.eventType} delivery ${delivery.id.slice(0, 8)}`}
                       >
                         Replay
                       </button>
@@ -194,7 +199,9 @@ function Attempts({ delivery }: { delivery: Delivery }) {
           {delivery.attemptLog.map((attempt) => (
             <tr key={attempt.attempt}>
               <td>{attempt.attempt}</td>
-              <td>{formatTime(attempt.startedAt)}</td>
+              <td>
+                <Timestamp value={attempt.startedAt} />
+              </td>
               <td>
                 {attempt.statusCode === null ? <span className="muted">no answer</span> : attempt.statusCode}
                 {attempt.errorClass && <div className="bad small">{attempt.errorClass}</div>}

@@ -6,10 +6,11 @@ import { hasRole, useMe } from '../../session/use-session';
 import { Dialog } from '../../ui/dialog';
 import { Field } from '../../ui/field';
 import { ProblemAlert } from '../../ui/problem-alert';
+import { Timestamp } from '../../ui/timestamp';
 import { ShownOnce } from '../../ui/shown-once';
 import { TypedConfirmation } from '../../ui/typed-confirmation';
 import '../cosigner/cosigner.css';
-import { EnvironmentSelect, formatTime, type Environment } from '../cosigner/environment-select';
+import { EnvironmentSelect, type Environment } from '../cosigner/environment-select';
 import { WebhookDeliveries } from './webhook-deliveries';
 import { WebhookEndpointForm } from './webhook-endpoint-form';
 
@@ -142,13 +143,23 @@ function WebhooksScreen({ workspaceId, environment }: { workspaceId: string; env
                     {!endpoint.enabled && endpoint.disabledReason && (
                       <div className="muted small">{DISABLED_BECAUSE[endpoint.disabledReason]}</div>
                     )}
-                    {endpoint.failingSince && <div className="bad small">failing since {formatTime(endpoint.failingSince)}</div>}
-                    {endpoint.lastSuccessAt && <div className="muted small">last delivered {formatTime(endpoint.lastSuccessAt)}</div>}
+                    {endpoint.failingSince && (
+                      <div className="bad small">
+                        failing since <Timestamp value={endpoint.failingSince} />
+                      </div>
+                    )}
+                    {endpoint.lastSuccessAt && (
+                      <div className="muted small">
+                        last delivered <Timestamp value={endpoint.lastSuccessAt} />
+                      </div>
+                    )}
                   </td>
                   <td>
                     version {endpoint.secretVersion}
                     {endpoint.previousSecretExpiresAt && (
-                      <div className="muted small">the previous one signs until {formatTime(endpoint.previousSecretExpiresAt)}</div>
+                      <div className="muted small">
+                        the previous one signs until <Timestamp value={endpoint.previousSecretExpiresAt} />
+                      </div>
                     )}
                   </td>
                   <td>
