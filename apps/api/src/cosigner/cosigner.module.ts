@@ -15,6 +15,7 @@ import { CapWindows } from './decisions/cap-windows';
 import { CosignerDecisions } from './decisions/cosigner-decisions';
 import { PolicyExplanations } from './decisions/policy-explanations';
 import { AdminPoliciesController } from './admin-policies.controller';
+import { AdminTransfersController } from './admin-transfers.controller';
 import { PoliciesController } from './policies.controller';
 import { PolicyVersions } from './policies/policy-versions';
 import { CosignerKeys } from './protocol/cosigner-keys';
@@ -61,7 +62,7 @@ export function inboundKeysProvider(options: CosignerOptions): Provider {
  * The cosigner (ring L3, issue 15; docs/architecture.md layout: `apps/api/src/cosigner`). Its key
  * material (`cosignerKeysProvider`) is provided and exported as `CosignerKeys`. Routes: the
  * provider's callbacks and its webhooks (`/v1/inbound/:provider/webhooks`: their signatures alone), the workspace's and the admin's policies, the
- * workspace's transfers, `GET /v1/cosigner/:provider/public-key` (public). Global because the
+ * workspace's transfers (and the admin's read of them), `GET /v1/cosigner/:provider/public-key` (public). Global because the
  * AccessGate resolves the `provider` authenticator from here.
  */
 @Global()
@@ -78,6 +79,7 @@ export class CosignerModule {
         PoliciesController,
         AdminPoliciesController,
         TransfersController,
+        AdminTransfersController,
       ],
       providers: [
         PolicyVersions,

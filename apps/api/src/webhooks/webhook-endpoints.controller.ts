@@ -10,7 +10,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { callerOf, Scopes } from '@ringfence/access';
+import { AdminRolesOrScopes, callerOf, Scopes } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
 import { RequestContext } from '@ringfence/tenancy';
@@ -50,7 +50,9 @@ export class WebhookEndpointsController {
   ) {}
 
   @Get('event-types')
-  @Scopes('webhooks:read')
+  // The catalogue is the same for every workspace: the console's admins read it to subscribe an endpoint.
+  @AdminRolesOrScopes({ roles: ['owner', 'admin'], scopes: ['webhooks:read'] })
+  @ApiBearerAuth('admin')
   @ApiOkResponse({
     type: [EventTypeDto],
     description: `Every event an endpoint can subscribe to. A delivery's body is {"type", "timestamp", "data"}; each type's data: ${EVENT_CATALOGUE.map(

@@ -847,6 +847,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/workspaces/{id}/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a workspace's transfers with their decisions */
+        get: operations["workspaces.transfers.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/workspaces/{id}/transfers/{transferId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a workspace's transfer with its decision */
+        get: operations["workspaces.transfers.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/event-types": {
         parameters: {
             query?: never;
@@ -1697,6 +1731,110 @@ export interface components {
              */
             received: true;
         };
+        PolicyAmountRange: {
+            /**
+             * @description Inclusive.
+             * @example 0
+             */
+            min?: string;
+            /**
+             * @description Inclusive.
+             * @example 1000
+             */
+            max?: string;
+        };
+        PolicySource: {
+            /** @example VAULT */
+            type: string;
+            /**
+             * @description Absent: every source of this type.
+             * @example 0
+             */
+            id?: string;
+        };
+        PolicyTimeOfDay: {
+            /**
+             * @description UTC, included.
+             * @example 09:00
+             */
+            from: string;
+            /**
+             * @description UTC, excluded; before `from`: the span wraps past midnight.
+             * @example 17:00
+             */
+            to: string;
+        };
+        PolicyRuleMatch: {
+            /**
+             * @description The operations it matches.
+             * @example [
+             *       "TRANSFER"
+             *     ]
+             */
+            operations?: string[];
+            /**
+             * @description The provider's asset ids it matches.
+             * @example [
+             *       "ETH",
+             *       "USDC"
+             *     ]
+             */
+            assets?: string[];
+            amount?: components["schemas"]["PolicyAmountRange"];
+            sources?: components["schemas"]["PolicySource"][];
+            /**
+             * @description Every destination must be of one of these types (a REJECT rule: any destination).
+             * @example [
+             *       "ONE_TIME_ADDRESS"
+             *     ]
+             */
+            destinationTypes?: string[];
+            /** @description Every destination must be one of these addresses or whitelisted ids (a REJECT rule: any); EVM addresses case-insensitively. */
+            destinations?: string[];
+            timeOfDay?: components["schemas"]["PolicyTimeOfDay"];
+        };
+        PolicyCapWindow: {
+            /**
+             * @description The rolling window, per asset.
+             * @example 86400
+             */
+            seconds: number;
+            /**
+             * @description The most approved in the window (with maxCount, or alone).
+             * @example 10000
+             */
+            maxSum?: string;
+            /**
+             * @description The most approvals in the window.
+             * @example 20
+             */
+            maxCount?: number;
+        };
+        PolicyRuleCaps: {
+            /**
+             * @description The largest amount one request may move.
+             * @example 100
+             */
+            perTransactionMax?: string;
+            window?: components["schemas"]["PolicyCapWindow"];
+        };
+        PolicyRule: {
+            /**
+             * @description Unique in the document.
+             * @example small-eth
+             */
+            name: string;
+            /** @enum {string} */
+            action: "APPROVE" | "REJECT";
+            /** @description Every condition given must hold; none given: every request matches. */
+            match: components["schemas"]["PolicyRuleMatch"];
+            /** @description APPROVE rules only: over a cap, the request is rejected. */
+            caps?: components["schemas"]["PolicyRuleCaps"];
+        };
+        PolicyDocument: {
+            /** @description Matched in order: the first rule that matches decides; no match rejects. A rule an earlier one shadows is refused. */
+            rules: components["schemas"]["PolicyRule"][];
+        };
         PolicyVersionDetail: {
             version: number;
             /** @enum {string} */
@@ -1713,9 +1851,7 @@ export interface components {
             activatedBy: string | null;
             retiredAt: string | null;
             /** @description The validated document. */
-            document: {
-                [key: string]: unknown;
-            };
+            document: components["schemas"]["PolicyDocument"];
         };
         CurrentPolicy: {
             /** @description What decides now; none: every request is rejected. */
@@ -1740,9 +1876,7 @@ export interface components {
         };
         SavePolicyDraft: {
             /** @description The policy: `{ rules: [{ name, action: APPROVE | REJECT, match: { operations, assets, amount: { min, max }, sources, destinationTypes, destinations, timeOfDay: { from, to } }, caps: { perTransactionMax, window: { seconds, maxSum, maxCount } } }] }`. Rules are matched in order, the first match decides, no match rejects. Amounts are decimal strings. Validated whole: every error names its path. */
-            document: {
-                [key: string]: unknown;
-            };
+            document: components["schemas"]["PolicyDocument"];
             note?: string;
         };
         SampleSource: {
@@ -1845,6 +1979,11 @@ export interface components {
             provider?: string;
         };
         TransferDecision: {
+            /**
+             * @description The cosigner's verdict (an approved transfer may still fail, complete or be cancelled at the provider).
+             * @enum {string}
+             */
+            action: "APPROVE" | "REJECT";
             /** @description The policy version that decided, if one did. */
             policyVersion: number | null;
             /** @description The deciding rule, if one decided. */
@@ -10282,6 +10421,283 @@ export interface operations {
             };
         };
     };
+    "workspaces.transfers.list": {
+        parameters: {
+            query: {
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+                status?: "submitted" | "pending" | "approved" | "rejected" | "failed" | "completed" | "cancelled";
+                /** @description The workspace's environment whose transfers these are. */
+                environment: "live" | "test";
+            };
+            header?: {
+                /** @description Your id for this request (8 to 128 of `A-Za-z0-9._:-`): echoed back and kept beside ours in the log line. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first; `nextCursor` reads the next page. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPage"];
+                };
+            };
+            /** @description [VALIDATION_FAILED](https://ringfence.dev/problems/validation-failed) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description [UNAUTHENTICATED](https://ringfence.dev/problems/unauthenticated) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description [INSUFFICIENT_ROLE](https://ringfence.dev/problems/insufficient-role), [ACCOUNT_SETUP_REQUIRED](https://ringfence.dev/problems/account-setup-required) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INSUFFICIENT_ROLE" | "ACCOUNT_SETUP_REQUIRED";
+                    };
+                };
+            };
+            /** @description [NOT_FOUND](https://ringfence.dev/problems/not-found) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description [RATE_LIMITED](https://ringfence.dev/problems/rate-limited) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description [INTERNAL](https://ringfence.dev/problems/internal) */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description [RATE_LIMITS_UNAVAILABLE](https://ringfence.dev/problems/rate-limits-unavailable), [DATABASE_UNAVAILABLE](https://ringfence.dev/problems/database-unavailable) */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITS_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description Problem details */
+            default: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "workspaces.transfers.get": {
+        parameters: {
+            query: {
+                /** @description The workspace's environment whose policy this is. */
+                environment: "live" | "test";
+            };
+            header?: {
+                /** @description Your id for this request (8 to 128 of `A-Za-z0-9._:-`): echoed back and kept beside ours in the log line. */
+                "X-Request-Id"?: string;
+            };
+            path: {
+                /** @description The workspace. */
+                id: string;
+                transferId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transfer"];
+                };
+            };
+            /** @description [VALIDATION_FAILED](https://ringfence.dev/problems/validation-failed) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description [UNAUTHENTICATED](https://ringfence.dev/problems/unauthenticated) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description [INSUFFICIENT_ROLE](https://ringfence.dev/problems/insufficient-role), [ACCOUNT_SETUP_REQUIRED](https://ringfence.dev/problems/account-setup-required) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INSUFFICIENT_ROLE" | "ACCOUNT_SETUP_REQUIRED";
+                    };
+                };
+            };
+            /** @description [NOT_FOUND](https://ringfence.dev/problems/not-found) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description [RATE_LIMITED](https://ringfence.dev/problems/rate-limited) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description [INTERNAL](https://ringfence.dev/problems/internal) */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description [RATE_LIMITS_UNAVAILABLE](https://ringfence.dev/problems/rate-limits-unavailable), [DATABASE_UNAVAILABLE](https://ringfence.dev/problems/database-unavailable) */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITS_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description Problem details */
+            default: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "webhooks.eventTypes.list": {
         parameters: {
             query?: never;
@@ -10319,7 +10735,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description [INSUFFICIENT_SCOPE](https://ringfence.dev/problems/insufficient-scope) */
+            /** @description [INSUFFICIENT_ROLE](https://ringfence.dev/problems/insufficient-role), [ACCOUNT_SETUP_REQUIRED](https://ringfence.dev/problems/account-setup-required), [INSUFFICIENT_SCOPE](https://ringfence.dev/problems/insufficient-scope) */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -10328,7 +10744,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "INSUFFICIENT_SCOPE";
+                        code?: "INSUFFICIENT_ROLE" | "ACCOUNT_SETUP_REQUIRED" | "INSUFFICIENT_SCOPE";
                     };
                 };
             };

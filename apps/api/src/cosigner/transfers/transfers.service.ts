@@ -80,7 +80,15 @@ function transferView(row: TransferRow): TransferDto {
     decision:
       row.decided_at === null
         ? null
-        : { policyVersion: row.policy_version, rule: row.rule_name, reason: row.reason ?? '', decidedAt: row.decided_at.toISOString() },
+        : {
+            // Decided (decided_at is written only as the cosigner approves or rejects): a rejection stays rejected,
+            // an approval may only fail, complete or be cancelled afterwards (the schema's trigger holds both).
+            action: row.status === 'rejected' ? 'REJECT' : 'APPROVE',
+            policyVersion: row.policy_version,
+            rule: row.rule_name,
+            reason: row.reason ?? '',
+            decidedAt: row.decided_at.toISOString(),
+          },
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -17,7 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsInstant } from '../../../http/instant.validator';
-import type { PolicyDocument } from '../../policy/policy-document';
+import { POLICY_LIMITS, type PolicyDocument } from '../../policy/policy-document';
 import { MAX_DESTINATIONS } from '../../protocol/sign-request';
 
 const INT_MAX = 2_147_483_647;
@@ -46,10 +46,96 @@ export class EnvironmentQuery {
   environment!: 'live' | 'test';
 }
 
+/*
+ * The policy document's shape, for the OpenAPI document and its clients (the console's rule
+ * form): documentation only. A draft is validated whole by validatePolicy (policy-document.ts),
+ * which answers every error with its path; these classes validate nothing.
+ */
+const POLICY_TEXT = { minLength: 1, maxLength: POLICY_LIMITS.text } as const;
+const POLICY_LIST = { minItems: 1, maxItems: POLICY_LIMITS.listEntries } as const;
+const POLICY_AMOUNT = { pattern: DECIMAL_TEXT.source, maxLength: 80 } as const;
+const TIME_OF_DAY = { pattern: '^([01][0-9]|2[0-3]):([0-5][0-9])$', example: '09:00' } as const;
+
+export class PolicyAmountRangeDto {
+  @ApiPropertyOptional({ ...POLICY_AMOUNT, example: '0', description: 'Inclusive.' }) min?: string;
+  @ApiPropertyOptional({ ...POLICY_AMOUNT, example: '1000', description: 'Inclusive.' }) max?: string;
+}
+
+export class PolicySourceDto {
+  @ApiProperty({ ...POLICY_TEXT, example: 'VAULT' }) type!: string;
+  @ApiPropertyOptional({ ...POLICY_TEXT, example: '0', description: 'Absent: every source of this type.' }) id?: string;
+}
+
+export class PolicyTimeOfDayDto {
+  @ApiProperty({ ...TIME_OF_DAY, description: 'UTC, included.' }) from!: string;
+  @ApiProperty({ ...TIME_OF_DAY, example: '17:00', description: 'UTC, excluded; before `from`: the span wraps past midnight.' })
+  to!: string;
+}
+
+export class PolicyRuleMatchDto {
+  @ApiPropertyOptional({ type: [String], ...POLICY_LIST, example: ['TRANSFER'], description: 'The operations it matches.' })
+  operations?: string[];
+  @ApiPropertyOptional({ type: [String], ...POLICY_LIST, example: ['ETH', 'USDC'], description: "The provider's asset ids it matches." })
+  assets?: string[];
+  @ApiPropertyOptional({ type: PolicyAmountRangeDto }) amount?: PolicyAmountRangeDto;
+  @ApiPropertyOptional({ type: [PolicySourceDto], ...POLICY_LIST }) sources?: PolicySourceDto[];
+  @ApiPropertyOptional({
+    type: [String],
+    ...POLICY_LIST,
+    example: ['ONE_TIME_ADDRESS'],
+    description: 'Every destination must be of one of these types (a REJECT rule: any destination).',
+  })
+  destinationTypes?: string[];
+  @ApiPropertyOptional({
+    type: [String],
+    ...POLICY_LIST,
+    description:
+      'Every destination must be one of these addresses or whitelisted ids (a REJECT rule: any); EVM addresses case-insensitively.',
+  })
+  destinations?: string[];
+  @ApiPropertyOptional({ type: PolicyTimeOfDayDto }) timeOfDay?: PolicyTimeOfDayDto;
+}
+
+export class PolicyCapWindowDto {
+  @ApiProperty({
+    minimum: POLICY_LIMITS.minWindowSeconds,
+    maximum: POLICY_LIMITS.maxWindowSeconds,
+    example: 86400,
+    description: 'The rolling window, per asset.',
+  })
+  seconds!: number;
+  @ApiPropertyOptional({ ...POLICY_AMOUNT, example: '10000', description: 'The most approved in the window (with maxCount, or alone).' })
+  maxSum?: string;
+  @ApiPropertyOptional({ minimum: 1, example: 20, description: 'The most approvals in the window.' }) maxCount?: number;
+}
+
+export class PolicyRuleCapsDto {
+  @ApiPropertyOptional({ ...POLICY_AMOUNT, example: '100', description: 'The largest amount one request may move.' })
+  perTransactionMax?: string;
+  @ApiPropertyOptional({ type: PolicyCapWindowDto }) window?: PolicyCapWindowDto;
+}
+
+export class PolicyRuleDto {
+  @ApiProperty({ ...POLICY_TEXT, example: 'small-eth', description: 'Unique in the document.' }) name!: string;
+  @ApiProperty({ enum: ['APPROVE', 'REJECT'] }) action!: 'APPROVE' | 'REJECT';
+  @ApiProperty({ type: PolicyRuleMatchDto, description: 'Every condition given must hold; none given: every request matches.' })
+  match!: PolicyRuleMatchDto;
+  @ApiPropertyOptional({ type: PolicyRuleCapsDto, description: 'APPROVE rules only: over a cap, the request is rejected.' })
+  caps?: PolicyRuleCapsDto;
+}
+
+export class PolicyDocumentDto {
+  @ApiProperty({
+    type: [PolicyRuleDto],
+    maxItems: POLICY_LIMITS.rules,
+    description: 'Matched in order: the first rule that matches decides; no match rejects. A rule an earlier one shadows is refused.',
+  })
+  rules!: PolicyRuleDto[];
+}
+
 export class SavePolicyDraftDto {
   @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
+    type: PolicyDocumentDto,
     description:
       'The policy: `{ rules: [{ name, action: APPROVE | REJECT, match: { operations, assets, amount: { min, max }, sources, destinationTypes, destinations, timeOfDay: { from, to } }, caps: { perTransactionMax, window: { seconds, maxSum, maxCount } } }] }`. ' +
       'Rules are matched in order, the first match decides, no match rejects. Amounts are decimal strings. Validated whole: every error names its path.',
@@ -78,7 +164,7 @@ export class PolicyVersionDto {
 }
 
 export class PolicyVersionDetailDto extends PolicyVersionDto {
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The validated document.' })
+  @ApiProperty({ type: PolicyDocumentDto, description: 'The validated document.' })
   document!: PolicyDocument;
 }
 

@@ -99,7 +99,30 @@ export class TransferListQuery extends PageQuery {
   status?: string;
 }
 
+/** An admin's list of a workspace's transfers: the environment is named, as on the admin policy and webhook routes. */
+export class AdminTransferListQuery extends TransferListQuery {
+  @ApiProperty({ enum: ['live', 'test'], description: "The workspace's environment whose transfers these are." })
+  @IsIn(['live', 'test'])
+  environment!: 'live' | 'test';
+}
+
+/** An admin's route about one transfer: the workspace in the path too. */
+export class AdminTransferParams {
+  @ApiProperty({ format: 'uuid', description: 'The workspace.' })
+  @IsUUID()
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  transferId!: string;
+}
+
 export class TransferDecisionDto {
+  @ApiProperty({
+    enum: ['APPROVE', 'REJECT'],
+    description: "The cosigner's verdict (an approved transfer may still fail, complete or be cancelled at the provider).",
+  })
+  action!: 'APPROVE' | 'REJECT';
   @ApiProperty({ type: Number, nullable: true, description: 'The policy version that decided, if one did.' }) policyVersion!: number | null;
   @ApiProperty({ type: String, nullable: true, description: 'The deciding rule, if one decided.' }) rule!: string | null;
   @ApiProperty({ description: 'Why (`rule_approved`, `no_rule_matched`, `cap_window_sum`, `intent_mismatch:amount`, …).' }) reason!: string;
