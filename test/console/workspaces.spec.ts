@@ -260,7 +260,10 @@ describe('console: workspaces and API keys', () => {
       for (const action of ['Suspend', 'Reactivate', 'Delete workspace', 'Edit workspace']) {
         expect({ action, count: await page.getByRole('button', { name: action }).count() }).toEqual({ action, count: 0 });
       }
-      expect(await page.getByRole('navigation', { name: 'Workspace sections' }).getByRole('link').allTextContents()).toEqual(['Overview']);
+      expect(await page.getByRole('navigation', { name: 'Workspace sections' }).getByRole('link').allTextContents()).toEqual([
+        'Overview',
+        'Transfers',
+      ]);
       expect(await seriousAxeViolations(page)).toEqual([]);
 
       // The keys' page, reached by its address, says the role does not read keys (the API would answer 403).

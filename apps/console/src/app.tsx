@@ -4,7 +4,6 @@ import { ApiError } from './api/problem';
 import { AccountPage } from './screens/account/account-page';
 import { AdminsPage } from './screens/admins/admins-page';
 import { AuditPage } from './screens/audit/audit-page';
-import { WorkspaceTabRoute } from './screens/cosigner/workspace-tab-route';
 import { NotFoundPage } from './screens/not-found-page';
 import { SetupPage } from './screens/setup/setup-page';
 import { ForgotPasswordPage } from './screens/sign-in/forgot-password-page';
@@ -51,9 +50,6 @@ export function App() {
           >
             <Route index element={<Navigate to="/workspaces" replace />} />
             <Route path="/workspaces/*" element={<WorkspacesPage />} />
-            <Route path="/workspaces/:id/policies" element={<WorkspaceTabRoute tab="policies" />} />
-            <Route path="/workspaces/:id/transfers" element={<WorkspaceTabRoute tab="transfers" />} />
-            <Route path="/workspaces/:id/webhooks" element={<WorkspaceTabRoute tab="webhooks" />} />
             <Route path="/admins" element={<AdminsPage />} />
             <Route path="/account" element={<AccountPage />} />
             <Route path="/audit" element={<AuditPage />} />

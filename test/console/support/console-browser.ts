@@ -51,9 +51,12 @@ export async function consolePage(browser: Browser, baseUrl: URL): Promise<{ con
       faults.push(`console error: ${message.text()}`);
     }
   });
-  page.on('requestfailed', (request) =>
-    faults.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`),
-  );
+  // A request the page itself abandoned (net::ERR_ABORTED: a navigation or reload while it was
+  // on the wire) is no fault; a refused one (CSP, connection, DNS) is.
+  page.on('requestfailed', (request) => {
+    const reason = request.failure()?.errorText ?? '';
+    if (reason !== 'net::ERR_ABORTED') faults.push(`request failed: ${request.method()} ${request.url()} ${reason}`);
+  });
   return { context, page, faults };
 }
 

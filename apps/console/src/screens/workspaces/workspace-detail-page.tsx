@@ -18,6 +18,9 @@ import { canManageWorkspaces, workspaceQueries, type Workspace, type WorkspaceOu
 const WORKSPACE_TABS: readonly { path: string; label: string; roles: readonly AdminRole[] }[] = [
   { path: '', label: 'Overview', roles: ['owner', 'admin', 'auditor'] },
   { path: 'api-keys', label: 'API keys', roles: ['owner', 'admin'] },
+  { path: 'policies', label: 'Policies', roles: ['owner', 'admin'] },
+  { path: 'transfers', label: 'Transfers', roles: ['owner', 'admin', 'auditor'] },
+  { path: 'webhooks', label: 'Webhooks', roles: ['owner', 'admin'] },
 ];
 
 /**

@@ -1,4 +1,7 @@
-import { Route, Routes } from 'react-router';
+import { Route, Routes, useParams } from 'react-router';
+import { PoliciesTab } from '../cosigner/policies-tab';
+import { TransfersTab } from '../cosigner/transfers-tab';
+import { WebhooksTab } from '../webhooks/webhooks-tab';
 import { ApiKeysTab } from './api-keys-tab';
 import { WorkspaceDetailPage, WorkspaceTabNotFound } from './workspace-detail-page';
 import { WorkspaceListPage } from './workspace-list-page';
@@ -16,8 +19,17 @@ export function WorkspacesPage() {
       <Route path=":id" element={<WorkspaceDetailPage />}>
         <Route index element={<WorkspaceOverviewTab />} />
         <Route path="api-keys" element={<ApiKeysTab />} />
+        <Route path="policies" element={<WorkspaceTab tab={PoliciesTab} />} />
+        <Route path="transfers" element={<WorkspaceTab tab={TransfersTab} />} />
+        <Route path="webhooks" element={<WorkspaceTab tab={WebhooksTab} />} />
         <Route path="*" element={<WorkspaceTabNotFound />} />
       </Route>
     </Routes>
   );
+}
+
+/** A tab that takes the workspace's id (the cosigner's and webhooks' tabs), remounted for another workspace. */
+function WorkspaceTab({ tab: Tab }: { tab: (props: { workspaceId: string }) => React.JSX.Element }) {
+  const { id = '' } = useParams();
+  return <Tab key={id} workspaceId={id} />;
 }
