@@ -11,6 +11,7 @@ import { ResetPasswordPage } from './screens/sign-in/reset-password-page';
 import { SignInPage } from './screens/sign-in/sign-in-page';
 import { WorkspacesPage } from './screens/workspaces/workspaces-page';
 import { RequireSession } from './session/require-session';
+import { session } from './session/session';
 import { Layout } from './ui/layout';
 
 const queries = new QueryClient({
@@ -21,7 +22,14 @@ const queries = new QueryClient({
       refetchOnWindowFocus: false,
       staleTime: 5_000,
     },
+    // A mutation's result can be a secret shown once (a one-time password, recovery codes, a
+    // webhook secret): the cache forgets it as soon as no component shows it.
+    mutations: { gcTime: 0 },
   },
+});
+// Nothing of a session outlives it in this page's memory: signed out or lost, the cache goes.
+session.subscribe(() => {
+  if (session.current.status === 'signed-out') queries.clear();
 });
 
 /** The console's pages, under /console. */

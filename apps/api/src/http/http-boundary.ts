@@ -140,20 +140,25 @@ export function createFastifyAdapter(
   // The admin console (apps/console, served at /console): its own scripts, styles and images
   // only, the QR code of a TOTP enrolment as a data: image, calls to this origin only; no
   // inline script or style, no eval, and DOM sinks take Trusted Types only.
-  const consoleHeaders = boundaryHeaders({
-    defaultSrc: ["'none'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    connectSrc: ["'self'"],
-    fontSrc: ["'self'"],
-    manifestSrc: ["'self'"],
-    frameAncestors: ["'none'"],
-    baseUri: ["'none'"],
-    formAction: ["'self'"],
-    requireTrustedTypesFor: ["'script'"],
-    trustedTypes: ["'none'"],
-  });
+  const consoleHeaders = boundaryHeaders(
+    {
+      defaultSrc: ["'none'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      fontSrc: ["'self'"],
+      manifestSrc: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      requireTrustedTypesFor: ["'script'"],
+      trustedTypes: ["'none'"],
+    },
+    // A page of another origin that opened the console (or that the console's tab went on to)
+    // keeps no handle on it: no tabnabbing of a signed-in console.
+    { 'cross-origin-opener-policy': 'same-origin' },
+  );
   const headersOf = (route: string | undefined): Readonly<Record<string, string>> =>
     route === undefined ? securityHeaders : isDocsPage(route) ? docsHeaders : isConsolePage(route) ? consoleHeaders : securityHeaders;
   // X-Request-Id echoes the client's well-formed id for its correlation, else carries ours.
@@ -341,8 +346,9 @@ function corsHookOf(fastify: FastifyInstance, options: FastifyCorsOptions): onRe
  * CSP, no referrer, no caching of responses that may carry a secret shown once), computed
  * once per answer type; helmet's browser-page extras are left out.
  */
-function boundaryHeaders(csp: Record<string, string[]>): Readonly<Record<string, string>> {
+function boundaryHeaders(csp: Record<string, string[]>, extra: Readonly<Record<string, string>> = {}): Readonly<Record<string, string>> {
   return Object.freeze({
+    ...extra,
     ...staticHelmetHeaders({
       hsts: { maxAge: 31_536_000, includeSubDomains: true },
       frameguard: { action: 'deny' },

@@ -22,8 +22,17 @@ export function RequireSession({ children, setup = false }: { children: ReactNod
   return <>{children}</>;
 }
 
-/** Only same-console paths are followed after sign-in: never another origin. */
+/**
+ * Only a path of this console is followed after sign-in (`?next=`): printable ASCII, no
+ * backslash or whitespace (browsers drop tabs and newlines from URLs, which turns `/\t/host`
+ * into `//host`), and a path that stays on this origin when parsed. Anything else is `/`.
+ */
 export function safeNext(next: string | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
+  if (!next || !/^\/(?![/\\])[\x21-\x7e]*$/.test(next) || next.includes('\\')) return '/';
+  try {
+    const url = new URL(next, window.location.origin);
+    return url.origin === window.location.origin ? `${url.pathname}${url.search}` : '/';
+  } catch {
+    return '/';
+  }
 }

@@ -1,3 +1,4 @@
+import { retryAfterOf } from '../api/problem';
 import type { components } from '../api/ringfence-api';
 
 export type SessionTokens = components['schemas']['SessionTokens'];
@@ -81,13 +82,24 @@ export class Session {
     this.set({ status: 'signed-out', reason: 'expired' });
   }
 
-  /** Ends this session's token family on the server, then here, whatever the server said. */
+  /**
+   * Ends this session's token family on the server, then here, whatever the server said. The
+   * access token is refreshed first when it has expired (a laptop woken after ten minutes), and
+   * the cookie's CSRF token goes along, so that the server can end the family by its cookie too.
+   */
   async signOut(): Promise<void> {
-    const token = this.accessToken;
     try {
-      if (token) {
-        await this.fetchImpl('/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-      }
+      const send = async (token: string | undefined): Promise<Response> =>
+        this.fetchImpl('/v1/auth/logout', {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...csrfHeader() },
+        });
+      if (this.expiresAt <= Date.now()) await this.refresh();
+      const answer = await send(this.accessToken);
+      if (answer.status === 401 && (await this.refresh())) await send(this.accessToken);
+    } catch {
+      // The network failed: forget the session here all the same.
     } finally {
       this.clear();
       this.set({ status: 'signed-out', reason: 'signed-out' });
@@ -114,16 +126,21 @@ export class Session {
     try {
       response = await withBrowserLock('ringfence.refresh', rotate);
     } catch {
-      // The network failed: keep the session, the next call retries.
-      return this.accessToken !== undefined;
+      // The network failed: keep the session and try again shortly.
+      this.retryIn(10);
+      return this.accessToken !== undefined && this.expiresAt > Date.now();
+    }
+    if (response.status === 401) {
+      // The session this tab had is over (ended elsewhere, expired, or its refresh token reused).
+      this.clear();
+      this.set({ status: 'signed-out', reason: 'expired' });
+      return false;
     }
     if (!response.ok) {
-      // The session this tab had is over (ended elsewhere, expired, or its refresh token reused).
-      if (response.status === 401) {
-        this.clear();
-        this.set({ status: 'signed-out', reason: 'expired' });
-      }
-      return false;
+      // Limited (429), or the API is unwell (5xx): the session is not lost. Try again after
+      // what Retry-After says (else 30 s) while the access token may still serve.
+      this.retryIn(retryAfterOf(response) ?? 30);
+      return this.accessToken !== undefined && this.expiresAt > Date.now();
     }
     await this.accept((await response.json()) as SessionTokens);
     return true;
@@ -146,6 +163,11 @@ export class Session {
     this.timer = setTimeout(() => void this.refresh(), delay);
   }
 
+  private retryIn(seconds: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.refresh(), Math.min(Math.max(seconds, 1), 300) * 1000);
+  }
+
   private clear(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -164,6 +186,11 @@ export class Session {
 async function withBrowserLock<T>(name: string, task: () => Promise<T>): Promise<T> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   return locks ? (locks.request(name, task) as Promise<T>) : task();
+}
+
+function csrfHeader(): Record<string, string> {
+  const csrf = readCsrf();
+  return csrf ? { 'x-csrf-token': csrf } : {};
 }
 
 function readCsrf(): string | null {
