@@ -31,7 +31,7 @@ export async function createApplication(options: AppModuleOptions): Promise<Nest
   app.useLogger(new NestLogger(new PinoLogger({ pinoHttp: { logger: options.logger } }), {}));
   configureHttpBoundary(app, options.config, routes);
   if (options.config.http.docsEnabled) serveOpenApi(app, buildOpenApiDocument(app, PROBLEM_CATALOGUE, BOUNDARY_PROBLEMS));
-  if (options.config.role !== 'worker') await serveConsole(app, options.logger);
+  if (options.config.role !== 'worker') serveConsole(app, options.logger);
   await app.init();
   await assertUnprivilegedAppRole(app.get(DataSource));
   await warmPool(app.get(DataSource), options.config.database.poolSize);
