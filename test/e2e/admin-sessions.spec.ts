@@ -1,5 +1,6 @@
 import { UnitOfWork } from '@ringfence/tenancy';
 import fc from 'fast-check';
+import type { LightMyRequestResponse } from 'fastify';
 import { AdminSessions } from '../../apps/api/src/admin-identity/sessions/admin-sessions';
 import { TestAdmin } from '../support/admin-session';
 import { useTestApp } from '../support/use-test-app';
@@ -38,6 +39,57 @@ describe('admin sessions and refresh-token families', () => {
     t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
   const logout = (accessToken: string) =>
     t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { authorization: `Bearer ${accessToken}` } });
+
+  /** A fresh full session as the console gets it: the refresh token for the cookie, and its CSRF token. */
+  const openCookieSession = async (
+    who: TestAdmin = admin,
+  ): Promise<{ sessionId: string; accessToken: string; refreshToken: string; csrfToken: string }> => {
+    const tokens = await t.app
+      .get(UnitOfWork)
+      .run(() => t.app.get(AdminSessions).open(who.id, { stage: 'full', secondFactor: true, cookie: true }), {
+        principal: { kind: 'system', process: 'test' },
+      });
+    return {
+      sessionId: tokens.sessionId,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken!,
+      csrfToken: tokens.csrfToken!,
+    };
+  };
+  /** POST /v1/auth/refresh as the console sends it: the cookie, the CSRF header (when given), an empty body. */
+  const cookieRefresh = (cookie: string, csrfToken: string | undefined, requestId?: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      headers: {
+        'x-forwarded-for': `198.18.${(ipCounter += 1) >> 8}.${ipCounter & 255}`,
+        cookie: `rf_refresh=${cookie}`,
+        ...(csrfToken !== undefined ? { 'x-csrf-token': csrfToken } : {}),
+        ...(requestId ? { 'x-request-id': requestId } : {}),
+      },
+      payload: {},
+    });
+  const uniform = (answer: LightMyRequestResponse): unknown => {
+    const { requestId: _requestId, ...rest } = answer.json<Record<string, unknown>>();
+    return { status: answer.statusCode, body: rest };
+  };
+  const revokedReasonOf = async (sessionId: string): Promise<string | null> =>
+    (await t.superuser.query('SELECT revoked_reason FROM admin_sessions WHERE id = $1', [sessionId])).rows[0].revoked_reason;
+  const auditOf = async (requestId: string) =>
+    (
+      await t.superuser.query(
+        'SELECT action, outcome, reason, actor_type, actor_id, target_id FROM audit_log WHERE client_request_id = $1 ORDER BY id',
+        [requestId],
+      )
+    ).rows;
+  const liveTokensOf = async (sessionId: string): Promise<number> =>
+    (
+      await t.superuser.query(
+        `SELECT count(*)::int AS live FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id
+          WHERE t.session_id = $1 AND t.used_at IS NULL AND s.revoked_at IS NULL`,
+        [sessionId],
+      )
+    ).rows[0].live;
 
   it('rotates on every use into a new pair that works', async () => {
     const session = await openSession();
@@ -198,6 +250,21 @@ describe('admin sessions and refresh-token families', () => {
       expect(real.statusCode).toBe(200);
       expect(real.json().refreshToken).toBeUndefined();
       expect(real.headers['set-cookie']).toMatch(/^rf_refresh=[A-Za-z0-9_-]{43};/);
+    });
+
+    it('refuses a cookie-delivered refresh token presented in a JSON body, with the uniform 401, and leaves it unspent', async () => {
+      const session = await openCookieSession();
+      const unknown = await refresh('A'.repeat(43));
+      const lifted = await refresh(session.refreshToken, 'req-refresh-lifted-cookie');
+      expect(lifted.statusCode).toBe(401);
+      expect(uniform(lifted)).toEqual(uniform(unknown));
+      expect(lifted.headers['set-cookie']).toBeUndefined();
+      // Neither spent nor taken for reuse: the family is untouched, and the page's own refresh works.
+      expect(await auditOf('req-refresh-lifted-cookie')).toEqual([]);
+      expect(await revokedReasonOf(session.sessionId)).toBeNull();
+      expect(await liveTokensOf(session.sessionId)).toBe(1);
+      const real = await cookieRefresh(session.refreshToken, session.csrfToken);
+      expect(real.statusCode).toBe(200);
     });
   });
 

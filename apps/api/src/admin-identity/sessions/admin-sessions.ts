@@ -25,7 +25,7 @@ export interface SessionTokens {
 
 export type RotationOutcome =
   | { kind: 'rotated'; tokens: SessionTokens }
-  | { kind: 'refused'; reason: 'unknown_token' | 'csrf_mismatch' | 'session_ended' | 'reuse_detected' };
+  | { kind: 'refused'; reason: 'unknown_token' | 'csrf_mismatch' | 'cookie_token_in_body' | 'session_ended' | 'reuse_detected' };
 
 export interface SessionSummary {
   id: string;
@@ -183,9 +183,11 @@ export class AdminSessions {
     if (!owner) return { kind: 'refused', reason: 'unknown_token' };
     // A cookie travels by itself; the header proves the page that sent it is ours. Checked
     // before the token is spent, so a forged request cannot burn it.
-    if (cookie && (!owner.csrf_hash || !cookie.csrfToken || !constantTimeEqual(opaqueTokenHash(cookie.csrfToken), owner.csrf_hash))) {
-      return { kind: 'refused', reason: 'csrf_mismatch' };
-    }
+    if (cookie && !csrfMatches(owner.csrf_hash, cookie.csrfToken)) return { kind: 'refused', reason: 'csrf_mismatch' };
+    // A token issued for the cookie (its session has a CSRF hash) is good only as the cookie,
+    // with the header: in a body it would skip that check (a token lifted from a cookie jar
+    // would work alone). Refused before it is spent, like a CSRF mismatch.
+    if (!cookie && owner.csrf_hash) return { kind: 'refused', reason: 'cookie_token_in_body' };
     // The audit actor: the session's admin.
     const principal: Principal = {
       kind: 'admin',
@@ -332,4 +334,9 @@ export class AdminSessions {
       ...(csrfToken ? { csrfToken } : {}),
     };
   }
+}
+
+/** Whether `csrfToken` is the one whose hash a cookie session keeps (never for a session without one). */
+function csrfMatches(csrfHash: Buffer | null, csrfToken: string | undefined): boolean {
+  return csrfHash !== null && csrfToken !== undefined && constantTimeEqual(opaqueTokenHash(csrfToken), csrfHash);
 }
