@@ -229,6 +229,8 @@ describe('admin sessions and refresh-token families', () => {
       expect(cookie).toMatch(/; HttpOnly/);
       expect(cookie).toMatch(/; Secure/);
       expect(cookie).toMatch(/; SameSite=Strict/);
+      // A session cookie: closing the browser drops it; the session's lifetime on the server bounds it.
+      expect(cookie).not.toMatch(/Max-Age|Expires/i);
       const value = cookie.split(';')[0]!;
 
       const forged = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', headers: { cookie: value }, payload: {} });
@@ -250,6 +252,15 @@ describe('admin sessions and refresh-token families', () => {
       expect(real.statusCode).toBe(200);
       expect(real.json().refreshToken).toBeUndefined();
       expect(real.headers['set-cookie']).toMatch(/^rf_refresh=[A-Za-z0-9_-]{43};/);
+      expect(real.headers['set-cookie']).not.toMatch(/Max-Age|Expires/i);
+    });
+
+    it('keeps the session cookie bounded by the session: past its lifetime the cookie is refused and cleared', async () => {
+      const session = await openCookieSession();
+      await t.superuser.query(`UPDATE admin_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [session.sessionId]);
+      const late = await cookieRefresh(session.refreshToken, session.csrfToken);
+      expect(late.statusCode).toBe(401);
+      expect(late.headers['set-cookie']).toMatch(/^rf_refresh=; Max-Age=0; Path=\/v1\/auth; HttpOnly; Secure; SameSite=Strict$/);
     });
 
     it('refuses a cookie-delivered refresh token presented in a JSON body, with the uniform 401, and leaves it unspent', async () => {

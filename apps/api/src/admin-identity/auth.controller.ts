@@ -274,7 +274,7 @@ export class AuthController {
     const { refreshToken, ...rest } = tokens;
     const delivery: RefreshTokenDelivery = cookie && reply ? 'cookie' : 'body';
     if (refreshToken && delivery === 'cookie' && reply) {
-      setRefreshCookie(reply, refreshToken, this.options.sessionTtlSeconds, this.options.secureCookies);
+      setRefreshCookie(reply, refreshToken, this.options.secureCookies);
     }
     return {
       ...rest,
