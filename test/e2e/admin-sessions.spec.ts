@@ -2,6 +2,7 @@ import { UnitOfWork } from '@ringfence/tenancy';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { AdminSessions } from '../../apps/api/src/admin-identity/sessions/admin-sessions';
+import { AccessTokens } from '../../apps/api/src/admin-identity/tokens/access-tokens';
 import { TestAdmin } from '../support/admin-session';
 import { useTestApp } from '../support/use-test-app';
 
@@ -69,6 +70,16 @@ describe('admin sessions and refresh-token families', () => {
       },
       payload: {},
     });
+  /** An access token of `sessionId` that expired a minute ago (minted eleven minutes back). */
+  const expiredAccessToken = (who: TestAdmin, sessionId: string): string => {
+    const realNow = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(realNow - 11 * 60_000);
+    try {
+      return t.app.get(AccessTokens).issue({ adminId: who.id, sessionId }).token;
+    } finally {
+      clock.mockRestore();
+    }
+  };
   const uniform = (answer: LightMyRequestResponse): unknown => {
     const { requestId: _requestId, ...rest } = answer.json<Record<string, unknown>>();
     return { status: answer.statusCode, body: rest };
@@ -276,6 +287,96 @@ describe('admin sessions and refresh-token families', () => {
       expect(await liveTokensOf(session.sessionId)).toBe(1);
       const real = await cookieRefresh(session.refreshToken, session.csrfToken);
       expect(real.statusCode).toBe(200);
+    });
+  });
+
+  describe('logout from the console: the refresh cookie and its CSRF token prove the session', () => {
+    const logoutWith = (headers: Record<string, string>) => t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers });
+    const CLEARED = /^rf_refresh=; Max-Age=0; Path=\/v1\/auth; HttpOnly; Secure; SameSite=Strict$/;
+
+    it('ends the session when the access token has expired, clears the cookie, and audits the logout as the admin', async () => {
+      const session = await openCookieSession();
+      const expired = expiredAccessToken(admin, session.sessionId);
+      expect((await me(expired)).statusCode).toBe(401);
+      const answer = await logoutWith({
+        authorization: `Bearer ${expired}`,
+        cookie: `rf_refresh=${session.refreshToken}`,
+        'x-csrf-token': session.csrfToken,
+        'x-request-id': 'req-logout-by-cookie',
+      });
+      expect(answer.statusCode).toBe(204);
+      expect(answer.headers['set-cookie']).toMatch(CLEARED);
+      expect(await revokedReasonOf(session.sessionId)).toBe('logout');
+      expect((await me(session.accessToken)).statusCode).toBe(401);
+      expect((await cookieRefresh(session.refreshToken, session.csrfToken)).statusCode).toBe(401);
+      expect(await auditOf('req-logout-by-cookie')).toEqual([
+        { action: 'auth.logout', outcome: 'success', reason: null, actor_type: 'admin', actor_id: admin.id, target_id: session.sessionId },
+      ]);
+    });
+
+    it('needs no bearer, and takes a cookie whose token a lost refresh answer already spent (no reuse alarm)', async () => {
+      const session = await openCookieSession();
+      expect((await cookieRefresh(session.refreshToken, session.csrfToken)).statusCode).toBe(200);
+      const answer = await logoutWith({
+        cookie: `rf_refresh=${session.refreshToken}`,
+        'x-csrf-token': session.csrfToken,
+        'x-request-id': 'req-logout-spent-cookie',
+      });
+      expect(answer.statusCode).toBe(204);
+      expect(answer.headers['set-cookie']).toMatch(CLEARED);
+      expect(await revokedReasonOf(session.sessionId)).toBe('logout');
+      expect((await auditOf('req-logout-spent-cookie')).map((row: { action: string }) => row.action)).toEqual(['auth.logout']);
+    });
+
+    it('refuses with the uniform 401 when nothing proves a session, clears the cookie all the same, and ends nothing', async () => {
+      const session = await openCookieSession();
+      const other = await openCookieSession();
+      const expired = expiredAccessToken(admin, session.sessionId);
+      const cookie = `rf_refresh=${session.refreshToken}`;
+      const unknown = uniform(await refresh('A'.repeat(43)));
+      const attempts: Record<string, string>[] = [
+        {},
+        { cookie },
+        { cookie, 'x-csrf-token': '' },
+        { cookie, 'x-csrf-token': 'A'.repeat(43) },
+        { cookie, 'x-csrf-token': other.csrfToken },
+        { cookie: `rf_refresh=${'A'.repeat(43)}`, 'x-csrf-token': session.csrfToken },
+        { cookie: 'rf_refresh=not-a-token', 'x-csrf-token': session.csrfToken },
+        { 'x-csrf-token': session.csrfToken },
+        { authorization: `Bearer ${expired}` },
+        { authorization: `Bearer ${expired}`, cookie },
+        { authorization: 'Bearer not.a.jwt', cookie, 'x-csrf-token': other.csrfToken },
+      ];
+      for (const headers of attempts) {
+        const answer = await logoutWith(headers);
+        expect({ headers, answer: uniform(answer) }).toEqual({ headers, answer: unknown });
+        expect({ headers, cookie: answer.headers['set-cookie'] }).toEqual({ headers, cookie: expect.stringMatching(CLEARED) });
+      }
+      expect(await revokedReasonOf(session.sessionId)).toBeNull();
+      expect(await revokedReasonOf(other.sessionId)).toBeNull();
+      expect((await cookieRefresh(session.refreshToken, session.csrfToken)).statusCode).toBe(200);
+    });
+
+    it('keeps the bearer logout as it was, clears the cookie, and ends the family of a cookie of the same admin it clears', async () => {
+      const stranger = await t.newAdmin('auditor');
+      const bodySession = await openSession();
+      const mineInCookie = await openCookieSession();
+      const strangers = await openCookieSession(stranger);
+      // Another admin's cookie beside a bearer: the bearer's session ends, the cookie is cleared, its family is left alone.
+      const first = await logoutWith({
+        authorization: `Bearer ${bodySession.accessToken}`,
+        cookie: `rf_refresh=${strangers.refreshToken}`,
+      });
+      expect(first.statusCode).toBe(204);
+      expect(first.headers['set-cookie']).toMatch(CLEARED);
+      expect(await revokedReasonOf(bodySession.sessionId)).toBe('logout');
+      expect(await revokedReasonOf(strangers.sessionId)).toBeNull();
+      // The same admin's cookie (another session of theirs, no CSRF token needed): cleared here, so ended too.
+      const second = await openSession();
+      const answer = await logoutWith({ authorization: `Bearer ${second.accessToken}`, cookie: `rf_refresh=${mineInCookie.refreshToken}` });
+      expect(answer.statusCode).toBe(204);
+      expect(await revokedReasonOf(second.sessionId)).toBe('logout');
+      expect(await revokedReasonOf(mineInCookie.sessionId)).toBe('logout');
     });
   });
 

@@ -4,13 +4,14 @@ import {
   ApiAcceptedResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AnyAdmin, Public, StepUp, callerOf, unauthenticated } from '@ringfence/access';
-import { Audited } from '@ringfence/audit';
+import { AccessProblems, AnyAdmin, Public, StepUp, callerOf, unauthenticated } from '@ringfence/access';
+import { Audited, AuditedInService } from '@ringfence/audit';
 import { ATTEMPT_BUDGETS, AttemptLimiter } from '@ringfence/limits';
 import { RequestProblems } from '@ringfence/problems';
 import { Principal, RequestContext } from '@ringfence/tenancy';
@@ -19,6 +20,7 @@ import { ApiProblems } from '../openapi/api-problems.decorator';
 import { OwnAccount } from './account/own-account';
 import { AdminIdentityProblems } from './admin-identity.problems';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from './admin-identity.options';
+import { AdminJwtAuthenticator } from './admin-jwt/admin-jwt.authenticator';
 import {
   AcceptedDto,
   ChangePasswordDto,
@@ -56,6 +58,7 @@ export class AuthController {
     private readonly resets: PasswordResets,
     private readonly limiter: AttemptLimiter,
     private readonly context: RequestContext,
+    private readonly adminJwt: AdminJwtAuthenticator,
     @Inject(ADMIN_IDENTITY_OPTIONS) private readonly options: AdminIdentityOptions,
   ) {}
 
@@ -105,17 +108,40 @@ export class AuthController {
     return this.deliver(outcome.tokens, [], fromCookie, reply);
   }
 
+  /**
+   * Public, with its own proof (as refresh): the access token, or the refresh cookie with its
+   * CSRF header, so a console whose access token expired (a laptop that slept) still ends its
+   * session. Each ended session is audited by AdminSessions.logout, as its admin.
+   */
   @Post('logout')
-  @AnyAdmin({ duringSetup: true })
-  @Audited('auth.logout')
+  @Public()
+  @AuditedInService('auth.logout')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiBearerAuth('admin')
-  @ApiNoContentResponse({ description: 'This session (its refresh-token family) is ended; its access tokens stop working at once.' })
-  @ApiOperation({ operationId: 'auth.logout', summary: "End this session's token family" })
-  async postLogout(@Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    const principal = this.admin();
-    await this.sessions.revoke(principal.sessionId, 'logout', principal.adminId);
+  @ApiHeader({
+    name: 'X-CSRF-Token',
+    required: false,
+    description: "With the `rf_refresh` cookie, instead of (or beside) an access token: the CSRF token of the cookie's session.",
+  })
+  @ApiNoContentResponse({
+    description:
+      "This session (its refresh-token family) is ended; its access tokens stop working at once. Every answer clears the `rf_refresh` cookie, a refusal's too.",
+  })
+  @ApiProblems(AccessProblems.UNAUTHENTICATED)
+  @ApiOperation({
+    operationId: 'auth.logout',
+    summary: "End this session's token family",
+    description:
+      'Prove the session with its access token (`Authorization: Bearer`), or, from the console, with the `rf_refresh` cookie and its `X-CSRF-Token` (no access token needed, an expired one is ignored). With both, a cookie of the same admin ends too: this answer clears it.',
+  })
+  async postLogout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    // Whatever the answer: a page that signs out keeps no refresh cookie.
     clearRefreshCookie(reply, this.options.secureCookies);
+    const ended = await this.sessions.logout({
+      bearer: await this.bearerOf(request),
+      cookie: refreshCookieOf(request),
+      csrfToken: csrfHeaderOf(request),
+    });
+    if (!ended) throw unauthenticated();
   }
 
   @Post('password/forgot')
@@ -260,6 +286,19 @@ export class AuthController {
 
   private admin(): AdminPrincipal {
     return callerOf(this.context, 'admin');
+  }
+
+  /** The admin an `Authorization: Bearer` access token proves, as the gate would admit it on an admin route; none for a bad or expired one. */
+  private async bearerOf(request: FastifyRequest): Promise<AdminPrincipal | undefined> {
+    if (request.headers.authorization === undefined) return undefined;
+    try {
+      const principal = await this.adminJwt.authenticate(request);
+      return principal.kind === 'admin' ? principal : undefined;
+    } catch (error) {
+      // A refused token is no proof; anything else (the database is down) is the answer.
+      if (AccessProblems.UNAUTHENTICATED.is(error)) return undefined;
+      throw error;
+    }
   }
 
   private loginResponse(result: LoginResult): LoginResponseDto {

@@ -81,12 +81,21 @@ export class Session {
     this.set({ status: 'signed-out', reason: 'expired' });
   }
 
-  /** Ends this session's token family on the server, then here, whatever the server said. */
+  /**
+   * Ends this session's token family on the server, then here, whatever the server said. The
+   * refresh cookie with this tab's CSRF token proves the session as well as the access token
+   * does, so a sign-out still ends it when the access token has expired (a laptop that slept).
+   */
   async signOut(): Promise<void> {
     const token = this.accessToken;
+    const csrf = readCsrf();
     try {
-      if (token) {
-        await this.fetchImpl('/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      if (token || csrf) {
+        await this.fetchImpl('/v1/auth/logout', {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(csrf ? { 'x-csrf-token': csrf } : {}) },
+        });
       }
     } finally {
       this.clear();

@@ -4,7 +4,7 @@ import { constantTimeEqual } from '@ringfence/crypto';
 import { AdminRole, AdminSessionStage, Principal, RequestContext, sqlCount, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.options';
 import { AccessTokens } from '../tokens/access-tokens';
-import { newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
+import { isOpaqueToken, newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
 import { SessionState, SessionStateCache } from './session-state-cache';
 import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../../paging/keyset-page';
 
@@ -26,6 +26,25 @@ export interface SessionTokens {
 export type RotationOutcome =
   | { kind: 'rotated'; tokens: SessionTokens }
   | { kind: 'refused'; reason: 'unknown_token' | 'csrf_mismatch' | 'cookie_token_in_body' | 'session_ended' | 'reuse_detected' };
+
+type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
+
+/** What a logout presents: the principal its bearer access token proved, and the browser's refresh cookie with the page's CSRF header. */
+export interface LogoutProof {
+  bearer?: AdminPrincipal;
+  cookie?: string;
+  csrfToken?: string;
+}
+
+/** The session a refresh token belongs to, read before there is a principal. */
+interface RefreshTokenOwner {
+  session_id: string;
+  admin_id: string;
+  role: AdminRole;
+  csrf_hash: Buffer | null;
+  /** Not revoked, not past its lifetime, its admin active. */
+  live: boolean;
+}
 
 export interface SessionSummary {
   id: string;
@@ -170,16 +189,7 @@ export class AdminSessions {
    */
   async rotate(refreshToken: string, cookie: { csrfToken: string | undefined } | undefined): Promise<RotationOutcome> {
     const hash = opaqueTokenHash(refreshToken);
-    // Outside a unit of work: the rotation's actor (the session's admin) is what this read finds out.
-    const [owner] = await this.unitOfWork.readOutsideUnitOfWork('refresh token owner, before there is a principal', (reader) =>
-      sqlRows<{ session_id: string; admin_id: string; role: AdminRole; csrf_hash: Buffer | null }>(
-        reader,
-        `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash
-           FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id JOIN admins a ON a.id = s.admin_id
-          WHERE t.token_hash = $1`,
-        [hash],
-      ),
-    );
+    const owner = await this.ownerOf(hash);
     if (!owner) return { kind: 'refused', reason: 'unknown_token' };
     // A cookie travels by itself; the header proves the page that sent it is ours. Checked
     // before the token is spent, so a forged request cannot burn it.
@@ -189,14 +199,7 @@ export class AdminSessions {
     // would work alone). Refused before it is spent, like a CSRF mismatch.
     if (!cookie && owner.csrf_hash) return { kind: 'refused', reason: 'cookie_token_in_body' };
     // The audit actor: the session's admin.
-    const principal: Principal = {
-      kind: 'admin',
-      adminId: owner.admin_id,
-      role: owner.role,
-      sessionId: owner.session_id,
-      stage: 'full',
-      secondFactorAt: null,
-    };
+    const principal = actorOf(owner);
     return this.unitOfWork.run(
       async (): Promise<RotationOutcome> => {
         const manager = this.unitOfWork.manager;
@@ -234,6 +237,42 @@ export class AdminSessions {
       },
       { principal },
     );
+  }
+
+  /**
+   * Ends the sessions a logout proves, each audited as `auth.logout` by its admin: the one the
+   * bearer access token proved (as it always was), and the one the refresh cookie names when
+   * the CSRF header matches it and it is live. The cookie needs no bearer, so an access token
+   * that expired while the laptop slept is no obstacle, and its token may be spent (a page
+   * whose last refresh answer was lost still signs out): ending a family is all it can do.
+   * Beside a bearer of the same admin, the cookie's family ends without the header: the
+   * answer clears that cookie, which would leave the family live with nothing to use or end
+   * it. False when nothing proves a session (the caller answers the uniform 401).
+   */
+  async logout(proof: LogoutProof): Promise<boolean> {
+    const { bearer } = proof;
+    const owner = isOpaqueToken(proof.cookie) ? await this.ownerOf(opaqueTokenHash(proof.cookie)) : undefined;
+    const cookieProven = owner?.live === true && csrfMatches(owner.csrf_hash, proof.csrfToken);
+    if (!bearer && !cookieProven) return false;
+    // Each session ends as its own admin (a bearer and a proven cookie of two admins: each its own).
+    const endings = new Map<string, AdminPrincipal>(bearer ? [[bearer.sessionId, bearer]] : []);
+    if (owner?.live && (cookieProven || owner.admin_id === bearer?.adminId) && !endings.has(owner.session_id)) {
+      endings.set(owner.session_id, owner.admin_id === bearer?.adminId ? bearer : actorOf(owner));
+    }
+    let ended = false;
+    for (const [sessionId, actor] of endings) {
+      const revoked = await this.unitOfWork.run(
+        async () => {
+          if (!(await this.revoke(sessionId, 'logout', actor.adminId))) return false;
+          await this.audit.append({ action: 'auth.logout', outcome: 'success', target: { type: 'admin_session', id: sessionId } });
+          return true;
+        },
+        { principal: actor },
+      );
+      ended ||= revoked;
+    }
+    // A bearer proved its session a moment ago: ended here or just before, it is over (as it always answered).
+    return ended || bearer !== undefined;
   }
 
   /** Ends one session; with `adminId`, only if it is that admin's (an admin ending their own). */
@@ -309,6 +348,21 @@ export class AdminSessions {
     );
   }
 
+  /** Outside a unit of work: the actor of what follows (the session's admin) is what this read finds out. */
+  private async ownerOf(tokenHash: Buffer): Promise<RefreshTokenOwner | undefined> {
+    const [owner] = await this.unitOfWork.readOutsideUnitOfWork('refresh token owner, before there is a principal', (reader) =>
+      sqlRows<RefreshTokenOwner>(
+        reader,
+        `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash,
+                (s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'active') AS live
+           FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id JOIN admins a ON a.id = s.admin_id
+          WHERE t.token_hash = $1`,
+        [tokenHash],
+      ),
+    );
+    return owner;
+  }
+
   private async tokensFor(
     adminId: string,
     sessionId: string,
@@ -339,4 +393,9 @@ export class AdminSessions {
 /** Whether `csrfToken` is the one whose hash a cookie session keeps (never for a session without one). */
 function csrfMatches(csrfHash: Buffer | null, csrfToken: string | undefined): boolean {
   return csrfHash !== null && csrfToken !== undefined && constantTimeEqual(opaqueTokenHash(csrfToken), csrfHash);
+}
+
+/** A refresh token's session acting as its admin: the actor of the rotation or logout it proves. */
+function actorOf(owner: RefreshTokenOwner): AdminPrincipal {
+  return { kind: 'admin', adminId: owner.admin_id, role: owner.role, sessionId: owner.session_id, stage: 'full', secondFactorAt: null };
 }
