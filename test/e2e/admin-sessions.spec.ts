@@ -70,6 +70,12 @@ describe('admin sessions and refresh-token families', () => {
       },
       payload: {},
     });
+  /** The refresh token an answer set in `rf_refresh`. */
+  const cookieSet = (answer: LightMyRequestResponse): string => {
+    const value = /^rf_refresh=([A-Za-z0-9_-]{43});/.exec(String(answer.headers['set-cookie'] ?? ''))?.[1];
+    if (!value) throw new Error(`no refresh cookie set: ${String(answer.headers['set-cookie'])}`);
+    return value;
+  };
   /** An access token of `sessionId` that expired a minute ago (minted eleven minutes back). */
   const expiredAccessToken = (who: TestAdmin, sessionId: string): string => {
     const realNow = Date.now();
@@ -377,6 +383,103 @@ describe('admin sessions and refresh-token families', () => {
       expect(answer.statusCode).toBe(204);
       expect(await revokedReasonOf(second.sessionId)).toBe('logout');
       expect(await revokedReasonOf(mineInCookie.sessionId)).toBe('logout');
+    });
+  });
+
+  describe('a reload that lost the refresh answer: a short reuse grace on the cookie path', () => {
+    it('issues again for the same family when the spent cookie token returns within the grace with its CSRF token', async () => {
+      const session = await openCookieSession();
+      const first = await cookieRefresh(session.refreshToken, session.csrfToken);
+      expect(first.statusCode).toBe(200);
+      const lost = cookieSet(first);
+      // The answer never reached the page; the next load presents the spent token again.
+      const again = await cookieRefresh(session.refreshToken, session.csrfToken, 'req-refresh-grace');
+      expect(again.statusCode).toBe(200);
+      const kept = cookieSet(again);
+      expect(kept).not.toBe(lost);
+      expect(again.json()).toMatchObject({ sessionId: session.sessionId, stage: 'full' });
+      expect(again.json()).not.toHaveProperty('refreshToken');
+      expect((await me(again.json<{ accessToken: string }>().accessToken)).statusCode).toBe(200);
+      expect(await revokedReasonOf(session.sessionId)).toBeNull();
+      expect(await auditOf('req-refresh-grace')).toEqual([
+        {
+          action: 'auth.refresh',
+          outcome: 'success',
+          reason: 'reissued_within_grace',
+          actor_type: 'admin',
+          actor_id: admin.id,
+          target_id: session.sessionId,
+        },
+      ]);
+      expect(await liveTokensOf(session.sessionId)).toBe(1);
+      // A further reload within the grace, its answer lost too, is still no theft.
+      const third = await cookieRefresh(session.refreshToken, session.csrfToken);
+      expect(third.statusCode).toBe(200);
+      const latest = cookieSet(third);
+      expect(await liveTokensOf(session.sessionId)).toBe(1);
+      // The successors the lost answers carried were spent unused: presenting one is reuse, which ends the family.
+      const replayed = await cookieRefresh(lost, session.csrfToken, 'req-refresh-voided-successor');
+      expect(replayed.statusCode).toBe(401);
+      expect((await auditOf('req-refresh-voided-successor')).map((row: { action: string }) => row.action)).toEqual(['auth.refresh_reuse']);
+      expect(await revokedReasonOf(session.sessionId)).toBe('refresh_token_reuse');
+      expect((await cookieRefresh(latest, session.csrfToken)).statusCode).toBe(401);
+      expect(kept).not.toBe(latest);
+    });
+
+    it('still revokes the family past the grace, once the successor was used, or in a body', async () => {
+      // Past the grace.
+      const late = await openCookieSession();
+      expect((await cookieRefresh(late.refreshToken, late.csrfToken)).statusCode).toBe(200);
+      await t.superuser.query(
+        `UPDATE admin_refresh_tokens SET used_at = used_at - interval '16 seconds' WHERE token_hash = sha256(convert_to($1, 'UTF8'))`,
+        [late.refreshToken],
+      );
+      const lateReuse = await cookieRefresh(late.refreshToken, late.csrfToken, 'req-refresh-grace-over');
+      expect(lateReuse.statusCode).toBe(401);
+      expect(await auditOf('req-refresh-grace-over')).toMatchObject([{ action: 'auth.refresh_reuse', reason: 'family_revoked' }]);
+      expect(await revokedReasonOf(late.sessionId)).toBe('refresh_token_reuse');
+
+      // The successor reached the page and was used: the old token coming back is a copy.
+      const used = await openCookieSession();
+      const child = cookieSet(await cookieRefresh(used.refreshToken, used.csrfToken));
+      expect((await cookieRefresh(child, used.csrfToken)).statusCode).toBe(200);
+      expect((await cookieRefresh(used.refreshToken, used.csrfToken)).statusCode).toBe(401);
+      expect(await revokedReasonOf(used.sessionId)).toBe('refresh_token_reuse');
+
+      // A body client (no CSRF token, no cookie) has no grace.
+      const body = await openSession();
+      expect((await refresh(body.refreshToken)).statusCode).toBe(200);
+      expect((await refresh(body.refreshToken)).statusCode).toBe(401);
+      expect(await revokedReasonOf(body.sessionId)).toBe('refresh_token_reuse');
+
+      // Without the CSRF token the spent cookie is refused before anything (neither reissued nor revoking).
+      const forged = await openCookieSession();
+      expect((await cookieRefresh(forged.refreshToken, forged.csrfToken)).statusCode).toBe(200);
+      expect((await cookieRefresh(forged.refreshToken, undefined)).statusCode).toBe(401);
+      expect(await revokedReasonOf(forged.sessionId)).toBeNull();
+      expect(await liveTokensOf(forged.sessionId)).toBe(1);
+    });
+
+    it('keeps at most one live token when refreshes of one cookie token race, reissues included', async () => {
+      for (let round = 0; round < 5; round += 1) {
+        const session = await openCookieSession();
+        // Two first uses at once.
+        await Promise.all([cookieRefresh(session.refreshToken, session.csrfToken), cookieRefresh(session.refreshToken, session.csrfToken)]);
+        expect(await liveTokensOf(session.sessionId)).toBeLessThanOrEqual(1);
+        // Two reissues at once, and a reissue against the successor's own use.
+        const again = await openCookieSession();
+        const child = cookieSet(await cookieRefresh(again.refreshToken, again.csrfToken));
+        const answers = await Promise.all([
+          cookieRefresh(again.refreshToken, again.csrfToken),
+          cookieRefresh(again.refreshToken, again.csrfToken),
+          cookieRefresh(child, again.csrfToken),
+        ]);
+        expect(await liveTokensOf(again.sessionId)).toBeLessThanOrEqual(1);
+        const issued = answers.filter((answer) => answer.statusCode === 200).map(cookieSet);
+        const usable = [];
+        for (const token of issued) usable.push((await cookieRefresh(token, again.csrfToken)).statusCode === 200);
+        expect(usable.filter(Boolean).length).toBeLessThanOrEqual(1);
+      }
     });
   });
 

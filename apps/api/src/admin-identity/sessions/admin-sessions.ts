@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditWriter, declareAuditRedactions } from '@ringfence/audit';
 import { constantTimeEqual } from '@ringfence/crypto';
 import { AdminRole, AdminSessionStage, Principal, RequestContext, sqlCount, sqlRows, UnitOfWork } from '@ringfence/tenancy';
-import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.options';
+import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, REFRESH_REUSE_GRACE_SECONDS } from '../admin-identity.options';
 import { AccessTokens } from '../tokens/access-tokens';
 import { isOpaqueToken, newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
 import { SessionState, SessionStateCache } from './session-state-cache';
@@ -183,9 +183,14 @@ export class AdminSessions {
 
   /**
    * Rotates a refresh token in its own transaction. A used token presented again
-   * revokes its family, and that revocation commits even though the caller is refused.
-   * Two concurrent rotations of one token: the row lock lets one through; the other
-   * finds it used and revokes the family, so at most one child is ever live.
+   * revokes its family, and that revocation commits even though the caller is refused,
+   * with one exception, the reuse grace: by the cookie path (its CSRF header checked),
+   * within `REFRESH_REUSE_GRACE_SECONDS` of its use, while the token that replaced it is
+   * unused, it is a reload that lost the answer, and the family rotates again (that
+   * successor spent unused, a new child issued). Two concurrent rotations of one token:
+   * the row lock lets one through; the other finds it used and revokes the family (in a
+   * body) or spends the unused child the first just made and issues its own (by the
+   * cookie, within the grace): either way at most one child is ever live.
    */
   async rotate(refreshToken: string, cookie: { csrfToken: string | undefined } | undefined): Promise<RotationOutcome> {
     const hash = opaqueTokenHash(refreshToken);
@@ -208,7 +213,8 @@ export class AdminSessions {
           `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
           [hash],
         );
-        if (spent === 0) {
+        const reissued = spent === 0 && cookie !== undefined && (await this.spendUnusedSuccessorWithinGrace(hash));
+        if (spent === 0 && !reissued) {
           const revoked = await this.revoke(owner.session_id, 'refresh_token_reuse');
           await this.audit.append({
             action: 'auth.refresh_reuse',
@@ -231,8 +237,14 @@ export class AdminSessions {
           this.context.clientIp ?? null,
           this.context.userAgent?.slice(0, 512) ?? null,
         ]);
-        const tokens = await this.tokensFor(owner.admin_id, owner.session_id, 'full', undefined);
-        await this.audit.append({ action: 'auth.refresh', outcome: 'success', target: { type: 'admin_session', id: owner.session_id } });
+        // The presented token names its child: the one a reload within the grace may spend instead of revoking.
+        const tokens = await this.tokensFor(owner.admin_id, owner.session_id, 'full', undefined, hash);
+        await this.audit.append({
+          action: 'auth.refresh',
+          outcome: 'success',
+          ...(reissued ? { reason: 'reissued_within_grace' } : {}),
+          target: { type: 'admin_session', id: owner.session_id },
+        });
         return { kind: 'rotated', tokens };
       },
       { principal },
@@ -348,6 +360,32 @@ export class AdminSessions {
     );
   }
 
+  /**
+   * The reuse grace, for a spent token presented by the cookie path with its CSRF header: if
+   * it was used within `REFRESH_REUSE_GRACE_SECONDS` and the token that replaced it is still
+   * unused, spends that successor (it can never be used: presented later, it is reuse) and
+   * says the family may rotate again. The spent token's row lock makes concurrent reissues of
+   * it take turns; the successor's `used_at IS NULL` makes a reissue and the successor's own
+   * use exclude each other. A successor spent this way names nothing, so it is never forgiven.
+   */
+  private async spendUnusedSuccessorWithinGrace(tokenHash: Buffer): Promise<boolean> {
+    const manager = this.unitOfWork.manager;
+    const [spent] = await sqlRows<{ replaced_by: Buffer | null }>(
+      manager,
+      `SELECT replaced_by FROM admin_refresh_tokens
+        WHERE token_hash = $1 AND used_at > now() - make_interval(secs => $2)
+        FOR UPDATE`,
+      [tokenHash, REFRESH_REUSE_GRACE_SECONDS],
+    );
+    if (!spent?.replaced_by) return false;
+    const voided = await sqlCount(
+      manager,
+      `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
+      [spent.replaced_by],
+    );
+    return voided === 1;
+  }
+
   /** Outside a unit of work: the actor of what follows (the session's admin) is what this read finds out. */
   private async ownerOf(tokenHash: Buffer): Promise<RefreshTokenOwner | undefined> {
     const [owner] = await this.unitOfWork.readOutsideUnitOfWork('refresh token owner, before there is a principal', (reader) =>
@@ -368,6 +406,8 @@ export class AdminSessions {
     sessionId: string,
     stage: AdminSessionStage,
     csrfToken: string | undefined,
+    /** The token this rotation spent: it names the new one as its successor. */
+    replacing?: Buffer,
   ): Promise<SessionTokens> {
     const access = this.accessTokens.issue({ adminId, sessionId });
     let refreshToken: string | undefined;
@@ -377,6 +417,12 @@ export class AdminSessions {
         refresh.hash,
         sessionId,
       ]);
+      if (replacing) {
+        await this.unitOfWork.manager.query(`UPDATE admin_refresh_tokens SET replaced_by = $2 WHERE token_hash = $1`, [
+          replacing,
+          refresh.hash,
+        ]);
+      }
       refreshToken = refresh.token;
     }
     return {
