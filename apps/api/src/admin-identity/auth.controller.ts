@@ -42,7 +42,7 @@ import {
 } from './dto/auth.dto';
 import { AdminLogin, LoginResult, setupSteps, SetupStep } from './login/admin-login';
 import { PasswordResets } from './password-reset/password-resets';
-import { AdminSessions, SessionTokens } from './sessions/admin-sessions';
+import { AdminSessions, RefreshDelivery, SessionTokens } from './sessions/admin-sessions';
 import { clearRefreshCookie, csrfHeaderOf, refreshCookieOf, setRefreshCookie } from './sessions/refresh-cookie';
 
 type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
@@ -79,9 +79,13 @@ export class AuthController {
     description: 'A full session, or a setup one while a one-time password is still to be replaced.',
   })
   @ApiOperation({ operationId: 'auth.mfa', summary: 'Finish a login with a TOTP or recovery code' })
-  async postMfa(@Body() body: SecondFactorDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionTokensDto> {
+  async postMfa(
+    @Body() body: SecondFactorDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionTokensDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
-    const result = await this.login.completeSecondFactor(body.challenge, body.code, { cookie });
+    const result = await this.login.completeSecondFactor(body.challenge, body.code, this.delivery(cookie, request));
     if (result.kind !== 'session') throw unauthenticated();
     return this.deliver(result.tokens, result.setupRequired, cookie, reply);
   }
@@ -172,9 +176,18 @@ export class AuthController {
   @ApiOkResponse({ type: PasswordChangedDto, description: 'Every other session of the admin is ended.' })
   @ApiProblems(AdminIdentityProblems.CURRENT_PASSWORD_REJECTED)
   @ApiOperation({ operationId: 'auth.password.change', summary: 'Change your own password' })
-  async postChangePassword(@Body() body: ChangePasswordDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<PasswordChangedDto> {
+  async postChangePassword(
+    @Body() body: ChangePasswordDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PasswordChangedDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
-    const progress = await this.account.changePassword(this.admin(), body.currentPassword, body.newPassword, cookie);
+    const progress = await this.account.changePassword(
+      this.admin(),
+      body.currentPassword,
+      body.newPassword,
+      this.delivery(cookie, request),
+    );
     return { passwordChanged: true, ...(progress.tokens ? { session: this.deliver(progress.tokens, [], cookie, reply) } : {}) };
   }
 
@@ -201,9 +214,13 @@ export class AuthController {
     AdminIdentityProblems.SECOND_FACTOR_REJECTED,
   )
   @ApiOperation({ operationId: 'auth.totp.confirm', summary: 'Confirm TOTP enrolment (recovery codes shown once)' })
-  async confirmTotp(@Body() body: ConfirmTotpDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecoveryCodesDto> {
+  async confirmTotp(
+    @Body() body: ConfirmTotpDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RecoveryCodesDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
-    const result = await this.account.confirmTotp(this.admin(), body.code, cookie);
+    const result = await this.account.confirmTotp(this.admin(), body.code, this.delivery(cookie, request));
     return {
       recoveryCodes: result.recoveryCodes,
       ...(result.tokens ? { session: this.deliver(result.tokens, [], cookie, reply) } : {}),
@@ -306,6 +323,12 @@ export class AuthController {
       return { status: 'second_factor_required', challenge: result.challenge, challengeExpiresIn: result.expiresIn };
     }
     return { status: 'setup_required', session: this.deliver(result.tokens, result.setupRequired, false) };
+  }
+
+  /** A cookie sign-in overwrites the browser's `rf_refresh`: the one it came with goes along (its family may end). */
+  private delivery(cookie: boolean, request: FastifyRequest): RefreshDelivery {
+    const previousCookie = cookie ? refreshCookieOf(request) : undefined;
+    return { cookie, ...(previousCookie !== undefined ? { previousCookie } : {}) };
   }
 
   /** With cookie delivery the refresh token goes into the cookie and never into the body. */

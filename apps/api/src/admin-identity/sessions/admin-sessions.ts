@@ -29,6 +29,14 @@ export type RotationOutcome =
 
 type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
 
+/** Where a full session's refresh token goes, and, for the cookie, the cookie the request came with. */
+export interface RefreshDelivery {
+  /** `rf_refresh` (with a CSRF token in the body), not the body. */
+  cookie: boolean;
+  /** The `rf_refresh` this browser sent: a cookie sign-in overwrites it (`supersedeCookieFamily`). */
+  previousCookie?: string;
+}
+
 /** What a logout presents: the principal its bearer access token proved, and the browser's refresh cookie with the page's CSRF header. */
 export interface LogoutProof {
   bearer?: AdminPrincipal;
@@ -139,8 +147,11 @@ export class AdminSessions {
     this.unitOfWork.afterCommit(() => this.states.forget(sessionId));
   }
 
-  /** Opens a session in the current unit of work. A full session starts a refresh-token family. */
-  async open(adminId: string, options: { stage: AdminSessionStage; secondFactor: boolean; cookie: boolean }): Promise<SessionTokens> {
+  /**
+   * Opens a session in the current unit of work. A full session starts a refresh-token family;
+   * with cookie delivery, the family of the cookie it overwrites ends if it is this admin's.
+   */
+  async open(adminId: string, options: { stage: AdminSessionStage; secondFactor: boolean } & RefreshDelivery): Promise<SessionTokens> {
     const csrf = options.cookie && options.stage === 'full' ? newOpaqueToken() : undefined;
     const [row] = await sqlRows<{ id: string }>(
       this.unitOfWork.manager,
@@ -158,16 +169,18 @@ export class AdminSessions {
       ],
     );
     const sessionId = row!.id;
+    if (csrf) await this.supersedeCookieFamily(adminId, sessionId, options.previousCookie);
     return this.tokensFor(adminId, sessionId, options.stage, csrf?.token);
   }
 
   /**
    * A setup session whose setup is done becomes a full one, with its first refresh token,
    * only if this very session has seen a second factor (a TOTP confirmation or an MFA
-   * login): knowing a one-time password alone never yields a full session.
+   * login): knowing a one-time password alone never yields a full session. With cookie
+   * delivery, the family of the cookie it overwrites ends if it is this admin's.
    */
-  async completeSetup(sessionId: string, adminId: string, cookie: boolean): Promise<SessionTokens | undefined> {
-    const csrf = cookie ? newOpaqueToken() : undefined;
+  async completeSetup(sessionId: string, adminId: string, delivery: RefreshDelivery): Promise<SessionTokens | undefined> {
+    const csrf = delivery.cookie ? newOpaqueToken() : undefined;
     const upgraded = await sqlCount(
       this.unitOfWork.manager,
       `UPDATE admin_sessions
@@ -178,7 +191,35 @@ export class AdminSessions {
     );
     if (upgraded === 0) return undefined;
     this.forgetSession(sessionId);
+    if (csrf) await this.supersedeCookieFamily(adminId, sessionId, delivery.previousCookie);
     return this.tokensFor(adminId, sessionId, 'full', csrf?.token);
+  }
+
+  /**
+   * A cookie sign-in overwrites the browser's `rf_refresh`: the family the old cookie carried
+   * would stay live with no page able to use or end it. If it is this admin's, it ends here
+   * (`superseded_by_sign_in`, audited as `auth.session_revoke`). Another admin's cookie, or
+   * an unknown or malformed one, is ignored, and the answer is the same (no oracle).
+   */
+  private async supersedeCookieFamily(adminId: string, keptSessionId: string, previousCookie: string | undefined): Promise<void> {
+    if (!isOpaqueToken(previousCookie)) return;
+    const ended = await sqlRows<{ id: string }>(
+      this.unitOfWork.manager,
+      `UPDATE admin_sessions s SET revoked_at = now(), revoked_reason = 'superseded_by_sign_in'
+         FROM admin_refresh_tokens t
+        WHERE t.token_hash = $1 AND s.id = t.session_id AND s.admin_id = $2 AND s.id <> $3 AND s.revoked_at IS NULL
+        RETURNING s.id`,
+      [opaqueTokenHash(previousCookie), adminId, keptSessionId],
+    );
+    for (const { id } of ended) {
+      this.forgetSession(id);
+      await this.audit.append({
+        action: 'auth.session_revoke',
+        outcome: 'success',
+        reason: 'superseded_by_sign_in',
+        target: { type: 'admin_session', id },
+      });
+    }
   }
 
   /**
