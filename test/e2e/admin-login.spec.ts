@@ -272,6 +272,97 @@ describe('admin login', () => {
     });
   });
 
+  describe('a cookie sign-in in a browser that already holds a refresh cookie', () => {
+    /** Password, then the second factor with cookie delivery, sent with `cookie` as the browser's rf_refresh. */
+    const cookieSignIn = async (admin: TestAdmin, cookie?: string, requestId?: string): Promise<LightMyRequestResponse> => {
+      const challenge = (await login(admin.email, admin.password)).json<{ challenge: string }>().challenge;
+      return t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/mfa',
+        headers: {
+          'x-forwarded-for': freshIp(),
+          ...(cookie ? { cookie: `rf_refresh=${cookie}` } : {}),
+          ...(requestId ? { 'x-request-id': requestId } : {}),
+        },
+        payload: { challenge, code: admin.secondFactor(), refreshTokenDelivery: 'cookie' },
+      });
+    };
+    const cookieOf = (answer: LightMyRequestResponse): string => /^rf_refresh=([^;]+);/.exec(String(answer.headers['set-cookie']))![1]!;
+    const sessionOf = (answer: LightMyRequestResponse): string => answer.json<{ sessionId: string }>().sessionId;
+    const revokedReasonOf = async (sessionId: string): Promise<string | null> =>
+      (await t.superuser.query('SELECT revoked_reason FROM admin_sessions WHERE id = $1', [sessionId])).rows[0].revoked_reason;
+    /** What an answer shows, the tokens and ids (different every time) aside. */
+    const shapeOf = (answer: LightMyRequestResponse): unknown => ({
+      status: answer.statusCode,
+      body: Object.keys(answer.json<Record<string, unknown>>()).sort(),
+      cookie: String(answer.headers['set-cookie']).replace(/^rf_refresh=[^;]+/, 'rf_refresh=…'),
+    });
+
+    it('ends the older family of the same admin, whose cookie the new one overwrites, and audits it', async () => {
+      const admin = await t.newAdmin('admin');
+      const first = await cookieSignIn(admin);
+      expect(first.statusCode).toBe(200);
+      const second = await cookieSignIn(admin, cookieOf(first), 'req-mfa-supersedes');
+      expect(second.statusCode).toBe(200);
+      expect(await revokedReasonOf(sessionOf(first))).toBe('superseded_by_sign_in');
+      expect(await revokedReasonOf(sessionOf(second))).toBeNull();
+      const audit = await auditOf('req-mfa-supersedes');
+      expect(audit).toHaveLength(2);
+      expect(audit).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ action: 'auth.mfa', outcome: 'success', target_id: admin.id }),
+          {
+            action: 'auth.session_revoke',
+            outcome: 'success',
+            reason: 'superseded_by_sign_in',
+            target_id: sessionOf(first),
+            actor_type: 'anonymous',
+          },
+        ]),
+      );
+      const stale = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/refresh',
+        headers: { 'x-forwarded-for': freshIp(), cookie: `rf_refresh=${cookieOf(first)}`, 'x-csrf-token': first.json().csrfToken },
+        payload: {},
+      });
+      expect(stale.statusCode).toBe(401);
+      // The admin's other sessions (not in this browser's cookie) are not touched.
+      expect(await revokedReasonOf(admin.session.sessionId)).toBeNull();
+    });
+
+    it("ignores another admin's cookie and an unknown one: the same answer, nothing ended", async () => {
+      const admin = await t.newAdmin('admin');
+      const other = await t.newAdmin('admin');
+      const others = await cookieSignIn(other);
+      const withForeign = await cookieSignIn(admin, cookieOf(others), 'req-mfa-foreign-cookie');
+      const withUnknown = await cookieSignIn(admin, 'A'.repeat(43), 'req-mfa-unknown-cookie');
+      const withNone = await cookieSignIn(admin);
+      expect(shapeOf(withForeign)).toEqual(shapeOf(withNone));
+      expect(shapeOf(withUnknown)).toEqual(shapeOf(withNone));
+      expect(withNone.statusCode).toBe(200);
+      expect(await revokedReasonOf(sessionOf(others))).toBeNull();
+      for (const answer of [withForeign, withUnknown, withNone]) expect(await revokedReasonOf(sessionOf(answer))).toBeNull();
+      for (const requestId of ['req-mfa-foreign-cookie', 'req-mfa-unknown-cookie'])
+        expect((await auditOf(requestId)).map((row: { action: string }) => row.action)).toEqual(['auth.mfa']);
+    });
+
+    it('leaves the older family alone when the new sign-in puts its refresh token in the body (no cookie is overwritten)', async () => {
+      const admin = await t.newAdmin('admin');
+      const first = await cookieSignIn(admin);
+      const challenge = (await login(admin.email, admin.password)).json<{ challenge: string }>().challenge;
+      const body = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/mfa',
+        headers: { 'x-forwarded-for': freshIp(), cookie: `rf_refresh=${cookieOf(first)}` },
+        payload: { challenge, code: admin.secondFactor() },
+      });
+      expect(body.statusCode).toBe(200);
+      expect(body.headers['set-cookie']).toBeUndefined();
+      expect(await revokedReasonOf(sessionOf(first))).toBeNull();
+    });
+  });
+
   it('rehashes a password stored with older argon2 parameters at the next login', async () => {
     const admin = await t.newAdmin('auditor');
     const weak = await argon2.hash(admin.password, { type: argon2.argon2id, memoryCost: 8192, timeCost: 1, parallelism: 1 });

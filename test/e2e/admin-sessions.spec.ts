@@ -1,6 +1,8 @@
 import { UnitOfWork } from '@ringfence/tenancy';
 import fc from 'fast-check';
+import type { LightMyRequestResponse } from 'fastify';
 import { AdminSessions } from '../../apps/api/src/admin-identity/sessions/admin-sessions';
+import { AccessTokens } from '../../apps/api/src/admin-identity/tokens/access-tokens';
 import { TestAdmin } from '../support/admin-session';
 import { useTestApp } from '../support/use-test-app';
 
@@ -38,6 +40,73 @@ describe('admin sessions and refresh-token families', () => {
     t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
   const logout = (accessToken: string) =>
     t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { authorization: `Bearer ${accessToken}` } });
+
+  /** A fresh full session as the console gets it: the refresh token for the cookie, and its CSRF token. */
+  const openCookieSession = async (
+    who: TestAdmin = admin,
+  ): Promise<{ sessionId: string; accessToken: string; refreshToken: string; csrfToken: string }> => {
+    const tokens = await t.app
+      .get(UnitOfWork)
+      .run(() => t.app.get(AdminSessions).open(who.id, { stage: 'full', secondFactor: true, cookie: true }), {
+        principal: { kind: 'system', process: 'test' },
+      });
+    return {
+      sessionId: tokens.sessionId,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken!,
+      csrfToken: tokens.csrfToken!,
+    };
+  };
+  /** POST /v1/auth/refresh as the console sends it: the cookie, the CSRF header (when given), an empty body. */
+  const cookieRefresh = (cookie: string, csrfToken: string | undefined, requestId?: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      headers: {
+        'x-forwarded-for': `198.18.${(ipCounter += 1) >> 8}.${ipCounter & 255}`,
+        cookie: `rf_refresh=${cookie}`,
+        ...(csrfToken !== undefined ? { 'x-csrf-token': csrfToken } : {}),
+        ...(requestId ? { 'x-request-id': requestId } : {}),
+      },
+      payload: {},
+    });
+  /** The refresh token an answer set in `rf_refresh`. */
+  const cookieSet = (answer: LightMyRequestResponse): string => {
+    const value = /^rf_refresh=([A-Za-z0-9_-]{43});/.exec(String(answer.headers['set-cookie'] ?? ''))?.[1];
+    if (!value) throw new Error(`no refresh cookie set: ${String(answer.headers['set-cookie'])}`);
+    return value;
+  };
+  /** An access token of `sessionId` that expired a minute ago (minted eleven minutes back). */
+  const expiredAccessToken = (who: TestAdmin, sessionId: string): string => {
+    const realNow = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(realNow - 11 * 60_000);
+    try {
+      return t.app.get(AccessTokens).issue({ adminId: who.id, sessionId }).token;
+    } finally {
+      clock.mockRestore();
+    }
+  };
+  const uniform = (answer: LightMyRequestResponse): unknown => {
+    const { requestId: _requestId, ...rest } = answer.json<Record<string, unknown>>();
+    return { status: answer.statusCode, body: rest };
+  };
+  const revokedReasonOf = async (sessionId: string): Promise<string | null> =>
+    (await t.superuser.query('SELECT revoked_reason FROM admin_sessions WHERE id = $1', [sessionId])).rows[0].revoked_reason;
+  const auditOf = async (requestId: string) =>
+    (
+      await t.superuser.query(
+        'SELECT action, outcome, reason, actor_type, actor_id, target_id FROM audit_log WHERE client_request_id = $1 ORDER BY id',
+        [requestId],
+      )
+    ).rows;
+  const liveTokensOf = async (sessionId: string): Promise<number> =>
+    (
+      await t.superuser.query(
+        `SELECT count(*)::int AS live FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id
+          WHERE t.session_id = $1 AND t.used_at IS NULL AND s.revoked_at IS NULL`,
+        [sessionId],
+      )
+    ).rows[0].live;
 
   it('rotates on every use into a new pair that works', async () => {
     const session = await openSession();
@@ -95,6 +164,29 @@ describe('admin sessions and refresh-token families', () => {
     }
     expect(statuses.slice(0, 60).every((status) => status === 401)).toBe(true);
     expect(statuses[60]).toBe(429);
+    // Only refusals spend it: an admin behind the same spent address still refreshes.
+    const session = await openSession();
+    const good = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      headers: { 'x-forwarded-for': '198.19.0.1' },
+      payload: { refreshToken: session.refreshToken },
+    });
+    expect(good.statusCode).toBe(200);
+  });
+
+  it('spends nothing of the address budget on refreshes that succeed', async () => {
+    let token = (await openSession()).refreshToken;
+    for (let attempt = 0; attempt < 65; attempt += 1) {
+      const answer = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/refresh',
+        headers: { 'x-forwarded-for': '198.19.0.2' },
+        payload: { refreshToken: token },
+      });
+      expect(answer.statusCode).toBe(200);
+      token = answer.json<{ refreshToken: string }>().refreshToken;
+    }
   });
 
   it('ends a family at its absolute lifetime, whatever refreshes happened', async () => {
@@ -177,6 +269,8 @@ describe('admin sessions and refresh-token families', () => {
       expect(cookie).toMatch(/; HttpOnly/);
       expect(cookie).toMatch(/; Secure/);
       expect(cookie).toMatch(/; SameSite=Strict/);
+      // A session cookie: closing the browser drops it; the session's lifetime on the server bounds it.
+      expect(cookie).not.toMatch(/Max-Age|Expires/i);
       const value = cookie.split(';')[0]!;
 
       const forged = await t.app.inject({ method: 'POST', url: '/v1/auth/refresh', headers: { cookie: value }, payload: {} });
@@ -198,6 +292,217 @@ describe('admin sessions and refresh-token families', () => {
       expect(real.statusCode).toBe(200);
       expect(real.json().refreshToken).toBeUndefined();
       expect(real.headers['set-cookie']).toMatch(/^rf_refresh=[A-Za-z0-9_-]{43};/);
+      expect(real.headers['set-cookie']).not.toMatch(/Max-Age|Expires/i);
+    });
+
+    it('keeps the session cookie bounded by the session: past its lifetime the cookie is refused and cleared', async () => {
+      const session = await openCookieSession();
+      await t.superuser.query(`UPDATE admin_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [session.sessionId]);
+      const late = await cookieRefresh(session.refreshToken, session.csrfToken);
+      expect(late.statusCode).toBe(401);
+      expect(late.headers['set-cookie']).toMatch(/^rf_refresh=; Max-Age=0; Path=\/v1\/auth; HttpOnly; Secure; SameSite=Strict$/);
+    });
+
+    it('refuses a cookie-delivered refresh token presented in a JSON body, with the uniform 401, and leaves it unspent', async () => {
+      const session = await openCookieSession();
+      const unknown = await refresh('A'.repeat(43));
+      const lifted = await refresh(session.refreshToken, 'req-refresh-lifted-cookie');
+      expect(lifted.statusCode).toBe(401);
+      expect(uniform(lifted)).toEqual(uniform(unknown));
+      expect(lifted.headers['set-cookie']).toBeUndefined();
+      // Neither spent nor taken for reuse: the family is untouched, and the page's own refresh works.
+      expect(await auditOf('req-refresh-lifted-cookie')).toEqual([]);
+      expect(await revokedReasonOf(session.sessionId)).toBeNull();
+      expect(await liveTokensOf(session.sessionId)).toBe(1);
+      const real = await cookieRefresh(session.refreshToken, session.csrfToken);
+      expect(real.statusCode).toBe(200);
+    });
+  });
+
+  describe('logout from the console: the refresh cookie and its CSRF token prove the session', () => {
+    const logoutWith = (headers: Record<string, string>) => t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers });
+    const CLEARED = /^rf_refresh=; Max-Age=0; Path=\/v1\/auth; HttpOnly; Secure; SameSite=Strict$/;
+
+    it('ends the session when the access token has expired, clears the cookie, and audits the logout as the admin', async () => {
+      const session = await openCookieSession();
+      const expired = expiredAccessToken(admin, session.sessionId);
+      expect((await me(expired)).statusCode).toBe(401);
+      const answer = await logoutWith({
+        authorization: `Bearer ${expired}`,
+        cookie: `rf_refresh=${session.refreshToken}`,
+        'x-csrf-token': session.csrfToken,
+        'x-request-id': 'req-logout-by-cookie',
+      });
+      expect(answer.statusCode).toBe(204);
+      expect(answer.headers['set-cookie']).toMatch(CLEARED);
+      expect(await revokedReasonOf(session.sessionId)).toBe('logout');
+      expect((await me(session.accessToken)).statusCode).toBe(401);
+      expect((await cookieRefresh(session.refreshToken, session.csrfToken)).statusCode).toBe(401);
+      expect(await auditOf('req-logout-by-cookie')).toEqual([
+        { action: 'auth.logout', outcome: 'success', reason: null, actor_type: 'admin', actor_id: admin.id, target_id: session.sessionId },
+      ]);
+    });
+
+    it('needs no bearer, and takes a cookie whose token a lost refresh answer already spent (no reuse alarm)', async () => {
+      const session = await openCookieSession();
+      expect((await cookieRefresh(session.refreshToken, session.csrfToken)).statusCode).toBe(200);
+      const answer = await logoutWith({
+        cookie: `rf_refresh=${session.refreshToken}`,
+        'x-csrf-token': session.csrfToken,
+        'x-request-id': 'req-logout-spent-cookie',
+      });
+      expect(answer.statusCode).toBe(204);
+      expect(answer.headers['set-cookie']).toMatch(CLEARED);
+      expect(await revokedReasonOf(session.sessionId)).toBe('logout');
+      expect((await auditOf('req-logout-spent-cookie')).map((row: { action: string }) => row.action)).toEqual(['auth.logout']);
+    });
+
+    it('refuses with the uniform 401 when nothing proves a session, clears the cookie all the same, and ends nothing', async () => {
+      const session = await openCookieSession();
+      const other = await openCookieSession();
+      const expired = expiredAccessToken(admin, session.sessionId);
+      const cookie = `rf_refresh=${session.refreshToken}`;
+      const unknown = uniform(await refresh('A'.repeat(43)));
+      const attempts: Record<string, string>[] = [
+        {},
+        { cookie },
+        { cookie, 'x-csrf-token': '' },
+        { cookie, 'x-csrf-token': 'A'.repeat(43) },
+        { cookie, 'x-csrf-token': other.csrfToken },
+        { cookie: `rf_refresh=${'A'.repeat(43)}`, 'x-csrf-token': session.csrfToken },
+        { cookie: 'rf_refresh=not-a-token', 'x-csrf-token': session.csrfToken },
+        { 'x-csrf-token': session.csrfToken },
+        { authorization: `Bearer ${expired}` },
+        { authorization: `Bearer ${expired}`, cookie },
+        { authorization: 'Bearer not.a.jwt', cookie, 'x-csrf-token': other.csrfToken },
+      ];
+      for (const headers of attempts) {
+        const answer = await logoutWith(headers);
+        expect({ headers, answer: uniform(answer) }).toEqual({ headers, answer: unknown });
+        expect({ headers, cookie: answer.headers['set-cookie'] }).toEqual({ headers, cookie: expect.stringMatching(CLEARED) });
+      }
+      expect(await revokedReasonOf(session.sessionId)).toBeNull();
+      expect(await revokedReasonOf(other.sessionId)).toBeNull();
+      expect((await cookieRefresh(session.refreshToken, session.csrfToken)).statusCode).toBe(200);
+    });
+
+    it('keeps the bearer logout as it was, clears the cookie, and ends the family of a cookie of the same admin it clears', async () => {
+      const stranger = await t.newAdmin('auditor');
+      const bodySession = await openSession();
+      const mineInCookie = await openCookieSession();
+      const strangers = await openCookieSession(stranger);
+      // Another admin's cookie beside a bearer: the bearer's session ends, the cookie is cleared, its family is left alone.
+      const first = await logoutWith({
+        authorization: `Bearer ${bodySession.accessToken}`,
+        cookie: `rf_refresh=${strangers.refreshToken}`,
+      });
+      expect(first.statusCode).toBe(204);
+      expect(first.headers['set-cookie']).toMatch(CLEARED);
+      expect(await revokedReasonOf(bodySession.sessionId)).toBe('logout');
+      expect(await revokedReasonOf(strangers.sessionId)).toBeNull();
+      // The same admin's cookie (another session of theirs, no CSRF token needed): cleared here, so ended too.
+      const second = await openSession();
+      const answer = await logoutWith({ authorization: `Bearer ${second.accessToken}`, cookie: `rf_refresh=${mineInCookie.refreshToken}` });
+      expect(answer.statusCode).toBe(204);
+      expect(await revokedReasonOf(second.sessionId)).toBe('logout');
+      expect(await revokedReasonOf(mineInCookie.sessionId)).toBe('logout');
+    });
+  });
+
+  describe('a reload that lost the refresh answer: a short reuse grace on the cookie path', () => {
+    it('issues again for the same family when the spent cookie token returns within the grace with its CSRF token', async () => {
+      const session = await openCookieSession();
+      const first = await cookieRefresh(session.refreshToken, session.csrfToken);
+      expect(first.statusCode).toBe(200);
+      const lost = cookieSet(first);
+      // The answer never reached the page; the next load presents the spent token again.
+      const again = await cookieRefresh(session.refreshToken, session.csrfToken, 'req-refresh-grace');
+      expect(again.statusCode).toBe(200);
+      const kept = cookieSet(again);
+      expect(kept).not.toBe(lost);
+      expect(again.json()).toMatchObject({ sessionId: session.sessionId, stage: 'full' });
+      expect(again.json()).not.toHaveProperty('refreshToken');
+      expect((await me(again.json<{ accessToken: string }>().accessToken)).statusCode).toBe(200);
+      expect(await revokedReasonOf(session.sessionId)).toBeNull();
+      expect(await auditOf('req-refresh-grace')).toEqual([
+        {
+          action: 'auth.refresh',
+          outcome: 'success',
+          reason: 'reissued_within_grace',
+          actor_type: 'admin',
+          actor_id: admin.id,
+          target_id: session.sessionId,
+        },
+      ]);
+      expect(await liveTokensOf(session.sessionId)).toBe(1);
+      // A further reload within the grace, its answer lost too, is still no theft.
+      const third = await cookieRefresh(session.refreshToken, session.csrfToken);
+      expect(third.statusCode).toBe(200);
+      const latest = cookieSet(third);
+      expect(await liveTokensOf(session.sessionId)).toBe(1);
+      // The successors the lost answers carried were spent unused: presenting one is reuse, which ends the family.
+      const replayed = await cookieRefresh(lost, session.csrfToken, 'req-refresh-voided-successor');
+      expect(replayed.statusCode).toBe(401);
+      expect((await auditOf('req-refresh-voided-successor')).map((row: { action: string }) => row.action)).toEqual(['auth.refresh_reuse']);
+      expect(await revokedReasonOf(session.sessionId)).toBe('refresh_token_reuse');
+      expect((await cookieRefresh(latest, session.csrfToken)).statusCode).toBe(401);
+      expect(kept).not.toBe(latest);
+    });
+
+    it('still revokes the family past the grace, once the successor was used, or in a body', async () => {
+      // Past the grace.
+      const late = await openCookieSession();
+      expect((await cookieRefresh(late.refreshToken, late.csrfToken)).statusCode).toBe(200);
+      await t.superuser.query(
+        `UPDATE admin_refresh_tokens SET used_at = used_at - interval '16 seconds' WHERE token_hash = sha256(convert_to($1, 'UTF8'))`,
+        [late.refreshToken],
+      );
+      const lateReuse = await cookieRefresh(late.refreshToken, late.csrfToken, 'req-refresh-grace-over');
+      expect(lateReuse.statusCode).toBe(401);
+      expect(await auditOf('req-refresh-grace-over')).toMatchObject([{ action: 'auth.refresh_reuse', reason: 'family_revoked' }]);
+      expect(await revokedReasonOf(late.sessionId)).toBe('refresh_token_reuse');
+
+      // The successor reached the page and was used: the old token coming back is a copy.
+      const used = await openCookieSession();
+      const child = cookieSet(await cookieRefresh(used.refreshToken, used.csrfToken));
+      expect((await cookieRefresh(child, used.csrfToken)).statusCode).toBe(200);
+      expect((await cookieRefresh(used.refreshToken, used.csrfToken)).statusCode).toBe(401);
+      expect(await revokedReasonOf(used.sessionId)).toBe('refresh_token_reuse');
+
+      // A body client (no CSRF token, no cookie) has no grace.
+      const body = await openSession();
+      expect((await refresh(body.refreshToken)).statusCode).toBe(200);
+      expect((await refresh(body.refreshToken)).statusCode).toBe(401);
+      expect(await revokedReasonOf(body.sessionId)).toBe('refresh_token_reuse');
+
+      // Without the CSRF token the spent cookie is refused before anything (neither reissued nor revoking).
+      const forged = await openCookieSession();
+      expect((await cookieRefresh(forged.refreshToken, forged.csrfToken)).statusCode).toBe(200);
+      expect((await cookieRefresh(forged.refreshToken, undefined)).statusCode).toBe(401);
+      expect(await revokedReasonOf(forged.sessionId)).toBeNull();
+      expect(await liveTokensOf(forged.sessionId)).toBe(1);
+    });
+
+    it('keeps at most one live token when refreshes of one cookie token race, reissues included', async () => {
+      for (let round = 0; round < 5; round += 1) {
+        const session = await openCookieSession();
+        // Two first uses at once.
+        await Promise.all([cookieRefresh(session.refreshToken, session.csrfToken), cookieRefresh(session.refreshToken, session.csrfToken)]);
+        expect(await liveTokensOf(session.sessionId)).toBeLessThanOrEqual(1);
+        // Two reissues at once, and a reissue against the successor's own use.
+        const again = await openCookieSession();
+        const child = cookieSet(await cookieRefresh(again.refreshToken, again.csrfToken));
+        const answers = await Promise.all([
+          cookieRefresh(again.refreshToken, again.csrfToken),
+          cookieRefresh(again.refreshToken, again.csrfToken),
+          cookieRefresh(child, again.csrfToken),
+        ]);
+        expect(await liveTokensOf(again.sessionId)).toBeLessThanOrEqual(1);
+        const issued = answers.filter((answer) => answer.statusCode === 200).map(cookieSet);
+        const usable = [];
+        for (const token of issued) usable.push((await cookieRefresh(token, again.csrfToken)).statusCode === 200);
+        expect(usable.filter(Boolean).length).toBeLessThanOrEqual(1);
+      }
     });
   });
 

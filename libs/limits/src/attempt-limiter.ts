@@ -28,6 +28,7 @@ export const ATTEMPT_BUDGETS = {
   /** Per email, known or not: nobody's mailbox is flooded with reset links from rotating addresses. */
   forgotPerAccount: { name: 'forgot-account', limit: 3, windowMs: 60 * MINUTE, blockMs: 60 * MINUTE },
   resetPerIp: { name: 'reset-ip', limit: 10, windowMs: MINUTE, blockMs: 5 * MINUTE, perAddress: true },
+  /** Refused refreshes per client IP (a refresh that succeeds spends nothing: a neighbour cannot sign admins out). */
   refreshPerIp: { name: 'refresh-ip', limit: 60, windowMs: MINUTE, blockMs: MINUTE, perAddress: true },
   /** Refused API keys per client IP; past it, that address gets the 401 even with a good key for a while. */
   apiKeyFailuresPerIp: { name: 'api-key-failures-ip', limit: 30, windowMs: MINUTE, blockMs: 5 * MINUTE, perAddress: true },

@@ -26,5 +26,11 @@ export const MFA_CHALLENGE_MAX_FAILURES = 5;
 /** Wrong login codes per admin, over all challenges and addresses, before an hour's pause. */
 export const MFA_MAX_FAILURES_PER_ADMIN = 10;
 export const MFA_FAILURE_WINDOW_MS = 60 * 60 * 1000;
+/**
+ * How long after its use a spent refresh token may come back, by the cookie path with its
+ * CSRF header, and be taken for a reload that lost the answer (rotate again) rather than for
+ * a copy (revoke the family), while the token that replaced it is still unused (ADR 0004).
+ */
+export const REFRESH_REUSE_GRACE_SECONDS = 15;
 export const PASSWORD_RESET_TTL_MS = 60 * 60 * 1000;
 export const PASSWORD_RESET_MAX_FAILURES = 5;

@@ -4,13 +4,14 @@ import {
   ApiAcceptedResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AnyAdmin, Public, StepUp, callerOf, unauthenticated } from '@ringfence/access';
-import { Audited } from '@ringfence/audit';
+import { AccessProblems, AnyAdmin, Public, StepUp, callerOf, unauthenticated } from '@ringfence/access';
+import { Audited, AuditedInService } from '@ringfence/audit';
 import { ATTEMPT_BUDGETS, AttemptLimiter } from '@ringfence/limits';
 import { RequestProblems } from '@ringfence/problems';
 import { Principal, RequestContext } from '@ringfence/tenancy';
@@ -19,6 +20,7 @@ import { ApiProblems } from '../openapi/api-problems.decorator';
 import { OwnAccount } from './account/own-account';
 import { AdminIdentityProblems } from './admin-identity.problems';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from './admin-identity.options';
+import { AdminJwtAuthenticator } from './admin-jwt/admin-jwt.authenticator';
 import {
   AcceptedDto,
   ChangePasswordDto,
@@ -40,7 +42,7 @@ import {
 } from './dto/auth.dto';
 import { AdminLogin, LoginResult, setupSteps, SetupStep } from './login/admin-login';
 import { PasswordResets } from './password-reset/password-resets';
-import { AdminSessions, SessionTokens } from './sessions/admin-sessions';
+import { AdminSessions, RefreshDelivery, SessionTokens } from './sessions/admin-sessions';
 import { clearRefreshCookie, csrfHeaderOf, refreshCookieOf, setRefreshCookie } from './sessions/refresh-cookie';
 
 type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
@@ -56,6 +58,7 @@ export class AuthController {
     private readonly resets: PasswordResets,
     private readonly limiter: AttemptLimiter,
     private readonly context: RequestContext,
+    private readonly adminJwt: AdminJwtAuthenticator,
     @Inject(ADMIN_IDENTITY_OPTIONS) private readonly options: AdminIdentityOptions,
   ) {}
 
@@ -76,9 +79,13 @@ export class AuthController {
     description: 'A full session, or a setup one while a one-time password is still to be replaced.',
   })
   @ApiOperation({ operationId: 'auth.mfa', summary: 'Finish a login with a TOTP or recovery code' })
-  async postMfa(@Body() body: SecondFactorDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionTokensDto> {
+  async postMfa(
+    @Body() body: SecondFactorDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionTokensDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
-    const result = await this.login.completeSecondFactor(body.challenge, body.code, { cookie });
+    const result = await this.login.completeSecondFactor(body.challenge, body.code, this.delivery(cookie, request));
     if (result.kind !== 'session') throw unauthenticated();
     return this.deliver(result.tokens, result.setupRequired, cookie, reply);
   }
@@ -93,29 +100,57 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionTokensDto> {
-    await this.limiter.enforce([[ATTEMPT_BUDGETS.refreshPerIp, this.context.clientIp ?? 'unknown']]);
+    // Only refused refreshes spend the address's budget: a neighbour behind the same address
+    // (an office NAT, a VPN) who spends it with empty requests never signs the admins out.
+    const refuse = async (): Promise<never> => {
+      await this.limiter.enforce([[ATTEMPT_BUDGETS.refreshPerIp, this.context.clientIp ?? 'unknown']]);
+      throw unauthenticated();
+    };
     const fromCookie = body.refreshToken === undefined;
     const token = body.refreshToken ?? refreshCookieOf(request);
-    if (!token) throw unauthenticated();
+    if (!token) return refuse();
     const outcome = await this.sessions.rotate(token, fromCookie ? { csrfToken: csrfHeaderOf(request) } : undefined);
     if (outcome.kind === 'refused') {
       if (fromCookie && outcome.reason !== 'csrf_mismatch') clearRefreshCookie(reply, this.options.secureCookies);
-      throw unauthenticated();
+      return refuse();
     }
     return this.deliver(outcome.tokens, [], fromCookie, reply);
   }
 
+  /**
+   * Public, with its own proof (as refresh): the access token, or the refresh cookie with its
+   * CSRF header, so a console whose access token expired (a laptop that slept) still ends its
+   * session. Each ended session is audited by AdminSessions.logout, as its admin.
+   */
   @Post('logout')
-  @AnyAdmin({ duringSetup: true })
-  @Audited('auth.logout')
+  @Public()
+  @AuditedInService('auth.logout')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiBearerAuth('admin')
-  @ApiNoContentResponse({ description: 'This session (its refresh-token family) is ended; its access tokens stop working at once.' })
-  @ApiOperation({ operationId: 'auth.logout', summary: "End this session's token family" })
-  async postLogout(@Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    const principal = this.admin();
-    await this.sessions.revoke(principal.sessionId, 'logout', principal.adminId);
+  @ApiHeader({
+    name: 'X-CSRF-Token',
+    required: false,
+    description: "With the `rf_refresh` cookie, instead of (or beside) an access token: the CSRF token of the cookie's session.",
+  })
+  @ApiNoContentResponse({
+    description:
+      "This session (its refresh-token family) is ended; its access tokens stop working at once. Every answer clears the `rf_refresh` cookie, a refusal's too.",
+  })
+  @ApiProblems(AccessProblems.UNAUTHENTICATED)
+  @ApiOperation({
+    operationId: 'auth.logout',
+    summary: "End this session's token family",
+    description:
+      'Prove the session with its access token (`Authorization: Bearer`), or, from the console, with the `rf_refresh` cookie and its `X-CSRF-Token` (no access token needed, an expired one is ignored). With both, a cookie of the same admin ends too: this answer clears it.',
+  })
+  async postLogout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    // Whatever the answer: a page that signs out keeps no refresh cookie.
     clearRefreshCookie(reply, this.options.secureCookies);
+    const ended = await this.sessions.logout({
+      bearer: await this.bearerOf(request),
+      cookie: refreshCookieOf(request),
+      csrfToken: csrfHeaderOf(request),
+    });
+    if (!ended) throw unauthenticated();
   }
 
   @Post('password/forgot')
@@ -146,9 +181,18 @@ export class AuthController {
   @ApiOkResponse({ type: PasswordChangedDto, description: 'Every other session of the admin is ended.' })
   @ApiProblems(AdminIdentityProblems.CURRENT_PASSWORD_REJECTED)
   @ApiOperation({ operationId: 'auth.password.change', summary: 'Change your own password' })
-  async postChangePassword(@Body() body: ChangePasswordDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<PasswordChangedDto> {
+  async postChangePassword(
+    @Body() body: ChangePasswordDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PasswordChangedDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
-    const progress = await this.account.changePassword(this.admin(), body.currentPassword, body.newPassword, cookie);
+    const progress = await this.account.changePassword(
+      this.admin(),
+      body.currentPassword,
+      body.newPassword,
+      this.delivery(cookie, request),
+    );
     return { passwordChanged: true, ...(progress.tokens ? { session: this.deliver(progress.tokens, [], cookie, reply) } : {}) };
   }
 
@@ -175,9 +219,13 @@ export class AuthController {
     AdminIdentityProblems.SECOND_FACTOR_REJECTED,
   )
   @ApiOperation({ operationId: 'auth.totp.confirm', summary: 'Confirm TOTP enrolment (recovery codes shown once)' })
-  async confirmTotp(@Body() body: ConfirmTotpDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecoveryCodesDto> {
+  async confirmTotp(
+    @Body() body: ConfirmTotpDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RecoveryCodesDto> {
     const cookie = body.refreshTokenDelivery === 'cookie';
-    const result = await this.account.confirmTotp(this.admin(), body.code, cookie);
+    const result = await this.account.confirmTotp(this.admin(), body.code, this.delivery(cookie, request));
     return {
       recoveryCodes: result.recoveryCodes,
       ...(result.tokens ? { session: this.deliver(result.tokens, [], cookie, reply) } : {}),
@@ -262,6 +310,19 @@ export class AuthController {
     return callerOf(this.context, 'admin');
   }
 
+  /** The admin an `Authorization: Bearer` access token proves, as the gate would admit it on an admin route; none for a bad or expired one. */
+  private async bearerOf(request: FastifyRequest): Promise<AdminPrincipal | undefined> {
+    if (request.headers.authorization === undefined) return undefined;
+    try {
+      const principal = await this.adminJwt.authenticate(request);
+      return principal.kind === 'admin' ? principal : undefined;
+    } catch (error) {
+      // A refused token is no proof; anything else (the database is down) is the answer.
+      if (AccessProblems.UNAUTHENTICATED.is(error)) return undefined;
+      throw error;
+    }
+  }
+
   private loginResponse(result: LoginResult): LoginResponseDto {
     if (result.kind === 'second_factor_required') {
       return { status: 'second_factor_required', challenge: result.challenge, challengeExpiresIn: result.expiresIn };
@@ -269,12 +330,18 @@ export class AuthController {
     return { status: 'setup_required', session: this.deliver(result.tokens, result.setupRequired, false) };
   }
 
+  /** A cookie sign-in overwrites the browser's `rf_refresh`: the one it came with goes along (its family may end). */
+  private delivery(cookie: boolean, request: FastifyRequest): RefreshDelivery {
+    const previousCookie = cookie ? refreshCookieOf(request) : undefined;
+    return { cookie, ...(previousCookie !== undefined ? { previousCookie } : {}) };
+  }
+
   /** With cookie delivery the refresh token goes into the cookie and never into the body. */
   private deliver(tokens: SessionTokens, setupRequired: SetupStep[], cookie: boolean, reply?: FastifyReply): SessionTokensDto {
     const { refreshToken, ...rest } = tokens;
     const delivery: RefreshTokenDelivery = cookie && reply ? 'cookie' : 'body';
     if (refreshToken && delivery === 'cookie' && reply) {
-      setRefreshCookie(reply, refreshToken, this.options.sessionTtlSeconds, this.options.secureCookies);
+      setRefreshCookie(reply, refreshToken, this.options.secureCookies);
     }
     return {
       ...rest,

@@ -24,10 +24,11 @@ export const AUDIT_ACTIONS = {
   'audit.retention': 'A month of the audit log past its retention was dropped, with a checkpoint (written by the database).',
   'auth.login': 'A login with email and password (refusals: unknown email, wrong password, disabled admin).',
   'auth.mfa': 'The second step of a login (TOTP or recovery code).',
-  'auth.refresh': 'A refresh token was rotated.',
+  'auth.refresh': 'A refresh token was rotated (reason reissued_within_grace: a reload that lost the answer, within the reuse grace).',
   'auth.refresh_reuse': 'A used refresh token came back: its whole family was revoked.',
   'auth.logout': 'An admin ended their session.',
-  'auth.session_revoke': 'An admin ended one of their sessions.',
+  'auth.session_revoke':
+    "An admin ended one of their sessions (reason superseded_by_sign_in: a new cookie sign-in replaced the browser's cookie of an older one).",
   'auth.step_up': 'An admin proved a fresh second factor.',
   'auth.totp_confirm': 'A TOTP code given to confirm enrolment (a refused one counts against the budget).',
   'auth.password_change': "A password change's proof of the current password.",

@@ -64,7 +64,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End this session's token family */
+        /**
+         * End this session's token family
+         * @description Prove the session with its access token (`Authorization: Bearer`), or, from the console, with the `rf_refresh` cookie and its `X-CSRF-Token` (no access token needed, an expired one is ignored). With both, a cookie of the same admin ends too: this answer clears it.
+         */
         post: operations["auth.logout"];
         delete?: never;
         options?: never;
@@ -1367,15 +1370,6 @@ export interface components {
             /** @description Omit when the refresh token is in the cookie (then send X-CSRF-Token). */
             refreshToken?: string;
         };
-        ForgotPassword: {
-            /** @example owner@example.com */
-            email: string;
-        };
-        Accepted: {
-            /** @example accepted */
-            status: string;
-            detail: string;
-        };
         InvalidField: {
             /** @example name */
             field: string;
@@ -1407,6 +1401,15 @@ export interface components {
             /** @example 5f0c2b8e-5d0a-4a59-9a53-2f7f6b0f7b1e */
             requestId: string;
             errors?: components["schemas"]["InvalidField"][];
+        };
+        ForgotPassword: {
+            /** @example owner@example.com */
+            email: string;
+        };
+        Accepted: {
+            /** @example accepted */
+            status: string;
+            detail: string;
         };
         ResetPassword: {
             /** @description The token from the reset link. */
@@ -2775,6 +2778,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description With the `rf_refresh` cookie, instead of (or beside) an access token: the CSRF token of the cookie's session. */
+                "X-CSRF-Token"?: string;
                 /** @description Your id for this request (8 to 128 of `A-Za-z0-9._:-`): echoed back and kept beside ours in the log line. */
                 "X-Request-Id"?: string;
             };
@@ -2783,7 +2788,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description This session (its refresh-token family) is ended; its access tokens stop working at once. */
+            /** @description This session (its refresh-token family) is ended; its access tokens stop working at once. Every answer clears the `rf_refresh` cookie, a refusal's too. */
             204: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2803,19 +2808,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "UNAUTHENTICATED";
-                    };
-                };
-            };
-            /** @description [INSUFFICIENT_ROLE](https://ringfence.dev/problems/insufficient-role), [ACCOUNT_SETUP_REQUIRED](https://ringfence.dev/problems/account-setup-required) */
-            403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "INSUFFICIENT_ROLE" | "ACCOUNT_SETUP_REQUIRED";
                     };
                 };
             };

@@ -51,8 +51,17 @@ export class Session {
     return this.accessToken;
   }
 
-  /** At page load: a cookie session of this tab is resumed by a refresh; otherwise signed out. */
+  /**
+   * At page load: a cookie session of this tab is resumed by a refresh; a new tab asks the
+   * console's other tabs for the session's CSRF token first (there is one refresh cookie per
+   * browser: signing in again here would end theirs); otherwise signed out.
+   */
   async start(): Promise<void> {
+    this.answerOtherTabs();
+    if (!readCsrf()) {
+      const shared = await askOtherTabs();
+      if (shared) writeCsrf(shared);
+    }
     if (readCsrf() && (await this.refresh())) return;
     if (this.state.status === 'starting') this.set({ status: 'signed-out' });
   }
@@ -163,6 +172,16 @@ export class Session {
     this.timer = setTimeout(() => void this.refresh(), delay);
   }
 
+  /** A signed-in tab tells a new tab of this origin the session's CSRF token (BroadcastChannel: same origin only, nothing stored). */
+  private answerOtherTabs(): void {
+    const channel = sessionChannel();
+    if (!channel) return;
+    channel.onmessage = (event: MessageEvent<unknown>) => {
+      const csrf = readCsrf();
+      if (isMessage(event.data, 'csrf?') && csrf && this.state.status === 'signed-in') channel.postMessage({ type: 'csrf', token: csrf });
+    };
+  }
+
   private retryIn(seconds: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.refresh(), Math.min(Math.max(seconds, 1), 300) * 1000);
@@ -186,6 +205,39 @@ export class Session {
 async function withBrowserLock<T>(name: string, task: () => Promise<T>): Promise<T> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   return locks ? (locks.request(name, task) as Promise<T>) : task();
+}
+
+const CHANNEL = 'ringfence.session';
+/** How long a new tab waits for a signed-in tab to answer. */
+const ASK_TABS_MS = 300;
+let channel: BroadcastChannel | null | undefined;
+
+function sessionChannel(): BroadcastChannel | null {
+  channel ??= typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
+  return channel;
+}
+
+function isMessage(data: unknown, type: string): data is { type: string; token?: unknown } {
+  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === type;
+}
+
+/** The CSRF token a signed-in tab of this console answers with, or null when none answers in time. */
+function askOtherTabs(): Promise<string | null> {
+  if (typeof BroadcastChannel !== 'function') return Promise.resolve(null);
+  const asking = new BroadcastChannel(CHANNEL);
+  return new Promise<string | null>((resolve) => {
+    const done = (token: string | null): void => {
+      clearTimeout(timer);
+      asking.close();
+      resolve(token);
+    };
+    const timer = setTimeout(() => done(null), ASK_TABS_MS);
+    asking.onmessage = (event: MessageEvent<unknown>) => {
+      if (isMessage(event.data, 'csrf') && typeof event.data.token === 'string' && /^[\w-]{43}$/.test(event.data.token))
+        done(event.data.token);
+    };
+    asking.postMessage({ type: 'csrf?' });
+  });
 }
 
 function csrfHeader(): Record<string, string> {

@@ -9,7 +9,7 @@ import { PasswordHasher } from '../passwords/password-hasher';
 import { PasswordPolicy } from '../passwords/password-policy';
 import { SecondFactor } from '../second-factor/second-factor';
 import { Totp } from '../second-factor/totp';
-import { AdminSessions, SessionTokens } from '../sessions/admin-sessions';
+import { AdminSessions, RefreshDelivery, SessionTokens } from '../sessions/admin-sessions';
 
 type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
 
@@ -52,7 +52,11 @@ export class OwnAccount {
     return { secret: enrolment.secretBase32, otpauthUri: enrolment.otpauthUri, qrCodeDataUrl: enrolment.qrCodeDataUrl };
   }
 
-  async confirmTotp(principal: AdminPrincipal, code: string, cookie: boolean): Promise<SetupProgress & { recoveryCodes: string[] }> {
+  async confirmTotp(
+    principal: AdminPrincipal,
+    code: string,
+    delivery: RefreshDelivery,
+  ): Promise<SetupProgress & { recoveryCodes: string[] }> {
     await this.spendSecondFactorAttempt(principal, 'auth.totp_confirm');
     const admin = await this.load(principal);
     if (admin.totpEnabled) throw AdminIdentityProblems.TOTP_ALREADY_ENROLLED();
@@ -77,7 +81,7 @@ export class OwnAccount {
       before: { totp: 'pending' },
       after: { totp: 'enabled', recoveryCodes: 'issued' },
     });
-    const tokens = await this.finishSetupIfDone(principal, { ...admin, totpEnabled: true }, cookie);
+    const tokens = await this.finishSetupIfDone(principal, { ...admin, totpEnabled: true }, delivery);
     return { recoveryCodes, ...(tokens ? { tokens } : {}) };
   }
 
@@ -107,7 +111,7 @@ export class OwnAccount {
   }
 
   /** Needs the current password; ends every other session of the admin. */
-  async changePassword(principal: AdminPrincipal, current: string, next: string, cookie: boolean): Promise<SetupProgress> {
+  async changePassword(principal: AdminPrincipal, current: string, next: string, delivery: RefreshDelivery): Promise<SetupProgress> {
     await this.limiter.enforce([[ATTEMPT_BUDGETS.passwordPerAdmin, principal.adminId]]);
     const admin = await this.load(principal);
     if (!(await this.hasher.verify(admin.passwordHash, current))) {
@@ -129,13 +133,17 @@ export class OwnAccount {
     await this.directory.setPassword(admin.id, await this.hasher.hash(next), { mustChange: false });
     const ended = await this.sessions.revokeAll(admin.id, 'password_changed', principal.sessionId);
     this.trail.record({ target: { type: 'admin', id: admin.id }, after: { password: 'changed', otherSessionsEnded: ended } });
-    const tokens = await this.finishSetupIfDone(principal, { ...admin, passwordMustChange: false }, cookie);
+    const tokens = await this.finishSetupIfDone(principal, { ...admin, passwordMustChange: false }, delivery);
     return tokens ? { tokens } : {};
   }
 
-  private async finishSetupIfDone(principal: AdminPrincipal, admin: AdminRecord, cookie: boolean): Promise<SessionTokens | undefined> {
+  private async finishSetupIfDone(
+    principal: AdminPrincipal,
+    admin: AdminRecord,
+    delivery: RefreshDelivery,
+  ): Promise<SessionTokens | undefined> {
     if (principal.stage !== 'setup' || !admin.totpEnabled || admin.passwordMustChange) return undefined;
-    return this.sessions.completeSetup(principal.sessionId, admin.id, cookie);
+    return this.sessions.completeSetup(principal.sessionId, admin.id, delivery);
   }
 
   private spendSecondFactorAttempt(principal: AdminPrincipal, action: string): Promise<void> {

@@ -12,7 +12,7 @@ import {
 import { AdminDirectory, AdminRecord, normaliseEmail } from '../admins/admin-directory';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { SecondFactor } from '../second-factor/second-factor';
-import { AdminSessions, SessionTokens } from '../sessions/admin-sessions';
+import { AdminSessions, RefreshDelivery, SessionTokens } from '../sessions/admin-sessions';
 import { isOpaqueToken, newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
 
 export type SetupStep = 'totp_enrolment' | 'password_change';
@@ -95,7 +95,7 @@ export class AdminLogin {
   }
 
   /** The second step: a challenge from `login` and a TOTP or recovery code. */
-  async completeSecondFactor(challengeToken: string, code: string, options: { cookie: boolean }): Promise<LoginResult> {
+  async completeSecondFactor(challengeToken: string, code: string, delivery: RefreshDelivery): Promise<LoginResult> {
     await this.limiter.enforce([[ATTEMPT_BUDGETS.mfaPerIp, this.context.clientIp ?? 'unknown']], () =>
       this.events.record({ action: 'auth.mfa', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS),
     );
@@ -144,7 +144,7 @@ export class AdminLogin {
         }
         await close();
         const stage = admin.passwordMustChange ? 'setup' : 'full';
-        const tokens = await this.sessions.open(admin.id, { stage, secondFactor: true, cookie: options.cookie });
+        const tokens = await this.sessions.open(admin.id, { stage, secondFactor: true, ...delivery });
         await this.audit.append({ action: 'auth.mfa', outcome: 'success', reason: method, target: { type: 'admin', id: admin.id } });
         return { kind: 'session', tokens, setupRequired: setupSteps(admin) };
       },

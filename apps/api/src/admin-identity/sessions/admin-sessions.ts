@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditWriter, declareAuditRedactions } from '@ringfence/audit';
 import { constantTimeEqual } from '@ringfence/crypto';
 import { AdminRole, AdminSessionStage, Principal, RequestContext, sqlCount, sqlRows, UnitOfWork } from '@ringfence/tenancy';
-import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions } from '../admin-identity.options';
+import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, REFRESH_REUSE_GRACE_SECONDS } from '../admin-identity.options';
 import { AccessTokens } from '../tokens/access-tokens';
-import { newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
+import { isOpaqueToken, newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
 import { SessionState, SessionStateCache } from './session-state-cache';
 import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../../paging/keyset-page';
 
@@ -25,7 +25,34 @@ export interface SessionTokens {
 
 export type RotationOutcome =
   | { kind: 'rotated'; tokens: SessionTokens }
-  | { kind: 'refused'; reason: 'unknown_token' | 'csrf_mismatch' | 'session_ended' | 'reuse_detected' };
+  | { kind: 'refused'; reason: 'unknown_token' | 'csrf_mismatch' | 'cookie_token_in_body' | 'session_ended' | 'reuse_detected' };
+
+type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
+
+/** Where a full session's refresh token goes, and, for the cookie, the cookie the request came with. */
+export interface RefreshDelivery {
+  /** `rf_refresh` (with a CSRF token in the body), not the body. */
+  cookie: boolean;
+  /** The `rf_refresh` this browser sent: a cookie sign-in overwrites it (`supersedeCookieFamily`). */
+  previousCookie?: string;
+}
+
+/** What a logout presents: the principal its bearer access token proved, and the browser's refresh cookie with the page's CSRF header. */
+export interface LogoutProof {
+  bearer?: AdminPrincipal;
+  cookie?: string;
+  csrfToken?: string;
+}
+
+/** The session a refresh token belongs to, read before there is a principal. */
+interface RefreshTokenOwner {
+  session_id: string;
+  admin_id: string;
+  role: AdminRole;
+  csrf_hash: Buffer | null;
+  /** Not revoked, not past its lifetime, its admin active. */
+  live: boolean;
+}
 
 export interface SessionSummary {
   id: string;
@@ -120,8 +147,11 @@ export class AdminSessions {
     this.unitOfWork.afterCommit(() => this.states.forget(sessionId));
   }
 
-  /** Opens a session in the current unit of work. A full session starts a refresh-token family. */
-  async open(adminId: string, options: { stage: AdminSessionStage; secondFactor: boolean; cookie: boolean }): Promise<SessionTokens> {
+  /**
+   * Opens a session in the current unit of work. A full session starts a refresh-token family;
+   * with cookie delivery, the family of the cookie it overwrites ends if it is this admin's.
+   */
+  async open(adminId: string, options: { stage: AdminSessionStage; secondFactor: boolean } & RefreshDelivery): Promise<SessionTokens> {
     const csrf = options.cookie && options.stage === 'full' ? newOpaqueToken() : undefined;
     const [row] = await sqlRows<{ id: string }>(
       this.unitOfWork.manager,
@@ -139,16 +169,18 @@ export class AdminSessions {
       ],
     );
     const sessionId = row!.id;
+    if (csrf) await this.supersedeCookieFamily(adminId, sessionId, options.previousCookie);
     return this.tokensFor(adminId, sessionId, options.stage, csrf?.token);
   }
 
   /**
    * A setup session whose setup is done becomes a full one, with its first refresh token,
    * only if this very session has seen a second factor (a TOTP confirmation or an MFA
-   * login): knowing a one-time password alone never yields a full session.
+   * login): knowing a one-time password alone never yields a full session. With cookie
+   * delivery, the family of the cookie it overwrites ends if it is this admin's.
    */
-  async completeSetup(sessionId: string, adminId: string, cookie: boolean): Promise<SessionTokens | undefined> {
-    const csrf = cookie ? newOpaqueToken() : undefined;
+  async completeSetup(sessionId: string, adminId: string, delivery: RefreshDelivery): Promise<SessionTokens | undefined> {
+    const csrf = delivery.cookie ? newOpaqueToken() : undefined;
     const upgraded = await sqlCount(
       this.unitOfWork.manager,
       `UPDATE admin_sessions
@@ -159,42 +191,61 @@ export class AdminSessions {
     );
     if (upgraded === 0) return undefined;
     this.forgetSession(sessionId);
+    if (csrf) await this.supersedeCookieFamily(adminId, sessionId, delivery.previousCookie);
     return this.tokensFor(adminId, sessionId, 'full', csrf?.token);
   }
 
   /**
+   * A cookie sign-in overwrites the browser's `rf_refresh`: the family the old cookie carried
+   * would stay live with no page able to use or end it. If it is this admin's, it ends here
+   * (`superseded_by_sign_in`, audited as `auth.session_revoke`). Another admin's cookie, or
+   * an unknown or malformed one, is ignored, and the answer is the same (no oracle).
+   */
+  private async supersedeCookieFamily(adminId: string, keptSessionId: string, previousCookie: string | undefined): Promise<void> {
+    if (!isOpaqueToken(previousCookie)) return;
+    const ended = await sqlRows<{ id: string }>(
+      this.unitOfWork.manager,
+      `UPDATE admin_sessions s SET revoked_at = now(), revoked_reason = 'superseded_by_sign_in'
+         FROM admin_refresh_tokens t
+        WHERE t.token_hash = $1 AND s.id = t.session_id AND s.admin_id = $2 AND s.id <> $3 AND s.revoked_at IS NULL
+        RETURNING s.id`,
+      [opaqueTokenHash(previousCookie), adminId, keptSessionId],
+    );
+    for (const { id } of ended) {
+      this.forgetSession(id);
+      await this.audit.append({
+        action: 'auth.session_revoke',
+        outcome: 'success',
+        reason: 'superseded_by_sign_in',
+        target: { type: 'admin_session', id },
+      });
+    }
+  }
+
+  /**
    * Rotates a refresh token in its own transaction. A used token presented again
-   * revokes its family, and that revocation commits even though the caller is refused.
-   * Two concurrent rotations of one token: the row lock lets one through; the other
-   * finds it used and revokes the family, so at most one child is ever live.
+   * revokes its family, and that revocation commits even though the caller is refused,
+   * with one exception, the reuse grace: by the cookie path (its CSRF header checked),
+   * within `REFRESH_REUSE_GRACE_SECONDS` of its use, while the token that replaced it is
+   * unused, it is a reload that lost the answer, and the family rotates again (that
+   * successor spent unused, a new child issued). Two concurrent rotations of one token:
+   * the row lock lets one through; the other finds it used and revokes the family (in a
+   * body) or spends the unused child the first just made and issues its own (by the
+   * cookie, within the grace): either way at most one child is ever live.
    */
   async rotate(refreshToken: string, cookie: { csrfToken: string | undefined } | undefined): Promise<RotationOutcome> {
     const hash = opaqueTokenHash(refreshToken);
-    // Outside a unit of work: the rotation's actor (the session's admin) is what this read finds out.
-    const [owner] = await this.unitOfWork.readOutsideUnitOfWork('refresh token owner, before there is a principal', (reader) =>
-      sqlRows<{ session_id: string; admin_id: string; role: AdminRole; csrf_hash: Buffer | null }>(
-        reader,
-        `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash
-           FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id JOIN admins a ON a.id = s.admin_id
-          WHERE t.token_hash = $1`,
-        [hash],
-      ),
-    );
+    const owner = await this.ownerOf(hash);
     if (!owner) return { kind: 'refused', reason: 'unknown_token' };
     // A cookie travels by itself; the header proves the page that sent it is ours. Checked
     // before the token is spent, so a forged request cannot burn it.
-    if (cookie && (!owner.csrf_hash || !cookie.csrfToken || !constantTimeEqual(opaqueTokenHash(cookie.csrfToken), owner.csrf_hash))) {
-      return { kind: 'refused', reason: 'csrf_mismatch' };
-    }
+    if (cookie && !csrfMatches(owner.csrf_hash, cookie.csrfToken)) return { kind: 'refused', reason: 'csrf_mismatch' };
+    // A token issued for the cookie (its session has a CSRF hash) is good only as the cookie,
+    // with the header: in a body it would skip that check (a token lifted from a cookie jar
+    // would work alone). Refused before it is spent, like a CSRF mismatch.
+    if (!cookie && owner.csrf_hash) return { kind: 'refused', reason: 'cookie_token_in_body' };
     // The audit actor: the session's admin.
-    const principal: Principal = {
-      kind: 'admin',
-      adminId: owner.admin_id,
-      role: owner.role,
-      sessionId: owner.session_id,
-      stage: 'full',
-      secondFactorAt: null,
-    };
+    const principal = actorOf(owner);
     return this.unitOfWork.run(
       async (): Promise<RotationOutcome> => {
         const manager = this.unitOfWork.manager;
@@ -203,7 +254,8 @@ export class AdminSessions {
           `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
           [hash],
         );
-        if (spent === 0) {
+        const reissued = spent === 0 && cookie !== undefined && (await this.spendUnusedSuccessorWithinGrace(hash));
+        if (spent === 0 && !reissued) {
           const revoked = await this.revoke(owner.session_id, 'refresh_token_reuse');
           await this.audit.append({
             action: 'auth.refresh_reuse',
@@ -226,12 +278,54 @@ export class AdminSessions {
           this.context.clientIp ?? null,
           this.context.userAgent?.slice(0, 512) ?? null,
         ]);
-        const tokens = await this.tokensFor(owner.admin_id, owner.session_id, 'full', undefined);
-        await this.audit.append({ action: 'auth.refresh', outcome: 'success', target: { type: 'admin_session', id: owner.session_id } });
+        // The presented token names its child: the one a reload within the grace may spend instead of revoking.
+        const tokens = await this.tokensFor(owner.admin_id, owner.session_id, 'full', undefined, hash);
+        await this.audit.append({
+          action: 'auth.refresh',
+          outcome: 'success',
+          ...(reissued ? { reason: 'reissued_within_grace' } : {}),
+          target: { type: 'admin_session', id: owner.session_id },
+        });
         return { kind: 'rotated', tokens };
       },
       { principal },
     );
+  }
+
+  /**
+   * Ends the sessions a logout proves, each audited as `auth.logout` by its admin: the one the
+   * bearer access token proved (as it always was), and the one the refresh cookie names when
+   * the CSRF header matches it and it is live. The cookie needs no bearer, so an access token
+   * that expired while the laptop slept is no obstacle, and its token may be spent (a page
+   * whose last refresh answer was lost still signs out): ending a family is all it can do.
+   * Beside a bearer of the same admin, the cookie's family ends without the header: the
+   * answer clears that cookie, which would leave the family live with nothing to use or end
+   * it. False when nothing proves a session (the caller answers the uniform 401).
+   */
+  async logout(proof: LogoutProof): Promise<boolean> {
+    const { bearer } = proof;
+    const owner = isOpaqueToken(proof.cookie) ? await this.ownerOf(opaqueTokenHash(proof.cookie)) : undefined;
+    const cookieProven = owner?.live === true && csrfMatches(owner.csrf_hash, proof.csrfToken);
+    if (!bearer && !cookieProven) return false;
+    // Each session ends as its own admin (a bearer and a proven cookie of two admins: each its own).
+    const endings = new Map<string, AdminPrincipal>(bearer ? [[bearer.sessionId, bearer]] : []);
+    if (owner?.live && (cookieProven || owner.admin_id === bearer?.adminId) && !endings.has(owner.session_id)) {
+      endings.set(owner.session_id, owner.admin_id === bearer?.adminId ? bearer : actorOf(owner));
+    }
+    let ended = false;
+    for (const [sessionId, actor] of endings) {
+      const revoked = await this.unitOfWork.run(
+        async () => {
+          if (!(await this.revoke(sessionId, 'logout', actor.adminId))) return false;
+          await this.audit.append({ action: 'auth.logout', outcome: 'success', target: { type: 'admin_session', id: sessionId } });
+          return true;
+        },
+        { principal: actor },
+      );
+      ended ||= revoked;
+    }
+    // A bearer proved its session a moment ago: ended here or just before, it is over (as it always answered).
+    return ended || bearer !== undefined;
   }
 
   /** Ends one session; with `adminId`, only if it is that admin's (an admin ending their own). */
@@ -307,11 +401,54 @@ export class AdminSessions {
     );
   }
 
+  /**
+   * The reuse grace, for a spent token presented by the cookie path with its CSRF header: if
+   * it was used within `REFRESH_REUSE_GRACE_SECONDS` and the token that replaced it is still
+   * unused, spends that successor (it can never be used: presented later, it is reuse) and
+   * says the family may rotate again. The spent token's row lock makes concurrent reissues of
+   * it take turns; the successor's `used_at IS NULL` makes a reissue and the successor's own
+   * use exclude each other. A successor spent this way names nothing, so it is never forgiven.
+   */
+  private async spendUnusedSuccessorWithinGrace(tokenHash: Buffer): Promise<boolean> {
+    const manager = this.unitOfWork.manager;
+    const [spent] = await sqlRows<{ replaced_by: Buffer | null }>(
+      manager,
+      `SELECT replaced_by FROM admin_refresh_tokens
+        WHERE token_hash = $1 AND used_at > now() - make_interval(secs => $2)
+        FOR UPDATE`,
+      [tokenHash, REFRESH_REUSE_GRACE_SECONDS],
+    );
+    if (!spent?.replaced_by) return false;
+    const voided = await sqlCount(
+      manager,
+      `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
+      [spent.replaced_by],
+    );
+    return voided === 1;
+  }
+
+  /** Outside a unit of work: the actor of what follows (the session's admin) is what this read finds out. */
+  private async ownerOf(tokenHash: Buffer): Promise<RefreshTokenOwner | undefined> {
+    const [owner] = await this.unitOfWork.readOutsideUnitOfWork('refresh token owner, before there is a principal', (reader) =>
+      sqlRows<RefreshTokenOwner>(
+        reader,
+        `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash,
+                (s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'active') AS live
+           FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id JOIN admins a ON a.id = s.admin_id
+          WHERE t.token_hash = $1`,
+        [tokenHash],
+      ),
+    );
+    return owner;
+  }
+
   private async tokensFor(
     adminId: string,
     sessionId: string,
     stage: AdminSessionStage,
     csrfToken: string | undefined,
+    /** The token this rotation spent: it names the new one as its successor. */
+    replacing?: Buffer,
   ): Promise<SessionTokens> {
     const access = this.accessTokens.issue({ adminId, sessionId });
     let refreshToken: string | undefined;
@@ -321,6 +458,12 @@ export class AdminSessions {
         refresh.hash,
         sessionId,
       ]);
+      if (replacing) {
+        await this.unitOfWork.manager.query(`UPDATE admin_refresh_tokens SET replaced_by = $2 WHERE token_hash = $1`, [
+          replacing,
+          refresh.hash,
+        ]);
+      }
       refreshToken = refresh.token;
     }
     return {
@@ -332,4 +475,14 @@ export class AdminSessions {
       ...(csrfToken ? { csrfToken } : {}),
     };
   }
+}
+
+/** Whether `csrfToken` is the one whose hash a cookie session keeps (never for a session without one). */
+function csrfMatches(csrfHash: Buffer | null, csrfToken: string | undefined): boolean {
+  return csrfHash !== null && csrfToken !== undefined && constantTimeEqual(opaqueTokenHash(csrfToken), csrfHash);
+}
+
+/** A refresh token's session acting as its admin: the actor of the rotation or logout it proves. */
+function actorOf(owner: RefreshTokenOwner): AdminPrincipal {
+  return { kind: 'admin', adminId: owner.admin_id, role: owner.role, sessionId: owner.session_id, stage: 'full', secondFactorAt: null };
 }

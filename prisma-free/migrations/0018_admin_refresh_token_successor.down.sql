@@ -1,0 +1,1 @@
+ALTER TABLE admin_refresh_tokens DROP COLUMN replaced_by;
