@@ -3,10 +3,9 @@ import { useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError } from '../../api/problem';
 import type { components } from '../../api/ringfence-api';
-import { Field } from '../../ui/field';
+import { Field, TextArea } from '../../ui/field';
 import { ProblemAlert } from '../../ui/problem-alert';
 import type { Environment } from './environment-select';
-import { TextArea } from './labelled-controls';
 import { documentOf, emptyRule, formOf, type PolicyDocument, type RuleForm } from './policy-form-model';
 import { PolicyRuleEditor } from './policy-rule-editor';
 

@@ -2,11 +2,10 @@ import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { components } from '../../api/ringfence-api';
-import { Field } from '../../ui/field';
+import { Field, Select } from '../../ui/field';
 import { ProblemAlert } from '../../ui/problem-alert';
 import { reasonWords, traceWords } from './decision-words';
 import type { Environment } from './environment-select';
-import { Select } from './labelled-controls';
 
 type SampleTransfer = components['schemas']['SampleTransfer'];
 type Explanation = components['schemas']['PolicyExplanation'];

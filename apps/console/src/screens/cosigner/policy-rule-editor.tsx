@@ -1,5 +1,4 @@
-import { Field } from '../../ui/field';
-import { Select, TextArea } from './labelled-controls';
+import { Field, Select, TextArea } from '../../ui/field';
 import { rulePath, type RuleAction, type RuleForm } from './policy-form-model';
 
 const ACTIONS = [

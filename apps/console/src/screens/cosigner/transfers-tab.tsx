@@ -8,7 +8,7 @@ import { Timestamp } from '../../ui/timestamp';
 import './cosigner.css';
 import { reasonWords } from './decision-words';
 import { EnvironmentSelect, type Environment } from './environment-select';
-import { Select } from './labelled-controls';
+import { Select } from '../../ui/field';
 
 type Transfer = components['schemas']['Transfer'];
 type TransferStatus = Transfer['status'];

@@ -6,7 +6,7 @@ import { Pager, usePager } from '../../ui/pager';
 import { ProblemAlert } from '../../ui/problem-alert';
 import { Timestamp } from '../../ui/timestamp';
 import type { Environment } from '../cosigner/environment-select';
-import { Select } from '../cosigner/labelled-controls';
+import { Select } from '../../ui/field';
 
 type Delivery = components['schemas']['WebhookDelivery'];
 type Endpoint = components['schemas']['WebhookEndpoint'];

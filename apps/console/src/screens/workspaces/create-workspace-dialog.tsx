@@ -4,9 +4,8 @@ import { useNavigate } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { ApiError } from '../../api/problem';
 import { Dialog } from '../../ui/dialog';
-import { Field } from '../../ui/field';
 import { ProblemAlert } from '../../ui/problem-alert';
-import { OriginsField, originErrors } from './origins-field';
+import { WorkspaceFields, type WorkspaceDraft } from './workspace-fields';
 import { newIdempotencyKey, originsOf, workspaceQueries } from './workspace-data';
 
 /**
@@ -17,9 +16,8 @@ export function CreateWorkspaceDialog({ onClose }: { onClose: () => void }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [idempotencyKey] = useState(newIdempotencyKey);
-  const [name, setName] = useState('');
-  const [plan, setPlan] = useState('standard');
-  const [origins, setOrigins] = useState('');
+  const [draft, setDraft] = useState<WorkspaceDraft>({ name: '', plan: 'standard', origins: '' });
+  const { name, plan, origins } = draft;
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const fields = error instanceof ApiError ? error.fieldErrors() : {};
@@ -47,17 +45,7 @@ export function CreateWorkspaceDialog({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title="Create a workspace" onClose={onClose}>
       <form onSubmit={(event) => void submit(event)}>
-        <Field label="Name" value={name} onChange={setName} required maxLength={200} autoComplete="off" autoFocus errors={fields.name} />
-        <Field
-          label="Plan"
-          value={plan}
-          onChange={setPlan}
-          required
-          autoComplete="off"
-          hint="One of the plans configured on the server (RATE_LIMIT_PLANS); it sets the workspace’s request limits."
-          errors={fields.plan}
-        />
-        <OriginsField value={origins} onChange={setOrigins} errors={originErrors(fields)} />
+        <WorkspaceFields draft={draft} onChange={setDraft} fields={fields} autoFocus />
         <ProblemAlert error={error} />
         <div className="actions">
           <button type="submit" className="primary" disabled={busy}>

@@ -4,17 +4,19 @@ import { api, unwrap } from '../../api/client';
 import { ApiError } from '../../api/problem';
 import type { components } from '../../api/ringfence-api';
 import { Dialog } from '../../ui/dialog';
-import { Field } from '../../ui/field';
 import { ProblemAlert } from '../../ui/problem-alert';
-import { OriginsField, originErrors } from './origins-field';
+import { WorkspaceFields, type WorkspaceDraft } from './workspace-fields';
 import { originsOf, workspaceQueries, type Workspace } from './workspace-data';
 
 /** A workspace's name, plan and allowed origins; only what the admin changed is sent. */
 export function EditWorkspaceDialog({ workspace, onClose, onSaved }: { workspace: Workspace; onClose: () => void; onSaved: () => void }) {
   const queryClient = useQueryClient();
-  const [name, setName] = useState(workspace.name);
-  const [plan, setPlan] = useState(workspace.plan);
-  const [origins, setOrigins] = useState(workspace.allowedOrigins.join('\n'));
+  const [draft, setDraft] = useState<WorkspaceDraft>({
+    name: workspace.name,
+    plan: workspace.plan,
+    origins: workspace.allowedOrigins.join('\n'),
+  });
+  const { name, plan, origins } = draft;
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const fields = error instanceof ApiError ? error.fieldErrors() : {};
@@ -46,17 +48,7 @@ export function EditWorkspaceDialog({ workspace, onClose, onSaved }: { workspace
   return (
     <Dialog title="Edit the workspace" onClose={onClose}>
       <form onSubmit={(event) => void submit(event)}>
-        <Field label="Name" value={name} onChange={setName} required maxLength={200} autoComplete="off" errors={fields.name} />
-        <Field
-          label="Plan"
-          value={plan}
-          onChange={setPlan}
-          required
-          autoComplete="off"
-          hint="One of the plans configured on the server (RATE_LIMIT_PLANS); it sets the workspace’s request limits."
-          errors={fields.plan}
-        />
-        <OriginsField value={origins} onChange={setOrigins} errors={originErrors(fields)} />
+        <WorkspaceFields draft={draft} onChange={setDraft} fields={fields} />
         <ProblemAlert error={error} />
         <div className="actions">
           <button type="submit" className="primary" disabled={busy}>
