@@ -17,6 +17,7 @@ const BOOTSTRAP = join(DIST, 'apps', 'api', 'src', 'bootstrap');
 
 /** Each command: the compiled entry it runs, the arguments put before the operator's, and a line for the list. */
 const COMMANDS = {
+  start: { entry: '../main.js', summary: 'serve the API and the admin console (`npm start`; an embedded PostgreSQL without DATABASE_URL)' },
   'admin:create': { entry: 'admin-create.cli.js', summary: 'create an admin and print a one-time password once' },
   'audit:verify': { entry: 'audit-verify.cli.js', summary: "walk the audit log's hash chain; exit 1 on a break" },
   'keys:rewrap': { entry: 'keys-rewrap.cli.js', summary: 'move every sealed value to the active master key version' },
@@ -31,10 +32,14 @@ const COMMANDS = {
   demo: { entry: 'demo.cli.js', summary: "the cosigner's loop end to end on a throwaway embedded PostgreSQL" },
 };
 
-/** What `nest build` compiles, and what `npm run build` copies beside it. Specs and snapshots are not built. */
+/**
+ * What `npm run build` compiles (Nest, and Vite for the console), and what it copies beside
+ * them. Specs and snapshots are not built; the console's own output (apps/console/dist, which
+ * the test run also writes) is not a source.
+ */
 const SOURCES = ['apps', 'libs', 'prisma-free'];
 const SOURCE_FILES = ['tsconfig.json', 'tsconfig.build.json', 'nest-cli.json'];
-const NOT_BUILT = /(\.spec\.ts|\.snap)$|(^|\/)__snapshots__(\/|$)/;
+const NOT_BUILT = /(\.spec\.ts|\.snap)$|(^|\/)__snapshots__(\/|$)|^apps\/console\/dist(\/|$)/;
 
 /**
  * The first source file changed since the build in `dist` (newer than its stamp), or why a
@@ -102,6 +107,19 @@ function main(argv) {
       `ringfence: unknown command '${name}' (one of: ${Object.keys(COMMANDS).join(', ')})\nRun 'ringfence --help' for usage.\n`,
     );
     return 64;
+  }
+  if (name === 'start' && rest.some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(
+      [
+        'usage: ringfence start      (npm start)',
+        '',
+        'Builds first when a source changed since the last build, then serves the API and the admin console',
+        '(http://localhost:3000/console) on PORT; without DATABASE_URL on an embedded PostgreSQL under',
+        'RINGFENCE_DATA_DIR (.data). Every setting: README.md, "Configuration".',
+        '',
+      ].join('\n'),
+    );
+    return 0;
   }
   const entry = join(BOOTSTRAP, command.entry);
   if (canBuild(ROOT)) {

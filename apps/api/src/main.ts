@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 // First: tracing, when configured, must patch http, pg and ioredis before anything loads them.
 import { startTracingIfConfigured } from './telemetry/tracing-switch';
 const tracing = startTracingIfConfigured(process.env);
@@ -11,6 +13,7 @@ import { describeFailure } from './bootstrap/failure-message';
 import { unsupportedNode } from './bootstrap/node-runtime';
 import { ConfigError, loadConfig } from './config/app-config';
 import { CosignerKeys } from './cosigner/protocol/cosigner-keys';
+import { CONSOLE_BUNDLE_DIR } from './console-host/console-bundle-dir';
 import { prepareDatabase } from './database/database-bootstrap';
 import { FireblocksCredentials } from './providers/fireblocks/fireblocks-credentials';
 import { createAppLogger } from './logging/app-logger';
@@ -50,15 +53,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const base = `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${config.http.port}`;
+  const consoleUrl = config.role !== 'worker' && existsSync(join(CONSOLE_BUNDLE_DIR, 'index.html')) ? `${base}/console` : undefined;
+  const pages = [...(consoleUrl ? [`console: ${consoleUrl}`] : []), ...(config.http.docsEnabled ? [`docs: ${base}/docs`] : [])];
   logger.info(
     { node: process.version, role: config.role, tracing: tracing !== undefined, metrics: config.metrics.access },
-    `Ringfence API listening on ${base}${config.http.docsEnabled ? ` (docs: ${base}/docs)` : ''}`,
+    `Ringfence API listening on ${base}${pages.length > 0 ? ` (${pages.join(', ')})` : ''}`,
   );
   // The one-time credential last, once the log lines before it are out: it is what a person
   // starting the server must not miss.
   if (created) {
     const owner = created;
-    logger.flush(() => printFirstOwner(owner.admin.email, owner.oneTimePassword));
+    logger.flush(() => printFirstOwner(owner.admin.email, owner.oneTimePassword, consoleUrl));
   }
 
   let stopping = false;
@@ -92,7 +97,7 @@ async function main(): Promise<void> {
  * redacts and may ship lines elsewhere). The password is one-time: the first login must
  * replace it and enrol TOTP.
  */
-function printFirstOwner(email: string, oneTimePassword: string): void {
+function printFirstOwner(email: string, oneTimePassword: string, consoleUrl: string | undefined): void {
   // Bold yellow on a terminal, so it stands out of the log lines; plain text otherwise.
   const [on, off] = process.stdout.isTTY ? ['\x1b[1;33m', '\x1b[0m'] : ['', ''];
   process.stdout.write(
@@ -102,7 +107,9 @@ function printFirstOwner(email: string, oneTimePassword: string): void {
       '  │ First owner created. Shown once; the first login replaces it.        │',
       `  │   email:              ${email.padEnd(47)}│`,
       `  │   one-time password:  ${oneTimePassword.padEnd(47)}│`,
-      `  │ Sign in at POST /v1/auth/login, then set a password and enrol TOTP.  │`,
+      ...(consoleUrl
+        ? [`  │ Sign in at ${consoleUrl.padEnd(58)}│`, '  │ (the first login enrols TOTP, then replaces the password).           │']
+        : ['  │ Sign in at POST /v1/auth/login, then set a password and enrol TOTP.  │']),
       `  └──────────────────────────────────────────────────────────────────────┘${off}`,
       '',
       '',
