@@ -311,7 +311,17 @@ describe('admin sessions and refresh-token families', () => {
       expect(uniform(lifted)).toEqual(uniform(unknown));
       expect(lifted.headers['set-cookie']).toBeUndefined();
       // Neither spent nor taken for reuse: the family is untouched, and the page's own refresh works.
-      expect(await auditOf('req-refresh-lifted-cookie')).toEqual([]);
+      // The refusal is audited, as the anonymous caller it is, naming the session.
+      expect(await auditOf('req-refresh-lifted-cookie')).toEqual([
+        {
+          action: 'auth.refresh',
+          outcome: 'failure',
+          reason: 'cookie_token_in_body',
+          actor_type: 'anonymous',
+          actor_id: null,
+          target_id: session.sessionId,
+        },
+      ]);
       expect(await revokedReasonOf(session.sessionId)).toBeNull();
       expect(await liveTokensOf(session.sessionId)).toBe(1);
       const real = await cookieRefresh(session.refreshToken, session.csrfToken);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditWriter, declareAuditRedactions } from '@ringfence/audit';
+import { AuditWriter, declareAuditRedactions, SecurityEvents } from '@ringfence/audit';
 import { constantTimeEqual } from '@ringfence/crypto';
-import { AdminRole, AdminSessionStage, Principal, RequestContext, sqlCount, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { AdminRole, AdminSessionStage, ANONYMOUS, Principal, RequestContext, sqlCount, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, REFRESH_REUSE_GRACE_SECONDS } from '../admin-identity.options';
 import { AccessTokens } from '../tokens/access-tokens';
 import { isOpaqueToken, newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
@@ -50,6 +50,8 @@ interface RefreshTokenOwner {
   admin_id: string;
   role: AdminRole;
   csrf_hash: Buffer | null;
+  /** This token was spent (its `used_at` is set). */
+  used: boolean;
   /** Not revoked, not past its lifetime, its admin active. */
   live: boolean;
 }
@@ -90,6 +92,7 @@ export class AdminSessions {
     private readonly context: RequestContext,
     private readonly accessTokens: AccessTokens,
     private readonly audit: AuditWriter,
+    private readonly events: SecurityEvents,
     @Inject(ADMIN_IDENTITY_OPTIONS) private readonly options: AdminIdentityOptions,
   ) {
     this.states = new SessionStateCache(options.sessionCacheMs);
@@ -242,18 +245,35 @@ export class AdminSessions {
     if (cookie && !csrfMatches(owner.csrf_hash, cookie.csrfToken)) return { kind: 'refused', reason: 'csrf_mismatch' };
     // A token issued for the cookie (its session has a CSRF hash) is good only as the cookie,
     // with the header: in a body it would skip that check (a token lifted from a cookie jar
-    // would work alone). Refused before it is spent, like a CSRF mismatch.
-    if (!cookie && owner.csrf_hash) return { kind: 'refused', reason: 'cookie_token_in_body' };
+    // would work alone). An unused one is refused before it is spent, like a CSRF mismatch
+    // (audited); a spent one is reuse whatever the path (a lifted jar, a proxy log): it
+    // revokes the family below, never forgiven by the grace (that is the cookie path's).
+    const cookieTokenInBody = !cookie && owner.csrf_hash !== null;
+    if (cookieTokenInBody && !owner.used) {
+      await this.events.record(
+        {
+          action: 'auth.refresh',
+          outcome: 'failure',
+          reason: 'cookie_token_in_body',
+          target: { type: 'admin_session', id: owner.session_id },
+        },
+        ANONYMOUS,
+      );
+      return { kind: 'refused', reason: 'cookie_token_in_body' };
+    }
     // The audit actor: the session's admin.
     const principal = actorOf(owner);
     return this.unitOfWork.run(
       async (): Promise<RotationOutcome> => {
         const manager = this.unitOfWork.manager;
-        const spent = await sqlCount(
-          manager,
-          `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
-          [hash],
-        );
+        // A cookie token in a body is never spent here: it was spent already (its use is reuse).
+        const spent = cookieTokenInBody
+          ? 0
+          : await sqlCount(
+              manager,
+              `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
+              [hash],
+            );
         const reissued = spent === 0 && cookie !== undefined && (await this.spendUnusedSuccessorWithinGrace(hash));
         if (spent === 0 && !reissued) {
           const revoked = await this.revoke(owner.session_id, 'refresh_token_reuse');
@@ -432,7 +452,7 @@ export class AdminSessions {
     const [owner] = await this.unitOfWork.readOutsideUnitOfWork('refresh token owner, before there is a principal', (reader) =>
       sqlRows<RefreshTokenOwner>(
         reader,
-        `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash,
+        `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash, t.used_at IS NOT NULL AS used,
                 (s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'active') AS live
            FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id JOIN admins a ON a.id = s.admin_id
           WHERE t.token_hash = $1`,
