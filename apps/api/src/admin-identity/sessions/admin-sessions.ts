@@ -52,6 +52,11 @@ interface RefreshTokenOwner {
   csrf_hash: Buffer | null;
   /** This token was spent (its `used_at` is set). */
   used: boolean;
+  /**
+   * The family's current token as a browser may still hold it: unused, or the one spent token
+   * the reuse grace would forgive (used within it, its successor unused).
+   */
+  current: boolean;
   /** Not revoked, not past its lifetime, its admin active. */
   live: boolean;
 }
@@ -200,28 +205,46 @@ export class AdminSessions {
 
   /**
    * A cookie sign-in overwrites the browser's `rf_refresh`: the family the old cookie carried
-   * would stay live with no page able to use or end it. If it is this admin's, it ends here
-   * (`superseded_by_sign_in`, audited as `auth.session_revoke`). Another admin's cookie, or
-   * an unknown or malformed one, is ignored, and the answer is the same (no oracle).
+   * would stay live with no page able to use or end it. If it is a cookie session (it has a
+   * CSRF hash) of this admin and the cookie is its current token (unused, or the one spent
+   * token the reuse grace would forgive), it ends here (`superseded_by_sign_in`, audited as
+   * `auth.session_revoke` by the admin signing in). A body (CLI) session, a token that
+   * is no longer current (an old one from a log, planted or replayed), another admin's
+   * cookie, or an unknown or malformed one, is ignored, and the answer is the same (no oracle).
    */
   private async supersedeCookieFamily(adminId: string, keptSessionId: string, previousCookie: string | undefined): Promise<void> {
     if (!isOpaqueToken(previousCookie)) return;
-    const ended = await sqlRows<{ id: string }>(
+    const ended = await sqlRows<{ id: string; role: AdminRole }>(
       this.unitOfWork.manager,
       `UPDATE admin_sessions s SET revoked_at = now(), revoked_reason = 'superseded_by_sign_in'
-         FROM admin_refresh_tokens t
+         FROM admin_refresh_tokens t, admins a
         WHERE t.token_hash = $1 AND s.id = t.session_id AND s.admin_id = $2 AND s.id <> $3 AND s.revoked_at IS NULL
-        RETURNING s.id`,
-      [opaqueTokenHash(previousCookie), adminId, keptSessionId],
+          AND s.csrf_hash IS NOT NULL AND a.id = s.admin_id AND ${CURRENT_TOKEN.replace('$2', '$4')}
+        RETURNING s.id, a.role`,
+      [opaqueTokenHash(previousCookie), adminId, keptSessionId, REFRESH_REUSE_GRACE_SECONDS],
     );
-    for (const { id } of ended) {
+    for (const { id, role } of ended) {
       this.forgetSession(id);
-      await this.audit.append({
-        action: 'auth.session_revoke',
-        outcome: 'success',
-        reason: 'superseded_by_sign_in',
-        target: { type: 'admin_session', id },
-      });
+      // The sign-in's unit of work acts as nobody yet: the row names the admin signing in.
+      await this.asActor({ kind: 'admin', adminId, role, sessionId: keptSessionId, stage: 'full', secondFactorAt: null }, () =>
+        this.audit.append({
+          action: 'auth.session_revoke',
+          outcome: 'success',
+          reason: 'superseded_by_sign_in',
+          target: { type: 'admin_session', id },
+        }),
+      );
+    }
+  }
+
+  /** Runs `work` with `actor` as the current unit of work's principal (its audit rows' actor), then puts the previous one back. */
+  private async asActor(actor: Principal, work: () => Promise<void>): Promise<void> {
+    const previous = this.context.principal;
+    this.context.setPrincipal(actor);
+    try {
+      await work();
+    } finally {
+      this.context.setPrincipal(previous);
     }
   }
 
@@ -329,7 +352,10 @@ export class AdminSessions {
     if (!bearer && !cookieProven) return false;
     // Each session ends as its own admin (a bearer and a proven cookie of two admins: each its own).
     const endings = new Map<string, AdminPrincipal>(bearer ? [[bearer.sessionId, bearer]] : []);
-    if (owner?.live && (cookieProven || owner.admin_id === bearer?.adminId) && !endings.has(owner.session_id)) {
+    // Beside a bearer, without the header: only a cookie session of the bearer's admin whose
+    // current token this is (never a body session named by an old token, planted or replayed).
+    const bearersCookie = owner?.csrf_hash != null && owner.current && owner.admin_id === bearer?.adminId;
+    if (owner?.live && (cookieProven || bearersCookie) && !endings.has(owner.session_id)) {
       endings.set(owner.session_id, owner.admin_id === bearer?.adminId ? bearer : actorOf(owner));
     }
     let ended = false;
@@ -452,11 +478,11 @@ export class AdminSessions {
     const [owner] = await this.unitOfWork.readOutsideUnitOfWork('refresh token owner, before there is a principal', (reader) =>
       sqlRows<RefreshTokenOwner>(
         reader,
-        `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash, t.used_at IS NOT NULL AS used,
+        `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash, t.used_at IS NOT NULL AS used, ${CURRENT_TOKEN} AS current,
                 (s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'active') AS live
            FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id JOIN admins a ON a.id = s.admin_id
           WHERE t.token_hash = $1`,
-        [tokenHash],
+        [tokenHash, REFRESH_REUSE_GRACE_SECONDS],
       ),
     );
     return owner;
@@ -496,6 +522,14 @@ export class AdminSessions {
     };
   }
 }
+
+/**
+ * SQL: the refresh token `t` is its family's current one as a browser may still hold it: unused,
+ * or used within the reuse grace (`$2` seconds) with its successor unused (the token a reload
+ * that lost the answer presents, which the grace forgives).
+ */
+const CURRENT_TOKEN = `(t.used_at IS NULL OR (t.used_at > now() - make_interval(secs => $2) AND EXISTS (
+    SELECT 1 FROM admin_refresh_tokens c WHERE c.token_hash = t.replaced_by AND c.used_at IS NULL)))`;
 
 /** Whether `csrfToken` is the one whose hash a cookie session keeps (never for a session without one). */
 function csrfMatches(csrfHash: Buffer | null, csrfToken: string | undefined): boolean {
