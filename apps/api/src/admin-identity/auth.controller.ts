@@ -11,10 +11,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AccessProblems, AnyAdmin, Public, StepUp, callerOf, unauthenticated } from '@ringfence/access';
-import { Audited, AuditedInService } from '@ringfence/audit';
-import { ATTEMPT_BUDGETS, AttemptLimiter } from '@ringfence/limits';
+import { Audited, AuditedInService, SecurityEvents } from '@ringfence/audit';
+import { ATTEMPT_BUDGETS, type AttemptBudget, AttemptLimiter } from '@ringfence/limits';
 import { RequestProblems } from '@ringfence/problems';
-import { Principal, RequestContext } from '@ringfence/tenancy';
+import { ANONYMOUS, Principal, RequestContext } from '@ringfence/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { OwnAccount } from './account/own-account';
@@ -59,6 +59,7 @@ export class AuthController {
     private readonly limiter: AttemptLimiter,
     private readonly context: RequestContext,
     private readonly adminJwt: AdminJwtAuthenticator,
+    private readonly events: SecurityEvents,
     @Inject(ADMIN_IDENTITY_OPTIONS) private readonly options: AdminIdentityOptions,
   ) {}
 
@@ -102,8 +103,19 @@ export class AuthController {
   ): Promise<SessionTokensDto> {
     // Only refused refreshes spend the address's budget: a neighbour behind the same address
     // (an office NAT, a VPN) who spends it with empty requests never signs the admins out.
+    // An address whose budget is spent is refused before the database (429, the first of the
+    // block audited as rate_limited, as login and MFA do).
+    const charge: [AttemptBudget, string] = [ATTEMPT_BUDGETS.refreshPerIp, this.context.clientIp ?? 'unknown'];
+    const limited = (): Promise<void> =>
+      this.events.record({ action: 'auth.refresh', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS);
+    let charged = false;
+    if (this.limiter.isSpent(...charge)) {
+      await this.limiter.enforce([charge], limited);
+      // Room again (the window slid): this attempt is paid for; a refusal below costs no more.
+      charged = true;
+    }
     const refuse = async (): Promise<never> => {
-      await this.limiter.enforce([[ATTEMPT_BUDGETS.refreshPerIp, this.context.clientIp ?? 'unknown']]);
+      if (!charged) await this.limiter.enforce([charge], limited);
       throw unauthenticated();
     };
     const fromCookie = body.refreshToken === undefined;
