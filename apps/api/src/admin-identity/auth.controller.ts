@@ -43,7 +43,7 @@ import {
 import { AdminLogin, LoginResult, setupSteps, SetupStep } from './login/admin-login';
 import { PasswordResets } from './password-reset/password-resets';
 import { AdminSessions, RefreshDelivery, SessionTokens } from './sessions/admin-sessions';
-import { clearRefreshCookie, csrfHeaderOf, refreshCookieOf, setRefreshCookie } from './sessions/refresh-cookie';
+import { clearRefreshCookie, csrfHeaderOf, refreshCookieOf, refreshCookiesOf, setRefreshCookie } from './sessions/refresh-cookie';
 
 type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
 
@@ -119,11 +119,18 @@ export class AuthController {
       throw unauthenticated();
     };
     const fromCookie = body.refreshToken === undefined;
-    const token = body.refreshToken ?? refreshCookieOf(request);
+    const csrfToken = csrfHeaderOf(request);
+    // Several rf_refresh values (a tossed one beside ours): the one the CSRF header proves, or none.
+    const token = body.refreshToken ?? (await this.sessions.cookieOf(refreshCookiesOf(request), csrfToken));
     if (!token) return refuse();
-    const outcome = await this.sessions.rotate(token, fromCookie ? { csrfToken: csrfHeaderOf(request) } : undefined);
+    const outcome = await this.sessions.rotate(token, fromCookie ? { csrfToken } : undefined);
     if (outcome.kind === 'refused') {
-      if (fromCookie && outcome.reason !== 'csrf_mismatch') clearRefreshCookie(reply, this.options.secureCookies);
+      // The cookie is cleared only when its CSRF header was proven (checked before these two)
+      // and its session is over; an unproven refusal (unknown token, CSRF mismatch) keeps it,
+      // so it never signs a live console out and looks the same whether the token was real.
+      if (fromCookie && (outcome.reason === 'session_ended' || outcome.reason === 'reuse_detected')) {
+        clearRefreshCookie(reply, this.options.secureCookies);
+      }
       return refuse();
     }
     return this.deliver(outcome.tokens, [], fromCookie, reply);
@@ -145,7 +152,7 @@ export class AuthController {
   })
   @ApiNoContentResponse({
     description:
-      "This session (its refresh-token family) is ended; its access tokens stop working at once. Every answer clears the `rf_refresh` cookie, a refusal's too.",
+      "This session (its refresh-token family) is ended; its access tokens stop working at once. The `rf_refresh` cookie is cleared when the `X-CSRF-Token` header proves it and its session is over (ended here or before), a refusal's too; never otherwise.",
   })
   @ApiProblems(AccessProblems.UNAUTHENTICATED)
   @ApiOperation({
@@ -155,13 +162,15 @@ export class AuthController {
       'Prove the session with its access token (`Authorization: Bearer`), or, from the console, with the `rf_refresh` cookie and its `X-CSRF-Token` (no access token needed, an expired one is ignored). With both, a cookie of the same admin ends too: this answer clears it.',
   })
   async postLogout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    // Whatever the answer: a page that signs out keeps no refresh cookie.
-    clearRefreshCookie(reply, this.options.secureCookies);
-    const ended = await this.sessions.logout({
+    const csrfToken = csrfHeaderOf(request);
+    const { ended, clearCookie } = await this.sessions.logout({
       bearer: await this.bearerOf(request),
-      cookie: refreshCookieOf(request),
-      csrfToken: csrfHeaderOf(request),
+      cookie: await this.sessions.cookieOf(refreshCookiesOf(request), csrfToken),
+      csrfToken,
     });
+    // Only a cookie the CSRF header proves, whose session is over: a same-site page's bare
+    // POST (no header) cannot sign the console out, and never on ambiguity (several cookies).
+    if (clearCookie) clearRefreshCookie(reply, this.options.secureCookies);
     if (!ended) throw unauthenticated();
   }
 

@@ -5,6 +5,7 @@ import { AdminRole, AdminSessionStage, ANONYMOUS, Principal, RequestContext, sql
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, REFRESH_REUSE_GRACE_SECONDS } from '../admin-identity.options';
 import { AccessTokens } from '../tokens/access-tokens';
 import { isOpaqueToken, newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
+import { MAX_REFRESH_COOKIES } from './refresh-cookie';
 import { SessionState, SessionStateCache } from './session-state-cache';
 import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../../paging/keyset-page';
 
@@ -343,13 +344,19 @@ export class AdminSessions {
    * whose last refresh answer was lost still signs out): ending a family is all it can do.
    * Beside a bearer of the same admin, the cookie's family ends without the header: the
    * answer clears that cookie, which would leave the family live with nothing to use or end
-   * it. False when nothing proves a session (the caller answers the uniform 401).
+   * it. `ended` false when nothing proves a session (the caller answers the uniform 401);
+   * `clearCookie` only when the CSRF header proves the cookie (its session's hash matches)
+   * and that session is over (ended here, or before): a request that proves nothing never
+   * makes the answer sign a live console out.
    */
-  async logout(proof: LogoutProof): Promise<boolean> {
+  async logout(proof: LogoutProof): Promise<{ ended: boolean; clearCookie: boolean }> {
     const { bearer } = proof;
     const owner = isOpaqueToken(proof.cookie) ? await this.ownerOf(opaqueTokenHash(proof.cookie)) : undefined;
-    const cookieProven = owner?.live === true && csrfMatches(owner.csrf_hash, proof.csrfToken);
-    if (!bearer && !cookieProven) return false;
+    const cookieMatches = owner !== undefined && csrfMatches(owner.csrf_hash, proof.csrfToken);
+    const cookieProven = owner?.live === true && cookieMatches;
+    // A proven live cookie's session ends below; a proven dead one is over already.
+    const clearCookie = cookieMatches;
+    if (!bearer && !cookieProven) return { ended: false, clearCookie };
     // Each session ends as its own admin (a bearer and a proven cookie of two admins: each its own).
     const endings = new Map<string, AdminPrincipal>(bearer ? [[bearer.sessionId, bearer]] : []);
     // Beside a bearer, without the header: only a cookie session of the bearer's admin whose
@@ -371,7 +378,24 @@ export class AdminSessions {
       ended ||= revoked;
     }
     // A bearer proved its session a moment ago: ended here or just before, it is over (as it always answered).
-    return ended || bearer !== undefined;
+    return { ended: ended || bearer !== undefined, clearCookie };
+  }
+
+  /**
+   * The `rf_refresh` value a request means when its Cookie header carries several (cookie
+   * tossing from a sibling subdomain): the one whose session's CSRF hash the header matches.
+   * One value is taken as it is; several with none or more than one proven are ambiguous
+   * (undefined): the caller refuses without clearing anything.
+   */
+  async cookieOf(cookies: string[], csrfToken: string | undefined): Promise<string | undefined> {
+    if (cookies.length <= 1) return cookies[0];
+    const proven: string[] = [];
+    for (const cookie of cookies.slice(0, MAX_REFRESH_COOKIES)) {
+      if (!isOpaqueToken(cookie)) continue;
+      const owner = await this.ownerOf(opaqueTokenHash(cookie));
+      if (owner && csrfMatches(owner.csrf_hash, csrfToken)) proven.push(cookie);
+    }
+    return proven.length === 1 ? proven[0] : undefined;
   }
 
   /** Ends one session; with `adminId`, only if it is that admin's (an admin ending their own). */
