@@ -121,8 +121,13 @@ export class AuthController {
     const fromCookie = body.refreshToken === undefined;
     const csrfToken = csrfHeaderOf(request);
     // Several rf_refresh values (a tossed one beside ours): the one the CSRF header proves, or none.
-    const token = body.refreshToken ?? (await this.sessions.cookieOf(refreshCookiesOf(request), csrfToken));
-    if (!token) return refuse();
+    const cookies = fromCookie ? refreshCookiesOf(request) : [];
+    const token = body.refreshToken ?? (await this.sessions.cookieOf(cookies, csrfToken));
+    if (!token) {
+      // No credential at all is no attempt worth a row; several cookies none of which is proven is.
+      if (cookies.length > 1) await this.sessions.refuseRefresh('ambiguous_cookie');
+      return refuse();
+    }
     const outcome = await this.sessions.rotate(token, fromCookie ? { csrfToken } : undefined);
     if (outcome.kind === 'refused') {
       // The cookie is cleared only when its CSRF header was proven (checked before these two)

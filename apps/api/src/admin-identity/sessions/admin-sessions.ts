@@ -24,9 +24,11 @@ export interface SessionTokens {
   csrfToken?: string;
 }
 
-export type RotationOutcome =
-  | { kind: 'rotated'; tokens: SessionTokens }
-  | { kind: 'refused'; reason: 'unknown_token' | 'csrf_mismatch' | 'cookie_token_in_body' | 'session_ended' | 'reuse_detected' };
+/** Why a refresh was refused (the audit row's reason; the answer is the same 401). */
+export type RefusalReason =
+  'unknown_token' | 'csrf_mismatch' | 'cookie_token_in_body' | 'session_ended' | 'reuse_detected' | 'ambiguous_cookie';
+
+export type RotationOutcome = { kind: 'rotated'; tokens: SessionTokens } | { kind: 'refused'; reason: RefusalReason };
 
 type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
 
@@ -263,28 +265,17 @@ export class AdminSessions {
   async rotate(refreshToken: string, cookie: { csrfToken: string | undefined } | undefined): Promise<RotationOutcome> {
     const hash = opaqueTokenHash(refreshToken);
     const owner = await this.ownerOf(hash);
-    if (!owner) return { kind: 'refused', reason: 'unknown_token' };
+    if (!owner) return this.refused('unknown_token');
     // A cookie travels by itself; the header proves the page that sent it is ours. Checked
     // before the token is spent, so a forged request cannot burn it.
-    if (cookie && !csrfMatches(owner.csrf_hash, cookie.csrfToken)) return { kind: 'refused', reason: 'csrf_mismatch' };
+    if (cookie && !csrfMatches(owner.csrf_hash, cookie.csrfToken)) return this.refused('csrf_mismatch', owner.session_id);
     // A token issued for the cookie (its session has a CSRF hash) is good only as the cookie,
     // with the header: in a body it would skip that check (a token lifted from a cookie jar
     // would work alone). An unused one is refused before it is spent, like a CSRF mismatch
     // (audited); a spent one is reuse whatever the path (a lifted jar, a proxy log): it
     // revokes the family below, never forgiven by the grace (that is the cookie path's).
     const cookieTokenInBody = !cookie && owner.csrf_hash !== null;
-    if (cookieTokenInBody && !owner.used) {
-      await this.events.record(
-        {
-          action: 'auth.refresh',
-          outcome: 'failure',
-          reason: 'cookie_token_in_body',
-          target: { type: 'admin_session', id: owner.session_id },
-        },
-        ANONYMOUS,
-      );
-      return { kind: 'refused', reason: 'cookie_token_in_body' };
-    }
+    if (cookieTokenInBody && !owner.used) return this.refused('cookie_token_in_body', owner.session_id);
     // The audit actor: the session's admin.
     const principal = actorOf(owner);
     return this.unitOfWork.run(
@@ -316,7 +307,8 @@ export class AdminSessions {
             FOR UPDATE OF s`,
           [owner.session_id],
         );
-        if (!live) return { kind: 'refused', reason: 'session_ended' };
+        // Audited after this transaction ends (SecurityEvents), as the refusals before it.
+        if (!live) return this.refused('session_ended', owner.session_id);
         await manager.query(`UPDATE admin_sessions SET last_used_at = now(), client_ip = $2, user_agent = $3 WHERE id = $1`, [
           owner.session_id,
           this.context.clientIp ?? null,
@@ -334,6 +326,29 @@ export class AdminSessions {
       },
       { principal },
     );
+  }
+
+  /**
+   * A refused refresh, audited in its own transaction (`auth.refresh`, the real reason, the
+   * session when known) as the anonymous caller it is, like a refused login; the answer is the
+   * uniform 401 whatever the reason. Reuse has its own row (`auth.refresh_reuse`).
+   */
+  private async refused(reason: RefusalReason, sessionId?: string): Promise<RotationOutcome> {
+    await this.events.record(
+      {
+        action: 'auth.refresh',
+        outcome: 'failure',
+        reason,
+        ...(sessionId ? { target: { type: 'admin_session', id: sessionId } } : {}),
+      },
+      ANONYMOUS,
+    );
+    return { kind: 'refused', reason };
+  }
+
+  /** A refused refresh that never reached a session (no token, or an ambiguous cookie), audited as `refused` does. */
+  async refuseRefresh(reason: 'ambiguous_cookie'): Promise<void> {
+    await this.refused(reason);
   }
 
   /**
@@ -356,7 +371,21 @@ export class AdminSessions {
     const cookieProven = owner?.live === true && cookieMatches;
     // A proven live cookie's session ends below; a proven dead one is over already.
     const clearCookie = cookieMatches;
-    if (!bearer && !cookieProven) return { ended: false, clearCookie };
+    if (!bearer && !cookieProven) {
+      // Refused: audited with the real reason, naming the session when the cookie named one.
+      const reason =
+        proof.cookie === undefined ? 'unproven' : !owner ? 'unknown_token' : !cookieMatches ? 'csrf_mismatch' : 'session_ended';
+      await this.events.record(
+        {
+          action: 'auth.logout',
+          outcome: 'failure',
+          reason,
+          ...(owner ? { target: { type: 'admin_session', id: owner.session_id } } : {}),
+        },
+        ANONYMOUS,
+      );
+      return { ended: false, clearCookie };
+    }
     // Each session ends as its own admin (a bearer and a proven cookie of two admins: each its own).
     const endings = new Map<string, AdminPrincipal>(bearer ? [[bearer.sessionId, bearer]] : []);
     // Beside a bearer, without the header: only a cookie session of the bearer's admin whose
