@@ -30,6 +30,16 @@ export const ATTEMPT_BUDGETS = {
   resetPerIp: { name: 'reset-ip', limit: 10, windowMs: MINUTE, blockMs: 5 * MINUTE, perAddress: true },
   /** Refused refreshes per client IP (a refresh that succeeds spends nothing: a neighbour cannot sign admins out). */
   refreshPerIp: { name: 'refresh-ip', limit: 60, windowMs: MINUTE, blockMs: MINUTE, perAddress: true },
+  /**
+   * Successful rotations per admin session (its id): a family that rotates faster than any
+   * console or CLI would (a stolen token in a loop) is answered 429 for a minute. Charged on success.
+   */
+  rotationsPerSession: { name: 'rotations-session', limit: 10, windowMs: MINUTE, blockMs: MINUTE },
+  /**
+   * Re-issues of one spent refresh token within the reuse grace (15 s; keyed by its hash): three
+   * reloads that lost their answers are forgiven, a fourth is refused (the family is left alone).
+   */
+  reissuesPerToken: { name: 'reissues-token', limit: 3, windowMs: 15_000, blockMs: 15_000 },
   /** Refused API keys per client IP; past it, that address gets the 401 even with a good key for a while. */
   apiKeyFailuresPerIp: { name: 'api-key-failures-ip', limit: 30, windowMs: MINUTE, blockMs: 5 * MINUTE, perAddress: true },
 } as const satisfies Record<string, AttemptBudget>;

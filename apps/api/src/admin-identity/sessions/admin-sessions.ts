@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditWriter, declareAuditRedactions, SecurityEvents } from '@ringfence/audit';
 import { constantTimeEqual } from '@ringfence/crypto';
+import { ATTEMPT_BUDGETS, type AttemptBudget, AttemptLimiter } from '@ringfence/limits';
 import { AdminRole, AdminSessionStage, ANONYMOUS, Principal, RequestContext, sqlCount, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, REFRESH_REUSE_GRACE_SECONDS } from '../admin-identity.options';
 import { AccessTokens } from '../tokens/access-tokens';
@@ -26,7 +27,7 @@ export interface SessionTokens {
 
 /** Why a refresh was refused (the audit row's reason; the answer is the same 401). */
 export type RefusalReason =
-  'unknown_token' | 'csrf_mismatch' | 'cookie_token_in_body' | 'session_ended' | 'reuse_detected' | 'ambiguous_cookie';
+  'unknown_token' | 'csrf_mismatch' | 'cookie_token_in_body' | 'session_ended' | 'reuse_detected' | 'ambiguous_cookie' | 'reissue_limited';
 
 export type RotationOutcome = { kind: 'rotated'; tokens: SessionTokens } | { kind: 'refused'; reason: RefusalReason };
 
@@ -101,6 +102,7 @@ export class AdminSessions {
     private readonly accessTokens: AccessTokens,
     private readonly audit: AuditWriter,
     private readonly events: SecurityEvents,
+    private readonly limiter: AttemptLimiter,
     @Inject(ADMIN_IDENTITY_OPTIONS) private readonly options: AdminIdentityOptions,
   ) {
     this.states = new SessionStateCache(options.sessionCacheMs);
@@ -276,9 +278,27 @@ export class AdminSessions {
     // revokes the family below, never forgiven by the grace (that is the cookie path's).
     const cookieTokenInBody = !cookie && owner.csrf_hash !== null;
     if (cookieTokenInBody && !owner.used) return this.refused('cookie_token_in_body', owner.session_id);
+    // A family rotating faster than any client would (a stolen token in a loop): 429 for a
+    // while, before anything is spent; the first refusal of the block is audited.
+    const rotations: [AttemptBudget, string] = [ATTEMPT_BUDGETS.rotationsPerSession, owner.session_id];
+    let charged = false;
+    if (this.limiter.isSpent(...rotations)) {
+      await this.limiter.enforce([rotations], () =>
+        this.events.record(
+          {
+            action: 'auth.refresh',
+            outcome: 'denied',
+            reason: 'rotation_limited',
+            target: { type: 'admin_session', id: owner.session_id },
+          },
+          ANONYMOUS,
+        ),
+      );
+      charged = true;
+    }
     // The audit actor: the session's admin.
     const principal = actorOf(owner);
-    return this.unitOfWork.run(
+    const outcome = await this.unitOfWork.run(
       async (): Promise<RotationOutcome> => {
         const manager = this.unitOfWork.manager;
         // A cookie token in a body is never spent here: it was spent already (its use is reuse).
@@ -289,7 +309,11 @@ export class AdminSessions {
               `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
               [hash],
             );
-        const reissued = spent === 0 && cookie !== undefined && (await this.spendUnusedSuccessorWithinGrace(hash));
+        const grace = spent === 0 && cookie !== undefined ? await this.spendUnusedSuccessorWithinGrace(hash) : 'no';
+        // Past ATTEMPT_BUDGETS.reissuesPerToken re-issues within the grace: refused, the family
+        // left alone (a flaky link's reloads are no theft).
+        if (grace === 'limited') return this.refused('reissue_limited', owner.session_id);
+        const reissued = grace === 'reissued';
         if (spent === 0 && !reissued) {
           const revoked = await this.revoke(owner.session_id, 'refresh_token_reuse');
           await this.audit.append({
@@ -326,6 +350,9 @@ export class AdminSessions {
       },
       { principal },
     );
+    // Only successes spend the session's rotation budget.
+    if (outcome.kind === 'rotated' && !charged) await this.limiter.spend(rotations);
+    return outcome;
   }
 
   /**
@@ -507,8 +534,10 @@ export class AdminSessions {
    * says the family may rotate again. The spent token's row lock makes concurrent reissues of
    * it take turns; the successor's `used_at IS NULL` makes a reissue and the successor's own
    * use exclude each other. A successor spent this way names nothing, so it is never forgiven.
+   * One spent token is re-issued at most `ATTEMPT_BUDGETS.reissuesPerToken` times (3, counted
+   * by this instance): past that, 'limited', and nothing is spent.
    */
-  private async spendUnusedSuccessorWithinGrace(tokenHash: Buffer): Promise<boolean> {
+  private async spendUnusedSuccessorWithinGrace(tokenHash: Buffer): Promise<'reissued' | 'limited' | 'no'> {
     const manager = this.unitOfWork.manager;
     const [spent] = await sqlRows<{ replaced_by: Buffer | null }>(
       manager,
@@ -517,13 +546,18 @@ export class AdminSessions {
         FOR UPDATE`,
       [tokenHash, REFRESH_REUSE_GRACE_SECONDS],
     );
-    if (!spent?.replaced_by) return false;
+    if (!spent?.replaced_by) return 'no';
+    // At most ATTEMPT_BUDGETS.reissuesPerToken re-issues of one spent token (this instance's count).
+    const reissues: [AttemptBudget, string] = [ATTEMPT_BUDGETS.reissuesPerToken, tokenHash.toString('base64url')];
+    if (this.limiter.isSpent(...reissues)) return 'limited';
     const voided = await sqlCount(
       manager,
       `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
       [spent.replaced_by],
     );
-    return voided === 1;
+    if (voided !== 1) return 'no';
+    await this.limiter.spend(reissues);
+    return 'reissued';
   }
 
   /** Outside a unit of work: the actor of what follows (the session's admin) is what this read finds out. */
