@@ -339,6 +339,43 @@ describe('admin sessions and refresh-token families', () => {
     });
   });
 
+  describe('several rf_refresh cookies (cookie tossing) and the rotation budgets', () => {
+    it('uses the cookie the CSRF header proves, and refuses an ambiguous pair without clearing anything (audited)', async () => {
+      const mine = await openCookieSession();
+      const other = await openCookieSession();
+      // The proven one is used, wherever it sits in the header.
+      const proven = await cookieRefresh(`${'T'.repeat(43)}; rf_refresh=${mine.refreshToken}`, mine.csrfToken);
+      expect(proven.statusCode).toBe(200);
+      const next = cookieSet(proven);
+      // Two real cookies, neither proven by the header: refused, nothing cleared, nothing spent.
+      const ambiguous = await cookieRefresh(`${other.refreshToken}; rf_refresh=${next}`, 'W'.repeat(43), 'req-refresh-ambiguous');
+      expect(ambiguous.statusCode).toBe(401);
+      expect(ambiguous.headers['set-cookie']).toBeUndefined();
+      expect(await auditOf('req-refresh-ambiguous')).toEqual([
+        expect.objectContaining({ action: 'auth.refresh', outcome: 'failure', reason: 'ambiguous_cookie', target_id: null }),
+      ]);
+      expect((await cookieRefresh(next, mine.csrfToken)).statusCode).toBe(200);
+      expect((await cookieRefresh(other.refreshToken, other.csrfToken)).statusCode).toBe(200);
+    });
+
+    it('caps one session at 10 rotations a minute (429, audited once), yet a spent token replayed then still revokes the family', async () => {
+      const session = await openSession();
+      const tokens = [session.refreshToken];
+      for (let rotation = 0; rotation < 10; rotation += 1) {
+        const answer = await refresh(tokens.at(-1)!);
+        expect(answer.statusCode).toBe(200);
+        tokens.push(answer.json<{ refreshToken: string }>().refreshToken);
+      }
+      const limited = await refresh(tokens.at(-1)!, 'req-rotation-limited');
+      expect(limited.statusCode).toBe(429);
+      expect(await auditOf('req-rotation-limited')).toEqual([
+        expect.objectContaining({ action: 'auth.refresh', outcome: 'denied', reason: 'rotation_limited', target_id: session.sessionId }),
+      ]);
+      expect((await refresh(tokens[3]!, 'req-rotation-limited-reuse')).statusCode).toBe(401);
+      expect(await revokedReasonOf(session.sessionId)).toBe('refresh_token_reuse');
+    });
+  });
+
   describe('logout from the console: the refresh cookie and its CSRF token prove the session', () => {
     const logoutWith = (headers: Record<string, string>) => t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers });
     const CLEARED = /^rf_refresh=; Max-Age=0; Path=\/v1\/auth; HttpOnly; Secure; SameSite=Strict$/;

@@ -279,10 +279,12 @@ export class AdminSessions {
     const cookieTokenInBody = !cookie && owner.csrf_hash !== null;
     if (cookieTokenInBody && !owner.used) return this.refused('cookie_token_in_body', owner.session_id);
     // A family rotating faster than any client would (a stolen token in a loop): 429 for a
-    // while, before anything is spent; the first refusal of the block is audited.
+    // while, before anything is spent; the first refusal of the block is audited. A spent
+    // token goes on regardless: its reuse must still revoke the family (its re-issues within
+    // the grace have their own cap).
     const rotations: [AttemptBudget, string] = [ATTEMPT_BUDGETS.rotationsPerSession, owner.session_id];
     let charged = false;
-    if (this.limiter.isSpent(...rotations)) {
+    if (!owner.used && this.limiter.isSpent(...rotations)) {
       await this.limiter.enforce([rotations], () =>
         this.events.record(
           {
