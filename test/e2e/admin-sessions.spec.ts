@@ -165,7 +165,8 @@ describe('admin sessions and refresh-token families', () => {
     expect(statuses.slice(0, 60).every((status) => status === 401)).toBe(true);
     expect(statuses[60]).toBe(429);
     // Only refusals spend it, but a blocked address is refused before the database (session
-    // pentest F4): while the block lasts (a minute), a good token from it is refused too, unspent.
+    // pentest F4): while the block lasts (a minute), a good body token from it is refused too,
+    // unspent. The console's cookie with its CSRF header still gets through (below).
     const session = await openSession();
     const good = await t.app.inject({
       method: 'POST',
@@ -181,6 +182,18 @@ describe('admin sessions and refresh-token families', () => {
       payload: { refreshToken: session.refreshToken },
     });
     expect(elsewhere.statusCode).toBe(200);
+    const consoleSession = await openCookieSession();
+    const fromConsole = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/refresh',
+      headers: {
+        'x-forwarded-for': '198.19.0.1',
+        cookie: `rf_refresh=${consoleSession.refreshToken}`,
+        'x-csrf-token': consoleSession.csrfToken,
+      },
+      payload: {},
+    });
+    expect(fromConsole.statusCode).toBe(200);
   });
 
   it('spends nothing of the address budget on refreshes that succeed', async () => {

@@ -101,15 +101,22 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionTokensDto> {
-    // Only refused refreshes spend the address's budget: a neighbour behind the same address
-    // (an office NAT, a VPN) who spends it with empty requests never signs the admins out.
-    // An address whose budget is spent is refused before the database (429, the first of the
-    // block audited as rate_limited, as login and MFA do).
+    const fromCookie = body.refreshToken === undefined;
+    const csrfToken = csrfHeaderOf(request);
+    // Several rf_refresh values (a tossed one beside ours): the one the CSRF header proves, or none.
+    const cookies = fromCookie ? refreshCookiesOf(request) : [];
+    // Only refused refreshes spend the address's budget. An address whose budget is spent is
+    // refused before the database (429, the first of the block audited as rate_limited, as
+    // login and MFA do), except a console's request (the cookie with its CSRF header): a
+    // neighbour behind the same address (an office NAT, a VPN) who spends the budget with empty
+    // or junk requests never signs the admins out. Such a request costs one indexed read, and
+    // its refusal is still the 429.
     const charge: [AttemptBudget, string] = [ATTEMPT_BUDGETS.refreshPerIp, this.context.clientIp ?? 'unknown'];
     const limited = (): Promise<void> =>
       this.events.record({ action: 'auth.refresh', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS);
+    const consoleShaped = cookies.length > 0 && csrfToken !== undefined && csrfToken !== '';
     let charged = false;
-    if (this.limiter.isSpent(...charge)) {
+    if (!consoleShaped && this.limiter.isSpent(...charge)) {
       await this.limiter.enforce([charge], limited);
       // Room again (the window slid): this attempt is paid for; a refusal below costs no more.
       charged = true;
@@ -118,10 +125,6 @@ export class AuthController {
       if (!charged) await this.limiter.enforce([charge], limited);
       throw unauthenticated();
     };
-    const fromCookie = body.refreshToken === undefined;
-    const csrfToken = csrfHeaderOf(request);
-    // Several rf_refresh values (a tossed one beside ours): the one the CSRF header proves, or none.
-    const cookies = fromCookie ? refreshCookiesOf(request) : [];
     const token = body.refreshToken ?? (await this.sessions.cookieOf(cookies, csrfToken));
     if (!token) {
       // No credential at all is no attempt worth a row; several cookies none of which is proven is.
