@@ -316,7 +316,8 @@ describe('admin login', () => {
             outcome: 'success',
             reason: 'superseded_by_sign_in',
             target_id: sessionOf(first),
-            actor_type: 'anonymous',
+            // The admin signing in, not the anonymous caller the sign-in's unit of work runs as.
+            actor_type: 'admin',
           },
         ]),
       );

@@ -30,6 +30,16 @@ export const ATTEMPT_BUDGETS = {
   resetPerIp: { name: 'reset-ip', limit: 10, windowMs: MINUTE, blockMs: 5 * MINUTE, perAddress: true },
   /** Refused refreshes per client IP (a refresh that succeeds spends nothing: a neighbour cannot sign admins out). */
   refreshPerIp: { name: 'refresh-ip', limit: 60, windowMs: MINUTE, blockMs: MINUTE, perAddress: true },
+  /**
+   * Successful rotations per admin session (its id): a family that rotates faster than any
+   * console or CLI would (a stolen token in a loop) is answered 429 for a minute. Charged on success.
+   */
+  rotationsPerSession: { name: 'rotations-session', limit: 10, windowMs: MINUTE, blockMs: MINUTE },
+  /**
+   * Re-issues of one spent refresh token within the reuse grace (15 s; keyed by its hash): three
+   * reloads that lost their answers are forgiven, a fourth is refused (the family is left alone).
+   */
+  reissuesPerToken: { name: 'reissues-token', limit: 3, windowMs: 15_000, blockMs: 15_000 },
   /** Refused API keys per client IP; past it, that address gets the 401 even with a good key for a while. */
   apiKeyFailuresPerIp: { name: 'api-key-failures-ip', limit: 30, windowMs: MINUTE, blockMs: 5 * MINUTE, perAddress: true },
 } as const satisfies Record<string, AttemptBudget>;
@@ -43,6 +53,8 @@ export const ATTEMPT_BUDGETS = {
 export class AttemptLimiter {
   /** Blocked keys whose first refusal was already reported, until the block ends: a flood is audited once. */
   private readonly reported = new ExpiringMap<string, true>();
+  /** Keys whose budget the last attempt filled (no room for one more), until its window ends: the next attempt is the refusal. */
+  private readonly full = new ExpiringMap<string, true>();
 
   constructor(
     @Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage,
@@ -52,6 +64,17 @@ export class AttemptLimiter {
   /** Is `subject` serving a block on `budget` (seen by this instance)? Spends nothing; free while nothing is blocked. */
   isBlocked(budget: AttemptBudget, subject: string, now = Date.now()): boolean {
     return this.reported.size > 0 && this.reported.get(this.keyOf(budget, subject), now) !== undefined;
+  }
+
+  /**
+   * Is `subject` blocked on `budget`, or did its last attempt fill it, so that the next one is
+   * refused (seen by this instance)? Spends nothing. A caller that must not reach the database
+   * for an address that will be refused anyway asks this first, and then `enforce`s: the 429
+   * (and its audit, the first of the block) without the read the attempt would have cost.
+   */
+  isSpent(budget: AttemptBudget, subject: string, now = Date.now()): boolean {
+    if (this.isBlocked(budget, subject, now)) return true;
+    return this.full.size > 0 && this.full.get(this.keyOf(budget, subject), now) !== undefined;
   }
 
   /**
@@ -89,7 +112,10 @@ export class AttemptLimiter {
     for (const [budget, subject] of charges) {
       const key = this.keyOf(budget, subject);
       const record = await this.storage.increment(key, budget.windowMs, budget.limit, budget.blockMs, budget.name);
-      if (!record.isBlocked) continue;
+      if (!record.isBlocked) {
+        if (record.totalHits >= budget.limit) this.full.set(key, true, now + Math.max(record.timeToExpire, 1) * 1000);
+        continue;
+      }
       const seconds = Math.max(record.timeToBlockExpire, 1);
       retryAfterSeconds = Math.max(retryAfterSeconds, seconds);
       exhausted = budget;

@@ -11,10 +11,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AccessProblems, AnyAdmin, Public, StepUp, callerOf, unauthenticated } from '@ringfence/access';
-import { Audited, AuditedInService } from '@ringfence/audit';
-import { ATTEMPT_BUDGETS, AttemptLimiter } from '@ringfence/limits';
+import { Audited, AuditedInService, SecurityEvents } from '@ringfence/audit';
+import { ATTEMPT_BUDGETS, type AttemptBudget, AttemptLimiter } from '@ringfence/limits';
 import { RequestProblems } from '@ringfence/problems';
-import { Principal, RequestContext } from '@ringfence/tenancy';
+import { ANONYMOUS, Principal, RequestContext } from '@ringfence/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { OwnAccount } from './account/own-account';
@@ -43,7 +43,7 @@ import {
 import { AdminLogin, LoginResult, setupSteps, SetupStep } from './login/admin-login';
 import { PasswordResets } from './password-reset/password-resets';
 import { AdminSessions, RefreshDelivery, SessionTokens } from './sessions/admin-sessions';
-import { clearRefreshCookie, csrfHeaderOf, refreshCookieOf, setRefreshCookie } from './sessions/refresh-cookie';
+import { clearRefreshCookie, csrfHeaderOf, refreshCookieOf, refreshCookiesOf, setRefreshCookie } from './sessions/refresh-cookie';
 
 type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
 
@@ -59,6 +59,7 @@ export class AuthController {
     private readonly limiter: AttemptLimiter,
     private readonly context: RequestContext,
     private readonly adminJwt: AdminJwtAuthenticator,
+    private readonly events: SecurityEvents,
     @Inject(ADMIN_IDENTITY_OPTIONS) private readonly options: AdminIdentityOptions,
   ) {}
 
@@ -100,18 +101,44 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionTokensDto> {
-    // Only refused refreshes spend the address's budget: a neighbour behind the same address
-    // (an office NAT, a VPN) who spends it with empty requests never signs the admins out.
+    const fromCookie = body.refreshToken === undefined;
+    const csrfToken = csrfHeaderOf(request);
+    // Several rf_refresh values (a tossed one beside ours): the one the CSRF header proves, or none.
+    const cookies = fromCookie ? refreshCookiesOf(request) : [];
+    // Only refused refreshes spend the address's budget. An address whose budget is spent is
+    // refused before the database (429, the first of the block audited as rate_limited, as
+    // login and MFA do), except a console's request (the cookie with its CSRF header): a
+    // neighbour behind the same address (an office NAT, a VPN) who spends the budget with empty
+    // or junk requests never signs the admins out. Such a request costs one indexed read, and
+    // its refusal is still the 429.
+    const charge: [AttemptBudget, string] = [ATTEMPT_BUDGETS.refreshPerIp, this.context.clientIp ?? 'unknown'];
+    const limited = (): Promise<void> =>
+      this.events.record({ action: 'auth.refresh', outcome: 'denied', reason: 'rate_limited' }, ANONYMOUS);
+    const consoleShaped = cookies.length > 0 && csrfToken !== undefined && csrfToken !== '';
+    let charged = false;
+    if (!consoleShaped && this.limiter.isSpent(...charge)) {
+      await this.limiter.enforce([charge], limited);
+      // Room again (the window slid): this attempt is paid for; a refusal below costs no more.
+      charged = true;
+    }
     const refuse = async (): Promise<never> => {
-      await this.limiter.enforce([[ATTEMPT_BUDGETS.refreshPerIp, this.context.clientIp ?? 'unknown']]);
+      if (!charged) await this.limiter.enforce([charge], limited);
       throw unauthenticated();
     };
-    const fromCookie = body.refreshToken === undefined;
-    const token = body.refreshToken ?? refreshCookieOf(request);
-    if (!token) return refuse();
-    const outcome = await this.sessions.rotate(token, fromCookie ? { csrfToken: csrfHeaderOf(request) } : undefined);
+    const token = body.refreshToken ?? (await this.sessions.cookieOf(cookies, csrfToken));
+    if (!token) {
+      // No credential at all is no attempt worth a row; several cookies none of which is proven is.
+      if (cookies.length > 1) await this.sessions.refuseRefresh('ambiguous_cookie');
+      return refuse();
+    }
+    const outcome = await this.sessions.rotate(token, fromCookie ? { csrfToken } : undefined);
     if (outcome.kind === 'refused') {
-      if (fromCookie && outcome.reason !== 'csrf_mismatch') clearRefreshCookie(reply, this.options.secureCookies);
+      // The cookie is cleared only when its CSRF header was proven (checked before these two)
+      // and its session is over; an unproven refusal (unknown token, CSRF mismatch) keeps it,
+      // so it never signs a live console out and looks the same whether the token was real.
+      if (fromCookie && (outcome.reason === 'session_ended' || outcome.reason === 'reuse_detected')) {
+        clearRefreshCookie(reply, this.options.secureCookies);
+      }
       return refuse();
     }
     return this.deliver(outcome.tokens, [], fromCookie, reply);
@@ -133,7 +160,7 @@ export class AuthController {
   })
   @ApiNoContentResponse({
     description:
-      "This session (its refresh-token family) is ended; its access tokens stop working at once. Every answer clears the `rf_refresh` cookie, a refusal's too.",
+      "This session (its refresh-token family) is ended; its access tokens stop working at once. The `rf_refresh` cookie is cleared when the `X-CSRF-Token` header proves it and its session is over (ended here or before), a refusal's too; never otherwise.",
   })
   @ApiProblems(AccessProblems.UNAUTHENTICATED)
   @ApiOperation({
@@ -143,13 +170,15 @@ export class AuthController {
       'Prove the session with its access token (`Authorization: Bearer`), or, from the console, with the `rf_refresh` cookie and its `X-CSRF-Token` (no access token needed, an expired one is ignored). With both, a cookie of the same admin ends too: this answer clears it.',
   })
   async postLogout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    // Whatever the answer: a page that signs out keeps no refresh cookie.
-    clearRefreshCookie(reply, this.options.secureCookies);
-    const ended = await this.sessions.logout({
+    const csrfToken = csrfHeaderOf(request);
+    const { ended, clearCookie } = await this.sessions.logout({
       bearer: await this.bearerOf(request),
-      cookie: refreshCookieOf(request),
-      csrfToken: csrfHeaderOf(request),
+      cookie: await this.sessions.cookieOf(refreshCookiesOf(request), csrfToken),
+      csrfToken,
     });
+    // Only a cookie the CSRF header proves, whose session is over: a same-site page's bare
+    // POST (no header) cannot sign the console out, and never on ambiguity (several cookies).
+    if (clearCookie) clearRefreshCookie(reply, this.options.secureCookies);
     if (!ended) throw unauthenticated();
   }
 

@@ -24,9 +24,11 @@ export const AUDIT_ACTIONS = {
   'audit.retention': 'A month of the audit log past its retention was dropped, with a checkpoint (written by the database).',
   'auth.login': 'A login with email and password (refusals: unknown email, wrong password, disabled admin).',
   'auth.mfa': 'The second step of a login (TOTP or recovery code).',
-  'auth.refresh': 'A refresh token was rotated (reason reissued_within_grace: a reload that lost the answer, within the reuse grace).',
+  'auth.refresh':
+    'A refresh token was rotated (reason reissued_within_grace: a reload that lost the answer, within the reuse grace), or a refresh was refused (unknown_token, csrf_mismatch, cookie_token_in_body, session_ended, ambiguous_cookie: several rf_refresh cookies none or more than one of which the CSRF header proves, reissue_limited: a spent token re-issued 3 times within the grace already, rate_limited; rotation_limited: one session rotated 10 times in a minute).',
   'auth.refresh_reuse': 'A used refresh token came back: its whole family was revoked.',
-  'auth.logout': 'An admin ended their session.',
+  'auth.logout':
+    'An admin ended their session, or a logout was refused (unproven: no proof at all or a bad access token, unknown_token, csrf_mismatch, session_ended).',
   'auth.session_revoke':
     "An admin ended one of their sessions (reason superseded_by_sign_in: a new cookie sign-in replaced the browser's cookie of an older one).",
   'auth.step_up': 'An admin proved a fresh second factor.',

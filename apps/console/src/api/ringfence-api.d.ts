@@ -2788,7 +2788,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description This session (its refresh-token family) is ended; its access tokens stop working at once. Every answer clears the `rf_refresh` cookie, a refusal's too. */
+            /** @description This session (its refresh-token family) is ended; its access tokens stop working at once. The `rf_refresh` cookie is cleared when the `X-CSRF-Token` header proves it and its session is over (ended here or before), a refusal's too; never otherwise. */
             204: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

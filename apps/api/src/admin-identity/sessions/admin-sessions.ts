@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditWriter, declareAuditRedactions } from '@ringfence/audit';
+import { AuditWriter, declareAuditRedactions, SecurityEvents } from '@ringfence/audit';
 import { constantTimeEqual } from '@ringfence/crypto';
-import { AdminRole, AdminSessionStage, Principal, RequestContext, sqlCount, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { ATTEMPT_BUDGETS, type AttemptBudget, AttemptLimiter } from '@ringfence/limits';
+import { AdminRole, AdminSessionStage, ANONYMOUS, Principal, RequestContext, sqlCount, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 import { ADMIN_IDENTITY_OPTIONS, AdminIdentityOptions, REFRESH_REUSE_GRACE_SECONDS } from '../admin-identity.options';
 import { AccessTokens } from '../tokens/access-tokens';
 import { isOpaqueToken, newOpaqueToken, opaqueTokenHash } from '../tokens/opaque-token';
+import { MAX_REFRESH_COOKIES } from './refresh-cookie';
 import { SessionState, SessionStateCache } from './session-state-cache';
 import { DEFAULT_PAGE_SIZE, Page, pageOf, positionOf } from '../../paging/keyset-page';
 
@@ -23,9 +25,11 @@ export interface SessionTokens {
   csrfToken?: string;
 }
 
-export type RotationOutcome =
-  | { kind: 'rotated'; tokens: SessionTokens }
-  | { kind: 'refused'; reason: 'unknown_token' | 'csrf_mismatch' | 'cookie_token_in_body' | 'session_ended' | 'reuse_detected' };
+/** Why a refresh was refused (the audit row's reason; the answer is the same 401). */
+export type RefusalReason =
+  'unknown_token' | 'csrf_mismatch' | 'cookie_token_in_body' | 'session_ended' | 'reuse_detected' | 'ambiguous_cookie' | 'reissue_limited';
+
+export type RotationOutcome = { kind: 'rotated'; tokens: SessionTokens } | { kind: 'refused'; reason: RefusalReason };
 
 type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
 
@@ -50,6 +54,13 @@ interface RefreshTokenOwner {
   admin_id: string;
   role: AdminRole;
   csrf_hash: Buffer | null;
+  /** This token was spent (its `used_at` is set). */
+  used: boolean;
+  /**
+   * The family's current token as a browser may still hold it: unused, or the one spent token
+   * the reuse grace would forgive (used within it, its successor unused).
+   */
+  current: boolean;
   /** Not revoked, not past its lifetime, its admin active. */
   live: boolean;
 }
@@ -90,6 +101,8 @@ export class AdminSessions {
     private readonly context: RequestContext,
     private readonly accessTokens: AccessTokens,
     private readonly audit: AuditWriter,
+    private readonly events: SecurityEvents,
+    private readonly limiter: AttemptLimiter,
     @Inject(ADMIN_IDENTITY_OPTIONS) private readonly options: AdminIdentityOptions,
   ) {
     this.states = new SessionStateCache(options.sessionCacheMs);
@@ -197,28 +210,46 @@ export class AdminSessions {
 
   /**
    * A cookie sign-in overwrites the browser's `rf_refresh`: the family the old cookie carried
-   * would stay live with no page able to use or end it. If it is this admin's, it ends here
-   * (`superseded_by_sign_in`, audited as `auth.session_revoke`). Another admin's cookie, or
-   * an unknown or malformed one, is ignored, and the answer is the same (no oracle).
+   * would stay live with no page able to use or end it. If it is a cookie session (it has a
+   * CSRF hash) of this admin and the cookie is its current token (unused, or the one spent
+   * token the reuse grace would forgive), it ends here (`superseded_by_sign_in`, audited as
+   * `auth.session_revoke` by the admin signing in). A body (CLI) session, a token that
+   * is no longer current (an old one from a log, planted or replayed), another admin's
+   * cookie, or an unknown or malformed one, is ignored, and the answer is the same (no oracle).
    */
   private async supersedeCookieFamily(adminId: string, keptSessionId: string, previousCookie: string | undefined): Promise<void> {
     if (!isOpaqueToken(previousCookie)) return;
-    const ended = await sqlRows<{ id: string }>(
+    const ended = await sqlRows<{ id: string; role: AdminRole }>(
       this.unitOfWork.manager,
       `UPDATE admin_sessions s SET revoked_at = now(), revoked_reason = 'superseded_by_sign_in'
-         FROM admin_refresh_tokens t
+         FROM admin_refresh_tokens t, admins a
         WHERE t.token_hash = $1 AND s.id = t.session_id AND s.admin_id = $2 AND s.id <> $3 AND s.revoked_at IS NULL
-        RETURNING s.id`,
-      [opaqueTokenHash(previousCookie), adminId, keptSessionId],
+          AND s.csrf_hash IS NOT NULL AND a.id = s.admin_id AND ${CURRENT_TOKEN.replace('$2', '$4')}
+        RETURNING s.id, a.role`,
+      [opaqueTokenHash(previousCookie), adminId, keptSessionId, REFRESH_REUSE_GRACE_SECONDS],
     );
-    for (const { id } of ended) {
+    for (const { id, role } of ended) {
       this.forgetSession(id);
-      await this.audit.append({
-        action: 'auth.session_revoke',
-        outcome: 'success',
-        reason: 'superseded_by_sign_in',
-        target: { type: 'admin_session', id },
-      });
+      // The sign-in's unit of work acts as nobody yet: the row names the admin signing in.
+      await this.asActor({ kind: 'admin', adminId, role, sessionId: keptSessionId, stage: 'full', secondFactorAt: null }, () =>
+        this.audit.append({
+          action: 'auth.session_revoke',
+          outcome: 'success',
+          reason: 'superseded_by_sign_in',
+          target: { type: 'admin_session', id },
+        }),
+      );
+    }
+  }
+
+  /** Runs `work` with `actor` as the current unit of work's principal (its audit rows' actor), then puts the previous one back. */
+  private async asActor(actor: Principal, work: () => Promise<void>): Promise<void> {
+    const previous = this.context.principal;
+    this.context.setPrincipal(actor);
+    try {
+      await work();
+    } finally {
+      this.context.setPrincipal(previous);
     }
   }
 
@@ -236,25 +267,55 @@ export class AdminSessions {
   async rotate(refreshToken: string, cookie: { csrfToken: string | undefined } | undefined): Promise<RotationOutcome> {
     const hash = opaqueTokenHash(refreshToken);
     const owner = await this.ownerOf(hash);
-    if (!owner) return { kind: 'refused', reason: 'unknown_token' };
+    if (!owner) return this.refused('unknown_token');
     // A cookie travels by itself; the header proves the page that sent it is ours. Checked
     // before the token is spent, so a forged request cannot burn it.
-    if (cookie && !csrfMatches(owner.csrf_hash, cookie.csrfToken)) return { kind: 'refused', reason: 'csrf_mismatch' };
+    if (cookie && !csrfMatches(owner.csrf_hash, cookie.csrfToken)) return this.refused('csrf_mismatch', owner.session_id);
     // A token issued for the cookie (its session has a CSRF hash) is good only as the cookie,
     // with the header: in a body it would skip that check (a token lifted from a cookie jar
-    // would work alone). Refused before it is spent, like a CSRF mismatch.
-    if (!cookie && owner.csrf_hash) return { kind: 'refused', reason: 'cookie_token_in_body' };
+    // would work alone). An unused one is refused before it is spent, like a CSRF mismatch
+    // (audited); a spent one is reuse whatever the path (a lifted jar, a proxy log): it
+    // revokes the family below, never forgiven by the grace (that is the cookie path's).
+    const cookieTokenInBody = !cookie && owner.csrf_hash !== null;
+    if (cookieTokenInBody && !owner.used) return this.refused('cookie_token_in_body', owner.session_id);
+    // A family rotating faster than any client would (a stolen token in a loop): 429 for a
+    // while, before anything is spent; the first refusal of the block is audited. A spent
+    // token goes on regardless: its reuse must still revoke the family (its re-issues within
+    // the grace have their own cap).
+    const rotations: [AttemptBudget, string] = [ATTEMPT_BUDGETS.rotationsPerSession, owner.session_id];
+    let charged = false;
+    if (!owner.used && this.limiter.isSpent(...rotations)) {
+      await this.limiter.enforce([rotations], () =>
+        this.events.record(
+          {
+            action: 'auth.refresh',
+            outcome: 'denied',
+            reason: 'rotation_limited',
+            target: { type: 'admin_session', id: owner.session_id },
+          },
+          ANONYMOUS,
+        ),
+      );
+      charged = true;
+    }
     // The audit actor: the session's admin.
     const principal = actorOf(owner);
-    return this.unitOfWork.run(
+    const outcome = await this.unitOfWork.run(
       async (): Promise<RotationOutcome> => {
         const manager = this.unitOfWork.manager;
-        const spent = await sqlCount(
-          manager,
-          `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
-          [hash],
-        );
-        const reissued = spent === 0 && cookie !== undefined && (await this.spendUnusedSuccessorWithinGrace(hash));
+        // A cookie token in a body is never spent here: it was spent already (its use is reuse).
+        const spent = cookieTokenInBody
+          ? 0
+          : await sqlCount(
+              manager,
+              `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
+              [hash],
+            );
+        const grace = spent === 0 && cookie !== undefined ? await this.spendUnusedSuccessorWithinGrace(hash) : 'no';
+        // Past ATTEMPT_BUDGETS.reissuesPerToken re-issues within the grace: refused, the family
+        // left alone (a flaky link's reloads are no theft).
+        if (grace === 'limited') return this.refused('reissue_limited', owner.session_id);
+        const reissued = grace === 'reissued';
         if (spent === 0 && !reissued) {
           const revoked = await this.revoke(owner.session_id, 'refresh_token_reuse');
           await this.audit.append({
@@ -272,7 +333,8 @@ export class AdminSessions {
             FOR UPDATE OF s`,
           [owner.session_id],
         );
-        if (!live) return { kind: 'refused', reason: 'session_ended' };
+        // Audited after this transaction ends (SecurityEvents), as the refusals before it.
+        if (!live) return this.refused('session_ended', owner.session_id);
         await manager.query(`UPDATE admin_sessions SET last_used_at = now(), client_ip = $2, user_agent = $3 WHERE id = $1`, [
           owner.session_id,
           this.context.clientIp ?? null,
@@ -290,6 +352,32 @@ export class AdminSessions {
       },
       { principal },
     );
+    // Only successes spend the session's rotation budget.
+    if (outcome.kind === 'rotated' && !charged) await this.limiter.spend(rotations);
+    return outcome;
+  }
+
+  /**
+   * A refused refresh, audited in its own transaction (`auth.refresh`, the real reason, the
+   * session when known) as the anonymous caller it is, like a refused login; the answer is the
+   * uniform 401 whatever the reason. Reuse has its own row (`auth.refresh_reuse`).
+   */
+  private async refused(reason: RefusalReason, sessionId?: string): Promise<RotationOutcome> {
+    await this.events.record(
+      {
+        action: 'auth.refresh',
+        outcome: 'failure',
+        reason,
+        ...(sessionId ? { target: { type: 'admin_session', id: sessionId } } : {}),
+      },
+      ANONYMOUS,
+    );
+    return { kind: 'refused', reason };
+  }
+
+  /** A refused refresh that never reached a session (no token, or an ambiguous cookie), audited as `refused` does. */
+  async refuseRefresh(reason: 'ambiguous_cookie'): Promise<void> {
+    await this.refused(reason);
   }
 
   /**
@@ -300,16 +388,39 @@ export class AdminSessions {
    * whose last refresh answer was lost still signs out): ending a family is all it can do.
    * Beside a bearer of the same admin, the cookie's family ends without the header: the
    * answer clears that cookie, which would leave the family live with nothing to use or end
-   * it. False when nothing proves a session (the caller answers the uniform 401).
+   * it. `ended` false when nothing proves a session (the caller answers the uniform 401);
+   * `clearCookie` only when the CSRF header proves the cookie (its session's hash matches)
+   * and that session is over (ended here, or before): a request that proves nothing never
+   * makes the answer sign a live console out.
    */
-  async logout(proof: LogoutProof): Promise<boolean> {
+  async logout(proof: LogoutProof): Promise<{ ended: boolean; clearCookie: boolean }> {
     const { bearer } = proof;
     const owner = isOpaqueToken(proof.cookie) ? await this.ownerOf(opaqueTokenHash(proof.cookie)) : undefined;
-    const cookieProven = owner?.live === true && csrfMatches(owner.csrf_hash, proof.csrfToken);
-    if (!bearer && !cookieProven) return false;
+    const cookieMatches = owner !== undefined && csrfMatches(owner.csrf_hash, proof.csrfToken);
+    const cookieProven = owner?.live === true && cookieMatches;
+    // A proven live cookie's session ends below; a proven dead one is over already.
+    const clearCookie = cookieMatches;
+    if (!bearer && !cookieProven) {
+      // Refused: audited with the real reason, naming the session when the cookie named one.
+      const reason =
+        proof.cookie === undefined ? 'unproven' : !owner ? 'unknown_token' : !cookieMatches ? 'csrf_mismatch' : 'session_ended';
+      await this.events.record(
+        {
+          action: 'auth.logout',
+          outcome: 'failure',
+          reason,
+          ...(owner ? { target: { type: 'admin_session', id: owner.session_id } } : {}),
+        },
+        ANONYMOUS,
+      );
+      return { ended: false, clearCookie };
+    }
     // Each session ends as its own admin (a bearer and a proven cookie of two admins: each its own).
     const endings = new Map<string, AdminPrincipal>(bearer ? [[bearer.sessionId, bearer]] : []);
-    if (owner?.live && (cookieProven || owner.admin_id === bearer?.adminId) && !endings.has(owner.session_id)) {
+    // Beside a bearer, without the header: only a cookie session of the bearer's admin whose
+    // current token this is (never a body session named by an old token, planted or replayed).
+    const bearersCookie = owner?.csrf_hash != null && owner.current && owner.admin_id === bearer?.adminId;
+    if (owner?.live && (cookieProven || bearersCookie) && !endings.has(owner.session_id)) {
       endings.set(owner.session_id, owner.admin_id === bearer?.adminId ? bearer : actorOf(owner));
     }
     let ended = false;
@@ -325,7 +436,24 @@ export class AdminSessions {
       ended ||= revoked;
     }
     // A bearer proved its session a moment ago: ended here or just before, it is over (as it always answered).
-    return ended || bearer !== undefined;
+    return { ended: ended || bearer !== undefined, clearCookie };
+  }
+
+  /**
+   * The `rf_refresh` value a request means when its Cookie header carries several (cookie
+   * tossing from a sibling subdomain): the one whose session's CSRF hash the header matches.
+   * One value is taken as it is; several with none or more than one proven are ambiguous
+   * (undefined): the caller refuses without clearing anything.
+   */
+  async cookieOf(cookies: string[], csrfToken: string | undefined): Promise<string | undefined> {
+    if (cookies.length <= 1) return cookies[0];
+    const proven: string[] = [];
+    for (const cookie of cookies.slice(0, MAX_REFRESH_COOKIES)) {
+      if (!isOpaqueToken(cookie)) continue;
+      const owner = await this.ownerOf(opaqueTokenHash(cookie));
+      if (owner && csrfMatches(owner.csrf_hash, csrfToken)) proven.push(cookie);
+    }
+    return proven.length === 1 ? proven[0] : undefined;
   }
 
   /** Ends one session; with `adminId`, only if it is that admin's (an admin ending their own). */
@@ -408,8 +536,10 @@ export class AdminSessions {
    * says the family may rotate again. The spent token's row lock makes concurrent reissues of
    * it take turns; the successor's `used_at IS NULL` makes a reissue and the successor's own
    * use exclude each other. A successor spent this way names nothing, so it is never forgiven.
+   * One spent token is re-issued at most `ATTEMPT_BUDGETS.reissuesPerToken` times (3, counted
+   * by this instance): past that, 'limited', and nothing is spent.
    */
-  private async spendUnusedSuccessorWithinGrace(tokenHash: Buffer): Promise<boolean> {
+  private async spendUnusedSuccessorWithinGrace(tokenHash: Buffer): Promise<'reissued' | 'limited' | 'no'> {
     const manager = this.unitOfWork.manager;
     const [spent] = await sqlRows<{ replaced_by: Buffer | null }>(
       manager,
@@ -418,13 +548,18 @@ export class AdminSessions {
         FOR UPDATE`,
       [tokenHash, REFRESH_REUSE_GRACE_SECONDS],
     );
-    if (!spent?.replaced_by) return false;
+    if (!spent?.replaced_by) return 'no';
+    // At most ATTEMPT_BUDGETS.reissuesPerToken re-issues of one spent token (this instance's count).
+    const reissues: [AttemptBudget, string] = [ATTEMPT_BUDGETS.reissuesPerToken, tokenHash.toString('base64url')];
+    if (this.limiter.isSpent(...reissues)) return 'limited';
     const voided = await sqlCount(
       manager,
       `UPDATE admin_refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1`,
       [spent.replaced_by],
     );
-    return voided === 1;
+    if (voided !== 1) return 'no';
+    await this.limiter.spend(reissues);
+    return 'reissued';
   }
 
   /** Outside a unit of work: the actor of what follows (the session's admin) is what this read finds out. */
@@ -432,11 +567,11 @@ export class AdminSessions {
     const [owner] = await this.unitOfWork.readOutsideUnitOfWork('refresh token owner, before there is a principal', (reader) =>
       sqlRows<RefreshTokenOwner>(
         reader,
-        `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash,
+        `SELECT t.session_id, s.admin_id, a.role, s.csrf_hash, t.used_at IS NOT NULL AS used, ${CURRENT_TOKEN} AS current,
                 (s.revoked_at IS NULL AND s.expires_at > now() AND a.status = 'active') AS live
            FROM admin_refresh_tokens t JOIN admin_sessions s ON s.id = t.session_id JOIN admins a ON a.id = s.admin_id
           WHERE t.token_hash = $1`,
-        [tokenHash],
+        [tokenHash, REFRESH_REUSE_GRACE_SECONDS],
       ),
     );
     return owner;
@@ -476,6 +611,14 @@ export class AdminSessions {
     };
   }
 }
+
+/**
+ * SQL: the refresh token `t` is its family's current one as a browser may still hold it: unused,
+ * or used within the reuse grace (`$2` seconds) with its successor unused (the token a reload
+ * that lost the answer presents, which the grace forgives).
+ */
+const CURRENT_TOKEN = `(t.used_at IS NULL OR (t.used_at > now() - make_interval(secs => $2) AND EXISTS (
+    SELECT 1 FROM admin_refresh_tokens c WHERE c.token_hash = t.replaced_by AND c.used_at IS NULL)))`;
 
 /** Whether `csrfToken` is the one whose hash a cookie session keeps (never for a session without one). */
 function csrfMatches(csrfHash: Buffer | null, csrfToken: string | undefined): boolean {

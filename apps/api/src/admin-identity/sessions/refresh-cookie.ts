@@ -30,6 +30,33 @@ export function refreshCookieOf(request: FastifyRequest): string | undefined {
   return header ? parse(header)[REFRESH_COOKIE] : undefined;
 }
 
+/** At most this many `rf_refresh` values of one Cookie header are looked at. */
+export const MAX_REFRESH_COOKIES = 4;
+
+/**
+ * Every `rf_refresh` value the Cookie header carries, in order. A browser sends several when a
+ * sibling subdomain set its own (`Domain=` the parent, a longer `Path=`: cookie tossing), the
+ * tossed one usually first; `cookie`'s parse keeps only one, so the raw header is read here.
+ */
+export function refreshCookiesOf(request: FastifyRequest): string[] {
+  const header = request.headers.cookie;
+  if (!header) return [];
+  const values: string[] = [];
+  for (const pair of header.split(';')) {
+    const at = pair.indexOf('=');
+    if (at < 0 || pair.slice(0, at).trim() !== REFRESH_COOKIE) continue;
+    let value = pair.slice(at + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      // Kept as sent: it matches no token.
+    }
+    if (!values.includes(value)) values.push(value);
+  }
+  return values;
+}
+
 export function csrfHeaderOf(request: FastifyRequest): string | undefined {
   const value = request.headers[CSRF_HEADER];
   return typeof value === 'string' ? value : undefined;
