@@ -215,6 +215,7 @@ describe('what a command says when it cannot work', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'rf-cli-bad-'));
     try {
       const run = await cli('audit-verify', [], {
+        // secretlint-disable-next-line -- a made-up credential: the spec checks it is never echoed
         DATABASE_URL: `postgres://ringfence_app:hunter2-secret@127.0.0.1:${port}/nowhere`,
         RINGFENCE_DATA_DIR: dataDir,
       });

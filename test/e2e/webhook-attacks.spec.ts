@@ -101,6 +101,7 @@ describe('outbound webhooks under attack', () => {
         `http://ⓛocalhost:${port}/`,
         `http://a.localhost:${port}/`,
         `http://${hostname()}:${port}/`,
+        // secretlint-disable-next-line -- a made-up credential: the spec checks it is never echoed
         `http://user:pass@1.1.1.1/`,
         `http://1.1.1.1:443@127.0.0.1:${port}/`,
         `http://1.1.1.1:22/`,

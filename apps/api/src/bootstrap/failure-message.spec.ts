@@ -33,10 +33,12 @@ describe('describeFailure', () => {
 
   it('masks the password of a connection URL and of a SQL password literal, anywhere in the chain', () => {
     const text = describeFailure(
+      // secretlint-disable-next-line -- a made-up credential: the spec checks it is never echoed
       new Error('could not connect to postgres://ringfence_app:s3cr3t-pass@db:5432/ringfence', {
         cause: new Error(`syntax error in: ALTER ROLE ringfence_app PASSWORD 'hunter2-literal'`),
       }),
     );
+    // secretlint-disable-next-line -- a made-up credential: the spec checks it is never echoed
     expect(text).toContain('postgres://ringfence_app:[REDACTED]@db:5432/ringfence');
     expect(text).toContain(`PASSWORD '[REDACTED]'`);
     expect(text).not.toMatch(/s3cr3t-pass|hunter2-literal/);

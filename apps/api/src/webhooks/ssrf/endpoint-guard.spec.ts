@@ -60,9 +60,13 @@ describe('checkEndpointUrl', () => {
 
   it('refuses userinfo and never echoes it', () => {
     for (const text of [
+      // secretlint-disable-next-line -- a made-up credential: the spec checks it is never echoed
       'https://admin:s3cr3t-pa55@example.com/',
+      // secretlint-disable-next-line -- a made-up credential: the spec checks it is never echoed
       'https://s3cr3t-pa55@example.com/',
+      // secretlint-disable-next-line -- a made-up credential: the spec checks it is never echoed
       'https://:s3cr3t-pa55@example.com/',
+      // secretlint-disable-next-line -- a made-up credential: the spec checks it is never echoed
       'https://admin:s3cr3t-pa55@127.0.0.1/',
     ]) {
       const result = checkEndpointUrl(text);
