@@ -337,8 +337,18 @@ async function main() {
   }
   if ([noResponseKey, noProviderKey].some(({ said }) => said.includes(responseKey.split('\n')[1])))
     throw new Error('a key reached the output');
+  // The conformance page's published test key as our response key: refused, named by its file.
+  const page = readFileSync(join(root, 'docs/conformance/cosigner.md'), 'utf8');
+  const publishedKey = page
+    .slice(page.indexOf('### `response-key`'))
+    .match(/-----BEGIN PRIVATE KEY-----[\s\S]*?-----END PRIVATE KEY-----/)[0];
+  writeFileSync(join(secrets, 'cosigner-response.v1.pem'), `${publishedKey}\n`, { mode: 0o600 });
+  const testVector = startProduction();
+  if (testVector.status !== 1 || !/cosigner-response\.v1\.pem.*the conformance vectors’ response key/.test(testVector.said)) {
+    throw new Error(`production boot with the published test response key: exit ${testVector.status}\n${testVector.said}`);
+  }
   console.log(
-    'ok - production refuses to start without the cosigner response key, a provider key or the fireblocks API user, naming the file, and refuses the simulator and an http provider API',
+    'ok - production refuses to start without the cosigner response key, a provider key or the fireblocks API user, naming the file, and refuses the simulator, an http provider API and the published test response key',
   );
 }
 

@@ -13,6 +13,7 @@ import { describeFailure } from './bootstrap/failure-message';
 import { unsupportedNode } from './bootstrap/node-runtime';
 import { ConfigError, loadConfig } from './config/app-config';
 import { CosignerKeys } from './cosigner/protocol/cosigner-keys';
+import { refusePublishedTestKeys } from './cosigner/protocol/published-test-keys';
 import { CONSOLE_BUNDLE_DIR } from './console-host/console-bundle-dir';
 import { prepareDatabase } from './database/database-bootstrap';
 import { FireblocksCredentials } from './providers/fireblocks/fireblocks-credentials';
@@ -37,7 +38,8 @@ async function main(): Promise<void> {
   loadKeyring(secrets, config.activeMasterKeyVersion);
   SigningKeys.load(secrets, config.adminAuth.signingKeyVersion);
   ApiKeyPeppers.load(secrets);
-  CosignerKeys.load(secrets, config.cosigner.providers, config.cosigner.responseKeyVersion);
+  const cosignerKeys = CosignerKeys.load(secrets, config.cosigner.providers, config.cosigner.responseKeyVersion);
+  if (config.env === 'production') refusePublishedTestKeys(cosignerKeys);
   if (config.custody.fireblocks) FireblocksCredentials.load(secrets, config.custody.fireblocks.apiKeyVersion);
   const database = await prepareDatabase(config, logger);
 

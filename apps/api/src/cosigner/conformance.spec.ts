@@ -1,6 +1,6 @@
 import { KeyMaterialDirectory } from '@ringfence/crypto';
 import jwt from 'jsonwebtoken';
-import { createHmac, createPrivateKey, createPublicKey, KeyObject, verify } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, verify } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -15,6 +15,7 @@ import {
 import { validatePolicy } from './policy/policy-document';
 import { verifyCallbackToken } from './protocol/callback-token';
 import { CosignerKeys } from './protocol/cosigner-keys';
+import { refusePublishedTestKeys } from './protocol/published-test-keys';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 const page = readFileSync(COSIGNER_CONFORMANCE_DOC, 'utf8');
@@ -41,13 +42,14 @@ describe('the cosigner conformance vectors (docs/conformance/cosigner.md), repro
   const validated = validatePolicy(json(block('policy', 'policy')));
   let secrets: string;
   let keys: ConformanceKeys;
+  let loaded: CosignerKeys;
 
   // The keys as the app loads them (file names, versions, kids), from a directory only this spec reads.
   beforeAll(() => {
     secrets = mkdtempSync(join(tmpdir(), 'rf-conformance-'));
     writeFileSync(join(secrets, 'cosigner-response.v1.pem'), `${block('response-key', 'private')}\n`, { mode: 0o600 });
     writeFileSync(join(secrets, 'cosigner-conformance.pub.v1.pem'), `${block('provider-key', 'public')}\n`, { mode: 0o600 });
-    const loaded = CosignerKeys.load(new KeyMaterialDirectory(secrets), ['conformance']);
+    loaded = CosignerKeys.load(new KeyMaterialDirectory(secrets), ['conformance']);
     keys = { provider: loaded.providerKeys('conformance'), response: loaded.signing };
     const published = `${block('response-key', 'public')}\n`;
     const jwk = { ...createPublicKey(published).export({ format: 'jwk' }), kid: 'v1', alg: 'RS256', use: 'sig' };
@@ -63,6 +65,31 @@ describe('the cosigner conformance vectors (docs/conformance/cosigner.md), repro
       expect(createPublicKey(privateKey).export({ type: 'spki', format: 'pem' })).toBe(`${block(id, 'public')}\n`);
     }
     expect(block('provider-key', 'public')).not.toBe(block('response-key', 'public'));
+  });
+
+  it('has both keys refused in production, by the file that holds them, and fresh keys accepted', () => {
+    expect(() => refusePublishedTestKeys(loaded)).toThrow(/"cosigner-response\.v1\.pem": is the conformance vectors’ response key/);
+    const fresh = mkdtempSync(join(tmpdir(), 'rf-conformance-fresh-'));
+    try {
+      const pem = (key: KeyObject, type: 'pkcs8' | 'spki') => `${key.export({ type, format: 'pem' }).toString().trim()}\n`;
+      const response = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      writeFileSync(join(fresh, 'cosigner-response.v1.pem'), pem(response.privateKey, 'pkcs8'), { mode: 0o600 });
+      writeFileSync(join(fresh, 'cosigner-conformance.pub.v1.pem'), `${block('provider-key', 'public')}\n`, { mode: 0o600 });
+      const withPublishedProvider = CosignerKeys.load(new KeyMaterialDirectory(fresh), ['conformance']);
+      expect(() => refusePublishedTestKeys(withPublishedProvider)).toThrow(
+        /"cosigner-conformance\.pub\.v1\.pem": is the conformance vectors’ provider key/,
+      );
+      writeFileSync(
+        join(fresh, 'cosigner-conformance.pub.v1.pem'),
+        pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey, 'spki'),
+        {
+          mode: 0o600,
+        },
+      );
+      expect(() => refusePublishedTestKeys(CosignerKeys.load(new KeyMaterialDirectory(fresh), ['conformance']))).not.toThrow();
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 
   it('fixes a validated policy and an exact time of decision', () => {
