@@ -65,6 +65,7 @@ export const AUDIT_ACTIONS = {
   'workspace.suspend': 'A workspace was suspended (its keys stop working).',
   'workspace.reactivate': 'A suspended workspace was reactivated.',
   'workspace.delete': 'A workspace was deleted (purged 30 days later).',
+  'workspace.export': "A workspace's data was exported (the count of each resource, never the data).",
 } as const satisfies Readonly<Record<string, string>>;
 
 export type AuditActionName = keyof typeof AUDIT_ACTIONS;

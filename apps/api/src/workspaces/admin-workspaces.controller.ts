@@ -1,6 +1,20 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  StreamableFile,
+} from '@nestjs/common';
+import { Readable } from 'node:stream';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminRoles } from '@ringfence/access';
+import { AccessProblems, AdminRoles, StepUp } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
 import { ApiProblems } from '../openapi/api-problems.decorator';
@@ -8,13 +22,17 @@ import { CreateWorkspaceDto, UpdateWorkspaceDto, WorkspaceDto, WorkspaceListQuer
 import { WorkspacesService } from './workspaces.service';
 import { WorkspaceProblems } from './workspaces.problems';
 import { Idempotent } from '../idempotency/idempotent.decorator';
+import { WorkspaceExport } from './workspace-export';
 
 /** Workspaces, admin side (docs/routes.md: `/v1/admin/workspaces`, role admin). */
 @ApiTags('workspaces (admin)')
 @ApiBearerAuth('admin')
 @Controller('v1/admin/workspaces')
 export class AdminWorkspacesController {
-  constructor(private readonly workspaces: WorkspacesService) {}
+  constructor(
+    private readonly workspaces: WorkspacesService,
+    private readonly exports: WorkspaceExport,
+  ) {}
 
   @Post()
   @AdminRoles('owner', 'admin')
@@ -81,5 +99,31 @@ export class AdminWorkspacesController {
   @ApiOperation({ operationId: 'workspaces.reactivate', summary: 'Reactivate a suspended workspace' })
   reactivate(@Param('id', new ParseUUIDPipe()) id: string): Promise<WorkspaceDto> {
     return this.workspaces.setStatus(id, 'active');
+  }
+
+  /**
+   * Everything the workspace holds, both environments, as one NDJSON stream
+   * (docs/adr/0028-workspace-export.md): never a key, a hash, a secret or a sealed value.
+   * The audit row (counts per resource, never data) commits before the first byte is sent.
+   */
+  @Post(':id/export')
+  @AdminRoles('owner')
+  @StepUp()
+  @Audited('workspace.export')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({
+    description:
+      'An attachment, one JSON object per line: a header (`format`, `version`, `workspaceId`, `startedAt`), one `{"resource", "data"}` line per row, and a last line `{"end": true, "counts"}`; an archive without that last line is incomplete.',
+    content: { 'application/x-ndjson': { schema: { type: 'string', description: 'One JSON object per line.' } } },
+  })
+  @ApiProblems(RequestProblems.NOT_FOUND, AccessProblems.INSUFFICIENT_ROLE, AccessProblems.STEP_UP_REQUIRED)
+  @ApiOperation({ operationId: 'workspaces.export', summary: "Export a workspace's data as NDJSON (owner, step-up)" })
+  async export(@Param('id', new ParseUUIDPipe()) id: string): Promise<StreamableFile> {
+    const startedAt = new Date();
+    await this.exports.begin(id);
+    return new StreamableFile(Readable.from(this.exports.lines(id, startedAt)), {
+      type: 'application/x-ndjson',
+      disposition: `attachment; filename="workspace-${id}-export.ndjson"`,
+    });
   }
 }

@@ -5,6 +5,7 @@ import { API_KEY_CONTROLLERS, API_KEY_EXPORTS, apiKeyProviders } from './api-key
 import { KEY_WORKSPACES } from './api-keys/api-keys.service';
 import { WorkspaceOriginCheck } from './workspace-origin.check';
 import { WorkspaceOrigins } from './workspace-origins';
+import { WorkspaceExport } from './workspace-export';
 import { WorkspacePurge } from './workspace-purge';
 import { WorkspaceController } from './workspace.controller';
 import { WorkspacesService } from './workspaces.service';
@@ -33,6 +34,7 @@ export class WorkspacesModule {
         WorkspaceOrigins,
         WorkspaceOriginCheck,
         WorkspacePurge,
+        WorkspaceExport,
         ...apiKeyProviders(options.apiKeys, options.keyRevocations),
       ],
       exports: [WorkspaceOrigins, WorkspaceOriginCheck, WorkspacePurge, ...API_KEY_EXPORTS],
