@@ -90,8 +90,8 @@ export class AuditCheckpoints implements AuditHeadAnchor {
     }));
   }
 
-  publicKeys(): { version: number; publicKey: string }[] {
-    return this.keys.publicKeyPems();
+  publicKeys(): { version: number; publicKey: string; active: boolean }[] {
+    return this.keys.publicKeyPems().map((key) => ({ ...key, active: key.version === this.keys.activeVersion }));
   }
 
   /** The chain in the database against every `*.jsonl` checkpoint file in `directory` (npm run audit:verify -- --checkpoints). */
