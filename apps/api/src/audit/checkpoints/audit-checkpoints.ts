@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuditHeadAnchor, ChainHead } from '@ringfence/audit';
 import { Principal, sqlRows, UnitOfWork } from '@ringfence/tenancy';
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointKeys } from './checkpoint-keys';
 import {
@@ -123,14 +123,23 @@ export class AuditCheckpoints implements AuditHeadAnchor {
   }
 }
 
-/** Appends `text` to `directory/name` (created 0700 / 0600), fsync'd before returning. */
+/** Appends `text` to `directory/name` (created 0700 / 0600), fsync'd before returning (the directory too when the file is new). */
 function appendDurably(directory: string, name: string, text: string): void {
   mkdirSync(directory, { recursive: true, mode: 0o700 });
-  const fd = openSync(join(directory, name), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  const path = join(directory, name);
+  const created = !existsSync(path);
+  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   try {
     writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+  if (!created) return;
+  const dir = openSync(directory, constants.O_RDONLY);
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
   }
 }
