@@ -1,9 +1,11 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createPrivateKey, sign } from 'node:crypto';
 import { once } from 'node:events';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
+import { checkpointLine, checkpointPayload } from '../../apps/api/src/audit/checkpoints/checkpoint-format';
 import { freePort } from '../../apps/api/src/bootstrap/free-port';
 import { readMigrations } from '../../prisma-free';
 
@@ -140,6 +142,49 @@ describe('the commands beside a running server (embedded PostgreSQL)', () => {
     ]);
   });
 
+  it('audit:verify --checkpoints catches a superuser who rewrote a row and relinked the chain, and refuses a forged checkpoint (exit 1)', async () => {
+    // The chain as the sealer leaves it, and its head signed with the development checkpoint key as the sealer would.
+    await superuser.query(`SELECT * FROM audit_seal(100000, '0 seconds')`);
+    const { rows } = await superuser.query<{ seq: string; chain_hash: Buffer; audit_id: string }>(
+      'SELECT seq, chain_hash, audit_id FROM audit_chain ORDER BY seq DESC LIMIT 1',
+    );
+    const head = { seq: Number(rows[0]!.seq), headHash: rows[0]!.chain_hash.toString('hex'), at: new Date().toISOString(), keyVersion: 1 };
+    const key = createPrivateKey(readFileSync(join(dataDir, 'secrets', 'audit-checkpoint.v1.pem')));
+    const signed = { ...head, signature: sign(null, checkpointPayload(head), key).toString('base64url') };
+    const checkpoints = mkdtempSync(join(workDir, 'checkpoints-'));
+    writeFileSync(join(checkpoints, 'checkpoints.jsonl'), `${checkpointLine(signed)}\n`);
+
+    const intact = await cli('audit-verify', ['--checkpoints', checkpoints], env);
+    expect(intact).toMatchObject({ code: 0 });
+    expect(intact.stdout).toContain('audit checkpoints intact: 1 signed checkpoints match the chain\n');
+
+    // A forged line (the head changed, the signature kept) is refused.
+    const forged = mkdtempSync(join(workDir, 'forged-'));
+    writeFileSync(join(forged, 'checkpoints.jsonl'), `${checkpointLine({ ...signed, headHash: 'ab'.repeat(32) })}\n`);
+    const refused = await cli('audit-verify', ['--checkpoints', forged], env);
+    expect(refused).toMatchObject({ code: 1 });
+    expect(refused.stdout).toContain(
+      `audit checkpoint FAILED at seq ${head.seq} (checkpoints.jsonl:1): checkpoint signature does not verify`,
+    );
+
+    // The head's row rewritten and its link recomputed: the chain verifies, the checkpoint does not.
+    await superuser.query('BEGIN');
+    await superuser.query('SET LOCAL session_replication_role = replica');
+    await superuser.query(`UPDATE audit_log SET reason = 'rewritten' WHERE id = $1`, [rows[0]!.audit_id]);
+    await superuser.query(
+      `UPDATE audit_chain c SET row_hash = audit_row_hash(a), chain_hash = sha256(coalesce((SELECT p.chain_hash FROM audit_chain p WHERE p.seq = c.seq - 1), '\\x${'00'.repeat(32)}'::bytea) || audit_row_hash(a))
+         FROM audit_log a WHERE a.id = c.audit_id AND c.seq = $1`,
+      [head.seq],
+    );
+    await superuser.query('COMMIT');
+    const caught = await cli('audit-verify', ['--checkpoints', checkpoints], env);
+    expect(caught).toMatchObject({ code: 1 });
+    expect(caught.stdout).toMatch(/^audit chain intact: \d+ links checked/);
+    expect(caught.stdout).toContain(
+      `audit checkpoint FAILED at seq ${head.seq} (checkpoints.jsonl:1): the chain hash differs from the signed checkpoint`,
+    );
+  });
+
   it('keys:rewrap runs online and records what it moved and what is left as system:keys-rewrap', async () => {
     const run = await cli('keys-rewrap', ['--batch', '50'], env);
 
@@ -232,7 +277,7 @@ describe('what a command says when it cannot work', () => {
 
   it.each([
     ['admin-create', 'admin:create', '--email <address>'],
-    ['audit-verify', 'audit:verify', '--from <seq>'],
+    ['audit-verify', 'audit:verify', '--checkpoints <dir>'],
     ['keys-rewrap', 'keys:rewrap', '--batch <n>'],
     ['migrate', 'migrate', 'status'],
     ['demo', 'demo', 'npm run demo'],

@@ -35,6 +35,7 @@ describe('MigrationRunner (as the owner role, on an empty database)', () => {
       'api_keys',
       'audit_chain',
       'audit_checkpoints',
+      'audit_head_checkpoints',
       'audit_log',
       'cosigner_cap_reservations',
       'cosigner_requests',

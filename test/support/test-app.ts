@@ -35,6 +35,9 @@ export const TEST_SIGNING_KEY: string = generateKeyPairSync('ec', { namedCurve: 
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
   .toString();
 
+/** One Ed25519 audit checkpoint key per test process (`audit-checkpoint.v1.pem` of every test app). */
+export const TEST_CHECKPOINT_KEY: string = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
 /** One API-key pepper per test process, so two test apps accept each other's keys. */
 const TEST_PEPPER = randomBytes(32).toString('base64');
 
@@ -90,6 +93,7 @@ export function createTestDirectories(secretFiles: Record<string, string> = {}):
     'cosigner-simulator.pub.v1.pem': spkiPem(TEST_SIMULATOR_PRIVATE_KEY),
     // The simulator's webhook key is its co-signer key in tests (one RSA key fewer to make per run).
     'webhook-simulator.pub.v1.pem': spkiPem(TEST_SIMULATOR_PRIVATE_KEY),
+    'audit-checkpoint.v1.pem': TEST_CHECKPOINT_KEY,
   };
   for (const [name, content] of Object.entries({ ...standard, ...secretFiles })) {
     writeFileSync(join(secretsDir, name), content, { mode: 0o600 });

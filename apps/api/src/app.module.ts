@@ -9,6 +9,7 @@ import { TenancyModule } from '@ringfence/tenancy';
 import type { Logger } from 'pino';
 import { AdminIdentityModule } from './admin-identity/admin-identity.module';
 import { AuditRoutesModule } from './audit/audit.module';
+import { auditCheckpointProviders } from './audit/checkpoints/checkpoint.providers';
 import { AppConfig } from './config/app-config';
 import { CosignerModule } from './cosigner/cosigner.module';
 import { HealthModule } from './health/health.module';
@@ -86,7 +87,7 @@ export class AppModule {
           longRunningTimeoutMs: config.database.timeouts.longRunningMs,
           jobs: { role: config.role, drainTimeoutMs: Math.floor(config.http.shutdownGraceMs / 2) },
         }),
-        AuditModule.forRoot({ retentionDays: config.auditRetentionDays }),
+        AuditModule.forRoot({ retentionDays: config.auditRetentionDays }, auditCheckpointProviders(config.auditCheckpoints)),
         ...(redis ? [RedisModule.forRoot(redis, options.logger)] : []),
         RateLimitsModule.forRoot(config.rateLimits, ...(redis ? [{ provide: ThrottlerStorage, useExisting: RedisRateLimitStorage }] : [])),
         AccessModule,

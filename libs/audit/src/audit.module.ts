@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { BEFORE_COMMIT } from '@ringfence/tenancy';
 import { AuditBeforeCommit } from './audit-before-commit';
 import { AuditTrail } from './audit-trail';
@@ -15,7 +15,8 @@ import { AuditEvents } from './view/audit-events';
 @Global()
 @Module({})
 export class AuditModule {
-  static forRoot(retention: AuditRetentionOptions): DynamicModule {
+  /** `anchor`: the providers of AUDIT_HEAD_ANCHOR and what it needs (the API's signed checkpoints), exported too. */
+  static forRoot(retention: AuditRetentionOptions, anchor: Provider[] = []): DynamicModule {
     return {
       module: AuditModule,
       providers: [
@@ -28,8 +29,9 @@ export class AuditModule {
         AuditChain,
         AuditSealer,
         AuditEvents,
+        ...anchor,
       ],
-      exports: [AuditTrail, AuditWriter, SecurityEvents, BEFORE_COMMIT, AuditChain, AuditSealer, AuditEvents],
+      exports: [AuditTrail, AuditWriter, SecurityEvents, BEFORE_COMMIT, AuditChain, AuditSealer, AuditEvents, ...anchor],
     };
   }
 }

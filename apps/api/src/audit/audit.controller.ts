@@ -1,11 +1,18 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminRoles, AdminRolesOrScopes } from '@ringfence/access';
+import { AdminRoles, AdminRolesOrScopes, Public } from '@ringfence/access';
 import { AuditChain, AuditEventFilter, AuditEvents, AuditProblems, SecurityEvents } from '@ringfence/audit';
 import { RequestContext, RequestContextStore } from '@ringfence/tenancy';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { Readable } from 'node:stream';
 import { exportLines } from './audit-export-format';
+import { AuditCheckpoints } from './checkpoints/audit-checkpoints';
+import {
+  AuditCheckpointDto,
+  AuditCheckpointPageDto,
+  AuditCheckpointPublicKeyDto,
+  AuditCheckpointsQueryDto,
+} from './dto/audit-checkpoint.dto';
 import { AUDIT_ACTION_NAMES, AUDIT_ACTIONS } from './audit-actions';
 import {
   AuditActionDto,
@@ -29,6 +36,7 @@ export class AuditController {
     private readonly chain: AuditChain,
     private readonly securityEvents: SecurityEvents,
     private readonly context: RequestContext,
+    private readonly checkpoints: AuditCheckpoints,
   ) {}
 
   @Get('events')
@@ -88,6 +96,40 @@ export class AuditController {
     return { ...report, oldestUnsealedAt: report.oldestUnsealedAt?.toISOString() ?? null };
   }
 
+  /**
+   * The signed chain heads (docs/adr/0027-audit-checkpoints.md), newest first, as the table
+   * keeps them. The anchor is the exported file; `npm run audit:verify -- --checkpoints` checks it.
+   */
+  @Get('checkpoints')
+  @AdminRoles('auditor', 'owner')
+  @ApiBearerAuth('admin')
+  @ApiOkResponse({ type: AuditCheckpointPageDto })
+  @ApiProblems(AuditProblems.INVALID_CURSOR)
+  @ApiOperation({ operationId: 'audit.checkpoints.list', summary: 'List the signed audit checkpoints' })
+  async listCheckpoints(@Query() query: AuditCheckpointsQueryDto): Promise<AuditCheckpointPageDto> {
+    const limit = query.limit ?? 50;
+    const rows: AuditCheckpointDto[] = await this.checkpoints.page({
+      ...(query.cursor === undefined ? {} : { beforeSeq: decodeCheckpointCursor(query.cursor) }),
+      limit: limit + 1,
+    });
+    const items = rows.slice(0, limit);
+    await this.securityEvents.record({ action: 'audit.read', outcome: 'success', after: { checkpoints: { ...query } } });
+    return { items, nextCursor: rows.length > limit ? encodeCheckpointCursor(items.at(-1)!.seq) : null };
+  }
+
+  /**
+   * The checkpoint keys' public halves, by version: public, like a JWKS, so that an auditor
+   * verifies the exported checkpoints with no credential of ours (and no trust in our API
+   * beyond fetching a key once, which they can pin).
+   */
+  @Get('checkpoints/public-keys')
+  @Public()
+  @ApiOkResponse({ type: [AuditCheckpointPublicKeyDto], description: 'Every `audit-checkpoint.vN.pem` version present, lowest first.' })
+  @ApiOperation({ operationId: 'audit.checkpoints.publicKeys', summary: 'The audit checkpoint public keys' })
+  checkpointPublicKeys(): AuditCheckpointPublicKeyDto[] {
+    return this.checkpoints.publicKeys();
+  }
+
   /** The catalogue of actions (audit-actions.ts): what each row's `action` means, and what `action=` filters on. */
   @Get('actions')
   @AdminRolesOrScopes({ roles: ['auditor', 'owner'], scopes: ['audit:read'] })
@@ -116,4 +158,15 @@ async function* within<T>(store: RequestContextStore, source: AsyncGenerator<T>)
     if (next.done) return;
     yield next.value;
   }
+}
+
+/** Opaque to clients; a chain sequence underneath. */
+function encodeCheckpointCursor(seq: number): string {
+  return Buffer.from(`c:${seq}`).toString('base64url');
+}
+
+function decodeCheckpointCursor(cursor: string): number {
+  const match = /^c:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw AuditProblems.INVALID_CURSOR();
+  return Number(match[1]);
 }

@@ -5,6 +5,7 @@
  */
 import { AuditChain } from '@ringfence/audit';
 import { MigrationRunner } from '@ringfence/migrations';
+import { AuditCheckpoints } from '../audit/checkpoints/audit-checkpoints';
 import { AdminIdentityProblems } from '../admin-identity/admin-identity.problems';
 import { AdminBootstrap } from '../admin-identity/admins/admin-bootstrap';
 import { describeUrl } from '../database/database-bootstrap';
@@ -16,6 +17,7 @@ export {
   AdminIdentityProblems,
   assertReachable,
   AuditChain,
+  AuditCheckpoints,
   auditAsSystem,
   describeUrl,
   MasterKeyRewrap,

@@ -83,6 +83,7 @@ describe('prepareSecretsDirectory', () => {
       'access-token signing key',
       'API-key pepper',
       'cosigner response key',
+      'audit checkpoint signing key',
       'simulator co-signer key pair',
       'simulator webhook key pair',
     ]);
@@ -123,9 +124,10 @@ describe('prepareSecretsDirectory', () => {
     prepareSecretsDirectory(config, logger);
     for (const [name, content] of Object.entries(existing)) expect(readFileSync(join(config.secretsDir, name), 'utf8')).toBe(content);
     expect(readdirSync(config.secretsDir).sort()).toEqual(
-      [...Object.keys(existing), 'cosigner-simulator.pub.v1.pem', 'webhook-simulator.pub.v1.pem'].sort(),
+      [...Object.keys(existing), 'audit-checkpoint.v1.pem', 'cosigner-simulator.pub.v1.pem', 'webhook-simulator.pub.v1.pem'].sort(),
     );
     expect((JSON.parse(lines.join('')) as { generated: string[] }).generated).toEqual([
+      'audit checkpoint signing key',
       'simulator co-signer key pair',
       'simulator webhook key pair',
     ]);

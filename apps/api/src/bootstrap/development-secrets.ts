@@ -11,7 +11,7 @@ export const DEVELOPMENT_MARKER = 'DEVELOPMENT-KEYS-NOT-FOR-PRODUCTION';
 /**
  * Outside production, with the default secrets directory, writes what is missing of the
  * development key material (a master key, an ES256 access-token signing key, an API-key
- * pepper, the RSA key that signs the co-signer answers; mode 0600), and for the `simulator`
+ * pepper, the RSA key that signs the co-signer answers, the Ed25519 audit checkpoint key; mode 0600), and for the `simulator`
  * provider its co-signer key pair (see prepareSimulatorKeys) and its webhook key pair
  * (`webhook-simulator.pub.v1.pem`, when its inbound events are configured), and says so loudly. In
  * production a directory carrying the development marker is refused.
@@ -47,6 +47,10 @@ export function prepareSecretsDirectory(config: AppConfig, logger: Logger): void
   if (!hasKeyFamily(config.secretsDir, 'cosigner-response', 'pem')) {
     writeExclusive(join(config.secretsDir, 'cosigner-response.v1.pem'), privatePem(newRsaKey()));
     generated.push('cosigner response key');
+  }
+  if (!hasKeyFamily(config.secretsDir, 'audit-checkpoint', 'pem')) {
+    writeExclusive(join(config.secretsDir, 'audit-checkpoint.v1.pem'), privatePem(generateKeyPairSync('ed25519').privateKey));
+    generated.push('audit checkpoint signing key');
   }
   if (config.cosigner.providers.includes(SIMULATOR_PROVIDER) && prepareSimulatorKeys(config)) {
     generated.push('simulator co-signer key pair');

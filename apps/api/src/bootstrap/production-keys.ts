@@ -58,6 +58,14 @@ export const PRODUCTION_KEY_FILES: readonly ProductionKeyFile[] = [
     ifLost: "replaceable, but each provider's console must then be given the new public key: back it up",
     make: () => pkcs8(generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey),
   },
+  {
+    name: 'audit-checkpoint.v1.pem',
+    stem: 'audit-checkpoint',
+    extension: 'pem',
+    what: 'audit checkpoint signing key (Ed25519)',
+    ifLost: 'replaceable: add a new version; keep the old public key, or its checkpoints no longer verify',
+    make: () => pkcs8(generateKeyPairSync('ed25519').privateKey),
+  },
 ];
 
 /** Refused before anything is written: the message says why and what to do. */

@@ -60,6 +60,8 @@ export interface AppConfig {
   readonly redisUrl?: string;
   readonly rateLimits: RateLimitOptions;
   readonly auditRetentionDays: number;
+  /** The signed chain heads (docs/adr/0027-audit-checkpoints.md): the export directory and the signing key version. */
+  readonly auditCheckpoints: { readonly directory: string; readonly keyVersion?: number };
   readonly vault: VaultOptions;
   readonly cosigner: CosignerOptions;
   /** The custody providers' adapters: the simulator's settings, and each HTTP provider's. */
@@ -103,6 +105,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     'MASTER_KEY_ACTIVE_VERSION',
     'DOCS_ENABLED',
     'JWT_SIGNING_KEY_VERSION',
+    'AUDIT_CHECKPOINT_KEY_VERSION',
+    'AUDIT_CHECKPOINT_DIR',
     'MAIL_TRANSPORT',
     'SMTP_URL',
     'BOOTSTRAP_ADMIN_EMAIL',
@@ -210,6 +214,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     redisUrl: vars.REDIS_URL,
     rateLimits: { perClientIpPerMinute: vars.RATE_LIMIT_IP_PER_MINUTE, plans },
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
+    auditCheckpoints: {
+      directory: vars.AUDIT_CHECKPOINT_DIR ? absolute(vars.AUDIT_CHECKPOINT_DIR, cwd) : resolve(dataDir, 'audit-checkpoints'),
+      keyVersion: vars.AUDIT_CHECKPOINT_KEY_VERSION,
+    },
     vault: {
       versionsKept: vars.VAULT_VERSIONS_KEPT,
       maxSecrets: vars.VAULT_MAX_SECRETS,

@@ -196,6 +196,18 @@ export class EnvironmentVariables {
   @Matches(/^\S{1,200}$/, { message: 'JWT_AUDIENCE must be a non-empty string without spaces' })
   JWT_AUDIENCE = 'ringfence-admin';
 
+  /** The audit checkpoint signing key version (`audit-checkpoint.vN.pem`, Ed25519); the highest present when unset. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  AUDIT_CHECKPOINT_KEY_VERSION?: number;
+
+  /** Where the signed audit checkpoints are appended, outside PostgreSQL; `<RINGFENCE_DATA_DIR>/audit-checkpoints` when unset. */
+  @IsOptional()
+  @IsString()
+  AUDIT_CHECKPOINT_DIR?: string;
+
   /** The signing key version (`jwt-signing.vN.pem`); the highest present when unset. */
   @IsOptional()
   @Transform(toInteger)

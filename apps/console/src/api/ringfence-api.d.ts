@@ -1247,6 +1247,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the signed audit checkpoints */
+        get: operations["audit.checkpoints.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/checkpoints/public-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit checkpoint public keys */
+        get: operations["audit.checkpoints.publicKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/actions": {
         parameters: {
             query?: never;
@@ -2361,6 +2395,44 @@ export interface components {
             unsealed: number;
             /** @description When the oldest unsealed row was written; a growing age means the sealer is not running. */
             oldestUnsealedAt: string | null;
+        };
+        AuditCheckpoint: {
+            /**
+             * @description The chain sequence number of the signed head.
+             * @example 120345
+             */
+            seq: number;
+            /**
+             * @description The chain hash at `seq`, hex SHA-256.
+             * @example a3f1…
+             */
+            headHash: string;
+            /**
+             * @description When the sealer signed it, RFC 3339.
+             * @example 2026-11-29T23:00:05.123Z
+             */
+            at: string;
+            /**
+             * @description The `audit-checkpoint.vN.pem` version that signed it (see public-keys).
+             * @example 1
+             */
+            keyVersion: number;
+            /** @description Ed25519 signature, base64url, over the UTF-8 JSON array `["ringfence.audit-checkpoint.v1", seq, headHash, at, keyVersion]` (docs/adr/0027-audit-checkpoints.md). */
+            signature: string;
+        };
+        AuditCheckpointPage: {
+            /** @description Newest first. */
+            items: components["schemas"]["AuditCheckpoint"][];
+            /** @description Pass as `cursor` for the next (older) page; null at the end. */
+            nextCursor: string | null;
+        };
+        AuditCheckpointPublicKey: {
+            /** @example 1 */
+            version: number;
+            /** @description Ed25519 public key, SPKI PEM. */
+            publicKey: string;
+            /** @description Whether this version signs new checkpoints (the others only verify). */
+            active: boolean;
         };
         AuditAction: {
             /** @example vault_secret.reveal */
@@ -14543,6 +14615,206 @@ export interface operations {
                         /** @enum {string} */
                         code?: "INSUFFICIENT_ROLE" | "ACCOUNT_SETUP_REQUIRED";
                     };
+                };
+            };
+            /** @description [RATE_LIMITED](https://ringfence.dev/problems/rate-limited) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description [INTERNAL](https://ringfence.dev/problems/internal) */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description [RATE_LIMITS_UNAVAILABLE](https://ringfence.dev/problems/rate-limits-unavailable), [DATABASE_UNAVAILABLE](https://ringfence.dev/problems/database-unavailable) */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITS_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description Problem details */
+            default: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit.checkpoints.list": {
+        parameters: {
+            query?: {
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: {
+                /** @description Your id for this request (8 to 128 of `A-Za-z0-9._:-`): echoed back and kept beside ours in the log line. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditCheckpointPage"];
+                };
+            };
+            /** @description [INVALID_CURSOR](https://ringfence.dev/problems/invalid-cursor); [VALIDATION_FAILED](https://ringfence.dev/problems/validation-failed) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_CURSOR" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description [UNAUTHENTICATED](https://ringfence.dev/problems/unauthenticated) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description [INSUFFICIENT_ROLE](https://ringfence.dev/problems/insufficient-role), [ACCOUNT_SETUP_REQUIRED](https://ringfence.dev/problems/account-setup-required) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INSUFFICIENT_ROLE" | "ACCOUNT_SETUP_REQUIRED";
+                    };
+                };
+            };
+            /** @description [RATE_LIMITED](https://ringfence.dev/problems/rate-limited) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description [INTERNAL](https://ringfence.dev/problems/internal) */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description [RATE_LIMITS_UNAVAILABLE](https://ringfence.dev/problems/rate-limits-unavailable), [DATABASE_UNAVAILABLE](https://ringfence.dev/problems/database-unavailable) */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITS_UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description Problem details */
+            default: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit.checkpoints.publicKeys": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your id for this request (8 to 128 of `A-Za-z0-9._:-`): echoed back and kept beside ours in the log line. */
+                "X-Request-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every `audit-checkpoint.vN.pem` version present, lowest first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditCheckpointPublicKey"][];
                 };
             };
             /** @description [RATE_LIMITED](https://ringfence.dev/problems/rate-limited) */

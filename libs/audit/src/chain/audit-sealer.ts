@@ -1,6 +1,15 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Job } from '@ringfence/tenancy';
-import { AuditChain } from './audit-chain';
+import { AuditChain, ChainHead } from './audit-chain';
+
+/**
+ * Where the sealer anchors each chain head it reaches, outside the database (the API's signed
+ * checkpoints, docs/adr/0027-audit-checkpoints.md). Optional: without one, heads are only logged.
+ */
+export const AUDIT_HEAD_ANCHOR = Symbol('AUDIT_HEAD_ANCHOR');
+export interface AuditHeadAnchor {
+  anchor(head: ChainHead): Promise<unknown>;
+}
 
 export const AUDIT_RETENTION = Symbol('AUDIT_RETENTION');
 export interface AuditRetentionOptions {
@@ -26,7 +35,11 @@ export class AuditSealer {
   constructor(
     private readonly chain: AuditChain,
     @Inject(AUDIT_RETENTION) private readonly options: AuditRetentionOptions,
+    @Optional() @Inject(AUDIT_HEAD_ANCHOR) private readonly anchor?: AuditHeadAnchor,
   ) {}
+
+  /** The last head this instance anchored: a head is anchored once, and again after a restart (harmless). */
+  private anchoredSeq = 0;
 
   @Job({ name: 'audit-seal', scope: 'cluster', everyMs: 5_000 })
   async sealTurn(signal: AbortSignal): Promise<void> {
@@ -47,11 +60,18 @@ export class AuditSealer {
   /** Links everything older than `settleSeconds`, batch by batch (until `signal` aborts); returns how many rows it linked. */
   async sealAll(settleSeconds = SETTLE_SECONDS, signal?: AbortSignal): Promise<number> {
     let total = 0;
+    let reached: ChainHead | null = null;
     while (!signal?.aborted) {
       const { sealed, head } = await this.chain.seal(BATCH, settleSeconds);
       total += sealed;
+      reached = head;
       if (sealed > 0) this.logger.log(`audit chain head ${head.seq} ${head.hash}`);
       if (sealed < BATCH) break;
+    }
+    // The head reached, signed and exported (a failure throws: the next turn anchors it again).
+    if (this.anchor && reached && reached.seq > this.anchoredSeq) {
+      await this.anchor.anchor(reached);
+      this.anchoredSeq = reached.seq;
     }
     return total;
   }
