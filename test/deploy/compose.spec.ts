@@ -79,7 +79,11 @@ describe('docker-compose.yml', () => {
       initProductionKeys(join(made, 'secrets'));
       for (const [name, service] of apps) {
         expect({ name, dir: env(name).RINGFENCE_SECRETS_DIR }).toEqual({ name, dir });
-        expect({ name, volumes: service.volumes }).toEqual({ name, volumes: [`secrets:${dir}:ro`] });
+        // The secrets read-only; the audit checkpoints' volume where AUDIT_CHECKPOINT_DIR points (docs/adr/0027).
+        expect({ name, volumes: service.volumes }).toEqual({
+          name,
+          volumes: [`secrets:${dir}:ro`, `audit-checkpoints:${env(name).AUDIT_CHECKPOINT_DIR}`],
+        });
         expect({ name, keys: service.depends_on?.keys?.condition ?? service.depends_on?.worker?.condition }).toEqual({
           name,
           keys: name.startsWith('api-') ? 'service_healthy' : 'service_completed_successfully',

@@ -54,6 +54,14 @@ each file 0600, owned by uid 1000, as keys:init makes them. The app mounts that 
 - name: tmp
   emptyDir:
     sizeLimit: 64Mi
+- name: audit-checkpoints
+  {{- if .Values.auditCheckpoints.existingClaim }}
+  persistentVolumeClaim:
+    claimName: {{ .Values.auditCheckpoints.existingClaim }}
+  {{- else }}
+  emptyDir:
+    sizeLimit: 256Mi
+  {{- end }}
 {{- end }}
 
 {{- define "ringfence.volumeMounts" -}}
@@ -62,6 +70,8 @@ each file 0600, owned by uid 1000, as keys:init makes them. The app mounts that 
   readOnly: true
 - name: tmp
   mountPath: /tmp
+- name: audit-checkpoints
+  mountPath: /var/lib/ringfence/audit-checkpoints
 {{- end }}
 
 {{/* What every API and worker container is given: the ConfigMap, the chart's own settings, the URLs. */}}
@@ -74,6 +84,8 @@ env:
     value: production
   - name: RINGFENCE_SECRETS_DIR
     value: /run/secrets/ringfence
+  - name: AUDIT_CHECKPOINT_DIR
+    value: /var/lib/ringfence/audit-checkpoints
   - name: MIGRATE_ON_BOOT
     value: 'false'
   - name: HOST
