@@ -91,6 +91,7 @@ describe('GET /metrics in production without a token', () => {
       DATABASE_URL: 'postgres://x/y',
       RINGFENCE_SECRETS_DIR: '/secrets',
       SMTP_URL: 'smtp://mail:25',
+      CONSOLE_URL: 'https://ringfence.example.com/console',
       MIGRATE_ON_BOOT: 'false',
     };
     expect(loadConfig(production).metrics).toEqual({ access: 'off' });

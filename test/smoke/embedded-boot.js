@@ -288,6 +288,7 @@ async function main() {
         MIGRATE_ON_BOOT: 'false',
         RINGFENCE_SECRETS_DIR: secrets,
         SMTP_URL: 'smtp://127.0.0.1:1',
+        CONSOLE_URL: 'https://ringfence.example.com/console',
         ...env,
       },
       encoding: 'utf8',

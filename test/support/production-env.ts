@@ -10,6 +10,7 @@ export function productionEnv(overrides: Record<string, string> = {}): Record<st
     MIGRATE_ON_BOOT: 'false',
     RINGFENCE_SECRETS_DIR: '/run/secrets/rf',
     SMTP_URL: 'smtp://mail.example.com',
+    CONSOLE_URL: 'https://ringfence.example.com/console',
     ...overrides,
   };
 }

@@ -246,6 +246,7 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/DATABASE_URL is required in production/);
     expect(problems).toMatch(/RINGFENCE_SECRETS_DIR is required in production/);
     expect(problems).toMatch(/SMTP_URL is required in production/);
+    expect(problems).toMatch(/CONSOLE_URL is required in production/);
   });
 
   it('sends mail to files in development and through SMTP when configured', () => {
@@ -268,6 +269,7 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://app@db/rf',
       RINGFENCE_SECRETS_DIR: '/run/secrets/rf',
       SMTP_URL: 'smtp://mail.example.com',
+      CONSOLE_URL: 'https://ringfence.example.com/console',
     };
     expect(problemsOf(base).join('\n')).toMatch(/DATABASE_MIGRATION_URL is required/);
     const config = loadConfig({ ...base, MIGRATE_ON_BOOT: 'false' });

@@ -134,6 +134,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
   }
   const badPort = (vars.WEBHOOK_ALLOWED_PORTS ?? []).find((port) => Number(port) < 1 || Number(port) > 65535);
   if (badPort !== undefined) problems.push(`WEBHOOK_ALLOWED_PORTS holds ${badPort}, which is not a port (1 to 65535)`);
+  if (production && !input.CONSOLE_URL) {
+    problems.push('CONSOLE_URL is required in production (the password reset links point at it; the default is localhost)');
+  }
   if (production && !vars.RINGFENCE_SECRETS_DIR) {
     problems.push('RINGFENCE_SECRETS_DIR is required in production (development keys are refused)');
   }
