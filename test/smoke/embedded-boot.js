@@ -340,9 +340,10 @@ async function main() {
     throw new Error('a key reached the output');
   // The conformance page's published test key as our response key: refused, named by its file.
   const page = readFileSync(join(root, 'docs/conformance/cosigner.md'), 'utf8');
-  const publishedKey = page
-    .slice(page.indexOf('### `response-key`'))
-    .match(/-----BEGIN PRIVATE KEY-----[\s\S]*?-----END PRIVATE KEY-----/)[0];
+  // The page's labelled block (```pem private) of the `response-key` section, read as the conformance spec reads it.
+  const section = page.slice(page.indexOf('### `response-key`'));
+  const opened = section.indexOf('```pem private\n') + '```pem private\n'.length;
+  const publishedKey = section.slice(opened, section.indexOf('\n```', opened));
   writeFileSync(join(secrets, 'cosigner-response.v1.pem'), `${publishedKey}\n`, { mode: 0o600 });
   const testVector = startProduction();
   if (testVector.status !== 1 || !/cosigner-response\.v1\.pem.*the conformance vectors’ response key/.test(testVector.said)) {
