@@ -108,6 +108,27 @@ describe('vault tables in PostgreSQL (as ringfence_app)', () => {
     });
   });
 
+  it('lets the workspace export read the secrets’ metadata and nothing else of the vault (migration 0020)', async () => {
+    await inTransaction({ 'app.platform': 'on', 'app.actor': 'system:workspace-export' }, async () => {
+      expect(Number((await app.query('SELECT count(*) FROM vault_secrets')).rows[0].count)).toBe(3);
+      expect((await app.query('SELECT id FROM vault_secret_versions')).rowCount).toBe(0);
+      expect((await app.query(`UPDATE vault_secrets SET current_version = 9`)).rowCount).toBe(0);
+      expect((await app.query(`UPDATE vault_secret_versions SET sealed_value = $1`, [randomBytes(64)])).rowCount).toBe(0);
+      expect((await app.query(`DELETE FROM vault_secrets`)).rowCount).toBe(0);
+      await refused(() => insertSecret(a, 'live', 'planted'), /row-level security/);
+    });
+    // The exporter's actor without the platform path, and an admin's own: nothing.
+    const others: Record<string, string>[] = [
+      { 'app.actor': 'system:workspace-export' },
+      { 'app.platform': 'on', 'app.actor': 'admin:00000000-0000-0000-0000-000000000000' },
+    ];
+    for (const settings of others) {
+      await inTransaction(settings, async () => {
+        expect((await app.query('SELECT id FROM vault_secrets')).rowCount).toBe(0);
+      });
+    }
+  });
+
   it('never lets a key replace a version’s ciphertext, even in its own vault', async () => {
     await inTransaction(liveOf(a), async () => {
       expect((await app.query(`UPDATE vault_secret_versions SET sealed_value = $1`, [randomBytes(64)])).rowCount).toBe(0);

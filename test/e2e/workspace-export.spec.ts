@@ -143,6 +143,7 @@ describe('POST /v1/admin/workspaces/:id/export', () => {
       policy_version: 2,
       transfer: 2,
       transfer_decision: 2,
+      vault_secret: 2,
       webhook_endpoint: 4,
       webhook_delivery: 2,
       webhook_delivery_attempt: 2,
@@ -153,8 +154,27 @@ describe('POST /v1/admin/workspaces/:id/export', () => {
     expect(byResource('audit_event').length).toBeGreaterThan(0);
     expect(Object.keys(last.counts!).sort()).toEqual([...Object.keys(expected), 'audit_event'].sort());
     expect(rows.every((line) => typeof line.resource === 'string')).toBe(true);
-    // The vault is not exported yet: no admin path reads it (ADR 0028).
-    expect(byResource('vault_secret')).toEqual([]);
+    // The vault's metadata, read as the exporter (migration 0020): one secret per environment, no value.
+    expect(
+      byResource('vault_secret')
+        .map(({ id, ...metadata }) => [typeof id, metadata])
+        .sort((x, y) =>
+          String((x[1] as { environment: string }).environment).localeCompare(String((y[1] as { environment: string }).environment)),
+        ),
+    ).toEqual(
+      ['live', 'test'].map((environment) => [
+        'string',
+        {
+          environment,
+          name: 'custody.api',
+          description: null,
+          currentVersion: 1,
+          createdAt: expect.any(String) as string,
+          createdBy: expect.stringMatching(/^api_key:/) as string,
+          updatedAt: expect.any(String) as string,
+        },
+      ]),
+    );
 
     // Both environments; this workspace's rows only.
     expect(new Set(byResource('api_key').map((key) => key.environment))).toEqual(new Set(['live', 'test']));

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditEvents, AuditTrail } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
-import { RequestContext, RequestContextStore, sqlRows, UnitOfWork } from '@ringfence/tenancy';
+import { Principal, RequestContext, RequestContextStore, sqlRows, UnitOfWork } from '@ringfence/tenancy';
 
 /** The archive's first line names it; a reader refuses a version it does not know (docs/adr/0028-workspace-export.md). */
 export const WORKSPACE_EXPORT_FORMAT = 'ringfence.workspace-export';
@@ -21,13 +21,20 @@ interface ExportedResource {
   readonly key: readonly string[];
   /** The column that names the workspace (`id` for the workspace itself). */
   readonly workspaceColumn?: string;
+  /** Read as this principal rather than the admin: the vault's metadata (migration 0020). */
+  readonly readAs?: Principal;
 }
 
 /**
+ * The export's own actor for the vault: its platform read policy admits `system:workspace-export`
+ * on `vault_secrets` alone, which holds no value (migration 0020); an admin sees no vault row.
+ */
+export const WORKSPACE_EXPORTER: Principal = { kind: 'system', process: 'workspace-export' };
+
+/**
  * The order of the archive; the audit rows come last (`audit_event`), through the audit view.
- * Not the vault: its tables have no platform policy ("no admin path reads a vault",
- * migration 0007), so an admin's transaction sees none of its rows, metadata included.
- * Reading them needs a metadata-only platform read in a migration of its own (ADR 0028).
+ * The vault's secrets are metadata only, read as WORKSPACE_EXPORTER: never a version's sealed
+ * value, which that actor cannot read either.
  */
 export const EXPORTED_RESOURCES: readonly ExportedResource[] = [
   {
@@ -125,6 +132,14 @@ export const EXPORTED_RESOURCES: readonly ExportedResource[] = [
     key: ['provider', 'request_id'],
   },
   {
+    // Names, descriptions, versions and dates: `vault_secrets` has no value to leak.
+    resource: 'vault_secret',
+    table: 'vault_secrets',
+    columns: ['id', 'environment', 'name', 'description', 'current_version', 'created_at', 'created_by', 'updated_at'],
+    key: ['id'],
+    readAs: WORKSPACE_EXPORTER,
+  },
+  {
     // Not `sealed_secret`, not `sealed_previous_secret`.
     resource: 'webhook_endpoint',
     table: 'webhook_endpoints',
@@ -216,16 +231,24 @@ export class WorkspaceExport {
       workspaceId,
     ]);
     if (!workspace) throw RequestProblems.NOT_FOUND({ detail: 'No such workspace.' });
-    const counted = EXPORTED_RESOURCES.map(
-      (resource) =>
-        `(SELECT count(*) FROM ${resource.table} WHERE ${resource.workspaceColumn ?? 'workspace_id'} = $1)::int AS "${resource.resource}"`,
-    );
+    const count = (resource: ExportedResource): string =>
+      `(SELECT count(*) FROM ${resource.table} WHERE ${resource.workspaceColumn ?? 'workspace_id'} = $1)::int AS "${resource.resource}"`;
     const [row] = await sqlRows<ExportCounts>(
       manager,
-      `SELECT ${counted.join(', ')}, (SELECT count(*) FROM audit_log WHERE workspace_id = $1)::int AS "${AUDIT_EVENT_RESOURCE}"`,
+      `SELECT ${EXPORTED_RESOURCES.filter((r) => !r.readAs)
+        .map(count)
+        .join(', ')}, (SELECT count(*) FROM audit_log WHERE workspace_id = $1)::int AS "${AUDIT_EVENT_RESOURCE}"`,
       [workspaceId],
     );
     const counts = { ...row! };
+    // The vault's count as its reader (a read-only unit of work of its own, nested).
+    for (const resource of EXPORTED_RESOURCES.filter((r) => r.readAs)) {
+      const [counted] = await this.unitOfWork.run(
+        () => sqlRows<ExportCounts>(this.unitOfWork.manager, `SELECT ${count(resource)}`, [workspaceId]),
+        { principal: resource.readAs, readOnly: true },
+      );
+      counts[resource.resource] = counted?.[resource.resource] ?? 0;
+    }
     this.trail.record({ target: { type: 'workspace', id: workspaceId }, after: { counts } });
     return counts;
   }
@@ -267,13 +290,15 @@ export class WorkspaceExport {
         keyset = ` AND (${keys}) > (${after.map((_, index) => `$${index + 3}`).join(', ')})`;
         values.push(...after);
       }
-      const page = await this.unitOfWork.read(() =>
+      const read = (): Promise<Record<string, unknown>[]> =>
         sqlRows<Record<string, unknown>>(
           this.unitOfWork.manager,
           `SELECT ${select} FROM ${resource.table} WHERE ${where}${keyset} ORDER BY ${keys} LIMIT $2`,
           values,
-        ),
-      );
+        );
+      const page = resource.readAs
+        ? await this.unitOfWork.run(read, { principal: resource.readAs, readOnly: true })
+        : await this.unitOfWork.read(read);
       for (const row of page) yield row;
       if (page.length < WORKSPACE_EXPORT_PAGE) return;
       const last = page.at(-1)!;

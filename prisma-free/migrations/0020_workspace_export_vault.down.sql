@@ -1,0 +1,2 @@
+DROP POLICY vault_secrets_export_read ON vault_secrets;
+DROP FUNCTION app_workspace_export();
