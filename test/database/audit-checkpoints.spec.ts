@@ -1,11 +1,11 @@
 import { AuditChain, AuditSealer } from '@ringfence/audit';
 import { KeyMaterialDirectory } from '@ringfence/crypto';
 import { UnitOfWork } from '@ringfence/tenancy';
-import { generateKeyPairSync } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditCheckpoints, CHECKPOINT_FILE } from '../../apps/api/src/audit/checkpoints/audit-checkpoints';
+import { AuditCheckpoints, checkpointFile } from '../../apps/api/src/audit/checkpoints/audit-checkpoints';
 import {
   checkpointLine,
   checkpointPayload,
@@ -47,9 +47,12 @@ describe('audit checkpoints: signed heads outside the database', () => {
       `INSERT INTO audit_log (actor_type, actor_id, action, outcome, after) SELECT 'system', 'spec', 'spec.event', 'success', jsonb_build_object('n', n) FROM generate_series(1, $1) n`,
       [count],
     );
+  /** Every exported line, file by file (one file a day), in order. */
   const exported = (): SignedCheckpoint[] =>
-    readFileSync(join(exportDir, CHECKPOINT_FILE), 'utf8')
-      .split('\n')
+    readdirSync(exportDir)
+      .filter((name) => name.endsWith('.jsonl'))
+      .sort()
+      .flatMap((name) => readFileSync(join(exportDir, name), 'utf8').split('\n'))
       .filter((line) => line !== '')
       .map((line) => parseCheckpointLine(line) as SignedCheckpoint);
   const headSeq = async () => Number((await t.superuser.query<{ seq: string }>('SELECT max(seq) AS seq FROM audit_chain')).rows[0]!.seq);
@@ -118,7 +121,8 @@ describe('audit checkpoints: signed heads outside the database', () => {
     // The chain alone sees nothing: every link hashes consistently.
     await expect(t.get(AuditChain).verify()).resolves.toMatchObject({ intact: true });
     const verdict = await checkpoints.verifyDirectory(exportDir);
-    expect(verdict).toMatchObject({ intact: false, matched: 1, firstBreak: { seq: heads[1], where: `${CHECKPOINT_FILE}:2` } });
+    expect(verdict).toMatchObject({ intact: false, matched: 1, firstBreak: { seq: heads[1] } });
+    expect(verdict.firstBreak!.where).toMatch(/^checkpoints-\d{4}-\d{2}-\d{2}\.jsonl:\d+$/);
     expect(verdict.firstBreak!.problem).toMatch(/chain hash differs from the signed checkpoint/);
   });
 
@@ -127,7 +131,7 @@ describe('audit checkpoints: signed heads outside the database', () => {
     await append(2);
     await sealerWith(checkpoints).sealAll(0);
     const [genuine] = exported();
-    const file = join(exportDir, CHECKPOINT_FILE);
+    let file = join(exportDir, checkpointFile(genuine!.at));
 
     // The head moved to what a rewritten chain would hash to, the signature kept.
     writeFileSync(file, `${checkpointLine({ ...genuine!, headHash: 'ab'.repeat(32) })}\n`);
@@ -138,9 +142,10 @@ describe('audit checkpoints: signed heads outside the database', () => {
 
     // A line signed by a key of the forger's own, claiming version 1.
     const forger = checkpointsWith();
-    rmSync(file);
+    for (const name of readdirSync(exportDir)) rmSync(join(exportDir, name));
     writeFileSync(join(secretsDir, 'audit-checkpoint.v1.pem'), ed25519Pem(), { mode: 0o600 });
-    await checkpointsWith().anchor({ seq: genuine!.seq, hash: genuine!.headHash });
+    const forged = await checkpointsWith().anchor({ seq: genuine!.seq, hash: genuine!.headHash });
+    file = join(exportDir, checkpointFile(forged.at));
     await expect(forger.verifyDirectory(exportDir)).resolves.toMatchObject({
       intact: false,
       firstBreak: { problem: expect.stringMatching(/does not verify/) },
@@ -180,5 +185,36 @@ describe('audit checkpoints: signed heads outside the database', () => {
     await sealerWith(pinned).sealAll(0);
     expect(exported().map((checkpoint) => checkpoint.keyVersion)).toEqual([1, 2, 1]);
     await expect(pinned.verifyDirectory(exportDir)).resolves.toMatchObject({ intact: true, checked: 3 });
+
+    // v1 retired: its private key destroyed, its public half kept; v1's checkpoints still verify, v2 signs.
+    const v1 = readFileSync(join(secretsDir, 'audit-checkpoint.v1.pem'));
+    rmSync(join(secretsDir, 'audit-checkpoint.v1.pem'));
+    writeFileSync(join(secretsDir, 'audit-checkpoint.pub.v1.pem'), createPublicKey(v1).export({ type: 'spki', format: 'pem' }), {
+      mode: 0o600,
+    });
+    const retired = checkpointsWith();
+    expect(retired.publicKeys().map((key) => [key.version, key.active])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    await expect(retired.verifyDirectory(exportDir)).resolves.toMatchObject({ intact: true, checked: 3, matched: 3 });
+    expect(() => checkpointsWith(1)).toThrow(/audit-checkpoint\.v1\.pem.*active audit checkpoint signing key version is missing/);
+  });
+
+  it('writes one file per UTC day of signing, and verifies across every day’s file', async () => {
+    const checkpoints = checkpointsWith();
+    await append(1);
+    await sealerWith(checkpoints).sealAll(0);
+    await append(1);
+    await sealerWith(checkpoints).sealAll(0);
+    const lines = exported();
+    expect(lines).toHaveLength(2);
+    expect(readdirSync(exportDir)).toEqual([...new Set(lines.map((line) => checkpointFile(line.at)))].sort());
+    expect(checkpointFile(lines[0]!.at)).toBe(`checkpoints-${lines[0]!.at.slice(0, 10)}.jsonl`);
+    // Yesterday's file and today's: the verifier reads both, in sequence order whatever the names.
+    for (const name of readdirSync(exportDir)) rmSync(join(exportDir, name));
+    writeFileSync(join(exportDir, 'checkpoints-2026-11-29.jsonl'), `${checkpointLine(lines[0]!)}\n`);
+    writeFileSync(join(exportDir, 'checkpoints-2026-11-30.jsonl'), `${checkpointLine(lines[1]!)}\n`);
+    await expect(checkpoints.verifyDirectory(exportDir)).resolves.toMatchObject({ intact: true, checked: 2, matched: 2 });
   });
 });

@@ -19,8 +19,14 @@ export interface AuditCheckpointOptions {
   readonly directory: string;
 }
 
-/** The exported file in the checkpoint directory: one JSON line per checkpoint, appended and fsync'd. */
-export const CHECKPOINT_FILE = 'checkpoints.jsonl';
+/**
+ * The exported file a checkpoint goes to: one per UTC day of its signing time
+ * (`checkpoints-2026-11-30.jsonl`), one JSON line per checkpoint, appended and fsync'd. A
+ * finished day's file no longer changes: it can be shipped, sealed or locked as it is.
+ */
+export function checkpointFile(at: string): string {
+  return `checkpoints-${at.slice(0, 10)}.jsonl`;
+}
 
 const CHECKPOINTER: Principal = { kind: 'system', process: 'audit-checkpoints' };
 
@@ -54,7 +60,7 @@ export class AuditCheckpoints implements AuditHeadAnchor {
     const { signature } = this.keys.sign(checkpointPayload(unsigned));
     const checkpoint: SignedCheckpoint = { ...unsigned, signature: signature.toString('base64url') };
     // Outside the database first: a checkpoint in the table but not in the file anchors nothing.
-    appendDurably(this.options.directory, CHECKPOINT_FILE, `${checkpointLine(checkpoint)}\n`);
+    appendDurably(this.options.directory, checkpointFile(checkpoint.at), `${checkpointLine(checkpoint)}\n`);
     await this.unitOfWork.run(
       () =>
         sqlRows(

@@ -1,9 +1,9 @@
 import { KeyMaterialDirectory } from '@ringfence/crypto';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointKeys } from './checkpoint-keys';
+import { CheckpointKeys, verifyEd25519 } from './checkpoint-keys';
 
 const pem = (key: ReturnType<typeof generateKeyPairSync>['privateKey']): string => key.export({ type: 'pkcs8', format: 'pem' }).toString();
 
@@ -38,5 +38,35 @@ describe('CheckpointKeys (audit-checkpoint.vN.pem)', () => {
     expect(load().publicKeyPems()[0]!.publicKey).toMatch(/^-----BEGIN PUBLIC KEY-----/);
     expect(() => load(3)).toThrow(/audit-checkpoint\.v3\.pem.*active audit checkpoint signing key version is missing/);
     expect(JSON.stringify(load())).toBe('{"activeVersion":2,"versions":[1,2]}');
+  });
+
+  describe('a retired version kept as its public half alone (audit-checkpoint.pub.vN.pem)', () => {
+    const publicHalf = (key: ReturnType<typeof generateKeyPairSync>['publicKey']): string =>
+      key.export({ type: 'spki', format: 'pem' }).toString();
+
+    it('verifies and is published, never signs', () => {
+      const retired = generateKeyPairSync('ed25519');
+      writeFileSync(join(dir, 'audit-checkpoint.pub.v1.pem'), publicHalf(retired.publicKey), { mode: 0o600 });
+      writeFileSync(join(dir, 'audit-checkpoint.v2.pem'), pem(generateKeyPairSync('ed25519').privateKey), { mode: 0o600 });
+      const keys = load();
+      expect(keys.activeVersion).toBe(2);
+      expect(keys.publicKeyPems().map((key) => key.version)).toEqual([1, 2]);
+      const payload = Buffer.from('a checkpoint signed before v1 retired');
+      expect(verifyEd25519(keys.publicKeys().get(1)!, payload, sign(null, payload, retired.privateKey))).toBe(true);
+      expect(() => load(1)).toThrow(/audit-checkpoint\.v1\.pem.*active audit checkpoint signing key version is missing/);
+    });
+
+    it('must be the public half of its private key when both are there, and never a private key', () => {
+      writeFileSync(join(dir, 'audit-checkpoint.v1.pem'), pem(generateKeyPairSync('ed25519').privateKey), { mode: 0o600 });
+      writeFileSync(join(dir, 'audit-checkpoint.pub.v1.pem'), publicHalf(generateKeyPairSync('ed25519').publicKey), { mode: 0o600 });
+      expect(() => load()).toThrow(/audit-checkpoint\.pub\.v1\.pem.*is not the public half of audit-checkpoint\.v1\.pem/);
+      const secret = pem(generateKeyPairSync('ed25519').privateKey);
+      writeFileSync(join(dir, 'audit-checkpoint.pub.v1.pem'), secret, { mode: 0o600 });
+      expect(() => load()).toThrow(/audit-checkpoint\.pub\.v1\.pem.*must hold a public key only/);
+      writeFileSync(join(dir, 'audit-checkpoint.pub.v1.pem'), publicHalf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey), {
+        mode: 0o600,
+      });
+      expect(() => load()).toThrow(/audit-checkpoint\.pub\.v1\.pem.*must be an Ed25519 public key/);
+    });
   });
 });

@@ -4,13 +4,16 @@ import { inspect } from 'node:util';
 
 /** The key file family: `audit-checkpoint.vN.pem` (Ed25519, PKCS#8 PEM) in the secrets directory. */
 export const CHECKPOINT_KEY_FILES = { stem: 'audit-checkpoint', extension: 'pem', what: 'audit checkpoint signing key' } as const;
+/** A retired version's public half alone, `audit-checkpoint.pub.vN.pem` (SPKI PEM): it verifies and is published, never signs. */
+const PUBLIC_HALF = /^audit-checkpoint\.pub\.v([1-9][0-9]{0,8})\.pem$/;
 
 /**
  * The audit checkpoint signing keys (Ed25519), read through the key loader as
  * `audit-checkpoint.vN.pem`. The active version (AUDIT_CHECKPOINT_KEY_VERSION, else the
  * highest) signs; every version present verifies and is published, so checkpoints signed
- * under v1 still verify after v2 becomes active. A retired version's file must stay (or its
- * public half be kept by the auditors) for as long as its checkpoints are to be checked.
+ * under v1 still verify after v2 becomes active. A retired version keeps verifying from its
+ * public half alone, `audit-checkpoint.pub.vN.pem`, once its private key is destroyed; a public
+ * half beside its private key must be that key's.
  */
 export class CheckpointKeys {
   readonly #active: { version: number; privateKey: KeyObject };
@@ -24,8 +27,17 @@ export class CheckpointKeys {
   static load(directory: KeyMaterialDirectory, activeVersion?: number): CheckpointKeys {
     const { keys, active } = loadVersionedKeys(directory, CHECKPOINT_KEY_FILES, parseCheckpointKey, activeVersion);
     const publicKeys = new Map<number, KeyObject>();
-    for (const [version, privateKey] of [...keys].sort(([a], [b]) => a - b)) publicKeys.set(version, createPublicKey(privateKey));
-    return new CheckpointKeys({ version: active, privateKey: keys.get(active)! }, publicKeys);
+    for (const [version, privateKey] of keys) publicKeys.set(version, createPublicKey(privateKey));
+    for (const name of directory.list()) {
+      const version = Number(PUBLIC_HALF.exec(name)?.[1] ?? 0);
+      if (version === 0) continue;
+      const publicKey = parsePublicHalf(name, directory.read(name));
+      const own = publicKeys.get(version);
+      if (own && !own.equals(publicKey)) throw new KeyMaterialError(name, `is not the public half of audit-checkpoint.v${version}.pem`);
+      publicKeys.set(version, publicKey);
+    }
+    const sorted = new Map([...publicKeys].sort(([a], [b]) => a - b));
+    return new CheckpointKeys({ version: active, privateKey: keys.get(active)! }, sorted);
   }
 
   get activeVersion(): number {
@@ -73,4 +85,20 @@ function parseCheckpointKey(name: string, content: Buffer): KeyObject {
   }
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new KeyMaterialError(name, 'must be an Ed25519 private key');
   return privateKey;
+}
+
+function parsePublicHalf(name: string, content: Buffer): KeyObject {
+  // Node derives a public key from a private one: a private key here is refused, not used.
+  const text = content.toString('utf8');
+  if (text.includes('PRIVATE KEY') || !text.includes('-----BEGIN PUBLIC KEY-----'))
+    throw new KeyMaterialError(name, 'must hold a public key only (SPKI PEM), never a private one');
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey({ key: content, format: 'pem', type: 'spki' });
+  } catch {
+    throw new KeyMaterialError(name, 'is not a PEM public key');
+  }
+  if (publicKey.type !== 'public' || publicKey.asymmetricKeyType !== 'ed25519')
+    throw new KeyMaterialError(name, 'must be an Ed25519 public key');
+  return publicKey;
 }
