@@ -224,6 +224,18 @@ describe('audit view (/v1/audit)', () => {
       expect(response.body).toContain('"agent ""quoted""\r\nnext"');
     });
 
+    it('writes each NDJSON line by serialising the event: quotes, line breaks and markup stay inside their string', async () => {
+      const reason = '"},{"action":"forged"}\n{"action":"forged","x":"</script><script>alert(1)</script>';
+      await t.superuser.query(
+        `INSERT INTO audit_log (workspace_id, actor_type, action, outcome, reason) VALUES ($1, 'anonymous', 'ndjson.event', 'failure', $2)`,
+        [reader.workspaceId, reason],
+      );
+      const response = await exportOf(auditor.headers, { action: 'ndjson.event' });
+      const lines = response.body.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ action: 'ndjson.event', reason });
+    });
+
     it('gives a key its own workspace only', async () => {
       const response = await exportOf(reader.headers, {});
       const workspaces = new Set(

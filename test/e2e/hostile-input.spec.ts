@@ -152,6 +152,16 @@ describe('hostile input at the boundary', () => {
       },
     );
 
+    it.each(['{"name":"ok","__proto__":{"polluted":"yes"}}', '{"name":"ok","constructor":{"prototype":{"polluted":"yes"}}}'])(
+      'refuses a body that would reach a prototype, and pollutes nothing: %s',
+      async (body) => {
+        const response = await send('POST', '/v1/admin/workspaces', body, owner.headers);
+        expect(response.statusCode).toBe(400);
+        expect(response.headers['content-type']).toMatch(PROBLEM);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      },
+    );
+
     it('names the offending field without echoing the raw text', async () => {
       const response = await send('POST', '/v1/admin/workspaces', { name: NUL }, owner.headers);
       expect(response.json()).toMatchObject({ errors: [{ field: 'name' }] });
