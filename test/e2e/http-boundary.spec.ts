@@ -40,7 +40,7 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     });
   });
 
-  it('echoes a well-formed X-Request-Id and replaces a malformed one', async () => {
+  it('echoes a well-formed X-Request-Id and replaces a malformed one [V1.2.1]', async () => {
     const kept = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'trace-0123456789' } });
     expect(kept.headers['x-request-id']).toBe('trace-0123456789');
     for (const bad of ['short', 'bad value with spaces', 'x'.repeat(300), '{"json":1}']) {
