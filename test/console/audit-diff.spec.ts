@@ -26,7 +26,7 @@ describe('console: audit diff', () => {
     expect(diffSummary(auditDiff({ a: 1 }, { a: 1 }))).toBe('Nothing changed.');
   });
 
-  it('compares values that are not objects as a whole, and keeps markup as text', () => {
+  it('compares values that are not objects as a whole, and keeps markup as text [V1.1.2]', () => {
     expect(auditDiff(['x'], ['y'])).toEqual([{ key: null, change: 'changed', before: '[\n  "x"\n]', after: '[\n  "y"\n]' }]);
     expect(auditDiff({ note: '<img src=x onerror=alert(1)>' }, null)[0]!.before).toBe('"<img src=x onerror=alert(1)>"');
   });

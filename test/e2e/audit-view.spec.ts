@@ -179,7 +179,7 @@ describe('audit view (/v1/audit)', () => {
     const exportOf = (headers: Record<string, string>, query: Record<string, string>) =>
       t.app.inject({ method: 'GET', url: '/v1/audit/events/export', headers, query });
 
-    it('streams the filtered rows newest first as NDJSON, a batch per round trip, and audits the export', async () => {
+    it('streams the filtered rows newest first as NDJSON, a batch per round trip, and audits the export [V5.4.1]', async () => {
       await t.superuser.query(
         `INSERT INTO audit_log (occurred_at, workspace_id, actor_type, action, outcome, after)
          SELECT now() - interval '2 hours' + make_interval(secs => n), $1, 'system', 'bulk.event', 'success', jsonb_build_object('n', n)
@@ -208,7 +208,7 @@ describe('audit view (/v1/audit)', () => {
       expect(rows).toEqual([{ action: 'audit.export', after: { filter: { action: 'bulk.event' } } }]);
     });
 
-    it('writes CSV with a header, quotes every cell, and defuses formulas', async () => {
+    it('writes CSV with a header, quotes every cell, and defuses formulas [V1.1.2 V1.2.10]', async () => {
       await t.superuser.query(
         `INSERT INTO audit_log (workspace_id, actor_type, action, outcome, reason, user_agent)
          VALUES ($1, 'anonymous', 'csv.event', 'failure', '=HYPERLINK("http://evil")', 'agent "quoted"' || chr(13) || chr(10) || 'next')`,
@@ -222,6 +222,18 @@ describe('audit view (/v1/audit)', () => {
       );
       expect(row).toContain(`"'=HYPERLINK(""http://evil"")"`);
       expect(response.body).toContain('"agent ""quoted""\r\nnext"');
+    });
+
+    it('writes each NDJSON line by serialising the event: quotes, line breaks and markup stay inside their string [V1.1.2 V1.2.3]', async () => {
+      const reason = '"},{"action":"forged"}\n{"action":"forged","x":"</script><script>alert(1)</script>';
+      await t.superuser.query(
+        `INSERT INTO audit_log (workspace_id, actor_type, action, outcome, reason) VALUES ($1, 'anonymous', 'ndjson.event', 'failure', $2)`,
+        [reader.workspaceId, reason],
+      );
+      const response = await exportOf(auditor.headers, { action: 'ndjson.event' });
+      const lines = response.body.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ action: 'ndjson.event', reason });
     });
 
     it('gives a key its own workspace only', async () => {

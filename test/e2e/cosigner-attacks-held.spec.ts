@@ -30,7 +30,7 @@ describe('cosigner attacks that held', () => {
 
   const decide = (payload: Record<string, unknown>) => decideCallback(t, payload);
 
-  it("approves nothing but the intent, whatever the provider's signature covers", async () => {
+  it("approves nothing but the intent, whatever the provider's signature covers [V2.3.1]", async () => {
     const key = await t.newKey({ scopes: SCOPES });
     await activatePolicy(t, key, APPROVE_ALL);
     const intent = '0x00000000000000000000000000000000000000aa';
@@ -96,7 +96,7 @@ describe('cosigner attacks that held', () => {
     expect(await decide(signRequestFor(tb))).toMatchObject({ action: 'APPROVE' });
   });
 
-  it('counts one intent asked about by 20 requests at once once, and approves none past its window', async () => {
+  it('counts one intent asked about by 20 requests at once once, and approves none past its window [V2.3.4]', async () => {
     const key = await t.newKey({ scopes: SCOPES });
     await activatePolicy(t, key, ethPolicy('10'));
     const transfer = await submitTransfer(t, key, { amount: '6' });

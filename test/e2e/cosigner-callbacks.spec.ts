@@ -30,7 +30,7 @@ describe('cosigner callbacks (/v1/cosigner/:provider/v2/…)', () => {
     // The simulator's public key, as a provider publishes it: an attacker has it.
     const publicPem = (): string => createPublicKey(TEST_SIMULATOR_PRIVATE_KEY).export({ type: 'spki', format: 'pem' }).toString();
 
-    it('answers every forgery the one 401, records its reason as a security event, and decides nothing', async () => {
+    it('answers every forgery the one 401, records its reason as a security event, and decides nothing [V4.1.5]', async () => {
       const key = await workspaceWithPolicy();
       const transfer = await submitTransfer(t, key);
       const payload = signRequestFor(transfer);
@@ -120,7 +120,7 @@ describe('cosigner callbacks (/v1/cosigner/:provider/v2/…)', () => {
   });
 
   describe('a decision', () => {
-    it('approves what the policy admits, in one transaction with the transfer, the reservation, the audit row and the event; a retry gets the same bytes', async () => {
+    it('approves what the policy admits, in one transaction with the transfer, the reservation, the audit row and the event; a retry gets the same bytes [V4.1.5]', async () => {
       const key = await workspaceWithPolicy();
       const transfer = await submitTransfer(t, key, { amount: '2.25' });
       const payload = signRequestFor(transfer);
@@ -151,7 +151,7 @@ describe('cosigner callbacks (/v1/cosigner/:provider/v2/…)', () => {
       expect(events.rows).toEqual([{ type: 'transfer.approved' }]);
     });
 
-    it('makes one decision for 50 concurrent duplicates and gives each the same answer', async () => {
+    it('makes one decision for 50 concurrent duplicates and gives each the same answer [V2.3.4]', async () => {
       const key = await workspaceWithPolicy();
       const transfer = await submitTransfer(t, key);
       const payload = signRequestFor(transfer);
@@ -165,7 +165,7 @@ describe('cosigner callbacks (/v1/cosigner/:provider/v2/…)', () => {
       expect(rows).toEqual([{ n: 1 }]);
     });
 
-    it('rejects, with its reason, what asks for anything but the intent, what is not ours, and what no policy admits', async () => {
+    it('rejects, with its reason, what asks for anything but the intent, what is not ours, and what no policy admits [V2.3.1]', async () => {
       const key = await workspaceWithPolicy();
       const decide = async (payload: Record<string, unknown>, kind?: 'config_change_sign_request') => {
         const response = await postCallback(t, signedBySimulator(payload), { kind });
@@ -222,7 +222,7 @@ describe('cosigner callbacks (/v1/cosigner/:provider/v2/…)', () => {
       expectProblem(await t.inject({ method: 'GET', url: `/v1/transfers/${t1.id}`, headers: other.headers }), 404, 'NOT_FOUND');
     });
 
-    it('rejects everything while the workspace has no active policy, and refuses a request id reused for other content', async () => {
+    it('rejects everything while the workspace has no active policy, and refuses a request id reused for other content [V2.3.1]', async () => {
       const key = await t.newKey({ scopes: SCOPES });
       const transfer = await submitTransfer(t, key);
       const payload = signRequestFor(transfer);

@@ -17,7 +17,7 @@ describe('cosigner caps and failures', () => {
   describe('caps under concurrency, across instances', () => {
     const t = useTestApp({ env: { DATABASE_POOL_SIZE: '10' } });
 
-    it('approves exactly what a window affords when 200 callbacks race through two instances', async () => {
+    it('approves exactly what a window affords when 200 callbacks race through two instances [V2.3.2 V2.3.4]', async () => {
       const key = await t.newKey({ scopes: SCOPES });
       // 100 ETH over 24 h, whatever the order: 200 requests of 0.5 to 1.5 ETH cannot all pass.
       await activatePolicy(t, key, {
@@ -58,7 +58,7 @@ describe('cosigner caps and failures', () => {
       expect(approved.length).toBeGreaterThan(0);
     });
 
-    it('counts the window exactly in base units of 18-decimal assets, and gives back a released reservation', async () => {
+    it('counts the window exactly in base units of 18-decimal assets, and gives back a released reservation [V2.3.2]', async () => {
       const key = await t.newKey({ scopes: SCOPES });
       await activatePolicy(t, key, {
         rules: [

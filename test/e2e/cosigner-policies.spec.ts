@@ -19,7 +19,7 @@ describe('cosigner policies (/v1/policies and the admin equivalent)', () => {
   const put = (headers: Record<string, string>, document: unknown, url = '/v1/policies/draft') =>
     t.inject({ method: 'PUT', url, headers, payload: { document, note: 'first' } });
 
-  it('writes a validated draft as the next version, activates it under policies:write, and keeps every version', async () => {
+  it('writes a validated draft as the next version, activates it under policies:write, and keeps every version [V2.3.1]', async () => {
     const key = await t.newKey({ scopes: ['policies:read', 'policies:write'] });
     const draft = await put(key.headers, ETH_RULES);
     expect(draft.statusCode).toBe(200);
@@ -65,7 +65,7 @@ describe('cosigner policies (/v1/policies and the admin equivalent)', () => {
     ]);
   });
 
-  it('refuses an invalid document as a whole, every error with its path, and writes nothing', async () => {
+  it('refuses an invalid document as a whole, every error with its path, and writes nothing [V2.2.1 V2.2.2]', async () => {
     const key = await t.newKey({ scopes: ['policies:read', 'policies:write'] });
     const response = await put(key.headers, {
       rules: [

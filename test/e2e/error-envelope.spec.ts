@@ -9,7 +9,7 @@ import { useTestApp } from '../support/use-test-app';
 describe('error envelope', () => {
   const t = useTestApp({ features: [PipelineProbeModule] });
 
-  it('400 for invalid fields, listing each one (whitelist, forbidNonWhitelisted)', async () => {
+  it('400 for invalid fields, listing each one (whitelist, forbidNonWhitelisted) [V2.2.1 V2.2.2]', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/probe/echo',
@@ -68,12 +68,12 @@ describe('error envelope', () => {
     expectProblem(await t.app.inject({ method: 'GET', url: '/probe/undeclared' }), 403, 'ROUTE_ACCESS_UNDECLARED');
   });
 
-  it('404 for an unknown route, without echoing the path', async () => {
+  it('404 for an unknown route, without echoing the path [V1.2.1]', async () => {
     const body = expectProblem(await t.app.inject({ method: 'GET', url: '/v1/keys/rf_live_SECRETPATH' }), 404, 'NOT_FOUND');
     expect(JSON.stringify(body)).not.toContain('SECRETPATH');
   });
 
-  it('414 for a path parameter past 256 characters and 400 for a URL that does not decode, in the envelope and without echoing the path', async () => {
+  it('414 for a path parameter past 256 characters and 400 for a URL that does not decode, in the envelope and without echoing the path [V1.1.1]', async () => {
     const long = `/v1/vault/secrets/${'x'.repeat(257)}`;
     const tooLong = await t.app.inject({ method: 'GET', url: long });
     expectProblem(tooLong, 414, 'URI_TOO_LONG');
@@ -88,7 +88,7 @@ describe('error envelope', () => {
     expectProblem(await t.app.inject({ method: 'GET', url: '/probe/missing/123' }), 404, 'NOT_FOUND');
   });
 
-  it('405 with Allow for a known path and the wrong method', async () => {
+  it('405 with Allow for a known path and the wrong method [V4.1.4]', async () => {
     const response = await t.app.inject({ method: 'DELETE', url: '/health/live' });
     expectProblem(response, 405, 'METHOD_NOT_ALLOWED');
     expect(response.headers.allow).toBe('GET');

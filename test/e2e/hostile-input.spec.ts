@@ -77,7 +77,7 @@ describe('hostile input at the boundary', () => {
       expect(await Promise.all(attacks)).toEqual(Array(hostile.length).fill(400));
     });
 
-    it('lists at most 20 invalid fields, with bounded names', async () => {
+    it('lists at most 20 invalid fields, with bounded names [V1.3.3]', async () => {
       const body = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`${'x'.repeat(1000)}${i}`, 1]));
       const response = await send('POST', '/v1/auth/login', body);
       expect(response.statusCode).toBe(400);
@@ -135,7 +135,7 @@ describe('hostile input at the boundary', () => {
         () => send('POST', '/v1/admin/admins', { email: `${LONE}@example.com`, role: 'admin' }, owner.headers),
       ],
       ['a lone low surrogate', () => send('POST', '/v1/admin/workspaces', { name: 'x\udc00' }, owner.headers)],
-    ])('%s', async (_what, call) => {
+    ])('%s [V1.3.3]', async (_what, call) => {
       const before = errorLines().length;
       const response = await call();
       expect(response.statusCode).toBe(400);
@@ -144,11 +144,21 @@ describe('hostile input at the boundary', () => {
     });
 
     it.each(['toString', 'valueOf', 'hasOwnProperty', 'constructor', '__defineGetter__', 'isPrototypeOf'])(
-      'refuses a key named after a built-in: %s',
+      'refuses a key named after a built-in: %s [V1.5.2]',
       async (name) => {
         const response = await send('POST', '/v1/admin/workspaces', `{"name":"ok","${name}":"x"}`, owner.headers);
         expect(response.statusCode).toBe(400);
         expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: name }] });
+      },
+    );
+
+    it.each(['{"name":"ok","__proto__":{"polluted":"yes"}}', '{"name":"ok","constructor":{"prototype":{"polluted":"yes"}}}'])(
+      'refuses a body that would reach a prototype, and pollutes nothing: %s [V1.5.2]',
+      async (body) => {
+        const response = await send('POST', '/v1/admin/workspaces', body, owner.headers);
+        expect(response.statusCode).toBe(400);
+        expect(response.headers['content-type']).toMatch(PROBLEM);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       },
     );
 
@@ -158,14 +168,14 @@ describe('hostile input at the boundary', () => {
       expect(response.body).not.toContain('\u0000');
     });
 
-    it('stores nothing from a refused request', async () => {
+    it('stores nothing from a refused request [V1.3.3]', async () => {
       await send('POST', '/v1/admin/workspaces', { name: `hostile${NUL}` }, owner.headers);
       expect((await t.superuser.query(`SELECT count(*)::int AS n FROM workspaces WHERE name LIKE 'hostile%'`)).rows).toEqual([{ n: 0 }]);
     });
   });
 
   describe('bytes are decoded strictly as UTF-8', () => {
-    it('refuses invalid UTF-8 instead of storing replacement characters', async () => {
+    it('refuses invalid UTF-8 instead of storing replacement characters [V1.1.1]', async () => {
       const raw = Buffer.concat([Buffer.from('{"name":"bytes","value":"pass'), Buffer.from([0xff, 0xfe]), Buffer.from('word"}')]);
       const response = await send('POST', '/v1/vault/secrets', raw, key.headers);
       expect(response.statusCode).toBe(400);
@@ -177,7 +187,7 @@ describe('hostile input at the boundary', () => {
       ['an overlong encoding', [0xc0, 0xaf]],
       ['an encoded surrogate', [0xed, 0xa0, 0x80]],
       ['a truncated sequence', [0xe2, 0x82]],
-    ])('refuses %s', async (_what, bytes) => {
+    ])('refuses %s [V1.1.1]', async (_what, bytes) => {
       const raw = Buffer.concat([Buffer.from('{"name":"'), Buffer.from(bytes), Buffer.from('"}')]);
       expect((await send('POST', '/v1/admin/workspaces', raw, owner.headers)).json()).toMatchObject({ code: 'INVALID_ENCODING' });
     });
@@ -244,19 +254,19 @@ describe('hostile input at the boundary', () => {
       ['control characters in a header', 'GET /health/live HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\n\r\n', 400, 'BAD_REQUEST'],
       ['NUL in the request line', 'GET /health/\u0000live HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'BAD_REQUEST'],
       [
-        'bad chunked encoding',
+        'bad chunked encoding [V4.2.1]',
         'POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n',
         400,
         'BAD_REQUEST',
       ],
       ['headers over 16 KB', `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
-      ['an unknown method', 'TRACK /health/live HTTP/1.1\r\nHost: x\r\n\r\n', 501, 'NOT_IMPLEMENTED'],
+      ['an unknown method [V4.1.4]', 'TRACK /health/live HTTP/1.1\r\nHost: x\r\n\r\n', 501, 'NOT_IMPLEMENTED'],
       ['no Host in an HTTP/1.1 request', 'GET /health/live HTTP/1.1\r\n\r\n', 400, 'BAD_REQUEST'],
       ['two Host headers', 'GET /health/live HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 400, 'BAD_REQUEST'],
       ['an Expect other than 100-continue', 'GET /health/live HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n', 417, 'EXPECTATION_FAILED'],
-      ['CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 501, 'NOT_IMPLEMENTED'],
+      ['CONNECT [V4.1.4]', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 501, 'NOT_IMPLEMENTED'],
       [
-        'both Content-Length and chunked',
+        'both Content-Length and chunked [V4.2.1]',
         'POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
         400,
         'BAD_REQUEST',
@@ -473,7 +483,7 @@ describe('hostile input at the boundary', () => {
       );
     };
 
-    it('answers every hostile body field, query and path value below 500, as a problem', async () => {
+    it('answers every hostile body field, query and path value below 500, as a problem [V1.2.4 V1.3.3]', async () => {
       const failures: string[] = [];
       const ops = operations();
       expect(ops.length).toBeGreaterThanOrEqual(40);

@@ -27,7 +27,20 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
   });
 
-  it('echoes a well-formed X-Request-Id and replaces a malformed one', async () => {
+  it('names the media type of its own answers with charset=utf-8: JSON, problems, metrics and the console page', async () => {
+    const types: Record<string, unknown> = {};
+    for (const url of ['/health/live', '/nowhere', '/docs-json', '/metrics', '/console/sign-in'])
+      types[url] = (await t.app.inject({ method: 'GET', url })).headers['content-type'];
+    expect(types).toEqual({
+      '/health/live': 'application/json; charset=utf-8',
+      '/nowhere': 'application/problem+json; charset=utf-8',
+      '/docs-json': 'application/json; charset=utf-8',
+      '/metrics': 'text/plain; version=0.0.4; charset=utf-8',
+      '/console/sign-in': 'text/html; charset=utf-8',
+    });
+  });
+
+  it('echoes a well-formed X-Request-Id and replaces a malformed one [V1.2.1]', async () => {
     const kept = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'trace-0123456789' } });
     expect(kept.headers['x-request-id']).toBe('trace-0123456789');
     for (const bad of ['short', 'bad value with spaces', 'x'.repeat(300), '{"json":1}']) {

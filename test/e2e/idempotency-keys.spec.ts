@@ -65,7 +65,7 @@ describe('idempotency keys', () => {
     expect(replay.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
   };
 
-  it('requires the header, refuses a malformed one naming it, and runs nothing for either', async () => {
+  it('requires the header, refuses a malformed one naming it, and runs nothing for either [V1.2.2]', async () => {
     const key = await newKey();
     expectProblem(await post(key, undefined), 400, IDEMPOTENCY_KEY_REQUIRED.code);
     for (const malformed of ['', '""', 'x'.repeat(256), 'a b', 'a,b', 'clé']) {
@@ -130,7 +130,7 @@ describe('idempotency keys', () => {
     await expectAuditRows(t.superuser, { action: 'vault_secret.create', workspaceId: key.workspaceId }, 1);
   });
 
-  it('answers a request whose key is held by one still running with 409 at once, then replays the first one’s answer', async () => {
+  it('answers a request whose key is held by one still running with 409 at once, then replays the first one’s answer [V2.3.4]', async () => {
     const key = await newKey();
     const idempotencyKey = freshKey();
     const held = idempotencyProbe.holdUntilReleased();

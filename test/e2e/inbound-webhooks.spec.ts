@@ -120,7 +120,7 @@ describe('inbound provider events (POST /v1/inbound/:provider/webhooks), Fireblo
   const t = useTestApp();
 
   describe('the signature, checked on the raw bytes before anything parses them', () => {
-    it('refuses a re-serialised body, a wrong key, a cut signature, a missing or malformed header: 401, a security event each, nothing processed', async () => {
+    it('refuses a re-serialised body, a wrong key, a cut signature, a missing or malformed header: 401, a security event each, nothing processed [V4.1.5]', async () => {
       const { transfer } = await approvedTransfer(t);
       const [seen, audited] = [await seenEvents(t), await lastAuditId(t)];
       const body = statusEvent(transfer, 'COMPLETED');
@@ -265,7 +265,7 @@ describe('inbound provider events (POST /v1/inbound/:provider/webhooks), Fireblo
       );
     });
 
-    it('a forced rollback leaves nothing: no status, no release, no audit row, no domain event, no remembered id; redelivered, it applies', async () => {
+    it('a forced rollback leaves nothing: no status, no release, no audit row, no domain event, no remembered id; redelivered, it applies [V2.3.3]', async () => {
       const { transfer } = await approvedTransfer(t);
       const seen = await seenEvents(t);
       // The domain event's insert fails for this transfer: the whole transaction must roll back.

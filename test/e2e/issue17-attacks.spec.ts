@@ -64,7 +64,7 @@ describe('issue 17 attacks: /metrics, loopback only', () => {
 describe('issue 17 attacks: /metrics, loopback only, behind trusted proxies', () => {
   const t = useTestApp({ env: { RINGFENCE_ROLE: 'api', TRUSTED_PROXIES: '10.0.0.0/8,127.0.0.1' } });
 
-  it('is not reached by a host of the trusted range that forwards "for" loopback', async () => {
+  it('is not reached by a host of the trusted range that forwards "for" loopback [V4.1.3]', async () => {
     for (const headers of [
       { 'x-forwarded-for': '127.0.0.1' },
       { 'x-forwarded-for': '::1' },
@@ -173,7 +173,7 @@ describe('issue 17 attacks: cursors, limits and unknown query parameters', () =>
     'lim%69t=5&x=1',
     'x',
     '=x',
-  ])('refuses the unknown parameter in ?%s on a DTO route and on a route that reads no query', async (query) => {
+  ])('refuses the unknown parameter in ?%s on a DTO route and on a route that reads no query [V1.5.2]', async (query) => {
     const key = await t.newKey({ scopes: ['vault:read'] });
     for (const url of [`/v1/vault/secrets?${query}`, `/v1/workspace?${query}`]) {
       const response = await t.app.inject({ method: 'GET', url, headers: key.headers });
@@ -212,7 +212,7 @@ describe('issue 17 attacks: Idempotency-Key', () => {
     expect(demoted.body).not.toContain(made.json<{ id: string }>().id);
   });
 
-  it('makes one workspace of two creates raced with one key', async () => {
+  it('makes one workspace of two creates raced with one key [V2.3.4]', async () => {
     const admin = await t.newAdmin('admin');
     const idempotencyKey = randomUUID();
     const name = `raced ${randomUUID()}`;

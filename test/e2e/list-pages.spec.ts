@@ -124,7 +124,7 @@ describe('list pages', () => {
     }
   });
 
-  it('refuses a query parameter a route does not take, as an unknown body field, once the caller is known', async () => {
+  it('refuses a query parameter a route does not take, as an unknown body field, once the caller is known [V2.2.1]', async () => {
     const key = await t.newKey({ scopes: ['vault:read', 'transfers:read'], by: owner });
     for (const [headers, url] of [
       [key.headers, '/v1/workspace?verbose=1'],

@@ -162,7 +162,34 @@ describe('password reset', () => {
     }
   });
 
-  it('limits reset requests per email, known or not, whatever the address', async () => {
+  it('refuses an address with a line break or a second recipient, for a reset and for a new admin, and mails nothing [V1.3.11]', async () => {
+    const admin = await t.newAdmin('owner');
+    const before = mails().length;
+    for (const email of [
+      `${admin.email}\r\nBcc: attacker@evil.example`,
+      `${admin.email}\nSubject: forged`,
+      `${admin.email}, attacker@evil.example`,
+      `attacker@evil.example <${admin.email}>`,
+    ]) {
+      const refusedFields = (response: { statusCode: number; json: () => { errors?: { field: string }[] } }) => ({
+        email,
+        status: response.statusCode,
+        fields: (response.json().errors ?? []).map((error) => error.field),
+      });
+      expect(refusedFields(await forgot(email))).toEqual({ email, status: 400, fields: ['email'] });
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/v1/admin/admins',
+        headers: admin.headers,
+        payload: { email, role: 'admin' },
+      });
+      expect(refusedFields(created)).toEqual({ email, status: 400, fields: ['email'] });
+    }
+    await t.app.get(JobRegistry).runNow('mail-worker');
+    expect(mails().slice(before)).toEqual([]);
+  });
+
+  it('limits reset requests per email, known or not, whatever the address [V2.4.1]', async () => {
     const admin = await t.newAdmin('auditor');
     for (const email of [admin.email, 'nobody-at-all@example.com']) {
       const statuses: number[] = [];

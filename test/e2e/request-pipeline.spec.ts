@@ -18,7 +18,7 @@ describe('request pipeline: transaction + audit', () => {
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
   const workspacesNamed = async (name: string) => (await t.superuser.query('SELECT id FROM workspaces WHERE name = $1', [name])).rows;
 
-  it('commits the change and its audit row together', async () => {
+  it('commits the change and its audit row together [V2.3.3]', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/probe/workspaces',
@@ -46,7 +46,7 @@ describe('request pipeline: transaction + audit', () => {
     });
   });
 
-  it('rolls back the change and its audit row together when the handler throws', async () => {
+  it('rolls back the change and its audit row together when the handler throws [V2.3.3]', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/probe/workspaces',
@@ -149,7 +149,7 @@ describe('request pipeline: transaction + audit', () => {
     }
   });
 
-  it('believes X-Forwarded-For only from a trusted proxy', async () => {
+  it('believes X-Forwarded-For only from a trusted proxy [V4.1.3]', async () => {
     const clientIpSeenBy = async (app: TestApp, requestId: string): Promise<unknown> => {
       await app.app.inject({
         method: 'POST',

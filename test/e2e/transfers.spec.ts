@@ -50,7 +50,7 @@ describe('transfers (/v1/transfers)', () => {
     expect(rows).toEqual([{ n: 1 }]);
   });
 
-  it('refuses amounts that are not exact decimals, a destination that is both or neither, and an unknown provider', async () => {
+  it('refuses amounts that are not exact decimals, a destination that is both or neither, and an unknown provider [V2.2.1 V2.2.2 V2.2.3]', async () => {
     const key = await t.newKey({ scopes: ['transfers:write'] });
     const refused = async (payload: Record<string, unknown>, field: string) => {
       const problem = expectProblem(await post(key.headers, payload, randomUUID()), 400, 'VALIDATION_FAILED');

@@ -155,7 +155,7 @@ describe('outbound webhooks', () => {
     );
   });
 
-  it('fans a committed change out to the subscribed endpoints only, signed as the standardwebhooks library verifies', async () => {
+  it('fans a committed change out to the subscribed endpoints only, signed as the standardwebhooks library verifies [V4.1.5]', async () => {
     const subscribed = await createEndpoint({ eventTypes: ['policy.activated'], url: sink.url('/subscribed') });
     const elsewhere = await createEndpoint({ eventTypes: ['api_key.revoked'], url: sink.url('/elsewhere') });
     await activatePolicy(t, key, ethPolicy());
@@ -172,7 +172,7 @@ describe('outbound webhooks', () => {
     expect(await deliveries(subscribed.id)).toMatchObject([{ status: 'done', attempts: 1 }]);
   });
 
-  it('emits nothing for a change that rolls back', async () => {
+  it('emits nothing for a change that rolls back [V2.3.3]', async () => {
     const endpoint = await createEndpoint();
     const unitOfWork = t.app.get(UnitOfWork);
     const events = t.app.get(DomainEvents);

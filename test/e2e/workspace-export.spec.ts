@@ -120,7 +120,7 @@ describe('POST /v1/admin/workspaces/:id/export', () => {
       .filter((text) => text !== '')
       .map((text) => JSON.parse(text) as Line);
 
-  it('streams every resource of this workspace only, both environments, with no secret material, audited with counts', async () => {
+  it('streams every resource of this workspace only, both environments, with no secret material, audited with counts [V5.4.1]', async () => {
     const owner = await t.newAdmin('owner');
     const mine = await seed();
     const other = await seed();

@@ -38,7 +38,7 @@ describe('workspaces (admin)', () => {
     expect(list.json<{ items: { id: string }[] }>().items.map((workspace) => workspace.id)).toContain(id);
   });
 
-  it('refuses unknown fields and bad origins with a 400', async () => {
+  it('refuses unknown fields and bad origins with a 400 [V1.2.2]', async () => {
     const created = await call('POST', '/v1/admin/workspaces', { name: 'Strict' });
     const { id } = created.json<{ id: string }>();
     for (const payload of [
@@ -84,7 +84,7 @@ describe('workspaces (admin)', () => {
     expect(row).toEqual({ status: 'deleted', stamped: true });
   });
 
-  it('lists by name (contains, any case, taken literally) and by status, paging on under the same filters', async () => {
+  it('lists by name (contains, any case, taken literally) and by status, paging on under the same filters [V1.2.4]', async () => {
     const tag = `flt${Date.now().toString(36)}`;
     const names = [`Orchid ${tag} one`, `orchid ${tag} two`, `ORCHID ${tag} three`, `Other ${tag}`, `100%_${tag}`];
     const made: { id: string }[] = [];

@@ -23,7 +23,7 @@ describe('the opening statement (docs/adr/0018-audited-mutation-speed.md)', () =
     ]);
   });
 
-  it('quotes what it is given, quotes and backslashes included, and refuses a NUL (a simple query ends there)', async () => {
+  it('quotes what it is given, quotes and backslashes included, and refuses a NUL (a simple query ends there) [V1.2.4]', async () => {
     const system = (process: string): Principal => ({ kind: 'system', process });
     const [sql] = await openingFor(system(`x'); DROP TABLE audit_log; --\\`), 'START TRANSACTION');
     expect(sql).toContain(`set_config('app.actor',  E'system:x''); DROP TABLE audit_log; --\\\\', true)`);

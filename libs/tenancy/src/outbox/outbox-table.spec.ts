@@ -24,7 +24,7 @@ describe('defineOutboxTable', () => {
     batch: 1,
   };
 
-  it('takes plain identifiers and sane numbers only: its names go into SQL', () => {
+  it('takes plain identifiers and sane numbers only: its names go into SQL [V1.2.4]', () => {
     expect(defineOutboxTable<{ sealed_payload: Buffer }>(table).table).toBe('mail_outbox');
     expect(() => defineOutboxTable({ ...table, table: 'mail_outbox; DROP TABLE admins' })).toThrow(/identifier/);
     expect(() => defineOutboxTable({ ...table, leaseMs: 10 })).toThrow(/leaseMs/);

@@ -43,7 +43,7 @@ describe('exact decimal amounts', () => {
     expect(parseDecimal('9'.repeat(100))).toBeUndefined();
   });
 
-  it('keeps every digit: an 18-decimal asset is never rounded', () => {
+  it('keeps every digit: an 18-decimal asset is never rounded [V1.4.2]', () => {
     const one = parseDecimal('1000000000.000000000000000001')!;
     const tiny = parseDecimal('0.000000000000000001')!;
     expect(formatDecimal(addDecimals(one, tiny))).toBe('1000000000.000000000000000002');

@@ -11,7 +11,7 @@ const EVM = SAMPLE_EVM_ADDRESS;
 const facts = transferFacts;
 
 describe('attacks on the policy that held (pinned)', () => {
-  it('reads amounts only as plain decimals: no sign, exponent, spaces, other digits, separators or numbers', () => {
+  it('reads amounts only as plain decimals: no sign, exponent, spaces, other digits, separators or numbers [V1.4.2]', () => {
     for (const text of [
       '+1',
       '-1',
@@ -38,7 +38,7 @@ describe('attacks on the policy that held (pinned)', () => {
     expect(parseDecimal(`1.${'0'.repeat(1_000_000)}1`)).toBeUndefined();
   });
 
-  it('holds every amount bound and cap to the last unit of 36 decimals', () => {
+  it('holds every amount bound and cap to the last unit of 36 decimals [V1.4.2]', () => {
     const tiny = '0.000000000000000000000000000000000001';
     const policy = documentOf([
       {

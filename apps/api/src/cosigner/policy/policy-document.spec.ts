@@ -47,7 +47,7 @@ describe('policy documents, validated on write', () => {
     ).toEqual(['rules[0].match.asset', 'rules[0].match.amount.maximum', 'rules[0].caps.window.sum', 'rules[0].extra', 'version']);
   });
 
-  it('refuses amounts that are not plain decimals, and bounds that admit nothing', () => {
+  it('refuses amounts that are not plain decimals, and bounds that admit nothing [V2.2.3]', () => {
     const errors = errorsOf({
       rules: [
         { name: 'a', action: 'APPROVE', match: { amount: { min: '1e3' } }, caps: { perTransactionMax: 100 } },
@@ -63,7 +63,7 @@ describe('policy documents, validated on write', () => {
     ]);
   });
 
-  it('refuses caps on a REJECT rule, an uncapped window, empty lists, bad times and duplicate names', () => {
+  it('refuses caps on a REJECT rule, an uncapped window, empty lists, bad times and duplicate names [V2.2.3]', () => {
     const errors = errorsOf({
       rules: [
         { name: 'a', action: 'REJECT', match: { assets: [] }, caps: { perTransactionMax: '1' } },
@@ -83,7 +83,7 @@ describe('policy documents, validated on write', () => {
     ]);
   });
 
-  it('refuses rules an earlier rule shadows, and keeps those it does not', () => {
+  it('refuses rules an earlier rule shadows, and keeps those it does not [V2.2.3]', () => {
     const shadowed = errorsOf({
       rules: [
         { name: 'small ETH', action: 'APPROVE', match: { assets: ['ETH', 'BTC'], amount: { max: '10' } } },

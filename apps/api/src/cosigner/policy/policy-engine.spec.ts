@@ -111,7 +111,7 @@ describe('the policy engine', () => {
     ]);
   });
 
-  it('caps per transaction and over the window, exactly, and reserves what it approves', () => {
+  it('caps per transaction and over the window, exactly, and reserves what it approves [V2.3.2]', () => {
     const capped = policy({
       name: 'capped',
       action: 'APPROVE',

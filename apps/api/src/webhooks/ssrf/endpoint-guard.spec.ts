@@ -48,7 +48,7 @@ describe('checkEndpointUrl', () => {
     }
   });
 
-  it('refuses every scheme but https, and http unless development allows it', () => {
+  it('refuses every scheme but https, and http unless development allows it [V1.2.2]', () => {
     for (const text of ['ftp://example.com/', 'file:///etc/passwd', 'gopher://example.com/', 'ws://example.com/', 'data:,x']) {
       expect([text, refusalCode(text, { allowHttp: true })]).toEqual([text, 'scheme_not_allowed']);
     }
@@ -414,7 +414,7 @@ describe('resolveCheckedAddress', () => {
     }
   });
 
-  it('resolves once and returns what it checked, whatever a rebinding resolver answers next', async () => {
+  it('resolves once and returns what it checked, whatever a rebinding resolver answers next [V1.3.6]', async () => {
     let calls = 0;
     const rebinding: AddressLookup = (_hostname, _options) => {
       calls += 1;
