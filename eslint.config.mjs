@@ -51,6 +51,10 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': ['error', { patterns: [libThroughIndex], paths: [...ormImports, routeConfigReplaced] }],
+      // No code made from text at run time (ASVS 5.0 V1.3.2): eval, new Function, a string to setTimeout.
+      'no-eval': 'error',
+      'no-new-func': 'error',
+      '@typescript-eslint/no-implied-eval': 'error',
     },
   },
   // no-restricted-syntax is one list per file: each block below names every entry that holds there.

@@ -53,10 +53,10 @@ function csvLine(event: AuditEventView): string {
 
 /**
  * RFC 4180 quoting (CR/LF stay inside the quotes, as data), and a leading `'` on a cell
- * a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR).
+ * a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR, NUL: ASVS 5.0 V1.2.10).
  */
 function csvCell(value: string | null): string {
   if (value === null) return '';
-  const inert = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const inert = /^[=+\-@\t\r\0]/.test(value) ? `'${value}` : value;
   return `"${inert.replace(/"/g, '""')}"`;
 }
