@@ -107,12 +107,15 @@ describe('admin access tokens', () => {
     ['an embedded jwk', (key: KeyObject) => ({ jwk: createPublicKey(key).export({ format: 'jwk' }) })],
     ['a jku', () => ({ jku: 'https://attacker.example/keys.json' })],
     ['an x5u', () => ({ x5u: 'https://attacker.example/cert.pem' })],
-  ])('never takes a key the token offers (%s): signed by that key under our kid, it is the uniform 401 [V7.2.1 V9.1.3]', async (_name, header) => {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const response = await me(forge({}, { key: privateKey.export({ type: 'pkcs8', format: 'pem' }), header: header(privateKey) }));
-    expect(response.statusCode).toBe(401);
-    expect(response.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
-  });
+  ])(
+    'never takes a key the token offers (%s): signed by that key under our kid, it is the uniform 401 [V7.2.1 V9.1.3]',
+    async (_name, header) => {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const response = await me(forge({}, { key: privateKey.export({ type: 'pkcs8', format: 'pem' }), header: header(privateKey) }));
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+    },
+  );
 
   it('refuses a valid workspace API key as an admin credential [V7.2.2]', async () => {
     const key = await t.newKey({ scopes: ['vault:read'] });

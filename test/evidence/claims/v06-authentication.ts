@@ -10,12 +10,12 @@ const claims: ClaimSet = {
     {
       id: 'V6.2.1',
       claim:
-        'A new admin password (on change, reset or at the end of setup) must be at least 12 characters, counted in code points as typed; a shorter one is refused before it is hashed.',
+        'A new admin password (on change, reset or at the end of setup) must be at least 12 characters, counted in code points as typed; a shorter one is refused however strong.',
     },
     {
       id: 'V6.2.2',
       claim:
-        'Every admin changes their own password with POST /v1/auth/password/change (the console\'s account page); the old password stops working and the new one signs in.',
+        "Every admin changes their own password with POST /v1/auth/password/change (the console's account page); the old password stops working and the new one signs in.",
     },
     {
       id: 'V6.2.3',
@@ -29,8 +29,7 @@ const claims: ClaimSet = {
     },
     {
       id: 'V6.2.6',
-      claim:
-        'Every password field of the console (sign-in, first-login setup, account, password reset) is an input of type=password.',
+      claim: 'Every password field of the console (sign-in, first-login setup, account, password reset) is an input of type=password.',
     },
     {
       id: 'V6.2.7',
@@ -44,7 +43,8 @@ const claims: ClaimSet = {
     },
     {
       id: 'V6.2.9',
-      claim: 'Passwords of up to 128 code points are accepted (on login, and as a new password), so 64-character passphrases are permitted.',
+      claim:
+        'Passwords of up to 128 code points are accepted (on login, and as a new password), so 64-character passphrases are permitted.',
     },
     {
       id: 'V6.3.1',
@@ -88,7 +88,7 @@ const claims: ClaimSet = {
     },
     {
       id: 'V6.5.3',
-      claim: 'Recovery codes and TOTP seeds (160 bits) are drawn from Node\'s CSPRNG (crypto.randomBytes).',
+      claim: "Recovery codes and TOTP seeds (160 bits) are drawn from Node's CSPRNG (crypto.randomBytes).",
     },
     {
       id: 'V6.5.4',
@@ -98,38 +98,31 @@ const claims: ClaimSet = {
   unclaimed: [
     {
       ids: ['V6.1.1'],
-      why:
-        'Partly: ADR 0004 "Limits" documents the per-address and per-account login limits and how they are configured (V6.3.1 is claimed), but it does not address malicious lockout, and the per-account limit allows it: ten wrong passwords for an admin\'s email, from any addresses, refuse that admin\'s correct password for 15 minutes (test/e2e/admin-login.spec.ts).',
+      why: 'Partly: ADR 0004 "Limits" documents the per-address and per-account login limits and how they are configured (V6.3.1 is claimed), but it does not address malicious lockout, and the per-account limit allows it: ten wrong passwords for an admin\'s email, from any addresses, refuse that admin\'s correct password for 15 minutes (test/e2e/admin-login.spec.ts).',
     },
     {
       ids: ['V6.1.2', 'V6.2.11'],
-      why:
-        'Partly: the strength check passes the admin\'s email, its parts and "ringfence" to zxcvbn-ts as context words (password-policy.ts), but no list of context-specific words (organisation, product, role names) is documented or maintained.',
+      why: 'Partly: the strength check passes the admin\'s email, its parts and "ringfence" to zxcvbn-ts as context words (password-policy.ts), but no list of context-specific words (organisation, product, role names) is documented or maintained.',
     },
     {
       ids: ['V6.1.3'],
-      why:
-        'Documentation requirement, not a tested control: docs/architecture.md "Who uses it" lists the pathways (admins: password then TOTP; workspace integrations: API keys; providers: signatures) and ADR 0004, 0005 and 0022 give each one\'s controls. The admins\' consistency is claimed under V6.3.4.',
+      why: 'Documentation requirement, not a tested control: docs/architecture.md "Who uses it" lists the pathways (admins: password then TOTP; workspace integrations: API keys; providers: signatures) and ADR 0004, 0005 and 0022 give each one\'s controls. The admins\' consistency is claimed under V6.3.4.',
     },
     {
       ids: ['V6.2.4'],
-      why:
-        'Partly: new passwords must reach zxcvbn-ts score 3 with its 49,233-entry common-password list, and every entry of 12 characters or more is refused (password-policy.spec.ts), but that list holds only 308 passwords that meet our 12-character minimum, so we cannot show a check against the top 3,000 policy-matching passwords.',
+      why: 'Partly: new passwords must reach zxcvbn-ts score 3 with its 49,233-entry common-password list, and every entry of 12 characters or more is refused (password-policy.spec.ts), but that list holds only 308 passwords that meet our 12-character minimum, so we cannot show a check against the top 3,000 policy-matching passwords.',
     },
     {
       ids: ['V6.2.10'],
-      why:
-        'Met by design, not proven by a test: Ringfence stores no password age and never asks for periodic rotation; a password stays valid until the admin changes or resets it.',
+      why: 'Met by design, not proven by a test: Ringfence stores no password age and never asks for periodic rotation; a password stays valid until the admin changes or resets it.',
     },
     {
       ids: ['V6.2.12'],
-      why:
-        'Not met: passwords are checked against zxcvbn-ts\'s bundled common-password list only, not against a breached-password set (no Have I Been Pwned range query, no offline breach corpus).',
+      why: "Not met: passwords are checked against zxcvbn-ts's bundled common-password list only, not against a breached-password set (no Have I Been Pwned range query, no offline breach corpus).",
     },
     {
       ids: ['V6.4.1'],
-      why:
-        'Partly: a one-time password is 160 random bits (CSPRNG), and only opens a setup session until the admin enrols TOTP and replaces it, so it never becomes the long-term password; but it does not expire: it works until it is replaced, however long that takes.',
+      why: 'Partly: a one-time password is 160 random bits (CSPRNG), and only opens a setup session until the admin enrols TOTP and replaces it, so it never becomes the long-term password; but it does not expire: it works until it is replaced, however long that takes.',
     },
     {
       ids: ['V6.4.2'],
@@ -137,23 +130,19 @@ const claims: ClaimSet = {
     },
     {
       ids: ['V6.4.4'],
-      why:
-        'Not met: an admin who loses the authenticator signs in with a recovery code, but cannot enrol a new one (TOTP cannot be re-enrolled, 409 TOTP_ALREADY_ENROLLED) and no owner can reset it; losing the codes too leaves only a new account, with no identity proofing process defined.',
+      why: 'Not met: an admin who loses the authenticator signs in with a recovery code, but cannot enrol a new one (TOTP cannot be re-enrolled, 409 TOTP_ALREADY_ENROLLED) and no owner can reset it; losing the codes too leaves only a new account, with no identity proofing process defined.',
     },
     {
       ids: ['V6.5.5'],
-      why:
-        'Partly: TOTP steps are 30 seconds, but one step of drift either way is accepted (totp.spec.ts), so a code is accepted for up to 90 seconds, beyond the 30-second maximum. There is no out-of-band authenticator.',
+      why: 'Partly: TOTP steps are 30 seconds, but one step of drift either way is accepted (totp.spec.ts), so a code is accepted for up to 90 seconds, beyond the 30-second maximum. There is no out-of-band authenticator.',
     },
     {
       ids: ['V6.6'],
-      why:
-        'Not applicable: Ringfence has no out-of-band authenticator (no SMS, phone call, push or emailed code); the second factor is TOTP or a recovery code. The emailed reset link is a recovery token and needs the second factor too (V6.4.3).',
+      why: 'Not applicable: Ringfence has no out-of-band authenticator (no SMS, phone call, push or emailed code); the second factor is TOTP or a recovery code. The emailed reset link is a recovery token and needs the second factor too (V6.4.3).',
     },
     {
       ids: ['V6.8'],
-      why:
-        'Not applicable: Ringfence uses no identity provider (no SAML, OIDC or social login); admins authenticate against Ringfence itself.',
+      why: 'Not applicable: Ringfence uses no identity provider (no SAML, OIDC or social login); admins authenticate against Ringfence itself.',
     },
   ],
 };

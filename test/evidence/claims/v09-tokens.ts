@@ -11,7 +11,7 @@ const claims: ClaimSet = {
     {
       id: 'V9.1.1',
       claim:
-        'An admin access token is accepted only if its ES256 signature verifies under one of our own signing keys, and a co-signer callback only if its RS256 signature verifies under the provider\'s configured key, before anything reads their contents; a flipped bit, an edited payload or another key is the uniform 401.',
+        "An admin access token is accepted only if its ES256 signature verifies under one of our own signing keys, and a co-signer callback only if its RS256 signature verifies under the provider's configured key, before anything reads their contents; a flipped bit, an edited payload or another key is refused.",
     },
     {
       id: 'V9.1.2',
@@ -21,7 +21,7 @@ const claims: ClaimSet = {
     {
       id: 'V9.1.3',
       claim:
-        'Verification keys come only from the secrets directory (our `jwt-signing.vN.pem`, the provider\'s configured keys): a `kid` must name one of them, and a key offered by the token (`jwk`, `jku`, `x5u`) is never used; co-signer callbacks carrying such a header are refused outright.',
+        "Verification keys come only from the secrets directory (our `jwt-signing.vN.pem`, the provider's configured keys): a `kid` must name one of them, and a key offered by the token (`jwk`, `jku`, `x5u`) is never used; co-signer callbacks carrying such a header are refused outright.",
     },
     {
       id: 'V9.2.1',
@@ -36,7 +36,7 @@ const claims: ClaimSet = {
     {
       id: 'V9.2.3',
       claim:
-        'Admin access tokens must carry `aud: ringfence-admin` and `iss: ringfence`; any other audience or issuer is refused. Co-signer callbacks, whose protocol has no audience claim, verify only under the keys configured for that provider\'s callback route.',
+        "Admin access tokens must carry `aud: ringfence-admin` and `iss: ringfence`; any other audience or issuer is refused. Co-signer callbacks, whose protocol has no audience claim, verify only under the keys configured for that provider's callback route.",
     },
     {
       id: 'V9.2.4',

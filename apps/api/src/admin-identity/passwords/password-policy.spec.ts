@@ -35,7 +35,9 @@ describe('PasswordPolicy', () => {
   });
 
   it('refuses every password of its common-password list that the length rule would let through', () => {
-    const listed = common.dictionary['passwords-common'].filter((password) => passwordLength(password) >= 12 && passwordLength(password) <= 128);
+    const listed = common.dictionary['passwords-common'].filter(
+      (password) => passwordLength(password) >= 12 && passwordLength(password) <= 128,
+    );
     expect(listed.length).toBeGreaterThan(300);
     expect(listed.filter((password) => policy.check(password).ok)).toEqual([]);
   });

@@ -24,7 +24,12 @@ describe('recovery codes', () => {
     const [code, other] = generateRecoveryCodes() as [string, string];
     const hash = recoveryCodeHash(code);
     expect(hash).toHaveLength(32);
-    expect(hash).toEqual(crypto.createHash('sha256').update(`ringfence.recovery-code:${code.replace(/-/g, '')}`).digest());
+    expect(hash).toEqual(
+      crypto
+        .createHash('sha256')
+        .update(`ringfence.recovery-code:${code.replace(/-/g, '')}`)
+        .digest(),
+    );
     expect(recoveryCodeHash(code.toLowerCase().replace(/-/g, ' '))).toEqual(hash);
     expect(recoveryCodeHash(other)).not.toEqual(hash);
   });
