@@ -167,7 +167,7 @@ describe('console: admins and own account', () => {
     }
   }, 120_000);
 
-  it('lists this session among the others, ends one and then all others, changes the password, and shows new recovery codes once', async () => {
+  it('lists this session among the others, ends one and then all others, changes the password, and shows new recovery codes once [V6.2.2 V6.2.3 V7.4.3]', async () => {
     const admin = await t.newAdmin('admin');
     const other = await admin.signIn({ userAgent: 'Ringfence spec laptop' });
     const { context, page, faults } = await consolePage(browser, t.url);

@@ -128,6 +128,59 @@ describe('console: session', () => {
     120_000,
   );
 
+  it('masks every password field (type=password) and lets a paste or a password manager fill it [V6.2.6 V6.2.7]', async () => {
+    /** The inputs whose label names a password: their type and autocomplete. */
+    const passwordFields = (page: Page) =>
+      page
+        .locator('input')
+        .evaluateAll((inputs) =>
+          (inputs as HTMLInputElement[])
+            .map((input) => ({ label: (input.labels?.[0]?.textContent ?? '').trim(), type: input.type, autocomplete: input.autocomplete }))
+            .filter((field) => /password/i.test(field.label)),
+        );
+    await run(async (page) => {
+      await page.goto('/console/reset-password#token=' + 'A'.repeat(43));
+      await page.getByLabel('New password').waitFor();
+      expect(await passwordFields(page)).toEqual([
+        { label: expect.stringMatching(/^New password/), type: 'password', autocomplete: 'new-password' },
+      ]);
+
+      await page.goto('/console/sign-in');
+      await page.getByRole('heading', { name: 'Sign in to Ringfence' }).waitFor();
+      expect(await passwordFields(page)).toEqual([
+        { label: expect.stringMatching(/^Password/), type: 'password', autocomplete: 'current-password' },
+      ]);
+      // Pasted, as from a password manager's clipboard: nothing blocks it, and the pasted password signs in.
+      await page.getByLabel('Email').fill(admin.email);
+      await page.evaluate((text) => navigator.clipboard.writeText(text), admin.password);
+      await page.getByLabel('Password').focus();
+      await page.keyboard.press('ControlOrMeta+V');
+      expect(await page.getByLabel('Password').inputValue()).toBe(admin.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByLabel('Code').fill(admin.secondFactor());
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByRole('heading', { name: 'Workspaces' }).first().waitFor();
+
+      await page.goto('/console/account');
+      await page.getByRole('heading', { name: 'Your account' }).waitFor();
+      expect(await passwordFields(page)).toEqual([
+        { label: expect.stringMatching(/^Current password/), type: 'password', autocomplete: 'current-password' },
+        { label: expect.stringMatching(/^New password/), type: 'password', autocomplete: 'new-password' },
+      ]);
+    });
+    // The first-login setup's password step, for an admin whose password must still change.
+    const newcomer = await t.newAdmin('admin');
+    await t.superuser.query('UPDATE admins SET password_must_change = true WHERE id = $1', [newcomer.id]);
+    await run(async (page) => {
+      await signInThroughConsole(page, newcomer, { heading: 'Set up your account' });
+      await page.getByRole('heading', { name: 'Choose your own password' }).waitFor();
+      expect(await passwordFields(page)).toEqual([
+        { label: expect.stringMatching(/^One-time password/), type: 'password', autocomplete: 'current-password' },
+        { label: expect.stringMatching(/^New password/), type: 'password', autocomplete: 'new-password' },
+      ]);
+    });
+  }, 120_000);
+
   it(
     'shows a refused login as a readable problem with its request id, and a 429 with when to retry',
     () =>

@@ -11,7 +11,7 @@ describe('first owner', () => {
     second = await first.another();
   });
 
-  it('creates exactly one owner when two instances start at once, audited as the system', async () => {
+  it('creates exactly one owner when two instances start at once, audited as the system [V6.3.2]', async () => {
     const results = await Promise.all([
       first.app.get(AdminBootstrap).createFirstOwner('owner@example.com'),
       second.app.get(AdminBootstrap).createFirstOwner('owner@example.com'),

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
 import { sign } from 'jsonwebtoken';
 import { TestAdmin } from '../support/admin-session';
 import { TEST_SIGNING_KEY } from '../support/test-app';
@@ -31,7 +31,7 @@ describe('admin access tokens', () => {
       header: { alg: options.algorithm ?? 'ES256', typ: 'at+jwt', kid, ...options.header },
     });
 
-  it('carries kid, typ, iss, aud, sub, sid, jti, iat, nbf and exp, and lives 10 minutes', () => {
+  it('carries kid, typ, iss, aud, sub, sid, jti, iat, nbf and exp, and lives 10 minutes [V7.2.2 V9.2.4]', () => {
     expect(claims).toEqual({
       iss: 'ringfence',
       aud: 'ringfence-admin',
@@ -52,31 +52,31 @@ describe('admin access tokens', () => {
   });
 
   it.each([
-    ['alg none', () => `${base64url({ alg: 'none', typ: 'at+jwt', kid })}.${base64url({ ...claims, exp: now() + 600 })}.`],
+    ['alg none [V9.1.2]', () => `${base64url({ alg: 'none', typ: 'at+jwt', kid })}.${base64url({ ...claims, exp: now() + 600 })}.`],
     [
-      'HS256 signed with the public key',
+      'HS256 signed with the public key [V9.1.2]',
       () =>
         forge({}, { algorithm: 'HS256', key: createPublicKey(createPrivateKey(TEST_SIGNING_KEY)).export({ type: 'spki', format: 'pem' }) }),
     ],
-    ['an unknown kid', () => forge({}, { header: { kid: 'not-a-key-of-ours' } })],
+    ['an unknown kid [V9.1.3]', () => forge({}, { header: { kid: 'not-a-key-of-ours' } })],
     [
-      'our kid on a stranger’s key',
+      'our kid on a stranger’s key [V9.1.1 V9.1.3]',
       () => forge({}, { key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) }),
     ],
     [
-      'no kid',
+      'no kid [V9.1.3]',
       () => sign({ ...claims, exp: now() + 600 }, TEST_SIGNING_KEY, { algorithm: 'ES256', header: { alg: 'ES256', typ: 'at+jwt' } }),
     ],
-    ['the wrong typ', () => forge({}, { header: { typ: 'JWT' } })],
-    ['the wrong aud', () => forge({ aud: 'ringfence-workspace' })],
-    ['the wrong iss', () => forge({ iss: 'someone-else' })],
-    ['an expired token', () => forge({ iat: now() - 1200, nbf: now() - 1200, exp: now() - 600 })],
-    ['a token not valid yet', () => forge({ nbf: now() + 600, exp: now() + 1200 })],
-    ['no jti', () => forge({ jti: undefined })],
-    ['no sid', () => forge({ sid: undefined })],
+    ['the wrong typ [V9.2.2]', () => forge({}, { header: { typ: 'JWT' } })],
+    ['the wrong aud [V9.2.3 V9.2.4]', () => forge({ aud: 'ringfence-workspace' })],
+    ['the wrong iss [V9.2.3]', () => forge({ iss: 'someone-else' })],
+    ['an expired token [V9.2.1]', () => forge({ iat: now() - 1200, nbf: now() - 1200, exp: now() - 600 })],
+    ['a token not valid yet [V9.2.1]', () => forge({ nbf: now() + 600, exp: now() + 1200 })],
+    ['no jti [V9.2.2]', () => forge({ jti: undefined })],
+    ['no sid [V9.2.2]', () => forge({ sid: undefined })],
     ['a session of another admin', () => forge({ sub: randomUUID() })],
     [
-      'a flipped signature bit',
+      'a flipped signature bit [V9.1.1]',
       () => {
         const token = forge({});
         const [h, p, s] = token.split('.') as [string, string, string];
@@ -90,17 +90,40 @@ describe('admin access tokens', () => {
       () => forge({}, { header: { crit: ['urn:example:acme'], 'urn:example:acme': true } }),
     ],
     ['an empty crit list', () => forge({}, { header: { crit: [] } })],
-    ['an iat in the future beyond the skew', () => forge({ iat: now() + 120, nbf: now(), exp: now() + 600 })],
-    ['a lifetime longer than we issue', () => forge({ exp: now() + 601 })],
-    ['a day-long token', () => forge({ iat: now() - 60, nbf: now() - 60, exp: now() + 86_400 })],
-    ['an exp before its iat', () => forge({ iat: now() + 20, nbf: now(), exp: now() + 10 })],
-    ['a refresh token', () => admin.session.refreshToken!],
+    ['an iat in the future beyond the skew [V9.2.1]', () => forge({ iat: now() + 120, nbf: now(), exp: now() + 600 })],
+    ['a lifetime longer than we issue [V9.2.1]', () => forge({ exp: now() + 601 })],
+    ['a day-long token [V9.2.1]', () => forge({ iat: now() - 60, nbf: now() - 60, exp: now() + 86_400 })],
+    ['an exp before its iat [V9.2.1]', () => forge({ iat: now() + 20, nbf: now(), exp: now() + 10 })],
+    ['a refresh token [V9.2.2]', () => admin.session.refreshToken!],
     ['garbage', () => 'not.a.jwt'],
-  ])('refuses %s with the uniform 401', async (_name, token) => {
+  ])('refuses %s with the uniform 401 [V7.2.1]', async (_name, token) => {
     const response = await me(token());
     expect(response.statusCode).toBe(401);
     expect(response.json()).toMatchObject({ code: 'UNAUTHENTICATED', detail: 'Valid credentials are required.' });
     expect(response.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it.each([
+    ['an embedded jwk', (key: KeyObject) => ({ jwk: createPublicKey(key).export({ format: 'jwk' }) })],
+    ['a jku', () => ({ jku: 'https://attacker.example/keys.json' })],
+    ['an x5u', () => ({ x5u: 'https://attacker.example/cert.pem' })],
+  ])(
+    'never takes a key the token offers (%s): signed by that key under our kid, it is the uniform 401 [V7.2.1 V9.1.3]',
+    async (_name, header) => {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const response = await me(forge({}, { key: privateKey.export({ type: 'pkcs8', format: 'pem' }), header: header(privateKey) }));
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+    },
+  );
+
+  it('refuses a valid workspace API key as an admin credential [V7.2.2]', async () => {
+    const key = await t.newKey({ scopes: ['vault:read'] });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: key.headers })).statusCode).toBe(200);
+    for (const url of ['/v1/auth/me', '/v1/auth/sessions', '/v1/admin/admins']) {
+      const response = await t.app.inject({ method: 'GET', url, headers: key.headers });
+      expect({ url, status: response.statusCode }).toEqual({ url, status: 401 });
+    }
   });
 
   it('authenticates many concurrent requests, each as its own admin', async () => {

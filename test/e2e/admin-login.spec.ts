@@ -44,7 +44,7 @@ describe('admin login', () => {
     expect(second.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
-  it('answers unknown email, wrong password and disabled admin with the same 401, and audits the real reason', async () => {
+  it('answers unknown email, wrong password and disabled admin with the same 401, and audits the real reason [V6.3.8]', async () => {
     const disabled = await t.newAdmin('admin');
     await t.superuser.query(`UPDATE admins SET status = 'disabled' WHERE id = $1`, [disabled.id]);
 
@@ -66,7 +66,7 @@ describe('admin login', () => {
     ]);
   });
 
-  it('pays one argon2 verification for an unknown email, as for a known one', async () => {
+  it('pays one argon2 verification for an unknown email, as for a known one [V6.3.8]', async () => {
     const { PasswordHasher } = await import('../../apps/api/src/admin-identity/passwords/password-hasher');
     const hasher = t.app.get(PasswordHasher);
     const verify = jest.spyOn(hasher, 'verify');
@@ -84,13 +84,13 @@ describe('admin login', () => {
     }
   });
 
-  it('checks the password exactly as typed', async () => {
+  it('checks the password exactly as typed [V6.2.8]', async () => {
     expect((await login(owner.email, ` ${owner.password}`)).statusCode).toBe(401);
     expect((await login(owner.email, owner.password.toUpperCase())).statusCode).toBe(401);
     expect((await login(owner.email.toUpperCase(), owner.password)).statusCode).toBe(200);
   });
 
-  it('refuses a password longer than 128 characters with a 400 before any hashing', async () => {
+  it('refuses a password longer than 128 characters with a 400 before any hashing [V6.2.8 V6.2.9]', async () => {
     const response = await login(owner.email, 'x'.repeat(129), freshIp(), 'req-login-long');
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'password' }] });
@@ -99,7 +99,7 @@ describe('admin login', () => {
     expect((await login(owner.email, '🔑'.repeat(128))).statusCode).toBe(401);
   });
 
-  it('limits attempts per account even from rotating addresses, with Retry-After, and audits the first refusal', async () => {
+  it('limits attempts per account even from rotating addresses, with Retry-After, and audits the first refusal [V6.3.1]', async () => {
     // Through the setup routes, whose first login spends one of the account's attempts.
     const target = await createAdminThroughRoutes(t, 'auditor');
     const refusalsAudited = async (): Promise<number> =>
@@ -120,7 +120,7 @@ describe('admin login', () => {
     expect(await refusalsAudited()).toBe(before + 1);
   });
 
-  it('limits attempts per client address across accounts', async () => {
+  it('limits attempts per client address across accounts [V6.3.1]', async () => {
     const ip = freshIp();
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 21; attempt += 1) {
@@ -137,7 +137,7 @@ describe('admin login', () => {
     expect(storage.size).toBe(counters);
   });
 
-  it('counts IPv6 clients per /64, so rotating addresses inside one network does not reset the budget', async () => {
+  it('counts IPv6 clients per /64, so rotating addresses inside one network does not reset the budget [V6.3.1]', async () => {
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 21; attempt += 1) {
       statuses.push(
@@ -149,7 +149,7 @@ describe('admin login', () => {
     expect((await login('v6-other@example.com', 'a guess of a password', '2001:db8:77:2::1')).statusCode).toBe(401);
   });
 
-  it('gives an admin without TOTP a setup-only session that can do nothing else', async () => {
+  it('gives an admin without TOTP a setup-only session that can do nothing else [V6.3.2 V6.3.3 V6.3.4]', async () => {
     const { AdminBootstrap } = await import('../../apps/api/src/admin-identity/admins/admin-bootstrap');
     const created = await t.app.get(AdminBootstrap).create('fresh-admin@example.com', 'admin');
     const response = await login('fresh-admin@example.com', created.oneTimePassword);
@@ -168,7 +168,7 @@ describe('admin login', () => {
     expect((await t.app.inject({ method: 'POST', url: '/v1/auth/totp/enroll', headers: auth })).statusCode).toBe(201);
   });
 
-  it('never lets a one-time password alone reach a full session once the admin has enrolled TOTP', async () => {
+  it('never lets a one-time password alone reach a full session once the admin has enrolled TOTP [V6.3.3 V6.3.4 V7.4.3]', async () => {
     const { AdminBootstrap } = await import('../../apps/api/src/admin-identity/admins/admin-bootstrap');
     const created = await t.app.get(AdminBootstrap).create('contested@example.com', 'owner');
     const setupOf = async (): Promise<{ authorization: string }> => {
@@ -215,7 +215,7 @@ describe('admin login', () => {
         payload: { challenge, code },
       });
 
-    it('refuses a TOTP code a second time (replay)', async () => {
+    it('refuses a TOTP code a second time (replay) [V6.5.1]', async () => {
       const admin = await t.newAdmin('admin');
       const code = admin.secondFactor();
       expect((await mfa(await challengeFor(admin), code)).statusCode).toBe(200);
@@ -224,7 +224,7 @@ describe('admin login', () => {
       expect(await auditOf('req-mfa-replay')).toMatchObject([{ action: 'auth.mfa', outcome: 'failure', reason: 'wrong_code' }]);
     });
 
-    it('closes the challenge after five wrong codes, even for the right one after', async () => {
+    it('closes the challenge after five wrong codes, even for the right one after [V6.3.1]', async () => {
       const admin = await t.newAdmin('admin');
       const challenge = await challengeFor(admin);
       for (let attempt = 0; attempt < 5; attempt += 1) expect((await mfa(challenge, '000000')).statusCode).toBe(401);
@@ -236,7 +236,7 @@ describe('admin login', () => {
       expect(row.closed_at).not.toBeNull();
     });
 
-    it('accepts a recovery code once, and a challenge once', async () => {
+    it('accepts a recovery code once, and a challenge once [V6.5.1]', async () => {
       const admin = await t.newAdmin('admin');
       const recovery = admin.recoveryCodes.pop()!;
       const challenge = await challengeFor(admin);
@@ -245,7 +245,7 @@ describe('admin login', () => {
       expect((await mfa(await challengeFor(admin), recovery)).statusCode).toBe(401);
     });
 
-    it('limits wrong codes per admin across challenges and addresses', async () => {
+    it('limits wrong codes per admin across challenges and addresses [V6.3.1]', async () => {
       const admin = await t.newAdmin('admin');
       for (let round = 0; round < 2; round += 1) {
         const challenge = await challengeFor(admin);

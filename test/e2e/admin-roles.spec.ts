@@ -32,7 +32,7 @@ describe('admin roles', () => {
     });
   };
 
-  it('answers 401 without a token, 403 INSUFFICIENT_ROLE to a role not allowed, and lets allowed roles through', async () => {
+  it('answers 401 without a token, 403 INSUFFICIENT_ROLE to a role not allowed, and lets allowed roles through [V6.3.4]', async () => {
     const adminRoutes = listRouteDeclarations(t.app).filter((route) => route.policy?.kind === 'admin');
     expect(adminRoutes.length).toBeGreaterThanOrEqual(13);
     const matrix: string[] = [];
@@ -62,7 +62,7 @@ describe('admin roles', () => {
     expect(matrix).toContain('GET /v1/auth/sessions auditor: allowed');
   });
 
-  it('lets a setup-stage session reach only the setup routes', async () => {
+  it('lets a setup-stage session reach only the setup routes [V6.3.3 V6.3.4]', async () => {
     const adminRoutes = listRouteDeclarations(t.app).filter((route) => route.policy?.kind === 'admin');
     for (const route of adminRoutes) {
       const policy = route.policy as { kind: 'admin'; duringSetup?: boolean };
@@ -106,7 +106,7 @@ describe('admin roles', () => {
       expect(mass.statusCode).toBe(400);
     });
 
-    it('needs a second factor within five minutes to grant or change a role (step-up)', async () => {
+    it('needs a second factor within five minutes to grant or change a role (step-up) [V7.5.3]', async () => {
       const target = await t.newAdmin('auditor');
       await t.superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE id = $1`, [
         admins.owner.session.sessionId,
@@ -147,7 +147,7 @@ describe('admin roles', () => {
       expect(rows).toEqual([{ before: { role: 'auditor', status: 'active' }, after: { role: 'admin', status: 'active' } }]);
     });
 
-    it('regenerates recovery codes only after a fresh second factor, invalidating the old set', async () => {
+    it('regenerates recovery codes only after a fresh second factor, invalidating the old set [V7.5.3]', async () => {
       const who = await t.newAdmin('auditor');
       const regenerate = () => t.app.inject({ method: 'POST', url: '/v1/auth/recovery-codes', headers: who.headers });
       const first = await regenerate();
@@ -174,7 +174,7 @@ describe('admin roles', () => {
       expect(stepWithNew.statusCode).toBe(204);
     });
 
-    it('ends every session of a disabled admin at once', async () => {
+    it('ends every session of a disabled admin at once [V7.4.2]', async () => {
       const target = await t.newAdmin('admin');
       const second = await openSession(target.id);
       const disable = await t.app.inject({

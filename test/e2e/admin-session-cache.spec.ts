@@ -18,7 +18,7 @@ describe('admin session-state cache across instances', () => {
 
   const me = (t: TestApp, admin: TestAdmin) => t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: admin.headers });
 
-  it('ends a session at once on the instance that ended it, and within a second on the others', async () => {
+  it('ends a session at once on the instance that ended it, and within a second on the others [V7.4.1]', async () => {
     const admin = await first.newAdmin('admin');
     expect((await me(first, admin)).statusCode).toBe(200);
     expect((await me(second, admin)).statusCode).toBe(200); // now cached on the second instance too
@@ -28,7 +28,7 @@ describe('admin session-state cache across instances', () => {
     expect((await me(second, admin)).statusCode).toBe(401);
   });
 
-  it('applies a disable or a role change made on this instance at once', async () => {
+  it('applies a disable or a role change made on this instance at once [V7.4.2]', async () => {
     const admin = await first.newAdmin('admin');
     expect((await me(first, admin)).json()).toMatchObject({ role: 'admin' });
     const demote = await first.app.inject({

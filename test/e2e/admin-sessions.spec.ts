@@ -108,7 +108,7 @@ describe('admin sessions and refresh-token families', () => {
       )
     ).rows[0].live;
 
-  it('rotates on every use into a new pair that works', async () => {
+  it('rotates on every use into a new pair that works [V7.2.2]', async () => {
     const session = await openSession();
     const first = await refresh(session.refreshToken);
     expect(first.statusCode).toBe(200);
@@ -118,7 +118,7 @@ describe('admin sessions and refresh-token families', () => {
     expect((await me(next.accessToken)).statusCode).toBe(200);
   });
 
-  it('revokes the whole family when a spent token comes back, and records the event', async () => {
+  it('revokes the whole family when a spent token comes back, and records the event [V7.4.1]', async () => {
     const session = await openSession();
     const child = (await refresh(session.refreshToken)).json<{ refreshToken: string; accessToken: string }>();
     const reuse = await refresh(session.refreshToken, 'req-refresh-reuse');
@@ -212,7 +212,7 @@ describe('admin sessions and refresh-token families', () => {
     }
   });
 
-  it('ends a family at its absolute lifetime, whatever refreshes happened', async () => {
+  it('ends a family at its absolute lifetime, whatever refreshes happened [V7.3.2]', async () => {
     const session = await openSession();
     const child = (await refresh(session.refreshToken)).json<{ refreshToken: string; accessToken: string }>();
     await t.superuser.query(`UPDATE admin_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [session.sessionId]);
@@ -220,14 +220,14 @@ describe('admin sessions and refresh-token families', () => {
     expect((await me(child.accessToken)).statusCode).toBe(401);
   });
 
-  it('logout ends the family: its access tokens stop at once, its refresh token is refused', async () => {
+  it('logout ends the family: its access tokens stop at once, its refresh token is refused [V7.4.1]', async () => {
     const session = await openSession();
     expect((await logout(session.accessToken)).statusCode).toBe(204);
     expect((await me(session.accessToken)).statusCode).toBe(401);
     expect((await refresh(session.refreshToken)).statusCode).toBe(401);
   });
 
-  it('a password change ends every other session and keeps this one', async () => {
+  it('a password change ends every other session and keeps this one [V6.2.3 V7.4.3]', async () => {
     const who = await t.newAdmin('auditor');
     const other = await openSession(who);
     const change = await t.app.inject({
@@ -257,7 +257,7 @@ describe('admin sessions and refresh-token families', () => {
     expect(weak.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'newPassword' }] });
   });
 
-  it('lists own sessions and revokes one; another admin’s session is a 404', async () => {
+  it('lists own sessions and revokes one; another admin’s session is a 404 [V7.4.1]', async () => {
     const extra = await openSession();
     const list = await t.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: admin.headers });
     expect(list.statusCode).toBe(200);
@@ -318,7 +318,7 @@ describe('admin sessions and refresh-token families', () => {
       expect(real.headers['set-cookie']).not.toMatch(/Max-Age|Expires/i);
     });
 
-    it('keeps the session cookie bounded by the session: past its lifetime the cookie is refused and cleared', async () => {
+    it('keeps the session cookie bounded by the session: past its lifetime the cookie is refused and cleared [V7.3.2]', async () => {
       const session = await openCookieSession();
       await t.superuser.query(`UPDATE admin_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [session.sessionId]);
       const late = await cookieRefresh(session.refreshToken, session.csrfToken);
@@ -393,7 +393,7 @@ describe('admin sessions and refresh-token families', () => {
     const logoutWith = (headers: Record<string, string>) => t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers });
     const CLEARED = /^rf_refresh=; Max-Age=0; Path=\/v1\/auth; HttpOnly; Secure; SameSite=Strict$/;
 
-    it('ends the session when the access token has expired, clears the cookie, and audits the logout as the admin', async () => {
+    it('ends the session when the access token has expired, clears the cookie, and audits the logout as the admin [V7.4.1]', async () => {
       const session = await openCookieSession();
       const expired = expiredAccessToken(admin, session.sessionId);
       expect((await me(expired)).statusCode).toBe(401);
@@ -577,7 +577,7 @@ describe('admin sessions and refresh-token families', () => {
     });
   });
 
-  it('follows the model of a family under any sequence of refreshes, reuses, checks and logout (fast-check)', async () => {
+  it('follows the model of a family under any sequence of refreshes, reuses, checks and logout (fast-check) [V7.4.1]', async () => {
     interface Model {
       latest: number;
       issued: number;

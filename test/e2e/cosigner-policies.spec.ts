@@ -142,7 +142,7 @@ describe('cosigner policies (/v1/policies and the admin equivalent)', () => {
     expect((await t.inject({ method: 'GET', url: '/v1/policies', headers: other.headers })).json()).toEqual({ active: null, draft: null });
   });
 
-  it('lets an admin write a workspace policy and activate it only with a fresh second factor', async () => {
+  it('lets an admin write a workspace policy and activate it only with a fresh second factor [V7.5.3]', async () => {
     const admin = await t.newAdmin('admin');
     const workspace = await t.newWorkspace();
     const base = `/v1/admin/workspaces/${workspace.id}/policies`;

@@ -41,7 +41,7 @@ describe('password reset', () => {
     return linkTokenIn(mail!);
   };
 
-  it('answers the same 202 for a known and an unknown email, and mails only the admin', async () => {
+  it('answers the same 202 for a known and an unknown email, and mails only the admin [V6.3.8]', async () => {
     const admin = await t.newAdmin('admin');
     const before = mails().length;
     const known = await forgot(admin.email);
@@ -72,7 +72,7 @@ describe('password reset', () => {
     ]);
   });
 
-  it('resets with the link and the second factor, once, and ends every session', async () => {
+  it('resets with the link and the second factor, once, and ends every session [V6.3.4 V6.4.3 V7.4.3]', async () => {
     const admin = await t.newAdmin('auditor');
     const token = await requestLink(admin);
     const newPassword = 'a completely new passphrase after reset';
@@ -93,7 +93,7 @@ describe('password reset', () => {
     expect(old.statusCode).toBe(401);
   });
 
-  it('refuses an expired link, a weak new password, and a link superseded by a newer one', async () => {
+  it('refuses an expired link, a weak new password, and a link superseded by a newer one [V6.4.3]', async () => {
     const admin = await t.newAdmin('auditor');
     const first = await requestLink(admin);
     const second = await requestLink(admin);
@@ -136,7 +136,7 @@ describe('password reset', () => {
     expect((await reset({ token, newPassword: 'a fine long passphrase indeed', code: admin.secondFactor() })).statusCode).toBe(400);
   });
 
-  it('stops a link after five wrong second factors', async () => {
+  it('stops a link after five wrong second factors [V6.4.3]', async () => {
     const admin = await t.newAdmin('auditor');
     const token = await requestLink(admin);
     for (let attempt = 0; attempt < 5; attempt += 1) {
@@ -189,7 +189,7 @@ describe('password reset', () => {
     expect(mails().slice(before)).toEqual([]);
   });
 
-  it('limits reset requests per email, known or not, whatever the address [V2.4.1]', async () => {
+  it('limits reset requests per email, known or not, whatever the address [V2.4.1 V6.3.1]', async () => {
     const admin = await t.newAdmin('auditor');
     for (const email of [admin.email, 'nobody-at-all@example.com']) {
       const statuses: number[] = [];

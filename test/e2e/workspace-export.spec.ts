@@ -250,7 +250,7 @@ describe('POST /v1/admin/workspaces/:id/export', () => {
     expect(lines.at(-1)!.counts!.transfer).toBe(1203);
   });
 
-  it('refuses every caller but an owner with a fresh second factor, and an unknown or deleted workspace', async () => {
+  it('refuses every caller but an owner with a fresh second factor, and an unknown or deleted workspace [V7.5.3]', async () => {
     const workspace = await t.newWorkspace();
     const admin = await t.newAdmin('admin');
     const auditor = await t.newAdmin('auditor');

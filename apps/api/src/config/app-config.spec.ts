@@ -263,6 +263,12 @@ describe('loadConfig', () => {
     expect(problemsOf({ ACCESS_TOKEN_TTL_SECONDS: '60' }).join('\n')).toMatch(/ACCESS_TOKEN_TTL_SECONDS/);
   });
 
+  it('creates no admin by itself in production, even with BOOTSTRAP_ADMIN_EMAIL set; a development start makes only the first owner [V6.3.2]', () => {
+    expect(loadConfig(productionEnv()).adminAuth.bootstrapEmail).toBeUndefined();
+    expect(loadConfig(productionEnv({ BOOTSTRAP_ADMIN_EMAIL: 'owner@example.com' })).adminAuth.bootstrapEmail).toBeUndefined();
+    expect(loadConfig({}).adminAuth.bootstrapEmail).toBe('owner@ringfence.local');
+  });
+
   it('requires the owner connection for migrations in production and turns the docs off', () => {
     const base = {
       NODE_ENV: 'production',

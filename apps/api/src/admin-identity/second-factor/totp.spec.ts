@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { generateSync } from 'otplib';
 import { Totp } from './totp';
 
@@ -34,7 +35,7 @@ describe('Totp', () => {
     }
   });
 
-  it('refuses a code whose step was already accepted (replay), and any earlier step', () => {
+  it('refuses a code whose step was already accepted (replay), and any earlier step [V6.5.1]', () => {
     const secret = Buffer.alloc(20, 9);
     const now = 1_700_000_015_000;
     const code = totp.generate(secret, now);
@@ -49,6 +50,17 @@ describe('Totp', () => {
     const secret = Buffer.alloc(20, 1);
     for (const code of ['', '12345', '1234567', '12 456', 'abcdef', '１２３４５６']) {
       expect(totp.verify(secret, code, null)).toBeNull();
+    }
+  });
+
+  it('draws the 160-bit secret from the CSPRNG [V6.5.3]', async () => {
+    const draws = jest.spyOn(crypto, 'randomBytes').mockImplementation(() => Buffer.alloc(20, 5));
+    try {
+      const enrolment = await totp.enrol('owner@example.com');
+      expect(draws).toHaveBeenCalledWith(20);
+      expect(Buffer.from(enrolment.secret)).toEqual(Buffer.alloc(20, 5));
+    } finally {
+      draws.mockRestore();
     }
   });
 

@@ -53,7 +53,7 @@ describe('attacks on callback tokens that held (pinned)', () => {
     expect(request.facts.destinations).toEqual([{}]);
   });
 
-  it('refuses payloads that are not objects, bad exp and future nbf, BOMs and inner whitespace', () => {
+  it('refuses payloads that are not objects, bad exp and future nbf, BOMs and inner whitespace [V9.2.1]', () => {
     for (const payload of ['"text"', '1', 'null', 'true', '[]'])
       expect(verifyCallbackToken(raw('{"alg":"RS256"}', payload), keys)).toEqual({ refused: 'malformed' });
     expect(verifyCallbackToken(raw('{"alg":"RS256"}', '{"exp":"9999999999"}'), keys)).toEqual({ refused: 'bad_claims' });

@@ -32,7 +32,7 @@ describe('co-signer callbacks, verified before anything reads them', () => {
     expect(verifyCallbackToken(signed(PAYLOAD, rotated.privateKey, { keyid: 'v2' }), keys)).toMatchObject({ payload: PAYLOAD });
   });
 
-  it('refuses every forgery of the battery, each for its reason', () => {
+  it('refuses every forgery of the battery, each for its reason [V9.1.1 V9.1.2 V9.1.3 V9.2.1]', () => {
     const publicPem = provider.publicKey.export({ type: 'spki', format: 'pem' });
     const good = signed(PAYLOAD);
     const [header, body, signature] = good.split('.') as [string, string, string];
