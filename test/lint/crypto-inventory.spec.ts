@@ -31,7 +31,10 @@ const PATTERNS: readonly [string, RegExp][] = [
   ['jwt', /\balgorithms?\s*:\s*\[?\s*'([A-Z]{2}\d{3}|EdDSA)'/g],
   ['otp', /\balgorithm\s*:\s*'(sha\d+)'/g],
   ['sql-hash', /\b(md5|sha1|sha224|sha256|sha384|sha512|digest)\s*\(/g],
-  ['package', /(?:from|require\()\s*'(crypto-js|node-forge|tweetnacl|elliptic|bcrypt|bcryptjs|md5|sha1|js-sha256|jsrsasign|jose|@noble\/[\w-]+)'/g],
+  [
+    'package',
+    /(?:from|require\()\s*'(crypto-js|node-forge|tweetnacl|elliptic|bcrypt|bcryptjs|md5|sha1|js-sha256|jsrsasign|jose|@noble\/[\w-]+)'/g,
+  ],
 ];
 
 /** Every use the patterns find in `text`, named `kind:algorithm`. */
@@ -61,7 +64,9 @@ describe('the cryptography the sources use', () => {
   const where = (use: string): string[] => found[use] ?? [];
 
   it('encrypts with AES-256-GCM alone, in the cipher of libs/crypto only: no other mode, no IV-less cipher, no RSA encryption [V11.2.1 V11.3.1 V11.3.2]', () => {
-    expect(Object.keys(found).filter((use) => use.startsWith('cipher') || use.startsWith('rsa-encryption'))).toEqual(['cipher:aes-256-gcm']);
+    expect(Object.keys(found).filter((use) => use.startsWith('cipher') || use.startsWith('rsa-encryption'))).toEqual([
+      'cipher:aes-256-gcm',
+    ]);
     expect(where('cipher:aes-256-gcm')).toEqual(['libs/crypto/src/aes-gcm-cipher.ts']);
   });
 
@@ -84,6 +89,12 @@ describe('the cryptography the sources use', () => {
       ...usesIn('x.ts', "createCipheriv('aes-128-ecb', k, null); publicEncrypt(k, b); createHash('md5'); import x from 'crypto-js';"),
       ...usesIn('x.sql', 'SELECT md5(x)'),
     ]);
-    expect(Object.keys(planted)).toEqual(['cipher:aes-128-ecb', 'hash:md5', 'package:crypto-js', 'rsa-encryption:publicEncrypt', 'sql-hash:md5']);
+    expect(Object.keys(planted)).toEqual([
+      'cipher:aes-128-ecb',
+      'hash:md5',
+      'package:crypto-js',
+      'rsa-encryption:publicEncrypt',
+      'sql-hash:md5',
+    ]);
   });
 });
