@@ -50,7 +50,7 @@ describe('audit log: append-only and hash-chained', () => {
     await db.superuser.query('COMMIT');
   };
 
-  it('refuses UPDATE, DELETE and TRUNCATE to the app role and to a superuser, on the table, its partitions and the chain', async () => {
+  it('refuses UPDATE, DELETE and TRUNCATE to the app role and to a superuser, on the table, its partitions and the chain [V16.4.2]', async () => {
     await append(app, 3);
     await seal();
     const [partition] = (
@@ -77,7 +77,7 @@ describe('audit log: append-only and hash-chained', () => {
     expect(await ids()).toHaveLength(3);
   });
 
-  it('leaves the id and the time to the database: the app role can set neither', async () => {
+  it('leaves the id and the time to the database: the app role can set neither [V16.2.1]', async () => {
     await append(app, 1);
     await seal();
     const [sealedId] = await ids();
@@ -157,7 +157,7 @@ describe('audit log: append-only and hash-chained', () => {
     expect(await verify()).toMatchObject({ checked: '240', break_seq: null, problem: null });
   });
 
-  it('finds a changed row, with its id', async () => {
+  it('finds a changed row, with its id [V16.4.2]', async () => {
     await append(app, 4);
     await seal();
     const target = (await ids())[2]!;

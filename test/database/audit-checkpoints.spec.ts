@@ -101,7 +101,7 @@ describe('audit checkpoints: signed heads outside the database', () => {
     await t.superuser.query('ROLLBACK');
   });
 
-  it('catches a superuser who rewrites a row and relinks every later link: at the first checkpoint after the edit', async () => {
+  it('catches a superuser who rewrites a row and relinks every later link: at the first checkpoint after the edit [V16.4.2]', async () => {
     const checkpoints = checkpointsWith();
     const sealer = sealerWith(checkpoints);
     await append(3);

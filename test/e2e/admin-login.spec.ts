@@ -44,7 +44,7 @@ describe('admin login', () => {
     expect(second.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
-  it('answers unknown email, wrong password and disabled admin with the same 401, and audits the real reason [V6.3.8]', async () => {
+  it('answers unknown email, wrong password and disabled admin with the same 401, and audits the real reason [V6.3.8 V16.3.1]', async () => {
     const disabled = await t.newAdmin('admin');
     await t.superuser.query(`UPDATE admins SET status = 'disabled' WHERE id = $1`, [disabled.id]);
 
@@ -99,7 +99,7 @@ describe('admin login', () => {
     expect((await login(owner.email, '🔑'.repeat(128))).statusCode).toBe(401);
   });
 
-  it('limits attempts per account even from rotating addresses, with Retry-After, and audits the first refusal [V6.3.1]', async () => {
+  it('limits attempts per account even from rotating addresses, with Retry-After, and audits the first refusal [V6.3.1 V16.3.1]', async () => {
     // Through the setup routes, whose first login spends one of the account's attempts.
     const target = await createAdminThroughRoutes(t, 'auditor');
     const refusalsAudited = async (): Promise<number> =>
@@ -120,7 +120,7 @@ describe('admin login', () => {
     expect(await refusalsAudited()).toBe(before + 1);
   });
 
-  it('limits attempts per client address across accounts [V6.3.1]', async () => {
+  it('limits attempts per client address across accounts [V6.3.1 V15.2.2]', async () => {
     const ip = freshIp();
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 21; attempt += 1) {
@@ -215,7 +215,7 @@ describe('admin login', () => {
         payload: { challenge, code },
       });
 
-    it('refuses a TOTP code a second time (replay) [V6.5.1]', async () => {
+    it('refuses a TOTP code a second time (replay) [V6.5.1 V16.3.1]', async () => {
       const admin = await t.newAdmin('admin');
       const code = admin.secondFactor();
       expect((await mfa(await challengeFor(admin), code)).statusCode).toBe(200);
@@ -298,7 +298,7 @@ describe('admin login', () => {
       cookie: String(answer.headers['set-cookie']).replace(/^rf_refresh=[^;]+/, 'rf_refresh=…'),
     });
 
-    it('ends the older family of the same admin, whose cookie the new one overwrites, and audits it', async () => {
+    it('ends the older family of the same admin, whose cookie the new one overwrites, and audits it [V16.3.1]', async () => {
       const admin = await t.newAdmin('admin');
       const first = await cookieSignIn(admin);
       expect(first.statusCode).toBe(200);
@@ -364,7 +364,7 @@ describe('admin login', () => {
     });
   });
 
-  it('rehashes a password stored with older argon2 parameters at the next login', async () => {
+  it('rehashes a password stored with older argon2 parameters at the next login [V11.4.2]', async () => {
     const admin = await t.newAdmin('auditor');
     const weak = await argon2.hash(admin.password, { type: argon2.argon2id, memoryCost: 8192, timeCost: 1, parallelism: 1 });
     await t.superuser.query('UPDATE admins SET password_hash = $2 WHERE id = $1', [admin.id, weak]);
@@ -375,7 +375,7 @@ describe('admin login', () => {
     expect(await argon2.verify(stored, admin.password)).toBe(true);
   });
 
-  it('stores the TOTP secret sealed, bound to the admin', async () => {
+  it('stores the TOTP secret sealed, bound to the admin [V11.3.3 V11.2.5]', async () => {
     const admin = await t.newAdmin('auditor');
     const other = await t.newAdmin('auditor');
     const [row] = (await t.superuser.query('SELECT totp_secret FROM admins WHERE id = $1', [admin.id])).rows;

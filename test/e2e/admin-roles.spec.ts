@@ -73,7 +73,7 @@ describe('admin roles', () => {
   });
 
   describe('managing admins (owners)', () => {
-    it('creates an admin with a one-time password shown once, audited without it', async () => {
+    it('creates an admin with a one-time password shown once, audited without it [V15.3.3]', async () => {
       const response = await t.app.inject({
         method: 'POST',
         url: '/v1/admin/admins',

@@ -13,7 +13,7 @@ import { useTestApp } from '../support/use-test-app';
 describe('admin secrets never reach logs or the audit log', () => {
   const t = useTestApp({ env: { LOG_LEVEL: 'trace' } });
 
-  it('keeps passwords, codes and tokens out of every log line and audit row [V6.5.2 V7.2.3]', async () => {
+  it('keeps passwords, codes and tokens out of every log line and audit row [V6.5.2 V7.2.3 V16.2.5]', async () => {
     const secrets: string[] = [];
     const inject = t.app.inject.bind(t.app);
 

@@ -25,7 +25,7 @@ describe('workspace API keys', () => {
     return { status: response.statusCode, body, authenticate: response.headers['www-authenticate'] };
   };
 
-  it('shows the calling key and its workspace, and never the key or its hash', async () => {
+  it('shows the calling key and its workspace, and never the key or its hash [V15.3.1]', async () => {
     const response = await whoAmI(live.headers);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
@@ -41,7 +41,7 @@ describe('workspace API keys', () => {
     expect(list.body).not.toMatch(/hash|pepper/i);
   });
 
-  it('stores only a peppered hash, and the key reaches no log line or audit row', async () => {
+  it('stores only a peppered hash, and the key reaches no log line or audit row [V16.2.5]', async () => {
     const [row] = (await t.superuser.query('SELECT secret_hash, pepper_version FROM api_keys WHERE key_id = $1', [live.id])).rows;
     expect(row.secret_hash).toHaveLength(32);
     expect(row.pepper_version).toBe(1);
@@ -50,7 +50,7 @@ describe('workspace API keys', () => {
     expect(t.rawLogs()).not.toContain(live.key);
   });
 
-  it('answers every refusal with the same 401 and audits its real reason', async () => {
+  it('answers every refusal with the same 401 and audits its real reason [V16.3.1]', async () => {
     const secret = live.key.slice(16, 48);
     const other = await t.newKey({ workspace: live.workspaceId, by: admin });
     const cases: [string, Record<string, string>, string | null, string?][] = [
@@ -141,7 +141,7 @@ describe('workspace API keys', () => {
     expect((await whoAmI(key.headers)).statusCode).toBe(200);
   });
 
-  it('refuses wildcard, unknown-scope and mass-assigned key requests with a 400', async () => {
+  it('refuses wildcard, unknown-scope and mass-assigned key requests with a 400 [V15.3.3]', async () => {
     const create = (payload: Record<string, unknown>) =>
       t.app.inject({ method: 'POST', url: `/v1/admin/workspaces/${live.workspaceId}/api-keys`, headers: admin.headers, payload });
     for (const payload of [
@@ -227,7 +227,7 @@ describe('workspace API keys', () => {
       }
     });
 
-    it('refuses a key without keys:manage with 403 INSUFFICIENT_SCOPE, and audits it', async () => {
+    it('refuses a key without keys:manage with 403 INSUFFICIENT_SCOPE, and audits it [V16.3.2]', async () => {
       const response = await ownCreate(live, { name: 'nope', scopes: ['vault:read'] }, 'req-key-scope');
       expect(response.statusCode).toBe(403);
       expect(response.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });

@@ -50,7 +50,7 @@ describe('audit view (/v1/audit)', () => {
     });
   const actionsOf = (page: Page) => page.events.map((event) => event.action);
 
-  it('shows auditors and owners every workspace, newest first; other admins get 403', async () => {
+  it('shows auditors and owners every workspace, newest first; other admins get 403 [V16.4.2]', async () => {
     const page = (await read(auditor.headers, { action: 'vault.' })).json<Page>();
     expect(actionsOf(page)).toEqual(['vault.create', 'vault.reveal', 'vault.reveal', 'vault.create']);
     expect(new Set(page.events.map((event) => event.workspaceId))).toEqual(new Set([reader.workspaceId, otherReader.workspaceId]));
@@ -93,7 +93,7 @@ describe('audit view (/v1/audit)', () => {
     expect(ids).toEqual([...ids].sort((a, b) => (a > b ? -1 : 1)));
   });
 
-  it('shows a key its own workspace’s rows only, and never takes the workspace from the query', async () => {
+  it('shows a key its own workspace’s rows only, and never takes the workspace from the query [V16.4.2]', async () => {
     const own = (await read(reader.headers, { action: 'vault.' })).json<Page>();
     expect(new Set(own.events.map((event) => event.workspaceId))).toEqual(new Set([reader.workspaceId]));
     expect(own.events.length).toBeGreaterThanOrEqual(3);
@@ -179,7 +179,7 @@ describe('audit view (/v1/audit)', () => {
     const exportOf = (headers: Record<string, string>, query: Record<string, string>) =>
       t.app.inject({ method: 'GET', url: '/v1/audit/events/export', headers, query });
 
-    it('streams the filtered rows newest first as NDJSON, a batch per round trip, and audits the export [V5.4.1]', async () => {
+    it('streams the filtered rows newest first as NDJSON, a batch per round trip, and audits the export [V5.4.1 V16.2.4]', async () => {
       await t.superuser.query(
         `INSERT INTO audit_log (occurred_at, workspace_id, actor_type, action, outcome, after)
          SELECT now() - interval '2 hours' + make_interval(secs => n), $1, 'system', 'bulk.event', 'success', jsonb_build_object('n', n)
@@ -208,7 +208,7 @@ describe('audit view (/v1/audit)', () => {
       expect(rows).toEqual([{ action: 'audit.export', after: { filter: { action: 'bulk.event' } } }]);
     });
 
-    it('writes CSV with a header, quotes every cell, and defuses formulas [V1.1.2 V1.2.10]', async () => {
+    it('writes CSV with a header, quotes every cell, and defuses formulas [V1.1.2 V1.2.10 V16.2.4]', async () => {
       await t.superuser.query(
         `INSERT INTO audit_log (workspace_id, actor_type, action, outcome, reason, user_agent)
          VALUES ($1, 'anonymous', 'csv.event', 'failure', '=HYPERLINK("http://evil")', 'agent "quoted"' || chr(13) || chr(10) || 'next')`,

@@ -47,7 +47,7 @@ describe('an audited request meeting a serialization failure', () => {
     });
   });
 
-  it('answers 503 DATABASE_UNAVAILABLE with Retry-After once its attempts are spent, and leaves nothing', async () => {
+  it('answers 503 DATABASE_UNAVAILABLE with Retry-After once its attempts are spent, and leaves nothing [V15.4.3]', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/probe/conflict',

@@ -17,7 +17,7 @@ describe('cosigner caps and failures', () => {
   describe('caps under concurrency, across instances', () => {
     const t = useTestApp({ env: { DATABASE_POOL_SIZE: '10' } });
 
-    it('approves exactly what a window affords when 200 callbacks race through two instances [V2.3.2 V2.3.4]', async () => {
+    it('approves exactly what a window affords when 200 callbacks race through two instances [V2.3.2 V2.3.4 V15.4.2]', async () => {
       const key = await t.newKey({ scopes: SCOPES });
       // 100 ETH over 24 h, whatever the order: 200 requests of 0.5 to 1.5 ETH cannot all pass.
       await activatePolicy(t, key, {
@@ -90,7 +90,7 @@ describe('cosigner caps and failures', () => {
   describe('a decision that cannot be made', () => {
     const t = useTestApp({ env: { COSIGNER_DECISION_TIMEOUT_MS: '300', COSIGNER_DECISION_DEADLINE_MS: '600000' } });
 
-    it('answers RETRY until the deadline from the first sight, then REJECT, never APPROVE; the final REJECT is replayed', async () => {
+    it('answers RETRY until the deadline from the first sight, then REJECT, never APPROVE; the final REJECT is replayed [V16.5.3]', async () => {
       const key = await t.newKey({ scopes: SCOPES });
       await activatePolicy(t, key, {
         rules: [{ name: 'eth', action: 'APPROVE', match: { assets: ['ETH'] } }],

@@ -40,7 +40,7 @@ describe('a database outage', () => {
     return createTestApp({ ...db, appUrl: proxy.through(db.appUrl) }, { env });
   }
 
-  it('is answered 503 with Retry-After on every request, logged once when it starts and once when the database answers again', async () => {
+  it('is answered 503 with Retry-After on every request, logged once when it starts and once when the database answers again [V16.3.4 V16.5.2]', async () => {
     await proxy.restore();
     const t = await appBehindProxy();
     try {
@@ -86,7 +86,7 @@ describe('a database outage', () => {
     }
   });
 
-  it('answers 503 DATABASE_UNAVAILABLE, not 500, on every route that needs the database, whatever path it takes there', async () => {
+  it('answers 503 DATABASE_UNAVAILABLE, not 500, on every route that needs the database, whatever path it takes there [V16.5.2]', async () => {
     await proxy.restore();
     // Credentials served from memory (the longest caches allowed), so a request gets past
     // authentication and meets the outage in its handler; a cold key and token meet it there.

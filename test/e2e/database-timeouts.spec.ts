@@ -62,7 +62,7 @@ describe('database timeouts', () => {
     return { t, owner: await newAdmin(t, 'owner') };
   }
 
-  it('gives up waiting for a lock after DATABASE_LOCK_TIMEOUT_MS: 503, not a hang', async () => {
+  it('gives up waiting for a lock after DATABASE_LOCK_TIMEOUT_MS: 503, not a hang [V15.2.2 V15.4.3]', async () => {
     const { t, owner } = await app({
       DATABASE_LOCK_TIMEOUT_MS: '100',
       DATABASE_STATEMENT_TIMEOUT_MS: FOREVER,
@@ -79,7 +79,7 @@ describe('database timeouts', () => {
     }
   });
 
-  it('cancels a statement after DATABASE_STATEMENT_TIMEOUT_MS: 503, not a hang', async () => {
+  it('cancels a statement after DATABASE_STATEMENT_TIMEOUT_MS: 503, not a hang [V15.2.2]', async () => {
     const { t, owner } = await app({
       DATABASE_STATEMENT_TIMEOUT_MS: '100',
       DATABASE_LOCK_TIMEOUT_MS: FOREVER,
@@ -98,7 +98,7 @@ describe('database timeouts', () => {
     }
   });
 
-  it('gives up waiting for a pooled connection after DATABASE_ACQUIRE_TIMEOUT_MS while every connection is held, and readiness still answers', async () => {
+  it('gives up waiting for a pooled connection after DATABASE_ACQUIRE_TIMEOUT_MS while every connection is held, and readiness still answers [V15.2.2]', async () => {
     const { t, owner } = await app({
       DATABASE_POOL_SIZE: '2',
       DATABASE_ACQUIRE_TIMEOUT_MS: '100',

@@ -9,7 +9,7 @@ import { useTestApp } from '../support/use-test-app';
 describe('error envelope', () => {
   const t = useTestApp({ features: [PipelineProbeModule] });
 
-  it('400 for invalid fields, listing each one (whitelist, forbidNonWhitelisted) [V2.2.1 V2.2.2]', async () => {
+  it('400 for invalid fields, listing each one (whitelist, forbidNonWhitelisted) [V2.2.1 V2.2.2 V15.3.3]', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/probe/echo',
@@ -28,6 +28,19 @@ describe('error envelope', () => {
       payload: '{"name":',
     });
     expectProblem(response, 400, 'MALFORMED_JSON');
+  });
+
+  it('400 for a body that reaches for a prototype: a __proto__ key or constructor.prototype, at any depth [V15.3.6]', async () => {
+    for (const payload of [
+      '{"name":"ok","__proto__":{"admin":true}}',
+      '{"name":"ok","items":[{"__proto__":{"admin":true}}]}',
+      '{"name":"ok","constructor":{"prototype":{"admin":true}}}',
+    ]) {
+      const response = await t.app.inject({ method: 'POST', url: '/probe/echo', headers: { 'content-type': 'application/json' }, payload });
+      expect({ payload, status: response.statusCode }).toEqual({ payload, status: 400 });
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
   it('401 with one body for missing and bad credentials, and a WWW-Authenticate header', async () => {
@@ -73,7 +86,7 @@ describe('error envelope', () => {
     expect(JSON.stringify(body)).not.toContain('SECRETPATH');
   });
 
-  it('414 for a path parameter past 256 characters and 400 for a URL that does not decode, in the envelope and without echoing the path [V1.1.1]', async () => {
+  it('414 for a path parameter past 256 characters and 400 for a URL that does not decode, in the envelope and without echoing the path [V1.1.1 V16.5.1]', async () => {
     const long = `/v1/vault/secrets/${'x'.repeat(257)}`;
     const tooLong = await t.app.inject({ method: 'GET', url: long });
     expectProblem(tooLong, 414, 'URI_TOO_LONG');
@@ -94,7 +107,7 @@ describe('error envelope', () => {
     expect(response.headers.allow).toBe('GET');
   });
 
-  it('413 past 1 MB on ordinary routes; batch routes take up to 5 MB', async () => {
+  it('413 past 1 MB on ordinary routes; batch routes take up to 5 MB [V15.2.2]', async () => {
     const twoMb = JSON.stringify({ name: 'x', items: Array.from({ length: 2 * 1024 }, () => 'y'.repeat(1024)) });
     expectProblem(
       await t.app.inject({ method: 'POST', url: '/probe/echo', headers: { 'content-type': 'application/json' }, payload: twoMb }),
@@ -127,7 +140,7 @@ describe('error envelope', () => {
     expectProblem(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
-  it('500 without the error message, SQL or secret, logged once as an error', async () => {
+  it('500 without the error message, SQL or secret, logged once as an error [V16.3.4 V16.5.1]', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/probe/boom' });
     const body = expectProblem(response, 500, 'INTERNAL');
     expect(JSON.stringify(body)).not.toMatch(/hunter2|SELECT|vault/);
@@ -149,7 +162,7 @@ describe('error envelope', () => {
     );
   });
 
-  it('500 for data access outside a unit of work: nothing written, the fix named in the log only', async () => {
+  it('500 for data access outside a unit of work: nothing written, the fix named in the log only [V16.5.1]', async () => {
     const auditor = await t.app.get(AdminBootstrap).create(`outside-${randomBytes(3).toString('hex')}@example.com`, 'auditor');
     const response = await t.app.inject({ method: 'POST', url: '/probe/outside-unit-of-work' });
     const body = expectProblem(response, 500, 'INTERNAL');

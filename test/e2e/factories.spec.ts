@@ -9,7 +9,7 @@ import { useTestApp } from '../support/use-test-app';
 describe('test factories', () => {
   const t = useTestApp();
 
-  it('makes an admin the routes treat as set up: a full session, then password and TOTP sign-in', async () => {
+  it('makes an admin the routes treat as set up: a full session, then password and TOTP sign-in [V11.4.2]', async () => {
     const admin = await t.newAdmin('auditor');
     const me = await t.inject({ method: 'GET', url: '/v1/auth/me', headers: admin.headers });
     expect(me.statusCode).toBe(200);

@@ -79,7 +79,7 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     expect(response.json<{ paths: Record<string, unknown> }>().paths).toHaveProperty(['/health/ready']);
   });
 
-  it('logs one line per request with method, route, status, latency and request id', async () => {
+  it('logs one line per request with method, route, status, latency and request id [V16.2.1 V16.2.4]', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/health/live?probe=1', headers: { 'x-request-id': 'log-line-000001' } });
     expect(response.statusCode).toBe(200);
     const lines = t.logs.filter((line) => line.clientRequestId === 'log-line-000001');
@@ -94,7 +94,7 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     });
   });
 
-  it('never writes a secret carried by a request to the log', async () => {
+  it('never writes a secret carried by a request to the log [V16.2.5]', async () => {
     const secrets = {
       bearer: 'rf_live_SECRETBEARER0000000000000000',
       cookie: 'session=SECRETCOOKIE123456',
@@ -123,7 +123,7 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     for (const secret of Object.values(secrets)) expect(logs).not.toContain(secret.split('=').pop());
   });
 
-  it('redacts secret-named fields that application code logs by mistake', () => {
+  it('redacts secret-named fields that application code logs by mistake [V16.2.5]', () => {
     const logger = t.app.getHttpAdapter().getInstance().log;
     logger.info({ user: { password: 'LEAKED-PW-1' }, apiKey: 'LEAKED-KEY-2', nested: { deep: { token: 'LEAKED-TOKEN-3' } } }, 'oops');
     const logs = t.rawLogs();

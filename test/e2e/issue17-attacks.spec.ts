@@ -149,7 +149,7 @@ describe('issue 17 attacks: cursors, limits and unknown query parameters', () =>
   });
 
   it.each(['limit=201', 'limit=0', 'limit=-1', 'limit=1.5', 'limit=1e9', 'limit=NaN', 'limit=1&limit=2', 'limit[]=1', 'cursor[a]=b'])(
-    'refuses %s with a 400',
+    'refuses %s with a 400 [V15.3.7]',
     async (query) => {
       const key = await t.newKey({ scopes: ['vault:read'] });
       expectProblem(
@@ -173,7 +173,7 @@ describe('issue 17 attacks: cursors, limits and unknown query parameters', () =>
     'lim%69t=5&x=1',
     'x',
     '=x',
-  ])('refuses the unknown parameter in ?%s on a DTO route and on a route that reads no query [V1.5.2]', async (query) => {
+  ])('refuses the unknown parameter in ?%s on a DTO route and on a route that reads no query [V1.5.2 V15.3.6 V15.3.7]', async (query) => {
     const key = await t.newKey({ scopes: ['vault:read'] });
     for (const url of [`/v1/vault/secrets?${query}`, `/v1/workspace?${query}`]) {
       const response = await t.app.inject({ method: 'GET', url, headers: key.headers });
@@ -240,7 +240,7 @@ describe('issue 17 attacks: Idempotency-Key', () => {
     expect(response.statusCode).toBe(status);
   });
 
-  it('refuses a key sent twice (never joined into one)', async () => {
+  it('refuses a key sent twice (never joined into one) [V15.3.7]', async () => {
     const admin = await t.newAdmin('admin');
     const response = await t.app.inject({
       method: 'POST',

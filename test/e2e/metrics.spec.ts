@@ -85,7 +85,7 @@ describe('GET /metrics behind METRICS_TOKEN', () => {
 describe('GET /metrics in production without a token', () => {
   const t = useTestApp({ configure: (config) => ({ ...config, metrics: { access: 'off' } }) });
 
-  it('is what production configuration makes of a missing token, and answers 404, even on loopback', async () => {
+  it('is what production configuration makes of a missing token, and answers 404, even on loopback [V15.2.3]', async () => {
     const production = {
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://x/y',
@@ -105,7 +105,7 @@ describe('GET /metrics in production without a token', () => {
 describe('the request completion line', () => {
   const t = useTestApp();
 
-  it('names the actor and the workspace, never the key', async () => {
+  it('names the actor and the workspace, never the key [V16.2.1 V16.3.1]', async () => {
     const key = await t.newKey();
     expect((await t.app.inject({ method: 'GET', url: '/v1/workspace', headers: key.headers })).statusCode).toBe(200);
     const line = t.logs.find((entry) => entry.msg === 'request completed' && entry.route === '/v1/workspace');

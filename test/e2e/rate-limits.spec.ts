@@ -27,7 +27,7 @@ describe('request limits', () => {
     t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...headers, 'x-forwarded-for': from } });
 
   describe('L1, per client address, before authentication', () => {
-    it('answers 429 with Retry-After once the address is spent, before looking at any credential [V2.4.1]', async () => {
+    it('answers 429 with Retry-After once the address is spent, before looking at any credential [V2.4.1 V15.2.2]', async () => {
       const from = newAddress();
       const bad = { authorization: 'Bearer rf_live_not-a-key' };
       const answers = [];
@@ -52,7 +52,7 @@ describe('request limits', () => {
       expect(statedLimit(first.headers).reset).toBeGreaterThanOrEqual(1);
     });
 
-    it('counts each address on its own, and IPv6 addresses per /64', async () => {
+    it('counts each address on its own, and IPv6 addresses per /64 [V15.3.4]', async () => {
       for (let i = 0; i < 4; i += 1) await whoAmI({}, '2001:db8:1:2::1');
       expect((await whoAmI({}, '2001:db8:1:2::ffff')).statusCode).toBe(429);
       expect((await whoAmI({}, '2001:db8:1:3::1')).statusCode).toBe(401);
@@ -82,7 +82,7 @@ describe('request limits', () => {
   });
 
   describe('L2, per key and per workspace, by plan', () => {
-    it('counts requests refused for a missing scope: a key over its limit gets the 429, not another refusal and audit row', async () => {
+    it('counts requests refused for a missing scope: a key over its limit gets the 429, not another refusal and audit row [V16.3.2]', async () => {
       const key = await t.newKey({ scopes: ['vault:read'], by: admin });
       const statuses = [];
       for (let i = 0; i < 5; i += 1) {

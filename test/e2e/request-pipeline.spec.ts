@@ -18,7 +18,7 @@ describe('request pipeline: transaction + audit', () => {
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
   const workspacesNamed = async (name: string) => (await t.superuser.query('SELECT id FROM workspaces WHERE name = $1', [name])).rows;
 
-  it('commits the change and its audit row together [V2.3.3]', async () => {
+  it('commits the change and its audit row together [V2.3.3 V16.2.1]', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/probe/workspaces',
@@ -46,7 +46,7 @@ describe('request pipeline: transaction + audit', () => {
     });
   });
 
-  it('rolls back the change and its audit row together when the handler throws [V2.3.3]', async () => {
+  it('rolls back the change and its audit row together when the handler throws [V2.3.3 V16.5.3]', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/probe/workspaces',
@@ -74,7 +74,7 @@ describe('request pipeline: transaction + audit', () => {
     expect(whoami.json()).toEqual({ workspaceId: a, requestId: expect.stringMatching(UUID) });
   });
 
-  it('files audit rows under the server’s own request id; a client’s X-Request-Id is echoed and kept beside it', async () => {
+  it('files audit rows under the server’s own request id; a client’s X-Request-Id is echoed and kept beside it [V16.2.1]', async () => {
     // Two requests naming the same client id: two server ids, each row tied to its own request.
     const sent = Array.from({ length: 2 }, (_, i) =>
       t.app.inject({
@@ -124,7 +124,7 @@ describe('request pipeline: transaction + audit', () => {
     ]);
   });
 
-  it('stores a plain IP whatever a trusted proxy names: a port, brackets or a zone are dropped, garbage falls back to the proxy', async () => {
+  it('stores a plain IP whatever a trusted proxy names: a port, brackets or a zone are dropped, garbage falls back to the proxy [V15.3.4]', async () => {
     const proxied = await t.another({ features: [PipelineProbeModule], env: { TRUSTED_PROXIES: '127.0.0.1' } });
     try {
       for (const [forwarded, stored] of [
@@ -149,7 +149,7 @@ describe('request pipeline: transaction + audit', () => {
     }
   });
 
-  it('believes X-Forwarded-For only from a trusted proxy [V4.1.3]', async () => {
+  it('believes X-Forwarded-For only from a trusted proxy [V4.1.3 V15.3.4]', async () => {
     const clientIpSeenBy = async (app: TestApp, requestId: string): Promise<unknown> => {
       await app.app.inject({
         method: 'POST',

@@ -72,7 +72,7 @@ describe('the vault', () => {
       }>('SELECT actor_id, workspace_id, target_id, before, after, outcome, reason FROM audit_log WHERE action = $1 ORDER BY id', [action])
     ).rows;
 
-  it('creates a secret and answers with its metadata, never its value', async () => {
+  it('creates a secret and answers with its metadata, never its value [V15.3.1]', async () => {
     const value = secretValue('provider-api-secret');
     const response = await create(writer, 'custody.api-secret', value, 'Custody provider API secret');
     expect(response.statusCode).toBe(201);
@@ -137,7 +137,7 @@ describe('the vault', () => {
     expectProblem(await send(reader, 'GET', `/v1/vault/secrets/${'x'.repeat(129)}`), 400, 'VALIDATION_FAILED');
   });
 
-  it('keeps names unique in a vault, whoever races for one', async () => {
+  it('keeps names unique in a vault, whoever races for one [V15.4.2]', async () => {
     const attempts = await Promise.all(Array.from({ length: 6 }, () => create(writer, 'raced', secretValue('raced'))));
     expect(attempts.map((response) => response.statusCode).sort()).toEqual([201, 409, 409, 409, 409, 409]);
     expectProblem(
@@ -188,7 +188,7 @@ describe('the vault', () => {
     });
   });
 
-  it('gives each concurrent new version its own number', async () => {
+  it('gives each concurrent new version its own number [V15.4.2]', async () => {
     expect((await create(writer, 'busy', secretValue('busy'))).statusCode).toBe(201);
     const responses = await Promise.all(Array.from({ length: 5 }, (_, i) => addVersion(writer, 'busy', secretValue(`busy-${i}`))));
     expect(responses.map((response) => response.json<{ currentVersion: number }>().currentVersion).sort()).toEqual([2, 3, 4, 5, 6]);
@@ -254,7 +254,7 @@ describe('the vault', () => {
     ]);
   });
 
-  it('refuses a ciphertext moved to another secret, workspace or environment, or altered by one bit: a 500 that says nothing', async () => {
+  it('refuses a ciphertext moved to another secret, workspace or environment, or altered by one bit: a 500 that says nothing [V11.3.3 V11.2.5 V16.3.4]', async () => {
     const [mine, theirs, testSide, sibling] = [
       secretValue('moved-mine'),
       secretValue('moved-theirs'),
@@ -306,7 +306,7 @@ describe('the vault', () => {
     expect((await revealed(revealer, 'moved')).value).toBe(mine);
   });
 
-  it('binds a ciphertext to its secret and version number too: the same row renumbered or handed to a sibling secret does not open', async () => {
+  it('binds a ciphertext to its secret and version number too: the same row renumbered or handed to a sibling secret does not open [V11.3.3]', async () => {
     expect((await create(writer, 'bound', secretValue('bound'))).statusCode).toBe(201);
     expect((await create(writer, 'bound-sibling', secretValue('bound-sibling'))).statusCode).toBe(201);
     const { rows } = await t.superuser.query<{ id: string; secret_id: string; name: string }>(
@@ -337,7 +337,7 @@ describe('the vault', () => {
     expect(await undecryptable(sibling.secret_id)).toBe(1);
   });
 
-  it('lets a value leave only with its audit row: a reveal whose row cannot be written answers 500 without the value', async () => {
+  it('lets a value leave only with its audit row: a reveal whose row cannot be written answers 500 without the value [V16.5.3]', async () => {
     const value = secretValue('unaudited');
     expect((await create(writer, 'unaudited', value)).statusCode).toBe(201);
     await t.superuser.query(`
@@ -376,7 +376,7 @@ describe('the vault', () => {
     }
   });
 
-  it('never lets a value reach a log line, an audit row, an error body or a table in clear', async () => {
+  it('never lets a value reach a log line, an audit row, an error body or a table in clear [V16.2.5]', async () => {
     expect(values.length).toBeGreaterThan(20);
     const logs = t.rawLogs();
     expect(logs).toContain('/v1/vault/secrets');
@@ -523,7 +523,7 @@ describe('the vault’s limits', () => {
     }
   });
 
-  it('holds a vault to VAULT_MAX_SECRETS, even under concurrent creates', async () => {
+  it('holds a vault to VAULT_MAX_SECRETS, even under concurrent creates [V15.4.2]', async () => {
     const key = await t.newKey({ scopes: ['vault:write'] });
     const responses = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>

@@ -245,7 +245,7 @@ describe('webhook attempts against hostile loopback sinks', () => {
     }
   });
 
-  it('never follows a redirect to an internal address [V1.3.6]', async () => {
+  it('never follows a redirect to an internal address [V1.3.6 V15.3.2]', async () => {
     sink.respond((_request, response) => {
       response.writeHead(302, { location: inner.url('/metadata') });
       response.end();

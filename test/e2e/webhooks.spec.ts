@@ -83,7 +83,7 @@ describe('outbound webhooks', () => {
     return response.json<{ deliveryId: string; eventId: string }>();
   };
 
-  it('creates an endpoint with a whsec_ secret shown once, audited without the secret', async () => {
+  it('creates an endpoint with a whsec_ secret shown once, audited without the secret [V15.3.1]', async () => {
     const response = await send(key, 'POST', '/v1/webhooks/endpoints', {
       url: sink.url(),
       description: 'ops',
@@ -241,7 +241,7 @@ describe('outbound webhooks', () => {
     expect(again!.next_in).toBeLessThanOrEqual(24 * 3600);
   });
 
-  it('treats a redirect as a failed attempt and never follows it', async () => {
+  it('treats a redirect as a failed attempt and never follows it [V15.3.2]', async () => {
     const endpoint = await createEndpoint({ url: sink.url('/moved') });
     sink.respond((request, response) => {
       response.writeHead(request.path === '/moved' ? 307 : 200, { location: sink.url('/internal') });

@@ -145,7 +145,7 @@ describe('when Redis goes away', () => {
     await redis.stop();
   });
 
-  it('fails closed with a 503 problem, reports not ready, keeps liveness, logs the outage once, and recovers', async () => {
+  it('fails closed with a 503 problem, reports not ready, keeps liveness, logs the outage once, and recovers [V16.5.2 V16.5.3]', async () => {
     expect((await whoAmI(t, key.headers)).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
 

@@ -18,7 +18,7 @@ describe('AesGcmCipher', () => {
     expect(sealed.includes(Buffer.from('s3cret value'))).toBe(false);
   });
 
-  it('uses a fresh 96-bit IV for every one of 100,000 encryptions', () => {
+  it('uses a fresh 96-bit IV for every one of 100,000 encryptions [V11.3.4]', () => {
     const ivs = new Set<string>();
     for (let i = 0; i < 100_000; i++) {
       ivs.add(cipher.encrypt(Buffer.from('x'), aad).subarray(5, 17).toString('hex'));
@@ -26,7 +26,7 @@ describe('AesGcmCipher', () => {
     expect(ivs.size).toBe(100_000);
   });
 
-  it('refuses a ciphertext moved to another row, workspace, column or table (AAD swaps)', () => {
+  it('refuses a ciphertext moved to another row, workspace, column or table (AAD swaps) [V11.3.3]', () => {
     const place = (table: string, column: string, workspace: string, row: string) => `${table}.${column}|${workspace}|${row}`;
     const sealed = cipher.encrypt(Buffer.from('value'), place('vault_secrets', 'value', 'ws_1', 'row_1'));
     for (const elsewhere of [
@@ -47,13 +47,13 @@ describe('AesGcmCipher', () => {
     ['IV', 10],
     ['tag', 20],
     ['ciphertext', 40],
-  ])('refuses a flipped bit in the %s', (_part, offset) => {
+  ])('refuses a flipped bit in the %s [V11.3.3 V11.2.5]', (_part, offset) => {
     const sealed = cipher.encrypt(Buffer.from('a value long enough to have a body byte at 40'), aad);
     sealed[offset] = (sealed[offset] ?? 0) ^ 0x01;
     expect(() => cipher.decrypt(sealed, aad)).toThrow(DecryptionError);
   });
 
-  it('refuses truncated input and an unknown key version without saying why', () => {
+  it('refuses truncated input and an unknown key version without saying why [V11.2.5]', () => {
     expect(() => cipher.decrypt(Buffer.alloc(10), aad)).toThrow('ciphertext could not be decrypted');
     const other = new AesGcmCipher(keyring([7], 7)).encrypt(Buffer.from('v'), aad);
     expect(() => cipher.decrypt(other, aad)).toThrow(DecryptionError);

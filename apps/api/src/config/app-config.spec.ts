@@ -241,7 +241,7 @@ describe('loadConfig', () => {
     expect(error?.message).not.toContain('hunter2');
   });
 
-  it('refuses the embedded database and development keys in production', () => {
+  it('refuses the embedded database and development keys in production [V15.2.3]', () => {
     const problems = problemsOf({ NODE_ENV: 'production' }).join('\n');
     expect(problems).toMatch(/DATABASE_URL is required in production/);
     expect(problems).toMatch(/RINGFENCE_SECRETS_DIR is required in production/);
@@ -269,7 +269,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).adminAuth.bootstrapEmail).toBe('owner@ringfence.local');
   });
 
-  it('requires the owner connection for migrations in production and turns the docs off', () => {
+  it('requires the owner connection for migrations in production and turns the docs off [V15.2.3]', () => {
     const base = {
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://app@db/rf',

@@ -6,7 +6,7 @@ describe('createAppLogger', () => {
     return { lines, write: (line: string) => void lines.push(line) };
   };
 
-  it('never writes a failed query’s bound parameters', () => {
+  it('never writes a failed query’s bound parameters [V16.2.5]', () => {
     const out = capture();
     const logger = createAppLogger({ logLevel: 'info' }, out);
     const error = Object.assign(new Error('inconsistent types deduced for parameter $2'), {
@@ -21,13 +21,13 @@ describe('createAppLogger', () => {
     expect(JSON.parse(line).err.parameters).toBe('[REDACTED]');
   });
 
-  it('redacts secret-named fields at any depth', () => {
+  it('redacts secret-named fields at any depth [V16.2.5]', () => {
     const out = capture();
     createAppLogger({ logLevel: 'info' }, out).info({ body: { newPassword: 'hunter2-new', nested: { refreshToken: 'rt-secret' } } }, 'x');
     expect(out.lines.join('')).not.toMatch(/hunter2-new|rt-secret/);
   });
 
-  it('writes JSON to the destination it is given, whatever the format asked for (pino-pretty only on its own stdout)', () => {
+  it('writes JSON to the destination it is given, whatever the format asked for (pino-pretty only on its own stdout) [V16.2.4]', () => {
     const out = capture();
     createAppLogger({ logLevel: 'info', logFormat: 'pretty' }, out).info({ route: '/x' }, 'request completed');
     expect(JSON.parse(out.lines.join(''))).toMatchObject({ msg: 'request completed', route: '/x' });

@@ -1,6 +1,8 @@
 import { KeyMaterialDirectory } from '@ringfence/crypto';
 import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -198,7 +200,7 @@ describe('the Fireblocks-shaped HTTP adapter, against the simulated API', () => 
     for (const secret of [sent.apiKey!, sent.authorization!.slice(7), API_KEY]) expect(told).not.toContain(secret);
   });
 
-  it('leaves to a later submission what failed for a while: a 5xx, a 429, a timeout, the network', async () => {
+  it('leaves to a later submission what failed for a while: a 5xx, a 429, a timeout, the network [V16.5.2]', async () => {
     simulator.failNext({ status: 500 });
     simulator.failNext({ status: 503 });
     simulator.failNext({ status: 429 });
@@ -209,6 +211,26 @@ describe('the Fireblocks-shaped HTTP adapter, against the simulated API', () => 
     results.push(await failureOf(adapter({ baseUrl: `http://127.0.0.1:${await freePort()}` }).submitTransfer(submission())));
     expect(results.map(kindOf)).toEqual(['http_500', 'http_503', 'http_429', 'timeout', 'network'].map(unavailable));
     expect(results.every((error) => error instanceof CustodyProviderUnavailable)).toBe(true);
+  });
+
+  it('never follows a redirect: a 3xx is no answer, and its target is never called [V15.3.2]', async () => {
+    const called: string[] = [];
+    const target = createServer((req, res) => {
+      called.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"redirected"}');
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const redirecting = createServer((req, res) => {
+      res.writeHead(307, { location: `http://127.0.0.1:${(target.address() as AddressInfo).port}${req.url ?? '/'}` }).end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+      expect(kindOf(await failureOf(adapter({ baseUrl }).submitTransfer(submission())))).toEqual(unavailable('network'));
+      expect(called).toEqual([]);
+    } finally {
+      await Promise.all([target, redirecting].map((server) => new Promise((resolve) => server.close(resolve))));
+    }
   });
 
   it('takes an answer it cannot read for no answer: the transaction may exist, the next submission finds it', async () => {

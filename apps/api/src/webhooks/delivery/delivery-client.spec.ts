@@ -91,7 +91,7 @@ describe('deliverOnce', () => {
     expect(result).toMatchObject({ outcome: 'failed', status: 500, errorClass: 'http_500', responseBody: 'boom', truncated: false });
   });
 
-  it('does not follow a 302 to an internal address', async () => {
+  it('does not follow a 302 to an internal address [V15.3.2]', async () => {
     const internal = await startSink((_req, res) => res.writeHead(200).end('internal'));
     const redirecting = await startSink((_req, res) => res.writeHead(302, { location: `http://127.0.0.1:${internal.port}/admin` }).end());
     const result = await deliverOnce({ url: redirecting.url, headers, body: '{}', policy: policyFor(redirecting.port, internal.port) });
