@@ -2,7 +2,8 @@
 // `npm run deps:audit`: the dependency audit gate (docs/adr/0026-supply-chain.md). It asks the
 // registry's advisory service about the production dependencies (`npm audit --omit=dev`) and
 // fails on any high or critical advisory that deploy/audit-allowlist.json does not accept, with
-// its reason, until a date; an acceptance past its date fails too.
+// its reason and reviewer, until a date at most 90 days after its review; an acceptance past
+// its date fails too (SECURITY.md, remediation time frames).
 //
 // A registry that will not answer is not a clean audit: the gate then exits 3 and says so.
 // `--allow-unreachable` turns that into a loud "NOT CHECKED" and exit 0, for a CI whose registry
@@ -15,6 +16,8 @@ const { join, resolve } = require('node:path');
 const ROOT = join(__dirname, '..');
 const GATED = new Set(['high', 'critical']);
 const EXIT = { clean: 0, findings: 1, usage: 2, unreachable: 3 };
+/** An accepted advisory is reviewed again at least this often (SECURITY.md, remediation time frames). */
+const MAX_ACCEPTANCE_DAYS = 90;
 
 function option(argv, name) {
   const at = argv.indexOf(name);
@@ -38,8 +41,11 @@ function loadAllowlist(file) {
     if (typeof entry.package !== 'string' || !entry.package) problems.push(`${where}: no package`);
     if (typeof entry.reason !== 'string' || entry.reason.trim().length < 20) problems.push(`${where}: say why it is accepted`);
     if (typeof entry.reviewedBy !== 'string' || !entry.reviewedBy) problems.push(`${where}: no reviewer`);
-    if (typeof entry.until !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(entry.until) || Number.isNaN(Date.parse(entry.until)))
-      problems.push(`${where}: "until" must be a date (YYYY-MM-DD)`);
+    const date = (value) => typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value));
+    if (!date(entry.until)) problems.push(`${where}: "until" must be a date (YYYY-MM-DD)`);
+    if (!date(entry.reviewedOn)) problems.push(`${where}: "reviewedOn" must be a date (YYYY-MM-DD)`);
+    else if (date(entry.until) && Date.parse(entry.until) - Date.parse(entry.reviewedOn) > MAX_ACCEPTANCE_DAYS * 86_400_000)
+      problems.push(`${where}: an acceptance lasts at most ${MAX_ACCEPTANCE_DAYS} days after its review (SECURITY.md)`);
   }
   return { accepted, problems };
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -75,6 +75,7 @@ describe('the dependency audit gate (npm run deps:audit)', () => {
     package: 'fastify',
     reason: 'The made-up advisory of this spec.',
     reviewedBy: 'spec',
+    reviewedOn: '2099-10-15',
     until: '2099-12-31',
   };
 
@@ -86,13 +87,18 @@ describe('the dependency audit gate (npm run deps:audit)', () => {
     expect(run.out).toContain('FAILED');
   });
 
-  it('passes an accepted advisory until its date, and fails it after', async () => {
+  it('passes an accepted advisory until its date, and fails it after [V15.1.1]', async () => {
     answer = { status: 200, severity: 'critical' };
     const file = allowlist([acceptance]);
     const accepted = await gate('--allowlist', file);
     expect(accepted.code).toBe(0);
     expect(accepted.out).toContain(`accepted ${GHSA} in fastify (critical)`);
-    const late = await gate('--allowlist', allowlist([{ ...acceptance, until: '2026-01-01' }]), '--today', '2026-01-02');
+    const late = await gate(
+      '--allowlist',
+      allowlist([{ ...acceptance, reviewedOn: '2025-12-01', until: '2026-01-01' }]),
+      '--today',
+      '2026-01-02',
+    );
     expect(late.code).toBe(1);
     expect(late.out).toContain(`the acceptance of ${GHSA} in fastify ended on 2026-01-01`);
   });
@@ -114,13 +120,26 @@ describe('the dependency audit gate (npm run deps:audit)', () => {
     expect(ci.out).toContain('NOT CHECKED');
   });
 
-  it('refuses an allow-list entry without a reason, a reviewer or a date, and accepts the committed list', async () => {
+  it('refuses an allow-list entry without a reason, a reviewer or dates, or longer than 90 days after its review, and accepts the committed list [V15.1.1]', async () => {
     const run = await gate('--allowlist', allowlist([{ advisory: GHSA, package: 'fastify', reason: 'ok' }]));
     expect(run.code).toBe(2);
     expect(run.out).toContain('say why it is accepted');
     expect(run.out).toContain('no reviewer');
     expect(run.out).toContain('"until" must be a date');
+    expect(run.out).toContain('"reviewedOn" must be a date');
+    const long = await gate('--allowlist', allowlist([{ ...acceptance, reviewedOn: '2099-01-01', until: '2099-12-31' }]));
+    expect(long.code).toBe(2);
+    expect(long.out).toContain('an acceptance lasts at most 90 days after its review');
     const { loadAllowlist } = require(GATE) as { loadAllowlist: (file: string) => { problems: string[] } };
     expect(loadAllowlist(join(ROOT, 'deploy', 'audit-allowlist.json')).problems).toEqual([]);
+  });
+
+  it('follows the remediation time frames SECURITY.md sets, by severity, and its 90-day bound on an acceptance [V15.1.1]', () => {
+    const policy = readFileSync(join(ROOT, 'SECURITY.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(policy).toMatch(/\| critical \| 7 days \|/);
+    expect(policy).toMatch(/\| high \| 30 days \|/);
+    expect(policy).toMatch(/\| moderate \| 90 days/);
+    expect(policy).toContain('an end date at most 90 days later');
+    expect(readFileSync(GATE, 'utf8')).toContain('const MAX_ACCEPTANCE_DAYS = 90;');
   });
 });
