@@ -1,25 +1,34 @@
 #!/usr/bin/env node
-// `npm run sbom`: the CycloneDX SBOM of what the production image runs (`npm sbom`, the
-// dependencies without dev and optional ones, as the Dockerfile prunes them), named after
-// the package rather than the checkout's folder, into dist/sbom/ringfence.cdx.json.
-// CI writes it on every run (.ci/run).
+// `npm run sbom`: the CycloneDX SBOM of what the production image runs (the dependencies
+// without dev and optional ones, as the Dockerfile prunes them), from the lockfile, into
+// dist/sbom/ringfence.cdx.json. CI writes it on every run (.ci/run).
+//
+// CycloneDX's own npm tool (@cyclonedx/cyclonedx-npm), not `npm sbom`: npm 11's `npm sbom
+// --omit dev --omit optional` leaves out every production package that is also another
+// package's peer (@nestjs/common, @nestjs/core, pg, rxjs, class-validator and others: 8 of our
+// direct dependencies, measured on 2026-11-30; docs/adr/0026-supply-chain.md).
 'use strict';
 const { execFileSync } = require('node:child_process');
-const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'dist', 'sbom', 'ringfence.cdx.json');
+const TOOL = join(ROOT, 'node_modules', '@cyclonedx', 'cyclonedx-npm', 'bin', 'cyclonedx-npm-cli.js');
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-const npm = process.env.npm_execpath;
-const args = ['sbom', '--sbom-format', 'cyclonedx', '--sbom-type', 'application', '--omit', 'dev', '--omit', 'optional'];
-const text = npm
-  ? execFileSync(process.execPath, [npm, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  : execFileSync('npm', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-const bom = JSON.parse(text);
-bom.metadata.component = { ...bom.metadata.component, name: pkg.name, version: pkg.version };
-if (!Array.isArray(bom.components) || bom.components.length === 0) throw new Error('npm sbom listed no components');
 mkdirSync(join(ROOT, 'dist', 'sbom'), { recursive: true });
-writeFileSync(OUT, `${JSON.stringify(bom, null, 2)}\n`);
-console.log(`wrote ${OUT}: ${bom.components.length} components (CycloneDX ${bom.specVersion})`);
+const args = ['--omit', 'dev', '--omit', 'optional', '--package-lock-only', '--spec-version', '1.6'];
+args.push('--output-format', 'JSON', '--output-reproducible', '--output-file', OUT);
+execFileSync(process.execPath, [TOOL, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+
+const bom = JSON.parse(readFileSync(OUT, 'utf8'));
+let count = 0;
+const walk = (components) => {
+  for (const component of components ?? []) {
+    count += 1;
+    walk(component.components);
+  }
+};
+walk(bom.components);
+if (count === 0) throw new Error('the SBOM lists no components');
+console.log(`wrote ${OUT}: ${count} components (CycloneDX ${bom.specVersion})`);
