@@ -55,6 +55,8 @@ export default tseslint.config(
       'no-eval': 'error',
       'no-new-func': 'error',
       '@typescript-eslint/no-implied-eval': 'error',
+      // Strict comparisons only (ASVS 5.0 V15.3.5): no type juggling in ==; `== null` alone, for null or undefined.
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
   },
   // no-restricted-syntax is one list per file: each block below names every entry that holds there.
