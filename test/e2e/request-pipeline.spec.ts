@@ -58,7 +58,7 @@ describe('request pipeline: transaction + audit', () => {
     expect(await auditRows('req-rollback-0001')).toEqual([]);
   });
 
-  it('scopes reads to the key’s workspace: another workspace’s row is invisible, even by id', async () => {
+  it('scopes reads to the key’s workspace: another workspace’s row is invisible, even by id [V8.2.2 V8.4.1 API1:2023]', async () => {
     const created = await Promise.all(
       ['tenant-a', 'tenant-b'].map((name) => t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: ADMIN, payload: { name } })),
     );
