@@ -60,6 +60,11 @@ const claims: ClaimSet = {
         'Bodies are JSON only: `text/plain`, form and multipart bodies, the ones a cross-site form or simple request can send, are refused with 415 before any handler, so every state-changing call from another site needs a CORS preflight, which only allowed origins pass.',
     },
     {
+      id: 'V3.5.3',
+      claim:
+        'State changes only through POST, PUT, PATCH and DELETE: every mutation is an `@Audited` route (the route inventory fails on one that is not), no GET route is, and a GET handler reads in a `READ ONLY` transaction, so a navigation or resource load changes nothing.',
+    },
+    {
       id: 'V3.6.1',
       claim:
         'The console loads nothing from another host: its CSP allows scripts, styles, fonts, images and calls from its own origin only (images also as `data:`), and its browser specs fail on any CSP violation.',
@@ -83,10 +88,6 @@ const claims: ClaimSet = {
     {
       ids: ['V3.4.3'],
       why: "Partly: every response has a CSP; JSON answers `default-src 'none'`, the console `default-src 'none'` with `base-uri 'none'`, scripts and styles from its origin only, no inline, Trusted Types. But the OpenAPI page (`/docs`, off in production unless `DOCS_ENABLED`) has `default-src 'self'` with `style-src 'unsafe-inline'`, so `object-src` falls back to `'self'`, and JSON answers name no `base-uri`.",
-    },
-    {
-      ids: ['V3.5.3'],
-      why: 'Not claimed: every mutation we know of is a POST, PUT, PATCH or DELETE (each `@Audited` route is), and vault values are revealed by POST, but no test checks that no GET route changes state; we do not check `Sec-Fetch-*`.',
     },
     {
       ids: ['V3.5.4'],
