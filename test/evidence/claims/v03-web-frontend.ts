@@ -45,14 +45,9 @@ const claims: ClaimSet = {
         "Every response's CSP has `frame-ancestors 'none'` (with `X-Frame-Options: DENY` besides); Chromium refuses to render the console in a cross-site frame.",
     },
     {
-      id: 'V3.4.8',
-      claim:
-        "The console's page is answered with `Cross-Origin-Opener-Policy: same-origin`: a site that opened the console, or that it opened, keeps no handle on its window.",
-    },
-    {
       id: 'V3.5.1',
       claim:
-        "Admin routes take the access token in `Authorization` only, which a browser never adds by itself; the one cookie-authenticated step (refresh and logout by `rf_refresh`) also requires the session's CSRF token in `X-CSRF-Token`, and a wrong or missing one spends nothing.",
+        "Admin routes take the access token in `Authorization` only, which a browser never adds by itself; a refresh by the one cookie, `rf_refresh`, also requires the session's CSRF token in `X-CSRF-Token`, and a wrong or missing one spends nothing.",
     },
     {
       id: 'V3.5.2',
@@ -88,6 +83,10 @@ const claims: ClaimSet = {
     {
       ids: ['V3.4.3'],
       why: "Partly: every response has a CSP; JSON answers `default-src 'none'`, the console `default-src 'none'` with `base-uri 'none'`, scripts and styles from its origin only, no inline, Trusted Types. But the OpenAPI page (`/docs`, off in production unless `DOCS_ENABLED`) has `default-src 'self'` with `style-src 'unsafe-inline'`, so `object-src` falls back to `'self'`, and JSON answers name no `base-uri`.",
+    },
+    {
+      ids: ['V3.4.8'],
+      why: "Partly: the console's page is answered with `Cross-Origin-Opener-Policy: same-origin` (a site that opened it keeps no handle on it), but the OpenAPI page (`/docs`, off in production unless `DOCS_ENABLED`) is HTML without it.",
     },
     {
       ids: ['V3.5.4'],
