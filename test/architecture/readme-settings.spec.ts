@@ -22,7 +22,7 @@ function configurationSection(): string {
 }
 
 describe('the README’s settings', () => {
-  it('lists every environment variable the service reads, in the Configuration table [V2.1.3]', () => {
+  it('lists every environment variable the service reads, in the Configuration table [V2.1.3 V13.1.1]', () => {
     const names = settings();
     expect(names).toEqual(expect.arrayContaining(['DATABASE_URL', 'MASTER_KEY_ACTIVE_VERSION', 'RINGFENCE_ROLE', 'SHUTDOWN_GRACE_MS']));
     expect(names.length).toBeGreaterThan(60);

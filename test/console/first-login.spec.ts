@@ -24,7 +24,7 @@ describe('console: first login', () => {
     await browser?.close();
   });
 
-  it('enrols TOTP, shows the recovery codes once, replaces the password, and keeps no token in storage', async () => {
+  it('enrols TOTP, shows the recovery codes once, replaces the password, and keeps no token in storage [V14.3.3]', async () => {
     const email = `first-${Date.now()}@example.com`;
     const { oneTimePassword } = await t.app.get(AdminBootstrap).create(email, 'admin');
     const { context, page, faults } = await consolePage(browser, t.url);

@@ -113,7 +113,7 @@ describe('console: session', () => {
   );
 
   it(
-    'never follows a next= that leaves the console',
+    'never follows a next= that leaves the console [V3.7.2]',
     () =>
       run(async (page) => {
         await page.goto('/console/sign-in?next=//evil.example.com/x');

@@ -28,7 +28,7 @@ describe('API keys in PostgreSQL (as ringfence_app)', () => {
     await insertKey(a, 'TTTTTTTT', 'test');
     await app.query('COMMIT');
   });
-  it('shows a workspace its own keys only, and lets it write no other workspace’s', async () => {
+  it('shows a workspace its own keys only, and lets it write no other workspace’s [V8.4.1]', async () => {
     await inTransaction({ 'app.workspace_id': a, 'app.environment': 'live' }, async () => {
       expect((await app.query('SELECT key_id FROM api_keys')).rows).toEqual([{ key_id: 'AAAAAAAA' }]);
       expect((await app.query(`UPDATE api_keys SET revoked_at = now() WHERE key_id = 'BBBBBBBB'`)).rowCount).toBe(0);

@@ -305,7 +305,7 @@ describe('cosigner tables in PostgreSQL (as ringfence_app)', () => {
       });
     });
 
-    it('lets a workspace’s transaction write in its own workspace and environment only', async () => {
+    it('lets a workspace’s transaction write in its own workspace and environment only [V8.4.1]', async () => {
       await inTransaction(at(aLive), async () => {
         for (const elsewhere of [bLive, aTest]) {
           const transfer = elsewhere === bLive ? furnished('bLive').transfer : furnished('aTest').transfer;

@@ -31,7 +31,7 @@ describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
     await app.query('COMMIT');
     [a, b] = inserted.rows.map((row) => row.id) as [string, string];
   });
-  it('sees only its own workspace, even when it asks for another by id', async () => {
+  it('sees only its own workspace, even when it asks for another by id [V8.2.2 V8.4.1 API1:2023]', async () => {
     await asWorkspace(a, async () => {
       expect((await app.query('SELECT id FROM workspaces')).rows).toEqual([{ id: a }]);
       expect((await app.query('SELECT id FROM workspaces WHERE id = $1', [b])).rowCount).toBe(0);
@@ -45,7 +45,7 @@ describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
     expect(untouched.rows).toEqual([{ name: 'B' }]);
   });
 
-  it('sees nothing at all with no workspace set', async () => {
+  it('sees nothing at all with no workspace set [V8.4.1]', async () => {
     expect((await app.query('SELECT id FROM workspaces')).rowCount).toBe(0);
     await asWorkspace(null, async () => {
       expect((await app.query('SELECT id FROM workspaces')).rowCount).toBe(0);
@@ -53,7 +53,7 @@ describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
     });
   });
 
-  it('cannot write audit rows for another workspace', async () => {
+  it('cannot write audit rows for another workspace [V8.4.1]', async () => {
     await asWorkspace(a, async () => {
       await expect(
         app.query(`INSERT INTO audit_log (workspace_id, actor_type, action, outcome) VALUES ($1, 'api_key', 'probe.write', 'success')`, [
@@ -63,7 +63,7 @@ describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
     });
   });
 
-  it('can only append to the audit log: no UPDATE, DELETE or TRUNCATE', async () => {
+  it('can only append to the audit log: no UPDATE, DELETE or TRUNCATE [V13.2.2]', async () => {
     await asWorkspace(a, async () => {
       await app.query(
         `INSERT INTO audit_log (workspace_id, actor_type, action, outcome) VALUES ($1, 'api_key', 'probe.write', 'success')`,
@@ -88,7 +88,7 @@ describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
     expect((await owner.query(`UPDATE audit_log SET outcome = 'failure'`)).rowCount).toBe(0);
   });
 
-  it('the app role owns nothing and cannot bypass row-level security', async () => {
+  it('the app role owns nothing and cannot bypass row-level security [V8.4.1 V13.2.2]', async () => {
     const { rows } = await app.query<{ rolsuper: boolean; rolbypassrls: boolean; owned: number }>(
       `SELECT rolsuper, rolbypassrls, (SELECT count(*)::int FROM pg_tables WHERE tableowner = current_user) AS owned FROM pg_roles WHERE rolname = current_user`,
     );
@@ -97,7 +97,7 @@ describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
     await expect(app.query('SET row_security = off; SELECT id FROM workspaces')).rejects.toThrow(/row-level security/);
   });
 
-  it('every table but the migration ledger has row-level security forced', async () => {
+  it('every table but the migration ledger has row-level security forced [V8.4.1]', async () => {
     const { rows } = await app.query<{ relname: string; forced: boolean }>(
       `SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity AS forced FROM pg_class c
          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1`,
@@ -106,7 +106,7 @@ describe('tenant isolation in PostgreSQL (as ringfence_app)', () => {
     expect(rows.length).toBeGreaterThan(1);
   });
 
-  it('the app refuses to serve through a connection that could bypass RLS', async () => {
+  it('the app refuses to serve through a connection that could bypass RLS [V8.4.1 V13.2.2]', async () => {
     const asOwner = new DataSource({ type: 'postgres', url: db.ownerUrl });
     const asApp = new DataSource({ type: 'postgres', url: db.appUrl });
     await Promise.all([asOwner.initialize(), asApp.initialize()]);

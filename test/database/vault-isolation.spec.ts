@@ -54,7 +54,7 @@ describe('vault tables in PostgreSQL (as ringfence_app)', () => {
     }
   });
 
-  it('shows a key its own workspace and environment only, and lets it write nowhere else', async () => {
+  it('shows a key its own workspace and environment only, and lets it write nowhere else [V8.4.1]', async () => {
     await inTransaction(liveOf(a), async () => {
       expect((await app.query('SELECT name FROM vault_secrets')).rows).toEqual([{ name: 'a-live' }]);
       expect((await app.query('SELECT count(*)::int AS n FROM vault_secret_versions')).rows).toEqual([{ n: 1 }]);
@@ -135,7 +135,7 @@ describe('vault tables in PostgreSQL (as ringfence_app)', () => {
     });
   });
 
-  it('lets the app role change only a version’s ciphertext and a secret’s current version and description (column grants)', async () => {
+  it('lets the app role change only a version’s ciphertext and a secret’s current version and description (column grants) [V13.2.2]', async () => {
     await inTransaction(liveOf(a), async () => {
       for (const statement of [
         `UPDATE vault_secret_versions SET version = 7`,

@@ -189,7 +189,28 @@ describe('the image (Dockerfile) and the embedded PostgreSQL', () => {
     expect(froms).toEqual(['FROM ${NODE_IMAGE} AS build', 'FROM ${NODE_IMAGE} AS runtime']);
   });
 
-  it('makes the secrets mount point the image user’s own, 0700, as the key loader requires', () => {
+  it('carries no source control metadata: .git never enters the build context, and the runtime stage takes built files only [V13.4.1]', () => {
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
+    expect(ignored).toContain('.git');
+    const build = dockerfile.slice(0, dockerfile.indexOf('AS runtime'));
+    const copied = (stage: string): string[] =>
+      [...stage.matchAll(/^COPY (?:--\S+ )*(.+) \S+$/gm)].flatMap((match) => match[1]!.split(' '));
+    expect(copied(build)).toEqual([
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'nest-cli.json',
+      'apps',
+      'libs',
+      'prisma-free',
+    ]);
+    expect(copied(runtime)).toEqual(['/app/node_modules', '/app/dist', '/app/package.json', 'bin']);
+  });
+
+  it('makes the secrets mount point the image user’s own, 0700, as the key loader requires [V13.2.2 V13.3.2]', () => {
     expect(runtime).toMatch(/install -d -o node -g node -m 0700 \/run\/secrets\/ringfence/);
     expect(runtime).toMatch(/^USER node$/m);
   });

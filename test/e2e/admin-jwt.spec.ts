@@ -96,7 +96,7 @@ describe('admin access tokens', () => {
     ['an exp before its iat [V9.2.1]', () => forge({ iat: now() + 20, nbf: now(), exp: now() + 10 })],
     ['a refresh token [V9.2.2]', () => admin.session.refreshToken!],
     ['garbage', () => 'not.a.jwt'],
-  ])('refuses %s with the uniform 401 [V7.2.1]', async (_name, token) => {
+  ])('refuses %s with the uniform 401 [V7.2.1 API2:2023]', async (_name, token) => {
     const response = await me(token());
     expect(response.statusCode).toBe(401);
     expect(response.json()).toMatchObject({ code: 'UNAUTHENTICATED', detail: 'Valid credentials are required.' });

@@ -44,7 +44,7 @@ describe('admin login', () => {
     expect(second.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
-  it('answers unknown email, wrong password and disabled admin with the same 401, and audits the real reason [V6.3.8 V16.3.1]', async () => {
+  it('answers unknown email, wrong password and disabled admin with the same 401, and audits the real reason [V6.3.8 V16.3.1 API2:2023]', async () => {
     const disabled = await t.newAdmin('admin');
     await t.superuser.query(`UPDATE admins SET status = 'disabled' WHERE id = $1`, [disabled.id]);
 
@@ -99,7 +99,7 @@ describe('admin login', () => {
     expect((await login(owner.email, '🔑'.repeat(128))).statusCode).toBe(401);
   });
 
-  it('limits attempts per account even from rotating addresses, with Retry-After, and audits the first refusal [V6.3.1 V16.3.1]', async () => {
+  it('limits attempts per account even from rotating addresses, with Retry-After, and audits the first refusal [V6.3.1 V16.3.1 API2:2023]', async () => {
     // Through the setup routes, whose first login spends one of the account's attempts.
     const target = await createAdminThroughRoutes(t, 'auditor');
     const refusalsAudited = async (): Promise<number> =>
@@ -168,7 +168,7 @@ describe('admin login', () => {
     expect((await t.app.inject({ method: 'POST', url: '/v1/auth/totp/enroll', headers: auth })).statusCode).toBe(201);
   });
 
-  it('never lets a one-time password alone reach a full session once the admin has enrolled TOTP [V6.3.3 V6.3.4 V7.4.3]', async () => {
+  it('never lets a one-time password alone reach a full session once the admin has enrolled TOTP [V6.3.3 V6.3.4 V7.4.3 API2:2023]', async () => {
     const { AdminBootstrap } = await import('../../apps/api/src/admin-identity/admins/admin-bootstrap');
     const created = await t.app.get(AdminBootstrap).create('contested@example.com', 'owner');
     const setupOf = async (): Promise<{ authorization: string }> => {

@@ -32,7 +32,7 @@ describe('admin roles', () => {
     });
   };
 
-  it('answers 401 without a token, 403 INSUFFICIENT_ROLE to a role not allowed, and lets allowed roles through [V6.3.4]', async () => {
+  it('answers 401 without a token, 403 INSUFFICIENT_ROLE to a role not allowed, and lets allowed roles through [V6.3.4 V8.2.1 V8.3.1 API5:2023]', async () => {
     const adminRoutes = listRouteDeclarations(t.app).filter((route) => route.policy?.kind === 'admin');
     expect(adminRoutes.length).toBeGreaterThanOrEqual(13);
     const matrix: string[] = [];
@@ -62,7 +62,7 @@ describe('admin roles', () => {
     expect(matrix).toContain('GET /v1/auth/sessions auditor: allowed');
   });
 
-  it('lets a setup-stage session reach only the setup routes [V6.3.3 V6.3.4]', async () => {
+  it('lets a setup-stage session reach only the setup routes [V6.3.3 V6.3.4 V8.2.1 API5:2023]', async () => {
     const adminRoutes = listRouteDeclarations(t.app).filter((route) => route.policy?.kind === 'admin');
     for (const route of adminRoutes) {
       const policy = route.policy as { kind: 'admin'; duringSetup?: boolean };

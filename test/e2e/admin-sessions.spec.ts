@@ -282,7 +282,7 @@ describe('admin sessions and refresh-token families', () => {
   });
 
   describe('in the browser: HttpOnly cookie and CSRF header', () => {
-    it('sets the refresh token as a strict cookie on /v1/auth only, never in the body', async () => {
+    it('sets the refresh token as a strict cookie on /v1/auth only, never in the body [V3.3.2 V3.3.4 V3.5.1]', async () => {
       const signedIn = await admin.signIn({ cookie: true });
       expect(signedIn.refreshToken).toBeUndefined();
       expect(signedIn.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);

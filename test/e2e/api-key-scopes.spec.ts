@@ -37,7 +37,7 @@ describe('API key scopes over every workspace route', () => {
       : 'through';
   };
 
-  it('admits exactly the keys that hold every required scope', async () => {
+  it('admits exactly the keys that hold every required scope [V8.2.1 V8.3.1 API5:2023]', async () => {
     const routes = listRouteDeclarations(t.app).filter((route) => route.policy?.kind === 'api_key');
     expect(routes.length).toBeGreaterThanOrEqual(5);
     for (const [index, route] of routes.entries()) {

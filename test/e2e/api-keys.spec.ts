@@ -25,7 +25,7 @@ describe('workspace API keys', () => {
     return { status: response.statusCode, body, authenticate: response.headers['www-authenticate'] };
   };
 
-  it('shows the calling key and its workspace, and never the key or its hash [V15.3.1]', async () => {
+  it('shows the calling key and its workspace, and never the key or its hash [V8.2.3 V15.3.1 API3:2023]', async () => {
     const response = await whoAmI(live.headers);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
@@ -41,7 +41,7 @@ describe('workspace API keys', () => {
     expect(list.body).not.toMatch(/hash|pepper/i);
   });
 
-  it('stores only a peppered hash, and the key reaches no log line or audit row [V16.2.5]', async () => {
+  it('stores only a peppered hash, and the key reaches no log line or audit row [V16.2.5 API2:2023]', async () => {
     const [row] = (await t.superuser.query('SELECT secret_hash, pepper_version FROM api_keys WHERE key_id = $1', [live.id])).rows;
     expect(row.secret_hash).toHaveLength(32);
     expect(row.pepper_version).toBe(1);
@@ -50,7 +50,7 @@ describe('workspace API keys', () => {
     expect(t.rawLogs()).not.toContain(live.key);
   });
 
-  it('answers every refusal with the same 401 and audits its real reason [V16.3.1]', async () => {
+  it('answers every refusal with the same 401 and audits its real reason [V14.2.1 V16.3.1 API2:2023]', async () => {
     const secret = live.key.slice(16, 48);
     const other = await t.newKey({ workspace: live.workspaceId, by: admin });
     const cases: [string, Record<string, string>, string | null, string?][] = [
@@ -141,7 +141,7 @@ describe('workspace API keys', () => {
     expect((await whoAmI(key.headers)).statusCode).toBe(200);
   });
 
-  it('refuses wildcard, unknown-scope and mass-assigned key requests with a 400 [V15.3.3]', async () => {
+  it('refuses wildcard, unknown-scope and mass-assigned key requests with a 400 [V8.2.3 V15.3.3 API3:2023]', async () => {
     const create = (payload: Record<string, unknown>) =>
       t.app.inject({ method: 'POST', url: `/v1/admin/workspaces/${live.workspaceId}/api-keys`, headers: admin.headers, payload });
     for (const payload of [
@@ -157,7 +157,7 @@ describe('workspace API keys', () => {
     }
   });
 
-  it('answers 404 for another workspace’s key or an unknown workspace, and changes nothing', async () => {
+  it('answers 404 for another workspace’s key or an unknown workspace, and changes nothing [V8.2.2 API1:2023]', async () => {
     const elsewhere = await t.newKey({ by: admin });
     const crossed = await t.app.inject({
       method: 'DELETE',
@@ -247,7 +247,7 @@ describe('workspace API keys', () => {
       ]);
     });
 
-    it('lists and revokes only its own workspace’s keys (another workspace’s key is a 404)', async () => {
+    it('lists and revokes only its own workspace’s keys (another workspace’s key is a 404) [V8.2.2 V8.4.1 API1:2023]', async () => {
       const list = await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: manager.headers });
       expect(list.statusCode).toBe(200);
       const ids = list.json<{ items: { id: string }[] }>().items.map((key) => key.id);
@@ -258,7 +258,7 @@ describe('workspace API keys', () => {
       expect((await whoAmI(live.headers)).statusCode).toBe(200);
     });
 
-    it('keeps test and live apart in one workspace: neither sees, rotates nor revokes the other’s keys', async () => {
+    it('keeps test and live apart in one workspace: neither sees, rotates nor revokes the other’s keys [V8.2.2 API1:2023]', async () => {
       const liveKey = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:read'], environment: 'live', by: admin });
       const liveManager = await t.newKey({ workspace: manager.workspaceId, scopes: ['keys:manage'], environment: 'live', by: admin });
       const testIds = (await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: manager.headers })).json<{
@@ -473,7 +473,7 @@ describe('workspace API keys', () => {
     expect(after).toBeInstanceOf(Date);
   });
 
-  it('limits refused keys per address: past 30 a minute, even a good key is refused there, and the flood is audited once', async () => {
+  it('limits refused keys per address: past 30 a minute, even a good key is refused there, and the flood is audited once [API2:2023]', async () => {
     const address = { 'x-forwarded-for': '203.0.113.77' };
     const bad = { ...address, authorization: `Bearer ${withChecksum(`rf_live_${live.id}${'1'.repeat(32)}`)}` };
     const statuses: number[] = [];

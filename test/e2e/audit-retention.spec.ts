@@ -25,7 +25,7 @@ describe('audit retention', () => {
       )
     ).rows.map((row) => row.name);
 
-  it('drops the months wholly past retention, checkpoints the chain, audits the drop, and still verifies', async () => {
+  it('drops the months wholly past retention, checkpoints the chain, audits the drop, and still verifies [V14.2.7]', async () => {
     const before = await partitions();
     const dropped = await t.app.get(AuditSealer).retire();
     // 90 days back from now reaches into the third month back at most: months 4, 5 and 6 back go (at least).

@@ -17,7 +17,7 @@ describe('cosigner caps and failures', () => {
   describe('caps under concurrency, across instances', () => {
     const t = useTestApp({ env: { DATABASE_POOL_SIZE: '10' } });
 
-    it('approves exactly what a window affords when 200 callbacks race through two instances [V2.3.2 V2.3.4 V15.4.2]', async () => {
+    it('approves exactly what a window affords when 200 callbacks race through two instances [V2.3.2 V2.3.4 V15.4.2 API6:2023]', async () => {
       const key = await t.newKey({ scopes: SCOPES });
       // 100 ETH over 24 h, whatever the order: 200 requests of 0.5 to 1.5 ETH cannot all pass.
       await activatePolicy(t, key, {

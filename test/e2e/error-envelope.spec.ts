@@ -9,7 +9,7 @@ import { useTestApp } from '../support/use-test-app';
 describe('error envelope', () => {
   const t = useTestApp({ features: [PipelineProbeModule] });
 
-  it('400 for invalid fields, listing each one (whitelist, forbidNonWhitelisted) [V2.2.1 V2.2.2 V15.3.3]', async () => {
+  it('400 for invalid fields, listing each one (whitelist, forbidNonWhitelisted) [V2.2.1 V2.2.2 V8.2.3 V15.3.3 API3:2023]', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/probe/echo',
@@ -77,7 +77,7 @@ describe('error envelope', () => {
     expectProblem(admin, 401, 'UNAUTHENTICATED');
   });
 
-  it('403 for a route that declares no access policy (deny by default)', async () => {
+  it('403 for a route that declares no access policy (deny by default) [V8.2.1 V8.3.1 API5:2023]', async () => {
     expectProblem(await t.app.inject({ method: 'GET', url: '/probe/undeclared' }), 403, 'ROUTE_ACCESS_UNDECLARED');
   });
 
@@ -107,7 +107,7 @@ describe('error envelope', () => {
     expect(response.headers.allow).toBe('GET');
   });
 
-  it('413 past 1 MB on ordinary routes; batch routes take up to 5 MB [V15.2.2]', async () => {
+  it('413 past 1 MB on ordinary routes; batch routes take up to 5 MB [V15.2.2 API4:2023]', async () => {
     const twoMb = JSON.stringify({ name: 'x', items: Array.from({ length: 2 * 1024 }, () => 'y'.repeat(1024)) });
     expectProblem(
       await t.app.inject({ method: 'POST', url: '/probe/echo', headers: { 'content-type': 'application/json' }, payload: twoMb }),
@@ -140,7 +140,7 @@ describe('error envelope', () => {
     expectProblem(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
-  it('500 without the error message, SQL or secret, logged once as an error [V16.3.4 V16.5.1]', async () => {
+  it('500 without the error message, SQL or secret, logged once as an error [V13.4.2 V16.3.4 V16.5.1 API8:2023]', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/probe/boom' });
     const body = expectProblem(response, 500, 'INTERNAL');
     expect(JSON.stringify(body)).not.toMatch(/hunter2|SELECT|vault/);

@@ -59,7 +59,7 @@ describe('the fireblocks provider over HTTP, against the simulated provider API'
     });
   });
 
-  it('leaves a transfer submitted when the provider answers 500, or nothing in time', async () => {
+  it('leaves a transfer submitted when the provider answers 500, or nothing in time [API10:2023]', async () => {
     const key = await workspaceWithPolicy();
     simulator.failNext({ status: 500 });
     const failed = await submitTransfer(t, key);

@@ -53,7 +53,7 @@ describe('hostile input at the boundary', () => {
   const errorLines = () => t.logs.filter((line) => (line.level as number) >= 50);
 
   describe('bodies are bounded in shape before validation walks them', () => {
-    it.each(Object.keys(HOSTILE_SHAPES))('refuses %s with a short 400, logging no error', async (shape) => {
+    it.each(Object.keys(HOSTILE_SHAPES))('refuses %s with a short 400, logging no error [API4:2023]', async (shape) => {
       const body = HOSTILE_SHAPES[shape]!();
       expect(body.length).toBeLessThanOrEqual(1024 * 1024);
       const before = errorLines().length;
@@ -364,7 +364,7 @@ describe('hostile input at the boundary', () => {
       );
     };
 
-    it('holds at most HTTP_MAX_CONNECTIONS_PER_ADDRESS idle connections from one address, and serves other addresses meanwhile', async () => {
+    it('holds at most HTTP_MAX_CONNECTIONS_PER_ADDRESS idle connections from one address, and serves other addresses meanwhile [API4:2023]', async () => {
       const held = await Promise.all(Array.from({ length: 6 }, () => connection('127.0.0.2')));
       expect(held.map(({ status }) => status).sort()).toEqual([0, 0, 200, 200, 200, 200]);
       const other = await connection('127.0.0.3');
@@ -373,7 +373,7 @@ describe('hostile input at the boundary', () => {
       expect(await servedOnceClosed('127.0.0.2')).toBe(200);
     });
 
-    it('holds at most HTTP_MAX_CONNECTIONS in all', async () => {
+    it('holds at most HTTP_MAX_CONNECTIONS in all [API4:2023]', async () => {
       const held = await Promise.all(Array.from({ length: 20 }, (_, i) => connection(`127.0.1.${i + 1}`)));
       expect(held.filter(({ status }) => status === 200)).toHaveLength(16);
       await closeAll(held);

@@ -1,10 +1,11 @@
 import { PipelineProbeModule } from '../support/pipeline-probe.module';
+import { createTestApp, type TestApp } from '../support/test-app';
 import { useTestApp } from '../support/use-test-app';
 
 describe('HTTP boundary: headers, request ids, CORS, logs', () => {
   const t = useTestApp({ features: [PipelineProbeModule], env: { CORS_ORIGINS: 'https://console.example.com' } });
 
-  it('sends HSTS (1 year, subdomains), no-store and the API security headers on every response, errors included', async () => {
+  it('sends HSTS (1 year, subdomains), no-store and the API security headers on every response, errors included [V3.4.1 V3.4.4 V3.4.5 V3.4.6 V14.2.2 V14.3.2 API8:2023]', async () => {
     for (const url of ['/health/live', '/nowhere']) {
       const response = await t.app.inject({ method: 'GET', url });
       expect(response.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
@@ -16,7 +17,7 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     }
   });
 
-  it('gives JSON answers a CSP that allows nothing, and the docs page one that loads its own assets only', async () => {
+  it('gives JSON answers a CSP that allows nothing, and the docs page one that loads its own assets only [V3.2.1]', async () => {
     for (const url of ['/health/live', '/nowhere', '/docs-json']) {
       const response = await t.app.inject({ method: 'GET', url });
       expect({ url, csp: response.headers['content-security-policy'] }).toEqual({ url, csp: "default-src 'none';frame-ancestors 'none'" });
@@ -40,6 +41,19 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     });
   });
 
+  it('serves neither the docs page nor the OpenAPI documents when DOCS_ENABLED is off (production’s default) [V13.4.2 V13.4.5 API8:2023]', async () => {
+    let undocumented: TestApp | undefined;
+    try {
+      undocumented = await createTestApp(t.db, { env: { DOCS_ENABLED: 'false' } });
+      for (const url of ['/docs', '/docs/', '/docs-json', '/docs-yaml']) {
+        const answer = await undocumented.app.inject({ method: 'GET', url });
+        expect([url, answer.statusCode, answer.headers['content-type']]).toEqual([url, 404, expect.stringMatching(/problem\+json/)]);
+      }
+    } finally {
+      await undocumented?.close();
+    }
+  });
+
   it('echoes a well-formed X-Request-Id and replaces a malformed one [V1.2.1]', async () => {
     const kept = await t.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'trace-0123456789' } });
     expect(kept.headers['x-request-id']).toBe('trace-0123456789');
@@ -49,7 +63,7 @@ describe('HTTP boundary: headers, request ids, CORS, logs', () => {
     }
   });
 
-  it('answers CORS for an allowed origin only, never reflecting others', async () => {
+  it('answers CORS for an allowed origin only, never reflecting others [V3.4.2 API8:2023]', async () => {
     const allowed = await t.app.inject({
       method: 'OPTIONS',
       url: '/health/live',

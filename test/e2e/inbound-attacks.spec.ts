@@ -275,7 +275,7 @@ describe('inbound provider events: attacks', () => {
   });
 
   describe('verified, but odd: what a provider signs must never 500 nor bypass the checks', () => {
-    it('remembers an event whose ids carry a NUL or a lone surrogate (answered 200, not a 500 the provider retries for ever)', async () => {
+    it('remembers an event whose ids carry a NUL or a lone surrogate (answered 200, not a 500 the provider retries for ever) [API10:2023]', async () => {
       const key = await keyWithPolicy(t, ethPolicy());
       const transfer = await pendingTransfer(t, key);
       const bodies: [string, Buffer][] = [
@@ -359,7 +359,7 @@ describe('inbound provider events: attacks', () => {
       expect(await approve(t, second, { txId: secondTx })).toBe(state.transfer.status === 'completed' ? 'REJECT' : 'APPROVE');
     });
 
-    it('never resurrects a final transfer nor moves one the policy rejected; never completes an unapproved one', async () => {
+    it('never resurrects a final transfer nor moves one the policy rejected; never completes an unapproved one [API10:2023]', async () => {
       const key = await keyWithPolicy(t, ethPolicy());
       const rejected = await submitTransfer(t, key, { destination: { address: '0x00000000000000000000000000000000000000bd' } });
       await until(

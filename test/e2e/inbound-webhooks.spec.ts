@@ -120,7 +120,7 @@ describe('inbound provider events (POST /v1/inbound/:provider/webhooks), Fireblo
   const t = useTestApp();
 
   describe('the signature, checked on the raw bytes before anything parses them', () => {
-    it('refuses a re-serialised body, a wrong key, a cut signature, a missing or malformed header: 401, a security event each, nothing processed [V4.1.5]', async () => {
+    it('refuses a re-serialised body, a wrong key, a cut signature, a missing or malformed header: 401, a security event each, nothing processed [V4.1.5 API10:2023]', async () => {
       const { transfer } = await approvedTransfer(t);
       const [seen, audited] = [await seenEvents(t), await lastAuditId(t)];
       const body = statusEvent(transfer, 'COMPLETED');
@@ -160,7 +160,7 @@ describe('inbound provider events (POST /v1/inbound/:provider/webhooks), Fireblo
       expect((await stateOf(t, transfer.id)).transfer.status).toBe('completed');
     });
 
-    it('answers an oversized body 413 before reading it whole: no signature checked, nothing parsed or recorded', async () => {
+    it('answers an oversized body 413 before reading it whole: no signature checked, nothing parsed or recorded [API10:2023]', async () => {
       const { transfer } = await approvedTransfer(t);
       const [seen, audited] = [await seenEvents(t), await lastAuditId(t)];
       const padded = Buffer.from(

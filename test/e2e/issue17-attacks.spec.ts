@@ -133,7 +133,7 @@ describe('issue 17 attacks: cursors, limits and unknown query parameters', () =>
     if (response.statusCode !== 200) expectProblem(response, 400, 'VALIDATION_FAILED');
   });
 
-  it('pages only the caller’s own rows, whatever cursor another workspace’s list gave', async () => {
+  it('pages only the caller’s own rows, whatever cursor another workspace’s list gave [V8.2.2 API1:2023]', async () => {
     const mine = await t.newKey({ scopes: ['vault:read', 'vault:write'] });
     const theirs = await t.newKey({ scopes: ['vault:read', 'vault:write'] });
     for (const [key, name] of [

@@ -58,7 +58,7 @@ describe('GET /metrics (outside production, no token: loopback only)', () => {
     expect(sample(again.body, 'ringfence_http_requests_total', { route: '/metrics', status: '200' })).toBe(1);
   });
 
-  it('answers 404 to a client that is not on loopback', async () => {
+  it('answers 404 to a client that is not on loopback [V13.4.5]', async () => {
     const remote = await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '203.0.113.9' });
     expect(remote.statusCode).toBe(404);
   });
@@ -67,7 +67,7 @@ describe('GET /metrics (outside production, no token: loopback only)', () => {
 describe('GET /metrics behind METRICS_TOKEN', () => {
   const t = useTestApp({ env: { METRICS_TOKEN: TOKEN } });
 
-  it('admits the bearer token only, from anywhere', async () => {
+  it('admits the bearer token only, from anywhere [V13.4.5]', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
     const wrong = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}x` } });
     expect(wrong.statusCode).toBe(401);
@@ -85,7 +85,7 @@ describe('GET /metrics behind METRICS_TOKEN', () => {
 describe('GET /metrics in production without a token', () => {
   const t = useTestApp({ configure: (config) => ({ ...config, metrics: { access: 'off' } }) });
 
-  it('is what production configuration makes of a missing token, and answers 404, even on loopback [V15.2.3]', async () => {
+  it('is what production configuration makes of a missing token, and answers 404, even on loopback [V13.4.5 V15.2.3]', async () => {
     const production = {
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://x/y',

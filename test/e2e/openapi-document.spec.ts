@@ -35,7 +35,7 @@ describe('the OpenAPI document', () => {
     expect(readFileSync(OPENAPI_FILE, 'utf8')).toBe(rendered);
   });
 
-  it('gives every operation a summary and a stable, unique operationId (resource.verb, never Controller_method)', () => {
+  it('gives every operation a summary and a stable, unique operationId (resource.verb, never Controller_method) [API9:2023]', () => {
     const ids = operations().map(([route, operation]) => {
       expect({ route, summary: typeof operation.summary === 'string' && operation.summary.length > 0 }).toEqual({ route, summary: true });
       expect({ route, operationId: operation.operationId }).toEqual({
@@ -79,7 +79,7 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('documents the gate and the limits on every route they guard: 401 and 403 with a credential, 429 with its headers', () => {
+  it('documents the gate and the limits on every route they guard: 401 and 403 with a credential, 429 with its headers [API9:2023]', () => {
     const codes = (operation: Operation, status: string): string[] =>
       operation.responses[status]?.content?.[PROBLEM_JSON]?.schema?.allOf?.[1]?.properties?.code?.enum ?? [];
     for (const [route, operation] of operations()) {

@@ -41,7 +41,7 @@ describe('password reset', () => {
     return linkTokenIn(mail!);
   };
 
-  it('answers the same 202 for a known and an unknown email, and mails only the admin [V6.3.8]', async () => {
+  it('answers the same 202 for a known and an unknown email, and mails only the admin [V6.3.8 V14.2.1]', async () => {
     const admin = await t.newAdmin('admin');
     const before = mails().length;
     const known = await forgot(admin.email);

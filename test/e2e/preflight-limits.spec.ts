@@ -15,7 +15,7 @@ describe('CORS preflights at the boundary', () => {
   const preflight = (from: string, url = '/v1/workspace') =>
     t.app.inject({ method: 'OPTIONS', url, headers: { origin: CONSOLE, 'access-control-request-method': 'GET', 'x-forwarded-for': from } });
 
-  it('counts preflights from an allowed origin against the address limit', async () => {
+  it('counts preflights from an allowed origin against the address limit [API4:2023]', async () => {
     const from = newAddress();
     const answers = [];
     for (let i = 0; i < 5; i += 1) answers.push(await preflight(from, i % 2 === 0 ? '/v1/workspace' : '*'));

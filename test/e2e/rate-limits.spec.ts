@@ -27,7 +27,7 @@ describe('request limits', () => {
     t.app.inject({ method: 'GET', url: '/v1/workspace', headers: { ...headers, 'x-forwarded-for': from } });
 
   describe('L1, per client address, before authentication', () => {
-    it('answers 429 with Retry-After once the address is spent, before looking at any credential [V2.4.1 V15.2.2]', async () => {
+    it('answers 429 with Retry-After once the address is spent, before looking at any credential [V2.4.1 V15.2.2 API4:2023]', async () => {
       const from = newAddress();
       const bad = { authorization: 'Bearer rf_live_not-a-key' };
       const answers = [];
@@ -102,7 +102,7 @@ describe('request limits', () => {
       expect(rows).toEqual([{ n: 3 }]);
     });
 
-    it('limits a key to its plan and states the key budget in the headers [V2.4.1]', async () => {
+    it('limits a key to its plan and states the key budget in the headers [V2.4.1 API4:2023]', async () => {
       const key = await t.newKey({ by: admin });
       const answers = [];
       for (let i = 0; i < 4; i += 1) answers.push(await whoAmI(key.headers));
@@ -127,7 +127,7 @@ describe('request limits', () => {
       expect(statedLimit((await whoAmI(key.headers)).headers).remaining).toBe(1);
     });
 
-    it('limits the workspace across its keys [V2.4.1]', async () => {
+    it('limits the workspace across its keys [V2.4.1 API4:2023]', async () => {
       const first = await t.newKey({ by: admin });
       const second = await t.newKey({ workspace: first.workspaceId, by: admin });
       const answers = [];

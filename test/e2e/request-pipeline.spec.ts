@@ -1,5 +1,6 @@
 import { TestAdmin } from '../support/admin-session';
 import { PipelineProbeModule } from '../support/pipeline-probe.module';
+import { listRouteDeclarations } from '../support/route-inventory';
 import { TestApp } from '../support/test-app';
 import { useTestApp } from '../support/use-test-app';
 
@@ -58,7 +59,7 @@ describe('request pipeline: transaction + audit', () => {
     expect(await auditRows('req-rollback-0001')).toEqual([]);
   });
 
-  it('scopes reads to the key’s workspace: another workspace’s row is invisible, even by id', async () => {
+  it('scopes reads to the key’s workspace: another workspace’s row is invisible, even by id [V8.2.2 V8.4.1 API1:2023]', async () => {
     const created = await Promise.all(
       ['tenant-a', 'tenant-b'].map((name) => t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: ADMIN, payload: { name } })),
     );
@@ -72,6 +73,18 @@ describe('request pipeline: transaction + audit', () => {
 
     const whoami = await t.app.inject({ method: 'GET', url: '/probe/whoami', headers: { ...asA, 'x-request-id': 'req-whoami-0001' } });
     expect(whoami.json()).toEqual({ workspaceId: a, requestId: expect.stringMatching(UUID) });
+  });
+
+  it('changes state through POST, PUT, PATCH and DELETE only: no GET route is audited (every mutation is), and a GET reads read-only [V3.5.3]', async () => {
+    const audited = listRouteDeclarations(t.app).filter((route) => route.audited);
+    expect(audited.length).toBeGreaterThan(40);
+    expect(audited.filter((route) => !/^(POST|PUT|PATCH|DELETE) /.test(route.route)).map((route) => route.route)).toEqual([]);
+    const id = (await t.app.inject({ method: 'POST', url: '/probe/workspaces', headers: ADMIN, payload: { name: 'read-only' } })).json<{
+      id: string;
+    }>().id;
+    const asKey = (await t.newKey({ workspace: id, by: owner })).headers;
+    const read = await t.app.inject({ method: 'GET', url: '/probe/workspaces', headers: asKey });
+    expect(read.json()).toMatchObject({ ids: [id], readOnly: 'on' });
   });
 
   it('files audit rows under the server’s own request id; a client’s X-Request-Id is echoed and kept beside it [V16.2.1]', async () => {

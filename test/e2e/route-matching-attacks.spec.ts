@@ -41,7 +41,7 @@ describe('route matching and the gate', () => {
   });
 
   it.each(['TRACE', 'PROPFIND', 'SEARCH', 'LOCK', 'MKCOL', 'COPY', 'PURGE', 'OPTIONS'])(
-    'answers %s on a route as a problem [V4.1.4]',
+    'answers %s on a route as a problem [V4.1.4 V13.4.4 API8:2023]',
     async (method) => {
       expectProblem(await get('/v1/workspace', {}, method), 405, 'METHOD_NOT_ALLOWED');
       expectProblem(await get('*', {}, method), 404, 'NOT_FOUND');

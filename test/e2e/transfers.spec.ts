@@ -97,7 +97,7 @@ describe('transfers (/v1/transfers)', () => {
     }
   });
 
-  it('lists a key its own environment’s transfers, newest first, page by page; another workspace sees none', async () => {
+  it('lists a key its own environment’s transfers, newest first, page by page; another workspace sees none [V8.2.2 API1:2023]', async () => {
     const key = await t.newKey({ scopes: ['transfers:read', 'transfers:write'] });
     const testKey = await t.newKey({ scopes: ['transfers:read', 'transfers:write'], environment: 'test', workspace: key.workspaceId });
     const made = [];

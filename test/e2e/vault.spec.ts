@@ -72,7 +72,7 @@ describe('the vault', () => {
       }>('SELECT actor_id, workspace_id, target_id, before, after, outcome, reason FROM audit_log WHERE action = $1 ORDER BY id', [action])
     ).rows;
 
-  it('creates a secret and answers with its metadata, never its value [V15.3.1]', async () => {
+  it('creates a secret and answers with its metadata, never its value [V8.2.3 V14.3.2 V15.3.1 API3:2023]', async () => {
     const value = secretValue('provider-api-secret');
     const response = await create(writer, 'custody.api-secret', value, 'Custody provider API secret');
     expect(response.statusCode).toBe(201);
@@ -212,7 +212,7 @@ describe('the vault', () => {
     expect((await create(writer, 'doomed', secretValue('reborn'))).statusCode).toBe(201);
   });
 
-  it('keeps every workspace and environment in its own vault: elsewhere is a 404, and nothing changes there', async () => {
+  it('keeps every workspace and environment in its own vault: elsewhere is a 404, and nothing changes there [V8.2.2 V8.4.1 API1:2023]', async () => {
     const value = secretValue('isolated');
     expect((await create(writer, 'isolated', value)).statusCode).toBe(201);
     for (const key of [other, testEnvironment]) {
@@ -405,7 +405,7 @@ describe('the vault', () => {
     }
   });
 
-  it('answers an admin token on vault routes with a 401: the vault is the workspace’s alone', async () => {
+  it('answers an admin token on vault routes with a 401: the vault is the workspace’s alone [V8.2.1 API5:2023]', async () => {
     for (const [method, url] of [
       ['GET', '/v1/vault/secrets'],
       ['POST', '/v1/vault/secrets/custody.api-secret/reveal'],
@@ -423,7 +423,7 @@ describe('the vault’s limits', () => {
     env: { RINGFENCE_ROLE: 'api', VAULT_REVEALS_PER_MINUTE: '3', VAULT_WORKSPACE_REVEALS_PER_MINUTE: '5', VAULT_MAX_SECRETS: '2' },
   });
 
-  it('limits reveals per key: past the budget a 429 with Retry-After, audited once; other keys go on', async () => {
+  it('limits reveals per key: past the budget a 429 with Retry-After, audited once; other keys go on [API6:2023]', async () => {
     const key = await t.newKey({ scopes: ['vault:write', 'vault:reveal'] });
     const sibling = await t.newKey({ workspace: key.workspaceId, scopes: ['vault:reveal'] });
     const created = await t.app.inject({
@@ -466,7 +466,7 @@ describe('the vault’s limits', () => {
     ]);
   });
 
-  it('limits reveals per vault too, whichever keys ask: new keys buy no new reveals, and a key refused on its own spends nothing of the vault’s', async () => {
+  it('limits reveals per vault too, whichever keys ask: new keys buy no new reveals, and a key refused on its own spends nothing of the vault’s [API6:2023]', async () => {
     const first = await t.newKey({ scopes: ['vault:write', 'vault:reveal'] });
     const [second, third] = [
       await t.newKey({ workspace: first.workspaceId, scopes: ['vault:reveal'] }),
@@ -523,7 +523,7 @@ describe('the vault’s limits', () => {
     }
   });
 
-  it('holds a vault to VAULT_MAX_SECRETS, even under concurrent creates [V15.4.2]', async () => {
+  it('holds a vault to VAULT_MAX_SECRETS, even under concurrent creates [V15.4.2 API4:2023]', async () => {
     const key = await t.newKey({ scopes: ['vault:write'] });
     const responses = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>

@@ -185,7 +185,7 @@ describe('outbound webhooks under attack', () => {
     const send = (as: { headers: Record<string, string> }, method: Method, url: string, payload?: unknown) =>
       t.app.inject({ method, url, headers: as.headers, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
 
-    it("never lets a key read, change, test, rotate, replay or recover another workspace's or environment's endpoints and deliveries", async () => {
+    it("never lets a key read, change, test, rotate, replay or recover another workspace's or environment's endpoints and deliveries [V8.2.2 V8.4.1 API1:2023]", async () => {
       const created = await send(a, 'POST', '/v1/webhooks/endpoints', { url: sink.url('/a') });
       expect(created.statusCode).toBe(201);
       const endpoint = created.json<Endpoint>();

@@ -41,7 +41,7 @@ async function hostResolvingToPrivate(): Promise<string> {
   return name;
 }
 
-describe('webhook endpoints refused at registration (the default policy)', () => {
+describe('webhook endpoints refused at registration (the default policy) [API7:2023]', () => {
   const t = useTestApp({ env: { RINGFENCE_ROLE: 'api' } });
   let key: TestKey;
   beforeAll(async () => {
@@ -113,7 +113,7 @@ describe('webhook endpoints refused at registration (the default policy)', () =>
   });
 });
 
-describe('a webhook endpoint whose URL turns internal after registration (the default policy)', () => {
+describe('a webhook endpoint whose URL turns internal after registration (the default policy) [API7:2023]', () => {
   let sink: WebhookSink;
   beforeAll(async () => {
     sink = await startWebhookSink();
@@ -245,7 +245,7 @@ describe('webhook attempts against hostile loopback sinks', () => {
     }
   });
 
-  it('never follows a redirect to an internal address [V1.3.6 V15.3.2]', async () => {
+  it('never follows a redirect to an internal address [V1.3.6 V15.3.2 API7:2023 API10:2023]', async () => {
     sink.respond((_request, response) => {
       response.writeHead(302, { location: inner.url('/metadata') });
       response.end();
@@ -259,7 +259,7 @@ describe('webhook attempts against hostile loopback sinks', () => {
     expect(inner.received).toEqual([]);
   });
 
-  it('reads 64 KiB of a 100 MB answer, stores them flagged truncated, and stops the sink sending the rest', async () => {
+  it('reads 64 KiB of a 100 MB answer, stores them flagged truncated, and stops the sink sending the rest [API10:2023]', async () => {
     const HUNDRED_MB = 100 * 1024 * 1024;
     const chunk = Buffer.alloc(1024 * 1024, 'a');
     let written = 0;

@@ -25,7 +25,7 @@ describe('workspace browser origins', () => {
       headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
     });
 
-  it('answers a preflight from a workspace origin without credentials, and from the console with them', async () => {
+  it('answers a preflight from a workspace origin without credentials, and from the console with them [V3.4.2]', async () => {
     const workspace = await preflight(TREASURY);
     expect(workspace.headers['access-control-allow-origin']).toBe(TREASURY);
     expect(workspace.headers['access-control-allow-credentials']).toBeUndefined();
@@ -45,7 +45,7 @@ describe('workspace browser origins', () => {
     expect(String(answer.headers['access-control-allow-methods'])).toContain('PATCH');
   });
 
-  it('takes only origins as browsers send them', async () => {
+  it('takes only origins as browsers send them [V3.4.2]', async () => {
     for (const origin of ['https://acme.example/app', 'https://ACME.example', 'https://acme.example/', 'acme.example']) {
       const answer = await t.app.inject({
         method: 'POST',
@@ -57,7 +57,7 @@ describe('workspace browser origins', () => {
     }
   });
 
-  it('gives an origin no workspace allows no CORS headers at all', async () => {
+  it('gives an origin no workspace allows no CORS headers at all [V3.4.2]', async () => {
     const answer = await preflight('https://evil.example');
     expect(answer.headers['access-control-allow-origin']).toBeUndefined();
     expect(answer.headers['access-control-allow-credentials']).toBeUndefined();

@@ -52,7 +52,7 @@ describe('purge of deleted workspaces', () => {
     id: string,
   ) => (await t.superuser.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [id])).rowCount! > 0;
 
-  it('purges a workspace deleted over 30 days ago with its keys, vault and idempotency keys, audited in the same transaction, and nothing younger', async () => {
+  it('purges a workspace deleted over 30 days ago with its keys, vault and idempotency keys, audited in the same transaction, and nothing younger [V14.2.7]', async () => {
     const due = await deletedWorkspace(31);
     const recent = await deletedWorkspace(29);
     const active = await t.newKey({ by: admin });

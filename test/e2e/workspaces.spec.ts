@@ -38,7 +38,7 @@ describe('workspaces (admin)', () => {
     expect(list.json<{ items: { id: string }[] }>().items.map((workspace) => workspace.id)).toContain(id);
   });
 
-  it('refuses unknown fields and bad origins with a 400 [V1.2.2]', async () => {
+  it('refuses unknown fields and bad origins with a 400 [V1.2.2 V8.2.3 API3:2023]', async () => {
     const created = await call('POST', '/v1/admin/workspaces', { name: 'Strict' });
     const { id } = created.json<{ id: string }>();
     for (const payload of [

@@ -47,7 +47,7 @@ describe('authorize (roles and scopes, for every authenticator)', () => {
     expect(() => authorize(policy, { kind: 'anonymous' })).toThrow(refusedWith(401));
   });
 
-  it('admits an admin holding one of the roles and refuses the others with 403', () => {
+  it('admits an admin holding one of the roles and refuses the others with 403 [V8.2.1]', () => {
     expect(() => authorize({ kind: 'admin', roles: ['owner', 'admin'] }, admin('admin'))).not.toThrow();
     expect(() => authorize({ kind: 'admin', roles: ['owner'] }, admin('admin'))).toThrow(refusedWith(403));
     expect(() => authorize({ kind: 'admin', roles: ['auditor', 'owner'] }, admin('admin'))).toThrow(refusedWith(403));
@@ -70,7 +70,7 @@ describe('authorize (roles and scopes, for every authenticator)', () => {
     expect(() => authorize(policy, admin('owner'), { now })).not.toThrow();
   });
 
-  it('requires every scope of the route; an empty key scope list is the legacy wildcard', () => {
+  it('requires every scope of the route; an empty key scope list is the legacy wildcard [V8.2.1]', () => {
     const policy = { kind: 'api_key', scopes: ['vault:read', 'vault:reveal'] } as const;
     expect(() => authorize(policy, key('vault:read', 'vault:reveal', 'audit:read'))).not.toThrow();
     expect(() => authorize(policy, key())).not.toThrow();
@@ -78,7 +78,7 @@ describe('authorize (roles and scopes, for every authenticator)', () => {
     expect(() => authorize({ kind: 'api_key', scopes: [] }, key('audit:read'))).not.toThrow();
   });
 
-  it('refuses a principal of the wrong kind as unauthenticated (401)', () => {
+  it('refuses a principal of the wrong kind as unauthenticated (401) [V8.2.1]', () => {
     expect(() => authorize({ kind: 'admin', roles: ['owner'] }, key())).toThrow(refusedWith(401));
     expect(() => authorize({ kind: 'api_key', scopes: [] }, admin('owner'))).toThrow(refusedWith(401));
     expect(() => authorize({ kind: 'provider' }, key())).toThrow(refusedWith(401));

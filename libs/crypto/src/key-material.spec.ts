@@ -66,7 +66,7 @@ describe('KeyMaterialDirectory', () => {
     expect(() => dir.read('pipe.key')).toThrow(/not a regular file/);
   });
 
-  it('refuses group- or world-readable files and oversized files', () => {
+  it('refuses group- or world-readable files and oversized files [V13.3.2]', () => {
     secret('open.key', masterKey, 0o644);
     secret('big.key', Buffer.alloc(20_000, 0x41));
     const dir = new KeyMaterialDirectory(base);
@@ -84,7 +84,7 @@ describe('KeyMaterialDirectory', () => {
   }
   afterEach(() => jest.restoreAllMocks());
 
-  it('refuses a key file owned by another user, naming the owner, never the content', () => {
+  it('refuses a key file owned by another user, naming the owner, never the content [V13.3.2]', () => {
     secret('master.v1.key', masterKey);
     const dir = new KeyMaterialDirectory(base);
     ownedByAnotherUser(join(base, 'master.v1.key'));
@@ -92,7 +92,7 @@ describe('KeyMaterialDirectory', () => {
     expect(() => loadKeyring(dir)).toThrow(KeyMaterialError);
   });
 
-  it('refuses a secrets directory owned by another user, or writable by group or others', () => {
+  it('refuses a secrets directory owned by another user, or writable by group or others [V13.3.2]', () => {
     secret('master.v1.key', masterKey);
     chmodSync(base, 0o770);
     expect(() => new KeyMaterialDirectory(base)).toThrow(/writable by group or others/);

@@ -12,7 +12,7 @@ describe('RequestContext', () => {
     );
   });
 
-  it('takes the workspace from the principal only, and keeps concurrent requests apart', async () => {
+  it('takes the workspace from the principal only, and keeps concurrent requests apart [V8.2.2 API1:2023]', async () => {
     const key = (workspaceId: string) =>
       newContextStore({
         principal: { kind: 'api_key', keyId: 'k', workspaceId, scopes: [], environment: 'live', plan: 'standard', expiresAt: null },

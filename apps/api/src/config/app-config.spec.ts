@@ -87,7 +87,7 @@ describe('loadConfig', () => {
     );
   });
 
-  it('reads the cosigner settings: the simulator outside production, no provider in production, the answer budget', () => {
+  it('reads the cosigner settings: the simulator outside production, no provider in production, the answer budget [V13.4.2]', () => {
     expect(loadConfig({}, '/srv/ringfence').cosigner).toEqual({
       providers: ['simulator'],
       responseKeyVersion: undefined,
@@ -197,7 +197,7 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...production, DATABASE_ACQUIRE_TIMEOUT_MS: '10000', COSIGNER_DECISION_TIMEOUT_MS: '20000' })).toEqual([]);
   });
 
-  it('reads the observability settings: /metrics off in production without a token, tracing only when asked for, JSON logs unless asked or at a development terminal', () => {
+  it('reads the observability settings: /metrics off in production without a token, tracing only when asked for, JSON logs unless asked or at a development terminal [V13.4.2]', () => {
     const token = 'metrics-token-0123456789abcdef0123456789';
     expect(loadConfig(productionEnv()).metrics).toEqual({ access: 'off' });
     expect(loadConfig(productionEnv({ METRICS_TOKEN: token })).metrics).toEqual({ access: 'token', token });
@@ -241,7 +241,7 @@ describe('loadConfig', () => {
     expect(error?.message).not.toContain('hunter2');
   });
 
-  it('refuses the embedded database and development keys in production [V15.2.3]', () => {
+  it('refuses the embedded database and development keys in production [V13.4.2 V15.2.3 API8:2023]', () => {
     const problems = problemsOf({ NODE_ENV: 'production' }).join('\n');
     expect(problems).toMatch(/DATABASE_URL is required in production/);
     expect(problems).toMatch(/RINGFENCE_SECRETS_DIR is required in production/);
@@ -269,7 +269,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).adminAuth.bootstrapEmail).toBe('owner@ringfence.local');
   });
 
-  it('requires the owner connection for migrations in production and turns the docs off [V15.2.3]', () => {
+  it('requires the owner connection for migrations in production and turns the docs off [V13.4.2 V13.4.5 V15.2.3]', () => {
     const base = {
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://app@db/rf',

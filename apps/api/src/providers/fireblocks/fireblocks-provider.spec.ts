@@ -233,7 +233,7 @@ describe('the Fireblocks-shaped HTTP adapter, against the simulated API', () => 
     }
   });
 
-  it('takes an answer it cannot read for no answer: the transaction may exist, the next submission finds it', async () => {
+  it('takes an answer it cannot read for no answer: the transaction may exist, the next submission finds it [API10:2023]', async () => {
     const transfer = submission();
     simulator.failNext({ status: 200, afterCreating: true });
     // A 200 whose body is no transaction ({ message, code }): no id to record.
