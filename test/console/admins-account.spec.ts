@@ -56,8 +56,8 @@ describe('console: admins and own account', () => {
     try {
       const sessionId = await signInForSession(page, owner, '/admins', 'Admins');
       const nav = page.getByRole('navigation', { name: 'Main' });
-      await expect(nav.getByRole('link', { name: 'Admins' }).isVisible()).resolves.toBe(true);
-      await expect(page.getByRole('row', { name: new RegExp(`${owner.email} \\(you\\)`) }).isVisible()).resolves.toBe(true);
+      await nav.getByRole('link', { name: 'Admins' }).waitFor(); // visible, or the step times out
+      await page.getByRole('row', { name: new RegExp(`${owner.email} \\(you\\)`) }).waitFor(); // visible, or the step times out
       expect(await seriousAxeViolations(page)).toEqual([]);
 
       // Create: the one-time password is shown once, with how to hand it over.
@@ -69,7 +69,7 @@ describe('console: admins and own account', () => {
       expect(await seriousAxeViolations(page)).toEqual([]);
       await page.getByRole('button', { name: 'Create admin' }).click();
       await page.getByRole('heading', { name: `${email} can now sign in as admin` }).waitFor();
-      await expect(page.getByText('out of band').isVisible()).resolves.toBe(true);
+      await page.getByText('out of band').waitFor(); // visible, or the step times out
       const oneTimePassword = (await page.getByTestId('shown-once-value').textContent())!.trim();
       expect(oneTimePassword).toMatch(/^[\w-]{20,}$/);
       await page.getByRole('button', { name: 'Copy one-time password' }).click();
@@ -174,7 +174,7 @@ describe('console: admins and own account', () => {
     try {
       await signInForSession(page, admin, '/account', 'Your account');
       await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admins' }).count()).resolves.toBe(0);
-      await expect(page.getByText(admin.email).first().isVisible()).resolves.toBe(true);
+      await page.getByText(admin.email).first().waitFor(); // visible, or the step times out
 
       // Three sessions: the factory's, the laptop's, and this page's, marked as this one.
       const sessions = page.getByRole('table', { name: 'Your sessions' });

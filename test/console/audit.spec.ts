@@ -222,7 +222,7 @@ describe('console: audit log', () => {
       expect(Number(sealed)).toBeGreaterThan(expectedActions.length);
       await page.getByRole('button', { name: 'Verify now' }).click();
       await page.getByTestId('chain-checked').getByText(sealed, { exact: true }).waitFor();
-      await expect(page.getByTestId('chain-status').getByText('Verified', { exact: true }).isVisible()).resolves.toBe(true);
+      await page.getByTestId('chain-status').getByText('Verified', { exact: true }).waitFor(); // visible, or the step times out
       await expect(page.getByTestId('chain-unsealed').textContent()).resolves.toBe('0');
       expect(await seriousAxeViolations(page)).toEqual([]);
       await screenshot(page, 'audit');

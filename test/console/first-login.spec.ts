@@ -40,7 +40,7 @@ describe('console: first login', () => {
       await page.getByRole('heading', { name: 'Set up your account' }).waitFor();
       await page.getByRole('button', { name: 'Start enrolment' }).click();
       const secretText = (await page.getByTestId('totp-secret').textContent())!.trim();
-      await expect(page.getByRole('img', { name: 'QR code of your TOTP secret' }).isVisible()).resolves.toBe(true);
+      await page.getByRole('img', { name: 'QR code of your TOTP secret' }).waitFor(); // visible, or the step times out
       expect(await seriousAxeViolations(page)).toEqual([]);
       await screenshot(page, 'totp-enrolment');
       const secret = Buffer.from(base32.decode(secretText));

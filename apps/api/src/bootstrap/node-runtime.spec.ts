@@ -28,8 +28,13 @@ describe('the Node.js runtime (docs/adr/0016-node-24-runtime.md)', () => {
     expect(versions.size).toBe(1); // pinned exactly, the same on both architectures
     const [pinned] = versions;
     expect(pinned).toMatch(new RegExp(`^${NODE_MAJOR}\\.\\d+\\.\\d+$`));
-    const images = [...readFileSync(join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^FROM (\S+)/gm)].map((match) => match[1]);
-    expect(images).toEqual([`node:${NODE_MAJOR}-bookworm-slim`, `node:${NODE_MAJOR}-bookworm-slim`]);
+    // Both stages on one base image, the exact release npm installs for the scripts (ADR 0026).
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const images = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((match) => match[1]);
+    expect(images).toEqual(['${NODE_IMAGE}', '${NODE_IMAGE}']);
+    expect(dockerfile).toMatch(
+      new RegExp(`^ARG NODE_IMAGE=node:${String(pinned).replace(/\./g, '\\.')}-bookworm-slim(@sha256:[0-9a-f]{64})?$`, 'm'),
+    );
   });
 
   // `npm test` runs Jest through npm, whose scripts find node_modules/.bin/node (the pinned
