@@ -27,6 +27,9 @@ module.exports = {
     '^@ringfence/(access|audit|crypto|limits|problems|tenancy)$': '<rootDir>/libs/$1/src',
     '^@ringfence/migrations$': '<rootDir>/prisma-free',
   },
+  // The default reporter, and the security evidence after a full run: docs/evidence/ written, and the
+  // run failed on a claim without a passing test (test/evidence/reporter.js, docs/adr/0029).
+  reporters: ['default', '<rootDir>/test/evidence/reporter.js'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,

@@ -162,7 +162,7 @@ describe('background jobs', () => {
     }
   });
 
-  it('waits, as the application stops, for the turn in progress (with the pool still open), and tells it to stop', async () => {
+  it('waits, as the application stops, for the turn in progress (with the pool still open), and tells it to stop [V16.5.3]', async () => {
     const t = await createTestApp(db, { features: [JobProbeModule], env: { RINGFENCE_ROLE: 'worker' } });
     const { entered, release } = clusterProbe.holdUntilReleased();
     clusterProbe.readSettings = true;

@@ -4,7 +4,7 @@ import { useTestApp } from '../support/use-test-app';
 describe('graceful shutdown', () => {
   const t = useTestApp({ features: [PipelineProbeModule], listen: true });
 
-  it('stops accepting, finishes the request in flight, then closes the pool', async () => {
+  it('stops accepting, finishes the request in flight, then closes the pool [V16.5.3]', async () => {
     const base = t.url.origin;
 
     const entered = new Promise<void>((resolve) => (slowGate.entered = resolve));

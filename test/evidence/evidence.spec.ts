@@ -27,12 +27,8 @@ const readme = [
   '## Next',
   '- not a guarantee',
 ].join('\n');
-const pass = (title: string, file = 'test/a.spec.ts'): TestOutcome => ({ file, title, status: 'passed' });
-const good: TestOutcome[] = [
-  pass('decoding › once [V1.1.1]'),
-  pass('tenancy [API1:2023] › reads its own', 'test/b.spec.ts'),
-  pass('untagged'),
-];
+const pass = (title: string, file = 'a.spec.ts'): TestOutcome => ({ file, title, status: 'passed' });
+const good: TestOutcome[] = [pass('decoding › once [V1.1.1]'), pass('tenancy [API1:2023] › reads its own', 'b.spec.ts'), pass('untagged')];
 
 describe('security evidence (docs/adr/0029)', () => {
   it('reads the ids a title carries, one or several in a bracket, and nothing else', () => {
@@ -65,26 +61,26 @@ describe('security evidence (docs/adr/0029)', () => {
   });
 
   it('fails a claim that no test carries, and one whose tagged test failed', () => {
-    const failing: TestOutcome = { file: 'test/b.spec.ts', title: 'tenancy [API1:2023]', status: 'failed' };
+    const failing: TestOutcome = { file: 'b.spec.ts', title: 'tenancy [API1:2023]', status: 'failed' };
     const errors = evaluate({ standards, claims, tests: [failing], readme }).errors;
     expect(errors).toEqual(
       expect.arrayContaining([
         'claim V1.1.1: no passing test carries it',
         'claim API1:2023: no passing test carries it',
-        'claim API1:2023: test/b.spec.ts: "tenancy [API1:2023]" is failed',
+        'claim API1:2023: b.spec.ts: "tenancy [API1:2023]" is failed',
       ]),
     );
     const skipped: TestOutcome = { ...pass('x [V1.1.1]'), status: 'skipped' };
     expect(evaluate({ standards, claims, tests: [...good, skipped], readme }).errors).toEqual([
-      'claim V1.1.1: test/a.spec.ts: "x [V1.1.1]" is skipped',
+      'claim V1.1.1: a.spec.ts: "x [V1.1.1]" is skipped',
     ]);
   });
 
   it('fails a tag that no claim states, or that is no requirement', () => {
     const errors = evaluate({ standards, claims, tests: [...good, pass('x [V1.2.1]'), pass('y [V9.9.9]')], readme }).errors;
     expect(errors).toEqual([
-      'test/a.spec.ts: "x [V1.2.1]" carries V1.2.1, which no claim states',
-      'test/a.spec.ts: "y [V9.9.9]" carries V9.9.9, which is not a requirement',
+      'a.spec.ts: "x [V1.2.1]" carries V1.2.1, which no claim states',
+      'a.spec.ts: "y [V9.9.9]" carries V9.9.9, which is not a requirement',
     ]);
   });
 
@@ -131,7 +127,7 @@ describe('security evidence (docs/adr/0029)', () => {
     const again = renderEvidence(evaluate({ standards, claims, tests: [...good].reverse(), readme }), standards);
     expect(again).toBe(once);
     expect(once).toContain(
-      '| V1.1.1 | 1 | One › First | Every input is decoded once, before it is validated. | `test/a.spec.ts` (1) | pass (1) |',
+      '| V1.1.1 | 1 | One › First | Every input is decoded once, before it is validated. | `a.spec.ts` (1) | pass (1) |',
     );
   });
 });

@@ -35,7 +35,7 @@ class EvidenceReporter {
     const outcomes = [];
     for (const suite of results.testResults) {
       const file = relative(root, suite.testFilePath);
-      for (const test of suite.assertionResults)
+      for (const test of suite.testResults)
         outcomes.push({ file, title: [...test.ancestorTitles, test.title].join(' › '), status: test.status });
       // A spec that could not run has no tests: its claims then have none either (the CLI says so).
       if (suite.testExecError) outcomes.push({ file, title: '(the spec did not run)', status: 'failed' });

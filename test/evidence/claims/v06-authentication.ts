@@ -106,7 +106,7 @@ const claims: ClaimSet = {
     },
     {
       ids: ['V6.1.3'],
-      why: 'Documentation requirement, not a tested control: docs/architecture.md "Who uses it" lists the pathways (admins: password then TOTP; workspace integrations: API keys; providers: signatures) and ADR 0004, 0005 and 0022 give each one\'s controls. The admins\' consistency is claimed under V6.3.4.',
+      why: 'Documented only (a documentation requirement, not a tested control): docs/architecture.md "Who uses it" lists the pathways (admins: password then TOTP; workspace integrations: API keys; providers: signatures) and ADR 0004, 0005 and 0022 give each one\'s controls. The admins\' consistency is claimed under V6.3.4.',
     },
     {
       ids: ['V6.2.4'],
@@ -126,7 +126,7 @@ const claims: ClaimSet = {
     },
     {
       ids: ['V6.4.2'],
-      why: 'Met by absence, nothing to test: Ringfence has no password hints and no secret questions.',
+      why: 'Met by design, nothing to test: Ringfence has no password hints and no secret questions.',
     },
     {
       ids: ['V6.4.4'],

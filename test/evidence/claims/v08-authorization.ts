@@ -31,7 +31,7 @@ const claims: ClaimSet = {
   unclaimed: [
     {
       ids: ['V8.1.1'],
-      why: "Documented, but not provable by a tagged test: docs/routes.md gives each route's roles or scopes, docs/architecture.md (\"Tenancy, twice\") the data rule (a workspace's rows are reached only through its own key), and test/e2e/__snapshots__ holds the reviewed inventory of every route's declaration; that inventory's spec cannot carry a tag (its snapshot keys are its titles).",
+      why: "Documented only, not provable by a tagged test: docs/routes.md gives each route's roles or scopes, docs/architecture.md (\"Tenancy, twice\") the data rule (a workspace's rows are reached only through its own key), and test/e2e/__snapshots__ holds the reviewed inventory of every route's declaration; that inventory's spec cannot carry a tag (its snapshot keys are its titles).",
     },
     {
       ids: ['V8.1.2'],

@@ -55,7 +55,7 @@ const claims: ClaimSet = {
     {
       id: 'V16.5.3',
       claim:
-        'Failures close: a co-signer decision that cannot be made answers RETRY and then REJECT, never APPROVE; a vault value leaves only once its audit row is written (otherwise a 500 without it); a mutation that fails leaves neither its change nor its audit row; limits whose storage is unreachable refuse (503) rather than let requests through.',
+        'Failures close: a co-signer decision that cannot be made answers RETRY and then REJECT, never APPROVE; a vault value leaves only once its audit row is written (otherwise a 500 without it); a mutation that fails leaves neither its change nor its audit row; limits whose storage is unreachable refuse (503) rather than let requests through; a stopping process finishes the requests in flight and lets running jobs end between steps, then closes the pool.',
     },
   ],
   unclaimed: [

@@ -5,7 +5,7 @@ const claims: ClaimSet = {
   unclaimed: [
     {
       ids: ['V17'],
-      why: 'Ringfence has no WebRTC: no TURN server, no media, no signalling; the console and the API speak HTTPS only.',
+      why: 'Not applicable: Ringfence has no WebRTC: no TURN server, no media, no signalling; the console and the API speak HTTPS only.',
     },
   ],
 };
