@@ -223,7 +223,8 @@ export class WorkspaceExport {
 
   /**
    * In the audited request's transaction: the workspace must exist and not be deleted (else
-   * 404); the audit row names it and the count of each resource as they stand now, never data.
+   * 404); the audit row names it and the count of each resource as they stand now (the vault's
+   * excepted: see below), never data.
    */
   async begin(workspaceId: string): Promise<ExportCounts> {
     const manager = this.unitOfWork.manager;
@@ -240,15 +241,10 @@ export class WorkspaceExport {
         .join(', ')}, (SELECT count(*) FROM audit_log WHERE workspace_id = $1)::int AS "${AUDIT_EVENT_RESOURCE}"`,
       [workspaceId],
     );
+    // Not the vault's: only its own reader sees it, in a unit of work of its own, and opening one
+    // here, while the request's transaction holds its connection, would let as many concurrent
+    // exports as the pool has connections wait on each other. The archive's trailer counts it.
     const counts = { ...row! };
-    // The vault's count as its reader (a read-only unit of work of its own, nested).
-    for (const resource of EXPORTED_RESOURCES.filter((r) => r.readAs)) {
-      const [counted] = await this.unitOfWork.run(
-        () => sqlRows<ExportCounts>(this.unitOfWork.manager, `SELECT ${count(resource)}`, [workspaceId]),
-        { principal: resource.readAs, readOnly: true },
-      );
-      counts[resource.resource] = counted?.[resource.resource] ?? 0;
-    }
     this.trail.record({ target: { type: 'workspace', id: workspaceId }, after: { counts } });
     return counts;
   }
