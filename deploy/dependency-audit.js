@@ -30,7 +30,13 @@ function advisoryId(via) {
   return ghsa ? ghsa[0] : `npm-${via.source}`;
 }
 
-function loadAllowlist(file) {
+/** A real day of the calendar: Date.parse takes 2026-02-31 for 2026-03-03. */
+function isCalendarDate(text) {
+  const parsed = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === text;
+}
+
+function loadAllowlist(file, today = new Date().toISOString().slice(0, 10)) {
   const list = JSON.parse(readFileSync(file, 'utf8'));
   const problems = [];
   const accepted = Array.isArray(list.accepted) ? list.accepted : [];
@@ -41,9 +47,11 @@ function loadAllowlist(file) {
     if (typeof entry.package !== 'string' || !entry.package) problems.push(`${where}: no package`);
     if (typeof entry.reason !== 'string' || entry.reason.trim().length < 20) problems.push(`${where}: say why it is accepted`);
     if (typeof entry.reviewedBy !== 'string' || !entry.reviewedBy) problems.push(`${where}: no reviewer`);
-    const date = (value) => typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value));
+    const date = (value) => typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && isCalendarDate(value);
     if (!date(entry.until)) problems.push(`${where}: "until" must be a date (YYYY-MM-DD)`);
     if (!date(entry.reviewedOn)) problems.push(`${where}: "reviewedOn" must be a date (YYYY-MM-DD)`);
+    else if (entry.reviewedOn > today) problems.push(`${where}: "reviewedOn" is in the future`);
+    else if (date(entry.until) && entry.until < entry.reviewedOn) problems.push(`${where}: "until" is before "reviewedOn"`);
     else if (date(entry.until) && Date.parse(entry.until) - Date.parse(entry.reviewedOn) > MAX_ACCEPTANCE_DAYS * 86_400_000)
       problems.push(`${where}: an acceptance lasts at most ${MAX_ACCEPTANCE_DAYS} days after its review (SECURITY.md)`);
   }
@@ -75,7 +83,9 @@ function judge(report, allowlist, today) {
 }
 
 function runNpmAudit() {
-  const args = ['audit', '--omit=dev', '--json'];
+  // --offline=false: an offline npm (npm_config_offline, an .npmrc) skips the advisory request
+  // and reports no vulnerability at all, which would pass for a clean audit.
+  const args = ['audit', '--omit=dev', '--json', '--offline=false'];
   const npm = process.env.npm_execpath;
   const run = npm
     ? spawnSync(process.execPath, [npm, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
@@ -91,7 +101,7 @@ function main(argv) {
   const allowUnreachable = argv.includes('--allow-unreachable');
   const file = resolve(option(argv, '--allowlist') ?? join(ROOT, 'deploy', 'audit-allowlist.json'));
   const today = option(argv, '--today') ?? new Date().toISOString().slice(0, 10);
-  const allowlist = loadAllowlist(file);
+  const allowlist = loadAllowlist(file, today);
   if (allowlist.problems.length > 0) {
     for (const problem of allowlist.problems) console.error(`deps:audit: ${problem}`);
     return EXIT.usage;

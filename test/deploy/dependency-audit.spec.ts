@@ -53,10 +53,12 @@ describe('the dependency audit gate (npm run deps:audit)', () => {
   });
 
   // A cache of its own for each run: npm keeps the advisory answers it was given.
-  const gate = (...args: string[]): Promise<{ code: number; out: string }> =>
+  const gate = (...args: string[]): Promise<{ code: number; out: string }> => gateWith({}, ...args);
+  const gateWith = (extra: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string }> =>
     new Promise((done) => {
       const env = {
         ...process.env,
+        ...extra,
         npm_config_registry: registry,
         npm_config_cache: mkdtempSync(join(dir, 'cache-')),
         npm_config_update_notifier: 'false',
@@ -85,12 +87,16 @@ describe('the dependency audit gate (npm run deps:audit)', () => {
     expect(run.code).toBe(1);
     expect(run.out).toContain(`high ${GHSA} in fastify`);
     expect(run.out).toContain('FAILED');
+    // An npm set offline (the environment, an .npmrc) would ask nothing and report nothing: the gate asks anyway.
+    const offline = await gateWith({ npm_config_offline: 'true' }, '--allowlist', allowlist([]));
+    expect(offline.code).toBe(1);
+    expect(offline.out).toContain(`high ${GHSA} in fastify`);
   });
 
   it('passes an accepted advisory until its date, and fails it after [V15.1.1]', async () => {
     answer = { status: 200, severity: 'critical' };
     const file = allowlist([acceptance]);
-    const accepted = await gate('--allowlist', file);
+    const accepted = await gate('--allowlist', file, '--today', '2099-11-01');
     expect(accepted.code).toBe(0);
     expect(accepted.out).toContain(`accepted ${GHSA} in fastify (critical)`);
     const late = await gate(
@@ -127,9 +133,38 @@ describe('the dependency audit gate (npm run deps:audit)', () => {
     expect(run.out).toContain('no reviewer');
     expect(run.out).toContain('"until" must be a date');
     expect(run.out).toContain('"reviewedOn" must be a date');
-    const long = await gate('--allowlist', allowlist([{ ...acceptance, reviewedOn: '2099-01-01', until: '2099-12-31' }]));
+    const long = await gate(
+      '--allowlist',
+      allowlist([{ ...acceptance, reviewedOn: '2099-01-01', until: '2099-12-31' }]),
+      '--today',
+      '2099-06-01',
+    );
     expect(long.code).toBe(2);
     expect(long.out).toContain('an acceptance lasts at most 90 days after its review');
+    // Reviewed "in the future" (to outlast the bound), ending before its review, or on a day that does not exist.
+    const future = await gate(
+      '--allowlist',
+      allowlist([{ ...acceptance, reviewedOn: '9999-10-01', until: '9999-12-29' }]),
+      '--today',
+      '2026-11-30',
+    );
+    expect(future.code).toBe(2);
+    expect(future.out).toContain('"reviewedOn" is in the future');
+    const backwards = await gate(
+      '--allowlist',
+      allowlist([{ ...acceptance, reviewedOn: '2026-11-01', until: '2026-10-01' }]),
+      '--today',
+      '2026-11-30',
+    );
+    expect(backwards.out).toContain('"until" is before "reviewedOn"');
+    const impossible = await gate(
+      '--allowlist',
+      allowlist([{ ...acceptance, reviewedOn: '2026-02-31', until: '2026-04-31' }]),
+      '--today',
+      '2026-11-30',
+    );
+    expect(impossible.out).toContain('"until" must be a date');
+    expect(impossible.out).toContain('"reviewedOn" must be a date');
     const { loadAllowlist } = require(GATE) as { loadAllowlist: (file: string) => { problems: string[] } };
     expect(loadAllowlist(join(ROOT, 'deploy', 'audit-allowlist.json')).problems).toEqual([]);
   });
