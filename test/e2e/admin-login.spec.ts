@@ -90,6 +90,22 @@ describe('admin login', () => {
     expect((await login(owner.email.toUpperCase(), owner.password)).statusCode).toBe(200);
   });
 
+  it('takes a passphrase of more than 64 characters as typed, composed accents included, and refuses the same text decomposed [V6.2.8 V6.2.9]', async () => {
+    const admin = await t.newAdmin('auditor');
+    const passphrase = `Le café crème du matin, résumé en cent caractères, ${'é'.repeat(20)} et sans fin ni règle`.normalize('NFC');
+    expect([...passphrase].length).toBeGreaterThanOrEqual(64);
+    const change = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/password/change',
+      headers: admin.headers,
+      payload: { currentPassword: admin.password, newPassword: passphrase },
+    });
+    expect(change.statusCode).toBe(200);
+    expect((await login(admin.email, passphrase)).statusCode).toBe(200);
+    // The same characters decomposed (NFD) are other code points: not normalised into a match.
+    expect((await login(admin.email, passphrase.normalize('NFD'))).statusCode).toBe(401);
+  });
+
   it('refuses a password longer than 128 characters with a 400 before any hashing [V6.2.8 V6.2.9]', async () => {
     const response = await login(owner.email, 'x'.repeat(129), freshIp(), 'req-login-long');
     expect(response.statusCode).toBe(400);

@@ -214,7 +214,15 @@ describe('admin sessions and refresh-token families', () => {
 
   it('ends a family at its absolute lifetime, whatever refreshes happened [V7.3.2]', async () => {
     const session = await openSession();
-    const child = (await refresh(session.refreshToken)).json<{ refreshToken: string; accessToken: string }>();
+    const expiresAt = async () =>
+      (
+        await t.superuser.query<{ expires_at: Date }>(`SELECT expires_at FROM admin_sessions WHERE id = $1`, [session.sessionId])
+      ).rows[0]!.expires_at.getTime();
+    const lifetime = await expiresAt();
+    const first = (await refresh(session.refreshToken)).json<{ refreshToken: string; accessToken: string }>();
+    const child = (await refresh(first.refreshToken)).json<{ refreshToken: string; accessToken: string }>();
+    // Refreshing never moves the session's end.
+    expect(await expiresAt()).toBe(lifetime);
     await t.superuser.query(`UPDATE admin_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [session.sessionId]);
     expect((await refresh(child.refreshToken)).statusCode).toBe(401);
     expect((await me(child.accessToken)).statusCode).toBe(401);

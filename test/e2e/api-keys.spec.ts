@@ -206,7 +206,7 @@ describe('workspace API keys', () => {
         payload,
       });
 
-    it('issues keys in the caller’s workspace and environment, with at most the caller’s scopes', async () => {
+    it('issues keys in the caller’s workspace and environment, with at most the caller’s scopes [V8.2.1 API5:2023]', async () => {
       const created = await ownCreate(manager, { name: 'reader', scopes: ['vault:read'] });
       expect(created.statusCode).toBe(201);
       const body = created.json<{ key: string; environment: string; scopes: string[] }>();
@@ -298,7 +298,7 @@ describe('workspace API keys', () => {
       const keysIn = async (workspaceId: string) =>
         Number((await t.superuser.query('SELECT count(*) FROM api_keys WHERE workspace_id = $1', [workspaceId])).rows[0].count);
 
-      it('rotate: refuses to mint a key with scopes the caller lacks, and leaves the target working', async () => {
+      it('rotate: refuses to mint a key with scopes the caller lacks, and leaves the target working [V8.2.1 API5:2023]', async () => {
         const revealer = await t.newKey({ workspace: manager.workspaceId, scopes: ['vault:reveal'], environment: 'test', by: admin });
         const narrow = await t.newKey({ workspace: manager.workspaceId, scopes: ['keys:manage'], environment: 'test', by: admin });
         const before = await keysIn(manager.workspaceId);
@@ -318,7 +318,7 @@ describe('workspace API keys', () => {
         expect((await rotate(wide, revealer.id)).statusCode).toBe(201);
       });
 
-      it('revoke: a narrow key cannot switch off a wider one', async () => {
+      it('revoke: a narrow key cannot switch off a wider one [V8.2.1 API5:2023]', async () => {
         const revealer = await t.newKey({
           workspace: manager.workspaceId,
           scopes: ['vault:reveal', 'vault:read'],
@@ -340,7 +340,7 @@ describe('workspace API keys', () => {
         expect((await rotate(manager, wildcard.id)).json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE' });
       });
 
-      it('create and rotate: no key outlives the key that made it', async () => {
+      it('create and rotate: no key outlives the key that made it [V8.2.1 API5:2023]', async () => {
         const shortLived = await t.newKey({
           workspace: manager.workspaceId,
           scopes: ['keys:manage', 'vault:read'],
@@ -368,7 +368,7 @@ describe('workspace API keys', () => {
         }
       });
 
-      it('an admin grants no scope its role may not use itself (audit:read, vault:reveal), on create or rotate, and still revokes any key', async () => {
+      it('an admin grants no scope its role may not use itself (audit:read, vault:reveal), on create or rotate, and still revokes any key [V8.2.1 API5:2023]', async () => {
         const plainAdmin = await t.newAdmin('admin');
         const create = (scopes: string[]) =>
           t.app.inject({

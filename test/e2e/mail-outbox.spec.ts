@@ -47,7 +47,7 @@ describe('mail outbox', () => {
     await t.superuser.query('DELETE FROM mail_outbox');
   });
 
-  it('sends with no transaction open and no pooled connection held: a pool of one serves while the mail server stalls', async () => {
+  it('sends with no transaction open and no pooled connection held: a pool of one serves while the mail server stalls [V15.2.2]', async () => {
     const smtp = await HeldSmtpServer.start();
     const mailing = await createTestApp(t.db, {
       secretFiles,

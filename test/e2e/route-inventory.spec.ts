@@ -58,7 +58,7 @@ describe('route access inventory', () => {
     }
   });
 
-  it('matches the reviewed snapshot of declarations', () => {
+  it('matches the reviewed snapshot of declarations [V8.1.1]', () => {
     expect(
       listRouteDeclarations(app).map(
         (route) =>

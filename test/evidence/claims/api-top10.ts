@@ -20,12 +20,12 @@ const claims: ClaimSet = {
     {
       id: 'API4:2023',
       claim:
-        'Consumption is bounded at every layer: connections in all and per address, a per-address request limit before authentication (CORS preflights included), per-key and per-workspace plan limits with 429 and `Retry-After`, body size and shape caps checked before parsing, and per-workspace caps on stored resources such as vault secrets.',
+        'Consumption is bounded before work is done: connections in all and per address, a per-address request limit before authentication (CORS preflights included), per-key and per-workspace plan limits with 429 and `Retry-After`, body size and shape caps checked before parsing, per-workspace caps on stored resources such as vault secrets, and bounded database waits. Not bounded: the size of a workspace export (owner-only, step-up, audited; ADR 0028).',
     },
     {
       id: 'API5:2023',
       claim:
-        "One gate, every route's first `preHandler`, enforces each route's declaration: admin routes admit only their roles, key routes only keys holding every required scope, setup-stage sessions only setup routes, the wrong credential kind gets 401, and an undeclared route is refused.",
+        "One gate, every route's first `preHandler`, enforces each route's declaration: admin routes admit only their roles, key routes only keys holding every required scope (the legacy wildcard, an empty scope list, holds all), setup-stage sessions only setup routes, the wrong credential kind gets 401, and an undeclared route is refused; a key grants another key only scopes it holds, and an admin (not an owner) cannot grant audit:read or vault:reveal.",
     },
     {
       id: 'API6:2023',
@@ -45,7 +45,7 @@ const claims: ClaimSet = {
     {
       id: 'API9:2023',
       claim:
-        "The committed OpenAPI document (`apps/api/openapi.json`) is rendered from the running application's routes and must equal that rendering byte for byte (a spec fails otherwise); every operation has a summary, a stable operationId, and its authentication, problems and rate limits documented.",
+        "The API's inventory is kept and checked: the committed OpenAPI document (`apps/api/openapi.json`) is rendered from the running application's routes and must equal that rendering byte for byte (a spec fails otherwise), every operation with a summary, a stable operationId, its authentication, problems and rate limits; there is one version (`/v1`); the OpenAPI page and documents are off in production unless `DOCS_ENABLED`. The hosts, environments and integrated services are described in docs/architecture.md and ADR 0024, not checked by a test.",
     },
     {
       id: 'API10:2023',

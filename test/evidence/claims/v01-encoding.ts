@@ -33,6 +33,11 @@ const claims: ClaimSet = {
         "Every statement is hand-written SQL with values bound as parameters ($1…); only the code's own table and column names are interpolated (outbox table names are checked as plain identifiers), the one literal the unit of work writes (set_config) is quoted and refuses a NUL, a search text is matched literally (no LIKE pattern), and a quote in any field of any route never breaks a statement.",
     },
     {
+      id: 'V1.2.5',
+      claim:
+        'No request value reaches an operating system command: the service and its commands run programs (the embedded PostgreSQL, its tools, npm) only by execFile or spawn, a program and its arguments one by one, never exec or a shell (except npm itself on Windows, with fixed arguments); a source scan fails on anything else.',
+    },
+    {
       id: 'V1.2.10',
       claim:
         'The audit export writes CSV by RFC 4180 (every cell quoted, quotes doubled, line breaks kept inside the quotes) and prefixes a cell starting with =, +, -, @, tab, CR or NUL with a single quote.',
@@ -46,11 +51,6 @@ const claims: ClaimSet = {
       id: 'V1.3.3',
       claim:
         'Text PostgreSQL or a validator would choke on (a NUL, an unpaired surrogate, a key named after an Object.prototype member) is a 400 naming the field, in bodies, query and path, before any handler or statement; error bodies list at most 20 fields, names cut to 64 characters, and nothing of a refused request is stored.',
-    },
-    {
-      id: 'V1.3.6',
-      claim:
-        'A webhook endpoint URL is checked against an allow-list of scheme and ports and its host resolved once and refused if any address is loopback, private, link-local, CGNAT, unique-local or a metadata service, at registration and again at each delivery (connecting to the checked address); redirects are never followed.',
     },
     {
       id: 'V1.3.11',
@@ -70,8 +70,8 @@ const claims: ClaimSet = {
   ],
   unclaimed: [
     {
-      ids: ['V1.2.5'],
-      why: 'Not applicable to requests: no request value reaches an operating-system command. The only commands (the embedded PostgreSQL for development: its binaries, ps, id, groupadd, useradd) run through execFile/spawn with argument arrays and no shell, on values from the process itself; no test pins this.',
+      ids: ['V1.3.6'],
+      why: 'Partly: a webhook endpoint URL must be https on an allowed port, and its host is resolved and refused if any address is loopback, private, link-local, CGNAT, unique-local or a metadata service, at registration and at each delivery, with no redirect followed (tested, API7:2023); but it is a deny-list of address ranges, not an allow-list of the protocols, domains and paths a workspace may call.',
     },
     {
       ids: ['V1.2.6', 'V1.2.7', 'V1.2.8', 'V1.3.8'],

@@ -5,7 +5,7 @@ const claims: ClaimSet = {
     {
       id: 'V2.1.3',
       claim:
-        "Every limit the service enforces per address, per key, per workspace (plan), per vault and in all is a setting documented with its default in the README's Configuration table, and a spec fails on any setting the service reads that the table lacks; a policy's caps are documented in its OpenAPI schema.",
+        "Every configurable limit the service enforces per address, per key, per workspace (plan), per vault and in all is a setting documented with its default in the README's Configuration table, and a spec fails on any setting the service reads that the table lacks; the fixed sign-in, second-factor, reset and refresh budgets are documented in ADR 0004; a policy's caps are documented in its OpenAPI schema.",
     },
     {
       id: 'V2.2.1',

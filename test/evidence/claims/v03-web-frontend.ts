@@ -90,11 +90,11 @@ const claims: ClaimSet = {
     },
     {
       ids: ['V3.5.4'],
-      why: "Not applicable as stated: Ringfence is one application; its admin console is the API's own interface, served from the API's origin on purpose (ADR 0025), and nothing else is hosted on that origin.",
+      why: "Partly: the admin console is the API's own interface, served from the API's origin on purpose (ADR 0025); but the OpenAPI page (/docs), on by default outside production and in production when DOCS_ENABLED is set, shares that origin under a weaker CSP, so a script running there would be same-origin with the console.",
     },
     {
       ids: ['V3.5.5'],
-      why: "Not applicable: the console listens to no window `message` event; its tabs share the CSRF token over a `BroadcastChannel`, which only documents of the console's own origin can join.",
+      why: "Partly: the console listens to no window `message` event; its tabs share the CSRF token over a `BroadcastChannel`, which only documents of the console's origin can join, but the OpenAPI page (/docs) is of that origin when enabled, and no test sends the channel a malformed message.",
     },
   ],
 };

@@ -10,7 +10,7 @@ const claims: ClaimSet = {
     {
       id: 'V6.2.1',
       claim:
-        'A new admin password (on change, reset or at the end of setup) must be at least 12 characters, counted in code points as typed; a shorter one is refused however strong.',
+        'A new admin password must be at least 12 characters, counted in code points as typed; a shorter one is refused however strong. The one password policy is unit-tested, and the routes that set a password (change, reset, end of setup) all call it.',
     },
     {
       id: 'V6.2.2',

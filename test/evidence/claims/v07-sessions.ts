@@ -34,7 +34,7 @@ const claims: ClaimSet = {
     {
       id: 'V7.4.2',
       claim:
-        'Disabling an admin ends every one of their sessions in the same transaction: access and refresh tokens stop at once. Admins are never deleted, only disabled.',
+        "Disabling an admin ends every one of their sessions in the same transaction: access and refresh tokens stop at once on the instance that disabled them and within a second on the others (the session-state cache's life). Admins are never deleted, only disabled.",
     },
     {
       id: 'V7.4.3',

@@ -3,9 +3,14 @@ import type { ClaimSet } from '../model';
 const claims: ClaimSet = {
   claims: [
     {
+      id: 'V8.1.1',
+      claim:
+        "The authorization rules are written down: docs/routes.md gives each route's roles or scopes, docs/architecture.md (\"Tenancy, twice\") the data rule (a workspace's rows are reached only through its own key, and RLS enforces it again), and the reviewed inventory of every route's declaration (who may call it, and what it audits) is committed: a spec fails when a route's declaration differs from it.",
+    },
+    {
       id: 'V8.2.1',
       claim:
-        "Every route declares who may call it (`@Public`, `@AdminRoles`, `@Scopes`, `@ProviderSigned`) and one gate, each route's first `preHandler`, enforces it: an admin route admits only the roles it names (403 `INSUFFICIENT_ROLE`), a key route only keys holding every scope it requires (403 `INSUFFICIENT_SCOPE`), a setup-stage session only the setup routes, the wrong kind of credential gets 401, and a route that declares nothing is refused.",
+        "Every route declares who may call it (`@Public`, `@AdminRoles`, `@Scopes`, `@ProviderSigned`) and one gate, each route's first `preHandler`, enforces it: an admin route admits only the roles it names (403 `INSUFFICIENT_ROLE`), a key route only keys holding every scope it requires (403 `INSUFFICIENT_SCOPE`; a key with an empty scope list, the legacy wildcard kept for imported keys, holds every scope), a setup-stage session only the setup routes, the wrong kind of credential gets 401, and a route that declares nothing is refused. A key grants another key only scopes it holds itself.",
     },
     {
       id: 'V8.2.2',
@@ -29,10 +34,6 @@ const claims: ClaimSet = {
     },
   ],
   unclaimed: [
-    {
-      ids: ['V8.1.1'],
-      why: "Documented only, not provable by a tagged test: docs/routes.md gives each route's roles or scopes, docs/architecture.md (\"Tenancy, twice\") the data rule (a workspace's rows are reached only through its own key), and test/e2e/__snapshots__ holds the reviewed inventory of every route's declaration; that inventory's spec cannot carry a tag (its snapshot keys are its titles).",
-    },
     {
       ids: ['V8.1.2'],
       why: 'Not met as documentation: field-level rules are enforced (DTO whitelists, answers without secret fields, vault values behind `vault:reveal`) but no document states them per field, role and state.',

@@ -5,7 +5,7 @@ const claims: ClaimSet = {
     {
       id: 'V11.2.1',
       claim:
-        "Every cipher, hash, MAC, KDF, signature and random value comes from Node's built-in crypto module (OpenSSL); passwords are hashed by argon2 (the reference implementation's binding) and TOTP computed by otplib (over the audited @noble/hashes). No other crypto package is imported and nothing is hand-written; a source scan fails on any other cipher, hash or crypto package.",
+        "Every cipher, hash, MAC, KDF, signature and random value comes from Node's built-in crypto module (OpenSSL), directly or through jsonwebtoken (JWS signing and verifying over Node's crypto, with KeyObjects); passwords are hashed by argon2 (the reference implementation's binding) and TOTP computed by otplib (over the audited @noble/hashes). Nothing is hand-written; a source scan fails on literal names of other ciphers or hashes and on a list of other crypto packages.",
     },
     {
       id: 'V11.2.5',
@@ -15,12 +15,12 @@ const claims: ClaimSet = {
     {
       id: 'V11.3.1',
       claim:
-        'The only encryption is AES-256-GCM in `libs/crypto` (no ECB, CBC or IV-less cipher); nothing is encrypted with RSA, so no PKCS#1 v1.5 encryption padding exists. A source scan fails on any other cipher mode or on RSA encryption.',
+        "The only encryption is AES-256-GCM in `libs/crypto` (no ECB, CBC or IV-less cipher); nothing is encrypted with RSA, so no PKCS#1 v1.5 encryption padding exists (RSASSA-PKCS1-v1_5 signatures do, for the provider's protocol: see V11.6.1). A source scan fails on literal names of other cipher modes or on RSA encryption calls.",
     },
     {
       id: 'V11.3.2',
       claim:
-        'Data at rest (vault versions, TOTP secrets, webhook secrets, queued mail) is sealed with AES-256-GCM alone, by the one cipher in `libs/crypto`; a source scan fails on any other cipher.',
+        'Data at rest (vault versions, TOTP secrets, webhook secrets, queued mail) is sealed with AES-256-GCM alone, by the one cipher in `libs/crypto`; a source scan fails on the literal name of any other cipher.',
     },
     {
       id: 'V11.3.3',
@@ -40,7 +40,7 @@ const claims: ClaimSet = {
     {
       id: 'V11.4.3',
       claim:
-        'Integrity and signatures use SHA-256 or stronger: the audit chain links (SHA-256 in PostgreSQL), token and key hashes, HMAC-SHA-256 webhook signatures, ES256 admin tokens, Ed25519 checkpoints, RS256 and RSA-SHA-512 for the custody provider; TOTP’s HMAC-SHA-1 needs no collision resistance. A source scan fails on any other hash.',
+        "Integrity and signatures use SHA-256 or stronger: the audit chain links (SHA-256), token and key hashes, HMAC-SHA-256 webhook signatures, ES256 admin tokens, Ed25519 checkpoints, RS256 and RSA-SHA-512 for the custody provider; TOTP's HMAC-SHA-1 needs no collision resistance. A source scan fails on the literal name of any other hash.",
     },
   ],
   unclaimed: [

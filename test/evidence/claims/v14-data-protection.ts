@@ -24,7 +24,7 @@ const claims: ClaimSet = {
     {
       id: 'V14.3.1',
       claim:
-        'Signing out of the console ends the server session (also once the access token has expired) and clears the refresh cookie and the CSRF token in sessionStorage; no one-time password or recovery code the page showed is left in its memory.',
+        "Signing out of the console ends the server session (also once the access token has expired) and clears the refresh cookie and the CSRF token in sessionStorage; no one-time password or recovery code the page showed is left in its memory. Signing out while the server is unreachable (not tested) clears the page's memory and sessionStorage but leaves the HttpOnly cookie and the server session until they expire.",
     },
     {
       id: 'V14.3.2',

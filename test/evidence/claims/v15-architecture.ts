@@ -15,7 +15,7 @@ const claims: ClaimSet = {
     {
       id: 'V15.2.2',
       claim:
-        'The expensive paths have the bounds their ADRs document (0006, 0010, 0011): bodies capped at 1 MB (5 MB on batch routes) before parsing, per-address and per-key limits answered 429 before any work, sign-in attempts limited per address and account before argon2, and every database wait bounded (statement, lock, pool) with a 503 instead of a hang.',
+        'The expensive paths have the bounds their ADRs document (0006, 0010, 0011, 0012): connections capped in all and per address before any request, bodies capped at 1 MB (5 MB on batch routes) before parsing, per-address and per-key limits answered 429 before any work, sign-in attempts limited per address and account before argon2, every database wait bounded (statement, lock, pool) with a 503 instead of a hang, and no background job doing I/O inside a database transaction (a stalled mail server holds no pooled connection).',
     },
     {
       id: 'V15.2.3',

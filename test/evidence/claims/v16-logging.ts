@@ -25,7 +25,7 @@ const claims: ClaimSet = {
     {
       id: 'V16.3.2',
       claim:
-        'A valid caller refused for its role or scope is audited in its own transaction (`auth.authorize`, denied, with the route, the actor and the workspace), so the refusal outlives the failed request.',
+        "A valid caller refused for its role or scope is audited in its own transaction (`auth.authorize`, denied, with the route, the actor and the workspace), so the refusal outlives the failed request. A request for another workspace's object is a 404, not a security event.",
     },
     {
       id: 'V16.3.4',
@@ -40,7 +40,7 @@ const claims: ClaimSet = {
     {
       id: 'V16.4.2',
       claim:
-        'The audit log, where every security event is written, is append-only for every role, the superuser included (UPDATE, DELETE and TRUNCATE refused), hash-chained, and checkpointed by Ed25519-signed heads outside the database, so a change is found; only auditors, owners and audit:read keys (their own workspace) read it. Request lines go to stdout, kept by the operator’s collector.',
+        "The audit log, where every security event is written, refuses UPDATE, DELETE and TRUNCATE from the app role and from a superuser's plain statements (triggers); a superuser who turns the triggers off can change rows, and that change is found by the hash chain and by the Ed25519-signed heads exported outside the database (`npm run audit:verify -- --checkpoints`). Only auditors, owners and audit:read keys (their own workspace) read it. Request lines go to stdout, kept by the operator's collector.",
     },
     {
       id: 'V16.5.1',

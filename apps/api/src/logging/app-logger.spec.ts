@@ -32,4 +32,16 @@ describe('createAppLogger', () => {
     createAppLogger({ logLevel: 'info', logFormat: 'pretty' }, out).info({ route: '/x' }, 'request completed');
     expect(JSON.parse(out.lines.join(''))).toMatchObject({ msg: 'request completed', route: '/x' });
   });
+
+  it('keeps hostile text inside its JSON string: a CR, LF or escape sequence in a field or message starts no line of its own [V16.4.1]', () => {
+    const out = capture();
+    const hostile = 'evil\r\n{"level":60,"msg":"forged"}\u001b[2J\u2028end';
+    createAppLogger({ logLevel: 'info' }, out).warn({ userAgent: hostile, nested: { name: hostile } }, `refused ${hostile}`);
+    const text = out.lines.join('');
+    expect(text.trimEnd().split('\n')).toHaveLength(1);
+    expect(text).not.toContain('\r');
+    expect(text).not.toContain('\u001b');
+    const line = JSON.parse(text) as { msg: string; userAgent: string; nested: { name: string } };
+    expect([line.msg, line.userAgent, line.nested.name]).toEqual([`refused ${hostile}`, hostile, hostile]);
+  });
 });

@@ -414,7 +414,7 @@ describe('resolveCheckedAddress', () => {
     }
   });
 
-  it('resolves once and returns what it checked, whatever a rebinding resolver answers next [V1.3.6]', async () => {
+  it('resolves once and returns what it checked, whatever a rebinding resolver answers next', async () => {
     let calls = 0;
     const rebinding: AddressLookup = (_hostname, _options) => {
       calls += 1;
