@@ -41,6 +41,26 @@ describe('console: workspaces and API keys', () => {
       items: ApiKeyView[];
     }>().items;
 
+  /** The console session's second factor, ten minutes old: past the step-up window. */
+  const makeSecondFactorStale = async (sessionId: string): Promise<void> => {
+    const { rowCount } = await t.superuser.query(
+      `UPDATE admin_sessions SET second_factor_at = now() - interval '10 minutes' WHERE id = $1`,
+      [sessionId],
+    );
+    expect(rowCount).toBe(1);
+  };
+
+  /** Waits for the step-up dialog, runs `meanwhile` (nothing done yet), gives a fresh code, and waits for the dialog to go. */
+  const giveStepUp = async (page: Page, meanwhile?: () => Promise<void>): Promise<void> => {
+    const stepUp = page.getByRole('dialog', { name: 'Confirm it is you' });
+    await stepUp.waitFor();
+    await meanwhile?.();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await stepUp.getByLabel('Code').fill(admin.secondFactor());
+    await stepUp.getByRole('button', { name: 'Confirm' }).click();
+    await stepUp.waitFor({ state: 'detached' });
+  };
+
   /** The rows of the workspaces table, by name (the header row left out). */
   const listedNames = async (page: Page): Promise<string[]> =>
     page.getByRole('table', { name: 'Workspaces' }).locator('tbody tr td:first-child').allTextContents();
@@ -56,7 +76,9 @@ describe('console: workspaces and API keys', () => {
   it('creates, finds, edits, mints keys shown once, revokes, rotates, suspends, reactivates and deletes', async () => {
     const { context, page, faults } = await consolePage(browser, t.url);
     try {
+      const mfa = page.waitForResponse((response) => response.url().endsWith('/v1/auth/mfa') && response.request().method() === 'POST');
       await signInThroughConsole(page, admin);
+      const sessionId = ((await (await mfa).json()) as { sessionId: string }).sessionId;
       expect(await seriousAxeViolations(page)).toEqual([]);
 
       // Create: the dialog, then the new workspace's page.
@@ -141,7 +163,11 @@ describe('console: workspaces and API keys', () => {
       await mint.getByLabel('Expires (optional)').fill('2031-01-01T00:00');
       expect(await seriousAxeViolations(page)).toEqual([]);
       await screenshot(page, 'api-key-create');
+      // Minting is a step-up route: with the session's second factor stale, the step-up dialog
+      // opens over this one, and the key is made once a code is given.
+      await makeSecondFactorStale(sessionId);
       await mint.getByRole('button', { name: 'Create key' }).click();
+      await giveStepUp(page, async () => expect(await keysOf(workspaceId)).toHaveLength(1));
 
       const shown = page.getByRole('dialog', { name: 'Your new API key' });
       const key = (await shown.getByTestId('shown-once-value').textContent())!.trim();
@@ -178,7 +204,18 @@ describe('console: workspaces and API keys', () => {
       const rotate = page.getByRole('dialog', { name: `Rotate rf_test_${rotated.id}` });
       await rotate.getByLabel('Grace period').selectOption({ label: '1 day' });
       expect(await seriousAxeViolations(page)).toEqual([]);
+      // Rotating is a step-up route too: cancelled, nothing is rotated and the dialog says why; then given.
+      await makeSecondFactorStale(sessionId);
       await rotate.getByRole('button', { name: 'Rotate key' }).click();
+      const stepUp = page.getByRole('dialog', { name: 'Confirm it is you' });
+      await stepUp.waitFor();
+      await stepUp.getByRole('button', { name: 'Cancel' }).click();
+      await expect(rotate.getByRole('alert').textContent()).resolves.toContain(
+        'This action needs a fresh second factor, and none was given.',
+      );
+      expect((await keysOf(workspaceId)).find((listed) => listed.id === rotated.id)?.expiresAt).toBeNull();
+      await rotate.getByRole('button', { name: 'Rotate key' }).click();
+      await giveStepUp(page);
       const rotatedShown = page.getByRole('dialog', { name: 'The rotated key' });
       const successor = (await rotatedShown.getByTestId('shown-once-value').textContent())!.trim();
       expect(successor).toMatch(/^rf_test_/);

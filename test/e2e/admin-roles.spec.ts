@@ -72,6 +72,59 @@ describe('admin roles', () => {
     }
   });
 
+  it('audits a refusal for a stale second factor or an unfinished setup as it audits one for a role, in its own transaction [V16.3.2]', async () => {
+    // Not an owner: the last-owner test below counts them.
+    const who = await t.newAdmin('admin');
+    const setup = await openSession(who.id, 'setup');
+    const fresh = await openSession(who.id);
+    await t.superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE id = $1`, [
+      who.session.sessionId,
+    ]);
+    const cases = [
+      // A mutating step-up route: the refused request's own transaction never opens, the row stays.
+      { requestId: 'req-refusal-step-up', route: 'POST /v1/auth/recovery-codes', token: who.session.accessToken, code: 'STEP_UP_REQUIRED' },
+      { requestId: 'req-refusal-setup', route: 'GET /v1/auth/sessions', token: setup, code: 'ACCOUNT_SETUP_REQUIRED' },
+      {
+        requestId: 'req-refusal-role',
+        route: 'GET /v1/admin/jobs',
+        token: await openSession(admins.auditor.id),
+        code: 'INSUFFICIENT_ROLE',
+      },
+    ];
+    for (const { requestId, route, token, code } of cases) {
+      const [method, url] = route.split(' ') as ['GET' | 'POST', string];
+      const response = await t.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, 'x-request-id': requestId } });
+      expect({ route, status: response.statusCode, code: response.json<{ code: string }>().code }).toEqual({ route, status: 403, code });
+      const { rows } = await t.superuser.query(
+        'SELECT action, outcome, reason, actor_type, actor_id, target_type, target_id FROM audit_log WHERE client_request_id = $1',
+        [requestId],
+      );
+      expect({ route, rows }).toEqual({
+        route,
+        rows: [
+          {
+            action: 'auth.authorize',
+            outcome: 'denied',
+            reason: code.toLowerCase(),
+            actor_type: 'admin',
+            actor_id: code === 'INSUFFICIENT_ROLE' ? admins.auditor.id : who.id,
+            target_type: 'route',
+            target_id: route,
+          },
+        ],
+      });
+    }
+    // An admitted request writes no refusal: the same admin, fully signed in with a fresh factor.
+    const admitted = await t.app.inject({
+      method: 'GET',
+      url: '/v1/auth/sessions',
+      headers: { authorization: `Bearer ${fresh}`, 'x-request-id': 'req-refusal-none' },
+    });
+    expect(admitted.statusCode).toBe(200);
+    const { rows } = await t.superuser.query('SELECT 1 FROM audit_log WHERE client_request_id = $1', ['req-refusal-none']);
+    expect(rows).toEqual([]);
+  });
+
   describe('managing admins (owners)', () => {
     it('creates an admin with a one-time password shown once, audited without it [V15.3.3]', async () => {
       const response = await t.app.inject({

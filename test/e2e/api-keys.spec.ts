@@ -464,6 +464,111 @@ describe('workspace API keys', () => {
     });
   });
 
+  describe('admin key routes under step-up (a key is a long-lived credential)', () => {
+    const staleSecondFactor = (who: TestAdmin) =>
+      t.superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE id = $1`, [who.session.sessionId]);
+    const keysIn = async (workspaceId: string) =>
+      (
+        await t.superuser.query(
+          'SELECT key_id, revoked_at, replaced_by, expires_at FROM api_keys WHERE workspace_id = $1 ORDER BY created_at, key_id',
+          [workspaceId],
+        )
+      ).rows;
+    const createAs = (who: TestAdmin, workspaceId: string, requestId: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/v1/admin/workspaces/${workspaceId}/api-keys`,
+        headers: { ...who.headers, 'x-request-id': requestId },
+        payload: { name: 'minted under step-up', scopes: ['vault:read', 'vault:reveal'], environment: 'live' },
+      });
+    const rotateAs = (who: TestAdmin, workspaceId: string, keyId: string, requestId: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/v1/admin/workspaces/${workspaceId}/api-keys/${keyId}/rotate`,
+        headers: { ...who.headers, 'x-request-id': requestId },
+        payload: { gracePeriodSeconds: 0 },
+      });
+    const auditRowsOf = async (requestId: string) =>
+      (
+        await t.superuser.query(
+          `SELECT action, outcome, reason, actor_type, actor_id, target_type, target_id FROM audit_log WHERE client_request_id = $1`,
+          [requestId],
+        )
+      ).rows;
+
+    it('refuses key create and rotate to a stale second factor with 403 STEP_UP_REQUIRED, makes no key, audits the refusal; a fresh one succeeds [V7.5.3]', async () => {
+      const owner = await t.newAdmin('owner');
+      const workspace = await t.newWorkspace({ by: owner });
+      const existing = await t.newKey({ workspace, scopes: ['vault:read'], by: owner });
+      const before = await keysIn(workspace.id);
+      expect(before).toHaveLength(1);
+      await staleSecondFactor(owner);
+
+      const create = await createAs(owner, workspace.id, 'req-stepup-key-create');
+      expect(create.statusCode).toBe(403);
+      expect(create.json()).toMatchObject({ code: 'STEP_UP_REQUIRED' });
+      expect(create.body).not.toMatch(/rf_live_/);
+      const rotate = await rotateAs(owner, workspace.id, existing.id, 'req-stepup-key-rotate');
+      expect(rotate.statusCode).toBe(403);
+      expect(rotate.json()).toMatchObject({ code: 'STEP_UP_REQUIRED' });
+      expect(rotate.body).not.toMatch(/rf_live_/);
+      // No key made, the rotated one untouched and still working.
+      expect(await keysIn(workspace.id)).toEqual(before);
+      expect((await whoAmI(existing.headers)).statusCode).toBe(200);
+      // Each refusal is audited as the gate audits a refused role or scope; no key action is.
+      for (const [requestId, route] of [
+        ['req-stepup-key-create', 'POST /v1/admin/workspaces/:id/api-keys'],
+        ['req-stepup-key-rotate', 'POST /v1/admin/workspaces/:id/api-keys/:keyId/rotate'],
+      ] as const) {
+        expect({ requestId, rows: await auditRowsOf(requestId) }).toEqual({
+          requestId,
+          rows: [
+            {
+              action: 'auth.authorize',
+              outcome: 'denied',
+              reason: 'step_up_required',
+              actor_type: 'admin',
+              actor_id: owner.id,
+              target_type: 'route',
+              target_id: route,
+            },
+          ],
+        });
+      }
+
+      const stepUp = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/step-up',
+        headers: owner.headers,
+        payload: { code: owner.secondFactor() },
+      });
+      expect(stepUp.statusCode).toBe(204);
+      const created = await createAs(owner, workspace.id, 'req-stepup-key-create-fresh');
+      expect(created.statusCode).toBe(201);
+      const minted = created.json<{ key: string; id: string }>();
+      expect((await whoAmI({ authorization: `Bearer ${minted.key}` })).statusCode).toBe(200);
+      const rotated = await rotateAs(owner, workspace.id, existing.id, 'req-stepup-key-rotate-fresh');
+      expect(rotated.statusCode).toBe(201);
+      expect((await whoAmI({ authorization: `Bearer ${rotated.json<{ key: string }>().key}` })).statusCode).toBe(200);
+      expect((await whoAmI(existing.headers)).statusCode).toBe(401);
+      expect(await auditRowsOf('req-stepup-key-create-fresh')).toMatchObject([{ action: 'api_key.create', outcome: 'success' }]);
+      expect(await auditRowsOf('req-stepup-key-rotate-fresh')).toMatchObject([{ action: 'api_key.rotate', outcome: 'success' }]);
+    });
+
+    it('still lets a stale second factor revoke a key: revoking only takes access away [V7.5.3]', async () => {
+      const owner = await t.newAdmin('owner');
+      const key = await t.newKey({ scopes: ['vault:read'], by: owner });
+      await staleSecondFactor(owner);
+      const revoked = await t.app.inject({
+        method: 'DELETE',
+        url: `/v1/admin/workspaces/${key.workspaceId}/api-keys/${key.id}`,
+        headers: owner.headers,
+      });
+      expect(revoked.statusCode).toBe(204);
+      expect((await whoAmI(key.headers)).statusCode).toBe(401);
+    });
+  });
+
   it('records last use off the hot path', async () => {
     const key = await t.newKey({ workspace: live.workspaceId, by: admin });
     expect((await whoAmI(key.headers)).statusCode).toBe(200);

@@ -142,6 +142,54 @@ describe('cosigner policies (/v1/policies and the admin equivalent)', () => {
     expect((await t.inject({ method: 'GET', url: '/v1/policies', headers: other.headers })).json()).toEqual({ active: null, draft: null });
   });
 
+  it('gives a stale second factor no way around step-up through a key: minting a policies:write key is refused, so the policy stays a draft [V7.5.3]', async () => {
+    const admin = await t.newAdmin('owner');
+    const workspace = await t.newWorkspace();
+    const base = `/v1/admin/workspaces/${workspace.id}/policies`;
+    await t.superuser.query(`UPDATE admin_sessions SET second_factor_at = now() - interval '6 minutes' WHERE id = $1`, [
+      admin.session.sessionId,
+    ]);
+    expect((await put(admin.headers, ETH_RULES, `${base}/draft?environment=live`)).statusCode).toBe(200);
+    expectProblem(
+      await t.inject({ method: 'POST', url: `${base}/versions/1/activate?environment=live`, headers: admin.headers }),
+      403,
+      'STEP_UP_REQUIRED',
+    );
+    // The way round, as a review found it: a key that may activate (an owner may grant any scope).
+    const minted = await t.inject({
+      method: 'POST',
+      url: `/v1/admin/workspaces/${workspace.id}/api-keys`,
+      headers: admin.headers,
+      payload: { name: 'bypass', scopes: ['policies:read', 'policies:write', 'vault:reveal'], environment: 'live' },
+    });
+    expectProblem(minted, 403, 'STEP_UP_REQUIRED');
+    expect(minted.json()).not.toHaveProperty('key');
+    const { rows: keys } = await t.superuser.query('SELECT 1 FROM api_keys WHERE workspace_id = $1', [workspace.id]);
+    expect(keys).toHaveLength(0);
+    // Nor through rotating a key that already holds the scope.
+    const holder = await t.newKey({ workspace, scopes: ['policies:read'] });
+    expectProblem(
+      await t.inject({
+        method: 'POST',
+        url: `/v1/admin/workspaces/${workspace.id}/api-keys/${holder.id}/rotate`,
+        headers: admin.headers,
+        payload: { gracePeriodSeconds: 0 },
+      }),
+      403,
+      'STEP_UP_REQUIRED',
+    );
+    const { rows: versions } = await t.superuser.query(
+      `SELECT version, state FROM policy_versions WHERE workspace_id = $1 AND environment = 'live' ORDER BY version`,
+      [workspace.id],
+    );
+    expect(versions).toEqual([{ version: 1, state: 'draft' }]);
+    await expectAuditRows(
+      t.superuser,
+      { action: 'auth.authorize', actor: { type: 'admin', id: admin.id }, outcome: 'denied', reason: 'step_up_required' },
+      3,
+    );
+  });
+
   it('lets an admin write a workspace policy and activate it only with a fresh second factor [V7.5.3]', async () => {
     const admin = await t.newAdmin('admin');
     const workspace = await t.newWorkspace();

@@ -51,6 +51,14 @@ export function authorize(
   }
 }
 
+/** The refusals of an authenticated caller the gate audits (`auth.authorize`, denied, the code as reason). */
+const AUDITED_REFUSALS = [
+  AccessProblems.INSUFFICIENT_SCOPE,
+  AccessProblems.INSUFFICIENT_ROLE,
+  AccessProblems.STEP_UP_REQUIRED,
+  AccessProblems.ACCOUNT_SETUP_REQUIRED,
+] as const;
+
 /**
  * Deny by default, for every route: the route's declared policy (read from its Fastify
  * route config, where the declaring decorators put it), the authenticator that policy
@@ -115,9 +123,12 @@ export class AccessGate {
     throw error;
   }
 
-  /** A valid caller refused for its role or scope is evidence: written in its own transaction. */
+  /**
+   * A valid caller refused for its role, its scope, a stale second factor or an unfinished
+   * setup is evidence: written in its own transaction, so it outlives the refused request.
+   */
   private async recordRefusal(error: unknown, principal: Principal, request: FastifyRequest): Promise<void> {
-    const refusal = [AccessProblems.INSUFFICIENT_SCOPE, AccessProblems.INSUFFICIENT_ROLE].find((problem) => problem.is(error));
+    const refusal = AUDITED_REFUSALS.find((problem) => problem.is(error));
     if (!this.events || !refusal) return;
     await this.events.record(
       {

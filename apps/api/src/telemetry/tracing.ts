@@ -9,6 +9,7 @@ import { BatchSpanProcessor, SimpleSpanProcessor, SpanExporter } from '@opentele
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { FastifyRequest } from 'fastify';
 import type { RequestTracing } from './request-tracing';
+import { SpanRedactor } from './span-redaction';
 
 export interface TracingOptions {
   /** OTLP/HTTP collector base URL (the exporter appends /v1/traces); the exporter's default otherwise. */
@@ -20,14 +21,16 @@ export interface TracingOptions {
 /**
  * OpenTelemetry tracing: HTTP (server and client), PostgreSQL (pg: statements, never their
  * bound values) and Redis (ioredis: the command, never its arguments) spans, exported over
- * OTLP/HTTP in batches. Each request's server span carries its route pattern and request id.
+ * OTLP/HTTP in batches. Each request's server span carries its route pattern and request id;
+ * no span carries a query string, a URL's query or anything secret (SpanRedactor).
  */
 export function startTracing(options: TracingOptions = {}): RequestTracing & { provider: NodeTracerProvider } {
   const exporter =
     options.exporter ?? new OTLPTraceExporter(options.endpoint ? { url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` } : {});
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': process.env['OTEL_SERVICE_NAME'] ?? 'ringfence-api' }),
-    spanProcessors: [options.exporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter)],
+    // The redactor first: no query string and no secret reaches the exporter (span-redaction.ts).
+    spanProcessors: [new SpanRedactor(), options.exporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter)],
   });
   provider.register();
   registerInstrumentations({

@@ -396,7 +396,7 @@ export interface paths {
         /** List a workspace's API keys */
         get: operations["workspaces.apiKeys.list"];
         put?: never;
-        /** Create a workspace's API key (shown once) */
+        /** Create a workspace's API key (shown once; step-up) */
         post: operations["workspaces.apiKeys.create"];
         delete?: never;
         options?: never;
@@ -413,7 +413,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a workspace's API key (the new key shown once) */
+        /** Rotate a workspace's API key (the new key shown once; step-up) */
         post: operations["workspaces.apiKeys.rotate"];
         delete?: never;
         options?: never;
@@ -6181,7 +6181,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description [WILDCARD_KEY_REFUSED](https://ringfence.dev/problems/wildcard-key-refused), [INSUFFICIENT_ROLE](https://ringfence.dev/problems/insufficient-role); [ACCOUNT_SETUP_REQUIRED](https://ringfence.dev/problems/account-setup-required) */
+            /** @description [WILDCARD_KEY_REFUSED](https://ringfence.dev/problems/wildcard-key-refused), [INSUFFICIENT_ROLE](https://ringfence.dev/problems/insufficient-role), [STEP_UP_REQUIRED](https://ringfence.dev/problems/step-up-required); [ACCOUNT_SETUP_REQUIRED](https://ringfence.dev/problems/account-setup-required) */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6190,7 +6190,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "WILDCARD_KEY_REFUSED" | "INSUFFICIENT_ROLE" | "ACCOUNT_SETUP_REQUIRED";
+                        code?: "WILDCARD_KEY_REFUSED" | "INSUFFICIENT_ROLE" | "STEP_UP_REQUIRED" | "ACCOUNT_SETUP_REQUIRED";
                     };
                 };
             };
@@ -6345,7 +6345,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description [INSUFFICIENT_ROLE](https://ringfence.dev/problems/insufficient-role), [ACCOUNT_SETUP_REQUIRED](https://ringfence.dev/problems/account-setup-required) */
+            /** @description [WILDCARD_KEY_REFUSED](https://ringfence.dev/problems/wildcard-key-refused), [INSUFFICIENT_ROLE](https://ringfence.dev/problems/insufficient-role), [STEP_UP_REQUIRED](https://ringfence.dev/problems/step-up-required); [ACCOUNT_SETUP_REQUIRED](https://ringfence.dev/problems/account-setup-required) */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6354,7 +6354,20 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "INSUFFICIENT_ROLE" | "ACCOUNT_SETUP_REQUIRED";
+                        code?: "WILDCARD_KEY_REFUSED" | "INSUFFICIENT_ROLE" | "STEP_UP_REQUIRED" | "ACCOUNT_SETUP_REQUIRED";
+                    };
+                };
+            };
+            /** @description [NOT_FOUND](https://ringfence.dev/problems/not-found) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
                     };
                 };
             };

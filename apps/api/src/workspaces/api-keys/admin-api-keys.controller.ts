@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AccessProblems, AdminRoles } from '@ringfence/access';
+import { AccessProblems, AdminRoles, StepUp } from '@ringfence/access';
 import { Audited } from '@ringfence/audit';
 import { RequestProblems } from '@ringfence/problems';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
@@ -9,7 +9,12 @@ import { ApiKeysService } from './api-keys.service';
 import { ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto, RotateApiKeyDto } from './dto/api-key.dto';
 import { PageQuery } from '../../paging/page-query';
 
-/** A workspace's API keys, admin side (docs/routes.md: `/v1/admin/workspaces/:id/api-keys`, role admin). */
+/**
+ * A workspace's API keys, admin side (docs/routes.md: `/v1/admin/workspaces/:id/api-keys`, role admin).
+ * Minting and rotating hand out a long-lived credential that can do what step-up guards
+ * (activate a policy with `policies:write`, reveal with `vault:reveal`): both are step-up
+ * routes. Revoking only takes access away and is not (docs/adr/0005-api-keys.md).
+ */
 @ApiTags('workspaces (admin)')
 @ApiBearerAuth('admin')
 @Controller('v1/admin/workspaces')
@@ -18,10 +23,16 @@ export class AdminApiKeysController {
 
   @Post(':id/api-keys')
   @AdminRoles('owner', 'admin')
+  @StepUp()
   @Audited('api_key.create')
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The key is in this response and nowhere else, ever.' })
-  @ApiProblems(ApiKeyProblems.WILDCARD_KEY_REFUSED, AccessProblems.INSUFFICIENT_ROLE, RequestProblems.NOT_FOUND)
-  @ApiOperation({ operationId: 'workspaces.apiKeys.create', summary: "Create a workspace's API key (shown once)" })
+  @ApiProblems(
+    ApiKeyProblems.WILDCARD_KEY_REFUSED,
+    AccessProblems.INSUFFICIENT_ROLE,
+    AccessProblems.STEP_UP_REQUIRED,
+    RequestProblems.NOT_FOUND,
+  )
+  @ApiOperation({ operationId: 'workspaces.apiKeys.create', summary: "Create a workspace's API key (shown once; step-up)" })
   createKey(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.keys.create(id, body);
   }
@@ -36,9 +47,16 @@ export class AdminApiKeysController {
 
   @Post(':id/api-keys/:keyId/rotate')
   @AdminRoles('owner', 'admin')
+  @StepUp()
   @Audited('api_key.rotate')
   @ApiCreatedResponse({ type: CreatedApiKeyDto, description: 'The new key, shown once; the old one works for the grace period.' })
-  @ApiOperation({ operationId: 'workspaces.apiKeys.rotate', summary: "Rotate a workspace's API key (the new key shown once)" })
+  @ApiProblems(
+    ApiKeyProblems.WILDCARD_KEY_REFUSED,
+    AccessProblems.INSUFFICIENT_ROLE,
+    AccessProblems.STEP_UP_REQUIRED,
+    RequestProblems.NOT_FOUND,
+  )
+  @ApiOperation({ operationId: 'workspaces.apiKeys.rotate', summary: "Rotate a workspace's API key (the new key shown once; step-up)" })
   rotateKey(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Param('keyId') keyId: string,
