@@ -44,7 +44,7 @@ const claims: ClaimSet = {
     {
       id: 'V7.5.3',
       claim:
-        "Sensitive operations (creating an admin, changing an admin's role or status, new recovery codes, activating a cosigner policy, exporting a workspace) need a second factor proved in this session within the last five minutes (@StepUp, 403 STEP_UP_REQUIRED), and a refresh never re-opens that window.",
+        "Sensitive operations (creating an admin, changing an admin's role or status, new recovery codes, minting or rotating a workspace API key, activating a cosigner policy, exporting a workspace) need a second factor proved in this session within the last five minutes (@StepUp, 403 STEP_UP_REQUIRED, audited), and a refresh never re-opens that window; an admin with a stale factor cannot mint a key to do through the API what the admin route refuses.",
     },
   ],
   unclaimed: [

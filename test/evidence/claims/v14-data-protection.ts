@@ -5,7 +5,7 @@ const claims: ClaimSet = {
     {
       id: 'V14.2.1',
       claim:
-        'Credentials travel in headers, cookies and bodies only: an API key found in the query string is refused with the uniform 401 (audited as `key_in_query`) even beside a valid `Authorization` header, and the password reset link carries its token in the URL fragment, which browsers never send.',
+        'Credentials travel in headers, cookies and bodies only: an API key found in the query string is refused with the uniform 401 (audited as `key_in_query`) even beside a valid `Authorization` header, and never reaches an exported trace span; the password reset link carries its token in the URL fragment, which browsers never send.',
     },
     {
       id: 'V14.2.2',

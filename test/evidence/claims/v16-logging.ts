@@ -15,7 +15,7 @@ const claims: ClaimSet = {
     {
       id: 'V16.2.5',
       claim:
-        'Passwords, codes, tokens, keys and vault values never reach a log line or an audit row: requests are logged without bodies, headers or URLs, secret-named fields are censored at any depth (a failed query’s bound parameters too), and each resource declares the audit fields it redacts.',
+        "Passwords, codes, tokens, keys and vault values never reach a log line, an audit row or an exported trace span: requests are logged without bodies, headers or URLs, secret-named fields are censored at any depth (a failed query's bound parameters too), each resource declares the audit fields it redacts, and spans lose their query strings and secret-named attributes before any exporter sees them.",
     },
     {
       id: 'V16.3.1',
@@ -25,7 +25,7 @@ const claims: ClaimSet = {
     {
       id: 'V16.3.2',
       claim:
-        "A valid caller refused for its role or scope is audited in its own transaction (`auth.authorize`, denied, with the route, the actor and the workspace), so the refusal outlives the failed request. A request for another workspace's object is a 404, not a security event.",
+        "A valid caller refused for its role or scope, or for a stale second factor or an unfinished setup, is audited in its own transaction (`auth.authorize`, denied, with the reason, the route, the actor and the workspace), so the refusal outlives the failed request. A request for another workspace's object is a 404, not a security event.",
     },
     {
       id: 'V16.3.4',
