@@ -17,6 +17,8 @@ export interface RetentionBoundary {
   /** ISO 8601: the upper bound of the newest month dropped. */
   readonly retiredBefore: string;
   readonly partitions: readonly string[];
+  /** How many rows the dropped months held: every one of them sealed, so exactly the links left without a row. */
+  readonly rowsRetired: number;
 }
 
 export interface ChainReport {
@@ -113,9 +115,14 @@ export class AuditChain {
       ).map((row) => ({ partition: row.partition_name, rows: Number(row.rows_retired) }));
       if (dropped.length === 0 || !beforeCommit) return dropped;
       // The checkpoint audit_drop_partitions just wrote, in this transaction.
-      const [checkpoint] = await sqlRows<{ retired_before: Date; through_seq: string | null; chain_hash: Buffer | null }>(
+      const [checkpoint] = await sqlRows<{
+        retired_before: Date;
+        through_seq: string | null;
+        chain_hash: Buffer | null;
+        rows_retired: string;
+      }>(
         this.unitOfWork.manager,
-        `SELECT retired_before, through_seq, chain_hash FROM audit_checkpoints WHERE kind = 'retention' ORDER BY id DESC LIMIT 1`,
+        `SELECT retired_before, through_seq, chain_hash, rows_retired FROM audit_checkpoints WHERE kind = 'retention' ORDER BY id DESC LIMIT 1`,
       );
       if (checkpoint?.through_seq != null && checkpoint.chain_hash !== null) {
         await beforeCommit({
@@ -123,6 +130,7 @@ export class AuditChain {
           headHash: checkpoint.chain_hash.toString('hex'),
           retiredBefore: checkpoint.retired_before.toISOString(),
           partitions: dropped.map((part) => part.partition),
+          rowsRetired: Number(checkpoint.rows_retired),
         });
       }
       return dropped;

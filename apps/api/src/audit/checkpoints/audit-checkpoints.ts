@@ -133,6 +133,7 @@ export class AuditCheckpoints implements AuditHeadAnchor {
       throughSeq: boundary.throughSeq,
       headHash: boundary.headHash,
       retiredBefore: boundary.retiredBefore,
+      rowsRetired: boundary.rowsRetired,
       at: new Date().toISOString(),
       keyVersion: this.keys.activeVersion,
     };
@@ -206,7 +207,8 @@ export class AuditCheckpoints implements AuditHeadAnchor {
       retentionRecords: async () =>
         (
           await read<{ id: string; through_seq: string | null; chain_hash: Buffer | null }>(
-            `SELECT id::text AS id, through_seq::text AS through_seq, chain_hash FROM public.audit_checkpoints WHERE kind = 'retention' ORDER BY id`,
+            `SELECT k.id::text AS id, k.through_seq::text AS through_seq, k.chain_hash
+               FROM public.audit_checkpoints k WHERE k.kind = 'retention' ORDER BY k.id`,
           )
         ).map((row) => ({
           id: row.id,
@@ -215,7 +217,8 @@ export class AuditCheckpoints implements AuditHeadAnchor {
         })),
       newestRecordedCheckpoint: async () => {
         const [row] = await read<{ seq: string; signed_at: Date }>(
-          'SELECT seq::text AS seq, signed_at FROM public.audit_head_checkpoints ORDER BY seq DESC LIMIT 1',
+          // Ordered by the column, not by its text (`ORDER BY seq` would sort the text alias: '6' after '25').
+          'SELECT h.seq::text AS seq, h.signed_at FROM public.audit_head_checkpoints h ORDER BY h.seq DESC LIMIT 1',
         );
         return row === undefined ? null : { seq: Number(row.seq), at: row.signed_at.toISOString() };
       },

@@ -39,6 +39,8 @@ export interface SignedRetention {
   readonly headHash: string;
   /** ISO 8601: the upper bound of the newest month dropped. */
   readonly retiredBefore: string;
+  /** How many rows this run retired: the verifier forgives exactly the sum over the signed lines, not one more. */
+  readonly rowsRetired: number;
   readonly at: string;
   readonly keyVersion: number;
   /** Ed25519 over retentionPayload(…), base64url. */
@@ -56,6 +58,7 @@ export function retentionPayload(retention: Omit<SignedRetention, 'signature' | 
       retention.throughSeq,
       retention.headHash,
       retention.retiredBefore,
+      retention.rowsRetired,
       retention.at,
       retention.keyVersion,
     ]),
@@ -75,8 +78,8 @@ export function lineSeq(line: SignedLine): number {
 /** The exported line (no newline). */
 export function checkpointLine(line: SignedLine): string {
   if (isRetention(line)) {
-    const { kind, throughSeq, headHash, retiredBefore, at, keyVersion, signature } = line;
-    return JSON.stringify({ kind, throughSeq, headHash, retiredBefore, at, keyVersion, signature });
+    const { kind, throughSeq, headHash, retiredBefore, rowsRetired, at, keyVersion, signature } = line;
+    return JSON.stringify({ kind, throughSeq, headHash, retiredBefore, rowsRetired, at, keyVersion, signature });
   }
   const { seq, headHash, at, keyVersion, signature } = line;
   return JSON.stringify({ seq, headHash, at, keyVersion, signature });
@@ -102,9 +105,19 @@ export function parseCheckpointLine(line: string): SignedLine | string {
   if (!Number.isSafeInteger(keyVersion) || (keyVersion as number) < 1) return 'keyVersion is not a positive integer';
   if (typeof signature !== 'string' || !/^[A-Za-z0-9_-]{86}$/.test(signature)) return 'signature is not 64 bytes of base64url';
   if (kind !== 'retention') return { seq: seq as number, headHash, at, keyVersion: keyVersion as number, signature };
-  const { retiredBefore } = record;
+  const { retiredBefore, rowsRetired } = record;
   if (typeof retiredBefore !== 'string' || Number.isNaN(Date.parse(retiredBefore))) return 'retiredBefore is not a time';
-  return { kind, throughSeq: seq as number, headHash, retiredBefore, at, keyVersion: keyVersion as number, signature };
+  if (!Number.isSafeInteger(rowsRetired) || (rowsRetired as number) < 0) return 'rowsRetired is not a count';
+  return {
+    kind,
+    throughSeq: seq as number,
+    headHash,
+    retiredBefore,
+    rowsRetired: rowsRetired as number,
+    at,
+    keyVersion: keyVersion as number,
+    signature,
+  };
 }
 
 /** Whether the line's signature verifies under the public key of its version (a version not given: refused). */
@@ -240,6 +253,9 @@ async function walk(
     beforeMicros: BigInt(Date.parse(line.retiredBefore)) * 1000n,
   }));
   let next = 0; // the next signed line, in sequence order
+  // Rows missing under the signed retention lines: never more than they retired together.
+  const retiredRows = retentions.reduce((sum, line) => sum + line.rowsRetired, 0);
+  let missing = 0;
   let previous = CHAIN_GENESIS;
   let expected = 1;
   let matched = 0;
@@ -247,34 +263,26 @@ async function walk(
   let changed: { seq: number; auditId: string } | null = null;
   while (expected <= lastSeq) {
     const links = await source.links(expected - 1, Math.min(batch, lastSeq - expected + 1));
-    if (links.length === 0 || links[0]!.seq !== expected) {
-      const target = parsed[next]!;
-      return failed(checked, matched, {
-        seq: expected,
-        where: target.where,
-        problem: `the chain has no link at seq ${expected}, at or before the signed ${describe(target.line)} (truncated, rolled back or deleted)`,
-      });
-    }
+    if (links.length === 0) return noLink(expected, parsed[next]!, checked, matched);
     for (const link of links) {
-      if (link.seq !== expected) {
-        return failed(checked, matched, {
-          seq: expected,
-          where: parsed[next]!.where,
-          problem: `the chain has no link at seq ${expected}, at or before the signed ${describe(parsed[next]!.line)} (deleted)`,
-        });
-      }
+      if (link.seq !== expected) return noLink(expected, parsed[next]!, checked, matched);
       let rowHash: Buffer;
       if (link.row !== null) {
         rowHash = auditRowHash(link.row);
         if (changed === null && !rowHash.equals(link.storedRowHash)) changed = { seq: link.seq, auditId: link.auditId };
-      } else if (retiredUnder.some((retired) => link.seq <= retired.throughSeq && link.occurredMicros < retired.beforeMicros)) {
-        rowHash = link.storedRowHash;
       } else {
-        return failed(checked, matched, {
-          seq: link.seq,
-          where: `audit row ${link.auditId}`,
-          problem: 'the audit row of a sealed link is missing and no signed retention line covers it (deleted)',
-        });
+        const covered = retiredUnder.some((retired) => link.seq <= retired.throughSeq && link.occurredMicros < retired.beforeMicros);
+        if (!covered || missing >= retiredRows) {
+          return failed(checked, matched, {
+            seq: link.seq,
+            where: `audit row ${link.auditId}`,
+            problem: covered
+              ? `the audit row of a sealed link is missing beyond the ${retiredRows} rows the signed retention lines retired (deleted)`
+              : 'the audit row of a sealed link is missing and no signed retention line covers it (deleted)',
+          });
+        }
+        missing += 1;
+        rowHash = link.storedRowHash;
       }
       previous = chainStep(previous, rowHash);
       while (next < parsed.length && lineSeq(parsed[next]!.line) === link.seq) {
@@ -298,7 +306,23 @@ async function walk(
       expected += 1;
     }
   }
+  if (missing !== retiredRows) {
+    // Fewer gone than retired: a line whose count the verifier cannot account for.
+    return failed(checked, matched, {
+      seq: null,
+      where: 'the retention lines',
+      problem: `the signed retention lines retired ${retiredRows} rows, but ${missing} are missing`,
+    });
+  }
   return { intact: true, checked, matched, firstBreak: null, skipped: [] };
+}
+
+function noLink(seq: number, target: { line: SignedLine; where: string }, checked: number, matched: number): CheckpointVerdict {
+  return failed(checked, matched, {
+    seq,
+    where: target.where,
+    problem: `the chain has no link at seq ${seq}, at or before the signed ${describe(target.line)} (truncated, rolled back or deleted)`,
+  });
 }
 
 function describe(line: SignedLine): string {
