@@ -139,6 +139,8 @@ describe('audit checkpoints: signed heads outside the database', () => {
     const heads = exported().map((checkpoint) => checkpoint.seq);
     expect(heads).toHaveLength(3);
     await expect(checkpoints.verifyDirectory(dirs.export)).resolves.toMatchObject({ intact: true, checked: 3 });
+    // Read two links at a time (keyset): the same verdict.
+    await expect(checkpoints.verifyDirectory(dirs.export, 2)).resolves.toMatchObject({ intact: true, checked: 3, matched: 3 });
 
     const edited = before + 2; // inside the second checkpoint's stretch
     await rewriteAndRelink(edited);
@@ -147,6 +149,7 @@ describe('audit checkpoints: signed heads outside the database', () => {
     await expect(t.get(AuditChain).verify()).resolves.toMatchObject({ intact: true });
     const verdict = await checkpoints.verifyDirectory(dirs.export);
     expect(verdict).toMatchObject({ intact: false, matched: 1, firstBreak: { seq: heads[1] } });
+    await expect(checkpoints.verifyDirectory(dirs.export, 2)).resolves.toEqual(verdict);
     expect(verdict.firstBreak!.where).toMatch(/^checkpoints-\d{4}-\d{2}-\d{2}\.jsonl:\d+$/);
     expect(verdict.firstBreak!.problem).toMatch(/chain hash differs from the signed checkpoint/);
   });
@@ -616,6 +619,7 @@ describe('audit checkpoints: retention, signed and exported', () => {
     const verdict = await checkpoints.verifyDirectory(dirs.export);
     const lines = exportedLines().length;
     expect(verdict).toEqual({ intact: true, checked: lines, matched: lines, firstBreak: null, skipped: [] });
+    await expect(checkpoints.verifyDirectory(dirs.export, 4)).resolves.toEqual(verdict);
     expect((await t.get(AuditChain).verify()).intact).toBe(true);
 
     const file = join(dirs.export, checkpointFile(retention[0]!.at));

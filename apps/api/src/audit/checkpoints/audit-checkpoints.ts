@@ -27,6 +27,7 @@ import {
   SignedCheckpoint,
   SignedLine,
   SignedRetention,
+  VERIFY_BATCH,
   verifyCheckpoints,
 } from './checkpoint-format';
 
@@ -150,9 +151,9 @@ export class AuditCheckpoints implements AuditHeadAnchor {
    * The signed lines of every `*.jsonl` file in `directory` against the chain recomputed from
    * the audit rows (npm run audit:verify -- --checkpoints). Only regular files are read (a
    * symlink, FIFO or directory named `*.jsonl` is refused, naming it); other entries are
-   * reported as skipped.
+   * reported as skipped. Links are read `batch` at a time (keyset by sequence).
    */
-  async verifyDirectory(directory: string): Promise<CheckpointVerdict> {
+  async verifyDirectory(directory: string, batch = VERIFY_BATCH): Promise<CheckpointVerdict> {
     const entries: { checkpoint: SignedLine | string; where: string }[] = [];
     const names = readdirSync(directory).sort();
     const skipped = names.filter((name) => !name.endsWith('.jsonl'));
@@ -171,7 +172,7 @@ export class AuditCheckpoints implements AuditHeadAnchor {
         if (line.trim() !== '') entries.push({ checkpoint: parseCheckpointLine(line), where: `${name}:${index + 1}` });
       });
     }
-    const verdict = await verifyCheckpoints(entries, this.keys.publicKeys(), this.chainSource());
+    const verdict = await verifyCheckpoints(entries, this.keys.publicKeys(), this.chainSource(), batch);
     return { ...verdict, skipped };
   }
 
