@@ -1,4 +1,13 @@
-import { AUDIT_ROW_TEXT_COLUMNS, AuditChain, auditRowCanonicalText, auditRowHash, AuditRowText, AuditSealer } from '@ringfence/audit';
+import {
+  AUDIT_ROW_TEXT_COLUMNS,
+  AuditChain,
+  auditRowCanonicalText,
+  auditRowHash,
+  AuditRowText,
+  AuditSealer,
+  ChainHead,
+  RetentionBoundary,
+} from '@ringfence/audit';
 import { KeyMaterialDirectory } from '@ringfence/crypto';
 import { UnitOfWork } from '@ringfence/tenancy';
 import { execFileSync } from 'node:child_process';
@@ -584,7 +593,19 @@ describe('audit checkpoints: retention, signed and exported', () => {
     const before = await partitions();
     const unwritable = join(dirs.export, 'not-a-directory');
     writeFileSync(unwritable, '');
-    await expect(sealerWith(checkpointsWith(undefined, unwritable)).retire()).rejects.toThrow();
+    // Heads export fine; the retention line alone cannot be written.
+    const good = checkpointsWith();
+    const bad = checkpointsWith(undefined, unwritable);
+    const exporting: string[] = [];
+    const anchor = {
+      anchor: (head: ChainHead) => good.anchor(head),
+      retention: (boundary: RetentionBoundary) => {
+        exporting.push(boundary.retiredBefore);
+        return bad.retention(boundary);
+      },
+    };
+    await expect(new AuditSealer(t.get(AuditChain), { retentionDays: 90 }, anchor).retire()).rejects.toThrow(/ENOTDIR|EEXIST/);
+    expect(exporting).toHaveLength(1);
     expect(await partitions()).toBe(before);
     expect((await t.superuser.query('SELECT 1 FROM audit_checkpoints')).rows).toEqual([]);
   });
