@@ -158,6 +158,14 @@ describe('the commands beside a running server (embedded PostgreSQL)', () => {
     expect(intact).toMatchObject({ code: 0 });
     expect(intact.stdout).toContain('audit checkpoints intact: 1 signed checkpoints match the chain\n');
 
+    // No checkpoint at all (the files deleted, the wrong directory) is no verdict; what is not *.jsonl is named as skipped.
+    const empty = mkdtempSync(join(workDir, 'empty-'));
+    writeFileSync(join(empty, 'notes.txt'), 'not a checkpoint file');
+    const nothing = await cli('audit-verify', ['--checkpoints', empty], env);
+    expect(nothing).toMatchObject({ code: 1 });
+    expect(nothing.stdout).toContain('audit checkpoints: skipped 1 entries not *.jsonl: notes.txt\n');
+    expect(nothing.stdout).toContain('audit checkpoint FAILED (the checkpoint directory): no checkpoints to check\n');
+
     // A forged line (the head changed, the signature kept) is refused.
     const forged = mkdtempSync(join(workDir, 'forged-'));
     writeFileSync(join(forged, 'checkpoints.jsonl'), `${checkpointLine({ ...signed, headHash: 'ab'.repeat(32) })}\n`);

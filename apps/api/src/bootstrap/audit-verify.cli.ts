@@ -10,13 +10,17 @@ const AUDIT_VERIFY: CliSpec = {
     checkpoints: {
       type: 'string',
       value: '<dir>',
-      description: "also check the chain against the signed checkpoints exported to <dir> (every *.jsonl file; AUDIT_CHECKPOINT_DIR's)",
+      description:
+        "also recompute the chain from the audit rows and check it against the signed checkpoints exported to <dir> (every *.jsonl file; AUDIT_CHECKPOINT_DIR's)",
     },
   },
   notes: [
     'Rows not yet sealed into the chain (the worker seals them within seconds) are not checked.',
-    'With --checkpoints, every checkpoint must carry a valid Ed25519 signature of its key version (audit-checkpoint.vN.pem)',
-    "and the chain's hash at its sequence must equal its head: rows rewritten and relinked are caught at the first checkpoint after the edit.",
+    'With --checkpoints, every line must carry a valid Ed25519 signature of its key version (audit-checkpoint.vN.pem), and the chain',
+    "recomputed here from the rows' columns (not the database's audit_verify, audit_row_hash or stored hashes) must equal each signed head:",
+    'a row changed, deleted or replaced, or rewritten and relinked, is caught at the first checkpoint after it. A row may be missing only',
+    'under a signed retention line; a directory with no checkpoint, or without the newest one exported, fails; a *.jsonl that is not a',
+    'regular file is refused; other entries are listed as skipped.',
     'The verification is audited (audit.verify, as system:audit:verify) with its verdict.',
     'Database: DATABASE_URL when set; else the embedded PostgreSQL of RINGFENCE_DATA_DIR (./.data), the running',
     "server's when `npm start` runs (its port read from postmaster.pid), or one started for the command.",
@@ -54,11 +58,23 @@ runCli(AUDIT_VERIFY, async ({ values }) => {
         checked: report.checked,
         verifiedThroughSeq: report.verifiedThroughSeq,
         firstBreak: report.firstBreak,
-        ...(anchored ? { checkpoints: { intact: anchored.intact, checked: anchored.checked, firstBreak: anchored.firstBreak } } : {}),
+        ...(anchored
+          ? {
+              checkpoints: {
+                intact: anchored.intact,
+                checked: anchored.checked,
+                firstBreak: anchored.firstBreak,
+                skipped: anchored.skipped.slice(0, 20),
+              },
+            }
+          : {}),
       },
     });
     if (report.intact) {
       process.stdout.write(`audit chain intact: ${report.checked} links checked, through seq ${report.verifiedThroughSeq}\n`);
+    }
+    if (anchored && anchored.skipped.length > 0) {
+      process.stdout.write(`audit checkpoints: skipped ${anchored.skipped.length} entries not *.jsonl: ${anchored.skipped.join(', ')}\n`);
     }
     if (anchored?.intact) process.stdout.write(`audit checkpoints intact: ${anchored.checked} signed checkpoints match the chain\n`);
     if (anchored && !anchored.intact) {

@@ -9,6 +9,18 @@ export interface ChainHead {
   readonly hash: string;
 }
 
+/** Where a retention run's dropped months end: every retired row lies before `retiredBefore`, at or below `throughSeq`. */
+export interface RetentionBoundary {
+  /** The last link about a retired row, and the chain hash there. */
+  readonly throughSeq: number;
+  readonly headHash: string;
+  /** ISO 8601: the upper bound of the newest month dropped. */
+  readonly retiredBefore: string;
+  readonly partitions: readonly string[];
+  /** How many rows the dropped months held: every one of them sealed, so exactly the links left without a row. */
+  readonly rowsRetired: number;
+}
+
 export interface ChainReport {
   readonly intact: boolean;
   /** Links walked from the starting point. */
@@ -85,18 +97,44 @@ export class AuditChain {
 
   /**
    * The retention path: drops the months wholly older than `retentionDays` whose rows are
-   * all sealed, with a checkpoint and an `audit.retention` row (migration 0006).
+   * all sealed, with a checkpoint and an `audit.retention` row (migration 0006). When rows
+   * were retired, `beforeCommit` gets the boundary inside the same transaction: if it throws
+   * (the signed retention line could not be exported), nothing is dropped.
    */
-  retire(retentionDays: number): Promise<{ partition: string; rows: number }[]> {
-    return this.asKeeper(async () =>
-      (
+  retire(
+    retentionDays: number,
+    beforeCommit?: (boundary: RetentionBoundary) => Promise<void>,
+  ): Promise<{ partition: string; rows: number }[]> {
+    return this.asKeeper(async () => {
+      const dropped = (
         await sqlRows<{ partition_name: string; rows_retired: string }>(
           this.unitOfWork.manager,
           'SELECT partition_name, rows_retired FROM audit_drop_partitions(make_interval(days => $1))',
           [retentionDays],
         )
-      ).map((row) => ({ partition: row.partition_name, rows: Number(row.rows_retired) })),
-    );
+      ).map((row) => ({ partition: row.partition_name, rows: Number(row.rows_retired) }));
+      if (dropped.length === 0 || !beforeCommit) return dropped;
+      // The checkpoint audit_drop_partitions just wrote, in this transaction.
+      const [checkpoint] = await sqlRows<{
+        retired_before: Date;
+        through_seq: string | null;
+        chain_hash: Buffer | null;
+        rows_retired: string;
+      }>(
+        this.unitOfWork.manager,
+        `SELECT retired_before, through_seq, chain_hash, rows_retired FROM audit_checkpoints WHERE kind = 'retention' ORDER BY id DESC LIMIT 1`,
+      );
+      if (checkpoint?.through_seq != null && checkpoint.chain_hash !== null) {
+        await beforeCommit({
+          throughSeq: Number(checkpoint.through_seq),
+          headHash: checkpoint.chain_hash.toString('hex'),
+          retiredBefore: checkpoint.retired_before.toISOString(),
+          partitions: dropped.map((part) => part.partition),
+          rowsRetired: Number(checkpoint.rows_retired),
+        });
+      }
+      return dropped;
+    });
   }
 
   /** The first break from `fromSeq` on (0: the whole chain), or an intact report. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Job } from '@ringfence/tenancy';
-import { AuditChain, ChainHead } from './audit-chain';
+import { AuditChain, ChainHead, RetentionBoundary } from './audit-chain';
 
 /**
  * Where the sealer anchors each chain head it reaches, outside the database (the API's signed
@@ -9,6 +9,11 @@ import { AuditChain, ChainHead } from './audit-chain';
 export const AUDIT_HEAD_ANCHOR = Symbol('AUDIT_HEAD_ANCHOR');
 export interface AuditHeadAnchor {
   anchor(head: ChainHead): Promise<unknown>;
+  /**
+   * Signs and exports where retention ended, before the drop commits (a throw rolls it back):
+   * the verifier forgives a missing row only under a signed retention line.
+   */
+  retention?(boundary: RetentionBoundary): Promise<unknown>;
 }
 
 export const AUDIT_RETENTION = Symbol('AUDIT_RETENTION');
@@ -76,11 +81,38 @@ export class AuditSealer {
     return total;
   }
 
-  /** Seals first (a month with unsealed rows is never dropped), then drops what retention allows. */
+  /**
+   * Seals first (a month with unsealed rows is never dropped), then drops what retention
+   * allows; with an anchor, the boundary is signed and exported before the drop commits.
+   */
   async retire(): Promise<{ partition: string; rows: number }[]> {
     await this.sealAll();
-    const dropped = await this.chain.retire(this.options.retentionDays);
+    const anchor = this.anchor;
+    const dropped = await this.chain.retire(
+      this.options.retentionDays,
+      anchor?.retention === undefined
+        ? undefined
+        : async (boundary) => {
+            this.checkBoundary(boundary);
+            await anchor.retention!(boundary);
+          },
+    );
     for (const { partition, rows } of dropped) this.logger.log(`audit retention dropped ${partition} (${rows} rows)`);
     return dropped;
+  }
+
+  /**
+   * What the app signs is checked against what it knows, not only against what the database
+   * answered: the boundary lies past the retention period by the app's clock, and the retired
+   * links are at or below the head this instance anchored.
+   */
+  private checkBoundary(boundary: RetentionBoundary): void {
+    const cutoff = Date.now() - this.options.retentionDays * 86_400_000;
+    if (Date.parse(boundary.retiredBefore) > cutoff)
+      throw new Error(`audit retention boundary ${boundary.retiredBefore} is within the retention period: not signed, nothing dropped`);
+    if (boundary.throughSeq > this.anchoredSeq)
+      throw new Error(
+        `audit retention reaches seq ${boundary.throughSeq}, past the anchored head ${this.anchoredSeq}: not signed, nothing dropped`,
+      );
   }
 }

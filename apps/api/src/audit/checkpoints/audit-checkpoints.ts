@@ -1,15 +1,33 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AuditHeadAnchor, ChainHead } from '@ringfence/audit';
+import { AUDIT_ROW_TEXT_COLUMNS, type AuditHeadAnchor, type AuditRowText, type ChainHead, type RetentionBoundary } from '@ringfence/audit';
 import { Principal, sqlRows, UnitOfWork } from '@ringfence/tenancy';
-import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointKeys } from './checkpoint-keys';
 import {
+  ChainLink,
+  ChainSource,
   checkpointLine,
   checkpointPayload,
   CheckpointVerdict,
   parseCheckpointLine,
+  retentionPayload,
   SignedCheckpoint,
+  SignedLine,
+  SignedRetention,
+  VERIFY_BATCH,
   verifyCheckpoints,
 } from './checkpoint-format';
 
@@ -30,6 +48,11 @@ export function checkpointFile(at: string): string {
 
 const CHECKPOINTER: Principal = { kind: 'system', process: 'audit-checkpoints' };
 
+/** A link and its row's columns as text (AUDIT_ROW_TEXT_COLUMNS; `id` null: no row). */
+type LinkRow = { seq: string; audit_id: string; link_micros: string; row_hash: Buffer } & {
+  [K in keyof AuditRowText]: AuditRowText[K] | null;
+};
+
 interface CheckpointRow {
   seq: string;
   head_hash: Buffer;
@@ -43,7 +66,8 @@ interface CheckpointRow {
  * The sealer hands every head it reaches to `anchor`: signed with the active
  * `audit-checkpoint.vN.pem` (Ed25519), appended to the checkpoint file (fsync'd) first, then
  * kept in `audit_head_checkpoints` for the API. A superuser who rewrites rows and relinks the
- * chain cannot rewrite the file's signed heads without the key.
+ * chain cannot rewrite the file's signed heads without the key. Retention runs are signed
+ * the same way (`retention`), so the verifier can tell a retired row from a deleted one.
  */
 @Injectable()
 export class AuditCheckpoints implements AuditHeadAnchor {
@@ -100,32 +124,139 @@ export class AuditCheckpoints implements AuditHeadAnchor {
     return this.keys.publicKeyPems().map((key) => ({ ...key, active: key.version === this.keys.activeVersion }));
   }
 
-  /** The chain in the database against every `*.jsonl` checkpoint file in `directory` (npm run audit:verify -- --checkpoints). */
-  async verifyDirectory(directory: string): Promise<CheckpointVerdict> {
-    const entries: { checkpoint: SignedCheckpoint | string; where: string }[] = [];
-    for (const name of readdirSync(directory)
-      .filter((file) => file.endsWith('.jsonl'))
-      .sort()) {
-      readFileSync(join(directory, name), 'utf8')
-        .split('\n')
-        .forEach((line, index) => {
-          if (line.trim() !== '') entries.push({ checkpoint: parseCheckpointLine(line), where: `${name}:${index + 1}` });
-        });
-    }
-    return verifyCheckpoints(entries, this.keys.publicKeys(), (seqs) => this.chainHashes(seqs));
+  /**
+   * Signs and exports where a retention run ended (a `kind: "retention"` line in the day's
+   * file), called before the drop commits: a failed export rolls the drop back.
+   */
+  // eslint-disable-next-line @typescript-eslint/require-await -- the anchor's contract is asynchronous; the export is a synchronous fsync'd append
+  async retention(boundary: RetentionBoundary): Promise<SignedRetention> {
+    const unsigned = {
+      throughSeq: boundary.throughSeq,
+      headHash: boundary.headHash,
+      retiredBefore: boundary.retiredBefore,
+      rowsRetired: boundary.rowsRetired,
+      at: new Date().toISOString(),
+      keyVersion: this.keys.activeVersion,
+    };
+    const { signature } = this.keys.sign(retentionPayload(unsigned));
+    const line: SignedRetention = { kind: 'retention', ...unsigned, signature: signature.toString('base64url') };
+    appendDurably(this.options.directory, checkpointFile(line.at), `${checkpointLine(line)}\n`);
+    this.logger.log(
+      `audit retention through seq ${line.throughSeq} (before ${line.retiredBefore}) ${line.headHash} signed (key v${line.keyVersion})`,
+    );
+    return line;
   }
 
-  private async chainHashes(seqs: number[]): Promise<ReadonlyMap<number, string>> {
-    const rows = await this.unitOfWork.run(
-      () =>
-        sqlRows<{ seq: string; chain_hash: Buffer }>(
-          this.unitOfWork.manager,
-          'SELECT seq, chain_hash FROM audit_chain WHERE seq = ANY($1::bigint[])',
-          [seqs],
-        ),
-      { principal: CHECKPOINTER, longRunning: true },
-    );
-    return new Map(rows.map((row) => [Number(row.seq), row.chain_hash.toString('hex')]));
+  /**
+   * The signed lines of every `*.jsonl` file in `directory` against the chain recomputed from
+   * the audit rows (npm run audit:verify -- --checkpoints). Only regular files are read (a
+   * symlink, FIFO or directory named `*.jsonl` is refused, naming it); other entries are
+   * reported as skipped. Links are read `batch` at a time (keyset by sequence).
+   */
+  async verifyDirectory(directory: string, batch = VERIFY_BATCH): Promise<CheckpointVerdict> {
+    const entries: { checkpoint: SignedLine | string; where: string }[] = [];
+    const names = readdirSync(directory).sort();
+    const skipped = names.filter((name) => !name.endsWith('.jsonl'));
+    for (const name of names.filter((file) => file.endsWith('.jsonl'))) {
+      const text = readRegularFile(join(directory, name));
+      if (text === null) {
+        return {
+          intact: false,
+          checked: 0,
+          matched: 0,
+          firstBreak: { seq: null, where: name, problem: 'not a regular file (a symlink, FIFO, directory or device): refused' },
+          skipped,
+        };
+      }
+      text.split('\n').forEach((line, index) => {
+        if (line.trim() !== '') entries.push({ checkpoint: parseCheckpointLine(line), where: `${name}:${index + 1}` });
+      });
+    }
+    const verdict = await verifyCheckpoints(entries, this.keys.publicKeys(), this.chainSource(), batch);
+    return { ...verdict, skipped };
+  }
+
+  /**
+   * The chain as data, read as the system in short keyset batches: built-in casts only,
+   * tables named with their schema and `search_path` pinned to the catalog, so no function
+   * or relation a superuser creates is called instead.
+   */
+  private chainSource(): ChainSource {
+    const read = <T>(sql: string, parameters: unknown[] = []): Promise<T[]> =>
+      this.unitOfWork.run(
+        async () => {
+          await sqlRows(this.unitOfWork.manager, `SELECT set_config('search_path', 'pg_catalog, pg_temp', true)`);
+          return sqlRows<T>(this.unitOfWork.manager, sql, parameters);
+        },
+        { principal: CHECKPOINTER, longRunning: true },
+      );
+    return {
+      links: async (afterSeq, limit) =>
+        (
+          await read<LinkRow>(
+            `SELECT c.seq::text AS seq, c.audit_id::text AS audit_id,
+                    (extract(epoch FROM c.occurred_at) * 1000000)::bigint::text AS link_micros, c.row_hash,
+                    ${AUDIT_ROW_TEXT_COLUMNS}
+               FROM public.audit_chain c
+               LEFT JOIN public.audit_log a ON a.id = c.audit_id AND a.occurred_at = c.occurred_at
+              WHERE c.seq > $1::bigint
+              ORDER BY c.seq
+              LIMIT $2::integer`,
+            [afterSeq, limit],
+          )
+        ).map(toChainLink),
+      retentionRecords: async () =>
+        (
+          await read<{ id: string; through_seq: string | null; chain_hash: Buffer | null }>(
+            `SELECT k.id::text AS id, k.through_seq::text AS through_seq, k.chain_hash
+               FROM public.audit_checkpoints k WHERE k.kind = 'retention' ORDER BY k.id`,
+          )
+        ).map((row) => ({
+          id: row.id,
+          throughSeq: row.through_seq === null ? null : Number(row.through_seq),
+          headHash: row.chain_hash === null ? null : row.chain_hash.toString('hex'),
+        })),
+      newestRecordedCheckpoint: async () => {
+        const [row] = await read<{ seq: string; signed_at: Date }>(
+          // Ordered by the column, not by its text (`ORDER BY seq` would sort the text alias: '6' after '25').
+          'SELECT h.seq::text AS seq, h.signed_at FROM public.audit_head_checkpoints h ORDER BY h.seq DESC LIMIT 1',
+        );
+        return row === undefined ? null : { seq: Number(row.seq), at: row.signed_at.toISOString() };
+      },
+    };
+  }
+}
+
+function toChainLink(row: LinkRow): ChainLink {
+  const { seq, audit_id, link_micros, row_hash, ...columns } = row;
+  return {
+    seq: Number(seq),
+    auditId: audit_id,
+    occurredMicros: BigInt(link_micros),
+    storedRowHash: row_hash,
+    row: columns.id === null ? null : (columns as AuditRowText),
+  };
+}
+
+/**
+ * The content of `path` if it is a regular file, else null: opened without following a
+ * symlink and without blocking (a FIFO would hang a read), then checked on the open file.
+ */
+function readRegularFile(path: string): string | null {
+  if (!lstatSync(path).isFile()) return null;
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    // Swapped for a symlink since the lstat: refused the same way.
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return null;
+    throw error;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return null;
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
   }
 }
 

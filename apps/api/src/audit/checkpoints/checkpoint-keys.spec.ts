@@ -56,6 +56,20 @@ describe('CheckpointKeys (audit-checkpoint.vN.pem)', () => {
       expect(() => load(1)).toThrow(/audit-checkpoint\.v1\.pem.*active audit checkpoint signing key version is missing/);
     });
 
+    it('refuses a rollback: a version known by its public half newer than every private key signs nothing by default, only when named', () => {
+      writeFileSync(join(dir, 'audit-checkpoint.v1.pem'), pem(generateKeyPairSync('ed25519').privateKey), { mode: 0o600 });
+      // v2 retired (its private key destroyed) while the older v1 is still on disk.
+      writeFileSync(join(dir, 'audit-checkpoint.pub.v2.pem'), publicHalf(generateKeyPairSync('ed25519').publicKey), { mode: 0o600 });
+      expect(() => load()).toThrow(
+        /audit-checkpoint\.pub\.v2\.pem.*version 2 is known but the newest signing key is audit-checkpoint\.v1\.pem.*rollback.*AUDIT_CHECKPOINT_KEY_VERSION=1/,
+      );
+      // AUDIT_CHECKPOINT_KEY_VERSION=1: on purpose, it signs, and v2's checkpoints still verify.
+      expect(load(1).toJSON()).toEqual({ activeVersion: 1, versions: [1, 2] });
+      // A newer private key provisioned: it signs by default again.
+      writeFileSync(join(dir, 'audit-checkpoint.v3.pem'), pem(generateKeyPairSync('ed25519').privateKey), { mode: 0o600 });
+      expect(load().activeVersion).toBe(3);
+    });
+
     it('must be the public half of its private key when both are there, and never a private key', () => {
       writeFileSync(join(dir, 'audit-checkpoint.v1.pem'), pem(generateKeyPairSync('ed25519').privateKey), { mode: 0o600 });
       writeFileSync(join(dir, 'audit-checkpoint.pub.v1.pem'), publicHalf(generateKeyPairSync('ed25519').publicKey), { mode: 0o600 });

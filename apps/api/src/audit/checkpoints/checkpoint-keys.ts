@@ -10,7 +10,8 @@ const PUBLIC_HALF = /^audit-checkpoint\.pub\.v([1-9][0-9]{0,8})\.pem$/;
 /**
  * The audit checkpoint signing keys (Ed25519), read through the key loader as
  * `audit-checkpoint.vN.pem`. The active version (AUDIT_CHECKPOINT_KEY_VERSION, else the
- * highest) signs; every version present verifies and is published, so checkpoints signed
+ * highest private key, which must be the highest version known: a public half newer than every
+ * private key is a rollback, refused unless the version is named) signs; every version present verifies and is published, so checkpoints signed
  * under v1 still verify after v2 becomes active. A retired version keeps verifying from its
  * public half alone, `audit-checkpoint.pub.vN.pem`, once its private key is destroyed; a public
  * half beside its private key must be that key's.
@@ -37,6 +38,16 @@ export class CheckpointKeys {
       publicKeys.set(version, publicKey);
     }
     const sorted = new Map([...publicKeys].sort(([a], [b]) => a - b));
+    // A rollback: a newer version is known (its key, or its public half once retired) and an
+    // older private key would sign by default. Only a version named on purpose may.
+    const highest = Math.max(...sorted.keys());
+    if (activeVersion === undefined && active < highest) {
+      throw new KeyMaterialError(
+        `audit-checkpoint.pub.v${highest}.pem`,
+        `version ${highest} is known but the newest signing key is audit-checkpoint.v${active}.pem: an older key would sign (a rollback), refused; ` +
+          `provision audit-checkpoint.v${highest + 1}.pem, or set AUDIT_CHECKPOINT_KEY_VERSION=${active} to sign with v${active} on purpose`,
+      );
+    }
     return new CheckpointKeys({ version: active, privateKey: keys.get(active)! }, sorted);
   }
 
