@@ -165,7 +165,36 @@ describe('admin login', () => {
     expect((await login('v6-other@example.com', 'a guess of a password', '2001:db8:77:2::1')).statusCode).toBe(401);
   });
 
-  it('gives an admin without TOTP a setup-only session that can do nothing else [V6.3.2 V6.3.3 V6.3.4]', async () => {
+  it('signs in with a one-time password for 72 hours only: past them, the same 401 as a wrong password, audited with its real reason [V6.4.1]', async () => {
+    const { AdminBootstrap } = await import('../../apps/api/src/admin-identity/admins/admin-bootstrap');
+    const created = await t.app.get(AdminBootstrap).create('stale-otp@example.com', 'admin');
+    const age = (hours: number) =>
+      t.superuser.query(`UPDATE admins SET password_changed_at = now() - make_interval(hours => $2) WHERE email = $1`, [
+        'stale-otp@example.com',
+        hours,
+      ]);
+    await age(71);
+    const fresh = await login('stale-otp@example.com', created.oneTimePassword);
+    expect(fresh.statusCode).toBe(200);
+    await age(73);
+    const stale = await login('stale-otp@example.com', created.oneTimePassword, freshIp(), 'req-stale-otp');
+    const wrong = await login('stale-otp@example.com', 'not the one-time password at all', freshIp());
+    expect(withoutRequestId(stale)).toEqual(withoutRequestId(wrong));
+    expect(await auditOf('req-stale-otp')).toEqual([
+      {
+        action: 'auth.login',
+        outcome: 'failure',
+        reason: 'one_time_password_expired',
+        target_id: expect.any(String) as string,
+        actor_type: 'anonymous',
+      },
+    ]);
+    // A password the admin chose is not a one-time password: its age does not matter.
+    await t.superuser.query(`UPDATE admins SET password_changed_at = now() - interval '400 days' WHERE id = $1`, [owner.id]);
+    expect((await login(owner.email, owner.password)).statusCode).toBe(200);
+  });
+
+  it('gives an admin without TOTP a setup-only session that can do nothing else [V6.3.2 V6.3.3 V6.3.4 V6.4.1]', async () => {
     const { AdminBootstrap } = await import('../../apps/api/src/admin-identity/admins/admin-bootstrap');
     const created = await t.app.get(AdminBootstrap).create('fresh-admin@example.com', 'admin');
     const response = await login('fresh-admin@example.com', created.oneTimePassword);

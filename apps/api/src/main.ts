@@ -106,7 +106,7 @@ function printFirstOwner(email: string, oneTimePassword: string, consoleUrl: str
     [
       '',
       `${on}  ┌──────────────────────────────────────────────────────────────────────┐`,
-      '  │ First owner created. Shown once; the first login replaces it.        │',
+      '  │ First owner created. Shown once, valid 72 hours; login replaces it.  │',
       `  │   email:              ${email.padEnd(47)}│`,
       `  │   one-time password:  ${oneTimePassword.padEnd(47)}│`,
       ...(consoleUrl

@@ -33,4 +33,10 @@ export const MFA_FAILURE_WINDOW_MS = 60 * 60 * 1000;
  */
 export const REFRESH_REUSE_GRACE_SECONDS = 15;
 export const PASSWORD_RESET_TTL_MS = 60 * 60 * 1000;
+/**
+ * How long a one-time password (a new admin's, or one `admin:create` printed) signs in: past
+ * it the login is refused like a wrong password and audited as `one_time_password_expired`;
+ * the admin sets a password through the mailed reset link instead (ADR 0004).
+ */
+export const ONE_TIME_PASSWORD_TTL_MS = 72 * 60 * 60 * 1000;
 export const PASSWORD_RESET_MAX_FAILURES = 5;

@@ -47,7 +47,7 @@ runCli(ADMIN_CREATE, async ({ values }) => {
     }
     process.stdout.write(
       `Admin ${created.admin.email} (${created.admin.role}) created.\n` +
-        `One-time password (shown once; the first login replaces it and enrols TOTP):\n\n  ${created.oneTimePassword}\n\n`,
+        `One-time password (shown once, valid 72 hours; the first login replaces it and enrols TOTP):\n\n  ${created.oneTimePassword}\n\n`,
     );
     return EXIT.OK;
   });

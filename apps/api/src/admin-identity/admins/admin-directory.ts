@@ -18,6 +18,8 @@ export interface AdminRecord {
   status: AdminStatus;
   passwordHash: string;
   passwordMustChange: boolean;
+  /** When the password was last set: for a one-time password, when it was issued. */
+  passwordChangedAt: Date;
   totpEnabled: boolean;
   sealedTotpSecret: Buffer | null;
   sealedPendingTotpSecret: Buffer | null;
@@ -42,6 +44,7 @@ interface AdminRow {
   status: AdminStatus;
   password_hash: string;
   password_must_change: boolean;
+  password_changed_at: Date;
   totp_secret: Buffer | null;
   totp_pending_secret: Buffer | null;
   totp_enabled_at: Date | null;
@@ -49,8 +52,8 @@ interface AdminRow {
   created_at: Date;
 }
 
-const COLUMNS = `id, email, role, status, password_hash, password_must_change, totp_secret, totp_pending_secret,
-  totp_enabled_at, totp_last_step, created_at`;
+const COLUMNS = `id, email, role, status, password_hash, password_must_change, password_changed_at, totp_secret,
+  totp_pending_secret, totp_enabled_at, totp_last_step, created_at`;
 
 /** Trimmed and lower-cased: the one form an email is stored and looked up in. */
 export function normaliseEmail(email: string): string {
@@ -210,6 +213,7 @@ function toRecord(row: AdminRow): AdminRecord {
     status: row.status,
     passwordHash: row.password_hash,
     passwordMustChange: row.password_must_change,
+    passwordChangedAt: row.password_changed_at,
     totpEnabled: row.totp_enabled_at !== null,
     sealedTotpSecret: row.totp_secret,
     sealedPendingTotpSecret: row.totp_pending_secret,

@@ -8,6 +8,7 @@ import {
   MFA_CHALLENGE_TTL_MS,
   MFA_FAILURE_WINDOW_MS,
   MFA_MAX_FAILURES_PER_ADMIN,
+  ONE_TIME_PASSWORD_TTL_MS,
 } from '../admin-identity.options';
 import { AdminDirectory, AdminRecord, normaliseEmail } from '../admins/admin-directory';
 import { PasswordHasher } from '../passwords/password-hasher';
@@ -25,8 +26,8 @@ type Refusal = { refused: string; adminId?: string; limited?: boolean };
 
 /**
  * The way in: email and password, then a second factor. Every failure answers the same
- * 401; its real reason (unknown email, wrong password, disabled admin, wrong code, dead
- * challenge) is audited in its own transaction. An unknown email still pays one argon2
+ * 401; its real reason (unknown email, wrong password, disabled admin, a one-time password
+ * past its 72 hours, wrong code, dead challenge) is audited in its own transaction. An unknown email still pays one argon2
  * verification, so it takes as long as a known one.
  */
 @Injectable()
@@ -59,6 +60,8 @@ export class AdminLogin {
     if (!admin) return this.refuse('auth.login', { refused: 'unknown_email' });
     if (!passwordOk) return this.refuse('auth.login', { refused: 'wrong_password', adminId: admin.id });
     if (admin.status !== 'active') return this.refuse('auth.login', { refused: 'admin_disabled', adminId: admin.id });
+    if (admin.passwordMustChange && Date.now() - admin.passwordChangedAt.getTime() > ONE_TIME_PASSWORD_TTL_MS)
+      return this.refuse('auth.login', { refused: 'one_time_password_expired', adminId: admin.id });
 
     const rehashed = this.hasher.needsRehash(admin.passwordHash) ? await this.hasher.hash(password) : undefined;
     return this.unitOfWork.run(

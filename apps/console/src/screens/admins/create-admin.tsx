@@ -72,7 +72,8 @@ export function OneTimePasswordCard({ created, onDone }: { created: CreatedAdmin
       <p>
         Hand this one-time password to {created.admin.email} <strong>out of band</strong>: in person, by phone, or through a password
         manager share. Never send it by email or in the chat where you agreed on the account. At their first sign-in they enrol an
-        authenticator app and replace it with a password of their own.
+        authenticator app and replace it with a password of their own. It signs in for 72 hours; after that they set a password through the
+        reset link sent to their email.
       </p>
       <ShownOnce label="One-time password" value={created.oneTimePassword} />
       <div className="actions">
