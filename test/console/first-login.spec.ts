@@ -24,7 +24,7 @@ describe('console: first login', () => {
     await browser?.close();
   });
 
-  it('enrols TOTP, shows the recovery codes once, replaces the password, and keeps no token in storage [V14.3.3]', async () => {
+  it('enrols TOTP, shows the recovery codes once, replaces the password, and keeps no token in storage [V3.3.1 V14.3.3]', async () => {
     const email = `first-${Date.now()}@example.com`;
     const { oneTimePassword } = await t.app.get(AdminBootstrap).create(email, 'admin');
     const { context, page, faults } = await consolePage(browser, t.url);
@@ -72,7 +72,7 @@ describe('console: first login', () => {
       expect(Object.keys(storage.session)).toEqual(['ringfence.csrf']);
       const cookies = await context.cookies();
       expect(cookies.map(({ name, httpOnly, path, sameSite }) => ({ name, httpOnly, path, sameSite }))).toEqual([
-        { name: 'rf_refresh', httpOnly: true, path: '/v1/auth', sameSite: 'Strict' },
+        { name: '__Secure-rf_refresh', httpOnly: true, path: '/v1/auth', sameSite: 'Strict' },
       ]);
       const html = await page.content();
       for (const code of codes) expect(html).not.toContain(code);

@@ -318,7 +318,7 @@ describe('admin login', () => {
   });
 
   describe('a cookie sign-in in a browser that already holds a refresh cookie', () => {
-    /** Password, then the second factor with cookie delivery, sent with `cookie` as the browser's rf_refresh. */
+    /** Password, then the second factor with cookie delivery, sent with `cookie` as the browser's __Secure-rf_refresh. */
     const cookieSignIn = async (admin: TestAdmin, cookie?: string, requestId?: string): Promise<LightMyRequestResponse> => {
       const challenge = (await login(admin.email, admin.password)).json<{ challenge: string }>().challenge;
       return t.app.inject({
@@ -326,13 +326,14 @@ describe('admin login', () => {
         url: '/v1/auth/mfa',
         headers: {
           'x-forwarded-for': freshIp(),
-          ...(cookie ? { cookie: `rf_refresh=${cookie}` } : {}),
+          ...(cookie ? { cookie: `__Secure-rf_refresh=${cookie}` } : {}),
           ...(requestId ? { 'x-request-id': requestId } : {}),
         },
         payload: { challenge, code: admin.secondFactor(), refreshTokenDelivery: 'cookie' },
       });
     };
-    const cookieOf = (answer: LightMyRequestResponse): string => /^rf_refresh=([^;]+);/.exec(String(answer.headers['set-cookie']))![1]!;
+    const cookieOf = (answer: LightMyRequestResponse): string =>
+      /^__Secure-rf_refresh=([^;]+);/.exec(String(answer.headers['set-cookie']))![1]!;
     const sessionOf = (answer: LightMyRequestResponse): string => answer.json<{ sessionId: string }>().sessionId;
     const revokedReasonOf = async (sessionId: string): Promise<string | null> =>
       (await t.superuser.query('SELECT revoked_reason FROM admin_sessions WHERE id = $1', [sessionId])).rows[0].revoked_reason;
@@ -340,7 +341,7 @@ describe('admin login', () => {
     const shapeOf = (answer: LightMyRequestResponse): unknown => ({
       status: answer.statusCode,
       body: Object.keys(answer.json<Record<string, unknown>>()).sort(),
-      cookie: String(answer.headers['set-cookie']).replace(/^rf_refresh=[^;]+/, 'rf_refresh=…'),
+      cookie: String(answer.headers['set-cookie']).replace(/^__Secure-rf_refresh=[^;]+/, '__Secure-rf_refresh=…'),
     });
 
     it('ends the older family of the same admin, whose cookie the new one overwrites, and audits it [V16.3.1]', async () => {
@@ -369,7 +370,7 @@ describe('admin login', () => {
       const stale = await t.app.inject({
         method: 'POST',
         url: '/v1/auth/refresh',
-        headers: { 'x-forwarded-for': freshIp(), cookie: `rf_refresh=${cookieOf(first)}`, 'x-csrf-token': first.json().csrfToken },
+        headers: { 'x-forwarded-for': freshIp(), cookie: `__Secure-rf_refresh=${cookieOf(first)}`, 'x-csrf-token': first.json().csrfToken },
         payload: {},
       });
       expect(stale.statusCode).toBe(401);
@@ -400,7 +401,7 @@ describe('admin login', () => {
       const body = await t.app.inject({
         method: 'POST',
         url: '/v1/auth/mfa',
-        headers: { 'x-forwarded-for': freshIp(), cookie: `rf_refresh=${cookieOf(first)}` },
+        headers: { 'x-forwarded-for': freshIp(), cookie: `__Secure-rf_refresh=${cookieOf(first)}` },
         payload: { challenge, code: admin.secondFactor() },
       });
       expect(body.statusCode).toBe(200);

@@ -64,15 +64,15 @@ describe('admin sessions and refresh-token families', () => {
       url: '/v1/auth/refresh',
       headers: {
         'x-forwarded-for': `198.18.${(ipCounter += 1) >> 8}.${ipCounter & 255}`,
-        cookie: `rf_refresh=${cookie}`,
+        cookie: `__Secure-rf_refresh=${cookie}`,
         ...(csrfToken !== undefined ? { 'x-csrf-token': csrfToken } : {}),
         ...(requestId ? { 'x-request-id': requestId } : {}),
       },
       payload: {},
     });
-  /** The refresh token an answer set in `rf_refresh`. */
+  /** The refresh token an answer set in `__Secure-rf_refresh`. */
   const cookieSet = (answer: LightMyRequestResponse): string => {
-    const value = /^rf_refresh=([A-Za-z0-9_-]{43});/.exec(String(answer.headers['set-cookie'] ?? ''))?.[1];
+    const value = /^__Secure-rf_refresh=([A-Za-z0-9_-]{43});/.exec(String(answer.headers['set-cookie'] ?? ''))?.[1];
     if (!value) throw new Error(`no refresh cookie set: ${String(answer.headers['set-cookie'])}`);
     return value;
   };
@@ -188,7 +188,7 @@ describe('admin sessions and refresh-token families', () => {
       url: '/v1/auth/refresh',
       headers: {
         'x-forwarded-for': '198.19.0.1',
-        cookie: `rf_refresh=${consoleSession.refreshToken}`,
+        cookie: `__Secure-rf_refresh=${consoleSession.refreshToken}`,
         'x-csrf-token': consoleSession.csrfToken,
       },
       payload: {},
@@ -290,12 +290,12 @@ describe('admin sessions and refresh-token families', () => {
   });
 
   describe('in the browser: HttpOnly cookie and CSRF header', () => {
-    it('sets the refresh token as a strict cookie on /v1/auth only, never in the body [V3.3.2 V3.3.4 V3.5.1]', async () => {
+    it('sets the refresh token as a strict cookie on /v1/auth only, never in the body [V3.3.1 V3.3.2 V3.3.4 V3.5.1]', async () => {
       const signedIn = await admin.signIn({ cookie: true });
       expect(signedIn.refreshToken).toBeUndefined();
       expect(signedIn.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const cookie = signedIn.setCookie!;
-      expect(cookie).toMatch(/^rf_refresh=[A-Za-z0-9_-]{43};/);
+      expect(cookie).toMatch(/^__Secure-rf_refresh=[A-Za-z0-9_-]{43};/);
       expect(cookie).toMatch(/; Path=\/v1\/auth/);
       expect(cookie).toMatch(/; HttpOnly/);
       expect(cookie).toMatch(/; Secure/);
@@ -322,7 +322,7 @@ describe('admin sessions and refresh-token families', () => {
       });
       expect(real.statusCode).toBe(200);
       expect(real.json().refreshToken).toBeUndefined();
-      expect(real.headers['set-cookie']).toMatch(/^rf_refresh=[A-Za-z0-9_-]{43};/);
+      expect(real.headers['set-cookie']).toMatch(/^__Secure-rf_refresh=[A-Za-z0-9_-]{43};/);
       expect(real.headers['set-cookie']).not.toMatch(/Max-Age|Expires/i);
     });
 
@@ -331,7 +331,7 @@ describe('admin sessions and refresh-token families', () => {
       await t.superuser.query(`UPDATE admin_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [session.sessionId]);
       const late = await cookieRefresh(session.refreshToken, session.csrfToken);
       expect(late.statusCode).toBe(401);
-      expect(late.headers['set-cookie']).toMatch(/^rf_refresh=; Max-Age=0; Path=\/v1\/auth; HttpOnly; Secure; SameSite=Strict$/);
+      expect(late.headers['set-cookie']).toMatch(/^__Secure-rf_refresh=; Max-Age=0; Path=\/v1\/auth; HttpOnly; Secure; SameSite=Strict$/);
     });
 
     it('refuses a cookie-delivered refresh token presented in a JSON body, with the uniform 401, and leaves it unspent', async () => {
@@ -360,16 +360,16 @@ describe('admin sessions and refresh-token families', () => {
     });
   });
 
-  describe('several rf_refresh cookies (cookie tossing) and the rotation budgets', () => {
+  describe('several __Secure-rf_refresh cookies (cookie tossing) and the rotation budgets', () => {
     it('uses the cookie the CSRF header proves, and refuses an ambiguous pair without clearing anything (audited)', async () => {
       const mine = await openCookieSession();
       const other = await openCookieSession();
       // The proven one is used, wherever it sits in the header.
-      const proven = await cookieRefresh(`${'T'.repeat(43)}; rf_refresh=${mine.refreshToken}`, mine.csrfToken);
+      const proven = await cookieRefresh(`${'T'.repeat(43)}; __Secure-rf_refresh=${mine.refreshToken}`, mine.csrfToken);
       expect(proven.statusCode).toBe(200);
       const next = cookieSet(proven);
       // Two real cookies, neither proven by the header: refused, nothing cleared, nothing spent.
-      const ambiguous = await cookieRefresh(`${other.refreshToken}; rf_refresh=${next}`, 'W'.repeat(43), 'req-refresh-ambiguous');
+      const ambiguous = await cookieRefresh(`${other.refreshToken}; __Secure-rf_refresh=${next}`, 'W'.repeat(43), 'req-refresh-ambiguous');
       expect(ambiguous.statusCode).toBe(401);
       expect(ambiguous.headers['set-cookie']).toBeUndefined();
       expect(await auditOf('req-refresh-ambiguous')).toEqual([
@@ -399,7 +399,7 @@ describe('admin sessions and refresh-token families', () => {
 
   describe('logout from the console: the refresh cookie and its CSRF token prove the session', () => {
     const logoutWith = (headers: Record<string, string>) => t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers });
-    const CLEARED = /^rf_refresh=; Max-Age=0; Path=\/v1\/auth; HttpOnly; Secure; SameSite=Strict$/;
+    const CLEARED = /^__Secure-rf_refresh=; Max-Age=0; Path=\/v1\/auth; HttpOnly; Secure; SameSite=Strict$/;
 
     it('ends the session when the access token has expired, clears the cookie, and audits the logout as the admin [V7.4.1]', async () => {
       const session = await openCookieSession();
@@ -407,7 +407,7 @@ describe('admin sessions and refresh-token families', () => {
       expect((await me(expired)).statusCode).toBe(401);
       const answer = await logoutWith({
         authorization: `Bearer ${expired}`,
-        cookie: `rf_refresh=${session.refreshToken}`,
+        cookie: `__Secure-rf_refresh=${session.refreshToken}`,
         'x-csrf-token': session.csrfToken,
         'x-request-id': 'req-logout-by-cookie',
       });
@@ -425,7 +425,7 @@ describe('admin sessions and refresh-token families', () => {
       const session = await openCookieSession();
       expect((await cookieRefresh(session.refreshToken, session.csrfToken)).statusCode).toBe(200);
       const answer = await logoutWith({
-        cookie: `rf_refresh=${session.refreshToken}`,
+        cookie: `__Secure-rf_refresh=${session.refreshToken}`,
         'x-csrf-token': session.csrfToken,
         'x-request-id': 'req-logout-spent-cookie',
       });
@@ -439,7 +439,7 @@ describe('admin sessions and refresh-token families', () => {
       const session = await openCookieSession();
       const other = await openCookieSession();
       const expired = expiredAccessToken(admin, session.sessionId);
-      const cookie = `rf_refresh=${session.refreshToken}`;
+      const cookie = `__Secure-rf_refresh=${session.refreshToken}`;
       const unknown = uniform(await refresh('A'.repeat(43)));
       const attempts: Record<string, string>[] = [
         {},
@@ -447,8 +447,8 @@ describe('admin sessions and refresh-token families', () => {
         { cookie, 'x-csrf-token': '' },
         { cookie, 'x-csrf-token': 'A'.repeat(43) },
         { cookie, 'x-csrf-token': other.csrfToken },
-        { cookie: `rf_refresh=${'A'.repeat(43)}`, 'x-csrf-token': session.csrfToken },
-        { cookie: 'rf_refresh=not-a-token', 'x-csrf-token': session.csrfToken },
+        { cookie: `__Secure-rf_refresh=${'A'.repeat(43)}`, 'x-csrf-token': session.csrfToken },
+        { cookie: '__Secure-rf_refresh=not-a-token', 'x-csrf-token': session.csrfToken },
         { 'x-csrf-token': session.csrfToken },
         { authorization: `Bearer ${expired}` },
         { authorization: `Bearer ${expired}`, cookie },
@@ -473,7 +473,7 @@ describe('admin sessions and refresh-token families', () => {
       // Another admin's cookie beside a bearer: the bearer's session ends, the cookie (no CSRF header proves it) is kept, its family left alone.
       const first = await logoutWith({
         authorization: `Bearer ${bodySession.accessToken}`,
-        cookie: `rf_refresh=${strangers.refreshToken}`,
+        cookie: `__Secure-rf_refresh=${strangers.refreshToken}`,
       });
       expect(first.statusCode).toBe(204);
       expect(first.headers['set-cookie']).toBeUndefined();
@@ -481,7 +481,10 @@ describe('admin sessions and refresh-token families', () => {
       expect(await revokedReasonOf(strangers.sessionId)).toBeNull();
       // The same admin's cookie (another session of theirs, no CSRF token needed): cleared here, so ended too.
       const second = await openSession();
-      const answer = await logoutWith({ authorization: `Bearer ${second.accessToken}`, cookie: `rf_refresh=${mineInCookie.refreshToken}` });
+      const answer = await logoutWith({
+        authorization: `Bearer ${second.accessToken}`,
+        cookie: `__Secure-rf_refresh=${mineInCookie.refreshToken}`,
+      });
       expect(answer.statusCode).toBe(204);
       expect(await revokedReasonOf(second.sessionId)).toBe('logout');
       expect(await revokedReasonOf(mineInCookie.sessionId)).toBe('logout');

@@ -13,8 +13,14 @@ const claims: ClaimSet = {
         "The console renders data through React's text nodes only, under a CSP of `require-trusted-types-for 'script'; trusted-types 'none'` that makes every HTML sink throw; markup in a workspace name shows as text and creates no element.",
     },
     {
+      id: 'V3.3.1',
+      claim:
+        "The one cookie, the console's refresh token, is always set `Secure` and named with the `__Secure-` prefix (`__Secure-rf_refresh`), so a browser takes it only from a secure origin with the Secure attribute.",
+    },
+    {
       id: 'V3.3.2',
-      claim: "The one cookie, the console's refresh token `rf_refresh`, is `SameSite=Strict`: a cross-site request never carries it.",
+      claim:
+        "The one cookie, the console's refresh token `__Secure-rf_refresh`, is `SameSite=Strict`: a cross-site request never carries it.",
     },
     {
       id: 'V3.3.4',
@@ -47,7 +53,7 @@ const claims: ClaimSet = {
     {
       id: 'V3.5.1',
       claim:
-        "Admin routes take the access token in `Authorization` only, which a browser never adds by itself; a refresh by the one cookie, `rf_refresh`, also requires the session's CSRF token in `X-CSRF-Token`, and a wrong or missing one spends nothing.",
+        "Admin routes take the access token in `Authorization` only, which a browser never adds by itself; a refresh by the one cookie, `__Secure-rf_refresh`, also requires the session's CSRF token in `X-CSRF-Token`, and a wrong or missing one spends nothing.",
     },
     {
       id: 'V3.5.2',
@@ -77,8 +83,8 @@ const claims: ClaimSet = {
   ],
   unclaimed: [
     {
-      ids: ['V3.3.1', 'V3.3.3'],
-      why: 'Partly: `rf_refresh` is always `Secure`, host-only (no `Domain`) and on `/v1/auth` only, but its name carries neither the `__Secure-` nor the `__Host-` prefix (and `__Host-` would need `Path=/`).',
+      ids: ['V3.3.3'],
+      why: 'Partly: the one cookie is host-only (no `Domain`) and `Secure`, named with the `__Secure-` prefix, not `__Host-`, which would need `Path=/` where it is scoped to `/v1/auth`; a cookie a sibling host tosses under the same name is not taken without the CSRF proof of its own session (tested, V3.5.1).',
     },
     {
       ids: ['V3.4.3'],

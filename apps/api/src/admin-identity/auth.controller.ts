@@ -103,7 +103,7 @@ export class AuthController {
   ): Promise<SessionTokensDto> {
     const fromCookie = body.refreshToken === undefined;
     const csrfToken = csrfHeaderOf(request);
-    // Several rf_refresh values (a tossed one beside ours): the one the CSRF header proves, or none.
+    // Several __Secure-rf_refresh values (a tossed one beside ours): the one the CSRF header proves, or none.
     const cookies = fromCookie ? refreshCookiesOf(request) : [];
     // Only refused refreshes spend the address's budget. An address whose budget is spent is
     // refused before the database (429, the first of the block audited as rate_limited, as
@@ -156,18 +156,18 @@ export class AuthController {
   @ApiHeader({
     name: 'X-CSRF-Token',
     required: false,
-    description: "With the `rf_refresh` cookie, instead of (or beside) an access token: the CSRF token of the cookie's session.",
+    description: "With the `__Secure-rf_refresh` cookie, instead of (or beside) an access token: the CSRF token of the cookie's session.",
   })
   @ApiNoContentResponse({
     description:
-      "This session (its refresh-token family) is ended; its access tokens stop working at once. The `rf_refresh` cookie is cleared when the `X-CSRF-Token` header proves it and its session is over (ended here or before), a refusal's too; never otherwise.",
+      "This session (its refresh-token family) is ended; its access tokens stop working at once. The `__Secure-rf_refresh` cookie is cleared when the `X-CSRF-Token` header proves it and its session is over (ended here or before), a refusal's too; never otherwise.",
   })
   @ApiProblems(AccessProblems.UNAUTHENTICATED)
   @ApiOperation({
     operationId: 'auth.logout',
     summary: "End this session's token family",
     description:
-      'Prove the session with its access token (`Authorization: Bearer`), or, from the console, with the `rf_refresh` cookie and its `X-CSRF-Token` (no access token needed, an expired one is ignored). With both, a cookie of the same admin ends too: this answer clears it.',
+      'Prove the session with its access token (`Authorization: Bearer`), or, from the console, with the `__Secure-rf_refresh` cookie and its `X-CSRF-Token` (no access token needed, an expired one is ignored). With both, a cookie of the same admin ends too: this answer clears it.',
   })
   async postLogout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const csrfToken = csrfHeaderOf(request);
@@ -359,7 +359,7 @@ export class AuthController {
     return { status: 'setup_required', session: this.deliver(result.tokens, result.setupRequired, false) };
   }
 
-  /** A cookie sign-in overwrites the browser's `rf_refresh`: the one it came with goes along (its family may end). */
+  /** A cookie sign-in overwrites the browser's `__Secure-rf_refresh`: the one it came with goes along (its family may end). */
   private delivery(cookie: boolean, request: FastifyRequest): RefreshDelivery {
     const previousCookie = cookie ? refreshCookieOf(request) : undefined;
     return { cookie, ...(previousCookie !== undefined ? { previousCookie } : {}) };

@@ -25,7 +25,7 @@ export const AUDIT_ACTIONS = {
   'auth.login': 'A login with email and password (refusals: unknown email, wrong password, disabled admin).',
   'auth.mfa': 'The second step of a login (TOTP or recovery code).',
   'auth.refresh':
-    'A refresh token was rotated (reason reissued_within_grace: a reload that lost the answer, within the reuse grace), or a refresh was refused (unknown_token, csrf_mismatch, cookie_token_in_body, session_ended, ambiguous_cookie: several rf_refresh cookies none or more than one of which the CSRF header proves, reissue_limited: a spent token re-issued 3 times within the grace already, rate_limited; rotation_limited: one session rotated 10 times in a minute).',
+    'A refresh token was rotated (reason reissued_within_grace: a reload that lost the answer, within the reuse grace), or a refresh was refused (unknown_token, csrf_mismatch, cookie_token_in_body, session_ended, ambiguous_cookie: several __Secure-rf_refresh cookies none or more than one of which the CSRF header proves, reissue_limited: a spent token re-issued 3 times within the grace already, rate_limited; rotation_limited: one session rotated 10 times in a minute).',
   'auth.refresh_reuse': 'A used refresh token came back: its whole family was revoked.',
   'auth.logout':
     'An admin ended their session, or a logout was refused (unproven: no proof at all or a bad access token, unknown_token, csrf_mismatch, session_ended).',

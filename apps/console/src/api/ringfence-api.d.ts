@@ -66,7 +66,7 @@ export interface paths {
         put?: never;
         /**
          * End this session's token family
-         * @description Prove the session with its access token (`Authorization: Bearer`), or, from the console, with the `rf_refresh` cookie and its `X-CSRF-Token` (no access token needed, an expired one is ignored). With both, a cookie of the same admin ends too: this answer clears it.
+         * @description Prove the session with its access token (`Authorization: Bearer`), or, from the console, with the `__Secure-rf_refresh` cookie and its `X-CSRF-Token` (no access token needed, an expired one is ignored). With both, a cookie of the same admin ends too: this answer clears it.
          */
         post: operations["auth.logout"];
         delete?: never;
@@ -2867,7 +2867,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description With the `rf_refresh` cookie, instead of (or beside) an access token: the CSRF token of the cookie's session. */
+                /** @description With the `__Secure-rf_refresh` cookie, instead of (or beside) an access token: the CSRF token of the cookie's session. */
                 "X-CSRF-Token"?: string;
                 /** @description Your id for this request (8 to 128 of `A-Za-z0-9._:-`): echoed back and kept beside ours in the log line. */
                 "X-Request-Id"?: string;
@@ -2877,7 +2877,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description This session (its refresh-token family) is ended; its access tokens stop working at once. The `rf_refresh` cookie is cleared when the `X-CSRF-Token` header proves it and its session is over (ended here or before), a refusal's too; never otherwise. */
+            /** @description This session (its refresh-token family) is ended; its access tokens stop working at once. The `__Secure-rf_refresh` cookie is cleared when the `X-CSRF-Token` header proves it and its session is over (ended here or before), a refusal's too; never otherwise. */
             204: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

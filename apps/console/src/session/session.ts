@@ -10,7 +10,7 @@ export type SessionState =
 
 /**
  * Where the CSRF token of a cookie session is kept: sessionStorage, this tab only. It is the
- * page's half of the double submit (the refresh token itself is the HttpOnly `rf_refresh`
+ * page's half of the double submit (the refresh token itself is the HttpOnly `__Secure-rf_refresh`
  * cookie, out of reach of script): alone it authorises nothing, and only script of this
  * origin can read it. It is what lets a reload keep the session. The access token, the
  * refresh token and everything shown once stay in memory (docs/adr/0025-admin-console.md).

@@ -35,9 +35,9 @@ type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
 
 /** Where a full session's refresh token goes, and, for the cookie, the cookie the request came with. */
 export interface RefreshDelivery {
-  /** `rf_refresh` (with a CSRF token in the body), not the body. */
+  /** `__Secure-rf_refresh` (with a CSRF token in the body), not the body. */
   cookie: boolean;
-  /** The `rf_refresh` this browser sent: a cookie sign-in overwrites it (`supersedeCookieFamily`). */
+  /** The `__Secure-rf_refresh` this browser sent: a cookie sign-in overwrites it (`supersedeCookieFamily`). */
   previousCookie?: string;
 }
 
@@ -209,7 +209,7 @@ export class AdminSessions {
   }
 
   /**
-   * A cookie sign-in overwrites the browser's `rf_refresh`: the family the old cookie carried
+   * A cookie sign-in overwrites the browser's `__Secure-rf_refresh`: the family the old cookie carried
    * would stay live with no page able to use or end it. If it is a cookie session (it has a
    * CSRF hash) of this admin and the cookie is its current token (unused, or the one spent
    * token the reuse grace would forgive), it ends here (`superseded_by_sign_in`, audited as
@@ -440,7 +440,7 @@ export class AdminSessions {
   }
 
   /**
-   * The `rf_refresh` value a request means when its Cookie header carries several (cookie
+   * The `__Secure-rf_refresh` value a request means when its Cookie header carries several (cookie
    * tossing from a sibling subdomain): the one whose session's CSRF hash the header matches.
    * One value is taken as it is; several with none or more than one proven are ambiguous
    * (undefined): the caller refuses without clearing anything.

@@ -1,7 +1,7 @@
 import { parse, serialize } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-export const REFRESH_COOKIE = 'rf_refresh';
+export const REFRESH_COOKIE = '__Secure-rf_refresh';
 export const REFRESH_COOKIE_PATH = '/v1/auth';
 export const CSRF_HEADER = 'x-csrf-token';
 
@@ -30,11 +30,11 @@ export function refreshCookieOf(request: FastifyRequest): string | undefined {
   return header ? parse(header)[REFRESH_COOKIE] : undefined;
 }
 
-/** At most this many `rf_refresh` values of one Cookie header are looked at. */
+/** At most this many `__Secure-rf_refresh` values of one Cookie header are looked at. */
 export const MAX_REFRESH_COOKIES = 4;
 
 /**
- * Every `rf_refresh` value the Cookie header carries, in order. A browser sends several when a
+ * Every `__Secure-rf_refresh` value the Cookie header carries, in order. A browser sends several when a
  * sibling subdomain set its own (`Domain=` the parent, a longer `Path=`: cookie tossing), the
  * tossed one usually first; `cookie`'s parse keeps only one, so the raw header is read here.
  */
