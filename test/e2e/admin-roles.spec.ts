@@ -33,11 +33,15 @@ describe('admin roles', () => {
   };
 
   it('answers 401 without a token, 403 INSUFFICIENT_ROLE to a role not allowed, and lets allowed roles through [V6.3.4 V8.2.1 V8.3.1 API5:2023]', async () => {
-    const adminRoutes = listRouteDeclarations(t.app).filter((route) => route.policy?.kind === 'admin');
+    // Admin routes, and the routes an admin or a key may call (the audit view, the webhook list): their roles alike.
+    const adminRoutes = listRouteDeclarations(t.app).filter(
+      (route) => route.policy?.kind === 'admin' || route.policy?.kind === 'admin_or_api_key',
+    );
+    expect(adminRoutes.filter((route) => route.policy?.kind === 'admin_or_api_key').length).toBeGreaterThanOrEqual(4);
     expect(adminRoutes.length).toBeGreaterThanOrEqual(13);
     const matrix: string[] = [];
     for (const route of adminRoutes) {
-      const policy = route.policy as { kind: 'admin'; roles: AdminRole[] };
+      const policy = route.policy as { kind: 'admin' | 'admin_or_api_key'; roles: AdminRole[] };
       expect((await call(route.route)).statusCode).toBe(401);
       for (const role of ROLES) {
         // A fresh session per call: logout and friends must not spoil the next row.
@@ -59,6 +63,7 @@ describe('admin roles', () => {
       expect(describePolicy(route.policy)).toMatch(/^admin roles/);
     }
     expect(matrix).toContain('POST /v1/admin/admins admin: refused');
+    expect(matrix).toContain('GET /v1/audit/events admin: refused');
     expect(matrix).toContain('GET /v1/auth/sessions auditor: allowed');
   });
 
