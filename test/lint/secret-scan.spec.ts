@@ -3,6 +3,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateApiKey } from '../../apps/api/src/workspaces/api-keys/api-key-format';
 
 const ROOT = join(__dirname, '..', '..');
 const SECRETLINT = join(ROOT, 'node_modules', 'secretlint', 'bin', 'secretlint.js');
@@ -41,6 +42,18 @@ describe('the secret scan (npm run secrets:scan, secretlint)', () => {
     expect(output).toMatch(/\[PostgreSQLConnection\] found PostgreSQL connection string/);
     expect(output).not.toContain(password);
     expect(output).not.toContain(key.split('\n')[1]);
+  });
+
+  it('finds a workspace API key of our own format, live or test, and prints none of it', () => {
+    const keys = [generateApiKey('live').key, generateApiKey('test').key];
+    writeFileSync(join(dir, 'key.ts'), keys.map((key, n) => `export const key${n} = '${key}';\n`).join(''));
+    const { status, output } = scan(dir, ['key.ts']);
+    expect(status).toBe(1);
+    expect(output.match(/\[PATTERN\] found matching/g)).toHaveLength(2);
+    for (const key of keys) expect(output).not.toContain(key.slice(8));
+    // The format named in prose is no key: README and comments write `rf_live_…`.
+    writeFileSync(join(dir, 'prose.md'), 'Send `Authorization: Bearer rf_live_…` or `rf_test_…`.\n');
+    expect(scan(dir, ['prose.md']).status).toBe(0);
   });
 
   it('passes a file with nothing secret in it', () => {
