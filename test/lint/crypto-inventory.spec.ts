@@ -1,18 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-
-const ROOT = join(__dirname, '..', '..');
-const SOURCE_ROOTS = ['apps', 'libs', 'prisma-free', 'bin'];
-const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', '__snapshots__']);
-
-/** The sources that ship (specs excluded): TypeScript, JavaScript and the migrations' SQL. */
-function sourceFiles(directory: string): string[] {
-  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(directory, entry.name);
-    if (entry.isDirectory()) return SKIPPED_DIRECTORIES.has(entry.name) ? [] : sourceFiles(path);
-    return /\.(ts|tsx|js|sql)$/.test(entry.name) && !/\.(spec|attack\.spec)\.ts$|\.d\.ts$/.test(entry.name) ? [path] : [];
-  });
-}
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { ROOT, shippedSources } from '../support/source-files';
 
 /** One use of a cryptographic primitive, as `kind:algorithm`, with the file it is in. */
 interface Use {
@@ -57,9 +45,7 @@ function inventory(uses: readonly Use[]): Record<string, string[]> {
  * signature scheme or crypto package fails this spec until it is reviewed and added here.
  */
 describe('the cryptography the sources use', () => {
-  const uses = SOURCE_ROOTS.flatMap((root) => sourceFiles(join(ROOT, root))).flatMap((path) =>
-    usesIn(relative(ROOT, path), readFileSync(path, 'utf8')),
-  );
+  const uses = shippedSources().flatMap((path) => usesIn(relative(ROOT, path), readFileSync(path, 'utf8')));
   const found = inventory(uses);
   const where = (use: string): string[] => found[use] ?? [];
 

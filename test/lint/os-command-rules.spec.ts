@@ -1,17 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ROOT, shippedSources } from '../support/source-files';
 
-const ROOT = join(__dirname, '..', '..');
 /** What runs a program without a shell, its arguments one by one. */
 const ARGUMENT_ARRAYS = new Set(['execFile', 'execFileSync', 'spawn', 'spawnSync', 'ChildProcess']);
-
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return name === 'node_modules' || name === 'dist' ? [] : sources(path);
-    return /\.(ts|js)$/.test(name) && !/\.spec\.ts$/.test(name) ? [path] : [];
-  });
-}
 
 /** What the service and its commands import from child_process, and where a shell could be asked for. */
 function scan(files: string[]): { imports: string[]; shells: string[] } {
@@ -40,11 +32,7 @@ function scan(files: string[]): { imports: string[]; shells: string[] } {
 
 /** No request value reaches an operating system command (ASVS 5.0 V1.2.5). */
 describe('operating system commands [V1.2.5]', () => {
-  const { imports, shells } = scan([
-    ...sources(join(ROOT, 'apps', 'api', 'src')),
-    ...sources(join(ROOT, 'libs')),
-    ...sources(join(ROOT, 'bin')),
-  ]);
+  const { imports, shells } = scan(shippedSources());
 
   it('are run without a shell, a program and its arguments one by one: never exec or execSync', () => {
     expect(imports.length).toBeGreaterThan(0);
